@@ -1,0 +1,1 @@
+"""The AnSinh command line: up, migrate, serve (and, as features land, clients, seed, report)."""

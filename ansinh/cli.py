@@ -1,0 +1,105 @@
+"""``ansinh`` — the command line of the platform.
+
+    ansinh up        set up the database (embedded unless ANSINH_DATABASE_URL is set) and run everything
+    ansinh migrate   bring every schema to head
+    ansinh serve X   run one component (gateway, registry, payments, insurance, child_protection)
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from contextlib import contextmanager
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import typer
+
+from common.settings import SERVICES
+
+from . import database, local
+from .stack import Stack, StackConfig, default_ports, run_prepare, run_until_signalled
+
+app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+
+APP_FACTORIES = {
+    "gateway": "gateway.app",
+    **{name: f"services.{name}.app" for name in SERVICES},
+}
+
+
+@contextmanager
+def admin_database() -> Iterator[tuple[str, str]]:
+    """(admin URL, database name): ``ANSINH_DATABASE_URL`` if set, else the embedded server in ``var/pg``.
+
+    The embedded server is stopped when the block ends (if this process started it).
+    """
+    dbname = os.environ.get("ANSINH_DATABASE", "ansinh")
+    url = os.environ.get("ANSINH_DATABASE_URL")
+    if url:
+        yield url, dbname
+        return
+    typer.echo(f"starting embedded PostgreSQL in {local.VAR / 'pg'} …")
+    with local.EmbeddedPostgres("pg") as admin_url:
+        yield admin_url, dbname
+
+
+def stack_config(admin_url: str, dbname: str) -> StackConfig:
+    secrets = local.load_secrets(database.COMPONENTS)
+    # Console lines for people at a terminal; ANSINH_LOG_JSON=true gives JSON as in production.
+    return StackConfig(admin_url=admin_url, database=dbname, passwords=secrets["db_passwords"],
+                       ports=default_ports(), log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true")
+
+
+@app.command()
+def up() -> None:
+    """Set up the database and run the gateway and the four services until Ctrl-C."""
+    with admin_database() as (admin_url, dbname):
+        config = stack_config(admin_url, dbname)
+        typer.echo("preparing roles, schemas and migrations …")
+        run_prepare(config)
+        stack = Stack(config)
+        stack.start()
+        try:
+            stack.wait_ready(timeout=60)
+        except (RuntimeError, TimeoutError) as exc:
+            typer.echo(f"start-up failed: {exc}", err=True)
+            stack.stop()
+            raise typer.Exit(1) from exc
+        gw = stack.url("gateway")
+        typer.echo(
+            f"\nAnSinh is up.  Gateway: {gw}   API docs: {gw}/docs\n"
+            + "".join(f"  {name:<17} {stack.url(name)}\n" for name in SERVICES)
+            + f"Try: curl {gw}/registry/health\nCtrl-C stops everything.\n"
+        )
+        run_until_signalled(stack)
+
+
+@app.command()
+def migrate() -> None:
+    """Create missing roles and schemas and bring every component's schema to head."""
+    with admin_database() as (admin_url, dbname):
+        config = stack_config(admin_url, dbname)
+        run_prepare(config)
+        typer.echo(f"migrated: {', '.join(database.COMPONENTS)} in database {dbname!r}")
+
+
+@app.command()
+def serve(
+    component: Annotated[str, typer.Argument(help="gateway, registry, payments, insurance or child_protection")],
+) -> None:
+    """Run one component with settings from its prefixed environment variables."""
+    import uvicorn
+
+    if component not in APP_FACTORIES:
+        raise typer.BadParameter(f"unknown component {component!r}; choose from {', '.join(APP_FACTORIES)}")
+    module = importlib.import_module(APP_FACTORIES[component])
+    fastapi_app: Any = module.create_app()
+    settings = fastapi_app.state.settings
+    uvicorn.run(fastapi_app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                loop="uvloop", http="httptools", proxy_headers=False, server_header=False)
+
+
+def main() -> None:
+    app()

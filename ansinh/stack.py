@@ -1,0 +1,171 @@
+"""Run the gateway and the four services as separate processes, with prefixed logs.
+
+The same code path serves ``ansinh up`` and the end-to-end tests: prepare the database (roles, schemas,
+migrations), then start one ``python -m ansinh serve <component>`` process per component, each in its
+own process group so that a Ctrl-C reaches the supervisor alone and the supervisor stops them in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO
+
+import httpx
+
+from common.settings import GATEWAY_PORT, SERVICES
+
+from . import database
+
+START_ORDER: tuple[str, ...] = (*SERVICES, "gateway")
+STOP_ORDER: tuple[str, ...] = ("gateway", *reversed(tuple(SERVICES)))
+
+
+def default_ports() -> dict[str, int]:
+    return {**SERVICES, "gateway": GATEWAY_PORT}
+
+
+@dataclass
+class StackConfig:
+    admin_url: str
+    database: str
+    passwords: dict[str, str]
+    ports: dict[str, int] = field(default_factory=default_ports)
+    host: str = "127.0.0.1"
+    environment: str = "development"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    log_json: bool = True
+
+    def urls(self) -> dict[str, str]:
+        return database.component_urls(self.admin_url, self.database, self.passwords)
+
+    def environ(self) -> dict[str, str]:
+        """Environment for the child processes: each component's prefixed settings."""
+        env = dict(os.environ)
+        urls = self.urls()
+        for component in START_ORDER:
+            prefix = database.env_prefix(component)
+            env[f"{prefix}DATABASE_URL"] = urls[component]
+            env[f"{prefix}PORT"] = str(self.ports[component])
+            env[f"{prefix}HOST"] = self.host
+            env[f"{prefix}ENVIRONMENT"] = self.environment
+            env[f"{prefix}LOG_JSON"] = "true" if self.log_json else "false"
+        for service in SERVICES:
+            env[f"GATEWAY_{service.upper()}_URL"] = f"http://{self.host}:{self.ports[service]}"
+        env.update(self.extra_env)
+        return env
+
+
+async def prepare_database(config: StackConfig) -> None:
+    """Roles, schemas and migrations: everything the processes need before they start."""
+    await database.bootstrap(config.admin_url, config.database, config.passwords)
+    await database.migrate_all_async(config.urls())
+
+
+class Stack:
+    """The running processes. ``start`` → ``wait_ready`` → … → ``stop``."""
+
+    def __init__(self, config: StackConfig, out: IO[str] | None = None) -> None:
+        self.config = config
+        self.out = out or sys.stdout
+        self.procs: dict[str, subprocess.Popen[str]] = {}
+        self._pumps: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._width = max(len(c) for c in START_ORDER)
+
+    def start(self, components: tuple[str, ...] = START_ORDER) -> None:
+        env = self.config.environ()
+        for component in components:
+            self.start_one(component, env)
+
+    def start_one(self, component: str, env: dict[str, str] | None = None) -> None:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ansinh", "serve", component],
+            env=env or self.config.environ(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self.procs[component] = proc
+        pump = threading.Thread(target=self._pump, args=(component, proc), daemon=True)
+        pump.start()
+        self._pumps.append(pump)
+
+    def _pump(self, component: str, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        label = component.ljust(self._width)
+        for line in proc.stdout:
+            with self._lock:
+                self.out.write(f"{label} | {line}")
+                self.out.flush()
+
+    def url(self, component: str) -> str:
+        return f"http://{self.config.host}:{self.config.ports[component]}"
+
+    def wait_ready(self, timeout: float = 60.0, components: tuple[str, ...] = START_ORDER) -> None:
+        """Block until every component answers ``/ready``; raise if one exits or time runs out."""
+        deadline = time.monotonic() + timeout
+        pending = list(components)
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                component = pending[0]
+                proc = self.procs[component]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{component} exited with code {proc.returncode} during start-up")
+                try:
+                    if client.get(self.url(component) + "/ready").status_code == 200:
+                        pending.pop(0)
+                        continue
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{component} not ready after {timeout:.0f} s")
+                time.sleep(0.1)
+
+    def stop_one(self, component: str, timeout: float = 10.0) -> None:
+        proc = self.procs.get(component)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop(self) -> None:
+        for component in STOP_ORDER:
+            self.stop_one(component)
+        for pump in self._pumps:
+            pump.join(timeout=2)
+
+    def exited(self) -> dict[str, int]:
+        return {c: p.returncode for c, p in self.procs.items() if p.poll() is not None}
+
+
+def run_until_signalled(stack: Stack) -> None:
+    """Wait for Ctrl-C / SIGTERM, reporting any process that dies meanwhile; then stop everything."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    reported: set[str] = set()
+    while not stop.wait(1.0):
+        for component, code in stack.exited().items():
+            if component not in reported:
+                reported.add(component)
+                print(f"!! {component} exited with code {code}; its routes answer 502 until restarted", flush=True)
+    print("stopping AnSinh…", flush=True)
+    stack.stop()
+
+
+def run_prepare(config: StackConfig) -> None:
+    asyncio.run(prepare_database(config))

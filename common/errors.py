@@ -1,0 +1,208 @@
+"""One error tree for the whole suite, rendered as RFC 9457 ``application/problem+json``.
+
+    AnSinhError                       500  internal           (never shows internals)
+    ├── BadRequest                    400  bad-request
+    ├── Unauthorized                  401  unauthorized       (adds WWW-Authenticate)
+    ├── Forbidden                     403  forbidden
+    ├── NotFound                      404  not-found
+    ├── MethodNotAllowed              405  method-not-allowed
+    ├── Conflict                      409  conflict
+    ├── PreconditionFailed            412  precondition-failed
+    ├── PayloadTooLarge               413  payload-too-large
+    ├── ValidationFailed              422  validation-failed  (carries ``errors``: field + reason)
+    ├── RateLimited                   429  rate-limited       (adds Retry-After)
+    ├── BadGateway                    502  bad-gateway
+    ├── ServiceUnavailable            503  service-unavailable
+    └── GatewayTimeout                504  gateway-timeout
+
+Raise these anywhere below the HTTP boundary; ``install_error_handlers`` turns them (and FastAPI's own
+validation errors, Starlette's 404/405 and any unexpected exception) into problem documents with a
+stable ``type`` URI per error, so partner code can switch on ``type`` rather than on message text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_BASE = "https://ansinh.gov.vn/problems/"
+
+log = structlog.get_logger("errors")
+
+
+class AnSinhError(Exception):
+    status: int = 500
+    code: str = "internal"
+    title: str = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        if code:
+            self.code = code
+        if title:
+            self.title = title
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        return problem_body(self.status, self.code, self.title, self.detail, instance, **self.extensions)
+
+
+class BadRequest(AnSinhError):
+    status, code, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(AnSinhError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="ansinh"'})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(AnSinhError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(AnSinhError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class MethodNotAllowed(AnSinhError):
+    status, code, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class Conflict(AnSinhError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AnSinhError):
+    status, code, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(AnSinhError):
+    status, code, title = 413, "payload-too-large", "Request body too large"
+
+
+class ValidationFailed(AnSinhError):
+    """422 with ``errors``: a list of ``{"field": "body.national_id", "reason": "..."}``."""
+
+    status, code, title = 422, "validation-failed", "The request is not valid"
+
+    def __init__(self, errors: list[dict[str, Any]], detail: str | None = None, **kw: Any) -> None:
+        detail = detail or "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        super().__init__(detail, errors=errors, **kw)
+
+
+class RateLimited(AnSinhError):
+    status, code, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, retry_after: int, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": str(max(1, retry_after))})
+        super().__init__(detail or f"Rate limit exceeded; retry after {retry_after} s", **kw)
+
+
+class BadGateway(AnSinhError):
+    status, code, title = 502, "bad-gateway", "Upstream service unavailable"
+
+
+class ServiceUnavailable(AnSinhError):
+    status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+class GatewayTimeout(AnSinhError):
+    status, code, title = 504, "gateway-timeout", "Upstream service timed out"
+
+
+_STATUS_CODES: dict[int, type[AnSinhError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, PreconditionFailed,
+        PayloadTooLarge, ValidationFailed, RateLimited, BadGateway, ServiceUnavailable, GatewayTimeout,
+    )
+}
+
+
+def problem_body(
+    status: int, code: str, title: str, detail: str | None = None, instance: str | None = None, **ext: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": TYPE_BASE + code, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(ext)
+    return body
+
+
+def problem_bytes(status: int, code: str, title: str, detail: str | None = None, **ext: Any) -> bytes:
+    """Serialised problem body, for pure-ASGI code paths (the gateway proxy) that bypass FastAPI."""
+    return orjson.dumps(problem_body(status, code, title, detail, **ext))
+
+
+class ProblemResponse(Response):
+    media_type = PROBLEM_CONTENT_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def _request_id(request: Request) -> dict[str, Any]:
+    rid = request.scope.get("request_id")
+    return {"request_id": rid} if rid else {}
+
+
+def _pydantic_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        out.append({"field": ".".join(loc) or "body", "reason": err.get("msg", "invalid"), "kind": err.get("type")})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def ansinh_error(request: Request, exc: AnSinhError) -> Response:
+        body = exc.to_problem(instance=request.url.path)
+        body.update(_request_id(request))
+        return ProblemResponse(body, status_code=exc.status, headers=exc.headers)
+
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return await ansinh_error(request, ValidationFailed(_pydantic_errors(exc)))
+
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        cls = _STATUS_CODES.get(exc.status_code, AnSinhError)
+        generic = exc.detail in (None, cls.title, "Not Found", "Method Not Allowed")
+        err = AnSinhError(
+            None if generic else str(exc.detail),
+            code=cls.code if cls is not AnSinhError else f"http-{exc.status_code}",
+            title=cls.title if cls is not AnSinhError else str(exc.detail),
+            headers=dict(exc.headers or {}),
+        )
+        err.status = exc.status_code
+        return await ansinh_error(request, err)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Internals stay in the log; the partner sees a request id to quote.
+        log.exception("unhandled_exception", path=request.url.path, error_type=type(exc).__name__)
+        return await ansinh_error(request, AnSinhError("An unexpected error occurred; quote the request id."))
+
+    app.add_exception_handler(AnSinhError, ansinh_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,79 @@
+"""Configuration shared by every process, read from the environment with pydantic-settings.
+
+Each service subclasses :class:`ServiceSettings` with its own prefix (``REGISTRY_``, ``PAYMENTS_``, …),
+so ``REGISTRY_DATABASE_URL`` configures the registry alone and a service can move to its own database
+server without code changes. Outside ``development``, placeholder secrets are refused at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+# Values that must never reach a real deployment.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "ansinh", "dev", "test"})
+
+SERVICES: dict[str, int] = {"registry": 8101, "payments": 8102, "insurance": 8103, "child_protection": 8104}
+"""The four services and their default ports; the gateway listens on 8000."""
+
+GATEWAY_PORT = 8000
+
+
+def public_prefix(service: str) -> str:
+    """URL prefix of a service at the gateway: ``child_protection`` → ``/child-protection``."""
+    return "/" + service.replace("_", "-")
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every process has. Subclasses set ``model_config = service_config("REGISTRY_")``."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Environment = "development"
+    database_url: SecretStr
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> ServiceSettings:
+        if self.environment == "development":
+            return self
+        bad = []
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                secret = value.get_secret_value()
+                if name.endswith("database_url"):
+                    secret = urlsplit(secret).password or ""
+                if secret.lower() in PLACEHOLDER_SECRETS:
+                    bad.append(name)
+        if bad:
+            raise ValueError(
+                f"placeholder or empty secret(s) {', '.join(sorted(bad))} are not allowed "
+                f"when environment={self.environment!r}; set real values"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return to_asyncpg_url(self.database_url.get_secret_value())
+
+
+def service_config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", env_file=None)
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs (as printed by tools) and use the asyncpg driver."""
+    for plain in ("postgresql://", "postgres://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+        if url.startswith(plain):
+            return "postgresql+asyncpg://" + url[len(plain):]
+    return url

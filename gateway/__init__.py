@@ -1,0 +1,1 @@
+"""AnSinh gateway: the single entry point for partner systems."""

@@ -1,0 +1,27 @@
+from pydantic import AnyHttpUrl
+
+from common.settings import GATEWAY_PORT, SERVICES, ServiceSettings, service_config
+
+
+class GatewaySettings(ServiceSettings):
+    """Environment variables prefixed ``GATEWAY_`` (e.g. ``GATEWAY_REGISTRY_URL``)."""
+
+    model_config = service_config("GATEWAY_")
+    port: int = GATEWAY_PORT
+
+    registry_url: AnyHttpUrl = AnyHttpUrl(f"http://127.0.0.1:{SERVICES['registry']}")
+    payments_url: AnyHttpUrl = AnyHttpUrl(f"http://127.0.0.1:{SERVICES['payments']}")
+    insurance_url: AnyHttpUrl = AnyHttpUrl(f"http://127.0.0.1:{SERVICES['insurance']}")
+    child_protection_url: AnyHttpUrl = AnyHttpUrl(f"http://127.0.0.1:{SERVICES['child_protection']}")
+
+    upstream_connect_timeout: float = 2.0
+    """Seconds to open a connection to a service before answering 502."""
+    upstream_read_timeout: float = 30.0
+    """Seconds of silence from a service (between bytes) before answering 504."""
+    upstream_pool_size: int = 200
+    """Keep-alive connections per service."""
+    max_body_bytes: int = 50 * 1024 * 1024
+    """Largest request body accepted (413 above)."""
+
+    def upstreams(self) -> dict[str, str]:
+        return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in SERVICES}

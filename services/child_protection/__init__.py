@@ -1,0 +1,1 @@
+"""AnSinh child protection service."""

@@ -1,0 +1,1 @@
+"""AnSinh registry service."""
