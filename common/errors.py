@@ -163,11 +163,6 @@ class ProblemResponse(Response):
         return orjson.dumps(content)
 
 
-def _request_id(request: Request) -> dict[str, Any]:
-    rid = request.scope.get("request_id")
-    return {"request_id": rid} if rid else {}
-
-
 def _pydantic_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
@@ -179,8 +174,11 @@ def _pydantic_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     async def ansinh_error(request: Request, exc: AnSinhError) -> Response:
         body = exc.to_problem(instance=request.url.path)
-        body.update(_request_id(request))
-        return ProblemResponse(body, status_code=exc.status, headers=exc.headers)
+        headers = dict(exc.headers)
+        rid = request.scope.get("request_id")
+        if rid:  # 500s are rendered outside the request-id middleware, so set the header here too
+            body["request_id"] = headers["x-request-id"] = rid
+        return ProblemResponse(body, status_code=exc.status, headers=headers)
 
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         return await ansinh_error(request, ValidationFailed(_pydantic_errors(exc)))

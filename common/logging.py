@@ -27,7 +27,7 @@ def configure_logging(level: str = "INFO", json: bool = True, service: str | Non
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -41,6 +41,18 @@ def configure_logging(level: str = "INFO", json: bool = True, service: str | Non
         logging.getLogger(name).propagate = True
     if service:
         structlog.contextvars.bind_contextvars(service=service)
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is now (test runners swap it), not the one seen at start-up."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
 
 
 class RequestIdMiddleware:

@@ -122,14 +122,15 @@ class ProxyMiddleware:
         headers = self._request_headers(scope)
         query = scope.get("query_string", b"")
         url = path + ("?" + query.decode("latin-1") if query else "")
-        data = None
+        body = None
         if scope["method"] not in ("GET", "HEAD", "OPTIONS", "DELETE") or length not in (None, b"0"):
-            data = _stream_request(receive, self.max_body, length)
+            body = _RequestBody(receive, self.max_body)
 
         started = time.perf_counter()
         response_started = False
         try:
-            async with session.request(scope["method"], url, headers=headers, data=data,
+            async with session.request(scope["method"], url, headers=headers,
+                                       data=body.__aiter__() if body else None,
                                        allow_redirects=False, compress=None) as resp:
                 self.metrics.latency.labels(service).observe(time.perf_counter() - started)
                 self.metrics.responses.labels(service, str(resp.status)).inc()
@@ -145,22 +146,30 @@ class ProxyMiddleware:
                 async for chunk in resp.content.iter_chunked(CHUNK):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b""})
-        except BodyTooLarge:
-            if not response_started:
-                await _problem(scope, send, 413, "payload-too-large", "Request body too large",
-                               f"the body exceeds the limit of {self.max_body} bytes")
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            self.metrics.responses.labels(service, "504").inc()
-            log.warning("upstream_timeout", service=service, error=type(exc).__name__)
-            if not response_started:
-                await _problem(scope, send, 504, "gateway-timeout", "Upstream service timed out",
-                               f"the {service} service did not answer in time")
-        except aiohttp.ClientError as exc:
-            self.metrics.responses.labels(service, "502").inc()
-            log.warning("upstream_unreachable", service=service, error=type(exc).__name__)
-            if not response_started:
-                await _problem(scope, send, 502, "bad-gateway", "Upstream service unavailable",
-                               f"the {service} service is unreachable")
+        except (BodyTooLarge, aiohttp.ClientError, TimeoutError) as exc:
+            if body is not None and body.too_large:
+                if not response_started:
+                    await _problem(scope, send, 413, "payload-too-large", "Request body too large",
+                                   f"the body exceeds the limit of {self.max_body} bytes")
+                return
+            await self._upstream_failed(scope, send, service, exc, response_started)
+
+    async def _upstream_failed(
+        self, scope: Scope, send: Send, service: str, exc: BaseException, response_started: bool
+    ) -> None:
+        timed_out = isinstance(exc, TimeoutError)  # aiohttp's ServerTimeoutError is one too
+        status = 504 if timed_out else 502
+        self.metrics.responses.labels(service, str(status)).inc()
+        log.warning("upstream_timeout" if timed_out else "upstream_unreachable", service=service,
+                    error=type(exc).__name__, response_started=response_started)
+        if response_started:  # too late for a problem document; the client sees a cut-off body
+            return
+        if timed_out:
+            await _problem(scope, send, 504, "gateway-timeout", "Upstream service timed out",
+                           f"the {service} service did not answer in time")
+        else:
+            await _problem(scope, send, 502, "bad-gateway", "Upstream service unavailable",
+                           f"the {service} service is unreachable")
 
     def _request_headers(self, scope: Scope) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -188,20 +197,33 @@ class ProxyMiddleware:
         return headers
 
 
-async def _stream_request(receive: Receive, limit: int, declared: bytes | None) -> AsyncIterator[bytes]:
-    seen = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        chunk = message.get("body", b"")
-        if chunk:
-            seen += len(chunk)
-            if seen > limit:
-                raise BodyTooLarge
-            yield chunk
-        if not message.get("more_body", False):
-            return
+class _RequestBody:
+    """Streams the client's body to aiohttp, stopping once it passes the size limit.
+
+    aiohttp wraps an exception raised inside the body generator in a connection error, so the
+    overflow is remembered here and checked first when the upstream call fails.
+    """
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive = receive
+        self.limit = limit
+        self.too_large = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            if chunk:
+                seen += len(chunk)
+                if seen > self.limit:
+                    self.too_large = True
+                    raise BodyTooLarge
+                yield chunk
+            if not message.get("more_body", False):
+                return
 
 
 async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str) -> None:

@@ -9,5 +9,6 @@ DESCRIPTION = """Children in special circumstances, case management, alternative
 
 def create_app(settings: ChildProtectionSettings | None = None) -> FastAPI:
     return create_service_app(
-        "child_protection", settings or ChildProtectionSettings(), title="AnSinh child protection", description=DESCRIPTION
+        "child_protection", settings or ChildProtectionSettings(),
+        title="AnSinh child protection", description=DESCRIPTION
     )

@@ -4,10 +4,12 @@ from common.app import create_service_app
 
 from .settings import PaymentsSettings
 
-DESCRIPTION = """Monthly payrolls, postal disbursement and reconciliation, electricity support, one-off payments and the ledger."""
+DESCRIPTION = """Monthly payrolls, postal disbursement and reconciliation, electricity support, one-off payments and
+the ledger."""
 
 
 def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
     return create_service_app(
-        "payments", settings or PaymentsSettings(), title="AnSinh payments", description=DESCRIPTION
+        "payments", settings or PaymentsSettings(),
+        title="AnSinh payments", description=DESCRIPTION
     )

@@ -1,0 +1,67 @@
+"""Test helpers shared by every part's tests: real PostgreSQL, per-test rollback, in-process clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+
+@asynccontextmanager
+async def app_client(
+    app: FastAPI, *, rollback: bool = True, raise_app_exceptions: bool = True, **client_kw: object
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app``'s lifespan and yield an httpx client talking to it in-process.
+
+    With ``rollback`` every request of the test shares one outer transaction that is rolled back at
+    the end (the app's own commits become savepoints), so tests never see each other's data.
+    """
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        if not rollback:
+            async with httpx.AsyncClient(transport=transport, base_url="http://test", **client_kw) as client:
+                yield client
+            return
+        async with app.state.engine.connect() as conn:
+            outer = await conn.begin()
+            app.state.sessionmaker = async_sessionmaker(
+                bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            try:
+                async with httpx.AsyncClient(transport=transport, base_url="http://test", **client_kw) as client:
+                    yield client
+            finally:
+                await outer.rollback()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def serve_in_background(app: object, port: int) -> AsyncIterator[str]:
+    """Serve an ASGI app over real TCP on 127.0.0.1:``port`` inside the running event loop."""
+    import asyncio
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
+                                           access_log=False))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises the start-up error
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

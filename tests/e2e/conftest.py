@@ -1,0 +1,43 @@
+"""End-to-end: the real processes, started by the same code as ``ansinh up``, on their own database."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+from ansinh.stack import Stack, StackConfig, prepare_database
+from common.testing import free_port
+from tests.conftest import recreate_database
+
+E2E_DB = "ansinh_e2e"
+
+
+class Tee(io.TextIOBase):
+    """Keeps the processes' log lines for assertions and shows them when a test fails."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, s: str) -> int:
+        self.lines.append(s)
+        return len(s)
+
+
+@pytest.fixture(scope="package")
+async def stack(test_db):
+    await recreate_database(test_db.admin_url, E2E_DB)
+    ports = {c: free_port() for c in ("gateway", "registry", "payments", "insurance", "child_protection")}
+    config = StackConfig(admin_url=test_db.admin_url, database=E2E_DB, passwords=test_db.passwords,
+                         ports=ports, environment="test")
+    await prepare_database(config)
+    logs = Tee()
+    running = Stack(config, out=logs)
+    running.start()
+    try:
+        running.wait_ready(timeout=60)
+        yield running
+    finally:
+        running.stop()
+        sys.stdout.write("".join(logs.lines[-200:]))  # visible with -rA or on failure

@@ -1,0 +1,57 @@
+"""DESIGN.md's boundaries: common/ imports no service or gateway; services never import each other."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ["registry", "payments", "insurance", "child_protection"]
+
+
+def imported_modules(package: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def offenders(package: Path, forbidden: list[str]) -> list[str]:
+    return sorted(
+        f"{file} imports {name}"
+        for file, names in imported_modules(package).items()
+        for name in names
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    )
+
+
+def test_common_imports_no_service_gateway_or_cli():
+    assert offenders(ROOT / "common", ["services", "gateway", "ansinh"]) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_do_not_import_each_other_or_the_gateway(service):
+    others = [f"services.{s}" for s in SERVICES if s != service] + ["gateway", "ansinh"]
+    assert offenders(ROOT / "services" / service, others) == []
+
+
+def test_gateway_imports_no_service():
+    assert offenders(ROOT / "gateway", ["services", "ansinh"]) == []
+
+
+def test_the_guard_itself_catches_a_violation(tmp_path):
+    bad = tmp_path / "pkg"
+    bad.mkdir()
+    (bad / "m.py").write_text("from services.payments.models import Base\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert offenders(bad, ["services.payments"]) == ["pkg/m.py imports services.payments.models"]
+    finally:
+        ROOT = saved
