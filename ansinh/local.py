@@ -64,17 +64,22 @@ class EmbeddedPostgres:
 
 
 def load_secrets(components: tuple[str, ...]) -> dict[str, Any]:
-    """Development secrets in ``var/secrets.json``, created on first use (mode 0600)."""
+    """Development secrets in ``var/secrets.json``, created on first use (mode 0600).
+
+    A database password set in ``ANSINH_<COMPONENT>_DB_PASSWORD`` (as docker-compose.yml passes them) is
+    used for that component instead, and is never written to the file.
+    """
     path = VAR / "secrets.json"
     data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    from_env = {c: pw for c in components if (pw := os.environ.get(f"ANSINH_{c.upper()}_DB_PASSWORD"))}
     changed = False
     passwords = data.setdefault("db_passwords", {})
     for c in components:
-        if c not in passwords:
+        if c not in passwords and c not in from_env:
             passwords[c] = secrets.token_urlsafe(24)
             changed = True
-    if changed or not path.exists():
+    if changed:
         VAR.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2))
         path.chmod(0o600)
-    return data
+    return {**data, "db_passwords": {**passwords, **from_env}}

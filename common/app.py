@@ -1,4 +1,4 @@
-"""The one way a service app is assembled: lifespan-owned engine, health, readiness, metrics, errors."""
+"""The one way a service app is assembled: lifespan-owned engine, token checks, health, readiness, metrics."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, FastAPI
-from prometheus_client import CollectorRegistry
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from . import db
+from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, TokenVerifier, require
 from .errors import ServiceUnavailable, install_error_handlers
 from .logging import RequestIdMiddleware, configure_logging
 from .settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+KeyLoader = Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]]
 
 
 def create_service_app(
@@ -31,35 +34,67 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
     middleware: Sequence[tuple[type, dict[str, Any]]] = (),
     metrics_registry: CollectorRegistry | None = None,
+    public_paths: frozenset[str] = PUBLIC_PATHS,
+    key_loader: Callable[[FastAPI], KeyLoader] | None = None,
+    verifier: TokenVerifier | None = None,
 ) -> FastAPI:
-    """Build a service's FastAPI app. Engines and clients are made in the lifespan, never at import."""
+    """Build a service's FastAPI app. Engines and clients are made in the lifespan, never at import.
+
+    Every route but ``public_paths`` needs a valid gateway token. Keys and revocations come from
+    ``key_loader(app)`` — by default over HTTP from the gateway at ``settings.gateway_url``.
+    """
     configure_logging(settings.log_level, settings.log_json, service=name)
+    verifier = verifier or TokenVerifier()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = db.make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = db.make_sessionmaker(engine)
+        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
+        # Tests may put a loader of their own in app.state.key_loader before the lifespan starts.
+        load = getattr(app.state, "key_loader", None) or (key_loader or remote_key_loader)(app)
+        refresher = app.state.key_refresher = KeyRefresher(verifier, load, interval=settings.auth_refresh_seconds)
         try:
             for hook in on_startup:
                 await hook(app)
+            await refresher.start()
             yield
         finally:
+            await refresher.stop()
             for hook in reversed(on_shutdown):
                 await hook(app)
+            await app.state.http.aclose()
             await engine.dispose()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     app.state.service_name = name
+    app.state.verifier = verifier
     install_error_handlers(app)
     add_operational_routes(app, _database_ready, metrics_registry or CollectorRegistry())
     for router in routers:
         app.include_router(router)
-    for cls, options in middleware:  # inside the request-id middleware, outside the routes
+    app.add_middleware(AuthMiddleware, verifier=verifier, public_paths=public_paths)
+    for cls, options in middleware:  # outside the token check (the gateway's proxy checks for itself)
         app.add_middleware(cls, **options)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def remote_key_loader(app: FastAPI) -> KeyLoader:
+    """Keys from the gateway's JWKS and revocations from ``/auth/revocations``."""
+    base = app.state.settings.gateway_url.rstrip("/")
+
+    async def load() -> tuple[dict[str, Any], dict[str, float]]:
+        http: httpx.AsyncClient = app.state.http
+        keys = await http.get(f"{base}/.well-known/jwks.json")
+        keys.raise_for_status()
+        revoked = await http.get(f"{base}/auth/revocations")
+        revoked.raise_for_status()
+        return keys.json(), {k: float(v) for k, v in revoked.json()["not_before"].items()}
+
+    return load
 
 
 async def _database_ready(app: FastAPI) -> dict[str, Any]:
@@ -83,12 +118,17 @@ def add_operational_routes(
 
     @ops.get("/ready", summary="Readiness", responses={503: {"description": "A dependency is unreachable"}})
     async def ready() -> JSONResponse:
-        """Answers 200 when the process can serve traffic (its database answers), 503 problem otherwise."""
+        """Answers 200 when the process can serve traffic (its database answers), 503 problem otherwise.
+        Needs no token."""
         checks = await readiness(app)
         return JSONResponse({"status": "ready", "service": app.state.service_name, "checks": checks})
 
+    @ops.get("/metrics", summary="Prometheus metrics", dependencies=[require("metrics:read")])
+    async def metrics() -> Response:
+        """Prometheus text format. Needs a token with `metrics:read` (Prometheus supports the OAuth2
+        client-credentials flow in its scrape configuration)."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     app.include_router(ops)
     # A registry per app keeps several apps in one process (tests) from clashing on metric names.
-    Instrumentator(registry=registry, excluded_handlers=["/metrics"]).instrument(app).expose(
-        app, include_in_schema=False
-    )
+    Instrumentator(registry=registry, excluded_handlers=["/metrics"]).instrument(app)

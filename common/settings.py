@@ -42,6 +42,10 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    gateway_url: str = f"http://127.0.0.1:{GATEWAY_PORT}"
+    """Where this process fetches the token-signing keys (``/.well-known/jwks.json``) and revocations."""
+    auth_refresh_seconds: float = 5.0
+    """How often keys and revocations are refreshed: the longest a revoked token keeps working here."""
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> ServiceSettings:

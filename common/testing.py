@@ -12,13 +12,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 @asynccontextmanager
 async def app_client(
-    app: FastAPI, *, rollback: bool = True, raise_app_exceptions: bool = True, **client_kw: object
+    app: FastAPI, *, rollback: bool = True, raise_app_exceptions: bool = True, keys: TokenMinter | None = None,
+    **client_kw: object,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Run ``app``'s lifespan and yield an httpx client talking to it in-process.
 
+    ``keys`` makes the app trust tokens from that :class:`TokenMinter` instead of fetching the gateway's.
     With ``rollback`` every request of the test shares one outer transaction that is rolled back at
     the end (the app's own commits become savepoints), so tests never see each other's data.
     """
+    if keys is not None:
+        app.state.key_loader = keys.loader
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
         if not rollback:
@@ -53,7 +57,7 @@ async def serve_in_background(app: object, port: int) -> AsyncIterator[str]:
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", proxy_headers=False,
                                            access_log=False))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -65,3 +69,38 @@ async def serve_in_background(app: object, port: int) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+class TokenMinter:
+    """Signs gateway-shaped tokens with a throw-away key, for in-process tests of a service."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from .auth import public_jwk
+
+        self.kid = "test-key"
+        self.private = Ed25519PrivateKey.generate()
+        self.jwks = {"keys": [public_jwk(self.private.public_key(), self.kid)]}
+        self.not_before: dict[str, float] = {}
+
+    async def loader(self) -> tuple[dict, dict[str, float]]:
+        return self.jwks, dict(self.not_before)
+
+    def token(self, *scopes: str, client_id: str = "test-client", areas: tuple[str, ...] = (),
+              ttl: int = 300, **overrides: object) -> str:
+        import time
+        import uuid
+
+        import jwt
+
+        from .auth import ALGORITHM, AUDIENCE, ISSUER
+
+        now = time.time()
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "client_id": client_id, "sub": client_id,
+                  "scope": " ".join(scopes), "areas": list(areas), "iat": now, "exp": int(now) + ttl,
+                  "jti": uuid.uuid4().hex, **overrides}
+        return jwt.encode(claims, self.private, algorithm=ALGORITHM, headers={"kid": self.kid})
+
+    def headers(self, *scopes: str, **kw: object) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*scopes, **kw)}"}

@@ -1,33 +1,66 @@
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 
 from common.app import create_service_app
+from common.auth import PUBLIC_PATHS, TokenVerifier
 
+from . import openapi
+from .auth import service as auth_service
+from .auth.router import router as auth_router
 from .proxy import ProxyMetrics, ProxyMiddleware, Upstreams
+from .ratelimit import Limiter, MemoryLimiter, RedisLimiter
 from .settings import GatewaySettings
 
 DESCRIPTION = """The single entry point of AnSinh for partner systems: the postal network, the Social
 Insurance office and the mobile-app backends of field officers and hospitals.
 
-Service routes are published under `/registry`, `/payments`, `/insurance` and `/child-protection`."""
+Get a token with your client credentials at `POST /auth/token`, then call any route below with
+`Authorization: Bearer <token>`. Service routes are published under `/registry`, `/payments`,
+`/insurance` and `/child-protection`. Every error is an RFC 9457 `application/problem+json` document."""
+
+GATEWAY_PUBLIC = PUBLIC_PATHS | {"/auth/token", "/.well-known/jwks.json", "/auth/revocations"}
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     upstreams = Upstreams(settings)
     registry = CollectorRegistry()
+    signer = auth_service.Signer()
+    limiter: Limiter = RedisLimiter(settings.redis_url) if settings.redis_url else MemoryLimiter()
+    verifier = TokenVerifier()
+    # The proxy sits outside the token middleware of the gateway's own routes: it checks tokens itself,
+    # and the proxied path never enters FastAPI.
+    proxy = (ProxyMiddleware, {
+        "upstreams": upstreams, "metrics": ProxyMetrics(registry), "verifier": verifier, "limiter": limiter,
+        "default_rate": (float(settings.default_rate_per_second), settings.default_burst),
+    })
 
     async def open_upstreams(app: FastAPI) -> None:
         await upstreams.start()
 
     async def close_upstreams(app: FastAPI) -> None:
         await upstreams.close()
+        await limiter.close()
+
+    def key_loader(app: FastAPI) -> Any:
+        return auth_service.key_loader(app.state.sessionmaker, signer, settings.token_ttl_seconds)
 
     app = create_service_app(
-        "gateway", settings, title="AnSinh gateway", description=DESCRIPTION,
+        "gateway", settings, title="AnSinh API", description=DESCRIPTION,
+        routers=[auth_router],
         on_startup=[open_upstreams], on_shutdown=[close_upstreams],
-        middleware=[(ProxyMiddleware, {"upstreams": upstreams, "metrics": ProxyMetrics(registry)})],
-        metrics_registry=registry,
+        public_paths=GATEWAY_PUBLIC, key_loader=key_loader, metrics_registry=registry, verifier=verifier,
+        middleware=[proxy],
     )
     app.state.upstreams = upstreams
+    app.state.signer = signer
+
+    def merged_openapi() -> dict[str, Any]:
+        own = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        return openapi.merge(own, upstreams.openapi)
+
+    app.openapi = merged_openapi  # type: ignore[method-assign]
     return app

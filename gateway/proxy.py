@@ -2,12 +2,14 @@
 
 ``/registry/*``, ``/payments/*``, ``/insurance/*`` and ``/child-protection/*`` go to the services over
 one pooled, long-lived aiohttp session per upstream; everything else falls through to the gateway's
-FastAPI routes. Bodies are streamed both ways (never buffered whole), hop-by-hop headers dropped,
+FastAPI routes. On the way: the bearer token is verified (cached until expiry), the route's scopes
+checked against the service's OpenAPI, the client's rate limit applied, and the service's circuit
+breaker consulted. Bodies are streamed both ways (never buffered whole), hop-by-hop headers dropped,
 ``X-Forwarded-*`` set, ``X-Request-ID`` and ``traceparent`` passed on. A service that cannot be reached
 gives a 502 problem, one that stops answering a 504 problem — never a hang or a 500.
 
 aiohttp rather than httpx here: measured on this machine a FastAPI + httpx proxy reached 436 req/s where
-the same proxy on aiohttp did ~5,000 (DESIGN.md, "Gateway"); httpx stays the client everywhere else.
+the same proxy on aiohttp did ~5,000 (DESIGN.md, "Gateway"; ``bench/gateway.py`` measures ours).
 """
 
 from __future__ import annotations
@@ -15,16 +17,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from common.asgi import ASGIApp, Receive, Scope, Send, get_header, send_bytes
+from common.auth import TokenError, TokenVerifier, bearer_token, send_unauthorized
 from common.errors import PROBLEM_CONTENT_TYPE, problem_bytes
 from common.logging import ensure_request_id
 from common.settings import public_prefix
 
+from .breaker import CircuitBreaker
+from .ratelimit import Limiter, retry_after_seconds
+from .routes import RouteTable
 from .settings import GatewaySettings
 
 log = structlog.get_logger("gateway.proxy")
@@ -36,8 +43,10 @@ HOP_BY_HOP = frozenset({
 })
 _DROP_REQUEST = HOP_BY_HOP | {b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host",
                               b"x-forwarded-prefix", b"x-request-id", b"content-length"}
-_DROP_RESPONSE = {h.decode() for h in HOP_BY_HOP} | {"content-length", "date", "server"}  # uvicorn sets its own
+# uvicorn sets its own date and server headers.
+_DROP_RESPONSE = {h.decode() for h in HOP_BY_HOP} | {"content-length", "date", "server"}
 CHUNK = 64 * 1024
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
 class BodyTooLarge(Exception):
@@ -45,7 +54,7 @@ class BodyTooLarge(Exception):
 
 
 class Upstreams:
-    """One long-lived aiohttp session per service, opened in the lifespan and closed at shutdown."""
+    """One long-lived aiohttp session, route table and circuit breaker per service."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
@@ -54,9 +63,14 @@ class Upstreams:
             ((public_prefix(name).encode(), name) for name in self.base_urls), key=lambda r: -len(r[0])
         )
         self.sessions: dict[str, aiohttp.ClientSession] = {}
+        self.tables: dict[str, RouteTable] = {}
+        self.openapi: dict[str, dict[str, Any]] = {}
+        self.breakers = {name: CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown)
+                         for name in self.base_urls}
         self.timeout = aiohttp.ClientTimeout(
             total=None, connect=settings.upstream_connect_timeout, sock_read=settings.upstream_read_timeout
         )
+        self._refresh_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         for name, base in self.base_urls.items():
@@ -66,10 +80,35 @@ class Upstreams:
                 base_url=base, connector=connector, timeout=self.timeout, auto_decompress=False,
                 skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
             )
+        await self.load_openapi()
+        self._refresh_task = asyncio.create_task(self._refresh_loop())
 
     async def close(self) -> None:
+        if self._refresh_task:
+            self._refresh_task.cancel()
         await asyncio.gather(*(s.close() for s in self.sessions.values()))
         self.sessions.clear()
+
+    async def load_openapi(self) -> None:
+        """Read each service's OpenAPI (route scopes, merged document); keep the last good copy."""
+
+        async def one(name: str) -> None:
+            try:
+                async with self.sessions[name].get("/openapi.json") as resp:
+                    resp.raise_for_status()
+                    doc = await resp.json()
+            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                log.info("openapi_unavailable", service=name, error=type(exc).__name__)
+                return
+            self.openapi[name] = doc
+            self.tables[name] = RouteTable.from_openapi(doc)
+
+        await asyncio.gather(*(one(name) for name in self.sessions))
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.openapi_refresh_seconds)
+            await self.load_openapi()
 
     def match(self, path: str) -> tuple[str, str] | None:
         """``/registry/persons`` → (``registry``, ``/persons``); None when no service owns the path."""
@@ -87,15 +126,21 @@ class ProxyMetrics:
         self.latency = Histogram("gateway_upstream_latency_seconds", "Time to upstream response headers",
                                  ["service"], registry=registry,
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+        self.refused = Counter("gateway_refused_total", "Requests refused at the gateway, by reason",
+                               ["reason"], registry=registry)
 
 
 class ProxyMiddleware:
     """Pure ASGI: proxies service prefixes, passes every other request to the gateway's own app."""
 
-    def __init__(self, app: ASGIApp, upstreams: Upstreams, metrics: ProxyMetrics) -> None:
+    def __init__(self, app: ASGIApp, upstreams: Upstreams, metrics: ProxyMetrics, verifier: TokenVerifier,
+                 limiter: Limiter, default_rate: tuple[float, int]) -> None:
         self.app = app
         self.upstreams = upstreams
         self.metrics = metrics
+        self.verifier = verifier
+        self.limiter = limiter
+        self.default_rate = default_rate
         self.max_body = upstreams.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,7 +151,39 @@ class ProxyMiddleware:
         if target is None:
             await self.app(scope, receive, send)
             return
-        await self.forward(scope, receive, send, *target)
+        service, path = target
+        if path in ("/health", "/ready", "/openapi.json"):  # public at the service too
+            await self.forward(scope, receive, send, service, path)
+            return
+        token = bearer_token(scope)
+        if token is None:
+            self.metrics.refused.labels("no_token").inc()
+            await send_unauthorized(scope, send, "send an access token: Authorization: Bearer <token>")
+            return
+        try:
+            principal = await self.verifier.verify(token)
+        except TokenError as exc:
+            self.metrics.refused.labels("bad_token").inc()
+            await send_unauthorized(scope, send, exc.reason)
+            return
+        table = self.upstreams.tables.get(service)
+        needed = table.required(scope["method"], path) if table is not None else None
+        if needed and not principal.has(*needed):
+            self.metrics.refused.labels("scope").inc()
+            missing = sorted(needed - principal.scopes)
+            await _problem(scope, send, 403, "forbidden", "Forbidden",
+                           f"this route needs the scope(s) {' '.join(missing)}", required_scopes=missing)
+            return
+        rate, burst = principal.rate_limit or self.default_rate
+        wait = await self.limiter.hit(principal.client_id, rate, burst)
+        if wait is not None:
+            self.metrics.refused.labels("rate_limit").inc()
+            seconds = retry_after_seconds(wait)
+            await _problem(scope, send, 429, "rate-limited", "Too many requests",
+                           f"rate limit of {rate:g} requests/s (burst {burst}) exceeded; retry after {seconds} s",
+                           headers=[(b"retry-after", str(seconds).encode())])
+            return
+        await self.forward(scope, receive, send, service, path)
 
     async def forward(self, scope: Scope, receive: Receive, send: Send, service: str, path: str) -> None:
         length = get_header(scope, b"content-length")
@@ -118,12 +195,20 @@ class ProxyMiddleware:
         if session is None:  # lifespan not run (or shutting down)
             await _problem(scope, send, 503, "service-unavailable", "Service unavailable", "gateway is not ready")
             return
+        breaker = self.upstreams.breakers[service]
+        wait = breaker.allow()
+        if wait is not None:
+            self.metrics.responses.labels(service, "502").inc()
+            await _problem(scope, send, 502, "bad-gateway", "Upstream service unavailable",
+                           f"the {service} service is failing; not trying again for {wait:.0f} s",
+                           headers=[(b"retry-after", str(retry_after_seconds(wait)).encode())])
+            return
 
         headers = self._request_headers(scope)
         query = scope.get("query_string", b"")
         url = path + ("?" + query.decode("latin-1") if query else "")
         body = None
-        if scope["method"] not in ("GET", "HEAD", "OPTIONS", "DELETE") or length not in (None, b"0"):
+        if scope["method"] not in _NO_BODY_METHODS or length not in (None, b"0"):
             body = _RequestBody(receive, self.max_body)
 
         started = time.perf_counter()
@@ -132,6 +217,7 @@ class ProxyMiddleware:
             async with session.request(scope["method"], url, headers=headers,
                                        data=body.__aiter__() if body else None,
                                        allow_redirects=False, compress=None) as resp:
+                breaker.success()
                 self.metrics.latency.labels(service).observe(time.perf_counter() - started)
                 self.metrics.responses.labels(service, str(resp.status)).inc()
                 out = [(k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -152,6 +238,8 @@ class ProxyMiddleware:
                     await _problem(scope, send, 413, "payload-too-large", "Request body too large",
                                    f"the body exceeds the limit of {self.max_body} bytes")
                 return
+            if not response_started:
+                breaker.failure()
             await self._upstream_failed(scope, send, service, exc, response_started)
 
     async def _upstream_failed(
@@ -226,6 +314,7 @@ class _RequestBody:
                 return
 
 
-async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str) -> None:
-    body = problem_bytes(status, code, title, detail, request_id=ensure_request_id(scope))
-    await send_bytes(send, status, body, PROBLEM_CONTENT_TYPE.encode())
+async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
+                   headers: list[tuple[bytes, bytes]] | None = None, **ext: Any) -> None:
+    body = problem_bytes(status, code, title, detail, request_id=ensure_request_id(scope), **ext)
+    await send_bytes(send, status, body, PROBLEM_CONTENT_TYPE.encode(), headers)

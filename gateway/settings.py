@@ -23,5 +23,19 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 50 * 1024 * 1024
     """Largest request body accepted (413 above)."""
 
+    token_ttl_seconds: int = 300
+    """Lifetime of access tokens. Short, so a revoked client's tokens die soon even where not checked."""
+    default_rate_per_second: int = 20
+    """Rate limit of a new client unless given (`ansinh clients create --rate`)."""
+    default_burst: int = 40
+    redis_url: str | None = None
+    """Set (GATEWAY_REDIS_URL=redis://…) to share rate limits between gateway replicas."""
+    breaker_threshold: int = 5
+    """Consecutive connection failures after which a service's circuit opens (fail fast)."""
+    breaker_cooldown: float = 5.0
+    """Seconds a circuit stays open before one trial request is let through."""
+    openapi_refresh_seconds: float = 30.0
+    """How often the services' OpenAPI documents (route scopes, merged /openapi.json) are re-read."""
+
     def upstreams(self) -> dict[str, str]:
         return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in SERVICES}

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ansinh import database, local
 from common.settings import to_asyncpg_url
+from common.testing import TokenMinter
 
 TEST_DB = "ansinh_test"
 
@@ -64,3 +65,9 @@ async def test_db(pg_admin_url: str) -> AsyncIterator[TestDatabase]:
     await database.bootstrap(pg_admin_url, TEST_DB, db.passwords)
     await database.migrate_all_async(db.urls)
     yield db
+
+
+@pytest.fixture(scope="session")
+def minter() -> TokenMinter:
+    """Signs tokens that in-process service apps (given ``keys=minter``) accept."""
+    return TokenMinter()

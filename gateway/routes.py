@@ -1,0 +1,60 @@
+"""Which scopes each service route needs, read from the service's own OpenAPI document.
+
+Scopes are declared next to the routes in each service (``require("registry:read")``), which puts
+them in that service's OpenAPI ``security`` requirements. The gateway loads those documents and
+enforces the same scopes before forwarding, so a partner without the scope is refused at the door —
+and the service checks again for itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+_PARAM = re.compile(r"\{([^}/]+)\}")
+_PATH_PARAM = re.compile(r"\{([^}/]+):path\}")
+
+
+@dataclass
+class RouteTable:
+    """(method, path) → required scopes for one service; ``None`` when no route matches."""
+
+    static: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    templated: list[tuple[str, re.Pattern[str], frozenset[str]]] = field(default_factory=list)
+
+    @classmethod
+    def from_openapi(cls, doc: dict[str, Any]) -> RouteTable:
+        table = cls()
+        for path, item in doc.get("paths", {}).items():
+            for method, op in item.items():
+                if method.startswith("x-") or not isinstance(op, dict):
+                    continue
+                scopes: set[str] = set()
+                for requirement in op.get("security", []) or []:
+                    for needed in requirement.values():
+                        scopes.update(needed)
+                key = method.upper()
+                if "{" in path:
+                    pattern = _PATH_PARAM.sub(r"(?P<\1>.+)", path)
+                    pattern = _PARAM.sub(r"(?P<\1>[^/]+)", pattern)
+                    table.templated.append((key, re.compile(f"^{pattern}$"), frozenset(scopes)))
+                else:
+                    table.static[(key, path)] = frozenset(scopes)
+        table._lookup = lru_cache(maxsize=4096)(table._find)  # type: ignore[attr-defined]
+        return table
+
+    def required(self, method: str, path: str) -> frozenset[str] | None:
+        if method == "HEAD":
+            method = "GET"
+        return self._lookup(method, path)  # type: ignore[attr-defined,no-any-return]
+
+    def _find(self, method: str, path: str) -> frozenset[str] | None:
+        hit = self.static.get((method, path))
+        if hit is not None:
+            return hit
+        for m, pattern, scopes in self.templated:
+            if m == method and pattern.match(path):
+                return scopes
+        return None

@@ -1,0 +1,137 @@
+"""A real gateway on TCP in front of a real service app (built like the four services), both in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import StreamingResponse
+
+from common.app import create_service_app
+from common.auth import Principal, require
+from common.settings import ServiceSettings
+from common.testing import free_port, serve_in_background
+from gateway.app import create_app
+from gateway.auth import service as auth_service
+from gateway.settings import GatewaySettings
+
+BIG_CHUNKS = 200  # × 64 KiB = 12.5 MiB
+
+
+class Release:
+    """Lets a test hold a streaming response half-way."""
+
+    event: asyncio.Event | None = None
+
+
+def upstream_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.api_route("/echo/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
+    async def echo(rest: str, request: Request, who: Principal = require()) -> dict:
+        """Echo what arrived."""
+        return {
+            "method": request.method, "path": request.url.path, "query": request.url.query,
+            "headers": dict(request.headers), "body": (await request.body()).decode(), "client": who.client_id,
+        }
+
+    @router.get("/scoped/read", dependencies=[require("registry:read")])
+    async def scoped_read() -> dict:
+        """Needs registry:read."""
+        return {"ok": True}
+
+    @router.post("/scoped/write", dependencies=[require("registry:write")])
+    async def scoped_write() -> dict:
+        """Needs registry:write."""
+        return {"ok": True}
+
+    @router.get("/slow", dependencies=[require()])
+    async def slow() -> dict:
+        await asyncio.sleep(1.5)
+        return {}
+
+    @router.get("/big", dependencies=[require()])
+    async def big() -> StreamingResponse:
+        async def chunks():
+            for i in range(BIG_CHUNKS):
+                if i == 1 and Release.event is not None:
+                    await Release.event.wait()
+                yield bytes([65 + i % 26]) * 65536
+
+        return StreamingResponse(chunks(), media_type="text/csv")
+
+    @router.get("/hop", dependencies=[require()])
+    async def hop() -> StreamingResponse:
+        return StreamingResponse(iter([b"ok"]), headers={"keep-alive": "timeout=5", "x-custom": "kept"})
+
+    return router
+
+
+@dataclass
+class Door:
+    """The running pair, and helpers to act as a partner."""
+
+    gateway: FastAPI
+    url: str
+    upstream_url: str
+    upstream: FastAPI
+
+    async def new_client(self, *scopes: str, areas: tuple[str, ...] = (), rate: int = 1000,
+                         burst: int = 1000) -> tuple[str, str]:
+        client_id = f"t-{uuid.uuid4().hex[:12]}"
+        async with self.gateway.state.sessionmaker() as session, session.begin():
+            issued = await auth_service.create_client(
+                session, client_id, scopes=list(scopes), areas=list(areas), rate_per_second=rate, burst=burst)
+        return client_id, issued.secret
+
+    async def token(self, client_id: str, secret: str, scope: str | None = None) -> str:
+        form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            r = await http.post("/auth/token", data=form, auth=(client_id, secret))
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+    async def bearer(self, *scopes: str, **kw) -> dict[str, str]:
+        client_id, secret = await self.new_client(*scopes, **kw)
+        return {"Authorization": f"Bearer {await self.token(client_id, secret)}"}
+
+    async def refresh_keys(self) -> None:
+        """What the gateway and services do every few seconds, done now."""
+        await self.gateway.state.key_refresher.refresh()
+        await self.upstream.state.key_refresher.refresh()
+
+
+@asynccontextmanager
+async def running_door(test_db, **overrides) -> Door:
+    gw_port, up_port = free_port(), free_port()
+    gw_url = f"http://127.0.0.1:{gw_port}"
+    upstream = create_service_app(
+        "registry", ServiceSettings(database_url=test_db.urls["registry"], gateway_url=gw_url),
+        title="AnSinh registry (test double)", description="Echo and scoped routes.", routers=[upstream_router()],
+    )
+    settings = GatewaySettings(
+        database_url=test_db.urls["gateway"], registry_url=f"http://127.0.0.1:{up_port}",
+        payments_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        insurance_url=f"http://127.0.0.1:{up_port}", upstream_read_timeout=0.5, max_body_bytes=100_000,
+        **overrides,
+    )
+    gateway = create_app(settings)
+    async with serve_in_background(upstream, up_port) as upstream_url, serve_in_background(gateway, gw_port):
+        yield Door(gateway, gw_url, upstream_url, upstream)
+
+
+@pytest.fixture(scope="package")
+async def door(test_db):
+    async with running_door(test_db) as d:
+        yield d
+
+
+@pytest.fixture
+async def http(door):
+    async with httpx.AsyncClient(base_url=door.url, timeout=10) as client:
+        yield client
