@@ -27,6 +27,9 @@ test: $(STAMP)  ## set up and run the whole test suite on real PostgreSQL
 test-fast: $(STAMP)  ## everything but the end-to-end tests that start real processes
 	$(BIN)/python -m pytest -m 'not e2e' $(PYTEST_ARGS)
 
+e2e: $(STAMP)  ## only the end-to-end tests (real processes)
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy common gateway services ansinh

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 from collections.abc import Iterator
@@ -17,11 +18,14 @@ import typer
 
 from common.settings import SERVICES
 
-from . import database, local
+from . import clients, database, local
 from .stack import Stack, StackConfig, default_ports, run_prepare, run_until_signalled
 
 app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
+
+app.add_typer(clients.clients_app, name="clients")
+app.add_typer(clients.keys_app, name="keys")
 
 APP_FACTORIES = {
     "gateway": "gateway.app",
@@ -30,7 +34,7 @@ APP_FACTORIES = {
 
 
 @contextmanager
-def admin_database() -> Iterator[tuple[str, str]]:
+def admin_database(quiet: bool = False) -> Iterator[tuple[str, str]]:
     """(admin URL, database name): ``ANSINH_DATABASE_URL`` if set, else the embedded server in ``var/pg``.
 
     The embedded server is stopped when the block ends (if this process started it).
@@ -40,7 +44,8 @@ def admin_database() -> Iterator[tuple[str, str]]:
     if url:
         yield url, dbname
         return
-    typer.echo(f"starting embedded PostgreSQL in {local.VAR / 'pg'} …")
+    if not quiet:
+        typer.echo(f"starting embedded PostgreSQL in {local.VAR / 'pg'} …")
     with local.EmbeddedPostgres("pg") as admin_url:
         yield admin_url, dbname
 
@@ -59,10 +64,10 @@ def up() -> None:
         config = stack_config(admin_url, dbname)
         typer.echo("preparing roles, schemas and migrations …")
         run_prepare(config)
+        dev_secret = asyncio.run(clients.in_gateway_db(config.urls()["gateway"], clients.ensure_dev_admin))
         stack = Stack(config)
-        stack.start()
         try:
-            stack.wait_ready(timeout=60)
+            stack.start_all(timeout=60)
         except (RuntimeError, TimeoutError) as exc:
             typer.echo(f"start-up failed: {exc}", err=True)
             stack.stop()
@@ -71,9 +76,37 @@ def up() -> None:
         typer.echo(
             f"\nAnSinh is up.  Gateway: {gw}   API docs: {gw}/docs\n"
             + "".join(f"  {name:<17} {stack.url(name)}\n" for name in SERVICES)
-            + f"Try: curl {gw}/registry/health\nCtrl-C stops everything.\n"
+            + f"Try: curl {gw}/registry/health\n"
+            + (f"\nDevelopment admin client {clients.DEV_ADMIN!r} (all scopes; secret in var/secrets.json):\n"
+               f"  TOKEN=$(.venv/bin/ansinh token)\n"
+               f"  curl -H \"Authorization: Bearer $TOKEN\" {gw}/registry/metrics\n" if dev_secret else "")
+            + "Partner clients: ansinh clients create NAME --scopes ... --areas ...\nCtrl-C stops everything.\n"
         )
         run_until_signalled(stack)
+
+
+@app.command()
+def token(
+    scope: Annotated[str | None, typer.Option(help="Ask for fewer scopes (space separated)")] = None,
+    gateway: Annotated[str, typer.Option(help="Gateway base URL")] = f"http://127.0.0.1:{default_ports()['gateway']}",
+) -> None:
+    """Print an access token for the development admin client (made by `ansinh up`)."""
+    import httpx
+
+    secret = local.load_secrets(()).get("dev_admin_secret")
+    if not secret:
+        typer.echo("no development admin client yet: run `ansinh up` first", err=True)
+        raise typer.Exit(2)
+    form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
+    try:
+        r = httpx.post(f"{gateway}/auth/token", data=form, auth=(clients.DEV_ADMIN, secret), timeout=10)
+    except httpx.TransportError as exc:
+        typer.echo(f"gateway unreachable at {gateway}: is `ansinh up` running?", err=True)
+        raise typer.Exit(2) from exc
+    if r.status_code != 200:
+        typer.echo(f"token refused ({r.status_code}): {r.text}", err=True)
+        raise typer.Exit(2)
+    typer.echo(r.json()["access_token"])
 
 
 @app.command()

@@ -79,7 +79,21 @@ def load_secrets(components: tuple[str, ...]) -> dict[str, Any]:
             passwords[c] = secrets.token_urlsafe(24)
             changed = True
     if changed:
-        VAR.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2))
-        path.chmod(0o600)
+        _write(data)
     return {**data, "db_passwords": {**passwords, **from_env}}
+
+
+def save_secret(key: str, value: str) -> None:
+    """Add one generated development secret to ``var/secrets.json`` (mode 0600)."""
+    path = VAR / "secrets.json"
+    data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    data[key] = value
+    _write(data)
+
+
+def _write(data: dict[str, Any]) -> None:
+    VAR.mkdir(parents=True, exist_ok=True)
+    path = VAR / "secrets.json"
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # before the secrets go in
+    path.write_text(json.dumps(data, indent=2))

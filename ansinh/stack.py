@@ -56,6 +56,7 @@ class StackConfig:
             env[f"{prefix}HOST"] = self.host
             env[f"{prefix}ENVIRONMENT"] = self.environment
             env[f"{prefix}LOG_JSON"] = "true" if self.log_json else "false"
+            env[f"{prefix}GATEWAY_URL"] = f"http://{self.host}:{self.ports['gateway']}"
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://{self.host}:{self.ports[service]}"
         env.update(self.extra_env)
@@ -83,6 +84,14 @@ class Stack:
         env = self.config.environ()
         for component in components:
             self.start_one(component, env)
+
+    def start_all(self, timeout: float = 60.0) -> None:
+        """Services first, then the gateway once they answer (it reads their OpenAPI documents at start)."""
+        services = tuple(SERVICES)
+        self.start(services)
+        self.wait_ready(timeout, services)
+        self.start(("gateway",))
+        self.wait_ready(timeout, ("gateway",))
 
     def start_one(self, component: str, env: dict[str, str] | None = None) -> None:
         proc = subprocess.Popen(
@@ -155,7 +164,7 @@ class Stack:
 def run_until_signalled(stack: Stack) -> None:
     """Wait for Ctrl-C / SIGTERM, reporting any process that dies meanwhile; then stop everything."""
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal was closed
         signal.signal(sig, lambda *_: stop.set())
     reported: set[str] = set()
     while not stop.wait(1.0):

@@ -29,6 +29,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -196,6 +197,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return await ansinh_error(request, err)
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, ClientDisconnect):  # the caller went away mid-body: nothing to answer, no alarm
+            log.info("client_disconnected", path=request.url.path)
+            return await ansinh_error(request, BadRequest("the client disconnected before sending the whole body"))
         # Internals stay in the log; the partner sees a request id to quote.
         log.exception("unhandled_exception", path=request.url.path, error_type=type(exc).__name__)
         return await ansinh_error(request, AnSinhError("An unexpected error occurred; quote the request id."))

@@ -31,8 +31,9 @@ def include_name_for(schema: str):
 
     def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
         if type_ == "schema":
-            return name == schema
-        return True
+            # None is the connection's default schema: the role's own, by its search_path.
+            return name is None or name == schema
+        return not (type_ == "table" and name == VERSION_TABLE)
 
     return include_name
 

@@ -57,8 +57,8 @@ async def serve_in_background(app: object, port: int) -> AsyncIterator[str]:
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", proxy_headers=False,
-                                           access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
+                                           proxy_headers=False, access_log=False))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

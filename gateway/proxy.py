@@ -107,7 +107,9 @@ class Upstreams:
 
     async def _refresh_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.settings.openapi_refresh_seconds)
+            missing = len(self.openapi) < len(self.sessions)
+            await asyncio.sleep(min(2.0, self.settings.openapi_refresh_seconds) if missing
+                                else self.settings.openapi_refresh_seconds)
             await self.load_openapi()
 
     def match(self, path: str) -> tuple[str, str] | None:

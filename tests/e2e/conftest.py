@@ -34,9 +34,8 @@ async def stack(test_db):
     await prepare_database(config)
     logs = Tee()
     running = Stack(config, out=logs)
-    running.start()
     try:
-        running.wait_ready(timeout=60)
+        running.start_all(timeout=60)
         yield running
     finally:
         running.stop()

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
 import httpx
 import pytest
@@ -32,8 +33,8 @@ class Release:
 def upstream_router() -> APIRouter:
     router = APIRouter()
 
-    @router.api_route("/echo/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
-    async def echo(rest: str, request: Request, who: Principal = require()) -> dict:
+    @router.api_route("/echo/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"], operation_id="echo")
+    async def echo(rest: str, request: Request, who: Annotated[Principal, require()]) -> dict:
         """Echo what arrived."""
         return {
             "method": request.method, "path": request.url.path, "query": request.url.query,
@@ -52,7 +53,7 @@ def upstream_router() -> APIRouter:
 
     @router.get("/slow", dependencies=[require()])
     async def slow() -> dict:
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(2.5)
         return {}
 
     @router.get("/big", dependencies=[require()])
@@ -117,7 +118,7 @@ async def running_door(test_db, **overrides) -> Door:
     settings = GatewaySettings(
         database_url=test_db.urls["gateway"], registry_url=f"http://127.0.0.1:{up_port}",
         payments_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        insurance_url=f"http://127.0.0.1:{up_port}", upstream_read_timeout=0.5, max_body_bytes=100_000,
+        insurance_url=f"http://127.0.0.1:{up_port}", upstream_read_timeout=1.0, max_body_bytes=100_000,
         **overrides,
     )
     gateway = create_app(settings)

@@ -1,0 +1,83 @@
+"""`ansinh clients …` and `ansinh keys rotate` against the test database, as an operator would use them."""
+
+import asyncio
+import json
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from typer.testing import CliRunner
+
+from ansinh import local
+from ansinh.cli import app
+from common.errors import Unauthorized
+from common.settings import to_asyncpg_url
+from gateway.auth import repository
+from gateway.auth import service as auth_service
+
+
+@pytest.fixture
+def cli(test_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANSINH_DATABASE_URL", test_db.admin_url)
+    monkeypatch.setenv("ANSINH_DATABASE", test_db.name)
+    monkeypatch.setattr(local, "VAR", tmp_path)
+    local.save_secret("db_passwords", test_db.passwords)
+    runner = CliRunner()
+
+    async def run(*args: str):  # in a thread: the CLI runs its own event loop
+        return await asyncio.to_thread(runner.invoke, app, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+async def gateway_session(test_db):
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["gateway"]))
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def test_create_prints_secret_once_and_it_works(cli, gateway_session):
+    r = await cli("clients", "create", "vnpost-tra-vinh-cli", "--scopes", "payments:disburse,payments:read",
+            "--areas", "84", "--rate", "50")
+    assert r.exit_code == 0, r.output
+    created = json.loads(r.stdout)
+    assert created["scopes"] == ["payments:disburse", "payments:read"] and created["areas"] == ["84"]
+    async with gateway_session() as session:
+        client = await auth_service.authenticate(session, "vnpost-tra-vinh-cli", created["client_secret"])
+        assert client.rate_per_second == 50
+        assert created["client_secret"] not in client.secret_hash
+    listed = (await cli("clients", "list")).stdout
+    assert "vnpost-tra-vinh-cli" in listed and created["client_secret"] not in listed
+
+
+async def test_rotate_and_revoke(cli, gateway_session):
+    first = json.loads((await cli("clients", "create", "bhxh-cli", "--scopes", "insurance:exchange")).stdout)
+    rotated = await cli("clients", "rotate-secret", "bhxh-cli")
+    assert rotated.exit_code == 0
+    new_secret = json.loads(rotated.stdout)["client_secret"]
+    async with gateway_session() as session:
+        with pytest.raises(Unauthorized):
+            await auth_service.authenticate(session, "bhxh-cli", first["client_secret"])
+        await auth_service.authenticate(session, "bhxh-cli", new_secret)
+    assert (await cli("clients", "revoke", "bhxh-cli")).exit_code == 0
+    async with gateway_session() as session:
+        with pytest.raises(Unauthorized):
+            await auth_service.authenticate(session, "bhxh-cli", new_secret)
+        assert "bhxh-cli" in await repository.not_before_map(session)
+
+
+async def test_bad_input_is_explained_not_a_traceback(cli):
+    r = await cli("clients", "create", "Not Valid", "--scopes", "registry:reed")
+    assert r.exit_code == 2
+    assert "client_id" in r.stderr and "unknown scope(s): registry:reed" in r.stderr
+    assert (await cli("clients", "revoke", "nobody-here")).exit_code == 2
+
+
+async def test_keys_rotate(cli, gateway_session):
+    async with gateway_session() as session, session.begin():
+        before = await repository.active_key(session)
+    r = await cli("keys", "rotate")
+    assert r.exit_code == 0, r.output
+    async with gateway_session() as session:
+        after = await repository.active_key(session)
+    assert after is not None and after.kid in r.stdout and (before is None or before.kid != after.kid)
