@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+import structlog
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.responses import JSONResponse, Response
 
 from . import db
-from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, TokenVerifier, require
+from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVerifier, require
 from .errors import ServiceUnavailable, install_error_handlers
+from .events.inbox import INBOX_PATH
+from .events.relay import Relay
+from .events.service import ServiceEvents
 from .logging import RequestIdMiddleware, configure_logging
 from .settings import ServiceSettings
 
@@ -37,6 +41,7 @@ def create_service_app(
     public_paths: frozenset[str] = PUBLIC_PATHS,
     key_loader: Callable[[FastAPI], KeyLoader] | None = None,
     verifier: TokenVerifier | None = None,
+    events: ServiceEvents | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app. Engines and clients are made in the lifespan, never at import.
 
@@ -55,12 +60,17 @@ def create_service_app(
         # Tests may put a loader of their own in app.state.key_loader before the lifespan starts.
         load = getattr(app.state, "key_loader", None) or (key_loader or remote_key_loader)(app)
         refresher = app.state.key_refresher = KeyRefresher(verifier, load, interval=settings.auth_refresh_seconds)
+        relay = app.state.relay = _make_relay(settings, engine, events)
         try:
             for hook in on_startup:
                 await hook(app)
             await refresher.start()
+            if relay is not None:
+                await relay.start()
             yield
         finally:
+            if relay is not None:
+                await relay.stop()
             await refresher.stop()
             for hook in reversed(on_shutdown):
                 await hook(app)
@@ -75,11 +85,27 @@ def create_service_app(
     add_operational_routes(app, _database_ready, metrics_registry or CollectorRegistry())
     for router in routers:
         app.include_router(router)
+    if events is not None:
+        secret = settings.events_inbox_secret
+        app.include_router(events.inbox.router(secret.get_secret_value() if secret else None))
+        app.include_router(events.canary_router)
+        public_paths = public_paths | {INBOX_PATH}  # signed by the hub instead of a bearer token
     app.add_middleware(AuthMiddleware, verifier=verifier, public_paths=public_paths)
     for cls, options in middleware:  # outside the token check (the gateway's proxy checks for itself)
         app.add_middleware(cls, **options)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | None) -> Relay | None:
+    if events is None:
+        return None
+    if not (settings.events_client_id and settings.events_client_secret):
+        structlog.get_logger("events").warning("relay_disabled", reason="no events_client_id/secret configured")
+        return None
+    return Relay(engine, events.tables, gateway_url=settings.gateway_url, client_id=settings.events_client_id,
+                 client_secret=settings.events_client_secret.get_secret_value(),
+                 batch_size=settings.events_batch_size, poll_seconds=settings.events_poll_seconds)
 
 
 def remote_key_loader(app: FastAPI) -> KeyLoader:
@@ -122,6 +148,13 @@ def add_operational_routes(
         Needs no token."""
         checks = await readiness(app)
         return JSONResponse({"status": "ready", "service": app.state.service_name, "checks": checks})
+
+    @ops.get("/me", summary="The caller, as this service sees the token")
+    async def me(principal: Annotated[Principal, require()]) -> dict[str, Any]:
+        """The client id, scopes and areas of the bearer token, once verified here: a quick way for a
+        partner to check its credentials. Needs any valid token."""
+        return {"client_id": principal.client_id, "scopes": sorted(principal.scopes),
+                "areas": list(principal.areas), "expires_at": principal.expires_at}
 
     @ops.get("/metrics", summary="Prometheus metrics", dependencies=[require("metrics:read")])
     async def metrics() -> Response:

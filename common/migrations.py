@@ -17,7 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .settings import to_asyncpg_url
 
@@ -31,8 +31,7 @@ def include_name_for(schema: str):
 
     def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
         if type_ == "schema":
-            # None is the connection's default schema: the role's own, by its search_path.
-            return name is None or name == schema
+            return name == schema
         return not (type_ == "table" and name == VERSION_TABLE)
 
     return include_name
@@ -73,12 +72,23 @@ def run_env(schema: str, metadata: MetaData, env_prefix: str) -> None:
             context.run_migrations()
 
     async def main() -> None:
-        engine = create_async_engine(to_asyncpg_url(url), poolclass=pool.NullPool)
+        engine = migration_engine(url)
         async with engine.begin() as conn:
             await conn.run_sync(do_run)
         await engine.dispose()
 
     asyncio.run(main())
+
+
+def migration_engine(url: str) -> AsyncEngine:
+    """An engine for migrating and comparing one component's schema.
+
+    A role's search_path starts with its own schema, which would make reflection report that schema's
+    tables as the "default schema" (no name) and mismatch the models' explicit schema; here the default
+    is ``public`` (where the role owns nothing), so every name is explicit.
+    """
+    return create_async_engine(to_asyncpg_url(url), poolclass=pool.NullPool,
+                               connect_args={"server_settings": {"search_path": "public"}})
 
 
 def alembic_config(component: str, url: str) -> Config:

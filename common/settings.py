@@ -46,6 +46,14 @@ class ServiceSettings(BaseSettings):
     """Where this process fetches the token-signing keys (``/.well-known/jwks.json``) and revocations."""
     auth_refresh_seconds: float = 5.0
     """How often keys and revocations are refreshed: the longest a revoked token keeps working here."""
+    events_client_id: str | None = None
+    """This service's client at the gateway (scope events:publish); without it the outbox relay is off."""
+    events_client_secret: SecretStr | None = None
+    events_inbox_secret: SecretStr | None = None
+    """Standard Webhooks secret (whsec_…) of this service's internal subscription at the hub."""
+    events_batch_size: int = 100
+    events_poll_seconds: float = 1.0
+    """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once."""
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> ServiceSettings:

@@ -10,6 +10,9 @@ from common.auth import PUBLIC_PATHS, TokenVerifier
 from . import openapi
 from .auth import service as auth_service
 from .auth.router import router as auth_router
+from .events import repository as events_repository
+from .events.dispatcher import Dispatcher, DispatchMetrics
+from .events.router import router as events_router
 from .proxy import ProxyMetrics, ProxyMiddleware, Upstreams
 from .ratelimit import Limiter, MemoryLimiter, RedisLimiter
 from .settings import GatewaySettings
@@ -38,10 +41,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         "default_rate": (float(settings.default_rate_per_second), settings.default_burst),
     })
 
+    dispatch_metrics = DispatchMetrics(registry)
+
     async def open_upstreams(app: FastAPI) -> None:
         await upstreams.start()
+        async with app.state.sessionmaker() as session, session.begin():
+            for sub in settings.internal_subscriptions:
+                await events_repository.upsert_internal(session, sub.name, sub.url, sub.types,
+                                                        sub.secret.get_secret_value())
+        app.state.dispatcher = Dispatcher(app.state.sessionmaker, settings, settings.sqlalchemy_url, dispatch_metrics)
+        await app.state.dispatcher.start()
 
     async def close_upstreams(app: FastAPI) -> None:
+        await app.state.dispatcher.stop()
         await upstreams.close()
         await limiter.close()
 
@@ -50,7 +62,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = create_service_app(
         "gateway", settings, title="AnSinh API", description=DESCRIPTION,
-        routers=[auth_router],
+        routers=[auth_router, events_router],
         on_startup=[open_upstreams], on_shutdown=[close_upstreams],
         public_paths=GATEWAY_PUBLIC, key_loader=key_loader, metrics_registry=registry, verifier=verifier,
         middleware=[proxy],

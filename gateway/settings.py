@@ -1,6 +1,15 @@
-from pydantic import AnyHttpUrl
+from pydantic import AnyHttpUrl, BaseModel, SecretStr
 
 from common.settings import GATEWAY_PORT, SERVICES, ServiceSettings, service_config
+
+
+class InternalSubscription(BaseModel):
+    """A service's inbox: `GATEWAY_INTERNAL_SUBSCRIPTIONS='[{"name": …, "url": …, "types": […], "secret": …}]'`."""
+
+    name: str
+    url: str
+    types: list[str]
+    secret: SecretStr
 
 
 class GatewaySettings(ServiceSettings):
@@ -36,6 +45,19 @@ class GatewaySettings(ServiceSettings):
     """Seconds a circuit stays open before one trial request is let through."""
     openapi_refresh_seconds: float = 30.0
     """How often the services' OpenAPI documents (route scopes, merged /openapi.json) are re-read."""
+
+    internal_subscriptions: list[InternalSubscription] = []
+    """The services' inboxes (`ansinh up` sets them from each service's inbox handlers)."""
+    webhook_allowlist: list[str] = []
+    """Host names or CIDR networks partner webhooks may use although private (e.g. a partner VPN)."""
+    delivery_timeout_seconds: float = 10.0
+    delivery_concurrency: int = 50
+    """Deliveries sent at once (each to a different subscription or subject)."""
+    delivery_max_attempts: int = 8
+    delivery_retry_base_seconds: float = 1.0
+    """First retry after ~this, doubling each time (with jitter): 1, 2, 4 … s."""
+    delivery_retry_max_seconds: float = 3600.0
+    delivery_poll_seconds: float = 1.0
 
     def upstreams(self) -> dict[str, str]:
         return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in SERVICES}

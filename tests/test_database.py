@@ -4,10 +4,9 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from ansinh import database
-from common.migrations import diff_models_and_migrations
+from common.migrations import diff_models_and_migrations, migration_engine
 from common.settings import to_asyncpg_url
 from gateway.models import Base as GatewayBase
 from services.child_protection.models import Base as ChildProtectionBase
@@ -45,7 +44,7 @@ async def test_version_tables_live_in_their_own_schema(test_db):
 
 @pytest.mark.parametrize("component", database.COMPONENTS)
 async def test_migrations_are_at_head_and_agree_with_models(test_db, component):
-    engine = create_async_engine(to_asyncpg_url(test_db.urls[component]))
+    engine = migration_engine(test_db.urls[component])
     try:
         async with engine.connect() as conn:
             version = await conn.scalar(text(f'SELECT version_num FROM "{component}".alembic_version'))

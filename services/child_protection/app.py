@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from .events import EVENTS
 from .settings import ChildProtectionSettings
 
 DESCRIPTION = """Children in special circumstances, case management, alternative care and support."""
@@ -10,5 +11,6 @@ DESCRIPTION = """Children in special circumstances, case management, alternative
 def create_app(settings: ChildProtectionSettings | None = None) -> FastAPI:
     return create_service_app(
         "child_protection", settings or ChildProtectionSettings(),
-        title="AnSinh child protection", description=DESCRIPTION
+        title="AnSinh child protection", description=DESCRIPTION,
+        events=EVENTS,
     )

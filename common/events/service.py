@@ -1,0 +1,32 @@
+"""Everything a service needs for events, in one object: catalogue, tables, inbox, canary routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import canary
+from .envelope import Catalogue, Event
+from .inbox import Inbox
+from .outbox import publish
+from .tables import EventTables
+
+
+class ServiceEvents:
+    def __init__(self, service: str, tables: EventTables) -> None:
+        self.service = service
+        self.tables = tables
+        self.catalogue = Catalogue(service)
+        self.inbox = Inbox(tables)
+        self.canary_router = canary.install(service, self.catalogue, tables, self.inbox)
+
+    async def publish(self, session: AsyncSession, type_: str, subject: str, data: BaseModel) -> Event:
+        """Add a catalogued event to the outbox in ``session``'s transaction."""
+        return await publish(session, self.tables, self.catalogue.event(type_, subject, data))
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The catalogue as data (for docs/events.md)."""
+        return [{"type": t, "source": self.catalogue.source, "doc": (m.__doc__ or "").strip(),
+                 "schema": m.model_json_schema()} for t, m in sorted(self.catalogue.types.items())]

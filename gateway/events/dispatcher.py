@@ -1,0 +1,177 @@
+"""Delivers pending events to subscriptions: signed, retried with backoff, in order per subject.
+
+Each round takes, for every (subscription, subject), the oldest pending delivery if it is due, and
+sends those concurrently — so one subject's events reach a subscriber one after another, in the order
+the hub received them, while different subjects and subscribers do not wait for each other. A failure
+is retried with exponential backoff and jitter (or after the receiver's ``Retry-After``); after the
+last attempt the delivery is dead, visible with its error, and the subject moves on. Only one gateway
+replica dispatches at a time (a PostgreSQL advisory lock held by the leader).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+import orjson
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from standardwebhooks.webhooks import Webhook
+
+from ..settings import GatewaySettings
+from . import repository, urlsafety
+
+log = structlog.get_logger("gateway.events")
+LEADER_LOCK = 0x616E_7369  # "ansi": one dispatcher across gateway replicas
+
+
+class DispatchMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.outcomes = Counter("gateway_event_deliveries_total", "Delivery attempts by outcome",
+                                ["outcome"], registry=registry)
+        self.latency = Histogram("gateway_event_delivery_latency_seconds",
+                                 "From the hub receiving an event to its successful delivery", registry=registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600))
+
+
+class Dispatcher:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: GatewaySettings, db_url: str,
+                 metrics: DispatchMetrics) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.db_url = db_url
+        self.metrics = metrics
+        self.wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._conn: asyncpg.Connection | None = None
+        self._http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.delivery_timeout_seconds))
+        self._task = asyncio.create_task(self._run(), name="event-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._conn is not None:
+            await self._conn.close()
+        if self._http is not None:
+            await self._http.close()
+
+    async def _lead(self) -> bool:
+        """Hold the leader lock on a dedicated connection that also LISTENs for new deliveries."""
+        if self._conn is None or self._conn.is_closed():
+            dsn = make_url(self.db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+            self._conn = await asyncpg.connect(dsn)
+            await self._conn.add_listener(repository.NOTIFY_CHANNEL, lambda *_: self.wake.set())
+        return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK))
+
+    async def _run(self) -> None:
+        leader = False
+        while True:
+            try:
+                leader = leader or await self._lead()
+                if not leader:
+                    await asyncio.sleep(2.0)  # another replica dispatches; try again later
+                    continue
+                sent = await self.dispatch_once()
+                if sent:
+                    continue
+                async with self.sessionmaker() as session:
+                    due_in = await repository.next_due_in(session)
+                self.wake.clear()
+                wait = self.settings.delivery_poll_seconds if due_in is None else min(due_in, 5.0)
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=max(wait, 0.01))
+                except TimeoutError:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database hiccup: keep the loop alive
+                log.warning("dispatch_failed", error=type(exc).__name__, detail=str(exc)[:200])
+                leader = False
+                if self._conn is not None:
+                    await self._conn.close()
+                    self._conn = None
+                await asyncio.sleep(1.0)
+
+    async def dispatch_once(self) -> int:
+        async with self.sessionmaker() as session:
+            heads = await repository.due_heads(session, self.settings.delivery_concurrency)
+        if not heads:
+            return 0
+        results = await asyncio.gather(*(self._deliver(h) for h in heads))
+        async with self.sessionmaker() as session, session.begin():
+            await repository.record_results(session, results)
+        return len(heads)
+
+    async def _deliver(self, head: dict[str, Any]) -> dict[str, Any]:
+        body = orjson.dumps(head["envelope"]).decode()
+        msg_id = str(head["event_id"])
+        now = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(head["secret"]).sign(msg_id, now, body),
+            "user-agent": "AnSinh-Hub/1",
+        }
+        status: int | None = None
+        error: str | None = None
+        retry_after: float | None = None
+        try:
+            if head["owner"] is not None:  # partners' endpoints: re-check where the name points now
+                await urlsafety.check_webhook_url(head["url"], environment=self.settings.environment,
+                                                  allowlist=self.settings.webhook_allowlist)
+            assert self._http is not None
+            async with self._http.post(head["url"], data=body.encode(), headers=headers,
+                                       allow_redirects=False) as resp:
+                status = resp.status
+                if status >= 300:
+                    error = (await resp.text())[:1000]
+                    retry_after = _retry_after(resp.headers.get("retry-after"))
+        except Exception as exc:  # unreachable, timeout, refused URL: all retried
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+        attempts = head["attempts"] + 1
+        if status is not None and status < 300:
+            self.metrics.outcomes.labels("delivered").inc()
+            self.metrics.latency.observe((datetime.now(UTC) - head["received_at"]).total_seconds())
+            return {"id": head["id"], "values": {"status": "delivered", "attempts": attempts, "last_status": status,
+                                                 "last_error": None, "delivered_at": datetime.now(UTC)}}
+        if attempts >= self.settings.delivery_max_attempts:
+            self.metrics.outcomes.labels("dead").inc()
+            log.warning("delivery_dead", event_id=msg_id, subscription=str(head["sub_id"]), status=status)
+            return {"id": head["id"], "values": {"status": "dead", "attempts": attempts, "last_status": status,
+                                                 "last_error": error}}
+        self.metrics.outcomes.labels("retry").inc()
+        base = self.settings.delivery_retry_base_seconds * 2 ** (attempts - 1)
+        delay = min(self.settings.delivery_retry_max_seconds, base) * (0.5 + random.random() / 2)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.settings.delivery_retry_max_seconds))
+        return {"id": head["id"], "values": {
+            "attempts": attempts, "last_status": status, "last_error": error,
+            "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay)}}
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return None

@@ -1,0 +1,92 @@
+"""Use cases of the event hub: accepting events, partner subscriptions, the pull feed."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Forbidden, NotFound, ValidationFailed
+from common.events.envelope import Event
+
+from ..models import Subscription
+from ..settings import GatewaySettings
+from . import repository, urlsafety
+
+# Which scopes let a partner see the events of a service.
+READ_SCOPES: dict[str, tuple[str, ...]] = {
+    "registry": ("registry:read",),
+    "payments": ("payments:read", "payments:disburse"),
+    "insurance": ("insurance:read", "insurance:exchange"),
+    "child_protection": ("child_protection:read", "child_protection:case"),
+}
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def check_publisher(principal: Principal, events: list[Event]) -> None:
+    """A service publishes only its own events: client ``svc-registry`` → ``registry.*`` from /ansinh/registry."""
+    if "admin" in principal.scopes:
+        return
+    service = principal.client_id.removeprefix("svc-")
+    bad = [i for i, e in enumerate(events)
+           if e.type.split(".")[0] != service or e.source != f"/ansinh/{service}"]
+    if bad:
+        raise Forbidden(f"client {principal.client_id!r} may publish only {service}.* events from /ansinh/{service}",
+                        rejected=[str(events[i].id) for i in bad])
+
+
+def check_types_allowed(principal: Principal, patterns: Iterable[str], field: str = "types") -> None:
+    if "admin" in principal.scopes:
+        return
+    errors = []
+    for pattern in patterns:
+        service = pattern.split(".")[0]
+        allowed = READ_SCOPES.get(service)
+        if allowed is None:
+            errors.append({"field": field, "reason": f"{pattern!r}: start with a service name "
+                                                     f"({', '.join(READ_SCOPES)})"})
+        elif not principal.scopes & set(allowed):
+            errors.append({"field": field, "reason": f"{pattern!r} needs one of the scopes {' '.join(allowed)}"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def accept(session: AsyncSession, principal: Principal, events: list[Event]) -> tuple[int, int]:
+    check_publisher(principal, events)
+    envelopes = [e.model_dump(mode="json") for e in events]
+    unique = list({e["id"]: e for e in envelopes}.values())
+    new = await repository.store_events(session, unique)
+    return len(new), len(envelopes) - len(new)
+
+
+async def subscribe(session: AsyncSession, settings: GatewaySettings, principal: Principal, url: str,
+                    types: list[str], description: str) -> Subscription:
+    check_types_allowed(principal, types)
+    await urlsafety.check_webhook_url(url, environment=settings.environment, allowlist=settings.webhook_allowlist)
+    sub = Subscription(id=uuid.uuid4(), owner=principal.client_id, url=url, types=sorted(set(types)),
+                       secret=new_secret(), description=description)
+    session.add(sub)
+    await session.flush()
+    return sub
+
+
+async def owned(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) -> Subscription:
+    sub = await repository.get_subscription(session, sub_id)
+    if sub is None or sub.deleted_at is not None or (sub.owner != principal.client_id
+                                                     and "admin" not in principal.scopes):
+        raise NotFound(f"no subscription {sub_id} of yours")
+    return sub
+
+
+async def unsubscribe(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) -> None:
+    sub = await owned(session, principal, sub_id)
+    sub.deleted_at = datetime.now().astimezone()
+    await session.flush()

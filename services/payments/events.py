@@ -1,0 +1,7 @@
+"""Events the payments service publishes (its catalogue) and consumes (its inbox handlers)."""
+
+from common.events.service import ServiceEvents
+
+from .models import EVENT_TABLES
+
+EVENTS = ServiceEvents("payments", EVENT_TABLES)
