@@ -19,7 +19,7 @@ import typer
 from common.settings import SERVICES
 
 from . import clients, database, local
-from .stack import Stack, StackConfig, default_ports, run_prepare, run_until_signalled
+from .stack import Stack, StackConfig, default_ports, new_event_secrets, run_prepare, run_until_signalled
 
 app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
@@ -52,9 +52,14 @@ def admin_database(quiet: bool = False) -> Iterator[tuple[str, str]]:
 
 def stack_config(admin_url: str, dbname: str) -> StackConfig:
     secrets = local.load_secrets(database.COMPONENTS)
+    events = dict(secrets.get("event_secrets") or {})
+    if set(events) != set(SERVICES):
+        events = {s: events.get(s) or new_event_secrets() for s in SERVICES}
+        local.save_secret("event_secrets", events)
     # Console lines for people at a terminal; ANSINH_LOG_JSON=true gives JSON as in production.
     return StackConfig(admin_url=admin_url, database=dbname, passwords=secrets["db_passwords"],
-                       ports=default_ports(), log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true")
+                       ports=default_ports(), log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true",
+                       event_secrets=events)
 
 
 @app.command()

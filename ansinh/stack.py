@@ -8,20 +8,27 @@ own process group so that a Ctrl-C reaches the supervisor alone and the supervis
 from __future__ import annotations
 
 import asyncio
+import importlib
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
+from common.events.inbox import INBOX_PATH
 from common.settings import GATEWAY_PORT, SERVICES
+from gateway.auth import service as auth_service
+from gateway.events import service as hub_service
 
 from . import database
+from .clients import in_gateway_db
 
 START_ORDER: tuple[str, ...] = (*SERVICES, "gateway")
 STOP_ORDER: tuple[str, ...] = ("gateway", *reversed(tuple(SERVICES)))
@@ -41,6 +48,12 @@ class StackConfig:
     environment: str = "development"
     extra_env: dict[str, str] = field(default_factory=dict)
     log_json: bool = True
+    event_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per service: ``client_secret`` (its relay's gateway client) and ``inbox_secret`` (whsec_…)."""
+
+    def __post_init__(self) -> None:
+        for service in SERVICES:
+            self.event_secrets.setdefault(service, new_event_secrets())
 
     def urls(self) -> dict[str, str]:
         return database.component_urls(self.admin_url, self.database, self.passwords)
@@ -57,16 +70,49 @@ class StackConfig:
             env[f"{prefix}ENVIRONMENT"] = self.environment
             env[f"{prefix}LOG_JSON"] = "true" if self.log_json else "false"
             env[f"{prefix}GATEWAY_URL"] = f"http://{self.host}:{self.ports['gateway']}"
+        subscriptions = []
         for service in SERVICES:
+            prefix = database.env_prefix(service)
+            secrets_ = self.event_secrets[service]
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://{self.host}:{self.ports[service]}"
+            env[f"{prefix}EVENTS_CLIENT_ID"] = service_client_id(service)
+            env[f"{prefix}EVENTS_CLIENT_SECRET"] = secrets_["client_secret"]
+            env[f"{prefix}EVENTS_INBOX_SECRET"] = secrets_["inbox_secret"]
+            subscriptions.append({
+                "name": f"{service}-inbox", "url": f"http://{self.host}:{self.ports[service]}{INBOX_PATH}",
+                "types": consumed_types(service), "secret": secrets_["inbox_secret"],
+            })
+        env["GATEWAY_INTERNAL_SUBSCRIPTIONS"] = json.dumps(subscriptions)
         env.update(self.extra_env)
         return env
 
 
 async def prepare_database(config: StackConfig) -> None:
-    """Roles, schemas and migrations: everything the processes need before they start."""
+    """Roles, schemas, migrations and the services' own gateway clients: all the processes need to start."""
     await database.bootstrap(config.admin_url, config.database, config.passwords)
     await database.migrate_all_async(config.urls())
+
+    async def service_clients(session: Any) -> None:
+        for service in SERVICES:
+            await auth_service.ensure_service_client(
+                session, service_client_id(service), config.event_secrets[service]["client_secret"],
+                ["events:publish"])
+
+    await in_gateway_db(config.urls()["gateway"], service_clients)
+
+
+def service_client_id(service: str) -> str:
+    return f"svc-{service}"
+
+
+def new_event_secrets() -> dict[str, str]:
+    return {"client_secret": secrets.token_urlsafe(32), "inbox_secret": hub_service.new_secret()}
+
+
+def consumed_types(service: str) -> list[str]:
+    """The event types a service handles in its inbox: its internal subscription at the hub."""
+    module = importlib.import_module(f"services.{service}.events")
+    return list(module.EVENTS.inbox.patterns)
 
 
 class Stack:

@@ -68,6 +68,27 @@ async def create_client(
     return IssuedSecret(client, secret)
 
 
+async def ensure_service_client(session: AsyncSession, client_id: str, secret: str, scopes: list[str]) -> Client:
+    """A service's own client (e.g. ``svc-registry`` with ``events:publish``), with a secret chosen by the
+    operator's tooling; idempotent, so ``ansinh up`` can run it at every start."""
+    client = await repository.get_client(session, client_id)
+    if client is None:
+        client = Client(id=uuid.uuid4(), client_id=client_id, name=f"{client_id} (service)", secret_hash="",
+                        scopes=scopes, areas=[], rate_per_second=10_000, burst=20_000)
+        session.add(client)
+    else:
+        client.scopes, client.revoked_at = scopes, None
+        try:
+            _hasher.verify(client.secret_hash, secret)
+            await session.flush()
+            return client
+        except (VerificationError, InvalidHashError):
+            pass
+    client.secret_hash = _hasher.hash(secret)
+    await session.flush()
+    return client
+
+
 async def _require(session: AsyncSession, client_id: str) -> Client:
     client = await repository.get_client(session, client_id)
     if client is None:

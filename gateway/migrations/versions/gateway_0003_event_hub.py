@@ -2,11 +2,11 @@
 
 Revision ID: gateway_0003
 Revises: gateway_0002
-Create Date: 2026-11-29 09:06:23.659036
+Create Date: 2026-11-29 09:10:48.491701
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'gateway_0003'
@@ -52,8 +52,8 @@ def upgrade() -> None:
     sa.Column('event_id', sa.UUID(), nullable=False),
     sa.Column('subject', sa.Text(), nullable=False),
     sa.Column('position', sa.BigInteger(), nullable=False),
-    sa.Column('status', sa.Text(), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Text(), server_default='pending', nullable=False),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.Column('last_status', sa.Integer(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
