@@ -197,6 +197,12 @@ class Stack:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
+    def kill(self, component: str) -> None:
+        """SIGKILL: the process dies mid-work, as in a crash (no graceful shutdown)."""
+        proc = self.procs[component]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
     def stop(self) -> None:
         for component in STOP_ORDER:
             self.stop_one(component)

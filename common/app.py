@@ -60,7 +60,7 @@ def create_service_app(
         # Tests may put a loader of their own in app.state.key_loader before the lifespan starts.
         load = getattr(app.state, "key_loader", None) or (key_loader or remote_key_loader)(app)
         refresher = app.state.key_refresher = KeyRefresher(verifier, load, interval=settings.auth_refresh_seconds)
-        relay = app.state.relay = _make_relay(settings, engine, events)
+        relay = app.state.relay = _make_relay(settings, engine, events, registry)
         try:
             for hook in on_startup:
                 await hook(app)
@@ -82,7 +82,8 @@ def create_service_app(
     app.state.service_name = name
     app.state.verifier = verifier
     install_error_handlers(app)
-    add_operational_routes(app, _database_ready, metrics_registry or CollectorRegistry())
+    registry = metrics_registry or CollectorRegistry()
+    add_operational_routes(app, _database_ready, registry)
     for router in routers:
         app.include_router(router)
     if events is not None:
@@ -97,7 +98,8 @@ def create_service_app(
     return app
 
 
-def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | None) -> Relay | None:
+def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | None,
+                registry: CollectorRegistry) -> Relay | None:
     if events is None:
         return None
     if not (settings.events_client_id and settings.events_client_secret):
@@ -105,7 +107,8 @@ def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | 
         return None
     return Relay(engine, events.tables, gateway_url=settings.gateway_url, client_id=settings.events_client_id,
                  client_secret=settings.events_client_secret.get_secret_value(),
-                 batch_size=settings.events_batch_size, poll_seconds=settings.events_poll_seconds)
+                 batch_size=settings.events_batch_size, poll_seconds=settings.events_poll_seconds,
+                 registry=registry)
 
 
 def remote_key_loader(app: FastAPI) -> KeyLoader:

@@ -81,3 +81,19 @@ async def test_keys_rotate(cli, gateway_session):
     async with gateway_session() as session:
         after = await repository.active_key(session)
     assert after is not None and after.kid in r.stdout and (before is None or before.kid != after.kid)
+
+
+async def test_events_status_shows_backlog_and_subscriptions(cli, test_db):
+    from common.events.envelope import new_event
+    from common.events.outbox import publish
+    from services.payments.models import EVENT_TABLES
+
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["payments"]))
+    async with async_sessionmaker(engine)() as session, session.begin():
+        await publish(session, EVENT_TABLES, new_event("/ansinh/payments", "payments.canary.v1", "cli-status",
+                                                       {"note": "", "published_at": "2026-01-01T00:00:00+00:00"}))
+    await engine.dispose()
+    r = await cli("events", "status")
+    assert r.exit_code == 0, r.output
+    payments_line = next(line for line in r.stdout.splitlines() if line.strip().startswith("payments "))
+    assert int(payments_line.split()[-1]) >= 1

@@ -18,7 +18,8 @@ from typing import Any
 import asyncpg
 import httpx
 import structlog
-from sqlalchemy import delete, select, text
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,7 +36,7 @@ class PublishRejected(Exception):
 class Relay:
     def __init__(self, engine: AsyncEngine, tables: EventTables, *, gateway_url: str, client_id: str,
                  client_secret: str, batch_size: int = 100, poll_seconds: float = 1.0,
-                 max_backoff: float = 30.0) -> None:
+                 max_backoff: float = 30.0, registry: CollectorRegistry | None = None) -> None:
         self.engine = engine
         self.tables = tables
         self.schema = tables.outbox.schema or "public"
@@ -50,7 +51,10 @@ class Relay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
-        self.sent_total = 0
+        self.sent = Counter("events_relayed_total", "Events sent to the hub", registry=registry)
+        self.failures = Counter("events_relay_failures_total", "Failed attempts to send a batch", registry=registry)
+        self.backlog_gauge = Gauge("events_outbox_backlog", "Events waiting in the outbox (at the last idle check)",
+                                   registry=registry)
 
     async def start(self) -> None:
         await self._listen()
@@ -84,6 +88,7 @@ class Relay:
                 failures = 0
             except Exception as exc:  # gateway down, token refused, database hiccup: back off and retry
                 failures += 1
+                self.failures.inc()
                 delay = min(self.max_backoff, 0.25 * 2 ** min(failures, 10)) * (0.5 + random.random() / 2)
                 log.warning("relay_send_failed", error=type(exc).__name__, detail=str(exc)[:200],
                             retry_in=round(delay, 2))
@@ -91,6 +96,7 @@ class Relay:
                 continue
             if sent >= self.batch_size:
                 continue  # more waiting: go on at once
+            self.backlog_gauge.set(await self.backlog())
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
@@ -112,7 +118,7 @@ class Relay:
                 return 0
             await self._post([r.envelope for r in rows])
             await conn.execute(delete(outbox).where(outbox.c.id.in_([r.id for r in rows])))
-        self.sent_total += len(rows)
+        self.sent.inc(len(rows))
         return len(rows)
 
     async def _post(self, events: list[dict[str, Any]]) -> None:
@@ -141,4 +147,4 @@ class Relay:
 
     async def backlog(self) -> int:
         async with self.engine.connect() as conn:
-            return int(await conn.scalar(select(text("count(*)")).select_from(self.tables.outbox)) or 0)
+            return int(await conn.scalar(select(func.count()).select_from(self.tables.outbox)) or 0)

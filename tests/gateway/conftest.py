@@ -128,7 +128,10 @@ async def running_door(test_db, **overrides) -> Door:
 
 @pytest.fixture(scope="package")
 async def door(test_db):
-    async with running_door(test_db) as d:
+    # Fast retries for the hub tests. This gateway starts first, so its dispatcher leads for the whole
+    # package (doors started later by single tests only stand by).
+    async with running_door(test_db, delivery_retry_base_seconds=0.05, delivery_max_attempts=3,
+                            delivery_poll_seconds=0.1) as d:
         yield d
 
 

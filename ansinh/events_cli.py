@@ -1,0 +1,84 @@
+"""``ansinh events status`` and ``ansinh events catalogue``."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from common.settings import SERVICES, to_asyncpg_url
+from gateway.events import repository as hub_repository
+
+from .clients import in_gateway_db
+
+events_app = typer.Typer(help="The event backbone: backlog, deliveries, catalogue.", no_args_is_help=True)
+CATALOGUE = Path(__file__).resolve().parent.parent / "docs" / "events.md"
+
+
+def _events(service: str) -> Any:
+    return importlib.import_module(f"services.{service}.events").EVENTS
+
+
+async def outbox_backlog(urls: dict[str, str]) -> dict[str, int]:
+    backlog = {}
+    for service in SERVICES:
+        engine = create_async_engine(to_asyncpg_url(urls[service]))
+        try:
+            async with engine.connect() as conn:
+                outbox = _events(service).tables.outbox
+                backlog[service] = int(await conn.scalar(select(func.count()).select_from(outbox)) or 0)
+        finally:
+            await engine.dispose()
+    return backlog
+
+
+@events_app.command()
+def status() -> None:
+    """Outbox backlog per service and deliveries pending/dead per subscription."""
+    from .cli import admin_database, stack_config
+
+    with admin_database(quiet=True) as (admin_url, dbname):
+        urls = stack_config(admin_url, dbname).urls()
+        backlog = asyncio.run(outbox_backlog(urls))
+        subs = asyncio.run(in_gateway_db(urls["gateway"], hub_repository.status_counts))
+    typer.echo("outbox backlog (events not yet at the hub):")
+    for service, n in backlog.items():
+        typer.echo(f"  {service:<17} {n}")
+    typer.echo("subscriptions (pending / dead / delivered):")
+    for s in subs:
+        typer.echo(f"  {s['name'] or s['id']!s:<24} {s['pending']:>6} {s['dead']:>6} {s['delivered']:>9}  {s['url']}")
+
+
+def render_catalogue() -> str:
+    lines = ["# Event catalogue", "",
+             "Generated from the services' event catalogues by `ansinh events catalogue --write`;",
+             "a test fails when this file and the code disagree.", "",
+             "Every event is a CloudEvents 1.0 JSON envelope: `specversion`, `id` (UUID, the deduplication key),",
+             "`source` (`/ansinh/<service>`), `type`, `subject` (the aggregate), `time`, `datacontenttype`,",
+             "`sequence` (1, 2, … per source and subject; deliveries keep this order per subject) and `data`.", ""]
+    for service in SERVICES:
+        events = _events(service)
+        lines += [f"## {service}", ""]
+        consumes = events.inbox.patterns
+        lines += [f"Consumes: {', '.join(f'`{p}`' for p in consumes) if consumes else 'nothing yet'}.", ""]
+        for entry in events.describe():
+            lines += [f"### `{entry['type']}`", "", entry["doc"], "", "```json",
+                      json.dumps(entry["schema"], indent=2, ensure_ascii=False, sort_keys=True), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+@events_app.command()
+def catalogue(write: Annotated[bool, typer.Option(help="Write docs/events.md instead of printing")] = False) -> None:
+    """Print (or write) the event catalogue of every service."""
+    text = render_catalogue()
+    if write:
+        CATALOGUE.write_text(text)
+        typer.echo(f"wrote {CATALOGUE}")
+    else:
+        typer.echo(text, nl=False)
