@@ -2,15 +2,20 @@
 
 import argparse
 
-from . import gateway
+from . import events, gateway
+
+BENCHMARKS = {"gateway": gateway.run, "events": events.run}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the benchmarks)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
     args = parser.parse_args()
-    gateway.run(quick=args.quick, write=not args.no_write)
+    for name in args.only or BENCHMARKS:
+        print(f"== {name}")
+        BENCHMARKS[name](quick=args.quick, write=not args.no_write)
 
 
 main()

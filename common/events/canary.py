@@ -16,6 +16,8 @@ from sqlalchemy import func, insert, select
 
 from ..auth import require
 from ..db import SessionDep
+from ..errors import ValidationFailed
+from ..settings import SERVICES
 from .envelope import Catalogue, Event
 from .inbox import Inbox
 from .outbox import publish
@@ -30,19 +32,21 @@ class Canary(BaseModel):
 
 
 class CanaryIn(BaseModel):
+    to: str | None = Field(None, description="One service to address (e.g. payments); omitted: all the others")
     subject: str = Field("canary", min_length=1, max_length=200, description="Events of one subject stay in order")
     note: str = Field("", max_length=200)
     count: int = Field(1, ge=1, le=1000, description="How many events to publish in this one transaction")
 
 
 def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbox) -> APIRouter:
-    type_ = f"{service}.canary.v1"
-    catalogue.register(type_, "A canary: checks the event path end to end")(Canary)
+    others = [s for s in SERVICES if s != service]
+    broadcast = f"{service}.canary.v1"
+    catalogue.register(broadcast, "A canary for every other service: checks the event path end to end")(Canary)
+    for other in others:
+        catalogue.register(f"{service}.canary.to_{other}.v1", f"A canary for the {other} service only")(Canary)
 
-    @inbox.handler("*.canary.v1")
+    @inbox.handler(*(f"{o}.canary.v1" for o in others), f"*.canary.to_{service}.v1")
     async def record(session: Any, event: Event) -> None:
-        if event.source == catalogue.source:
-            return  # our own canary, sent back by a wide subscription
         await session.execute(insert(tables.canary_receipts).values(
             event_id=event.id, source=event.source, subject=event.subject, sequence=event.sequence,
             published_at=datetime.fromisoformat(event.data["published_at"]),
@@ -53,7 +57,11 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
     @router.post("/events/canary", summary="Publish canary events", status_code=202,
                  dependencies=[require("admin")])
     async def send(body: CanaryIn, session: SessionDep) -> dict[str, Any]:
-        """Publish `count` canary events on `subject` in one transaction; other services record them."""
+        """Publish `count` canary events on `subject` in one transaction; the other services (or the one
+        named in `to`) record them."""
+        if body.to is not None and body.to not in others:
+            raise ValidationFailed([{"field": "body.to", "reason": f"one of {', '.join(others)}"}])
+        type_ = f"{service}.canary.to_{body.to}.v1" if body.to else broadcast
         ids = []
         for _ in range(body.count):
             data = Canary(note=body.note, published_at=datetime.now(UTC))

@@ -29,6 +29,7 @@ from . import repository, urlsafety
 
 log = structlog.get_logger("gateway.events")
 LEADER_LOCK = 0x616E_7369  # "ansi": one dispatcher across gateway replicas
+PER_SUBJECT = 20  # deliveries of one subject sent one after another in a round
 
 
 class DispatchMetrics:
@@ -107,13 +108,23 @@ class Dispatcher:
 
     async def dispatch_once(self) -> int:
         async with self.sessionmaker() as session:
-            heads = await repository.due_heads(session, self.settings.delivery_concurrency)
-        if not heads:
+            chains = await repository.due_chains(session, self.settings.delivery_concurrency, PER_SUBJECT)
+        if not chains:
             return 0
-        results = await asyncio.gather(*(self._deliver(h) for h in heads))
+        results = [r for chain in await asyncio.gather(*(self._deliver_chain(c) for c in chains)) for r in chain]
         async with self.sessionmaker() as session, session.begin():
             await repository.record_results(session, results)
-        return len(heads)
+        return len(results)
+
+    async def _deliver_chain(self, chain: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One subject's pending deliveries to one subscriber, in order; stop at the first failure."""
+        results = []
+        for head in chain:
+            result = await self._deliver(head)
+            results.append(result)
+            if result["values"].get("status") != "delivered":
+                break
+        return results
 
     async def _deliver(self, head: dict[str, Any]) -> dict[str, Any]:
         body = orjson.dumps(head["envelope"]).decode()

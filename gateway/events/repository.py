@@ -41,26 +41,34 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
     return new_ids
 
 
-async def due_heads(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
-    """For each (subscription, subject), its oldest pending delivery — if it is due. One per subject keeps
-    each subject's events in order for each subscription."""
+async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> list[list[dict[str, Any]]]:
+    """For up to ``subjects`` (subscription, subject) pairs whose oldest pending delivery is due, that
+    delivery and the next pending ones (up to ``per_subject``), in order. A pair's deliveries go one after
+    another; pairs go side by side — so each subject's events reach each subscriber in order."""
     result = await session.execute(text("""
-        WITH heads AS (
-            SELECT DISTINCT ON (d.subscription_id, d.subject) d.id, d.subscription_id, d.event_id, d.attempts,
-                   d.next_attempt_at
+        WITH ranked AS (
+            SELECT d.id, d.subscription_id, d.subject, d.event_id, d.attempts, d.next_attempt_at, d.position,
+                   row_number() OVER (PARTITION BY d.subscription_id, d.subject ORDER BY d.position) AS rn
             FROM gateway.deliveries d
             WHERE d.status = 'pending'
-            ORDER BY d.subscription_id, d.subject, d.position
+        ), heads AS (
+            SELECT subscription_id, subject FROM ranked
+            WHERE rn = 1 AND next_attempt_at <= clock_timestamp()
+            ORDER BY next_attempt_at LIMIT :subjects
         )
-        SELECT h.id, h.attempts, h.event_id, e.envelope, e.type, e.received_at, s.url, s.secret, s.owner, s.id AS sub_id
-        FROM heads h
-        JOIN gateway.events e ON e.id = h.event_id
-        JOIN gateway.subscriptions s ON s.id = h.subscription_id
-        WHERE h.next_attempt_at <= clock_timestamp() AND s.deleted_at IS NULL
-        ORDER BY h.next_attempt_at
-        LIMIT :limit
-    """), {"limit": limit})
-    return [dict(r) for r in result.mappings()]
+        SELECT r.id, r.attempts, r.event_id, r.subject, r.rn, e.envelope, e.type, e.received_at,
+               s.url, s.secret, s.owner, s.id AS sub_id
+        FROM ranked r
+        JOIN heads h USING (subscription_id, subject)
+        JOIN gateway.events e ON e.id = r.event_id
+        JOIN gateway.subscriptions s ON s.id = r.subscription_id AND s.deleted_at IS NULL
+        WHERE r.rn <= :per_subject
+        ORDER BY r.subscription_id, r.subject, r.rn
+    """), {"subjects": subjects, "per_subject": per_subject})
+    chains: dict[tuple[Any, str], list[dict[str, Any]]] = {}
+    for row in result.mappings():
+        chains.setdefault((row["sub_id"], row["subject"]), []).append(dict(row))
+    return list(chains.values())
 
 
 async def next_due_in(session: AsyncSession) -> float | None:
@@ -72,8 +80,13 @@ async def next_due_in(session: AsyncSession) -> float | None:
 
 
 async def record_results(session: AsyncSession, results: list[dict[str, Any]]) -> None:
+    """Write outcomes in a few statements: one executemany per kind of outcome."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in results:
-        await session.execute(update(Delivery).where(Delivery.id == r["id"]).values(**r["values"]))
+        by_columns.setdefault(tuple(sorted(r["values"])), []).append({"id": r["id"], **r["values"]})
+    for columns, rows in by_columns.items():
+        assignments = ", ".join(f"{c} = :{c}" for c in columns)
+        await session.execute(text(f"UPDATE gateway.deliveries SET {assignments} WHERE id = :id"), rows)
 
 
 async def upsert_internal(session: AsyncSession, name: str, url: str, types: list[str], secret: str) -> None:
