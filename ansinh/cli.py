@@ -58,10 +58,18 @@ def stack_config(admin_url: str, dbname: str) -> StackConfig:
     if set(events) != set(SERVICES):
         events = {s: events.get(s) or new_event_secrets() for s in SERVICES}
         local.save_secret("event_secrets", events)
+    # docker-compose passes them instead (ANSINH_<SERVICE>_EVENTS_SECRET / _INBOX_SECRET / _URL).
+    urls = {}
+    for s in SERVICES:
+        env = f"ANSINH_{s.upper()}_"
+        events[s] = {"client_secret": os.environ.get(env + "EVENTS_SECRET") or events[s]["client_secret"],
+                     "inbox_secret": os.environ.get(env + "INBOX_SECRET") or events[s]["inbox_secret"]}
+        if os.environ.get(env + "URL"):
+            urls[s] = os.environ[env + "URL"]
     # Console lines for people at a terminal; ANSINH_LOG_JSON=true gives JSON as in production.
     return StackConfig(admin_url=admin_url, database=dbname, passwords=secrets["db_passwords"],
                        ports=default_ports(), log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true",
-                       event_secrets=events)
+                       event_secrets=events, service_urls=urls)
 
 
 @app.command()

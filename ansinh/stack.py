@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import os
 import secrets
 import signal
@@ -25,6 +24,7 @@ import httpx
 from common.events.inbox import INBOX_PATH
 from common.settings import GATEWAY_PORT, SERVICES
 from gateway.auth import service as auth_service
+from gateway.events import repository as hub_repository
 from gateway.events import service as hub_service
 
 from . import database
@@ -50,10 +50,18 @@ class StackConfig:
     log_json: bool = True
     event_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per service: ``client_secret`` (its relay's gateway client) and ``inbox_secret`` (whsec_…)."""
+    service_urls: dict[str, str] = field(default_factory=dict)
+    """Base URL of each service as the gateway reaches it (default: host and port here)."""
 
     def __post_init__(self) -> None:
         for service in SERVICES:
             self.event_secrets.setdefault(service, new_event_secrets())
+            self.service_urls.setdefault(service, f"http://{self.host}:{self.ports[service]}")
+
+    def internal_subscriptions(self) -> list[dict[str, Any]]:
+        """Each service's inbox at the hub, for the event types its handlers declare."""
+        return [{"name": f"{s}-inbox", "url": self.service_urls[s] + INBOX_PATH, "types": consumed_types(s),
+                 "secret": self.event_secrets[s]["inbox_secret"]} for s in SERVICES]
 
     def urls(self) -> dict[str, str]:
         return database.component_urls(self.admin_url, self.database, self.passwords)
@@ -70,19 +78,13 @@ class StackConfig:
             env[f"{prefix}ENVIRONMENT"] = self.environment
             env[f"{prefix}LOG_JSON"] = "true" if self.log_json else "false"
             env[f"{prefix}GATEWAY_URL"] = f"http://{self.host}:{self.ports['gateway']}"
-        subscriptions = []
         for service in SERVICES:
             prefix = database.env_prefix(service)
             secrets_ = self.event_secrets[service]
-            env[f"GATEWAY_{service.upper()}_URL"] = f"http://{self.host}:{self.ports[service]}"
+            env[f"GATEWAY_{service.upper()}_URL"] = self.service_urls[service]
             env[f"{prefix}EVENTS_CLIENT_ID"] = service_client_id(service)
             env[f"{prefix}EVENTS_CLIENT_SECRET"] = secrets_["client_secret"]
             env[f"{prefix}EVENTS_INBOX_SECRET"] = secrets_["inbox_secret"]
-            subscriptions.append({
-                "name": f"{service}-inbox", "url": f"http://{self.host}:{self.ports[service]}{INBOX_PATH}",
-                "types": consumed_types(service), "secret": secrets_["inbox_secret"],
-            })
-        env["GATEWAY_INTERNAL_SUBSCRIPTIONS"] = json.dumps(subscriptions)
         env.update(self.extra_env)
         return env
 
@@ -92,13 +94,15 @@ async def prepare_database(config: StackConfig) -> None:
     await database.bootstrap(config.admin_url, config.database, config.passwords)
     await database.migrate_all_async(config.urls())
 
-    async def service_clients(session: Any) -> None:
+    async def service_clients_and_inboxes(session: Any) -> None:
         for service in SERVICES:
             await auth_service.ensure_service_client(
                 session, service_client_id(service), config.event_secrets[service]["client_secret"],
                 ["events:publish"])
+        for sub in config.internal_subscriptions():
+            await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"])
 
-    await in_gateway_db(config.urls()["gateway"], service_clients)
+    await in_gateway_db(config.urls()["gateway"], service_clients_and_inboxes)
 
 
 def service_client_id(service: str) -> str:

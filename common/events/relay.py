@@ -83,6 +83,8 @@ class Relay:
     async def _run(self) -> None:
         failures = 0
         while True:
+            # Clear before draining: a commit notified while we drain must wake the next wait, not be lost.
+            self._wake.clear()
             try:
                 sent = await self.drain_once()
                 failures = 0
@@ -97,7 +99,6 @@ class Relay:
             if sent >= self.batch_size:
                 continue  # more waiting: go on at once
             self.backlog_gauge.set(await self.backlog())
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             except TimeoutError:

@@ -85,12 +85,12 @@ class Dispatcher:
                 if not leader:
                     await asyncio.sleep(2.0)  # another replica dispatches; try again later
                     continue
+                self.wake.clear()  # before the round: a notification during it must not be lost
                 sent = await self.dispatch_once()
                 if sent:
                     continue
                 async with self.sessionmaker() as session:
                     due_in = await repository.next_due_in(session)
-                self.wake.clear()
                 wait = self.settings.delivery_poll_seconds if due_in is None else min(due_in, 5.0)
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout=max(wait, 0.01))

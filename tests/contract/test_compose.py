@@ -35,7 +35,10 @@ INIT_SCRIPT = ROOT / "deploy" / "postgres-init" / "01-roles.sh"
 COMPOSE_SPEC = Path(__file__).with_name("compose_spec.json")
 
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
-EXPECTED_SECRETS = {"POSTGRES_PASSWORD", *(f"ANSINH_{c.upper()}_DB_PASSWORD" for c in COMPONENTS)}
+EXPECTED_SECRETS = {
+    "POSTGRES_PASSWORD", *(f"ANSINH_{c.upper()}_DB_PASSWORD" for c in COMPONENTS),
+    *(f"ANSINH_{s.upper()}_{kind}_SECRET" for s in SERVICES for kind in ("EVENTS", "INBOX")),
+}
 
 
 # --- Compose variable interpolation (${NAME}, ${NAME:?msg}, ${NAME:-default}, $NAME, $$) -------------
