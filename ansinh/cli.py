@@ -54,18 +54,21 @@ def admin_database(quiet: bool = False) -> Iterator[tuple[str, str]]:
 
 def stack_config(admin_url: str, dbname: str) -> StackConfig:
     secrets = local.load_secrets(database.COMPONENTS)
-    events = dict(secrets.get("event_secrets") or {})
-    if set(events) != set(SERVICES):
-        events = {s: events.get(s) or new_event_secrets() for s in SERVICES}
-        local.save_secret("event_secrets", events)
-    # docker-compose passes them instead (ANSINH_<SERVICE>_EVENTS_SECRET / _INBOX_SECRET / _URL).
-    urls = {}
+    # docker-compose passes the event secrets (ANSINH_<SERVICE>_EVENTS_SECRET / _INBOX_SECRET / _URL); only
+    # what is neither given nor kept in var/ is generated (and kept, for the next `ansinh up`).
+    stored = dict(secrets.get("event_secrets") or {})
+    events, urls, generated = {}, {}, False
     for s in SERVICES:
         env = f"ANSINH_{s.upper()}_"
-        events[s] = {"client_secret": os.environ.get(env + "EVENTS_SECRET") or events[s]["client_secret"],
-                     "inbox_secret": os.environ.get(env + "INBOX_SECRET") or events[s]["inbox_secret"]}
+        given = {"client_secret": os.environ.get(env + "EVENTS_SECRET"),
+                 "inbox_secret": os.environ.get(env + "INBOX_SECRET")}
+        if not all(given.values()) and s not in stored:
+            stored[s], generated = new_event_secrets(), True
+        events[s] = {k: v or stored[s][k] for k, v in given.items()}
         if os.environ.get(env + "URL"):
             urls[s] = os.environ[env + "URL"]
+    if generated:
+        local.save_secret("event_secrets", stored)
     # Console lines for people at a terminal; ANSINH_LOG_JSON=true gives JSON as in production.
     return StackConfig(admin_url=admin_url, database=dbname, passwords=secrets["db_passwords"],
                        ports=default_ports(), log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true",

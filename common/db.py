@@ -40,7 +40,10 @@ def make_engine(settings: ServiceSettings, **kw: object) -> AsyncEngine:
         settings.sqlalchemy_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a database round trip on every checkout (measured: a fifth of the
+        # registry's time when publishing events). Recycle instead; a connection broken by a database
+        # restart fails one request, which clients retry.
+        pool_recycle=300,
         **kw,  # type: ignore[arg-type]
     )
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ARRAY, Text, any_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,11 +23,18 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
     """Insert the events not seen before; returns the ids that were new. Creates their deliveries."""
     if not events:
         return []
-    rows = [{"id": e["id"], "source": e["source"], "type": e["type"], "subject": e["subject"],
-             "sequence": e["sequence"], "envelope": e} for e in events]
-    new_ids = list(await session.scalars(
-        pg_insert(HubEvent).values(rows).on_conflict_do_nothing(index_elements=["id"]).returning(HubEvent.id)
-    ))
+    # One statement over arrays (unnest): a multi-row VALUES would be compiled anew for every batch size.
+    new_ids = list(await session.scalars(text("""
+        INSERT INTO gateway.events (id, source, type, subject, sequence, envelope)
+        SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:sources AS text[]), CAST(:types AS text[]),
+                             CAST(:subjects AS text[]), CAST(:sequences AS int[]), CAST(:envelopes AS jsonb[]))
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+    """), {
+        "ids": [uuid.UUID(str(e["id"])) for e in events], "sources": [e["source"] for e in events],
+        "types": [e["type"] for e in events], "subjects": [e["subject"] for e in events],
+        "sequences": [e["sequence"] for e in events], "envelopes": [orjson.dumps(e).decode() for e in events],
+    }))
     if new_ids:
         await session.execute(text(f"""
             INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)

@@ -230,7 +230,8 @@ DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
         min_age=60,
     ),
     CategoryRule(
-        "5.5b", _SINCE_2021, "elderly 75-79 of a poor/near-poor household in an extremely difficult ethnic-minority area",
+        "5.5b", _SINCE_2021,
+        "elderly 75-79 of a poor/near-poor household in an extremely difficult ethnic-minority area",
         (CoefficientBand(_D("1.0")),),
         "Decree 20/2021/NĐ-CP Art 5.5b, 6.1",
         min_age=75, last_birthday=80, starts_at_birthday=75,
@@ -261,7 +262,8 @@ DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
         starts_at_certificate=True,
     ),
     CategoryRule(
-        "5.7", _SINCE_2021, "child under 3 of a poor/near-poor household in an extremely difficult ethnic-minority area",
+        "5.7", _SINCE_2021,
+        "child under 3 of a poor/near-poor household in an extremely difficult ethnic-minority area",
         (CoefficientBand(_D("1.5")),),
         "Decree 20/2021/NĐ-CP Art 5.7, 6.1",
         last_birthday=3,

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -37,7 +37,7 @@ def test_ordering_and_arithmetic():
 def test_month_of_dates_and_vietnam_time():
     assert month_of(date(2024, 2, 29)) == Month(2024, 2)
     # 31 Jan 20:00 UTC is already 1 Feb 03:00 in Viet Nam.
-    assert month_of(datetime(2024, 1, 31, 20, 0, tzinfo=timezone.utc)) == Month(2024, 2)
+    assert month_of(datetime(2024, 1, 31, 20, 0, tzinfo=UTC)) == Month(2024, 2)
     assert month_of(datetime(2024, 1, 31, 23, 0, tzinfo=timezone(timedelta(hours=7)))) == Month(2024, 1)
 
 
@@ -48,7 +48,8 @@ def test_days():
 
 
 def test_range_is_inclusive_and_empty_when_reversed():
-    assert [str(m) for m in month_range(Month(2023, 11), Month(2024, 2))] == ["2023-11", "2023-12", "2024-01", "2024-02"]
+    got = [str(m) for m in month_range(Month(2023, 11), Month(2024, 2))]
+    assert got == ["2023-11", "2023-12", "2024-01", "2024-02"]
     assert list(Month(2024, 2).range_to(Month(2024, 1))) == []
     assert list(Month(2024, 2).range_to(Month(2024, 2))) == [Month(2024, 2)]
 

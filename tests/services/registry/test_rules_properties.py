@@ -1,0 +1,203 @@
+"""Property tests of the entitlement engine and arrears (hypothesis)."""
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.registry.rules.entitlements import (
+    Beneficiary,
+    CategoryGrant,
+    amounts,
+    arrears,
+    arrears_totals,
+    entitlements,
+)
+from services.registry.rules.months import Month, Period
+from services.registry.rules.parameters import DEFAULT_CATEGORY_RULES, DisabilityLevel, Parameters, StandardLevel
+from services.registry.rules.person import Sex, month_turning
+
+FAST = settings(max_examples=200, deadline=None, database=None)
+CODES = sorted({rule.code for rule in DEFAULT_CATEGORY_RULES})
+
+months = st.builds(Month, st.integers(2010, 2032), st.integers(1, 12))
+
+
+def sometimes(strategy, tenths=2):
+    """``strategy`` about ``tenths``/10 of the time, else ``None``: rare events must not hide the rest."""
+    return st.integers(0, 9).flatmap(lambda k: strategy if k < tenths else st.none())
+
+
+@st.composite
+def periods(draw, max_length=60):
+    start = draw(months)
+    length = draw(sometimes(st.integers(0, max_length), tenths=8))
+    return Period(start, None if length is None else start + length)
+
+
+# Category pools by the person's age at the decision, so that most generated grants can actually pay.
+POOLS = {
+    "child": ["5.1", "5.2", "5.3", "5.6", "5.7", "5.8"],
+    "adult": ["5.2", "5.4", "5.6", "5.8"],
+    "elderly": ["5.4", "5.5a", "5.5b", "5.5c", "5.5d", "5.6", "5.8"],
+    "anyone": [*CODES, "unknown"],
+}
+AGES = {"child": (0, 15), "adult": (16, 59), "elderly": (60, 95), "anyone": (0, 100)}
+
+
+@st.composite
+def beneficiaries(draw, decided):
+    kind = draw(st.sampled_from(sorted(POOLS)))
+    age = draw(st.integers(*AGES[kind]))
+    dob = date(decided.year - age, draw(st.integers(1, 12)), draw(st.integers(1, 28)))
+
+    def near(months_before, months_after):
+        return st.integers(-months_before, months_after).map(lambda k: decided + k)
+
+    grants = draw(st.lists(
+        st.builds(
+            CategoryGrant,
+            category=st.sampled_from(POOLS[kind]),
+            decision_month=near(12, 24),
+            entitled_from=sometimes(near(24, 24), 1),
+            lost_eligibility_month=sometimes(near(0, 120)),
+            disability_level=sometimes(st.sampled_from(list(DisabilityLevel)), 8),
+            certificate_month=sometimes(near(36, 6), 5),
+            children=st.integers(0, 4),
+        ),
+        max_size=4,
+    ))
+    death = draw(sometimes(near(0, 120)))
+    return Beneficiary(
+        date_of_birth=dob,
+        sex=draw(st.sampled_from(list(Sex))),
+        grants=grants,
+        death_date=None if death is None else death.first_day().replace(day=draw(st.integers(1, 28))),
+        lost_eligibility_month=draw(sometimes(near(0, 120), 1)),
+        residential=draw(sometimes(st.lists(periods(), min_size=1, max_size=2), 3)) or [],
+        studying=draw(st.lists(periods(), max_size=2)),
+        suspensions=draw(sometimes(st.lists(periods(max_length=6), min_size=1, max_size=2), 3)) or [],
+    )
+
+
+# Usually a level from 2010 on, so that the other rules get exercised; sometimes none before a later month.
+level_tables = st.builds(
+    lambda first, more: {**first, **more},
+    sometimes(st.builds(lambda a: {Month(2010, 1): a}, st.integers(0, 3_000_000)), 8).map(lambda d: d or {}),
+    st.dictionaries(months, st.integers(0, 3_000_000), min_size=1, max_size=4),
+)
+
+
+@st.composite
+def cases(draw):
+    """A person, a standard-level table and a range of months around the person's decisions."""
+    decided = draw(months)
+    person = draw(beneficiaries(decided))
+    first = decided + draw(st.integers(-24, 36))
+    return person, draw(level_tables), (first, first + draw(st.integers(0, 150)))
+
+
+def parameters(levels: dict[Month, int]) -> Parameters:
+    return Parameters([StandardLevel(m, amount, f"level {m}") for m, amount in levels.items()], DEFAULT_CATEGORY_RULES)
+
+
+@FAST
+@given(cases())
+def test_amounts_are_never_negative_and_zero_months_carry_a_reason(case):
+    person, levels, span = case
+    for entry in entitlements(person, parameters(levels), *span):
+        assert entry.amount >= 0
+        assert entry.amount == sum(line.amount for line in entry.lines)
+        assert entry.payable == (entry.reason is None)
+
+
+@FAST
+@given(cases(), st.data())
+def test_raising_any_standard_level_never_lowers_any_month(case, data):
+    person, levels, span = case
+    raised = {m: amount + data.draw(st.integers(0, 1_000_000)) for m, amount in levels.items()}
+    before = amounts(entitlements(person, parameters(levels), *span))
+    after = amounts(entitlements(person, parameters(raised), *span))
+    assert all(after[m] >= before[m] for m in before)
+
+
+def earliest_start(person: Beneficiary) -> Month | None:
+    """Independent restatement of DOMAIN.md §2 "Start"."""
+    starts = []
+    for grant in person.grants:
+        if grant.entitled_from is not None:
+            starts.append(grant.entitled_from)
+        elif grant.category == "5.5b":
+            starts.append(month_turning(person.date_of_birth, 75))
+        elif grant.category == "5.5c":
+            starts.append(month_turning(person.date_of_birth, 80))
+        elif grant.category == "5.6" and grant.certificate_month is not None:
+            starts.append(grant.certificate_month)
+        else:
+            starts.append(grant.decision_month)
+    return min(starts, default=None)
+
+
+def last_payable(person: Beneficiary) -> Month | None:
+    """Independent restatement of DOMAIN.md §2 "Stop": nothing after death or loss of eligibility."""
+    bounds = [Month.of(person.death_date)] if person.death_date else []
+    if person.lost_eligibility_month is not None:
+        bounds.append(person.lost_eligibility_month)
+    if person.grants and all(g.lost_eligibility_month is not None for g in person.grants):
+        bounds.append(max(g.lost_eligibility_month for g in person.grants if g.lost_eligibility_month))
+    return min(bounds, default=None)
+
+
+@FAST
+@given(cases())
+def test_nothing_is_paid_before_the_start_after_the_stop_or_while_suspended(case):
+    person, levels, span = case
+    start, stop = earliest_start(person), last_payable(person)
+    for entry in entitlements(person, parameters(levels), *span):
+        if not entry.payable:
+            continue
+        assert start is not None and entry.month >= start
+        assert stop is None or entry.month <= stop
+        assert not any(entry.month in period for period in person.suspensions)
+
+
+paid_maps = st.dictionaries(months, st.integers(0, 5_000_000), max_size=30)
+
+
+@FAST
+@given(paid_maps)
+def test_arrears_of_a_payroll_against_itself_is_all_zero(entitled):
+    assert set(arrears(entitled, entitled).values()) <= {0}
+    assert arrears_totals(arrears(entitled, entitled)) == (0, 0)
+
+
+@FAST
+@given(paid_maps, paid_maps)
+def test_arrears_is_antisymmetric_and_totals_add_up(entitled, paid):
+    diff = arrears(entitled, paid)
+    assert arrears(paid, entitled) == {m: -d for m, d in diff.items()}
+    to_pay, to_recover = arrears_totals(diff)
+    assert to_pay - to_recover == sum(entitled.values()) - sum(paid.values())
+    assert arrears(entitled, {}) == dict(sorted(entitled.items()))
+
+
+@FAST
+@given(cases())
+def test_engine_arrears_against_itself_is_zero(case):
+    person, levels, span = case
+    entitled = amounts(entitlements(person, parameters(levels), *span))
+    assert all(d == 0 for d in arrears(entitled, entitled).values())
+
+
+@FAST
+@given(cases(), st.randoms(use_true_random=False))
+def test_the_order_of_grants_never_changes_a_month_total(case, rng):
+    person, levels, span = case
+    shuffled = list(person.grants)
+    rng.shuffle(shuffled)
+    reordered = Beneficiary(
+        person.date_of_birth, person.sex, shuffled, person.death_date, person.lost_eligibility_month,
+        person.residential, person.studying, person.suspensions,
+    )
+    params = parameters(levels)
+    assert amounts(entitlements(person, params, *span)) == amounts(entitlements(reordered, params, *span))
