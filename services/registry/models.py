@@ -1,8 +1,134 @@
 """ORM models of the registry service; every table lives in the ``registry`` schema."""
 
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
 from common.db import make_base
 from common.events.tables import event_tables
 
 SCHEMA = "registry"
 Base = make_base(SCHEMA)
 EVENT_TABLES = event_tables(Base.metadata)
+
+
+class AdminUnit(Base):
+    """An administrative unit (province, district, commune/ward/town) with the dates it existed."""
+
+    __tablename__ = "admin_units"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    """province, district or commune"""
+    kind: Mapped[str] = mapped_column(Text, server_default="")
+    """As written in the official list: Tỉnh, Thành phố, Huyện, Thị xã, Phường, Xã, Thị trấn."""
+    parent_code: Mapped[str | None] = mapped_column(Text, ForeignKey("admin_units.code"))
+    province_code: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    """First day it no longer exists (None: still in force)."""
+
+
+class UnitMapping(Base):
+    """Old unit → the unit it became (2025 reorganisation); correctable data, not law."""
+
+    __tablename__ = "unit_mappings"
+
+    old_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"), primary_key=True)
+    new_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    new_name: Mapped[str] = mapped_column(Text)
+    new_province_code: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[date] = mapped_column(Date)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_area", "province_code", "district_code", "commune_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    full_name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text, index=True)
+    """The name without diacritics, lower-case, single-spaced: what searches match."""
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text, unique=True)
+    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    address_line: Mapped[str] = mapped_column(Text, server_default="")
+    phone: Mapped[str | None] = mapped_column(Text)
+    ethnicity: Mapped[str | None] = mapped_column(Text)
+    disability_level: Mapped[str | None] = mapped_column(Text)
+    disability_certified_on: Mapped[date | None] = mapped_column(Date)
+    hiv_status: Mapped[str | None] = mapped_column(Text)
+    """Sensitive: read only with registry:sensitive, and every read is audited."""
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+
+
+class ChangeRecord(Base):
+    """Every change to a registry record: who, when, why, before and after."""
+
+    __tablename__ = "change_history"
+    __table_args__ = (Index("ix_change_history_record", "record_type", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    record_type: Mapped[str] = mapped_column(Text)
+    record_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    changed_by: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class SensitiveRead(Base):
+    """Audit of reads of sensitive fields: who, when, which record, which fields, for what purpose."""
+
+    __tablename__ = "sensitive_reads"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    client_id: Mapped[str] = mapped_column(Text)
+    record_type: Mapped[str] = mapped_column(Text)
+    record_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    fields: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    purpose: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(Text)
+
+
+class StandardLevelRow(Base):
+    """Mức chuẩn trợ giúp xã hội in force from a month (effective-dated; never a constant in code)."""
+
+    __tablename__ = "standard_levels"
+
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    """First day of the month it applies from."""
+    amount: Mapped[int] = mapped_column(BigInteger)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(Text)
+
+
+class CategoryRuleRow(Base):
+    """A beneficiary category's coefficient rule from a month (bands by age / disability, legal basis)."""
+
+    __tablename__ = "category_rules"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(Text)
