@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -27,3 +28,14 @@ async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes, 
         "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *(headers or [])],
     })
     await send({"type": "http.response.body", "body": body})
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task and wait until it has finished (a no-op for None)."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

@@ -26,7 +26,7 @@ from fastapi.openapi.models import OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from jwt.algorithms import OKPAlgorithm
 
-from .asgi import ASGIApp, Receive, Scope, Send, get_header, send_bytes
+from .asgi import ASGIApp, Receive, Scope, Send, cancel_and_wait, get_header, send_bytes
 from .errors import PROBLEM_CONTENT_TYPE, Forbidden, Unauthorized, problem_bytes
 
 log = structlog.get_logger("auth")
@@ -326,9 +326,4 @@ class KeyRefresher:
             await self.refresh()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)

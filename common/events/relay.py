@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..asgi import cancel_and_wait
 from .outbox import notify_channel
 from .tables import EventTables
 
@@ -61,12 +62,7 @@ class Relay:
         self._task = asyncio.create_task(self._run(), name=f"{self.schema}-relay")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         if self._listener is not None:
             await self._listener.close()
         await self.http.aclose()

@@ -24,6 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from common.asgi import cancel_and_wait
+
 from ..settings import GatewaySettings
 from . import repository, urlsafety
 
@@ -58,12 +60,7 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="event-dispatcher")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         if self._conn is not None:
             await self._conn.close()
         if self._http is not None:
