@@ -31,7 +31,8 @@ from . import repository, urlsafety
 
 log = structlog.get_logger("gateway.events")
 LEADER_LOCK = 0x616E_7369  # "ansi": one dispatcher across gateway replicas
-PER_SUBJECT = 20  # deliveries of one subject sent one after another in a round
+PER_SUBJECT = 20
+VACUUM_EVERY = 2000  # deliveries of one subject sent one after another in a round
 
 
 class DispatchMetrics:
@@ -54,6 +55,7 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self._conn: asyncpg.Connection | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._since_vacuum = 0
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.delivery_timeout_seconds))
@@ -111,7 +113,21 @@ class Dispatcher:
         results = [r for chain in await asyncio.gather(*(self._deliver_chain(c) for c in chains)) for r in chain]
         async with self.sessionmaker() as session, session.begin():
             await repository.record_results(session, results)
+        await self._vacuum_if_due(len(results))
         return len(results)
+
+    async def _vacuum_if_due(self, recorded: int) -> None:
+        """Vacuum the deliveries table every ``VACUUM_EVERY`` outcomes: each outcome updates a row, and
+        the dispatcher's search for pending rows slows down with every dead version until vacuum runs
+        (autovacuum wakes once a minute). Same reasoning as the services' outbox relay."""
+        self._since_vacuum += recorded
+        if self._since_vacuum < VACUUM_EVERY or self._conn is None:
+            return
+        self._since_vacuum = 0
+        try:
+            await self._conn.execute("VACUUM gateway.deliveries")
+        except asyncpg.PostgresError as exc:
+            log.info("deliveries_vacuum_failed", error=type(exc).__name__)
 
     async def _deliver_chain(self, chain: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One subject's pending deliveries to one subscriber, in order; stop at the first failure."""
