@@ -8,6 +8,7 @@
     ├── MethodNotAllowed              405  method-not-allowed
     ├── Conflict                      409  conflict
     ├── PreconditionFailed            412  precondition-failed
+    ├── PreconditionRequired          428  precondition-required  (If-Match missing)
     ├── PayloadTooLarge               413  payload-too-large
     ├── ValidationFailed              422  validation-failed  (carries ``errors``: field + reason)
     ├── RateLimited                   429  rate-limited       (adds Retry-After)
@@ -97,6 +98,10 @@ class PreconditionFailed(AnSinhError):
     status, code, title = 412, "precondition-failed", "Precondition failed"
 
 
+class PreconditionRequired(AnSinhError):
+    status, code, title = 428, "precondition-required", "Precondition required"
+
+
 class PayloadTooLarge(AnSinhError):
     status, code, title = 413, "payload-too-large", "Request body too large"
 
@@ -135,7 +140,8 @@ _STATUS_CODES: dict[int, type[AnSinhError]] = {
     cls.status: cls
     for cls in (
         BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, PreconditionFailed,
-        PayloadTooLarge, ValidationFailed, RateLimited, BadGateway, ServiceUnavailable, GatewayTimeout,
+        PreconditionRequired, PayloadTooLarge, ValidationFailed, RateLimited, BadGateway, ServiceUnavailable,
+        GatewayTimeout,
     )
 }
 

@@ -3,7 +3,10 @@ from fastapi import FastAPI
 from common.app import create_service_app
 
 from .events import EVENTS
+from .parameters.router import router as parameters_router
+from .persons.router import router as persons_router
 from .settings import RegistrySettings
+from .units.router import router as units_router
 
 DESCRIPTION = """Persons, households, beneficiary categories, decisions and monthly entitlements: the source of truth
 for who is entitled to a monthly social allowance and how much."""
@@ -14,4 +17,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "registry", settings or RegistrySettings(),
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
+        routers=[persons_router, units_router, parameters_router],
     )

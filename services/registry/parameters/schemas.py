@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..rules.months import Month
+from ..rules.parameters import DisabilityLevel
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+class StandardLevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"valid_from": "2026-07", "amount": 540000, "legal_basis": "Decree 335/2026/NĐ-CP"}]})
+
+    valid_from: Month = Field(description="First month it applies (YYYY-MM); may be in the past (retroactive)")
+    amount: int = Field(gt=0, le=100_000_000, strict=True, description="VND per month")
+    legal_basis: str = Field(min_length=1, max_length=500, description="Decree or decision that sets it")
+
+    _legal_basis = field_validator("legal_basis")(_not_blank)
+
+
+class StandardLevelOut(BaseModel):
+    valid_from: Month
+    amount: int
+    legal_basis: str
+    recorded_at: datetime
+    recorded_by: str
+
+
+class BandIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    coefficient: Decimal = Field(ge=0, le=100, description="Exact decimal, e.g. \"2.5\"")
+    min_age: int | None = Field(None, ge=0, le=150)
+    below_age: int | None = Field(None, ge=0, le=150)
+    disability_level: DisabilityLevel | None = None
+
+
+class CategoryRuleIn(BaseModel):
+    """A category's rule from a month; fields as in the engine's ``CategoryRule``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"code": "5.8", "valid_from": "2027-01", "name": "person with HIV of a poor household",
+         "bands": [{"coefficient": "1.5"}], "legal_basis": "Decree …/2026/NĐ-CP Art 5.8"}]})
+
+    code: str = Field(min_length=1, max_length=20, pattern=r"^[0-9a-z.]+$", examples=["5.5a", "art25"])
+    valid_from: Month
+    name: str = Field(min_length=1, max_length=300)
+    bands: list[BandIn] = Field(min_length=1, max_length=20,
+                                description="First band matching the person's age/disability gives the coefficient")
+    legal_basis: str = Field(min_length=1, max_length=500)
+    min_age: int | None = Field(None, ge=0, le=150)
+    last_birthday: int | None = Field(None, ge=0, le=150)
+    starts_at_birthday: int | None = Field(None, ge=0, le=150)
+    starts_at_certificate: bool = False
+    per_child: bool = False
+    requires_studying: bool = False
+    continues_as: str | None = Field(None, max_length=20)
+    cumulative_with: list[str] = Field(default_factory=list, max_length=20)
+    verify: bool = False
+
+    _legal_basis = field_validator("legal_basis", "name")(_not_blank)
+
+
+class CategoryRuleOut(BaseModel):
+    code: str
+    valid_from: Month
+    legal_basis: str
+    rule: dict[str, object] = Field(description="name, bands (coefficients as exact decimal strings) and flags")
+    recorded_at: datetime
+    recorded_by: str

@@ -1,0 +1,136 @@
+"""All SQL of the persons feature."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, literal, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import AdminUnit, ChangeRecord, Person, SensitiveRead, UnitMapping
+
+RECORD_TYPE = "person"
+
+
+class DuplicateNationalId(Exception):
+    def __init__(self, existing_id: uuid.UUID | None) -> None:
+        super().__init__("national_id already registered")
+        self.existing_id = existing_id
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    code: str
+    district_code: str
+    """Empty for communes created by the 2025 reorganisation, which abolished districts."""
+    province_code: str
+
+
+async def commune_in_force(session: AsyncSession, code: str, on: date) -> Commune | None:
+    """The commune ``code`` as it is ``on`` that day, or None if no commune had that code then.
+
+    A code reused by the 2025 reorganisation keeps its admin_units row for the old unit (valid until
+    2025-07-01); the new unit behind it is known only through unit_mappings, so that is looked up second.
+    """
+    unit = await session.scalar(select(AdminUnit).where(
+        AdminUnit.code == code, AdminUnit.level == "commune", AdminUnit.valid_from <= on,
+        or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on),
+    ))
+    if unit is not None:
+        return Commune(code, unit.parent_code or "", unit.province_code)
+    successor = await session.scalar(select(UnitMapping).where(
+        UnitMapping.new_code == code, UnitMapping.effective_from <= on).limit(1))
+    if successor is not None:
+        return Commune(code, "", successor.new_province_code)
+    return None
+
+
+async def successors(session: AsyncSession, code: str) -> list[str]:
+    return list(await session.scalars(select(UnitMapping.new_code).where(UnitMapping.old_code == code)
+                                      .order_by(UnitMapping.new_code)))
+
+
+async def id_by_national_id(session: AsyncSession, national_id: str) -> uuid.UUID | None:
+    return await session.scalar(select(Person.id).where(Person.national_id == national_id))
+
+
+async def flush_guarding_national_id(session: AsyncSession, person: Person, national_id: str | None) -> None:
+    """Write ``person`` now; a concurrent holder of the same national ID surfaces as DuplicateNationalId.
+
+    The savepoint keeps the request's transaction usable after the unique violation, so the existing
+    record can still be looked up and named.
+    """
+    try:
+        async with session.begin_nested():
+            session.add(person)
+            await session.flush()
+    except IntegrityError as exc:
+        if "uq_persons_national_id" not in str(exc.orig) or national_id is None:
+            raise
+        raise DuplicateNationalId(await id_by_national_id(session, national_id)) from exc
+
+
+async def get(session: AsyncSession, person_id: uuid.UUID, *, for_update: bool = False) -> Person | None:
+    query = select(Person).where(Person.id == person_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+def _in_areas(areas: Sequence[str]) -> Any:
+    return or_(Person.province_code.in_(areas), Person.district_code.in_(areas), Person.commune_code.in_(areas))
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search(
+    session: AsyncSession, *, areas: Sequence[str] | None, key: str | None, commune_code: str | None,
+    district_code: str | None, born_from: date | None, born_to: date | None,
+    after: tuple[str, uuid.UUID] | None, limit: int,
+) -> list[Person]:
+    """Persons in (name_key, id) order; ``areas`` None means unrestricted."""
+    query = select(Person)
+    if areas is not None:
+        query = query.where(_in_areas(areas))
+    if key:
+        query = query.where(Person.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
+    if commune_code:
+        query = query.where(Person.commune_code == commune_code)
+    if district_code:
+        query = query.where(Person.district_code == district_code)
+    if born_from:
+        query = query.where(Person.date_of_birth >= born_from)
+    if born_to:
+        query = query.where(Person.date_of_birth <= born_to)
+    if after is not None:
+        query = query.where(tuple_(Person.name_key, Person.id) > tuple_(literal(after[0]), literal(after[1])))
+    query = query.order_by(Person.name_key, Person.id).limit(limit)
+    return list(await session.scalars(query))
+
+
+def add_change(session: AsyncSession, *, record_id: uuid.UUID, version: int, changed_by: str, reason: str,
+               before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+    session.add(ChangeRecord(record_type=RECORD_TYPE, record_id=record_id, version=version,
+                             changed_by=changed_by, reason=reason, before=before, after=after))
+
+
+async def history(session: AsyncSession, record_id: uuid.UUID, *, before_id: int | None,
+                  limit: int) -> list[ChangeRecord]:
+    query = select(ChangeRecord).where(and_(ChangeRecord.record_type == RECORD_TYPE,
+                                            ChangeRecord.record_id == record_id))
+    if before_id is not None:
+        query = query.where(ChangeRecord.id < before_id)
+    return list(await session.scalars(query.order_by(ChangeRecord.id.desc()).limit(limit)))
+
+
+def add_sensitive_read(session: AsyncSession, *, client_id: str, record_id: uuid.UUID, fields: list[str],
+                       purpose: str, request_id: str | None) -> None:
+    session.add(SensitiveRead(client_id=client_id, record_type=RECORD_TYPE, record_id=record_id,
+                              fields=fields, purpose=purpose, request_id=request_id))

@@ -1,0 +1,150 @@
+"""Request and response bodies of the persons API."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from ..rules.names import normalise_name
+from ..rules.person import Sex
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+_PHONE = re.compile(r"^(?:\+84|84|0)(?:[35789]\d{8}|2\d{9})$")
+"""Mobile (03x, 05x, 07x, 08x, 09x + 8 digits) or landline (02xx + 8 digits), national or +84 form."""
+
+DisabilityLevel = Literal["severe", "extremely_severe"]
+HivStatus = Literal["positive", "negative", "unknown"]
+
+
+def _full_name(value: str) -> str:
+    value = normalise_name(value)
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > 200:
+        raise ValueError("must be at most 200 characters")
+    if not any(ch.isalpha() for ch in value):
+        raise ValueError("must contain letters")
+    return value
+
+
+def _birth_date(value: date) -> date:
+    if value < EARLIEST_BIRTH:
+        raise ValueError("must not be before 1900-01-01")
+    if value > date.today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    compact = re.sub(r"[\s.\-()]", "", value)
+    if not _PHONE.match(compact):
+        raise ValueError("must be a Vietnamese phone number, e.g. 0912345678 or +84 294 3855 123")
+    return "0" + compact.removeprefix("+").removeprefix("84") if not compact.startswith("0") else compact
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else normalise_name(value)
+
+
+FullName = Annotated[str, AfterValidator(_full_name), Field(examples=["Nguyễn Thị Lan"])]
+BirthDate = Annotated[date, AfterValidator(_birth_date)]
+Phone = Annotated[str | None, AfterValidator(_phone), Field(examples=["0912345678"])]
+NationalId = Annotated[str | None, Field(examples=["084190012345"], description="12-digit CCCD number")]
+Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
+ShortText = Annotated[str | None, AfterValidator(_text), Field(max_length=100)]
+
+
+class PersonCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName
+    date_of_birth: BirthDate
+    sex: Sex
+    national_id: NationalId = None
+    commune_code: Code
+    address_line: Annotated[str, AfterValidator(normalise_name), Field(max_length=300)] = ""
+    phone: Phone = None
+    ethnicity: ShortText = None
+    disability_level: DisabilityLevel | None = None
+    disability_certified_on: date | None = None
+    hiv_status: HivStatus | None = Field(
+        None, description="Sensitive: may be set only by a client holding registry:sensitive")
+
+
+class PersonPatch(BaseModel):
+    """JSON merge patch: only the fields sent change; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = None
+    date_of_birth: BirthDate | None = None
+    sex: Sex | None = None
+    national_id: NationalId = None
+    commune_code: Code | None = None
+    address_line: Annotated[str, AfterValidator(normalise_name), Field(max_length=300)] | None = None
+    phone: Phone = None
+    ethnicity: ShortText = None
+    disability_level: DisabilityLevel | None = None
+    disability_certified_on: date | None = None
+    hiv_status: HivStatus | None = None
+    reason: str = Field("", max_length=500, description="Why the record changes; kept in its history")
+
+    @field_validator("full_name", "date_of_birth", "sex", "commune_code", "address_line", mode="before")
+    @classmethod
+    def _required_fields_cannot_be_cleared(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be cleared (null)")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.model_fields_set if k != "reason"}
+
+
+class PersonOut(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    date_of_birth: date
+    sex: Sex
+    national_id: str | None
+    commune_code: str
+    district_code: str
+    province_code: str
+    address_line: str
+    phone: str | None
+    ethnicity: str | None
+    disability_level: str | None
+    disability_certified_on: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SensitivePersonOut(PersonOut):
+    """With the sensitive fields; returned only for ``include=sensitive`` and audited."""
+
+    hiv_status: str | None
+
+
+class PersonPage(BaseModel):
+    items: list[PersonOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last")
+
+
+class ChangeOut(BaseModel):
+    version: int
+    changed_at: datetime
+    changed_by: str
+    reason: str
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+class HistoryPage(BaseModel):
+    items: list[ChangeOut]
+    next_cursor: str | None = None

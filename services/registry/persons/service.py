@@ -1,0 +1,267 @@
+"""Use cases of the persons feature: register, read, correct, search, history. Never commits."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
+
+from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
+from ..models import Person
+from ..rules.names import name_key
+from ..rules.national_id import validate_national_id
+from ..rules.person import Sex
+from . import repository
+from .schemas import PersonCreate, PersonPatch
+
+SENSITIVE_SCOPE = "registry:sensitive"
+SENSITIVE_FIELDS = ("hiv_status",)
+REDACTED = "[redacted]"
+STORED_FIELDS = (
+    "full_name", "date_of_birth", "sex", "national_id", "commune_code", "district_code", "province_code",
+    "address_line", "phone", "ethnicity", "disability_level", "disability_certified_on", "hiv_status",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveRequest:
+    """An explicit request to see sensitive fields, with the purpose that goes into the audit."""
+
+    purpose: str
+    request_id: str | None = None
+
+
+def location(person_id: uuid.UUID) -> str:
+    return f"/registry/persons/{person_id}"
+
+
+def etag(person: Person) -> str:
+    return f'"{person.version}"'
+
+
+def snapshot(person: Person, *, sensitive: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in STORED_FIELDS:
+        if name in SENSITIVE_FIELDS and not sensitive:
+            continue
+        value = getattr(person, name)
+        out[name] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
+def _check_national_id(national_id: str | None, date_of_birth: date, sex: str) -> None:
+    if national_id is None:
+        return
+    problems = validate_national_id(national_id, date_of_birth, Sex(sex))
+    if problems:
+        raise ValidationFailed([
+            {"field": f"body.{p.field}", "reason": p.reason, "code": p.code,
+             **({"related": f"body.{p.related}"} if p.related else {})}
+            for p in problems
+        ])
+
+
+async def _place(session: AsyncSession, principal: Principal, commune_code: str) -> tuple[str, str]:
+    """(district_code, province_code) of a commune in force today that the caller may write in."""
+    commune = await repository.commune_in_force(session, commune_code, date.today())
+    if commune is None:
+        now = await repository.successors(session, commune_code)
+        hint = f"; it became {', '.join(now)}" if now else ""
+        raise ValidationFailed([{"field": "body.commune_code",
+                                 "reason": f"unknown commune {commune_code!r} (not a commune in force today{hint})"}])
+    if not principal.may_see_area(commune_code, commune.district_code, commune.province_code):
+        raise Forbidden(f"commune {commune_code} is outside the areas of this client")
+    return commune.district_code, commune.province_code
+
+
+def _duplicate(existing: uuid.UUID | None) -> Conflict:
+    extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
+    return Conflict("a person with this national ID is already registered", code="duplicate-national-id", **extra)
+
+
+async def register(session: AsyncSession, principal: Principal, body: PersonCreate) -> Person:
+    if body.hiv_status is not None and not principal.has(SENSITIVE_SCOPE):
+        raise Forbidden(f"setting hiv_status needs the {SENSITIVE_SCOPE} scope")
+    _check_national_id(body.national_id, body.date_of_birth, body.sex)
+    district_code, province_code = await _place(session, principal, body.commune_code)
+    if body.national_id is not None:
+        existing = await repository.id_by_national_id(session, body.national_id)
+        if existing is not None:
+            raise _duplicate(existing)
+    now = datetime.now(UTC)
+    person = Person(
+        id=uuid.uuid4(), name_key=name_key(body.full_name), district_code=district_code,
+        province_code=province_code, version=1, created_at=now, updated_at=now,
+        created_by=principal.client_id, updated_by=principal.client_id, **body.model_dump(),
+    )
+    try:
+        # Two concurrent registrations of one ID both pass the check above; the unique constraint decides.
+        await repository.flush_guarding_national_id(session, person, body.national_id)
+    except repository.DuplicateNationalId as exc:
+        raise _duplicate(exc.existing_id) from exc
+    repository.add_change(session, record_id=person.id, version=1, changed_by=principal.client_id, reason="",
+                          before=None, after=snapshot(person))
+    await EVENTS.publish(session, PERSON_REGISTERED, str(person.id), PersonRegistered(
+        person_id=person.id, date_of_birth=person.date_of_birth, sex=person.sex, commune_code=person.commune_code,
+        district_code=person.district_code, province_code=person.province_code))
+    return person
+
+
+async def get_visible(session: AsyncSession, principal: Principal, person_id: uuid.UUID, *,
+                      for_update: bool = False) -> Person:
+    """The person, or 404 when missing or outside the caller's areas (existence is not revealed)."""
+    person = await repository.get(session, person_id, for_update=for_update)
+    if person is None or not principal.may_see_area(person.commune_code, person.district_code,
+                                                    person.province_code):
+        raise NotFound(f"no person {person_id}")
+    return person
+
+
+def _audit(session: AsyncSession, principal: Principal, person_id: uuid.UUID, sensitive: SensitiveRequest | None,
+           ) -> bool:
+    """True if sensitive fields may be shown; then the read is recorded."""
+    if sensitive is None:
+        return False
+    if not principal.has(SENSITIVE_SCOPE):
+        raise Forbidden(f"include=sensitive needs the {SENSITIVE_SCOPE} scope")
+    repository.add_sensitive_read(session, client_id=principal.client_id, record_id=person_id,
+                                  fields=list(SENSITIVE_FIELDS), purpose=sensitive.purpose,
+                                  request_id=sensitive.request_id)
+    return True
+
+
+async def read(session: AsyncSession, principal: Principal, person_id: uuid.UUID,
+               sensitive: SensitiveRequest | None) -> tuple[Person, bool]:
+    person = await get_visible(session, principal, person_id)
+    return person, _audit(session, principal, person_id, sensitive)
+
+
+def _parse_if_match(if_match: str | None, current: int) -> bool:
+    if if_match is None:
+        raise PreconditionRequired("this update needs an If-Match header with the record's ETag",
+                                   current_version=current)
+    for tag in (t.strip() for t in if_match.split(",")):
+        if tag == "*" or tag.removeprefix("W/").strip('"') == str(current):
+            return True
+    return False
+
+
+async def update(session: AsyncSession, principal: Principal, person_id: uuid.UUID, if_match: str | None,
+                 patch: PersonPatch) -> Person:
+    person = await get_visible(session, principal, person_id, for_update=True)
+    if not _parse_if_match(if_match, person.version):
+        raise PreconditionFailed(
+            f"the record has changed: it is at version {person.version}; re-read it and retry",
+            headers={"ETag": etag(person)}, current_version=person.version, current_etag=etag(person))
+    changes = patch.changes()
+    if "hiv_status" in changes and not principal.has(SENSITIVE_SCOPE):
+        raise Forbidden(f"setting hiv_status needs the {SENSITIVE_SCOPE} scope")
+    merged = {name: changes.get(name, getattr(person, name)) for name in STORED_FIELDS}
+    if {"national_id", "date_of_birth", "sex"} & changes.keys():
+        _check_national_id(merged["national_id"], merged["date_of_birth"], merged["sex"])
+    if "commune_code" in changes and changes["commune_code"] != person.commune_code:
+        changes["district_code"], changes["province_code"] = await _place(session, principal,
+                                                                          changes["commune_code"])
+    changed = [name for name in STORED_FIELDS if name in changes and changes[name] != getattr(person, name)]
+    if not changed:
+        return person
+    new_id = changes.get("national_id")
+    if "national_id" in changed and new_id is not None:
+        existing = await repository.id_by_national_id(session, new_id)
+        if existing is not None and existing != person.id:
+            raise _duplicate(existing)
+
+    sensitive_view = principal.has(SENSITIVE_SCOPE)  # history keeps the value; reading it is gated and audited
+    before = {k: v for k, v in snapshot(person, sensitive=sensitive_view).items() if k in changed}
+    for name in changed:
+        setattr(person, name, changes[name])
+    if "full_name" in changed:
+        person.name_key = name_key(person.full_name)
+    person.version += 1
+    person.updated_at = datetime.now(UTC)
+    person.updated_by = principal.client_id
+    try:
+        await repository.flush_guarding_national_id(session, person, person.national_id)
+    except repository.DuplicateNationalId as exc:
+        raise _duplicate(exc.existing_id) from exc
+    after = {k: v for k, v in snapshot(person, sensitive=True).items() if k in changed}
+    before = {k: before.get(k) for k in after}
+    repository.add_change(session, record_id=person.id, version=person.version, changed_by=principal.client_id,
+                          reason=patch.reason, before=before, after=after)
+    public_changes = [name for name in changed if name not in SENSITIVE_FIELDS]
+    if public_changes:
+        await EVENTS.publish(session, PERSON_UPDATED, str(person.id), PersonUpdated(
+            person_id=person.id, version=person.version, changed=public_changes, commune_code=person.commune_code,
+            district_code=person.district_code, province_code=person.province_code))
+    return person
+
+
+def _redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {k: (REDACTED if k in SENSITIVE_FIELDS else v) for k, v in values.items()}
+
+
+async def history(session: AsyncSession, principal: Principal, person_id: uuid.UUID,
+                  sensitive: SensitiveRequest | None, cursor: str | None,
+                  limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """Change records, newest first; sensitive values redacted unless explicitly requested (and audited)."""
+    await get_visible(session, principal, person_id)
+    shown = _audit(session, principal, person_id, sensitive)
+    before_id = None
+    if cursor:
+        before_id = _decode_cursor(cursor)[0]
+        if not isinstance(before_id, int):
+            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}])
+    rows = await repository.history(session, person_id, before_id=before_id, limit=limit + 1)
+    next_cursor = _encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    items = [{"version": r.version, "changed_at": r.changed_at, "changed_by": r.changed_by, "reason": r.reason,
+              "before": r.before if shown else _redact(r.before), "after": r.after if shown else _redact(r.after)}
+             for r in rows[:limit]]
+    return items, next_cursor
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or not values:
+            raise ValueError
+        return values
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+
+
+async def search(session: AsyncSession, principal: Principal, *, q: str | None, commune_code: str | None,
+                 district_code: str | None, born_from: date | None, born_to: date | None, cursor: str | None,
+                 limit: int) -> tuple[list[Person], str | None]:
+    after = None
+    if cursor:
+        values = _decode_cursor(cursor)
+        try:
+            after = (str(values[0]), uuid.UUID(str(values[1])))
+        except (IndexError, ValueError):
+            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) \
+                from None
+    unrestricted = not principal.areas or "admin" in principal.scopes
+    rows = await repository.search(
+        session, areas=None if unrestricted else principal.areas, key=name_key(q) if q else None,
+        commune_code=commune_code, district_code=district_code, born_from=born_from, born_to=born_to,
+        after=after, limit=limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = _encode_cursor([last.name_key, str(last.id)])
+    return rows[:limit], next_cursor
