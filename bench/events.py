@@ -16,6 +16,7 @@ import uuid
 
 import aiohttp
 import httpx
+import psutil
 
 from ansinh.clients import in_gateway_db
 from gateway.auth import service as auth_service
@@ -99,17 +100,40 @@ async def _throughput(stack, auth: dict[str, str], seconds: int, to: str | None)
     return {"events": len(got), "sent": sent, "per_s": len(got) / (last - first).total_seconds()}
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+        except psutil.Error:  # a database backend that ended meanwhile
+            pass
+    return total
+
+
+def _postgres_pids() -> list[int]:
+    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+
+
 def run(quick: bool = False, write: bool = True) -> None:
     seconds = 5 if quick else 20
     with admin_url() as admin, running_stack(admin) as stack:
         auth = asyncio.run(_token(stack))
         asyncio.run(_steady(stack, auth, 20, 1))  # warm-up: tokens, pools, caches
+        parts = {c: [p.pid] for c, p in stack.procs.items()}
+        before = {c: _cpu_seconds(pids) for c, pids in parts.items()}
+        pg_before = {pid: _cpu_seconds([pid]) for pid in _postgres_pids()}
         steady = asyncio.run(_steady(stack, auth, 200, seconds))
+        cpu = {c: (_cpu_seconds(pids) - before[c]) * 1000 / steady["events"] for c, pids in parts.items()}
+        cpu["postgres"] = sum(_cpu_seconds([pid]) - pg_before.get(pid, 0.0) for pid in _postgres_pids()) \
+            * 1000 / steady["events"]
         burst = asyncio.run(_throughput(stack, auth, max(3, seconds // 3), "payments"))
         fanout = asyncio.run(_throughput(stack, auth, max(3, seconds // 3), None))
     print(f"events at {steady['offered']}/s offered ({steady['achieved']:.0f}/s achieved), "
           f"{steady['events']}/{steady['expected']} applied: p50 {steady['p50']:.0f} ms, p95 {steady['p95']:.0f} ms, "
           f"p99 {steady['p99']:.0f} ms, max {steady['max']:.0f} ms")
+    busy = {k: round(v, 2) for k, v in cpu.items() if v >= 0.05}
+    print(f"CPU per event (ms): {busy}, total {sum(cpu.values()):.1f}")
     print(f"sustained: {burst['per_s']:.0f} events/s applied ({burst['events']}/{burst['sent']}); "
           f"broadcast to 3 services: {fanout['per_s']:.0f} events/s at each")
     if write and not quick:
@@ -125,6 +149,7 @@ receipt row is the effect. Latency = receipt commit − publication. Target: p95
 | offered / achieved publication rate | {steady['offered']}/s / {steady['achieved']:.0f}/s for {seconds} s |
 | events applied at the consumer | {steady['events']} of {steady['expected']} |
 | latency p50 / p95 / p99 / max | {steady['p50']:.0f} / **{steady['p95']:.0f}** / {steady['p99']:.0f} / {steady['max']:.0f} ms |
+| CPU per event, end to end (publisher request included) | {sum(cpu.values()):.1f} ms: {', '.join(f'{k} {v:.2f}' for k, v in cpu.items() if v >= 0.05)} |
 | sustained throughput, one consumer (bursts of 20 × {SUBJECTS} subjects) | {burst['per_s']:.0f} events/s applied ({burst['events']} events) |
 | sustained throughput, broadcast to three consumers | {fanout['per_s']:.0f} events/s applied at each ({fanout['events']} events) |
 """)
