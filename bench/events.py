@@ -41,9 +41,9 @@ async def _token(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 async def _receipts(http: httpx.AsyncClient, url: str, auth: dict[str, str], prefix: str) -> list[dict]:
-    r = await http.get(url + "/events/canaries", params={"limit": 10_000}, headers=auth)
+    r = await http.get(url + "/events/canaries", params={"limit": 10_000, "subject_prefix": prefix}, headers=auth)
     r.raise_for_status()
-    return [x for x in r.json()["receipts"] if x["subject"].startswith(prefix)]
+    return r.json()["receipts"]
 
 
 async def _wait(http: httpx.AsyncClient, url: str, auth: dict[str, str], prefix: str, n: int) -> list[dict]:

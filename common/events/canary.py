@@ -71,14 +71,17 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
 
     @router.get("/events/canaries", summary="Canary events received here", dependencies=[require("admin")])
     async def received(session: SessionDep, source: Annotated[str | None, Query()] = None,
+                       subject_prefix: Annotated[str | None, Query(max_length=200)] = None,
                        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict[str, Any]:
         """Receipts in arrival order, with the latency from publication to the committed receipt."""
         r = tables.canary_receipts
         q = select(r).order_by(r.c.id).limit(limit)
+        if subject_prefix:
+            q = q.where(r.c.subject.startswith(subject_prefix, autoescape=True))
         if source:
             q = q.where(r.c.source == source)
         rows = (await session.execute(q)).mappings().all()
-        total = await session.scalar(select(func.count()).select_from(r))
+        total = await session.scalar(select(func.count()).select_from(q.order_by(None).limit(None).subquery()))
         return {"total": total, "receipts": [
             {"event_id": str(x["event_id"]), "source": x["source"], "subject": x["subject"],
              "sequence": x["sequence"], "published_at": x["published_at"].isoformat(),

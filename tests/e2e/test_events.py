@@ -39,9 +39,11 @@ async def publish(base_url: str, auth: dict, subject: str, count: int = 1) -> li
 
 async def receipts(stack, service: str, auth: dict, subject_prefix: str) -> list[dict]:
     async with httpx.AsyncClient(base_url=stack.url(service), timeout=10) as http:
-        r = await http.get("/events/canaries", params={"limit": 10_000}, headers=auth)
+        r = await http.get("/events/canaries", params={"limit": 10_000, "subject_prefix": subject_prefix},
+                           headers=auth)
         assert r.status_code == 200, r.text
-        return [x for x in r.json()["receipts"] if x["subject"].startswith(subject_prefix)]
+        assert all(x["subject"].startswith(subject_prefix) for x in r.json()["receipts"])
+        return r.json()["receipts"]
 
 
 async def wait_for(stack, service: str, auth: dict, prefix: str, expected: int, within: float = 60) -> list[dict]:
