@@ -4,29 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from common.testing import app_client
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from services.registry.units import repository
-
-
-@pytest.fixture
-async def client(test_db, minter):
-    async with app_client(create_app(RegistrySettings(database_url=test_db.urls["registry"])), rollback=True,
-                          keys=minter) as c:
-        yield c
-
-
-@pytest.fixture
-def read(minter):
-    return minter.headers("registry:read")
-
-
-@pytest.fixture
-def admin(minter):
-    return minter.headers("admin")
 
 
 async def test_seed_has_province_districts_and_communes(client, read):
