@@ -43,7 +43,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     dispatch_metrics = DispatchMetrics(registry)
 
-    async def open_upstreams(app: FastAPI) -> None:
+    async def start(app: FastAPI) -> None:
+        """Upstream sessions, configured internal subscriptions, the event dispatcher."""
         await upstreams.start()
         async with app.state.sessionmaker() as session, session.begin():
             for sub in settings.internal_subscriptions:
@@ -52,7 +53,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.dispatcher = Dispatcher(app.state.sessionmaker, settings, settings.sqlalchemy_url, dispatch_metrics)
         await app.state.dispatcher.start()
 
-    async def close_upstreams(app: FastAPI) -> None:
+    async def stop(app: FastAPI) -> None:
         await app.state.dispatcher.stop()
         await upstreams.close()
         await limiter.close()
@@ -63,7 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = create_service_app(
         "gateway", settings, title="AnSinh API", description=DESCRIPTION,
         routers=[auth_router, events_router],
-        on_startup=[open_upstreams], on_shutdown=[close_upstreams],
+        on_startup=[start], on_shutdown=[stop],
         public_paths=GATEWAY_PUBLIC, key_loader=key_loader, metrics_registry=registry, verifier=verifier,
         middleware=[proxy],
     )
