@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from common.app import create_service_app
 
 from .events import EVENTS
+from .households.router import router as households_router
 from .parameters.router import router as parameters_router
 from .persons.router import router as persons_router
 from .settings import RegistrySettings
@@ -17,5 +18,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "registry", settings or RegistrySettings(),
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
-        routers=[persons_router, units_router, parameters_router],
+        routers=[persons_router, households_router, units_router, parameters_router],
     )

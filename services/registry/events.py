@@ -38,3 +38,22 @@ class PersonUpdated(BaseModel):
     commune_code: str
     district_code: str
     province_code: str
+
+
+HOUSEHOLD_POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
+
+
+@EVENTS.catalogue.register(HOUSEHOLD_POVERTY_STATUS_CHANGED)
+class HouseholdPovertyStatusChanged(BaseModel):
+    """A poverty status was recorded for a household (poor, near_poor, average_living_farming or none), in
+    force from `valid_from` by the deciding `document`. Statuses are never overwritten: each change is a new
+    event, and the status in force on a day is the one with the latest `valid_from` on or before it. Carries
+    the household's areas when the status was recorded."""
+
+    household_id: uuid.UUID
+    status: str
+    valid_from: date
+    document: str
+    commune_code: str
+    district_code: str
+    province_code: str

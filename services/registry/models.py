@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Text, func
+from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,3 +132,80 @@ class CategoryRuleRow(Base):
     legal_basis: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(Text)
+
+
+class Household(Base):
+    """A household (hộ gia đình): its members, poverty status and address history hang off it."""
+
+    __tablename__ = "households"
+    __table_args__ = (Index("ix_households_area", "province_code", "district_code", "commune_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    code: Mapped[str | None] = mapped_column(Text, unique=True)
+    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
+    """The current commune; earlier ones are in household_addresses."""
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    address_line: Mapped[str] = mapped_column(Text, server_default="")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+
+
+class HouseholdMember(Base):
+    """A person's membership of a household, from ``joined_on`` until ``left_on`` (None: still a member).
+
+    A person is in at most one household at a time: the partial unique index on the open memberships
+    decides between concurrent writers."""
+
+    __tablename__ = "household_members"
+    __table_args__ = (
+        Index("ix_household_members_household", "household_id"),
+        Index("uq_household_members_current_person", "person_id", unique=True,
+              postgresql_where=text("left_on IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("households.id"))
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    relationship: Mapped[str] = mapped_column(Text)
+    """head, spouse, child, parent, grandchild, sibling or other (relationship to the head)."""
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PovertyStatus(Base):
+    """A household's poverty status from a date, with the deciding document. Never updated: a change
+    adds a row; the status in force on a day is the row with the latest ``valid_from`` on or before it."""
+
+    __tablename__ = "poverty_statuses"
+    __table_args__ = (Index("ix_poverty_statuses_household", "household_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("households.id"))
+    status: Mapped[str] = mapped_column(Text)
+    """poor, near_poor, average_living_farming or none"""
+    valid_from: Mapped[date] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(Text)
+    """The deciding document (number and date), e.g. "Quyết định 123/QĐ-UBND ngày 15/01/2026"."""
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(Text)
+
+
+class HouseholdAddress(Base):
+    """Where a household lived: one row per commune, ``valid_to`` None for the current one."""
+
+    __tablename__ = "household_addresses"
+    __table_args__ = (Index("ix_household_addresses_household", "household_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("households.id"))
+    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    address_line: Mapped[str] = mapped_column(Text, server_default="")
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    """First day the household no longer lived there (None: current address)."""

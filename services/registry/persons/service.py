@@ -70,7 +70,7 @@ def _check_national_id(national_id: str | None, date_of_birth: date, sex: str) -
         ])
 
 
-async def _place(session: AsyncSession, principal: Principal, commune_code: str) -> tuple[str, str]:
+async def place_in_area(session: AsyncSession, principal: Principal, commune_code: str) -> tuple[str, str]:
     """(district_code, province_code) of a commune in force today that the caller may write in."""
     commune = await repository.commune_in_force(session, commune_code, date.today())
     if commune is None:
@@ -92,7 +92,7 @@ async def register(session: AsyncSession, principal: Principal, body: PersonCrea
     if body.hiv_status is not None and not principal.has(SENSITIVE_SCOPE):
         raise Forbidden(f"setting hiv_status needs the {SENSITIVE_SCOPE} scope")
     _check_national_id(body.national_id, body.date_of_birth, body.sex)
-    district_code, province_code = await _place(session, principal, body.commune_code)
+    district_code, province_code = await place_in_area(session, principal, body.commune_code)
     if body.national_id is not None:
         existing = await repository.id_by_national_id(session, body.national_id)
         if existing is not None:
@@ -145,7 +145,7 @@ async def read(session: AsyncSession, principal: Principal, person_id: uuid.UUID
     return person, _audit(session, principal, person_id, sensitive)
 
 
-def _parse_if_match(if_match: str | None, current: int) -> bool:
+def matches_if_match(if_match: str | None, current: int) -> bool:
     if if_match is None:
         raise PreconditionRequired("this update needs an If-Match header with the record's ETag",
                                    current_version=current)
@@ -158,7 +158,7 @@ def _parse_if_match(if_match: str | None, current: int) -> bool:
 async def update(session: AsyncSession, principal: Principal, person_id: uuid.UUID, if_match: str | None,
                  patch: PersonPatch) -> Person:
     person = await get_visible(session, principal, person_id, for_update=True)
-    if not _parse_if_match(if_match, person.version):
+    if not matches_if_match(if_match, person.version):
         raise PreconditionFailed(
             f"the record has changed: it is at version {person.version}; re-read it and retry",
             headers={"ETag": etag(person)}, current_version=person.version, current_etag=etag(person))
@@ -169,7 +169,7 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
     if {"national_id", "date_of_birth", "sex"} & changes.keys():
         _check_national_id(merged["national_id"], merged["date_of_birth"], merged["sex"])
     if "commune_code" in changes and changes["commune_code"] != person.commune_code:
-        changes["district_code"], changes["province_code"] = await _place(session, principal,
+        changes["district_code"], changes["province_code"] = await place_in_area(session, principal,
                                                                           changes["commune_code"])
     changed = [name for name in STORED_FIELDS if name in changes and changes[name] != getattr(person, name)]
     if not changed:

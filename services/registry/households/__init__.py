@@ -1,0 +1,1 @@
+"""Households: members with their relationship to the head, poverty status history, moves between communes."""
