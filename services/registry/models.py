@@ -12,10 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import make_base
 from common.events.tables import event_tables
+from common.idempotency import Idempotency, idempotency_table
 
 SCHEMA = "registry"
 Base = make_base(SCHEMA)
 EVENT_TABLES = event_tables(Base.metadata)
+IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 
 
 class AdminUnit(Base):

@@ -6,11 +6,13 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from common.auth import Principal, require
 from common.db import SessionDep
 
+from ..models import IDEMPOTENCY
 from . import service as households_service
 from .schemas import AddressOut, HouseholdCreate, HouseholdOut, MemberIn, MemberOut, MoveIn, PovertyIn, PovertyOut
 
@@ -37,8 +39,8 @@ def _out(view: households_service.HouseholdView, response: Response) -> Househol
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseholdOut)
-async def create_household(body: HouseholdCreate, response: Response, session: SessionDep,
-                           principal: Writer) -> HouseholdOut:
+async def create_household(body: HouseholdCreate, request: Request, response: Response, session: SessionDep,
+                           principal: Writer) -> HouseholdOut | JSONResponse:
     """Register a household with its members and, optionally, its poverty status.
 
     Exactly one member has relationship `head` (otherwise `422` naming `body.members`); the others are
@@ -49,11 +51,18 @@ async def create_household(body: HouseholdCreate, response: Response, session: S
     today within the client's areas; its district and province are derived from it.
 
     Returns the household with `ETag` and `Location`. With `poverty`, publishes
-    `registry.household.poverty_status_changed.v1`.
+    `registry.household.poverty_status_changed.v1`. An `Idempotency-Key` header makes retries safe (the
+    first response is replayed).
     """
+    claim = await IDEMPOTENCY.begin(session, principal, request)
+    if isinstance(claim, JSONResponse):
+        return claim
     view = await households_service.create(session, principal, body)
     response.headers["Location"] = households_service.location(view.household.id)
-    return _out(view, response)
+    out = _out(view, response)
+    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"),
+                             {k: response.headers[k] for k in ("Location", "ETag") if k in response.headers})
+    return out
 
 
 @router.get("/{household_id}", response_model=HouseholdOut)

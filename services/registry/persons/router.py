@@ -7,11 +7,13 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from common.auth import Principal, require
 from common.db import SessionDep
 from common.errors import Forbidden, ValidationFailed
 
+from ..models import IDEMPOTENCY
 from . import service as persons_service
 from .schemas import HistoryPage, PersonCreate, PersonOut, PersonPage, PersonPatch, SensitivePersonOut
 
@@ -43,9 +45,9 @@ def _out(person: object, sensitive: bool = False) -> PersonOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonOut)
 async def register_person(
-    body: PersonCreate, response: Response, session: SessionDep,
+    body: PersonCreate, request: Request, response: Response, session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
-) -> PersonOut:
+) -> PersonOut | JSONResponse:
     """Register a person.
 
     The name is stored as written (Unicode NFC); searches match it with or without diacritics. The national
@@ -56,12 +58,18 @@ async def register_person(
     holding `registry:sensitive`, and is never returned here.
 
     Returns the person with `ETag` (its version, for `If-Match` on updates) and `Location`. Publishes
-    `registry.person.registered.v1`.
+    `registry.person.registered.v1`. Send an `Idempotency-Key` header to make retries safe: the same key
+    and body replay the first response (`Idempotent-Replayed: true`) without registering twice.
     """
+    claim = await IDEMPOTENCY.begin(session, principal, request)
+    if isinstance(claim, JSONResponse):
+        return claim
     person = await persons_service.register(session, principal, body)
-    response.headers["ETag"] = persons_service.etag(person)
-    response.headers["Location"] = persons_service.location(person.id)
-    return _out(person)
+    out = _out(person)
+    headers = {"ETag": persons_service.etag(person), "Location": persons_service.location(person.id)}
+    response.headers.update(headers)
+    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
+    return out
 
 
 @router.get("", response_model=PersonPage)
