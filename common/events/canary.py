@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select, text
 
 from ..auth import require
 from ..db import SessionDep
@@ -45,12 +45,15 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
     for other in others:
         catalogue.register(f"{service}.canary.to_{other}.v1", f"A canary for the {other} service only")(Canary)
 
+    receipts = tables.canary_receipts
+    record_sql = text(f"INSERT INTO {receipts.schema}.{receipts.name} (event_id, source, subject, sequence, "
+                      "published_at) VALUES (:event_id, :source, :subject, :sequence, :published_at)")
+
     @inbox.handler(*(f"{o}.canary.v1" for o in others), f"*.canary.to_{service}.v1")
     async def record(session: Any, event: Event) -> None:
-        await session.execute(insert(tables.canary_receipts).values(
-            event_id=event.id, source=event.source, subject=event.subject, sequence=event.sequence,
-            published_at=datetime.fromisoformat(event.data["published_at"]),
-        ))
+        await session.execute(record_sql, {
+            "event_id": event.id, "source": event.source, "subject": event.subject, "sequence": event.sequence,
+            "published_at": datetime.fromisoformat(event.data["published_at"])})
 
     router = APIRouter(tags=["events"])
 

@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -38,6 +38,12 @@ class Inbox:
     def __init__(self, tables: EventTables) -> None:
         self.tables = tables
         self.handlers: list[tuple[list[str], Handler]] = []
+        inbox = tables.inbox
+        # Plain SQL on the hot path: measured, building and compiling the equivalent Core insert on every
+        # delivery took a tenth of the consumer's CPU.
+        self._record = text(
+            f"INSERT INTO {inbox.schema}.{inbox.name} (event_id, type, source, subject, sequence) "
+            "VALUES (:event_id, :type, :source, :subject, :sequence) ON CONFLICT DO NOTHING RETURNING event_id")
 
     def handler(self, *patterns: str) -> Callable[[Handler], Handler]:
         """``@inbox.handler("registry.beneficiary.*")`` — called inside the inbox transaction."""
@@ -55,12 +61,9 @@ class Inbox:
 
     async def apply(self, session: AsyncSession, event: Event) -> bool:
         """Apply ``event`` once; False if it was applied before."""
-        first = await session.scalar(
-            pg_insert(self.tables.inbox).values(
-                event_id=event.id, type=event.type, source=event.source, subject=event.subject,
-                sequence=event.sequence,
-            ).on_conflict_do_nothing().returning(self.tables.inbox.c.event_id)
-        )
+        first = await session.scalar(self._record, {
+            "event_id": event.id, "type": event.type, "source": event.source, "subject": event.subject,
+            "sequence": event.sequence})
         if first is None:
             return False
         for patterns, fn in self.handlers:

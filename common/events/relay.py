@@ -38,7 +38,8 @@ class PublishRejected(Exception):
 class Relay:
     def __init__(self, engine: AsyncEngine, tables: EventTables, *, gateway_url: str, client_id: str,
                  client_secret: str, batch_size: int = 100, poll_seconds: float = 1.0,
-                 max_backoff: float = 30.0, registry: CollectorRegistry | None = None) -> None:
+                 max_backoff: float = 30.0, registry: CollectorRegistry | None = None,
+                 linger: float = 0.01) -> None:
         self.engine = engine
         self.tables = tables
         self.schema = tables.outbox.schema or "public"
@@ -54,6 +55,8 @@ class Relay:
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._since_vacuum = 0
+        self._gauge_at = 0.0
+        self.linger = linger
         self.sent = Counter("events_relayed_total", "Events sent to the hub", registry=registry)
         self.failures = Counter("events_relay_failures_total", "Failed attempts to send a batch", registry=registry)
         self.backlog_gauge = Gauge("events_outbox_backlog", "Events waiting in the outbox (at the last idle check)",
@@ -96,11 +99,16 @@ class Relay:
                 continue
             if sent >= self.batch_size:
                 continue  # more waiting: go on at once
-            self.backlog_gauge.set(await self.backlog())
+            if time.monotonic() - self._gauge_at > 5:
+                self._gauge_at = time.monotonic()
+                self.backlog_gauge.set(await self.backlog())
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             except TimeoutError:
-                pass
+                continue
+            # Linger a moment so that commits arriving together leave in one batch: measured, waking for
+            # every single commit cost a transaction and a POST per event.
+            await asyncio.sleep(self.linger)
 
     async def drain_once(self) -> int:
         """Send one batch; returns how many events it held (0 when idle or another replica is sending)."""
