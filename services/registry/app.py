@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from .beneficiaries.router import router as beneficiaries_router
 from .events import EVENTS
 from .households.router import router as households_router
 from .parameters.router import router as parameters_router
@@ -18,5 +19,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "registry", settings or RegistrySettings(),
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
-        routers=[persons_router, households_router, units_router, parameters_router],
+        routers=[persons_router, households_router, units_router, parameters_router, beneficiaries_router],
     )

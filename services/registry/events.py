@@ -57,3 +57,67 @@ class HouseholdPovertyStatusChanged(BaseModel):
     commune_code: str
     district_code: str
     province_code: str
+
+
+BENEFICIARY_APPROVED = "registry.beneficiary.approved.v1"
+BENEFICIARY_SUSPENDED = "registry.beneficiary.suspended.v1"
+BENEFICIARY_REINSTATED = "registry.beneficiary.reinstated.v1"
+BENEFICIARY_TERMINATED = "registry.beneficiary.terminated.v1"
+
+
+@EVENTS.catalogue.register(BENEFICIARY_APPROVED)
+class BeneficiaryApproved(BaseModel):
+    """An application was approved (by a client other than the one that submitted it): the person is a
+    beneficiary of the monthly social allowance under `categories` from `effective_month` (``YYYY-MM``).
+    Carries what payments and insurance need: date of birth and the person's areas."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    categories: list[str]
+    effective_month: str
+    decision_number: str
+    date_of_birth: date
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+@EVENTS.catalogue.register(BENEFICIARY_SUSPENDED)
+class BeneficiarySuspended(BaseModel):
+    """Payments to a beneficiary are suspended from `effective_month` (``YYYY-MM``) until reinstated."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    effective_month: str
+    reason: str
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+@EVENTS.catalogue.register(BENEFICIARY_REINSTATED)
+class BeneficiaryReinstated(BaseModel):
+    """A suspended beneficiary is paid again from `effective_month` (``YYYY-MM``)."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    effective_month: str
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+@EVENTS.catalogue.register(BENEFICIARY_TERMINATED)
+class BeneficiaryTerminated(BaseModel):
+    """A beneficiary's allowance ends: nothing is owed from `effective_month` (``YYYY-MM``, the month after
+    the last month paid). A recorded death publishes this event with `reason` ``"death"`` and `death_date`;
+    money paid for months from `effective_month` on is to be recovered."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    effective_month: str
+    reason: str
+    death_date: date | None = None
+    commune_code: str
+    district_code: str
+    province_code: str

@@ -211,3 +211,65 @@ class HouseholdAddress(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     """First day the household no longer lived there (None: current address)."""
+
+
+class Application(Base):
+    """An application for the monthly social allowance: the categories claimed, then approved or rejected.
+
+    Maker-checker: ``decided_by`` must differ from ``submitted_by``."""
+
+    __tablename__ = "applications"
+    __table_args__ = (Index("ix_applications_person", "person_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    """Category codes (category_rules.code), e.g. ["5.5a"]."""
+    status: Mapped[str] = mapped_column(Text, server_default="submitted")
+    """submitted, approved or rejected"""
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    submitted_by: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    """The approval decision number, or the reason of a rejection."""
+
+
+class BeneficiaryRow(Base):
+    """A person receiving the monthly social allowance. Its facts for the engine come from its decisions."""
+
+    __tablename__ = "beneficiaries"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"), unique=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("applications.id"))
+    status: Mapped[str] = mapped_column(Text, server_default="active")
+    """active, suspended, terminated or deceased"""
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Decision(Base):
+    """A decision about a beneficiary (append-only): approval, category change, suspension, reinstatement,
+    termination or recorded death, effective from the first day of ``effective_month``."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_beneficiary", "beneficiary_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("beneficiaries.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    """approve, change_category, suspend, reinstate, terminate or record_death"""
+    number: Mapped[str] = mapped_column(Text, server_default="")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    authority: Mapped[str] = mapped_column(Text, server_default="")
+    """Who decided (data, not a fixed level: district chairman before 2025-07-01, commune after)."""
+    effective_month: Mapped[date] = mapped_column(Date)
+    """First day of the month the decision takes effect."""
+    categories: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    death_date: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,149 @@
+"""HTTP routes of applications and beneficiaries (the gateway serves them under ``/registry``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from common.auth import Principal, require
+from common.db import SessionDep
+
+from ..models import IDEMPOTENCY, Application
+from ..rules.entitlements import MonthEntitlement
+from ..rules.months import Month
+from . import service
+from .schemas import (
+    ApplicationCreate,
+    ApplicationOut,
+    Approval,
+    BeneficiaryOut,
+    DecisionIn,
+    DecisionOut,
+    EntitlementsOut,
+    LineOut,
+    MonthOut,
+    Rejection,
+)
+
+router = APIRouter(tags=["beneficiaries"])
+
+Reader = Annotated[Principal, require("registry:read")]
+Writer = Annotated[Principal, require("registry:write")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of the beneficiary version read")]
+
+
+def _application(app: Application) -> ApplicationOut:
+    return ApplicationOut.model_validate(app, from_attributes=True)
+
+
+def _beneficiary(view: service.BeneficiaryView, response: Response) -> BeneficiaryOut:
+    row = view.row
+    response.headers["ETag"] = service.etag(row)
+    return BeneficiaryOut(
+        id=row.id, person_id=row.person_id, application_id=row.application_id, status=row.status,  # type: ignore[arg-type]
+        version=row.version, categories=view.categories,
+        decisions=[DecisionOut(
+            id=d.id, kind=d.kind, number=d.number, signed_on=d.signed_on, authority=d.authority,
+            effective_month=Month.of(d.effective_month), categories=d.categories, reason=d.reason,
+            death_date=d.death_date, decided_by=d.decided_by, recorded_at=d.recorded_at) for d in view.decisions])
+
+
+def _month(e: MonthEntitlement) -> MonthOut:
+    lines = [LineOut(category=x.category, coefficient=str(x.coefficient), standard_level=x.standard_level,
+                     amount=x.amount, legal_basis=x.legal_basis, children=x.children) for x in e.lines]
+    first = lines[0] if lines else None
+    return MonthOut(month=e.month, amount=e.amount, category=first.category if first else None,
+                    coefficient=first.coefficient if first else None,
+                    standard_level=first.standard_level if first else None,
+                    legal_basis=first.legal_basis if first else None,
+                    reason=e.reason.value if e.reason else None, detail=e.detail, lines=lines)
+
+
+@router.post("/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
+async def submit_application(body: ApplicationCreate, request: Request, response: Response, session: SessionDep,
+                             principal: Writer) -> ApplicationOut | JSONResponse:
+    """Submit an application for the monthly social allowance for a registered person.
+
+    `categories` must be codes of the category rules (e.g. `5.5a`); unknown codes get `422` naming each. The
+    person must be within the client's areas. Returns the application (status `submitted`) with `Location`.
+    Another client must approve or reject it (maker-checker). An `Idempotency-Key` header makes retries safe.
+    """
+    claim = await IDEMPOTENCY.begin(session, principal, request)
+    if isinstance(claim, JSONResponse):
+        return claim
+    app = await service.submit(session, principal, body)
+    out = _application(app)
+    headers = {"Location": service.application_location(app.id)}
+    response.headers.update(headers)
+    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
+    return out
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
+async def read_application(application_id: uuid.UUID, session: SessionDep, principal: Reader) -> ApplicationOut:
+    """Read an application (`404` when missing or outside the client's areas)."""
+    app, _ = await service.get_application(session, principal, application_id)
+    return _application(app)
+
+
+@router.post("/applications/{application_id}/approve", status_code=status.HTTP_201_CREATED,
+             response_model=BeneficiaryOut)
+async def approve_application(application_id: uuid.UUID, body: Approval, response: Response, session: SessionDep,
+                              principal: Writer) -> BeneficiaryOut:
+    """Approve a submitted application: the person becomes a beneficiary under its categories.
+
+    **Maker-checker:** the client that submitted the application gets `403`. An application already decided
+    gets `409`; a person who already is a beneficiary gets `409` with `existing`. Records an `approve`
+    decision (number, signing date, authority, effective month `YYYY-MM`) and publishes
+    `registry.beneficiary.approved.v1`. Returns the beneficiary with `ETag` and `Location`.
+    """
+    view = await service.approve(session, principal, application_id, body)
+    response.headers["Location"] = service.location(view.row.id)
+    return _beneficiary(view, response)
+
+
+@router.post("/applications/{application_id}/reject", response_model=ApplicationOut)
+async def reject_application(application_id: uuid.UUID, body: Rejection, session: SessionDep,
+                             principal: Writer) -> ApplicationOut:
+    """Reject a submitted application with a reason (`409` when already decided)."""
+    return _application(await service.reject(session, principal, application_id, body))
+
+
+@router.get("/beneficiaries/{beneficiary_id}", response_model=BeneficiaryOut)
+async def read_beneficiary(beneficiary_id: uuid.UUID, response: Response, session: SessionDep,
+                           principal: Reader) -> BeneficiaryOut:
+    """A beneficiary: status, current categories and every decision, oldest first. `ETag` is the version."""
+    return _beneficiary(await service.get_visible(session, principal, beneficiary_id), response)
+
+
+@router.post("/beneficiaries/{beneficiary_id}/decisions", status_code=status.HTTP_201_CREATED,
+             response_model=BeneficiaryOut)
+async def record_decision(beneficiary_id: uuid.UUID, body: DecisionIn, response: Response, session: SessionDep,
+                          principal: Writer, if_match: IfMatch = None) -> BeneficiaryOut:
+    """Record a decision about a beneficiary; decisions are never changed or deleted.
+
+    Kinds: `suspend` (reason; not paid from `effective_month` until reinstated), `reinstate` (paid again from
+    `effective_month`), `terminate` (reason; `effective_month` is the first month not paid),
+    `record_death` (`death_date`; nothing is owed from the month after the month of death), `change_category`
+    (`categories` from `effective_month`). Needs `If-Match` with the beneficiary's ETag (`428` missing, `412`
+    stale). A decision not allowed in the current status gets `409`. Publishes
+    `registry.beneficiary.suspended.v1`, `.reinstated.v1` or `.terminated.v1` (a death: reason `death`).
+    """
+    return _beneficiary(await service.record_decision(session, principal, beneficiary_id, if_match, body), response)
+
+
+@router.get("/beneficiaries/{beneficiary_id}/entitlements", response_model=EntitlementsOut)
+async def beneficiary_entitlements(
+    beneficiary_id: uuid.UUID, session: SessionDep, principal: Reader,
+    from_: Annotated[str, Query(alias="from", description="First month, YYYY-MM")],
+    to: Annotated[str, Query(description="Last month, YYYY-MM (at most 120 months from `from`)")],
+) -> EntitlementsOut:
+    """What the beneficiary is entitled to for each month of the range, from the decisions and the parameter
+    tables (standard levels and category rules). A month not payable has amount 0 and a `reason`."""
+    first, last = service.parse_range(from_, to)
+    months = await service.month_entitlements(session, principal, beneficiary_id, first, last)
+    return EntitlementsOut(beneficiary_id=beneficiary_id, from_month=first, to_month=last,
+                           total=sum(m.amount for m in months), months=[_month(m) for m in months])

@@ -1,0 +1,145 @@
+"""Request and response bodies of the beneficiaries API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..rules.months import Month
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Category = Annotated[str, Field(min_length=1, max_length=20, examples=["5.5a"])]
+
+
+class ApplicationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: uuid.UUID
+    categories: list[Category] = Field(min_length=1, max_length=10,
+                                       description="Category codes, each a code of the category rules")
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ApplicationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    categories: list[str]
+    status: Literal["submitted", "approved", "rejected"]
+    note: str
+    submitted_by: str
+    submitted_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+class Approval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: Text = Field(examples=["123/QĐ-UBND"], description="Number of the approval decision")
+    signed_on: date
+    authority: Text = Field(examples=["Chủ tịch UBND huyện Châu Thành"],
+                            description="Who signed it (data: district chairman before 2025-07-01, commune after)")
+    effective_month: Month = Field(description="YYYY-MM: the month the allowance starts (normally the month signed)")
+
+
+class Rejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text
+
+
+DecisionKind = Literal["change_category", "suspend", "reinstate", "terminate", "record_death"]
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DecisionKind
+    number: Annotated[str, Field(max_length=200)] = ""
+    signed_on: date | None = None
+    authority: Annotated[str, Field(max_length=500)] = ""
+    effective_month: Month | None = Field(None, description="YYYY-MM. Suspend/reinstate/change_category: first month "
+                                          "affected; terminate: first month no longer paid. Not used for "
+                                          "record_death (nothing is owed from the month after the death).")
+    categories: list[Category] | None = Field(None, max_length=10, description="change_category only")
+    reason: Annotated[str, Field(max_length=2000)] = ""
+    death_date: date | None = Field(None, description="record_death only")
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> DecisionIn:
+        errors: list[str] = []
+        if self.kind == "record_death":
+            if self.death_date is None:
+                errors.append("death_date is required for record_death")
+        elif self.effective_month is None:
+            errors.append(f"effective_month is required for {self.kind}")
+        if self.kind in ("suspend", "terminate") and not self.reason.strip():
+            errors.append(f"reason is required for {self.kind}")
+        if self.kind == "change_category" and not self.categories:
+            errors.append("categories are required for change_category")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+
+class DecisionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    number: str
+    signed_on: date | None
+    authority: str
+    effective_month: Month
+    categories: list[str] | None
+    reason: str
+    death_date: date | None
+    decided_by: str
+    recorded_at: datetime
+
+
+class BeneficiaryOut(BaseModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    application_id: uuid.UUID
+    status: Literal["active", "suspended", "terminated", "deceased"]
+    version: int
+    categories: list[str]
+    decisions: list[DecisionOut]
+
+
+class LineOut(BaseModel):
+    category: str
+    coefficient: str
+    standard_level: int
+    amount: int
+    legal_basis: str
+    children: int | None = None
+
+
+class MonthOut(BaseModel):
+    month: Month
+    amount: int
+    category: str | None = Field(description="The category paid (the first line when several are paid)")
+    coefficient: str | None
+    standard_level: int | None
+    legal_basis: str | None
+    reason: str | None = Field(description="Why nothing is payable (set exactly when amount is 0)")
+    detail: str
+    lines: list[LineOut]
+
+
+class EntitlementsOut(BaseModel):
+    beneficiary_id: uuid.UUID
+    from_month: Month = Field(alias="from")
+    to_month: Month = Field(alias="to")
+    total: int
+    months: list[MonthOut]
+
+    model_config = ConfigDict(populate_by_name=True)

@@ -1,0 +1,335 @@
+"""Use cases of the beneficiaries feature: apply, approve (maker-checker), reject, record decisions, compute
+entitlements. Never commits.
+
+A beneficiary's facts for the entitlement engine are derived from its append-only decisions, in order:
+
+* ``approve`` / ``change_category`` — the categories granted from the effective month (a category change ends
+  the previous grants the month before);
+* ``suspend`` / ``reinstate`` — a suspension period from the suspension's month through the month before
+  reinstatement (open while suspended);
+* ``terminate`` — eligibility lost: the effective month is the first month not paid;
+* ``record_death`` — the death date: nothing from the month after the month of death.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+
+from ..events import (
+    BENEFICIARY_APPROVED,
+    BENEFICIARY_REINSTATED,
+    BENEFICIARY_SUSPENDED,
+    BENEFICIARY_TERMINATED,
+    EVENTS,
+    BeneficiaryApproved,
+    BeneficiaryReinstated,
+    BeneficiarySuspended,
+    BeneficiaryTerminated,
+)
+from ..models import Application, BeneficiaryRow, Decision, Person
+from ..parameters.service import load_parameters
+from ..persons import service as persons_service
+from ..rules.entitlements import Beneficiary, CategoryGrant, MonthEntitlement, entitlements
+from ..rules.months import Month, Period
+from ..rules.parameters import RESIDENTIAL, DisabilityLevel
+from ..rules.person import Sex
+from . import repository
+from .schemas import ApplicationCreate, Approval, DecisionIn, Rejection
+
+MAX_MONTHS = 120
+"""Longest range of months one entitlements request may ask for."""
+
+ALLOWED_FROM: dict[str, set[str]] = {
+    "change_category": {"active", "suspended"},
+    "suspend": {"active"},
+    "reinstate": {"suspended"},
+    "terminate": {"active", "suspended"},
+    "record_death": {"active", "suspended", "terminated"},
+}
+STATUS_AFTER = {"suspend": "suspended", "reinstate": "active", "terminate": "terminated",
+                "record_death": "deceased"}
+
+
+def location(beneficiary_id: uuid.UUID) -> str:
+    return f"/registry/beneficiaries/{beneficiary_id}"
+
+
+def application_location(application_id: uuid.UUID) -> str:
+    return f"/registry/applications/{application_id}"
+
+
+def etag(row: BeneficiaryRow) -> str:
+    return f'"{row.version}"'
+
+
+@dataclass(frozen=True, slots=True)
+class BeneficiaryView:
+    row: BeneficiaryRow
+    person: Person
+    decisions: Sequence[Decision]
+
+    @property
+    def categories(self) -> list[str]:
+        current: list[str] = []
+        for d in self.decisions:
+            if d.kind in ("approve", "change_category") and d.categories:
+                current = list(d.categories)
+        return current
+
+
+# --- applications --------------------------------------------------------------------------------------
+
+
+async def _check_categories(session: AsyncSession, categories: list[str], field: str) -> list[str]:
+    known = await repository.category_codes(session) - {RESIDENTIAL}
+    errors = [{"field": f"{field}.{i}", "reason": f"unknown category {code!r}; known: {', '.join(sorted(known))}"}
+              for i, code in enumerate(categories) if code not in known]
+    if len(set(categories)) != len(categories):
+        errors.append({"field": field, "reason": "a category is listed twice"})
+    if errors:
+        raise ValidationFailed(errors)
+    return list(dict.fromkeys(categories))
+
+
+async def submit(session: AsyncSession, principal: Principal, body: ApplicationCreate) -> Application:
+    try:
+        await persons_service.get_visible(session, principal, body.person_id)
+    except NotFound:
+        raise ValidationFailed([{"field": "body.person_id",
+                                 "reason": "no such person within the areas of this client"}]) from None
+    categories = await _check_categories(session, body.categories, "body.categories")
+    app = Application(id=uuid.uuid4(), person_id=body.person_id, categories=categories, status="submitted",
+                      note=body.note, submitted_by=principal.client_id, submitted_at=datetime.now(UTC))
+    await repository.add(session, app)
+    repository.add_change(session, record_type="application", record_id=app.id, version=1,
+                          changed_by=principal.client_id, reason=body.note, before=None,
+                          after={"person_id": str(app.person_id), "categories": categories, "status": "submitted"})
+    return app
+
+
+async def get_application(session: AsyncSession, principal: Principal, application_id: uuid.UUID, *,
+                          for_update: bool = False) -> tuple[Application, Person]:
+    app = await repository.application(session, application_id, for_update=for_update)
+    if app is None:
+        raise NotFound(f"no application {application_id}")
+    try:
+        person = await persons_service.get_visible(session, principal, app.person_id)
+    except NotFound:
+        raise NotFound(f"no application {application_id}") from None
+    return app, person
+
+
+def _decide(app: Application, principal: Principal, status: str, note: str) -> None:
+    if app.status != "submitted":
+        raise Conflict(f"the application is already {app.status}", current_status=app.status)
+    app.status = status
+    app.decided_by = principal.client_id
+    app.decided_at = datetime.now(UTC)
+    app.decision_note = note
+
+
+async def approve(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                  body: Approval) -> BeneficiaryView:
+    app, person = await get_application(session, principal, application_id, for_update=True)
+    if app.submitted_by == principal.client_id:
+        raise Forbidden("maker-checker: the client that submitted an application cannot approve it; "
+                        "another client must decide", code="maker-checker")
+    if app.status != "submitted":
+        raise Conflict(f"the application is already {app.status}", current_status=app.status)
+    existing = await repository.beneficiary_of_person(session, person.id)
+    if existing is not None:
+        raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary",
+                       existing=location(existing))
+    _decide(app, principal, "approved", body.number)
+    now = datetime.now(UTC)
+    row = BeneficiaryRow(id=uuid.uuid4(), person_id=person.id, application_id=app.id, status="active", version=1,
+                         created_at=now, updated_at=now)
+    try:
+        await repository.add_beneficiary(session, row)
+    except repository.DuplicateBeneficiary:
+        raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary",
+                       existing=location(await repository.beneficiary_of_person(session, person.id))) from None
+    decision = Decision(beneficiary_id=row.id, kind="approve", number=body.number, signed_on=body.signed_on,
+                        authority=body.authority, effective_month=body.effective_month.first_day(),
+                        categories=list(app.categories), reason="", decided_by=principal.client_id)
+    await repository.add(session, decision)
+    repository.add_change(session, record_type="beneficiary", record_id=row.id, version=1,
+                          changed_by=principal.client_id, reason=f"approval {body.number}", before=None,
+                          after={"status": "active", "categories": list(app.categories),
+                                 "effective_month": str(body.effective_month)})
+    await EVENTS.publish(session, BENEFICIARY_APPROVED, str(row.id), BeneficiaryApproved(
+        beneficiary_id=row.id, person_id=person.id, categories=list(app.categories),
+        effective_month=str(body.effective_month), decision_number=body.number,
+        date_of_birth=person.date_of_birth, commune_code=person.commune_code, district_code=person.district_code,
+        province_code=person.province_code))
+    return BeneficiaryView(row, person, [decision])
+
+
+async def reject(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
+                 body: Rejection) -> Application:
+    app, _ = await get_application(session, principal, application_id, for_update=True)
+    _decide(app, principal, "rejected", body.reason)
+    repository.add_change(session, record_type="application", record_id=app.id, version=2,
+                          changed_by=principal.client_id, reason=body.reason, before={"status": "submitted"},
+                          after={"status": "rejected"})
+    await session.flush()
+    return app
+
+
+# --- beneficiaries -------------------------------------------------------------------------------------
+
+
+async def get_visible(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, *,
+                      for_update: bool = False) -> BeneficiaryView:
+    row = await repository.beneficiary(session, beneficiary_id, for_update=for_update)
+    if row is None:
+        raise NotFound(f"no beneficiary {beneficiary_id}")
+    try:
+        person = await persons_service.get_visible(session, principal, row.person_id)
+    except NotFound:
+        raise NotFound(f"no beneficiary {beneficiary_id}") from None
+    return BeneficiaryView(row, person, await repository.decisions(session, row.id))
+
+
+def _approval_month(decisions: Sequence[Decision]) -> Month:
+    return Month.of(next(d for d in decisions if d.kind == "approve").effective_month)
+
+
+def _open_suspension(decisions: Sequence[Decision]) -> Month | None:
+    start: Month | None = None
+    for d in decisions:
+        if d.kind == "suspend":
+            start = Month.of(d.effective_month)
+        elif d.kind == "reinstate":
+            start = None
+    return start
+
+
+async def record_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
+                          if_match: str | None, body: DecisionIn) -> BeneficiaryView:
+    view = await get_visible(session, principal, beneficiary_id, for_update=True)
+    row, person = view.row, view.person
+    if not persons_service.matches_if_match(if_match, row.version):
+        raise PreconditionFailed(
+            f"the beneficiary has changed: it is at version {row.version}; re-read it and retry",
+            headers={"ETag": etag(row)}, current_version=row.version, current_etag=etag(row))
+    if row.status not in ALLOWED_FROM[body.kind]:
+        raise Conflict(f"cannot {body.kind.replace('_', ' ')} a beneficiary who is {row.status}",
+                       current_status=row.status)
+    categories = None
+    if body.kind == "change_category":
+        categories = await _check_categories(session, body.categories or [], "body.categories")
+    if body.kind == "record_death":
+        assert body.death_date is not None
+        if body.death_date < person.date_of_birth or body.death_date > date.today():
+            raise ValidationFailed([{"field": "body.death_date",
+                                     "reason": "must be between the date of birth and today"}])
+        effective = Month.of(body.death_date) + 1
+    else:
+        assert body.effective_month is not None
+        effective = body.effective_month
+        approved = _approval_month(view.decisions)
+        if effective < approved:
+            raise ValidationFailed([{"field": "body.effective_month",
+                                     "reason": f"must not be before the approval month {approved}"}])
+        suspended_from = _open_suspension(view.decisions)
+        if body.kind == "reinstate" and suspended_from is not None and effective <= suspended_from:
+            raise ValidationFailed([{"field": "body.effective_month",
+                                     "reason": f"must be after the suspension month {suspended_from}"}])
+    decision = Decision(beneficiary_id=row.id, kind=body.kind, number=body.number, signed_on=body.signed_on,
+                        authority=body.authority, effective_month=effective.first_day(), categories=categories,
+                        reason="death" if body.kind == "record_death" and not body.reason else body.reason,
+                        death_date=body.death_date, decided_by=principal.client_id)
+    before = {"status": row.status}
+    row.status = STATUS_AFTER.get(body.kind, row.status)
+    row.version += 1
+    row.updated_at = datetime.now(UTC)
+    await repository.add(session, decision)
+    repository.add_change(session, record_type="beneficiary", record_id=row.id, version=row.version,
+                          changed_by=principal.client_id, reason=decision.reason or body.kind, before=before,
+                          after={"status": row.status, "decision": body.kind, "effective_month": str(effective)})
+    areas: dict[str, Any] = {"commune_code": person.commune_code, "district_code": person.district_code,
+                             "province_code": person.province_code}
+    common = {"beneficiary_id": row.id, "person_id": person.id, "effective_month": str(effective), **areas}
+    if body.kind == "suspend":
+        await EVENTS.publish(session, BENEFICIARY_SUSPENDED, str(row.id),
+                             BeneficiarySuspended(reason=body.reason, **common))
+    elif body.kind == "reinstate":
+        await EVENTS.publish(session, BENEFICIARY_REINSTATED, str(row.id), BeneficiaryReinstated(**common))
+    elif body.kind in ("terminate", "record_death"):
+        await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
+            reason=decision.reason, death_date=body.death_date, **common))
+    return BeneficiaryView(row, person, [*view.decisions, decision])
+
+
+# --- entitlements --------------------------------------------------------------------------------------
+
+
+def engine_input(person: Person, decisions: Sequence[Decision]) -> Beneficiary:
+    """The engine's facts about a beneficiary, derived from the person and the decisions (in order)."""
+    disability = DisabilityLevel(person.disability_level) if person.disability_level else None
+    certificate = Month.of(person.disability_certified_on) if person.disability_certified_on else None
+    grants: list[CategoryGrant] = []
+    current: list[int] = []  # indexes in grants of the grants in force
+    suspensions: list[Period] = []
+    suspended_from: Month | None = None
+    lost: Month | None = None
+    death: date | None = None
+    for d in decisions:
+        month = Month.of(d.effective_month)
+        if d.kind in ("approve", "change_category"):
+            for i in current:
+                grants[i] = replace(grants[i], lost_eligibility_month=month - 1)
+            current = []
+            for code in d.categories or []:
+                current.append(len(grants))
+                grants.append(CategoryGrant(category=code, decision_month=month,
+                                            disability_level=disability if code == "5.6" else None,
+                                            certificate_month=certificate if code == "5.6" else None))
+        elif d.kind == "suspend":
+            suspended_from = month
+        elif d.kind == "reinstate" and suspended_from is not None:
+            suspensions.append(Period(suspended_from, month - 1))
+            suspended_from = None
+        elif d.kind == "terminate":
+            lost = month - 1
+        elif d.kind == "record_death":
+            death = d.death_date
+    if suspended_from is not None:
+        suspensions.append(Period(suspended_from))
+    return Beneficiary(date_of_birth=person.date_of_birth, sex=Sex(person.sex), grants=tuple(grants),
+                       death_date=death, lost_eligibility_month=lost, suspensions=tuple(suspensions))
+
+
+def parse_range(first: str, last: str) -> tuple[Month, Month]:
+    errors = []
+    months: dict[str, Month] = {}
+    for name, value in (("from", first), ("to", last)):
+        try:
+            months[name] = Month.parse(value)
+        except ValueError as exc:
+            errors.append({"field": f"query.{name}", "reason": str(exc)})
+    if not errors:
+        if months["to"] < months["from"]:
+            errors.append({"field": "query.to", "reason": "must not be before from"})
+        elif months["to"] - months["from"] + 1 > MAX_MONTHS:
+            errors.append({"field": "query.to", "reason": f"at most {MAX_MONTHS} months per request"})
+    if errors:
+        raise ValidationFailed(errors)
+    return months["from"], months["to"]
+
+
+async def month_entitlements(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
+                             first: Month, last: Month) -> list[MonthEntitlement]:
+    view = await get_visible(session, principal, beneficiary_id)
+    parameters = await load_parameters(session)
+    return entitlements(engine_input(view.person, view.decisions), parameters, first, last)
