@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Application, BeneficiaryRow, CategoryRuleRow, ChangeRecord, Decision
+from ..models import (
+    Application,
+    BeneficiaryRow,
+    CategoryRuleRow,
+    ChangeRecord,
+    Decision,
+    HouseholdMember,
+    Person,
+    PovertyStatus,
+)
 
 
 class DuplicateBeneficiary(Exception):
@@ -67,3 +78,103 @@ def add_change(session: AsyncSession, *, record_type: str, record_id: uuid.UUID,
                reason: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
     session.add(ChangeRecord(record_type=record_type, record_id=record_id, version=version, changed_by=changed_by,
                              reason=reason, before=before, after=after))
+
+
+# --- lists of beneficiaries ------------------------------------------------------------------------------
+
+
+def in_areas(areas: Sequence[str]) -> Any:
+    return or_(Person.province_code.in_(areas), Person.district_code.in_(areas), Person.commune_code.in_(areas))
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def beneficiaries_chunk(
+    session: AsyncSession, *, areas: Sequence[str] | None, commune_code: str | None, district_code: str | None,
+    province_code: str | None, after: uuid.UUID | None, limit: int,
+) -> list[tuple[BeneficiaryRow, Person]]:
+    """One query: up to ``limit`` beneficiaries with their persons, in id order after ``after`` (keyset)."""
+    query = select(BeneficiaryRow, Person).join(Person, Person.id == BeneficiaryRow.person_id)
+    if areas is not None:
+        query = query.where(in_areas(areas))
+    if commune_code:
+        query = query.where(Person.commune_code == commune_code)
+    if district_code:
+        query = query.where(Person.district_code == district_code)
+    if province_code:
+        query = query.where(Person.province_code == province_code)
+    if after is not None:
+        query = query.where(BeneficiaryRow.id > after)
+    rows = await session.execute(query.order_by(BeneficiaryRow.id).limit(limit))
+    return [(b, p) for b, p in rows.tuples()]
+
+
+async def decisions_of(session: AsyncSession, beneficiary_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Decision]]:
+    """One query: the decisions of every beneficiary in ``beneficiary_ids``, each list oldest first."""
+    out: dict[uuid.UUID, list[Decision]] = {i: [] for i in beneficiary_ids}
+    if not beneficiary_ids:
+        return out
+    for d in await session.scalars(select(Decision).where(Decision.beneficiary_id.in_(beneficiary_ids))
+                                   .order_by(Decision.beneficiary_id, Decision.id)):
+        out[d.beneficiary_id].append(d)
+    return out
+
+
+def _current_categories() -> Any:
+    return (select(Decision.categories)
+            .where(Decision.beneficiary_id == BeneficiaryRow.id,
+                   Decision.kind.in_(("approve", "change_category")))
+            .order_by(Decision.id.desc()).limit(1).correlate(BeneficiaryRow).scalar_subquery())
+
+
+def _current_poverty(today: date) -> Any:
+    return (select(PovertyStatus.status)
+            .join(HouseholdMember, HouseholdMember.household_id == PovertyStatus.household_id)
+            .where(HouseholdMember.person_id == Person.id, HouseholdMember.left_on.is_(None),
+                   PovertyStatus.valid_from <= today)
+            .order_by(PovertyStatus.valid_from.desc(), PovertyStatus.id.desc()).limit(1)
+            .correlate(Person).scalar_subquery())
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    row: BeneficiaryRow
+    person: Person
+    categories: list[str]
+    poverty_status: str | None
+
+
+async def search(
+    session: AsyncSession, *, areas: Sequence[str] | None, today: date, key: str | None, category: str | None,
+    status: str | None, commune_code: str | None, district_code: str | None, born_after: date | None,
+    born_on_or_before: date | None, poverty_status: str | None, after: tuple[str, uuid.UUID] | None, limit: int,
+) -> list[Found]:
+    """Beneficiaries with their persons in (person name_key, beneficiary id) order; ``areas`` None: unrestricted."""
+    categories = _current_categories()
+    poverty = _current_poverty(today)
+    query = (select(BeneficiaryRow, Person, categories.label("categories"), poverty.label("poverty"))
+             .join(Person, Person.id == BeneficiaryRow.person_id))
+    if areas is not None:
+        query = query.where(in_areas(areas))
+    if key:
+        query = query.where(Person.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
+    if category:
+        query = query.where(func.array_position(categories, literal(category, Text)).is_not(None))
+    if status:
+        query = query.where(BeneficiaryRow.status == status)
+    if commune_code:
+        query = query.where(Person.commune_code == commune_code)
+    if district_code:
+        query = query.where(Person.district_code == district_code)
+    if born_after:
+        query = query.where(Person.date_of_birth > born_after)
+    if born_on_or_before:
+        query = query.where(Person.date_of_birth <= born_on_or_before)
+    if poverty_status:
+        query = query.where(poverty == poverty_status)
+    if after is not None:
+        query = query.where(tuple_(Person.name_key, BeneficiaryRow.id) > tuple_(literal(after[0]), literal(after[1])))
+    rows = await session.execute(query.order_by(Person.name_key, BeneficiaryRow.id).limit(limit))
+    return [Found(b, p, list(c or []), pov) for b, p, c, pov in rows.tuples()]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.auth import Principal, require
 from common.db import SessionDep
 
 from ..models import IDEMPOTENCY, Application
+from ..parameters.service import load_parameters
 from ..rules.entitlements import MonthEntitlement
 from ..rules.months import Month
 from . import service
@@ -20,6 +23,8 @@ from .schemas import (
     ApplicationOut,
     Approval,
     BeneficiaryOut,
+    BeneficiaryPage,
+    BeneficiarySummary,
     DecisionIn,
     DecisionOut,
     EntitlementsOut,
@@ -110,6 +115,78 @@ async def reject_application(application_id: uuid.UUID, body: Rejection, session
                              principal: Writer) -> ApplicationOut:
     """Reject a submitted application with a reason (`409` when already decided)."""
     return _application(await service.reject(session, principal, application_id, body))
+
+
+@router.get("/beneficiaries", response_model=BeneficiaryPage)
+async def search_beneficiaries(
+    session: SessionDep, principal: Reader,
+    q: Annotated[str | None, Query(max_length=200, description="Name, with or without diacritics; matches any "
+                                   "part of the name (`tran van ba` finds `Trần Văn Ba`)")] = None,
+    category: Annotated[str | None, Query(max_length=20, description="A category currently granted, e.g. "
+                                          "`5.5a`")] = None,
+    status_: Annotated[Literal["active", "suspended", "terminated", "deceased"] | None,
+                       Query(alias="status")] = None,
+    commune_code: Annotated[str | None, Query(max_length=10)] = None,
+    district_code: Annotated[str | None, Query(max_length=10)] = None,
+    age_from: Annotated[int | None, Query(ge=0, le=150, description="Aged at least this today")] = None,
+    age_to: Annotated[int | None, Query(ge=0, le=150, description="Aged at most this today")] = None,
+    poverty_status: Annotated[Literal["poor", "near_poor", "average_living_farming", "none"] | None,
+                              Query(description="The current poverty status of the person's household")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> BeneficiaryPage:
+    """Search beneficiaries, always within the client's areas, ordered by the person's name (then id).
+
+    Filters combine with AND. `category` matches the categories in force (the latest approval or category
+    change); `age_from`/`age_to` are ages today in whole years. Pages with `limit` (at most 100) and the
+    opaque `cursor` / `next_cursor`.
+    """
+    found, next_cursor = await service.search(
+        session, principal, q=q, category=category, status=status_, commune_code=commune_code,
+        district_code=district_code, age_from=age_from, age_to=age_to, poverty_status=poverty_status,
+        cursor=cursor, limit=limit)
+    return BeneficiaryPage(next_cursor=next_cursor, items=[BeneficiarySummary(
+        id=f.row.id, person_id=f.person.id, full_name=f.person.full_name, date_of_birth=f.person.date_of_birth,
+        sex=f.person.sex, commune_code=f.person.commune_code, district_code=f.person.district_code,
+        province_code=f.person.province_code, status=f.row.status,  # type: ignore[arg-type]
+        categories=f.categories, poverty_status=f.poverty_status, version=f.row.version) for f in found])
+
+
+@router.get("/beneficiaries/entitlements", response_class=StreamingResponse,
+            responses={200: {"content": {"application/x-ndjson": {}},
+                             "description": "One JSON object per line, one line per beneficiary-month"}})
+async def bulk_entitlements(
+    request: Request, session: SessionDep, principal: Reader,
+    from_: Annotated[str, Query(alias="from", description="First month, YYYY-MM")],
+    to: Annotated[str, Query(description="Last month, YYYY-MM (at most 24 months from `from`)")],
+    commune_code: Annotated[str | None, Query(max_length=10)] = None,
+    district_code: Annotated[str | None, Query(max_length=10)] = None,
+    province_code: Annotated[str | None, Query(max_length=10)] = None,
+) -> StreamingResponse:
+    """Entitlements of every matching beneficiary for each month of the range, for the payments service.
+
+    Always limited to the client's areas, narrowed by `commune_code` / `district_code` / `province_code`.
+    At most 24 months (`422` otherwise). Streamed as NDJSON (`application/x-ndjson`): one line per
+    beneficiary-month, beneficiaries in id order, months in order, with `beneficiary_id`, `person_id`, `month`,
+    `category`, `coefficient`, `standard_level`, `amount`, `commune_code` and `reason` (why nothing is payable;
+    null when `amount` > 0). Amounts are those of `GET /beneficiaries/{id}/entitlements`; `category` and
+    `coefficient` are of the first category paid when several are.
+
+    Loading is set-based: the parameter tables once, then beneficiaries in chunks of 1,000 (keyset on id), each
+    chunk with its persons in one query and all their decisions in one more, so memory stays flat however
+    many beneficiaries there are.
+    """
+    first, last = service.parse_bulk_range(from_, to)
+    parameters = await load_parameters(session)
+    lines = service.bulk_entitlements(request.app.state.sessionmaker, parameters, principal, first, last,
+                                      commune_code=commune_code, district_code=district_code,
+                                      province_code=province_code)
+
+    async def body() -> AsyncIterator[bytes]:
+        async for line in lines:
+            yield (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+    return StreamingResponse(body(), media_type="application/x-ndjson")
 
 
 @router.get("/beneficiaries/{beneficiary_id}", response_model=BeneficiaryOut)

@@ -143,3 +143,26 @@ class EntitlementsOut(BaseModel):
     months: list[MonthOut]
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class BeneficiarySummary(BaseModel):
+    """A beneficiary in a search result: its person's identity and area, current categories and household
+    poverty status today."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    full_name: str
+    date_of_birth: date
+    sex: str
+    commune_code: str
+    district_code: str
+    province_code: str
+    status: Literal["active", "suspended", "terminated", "deceased"]
+    categories: list[str]
+    poverty_status: str | None = Field(description="The current poverty status of the person's household")
+    version: int
+
+
+class BeneficiaryPage(BaseModel):
+    items: list[BeneficiarySummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")

@@ -14,7 +14,7 @@ A beneficiary's facts for the entitlement engine are derived from its append-onl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from common.pagination import decode_cursor, encode_cursor
 
 from ..events import (
     BENEFICIARY_APPROVED,
@@ -40,7 +41,8 @@ from ..parameters.service import load_parameters
 from ..persons import service as persons_service
 from ..rules.entitlements import Beneficiary, CategoryGrant, MonthEntitlement, entitlements
 from ..rules.months import Month, Period
-from ..rules.parameters import RESIDENTIAL, DisabilityLevel
+from ..rules.names import name_key
+from ..rules.parameters import RESIDENTIAL, DisabilityLevel, Parameters
 from ..rules.person import Sex
 from . import repository
 from .schemas import ApplicationCreate, Approval, DecisionIn, Rejection
@@ -333,3 +335,95 @@ async def month_entitlements(session: AsyncSession, principal: Principal, benefi
     view = await get_visible(session, principal, beneficiary_id)
     parameters = await load_parameters(session)
     return entitlements(engine_input(view.person, view.decisions), parameters, first, last)
+
+
+# --- bulk entitlements and search ----------------------------------------------------------------------
+
+MAX_BULK_MONTHS = 24
+"""Longest range of months the bulk entitlements request may ask for."""
+CHUNK = 1000
+"""Beneficiaries loaded per round trip by the bulk entitlements stream."""
+
+
+def visible_areas(principal: Principal) -> tuple[str, ...] | None:
+    """The areas a list is limited to; None when the client is unrestricted (no areas, or admin)."""
+    return None if not principal.areas or "admin" in principal.scopes else principal.areas
+
+
+def parse_bulk_range(first: str, last: str) -> tuple[Month, Month]:
+    start, end = parse_range(first, last)
+    if end - start + 1 > MAX_BULK_MONTHS:
+        raise ValidationFailed([{"field": "query.to", "reason": f"at most {MAX_BULK_MONTHS} months per request"}])
+    return start, end
+
+
+def bulk_line(row: BeneficiaryRow, person: Person, e: MonthEntitlement) -> dict[str, Any]:
+    """One NDJSON line: a beneficiary-month (the first line's category when several are paid)."""
+    first = e.lines[0] if e.lines else None
+    return {"beneficiary_id": str(row.id), "person_id": str(person.id), "month": str(e.month),
+            "category": first.category if first else None,
+            "coefficient": str(first.coefficient) if first else None,
+            "standard_level": first.standard_level if first else None, "amount": e.amount,
+            "commune_code": person.commune_code, "reason": e.reason.value if e.reason else None}
+
+
+async def bulk_entitlements(
+    maker: Callable[[], AsyncSession], parameters: Parameters, principal: Principal, first: Month, last: Month, *,
+    commune_code: str | None, district_code: str | None, province_code: str | None, chunk: int = CHUNK,
+) -> AsyncIterator[dict[str, Any]]:
+    """Every beneficiary-month of the range for the matching beneficiaries, chunk by chunk (keyset on id):
+    two queries per chunk (beneficiaries with persons; their decisions), the pure engine per beneficiary."""
+    areas = visible_areas(principal)
+    after: uuid.UUID | None = None
+    async with maker() as session:
+        while True:
+            rows = await repository.beneficiaries_chunk(
+                session, areas=areas, commune_code=commune_code, district_code=district_code,
+                province_code=province_code, after=after, limit=chunk)
+            if not rows:
+                return
+            decisions = await repository.decisions_of(session, [b.id for b, _ in rows])
+            for row, person in rows:
+                for e in entitlements(engine_input(person, decisions[row.id]), parameters, first, last):
+                    yield bulk_line(row, person, e)
+            session.expunge_all()
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0].id
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _search_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    if not cursor:
+        return None
+    values = decode_cursor(cursor)
+    try:
+        return str(values[0]), uuid.UUID(str(values[1]))
+    except (IndexError, ValueError):
+        raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+
+
+async def search(session: AsyncSession, principal: Principal, *, q: str | None, category: str | None,
+                 status: str | None, commune_code: str | None, district_code: str | None, age_from: int | None,
+                 age_to: int | None, poverty_status: str | None, cursor: str | None,
+                 limit: int) -> tuple[list[repository.Found], str | None]:
+    today = date.today()
+    if age_from is not None and age_to is not None and age_to < age_from:
+        raise ValidationFailed([{"field": "query.age_to", "reason": "must not be below age_from"}])
+    rows = await repository.search(
+        session, areas=visible_areas(principal), today=today, key=name_key(q) if q else None, category=category,
+        status=status, commune_code=commune_code, district_code=district_code,
+        born_after=_years_before(today, age_to + 1) if age_to is not None else None,
+        born_on_or_before=_years_before(today, age_from) if age_from is not None else None,
+        poverty_status=poverty_status, after=_search_cursor(cursor), limit=limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.person.name_key, str(last.row.id)])
+    return rows[:limit], next_cursor

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
+from common.pagination import decode_cursor, encode_cursor
 
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
 from ..models import Person
@@ -219,29 +217,15 @@ async def history(session: AsyncSession, principal: Principal, person_id: uuid.U
     shown = _audit(session, principal, person_id, sensitive)
     before_id = None
     if cursor:
-        before_id = _decode_cursor(cursor)[0]
+        before_id = decode_cursor(cursor)[0]
         if not isinstance(before_id, int):
             raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}])
     rows = await repository.history(session, person_id, before_id=before_id, limit=limit + 1)
-    next_cursor = _encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     items = [{"version": r.version, "changed_at": r.changed_at, "changed_by": r.changed_by, "reason": r.reason,
               "before": r.before if shown else _redact(r.before), "after": r.after if shown else _redact(r.after)}
              for r in rows[:limit]]
     return items, next_cursor
-
-
-def _encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(values, list) or not values:
-            raise ValueError
-        return values
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
 
 
 async def search(session: AsyncSession, principal: Principal, *, q: str | None, commune_code: str | None,
@@ -249,7 +233,7 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
                  limit: int) -> tuple[list[Person], str | None]:
     after = None
     if cursor:
-        values = _decode_cursor(cursor)
+        values = decode_cursor(cursor)
         try:
             after = (str(values[0]), uuid.UUID(str(values[1])))
         except (IndexError, ValueError):
@@ -263,5 +247,5 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = _encode_cursor([last.name_key, str(last.id)])
+        next_cursor = encode_cursor([last.name_key, str(last.id)])
     return rows[:limit], next_cursor
