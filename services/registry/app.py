@@ -7,6 +7,7 @@ from .events import EVENTS
 from .households.router import router as households_router
 from .parameters.router import router as parameters_router
 from .persons.router import router as persons_router
+from .residential.router import router as residential_router
 from .settings import RegistrySettings
 from .units.router import router as units_router
 
@@ -19,5 +20,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "registry", settings or RegistrySettings(),
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
-        routers=[persons_router, households_router, units_router, parameters_router, beneficiaries_router],
+        routers=[persons_router, households_router, units_router, parameters_router, beneficiaries_router,
+                 residential_router],
     )

@@ -273,3 +273,48 @@ class Decision(Base):
     death_date: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Facility(Base):
+    """A social-assistance facility (cơ sở trợ giúp xã hội) where persons live under residential care (Art 25)."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (Index("ix_facilities_area", "province_code", "district_code", "commune_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    capacity: Mapped[int] = mapped_column(Integer)
+    """Most residents at a time."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+class Residency(Base):
+    """A person's stay in a facility, from ``admitted_on`` until ``discharged_on`` (None: still resident).
+
+    A person is resident in at most one facility at a time: the partial unique index on the open residencies
+    decides between concurrent writers."""
+
+    __tablename__ = "residencies"
+    __table_args__ = (
+        Index("ix_residencies_facility", "facility_id", "admitted_on"),
+        Index("ix_residencies_person", "person_id"),
+        Index("uq_residencies_current_person", "person_id", unique=True,
+              postgresql_where=text("discharged_on IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    facility_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("facilities.id"))
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    admitted_on: Mapped[date] = mapped_column(Date)
+    discharged_on: Mapped[date | None] = mapped_column(Date)
+    """Day the person left (None: still resident)."""
+    category: Mapped[str] = mapped_column(Text)
+    """elderly, severe_mental_illness, orphan, disability or other"""
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    admitted_by: Mapped[str] = mapped_column(Text)
+    discharged_by: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -39,6 +39,7 @@ from ..events import (
 from ..models import Application, BeneficiaryRow, Decision, Person
 from ..parameters.service import load_parameters
 from ..persons import service as persons_service
+from ..residential import service as residential_service
 from ..rules.entitlements import Beneficiary, CategoryGrant, MonthEntitlement, entitlements
 from ..rules.months import Month, Period
 from ..rules.names import name_key
@@ -276,8 +277,10 @@ async def record_decision(session: AsyncSession, principal: Principal, beneficia
 # --- entitlements --------------------------------------------------------------------------------------
 
 
-def engine_input(person: Person, decisions: Sequence[Decision]) -> Beneficiary:
-    """The engine's facts about a beneficiary, derived from the person and the decisions (in order)."""
+def engine_input(person: Person, decisions: Sequence[Decision],
+                 residential: Sequence[Period] = ()) -> Beneficiary:
+    """The engine's facts about a beneficiary, derived from the person, the decisions (in order) and the
+    months in residential care (:func:`..residential.service.residential_periods`)."""
     disability = DisabilityLevel(person.disability_level) if person.disability_level else None
     certificate = Month.of(person.disability_certified_on) if person.disability_certified_on else None
     grants: list[CategoryGrant] = []
@@ -309,7 +312,8 @@ def engine_input(person: Person, decisions: Sequence[Decision]) -> Beneficiary:
     if suspended_from is not None:
         suspensions.append(Period(suspended_from))
     return Beneficiary(date_of_birth=person.date_of_birth, sex=Sex(person.sex), grants=tuple(grants),
-                       death_date=death, lost_eligibility_month=lost, suspensions=tuple(suspensions))
+                       death_date=death, lost_eligibility_month=lost, suspensions=tuple(suspensions),
+                       residential=tuple(residential))
 
 
 def parse_range(first: str, last: str) -> tuple[Month, Month]:
@@ -334,7 +338,8 @@ async def month_entitlements(session: AsyncSession, principal: Principal, benefi
                              first: Month, last: Month) -> list[MonthEntitlement]:
     view = await get_visible(session, principal, beneficiary_id)
     parameters = await load_parameters(session)
-    return entitlements(engine_input(view.person, view.decisions), parameters, first, last)
+    residential = (await residential_service.periods_of(session, [view.person.id]))[view.person.id]
+    return entitlements(engine_input(view.person, view.decisions, residential), parameters, first, last)
 
 
 # --- bulk entitlements and search ----------------------------------------------------------------------
@@ -383,8 +388,10 @@ async def bulk_entitlements(
             if not rows:
                 return
             decisions = await repository.decisions_of(session, [b.id for b, _ in rows])
+            residential = await residential_service.periods_of(session, [p.id for _, p in rows])
             for row, person in rows:
-                for e in entitlements(engine_input(person, decisions[row.id]), parameters, first, last):
+                facts = engine_input(person, decisions[row.id], residential[person.id])
+                for e in entitlements(facts, parameters, first, last):
                     yield bulk_line(row, person, e)
             session.expunge_all()
             if len(rows) < chunk:
