@@ -71,3 +71,30 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+class UniqueViolation(Exception):
+    """A unique constraint or index refused a write; the transaction is still usable."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def concerns(self, constraint: str) -> bool:
+        return constraint in self.message
+
+
+async def flush_in_savepoint(session: AsyncSession, *objects: object) -> None:
+    """Add and write ``objects`` now, in a savepoint: a unique violation (a concurrent writer got there
+    first) raises :class:`UniqueViolation` and leaves the request's transaction usable, so the caller can
+    still look up and name the winner. Other database errors propagate unchanged."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        async with session.begin_nested():
+            session.add_all(objects)
+            await session.flush()
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "23505" or "unique" in str(exc.orig).lower():
+            raise UniqueViolation(str(exc.orig)) from exc
+        raise

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import UniqueViolation, flush_in_savepoint
 
 from ..models import ChangeRecord, Household, HouseholdAddress, HouseholdMember, Person, PovertyStatus
 
@@ -25,16 +26,13 @@ class AlreadyMember(Exception):
 
 
 async def flush(session: AsyncSession, *objects: Any) -> None:
-    """Write ``objects`` now, inside a savepoint so that a unique violation leaves the transaction usable."""
+    """Write ``objects`` now; a concurrent writer's win surfaces as AlreadyMember or DuplicateCode."""
     try:
-        async with session.begin_nested():
-            session.add_all(objects)
-            await session.flush()
-    except IntegrityError as exc:
-        message = str(exc.orig)
-        if CURRENT_MEMBER_INDEX in message:
+        await flush_in_savepoint(session, *objects)
+    except UniqueViolation as exc:
+        if exc.concerns(CURRENT_MEMBER_INDEX):
             raise AlreadyMember from exc
-        if "uq_households_code" in message:
+        if exc.concerns("uq_households_code"):
             raise DuplicateCode from exc
         raise
 

@@ -9,8 +9,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, literal, or_, select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import UniqueViolation, flush_in_savepoint
 
 from ..models import AdminUnit, ChangeRecord, Person, SensitiveRead, UnitMapping
 
@@ -66,11 +67,9 @@ async def flush_guarding_national_id(session: AsyncSession, person: Person, nati
     record can still be looked up and named.
     """
     try:
-        async with session.begin_nested():
-            session.add(person)
-            await session.flush()
-    except IntegrityError as exc:
-        if "uq_persons_national_id" not in str(exc.orig) or national_id is None:
+        await flush_in_savepoint(session, person)
+    except UniqueViolation as exc:
+        if not exc.concerns("uq_persons_national_id") or national_id is None:
             raise
         raise DuplicateNationalId(await id_by_national_id(session, national_id)) from exc
 

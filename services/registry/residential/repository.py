@@ -8,8 +8,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import UniqueViolation, flush_in_savepoint
 
 from ..models import Facility, Person, Residency
 
@@ -21,13 +22,11 @@ class AlreadyResident(Exception):
 
 
 async def flush(session: AsyncSession, *objects: Any) -> None:
-    """Write ``objects`` now, inside a savepoint so that a unique violation leaves the transaction usable."""
+    """Write ``objects`` now; a concurrent admission's win surfaces as AlreadyResident."""
     try:
-        async with session.begin_nested():
-            session.add_all(objects)
-            await session.flush()
-    except IntegrityError as exc:
-        if CURRENT_RESIDENCY_INDEX in str(exc.orig):
+        await flush_in_savepoint(session, *objects)
+    except UniqueViolation as exc:
+        if exc.concerns(CURRENT_RESIDENCY_INDEX):
             raise AlreadyResident from exc
         raise
 
