@@ -304,7 +304,9 @@ class KeyRefresher:
         try:
             jwks, not_before = await self.load()
         except Exception as exc:  # keep the last good keys; the next attempt may succeed
-            log.warning("key_refresh_failed", error=type(exc).__name__, detail=str(exc)[:200])
+            # Before the first success (services start before the gateway) this is expected, not a warning.
+            emit = log.warning if self._last else log.info
+            emit("key_refresh_failed", error=type(exc).__name__, detail=str(exc)[:200])
             return False
         self.verifier.set_keys(jwks)
         self.verifier.set_not_before(not_before)
