@@ -5,32 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from common.testing import app_client
-from services.registry.app import create_app
 from services.registry.models import EVENT_TABLES
-from services.registry.settings import RegistrySettings
 
-from .test_persons import insert_units, national_id
+from .test_persons import national_id
 
 WRITE = ("registry:read", "registry:write")
 MAKER = {"client_id": "commune-officer", "areas": ("991",)}
 CHECKER = {"client_id": "district-chairman", "areas": ("991",)}
 APPROVAL = {"number": "12/QĐ-UBND", "signed_on": "2021-01-15", "authority": "Chủ tịch UBND huyện Thử",
             "effective_month": "2021-01"}
-
-
-@pytest.fixture
-def app(test_db):
-    return create_app(RegistrySettings(database_url=test_db.urls["registry"]))
-
-
-@pytest.fixture
-async def http(app, minter):
-    async with app_client(app, keys=minter) as client:
-        async with app.state.sessionmaker() as s:
-            await insert_units(s)
-            await s.commit()
-        yield client
 
 
 def h(minter, who):

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from services.registry.models import Household, HouseholdMember, PovertyStatus
 
-from .test_beneficiaries import APPROVAL, app, h, http  # noqa: F401
+from .test_beneficiaries import APPROVAL, h
 from .test_persons import national_id
 
 READ_ALL = {"client_id": "payments", "areas": ("99",)}

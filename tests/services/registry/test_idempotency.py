@@ -6,7 +6,7 @@ import asyncpg
 from sqlalchemy import func, select
 
 from services.registry.models import EVENT_TABLES, Person
-from tests.services.registry.test_persons import WRITE, http, person  # noqa: F401  (fixture)
+from tests.services.registry.test_persons import WRITE, person
 
 
 async def count(app, model_or_table, **where) -> int:
@@ -17,7 +17,7 @@ async def count(app, model_or_table, **where) -> int:
         return int(await s.scalar(q))
 
 
-async def test_a_retried_registration_replays_the_first_response(app, http, minter):  # noqa: F811
+async def test_a_retried_registration_replays_the_first_response(app, http, minter):
     auth = {**minter.headers(*WRITE, client_id="field-app", areas=("991",)), "Idempotency-Key": "reg-0001"}
     body = person()
     first = await http.post("/persons", json=body, headers=auth)
@@ -29,7 +29,7 @@ async def test_a_retried_registration_replays_the_first_response(app, http, mint
     assert await count(app, EVENT_TABLES.outbox, subject=first.json()["id"]) == 1
 
 
-async def test_the_same_key_with_another_body_is_422(http, minter):  # noqa: F811
+async def test_the_same_key_with_another_body_is_422(http, minter):
     auth = {**minter.headers(*WRITE, client_id="field-app", areas=("991",)), "Idempotency-Key": "reg-0002"}
     assert (await http.post("/persons", json=person(), headers=auth)).status_code == 201
     r = await http.post("/persons", json=person(full_name="Trần Văn Bình", sex="male", national_id=...),
@@ -37,7 +37,7 @@ async def test_the_same_key_with_another_body_is_422(http, minter):  # noqa: F81
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "header.idempotency-key"
 
 
-async def test_keys_belong_to_their_client_and_failures_leave_no_key(app, http, minter):  # noqa: F811
+async def test_keys_belong_to_their_client_and_failures_leave_no_key(app, http, minter):
     one = {**minter.headers(*WRITE, client_id="app-one", areas=("991",)), "Idempotency-Key": "shared"}
     two = {**minter.headers(*WRITE, client_id="app-two", areas=("991",)), "Idempotency-Key": "shared"}
     bad = person(commune_code="12345")
@@ -48,7 +48,7 @@ async def test_keys_belong_to_their_client_and_failures_leave_no_key(app, http, 
     assert other.status_code == 201 and other.json()["id"] != fixed.json()["id"]
 
 
-async def test_a_key_in_flight_is_409(test_db, http, minter):  # noqa: F811
+async def test_a_key_in_flight_is_409(test_db, http, minter):
     holder = await asyncpg.connect(test_db.urls["registry"])
     try:  # another request holding the key right now
         await holder.execute("SELECT pg_advisory_lock(hashtext('idempotency:field-app:busy-1'))")

@@ -21,44 +21,9 @@ from services.registry.models import EVENT_TABLES, ChangeRecord, Person, Sensiti
 from services.registry.rules.names import name_key
 from services.registry.settings import RegistrySettings
 
-# Test-only units in force today (the seeded Trà Vinh units were abolished on 2025-07-01), province 99.
-UNITS = [  # code, name, level, kind, parent, province
-    ("99", "Tỉnh Thử", "province", "Tỉnh", None, "99"),
-    ("991", "Thành phố Thử", "district", "Thành phố", "99", "99"),
-    ("992", "Huyện Thử", "district", "Huyện", "99", "99"),
-    ("99101", "Phường 4", "commune", "Phường", "991", "99"),
-    ("99102", "Phường 1", "commune", "Phường", "991", "99"),
-    ("99201", "Xã Mỹ Cẩm", "commune", "Xã", "992", "99"),
-]
+from .places import insert_units
+
 WRITE = ("registry:read", "registry:write")
-
-
-OLD_UNIT = ("99199", "Xã Cũ", "commune", "Xã", "991", "99")  # abolished in 2020: proves only units in force count
-
-
-async def insert_units(conn) -> None:
-    """Test-only units (province 99), in the caller's transaction so that no other test sees them."""
-    for code, name, level, kind, parent, province in [*UNITS, OLD_UNIT]:
-        await conn.execute(text(
-            "INSERT INTO registry.admin_units (code, name, level, kind, parent_code, province_code, valid_from, "
-            "valid_to) VALUES (:code, :name, :level, :kind, :parent, :province, DATE '2004-01-01', :valid_to) "
-            "ON CONFLICT (code) DO NOTHING"),
-            {"code": code, "name": name, "level": level, "kind": kind, "parent": parent, "province": province,
-             "valid_to": date(2020, 1, 1) if code == OLD_UNIT[0] else None})
-
-
-@pytest.fixture
-def app(test_db):
-    return create_app(RegistrySettings(database_url=test_db.urls["registry"]))
-
-
-@pytest.fixture
-async def http(app, minter):
-    async with app_client(app, keys=minter) as client:
-        async with app.state.sessionmaker() as s:  # joins the test's outer transaction, rolled back at the end
-            await insert_units(s)
-            await s.commit()
-        yield client
 
 
 def national_id(dob: date, sex: str, province: str = "084") -> str:

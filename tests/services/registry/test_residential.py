@@ -4,28 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from common.testing import app_client
-from services.registry.app import create_app
-from services.registry.settings import RegistrySettings
-
 from .test_beneficiaries import CHECKER, MAKER, approved, by_month, elderly, h
-from .test_persons import insert_units, national_id
-
-
-@pytest.fixture
-def app(test_db):
-    return create_app(RegistrySettings(database_url=test_db.urls["registry"]))
-
-
-@pytest.fixture
-async def http(app, minter):
-    async with app_client(app, keys=minter) as client:
-        async with app.state.sessionmaker() as s:
-            await insert_units(s)
-            await s.commit()
-        yield client
+from .test_persons import national_id
 
 
 async def facility(http, minter, capacity=116) -> str:
