@@ -92,6 +92,16 @@ async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) ->
         await engine.dispose()
 
 
+async def drop_database(admin_url: str, database: str) -> None:
+    """Drop ``database`` if it exists, disconnecting its sessions (tests and benchmarks start fresh)."""
+    engine = create_async_engine(to_asyncpg_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {_ident(database)} WITH (FORCE)"))
+    finally:
+        await engine.dispose()
+
+
 def migrate_all(urls: dict[str, str]) -> None:
     """Bring every component's schema to head, each as its own role (so it owns what it creates)."""
     for component in COMPONENTS:

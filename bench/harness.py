@@ -16,12 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from ansinh import database, local
 from ansinh.stack import Stack, StackConfig, prepare_database
-from common.settings import to_asyncpg_url
 from common.testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,13 +37,6 @@ def admin_url() -> Iterator[str]:
         yield embedded
 
 
-async def _recreate(admin: str, name: str) -> None:
-    engine = create_async_engine(to_asyncpg_url(admin), isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await engine.dispose()
-
-
 @contextmanager
 def running_stack(admin: str, **env: str) -> Iterator[Stack]:
     """The gateway and four services as real processes, on a fresh benchmark database."""
@@ -54,7 +44,7 @@ def running_stack(admin: str, **env: str) -> Iterator[Stack]:
     ports = {c: free_port() for c in (*database.COMPONENTS,)}
     config = StackConfig(admin_url=admin, database=BENCH_DB, passwords=passwords, ports=ports,
                          environment="test", extra_env={"GATEWAY_LOG_LEVEL": "WARNING", **env})
-    asyncio.run(_recreate(admin, BENCH_DB))
+    asyncio.run(database.drop_database(admin, BENCH_DB))
     asyncio.run(prepare_database(config))
     stack = Stack(config, out=open(os.devnull, "w"))  # noqa: SIM115 - closed with the stack
     stack.start_all()

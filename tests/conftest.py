@@ -12,11 +12,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from ansinh import database, local
-from common.settings import to_asyncpg_url
 from common.testing import TokenMinter
 
 TEST_DB = "ansinh_test"
@@ -48,20 +45,11 @@ def pg_admin_url() -> Iterator[str]:
         yield admin_url
 
 
-async def recreate_database(admin_url: str, name: str) -> None:
-    engine = create_async_engine(to_asyncpg_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session")
 async def test_db(pg_admin_url: str) -> AsyncIterator[TestDatabase]:
     """A fresh database with every component's role, schema and migrations at head."""
     db = TestDatabase(pg_admin_url, TEST_DB, {c: secrets.token_urlsafe(16) for c in database.COMPONENTS})
-    await recreate_database(pg_admin_url, TEST_DB)
+    await database.drop_database(pg_admin_url, TEST_DB)
     await database.bootstrap(pg_admin_url, TEST_DB, db.passwords)
     await database.migrate_all_async(db.urls)
     yield db

@@ -11,6 +11,7 @@ replica dispatches at a time (a PostgreSQL advisory lock held by the leader).
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -147,7 +148,7 @@ class Dispatcher:
             "content-type": "application/json",
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(head["secret"]).sign(msg_id, now, body),
+            "webhook-signature": _signer(head["secret"]).sign(msg_id, now, body),
             "user-agent": "AnSinh-Hub/1",
         }
         status: int | None = None
@@ -185,6 +186,12 @@ class Dispatcher:
         return {"id": head["id"], "values": {
             "attempts": attempts, "last_status": status, "last_error": error,
             "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay)}}
+
+
+@functools.lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    """One decoded signer per subscription secret, not one per delivery."""
+    return Webhook(secret)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
+from ansinh.database import drop_database
 from ansinh.stack import Stack, StackConfig, prepare_database
 from common.testing import free_port
-from tests.conftest import recreate_database
 
 E2E_DB = "ansinh_e2e"
 
@@ -27,7 +27,7 @@ class Tee(io.TextIOBase):
 
 @pytest.fixture(scope="package")
 async def stack(test_db):
-    await recreate_database(test_db.admin_url, E2E_DB)
+    await drop_database(test_db.admin_url, E2E_DB)
     ports = {c: free_port() for c in ("gateway", "registry", "payments", "insurance", "child_protection")}
     config = StackConfig(admin_url=test_db.admin_url, database=E2E_DB, passwords=test_db.passwords,
                          ports=ports, environment="test")
