@@ -1,7 +1,8 @@
 """Session-wide fixtures: a real PostgreSQL, a fresh test database, roles, schemas and migrations.
 
 ``TEST_DATABASE_URL`` (CI: postgresql://postgres@127.0.0.1:5432/postgres) is used when set; otherwise the
-test session starts the embedded PostgreSQL in ``var/test-pg``. Never SQLite, never a mock.
+test session starts the embedded PostgreSQL in ``var/test-pg`` (``ANSINH_TEST_PG`` names another directory
+under ``var/``, so that two suites can run side by side). Never SQLite, never a mock.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def pg_admin_url() -> Iterator[str]:
     if url:
         yield url
         return
-    with local.EmbeddedPostgres("test-pg") as admin_url:
+    with local.EmbeddedPostgres(os.environ.get("ANSINH_TEST_PG", "test-pg")) as admin_url:
         yield admin_url
 
 

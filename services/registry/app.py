@@ -7,6 +7,7 @@ from .events import EVENTS
 from .households.router import router as households_router
 from .parameters.router import router as parameters_router
 from .persons.router import router as persons_router
+from .reports.router import router as reports_router
 from .residential.router import router as residential_router
 from .settings import RegistrySettings
 from .units.router import router as units_router
@@ -21,5 +22,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
         routers=[persons_router, households_router, units_router, parameters_router, beneficiaries_router,
-                 residential_router],
+                 residential_router, reports_router],
     )

@@ -372,10 +372,11 @@ def bulk_line(row: BeneficiaryRow, person: Person, e: MonthEntitlement) -> dict[
             "commune_code": person.commune_code, "reason": e.reason.value if e.reason else None}
 
 
-async def bulk_entitlements(
+async def beneficiary_months(
     maker: Callable[[], AsyncSession], parameters: Parameters, principal: Principal, first: Month, last: Month, *,
-    commune_code: str | None, district_code: str | None, province_code: str | None, chunk: int = CHUNK,
-) -> AsyncIterator[dict[str, Any]]:
+    commune_code: str | None = None, district_code: str | None = None, province_code: str | None = None,
+    chunk: int = CHUNK,
+) -> AsyncIterator[tuple[BeneficiaryRow, Person, MonthEntitlement]]:
     """Every beneficiary-month of the range for the matching beneficiaries, chunk by chunk (keyset on id):
     two queries per chunk (beneficiaries with persons; their decisions), the pure engine per beneficiary."""
     areas = visible_areas(principal)
@@ -392,11 +393,22 @@ async def bulk_entitlements(
             for row, person in rows:
                 facts = engine_input(person, decisions[row.id], residential[person.id])
                 for e in entitlements(facts, parameters, first, last):
-                    yield bulk_line(row, person, e)
+                    yield row, person, e
             session.expunge_all()
             if len(rows) < chunk:
                 return
             after = rows[-1][0].id
+
+
+async def bulk_entitlements(
+    maker: Callable[[], AsyncSession], parameters: Parameters, principal: Principal, first: Month, last: Month, *,
+    commune_code: str | None, district_code: str | None, province_code: str | None, chunk: int = CHUNK,
+) -> AsyncIterator[dict[str, Any]]:
+    """The lines of the bulk entitlements stream (:func:`bulk_line` of every :func:`beneficiary_months`)."""
+    async for row, person, e in beneficiary_months(
+            maker, parameters, principal, first, last, commune_code=commune_code, district_code=district_code,
+            province_code=province_code, chunk=chunk):
+        yield bulk_line(row, person, e)
 
 
 def _years_before(day: date, years: int) -> date:
