@@ -88,6 +88,23 @@ def list_() -> None:
         typer.echo(json.dumps(_describe(c), ensure_ascii=False))
 
 
+@clients_app.command("update")
+def update(
+    client_id: str,
+    scopes: Annotated[list[str] | None, typer.Option("--scopes", "-s", help="replace the scopes")] = None,
+    areas: Annotated[list[str] | None, typer.Option("--areas", "-a", help="replace the areas; --areas '' for "
+                                                                          "none (unrestricted)")] = None,
+    rate: Annotated[int | None, typer.Option(help="Requests per second")] = None,
+    burst: Annotated[int | None, typer.Option(help="Requests allowed in a burst")] = None,
+) -> None:
+    """Change a client's scopes, areas or rate limit. Its current tokens stop working within seconds; the
+    next token it gets with its secret carries the new values."""
+    client = _run(lambda s: auth_service.update_client(
+        s, client_id, scopes=_split(scopes) if scopes is not None else None,
+        areas=_split(areas) if areas is not None else None, rate_per_second=rate, burst=burst))
+    typer.echo(json.dumps(_describe(client), ensure_ascii=False, indent=2))
+
+
 @clients_app.command("revoke")
 def revoke(client_id: str) -> None:
     """Refuse new tokens to the client and void the ones it holds (within seconds everywhere)."""

@@ -66,6 +66,23 @@ async def test_rotate_and_revoke(cli, gateway_session):
         assert "bhxh-cli" in await repository.not_before_map(session)
 
 
+async def test_update_moves_a_client_to_the_2025_units_and_voids_its_tokens(cli, gateway_session):
+    created = json.loads((await cli("clients", "create", "officer-cang-long-cli", "--scopes", "registry:write",
+                                    "--areas", "845")).stdout)
+    async with gateway_session() as session:
+        before = (await repository.not_before_map(session)).get("officer-cang-long-cli", 0.0)
+    r = await cli("clients", "update", "officer-cang-long-cli", "--areas", "29266,29263", "--rate", "7")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["areas"] == ["29263", "29266"]
+    async with gateway_session() as session:
+        client = await auth_service.authenticate(session, "officer-cang-long-cli", created["client_secret"])
+        assert (client.areas, client.scopes, client.rate_per_second) == (["29263", "29266"], ["registry:write"], 7)
+        assert (await repository.not_before_map(session))["officer-cang-long-cli"] > before
+    r = await cli("clients", "update", "officer-cang-long-cli", "--scopes", "registry:reed", "--areas", "x1")
+    assert r.exit_code == 2 and "unknown scope(s): registry:reed" in r.stderr and "areas" in r.stderr
+    assert (await cli("clients", "update", "nobody-here", "--rate", "3")).exit_code == 2
+
+
 async def test_bad_input_is_explained_not_a_traceback(cli):
     r = await cli("clients", "create", "Not Valid", "--scopes", "registry:reed")
     assert r.exit_code == 2

@@ -106,6 +106,33 @@ async def revoke_client(session: AsyncSession, client_id: str) -> Client:
     return client
 
 
+async def update_client(session: AsyncSession, client_id: str, *, scopes: list[str] | None = None,
+                        areas: list[str] | None = None, rate_per_second: int | None = None,
+                        burst: int | None = None) -> Client:
+    """Change what a client may do (``None``: unchanged). Tokens carry the scopes and areas they were issued
+    with, so every token the client holds stops working within seconds: it asks for a new one with the same
+    secret and gets the new scopes and areas (e.g. the 2025 communes instead of the pre-2025 district)."""
+    client = await _require(session, client_id)
+    if client.revoked_at:
+        raise Conflict(f"client {client_id!r} is revoked")
+    validate_client_fields(client_id, client.scopes if scopes is None else scopes,
+                           client.areas if areas is None else areas)
+    errors = [{"field": name, "reason": "must be at least 1"}
+              for name, value in (("rate_per_second", rate_per_second), ("burst", burst))
+              if value is not None and value < 1]
+    if errors:
+        raise ValidationFailed(errors)
+    if scopes is not None:
+        client.scopes = sorted(set(scopes))
+    if areas is not None:
+        client.areas = sorted(set(areas))
+    client.rate_per_second = rate_per_second or client.rate_per_second
+    client.burst = burst or client.burst
+    client.tokens_not_before = datetime.now(UTC)
+    await session.flush()
+    return client
+
+
 async def rotate_secret(session: AsyncSession, client_id: str) -> IssuedSecret:
     """A new secret; the old one and every token got with it stop working."""
     client = await _require(session, client_id)

@@ -77,7 +77,11 @@ async def place_in_area(session: AsyncSession, principal: Principal, commune_cod
         raise ValidationFailed([{"field": "body.commune_code",
                                  "reason": f"unknown commune {commune_code!r} (not a commune in force today{hint})"}])
     if not principal.may_see_area(commune_code, commune.district_code, commune.province_code):
-        raise Forbidden(f"commune {commune_code} is outside the areas of this client")
+        hint = ""
+        if not commune.district_code:
+            hint = (f" ({', '.join(principal.areas)}); it is a commune of the 2025 units (province "
+                    f"{commune.province_code}, no district): the department can give this client its 2025 areas")
+        raise Forbidden(f"commune {commune_code} is outside the areas of this client{hint}")
     return commune.district_code, commune.province_code
 
 

@@ -183,6 +183,17 @@ async def test_areas_restrict_writes_with_403_and_reads_with_404(http, minter):
                                                                        created["id"])
 
 
+async def test_a_client_with_pre_2025_areas_is_told_why_it_cannot_register_in_a_new_commune(http, minter):
+    # 29242 (new Phường Trà Vinh, province 86) reuses the code of old Phường 3 of district 842.
+    body = person(commune_code="29242", national_id=None)
+    r = await http.post("/persons", json=body, headers=minter.headers(*WRITE, areas=("842",)))
+    assert r.status_code == 403
+    assert "2025 units (province 86, no district)" in r.json()["detail"] and "(842)" in r.json()["detail"]
+    r = await http.post("/persons", json=body, headers=minter.headers(*WRITE, areas=("29242",)))
+    assert r.status_code == 201, r.text
+    assert (r.json()["province_code"], r.json()["district_code"]) == ("86", "")
+
+
 async def test_hiv_status_needs_the_sensitive_scope_to_set_and_to_read_and_reads_are_audited(app, http, minter):
     r = await http.post("/persons", json=person(hiv_status="positive"), headers=minter.headers(*WRITE))
     assert r.status_code == 403
