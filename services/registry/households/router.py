@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from common.auth import Principal, require
 from common.db import SessionDep
 
+from ..history.schemas import HistoryPage
 from ..models import IDEMPOTENCY
 from . import service as households_service
 from .schemas import AddressOut, HouseholdCreate, HouseholdOut, MemberIn, MemberOut, MoveIn, PovertyIn, PovertyOut
@@ -75,6 +76,17 @@ async def read_household(household_id: uuid.UUID, response: Response, session: S
     the version for `If-Match`.
     """
     return _out(await households_service.read(session, principal, household_id), response)
+
+
+@router.get("/{household_id}/history", response_model=HistoryPage)
+async def household_history(
+    household_id: uuid.UUID, session: SessionDep, principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> HistoryPage:
+    """Every change to a household, newest first: who, when, why (e.g. the deciding document of a poverty
+    status, the reason of a move), the values before and after. Pages with `limit` and `cursor`."""
+    items, next_cursor = await households_service.history(session, principal, household_id, cursor, limit)
+    return HistoryPage.model_validate({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("/{household_id}/poverty-status", response_model=HouseholdOut)

@@ -13,6 +13,7 @@ from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
 from ..events import EVENTS, HOUSEHOLD_POVERTY_STATUS_CHANGED, HouseholdPovertyStatusChanged
+from ..history import service as history_service
 from ..models import Household, HouseholdAddress, HouseholdMember, Person, PovertyStatus
 from ..persons import service as persons_service
 from . import repository
@@ -177,6 +178,13 @@ async def get_visible(session: AsyncSession, principal: Principal, household_id:
 
 async def read(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> HouseholdView:
     return await _view(session, await get_visible(session, principal, household_id))
+
+
+async def history(session: AsyncSession, principal: Principal, household_id: uuid.UUID, cursor: str | None,
+                  limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """The household's change records, newest first (404 when missing or outside the caller's areas)."""
+    await get_visible(session, principal, household_id)
+    return await history_service.page(session, repository.RECORD_TYPE, household_id, cursor, limit)
 
 
 async def add_poverty_status(session: AsyncSession, principal: Principal, household_id: uuid.UUID,

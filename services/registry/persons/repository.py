@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, literal, or_, select, tuple_
+from sqlalchemy import literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import UniqueViolation, flush_in_savepoint
@@ -118,15 +118,6 @@ def add_change(session: AsyncSession, *, record_id: uuid.UUID, version: int, cha
                before: dict[str, Any] | None, after: dict[str, Any]) -> None:
     session.add(ChangeRecord(record_type=RECORD_TYPE, record_id=record_id, version=version,
                              changed_by=changed_by, reason=reason, before=before, after=after))
-
-
-async def history(session: AsyncSession, record_id: uuid.UUID, *, before_id: int | None,
-                  limit: int) -> list[ChangeRecord]:
-    query = select(ChangeRecord).where(and_(ChangeRecord.record_type == RECORD_TYPE,
-                                            ChangeRecord.record_id == record_id))
-    if before_id is not None:
-        query = query.where(ChangeRecord.id < before_id)
-    return list(await session.scalars(query.order_by(ChangeRecord.id.desc()).limit(limit)))
 
 
 def add_sensitive_read(session: AsyncSession, *, client_id: str, record_id: uuid.UUID, fields: list[str],

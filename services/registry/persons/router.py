@@ -13,9 +13,10 @@ from common.auth import Principal, require
 from common.db import SessionDep
 from common.errors import Forbidden, ValidationFailed
 
+from ..history.schemas import HistoryPage
 from ..models import IDEMPOTENCY
 from . import service as persons_service
-from .schemas import HistoryPage, PersonCreate, PersonOut, PersonPage, PersonPatch, SensitivePersonOut
+from .schemas import PersonCreate, PersonOut, PersonPage, PersonPatch, SensitivePersonOut
 
 router = APIRouter(prefix="/persons", tags=["persons"])
 

@@ -134,17 +134,3 @@ class SensitivePersonOut(PersonOut):
 class PersonPage(BaseModel):
     items: list[PersonOut]
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last")
-
-
-class ChangeOut(BaseModel):
-    version: int
-    changed_at: datetime
-    changed_by: str
-    reason: str
-    before: dict[str, Any] | None
-    after: dict[str, Any]
-
-
-class HistoryPage(BaseModel):
-    items: list[ChangeOut]
-    next_cursor: str | None = None

@@ -14,6 +14,7 @@ from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Pre
 from common.pagination import decode_cursor, encode_cursor
 
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
+from ..history import service as history_service
 from ..models import Person
 from ..rules.names import name_key
 from ..rules.national_id import validate_national_id
@@ -219,17 +220,8 @@ async def history(session: AsyncSession, principal: Principal, person_id: uuid.U
     """Change records, newest first; sensitive values redacted unless explicitly requested (and audited)."""
     await get_visible(session, principal, person_id)
     shown = _audit(session, principal, person_id, sensitive)
-    before_id = None
-    if cursor:
-        before_id = decode_cursor(cursor)[0]
-        if not isinstance(before_id, int):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}])
-    rows = await repository.history(session, person_id, before_id=before_id, limit=limit + 1)
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    items = [{"version": r.version, "changed_at": r.changed_at, "changed_by": r.changed_by, "reason": r.reason,
-              "before": r.before if shown else _redact(r.before), "after": r.after if shown else _redact(r.after)}
-             for r in rows[:limit]]
-    return items, next_cursor
+    return await history_service.page(session, repository.RECORD_TYPE, person_id, cursor, limit,
+                                      (lambda values: values) if shown else _redact)
 
 
 async def search(session: AsyncSession, principal: Principal, *, q: str | None, commune_code: str | None,

@@ -130,6 +130,34 @@ async def test_move_needs_a_fresh_if_match_and_keeps_address_history(http, minte
     assert stale.status_code == 412 and stale.headers["etag"] == '"2"'
 
 
+async def test_history_lists_every_change_newest_first_by_pages_within_areas(http, minter):
+    head = await person(http, minter)
+    h = (await household(http, minter, [{"person_id": head, "relationship": "head"}])).json()
+    r = await http.post(f"/households/{h['id']}/poverty-status", headers=headers(minter),
+                        json={"status": "near_poor", "valid_from": "2026-01-01", "document": "QĐ 7/QĐ-UBND"})
+    assert r.status_code == 200
+    r = await http.post(f"/households/{h['id']}/move", headers={**headers(minter), "If-Match": '"2"'},
+                        json={"commune_code": "99201", "valid_from": "2999-03-01", "reason": "chuyển về xã"})
+    assert r.status_code == 200, r.text
+
+    url = f"/households/{h['id']}/history"
+    r = await http.get(url, params={"limit": 2}, headers=headers(minter, scopes=("registry:read",)))
+    assert r.status_code == 200, r.text
+    first = r.json()
+    assert [c["version"] for c in first["items"]] == [3, 2]
+    assert first["items"][0]["reason"] == "chuyển về xã" and first["items"][1]["reason"] == "QĐ 7/QĐ-UBND"
+    assert first["items"][0]["before"]["commune_code"] == "99101"
+    assert first["items"][0]["after"]["commune_code"] == "99201"
+    r = await http.get(url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers(minter))
+    rest = r.json()
+    assert [c["version"] for c in rest["items"]] == [1] and rest["next_cursor"] is None
+    assert rest["items"][0]["before"] is None
+
+    assert (await http.get(url, headers=headers(minter, areas=("98",)))).status_code == 404
+    r = await http.get(url, params={"cursor": "bm90LWEtY3Vyc29y"}, headers=headers(minter))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.cursor"
+
+
 async def test_removing_the_head_needs_a_new_head(http, minter):
     head, child = await person(http, minter), await person(http, minter, "Nguyễn Văn Bé")
     h = (await household(http, minter, [{"person_id": head, "relationship": "head"}])).json()
