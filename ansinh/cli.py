@@ -20,6 +20,7 @@ from common.settings import SERVICES
 
 from . import clients, database, local
 from .events_cli import events_app
+from .payments_cli import payments_app
 from .stack import Stack, StackConfig, default_ports, new_event_secrets, run_prepare, run_until_signalled
 
 app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
@@ -28,6 +29,7 @@ app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=Tru
 app.add_typer(clients.clients_app, name="clients")
 app.add_typer(clients.keys_app, name="keys")
 app.add_typer(events_app, name="events")
+app.add_typer(payments_app, name="payments")
 
 APP_FACTORIES = {
     "gateway": "gateway.app",

@@ -23,6 +23,10 @@ COMPONENTS: tuple[str, ...] = (*SERVICES, "gateway")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+EXTENSIONS_SCHEMA = "extensions"
+"""Where the database's extensions (pg_trgm) are installed; every role may use it, none may create in it."""
+
+
 def role_name(component: str) -> str:
     return f"ansinh_{component}"
 
@@ -81,9 +85,15 @@ async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) ->
             # Nobody but the owner may create objects in public; each role works only in its own schema.
             await conn.execute(text("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
             await conn.execute(text(f"REVOKE CREATE, TEMPORARY ON DATABASE {_ident(database)} FROM PUBLIC"))
+            # Extensions live in their own schema, which the roles may use but not create in: pg_trgm's
+            # operator classes back the registry's name search (a trigram index serves LIKE '%…%').
+            await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {EXTENSIONS_SCHEMA}"))
+            await conn.execute(text(f"REVOKE ALL ON SCHEMA {EXTENSIONS_SCHEMA} FROM PUBLIC"))
+            await conn.execute(text(f"CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA {EXTENSIONS_SCHEMA}"))
             for component in COMPONENTS:
                 role, schema = _ident(role_name(component)), _ident(component)
                 await conn.execute(text(f"GRANT CONNECT ON DATABASE {_ident(database)} TO {role}"))
+                await conn.execute(text(f"GRANT USAGE ON SCHEMA {EXTENSIONS_SCHEMA} TO {role}"))
                 await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {role}"))
                 await conn.execute(text(f"ALTER SCHEMA {schema} OWNER TO {role}"))
                 await conn.execute(text(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC"))

@@ -2,9 +2,10 @@
 
 import argparse
 
-from . import events, gateway
+from . import events, gateway, registry
 
-BENCHMARKS = {"gateway": gateway.run, "events": events.run}
+BENCHMARKS = {"gateway": gateway.run, "events": events.run, "registry-import": registry.run_import,
+              "registry-search": registry.run_search}
 
 
 def main() -> None:

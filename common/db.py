@@ -65,7 +65,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+"""``scope="function"``: the commit runs when the handler returns, before the response is sent. With the
+default scope FastAPI sends the response first and commits after it, so a client could be told ``201``
+about a write whose commit then failed (and background tasks would run before the commit)."""
 
 
 async def ping(engine: AsyncEngine) -> None:

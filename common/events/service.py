@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import canary
-from .envelope import Catalogue, Event
+from .envelope import Catalogue, Event, new_event
 from .inbox import Inbox
-from .outbox import publish
+from .outbox import publish, publish_many
 from .tables import EventTables
 
 
@@ -25,6 +26,14 @@ class ServiceEvents:
     async def publish(self, session: AsyncSession, type_: str, subject: str, data: BaseModel) -> Event:
         """Add a catalogued event to the outbox in ``session``'s transaction."""
         return await publish(session, self.tables, self.catalogue.event(type_, subject, data))
+
+    async def publish_many(self, session: AsyncSession, type_: str, items: Iterable[tuple[str, BaseModel]]) -> int:
+        """Add many catalogued events of one type, ``(subject, data)`` each, in one statement (bulk paths)."""
+        model = self.catalogue.types.get(type_)
+        # Data already of the catalogued model needs no second validation (it is the per-event cost here).
+        return await publish_many(session, self.tables, [
+            new_event(self.catalogue.source, type_, s, d) if model is not None and type(d) is model
+            else self.catalogue.event(type_, s, d) for s, d in items])
 
     def describe(self) -> list[dict[str, Any]]:
         """The catalogue as data (for docs/events.md)."""

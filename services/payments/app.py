@@ -1,12 +1,19 @@
+"""AnSinh payments service."""
 from fastapi import FastAPI
 
 from common.app import create_service_app
 
 from .events import EVENTS
+from .ledger.router import router as ledger_router
+from .one_off.router import router as one_off_router
+from .payrolls.router import router as payrolls_router
+from .programmes.router import router as programmes_router
+from .projection.router import router as projection_router
 from .settings import PaymentsSettings
 
 DESCRIPTION = """Monthly payrolls, postal disbursement and reconciliation, electricity support, one-off payments and
-the ledger."""
+the ledger. Payrolls are built from payments' own copy of the registry (kept up to date by registry events), never
+by calling the registry."""
 
 
 def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
@@ -14,4 +21,5 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
         "payments", settings or PaymentsSettings(),
         title="AnSinh payments", description=DESCRIPTION,
         events=EVENTS,
+        routers=[projection_router, programmes_router, one_off_router, payrolls_router, ledger_router],
     )

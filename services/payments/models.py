@@ -1,8 +1,311 @@
-"""ORM models of the payments service; every table lives in the ``payments`` schema."""
+"""ORM models of the payments service; every table lives in the ``payments`` schema.
+
+Three groups: the **projection** of what payments needs from the registry (beneficiaries with their
+entitlement periods, households with their poverty statuses), written only by inbox handlers; the
+**programmes** with their effective-dated parameters and one-off payments; and **payrolls** (lines and
+the service months each line settles), the append-only **ledger** and the per-recipient **settlements**
+that let a payroll skip the arrears scan for recipients whose schedule did not change.
+
+Business months are ``Date`` columns holding the first day of the month; money is ``BIGINT`` VND.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import make_base
 from common.events.tables import event_tables
+from common.idempotency import Idempotency, idempotency_table
 
 SCHEMA = "payments"
 Base = make_base(SCHEMA)
 EVENT_TABLES = event_tables(Base.metadata)
+IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
+
+
+# --- projection (from registry events) -------------------------------------------------------------------
+
+class Beneficiary(Base):
+    """The latest facts about a registry beneficiary, from ``registry.beneficiary.entitlements_changed.v1``."""
+
+    __tablename__ = "beneficiaries"
+    __table_args__ = (Index("ix_beneficiaries_area", "province_code", "district_code", "commune_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    """The registry's version of the schedule: an event with a version not above this one is ignored."""
+    status: Mapped[str] = mapped_column(Text)
+    full_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(Text)
+    death_date: Mapped[date | None] = mapped_column(Date)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    household_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    computed_from: Mapped[date] = mapped_column(Date)
+    computed_to: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EntitlementPeriod(Base):
+    """Months of equal payment in a beneficiary's schedule; a month in no period is owed nothing."""
+
+    __tablename__ = "entitlement_periods"
+
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True)
+    first_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_month: Mapped[date | None] = mapped_column(Date)
+    """None: open-ended."""
+    amount: Mapped[int] = mapped_column(BigInteger)
+    category: Mapped[str] = mapped_column(Text)
+    coefficient: Mapped[Decimal] = mapped_column(Numeric)
+    standard_level: Mapped[int] = mapped_column(BigInteger)
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text))
+
+
+class Household(Base):
+    """A registry household as far as electricity support needs it (from poverty-status events)."""
+
+    __tablename__ = "households"
+    __table_args__ = (Index("ix_households_area", "province_code", "district_code", "commune_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    """Raised by every status recorded: a household whose version moved is re-scanned for arrears."""
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PovertyStatus(Base):
+    """A household's poverty status from a day; the one in force on the first day of a month counts."""
+
+    __tablename__ = "poverty_statuses"
+
+    household_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("households.id", ondelete="CASCADE"), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)
+    sequence: Mapped[int] = mapped_column(Integer)
+    """The event's sequence: of two statuses from the same day, the later event wins."""
+
+
+# --- programmes ------------------------------------------------------------------------------------------
+
+class Programme(Base):
+    """A payment programme. ``kind`` says where its payroll lines come from: ``schedule`` (the registry's
+    entitlement schedules), ``electricity`` (poor households) or ``one_off`` (one-off payments)."""
+
+    __tablename__ = "programmes"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    frequency: Mapped[str] = mapped_column(Text)
+    """monthly or quarterly: the shape of its payroll periods."""
+    accounting_from: Mapped[date | None] = mapped_column(Date)
+    """Months before it were paid outside this system and are never settled as arrears or recoveries.
+    None: from the first period this system generated a payroll for."""
+    accounting_basis: Mapped[str] = mapped_column(Text, server_default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[str] = mapped_column(Text, server_default="migration")
+    parameters_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    """Raised by every parameter recorded: a payroll compares it with the one its predecessor used."""
+
+
+class ProgrammeParameter(Base):
+    """An effective-dated value of a programme (e.g. electricity VND per household per month)."""
+
+    __tablename__ = "programme_parameters"
+
+    programme: Mapped[str] = mapped_column(Text, ForeignKey("programmes.code"), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Numeric)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(Text)
+
+
+class OneOffPayment(Base):
+    """A one-off payment (funeral support, longevity gift, emergency relief, support requested by another
+    service), paid in the first payroll of its programme from ``period_from`` on."""
+
+    __tablename__ = "one_off_payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_one_off_payments_pending", "programme", postgresql_where=text("payroll_id IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    programme: Mapped[str] = mapped_column(Text, ForeignKey("programmes.code"))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    beneficiary_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    recipient_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(Text)
+    period_from: Mapped[date | None] = mapped_column(Date)
+    payroll_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The approved payroll that issued it (None: still waiting for one)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+# --- payrolls, ledger ------------------------------------------------------------------------------------
+
+class Payroll(Base):
+    """One payroll per programme and period; its control totals are the sums of its lines."""
+
+    __tablename__ = "payrolls"
+    __table_args__ = (UniqueConstraint("programme", "period"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    programme: Mapped[str] = mapped_column(Text, ForeignKey("programmes.code"))
+    period: Mapped[str] = mapped_column(Text)
+    period_first: Mapped[date] = mapped_column(Date)
+    period_last: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(Text)
+    """generated → reviewed → approved → locked"""
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    accounting_from: Mapped[date] = mapped_column(Date)
+    """The first month this payroll settled (arrears and recoveries start there)."""
+    parameters_version: Mapped[int] = mapped_column(Integer)
+    """The programme's parameters_version it was computed with: when the next payroll finds another one (a value
+    recorded since, maybe retroactive), every recipient's months are compared again, not only the new ones."""
+    line_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    amount: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    regular: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    arrears: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    recovery: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    carried: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    to_recover: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    generated_by: Mapped[str] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str | None] = mapped_column(Text)
+
+
+class PayrollLine(Base):
+    """What one recipient is paid by a payroll: total = max(0, regular + arrears + recovery + carried)."""
+
+    __tablename__ = "payroll_lines"
+    __table_args__ = (
+        UniqueConstraint("payroll_id", "recipient_id"),
+        Index("ix_payroll_lines_page", "payroll_id", "commune_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    """The beneficiary, the household (electricity) or the one-off payment the line pays."""
+    beneficiary_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    recipient_name: Mapped[str | None] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    schedule_version: Mapped[int | None] = mapped_column(Integer)
+    """The projection version the line was computed from (recorded as settled on approval)."""
+    regular: Mapped[int] = mapped_column(BigInteger)
+    arrears: Mapped[int] = mapped_column(BigInteger)
+    recovery: Mapped[int] = mapped_column(BigInteger)
+    carried: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    to_recover: Mapped[int] = mapped_column(BigInteger)
+
+
+class PayrollLineMonth(Base):
+    """Which service month a line settles, and how: amount = entitled − allocated before this payroll."""
+
+    __tablename__ = "payroll_line_months"
+
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    service_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    """regular (a month of the period), arrears (a past month owed more) or recovery (paid too much)"""
+    entitled: Mapped[int] = mapped_column(BigInteger)
+    allocated: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerEntry(Base):
+    """Append-only (a trigger refuses UPDATE and DELETE): every amount issued, and later paid, carried,
+    returned and recovered, per payroll line and service month."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_entries_allocation", "programme", "recipient_id", "service_month"),
+        Index("ix_ledger_entries_period", "period_first"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    programme: Mapped[str] = mapped_column(Text)
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    period: Mapped[str] = mapped_column(Text)
+    period_first: Mapped[date] = mapped_column(Date)
+    line_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    service_month: Mapped[date | None] = mapped_column(Date)
+    """None for amounts that belong to the line, not a month (to_recover)."""
+    kind: Mapped[str] = mapped_column(Text)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Settlement(Base):
+    """Per programme and recipient: every month up to ``settled_through`` is settled against the schedule of
+    ``settled_version``. While the projection still has that version, the next payroll looks only at later
+    months; when it moved, every month from the programme's accounting month is compared again."""
+
+    __tablename__ = "settlements"
+
+    programme: Mapped[str] = mapped_column(Text, primary_key=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    settled_version: Mapped[int] = mapped_column(Integer)
+    settled_through: Mapped[date] = mapped_column(Date)
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

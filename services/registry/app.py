@@ -3,12 +3,17 @@ from fastapi import FastAPI
 from common.app import create_service_app
 
 from .beneficiaries.router import router as beneficiaries_router
+from .deaths.router import router as deaths_router
 from .events import EVENTS
 from .households.router import router as households_router
+from .imports.router import router as imports_router
+from .level_changes import daily as level_changes_daily
+from .level_changes.router import router as level_changes_router
 from .parameters.router import router as parameters_router
 from .persons.router import router as persons_router
 from .reports.router import router as reports_router
 from .residential.router import router as residential_router
+from .schedules.router import router as schedules_router
 from .settings import RegistrySettings
 from .units.router import router as units_router
 
@@ -22,5 +27,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
         routers=[persons_router, households_router, units_router, parameters_router, beneficiaries_router,
-                 residential_router, reports_router],
+                 residential_router, reports_router, schedules_router, deaths_router, level_changes_router,
+                 imports_router],
+        on_startup=[level_changes_daily.start], on_shutdown=[level_changes_daily.stop],
     )

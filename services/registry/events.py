@@ -3,7 +3,7 @@
 import uuid
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from common.events.service import ServiceEvents
 
@@ -35,6 +35,28 @@ class PersonUpdated(BaseModel):
     person_id: uuid.UUID
     version: int
     changed: list[str]
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+PERSON_DIED = "registry.person.died.v1"
+
+
+@EVENTS.catalogue.register(PERSON_DIED)
+class PersonDied(BaseModel):
+    """A person's death was recorded (once per person), by `POST /persons/{id}/death` or by a `record_death`
+    decision on their beneficiary. Nothing of the monthly social allowance is owed from `effective_month`
+    (``YYYY-MM``, the month after the month of death); money paid for later months is to be recovered. When the
+    person is a beneficiary, `beneficiary_id` names it and `registry.beneficiary.terminated.v1` (reason
+    ``"death"``) is published in the same transaction; otherwise `beneficiary_id` is null. Carries the date of
+    birth and the person's areas; no name, national ID or document."""
+
+    person_id: uuid.UUID
+    death_date: date
+    effective_month: str
+    beneficiary_id: uuid.UUID | None = None
+    date_of_birth: date
     commune_code: str
     district_code: str
     province_code: str
@@ -121,3 +143,95 @@ class BeneficiaryTerminated(BaseModel):
     commune_code: str
     district_code: str
     province_code: str
+
+
+BENEFICIARY_LEVEL_CHANGED = "registry.beneficiary.level_changed.v1"
+
+
+class LevelLine(BaseModel):
+    """One category paid in a month, with its coefficient (a decimal string, e.g. ``"1.5"``)."""
+
+    category: str
+    coefficient: str
+
+
+@EVENTS.catalogue.register(BENEFICIARY_LEVEL_CHANGED)
+class BeneficiaryLevelChanged(BaseModel):
+    """A birthday changes what a beneficiary is paid from `effective_month` (``YYYY-MM``), e.g. a 5.1 child turning
+    4 (2.5 → 1.5), a 5.5a elderly person turning 80 (1.5 → 2.0), 5.5c starting at 80, a 5.1 child who turns 16 and
+    is not studying (nothing from the month after the birthday month).
+
+    `effective_month` is the month the new level applies from (Decree 20/2021 Art 6-7): the birthday month for a
+    new coefficient or a start, the month after it for an end by age. The registry's daily job publishes the
+    changes of the current month once per beneficiary and month (re-running it publishes nothing new).
+    `category`/`coefficient` are what is paid from that month (the first line when several are paid; null when
+    the birthday ends the allowance, with `reason` saying why), `previous_*` what was paid before the birthday;
+    `lines`/`previous_lines` list every category paid. Carries what payments and insurance need: date of birth,
+    age in that month, the person's areas and the household's poverty status on the day of the run."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    effective_month: str
+    date_of_birth: date
+    age: int
+    category: str | None
+    coefficient: str | None
+    previous_category: str | None
+    previous_coefficient: str | None
+    lines: list[LevelLine]
+    previous_lines: list[LevelLine]
+    reason: str | None = None
+    poverty_status: str | None = None
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+BENEFICIARY_ENTITLEMENTS_CHANGED = "registry.beneficiary.entitlements_changed.v1"
+
+
+class SchedulePeriodOut(BaseModel):
+    """Consecutive months paid the same: `from`/`to` (``YYYY-MM``, inclusive; `to` null = still paid at the
+    horizon), `amount` (VND a month), the `category` paid (the first when several are), its `coefficient`
+    (decimal string), the `standard_level` in force and every category paid (`categories`)."""
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
+    from_: str = Field(alias="from")
+    to: str | None
+    amount: int
+    category: str
+    coefficient: str
+    standard_level: int
+    categories: list[str]
+
+
+@EVENTS.catalogue.register(BENEFICIARY_ENTITLEMENTS_CHANGED)
+class BeneficiaryEntitlementsChanged(BaseModel):
+    """What a beneficiary is owed changed: the whole schedule from `computed_from` through `computed_to`
+    (``YYYY-MM``), for the payments service to keep its own copy and never ask the registry while it pays.
+
+    Published whenever the schedule differs from the last one sent (approval, any decision, a death, an
+    admission to or discharge from a centre, a corrected date of birth or disability, a new standard level
+    applied retroactively) and never otherwise; `version` counts the schedules sent for this beneficiary, so
+    apply one only if its version is higher than the one you hold. Months from `computed_from` in no period
+    are owed nothing (before the start, suspended, after death…); months before it are not described.
+    Age transitions (turning 4, 16, 80…) are period boundaries already. Carries the person's name and
+    national ID for the payment list, the areas and the current household."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    version: int
+    status: str
+    full_name: str
+    national_id: str | None
+    date_of_birth: date
+    sex: str
+    death_date: date | None
+    commune_code: str
+    district_code: str
+    province_code: str
+    household_id: uuid.UUID | None
+    computed_from: str
+    computed_to: str
+    periods: list[SchedulePeriodOut]

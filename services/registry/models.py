@@ -52,13 +52,20 @@ class UnitMapping(Base):
 
 class Person(Base):
     __tablename__ = "persons"
-    __table_args__ = (Index("ix_persons_area", "province_code", "district_code", "commune_code"),)
+    __table_args__ = (
+        Index("ix_persons_area", "province_code", "district_code", "commune_code"),
+        # Trigram index (pg_trgm, installed by the bootstrap in schema "extensions"): name searches are
+        # LIKE '%…%' on name_key, which no b-tree serves.
+        Index("ix_persons_name_key_trgm", "name_key", postgresql_using="gin",
+              postgresql_ops={"name_key": "extensions.gin_trgm_ops"}),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     full_name: Mapped[str] = mapped_column(Text)
     name_key: Mapped[str] = mapped_column(Text, index=True)
     """The name without diacritics, lower-case, single-spaced: what searches match."""
-    date_of_birth: Mapped[date] = mapped_column(Date)
+    date_of_birth: Mapped[date] = mapped_column(Date, index=True)
+    """Indexed for the daily job that looks for birthdays changing a beneficiary's level."""
     sex: Mapped[str] = mapped_column(Text)
     national_id: Mapped[str | None] = mapped_column(Text, unique=True)
     commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
@@ -71,6 +78,10 @@ class Person(Base):
     disability_certified_on: Mapped[date | None] = mapped_column(Date)
     hiv_status: Mapped[str | None] = mapped_column(Text)
     """Sensitive: read only with registry:sensitive, and every read is audited."""
+    death_date: Mapped[date | None] = mapped_column(Date)
+    """Set once, by ``POST /persons/{id}/death`` or a ``record_death`` decision; never by a PATCH."""
+    death_document: Mapped[str | None] = mapped_column(Text)
+    """The document that reports the death (death registration extract, decision number)."""
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -275,6 +286,27 @@ class Decision(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class LevelChange(Base):
+    """An age-driven level change published for a beneficiary and month (``registry.beneficiary.level_changed.v1``).
+
+    The primary key makes the daily job publish each change once, however often and on however many replicas it
+    runs: a run claims its rows with ``ON CONFLICT DO NOTHING`` and publishes only the rows it claimed."""
+
+    __tablename__ = "level_changes"
+
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("beneficiaries.id"),
+                                                      primary_key=True)
+    effective_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    """First day of the month the new level applies from."""
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    category: Mapped[str | None] = mapped_column(Text)
+    """The category paid from that month (the first line when several are paid); None: nothing is paid."""
+    coefficient: Mapped[str | None] = mapped_column(Text)
+    run_on: Mapped[date] = mapped_column(Date)
+    """The day of the run that published it."""
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Facility(Base):
     """A social-assistance facility (cơ sở trợ giúp xã hội) where persons live under residential care (Art 25)."""
 
@@ -318,3 +350,41 @@ class Residency(Base):
     admitted_by: Mapped[str] = mapped_column(Text)
     discharged_by: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ImportRecord(Base):
+    """One bulk import (``POST /imports``): what file, by whom, and what became of its rows.
+
+    ``problems`` keeps the first problems found (see ``imports.service.PROBLEMS_KEPT``); ``problems_total``
+    counts them all."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_created_by", "created_by", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    """persons, households or applications"""
+    format: Mapped[str] = mapped_column(Text)
+    """csv or xlsx"""
+    file_sha256: Mapped[str] = mapped_column(Text, index=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    imported: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    problems_total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+class EntitlementSchedule(Base):
+    """The entitlement schedule last published for a beneficiary (``registry.beneficiary.entitlements_changed``):
+    its version and fingerprint, so that an unchanged schedule is never re-sent."""
+
+    __tablename__ = "entitlement_schedules"
+
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("beneficiaries.id"),
+                                                      primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -22,6 +22,7 @@ from ..models import (
     Person,
     PovertyStatus,
 )
+from ..persons import repository as persons_repository
 
 
 class DuplicateBeneficiary(Exception):
@@ -85,10 +86,6 @@ def add_change(session: AsyncSession, *, record_type: str, record_id: uuid.UUID,
 
 def in_areas(areas: Sequence[str]) -> Any:
     return or_(Person.province_code.in_(areas), Person.district_code.in_(areas), Person.commune_code.in_(areas))
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def beneficiaries_chunk(
@@ -158,8 +155,9 @@ async def search(
              .join(Person, Person.id == BeneficiaryRow.person_id))
     if areas is not None:
         query = query.where(in_areas(areas))
-    if key:
-        query = query.where(Person.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
+    if key:  # the named persons first (trigram index), as in persons.repository.search
+        named = persons_repository.persons_named(key)
+        query = query.join(named, named.c.id == Person.id)
     if category:
         query = query.where(func.array_position(categories, literal(category, Text)).is_not(None))
     if status:

@@ -22,11 +22,15 @@ from .schemas import (
     ApplicationCreate,
     ApplicationOut,
     Approval,
+    ArrearsIn,
+    ArrearsMonth,
+    ArrearsOut,
     BeneficiaryOut,
     BeneficiaryPage,
     BeneficiarySummary,
     DecisionIn,
     DecisionOut,
+    DecisionPage,
     EntitlementsOut,
     LineOut,
     MonthOut,
@@ -212,6 +216,25 @@ async def record_decision(beneficiary_id: uuid.UUID, body: DecisionIn, response:
     return _beneficiary(await service.record_decision(session, principal, beneficiary_id, if_match, body), response)
 
 
+@router.get("/beneficiaries/{beneficiary_id}/decisions", response_model=DecisionPage)
+async def decision_history(
+    beneficiary_id: uuid.UUID, session: SessionDep, principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> DecisionPage:
+    """The decisions about a beneficiary, newest first, as `GET /persons/{id}/history` lists a person's changes.
+
+    Each item is the decision as recorded (who: `decided_by`; when: `recorded_at`; `kind`, `effective_month`,
+    `number`, `signed_on`, `authority`, `reason`, `categories`, `death_date`) with the beneficiary's `version`
+    once it was recorded and its `status` and `categories` `before` and `after` it (`before` is null for the
+    approval). Decisions are append-only: a page never changes, new decisions come first. `404` when the
+    beneficiary does not exist or its person lies outside the client's areas. Pages with `limit` (at most 100)
+    and the opaque `cursor` / `next_cursor`.
+    """
+    items, next_cursor = await service.decision_history(session, principal, beneficiary_id, cursor, limit)
+    return DecisionPage.model_validate({"items": items, "next_cursor": next_cursor})
+
+
 @router.get("/beneficiaries/{beneficiary_id}/entitlements", response_model=EntitlementsOut)
 async def beneficiary_entitlements(
     beneficiary_id: uuid.UUID, session: SessionDep, principal: Reader,
@@ -224,3 +247,28 @@ async def beneficiary_entitlements(
     months = await service.month_entitlements(session, principal, beneficiary_id, first, last)
     return EntitlementsOut(beneficiary_id=beneficiary_id, from_month=first, to_month=last,
                            total=sum(m.amount for m in months), months=[_month(m) for m in months])
+
+
+@router.post("/beneficiaries/{beneficiary_id}/arrears", response_model=ArrearsOut)
+async def beneficiary_arrears(beneficiary_id: uuid.UUID, body: ArrearsIn, session: SessionDep,
+                              principal: Reader) -> ArrearsOut:
+    """Settle a range of months against what was paid (scope `registry:read`; computes, records nothing).
+
+    For each month from `from` to `to` (at most 120): what the beneficiary was entitled to (as
+    `GET /beneficiaries/{id}/entitlements` computes it today, so a retroactive rate rise or decision counts),
+    what `paid` says was paid (a month left out: 0), and the difference. A positive difference is **arrears**
+    (truy lĩnh) to pay in the next payroll; a negative one is money to **recover** (thu hồi), e.g. paid for
+    months after the month of death or after the allowance stopped (`reason` says why nothing was owed).
+    `to_pay` and `to_recover` are kept apart, never netted. A paid month outside the range or listed twice
+    gets `422` naming `body.paid.N.month`.
+    """
+    months, paid, totals = await service.settle(session, principal, beneficiary_id, body)
+    differences = [m.amount - paid.get(m.month, 0) for m in months]
+    return ArrearsOut.model_validate({
+        "beneficiary_id": beneficiary_id, "from": body.from_month, "to": body.to_month,
+        "entitled": sum(m.amount for m in months), "paid": sum(paid.values()), "to_pay": totals.to_pay,
+        "to_recover": totals.to_recover,
+        "months": [ArrearsMonth(month=m.month, entitled=m.amount, paid=paid.get(m.month, 0), difference=d,
+                                kind="arrears" if d > 0 else "recovery" if d < 0 else None,
+                                reason=m.reason.value if m.reason else None)
+                   for m, d in zip(months, differences, strict=True)]})

@@ -104,6 +104,24 @@ class DecisionOut(BaseModel):
     recorded_at: datetime
 
 
+class DecisionState(BaseModel):
+    status: Literal["active", "suspended", "terminated", "deceased"]
+    categories: list[str] = Field(description="The categories in force (latest approval or category change)")
+
+
+class DecisionHistoryItem(DecisionOut):
+    """A decision with the beneficiary's version, status and categories before and after it."""
+
+    version: int = Field(description="The beneficiary's version once the decision was recorded (its ETag then)")
+    before: DecisionState | None = Field(description="Null for the approval, which created the beneficiary")
+    after: DecisionState
+
+
+class DecisionPage(BaseModel):
+    items: list[DecisionHistoryItem]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last page")
+
+
 class BeneficiaryOut(BaseModel):
     id: uuid.UUID
     person_id: uuid.UUID
@@ -166,3 +184,41 @@ class BeneficiarySummary(BaseModel):
 class BeneficiaryPage(BaseModel):
     items: list[BeneficiarySummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+class PaidMonth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: Month
+    amount: int = Field(ge=0, le=10**12, description="VND paid for that month (all payments for it together)")
+
+
+class ArrearsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_month: Month = Field(alias="from", description="First month to settle, YYYY-MM")
+    to_month: Month = Field(alias="to", description="Last month to settle, YYYY-MM (at most 120 months)")
+    paid: list[PaidMonth] = Field(max_length=120, description="What was paid per month of the range; a month left "
+                                  "out was paid nothing")
+
+
+class ArrearsMonth(BaseModel):
+    month: Month
+    entitled: int
+    paid: int
+    difference: int = Field(description="entitled − paid: positive is arrears to pay, negative money to recover")
+    kind: Literal["arrears", "recovery"] | None
+    reason: str | None = Field(description="Why nothing was owed that month (`deceased`, `suspended`, …)")
+
+
+class ArrearsOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    beneficiary_id: uuid.UUID
+    from_month: Month = Field(alias="from")
+    to_month: Month = Field(alias="to")
+    entitled: int
+    paid: int
+    to_pay: int = Field(description="Truy lĩnh: the sum of the positive differences, paid in the next payroll")
+    to_recover: int = Field(description="Thu hồi: the sum of the negative differences, as a positive number")
+    months: list[ArrearsMonth]

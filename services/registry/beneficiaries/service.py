@@ -25,6 +25,7 @@ from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from common.pagination import decode_cursor, encode_cursor
 
+from ..deaths import service as deaths_service
 from ..events import (
     BENEFICIARY_APPROVED,
     BENEFICIARY_REINSTATED,
@@ -40,13 +41,23 @@ from ..models import Application, BeneficiaryRow, Decision, Person
 from ..parameters.service import load_parameters
 from ..persons import service as persons_service
 from ..residential import service as residential_service
-from ..rules.entitlements import Beneficiary, CategoryGrant, MonthEntitlement, entitlements
+from ..rules.entitlements import (
+    ArrearsTotals,
+    Beneficiary,
+    CategoryGrant,
+    MonthEntitlement,
+    amounts,
+    arrears,
+    arrears_totals,
+    entitlements,
+)
 from ..rules.months import Month, Period
 from ..rules.names import name_key
 from ..rules.parameters import RESIDENTIAL, DisabilityLevel, Parameters
 from ..rules.person import Sex
+from ..schedules import service as schedules_service
 from . import repository
-from .schemas import ApplicationCreate, Approval, DecisionIn, Rejection
+from .schemas import ApplicationCreate, Approval, ArrearsIn, DecisionIn, Rejection
 
 MAX_MONTHS = 120
 """Longest range of months one entitlements request may ask for."""
@@ -103,12 +114,19 @@ async def _check_categories(session: AsyncSession, categories: list[str], field:
     return list(dict.fromkeys(categories))
 
 
+def _refuse_deceased(person: Person) -> None:
+    if person.death_date is not None:
+        raise Conflict(f"the person died on {person.death_date.isoformat()}", code="person-deceased",
+                       death_date=person.death_date.isoformat())
+
+
 async def submit(session: AsyncSession, principal: Principal, body: ApplicationCreate) -> Application:
     try:
-        await persons_service.get_visible(session, principal, body.person_id)
+        person = await persons_service.get_visible(session, principal, body.person_id)
     except NotFound:
         raise ValidationFailed([{"field": "body.person_id",
                                  "reason": "no such person within the areas of this client"}]) from None
+    _refuse_deceased(person)
     categories = await _check_categories(session, body.categories, "body.categories")
     app = Application(id=uuid.uuid4(), person_id=body.person_id, categories=categories, status="submitted",
                       note=body.note, submitted_by=principal.client_id, submitted_at=datetime.now(UTC))
@@ -148,6 +166,7 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
                         "another client must decide", code="maker-checker")
     if app.status != "submitted":
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
+    _refuse_deceased(person)
     existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
         raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary",
@@ -174,6 +193,7 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
         effective_month=str(body.effective_month), decision_number=body.number,
         date_of_birth=person.date_of_birth, commune_code=person.commune_code, district_code=person.district_code,
         province_code=person.province_code))
+    await schedules_service.refresh(session, [row.id])
     return BeneficiaryView(row, person, [decision])
 
 
@@ -225,33 +245,31 @@ async def record_decision(session: AsyncSession, principal: Principal, beneficia
         raise PreconditionFailed(
             f"the beneficiary has changed: it is at version {row.version}; re-read it and retry",
             headers={"ETag": etag(row)}, current_version=row.version, current_etag=etag(row))
+    if body.kind == "record_death":  # the person's death too: one path for both routes (deaths.service)
+        assert body.death_date is not None
+        decision, person = await deaths_service.terminate_beneficiary(
+            session, principal, row, death_date=body.death_date, number=body.number, signed_on=body.signed_on,
+            authority=body.authority, reason=body.reason)
+        return BeneficiaryView(row, person, [*view.decisions, decision])
     if row.status not in ALLOWED_FROM[body.kind]:
         raise Conflict(f"cannot {body.kind.replace('_', ' ')} a beneficiary who is {row.status}",
                        current_status=row.status)
     categories = None
     if body.kind == "change_category":
         categories = await _check_categories(session, body.categories or [], "body.categories")
-    if body.kind == "record_death":
-        assert body.death_date is not None
-        if body.death_date < person.date_of_birth or body.death_date > date.today():
-            raise ValidationFailed([{"field": "body.death_date",
-                                     "reason": "must be between the date of birth and today"}])
-        effective = Month.of(body.death_date) + 1
-    else:
-        assert body.effective_month is not None
-        effective = body.effective_month
-        approved = _approval_month(view.decisions)
-        if effective < approved:
-            raise ValidationFailed([{"field": "body.effective_month",
-                                     "reason": f"must not be before the approval month {approved}"}])
-        suspended_from = _open_suspension(view.decisions)
-        if body.kind == "reinstate" and suspended_from is not None and effective <= suspended_from:
-            raise ValidationFailed([{"field": "body.effective_month",
-                                     "reason": f"must be after the suspension month {suspended_from}"}])
+    assert body.effective_month is not None
+    effective = body.effective_month
+    approved = _approval_month(view.decisions)
+    if effective < approved:
+        raise ValidationFailed([{"field": "body.effective_month",
+                                 "reason": f"must not be before the approval month {approved}"}])
+    suspended_from = _open_suspension(view.decisions)
+    if body.kind == "reinstate" and suspended_from is not None and effective <= suspended_from:
+        raise ValidationFailed([{"field": "body.effective_month",
+                                 "reason": f"must be after the suspension month {suspended_from}"}])
     decision = Decision(beneficiary_id=row.id, kind=body.kind, number=body.number, signed_on=body.signed_on,
                         authority=body.authority, effective_month=effective.first_day(), categories=categories,
-                        reason="death" if body.kind == "record_death" and not body.reason else body.reason,
-                        death_date=body.death_date, decided_by=principal.client_id)
+                        reason=body.reason, death_date=None, decided_by=principal.client_id)
     before = {"status": row.status}
     row.status = STATUS_AFTER.get(body.kind, row.status)
     row.version += 1
@@ -268,10 +286,49 @@ async def record_decision(session: AsyncSession, principal: Principal, beneficia
                              BeneficiarySuspended(reason=body.reason, **common))
     elif body.kind == "reinstate":
         await EVENTS.publish(session, BENEFICIARY_REINSTATED, str(row.id), BeneficiaryReinstated(**common))
-    elif body.kind in ("terminate", "record_death"):
+    elif body.kind == "terminate":
         await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
-            reason=decision.reason, death_date=body.death_date, **common))
+            reason=decision.reason, **common))
+    await schedules_service.refresh(session, [row.id])
     return BeneficiaryView(row, person, [*view.decisions, decision])
+
+
+def decision_states(decisions: Sequence[Decision]) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
+    """The beneficiary's status and categories before and after each decision (oldest first), replayed from the
+    decisions themselves: they are append-only, so the replay is the history."""
+    out: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
+    state: dict[str, Any] | None = None
+    for d in decisions:
+        status = "active" if d.kind == "approve" else STATUS_AFTER.get(d.kind, state["status"] if state else "active")
+        categories = list(d.categories or []) if d.kind in ("approve", "change_category") else \
+            (state["categories"] if state else [])
+        after = {"status": status, "categories": categories}
+        out.append((state, after))
+        state = after
+    return out
+
+
+async def decision_history(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
+                           cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """A beneficiary's decisions, newest first, each with the version and the state before and after it."""
+    view = await get_visible(session, principal, beneficiary_id)
+    before_id = None
+    if cursor:
+        before_id = decode_cursor(cursor)[0]
+        if not isinstance(before_id, int) or isinstance(before_id, bool):
+            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}])
+    # A beneficiary has a handful of decisions, all loaded by get_visible: the replay needs every earlier one.
+    items = [{"id": d.id, "kind": d.kind, "number": d.number, "signed_on": d.signed_on, "authority": d.authority,
+              "effective_month": Month.of(d.effective_month), "categories": d.categories, "reason": d.reason,
+              "death_date": d.death_date, "decided_by": d.decided_by, "recorded_at": d.recorded_at,
+              "version": version, "before": before, "after": after}
+             for version, (d, (before, after)) in enumerate(zip(view.decisions, decision_states(view.decisions),
+                                                                  strict=True), start=1)]
+    items.reverse()
+    if before_id is not None:
+        items = [item for item in items if item["id"] < before_id]
+    next_cursor = encode_cursor([items[limit - 1]["id"]]) if len(items) > limit else None
+    return items[:limit], next_cursor
 
 
 # --- entitlements --------------------------------------------------------------------------------------
@@ -340,6 +397,29 @@ async def month_entitlements(session: AsyncSession, principal: Principal, benefi
     parameters = await load_parameters(session)
     residential = (await residential_service.periods_of(session, [view.person.id]))[view.person.id]
     return entitlements(engine_input(view.person, view.decisions, residential), parameters, first, last)
+
+
+async def settle(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
+                 body: ArrearsIn) -> tuple[list[MonthEntitlement], dict[Month, int], ArrearsTotals]:
+    """What was owed per month of the range against what was paid: arrears to pay and money to recover."""
+    try:
+        first, last = parse_range(str(body.from_month), str(body.to_month))
+    except ValidationFailed as exc:  # the same limits as the entitlements query, for fields of the body
+        raise ValidationFailed([{**e, "field": e["field"].replace("query.", "body.")}
+                                for e in exc.extensions["errors"]]) from None
+    paid: dict[Month, int] = {}
+    errors = []
+    for i, line in enumerate(body.paid):
+        if not first <= line.month <= last:
+            errors.append({"field": f"body.paid.{i}.month", "reason": f"outside the range {first}..{last}"})
+        elif line.month in paid:
+            errors.append({"field": f"body.paid.{i}.month", "reason": f"{line.month} is listed twice"})
+        paid[line.month] = line.amount
+    if errors:
+        raise ValidationFailed(errors)
+    months = await month_entitlements(session, principal, beneficiary_id, first, last)
+    differences = arrears(amounts(months), paid)
+    return months, paid, arrears_totals(differences)
 
 
 # --- bulk entitlements and search ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..events import EVENTS, HOUSEHOLD_POVERTY_STATUS_CHANGED, HouseholdPovertyS
 from ..history import service as history_service
 from ..models import Household, HouseholdAddress, HouseholdMember, Person, PovertyStatus
 from ..persons import service as persons_service
+from ..schedules import service as schedules_service
 from . import repository
 from .schemas import HouseholdCreate, MemberIn, MoveIn, PovertyIn
 
@@ -145,6 +146,7 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
                           before=None, after=_snapshot(household, body.members, body.poverty))
     if poverty is not None:
         await _publish_poverty(session, household, poverty)
+    await schedules_service.refresh_person(session, *ids)
     return await _view(session, household)
 
 
@@ -252,6 +254,7 @@ async def add_member(session: AsyncSession, principal: Principal, household_id: 
                                                    "relationship": body.relationship,
                                                    "joined_on": member.joined_on.isoformat()}})
     await session.flush()
+    await schedules_service.refresh_person(session, body.person_id)
     return await _view(session, household)
 
 
@@ -284,4 +287,5 @@ async def remove_member(session: AsyncSession, principal: Principal, household_i
     repository.add_change(session, record_id=household.id, version=household.version,
                           changed_by=principal.client_id, reason="", before=None, after=change)
     await session.flush()
+    await schedules_service.refresh_person(session, person_id)
     return await _view(session, household)

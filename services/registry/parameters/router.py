@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from common.auth import Principal, require
 from common.db import SessionDep
 
 from ..models import CategoryRuleRow, StandardLevelRow
 from ..rules.months import Month
+from ..schedules import service as schedules_service
 from . import repository
 from . import service as parameters_service
 from .schemas import CategoryRuleIn, CategoryRuleOut, StandardLevelIn, StandardLevelOut
@@ -38,12 +39,17 @@ async def list_standard_levels(session: SessionDep) -> list[StandardLevelOut]:
 
 @router.post("/standard-levels", summary="Record a standard level (admin)", status_code=201,
              response_model=StandardLevelOut)
-async def add_standard_level(body: StandardLevelIn, session: SessionDep,
+async def add_standard_level(body: StandardLevelIn, session: SessionDep, request: Request, background: BackgroundTasks,
                              principal: Annotated[Principal, require("admin")]) -> StandardLevelOut:
     """Record the standard level in force from month `valid_from` (`YYYY-MM`), in whole VND, with its legal
     basis. A past month is allowed (decrees often apply retroactively: entitlements then show arrears).
-    409 if a level from that month is already recorded."""
-    return _level_out(await parameters_service.add_standard_level(session, body, principal.client_id))
+    409 if a level from that month is already recorded.
+
+    Once recorded, every beneficiary's entitlement schedule is recomputed in the background and the changed
+    ones are sent to payments (`registry.beneficiary.entitlements_changed.v1`), which pays the arrears."""
+    row = await parameters_service.add_standard_level(session, body, principal.client_id)
+    background.add_task(schedules_service.sweep_logged, request.app.state.sessionmaker, "standard level")
+    return _level_out(row)
 
 
 @router.get("/category-rules", summary="Beneficiary category rules", response_model=list[CategoryRuleOut],
@@ -59,9 +65,12 @@ async def list_category_rules(
 
 @router.post("/category-rules", summary="Record a category rule (admin)", status_code=201,
              response_model=CategoryRuleOut)
-async def add_category_rule(body: CategoryRuleIn, session: SessionDep,
+async def add_category_rule(body: CategoryRuleIn, session: SessionDep, request: Request, background: BackgroundTasks,
                             principal: Annotated[Principal, require("admin")]) -> CategoryRuleOut:
     """Record the rule of category `code` from month `valid_from` (may be in the past). Coefficients are
     exact decimals (send them as strings, e.g. `"2.5"`). 409 if that category already has a rule from that
-    month; 422 with the failing fields if the rule is not valid."""
-    return _rule_out(await parameters_service.add_category_rule(session, body, principal.client_id))
+    month; 422 with the failing fields if the rule is not valid. Schedules are then recomputed and re-sent
+    in the background, as after a new standard level."""
+    row = await parameters_service.add_category_rule(session, body, principal.client_id)
+    background.add_task(schedules_service.sweep_logged, request.app.state.sessionmaker, "category rule")
+    return _rule_out(row)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import literal, or_, select, tuple_
+from sqlalchemy import CTE, ColumnElement, exists, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from common.db import UniqueViolation, flush_in_savepoint
 
@@ -44,8 +45,11 @@ async def commune_in_force(session: AsyncSession, code: str, on: date) -> Commun
     ))
     if unit is not None:
         return Commune(code, unit.parent_code or "", unit.province_code)
+    # Only a new code with a unit row (the reused old one, or one an administrator added): records refer to
+    # admin_units, and a mapping may name a code the registry has no row for yet.
     successor = await session.scalar(select(UnitMapping).where(
-        UnitMapping.new_code == code, UnitMapping.effective_from <= on).limit(1))
+        UnitMapping.new_code == code, UnitMapping.effective_from <= on,
+        exists(select(AdminUnit.code).where(AdminUnit.code == code))).limit(1))
     if successor is not None:
         return Commune(code, "", successor.new_province_code)
     return None
@@ -94,12 +98,16 @@ async def search(
     district_code: str | None, born_from: date | None, born_to: date | None,
     after: tuple[str, uuid.UUID] | None, limit: int,
 ) -> list[Person]:
-    """Persons in (name_key, id) order; ``areas`` None means unrestricted."""
+    """Persons in (name_key, id) order; ``areas`` None means unrestricted.
+
+    With a name, the matches are found first through the trigram index and then sorted (a MATERIALIZED
+    CTE): left to itself the planner walks the name index in order and filters, which reads most of the
+    table for a name such as "nguyen thi" (measured: 8–19 ms against 1–7 ms at 50,000 persons)."""
     query = select(Person)
     if areas is not None:
         query = query.where(_in_areas(areas))
     if key:
-        query = query.where(Person.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
+        query = query.where(name_like(key))
     if commune_code:
         query = query.where(Person.commune_code == commune_code)
     if district_code:
@@ -110,8 +118,21 @@ async def search(
         query = query.where(Person.date_of_birth <= born_to)
     if after is not None:
         query = query.where(tuple_(Person.name_key, Person.id) > tuple_(literal(after[0]), literal(after[1])))
-    query = query.order_by(Person.name_key, Person.id).limit(limit)
-    return list(await session.scalars(query))
+    if key:
+        matches = aliased(Person, query.cte("matches").prefix_with("MATERIALIZED"))
+        return list(await session.scalars(select(matches).order_by(matches.name_key, matches.id).limit(limit)))
+    return list(await session.scalars(query.order_by(Person.name_key, Person.id).limit(limit)))
+
+
+def name_like(key: str) -> ColumnElement[bool]:
+    """Persons whose name contains ``key`` (already folded, :func:`..rules.names.name_key`): trigram index."""
+    return Person.name_key.like(f"%{_escape_like(key)}%", escape="\\")
+
+
+def persons_named(key: str) -> CTE:
+    """The ids and name keys of the persons whose name contains ``key``, found first (MATERIALIZED), for
+    searches that join them to more tables and sort them by name (see :func:`search`)."""
+    return select(Person.id, Person.name_key).where(name_like(key)).cte("named").prefix_with("MATERIALIZED")
 
 
 def add_change(session: AsyncSession, *, record_id: uuid.UUID, version: int, changed_by: str, reason: str,

@@ -120,6 +120,9 @@ class PersonOut(BaseModel):
     ethnicity: str | None
     disability_level: str | None
     disability_certified_on: date | None
+    death_date: date | None = Field(None, description="Set by `POST /persons/{id}/death` (or a `record_death` "
+                                    "decision on the person's beneficiary); never by a PATCH")
+    death_document: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -19,6 +19,7 @@ from ..models import Person
 from ..rules.names import name_key
 from ..rules.national_id import validate_national_id
 from ..rules.person import Sex
+from ..schedules import service as schedules_service
 from . import repository
 from .schemas import PersonCreate, PersonPatch
 
@@ -205,6 +206,7 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
         await EVENTS.publish(session, PERSON_UPDATED, str(person.id), PersonUpdated(
             person_id=person.id, version=person.version, changed=public_changes, commune_code=person.commune_code,
             district_code=person.district_code, province_code=person.province_code))
+    await schedules_service.refresh_person(session, person.id)
     return person
 
 

@@ -23,6 +23,7 @@ from common.pagination import decode_cursor, encode_cursor
 from ..models import Facility, Person, Residency
 from ..persons import service as persons_service
 from ..rules.months import Month, Period
+from ..schedules import service as schedules_service
 from . import repository
 from .schemas import CATEGORIES, AdmissionIn, DischargeIn, FacilityCreate
 
@@ -124,6 +125,7 @@ async def admit(session: AsyncSession, principal: Principal, facility_id: uuid.U
         current = await repository.current_residency(session, person.id)
         assert current is not None
         raise _already_resident(current) from exc
+    await schedules_service.refresh_person(session, residency.person_id)
     return residency, person.full_name
 
 
@@ -150,6 +152,7 @@ async def discharge(session: AsyncSession, principal: Principal, residency_id: u
         residency.reason = f"{residency.reason}; {body.reason}" if residency.reason else body.reason
     await session.flush()
     person = await session.get(Person, residency.person_id)
+    await schedules_service.refresh_person(session, residency.person_id)
     return residency, person.full_name if person else ""
 
 

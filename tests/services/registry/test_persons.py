@@ -194,6 +194,15 @@ async def test_a_client_with_pre_2025_areas_is_told_why_it_cannot_register_in_a_
     assert (r.json()["province_code"], r.json()["district_code"]) == ("86", "")
 
 
+async def test_a_mapped_code_without_a_unit_row_is_an_unknown_commune_not_a_500(http, minter):
+    r = await http.post("/units/mappings", headers=minter.headers("admin"), json={
+        "old_code": "29236", "new_code": "29998", "new_name": "Phường Chưa Có", "new_province_code": "86",
+        "effective_from": "2025-07-01"})
+    assert r.status_code == 201, r.text
+    r = await http.post("/persons", json=person(commune_code="29998", national_id=None), headers=minter.headers(*WRITE))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.commune_code"
+
+
 async def test_hiv_status_needs_the_sensitive_scope_to_set_and_to_read_and_reads_are_audited(app, http, minter):
     r = await http.post("/persons", json=person(hiv_status="positive"), headers=minter.headers(*WRITE))
     assert r.status_code == 403

@@ -1,0 +1,37 @@
+"""HTTP surface of the ledger (the gateway serves it under ``/payments``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from common.auth import Principal, require
+from common.db import SessionDep
+
+from . import service
+from .schemas import By, LedgerTotals
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+
+
+@router.get("/totals", summary="Ledger totals for a year", response_model=LedgerTotals,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def ledger_totals(
+    session: SessionDep, principal: Annotated[Principal, require("payments:read")],
+    year: Annotated[int, Query(ge=2000, le=2100, description="Payroll periods starting in this year")],
+    by: Annotated[By, Query(description="Group by programme, payroll period, district or commune")] = "programme",
+    programme: Annotated[str | None, Query(max_length=50)] = None,
+    format: Annotated[Literal["json", "csv"], Query(description="`csv`: Vietnamese headers, UTF-8 with BOM")] = "json",
+) -> LedgerTotals | Response:
+    """Cumulative amounts of the ledger for the payrolls of `year`, within the client's areas: issued by approved
+    payrolls (`regular`, `arrears`, `recovery`, `to_recover`; `issued` is their sum and equals the sum of the
+    payroll lines' totals exactly) and, once reported by the payment organisation, `paid`, `carried`,
+    `returned` and `recovered`. Amounts in VND."""
+    report = await service.totals(session, principal, year=year, by=by, programme=programme)
+    if format == "csv":
+        name = f"so-cai-{year}-{by}.csv"
+        return Response(service.as_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return report

@@ -1,0 +1,35 @@
+"""Pydantic shapes of ledger totals."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+By = Literal["programme", "period", "district", "commune"]
+
+
+class Amounts(BaseModel):
+    regular: int = 0
+    arrears: int = 0
+    recovery: int = Field(default=0, description="Negative")
+    to_recover: int = Field(default=0, description="Recoveries larger than what their line paid, left to recover")
+    issued: int = Field(default=0, description="regular + arrears + recovery + to_recover = the sum of the "
+                                               "payroll lines' totals")
+    paid: int = 0
+    carried: int = 0
+    returned: int = 0
+    recovered: int = 0
+    entries: int = 0
+
+
+class TotalsRow(Amounts):
+    key: str = Field(description="The programme, period, district code or commune code")
+
+
+class LedgerTotals(BaseModel):
+    year: int
+    by: By
+    programme: str | None
+    rows: list[TotalsRow]
+    total: Amounts

@@ -1,0 +1,49 @@
+"""Pydantic shapes of one-off payments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class OneOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    programme: str = Field(examples=["funeral"], description="A one-off programme: funeral, longevity, emergency, "
+                                                             "service_request or artisans")
+    person_id: uuid.UUID | None = Field(None, description="The registry person, when known")
+    beneficiary_id: uuid.UUID | None = Field(None, description="The registry beneficiary, when there is one")
+    recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Thị Lan"])
+    national_id: str | None = Field(None, pattern=r"^\d{12}$")
+    commune_code: str = Field(min_length=1, max_length=10, description="The pay point")
+    district_code: str = Field("", max_length=10, description="Empty for communes of the 2025 units")
+    province_code: str = Field(min_length=1, max_length=10)
+    amount: int = Field(gt=0, strict=True, description="Whole VND (a JSON integer)")
+    reason: str = Field(min_length=1, max_length=1000)
+    requested_by: str = Field(min_length=1, max_length=200, examples=["child_protection case 2026-0042"],
+                              description="Who asked for it: an office, a decision, another service's case")
+    period_from: str | None = Field(None, pattern=MONTH, description="Not paid in a payroll before this month")
+
+
+class OneOffOut(BaseModel):
+    id: uuid.UUID
+    programme: str
+    person_id: uuid.UUID | None
+    beneficiary_id: uuid.UUID | None
+    recipient_name: str
+    national_id: str | None
+    commune_code: str
+    district_code: str
+    province_code: str
+    amount: int
+    reason: str
+    requested_by: str
+    period_from: str | None
+    status: str = Field(description="`pending` until an approved payroll issues it, then `issued`")
+    payroll_id: uuid.UUID | None
+    created_at: datetime
+    created_by: str

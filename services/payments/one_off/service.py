@@ -1,0 +1,56 @@
+"""Use cases of one-off payments: create (idempotent at the router), read. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Forbidden, NotFound, ValidationFailed
+
+from ..models import OneOffPayment
+from ..programmes import service as programmes
+from ..rules.periods import month_text, parse_month
+from .schemas import OneOffIn, OneOffOut
+
+
+def location(payment_id: uuid.UUID) -> str:
+    return f"/payments/one-off-payments/{payment_id}"
+
+
+def out(row: OneOffPayment) -> OneOffOut:
+    return OneOffOut(
+        id=row.id, programme=row.programme, person_id=row.person_id, beneficiary_id=row.beneficiary_id,
+        recipient_name=row.recipient_name, national_id=row.national_id, commune_code=row.commune_code,
+        district_code=row.district_code, province_code=row.province_code, amount=row.amount, reason=row.reason,
+        requested_by=row.requested_by, period_from=month_text(row.period_from) if row.period_from else None,
+        status="issued" if row.payroll_id else "pending", payroll_id=row.payroll_id, created_at=row.created_at,
+        created_by=row.created_by)
+
+
+async def create(session: AsyncSession, principal: Principal, body: OneOffIn) -> OneOffPayment:
+    programme = await programmes.get(session, body.programme)
+    if programme.kind != "one_off":
+        raise ValidationFailed([{"field": "body.programme",
+                                 "reason": f"{body.programme} is not paid by one-off payments"}])
+    if not principal.may_see_area(body.commune_code, body.district_code, body.province_code):
+        raise Forbidden(f"commune {body.commune_code} is outside the client's areas")
+    row = OneOffPayment(
+        id=uuid.uuid4(), programme=body.programme, person_id=body.person_id, beneficiary_id=body.beneficiary_id,
+        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=body.commune_code,
+        district_code=body.district_code, province_code=body.province_code, amount=body.amount, reason=body.reason,
+        requested_by=body.requested_by, period_from=parse_month(body.period_from) if body.period_from else None,
+        created_by=principal.client_id)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def get(session: AsyncSession, principal: Principal, payment_id: uuid.UUID) -> OneOffPayment:
+    row = await session.scalar(select(OneOffPayment).where(OneOffPayment.id == payment_id))
+    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
+        raise NotFound(f"no one-off payment {payment_id}")
+    return row

@@ -1,0 +1,83 @@
+"""Use cases of programmes: list, read, record an effective-dated parameter, set the accounting month."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import UniqueViolation
+from common.errors import Conflict, NotFound, ValidationFailed
+
+from ..models import Programme, ProgrammeParameter
+from ..rules.periods import month_text, parse_month
+from . import repository
+from .schemas import AccountingIn, ParameterIn, ParameterOut, ProgrammeOut
+
+KINDS_PARAMETERS = {
+    "electricity": ("amount_per_month",),
+}
+"""Parameters a programme of a kind accepts beyond those every programme has."""
+COMMON_PARAMETERS = ("postal_fee_percent",)
+WHOLE_VND = {"amount_per_month"}
+
+
+def parameter_names(programme: Programme) -> list[str]:
+    return [*KINDS_PARAMETERS.get(programme.kind, ()), *COMMON_PARAMETERS]
+
+
+def _out(programme: Programme, params: list[ProgrammeParameter]) -> ProgrammeOut:
+    return ProgrammeOut(
+        code=programme.code, name=programme.name, kind=programme.kind, frequency=programme.frequency,
+        accounting_from=month_text(programme.accounting_from) if programme.accounting_from else None,
+        accounting_basis=programme.accounting_basis, parameter_names=parameter_names(programme),
+        parameters=[ParameterOut(name=p.name, valid_from=month_text(p.valid_from), value=str(p.value),
+                                 legal_basis=p.legal_basis, recorded_at=p.recorded_at, recorded_by=p.recorded_by)
+                    for p in params])
+
+
+async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> Programme:
+    programme = await repository.programme(session, code, for_update=for_update)
+    if programme is None:
+        raise NotFound(f"no programme {code!r}")
+    return programme
+
+
+async def list_all(session: AsyncSession) -> list[ProgrammeOut]:
+    rows = await repository.programmes(session)
+    params = await repository.parameters(session, [p.code for p in rows])
+    return [_out(p, [x for x in params if x.programme == p.code]) for p in rows]
+
+
+async def read(session: AsyncSession, code: str) -> ProgrammeOut:
+    programme = await get(session, code)
+    return _out(programme, list(await repository.parameters(session, [code])))
+
+
+async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, client_id: str) -> ProgrammeOut:
+    programme = await get(session, code, for_update=True)
+    allowed = parameter_names(programme)
+    if body.name not in allowed:
+        raise ValidationFailed([{"field": "body.name", "reason": f"programme {code} accepts {', '.join(allowed)}"}])
+    if body.name in WHOLE_VND and body.value != body.value.to_integral_value():
+        raise ValidationFailed([{"field": "body.value", "reason": "an amount in whole VND"}])
+    row = ProgrammeParameter(programme=code, name=body.name, valid_from=parse_month(body.valid_from),
+                             value=body.value, legal_basis=body.legal_basis, recorded_by=client_id)
+    try:
+        await repository.add_parameter(session, row)
+    except UniqueViolation as exc:
+        raise Conflict(f"{body.name} of {code} from {body.valid_from} is already recorded",
+                       code="parameter-exists") from exc
+    programme.parameters_version += 1
+    await session.flush()
+    return await read(session, code)
+
+
+async def set_accounting_from(session: AsyncSession, code: str, body: AccountingIn, client_id: str) -> ProgrammeOut:
+    programme = await get(session, code, for_update=True)
+    programme.accounting_from = parse_month(body.accounting_from)
+    programme.accounting_basis = body.legal_basis
+    programme.updated_by = client_id
+    programme.updated_at = datetime.now(UTC)
+    await session.flush()
+    return await read(session, code)

@@ -1,0 +1,87 @@
+"""What payments expects in the registry events it consumes (its own copy of the contract: services never
+import each other). Unknown fields are ignored, so the registry may add fields without breaking payments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class SchedulePeriodIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    first: str = Field(alias="from", pattern=MONTH)
+    last: str | None = Field(None, alias="to", pattern=MONTH)
+    amount: int = Field(ge=0)
+    category: str
+    coefficient: Decimal
+    standard_level: int
+    categories: list[str] = []
+
+
+class EntitlementsChangedIn(BaseModel):
+    """``registry.beneficiary.entitlements_changed.v1``: the beneficiary's facts and schedule from
+    ``computed_from``; months from then on that are in no period are owed nothing."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    version: int
+    status: str = Field(description="active, suspended, terminated or deceased")
+    full_name: str
+    national_id: str | None = None
+    date_of_birth: date
+    sex: str
+    death_date: date | None = None
+    commune_code: str
+    district_code: str = ""
+    province_code: str
+    household_id: uuid.UUID | None = None
+    computed_from: str = Field(pattern=MONTH)
+    computed_to: str = Field(pattern=MONTH)
+    periods: list[SchedulePeriodIn]
+
+
+class PovertyStatusChangedIn(BaseModel):
+    """``registry.household.poverty_status_changed.v1``."""
+
+    household_id: uuid.UUID
+    status: str
+    valid_from: date
+    document: str = ""
+    commune_code: str
+    district_code: str = ""
+    province_code: str
+
+
+class PeriodOut(BaseModel):
+    first: str = Field(description="YYYY-MM")
+    last: str | None = Field(description="YYYY-MM; null: open-ended")
+    amount: int
+    category: str
+    coefficient: str
+    standard_level: int
+    categories: list[str]
+
+
+class BeneficiaryOut(BaseModel):
+    """What payments knows of a registry beneficiary (its copy, built from registry events)."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    version: int
+    status: str
+    full_name: str
+    national_id: str | None
+    date_of_birth: date
+    sex: str
+    death_date: date | None
+    commune_code: str
+    district_code: str
+    province_code: str
+    household_id: uuid.UUID | None
+    periods: list[PeriodOut]

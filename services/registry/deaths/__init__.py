@@ -1,0 +1,1 @@
+"""Deaths of persons: recorded once, ending any allowance from the month after the month of death."""

@@ -1,0 +1,121 @@
+"""Use cases of the deaths feature. Never commits.
+
+A death is recorded once per person, either on the person (``POST /persons/{id}/death``, for anyone in the
+registry) or as a ``record_death`` decision on their beneficiary. Both paths end the same way, in one
+transaction: the person carries the death date and document (a new version in its history),
+``registry.person.died.v1`` is published, and a beneficiary of that person — whatever path was used — gets a
+``record_death`` decision, the status ``deceased`` and ``registry.beneficiary.terminated.v1`` (reason
+``death``): nothing is owed from the month after the month of death.
+
+Locks are taken beneficiary first, then person, on both paths, so concurrent recordings queue instead of
+deadlocking; the second one finds the death recorded and gets 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Conflict, ValidationFailed
+
+from ..beneficiaries import repository as beneficiaries_repository
+from ..clock import today_in_vietnam
+from ..events import (
+    BENEFICIARY_TERMINATED,
+    EVENTS,
+    PERSON_DIED,
+    BeneficiaryTerminated,
+    PersonDied,
+)
+from ..models import BeneficiaryRow, Decision, Person
+from ..persons import repository as persons_repository
+from ..persons import service as persons_service
+from ..rules.death import death_date_problem, first_month_not_owed
+from ..schedules import service as schedules_service
+from . import repository
+from .schemas import DeathIn, DeathOut
+
+TERMINABLE = frozenset({"active", "suspended", "terminated"})
+"""Beneficiary statuses a death may be recorded in (a terminated beneficiary may still be owed arrears)."""
+
+
+def check(person: Person, death_date: date, field: str = "body.death_date") -> None:
+    """409 when the person's death is already recorded; 422 for a date in the future or before the birth."""
+    if person.death_date is not None:
+        raise Conflict(f"the death of this person is already recorded (died {person.death_date.isoformat()})",
+                       code="death-already-recorded", death_date=person.death_date.isoformat())
+    problem = death_date_problem(death_date, person.date_of_birth, today_in_vietnam())
+    if problem:
+        raise ValidationFailed([{"field": field, "reason": problem}])
+
+
+async def _mark_dead(session: AsyncSession, principal: Principal, person: Person, death_date: date,
+                     document: str, beneficiary_id: uuid.UUID | None) -> None:
+    person.death_date = death_date
+    person.death_document = document
+    person.version += 1
+    person.updated_at = datetime.now(UTC)
+    person.updated_by = principal.client_id
+    persons_repository.add_change(session, record_id=person.id, version=person.version,
+                                  changed_by=principal.client_id, reason="death recorded",
+                                  before={"death_date": None, "death_document": None},
+                                  after={"death_date": death_date.isoformat(), "death_document": document})
+    await session.flush()
+    await EVENTS.publish(session, PERSON_DIED, str(person.id), PersonDied(
+        person_id=person.id, death_date=death_date, effective_month=str(first_month_not_owed(death_date)),
+        beneficiary_id=beneficiary_id, date_of_birth=person.date_of_birth, commune_code=person.commune_code,
+        district_code=person.district_code, province_code=person.province_code))
+
+
+async def terminate_beneficiary(
+    session: AsyncSession, principal: Principal, row: BeneficiaryRow, *, death_date: date, number: str,
+    signed_on: date | None, authority: str, reason: str,
+) -> tuple[Decision, Person]:
+    """Record the death of a beneficiary's person: the decision, the status, the person, both events.
+
+    The caller holds the lock on ``row``."""
+    person = await repository.person_for_update(session, row.person_id)
+    check(person, death_date)
+    if row.status not in TERMINABLE:
+        raise Conflict(f"cannot record death a beneficiary who is {row.status}", current_status=row.status)
+    effective = first_month_not_owed(death_date)
+    decision = Decision(beneficiary_id=row.id, kind="record_death", number=number, signed_on=signed_on,
+                        authority=authority, effective_month=effective.first_day(), categories=None,
+                        reason=reason or "death", death_date=death_date, decided_by=principal.client_id)
+    before = {"status": row.status}
+    row.status = "deceased"
+    row.version += 1
+    row.updated_at = datetime.now(UTC)
+    await beneficiaries_repository.add(session, decision)
+    beneficiaries_repository.add_change(
+        session, record_type="beneficiary", record_id=row.id, version=row.version, changed_by=principal.client_id,
+        reason=decision.reason, before=before,
+        after={"status": row.status, "decision": "record_death", "effective_month": str(effective)})
+    await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
+        beneficiary_id=row.id, person_id=person.id, effective_month=str(effective), reason=decision.reason,
+        death_date=death_date, commune_code=person.commune_code, district_code=person.district_code,
+        province_code=person.province_code))
+    await _mark_dead(session, principal, person, death_date, number, row.id)
+    await schedules_service.refresh(session, [row.id])
+    return decision, person
+
+
+async def record(session: AsyncSession, principal: Principal, person_id: uuid.UUID, body: DeathIn) -> DeathOut:
+    """Record a person's death; a beneficiary of the person is terminated from the month after."""
+    await persons_service.get_visible(session, principal, person_id)  # 404 outside the caller's areas
+    row = await repository.beneficiary_of_person_for_update(session, person_id)
+    if row is not None:
+        _, person = await terminate_beneficiary(session, principal, row, death_date=body.death_date,
+                                                number=body.document, signed_on=None, authority="", reason="death")
+    else:
+        person = await repository.person_for_update(session, person_id)
+        check(person, body.death_date)
+        await _mark_dead(session, principal, person, body.death_date, body.document, None)
+    return DeathOut(person_id=person.id, death_date=body.death_date, document=body.document,
+                    recorded_by=principal.client_id, recorded_at=person.updated_at,
+                    effective_month=first_month_not_owed(body.death_date),
+                    beneficiary_id=row.id if row is not None else None,
+                    beneficiary_status="deceased" if row is not None else None)

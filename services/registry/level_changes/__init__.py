@@ -1,0 +1,1 @@
+"""Age-driven level changes: the daily job that publishes registry.beneficiary.level_changed.v1."""

@@ -1,0 +1,53 @@
+"""The request session (common/db.py): committed before the client hears back, rolled back on error."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from common.db import SessionDep, make_sessionmaker
+from common.errors import Conflict, install_error_handlers
+from common.settings import to_asyncpg_url
+
+
+@pytest.fixture
+async def app_and_log(test_db):
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
+    log: list[str] = []
+    app = FastAPI()
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    @app.post("/write")
+    async def write(session: SessionDep, fail: bool = False) -> dict[str, str]:
+        event.listen(session.sync_session, "after_commit", lambda _: log.append("commit"))
+        event.listen(session.sync_session, "after_rollback", lambda _: log.append("rollback"))
+        await session.execute(text("SELECT 1"))
+        if fail:
+            raise Conflict("no")
+        return {"ok": "yes"}
+
+    install_error_handlers(app)
+
+    async def recording(scope, receive, send):  # logs when the response starts, as the client sees it
+        async def logged(message):
+            if message["type"] == "http.response.start":
+                log.append(f"response {message['status']}")
+            await send(message)
+
+        await app(scope, receive, logged)
+
+    yield recording, log
+    await engine.dispose()
+
+
+async def test_the_commit_happens_before_the_response_is_sent(app_and_log):
+    app, log = app_and_log
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        assert (await http.post("/write")).status_code == 200
+        assert log == ["commit", "response 200"]
+        log.clear()
+        assert (await http.post("/write", params={"fail": True})).status_code == 409
+        assert log == ["rollback", "response 409"]

@@ -1,0 +1,68 @@
+"""publish_many: the set-based outbox insert keeps publish's per-subject numbering."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from common.events.envelope import new_event
+from common.events.outbox import publish, publish_many
+from common.settings import to_asyncpg_url
+from services.registry.models import EVENT_TABLES as T
+
+
+@pytest.fixture
+async def registry_db(test_db):
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+def env(subject: str, n: int = 0) -> dict:
+    return new_event("/ansinh/registry", "registry.person.registered.v1", subject, {"n": n})
+
+
+async def numbers(maker, *subjects: str) -> list[tuple[str, int, int]]:
+    async with maker() as s:
+        rows = await s.execute(select(T.outbox.c.subject, T.outbox.c.sequence, T.outbox.c.envelope)
+                               .where(T.outbox.c.subject.in_(subjects)).order_by(T.outbox.c.id))
+        return [(subject, seq, envelope["data"]["n"]) for subject, seq, envelope in rows.tuples()
+                if envelope["sequence"] == seq]
+
+
+async def test_events_are_numbered_per_subject_in_the_order_given_after_existing_numbers(registry_db):
+    a, b = f"many-{uuid.uuid4().hex}", f"many-{uuid.uuid4().hex}"
+    async with registry_db() as s, s.begin():
+        await publish(s, T, env(a, 0))
+    async with registry_db() as s, s.begin():
+        assert await publish_many(s, T, [env(b, 1), env(a, 2), env(b, 3), env(a, 4)]) == 4
+    async with registry_db() as s, s.begin():
+        assert (await publish(s, T, env(a, 5))).sequence == 4
+    assert await numbers(registry_db, a, b) == [(a, 1, 0), (b, 1, 1), (a, 2, 2), (b, 2, 3), (a, 3, 4), (a, 4, 5)]
+
+
+async def test_concurrent_batches_on_shared_subjects_stay_gapless(registry_db):
+    subjects = [f"many-{uuid.uuid4().hex}" for _ in range(5)]
+
+    async def batch(order: list[str]) -> None:
+        async with registry_db() as s, s.begin():
+            await publish_many(s, T, [env(x) for x in order])
+
+    await asyncio.gather(*(batch(subjects if i % 2 else subjects[::-1]) for i in range(6)))
+    got = await numbers(registry_db, *subjects)
+    for subject in subjects:
+        assert sorted(seq for x, seq, _ in got if x == subject) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_one_invalid_event_refuses_the_whole_batch(registry_db):
+    subject = f"many-{uuid.uuid4().hex}"
+    async with registry_db() as s:
+        with pytest.raises(ValidationError):
+            async with s.begin():
+                await publish_many(s, T, [env(subject), {**env(subject), "type": "No Such Type"}])
+    assert await numbers(registry_db, subject) == []

@@ -1,0 +1,35 @@
+"""Programmes and their effective-dated parameters (admin records them with a legal basis)."""
+
+from .helpers import maker
+
+
+async def test_programmes_are_listed_with_their_parameters(app, http, minter):
+    r = await http.get("/programmes", headers=maker(minter))
+    assert r.status_code == 200
+    by_code = {p["code"]: p for p in r.json()}
+    assert set(by_code) >= {"monthly_allowance", "electricity", "artisans", "funeral", "longevity", "emergency",
+                            "service_request"}
+    electricity = by_code["electricity"]
+    assert (electricity["frequency"], electricity["kind"]) == ("quarterly", "electricity")
+    assert [(p["name"], p["valid_from"], p["value"]) for p in electricity["parameters"]] == [
+        ("amount_per_month", "2014-06", "46000")]
+
+
+async def test_only_admin_records_parameters_with_a_legal_basis(app, http, minter):
+    body = {"name": "postal_fee_percent", "valid_from": "2026-01", "value": "1.2", "legal_basis": "HĐ 01/2026/BĐVN"}
+    r = await http.post("/programmes/monthly_allowance/parameters", json=body, headers=maker(minter))
+    assert r.status_code == 403
+    r = await http.post("/programmes/monthly_allowance/parameters", json=body, headers=minter.headers("admin"))
+    assert r.status_code == 201, r.text
+    assert [(p["name"], p["value"], p["recorded_by"]) for p in r.json()["parameters"]] == [
+        ("postal_fee_percent", "1.2", "test-client")]
+    again = await http.post("/programmes/monthly_allowance/parameters", json=body, headers=minter.headers("admin"))
+    assert (again.status_code, again.json()["type"].rsplit("/", 1)[1]) == (409, "parameter-exists")
+    wrong = await http.post("/programmes/monthly_allowance/parameters", json={**body, "name": "amount_per_month"},
+                            headers=minter.headers("admin"))
+    assert (wrong.status_code, wrong.json()["errors"][0]["field"]) == (422, "body.name")
+    fraction = await http.post("/programmes/electricity/parameters",
+                               json={**body, "name": "amount_per_month", "value": "46000.5"},
+                               headers=minter.headers("admin"))
+    assert fraction.status_code == 422
+    assert (await http.get("/programmes/nope", headers=maker(minter))).status_code == 404
