@@ -104,6 +104,28 @@ class BeneficiaryApproved(BaseModel):
     province_code: str
 
 
+BENEFICIARY_CHANGED = "registry.beneficiary.changed.v1"
+
+
+@EVENTS.catalogue.register(BENEFICIARY_CHANGED)
+class BeneficiaryChanged(BaseModel):
+    """A beneficiary's categories changed (e.g. an upgrade from 5.5a to 5.6) from `effective_month`
+    (``YYYY-MM``) by the decision `decision_number`: `categories` replace `previous_categories` from that
+    month. The amounts follow in the next `registry.beneficiary.entitlements_changed.v1` (arrears when the
+    change is back-dated). Carries the date of birth and the person's areas."""
+
+    beneficiary_id: uuid.UUID
+    person_id: uuid.UUID
+    effective_month: str
+    categories: list[str]
+    previous_categories: list[str]
+    decision_number: str | None
+    date_of_birth: date
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
 @EVENTS.catalogue.register(BENEFICIARY_SUSPENDED)
 class BeneficiarySuspended(BaseModel):
     """Payments to a beneficiary are suspended from `effective_month` (``YYYY-MM``) until reinstated."""

@@ -28,11 +28,13 @@ from common.pagination import decode_cursor, encode_cursor
 from ..deaths import service as deaths_service
 from ..events import (
     BENEFICIARY_APPROVED,
+    BENEFICIARY_CHANGED,
     BENEFICIARY_REINSTATED,
     BENEFICIARY_SUSPENDED,
     BENEFICIARY_TERMINATED,
     EVENTS,
     BeneficiaryApproved,
+    BeneficiaryChanged,
     BeneficiaryReinstated,
     BeneficiarySuspended,
     BeneficiaryTerminated,
@@ -289,6 +291,10 @@ async def record_decision(session: AsyncSession, principal: Principal, beneficia
     elif body.kind == "terminate":
         await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
             reason=decision.reason, **common))
+    elif body.kind == "change_category":
+        await EVENTS.publish(session, BENEFICIARY_CHANGED, str(row.id), BeneficiaryChanged(
+            categories=list(categories or []), previous_categories=view.categories, decision_number=body.number,
+            date_of_birth=person.date_of_birth, **common))
     await schedules_service.refresh(session, [row.id])
     return BeneficiaryView(row, person, [*view.decisions, decision])
 

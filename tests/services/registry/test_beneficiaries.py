@@ -170,3 +170,20 @@ async def test_beneficiary_outside_areas_is_404(http, minter):
     body = await approved(http, minter)
     r = await http.get(f"/beneficiaries/{body['id']}", headers=minter.headers("registry:read", areas=("992",)))
     assert r.status_code == 404
+
+
+async def test_a_category_change_publishes_changed_with_the_categories_before_and_after(app, http, minter):
+    body = await approved(http, minter)
+    r = await http.post(f"/beneficiaries/{body['id']}/decisions", headers={**h(minter, CHECKER), "If-Match": '"1"'},
+                        json={"kind": "change_category", "effective_month": "2024-01", "categories": ["5.5c"],
+                              "number": "45/QĐ-UBND"})
+    assert r.status_code == 201, r.text
+    assert r.json()["categories"] == ["5.5c"]
+    async with app.state.sessionmaker() as s:
+        rows = (await s.execute(select(EVENT_TABLES.outbox.c.envelope).where(
+            EVENT_TABLES.outbox.c.subject == body["id"],
+            EVENT_TABLES.outbox.c.type == "registry.beneficiary.changed.v1"))).scalars().all()
+    assert [e["data"] for e in rows] == [{
+        "beneficiary_id": body["id"], "person_id": body["person_id"], "effective_month": "2024-01",
+        "categories": ["5.5c"], "previous_categories": ["5.5a"], "decision_number": "45/QĐ-UBND",
+        "date_of_birth": "1944-05-10", "commune_code": "99101", "district_code": "991", "province_code": "99"}]
