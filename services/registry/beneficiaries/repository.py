@@ -156,8 +156,7 @@ async def search(
     if areas is not None:
         query = query.where(in_areas(areas))
     if key:  # the named persons first (trigram index), as in persons.repository.search
-        named = persons_repository.persons_named(key)
-        query = query.join(named, named.c.id == Person.id)
+        query = query.where(persons_repository.name_like(key))
     if category:
         query = query.where(func.array_position(categories, literal(category, Text)).is_not(None))
     if status:
