@@ -3,12 +3,14 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from .disbursement.router import router as disbursement_router
 from .events import EVENTS
 from .ledger.router import router as ledger_router
 from .one_off.router import router as one_off_router
 from .payrolls.router import router as payrolls_router
 from .programmes.router import router as programmes_router
 from .projection.router import router as projection_router
+from .reconciliation.router import router as reconciliation_router
 from .settings import PaymentsSettings
 
 DESCRIPTION = """Monthly payrolls, postal disbursement and reconciliation, electricity support, one-off payments and
@@ -21,5 +23,6 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
         "payments", settings or PaymentsSettings(),
         title="AnSinh payments", description=DESCRIPTION,
         events=EVENTS,
-        routers=[projection_router, programmes_router, one_off_router, payrolls_router, ledger_router],
+        routers=[projection_router, programmes_router, one_off_router, payrolls_router, disbursement_router,
+                 reconciliation_router, ledger_router],
     )

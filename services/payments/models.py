@@ -4,7 +4,9 @@ Three groups: the **projection** of what payments needs from the registry (benef
 entitlement periods, households with their poverty statuses), written only by inbox handlers; the
 **programmes** with their effective-dated parameters and one-off payments; and **payrolls** (lines and
 the service months each line settles), the append-only **ledger** and the per-recipient **settlements**
-that let a payroll skip the arrears scan for recipients whose schedule did not change.
+that let a payroll skip the arrears scan for recipients whose schedule did not change; and **postal disbursement**:
+batches per pay point, the results the post office reports, the unpaid amounts a payroll carries, reconciliation
+exceptions and the three-unpaid-months alerts.
 
 Business months are ``Date`` columns holding the first day of the month; money is ``BIGINT`` VND.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -31,7 +34,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import make_base
@@ -309,3 +312,142 @@ class Settlement(Base):
     settled_version: Mapped[int] = mapped_column(Integer)
     settled_through: Mapped[date] = mapped_column(Date)
     payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+
+# --- postal disbursement, reconciliation -----------------------------------------------------------------
+
+class Batch(Base):
+    """The lines of an approved payroll paid at one pay point (a commune), for the payment organisation (the
+    post office). Split set-based on approval; only lines with a total above 0 are sent. The counters and the
+    fee follow the results reported (recomputed from ``line_results`` after every report)."""
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        UniqueConstraint("payroll_id", "commune_code"),
+        Index("ix_batches_page", "commune_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id"))
+    programme: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(Text)
+    period_first: Mapped[date] = mapped_column(Date)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="ready")
+    """ready (no result yet) → reporting (some lines reported) → complete (every line reported)"""
+    deadline: Mapped[date] = mapped_column(Date)
+    """Results are due by this day (DOMAIN §9: the 20th of the payroll's month); later, a line without a result is
+    a ``missing_result`` exception."""
+    line_count: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    paid_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    paid_amount: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    unpaid_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    unpaid_amount: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    returned_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    returned_amount: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    fee_percent: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
+    """The programme's ``postal_fee_percent`` in force in the payroll's first month (0 when none is recorded)."""
+    fee: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """round(paid_amount × fee_percent / 100), half up, to whole VND: computed on the batch's total, not per line."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LineResult(Base):
+    """What the payment organisation reported for a line: the first report stands (a different second report is a
+    ``reported_twice`` exception, an identical one changes nothing)."""
+
+    __tablename__ = "line_results"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('paid', 'unpaid', 'returned')", name="outcome_known"),
+        Index("ix_line_results_recipient", "programme", "recipient_id", "period_first"),
+        Index("ix_line_results_batch", "batch_id"),
+        Index("ix_line_results_to_carry", "programme",
+              postgresql_where=text("outcome = 'unpaid' AND carried_payroll_id IS NULL")),
+    )
+
+    line_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payroll_lines.id"), primary_key=True)
+    batch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("batches.id"))
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    programme: Mapped[str] = mapped_column(Text)
+    period_first: Mapped[date] = mapped_column(Date)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    line_total: Mapped[int] = mapped_column(BigInteger)
+    """The line's total when reported (what the post office was to pay)."""
+    outcome: Mapped[str] = mapped_column(Text)
+    """paid, unpaid (carried to the next payroll) or returned (the money goes back to the department)"""
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_to: Mapped[str | None] = mapped_column(Text)
+    """beneficiary or proxy"""
+    proxy_name: Mapped[str | None] = mapped_column(Text)
+    receipt_number: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    """The amount paid (paid only)."""
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reported_by: Mapped[str] = mapped_column(Text)
+    carried_payroll_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """unpaid only: the approved payroll that carried the amount (None: still to carry)."""
+
+
+class PayrollCarry(Base):
+    """An unpaid amount a payroll carries (its line's ``carried``); written by generation, marked on the result when
+    the payroll is approved, so an unpaid amount is carried once."""
+
+    __tablename__ = "payroll_carries"
+
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    from_line_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class DisbursementException(Base):
+    """Something reconciliation found that an officer must look at; resolved with a note, never fixed silently.
+
+    Kinds: ``amount_mismatch`` (paid amount ≠ the line's total), ``reported_twice`` (a second, different result for
+    a line), ``unknown_line`` (a result for a line not in the batch), ``missing_result`` (no result by the
+    batch's deadline)."""
+
+    __tablename__ = "disbursement_exceptions"
+    __table_args__ = (
+        Index("ix_disbursement_exceptions_page", "status", "created_at", "id"),
+        Index("uq_disbursement_exceptions_missing", "line_id", unique=True,
+              postgresql_where=text("kind = 'missing_result'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())
+    kind: Mapped[str] = mapped_column(Text)
+    batch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("batches.id"))
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    line_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The line concerned (for ``unknown_line``: the id the partner sent, which is no line of the batch)."""
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    expected: Mapped[int | None] = mapped_column(BigInteger)
+    reported: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    """What was reported (and, for ``reported_twice``, what stands)."""
+    status: Mapped[str] = mapped_column(Text, server_default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(Text)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class UnpaidAlert(Base):
+    """Three consecutive months not received (unpaid or returned) ending with ``last_period``: published once."""
+
+    __tablename__ = "unpaid_alerts"
+
+    programme: Mapped[str] = mapped_column(Text, primary_key=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    last_period: Mapped[date] = mapped_column(Date, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

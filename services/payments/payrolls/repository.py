@@ -89,16 +89,26 @@ _LINE_FROM = {
 }
 
 # A line never pays a negative total: a recovery larger than what the line pays is left as to_recover.
-_AMOUNTS = "m.regular, m.arrears, m.recovery, 0, GREATEST(0, m.net), GREATEST(0, -m.net)"
+_AMOUNTS = "m.regular, m.arrears, m.recovery, m.carried, GREATEST(0, m.net), GREATEST(0, -m.net)"
 
 _LINES = """
-    , m AS (
+    , settled AS (
         SELECT recipient_id AS rid,
                COALESCE(sum(amount) FILTER (WHERE kind = 'regular'), 0) AS regular,
                COALESCE(sum(amount) FILTER (WHERE kind = 'arrears'), 0) AS arrears,
                COALESCE(sum(amount) FILTER (WHERE kind = 'recovery'), 0) AS recovery,
                sum(amount) AS net
         FROM ins GROUP BY recipient_id
+    ),
+    carried AS (  -- unpaid amounts of earlier payrolls (written by carry() just before): a line even without months
+        SELECT recipient_id AS rid, sum(amount) AS amount FROM payments.payroll_carries
+        WHERE payroll_id = CAST(:payroll_id AS uuid) GROUP BY recipient_id
+    ),
+    m AS (
+        SELECT COALESCE(s.rid, c.rid) AS rid, COALESCE(s.regular, 0) AS regular, COALESCE(s.arrears, 0) AS arrears,
+               COALESCE(s.recovery, 0) AS recovery, COALESCE(c.amount, 0) AS carried,
+               COALESCE(s.net, 0) + COALESCE(c.amount, 0) AS net
+        FROM settled s FULL JOIN carried c ON c.rid = s.rid
     )
     INSERT INTO payments.payroll_lines (payroll_id, recipient_id, beneficiary_id, person_id, household_id,
         one_off_payment_id, recipient_name, national_id, commune_code, district_code, province_code, schedule_version,
@@ -147,6 +157,16 @@ _ONE_OFF = """
 """
 
 
+# Unpaid results of earlier payrolls of the programme not yet carried by an approved payroll (approval marks them).
+_CARRY = text("""
+    INSERT INTO payments.payroll_carries (payroll_id, from_line_id, recipient_id, amount)
+    SELECT :payroll_id, r.line_id, r.recipient_id, r.line_total
+    FROM payments.line_results r
+    WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
+      AND r.period_first < :first
+""")
+
+
 def generation_sql(kind: str) -> str:
     """One statement that writes a payroll's line months and its lines (one snapshot of the projection, so the
     version recorded on a line is the one its months were computed from)."""
@@ -158,7 +178,10 @@ def generation_sql(kind: str) -> str:
 
 
 async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full: bool) -> None:
-    """Compute the payroll's lines from the projection and the ledger, then its control totals."""
+    """Compute the payroll's lines from the projection and the ledger (plus the unpaid amounts it carries), then its
+    control totals."""
+    await session.execute(_CARRY, {"payroll_id": payroll.id, "programme": payroll.programme,
+                                   "first": payroll.period_first})
     await session.execute(text(generation_sql(kind)), {
         "payroll_id": payroll.id, "programme": payroll.programme, "first": payroll.period_first,
         "last": payroll.period_last, "acc": payroll.accounting_from, "force_full": force_full})
@@ -174,6 +197,7 @@ async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full
 
 
 async def clear_lines(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+    await session.execute(text("DELETE FROM payments.payroll_carries WHERE payroll_id = :id"), {"id": payroll_id})
     await session.execute(text("DELETE FROM payments.payroll_line_months WHERE payroll_id = :id"), {"id": payroll_id})
     await session.execute(text("DELETE FROM payments.payroll_lines WHERE payroll_id = :id"), {"id": payroll_id})
 

@@ -19,6 +19,7 @@ from common.db import UniqueViolation
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from common.pagination import decode_cursor, encode_cursor
 
+from ..disbursement import service as disbursement
 from ..events import EVENTS, PAYROLL_APPROVED, PayrollApproved
 from ..models import Payroll, PayrollLine, Programme
 from ..programmes import service as programmes
@@ -158,6 +159,7 @@ async def approve(session: AsyncSession, principal: Principal, payroll_id: uuid.
         raise Forbidden(f"maker-checker: {principal.client_id} generated this payroll; another client approves it",
                         code="maker-checker")
     await repository.issue(session, payroll.id)
+    await disbursement.on_approval(session, payroll)
     payroll.state, payroll.version = "approved", payroll.version + 1
     payroll.approved_by, payroll.approved_at = principal.client_id, datetime.now(UTC)
     await session.flush()

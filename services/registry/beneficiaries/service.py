@@ -242,11 +242,19 @@ def _open_suspension(decisions: Sequence[Decision]) -> Month | None:
 async def record_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
                           if_match: str | None, body: DecisionIn) -> BeneficiaryView:
     view = await get_visible(session, principal, beneficiary_id, for_update=True)
-    row, person = view.row, view.person
+    row = view.row
     if not persons_service.matches_if_match(if_match, row.version):
         raise PreconditionFailed(
             f"the beneficiary has changed: it is at version {row.version}; re-read it and retry",
             headers={"ETag": etag(row)}, current_version=row.version, current_etag=etag(row))
+    return await decide(session, principal, view, body)
+
+
+async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryView,
+                 body: DecisionIn) -> BeneficiaryView:
+    """Record a decision on a beneficiary read (and locked) by the caller: the HTTP route after its If-Match check,
+    or an inbox handler. Publishes its event and refreshes the entitlement schedule."""
+    row, person = view.row, view.person
     if body.kind == "record_death":  # the person's death too: one path for both routes (deaths.service)
         assert body.death_date is not None
         decision, person = await deaths_service.terminate_beneficiary(

@@ -10,12 +10,11 @@ from fastapi.responses import JSONResponse
 
 from common.auth import Principal, require
 from common.db import SessionDep
-from common.errors import PayloadTooLarge
+from common.tabular import XLSX_TYPE, read_upload
 
 from ..models import IDEMPOTENCY, ImportRecord
 from ..rules.imports import COLUMNS
 from . import service as imports_service
-from .files import XLSX_TYPE
 from .schemas import ImportOut, ImportPage, ImportSummary, Kind
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -41,17 +40,6 @@ def _out(record: ImportRecord) -> ImportOut:
     return ImportOut.model_validate({
         **{k: getattr(record, k) for k in ImportSummary.model_fields},
         "problems": record.problems, "problems_truncated": record.problems_total > len(record.problems)})
-
-
-async def _file(request: Request) -> bytes:
-    limit = imports_service.MAX_BYTES
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(f"the file is {int(length)} bytes; the limit is {limit}", max_bytes=limit)
-    body = await request.body()
-    if len(body) > limit:
-        raise PayloadTooLarge(f"the file exceeds the limit of {limit} bytes", max_bytes=limit)
-    return body
 
 
 _DESCRIPTION = """Import a file of persons, households or applications: every row is checked, the valid ones are
@@ -96,7 +84,7 @@ async def import_file(
                                             "applications")],
 ) -> ImportOut | JSONResponse:
     """Import a file of persons, households or applications (the description above says how)."""
-    body = await _file(request)
+    body = await read_upload(request, imports_service.MAX_BYTES)
     claim = await IDEMPOTENCY.begin(session, principal, request)
     if isinstance(claim, JSONResponse):
         return claim

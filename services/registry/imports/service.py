@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import tabular
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import decode_cursor, encode_cursor
@@ -51,7 +52,7 @@ from ..rules.names import name_key, normalise_name
 from ..rules.national_id import validate_national_id
 from ..rules.parameters import RESIDENTIAL
 from ..rules.person import Sex
-from . import files, repository
+from . import repository
 
 MAX_BYTES = 32 * 1024 * 1024
 """Largest file accepted (413 above)."""
@@ -456,7 +457,7 @@ def _header_failed(kind: str, problems: Sequence[rules.HeaderProblem]) -> Valida
 async def run(session: AsyncSession, principal: Principal, kind: str, body: bytes,
               content_type: str | None) -> ImportRecord:
     """Import ``body`` (a CSV or XLSX file of ``kind`` rows) and return its record."""
-    sheet = files.open_sheet(body, content_type, MAX_ROWS)
+    sheet = tabular.open_sheet(body, content_type, MAX_ROWS)
     header, header_problems = rules.match_header(kind, sheet.header)
     if header_problems:
         raise _header_failed(kind, header_problems)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from common.tabular import fold
+
 __all__ = ["name_key", "normalise_name"]
-
-_D = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
-
 
 def normalise_name(value: str) -> str:
     """The name as stored: NFC, trimmed, inner whitespace collapsed to single spaces."""
@@ -25,7 +24,4 @@ def name_key(value: str) -> str:
     >>> name_key("Nguyễn Thị Lan")
     'nguyen thi lan'
     """
-    decomposed = unicodedata.normalize("NFKD", value.translate(_D))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    ascii_only = stripped.translate(_D).encode("ascii", "ignore").decode("ascii")
-    return " ".join(ascii_only.lower().split())
+    return fold(value)

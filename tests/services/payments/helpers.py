@@ -100,3 +100,27 @@ async def account_from(http: Any, minter: Any, programme: str, month: str) -> No
                         json={"accounting_from": month, "legal_basis": "Kế hoạch triển khai hệ thống"},
                         headers=minter.headers("admin"))
     assert r.status_code == 200, r.text
+
+
+POSTAL = "vnpost-partner"
+
+
+def partner(minter: Any, areas: tuple[str, ...] = (), **kw: Any) -> dict[str, str]:
+    """The payment organisation (the post office), limited to ``areas``."""
+    return minter.headers("payments:disburse", **{"client_id": POSTAL, "areas": areas, **kw})
+
+
+async def batches(http: Any, minter: Any, payroll: dict[str, Any], **kw: Any) -> dict[str, dict[str, Any]]:
+    """The payroll's batches visible to the partner, by commune."""
+    r = await http.get("/batches", params={"payroll": payroll["id"], "limit": 100}, headers=partner(minter, **kw))
+    assert r.status_code == 200, r.text
+    return {b["commune_code"]: b for b in r.json()["items"]}
+
+
+def paid(line: dict[str, Any], amount: int | None = None, **kw: Any) -> dict[str, Any]:
+    return {"line_id": line["id"], "outcome": "paid", "paid_on": "2026-03-10", "paid_to": "beneficiary",
+            "receipt_number": f"BN-{line['id'][:8]}", "amount": line["total"] if amount is None else amount, **kw}
+
+
+def unpaid(line: dict[str, Any], reason: str = "Vắng nhà, không liên lạc được") -> dict[str, Any]:
+    return {"line_id": line["id"], "outcome": "unpaid", "reason": reason}

@@ -1,0 +1,261 @@
+"""All SQL of postal disbursement: the split into batches, the lines of a batch by keyset chunks, results, the
+ledger entries and the counters they move. Set-based: whatever the number of lines, a handful of statements."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, literal, or_, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Batch, LineResult
+
+# --- approval: carried amounts and the split into batches --------------------------------------------------------
+
+_MARK_CARRIED = text("""
+    UPDATE payments.line_results r SET carried_payroll_id = c.payroll_id
+    FROM payments.payroll_carries c WHERE c.payroll_id = :id AND r.line_id = c.from_line_id
+""")
+
+# The unpaid amount re-enters a payroll: −carried on the line that pays it (+carried was written on the unpaid line),
+# so the ledger's carried total is what waits for a payroll, and issued is never counted twice.
+_CARRIED_IN = text("""
+    INSERT INTO payments.ledger_entries (programme, payroll_id, period, period_first, line_id, recipient_id,
+                                         service_month, kind, amount, commune_code, district_code, province_code)
+    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, 'carried', -l.carried,
+           l.commune_code, l.district_code, l.province_code
+    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
+    WHERE p.id = :id AND l.carried <> 0
+""")
+
+_SPLIT = text("""
+    INSERT INTO payments.batches (payroll_id, programme, period, period_first, commune_code, district_code,
+                                  province_code, deadline, line_count, amount, fee_percent)
+    SELECT p.id, p.programme, p.period, p.period_first, l.commune_code, max(l.district_code), max(l.province_code),
+           :deadline, count(*), sum(l.total), :fee_percent
+    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
+    WHERE p.id = :id AND l.total > 0
+    GROUP BY p.id, l.commune_code
+    RETURNING id, commune_code, district_code, province_code, line_count, amount
+""")
+
+
+async def on_approval(session: AsyncSession, payroll_id: uuid.UUID, deadline: date,
+                      fee_percent: Decimal) -> Sequence[Row[Any]]:
+    """Mark the unpaid results the payroll carries, write their ledger entries, split it into batches per commune."""
+    await session.execute(_MARK_CARRIED, {"id": payroll_id})
+    await session.execute(_CARRIED_IN, {"id": payroll_id})
+    return (await session.execute(_SPLIT, {"id": payroll_id, "deadline": deadline,
+                                           "fee_percent": fee_percent})).all()
+
+
+# --- batches -----------------------------------------------------------------------------------------------------
+
+def _in_areas(areas: Sequence[str]) -> Any:
+    return or_(Batch.province_code.in_(areas), Batch.district_code.in_(areas), Batch.commune_code.in_(areas))
+
+
+async def get(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> Batch | None:
+    stmt = select(Batch).where(Batch.id == batch_id).execution_options(populate_existing=True)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def search(session: AsyncSession, *, areas: Sequence[str] | None, payroll_id: uuid.UUID | None,
+                 status: str | None, commune_code: str | None, after: tuple[str, uuid.UUID] | None,
+                 limit: int) -> Sequence[Batch]:
+    stmt = select(Batch)
+    if areas is not None:
+        stmt = stmt.where(_in_areas(areas))
+    if payroll_id:
+        stmt = stmt.where(Batch.payroll_id == payroll_id)
+    if status:
+        stmt = stmt.where(Batch.status == status)
+    if commune_code:
+        stmt = stmt.where(Batch.commune_code == commune_code)
+    if after is not None:
+        stmt = stmt.where(tuple_(Batch.commune_code, Batch.id) > tuple_(literal(after[0]), literal(after[1])))
+    return (await session.scalars(stmt.order_by(Batch.commune_code, Batch.id).limit(limit))).all()
+
+
+_CHUNK = text("""
+    SELECT l.id, l.recipient_name, l.national_id, b.date_of_birth, l.commune_code, l.total, l.regular, l.arrears,
+           l.recovery, l.carried, o.reason AS note, r.outcome, r.paid_on, r.paid_to, r.proxy_name, r.receipt_number,
+           r.amount AS paid_amount, r.reason
+    FROM payments.payroll_lines l
+    LEFT JOIN payments.beneficiaries b ON b.id = l.beneficiary_id
+    LEFT JOIN payments.one_off_payments o ON o.id = l.one_off_payment_id
+    LEFT JOIN payments.line_results r ON r.line_id = l.id
+    WHERE l.payroll_id = :payroll_id AND l.commune_code = :commune AND l.total > 0 AND l.id > :after
+    ORDER BY l.id LIMIT :limit
+""")
+
+
+async def chunk(session: AsyncSession, batch: Batch, after: uuid.UUID, limit: int) -> Sequence[Row[Any]]:
+    """The next ``limit`` lines of a batch after line ``after`` (keyset on the payroll lines' page index)."""
+    return (await session.execute(_CHUNK, {"payroll_id": batch.payroll_id, "commune": batch.commune_code,
+                                           "after": after, "limit": limit})).all()
+
+
+# --- results -----------------------------------------------------------------------------------------------------
+
+async def known_lines(session: AsyncSession, batch: Batch, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    rows = await session.scalars(text(
+        "SELECT id FROM payments.payroll_lines WHERE id = ANY(:ids) AND payroll_id = :p AND commune_code = :c "
+        "AND total > 0"), {"ids": list(ids), "p": batch.payroll_id, "c": batch.commune_code})
+    return set(rows)
+
+
+async def line_batch(session: AsyncSession, line_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(text(
+        "SELECT b.id FROM payments.payroll_lines l JOIN payments.batches b ON b.payroll_id = l.payroll_id "
+        "AND b.commune_code = l.commune_code WHERE l.id = :id AND l.total > 0"), {"id": line_id})
+
+
+_INPUT = """
+    input AS (SELECT * FROM jsonb_to_recordset(CAST(:items AS jsonb)) AS x(
+        line_id uuid, outcome text, paid_on date, paid_to text, proxy_name text, receipt_number text, amount bigint,
+        reason text, note text))
+"""
+
+_INSERT_RESULTS = text(f"""
+    WITH {_INPUT}
+    INSERT INTO payments.line_results (line_id, batch_id, payroll_id, programme, period_first, recipient_id, line_total,
+        outcome, paid_on, paid_to, proxy_name, receipt_number, amount, reason, note, reported_by)
+    SELECT i.line_id, CAST(:batch_id AS uuid), l.payroll_id, :programme, CAST(:period_first AS date), l.recipient_id,
+           l.total, i.outcome, i.paid_on, i.paid_to, i.proxy_name, i.receipt_number, i.amount, i.reason, i.note, :by
+    FROM input i JOIN payments.payroll_lines l ON l.id = i.line_id AND l.payroll_id = :payroll_id
+         AND l.commune_code = :commune AND l.total > 0
+    ORDER BY i.line_id
+    ON CONFLICT (line_id) DO NOTHING
+    RETURNING line_id
+""")
+
+
+def _items_json(items: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(items, default=str)
+
+
+async def insert_results(session: AsyncSession, batch: Batch, items: Sequence[dict[str, Any]],
+                         by: str) -> set[uuid.UUID]:
+    """Record the results of lines that have none yet (a concurrent identical report waits, then finds one)."""
+    rows = await session.scalars(_INSERT_RESULTS, {
+        "items": _items_json(items), "batch_id": batch.id, "programme": batch.programme,
+        "period_first": batch.period_first, "payroll_id": batch.payroll_id, "commune": batch.commune_code, "by": by})
+    return set(rows)
+
+
+async def results(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[LineResult]:
+    return (await session.scalars(select(LineResult).where(LineResult.line_id.in_(ids))
+                                  .execution_options(populate_existing=True))).all()
+
+
+# paid → paid (and recovered: the part of the line's recovery netted against what it paid); unpaid → +carried (the
+# next payroll carries it, writing −carried); returned → returned. One entry per line and kind, no service month.
+_RESULT_LEDGER = text("""
+    INSERT INTO payments.ledger_entries (programme, payroll_id, period, period_first, line_id, recipient_id,
+                                         service_month, kind, amount, commune_code, district_code, province_code)
+    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, e.kind, e.amount,
+           l.commune_code, l.district_code, l.province_code
+    FROM payments.line_results r
+    JOIN payments.payroll_lines l ON l.id = r.line_id
+    JOIN payments.payrolls p ON p.id = l.payroll_id
+    CROSS JOIN LATERAL (VALUES
+        (CASE r.outcome WHEN 'paid' THEN 'paid' WHEN 'unpaid' THEN 'carried' ELSE 'returned' END,
+         CASE r.outcome WHEN 'paid' THEN r.amount ELSE r.line_total END),
+        ('recovered', CASE WHEN r.outcome = 'paid' THEN -l.recovery - l.to_recover ELSE 0 END)) AS e(kind, amount)
+    WHERE r.line_id = ANY(:ids) AND (e.kind <> 'recovered' OR e.amount > 0)
+    ORDER BY l.id
+""")
+
+
+async def ledger_for_results(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    await session.execute(_RESULT_LEDGER, {"ids": list(ids)})
+
+
+_REFRESH = text("""
+    UPDATE payments.batches b SET
+        paid_count = t.paid_count, paid_amount = t.paid_amount, unpaid_count = t.unpaid_count,
+        unpaid_amount = t.unpaid_amount, returned_count = t.returned_count, returned_amount = t.returned_amount,
+        fee = round(t.paid_amount * b.fee_percent / 100),
+        status = CASE WHEN t.reported = 0 THEN 'ready' WHEN t.reported >= b.line_count THEN 'complete'
+                      ELSE 'reporting' END,
+        updated_at = now()
+    FROM (SELECT count(*) AS reported,
+                 count(*) FILTER (WHERE outcome = 'paid') AS paid_count,
+                 COALESCE(sum(amount) FILTER (WHERE outcome = 'paid'), 0) AS paid_amount,
+                 count(*) FILTER (WHERE outcome = 'unpaid') AS unpaid_count,
+                 COALESCE(sum(line_total) FILTER (WHERE outcome = 'unpaid'), 0) AS unpaid_amount,
+                 count(*) FILTER (WHERE outcome = 'returned') AS returned_count,
+                 COALESCE(sum(line_total) FILTER (WHERE outcome = 'returned'), 0) AS returned_amount
+          FROM payments.line_results WHERE batch_id = :id) t
+    WHERE b.id = :id
+""")
+
+
+async def refresh(session: AsyncSession, batch_id: uuid.UUID) -> None:
+    """Counters, fee and status from the batch's results (exact, whatever was reported before)."""
+    await session.execute(_REFRESH, {"id": batch_id})
+
+
+_EVENT_ROWS = text("""
+    SELECT r.line_id, r.outcome, r.paid_on, r.paid_to, r.proxy_name, r.receipt_number, r.amount, r.reason,
+           r.line_total, r.recipient_id, l.beneficiary_id, l.person_id, l.commune_code, l.district_code,
+           l.province_code
+    FROM payments.line_results r JOIN payments.payroll_lines l ON l.id = r.line_id
+    WHERE r.line_id = ANY(:ids) ORDER BY r.line_id
+""")
+
+
+async def event_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    return (await session.execute(_EVENT_ROWS, {"ids": list(ids)})).all()
+
+
+# Three consecutive monthly payrolls not received (unpaid or returned), for recipients with a new such result: every
+# window of three months containing the new month is checked; the earliest complete one is alerted once, and not when
+# an alert already covers one of its months (a fourth month in a row adds nothing).
+_STREAKS = text("""
+    WITH hit AS (
+        SELECT r.programme, r.recipient_id, r.period_first
+        FROM payments.line_results r
+        JOIN payments.programmes pr ON pr.code = r.programme AND pr.kind = 'schedule' AND pr.frequency = 'monthly'
+        WHERE r.line_id = ANY(:ids) AND r.outcome IN ('unpaid', 'returned')
+    ),
+    windows AS (
+        SELECT DISTINCT h.programme, h.recipient_id, (h.period_first - make_interval(months => k))::date AS first
+        FROM hit h CROSS JOIN generate_series(0, 2) AS k
+    ),
+    runs AS (
+        SELECT DISTINCT ON (w.programme, w.recipient_id) w.programme, w.recipient_id, w.first,
+               (w.first + interval '2 months')::date AS last_period, sum(r.line_total) AS amount
+        FROM windows w
+        JOIN payments.line_results r ON r.programme = w.programme AND r.recipient_id = w.recipient_id
+             AND r.period_first BETWEEN w.first AND (w.first + interval '2 months')::date
+             AND r.outcome IN ('unpaid', 'returned')
+        WHERE NOT EXISTS (SELECT 1 FROM payments.unpaid_alerts a
+                          WHERE a.programme = w.programme AND a.recipient_id = w.recipient_id
+                            AND a.last_period BETWEEN w.first AND (w.first + interval '2 months')::date)
+        GROUP BY w.programme, w.recipient_id, w.first
+        HAVING count(DISTINCT r.period_first) = 3
+        ORDER BY w.programme, w.recipient_id, w.first
+    ),
+    ins AS (
+        INSERT INTO payments.unpaid_alerts (programme, recipient_id, last_period)
+        SELECT programme, recipient_id, last_period FROM runs ON CONFLICT DO NOTHING
+        RETURNING programme, recipient_id, last_period
+    )
+    SELECT ins.programme, ins.recipient_id, runs.first, ins.last_period, runs.amount, b.person_id,
+           b.commune_code, b.district_code, b.province_code
+    FROM ins JOIN runs USING (programme, recipient_id, last_period)
+    JOIN payments.beneficiaries b ON b.id = ins.recipient_id
+""")
+
+
+async def unpaid_streaks(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    return (await session.execute(_STREAKS, {"ids": list(ids)})).all()

@@ -1,0 +1,66 @@
+"""Use cases of reconciliation: the deadline sweep, exceptions for officers, their resolution. Never commits.
+
+Exceptions are raised while results are recorded (``disbursement.service``) and by the sweep; an officer resolves
+each with a note. Nothing is ever corrected here: the ledger and the results stay as reported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Conflict, NotFound, ValidationFailed
+from common.pagination import decode_cursor, encode_cursor
+
+from ..models import DisbursementException
+from . import repository
+from .schemas import RunOut
+
+VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
+def today() -> date:
+    return datetime.now(VIETNAM).date()
+
+
+async def run(session: AsyncSession, principal: Principal, on: date | None) -> RunOut:
+    day = on or today()
+    found, batches = await repository.missing_results(session, day, principal.client_id)
+    return RunOut(on=day, missing_results=found, batches=batches)
+
+
+def _areas(principal: Principal) -> tuple[str, ...] | None:
+    return None if not principal.areas or "admin" in principal.scopes else principal.areas
+
+
+async def search(session: AsyncSession, principal: Principal, *, status: str | None, kind: str | None,
+                 batch_id: uuid.UUID | None, cursor: str | None,
+                 limit: int) -> tuple[list[DisbursementException], str | None]:
+    after = None
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            after = (datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1])))
+        except (IndexError, ValueError):
+            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+    rows = list(await repository.search(session, areas=_areas(principal), status=status, kind=kind,
+                                        batch_id=batch_id, after=after, limit=limit))
+    next_cursor = (encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if len(rows) == limit
+                   else None)
+    return rows, next_cursor
+
+
+async def resolve(session: AsyncSession, principal: Principal, exception_id: uuid.UUID,
+                  note: str) -> DisbursementException:
+    row = await repository.get(session, exception_id, for_update=True)
+    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
+        raise NotFound(f"no exception {exception_id}")
+    if row.status != "open":
+        raise Conflict(f"the exception was resolved by {row.resolved_by}", code="exception-resolved")
+    row.status, row.resolution_note = "resolved", note
+    row.resolved_by, row.resolved_at = principal.client_id, datetime.now(UTC)
+    await session.flush()
+    return row

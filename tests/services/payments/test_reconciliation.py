@@ -1,0 +1,164 @@
+"""Reconciliation: exceptions for officers (never silently fixed), unpaid amounts carried to the next payroll, three
+unpaid months in a row."""
+
+import uuid
+
+from sqlalchemy import select
+
+from services.payments.events import UNPAID_3_MONTHS
+from services.payments.models import EVENT_TABLES
+
+from .helpers import (
+    approve,
+    batches,
+    feed,
+    generate,
+    line_of,
+    lines,
+    maker,
+    paid,
+    partner,
+    period,
+    run,
+    schedule,
+    unpaid,
+)
+
+ALLOWANCE = "monthly_allowance"
+
+
+async def exceptions(http, minter, **params):
+    r = await http.get("/exceptions", params={"limit": 100, **params}, headers=maker(minter))
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+async def test_each_kind_of_exception_is_raised_for_an_officer_and_resolved_with_a_note(app, http, minter):
+    people = [uuid.uuid4() for _ in range(4)]
+    await feed(app, *(schedule(b, 1, [period("2024-07", None, 750_000)]) for b in people))
+    payroll = await run(http, minter, ALLOWANCE, "2026-03")
+    batch = (await batches(http, minter, payroll))["84101"]
+    a, b, c, d = await lines(http, minter, payroll)
+    stranger = str(uuid.uuid4())
+    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [
+        paid(a, amount=700_000), paid(b), paid({"id": stranger, "total": 750_000})]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["recorded"], out["unknown_lines"], out["exceptions"]) == (2, 1, 2)
+    assert {(i["line_id"], i["status"], tuple(i["exception_kinds"])) for i in out["items"]} == {
+        (a["id"], "recorded", ("amount_mismatch",)), (stranger, "unknown_line", ("unknown_line",))}
+    # The same result again is not an exception; a different one is, and the first stands.
+    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
+                        json={"results": [paid(b), unpaid(b)]})
+    assert r.status_code == 422  # one line twice in one report
+    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [paid(b)]})
+    assert (r.json()["unchanged"], r.json()["exceptions"]) == (1, 0)
+    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
+                        json={"results": [unpaid(b, "Đi vắng")]})
+    assert (r.json()["conflicts"], r.json()["batch"]["paid_count"]) == (1, 2)
+
+    # After the deadline (the 20th), lines without a result.
+    r = await http.post("/reconciliation/run", params={"on": "2026-03-20"}, headers=maker(minter))
+    assert r.json()["missing_results"] == 0  # due by the 20th: not missing yet
+    r = await http.post("/reconciliation/run", params={"on": "2026-03-21"}, headers=maker(minter))
+    assert (r.json()["missing_results"], r.json()["batches"]) == (2, 1)
+    r = await http.post("/reconciliation/run", params={"on": "2026-03-22"}, headers=maker(minter))
+    assert r.json()["missing_results"] == 0  # once per line
+
+    found = await exceptions(http, minter)
+    by_kind = {}
+    for e in found:
+        by_kind.setdefault(e["kind"], []).append(e)
+    assert sorted((k, len(v)) for k, v in by_kind.items()) == [
+        ("amount_mismatch", 1), ("missing_result", 2), ("reported_twice", 1), ("unknown_line", 1)]
+    mismatch = by_kind["amount_mismatch"][0]
+    assert (mismatch["line_id"], mismatch["expected"], mismatch["reported"]) == (a["id"], 750_000, 700_000)
+    assert mismatch["detail"]["difference"] == -50_000
+    twice = by_kind["reported_twice"][0]
+    assert twice["detail"]["stands"]["outcome"] == "paid" and twice["detail"]["reported"]["outcome"] == "unpaid"
+    assert {e["line_id"] for e in by_kind["missing_result"]} == {c["id"], d["id"]}
+    assert by_kind["unknown_line"][0]["line_id"] == stranger
+    # Never silently fixed: the ledger has what was reported.
+    report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
+    assert report["paid"] == 700_000 + 750_000
+
+    r = await http.post(f"/exceptions/{mismatch['id']}/resolve", json={"note": "Bưu điện chi thiếu, đã chi bù 50.000"},
+                        headers=maker(minter))
+    assert r.status_code == 200 and (r.json()["status"], r.json()["resolved_by"]) == ("resolved", "officer-maker")
+    again = await http.post(f"/exceptions/{mismatch['id']}/resolve", json={"note": "lần hai"}, headers=maker(minter))
+    assert again.status_code == 409
+    assert len(await exceptions(http, minter)) == 4
+    assert len(await exceptions(http, minter, status="resolved")) == 1
+    outside = await http.get("/exceptions", headers=maker(minter, areas=("844",)))
+    assert outside.json()["items"] == []
+
+
+async def test_unpaid_amounts_are_carried_once_into_the_next_payroll(app, http, minter):
+    away, home = uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]),
+               schedule(home, 1, [period("2024-07", None, 1_000_000)]))
+    march = await run(http, minter, ALLOWANCE, "2026-03")
+    batch = (await batches(http, minter, march))["84101"]
+    away_line = await line_of(http, minter, march, away)
+    home_line = await line_of(http, minter, march, home)
+    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
+                        json={"results": [unpaid(away_line), paid(home_line)]})
+    assert r.status_code == 200, r.text
+    april = await generate(http, minter, ALLOWANCE, "2026-04")
+    line = await line_of(http, minter, april, away)
+    assert (line["regular"], line["carried"], line["total"]) == (750_000, 750_000, 1_500_000)
+    assert (await line_of(http, minter, april, home))["carried"] == 0
+    assert april["totals"]["carried"] == 750_000
+    assert april["totals"]["amount"] == 1_500_000 + 1_000_000
+    # Regenerating carries it again (not yet carried by an approved payroll); approval marks it carried.
+    r = await http.post(f"/payrolls/{april['id']}/regenerate", headers=maker(minter))
+    assert r.json()["totals"]["carried"] == 750_000
+    april = await approve(http, minter, r.json())
+    may = await generate(http, minter, ALLOWANCE, "2026-05")
+    assert may["totals"]["carried"] == 0
+    april_batch = (await batches(http, minter, april))["84101"]
+    assert april_batch["amount"] == 2_500_000
+    # The ledger: +carried when reported unpaid, −carried when a payroll takes it in; issued counted once.
+    report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
+    assert report["carried"] == 0
+    assert report["issued"] == 2 * (750_000 + 1_000_000)
+    assert report["paid"] == 1_000_000
+
+
+async def test_a_line_with_only_a_carried_amount_is_paid(app, http, minter):
+    stopped = uuid.uuid4()
+    await feed(app, schedule(stopped, 1, [period("2024-07", None, 750_000)]))
+    march = await run(http, minter, ALLOWANCE, "2026-03")
+    line = await line_of(http, minter, march, stopped)
+    batch = (await batches(http, minter, march))["84101"]
+    await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [unpaid(line)]})
+    await feed(app, schedule(stopped, 2, [period("2024-07", "2026-03", 750_000)], status="terminated",
+                             computed_from="2026-04"))
+    april = await generate(http, minter, ALLOWANCE, "2026-04")
+    line = await line_of(http, minter, april, stopped)
+    assert (line["regular"], line["carried"], line["total"]) == (0, 750_000, 750_000)
+
+
+async def test_three_consecutive_unpaid_months_are_announced_once(app, http, minter):
+    away, other = uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]),
+               schedule(other, 1, [period("2024-07", None, 750_000)]))
+    months = ("2026-01", "2026-02", "2026-03", "2026-04")
+    for month in months:
+        payroll = await run(http, minter, ALLOWANCE, month)
+        batch = (await batches(http, minter, payroll))["84101"]
+        mine = await line_of(http, minter, payroll, away)
+        theirs = await line_of(http, minter, payroll, other)
+        results = [unpaid(mine), paid(theirs) if month == "2026-02" else unpaid(theirs)]
+        r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": results})
+        assert r.status_code == 200, r.text
+    async with app.state.sessionmaker() as s:
+        t = EVENT_TABLES.outbox
+        rows = (await s.execute(select(t.c.subject, t.c.envelope).where(t.c.type == UNPAID_3_MONTHS))).all()
+    assert [r.subject for r in rows] == [str(away)]  # the other was paid in February; a fourth month adds nothing
+    data = rows[0].envelope["data"]
+    assert data["periods"] == ["2026-01", "2026-02", "2026-03"] and data["suspend_from"] == "2026-04"
+    assert data["beneficiary_id"] == str(away) and data["programme"] == ALLOWANCE
+    # January 750,000; February and March carried the earlier months on top.
+    assert data["amount_not_received"] == 750_000 + 1_500_000 + 2_250_000
+    assert data["commune_code"] == "84101"
