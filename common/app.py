@@ -36,7 +36,7 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
-    middleware: Sequence[tuple[type, dict[str, Any]]] = (),
+    middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
     metrics_registry: CollectorRegistry | None = None,
     public_paths: frozenset[str] = PUBLIC_PATHS,
     key_loader: Callable[[FastAPI], KeyLoader] | None = None,

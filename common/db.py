@@ -1,4 +1,4 @@
-"""Async SQLAlchemy 2 plumbing: declarative bases per schema, engines, and the request session.
+"""Async SQLAlchemy 2 plumbing: metadata per schema, engines, and the request session.
 
 Nothing below the request boundary commits: :func:`get_session` yields a session and commits after the
 handler returns (rolls back on error), so a state change and its outbox event share one transaction.
@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
 from .settings import ServiceSettings
 
@@ -25,14 +24,11 @@ NAMING_CONVENTION = {
 }
 
 
-def make_base(schema: str) -> type[DeclarativeBase]:
-    """A declarative base whose tables all live in ``schema`` (one per service)."""
-
-    class Base(DeclarativeBase):
-        metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
-
-    Base.__name__ = f"{schema.title().replace('_', '')}Base"
-    return Base
+def schema_metadata(schema: str) -> MetaData:
+    """The metadata of a service's declarative base: every table in ``schema``, constraints named by
+    :data:`NAMING_CONVENTION`. Each ``models.py`` declares ``class Base(DeclarativeBase): metadata =
+    schema_metadata(SCHEMA)`` (a class statement, so that type checkers accept it as a base class)."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
 def make_engine(settings: ServiceSettings, **kw: object) -> AsyncEngine:

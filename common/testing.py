@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 @asynccontextmanager
 async def app_client(
     app: FastAPI, *, rollback: bool = True, raise_app_exceptions: bool = True, keys: TokenMinter | None = None,
-    **client_kw: object,
+    **client_kw: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Run ``app``'s lifespan and yield an httpx client talking to it in-process.
 
@@ -51,7 +52,7 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve_in_background(app: object, port: int) -> AsyncIterator[str]:
+async def serve_in_background(app: Any, port: int) -> AsyncIterator[str]:
     """Serve an ASGI app over real TCP on 127.0.0.1:``port`` inside the running event loop."""
     import asyncio
 
@@ -88,7 +89,7 @@ class TokenMinter:
         return self.jwks, dict(self.not_before)
 
     def token(self, *scopes: str, client_id: str = "test-client", areas: tuple[str, ...] = (),
-              ttl: int = 300, **overrides: object) -> str:
+              ttl: int = 300, **overrides: Any) -> str:
         import time
         import uuid
 
@@ -102,5 +103,5 @@ class TokenMinter:
                   "jti": uuid.uuid4().hex, **overrides}
         return jwt.encode(claims, self.private, algorithm=ALGORITHM, headers={"kid": self.kid})
 
-    def headers(self, *scopes: str, **kw: object) -> dict[str, str]:
+    def headers(self, *scopes: str, **kw: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(*scopes, **kw)}"}

@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Identity, Index, Integer, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common.db import make_base
+from common.db import schema_metadata
 
 SCHEMA = "gateway"
-Base = make_base(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SCHEMA)
 
 
 class Client(Base):

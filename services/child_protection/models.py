@@ -1,8 +1,15 @@
 """ORM models of the child protection service; every table lives in the ``child_protection`` schema."""
 
-from common.db import make_base
+from sqlalchemy.orm import DeclarativeBase
+
+from common.db import schema_metadata
 from common.events.tables import event_tables
 
 SCHEMA = "child_protection"
-Base = make_base(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SCHEMA)
+
+
 EVENT_TABLES = event_tables(Base.metadata)

@@ -1,8 +1,15 @@
 """ORM models of the insurance service; every table lives in the ``insurance`` schema."""
 
-from common.db import make_base
+from sqlalchemy.orm import DeclarativeBase
+
+from common.db import schema_metadata
 from common.events.tables import event_tables
 
 SCHEMA = "insurance"
-Base = make_base(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SCHEMA)
+
+
 EVENT_TABLES = event_tables(Base.metadata)

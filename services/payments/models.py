@@ -35,14 +35,19 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common.db import make_base
+from common.db import schema_metadata
 from common.events.tables import event_tables
 from common.idempotency import Idempotency, idempotency_table
 
 SCHEMA = "payments"
-Base = make_base(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SCHEMA)
+
+
 EVENT_TABLES = event_tables(Base.metadata)
 IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 

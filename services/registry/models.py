@@ -8,14 +8,19 @@ from typing import Any
 
 from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common.db import make_base
+from common.db import schema_metadata
 from common.events.tables import event_tables
 from common.idempotency import Idempotency, idempotency_table
 
 SCHEMA = "registry"
-Base = make_base(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SCHEMA)
+
+
 EVENT_TABLES = event_tables(Base.metadata)
 IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 

@@ -180,8 +180,9 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
     try:
         await repository.add_beneficiary(session, row)
     except repository.DuplicateBeneficiary:
-        raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary",
-                       existing=location(await repository.beneficiary_of_person(session, person.id))) from None
+        existing = await repository.beneficiary_of_person(session, person.id)
+        extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
+        raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary", **extra) from None
     decision = Decision(beneficiary_id=row.id, kind="approve", number=body.number, signed_on=body.signed_on,
                         authority=body.authority, effective_month=body.effective_month.first_day(),
                         categories=list(app.categories), reason="", decided_by=principal.client_id)

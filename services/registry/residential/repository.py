@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import UniqueViolation, flush_in_savepoint
@@ -64,7 +64,7 @@ async def current_residents(session: AsyncSession, facility_id: uuid.UUID, *, af
     query = (select(Residency, Person.full_name).join(Person, Person.id == Residency.person_id)
              .where(Residency.facility_id == facility_id, Residency.discharged_on.is_(None)))
     if after is not None:
-        query = query.where(tuple_(Residency.admitted_on, Residency.id) > tuple_(*after))
+        query = query.where(tuple_(Residency.admitted_on, Residency.id) > tuple_(literal(after[0]), literal(after[1])))
     query = query.order_by(Residency.admitted_on, Residency.id).limit(limit)
     return [(r, name) for r, name in (await session.execute(query)).tuples()]
 
