@@ -3,13 +3,16 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from .artisans.router import router as artisans_router
 from .disbursement.router import router as disbursement_router
 from .events import EVENTS
+from .households.router import router as households_router
 from .ledger.router import router as ledger_router
 from .one_off.router import router as one_off_router
 from .payrolls.router import router as payrolls_router
 from .programmes.router import router as programmes_router
 from .projection.router import router as projection_router
+from .reconciliation import daily as reconciliation_daily
 from .reconciliation.router import router as reconciliation_router
 from .settings import PaymentsSettings
 
@@ -19,10 +22,13 @@ by calling the registry."""
 
 
 def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
+    settings = settings or PaymentsSettings()
+    daily = reconciliation_daily.job(settings)
     return create_service_app(
-        "payments", settings or PaymentsSettings(),
+        "payments", settings,
         title="AnSinh payments", description=DESCRIPTION,
         events=EVENTS,
-        routers=[projection_router, programmes_router, one_off_router, payrolls_router, disbursement_router,
-                 reconciliation_router, ledger_router],
+        routers=[projection_router, programmes_router, artisans_router, one_off_router, payrolls_router,
+                 disbursement_router, reconciliation_router, ledger_router, households_router],
+        on_startup=[daily.start], on_shutdown=[daily.stop],
     )

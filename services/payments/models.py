@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -125,11 +126,31 @@ class PovertyStatus(Base):
     """The event's sequence: of two statuses from the same day, the later event wins."""
 
 
+class ElectricityUse(Base):
+    """An officer's declaration that a household uses at most 50 kWh a month (or is off the grid) from a day:
+    ``low_use`` in force on the first day of a month makes a household with a member on the monthly allowance a
+    social-policy household for electricity support (DOMAIN §3). Officer data, not projection: a rebuild of the
+    projection keeps it (no foreign key to ``households``), and it carries the household's area when declared."""
+
+    __tablename__ = "electricity_use"
+
+    household_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    low_use: Mapped[bool] = mapped_column(Boolean)
+    document: Mapped[str] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(Text)
+
+
 # --- programmes ------------------------------------------------------------------------------------------
 
 class Programme(Base):
     """A payment programme. ``kind`` says where its payroll lines come from: ``schedule`` (the registry's
-    entitlement schedules), ``electricity`` (poor households) or ``one_off`` (one-off payments)."""
+    entitlement schedules), ``electricity`` (poor and social-policy households), ``artisans`` (artisan enrolments)
+    or ``one_off`` (one-off payments)."""
 
     __tablename__ = "programmes"
 
@@ -189,6 +210,44 @@ class OneOffPayment(Base):
     """The approved payroll that issued it (None: still waiting for one)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
+
+
+class ArtisanEnrolment(Base):
+    """A people's or meritorious artisan paid a monthly allowance (Decree 109/2015/NĐ-CP) from ``from_month``
+    through ``to_month`` (open-ended while None): the source of the ``artisans`` payroll, one recipient per
+    enrolment. ``version`` moves when the enrolment is ended, so the next payroll compares its past months again
+    (a retroactive end is recovered)."""
+
+    __tablename__ = "artisan_enrolments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("to_month IS NULL OR to_month >= from_month", name="months_ordered"),
+        Index("ix_artisan_enrolments_area", "province_code", "district_code", "commune_code"),
+        Index("ix_artisan_enrolments_page", "commune_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    """The registry person (an artisan has at most one enrolment in force in any month)."""
+    recipient_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    """nghe_nhan_nhan_dan (people's artisan) or nghe_nhan_uu_tu (meritorious artisan)"""
+    amount: Mapped[int] = mapped_column(BigInteger)
+    """VND per month: one of the decree's amounts (1,000,000, 850,000 or 700,000)."""
+    from_month: Mapped[date] = mapped_column(Date)
+    to_month: Mapped[date | None] = mapped_column(Date)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    """The decision granting the allowance."""
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[str | None] = mapped_column(Text)
+    end_basis: Mapped[str | None] = mapped_column(Text)
 
 
 # --- payrolls, ledger ------------------------------------------------------------------------------------

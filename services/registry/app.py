@@ -22,12 +22,14 @@ for who is entitled to a monthly social allowance and how much."""
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    daily = level_changes_daily.job(settings)
     return create_service_app(
-        "registry", settings or RegistrySettings(),
+        "registry", settings,
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
         routers=[persons_router, households_router, units_router, parameters_router, beneficiaries_router,
                  residential_router, reports_router, schedules_router, deaths_router, level_changes_router,
                  imports_router],
-        on_startup=[level_changes_daily.start], on_shutdown=[level_changes_daily.stop],
+        on_startup=[daily.start], on_shutdown=[daily.stop],
     )

@@ -13,8 +13,8 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 class OneOffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    programme: str = Field(examples=["funeral"], description="A one-off programme: funeral, longevity, emergency, "
-                                                             "service_request or artisans")
+    programme: str = Field(examples=["funeral"], description="A one-off programme: funeral, longevity, emergency or "
+                                                             "service_request")
     person_id: uuid.UUID | None = Field(None, description="The registry person, when known")
     beneficiary_id: uuid.UUID | None = Field(None, description="The registry beneficiary, when there is one")
     recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Thị Lan"])

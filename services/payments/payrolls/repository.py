@@ -40,34 +40,75 @@ _SCAN = """
     LEFT JOIN payments.settlements s ON s.programme = :programme AND s.recipient_id = r.id
 """
 
-_ENTITLED = {
-    # The registry's schedule: each period gives its amount for every month it covers.
-    "schedule": """
+# Periods of equal payment (a first and an optional last month): the amount for every month a period covers.
+_PERIOD_MONTHS = """
         SELECT sc.rid, gs.m::date AS m, p.amount
         FROM scan sc
-        JOIN payments.entitlement_periods p ON p.beneficiary_id = sc.rid AND p.first_month <= CAST(:last AS date)
-             AND (p.last_month IS NULL OR p.last_month >= sc.scan_from)
-        CROSS JOIN LATERAL generate_series(GREATEST(p.first_month, sc.scan_from),
-                                           LEAST(COALESCE(p.last_month, CAST(:last AS date)), CAST(:last AS date)),
+        JOIN {table} p ON p.{key} = sc.rid AND p.{first} <= CAST(:last AS date)
+             AND (p.{last} IS NULL OR p.{last} >= sc.scan_from)
+        CROSS JOIN LATERAL generate_series(GREATEST(p.{first}, sc.scan_from),
+                                           LEAST(COALESCE(p.{last}, CAST(:last AS date)), CAST(:last AS date)),
                                            interval '1 month') AS gs(m)
-    """,
-    # A household poor on the first day of a month gets the province's amount in force that month.
+"""
+
+_ENTITLED = {
+    # The registry's schedule: each period gives its amount for every month it covers.
+    "schedule": _PERIOD_MONTHS.format(table="payments.entitlement_periods", key="beneficiary_id",
+                                      first="first_month", last="last_month"),
+    # An artisan's enrolment (its own recipient) is one period: its amount from from_month through to_month.
+    "artisans": _PERIOD_MONTHS.format(table="payments.artisan_enrolments", key="id",
+                                      first="from_month", last="to_month"),
+    # The province's amount in force in a month, once per household (both grounds pay the same), for a household
+    # that on the first day of the month is poor, or is not poor, has a low-use declaration in force and a member
+    # with an amount payable that month (a social-policy household, DOMAIN §3).
     "electricity": """
         SELECT sc.rid, gs.m::date AS m, CAST(amt.value AS bigint) AS amount
         FROM scan sc
         CROSS JOIN LATERAL generate_series(sc.scan_from, CAST(:last AS date), interval '1 month') AS gs(m)
-        JOIN LATERAL (SELECT ps.status FROM payments.poverty_statuses ps
-                      WHERE ps.household_id = sc.rid AND ps.valid_from <= gs.m
-                      ORDER BY ps.valid_from DESC LIMIT 1) st ON st.status = 'poor'
+        LEFT JOIN LATERAL (SELECT ps.status FROM payments.poverty_statuses ps
+                           WHERE ps.household_id = sc.rid AND ps.valid_from <= gs.m
+                           ORDER BY ps.valid_from DESC LIMIT 1) st ON true
+        LEFT JOIN LATERAL (SELECT eu.low_use FROM payments.electricity_use eu
+                           WHERE eu.household_id = sc.rid AND eu.valid_from <= gs.m
+                           ORDER BY eu.valid_from DESC LIMIT 1) lu ON true
         JOIN LATERAL (SELECT pp.value FROM payments.programme_parameters pp
                       WHERE pp.programme = :programme AND pp.name = 'amount_per_month' AND pp.valid_from <= gs.m
                       ORDER BY pp.valid_from DESC LIMIT 1) amt ON amt.value > 0
+        WHERE st.status = 'poor'
+           OR (lu.low_use AND EXISTS (
+                SELECT 1 FROM payments.beneficiaries b
+                JOIN payments.entitlement_periods p ON p.beneficiary_id = b.id AND p.first_month <= gs.m
+                     AND (p.last_month IS NULL OR p.last_month >= gs.m)
+                WHERE b.household_id = sc.rid))
     """,
 }
 
+# Electricity recipients: households with a poverty status, and households with a low-use declaration (area from the
+# projection, else as declared). A household's version is the projection's while it has no declaration; with one it
+# also covers the declarations and its members' schedule versions, so a retroactive declaration or a member's schedule
+# that changed makes the next payroll compare its past months again.
+_ELECTRICITY_HOUSEHOLDS = """(
+        SELECT h.id, h.commune_code, h.district_code, h.province_code, h.version
+        FROM payments.households h
+        WHERE NOT EXISTS (SELECT 1 FROM payments.electricity_use eu WHERE eu.household_id = h.id)
+        UNION ALL
+        SELECT d.household_id, COALESCE(h.commune_code, d.commune_code), COALESCE(h.district_code, d.district_code),
+               COALESCE(h.province_code, d.province_code),
+               hashtext(concat_ws('|', h.version, d.sig, mb.sig))
+        FROM (SELECT eu.household_id, string_agg(eu.valid_from || ':' || eu.low_use, ',' ORDER BY eu.valid_from) AS sig,
+                     (array_agg(eu.commune_code ORDER BY eu.valid_from DESC))[1] AS commune_code,
+                     (array_agg(eu.district_code ORDER BY eu.valid_from DESC))[1] AS district_code,
+                     (array_agg(eu.province_code ORDER BY eu.valid_from DESC))[1] AS province_code
+              FROM payments.electricity_use eu GROUP BY eu.household_id) d
+        LEFT JOIN payments.households h ON h.id = d.household_id
+        LEFT JOIN LATERAL (SELECT string_agg(b.id || ':' || b.version, ',' ORDER BY b.id) AS sig
+                           FROM payments.beneficiaries b WHERE b.household_id = d.household_id) mb ON true
+    )"""
+
 _SOURCE = {
     "schedule": "payments.beneficiaries",
-    "electricity": "payments.households",
+    "electricity": _ELECTRICITY_HOUSEHOLDS,
+    "artisans": "payments.artisan_enrolments",
 }
 
 _LINE_FROM = {
@@ -79,7 +120,12 @@ _LINE_FROM = {
     "electricity": """
         SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, NULL::uuid, r.id, NULL::uuid, NULL, NULL,
                r.commune_code, r.district_code, r.province_code, r.version, {amounts}
-        FROM m JOIN payments.households r ON r.id = m.rid
+        FROM m JOIN """ + _ELECTRICITY_HOUSEHOLDS + """ r ON r.id = m.rid
+    """,
+    "artisans": """
+        SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, r.person_id, NULL::uuid, NULL::uuid, r.recipient_name,
+               r.national_id, r.commune_code, r.district_code, r.province_code, r.version, {amounts}
+        FROM m JOIN payments.artisan_enrolments r ON r.id = m.rid
     """,
     "one_off": """
         SELECT CAST(:payroll_id AS uuid), m.rid, r.beneficiary_id, r.person_id, NULL::uuid, r.id, r.recipient_name,
@@ -238,7 +284,14 @@ _ONE_OFFS_ISSUED = text("""
 async def issue(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     """On approval: the ledger gets every line's amounts per service month, recipients are settled through the
     period with the version their line was computed from, one-off payments are marked issued."""
-    for statement in (_LEDGER, _SETTLEMENTS, _ONE_OFFS_ISSUED):
+    # The payroll's rows are new: unless autovacuum analyzed the tables since generation (it waits for 10% of a
+    # table to change, i.e. never after one month of a year's payrolls) the planner estimates one line, joins by
+    # nested loop probing the payroll's every month per line, and the ledger insert turns quadratic (12 minutes
+    # for 100,000 lines here). Hash or merge joins cost the same on small payrolls: nested loops are off for it.
+    await session.execute(text("SET LOCAL enable_nestloop = off"))
+    await session.execute(_LEDGER, {"id": payroll_id})
+    await session.execute(text("RESET enable_nestloop"))
+    for statement in (_SETTLEMENTS, _ONE_OFFS_ISSUED):
         await session.execute(statement, {"id": payroll_id})
 
 

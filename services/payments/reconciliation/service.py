@@ -7,11 +7,12 @@ each with a note. Nothing is ever corrected here: the ledger and the results sta
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
+from common.daily import today_in_vietnam
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import decode_cursor, encode_cursor
 
@@ -19,17 +20,19 @@ from ..models import DisbursementException
 from . import repository
 from .schemas import RunOut
 
-VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+DAILY_RUN_BY = "payments-daily"
+"""``created_by`` of the exceptions the daily run raises (the route records the calling client)."""
 
 
-def today() -> date:
-    return datetime.now(VIETNAM).date()
+async def sweep(session: AsyncSession, on: date, by: str = DAILY_RUN_BY) -> RunOut:
+    """The deadline sweep for day ``on``: a ``missing_result`` exception per line without a result in a batch whose
+    deadline is before ``on`` (once per line)."""
+    found, batches = await repository.missing_results(session, on, by)
+    return RunOut(on=on, missing_results=found, batches=batches)
 
 
 async def run(session: AsyncSession, principal: Principal, on: date | None) -> RunOut:
-    day = on or today()
-    found, batches = await repository.missing_results(session, day, principal.client_id)
-    return RunOut(on=day, missing_results=found, batches=batches)
+    return await sweep(session, on or today_in_vietnam(), principal.client_id)
 
 
 def _areas(principal: Principal) -> tuple[str, ...] | None:

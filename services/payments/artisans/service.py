@@ -1,0 +1,119 @@
+"""Use cases of artisan enrolments: enrol (idempotent at the router), end, read, list. Never commits.
+
+An enrolment is the source of the ``artisans`` monthly payroll: every enrolment in force in a month is paid its
+amount for that month, through the same generation as the monthly allowance (arrears for months owed, recovery for
+months paid after a retroactive end, unpaid amounts carried). An artisan has at most one enrolment in force in any
+month; a change of amount is an end and a new enrolment from the next month.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from common.pagination import decode_cursor, encode_cursor
+
+from ..models import ArtisanEnrolment
+from ..rules.periods import month_text, parse_month
+from . import repository
+from .schemas import EndIn, EnrolmentIn, EnrolmentOut
+
+PROGRAMME = "artisans"
+
+
+def location(enrolment_id: uuid.UUID) -> str:
+    return f"/payments/programmes/{PROGRAMME}/enrolments/{enrolment_id}"
+
+
+def etag(row: ArtisanEnrolment) -> str:
+    return f'"{row.version}"'
+
+
+def out(row: ArtisanEnrolment) -> EnrolmentOut:
+    return EnrolmentOut(
+        id=row.id, person_id=row.person_id, recipient_name=row.recipient_name, national_id=row.national_id,
+        commune_code=row.commune_code, district_code=row.district_code, province_code=row.province_code,
+        title=row.title, amount_per_month=row.amount, from_month=month_text(row.from_month),  # type: ignore[arg-type]
+        to_month=month_text(row.to_month) if row.to_month else None, legal_basis=row.legal_basis,
+        version=row.version, created_at=row.created_at, created_by=row.created_by, ended_at=row.ended_at,
+        ended_by=row.ended_by, end_basis=row.end_basis)
+
+
+def _overlap(existing: ArtisanEnrolment) -> Conflict:
+    last = month_text(existing.to_month) if existing.to_month else "open-ended"
+    return Conflict(f"the person already has an artisans enrolment in force from {month_text(existing.from_month)} "
+                    f"({last}): end it first", code="enrolment-overlaps", existing=location(existing.id))
+
+
+async def enrol(session: AsyncSession, principal: Principal, body: EnrolmentIn) -> ArtisanEnrolment:
+    if not principal.may_see_area(body.commune_code, body.district_code, body.province_code):
+        raise Forbidden(f"commune {body.commune_code} is outside the client's areas")
+    first = parse_month(body.from_month)
+    last = parse_month(body.to_month) if body.to_month else None
+    if last is not None and last < first:
+        raise ValidationFailed([{"field": "body.to_month", "reason": "not before from_month"}])
+    await repository.lock_person(session, body.person_id)
+    existing = await repository.overlapping(session, body.person_id, first, last)
+    if existing is not None:
+        raise _overlap(existing)
+    row = ArtisanEnrolment(
+        id=uuid.uuid4(), person_id=body.person_id, recipient_name=body.recipient_name, national_id=body.national_id,
+        commune_code=body.commune_code, district_code=body.district_code, province_code=body.province_code,
+        title=body.title, amount=body.amount_per_month, from_month=first, to_month=last,
+        legal_basis=body.legal_basis, version=1, created_by=principal.client_id)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def get(session: AsyncSession, principal: Principal, enrolment_id: uuid.UUID, *,
+              for_update: bool = False) -> ArtisanEnrolment:
+    row = await repository.get(session, enrolment_id, for_update=for_update)
+    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
+        raise NotFound(f"no artisans enrolment {enrolment_id}")
+    return row
+
+
+async def end(session: AsyncSession, principal: Principal, enrolment_id: uuid.UUID, body: EndIn,
+              if_match: str | None) -> ArtisanEnrolment:
+    """Set the last month paid. Only shortens: a later month than the one set is a new enrolment. The version moves,
+    so the next payroll compares every month of the enrolment again (months paid after ``to_month`` are recovered)."""
+    row = await get(session, principal, enrolment_id, for_update=True)
+    if if_match is not None and if_match.strip() not in (etag(row), "*"):
+        raise PreconditionFailed(f"the enrolment changed (now {etag(row)}): read it again before acting on it",
+                                 current_etag=etag(row))
+    last = parse_month(body.to_month)
+    if last < row.from_month:
+        raise ValidationFailed([{"field": "body.to_month",
+                                 "reason": f"not before the enrolment's from_month {month_text(row.from_month)}"}])
+    if row.to_month is not None and last >= row.to_month:
+        raise Conflict(f"the enrolment already ends in {month_text(row.to_month)}: an end only brings it forward; "
+                       "enrol again to pay later months", code="enrolment-ended", to_month=month_text(row.to_month))
+    row.to_month, row.end_basis = last, body.legal_basis
+    row.ended_by, row.ended_at = principal.client_id, datetime.now(UTC)
+    row.version += 1
+    await session.flush()
+    return row
+
+
+async def search(session: AsyncSession, principal: Principal, *, commune_code: str | None,
+                 person_id: uuid.UUID | None, in_force: str | None, cursor: str | None,
+                 limit: int) -> tuple[list[ArtisanEnrolment], str | None]:
+    after = None
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            after = (str(values[0]), uuid.UUID(str(values[1])))
+        except (IndexError, ValueError):
+            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+    areas = None if not principal.areas or "admin" in principal.scopes else principal.areas
+    rows = list(await repository.search(session, areas=areas, commune_code=commune_code, person_id=person_id,
+                                        in_force=parse_month(in_force) if in_force else None, after=after,
+                                        limit=limit))
+    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
+    return rows, next_cursor
