@@ -2,10 +2,10 @@
 
 import argparse
 
-from . import events, gateway, registry
+from . import events, gateway, payroll, registry
 
 BENCHMARKS = {"gateway": gateway.run, "events": events.run, "registry-import": registry.run_import,
-              "registry-search": registry.run_search}
+              "registry-search": registry.run_search, "payroll": payroll.run}
 
 
 def main() -> None:

@@ -58,6 +58,7 @@ class HubEvent(Base):
     """Every event the hub has accepted, once (deduplicated on ``id``); ``position`` orders the pull feed."""
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_areas", "areas", postgresql_using="gin"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
@@ -66,6 +67,10 @@ class HubEvent(Base):
     subject: Mapped[str] = mapped_column(Text)
     sequence: Mapped[int] = mapped_column(Integer)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    areas: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    """The area codes the event concerns: the non-empty ``commune_code``, ``district_code`` and ``province_code``
+    of its ``data``, computed once when the hub stores it. Empty: the event concerns no area (a canary, a
+    province-wide payroll) and goes only to unrestricted subscribers."""
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
 
 
@@ -84,6 +89,9 @@ class Subscription(Base):
     secret: Mapped[str] = mapped_column(Text)
     """whsec_… secret; deliveries are signed with it (Standard Webhooks)."""
     description: Mapped[str] = mapped_column(Text, default="")
+    areas: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    """The areas of the client that made it (empty: unrestricted, as internal subscriptions are): it gets only
+    events whose areas overlap these. Follows the client when an operator changes its areas."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

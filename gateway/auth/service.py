@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from common.auth import ALGORITHM, AUDIENCE, ISSUER, SCOPES
 from common.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 
+from ..events import repository as events_repository
 from ..models import Client
 from . import keys, repository
 
@@ -97,12 +98,14 @@ async def _require(session: AsyncSession, client_id: str) -> Client:
 
 
 async def revoke_client(session: AsyncSession, client_id: str) -> Client:
-    """The client can get no new token, and every token it holds stops working within seconds."""
+    """The client can get no new token, and every token it holds stops working within seconds. Its event
+    subscriptions end too (with their pending deliveries): a revoked partner receives nothing more."""
     client = await _require(session, client_id)
     now = datetime.now(UTC)
     client.revoked_at = client.revoked_at or now
     client.tokens_not_before = now
     await session.flush()
+    await events_repository.end_subscriptions(session, owner=client.client_id)
     return client
 
 
@@ -130,6 +133,8 @@ async def update_client(session: AsyncSession, client_id: str, *, scopes: list[s
     client.burst = burst or client.burst
     client.tokens_not_before = datetime.now(UTC)
     await session.flush()
+    await events_repository.set_owner_areas(session, client.client_id,
+                                            [] if "admin" in client.scopes else list(client.areas))
     return client
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, Text, any_, func, literal, select, text, update
+from sqlalchemy import ARRAY, Text, any_, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,16 +18,27 @@ NOTIFY_CHANNEL = "gateway_deliveries"
 # A subscription pattern (`registry.beneficiary.*`) as a LIKE pattern, in SQL.
 _LIKE = "replace(replace(replace(t, '_', '\\_'), '*', '%'), '?', '_')"
 
+AREA_FIELDS = ("commune_code", "district_code", "province_code")
+
+
+def _areas_of(envelope: str) -> str:
+    """SQL: the area codes an event concerns, from its envelope's data (empty when it carries none)."""
+    codes = ", ".join(f"{envelope}->'data'->>'{f}'" for f in AREA_FIELDS)
+    return f"ARRAY(SELECT c FROM unnest(ARRAY[{codes}]) c WHERE c <> '')"
+
 
 async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> list[uuid.UUID]:
     """Insert the events not seen before; returns the ids that were new. Creates their deliveries."""
     if not events:
         return []
     # One statement over arrays (unnest): a multi-row VALUES would be compiled anew for every batch size.
-    new_ids = list(await session.scalars(text("""
-        INSERT INTO gateway.events (id, source, type, subject, sequence, envelope)
-        SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:sources AS text[]), CAST(:types AS text[]),
-                             CAST(:subjects AS text[]), CAST(:sequences AS int[]), CAST(:envelopes AS jsonb[]))
+    # Each event's areas (the non-empty commune, district and province codes of its data) are computed here, once.
+    new_ids = list(await session.scalars(text(f"""
+        INSERT INTO gateway.events (id, source, type, subject, sequence, envelope, areas)
+        SELECT u.id, u.source, u.type, u.subject, u.sequence, u.envelope, {_areas_of("u.envelope")}
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:sources AS text[]), CAST(:types AS text[]),
+                    CAST(:subjects AS text[]), CAST(:sequences AS int[]), CAST(:envelopes AS jsonb[]))
+             AS u(id, source, type, subject, sequence, envelope)
         ON CONFLICT (id) DO NOTHING
         RETURNING id
     """), {
@@ -36,12 +47,15 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
         "sequences": [e["sequence"] for e in events], "envelopes": [orjson.dumps(e).decode() for e in events],
     }))
     if new_ids:
+        # A subscription with areas gets only the events that concern one of them; an event that concerns no
+        # area (a canary) goes only to unrestricted subscriptions (internal ones, admins, clients without areas).
         await session.execute(text(f"""
             INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
             SELECT s.id, e.id, e.subject, e.position
             FROM gateway.events e
             JOIN gateway.subscriptions s
               ON s.deleted_at IS NULL AND e.type LIKE ANY (ARRAY(SELECT {_LIKE} FROM unnest(s.types) t))
+                 AND (cardinality(s.areas) = 0 OR e.areas && s.areas)
             WHERE e.id = ANY(:ids)
             ON CONFLICT DO NOTHING
         """), {"ids": new_ids})
@@ -124,22 +138,67 @@ async def list_deliveries(session: AsyncSession, sub_id: uuid.UUID, status: str 
     return list((await session.execute(q)).all())
 
 
-async def redeliver(session: AsyncSession, sub_id: uuid.UUID, since: datetime) -> int:
+async def redeliver(session: AsyncSession, sub_id: uuid.UUID, since: datetime, areas: list[str]) -> int:
+    """Deliveries of the subscription queued since ``since`` back to pending — only those of events within
+    ``areas`` (the subscription's areas now: a client moved to other areas does not get the old ones again)."""
+    stmt = update(Delivery).where(Delivery.subscription_id == sub_id, Delivery.created_at >= since,
+                                  Delivery.status.in_(("dead", "delivered")))
+    if areas:
+        stmt = stmt.where(select(HubEvent.id).where(HubEvent.id == Delivery.event_id,
+                                                    _overlaps(HubEvent.areas, areas)).exists())
     result = await session.execute(
-        update(Delivery)
-        .where(Delivery.subscription_id == sub_id, Delivery.created_at >= since,
-               Delivery.status.in_(("dead", "delivered")))
+        stmt
         .values(status="pending", attempts=0, next_attempt_at=func.clock_timestamp(), last_error=None)
     )
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def feed(session: AsyncSession, like_patterns: list[str], after: int, limit: int) -> list[HubEvent]:
+async def feed(session: AsyncSession, like_patterns: list[str], areas: list[str] | None, after: int,
+               limit: int) -> list[HubEvent]:
+    """Events of the types after ``after``, oldest first; with ``areas``, only those concerning one of them
+    (``areas && …``, which the GIN index on ``events.areas`` serves: a reader of a small area does not go over
+    the province's events one by one). Filtered-out events are skipped in SQL, so a page is never empty while
+    a visible event follows, and the cursor (the last item's position) is past every event skipped before it."""
     patterns = any_(literal(like_patterns, type_=ARRAY(Text)))
     q = (select(HubEvent).where(HubEvent.position > after, HubEvent.type.like(patterns))
          .order_by(HubEvent.position).limit(limit))
+    if areas is not None:
+        q = q.where(_overlaps(HubEvent.areas, areas))
     return list(await session.scalars(q))
+
+
+def _overlaps(column: Any, areas: list[str]) -> Any:
+    """``column && areas`` (GIN-indexed on gateway.events.areas)."""
+    return column.op("&&")(literal(list(areas), type_=ARRAY(Text)))
+
+
+async def set_owner_areas(session: AsyncSession, owner: str, areas: list[str]) -> None:
+    """The subscriptions of client ``owner`` follow its areas (empty: unrestricted). Pending deliveries of events
+    outside the new areas are dropped: the client may no longer see them."""
+    await session.execute(
+        update(Subscription).where(Subscription.owner == owner, Subscription.deleted_at.is_(None))
+        .values(areas=list(areas)))
+    if areas:
+        await session.execute(text("""
+            DELETE FROM gateway.deliveries d
+            USING gateway.subscriptions s, gateway.events e
+            WHERE s.owner = :owner AND s.deleted_at IS NULL AND d.subscription_id = s.id
+              AND d.status = 'pending' AND e.id = d.event_id AND NOT (e.areas && s.areas)
+        """), {"owner": owner})
+
+
+async def end_subscriptions(session: AsyncSession, *, owner: str | None = None,
+                            sub_id: uuid.UUID | None = None) -> None:
+    """Delete one subscription (``sub_id``) or every subscription of a client (``owner``, when it is revoked),
+    with their pending deliveries: nothing more is sent to them, and no pending row is left for the dispatcher."""
+    where = Subscription.id == sub_id if sub_id is not None else Subscription.owner == owner
+    ended = list(await session.scalars(
+        update(Subscription).where(where, Subscription.deleted_at.is_(None))
+        .values(deleted_at=func.now()).returning(Subscription.id)))
+    if ended:
+        await session.execute(
+            delete(Delivery).where(Delivery.subscription_id.in_(ended), Delivery.status == "pending"))
 
 
 async def status_counts(session: AsyncSession) -> list[dict[str, Any]]:

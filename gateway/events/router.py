@@ -38,17 +38,20 @@ async def pull(session: SessionDep, principal: Annotated[Principal, require("eve
                after: Annotated[int, Query(ge=0, description="Cursor: next_cursor of the previous page")] = 0,
                limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Page:
     """Events of the given types after the cursor, oldest first — for partners that poll instead of (or
-    as well as) receiving webhooks. Keep `next_cursor` and pass it as `after` next time."""
+    as well as) receiving webhooks. A client limited to areas gets only the events that concern one of them.
+    Keep `next_cursor` and pass it as `after` next time."""
     patterns = [t.strip() for t in types.split(",") if t.strip()]
     hub_service.check_types_allowed(principal, patterns, field="types")
-    rows = await repository.feed(session, [repository.like_pattern(p) for p in patterns], after, limit)
+    rows = await repository.feed(session, [repository.like_pattern(p) for p in patterns],
+                                 hub_service.visible_areas(principal), after, limit)
     return Page(items=[{"position": r.position, **r.envelope} for r in rows],
                 next_cursor=str(rows[-1].position) if rows else (str(after) if after else None))
 
 
 def _out(sub: Any, secret: bool = False) -> SubscriptionOut:
-    return SubscriptionOut(id=sub.id, url=sub.url, types=sub.types, description=sub.description,
-                           created_at=sub.created_at, secret=sub.secret if secret else None)
+    return SubscriptionOut(id=sub.id, url=sub.url, types=sub.types, areas=sub.areas or [],
+                           description=sub.description, created_at=sub.created_at,
+                           secret=sub.secret if secret else None)
 
 
 @router.post("/subscriptions", summary="Subscribe a webhook", status_code=201, response_model=SubscriptionOut)
@@ -56,7 +59,8 @@ async def subscribe(body: SubscriptionIn, request: Request, session: SessionDep,
                     principal: Annotated[Principal, require("events:subscribe")]) -> SubscriptionOut:
     """Receive events of `types` at `url` (https; not a private address). Each delivery is a POST of one
     CloudEvent, signed per Standard Webhooks with the `secret` returned here once: verify it with the
-    `standardwebhooks` library. Answer 2xx within 10 s; anything else is retried with backoff."""
+    `standardwebhooks` library. Answer 2xx within 10 s; anything else is retried with backoff. A client limited to
+    areas gets only the events that concern one of them (`areas` of the subscription, which follow the client's)."""
     sub = await hub_service.subscribe(session, request.app.state.settings, principal, body.url, body.types,
                                       body.description)
     return _out(sub, secret=True)
@@ -103,5 +107,5 @@ async def redeliver(sub_id: SubId, session: SessionDep,
                     ) -> dict[str, int]:
     """Queue again every dead or delivered event of this subscription since `since` (fresh attempts, in
     order per subject)."""
-    await hub_service.owned(session, principal, sub_id)
-    return {"requeued": await repository.redeliver(session, sub_id, since)}
+    sub = await hub_service.owned(session, principal, sub_id)
+    return {"requeued": await repository.redeliver(session, sub_id, since, sub.areas or [])}

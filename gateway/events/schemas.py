@@ -25,6 +25,8 @@ class SubscriptionOut(BaseModel):
     id: uuid.UUID
     url: str
     types: list[str]
+    areas: list[str] = Field(description="Only events that concern one of these areas (those of the client that "
+                                         "made it); empty: every event of the types")
     description: str
     created_at: datetime
     secret: str | None = Field(None, description="Shown once, at creation: verify deliveries with it")

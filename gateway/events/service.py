@@ -6,7 +6,6 @@ import base64
 import secrets
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +58,13 @@ def check_types_allowed(principal: Principal, patterns: Iterable[str], field: st
         raise ValidationFailed(errors)
 
 
+def visible_areas(principal: Principal) -> list[str] | None:
+    """The areas whose events ``principal`` may see; None when it may see every event (no areas, or admin)."""
+    if not principal.areas or "admin" in principal.scopes:
+        return None
+    return sorted(set(principal.areas))
+
+
 async def accept(session: AsyncSession, principal: Principal, events: list[Event]) -> tuple[int, int]:
     check_publisher(principal, events)
     envelopes = [e.model_dump(mode="json") for e in events]
@@ -72,7 +78,7 @@ async def subscribe(session: AsyncSession, settings: GatewaySettings, principal:
     check_types_allowed(principal, types)
     await urlsafety.check_webhook_url(url, environment=settings.environment, allowlist=settings.webhook_allowlist)
     sub = Subscription(id=uuid.uuid4(), owner=principal.client_id, url=url, types=sorted(set(types)),
-                       secret=new_secret(), description=description)
+                       secret=new_secret(), description=description, areas=visible_areas(principal) or [])
     session.add(sub)
     await session.flush()
     return sub
@@ -88,5 +94,4 @@ async def owned(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) 
 
 async def unsubscribe(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) -> None:
     sub = await owned(session, principal, sub_id)
-    sub.deleted_at = datetime.now().astimezone()
-    await session.flush()
+    await repository.end_subscriptions(session, sub_id=sub.id)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ansinh.database import drop_database
+from ansinh.database import COMPONENTS, drop_database, env_prefix
 from ansinh.stack import Stack, StackConfig, prepare_database
 from common.testing import free_port
 
@@ -29,8 +29,12 @@ class Tee(io.TextIOBase):
 async def stack(test_db):
     await drop_database(test_db.admin_url, E2E_DB)
     ports = {c: free_port() for c in ("gateway", "registry", "payments", "insurance", "child_protection")}
+    # Five processes must fit a default PostgreSQL (max_connections 100, CI's included) with the test's own
+    # connections: 5 × (8 + 4) at the most.
+    pools = {f"{env_prefix(c)}{name}": value for c in COMPONENTS
+             for name, value in (("DB_POOL_SIZE", "8"), ("DB_MAX_OVERFLOW", "4"))}
     config = StackConfig(admin_url=test_db.admin_url, database=E2E_DB, passwords=test_db.passwords,
-                         ports=ports, environment="test")
+                         ports=ports, environment="test", extra_env=pools)
     await prepare_database(config)
     logs = Tee()
     running = Stack(config, out=logs)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import encode_cursor, keyset
 
 from ..models import ArtisanEnrolment
 from ..rules.periods import month_text, parse_month
@@ -104,13 +104,7 @@ async def end(session: AsyncSession, principal: Principal, enrolment_id: uuid.UU
 async def search(session: AsyncSession, principal: Principal, *, commune_code: str | None,
                  person_id: uuid.UUID | None, in_force: str | None, cursor: str | None,
                  limit: int) -> tuple[list[ArtisanEnrolment], str | None]:
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (str(values[0]), uuid.UUID(str(values[1])))
-        except (IndexError, ValueError):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+    after = keyset(cursor, str, uuid.UUID)
     areas = None if not principal.areas or "admin" in principal.scopes else principal.areas
     rows = list(await repository.search(session, areas=areas, commune_code=commune_code, person_id=person_id,
                                         in_force=parse_month(in_force) if in_force else None, after=after,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import encode_cursor, keyset
 
 from ..events import (
     BATCH_READY,
@@ -90,13 +90,7 @@ def _areas(principal: Principal) -> tuple[str, ...] | None:
 
 async def search(session: AsyncSession, principal: Principal, *, payroll_id: uuid.UUID | None, status: str | None,
                  commune_code: str | None, cursor: str | None, limit: int) -> tuple[list[Batch], str | None]:
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (str(values[0]), uuid.UUID(str(values[1])))
-        except (IndexError, ValueError):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+    after = keyset(cursor, str, uuid.UUID)
     rows = list(await repository.search(session, areas=_areas(principal), payroll_id=payroll_id, status=status,
                                         commune_code=commune_code, after=after, limit=limit))
     next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None

@@ -158,7 +158,7 @@ _LINES = """
     )
     INSERT INTO payments.payroll_lines (payroll_id, recipient_id, beneficiary_id, person_id, household_id,
         one_off_payment_id, recipient_name, national_id, commune_code, district_code, province_code, schedule_version,
-        regular, arrears, recovery, carried, total, to_recover)
+        regular, arrears, recovery, carried, total, to_recover, id)
 """
 
 _SETTLE = """
@@ -186,6 +186,7 @@ _SETTLE = """
                     WHEN m >= CAST(:first AS date) THEN 'regular' ELSE 'arrears' END,
                entitled, allocated, entitled - allocated
         FROM deltas WHERE entitled <> allocated
+        ORDER BY rid, m  -- index order: the primary key grows in one place, not at random pages
         RETURNING recipient_id, kind, amount
     )
 """
@@ -220,7 +221,16 @@ def generation_sql(kind: str) -> str:
         head = _ONE_OFF
     else:
         head = _SETTLE.format(scan=_SCAN.format(source=_SOURCE[kind]), entitled=_ENTITLED[kind])
-    return head + _LINES + _LINE_FROM[kind].format(amounts=_AMOUNTS)
+    # Lines in recipient order with time-ordered ids (UUIDv7): each index of payroll_lines grows in a few places
+    # instead of at random pages (a million lines: ~50 s → ~35 s on this machine).
+    return head + _LINES + _LINE_FROM[kind].format(amounts=_AMOUNTS + ", " + UUIDV7) + "ORDER BY 2"
+
+
+UUIDV7 = ("encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing "
+          "substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), "
+          "52, 1), 53, 1), 'hex')::uuid")
+"""A UUIDv7 (48-bit Unix milliseconds, then random bits) in SQL any PostgreSQL from 13 runs: ``uuidv7()`` is
+built in only from PostgreSQL 18, and CI's server is 15."""
 
 
 async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full: bool) -> None:
@@ -228,9 +238,12 @@ async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full
     control totals."""
     await session.execute(_CARRY, {"payroll_id": payroll.id, "programme": payroll.programme,
                                    "first": payroll.period_first})
+    # Sorts and hashes of a large payroll stay in memory (the default 4 MB spills a million rows to disk).
+    await session.execute(text("SET LOCAL work_mem = '128MB'"))
     await session.execute(text(generation_sql(kind)), {
         "payroll_id": payroll.id, "programme": payroll.programme, "first": payroll.period_first,
         "last": payroll.period_last, "acc": payroll.accounting_from, "force_full": force_full})
+    await session.execute(text("RESET work_mem"))
     await session.execute(text("""
         UPDATE payments.payrolls p SET line_count = t.n, amount = t.total, regular = t.regular, arrears = t.arrears,
                recovery = t.recovery, carried = t.carried, to_recover = t.to_recover
@@ -264,6 +277,7 @@ _LEDGER = text("""
            l.commune_code, l.district_code, l.province_code
     FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
     WHERE p.id = :id AND l.to_recover > 0
+    ORDER BY 6, 7  -- (recipient, month): the ledger's allocation index is walked once, not probed at random
 """)
 
 _SETTLEMENTS = text("""
@@ -271,6 +285,7 @@ _SETTLEMENTS = text("""
     SELECT p.programme, l.recipient_id, l.schedule_version, p.period_last, p.id
     FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
     WHERE p.id = :id AND l.schedule_version IS NOT NULL
+    ORDER BY 2  -- in primary-key order
     ON CONFLICT (programme, recipient_id) DO UPDATE SET settled_version = EXCLUDED.settled_version,
         settled_through = EXCLUDED.settled_through, payroll_id = EXCLUDED.payroll_id
 """)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import UniqueViolation
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import encode_cursor, keyset
 
 from ..disbursement import service as disbursement
 from ..events import EVENTS, PAYROLL_APPROVED, PayrollApproved
@@ -185,13 +185,7 @@ async def lock(session: AsyncSession, principal: Principal, payroll_id: uuid.UUI
 
 async def search(session: AsyncSession, *, programme: str | None, state: str | None, cursor: str | None,
                  limit: int) -> tuple[list[Payroll], str | None]:
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (str(values[0]), str(values[1]), uuid.UUID(str(values[2])))
-        except (IndexError, ValueError):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+    after = keyset(cursor, str, str, uuid.UUID)
     rows = list(await repository.search(session, programme=programme, state=state, after=after, limit=limit))
     next_cursor = None
     if len(rows) == limit:
@@ -203,13 +197,7 @@ async def search(session: AsyncSession, *, programme: str | None, state: str | N
 async def lines(session: AsyncSession, principal: Principal, payroll_id: uuid.UUID, *, commune_code: str | None,
                 cursor: str | None, limit: int) -> tuple[list[LineOut], str | None]:
     await get(session, payroll_id)
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (str(values[0]), uuid.UUID(str(values[1])))
-        except (IndexError, ValueError):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+    after = keyset(cursor, str, uuid.UUID)
     unrestricted = not principal.areas or "admin" in principal.scopes
     rows = list(await repository.lines(session, payroll_id, areas=None if unrestricted else principal.areas,
                                        commune_code=commune_code, after=after, limit=limit))

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.daily import today_in_vietnam
-from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.errors import Conflict, NotFound
+from common.pagination import encode_cursor, keyset
 
 from ..models import DisbursementException
 from . import repository
@@ -42,13 +42,7 @@ def _areas(principal: Principal) -> tuple[str, ...] | None:
 async def search(session: AsyncSession, principal: Principal, *, status: str | None, kind: str | None,
                  batch_id: uuid.UUID | None, cursor: str | None,
                  limit: int) -> tuple[list[DisbursementException], str | None]:
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1])))
-        except (IndexError, ValueError):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
+    after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = list(await repository.search(session, areas=_areas(principal), status=status, kind=kind,
                                         batch_id=batch_id, after=after, limit=limit))
     next_cursor = (encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if len(rows) == limit

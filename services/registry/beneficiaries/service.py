@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import KEYSET_INT, encode_cursor, keyset
 
 from ..deaths import service as deaths_service
 from ..events import (
@@ -327,11 +327,8 @@ async def decision_history(session: AsyncSession, principal: Principal, benefici
                            cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """A beneficiary's decisions, newest first, each with the version and the state before and after it."""
     view = await get_visible(session, principal, beneficiary_id)
-    before_id = None
-    if cursor:
-        before_id = decode_cursor(cursor)[0]
-        if not isinstance(before_id, int) or isinstance(before_id, bool):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}])
+    position = keyset(cursor, KEYSET_INT)
+    before_id = position[0] if position else None
     # A beneficiary has a handful of decisions, all loaded by get_visible: the replay needs every earlier one.
     items = [{"id": d.id, "kind": d.kind, "number": d.number, "signed_on": d.signed_on, "authority": d.authority,
               "effective_month": Month.of(d.effective_month), "categories": d.categories, "reason": d.reason,
@@ -513,16 +510,6 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _search_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
-    if not cursor:
-        return None
-    values = decode_cursor(cursor)
-    try:
-        return str(values[0]), uuid.UUID(str(values[1]))
-    except (IndexError, ValueError):
-        raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
-
-
 async def search(session: AsyncSession, principal: Principal, *, q: str | None, category: str | None,
                  status: str | None, commune_code: str | None, district_code: str | None, age_from: int | None,
                  age_to: int | None, poverty_status: str | None, cursor: str | None,
@@ -535,7 +522,7 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         status=status, commune_code=commune_code, district_code=district_code,
         born_after=_years_before(today, age_to + 1) if age_to is not None else None,
         born_on_or_before=_years_before(today, age_from) if age_from is not None else None,
-        poverty_status=poverty_status, after=_search_cursor(cursor), limit=limit + 1)
+        poverty_status=poverty_status, after=keyset(cursor, str, uuid.UUID), limit=limit + 1)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

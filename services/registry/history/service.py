@@ -8,28 +8,23 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.errors import ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import KEYSET_INT, encode_cursor, keyset
 
 from . import repository
 
 Values = dict[str, Any] | None
 
 
-def _before_id(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    values = decode_cursor(cursor)
-    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
-        raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}])
-    return values[0]
+def _first(position: tuple[int, ...] | None) -> int | None:
+    return position[0] if position else None
 
 
 async def page(session: AsyncSession, record_type: str, record_id: uuid.UUID, cursor: str | None, limit: int,
                show: Callable[[Values], Values] = lambda values: values) -> tuple[list[dict[str, Any]], str | None]:
     """One page of changes, newest first, and the cursor of the next page; ``show`` filters the values
     (e.g. redacts sensitive fields)."""
-    rows = await repository.changes(session, record_type, record_id, before_id=_before_id(cursor), limit=limit + 1)
+    before_id = _first(keyset(cursor, KEYSET_INT))
+    rows = await repository.changes(session, record_type, record_id, before_id=before_id, limit=limit + 1)
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     items = [{"version": r.version, "changed_at": r.changed_at, "changed_by": r.changed_by, "reason": r.reason,
               "before": show(r.before), "after": show(r.after)} for r in rows[:limit]]

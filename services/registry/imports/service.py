@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import tabular
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import encode_cursor, keyset
 
 from ..beneficiaries import repository as beneficiaries_repository
 from ..events import (
@@ -492,14 +492,7 @@ async def get(session: AsyncSession, principal: Principal, import_id: uuid.UUID)
 
 async def page(session: AsyncSession, principal: Principal, cursor: str | None,
                limit: int) -> tuple[list[ImportRecord], str | None]:
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1])))
-        except (IndexError, ValueError):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) \
-                from None
+    after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = await repository.page(session, created_by=None if _sees_all(principal) else principal.client_id,
                                  after=after, limit=limit + 1)
     next_cursor = None

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import encode_cursor, keyset
 
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
 from ..history import service as history_service
@@ -229,14 +229,7 @@ async def history(session: AsyncSession, principal: Principal, person_id: uuid.U
 async def search(session: AsyncSession, principal: Principal, *, q: str | None, commune_code: str | None,
                  district_code: str | None, born_from: date | None, born_to: date | None, cursor: str | None,
                  limit: int) -> tuple[list[Person], str | None]:
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (str(values[0]), uuid.UUID(str(values[1])))
-        except (IndexError, ValueError):
-            raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) \
-                from None
+    after = keyset(cursor, str, uuid.UUID)
     unrestricted = not principal.areas or "admin" in principal.scopes
     rows = await repository.search(
         session, areas=None if unrestricted else principal.areas, key=name_key(q) if q else None,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import decode_cursor, encode_cursor
+from common.pagination import encode_cursor, keyset
 
 from ..models import Facility, Person, Residency
 from ..persons import service as persons_service
@@ -156,20 +156,11 @@ async def discharge(session: AsyncSession, principal: Principal, residency_id: u
     return residency, person.full_name if person else ""
 
 
-def _cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
-    if not cursor:
-        return None
-    values = decode_cursor(cursor)
-    try:
-        return date.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
-    except (IndexError, ValueError):
-        raise ValidationFailed([{"field": "query.cursor", "reason": "not a cursor returned by this API"}]) from None
-
-
 async def residents(session: AsyncSession, principal: Principal, facility_id: uuid.UUID, *, cursor: str | None,
                     limit: int) -> tuple[list[tuple[Residency, str]], str | None]:
     facility = await get_visible(session, principal, facility_id)
-    rows = await repository.current_residents(session, facility.id, after=_cursor(cursor), limit=limit + 1)
+    after = keyset(cursor, date.fromisoformat, uuid.UUID)
+    rows = await repository.current_residents(session, facility.id, after=after, limit=limit + 1)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1][0]
