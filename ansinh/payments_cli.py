@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
+import jwt
 import typer
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
@@ -47,6 +48,11 @@ async def rebuild(payments_url: str, gateway: str, client_id: str, secret: str) 
             if r.status_code != 200:
                 raise RuntimeError(f"token refused ({r.status_code}): {r.text[:300]}")
             token = r.json()["access_token"]
+            # The hub filters its feed by the client's areas: a limited client would rebuild a partial copy.
+            claims = jwt.decode(token, options={"verify_signature": False})
+            if claims.get("areas") and "admin" not in str(claims.get("scope", "")).split():
+                raise RuntimeError(f"client {client_id} is limited to areas {', '.join(claims['areas'])}: the feed "
+                                   "would hold only their events; use a client without areas")
             async with async_sessionmaker(engine)() as session, session.begin():
                 return await service.rebuild(session, EVENTS.inbox, PROJECTED, feed(http, gateway, token, PROJECTED))
     finally:

@@ -3,6 +3,7 @@
 import uuid
 
 import httpx
+import pytest
 
 from ansinh.payments_cli import feed as hub_feed
 from services.payments.events import EVENTS, PROJECTED
@@ -46,3 +47,25 @@ async def test_a_rebuild_replays_the_feed_into_an_empty_projection(app, http, mi
         (str(a), 1_000_000), (str(b), 500_000)}
     quarter = await generate(http, minter, "electricity", "2026-Q1")
     assert (await line_of(http, minter, quarter, household))["total"] == 138_000
+
+
+async def test_a_client_limited_to_areas_cannot_rebuild_from_a_partial_feed(test_db, minter):
+    from fastapi import FastAPI
+
+    from ansinh.payments_cli import rebuild
+    from common.testing import free_port, serve_in_background
+
+    gateway = FastAPI()
+
+    @gateway.post("/auth/token")
+    async def token() -> dict[str, str]:
+        return {"access_token": minter.token("registry:read", "events:subscribe", areas=("842",)),
+                "token_type": "Bearer"}
+
+    @gateway.get("/events")
+    async def events() -> dict:  # never reached: the rebuild stops before reading the feed
+        raise AssertionError("the feed was read")
+
+    async with serve_in_background(gateway, free_port()) as url:
+        with pytest.raises(RuntimeError, match="limited to areas 842"):
+            await rebuild(test_db.urls["payments"], url, "officer-842", "secret")
