@@ -27,10 +27,19 @@ def _areas_of(envelope: str) -> str:
     return f"ARRAY(SELECT c FROM unnest(ARRAY[{codes}]) c WHERE c <> '')"
 
 
+STORE_LOCK = "ansinh.gateway.events.store"
+"""The advisory lock (``pg_advisory_xact_lock(hashtext(…))``) of the transactions that add hub events. Events are
+added one transaction at a time, so positions become visible in the order they were given: otherwise a transaction
+that took position 10 could commit after another took 11, and a feed reader already past 11 would never see 10."""
+
+
 async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> list[uuid.UUID]:
-    """Insert the events not seen before; returns the ids that were new. Creates their deliveries."""
+    """Insert the events not seen before; returns the ids that were new. Creates their deliveries.
+
+    Holds :data:`STORE_LOCK` until the caller's transaction ends (keep that transaction short)."""
     if not events:
         return []
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": STORE_LOCK})
     # One statement over arrays (unnest): a multi-row VALUES would be compiled anew for every batch size.
     # Each event's areas (the non-empty commune, district and province codes of its data) are computed here, once.
     new_ids = list(await session.scalars(text(f"""
