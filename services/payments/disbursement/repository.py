@@ -17,10 +17,30 @@ from ..models import Batch, LineResult
 
 # --- approval: carried amounts and the split into batches --------------------------------------------------------
 
+# Only the carries that reached a line: a recipient missing from the projection at generation (a rebuild in progress)
+# gets no line, so its unpaid amount stays to carry and the next payroll it is in takes it.
 _MARK_CARRIED = text("""
     UPDATE payments.line_results r SET carried_payroll_id = c.payroll_id
-    FROM payments.payroll_carries c WHERE c.payroll_id = :id AND r.line_id = c.from_line_id
+    FROM payments.payroll_carries c
+    JOIN payments.payroll_lines l ON l.payroll_id = c.payroll_id AND l.recipient_id = c.recipient_id
+    WHERE c.payroll_id = :id AND r.line_id = c.from_line_id
 """)
+
+# Unpaid results of earlier payrolls of the programme, still to carry, that the payroll did not take in at
+# generation (reported since): approving it would leave them to the next payroll while this one may already recover
+# the same months.
+_STALE = text("""
+    SELECT count(*) FROM payments.line_results r
+    WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
+      AND r.period_first < :first
+      AND NOT EXISTS (SELECT 1 FROM payments.payroll_carries c WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)
+""")
+
+
+async def results_since_generation(session: AsyncSession, payroll_id: uuid.UUID, programme: str,
+                                   first: date) -> int:
+    """How many unpaid results the payroll would carry if generated now but does not."""
+    return int(await session.scalar(_STALE, {"id": payroll_id, "programme": programme, "first": first}) or 0)
 
 # The unpaid amount re-enters a payroll: −carried on the line that pays it (+carried was written on the unpaid line),
 # so the ledger's carried total is what waits for a payroll, and issued is never counted twice.
@@ -219,7 +239,10 @@ async def event_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequenc
 
 # Three consecutive monthly payrolls not received (unpaid or returned), for recipients with a new such result: every
 # window of three months containing the new month is checked; the earliest complete one is alerted once, and not when
-# an alert already covers one of its months (a fourth month in a row adds nothing).
+# an alert already covers one of its months (a fourth month in a row adds nothing). The amount not received counts
+# each VND once: a month's line total, unless it was carried into the line of a later month of the window (which was
+# not received either, and whose total includes it). Three unpaid months of 750,000 are 750,000 + 1,500,000 +
+# 2,250,000 in line totals but 2,250,000 not received.
 _STREAKS = text("""
     WITH hit AS (
         SELECT r.programme, r.recipient_id, r.period_first
@@ -233,7 +256,12 @@ _STREAKS = text("""
     ),
     runs AS (
         SELECT DISTINCT ON (w.programme, w.recipient_id) w.programme, w.recipient_id, w.first,
-               (w.first + interval '2 months')::date AS last_period, sum(r.line_total) AS amount
+               (w.first + interval '2 months')::date AS last_period,
+               COALESCE(sum(r.line_total) FILTER (WHERE NOT EXISTS (
+                   SELECT 1 FROM payments.line_results n
+                   WHERE n.programme = r.programme AND n.recipient_id = r.recipient_id
+                     AND n.payroll_id = r.carried_payroll_id AND n.outcome IN ('unpaid', 'returned')
+                     AND n.period_first BETWEEN w.first AND (w.first + interval '2 months')::date)), 0) AS amount
         FROM windows w
         JOIN payments.line_results r ON r.programme = w.programme AND r.recipient_id = w.recipient_id
              AND r.period_first BETWEEN w.first AND (w.first + interval '2 months')::date
@@ -257,5 +285,17 @@ _STREAKS = text("""
 """)
 
 
+_STREAK_LOCKS = text("""
+    SELECT pg_advisory_xact_lock(hashtext('ansinh.payments.streaks.' || p.programme))
+    FROM (SELECT DISTINCT programme FROM payments.line_results WHERE line_id = ANY(:ids)) p
+    ORDER BY p.programme
+""")
+
+
 async def unpaid_streaks(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    """Alert the new runs of three unpaid months. Two transactions recording results for different months of one
+    recipient would each see only their own result and miss the run: a lock per programme (held to commit)
+    serialises the checks, so the second one waits, then reads the first one's committed results (each statement of
+    READ COMMITTED takes a new snapshot)."""
+    await session.execute(_STREAK_LOCKS, {"ids": list(ids)})
     return (await session.execute(_STREAKS, {"ids": list(ids)})).all()

@@ -74,6 +74,12 @@ async def on_approval(session: AsyncSession, payroll: Payroll) -> None:
         download=f"{location(r.id)}/download")) for r in rows])
 
 
+async def results_since_generation(session: AsyncSession, payroll: Payroll) -> int:
+    """Unpaid results of earlier payrolls reported since the payroll was generated (it does not carry them): approving
+    it as is would carry them a payroll later while it may recover the same months, so it is regenerated first."""
+    return await repository.results_since_generation(session, payroll.id, payroll.programme, payroll.period_first)
+
+
 # --- reading -------------------------------------------------------------------------------------------------------
 
 async def get_visible(session: AsyncSession, principal: Principal, batch_id: uuid.UUID, *,

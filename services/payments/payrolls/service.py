@@ -158,6 +158,10 @@ async def approve(session: AsyncSession, principal: Principal, payroll_id: uuid.
     if principal.client_id == payroll.generated_by:
         raise Forbidden(f"maker-checker: {principal.client_id} generated this payroll; another client approves it",
                         code="maker-checker")
+    stale = await disbursement.results_since_generation(session, payroll)
+    if stale:
+        raise Conflict(f"results arrived since generation; regenerate ({stale} unpaid result(s) of earlier payrolls "
+                       "are not carried by this payroll)", code="payroll-stale", unpaid_results=stale)
     await repository.issue(session, payroll.id)
     await disbursement.on_approval(session, payroll)
     payroll.state, payroll.version = "approved", payroll.version + 1

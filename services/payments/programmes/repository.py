@@ -25,6 +25,12 @@ async def programme(session: AsyncSession, code: str, *, for_update: bool = Fals
     return await session.scalar(stmt)
 
 
+async def has_payroll(session: AsyncSession, code: str) -> bool:
+    """Whether any payroll of the programme exists (whatever its state)."""
+    return bool(await session.scalar(text("SELECT EXISTS (SELECT 1 FROM payments.payrolls WHERE programme = :p)"),
+                                     {"p": code}))
+
+
 async def parameters(session: AsyncSession, codes: Sequence[str]) -> Sequence[ProgrammeParameter]:
     return (await session.scalars(
         select(ProgrammeParameter).where(ProgrammeParameter.programme.in_(codes))

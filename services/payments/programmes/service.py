@@ -10,6 +10,7 @@ from common.db import UniqueViolation
 from common.errors import Conflict, NotFound, ValidationFailed
 
 from ..models import Programme, ProgrammeParameter
+from ..payrolls import repository as payrolls
 from ..rules.periods import month_text, parse_month
 from . import repository
 from .schemas import AccountingIn, ParameterIn, ParameterOut, ProgrammeOut
@@ -75,7 +76,16 @@ async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, cli
 
 async def set_accounting_from(session: AsyncSession, code: str, body: AccountingIn, client_id: str) -> ProgrammeOut:
     programme = await get(session, code, for_update=True)
-    programme.accounting_from = parse_month(body.accounting_from)
+    # The lock generation takes: a payroll being generated is committed (and seen below) before the check.
+    await payrolls.lock_programme(session, code)
+    month = parse_month(body.accounting_from)
+    # Payrolls compare months from the accounting month on: moving it once one exists would pay some recipients
+    # arrears for months paid outside the system and never compare others again. Fixed from the first payroll on.
+    if month != programme.accounting_from and await repository.has_payroll(session, code):
+        current = month_text(programme.accounting_from) if programme.accounting_from else "unset"
+        raise Conflict(f"{code} already has payrolls: its accounting month ({current}) can no longer be changed",
+                       code="accounting-from-locked", accounting_from=current)
+    programme.accounting_from = month
     programme.accounting_basis = body.legal_basis
     programme.updated_by = client_id
     programme.updated_at = datetime.now(UTC)

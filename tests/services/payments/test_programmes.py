@@ -1,6 +1,6 @@
 """Programmes and their effective-dated parameters (admin records them with a legal basis)."""
 
-from .helpers import maker
+from .helpers import account_from, generate, maker
 
 
 async def test_programmes_are_listed_with_their_parameters(app, http, minter):
@@ -33,3 +33,22 @@ async def test_only_admin_records_parameters_with_a_legal_basis(app, http, minte
                                headers=minter.headers("admin"))
     assert fraction.status_code == 422
     assert (await http.get("/programmes/nope", headers=maker(minter))).status_code == 404
+
+
+async def test_the_accounting_month_is_fixed_once_the_programme_has_a_payroll(app, http, minter):
+    def move(month):
+        return http.post("/programmes/monthly_allowance/accounting-from", headers=minter.headers("admin"),
+                         json={"accounting_from": month, "legal_basis": "Kế hoạch triển khai hệ thống"})
+
+    await account_from(http, minter, "monthly_allowance", "2026-01")
+    r = await move("2026-02")  # no payroll yet: it can still be changed
+    assert (r.status_code, r.json()["accounting_from"]) == (200, "2026-02")
+    await generate(http, minter, "monthly_allowance", "2026-03")
+    r = await move("2026-01")
+    assert (r.status_code, r.headers["content-type"]) == (409, "application/problem+json")
+    assert r.json()["type"].rsplit("/", 1)[1] == "accounting-from-locked"
+    assert "can no longer be changed" in r.json()["detail"]
+    r = await http.get("/programmes/monthly_allowance", headers=maker(minter))
+    assert r.json()["accounting_from"] == "2026-02"
+    # Another programme without payrolls is not affected.
+    await account_from(http, minter, "artisans", "2026-01")

@@ -3,14 +3,16 @@ unpaid months in a row."""
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.payments.events import UNPAID_3_MONTHS
 from services.payments.models import EVENT_TABLES
 
 from .helpers import (
+    account_from,
     approve,
     batches,
+    checker,
     feed,
     generate,
     line_of,
@@ -159,6 +161,90 @@ async def test_three_consecutive_unpaid_months_are_announced_once(app, http, min
     data = rows[0].envelope["data"]
     assert data["periods"] == ["2026-01", "2026-02", "2026-03"] and data["suspend_from"] == "2026-04"
     assert data["beneficiary_id"] == str(away) and data["programme"] == ALLOWANCE
-    # January 750,000; February and March carried the earlier months on top.
-    assert data["amount_not_received"] == 750_000 + 1_500_000 + 2_250_000
+    # January 750,000; February and March carried the earlier months on top: what was not received is March's line
+    # (2,250,000), not the sum of the three line totals (each VND counted once).
+    assert data["amount_not_received"] == 2_250_000
     assert data["commune_code"] == "84101"
+
+
+async def test_a_returned_month_counts_once_in_the_amount_not_received(app, http, minter):
+    away = uuid.uuid4()
+    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]))
+    for month, outcome in (("2026-01", "unpaid"), ("2026-02", "returned"), ("2026-03", "unpaid")):
+        payroll = await run(http, minter, ALLOWANCE, month)
+        batch = (await batches(http, minter, payroll))["84101"]
+        line = await line_of(http, minter, payroll, away)
+        result = unpaid(line) if outcome == "unpaid" else {"line_id": line["id"], "outcome": "returned",
+                                                           "reason": "Chuyển đi nơi khác"}
+        r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [result]})
+        assert r.status_code == 200, r.text
+    async with app.state.sessionmaker() as s:
+        t = EVENT_TABLES.outbox
+        rows = (await s.execute(select(t.c.envelope).where(t.c.type == UNPAID_3_MONTHS))).all()
+    # January (750,000) went back with February's line (1,500,000); March is not carried: 2,250,000, not 3,000,000.
+    assert [r.envelope["data"]["amount_not_received"] for r in rows] == [2_250_000]
+
+
+async def _carried_by(app, line_id):
+    async with app.state.sessionmaker() as s:
+        return await s.scalar(text("SELECT carried_payroll_id FROM payments.line_results WHERE line_id = :id"),
+                              {"id": line_id})
+
+
+async def test_an_unpaid_amount_of_a_recipient_missing_from_the_projection_waits_for_its_return(app, http, minter):
+    away, other = uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]),
+               schedule(other, 1, [period("2024-07", None, 750_000)]))
+    march = await run(http, minter, ALLOWANCE, "2026-03")
+    line = await line_of(http, minter, march, away)
+    batch = (await batches(http, minter, march))["84101"]
+    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [unpaid(line)]})
+    assert r.status_code == 200, r.text
+    # A rebuild of the projection has emptied it and not yet replayed this beneficiary.
+    async with app.state.sessionmaker() as s:
+        await s.execute(text("DELETE FROM payments.beneficiaries WHERE id = :id"), {"id": away})
+        await s.commit()
+    april = await run(http, minter, ALLOWANCE, "2026-04")
+    assert await line_of(http, minter, april, away) is None
+    assert await _carried_by(app, line["id"]) is None  # not carried: nobody was paid it
+    report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
+    assert report["carried"] == 750_000  # still waiting for a payroll
+    # The beneficiary is back: the next payroll carries the March amount.
+    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]))
+    may = await approve(http, minter, await generate(http, minter, ALLOWANCE, "2026-05"))
+    back = await line_of(http, minter, may, away)
+    assert back["carried"] == 750_000
+    assert str(await _carried_by(app, line["id"])) == may["id"]
+
+
+async def test_a_payroll_is_not_approved_when_unpaid_results_arrived_since_its_generation(app, http, minter):
+    await account_from(http, minter, ALLOWANCE, "2026-03")
+    b = uuid.uuid4()
+    await feed(app, schedule(b, 1, [period("2024-07", None, 750_000)]))
+    march = await run(http, minter, ALLOWANCE, "2026-03")
+    march_line = await line_of(http, minter, march, b)
+    await feed(app, schedule(b, 2, [period("2024-07", "2026-02", 750_000)], status="deceased",
+                             death_date="2026-02-15"))
+    april = await generate(http, minter, ALLOWANCE, "2026-04")
+    assert (await line_of(http, minter, april, b))["to_recover"] == 750_000  # March was paid after the death
+    # The post office's March result (not paid: the person had died) arrives after April was generated.
+    batch = (await batches(http, minter, march))["84101"]
+    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
+                        json={"results": [unpaid(march_line, "Đã chết")]})
+    assert r.status_code == 200, r.text
+    r = await http.post(f"/payrolls/{april['id']}/review", headers=maker(minter))
+    assert r.status_code == 200, r.text
+    r = await http.post(f"/payrolls/{april['id']}/approve", headers=checker(minter))
+    assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].rsplit("/", 1)[1] == "payroll-stale"
+    assert r.json()["detail"].startswith("results arrived since generation; regenerate")
+    # Regenerated, April carries the unpaid March amount against the March recovery: nothing to pay, nothing owed.
+    r = await http.post(f"/payrolls/{april['id']}/regenerate", headers=maker(minter))
+    assert r.status_code == 200, r.text
+    line = await line_of(http, minter, r.json(), b)
+    assert (line["recovery"], line["carried"], line["total"], line["to_recover"]) == (-750_000, 750_000, 0, 0)
+    await approve(http, minter, r.json())
+    may = await generate(http, minter, ALLOWANCE, "2026-05")
+    assert (await line_of(http, minter, may, b)) is None
+    report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
+    assert (report["carried"], report["to_recover"]) == (0, 0)
