@@ -45,7 +45,8 @@ class PayrollApproved(BaseModel):
     """A payroll was approved (by a client other than the one that generated it) and is now immutable; its
     amounts are in the ledger. Control totals in VND: `amount` = sum of line totals = `regular` + `arrears` +
     `recovery` (negative) + `carried` + `to_recover` (recoveries larger than what a line paid, left to recover
-    outside the payroll). `period` is `YYYY-MM`, or `YYYY-Qn` for quarterly programmes (electricity)."""
+    outside the payroll) − `to_recover_offset` (what lines withheld against their recipients' open `to_recover`
+    balances). `period` is `YYYY-MM`, or `YYYY-Qn` for quarterly programmes (electricity)."""
 
     payroll_id: uuid.UUID
     programme: str
@@ -57,6 +58,7 @@ class PayrollApproved(BaseModel):
     recovery: int
     carried: int
     to_recover: int
+    to_recover_offset: int = 0
     generated_by: str
     approved_by: str
 

@@ -278,6 +278,7 @@ class Payroll(Base):
     recovery: Mapped[int] = mapped_column(BigInteger, server_default="0")
     carried: Mapped[int] = mapped_column(BigInteger, server_default="0")
     to_recover: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    to_recover_offset: Mapped[int] = mapped_column(BigInteger, server_default="0")
     generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     generated_by: Mapped[str] = mapped_column(Text)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -289,7 +290,8 @@ class Payroll(Base):
 
 
 class PayrollLine(Base):
-    """What one recipient is paid by a payroll: total = max(0, regular + arrears + recovery + carried)."""
+    """What one recipient is paid by a payroll: total = max(0, regular + arrears + recovery + carried) −
+    to_recover_offset (the part of the recipient's open to_recover balance the line absorbs)."""
 
     __tablename__ = "payroll_lines"
     __table_args__ = (
@@ -319,6 +321,9 @@ class PayrollLine(Base):
     carried: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[int] = mapped_column(BigInteger)
     to_recover: Mapped[int] = mapped_column(BigInteger)
+    to_recover_offset: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """What the line withholds against the recipient's open to_recover balance (approval writes it to the ledger as
+    a negative ``to_recover_offset``, so the claim shrinks by exactly that)."""
 
 
 class PayrollLineMonth(Base):
@@ -345,6 +350,8 @@ class LedgerEntry(Base):
     __table_args__ = (
         Index("ix_ledger_entries_allocation", "programme", "recipient_id", "service_month"),
         Index("ix_ledger_entries_period", "period_first"),
+        Index("ix_ledger_entries_to_recover", "programme", "recipient_id",
+              postgresql_where=text("kind IN ('to_recover', 'to_recover_offset')")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
@@ -355,7 +362,7 @@ class LedgerEntry(Base):
     line_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     service_month: Mapped[date | None] = mapped_column(Date)
-    """None for amounts that belong to the line, not a month (to_recover)."""
+    """None for amounts that belong to the line, not a month (to_recover, to_recover_offset)."""
     kind: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(BigInteger)
     commune_code: Mapped[str] = mapped_column(Text)

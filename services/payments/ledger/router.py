@@ -26,8 +26,9 @@ async def ledger_totals(
     format: Annotated[Literal["json", "csv"], Query(description="`csv`: Vietnamese headers, UTF-8 with BOM")] = "json",
 ) -> LedgerTotals | Response:
     """Cumulative amounts of the ledger for the payrolls of `year`, within the client's areas: issued by approved
-    payrolls (`regular`, `arrears`, `recovery`, `to_recover`; `issued` is their sum and equals the sum of the
-    payroll lines' totals exactly) and, once reported by the payment organisation, `paid`, `carried`,
+    payrolls (`regular`, `arrears`, `recovery`, `to_recover`, `to_recover_offset` — negative, what later lines
+    withheld against open `to_recover` balances; `issued` is their sum and equals the sum of the payroll lines'
+    totals less the carried amounts they took in) and, once reported by the payment organisation, `paid`, `carried`,
     `returned` and `recovered`. Amounts in VND."""
     report = await service.totals(session, principal, year=year, by=by, programme=programme)
     if format == "csv":

@@ -14,8 +14,12 @@ class Amounts(BaseModel):
     arrears: int = 0
     recovery: int = Field(default=0, description="Negative")
     to_recover: int = Field(default=0, description="Recoveries larger than what their line paid, left to recover")
-    issued: int = Field(default=0, description="regular + arrears + recovery + to_recover = the sum of the "
-                                               "payroll lines' totals")
+    to_recover_offset: int = Field(default=0, description="Negative: what later lines withheld against open "
+                                                          "to_recover balances (to_recover + to_recover_offset "
+                                                          "is what is still to recover)")
+    issued: int = Field(default=0, description="regular + arrears + recovery + to_recover + to_recover_offset = the "
+                                               "sum of the payroll lines' totals less the carried amounts they took "
+                                               "in")
     paid: int = 0
     carried: int = 0
     returned: int = 0

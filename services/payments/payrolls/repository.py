@@ -134,8 +134,10 @@ _LINE_FROM = {
     """,
 }
 
-# A line never pays a negative total: a recovery larger than what the line pays is left as to_recover.
-_AMOUNTS = "m.regular, m.arrears, m.recovery, m.carried, GREATEST(0, m.net), GREATEST(0, -m.net)"
+# A line never pays a negative total: a recovery larger than what the line pays is left as to_recover. What it pays
+# is then reduced by the recipient's open to_recover balance (m.absorbed, never more than it pays).
+_AMOUNTS = ("m.regular, m.arrears, m.recovery, m.carried, GREATEST(0, m.net) - m.absorbed, GREATEST(0, -m.net), "
+            "m.absorbed")
 
 _LINES = """
     , settled AS (
@@ -150,15 +152,25 @@ _LINES = """
         SELECT recipient_id AS rid, sum(amount) AS amount FROM payments.payroll_carries
         WHERE payroll_id = CAST(:payroll_id AS uuid) GROUP BY recipient_id
     ),
-    m AS (
+    owed AS (  -- open to_recover balances left by approved payrolls (to_recover minus what lines already offset):
+               -- few recipients, read through the partial index ix_ledger_entries_to_recover
+        SELECT recipient_id AS rid, sum(amount) AS amount FROM payments.ledger_entries
+        WHERE programme = :programme AND kind IN ('to_recover', 'to_recover_offset')
+        GROUP BY recipient_id HAVING sum(amount) > 0
+    ),
+    n AS (
         SELECT COALESCE(s.rid, c.rid) AS rid, COALESCE(s.regular, 0) AS regular, COALESCE(s.arrears, 0) AS arrears,
                COALESCE(s.recovery, 0) AS recovery, COALESCE(c.amount, 0) AS carried,
                COALESCE(s.net, 0) + COALESCE(c.amount, 0) AS net
         FROM settled s FULL JOIN carried c ON c.rid = s.rid
+    ),
+    m AS (  -- the line absorbs as much of the open balance as it pays; the rest stays open for later payrolls
+        SELECT n.*, LEAST(COALESCE(o.amount, 0), GREATEST(0, n.net)) AS absorbed
+        FROM n LEFT JOIN owed o ON o.rid = n.rid
     )
     INSERT INTO payments.payroll_lines (payroll_id, recipient_id, beneficiary_id, person_id, household_id,
         one_off_payment_id, recipient_name, national_id, commune_code, district_code, province_code, schedule_version,
-        regular, arrears, recovery, carried, total, to_recover, id)
+        regular, arrears, recovery, carried, total, to_recover, to_recover_offset, id)
 """
 
 _SETTLE = """
@@ -246,10 +258,12 @@ async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full
     await session.execute(text("RESET work_mem"))
     await session.execute(text("""
         UPDATE payments.payrolls p SET line_count = t.n, amount = t.total, regular = t.regular, arrears = t.arrears,
-               recovery = t.recovery, carried = t.carried, to_recover = t.to_recover
+               recovery = t.recovery, carried = t.carried, to_recover = t.to_recover,
+               to_recover_offset = t.to_recover_offset
         FROM (SELECT count(*) AS n, COALESCE(sum(total), 0) AS total, COALESCE(sum(regular), 0) AS regular,
                      COALESCE(sum(arrears), 0) AS arrears, COALESCE(sum(recovery), 0) AS recovery,
-                     COALESCE(sum(carried), 0) AS carried, COALESCE(sum(to_recover), 0) AS to_recover
+                     COALESCE(sum(carried), 0) AS carried, COALESCE(sum(to_recover), 0) AS to_recover,
+                     COALESCE(sum(to_recover_offset), 0) AS to_recover_offset
               FROM payments.payroll_lines WHERE payroll_id = :id) t
         WHERE p.id = :id
     """), {"id": payroll.id})
@@ -277,6 +291,11 @@ _LEDGER = text("""
            l.commune_code, l.district_code, l.province_code
     FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
     WHERE p.id = :id AND l.to_recover > 0
+    UNION ALL  -- what a line withheld against the open to_recover balance: the claim shrinks by exactly that
+    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, 'to_recover_offset',
+           -l.to_recover_offset, l.commune_code, l.district_code, l.province_code
+    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
+    WHERE p.id = :id AND l.to_recover_offset > 0
     ORDER BY 6, 7  -- (recipient, month): the ledger's allocation index is walked once, not probed at random
 """)
 
@@ -297,7 +316,8 @@ _ONE_OFFS_ISSUED = text("""
 
 
 async def issue(session: AsyncSession, payroll_id: uuid.UUID) -> None:
-    """On approval: the ledger gets every line's amounts per service month, recipients are settled through the
+    """On approval: the ledger gets every line's amounts per service month (plus to_recover and the offsets against
+    open to_recover balances, without a month), recipients are settled through the
     period with the version their line was computed from, one-off payments are marked issued."""
     # The payroll's rows are new: unless autovacuum analyzed the tables since generation (it waits for 10% of a
     # table to change, i.e. never after one month of a year's payrolls) the planner estimates one line, joins by

@@ -27,7 +27,11 @@ class ControlTotals(BaseModel):
     recovery: int = Field(description="Negative: amounts paid before for months nothing (or less) was owed")
     carried: int
     to_recover: int = Field(description="Recoveries larger than what their line pays, left to recover outside the "
-                                        "payroll; amount = regular + arrears + recovery + carried + to_recover")
+                                        "payroll; amount = regular + arrears + recovery + carried + to_recover "
+                                        "− to_recover_offset")
+    to_recover_offset: int = Field(default=0, description="What the lines withhold against their recipients' open "
+                                                          "to_recover balances (amounts left to recover by earlier "
+                                                          "payrolls)")
 
 
 class PayrollOut(BaseModel):
@@ -78,8 +82,12 @@ class LineOut(BaseModel):
     arrears: int
     recovery: int
     carried: int
-    total: int = Field(description="max(0, regular + arrears + recovery + carried): never negative")
+    total: int = Field(description="max(0, regular + arrears + recovery + carried) − to_recover_offset: never "
+                                   "negative")
     to_recover: int
+    to_recover_offset: int = Field(default=0, description="The part of the recipient's open to_recover balance "
+                                                          "(left by earlier payrolls) this line withholds: never more "
+                                                          "than it would pay")
     months: list[LineMonthOut]
 
 

@@ -43,7 +43,8 @@ def out(p: Payroll) -> PayrollOut:
         id=p.id, programme=p.programme, period=p.period, state=p.state, version=p.version,  # type: ignore[arg-type]
         accounting_from=month_text(p.accounting_from),
         totals=ControlTotals(line_count=p.line_count, amount=p.amount, regular=p.regular, arrears=p.arrears,
-                             recovery=p.recovery, carried=p.carried, to_recover=p.to_recover),
+                             recovery=p.recovery, carried=p.carried, to_recover=p.to_recover,
+                             to_recover_offset=p.to_recover_offset),
         generated_at=p.generated_at, generated_by=p.generated_by, reviewed_at=p.reviewed_at,
         reviewed_by=p.reviewed_by, approved_at=p.approved_at, approved_by=p.approved_by, locked_at=p.locked_at,
         locked_by=p.locked_by, lines=f"{location(p.id)}/lines")
@@ -170,7 +171,8 @@ async def approve(session: AsyncSession, principal: Principal, payroll_id: uuid.
     await EVENTS.publish(session, PAYROLL_APPROVED, str(payroll.id), PayrollApproved(
         payroll_id=payroll.id, programme=payroll.programme, period=payroll.period, line_count=payroll.line_count,
         amount=payroll.amount, regular=payroll.regular, arrears=payroll.arrears, recovery=payroll.recovery,
-        carried=payroll.carried, to_recover=payroll.to_recover, generated_by=payroll.generated_by,
+        carried=payroll.carried, to_recover=payroll.to_recover, to_recover_offset=payroll.to_recover_offset,
+        generated_by=payroll.generated_by,
         approved_by=principal.client_id))
     return payroll
 
@@ -222,4 +224,4 @@ def _line(r: PayrollLine, months: list[LineMonthOut]) -> LineOut:
                    recipient_name=r.recipient_name, national_id=r.national_id, commune_code=r.commune_code,
                    district_code=r.district_code, province_code=r.province_code, regular=r.regular,
                    arrears=r.arrears, recovery=r.recovery, carried=r.carried, total=r.total,
-                   to_recover=r.to_recover, months=months)
+                   to_recover=r.to_recover, to_recover_offset=r.to_recover_offset, months=months)
