@@ -75,12 +75,16 @@ class Principal:
     def has(self, *scopes: str) -> bool:
         return "admin" in self.scopes or all(s in self.scopes for s in scopes)
 
+    @property
+    def limited_to(self) -> tuple[str, ...] | None:
+        """The areas this client's reads are limited to; None when unrestricted (no areas, or ``admin``)."""
+        return None if not self.areas or "admin" in self.scopes else self.areas
+
     def may_see_area(self, *codes: str | None) -> bool:
         """True if any of ``codes`` (province, district or commune code of a record) is within the token's
         areas. A token with no area restriction (``areas`` empty) sees everything; ``admin`` too."""
-        if not self.areas or "admin" in self.scopes:
-            return True
-        return any(code in self.areas for code in codes if code)
+        areas = self.limited_to
+        return areas is None or any(code in areas for code in codes if code)
 
 
 class TokenError(Exception):

@@ -6,11 +6,11 @@ handler returns (rolls back on error), so a state change and its outbox event sh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import ColumnElement, MetaData, or_, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from .settings import ServiceSettings
@@ -22,6 +22,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def in_areas(entity: Any, areas: Sequence[str]) -> ColumnElement[bool]:
+    """Rows of ``entity`` (a model or alias with ``province_code``, ``district_code`` and ``commune_code``) that lie
+    within ``areas`` — the SQL side of :meth:`common.auth.Principal.may_see_area`."""
+    return or_(entity.province_code.in_(areas), entity.district_code.in_(areas), entity.commune_code.in_(areas))
 
 
 def schema_metadata(schema: str) -> MetaData:

@@ -60,9 +60,8 @@ def check_types_allowed(principal: Principal, patterns: Iterable[str], field: st
 
 def visible_areas(principal: Principal) -> list[str] | None:
     """The areas whose events ``principal`` may see; None when it may see every event (no areas, or admin)."""
-    if not principal.areas or "admin" in principal.scopes:
-        return None
-    return sorted(set(principal.areas))
+    areas = principal.limited_to
+    return None if areas is None else sorted(set(areas))
 
 
 async def accept(session: AsyncSession, principal: Principal, events: list[Event]) -> tuple[int, int]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
 
 from ..models import ArtisanEnrolment
 
@@ -38,18 +39,13 @@ async def get(session: AsyncSession, enrolment_id: uuid.UUID, *, for_update: boo
     return await session.scalar(stmt)
 
 
-def _in_areas(areas: Sequence[str]) -> Any:
-    e = ArtisanEnrolment
-    return or_(e.province_code.in_(areas), e.district_code.in_(areas), e.commune_code.in_(areas))
-
-
 async def search(session: AsyncSession, *, areas: Sequence[str] | None, commune_code: str | None,
                  person_id: uuid.UUID | None, in_force: date | None, after: tuple[str, uuid.UUID] | None,
                  limit: int) -> Sequence[ArtisanEnrolment]:
     e = ArtisanEnrolment
     stmt = select(e)
     if areas is not None:
-        stmt = stmt.where(_in_areas(areas))
+        stmt = stmt.where(in_areas(ArtisanEnrolment, areas))
     if commune_code:
         stmt = stmt.where(e.commune_code == commune_code)
     if person_id:

@@ -105,7 +105,7 @@ async def search(session: AsyncSession, principal: Principal, *, commune_code: s
                  person_id: uuid.UUID | None, in_force: str | None, cursor: str | None,
                  limit: int) -> tuple[list[ArtisanEnrolment], str | None]:
     after = keyset(cursor, str, uuid.UUID)
-    areas = None if not principal.areas or "admin" in principal.scopes else principal.areas
+    areas = principal.limited_to
     rows = list(await repository.search(session, areas=areas, commune_code=commune_code, person_id=person_id,
                                         in_force=parse_month(in_force) if in_force else None, after=after,
                                         limit=limit))

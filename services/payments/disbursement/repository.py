@@ -10,8 +10,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, literal, or_, select, text, tuple_
+from sqlalchemy import Row, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
 
 from ..models import Batch, LineResult
 
@@ -76,10 +78,6 @@ async def on_approval(session: AsyncSession, payroll_id: uuid.UUID, deadline: da
 
 # --- batches -----------------------------------------------------------------------------------------------------
 
-def _in_areas(areas: Sequence[str]) -> Any:
-    return or_(Batch.province_code.in_(areas), Batch.district_code.in_(areas), Batch.commune_code.in_(areas))
-
-
 async def get(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> Batch | None:
     stmt = select(Batch).where(Batch.id == batch_id).execution_options(populate_existing=True)
     if for_update:
@@ -92,7 +90,7 @@ async def search(session: AsyncSession, *, areas: Sequence[str] | None, payroll_
                  limit: int) -> Sequence[Batch]:
     stmt = select(Batch)
     if areas is not None:
-        stmt = stmt.where(_in_areas(areas))
+        stmt = stmt.where(in_areas(Batch, areas))
     if payroll_id:
         stmt = stmt.where(Batch.payroll_id == payroll_id)
     if status:

@@ -90,14 +90,10 @@ async def get_visible(session: AsyncSession, principal: Principal, batch_id: uui
     return batch
 
 
-def _areas(principal: Principal) -> tuple[str, ...] | None:
-    return None if not principal.areas or "admin" in principal.scopes else principal.areas
-
-
 async def search(session: AsyncSession, principal: Principal, *, payroll_id: uuid.UUID | None, status: str | None,
                  commune_code: str | None, cursor: str | None, limit: int) -> tuple[list[Batch], str | None]:
     after = keyset(cursor, str, uuid.UUID)
-    rows = list(await repository.search(session, areas=_areas(principal), payroll_id=payroll_id, status=status,
+    rows = list(await repository.search(session, areas=principal.limited_to, payroll_id=payroll_id, status=status,
                                         commune_code=commune_code, after=after, limit=limit))
     next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
     return rows, next_cursor

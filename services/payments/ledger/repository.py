@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
 
 from ..models import LedgerEntry
 
@@ -26,6 +28,5 @@ async def totals(session: AsyncSession, *, year: int, by: str, programme: str | 
     if programme:
         stmt = stmt.where(LedgerEntry.programme == programme)
     if areas is not None:
-        stmt = stmt.where(or_(LedgerEntry.province_code.in_(areas), LedgerEntry.district_code.in_(areas),
-                              LedgerEntry.commune_code.in_(areas)))
+        stmt = stmt.where(in_areas(LedgerEntry, areas))
     return (await session.execute(stmt)).all()

@@ -26,11 +26,10 @@ def _add(target: Amounts, kind: str, amount: int, entries: int) -> None:
 
 async def totals(session: AsyncSession, principal: Principal, *, year: int, by: str,
                  programme: str | None) -> LedgerTotals:
-    unrestricted = not principal.areas or "admin" in principal.scopes
     rows: dict[str, TotalsRow] = {}
     total = Amounts()
     for key, kind, amount, entries in await repository.totals(
-            session, year=year, by=by, programme=programme, areas=None if unrestricted else principal.areas):
+            session, year=year, by=by, programme=programme, areas=principal.limited_to):
         row = rows.setdefault(key, TotalsRow(key=key))
         _add(row, kind, int(amount), int(entries))
         _add(total, kind, int(amount), int(entries))

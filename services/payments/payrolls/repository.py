@@ -19,12 +19,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from sqlalchemy import func, literal, or_, select, text, tuple_
+from sqlalchemy import func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.db import flush_in_savepoint
+from common.db import flush_in_savepoint, in_areas
 
 from ..models import LedgerEntry, Payroll, PayrollLine, PayrollLineMonth
 
@@ -381,16 +380,11 @@ async def search(session: AsyncSession, *, programme: str | None, state: str | N
     return (await session.scalars(stmt)).all()
 
 
-def _in_areas(areas: Sequence[str]) -> Any:
-    return or_(PayrollLine.province_code.in_(areas), PayrollLine.district_code.in_(areas),
-               PayrollLine.commune_code.in_(areas))
-
-
 async def lines(session: AsyncSession, payroll_id: uuid.UUID, *, areas: Sequence[str] | None,
                 commune_code: str | None, after: tuple[str, uuid.UUID] | None, limit: int) -> Sequence[PayrollLine]:
     stmt = select(PayrollLine).where(PayrollLine.payroll_id == payroll_id)
     if areas is not None:
-        stmt = stmt.where(_in_areas(areas))
+        stmt = stmt.where(in_areas(PayrollLine, areas))
     if commune_code:
         stmt = stmt.where(PayrollLine.commune_code == commune_code)
     if after is not None:

@@ -204,8 +204,7 @@ async def lines(session: AsyncSession, principal: Principal, payroll_id: uuid.UU
                 cursor: str | None, limit: int) -> tuple[list[LineOut], str | None]:
     await get(session, payroll_id)
     after = keyset(cursor, str, uuid.UUID)
-    unrestricted = not principal.areas or "admin" in principal.scopes
-    rows = list(await repository.lines(session, payroll_id, areas=None if unrestricted else principal.areas,
+    rows = list(await repository.lines(session, payroll_id, areas=principal.limited_to,
                                        commune_code=commune_code, after=after, limit=limit))
     months = await repository.line_months(session, payroll_id, [r.recipient_id for r in rows])
     by_recipient: dict[uuid.UUID, list[LineMonthOut]] = {}

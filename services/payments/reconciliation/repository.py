@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import literal, or_, select, text, tuple_
+from sqlalchemy import literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
 
 from ..models import Batch, DisbursementException
 
@@ -71,18 +73,13 @@ async def missing_results(session: AsyncSession, on: date, by: str) -> tuple[int
     return int(row[0]), int(row[1])
 
 
-def _in_areas(areas: Sequence[str]) -> Any:
-    e = DisbursementException
-    return or_(e.province_code.in_(areas), e.district_code.in_(areas), e.commune_code.in_(areas))
-
-
 async def search(session: AsyncSession, *, areas: Sequence[str] | None, status: str | None, kind: str | None,
                  batch_id: uuid.UUID | None, after: tuple[datetime, uuid.UUID] | None,
                  limit: int) -> Sequence[DisbursementException]:
     e = DisbursementException
     stmt = select(e)
     if areas is not None:
-        stmt = stmt.where(_in_areas(areas))
+        stmt = stmt.where(in_areas(DisbursementException, areas))
     if status:
         stmt = stmt.where(e.status == status)
     if kind:

@@ -35,15 +35,11 @@ async def run(session: AsyncSession, principal: Principal, on: date | None) -> R
     return await sweep(session, on or today_in_vietnam(), principal.client_id)
 
 
-def _areas(principal: Principal) -> tuple[str, ...] | None:
-    return None if not principal.areas or "admin" in principal.scopes else principal.areas
-
-
 async def search(session: AsyncSession, principal: Principal, *, status: str | None, kind: str | None,
                  batch_id: uuid.UUID | None, cursor: str | None,
                  limit: int) -> tuple[list[DisbursementException], str | None]:
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
-    rows = list(await repository.search(session, areas=_areas(principal), status=status, kind=kind,
+    rows = list(await repository.search(session, areas=principal.limited_to, status=status, kind=kind,
                                         batch_id=batch_id, after=after, limit=limit))
     next_cursor = (encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if len(rows) == limit
                    else None)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, func, literal, or_, select, tuple_
+from sqlalchemy import Text, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
 
 from ..models import (
     Application,
@@ -84,10 +86,6 @@ def add_change(session: AsyncSession, *, record_type: str, record_id: uuid.UUID,
 # --- lists of beneficiaries ------------------------------------------------------------------------------
 
 
-def in_areas(areas: Sequence[str]) -> Any:
-    return or_(Person.province_code.in_(areas), Person.district_code.in_(areas), Person.commune_code.in_(areas))
-
-
 async def beneficiaries_chunk(
     session: AsyncSession, *, areas: Sequence[str] | None, commune_code: str | None, district_code: str | None,
     province_code: str | None, after: uuid.UUID | None, limit: int,
@@ -95,7 +93,7 @@ async def beneficiaries_chunk(
     """One query: up to ``limit`` beneficiaries with their persons, in id order after ``after`` (keyset)."""
     query = select(BeneficiaryRow, Person).join(Person, Person.id == BeneficiaryRow.person_id)
     if areas is not None:
-        query = query.where(in_areas(areas))
+        query = query.where(in_areas(Person, areas))
     if commune_code:
         query = query.where(Person.commune_code == commune_code)
     if district_code:
@@ -154,7 +152,7 @@ async def search(
     query = (select(BeneficiaryRow, Person, categories.label("categories"), poverty.label("poverty"))
              .join(Person, Person.id == BeneficiaryRow.person_id))
     if areas is not None:
-        query = query.where(in_areas(areas))
+        query = query.where(in_areas(Person, areas))
     if key:  # the named persons first (trigram index), as in persons.repository.search
         query = query.where(persons_repository.name_like(key))
     if category:

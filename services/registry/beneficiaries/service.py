@@ -442,11 +442,6 @@ CHUNK = 1000
 """Beneficiaries loaded per round trip by the bulk entitlements stream."""
 
 
-def visible_areas(principal: Principal) -> tuple[str, ...] | None:
-    """The areas a list is limited to; None when the client is unrestricted (no areas, or admin)."""
-    return None if not principal.areas or "admin" in principal.scopes else principal.areas
-
-
 def parse_bulk_range(first: str, last: str) -> tuple[Month, Month]:
     start, end = parse_range(first, last)
     if end - start + 1 > MAX_BULK_MONTHS:
@@ -471,7 +466,7 @@ async def beneficiary_months(
 ) -> AsyncIterator[tuple[BeneficiaryRow, Person, MonthEntitlement]]:
     """Every beneficiary-month of the range for the matching beneficiaries, chunk by chunk (keyset on id):
     two queries per chunk (beneficiaries with persons; their decisions), the pure engine per beneficiary."""
-    areas = visible_areas(principal)
+    areas = principal.limited_to
     after: uuid.UUID | None = None
     async with maker() as session:
         while True:
@@ -518,7 +513,7 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
     if age_from is not None and age_to is not None and age_to < age_from:
         raise ValidationFailed([{"field": "query.age_to", "reason": "must not be below age_from"}])
     rows = await repository.search(
-        session, areas=visible_areas(principal), today=today, key=name_key(q) if q else None, category=category,
+        session, areas=principal.limited_to, today=today, key=name_key(q) if q else None, category=category,
         status=status, commune_code=commune_code, district_code=district_code,
         born_after=_years_before(today, age_to + 1) if age_to is not None else None,
         born_on_or_before=_years_before(today, age_from) if age_from is not None else None,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.db import UniqueViolation, flush_in_savepoint
+from common.db import UniqueViolation, flush_in_savepoint, in_areas
 
 from ..models import AdminUnit, ChangeRecord, Person, SensitiveRead, UnitMapping
 
@@ -84,10 +84,6 @@ async def get(session: AsyncSession, person_id: uuid.UUID, *, for_update: bool =
     return await session.scalar(query)
 
 
-def _in_areas(areas: Sequence[str]) -> Any:
-    return or_(Person.province_code.in_(areas), Person.district_code.in_(areas), Person.commune_code.in_(areas))
-
-
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -101,7 +97,7 @@ async def search(
     trigram index (:func:`name_like`)."""
     query = select(Person)
     if areas is not None:
-        query = query.where(_in_areas(areas))
+        query = query.where(in_areas(Person, areas))
     if key:
         query = query.where(name_like(key))
     if commune_code:

@@ -230,9 +230,8 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
                  district_code: str | None, born_from: date | None, born_to: date | None, cursor: str | None,
                  limit: int) -> tuple[list[Person], str | None]:
     after = keyset(cursor, str, uuid.UUID)
-    unrestricted = not principal.areas or "admin" in principal.scopes
     rows = await repository.search(
-        session, areas=None if unrestricted else principal.areas, key=name_key(q) if q else None,
+        session, areas=principal.limited_to, key=name_key(q) if q else None,
         commune_code=commune_code, district_code=district_code, born_from=born_from, born_to=born_to,
         after=after, limit=limit + 1)
     next_cursor = None

@@ -109,6 +109,7 @@ async def test_bulk_is_limited_to_areas_and_filters_and_24_months(http, minter):
 
 
 async def test_bulk_streams_in_chunks(app, http, minter):  # noqa: F811
+    from common.auth import Principal
     from services.registry.beneficiaries import service
     from services.registry.parameters.service import load_parameters
     from services.registry.rules.months import Month
@@ -116,7 +117,7 @@ async def test_bulk_streams_in_chunks(app, http, minter):  # noqa: F811
     people = await three(http, minter)
     async with app.state.sessionmaker() as s:
         parameters = await load_parameters(s)
-    principal = type("P", (), {"areas": ("99",), "scopes": frozenset({"registry:read"})})()
+    principal = Principal("reader", frozenset({"registry:read"}), ("99",), issued_at=0, expires_at=0)
     lines = [line async for line in service.bulk_entitlements(
         app.state.sessionmaker, parameters, principal, Month(2024, 1), Month(2024, 1), commune_code=None,
         district_code=None, province_code=None, chunk=2)]
