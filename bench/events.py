@@ -18,26 +18,9 @@ import aiohttp
 import httpx
 import psutil
 
-from ansinh.clients import in_gateway_db
-from gateway.auth import service as auth_service
-
-from .harness import admin_url, machine, record, running_stack
+from .harness import admin_url, bearer, machine, record, running_stack
 
 SUBJECTS = 50
-
-
-async def _token(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    client_id = f"bench-{uuid.uuid4().hex[:6]}"
-
-    async def create(session):  # type: ignore[no-untyped-def]
-        return (await auth_service.create_client(session, client_id, scopes=["admin"], areas=[],
-                                                 rate_per_second=100_000, burst=100_000)).secret
-
-    secret = await in_gateway_db(stack.config.urls()["gateway"], create)
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
-        r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-        r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 async def _receipts(http: httpx.AsyncClient, url: str, auth: dict[str, str], prefix: str) -> list[dict]:
@@ -118,7 +101,7 @@ def _postgres_pids() -> list[int]:
 def run(quick: bool = False, write: bool = True) -> None:
     seconds = 5 if quick else 20
     with admin_url() as admin, running_stack(admin) as stack:
-        auth = asyncio.run(_token(stack))
+        auth = asyncio.run(bearer(stack, ["admin"]))
         asyncio.run(_steady(stack, auth, 20, 1))  # warm-up: tokens, pools, caches
         parts = {c: [p.pid] for c, p in stack.procs.items()}
         before = {c: _cpu_seconds(pids) for c, pids in parts.items()}

@@ -10,11 +10,13 @@ import secrets
 import shutil
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psutil
 
 from ansinh import database, local
@@ -135,3 +137,22 @@ def record(section: str, body: str) -> None:
     else:
         text_ = text_.rstrip() + "\n\n" + block + "\n"
     RESULTS.write_text(text_)
+
+
+async def bearer(stack: Stack, scopes: list[str], *, name: str = "bench") -> dict[str, str]:
+    """A new gateway client with ``scopes``, no areas and no practical rate limit, and a header with its token.
+    Each call makes another client (maker and checker are two calls)."""
+    from ansinh.clients import in_gateway_db
+    from gateway.auth import service as auth_service
+
+    client_id = f"{name}-{uuid.uuid4().hex[:6]}"
+
+    async def create(session):  # type: ignore[no-untyped-def]
+        return (await auth_service.create_client(session, client_id, scopes=scopes, areas=[],
+                                                 rate_per_second=1_000_000, burst=1_000_000)).secret
+
+    secret = await in_gateway_db(stack.config.urls()["gateway"], create)
+    async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
+        r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+        r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}

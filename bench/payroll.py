@@ -38,10 +38,7 @@ import asyncpg
 import httpx
 import psutil
 
-from ansinh.clients import in_gateway_db
-from gateway.auth import service as auth_service
-
-from .harness import ROOT, admin_url, machine, record, running_stack
+from .harness import ROOT, admin_url, bearer, machine, record, running_stack
 
 PROGRAMME = "monthly_allowance"
 FIRST, MEASURED = "2026-07", "2026-08"
@@ -330,20 +327,6 @@ async def _copy_rate(url: str, rows: int, indexes: bool = True) -> float:
 # --- through the gateway -------------------------------------------------------------------------------------
 
 
-async def _token(stack, scopes: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    client_id = f"bench-payroll-{uuid.uuid4().hex[:6]}"
-
-    async def create(session):  # type: ignore[no-untyped-def]
-        return (await auth_service.create_client(session, client_id, scopes=scopes, areas=[],
-                                                 rate_per_second=1_000_000, burst=1_000_000)).secret
-
-    secret = await in_gateway_db(stack.config.urls()["gateway"], create)
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
-        r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-        r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
 @contextmanager
 def _rss(pid: int) -> Iterator[list[int]]:
     """Sample the resident memory of ``pid`` (and its children) every 50 ms; yields [peak bytes]."""
@@ -418,8 +401,8 @@ def _one(admin: str, n: int, export: bool) -> Result:
         url = stack.config.urls()["payments"]
         pid = stack.procs["payments"].pid
         result.load_s = asyncio.run(_load(url, n))
-        maker = asyncio.run(_token(stack, ["payments:read", "payments:write"]))
-        checker = asyncio.run(_token(stack, ["payments:read", "payments:approve"]))
+        maker = asyncio.run(bearer(stack, name="bench-payroll", scopes=["payments:read", "payments:write"]))
+        checker = asyncio.run(bearer(stack, name="bench-payroll", scopes=["payments:read", "payments:approve"]))
         with httpx.Client(base_url=stack.url("gateway"), timeout=900) as http:
             _call(http, "GET", "/payments/payrolls", maker, params={"limit": 1})  # warm-up: tokens, pools
             result.idle_rss_mb = psutil.Process(pid).memory_info().rss / 2**20
@@ -431,7 +414,7 @@ def _one(admin: str, n: int, export: bool) -> Result:
                 result.steps, payroll = _payroll(http, maker, checker, MEASURED)
             result.peak_rss_mb = peak[0] / 2**20
             if export:
-                result.exports = _exports(http, asyncio.run(_token(stack, ["payments:disburse"])), pid,
+                result.exports = _exports(http, asyncio.run(bearer(stack, name="bench-payroll", scopes=["payments:disburse"])), pid,
                                           payroll["id"])
         result.split_s, result.batches = asyncio.run(_split_seconds(url, payroll["id"]))
         totals = payroll["totals"]

@@ -28,10 +28,8 @@ import asyncpg
 import httpx
 
 from ansinh import database
-from ansinh.clients import in_gateway_db
-from gateway.auth import service as auth_service
 
-from .harness import BENCH_DB, LoadResult, admin_url, machine, record, running_stack, wrk
+from .harness import BENCH_DB, LoadResult, admin_url, bearer, machine, record, running_stack, wrk
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Mã xã", "Địa chỉ", "Số điện thoại", "Dân tộc"]
 PROVINCES = ["084"] * 8 + ["083", "086", "079", "094"]  # mostly born in Trà Vinh
@@ -91,21 +89,6 @@ def to_csv(persons: list[Person]) -> bytes:
         writer.writerow([i, p.name, p.dob.strftime("%d/%m/%Y"), "Nam" if p.sex == "male" else "Nữ", p.national_id,
                          p.commune, p.address, p.phone, p.ethnicity])
     return ("\ufeff" + buffer.getvalue()).encode()
-
-
-async def _token(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    client_id = f"bench-registry-{uuid.uuid4().hex[:6]}"
-
-    async def create(session):  # type: ignore[no-untyped-def]
-        return (await auth_service.create_client(
-            session, client_id, scopes=["registry:read", "registry:write"], areas=[],
-            rate_per_second=1_000_000, burst=1_000_000)).secret
-
-    secret = await in_gateway_db(stack.config.urls()["gateway"], create)
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
-        r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-        r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 async def _db(admin: str) -> asyncpg.Connection:
@@ -180,7 +163,7 @@ def _load(stack, admin: str, auth: dict[str, str], n: int) -> tuple[list[Person]
 def run_import(quick: bool = False, write: bool = True) -> None:
     n = 5_000 if quick else 50_000
     with admin_url() as admin, running_stack(admin) as stack:
-        auth = asyncio.run(_token(stack))
+        auth = asyncio.run(bearer(stack, ["registry:read", "registry:write"], name="bench-registry"))
         persons, first, elapsed = _load(stack, admin, auth, n)
         size = len(to_csv(persons))
         again, again_elapsed = _post(stack, auth, to_csv(persons))
@@ -226,7 +209,7 @@ async def _approve(stack, admin: str, auth: dict[str, str], persons: list[Person
         writer.writerow([p.national_id, "5.5a" if p.dob.year < 1966 else "5.6"])
     out, _ = _post(stack, auth, buffer.getvalue().encode(), kind="applications")
     assert out["imported"] == len(chosen), out
-    checker = await _token(stack)
+    checker = await bearer(stack, ["registry:read", "registry:write"], name="bench-registry")
     conn = await _db(admin)
     try:
         ids = [r[0] for r in await conn.fetch("SELECT id FROM registry.applications WHERE status = 'submitted'")]
@@ -269,7 +252,7 @@ def run_search(quick: bool = False, write: bool = True) -> None:
     connections = 32
     results: list[tuple[str, str, int, LoadResult]] = []
     with admin_url() as admin, running_stack(admin) as stack:
-        auth = asyncio.run(_token(stack))
+        auth = asyncio.run(bearer(stack, ["registry:read", "registry:write"], name="bench-registry"))
         persons, _, _ = _load(stack, admin, auth, n)
         approved = asyncio.run(_approve(stack, admin, auth, persons, beneficiaries))
         asyncio.run(_outbox_drained(admin))  # the relay must not compete with the measurement

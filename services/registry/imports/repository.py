@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -74,10 +74,9 @@ class NewPerson:
     disability_certified_on: date | None
 
 
-_PERSON_COLUMNS = [("id", "uuid"), ("full_name", "text"), ("name_key", "text"), ("date_of_birth", "date"),
-                   ("sex", "text"), ("national_id", "text"), ("commune_code", "text"), ("district_code", "text"),
-                   ("province_code", "text"), ("address_line", "text"), ("phone", "text"), ("ethnicity", "text"),
-                   ("disability_level", "text"), ("disability_certified_on", "date")]
+_NOT_TEXT = {"id": "uuid", "date_of_birth": "date", "disability_certified_on": "date"}
+_PERSON_COLUMNS = [(f.name, _NOT_TEXT.get(f.name, "text")) for f in fields(NewPerson)]
+"""(column, SQL type) of every :class:`NewPerson` field, in order: the arrays the insert unnests."""
 
 
 async def insert_persons(session: AsyncSession, rows: Sequence[NewPerson], *, by: str, reason: str,
