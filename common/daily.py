@@ -17,17 +17,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import clock
 from .asgi import cancel_and_wait
-
-VIETNAM_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
-"""Viet Nam has kept UTC+7 without daylight saving since 1975: a fixed offset needs no tz database."""
+from .clock import VIETNAM_TZ
 
 Maker = Callable[[], AsyncSession]
 Run = Callable[[Maker, date], Awaitable[Any]]
@@ -36,7 +35,7 @@ log = structlog.get_logger("daily")
 
 
 def today_in_vietnam(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(VIETNAM_TZ).date()
+    return clock.to_vietnam_date(now) if now is not None else clock.today()
 
 
 def seconds_until(now: datetime, at: time) -> float:

@@ -55,3 +55,32 @@ def test_the_guard_itself_catches_a_violation(tmp_path):
         assert offenders(bad, ["services.payments"]) == ["pkg/m.py imports services.payments.models"]
     finally:
         ROOT = saved
+
+
+SERVER_CLOCK = ("date.today(", "datetime.now()", "datetime.utcnow(", "datetime.today(")
+
+
+def server_clock_calls(package: Path) -> list[str]:
+    """Lines that read the server's clock instead of ``common.clock`` (Viet Nam time)."""
+    found = []
+    for path in package.rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if any(call in code for call in SERVER_CLOCK):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+@pytest.mark.parametrize("package", ["services", "gateway"])
+def test_business_dates_come_from_the_vietnam_clock(package):
+    assert server_clock_calls(ROOT / package) == []
+
+
+def test_the_clock_guard_catches_date_today(tmp_path):
+    global ROOT
+    (tmp_path / "m.py").write_text("from datetime import date\nx = date.today()\n")
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert server_clock_calls(tmp_path) == ["m.py:2: x = date.today()"]
+    finally:
+        ROOT = saved

@@ -1,11 +1,11 @@
-"""Today's date where the business happens (Asia/Ho_Chi_Minh), for checks and jobs that depend on the day."""
+"""Today's date where the business happens (Asia/Ho_Chi_Minh): the shared clock of ``common.clock``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from .rules.months import VIETNAM_TZ
+from common import clock
 
 
 def today_in_vietnam() -> date:
-    return datetime.now(VIETNAM_TZ).date()
+    return clock.today()

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from common.pagination import KEYSET_INT, encode_cursor, keyset
@@ -509,7 +510,7 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
                  status: str | None, commune_code: str | None, district_code: str | None, age_from: int | None,
                  age_to: int | None, poverty_status: str | None, cursor: str | None,
                  limit: int) -> tuple[list[repository.Found], str | None]:
-    today = date.today()
+    today = clock.today()
     if age_from is not None and age_to is not None and age_to < age_from:
         raise ValidationFailed([{"field": "query.age_to", "reason": "must not be below age_from"}])
     rows = await repository.search(

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from common import clock
 from common.auth import Principal, require
 from common.db import SessionDep
 
@@ -27,7 +28,7 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag o
 def _out(view: households_service.HouseholdView, response: Response) -> HouseholdOut:
     h = view.household
     response.headers["ETag"] = households_service.etag(h)
-    current = view.current_poverty(date.today())
+    current = view.current_poverty(clock.today())
     return HouseholdOut(
         id=h.id, code=h.code, commune_code=h.commune_code, district_code=h.district_code,
         province_code=h.province_code, address_line=h.address_line, version=h.version,

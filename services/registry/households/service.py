@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
@@ -117,7 +118,7 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
     await _visible_persons(session, principal, ids, "body.members.{i}.person_id")
     await _not_in_a_household(session, ids)
 
-    today = date.today()
+    today = clock.today()
     now = datetime.now(UTC)
     household = Household(
         id=uuid.uuid4(), code=body.code, commune_code=body.commune_code, district_code=district_code,
@@ -241,7 +242,7 @@ async def add_member(session: AsyncSession, principal: Principal, household_id: 
     await _visible_persons(session, principal, [body.person_id], "body.person_id")
     await _not_in_a_household(session, [body.person_id])
     member = HouseholdMember(household_id=household.id, person_id=body.person_id, relationship=body.relationship,
-                             joined_on=body.joined_on or date.today())
+                             joined_on=body.joined_on or clock.today())
     try:
         await repository.flush(session, member)
     except repository.AlreadyMember as exc:
@@ -267,7 +268,7 @@ async def remove_member(session: AsyncSession, principal: Principal, household_i
     member = members.get(person_id)
     if member is None:
         raise NotFound(f"person {person_id} is not a current member of household {household_id}")
-    left_on = left_on or date.today()
+    left_on = left_on or clock.today()
     if left_on < member.joined_on:
         raise ValidationFailed([{"field": "query.left_on",
                                  "reason": f"must not be before the day the person joined ({member.joined_on})"}])

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common import tabular
+from common import clock, tabular
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -137,7 +137,7 @@ def _area_problem(line: int, header: Header, code: str, communes: dict[str, Comm
 
 
 async def _places(session: AsyncSession, codes: set[str]) -> tuple[dict[str, Commune], dict[str, list[str]]]:
-    communes = await repository.communes_in_force(session, codes, date.today())
+    communes = await repository.communes_in_force(session, codes, clock.today())
     return communes, await repository.successors(session, codes - communes.keys())
 
 
@@ -330,7 +330,7 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         candidates.append((code, lines, repository.NewHousehold(
             id=uuid.uuid4(), code=code, commune_code=commune.code, district_code=commune.district_code,
             province_code=commune.province_code, address_line=shared["address_line"] or "",
-            members=tuple((persons[v["national_id"]].id, v["relationship"], v.get("joined_on") or date.today())
+            members=tuple((persons[v["national_id"]].id, v["relationship"], v.get("joined_on") or clock.today())
                           for _, v in members),
             poverty=poverty, snapshot="")))
 
@@ -358,7 +358,7 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         new.append(h)
         lines_of[h.id] = lines
     try:
-        inserted = await repository.insert_households(session, new, by=principal.client_id, today=date.today(),
+        inserted = await repository.insert_households(session, new, by=principal.client_id, today=clock.today(),
                                                       reason=f"import {import_id}")
     except IntegrityError as exc:  # a person was placed in a household meanwhile through the API
         raise Conflict("a member was placed in a household while the import ran; import the file again",

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from common import clock
+
 from ..rules.names import normalise_name
 from ..rules.person import Sex
 
@@ -34,7 +36,7 @@ def _full_name(value: str) -> str:
 def _birth_date(value: date) -> date:
     if value < EARLIEST_BIRTH:
         raise ValueError("must not be before 1900-01-01")
-    if value > date.today():
+    if value > clock.today():
         raise ValueError("must not be in the future")
     return value
 

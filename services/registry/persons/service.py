@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -72,7 +73,7 @@ def _check_national_id(national_id: str | None, date_of_birth: date, sex: str) -
 
 async def place_in_area(session: AsyncSession, principal: Principal, commune_code: str) -> tuple[str, str]:
     """(district_code, province_code) of a commune in force today that the caller may write in."""
-    commune = await repository.commune_in_force(session, commune_code, date.today())
+    commune = await repository.commune_in_force(session, commune_code, clock.today())
     if commune is None:
         now = await repository.successors(session, commune_code)
         hint = f"; it became {', '.join(now)}" if now else ""

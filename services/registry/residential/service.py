@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -106,7 +107,7 @@ async def admit(session: AsyncSession, principal: Principal, facility_id: uuid.U
     except NotFound:
         raise ValidationFailed([{"field": "body.person_id",
                                  "reason": f"no person {body.person_id} (or outside the client's areas)"}]) from None
-    if body.admitted_on < person.date_of_birth or body.admitted_on > date.today():
+    if body.admitted_on < person.date_of_birth or body.admitted_on > clock.today():
         raise ValidationFailed([{"field": "body.admitted_on",
                                  "reason": "must be between the date of birth and today"}])
     current = await repository.current_residency(session, person.id)
@@ -144,7 +145,7 @@ async def discharge(session: AsyncSession, principal: Principal, residency_id: u
     if body.discharged_on < residency.admitted_on:
         raise ValidationFailed([{"field": "body.discharged_on",
                                  "reason": f"must not be before the admission day {residency.admitted_on}"}])
-    if body.discharged_on > date.today():
+    if body.discharged_on > clock.today():
         raise ValidationFailed([{"field": "body.discharged_on", "reason": "must not be in the future"}])
     residency.discharged_on = body.discharged_on
     residency.discharged_by = principal.client_id

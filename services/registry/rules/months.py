@@ -18,13 +18,14 @@ import calendar
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
+
+from common.clock import VIETNAM_TZ
 
 __all__ = ["Month", "Period", "month_of", "month_range", "merge_periods", "VIETNAM_TZ"]
 
 # Viet Nam keeps UTC+7 all year (no daylight saving), so a fixed offset needs no tz database.
-VIETNAM_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from common import clock
 from common.settings import to_asyncpg_url
 from common.testing import app_client
 from services.registry.app import create_app
@@ -105,7 +106,7 @@ async def test_every_national_id_problem_is_reported_at_once(http, minter):
 
 @pytest.mark.parametrize(("field", "value"), [
     ("full_name", ""), ("full_name", "x" * 201), ("full_name", "123"),
-    ("date_of_birth", (date.today() + timedelta(days=1)).isoformat()), ("date_of_birth", "1899-12-31"),
+    ("date_of_birth", (clock.today() + timedelta(days=1)).isoformat()), ("date_of_birth", "1899-12-31"),
     ("sex", "other"), ("phone", "12345"), ("disability_level", "mild"),
 ])
 async def test_invalid_fields_are_422_naming_the_field(http, minter, field, value):
