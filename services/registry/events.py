@@ -31,12 +31,15 @@ class PersonRegistered(BaseModel):
 
 @EVENTS.catalogue.register(PERSON_UPDATED)
 class PersonUpdated(BaseModel):
-    """A person's record changed. Names the changed fields (never their values) and the person's areas
-    after the change; changes to sensitive fields alone publish nothing."""
+    """A person's record changed. Names the changed fields (never their values), and carries the person's date of
+    birth, sex and areas after the change (the fields `registry.person.registered.v1` carries); changes to
+    sensitive fields alone publish nothing."""
 
     person_id: uuid.UUID
     version: int
     changed: list[str]
+    date_of_birth: date | None = None
+    sex: str | None = None
     commune_code: str
     district_code: str
     province_code: str
@@ -78,6 +81,36 @@ class HouseholdPovertyStatusChanged(BaseModel):
     status: str
     valid_from: date
     document: str
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+HOUSEHOLD_MEMBER_JOINED = "registry.household.member_joined.v1"
+HOUSEHOLD_MEMBER_LEFT = "registry.household.member_left.v1"
+
+
+@EVENTS.catalogue.register(HOUSEHOLD_MEMBER_JOINED)
+class HouseholdMemberJoined(BaseModel):
+    """A person became a member of a household from `joined_on` (a household created with its members publishes
+    one per member). With the household's poverty statuses, this decides a person's poor (HN), near-poor (CN) and
+    farming-household (GB) health-insurance groups. Carries the household's areas; no name, no national ID."""
+
+    household_id: uuid.UUID
+    person_id: uuid.UUID
+    joined_on: date
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+@EVENTS.catalogue.register(HOUSEHOLD_MEMBER_LEFT)
+class HouseholdMemberLeft(BaseModel):
+    """A person stopped being a member of a household: `left_on` is the first day they are no longer a member."""
+
+    household_id: uuid.UUID
+    person_id: uuid.UUID
+    left_on: date
     commune_code: str
     district_code: str
     province_code: str

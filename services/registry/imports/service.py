@@ -37,8 +37,10 @@ from common.pagination import encode_cursor, keyset
 from ..beneficiaries import repository as beneficiaries_repository
 from ..events import (
     EVENTS,
+    HOUSEHOLD_MEMBER_JOINED,
     HOUSEHOLD_POVERTY_STATUS_CHANGED,
     PERSON_REGISTERED,
+    HouseholdMemberJoined,
     HouseholdPovertyStatusChanged,
     PersonRegistered,
 )
@@ -373,6 +375,11 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
             household_id=h.id, status=h.poverty[0], valid_from=h.poverty[1], document=h.poverty[2],
             commune_code=h.commune_code, district_code=h.district_code, province_code=h.province_code))
         for h in new if h.id in inserted and h.poverty is not None])
+    await EVENTS.publish_many(session, HOUSEHOLD_MEMBER_JOINED, [
+        (str(h.id), HouseholdMemberJoined(
+            household_id=h.id, person_id=person_id, joined_on=joined_on, commune_code=h.commune_code,
+            district_code=h.district_code, province_code=h.province_code))
+        for h in new if h.id in inserted for person_id, _, joined_on in h.members])
     return out
 
 

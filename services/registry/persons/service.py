@@ -205,7 +205,8 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
     public_changes = [name for name in changed if name not in SENSITIVE_FIELDS]
     if public_changes:
         await EVENTS.publish(session, PERSON_UPDATED, str(person.id), PersonUpdated(
-            person_id=person.id, version=person.version, changed=public_changes, commune_code=person.commune_code,
+            person_id=person.id, version=person.version, changed=public_changes, date_of_birth=person.date_of_birth,
+            sex=person.sex, commune_code=person.commune_code,
             district_code=person.district_code, province_code=person.province_code))
     await schedules_service.refresh_person(session, person.id)
     return person

@@ -379,7 +379,8 @@ async def test_households_import_with_members_poverty_history_and_event(app, htt
     assert [(p.status, p.valid_from, p.document) for p in poverty] == [("poor", date(2026, 1, 1), "QĐ 12/UBND")]
     assert history.after["poverty"] == {"status": "poor", "valid_from": "2026-01-01", "document": "QĐ 12/UBND"}
     assert history.reason == f"import {out['id']}"
-    assert [e["type"] for e in events] == ["registry.household.poverty_status_changed.v1"]
+    assert sorted(e["type"] for e in events) == ["registry.household.member_joined.v1"] * 2 + [
+        "registry.household.poverty_status_changed.v1"]
     read = (await http.get(f"/households/{h1.id}", headers=minter.headers("registry:read"))).json()
     assert read["poverty_status"]["status"] == "poor" and len(read["members"]) == 2
 
