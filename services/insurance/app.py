@@ -3,6 +3,10 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from . import consumers  # noqa: F401  (registers the inbox handlers)
+from .cards import daily as cards_daily
+from .cards.router import router as cards_router
+from .decisions.worker import Worker
 from .events import EVENTS
 from .parameters.router import router as parameters_router
 from .settings import InsuranceSettings
@@ -14,9 +18,16 @@ exchange with the Social Insurance office (BHXH), contributions and the coverage
 
 def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
     settings = settings or InsuranceSettings()
-    return create_service_app(
+    daily = cards_daily.job(settings)
+    worker = Worker()
+    startup = [daily.start] + ([worker.start] if settings.decisions_worker else [])
+    shutdown = [daily.stop, worker.stop]
+    app = create_service_app(
         "insurance", settings,
         title="AnSinh insurance", description=DESCRIPTION,
         events=EVENTS,
-        routers=[parameters_router],
+        routers=[parameters_router, cards_router],
+        on_startup=startup, on_shutdown=shutdown,
     )
+    app.state.decisions = worker
+    return app

@@ -154,6 +154,18 @@ class HouseholdStatus(Base):
 
 # --- decision and cards ------------------------------------------------------------------------------------
 
+class PendingDecision(Base):
+    """Persons whose facts changed since their entitlement was last decided. Inbox handlers add them in the event's
+    transaction; the decision worker takes them in chunks (``FOR UPDATE SKIP LOCKED``) and decides set-wise."""
+
+    __tablename__ = "pending_decisions"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    """Why the card may end early: ``death`` or ``terminated`` (a recorded decision), else empty."""
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Entitlement(Base):
     """The decision: the one card group a person holds from ``valid_from`` up to ``valid_until`` (exclusive;
     None: open). Replaced as a whole for a person each time their facts change."""
@@ -194,6 +206,8 @@ class Card(Base):
     district_code: Mapped[str] = mapped_column(Text)
     province_code: Mapped[str] = mapped_column(Text)
     list_item_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    expiring_sent_on: Mapped[date | None] = mapped_column(Date)
+    """The day ``insurance.card.expiring.v1`` was published for this card (once)."""
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

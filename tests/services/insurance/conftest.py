@@ -9,7 +9,7 @@ from services.insurance.settings import InsuranceSettings
 
 @pytest.fixture
 def settings(test_db):
-    return InsuranceSettings(database_url=test_db.urls["insurance"])
+    return InsuranceSettings(database_url=test_db.urls["insurance"], decisions_worker=False, daily=False)
 
 
 @pytest.fixture
