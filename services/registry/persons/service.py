@@ -241,3 +241,9 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         last = rows[limit - 1]
         next_cursor = encode_cursor([last.name_key, str(last.id)])
     return rows[:limit], next_cursor
+
+
+async def identities(session: AsyncSession, principal: Principal,
+                     ids: list[uuid.UUID]) -> list[tuple[Person, str | None]]:
+    """Persons among ``ids`` within the caller's areas, each with their current household's code."""
+    return await repository.identities(session, ids, principal.limited_to)
