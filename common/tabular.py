@@ -375,3 +375,53 @@ async def read_upload(request: Any, limit: int) -> bytes:
     if len(body) > limit:
         raise PayloadTooLarge(f"the file exceeds the limit of {limit} bytes", max_bytes=limit)
     return body
+
+
+# --- writing ----------------------------------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Text starting with one of these is read as a formula by spreadsheet programs (CSV/XLSX formula injection)."""
+WRITE_BLOCK = 64 * 1024
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell as written to a CSV or XLSX meant for spreadsheet programs: text that would start a formula is
+    prefixed with ``'`` (numbers and dates are left as they are)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+async def csv_stream(headers: Sequence[str], chunks: Any) -> Any:
+    """UTF-8 with BOM (spreadsheet programs read it): the header, then each chunk of rows (an async iterator of
+    lists of rows) as it comes; every text cell goes through :func:`safe_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    async for rows in chunks:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in rows:
+            writer.writerow(["" if c is None else safe_cell(c) for c in row])
+        yield buffer.getvalue().encode()
+
+
+async def xlsx_stream(title: str, headers: Sequence[str], chunks: Any) -> Any:
+    """openpyxl write-only: rows are spooled to a temporary file as they come, the workbook then sent in blocks;
+    every text cell goes through :func:`safe_cell`."""
+    import tempfile
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(list(headers))
+    async for rows in chunks:
+        for row in rows:
+            sheet.append([safe_cell(c) for c in row])
+    with tempfile.TemporaryFile() as out:
+        workbook.save(out)
+        out.seek(0)
+        while block := out.read(WRITE_BLOCK):
+            yield block

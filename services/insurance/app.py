@@ -8,6 +8,8 @@ from .cards import daily as cards_daily
 from .cards.router import router as cards_router
 from .decisions.worker import Worker
 from .events import EVENTS
+from .exchange.identities import RegistryIdentities
+from .exchange.router import router as exchange_router
 from .parameters.router import router as parameters_router
 from .settings import InsuranceSettings
 
@@ -20,14 +22,24 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
     settings = settings or InsuranceSettings()
     daily = cards_daily.job(settings)
     worker = Worker()
-    startup = [daily.start] + ([worker.start] if settings.decisions_worker else [])
+
+    async def identities(app: FastAPI) -> None:
+        # Tests may put their own client in app.state.identities before the lifespan starts.
+        if getattr(app.state, "identities", None) is None:
+            secret = settings.registry_client_secret
+            app.state.identities = RegistryIdentities(
+                app.state.http, f"{settings.gateway_url}/registry", gateway_url=settings.gateway_url,
+                client_id=settings.registry_client_id, client_secret=secret.get_secret_value() if secret else None)
+
+    startup = [identities, daily.start] + ([worker.start] if settings.decisions_worker else [])
     shutdown = [daily.stop, worker.stop]
     app = create_service_app(
         "insurance", settings,
         title="AnSinh insurance", description=DESCRIPTION,
         events=EVENTS,
-        routers=[parameters_router, cards_router],
+        routers=[parameters_router, cards_router, exchange_router],
         on_startup=startup, on_shutdown=shutdown,
     )
     app.state.decisions = worker
+    app.state.identities = None
     return app
