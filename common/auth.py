@@ -45,7 +45,9 @@ SCOPES: dict[str, str] = {
     "payments:disburse": "Postal partner: download pay-point batches and report payment results",
     "insurance:read": "Read health-insurance enrolments and cards",
     "insurance:write": "Enrol beneficiaries and children for health insurance",
-    "insurance:exchange": "Social Insurance office (BHXH): card batches and results",
+    "insurance:exchange": "Social Insurance office (BHXH): lists to enrol, renew, change and end; card results",
+    "insurance:coverage": "Hospitals and field-officer apps: whether a person's health-insurance card is valid on a "
+                          "day (nothing else); rate-limited, every call audited",
     "child_protection:read": "Read children's records and cases (within the token's areas); audited",
     "child_protection:case": "Case workers: open and manage cases, placements and support",
     "events:publish": "Services: publish domain events to the hub",
@@ -54,6 +56,9 @@ SCOPES: dict[str, str] = {
     "admin": "Everything, including managing clients and reference data",
 }
 """Every scope a client may hold, with the text partners see in the API document."""
+
+IMPLIED_BY: dict[str, tuple[str, ...]] = {"insurance:coverage": ("insurance:read",)}
+"""A narrow scope that a broader one includes: a client with ``insurance:read`` may also check coverage."""
 
 PUBLIC_PATHS = frozenset({"/health", "/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 """Paths that never need a token: liveness, readiness and the API documents."""
@@ -73,7 +78,8 @@ class Principal:
     """(requests per second, burst) for this client, from the token's ``rl`` claim."""
 
     def has(self, *scopes: str) -> bool:
-        return "admin" in self.scopes or all(s in self.scopes for s in scopes)
+        return "admin" in self.scopes or all(
+            s in self.scopes or any(b in self.scopes for b in IMPLIED_BY.get(s, ())) for s in scopes)
 
     @property
     def limited_to(self) -> tuple[str, ...] | None:

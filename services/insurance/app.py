@@ -2,10 +2,12 @@
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from common.ratelimit import MemoryLimiter
 
 from . import consumers  # noqa: F401  (registers the inbox handlers)
 from .cards import daily as cards_daily
 from .cards.router import router as cards_router
+from .coverage.router import router as coverage_router
 from .decisions.worker import Worker
 from .events import EVENTS
 from .exchange.identities import RegistryIdentities
@@ -37,9 +39,10 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
         "insurance", settings,
         title="AnSinh insurance", description=DESCRIPTION,
         events=EVENTS,
-        routers=[parameters_router, cards_router, exchange_router],
+        routers=[parameters_router, cards_router, exchange_router, coverage_router],
         on_startup=startup, on_shutdown=shutdown,
     )
     app.state.decisions = worker
     app.state.identities = None
+    app.state.coverage_limiter = MemoryLimiter()
     return app

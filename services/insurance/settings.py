@@ -24,3 +24,6 @@ class InsuranceSettings(ServiceSettings):
     identity_key: SecretStr = SecretStr("dev")
     """Key of the national-ID digest that lets the coverage check find a person without storing the number
     (the development placeholder is refused in other environments)."""
+    coverage_rate: float = 50.0
+    """Coverage checks a second per client (token bucket in this process; the gateway limits every route too)."""
+    coverage_burst: int = 100
