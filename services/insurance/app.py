@@ -7,6 +7,7 @@ from common.ratelimit import MemoryLimiter
 from . import consumers  # noqa: F401  (registers the inbox handlers)
 from .cards import daily as cards_daily
 from .cards.router import router as cards_router
+from .contributions.router import router as contributions_router
 from .coverage.router import router as coverage_router
 from .decisions.worker import Worker
 from .events import EVENTS
@@ -39,7 +40,8 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
         "insurance", settings,
         title="AnSinh insurance", description=DESCRIPTION,
         events=EVENTS,
-        routers=[parameters_router, cards_router, exchange_router, coverage_router],
+        routers=[parameters_router, cards_router, exchange_router, coverage_router,
+                 contributions_router],
         on_startup=startup, on_shutdown=shutdown,
     )
     app.state.decisions = worker
