@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +21,9 @@ CATALOGUE = Path(__file__).resolve().parent.parent / "docs" / "events.md"
 
 
 def _events(service: str) -> Any:
-    return importlib.import_module(f"services.{service}.events").EVENTS
+    from .stack import service_events
+
+    return service_events(service)
 
 
 async def outbox_backlog(urls: dict[str, str]) -> dict[str, int]:

@@ -85,6 +85,9 @@ class StackConfig:
             env[f"{prefix}EVENTS_CLIENT_ID"] = service_client_id(service)
             env[f"{prefix}EVENTS_CLIENT_SECRET"] = secrets_["client_secret"]
             env[f"{prefix}EVENTS_INBOX_SECRET"] = secrets_["inbox_secret"]
+            if SERVICE_READS.get(service):
+                env[f"{prefix}REGISTRY_CLIENT_ID"] = service_client_id(service)
+                env[f"{prefix}REGISTRY_CLIENT_SECRET"] = secrets_["client_secret"]
         env.update(self.extra_env)
         return env
 
@@ -98,11 +101,16 @@ async def prepare_database(config: StackConfig) -> None:
         for service in SERVICES:
             await auth_service.ensure_service_client(
                 session, service_client_id(service), config.event_secrets[service]["client_secret"],
-                ["events:publish"])
+                ["events:publish", *SERVICE_READS.get(service, [])])
         for sub in config.internal_subscriptions():
             await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"])
 
     await in_gateway_db(config.urls()["gateway"], service_clients_and_inboxes)
+
+
+SERVICE_READS: dict[str, list[str]] = {"insurance": ["registry:read"]}
+"""Scopes a service's own client holds beyond ``events:publish``: insurance reads the identity fields of the persons
+on its BHXH lists from the registry through the gateway."""
 
 
 def service_client_id(service: str) -> str:
@@ -113,10 +121,21 @@ def new_event_secrets() -> dict[str, str]:
     return {"client_secret": secrets.token_urlsafe(32), "inbox_secret": hub_service.new_secret()}
 
 
+def service_events(service: str) -> Any:
+    """A service's ``EVENTS`` with every inbox handler registered (the service template keeps them in
+    ``consumers.py``, registered when imported; older services register them in ``events.py``)."""
+    module = importlib.import_module(f"services.{service}.events")
+    try:
+        importlib.import_module(f"services.{service}.consumers")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"services.{service}.consumers":
+            raise
+    return module.EVENTS
+
+
 def consumed_types(service: str) -> list[str]:
     """The event types a service handles in its inbox: its internal subscription at the hub."""
-    module = importlib.import_module(f"services.{service}.events")
-    return list(module.EVENTS.inbox.patterns)
+    return list(service_events(service).inbox.patterns)
 
 
 class Stack:
