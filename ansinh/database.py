@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from common import migrations
 from common.settings import SERVICES, to_asyncpg_url
@@ -120,3 +122,16 @@ def migrate_all(urls: dict[str, str]) -> None:
 
 async def migrate_all_async(urls: dict[str, str]) -> None:
     await asyncio.to_thread(migrate_all, urls)
+
+
+T = TypeVar("T")
+
+
+async def in_gateway_db(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on the gateway's schema, as the gateway's role."""
+    engine = create_async_engine(to_asyncpg_url(url))
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
