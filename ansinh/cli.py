@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from common.settings import SERVICES
 
+from . import backup as backups
 from . import clients, database, local
 from .context import admin_database, stack_config
 from .events_cli import events_app
@@ -94,6 +96,37 @@ def migrate() -> None:
         config = stack_config(admin_url, dbname)
         run_prepare(config)
         typer.echo(f"migrated: {', '.join(database.COMPONENTS)} in database {dbname!r}")
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="File to write (pg_dump custom format)")],
+    schema: Annotated[list[str] | None, typer.Option(help="Only this component's schema (repeatable)")] = None,
+) -> None:
+    """Back up the whole database in one consistent snapshot (or only some schemas) to a file."""
+    with admin_database(quiet=True) as (admin_url, dbname):
+        try:
+            asyncio.run(backups.backup(admin_url, dbname, out, schema))
+        except backups.BackupError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"backed up database {dbname!r} to {out} ({out.stat().st_size:,} bytes)")
+
+
+@app.command()
+def restore(
+    dump: Annotated[Path, typer.Argument(help="A file written by `ansinh backup`")],
+    into: Annotated[str, typer.Option("--into", help="Name of the new database to restore into")],
+) -> None:
+    """Restore a backup into a new database (created here, with this installation's roles), all or nothing."""
+    with admin_database(quiet=True) as (admin_url, _):
+        passwords = local.load_secrets(database.COMPONENTS)["db_passwords"]
+        try:
+            asyncio.run(backups.restore(admin_url, into, dump, passwords))
+        except backups.BackupError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"restored {dump} into database {into!r}; point ANSINH_DATABASE={into} at it to use it")
 
 
 @app.command()

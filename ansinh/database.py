@@ -62,8 +62,8 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) -> None:
-    """Create the database, the roles and the schemas (idempotent). ``admin_url`` needs superuser rights."""
+async def ensure_database_and_roles(admin_url: str, database: str, passwords: dict[str, str]) -> None:
+    """Create ``database`` if missing, and every component's login role (or set its password)."""
     admin = create_async_engine(to_asyncpg_url(admin_url), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
@@ -80,6 +80,11 @@ async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) ->
                                         f"NOINHERIT {pw_sql}"))
     finally:
         await admin.dispose()
+
+
+async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) -> None:
+    """Create the database, the roles and the schemas (idempotent). ``admin_url`` needs superuser rights."""
+    await ensure_database_and_roles(admin_url, database, passwords)
 
     engine = create_async_engine(to_asyncpg_url(with_database(admin_url, database)), isolation_level="AUTOCOMMIT")
     try:
