@@ -2,7 +2,7 @@
 
 The projection (``payments.beneficiaries`` and ``payments.entitlement_periods``) is loaded set-based, straight
 into the payments schema as the payments role: generating 1,000,000 schedules through the registry and the
-hub would take hours and is not what is measured. Shapes follow DOMAIN.md §2: categories and coefficients of
+hub would take hours and is not what is measured. Shapes follow docs/rules.md §2: categories and coefficients of
 Decree 20/2021, periods at the standard levels of 2014 (270,000), 2021 (360,000) and 2024 (500,000), communes
 of the seed (the 104 pre-2025 Trà Vinh communes as recorded before the merger, the 41 communes of province 86
 after it).
@@ -48,7 +48,7 @@ EXPORT_LINES = 10_000
 """The commune that gets exactly this many beneficiaries (the batch exported as CSV and XLSX)."""
 EXPORT_COMMUNE = "29242"  # Phường Trà Vinh (province 86)
 
-# (category, coefficient, share in ‰): DOMAIN.md §2, roughly the mix of a province's rolls.
+# (category, coefficient, share in ‰): docs/rules.md §2, roughly the mix of a province's rolls.
 CATEGORIES = [("5.6", "2.0", 250), ("5.6", "1.5", 150), ("5.5c", "1.0", 330), ("5.5a", "1.5", 60),
               ("5.5a", "2.0", 20), ("5.1", "1.5", 40), ("5.1", "2.5", 10), ("5.2", "1.5", 20), ("5.4", "1.0", 60),
               ("5.5b", "1.0", 30), ("5.8", "1.5", 20), ("5.6", "2.5", 10)]
@@ -539,7 +539,7 @@ For {big.size:,}: {big.changes.get('upgraded', 0):,} raised schedules, {big.chan
 entry, settlement upsert, plus reading them back for the split), so lines/s ÷ COPY (same indexes) of
 {big.per_s / big.copy_per_s:.2f} is what set-based SQL gives here; COPY itself did {big.copy_per_s:,.0f} rows/s into
 a table with `payroll_lines`' three indexes (two of them on random UUIDs) and {big.copy_bare_per_s:,.0f} rows/s
-without — DESIGN.md's ~0.9 M rows/s is a narrow table without indexes on a quiet machine. The service holds no
+without — the ~0.9 M rows/s quoted at design time is a narrow table without indexes on a quiet machine. The service holds no
 lines in Python: its RSS stays at its idle size ({big.idle_rss_mb:.0f} MB).
 
 **Growth per month** (on-disk size of each schema, tables with indexes and TOAST, after the measured month's
