@@ -52,21 +52,22 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve_in_background(app: Any, port: int) -> AsyncIterator[str]:
-    """Serve an ASGI app over real TCP on 127.0.0.1:``port`` inside the running event loop."""
+async def serve_in_background(app: Any, port: int, **config: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app over real TCP on 127.0.0.1:``port`` inside the running event loop (``config``: more
+    ``uvicorn.Config`` options, e.g. ``ssl_certfile``/``ssl_keyfile`` to serve https)."""
     import asyncio
 
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
-                                           proxy_headers=False, access_log=False))
+                                           proxy_headers=False, access_log=False, **config))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
             task.result()  # raises the start-up error
         await asyncio.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if config.get('ssl_certfile') else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
