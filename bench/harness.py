@@ -45,7 +45,8 @@ def running_stack(admin: str, **env: str) -> Iterator[Stack]:
     passwords = {c: secrets.token_urlsafe(16) for c in database.COMPONENTS}
     ports = {c: free_port() for c in (*database.COMPONENTS,)}
     config = StackConfig(admin_url=admin, database=BENCH_DB, passwords=passwords, ports=ports,
-                         environment="test", extra_env={"GATEWAY_LOG_LEVEL": "WARNING", **env})
+                         environment="test", extra_env={"GATEWAY_LOG_LEVEL": "WARNING",
+                                                        "INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32), **env})
     asyncio.run(database.drop_database(admin, BENCH_DB))
     asyncio.run(prepare_database(config))
     stack = Stack(config, out=open(os.devnull, "w"))  # noqa: SIM115 - closed with the stack
