@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
+from common import clock
 from common.auth import Principal, require
 from common.db import SessionDep
 
 from ..decisions import service as decisions
 from ..projection import repository as projection
-from . import service
+from . import daily, service
 from .schemas import CardsOut
 
 router = APIRouter(tags=["cards"])
@@ -29,3 +31,13 @@ async def person_cards(person_id: uuid.UUID, session: SessionDep,
     areas = await projection.person_areas(session, person_id)
     return await service.of_person(session, principal, person_id, await decisions.segments(session, person_id),
                                    areas)
+
+
+@router.post("/jobs/daily", summary="Run the cards' daily job (admin)")
+async def run_daily(session: SessionDep, _: Annotated[Principal, require("admin")],
+                    on: Annotated[date | None, Query(description="The day (default: today, Viet Nam time)")] = None,
+                    ) -> dict[str, Any]:
+    """What the daily job does at `INSURANCE_DAILY_AT`, for a scheduler outside the process: re-decide persons whose
+    entitlement changes by date, publish `insurance.card.expiring.v1` for cards ending in 30 days (once per card),
+    end the cards past their last day (`expired`). Safe to run twice on a day."""
+    return await daily.run(session, on or clock.today())

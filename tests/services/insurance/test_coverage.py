@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from .test_exchange import build, bhxh, setup
+from .test_exchange import bhxh, build, setup
 
 
 async def test_coverage_answers_only_validity_and_audits_every_call(registry, exchange, minter):

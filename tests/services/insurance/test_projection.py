@@ -74,3 +74,29 @@ async def test_reads_are_limited_to_the_clients_areas(app, http, minter):
     assert (await http.get(f"/persons/{uuid.uuid4()}/cards",
                            headers=minter.headers("insurance:read"))).status_code == 404
     await cards(http, minter, child, areas=("842",))
+
+
+async def test_the_daily_job_announces_expiring_cards_once_and_ends_expired_ones(app, http, minter):
+    child = uuid.uuid4()
+    await feed(app, registered(child, date(2020, 3, 5), on=date(2020, 3, 20)))
+    async with app.state.sessionmaker() as s:
+        await s.execute(text("""INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province,
+            valid_from, valid_to, commune_code, district_code, province_code) VALUES (gen_random_uuid(), :p, 'TE',
+            'TE1840000000055', '0000000055', '84', DATE '2020-03-20', DATE '2026-09-30', '84101', '842', '84')"""),
+            {"p": child})
+        await s.commit()
+    admin = minter.headers("admin")
+    first = await http.post("/jobs/daily?on=2026-08-31", headers=admin)
+    assert first.status_code == 200, first.text
+    assert (first.json()["expiring"], first.json()["expired"]) == (1, 0)
+    assert (await http.post("/jobs/daily?on=2026-08-31", headers=admin)).json()["expiring"] == 0
+    done = (await http.post("/jobs/daily?on=2026-10-01", headers=admin)).json()
+    assert done["expired"] == 1
+    body = await cards(http, minter, child)
+    assert [(c["ended_on"], c["end_reason"]) for c in body["cards"]] == [("2026-09-30", "expired")]
+    assert [h["kind"] for h in body["history"]] == ["ended"]
+    async with app.state.sessionmaker() as s:
+        types = (await s.execute(text("SELECT type FROM insurance.outbox WHERE subject = :p ORDER BY id"),
+                                 {"p": str(child)})).scalars().all()
+    assert types == ["insurance.card.expiring.v1", "insurance.card.ended.v1"]
+    assert (await http.post("/jobs/daily", headers=minter.headers("insurance:read"))).status_code == 403
