@@ -41,10 +41,13 @@ async def end(session: AsyncSession, card: Card, valid_to: date, reason: str, gr
 
 
 def held_until(card: Card, segments: list[Segment]) -> tuple[bool, date | None]:
-    """Whether the person still holds the card's group from its first day, and until when (exclusive; None: open).
-    A card whose group the person never held from its first day ends the day before it starts (void)."""
+    """Whether the person holds the card's group during the card's validity, and until when (exclusive; None: open):
+    the first segment of that group overlapping the card decides (BHXH may start a card a few days before the
+    entitlement we decided, e.g. from the birth rather than the birth registration). A card whose group the person
+    never holds during its validity ends the day before it starts (void)."""
+    last = card.valid_to or date.max
     for s in segments:
-        if s.group == card.group_code and s.start <= card.valid_from and (s.end is None or card.valid_from < s.end):
+        if s.group == card.group_code and s.start <= last and (s.end is None or s.end > card.valid_from):
             return True, s.end
     return False, card.valid_from
 

@@ -1,6 +1,6 @@
 """Errors of the exchange with BHXH (RFC 9457 problem types)."""
 
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, NotFound, ServiceUnavailable
 
 
 class ListNotFound(NotFound):
@@ -11,7 +11,6 @@ class ListExists(Conflict):
     code = "list-exists"
 
 
-class IdentitiesUnavailable(Conflict):
-    status = 503
+class IdentitiesUnavailable(ServiceUnavailable):
     code = "registry-unavailable"
     title = "The registry could not be reached for the identity fields"

@@ -60,6 +60,11 @@ async def test_a_period_list_names_each_person_once_with_identity_read_from_the_
     r = await exchange.get(f"/lists/{lst['id']}/items", headers=bhxh(minter))
     assert r.status_code == 200, r.text
     items = {i["person_id"]: i for i in r.json()["items"]}
+    # Pages: limit 1 gives one item and a cursor to the other.
+    first = (await exchange.get(f"/lists/{lst['id']}/items?limit=1", headers=bhxh(minter))).json()
+    second = (await exchange.get(f"/lists/{lst['id']}/items?limit=1&cursor={first['next_cursor']}",
+                                 headers=bhxh(minter))).json()
+    assert {first["items"][0]["person_id"], second["items"][0]["person_id"]} == set(items)
     assert (items[str(child)]["group"], items[str(child)]["benefit_level"], items[str(child)]["valid_from"],
             items[str(child)]["valid_to"]) == ("TE", 1, "2026-02-01", "2032-09-30")
     assert (items[str(elder)]["group"], items[str(elder)]["valid_from"], items[str(elder)]["valid_to"]) == (

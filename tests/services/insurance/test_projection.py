@@ -100,3 +100,19 @@ async def test_the_daily_job_announces_expiring_cards_once_and_ends_expired_ones
                                  {"p": str(child)})).scalars().all()
     assert types == ["insurance.card.expiring.v1", "insurance.card.ended.v1"]
     assert (await http.post("/jobs/daily", headers=minter.headers("insurance:read"))).status_code == 403
+
+
+async def test_a_card_starting_before_the_decided_entitlement_is_kept_and_ends_with_it(app, http, minter):
+    """BHXH may date a child's card from birth while insurance decided TE from the birth registration."""
+    person, beneficiary = uuid.uuid4(), uuid.uuid4()
+    await feed(app, registered(person, date(1950, 1, 1), on=date(2020, 1, 1)), approved(beneficiary, person, "2025-03"))
+    async with app.state.sessionmaker() as s:
+        await s.execute(text("""INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province,
+            valid_from, commune_code, district_code, province_code) VALUES (gen_random_uuid(), :p, 'BT',
+            'BT2860000000066', '0000000066', '86', DATE '2025-02-20', '84101', '842', '84')"""), {"p": person})
+        await s.commit()
+    await feed(app, suspended(beneficiary, person, "2025-06"))  # a new decision: the card is looked at again
+    assert [c["ended_on"] for c in (await cards(http, minter, person))["cards"]] == [None]
+    await feed(app, terminated(beneficiary, person, "2026-02"))
+    body = await cards(http, minter, person)
+    assert [(c["valid_to"], c["end_reason"]) for c in body["cards"]] == [("2026-01-31", "terminated")]
