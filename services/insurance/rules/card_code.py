@@ -1,4 +1,4 @@
-"""The 15-character card code (Decision 1351/QĐ-BHXH; docs/rules.md §6): object code (2 letters), benefit level
+"""The 15-character card code (Decision 1351/QĐ-BHXH; rules.md §6): object code (2 letters), benefit level
 (1 digit), province code of the issuing office (2 digits), social-insurance number (10 digits)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ MERGER_DAY = date(2025, 7, 1)
 OLD_PROVINCE = "84"
 """Trà Vinh's office: cards issued before the merger."""
 NEW_PROVINCE = "86"
-"""The merged Vĩnh Long's office: cards issued from 2025-07-01 (docs/rules.md §6, to verify; a setting)."""
+"""The merged Vĩnh Long's office: cards issued from 2025-07-01 (rules.md §6, to verify; a setting)."""
 
 
 def issuing_province(issued_on: date, *, old: str = OLD_PROVINCE, new: str = NEW_PROVINCE) -> str:

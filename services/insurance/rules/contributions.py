@@ -1,4 +1,4 @@
-"""Contributions (Decree 146/2018 Art 7–8; docs/rules.md §6): 4.5% of the base salary per card and month, the GB household
+"""Contributions (Decree 146/2018 Art 7–8; rules.md §6): 4.5% of the base salary per card and month, the GB household
 scheme, and the state / household split. Integer VND, half-up rounding; no float anywhere."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Card groups (Decree 146/2018 Art 3–4; docs/rules.md §6) and how one card is chosen among several entitlements.
+"""Card groups (Decree 146/2018 Art 3–4; rules.md §6) and how one card is chosen among several entitlements.
 
 The numbers (benefit level, state share, statutory order) are data: the migration seeds them and the
 ``/insurance/parameters`` API changes them. These functions only take them as input."""
@@ -37,7 +37,7 @@ DEFAULT_GROUPS: tuple[Group, ...] = (
     Group(HS, "Học sinh", 4, Decimal("0.3"), 6),
     Group(SV, "Sinh viên", 4, Decimal("0.3"), 7),
 )
-"""The values of docs/rules.md §6 (state shares are the statutory minima; a province may pay more)."""
+"""The values of rules.md §6 (state shares are the statutory minima; a province may pay more)."""
 
 
 def rank(group: Group) -> tuple[int, int, str]:

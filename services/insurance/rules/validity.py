@@ -1,4 +1,4 @@
-"""Card validity dates (docs/rules.md §6): the 72-month rule of children's cards, 12-month cards of the other groups."""
+"""Card validity dates (rules.md §6): the 72-month rule of children's cards, 12-month cards of the other groups."""
 
 from __future__ import annotations
 
