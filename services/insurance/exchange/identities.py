@@ -17,6 +17,7 @@ from .exceptions import IdentitiesUnavailable
 
 CHUNK = 1000
 PARALLEL = 4
+TIMEOUT = 60.0
 
 
 class Identities(Protocol):
@@ -39,14 +40,22 @@ class RegistryIdentities:
         self.gateway_url = gateway_url.rstrip("/")
         self.client_id, self.client_secret = client_id, client_secret
         self._token: tuple[str, float] | None = (bearer, float("inf")) if bearer else None
+        self._lock = asyncio.Lock()
 
     async def _bearer(self) -> str:
-        if self._token and self._token[1] > time.time() + 30:
-            return self._token[0]
+        async with self._lock:  # one token request at a time: parallel chunks share it
+            if self._token and self._token[1] > time.time() + 30:
+                return self._token[0]
+            return await self._new_token()
+
+    async def _new_token(self) -> str:
         if not self.client_id or not self.client_secret:
             raise IdentitiesUnavailable("INSURANCE_REGISTRY_CLIENT_ID/_SECRET are not configured")
-        resp = await self.http.post(f"{self.gateway_url}/auth/token", data={"grant_type": "client_credentials"},
-                                    auth=(self.client_id, self.client_secret))
+        try:
+            resp = await self.http.post(f"{self.gateway_url}/auth/token", data={"grant_type": "client_credentials"},
+                                        auth=(self.client_id, self.client_secret), timeout=TIMEOUT)
+        except httpx.HTTPError as exc:
+            raise IdentitiesUnavailable(f"the gateway's token endpoint: {type(exc).__name__}") from exc
         if resp.status_code != 200:
             raise IdentitiesUnavailable(f"the gateway refused insurance's client: {resp.status_code}")
         body = resp.json()
@@ -55,11 +64,14 @@ class RegistryIdentities:
 
     async def _chunk(self, ids: list[uuid.UUID], purpose: str) -> list[dict[str, Any]]:
         headers = {"Authorization": f"Bearer {await self._bearer()}", "X-Purpose": purpose}
-        try:
-            resp = await self.http.post(f"{self.registry_url}/persons/identities", headers=headers,
-                                        json={"ids": [str(i) for i in ids]}, timeout=30)
-        except httpx.HTTPError as exc:
-            raise IdentitiesUnavailable(f"{type(exc).__name__}") from exc
+        for attempt in (1, 2):  # one retry: a busy registry or gateway is not yet a failed list
+            try:
+                resp = await self.http.post(f"{self.registry_url}/persons/identities", headers=headers,
+                                            json={"ids": [str(i) for i in ids]}, timeout=TIMEOUT)
+                break
+            except httpx.HTTPError as exc:
+                if attempt == 2:
+                    raise IdentitiesUnavailable(f"the registry: {type(exc).__name__}") from exc
         if resp.status_code != 200:
             raise IdentitiesUnavailable(f"the registry answered {resp.status_code}: {resp.text[:200]}")
         items: list[dict[str, Any]] = resp.json()["items"]

@@ -185,3 +185,22 @@ async def test_a_late_death_ends_the_card_retroactively_and_lists_it_to_end(regi
     # Told once: the next period does not list it again.
     third = await build(exchange, minter, "2026-09")
     assert third["counts"]["end"] == 0
+
+
+async def test_a_registry_out_of_reach_is_a_503_problem_and_builds_nothing(registry, exchange, minter):
+    import httpx
+
+    from services.insurance.exchange.identities import RegistryIdentities
+
+    await setup(registry, exchange, minter)
+
+    def refuse(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse), base_url="http://gateway") as down:
+        exchange.app.state.identities = RegistryIdentities(down, "http://gateway/registry", gateway_url="http://gateway",
+                                                           client_id="svc-insurance", client_secret="s3cret-value")
+        r = await exchange.post("/lists", headers=officer(minter), json={"period": "2026-07"})
+    assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["type"].endswith("/registry-unavailable")
+    assert (await exchange.get("/lists", headers=bhxh(minter))).json() == []
