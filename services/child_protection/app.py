@@ -11,6 +11,7 @@ from .deadlines import daily as deadlines_daily
 from .deadlines.router import router as deadlines_router
 from .events import EVENTS
 from .reference.router import router as reference_router
+from .reports.router import router as reports_router
 from .settings import ChildProtectionSettings
 
 DESCRIPTION = """Children in special circumstances (Law on Children 2016 Art 10), case management under Decree
@@ -26,7 +27,8 @@ def create_app(settings: ChildProtectionSettings | None = None) -> FastAPI:
         "child_protection", settings,
         title="AnSinh child protection", description=DESCRIPTION,
         events=EVENTS,
-        routers=[reference_router, children_router, cases_router, deadlines_router, changes_router, audit_router],
+        routers=[reference_router, children_router, cases_router, deadlines_router, changes_router, audit_router,
+                 reports_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )
     app.state.cipher = settings.cipher()
