@@ -3,6 +3,7 @@ protects concurrent edits, maker-checker protects plan approval."""
 
 from datetime import datetime, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from common import clock
@@ -50,7 +51,7 @@ async def test_narratives_are_encrypted_at_rest(http, minter, now, app):
         dump = b"".join(bytes(v) for v in row)
         where = await session.scalar(text("SELECT whereabouts_enc FROM child_protection.children WHERE id = :id"),
                                      {"id": case["child_id"]})
-    for secret in (b"beaten", b"stepfather", b"0912", "grandmother".encode()):
+    for secret in (b"beaten", b"stepfather", b"0912", b"grandmother"):
         assert secret not in dump and secret not in bytes(where)
     assert dump[:1] == b"\x01"  # a versioned ciphertext, key id k1
     assert b"k1" in dump[:6]
@@ -157,3 +158,25 @@ async def test_an_unknown_commune_and_a_child_of_16_are_refused(http, minter, no
     old = new_case(child={"full_name": "An", "commune_code": COMMUNE, "date_of_birth": "2010-12-02"})
     r = await http.post("/cases", json=old, headers=worker(minter))
     assert r.status_code == 422 and "under 16" in r.json()["detail"]
+
+
+async def test_key_rotation_without_downtime(http, minter, now, app, settings):
+    case = (await open_case(http, minter)).json()
+    # The replicas restart with k2 active: old values still read, new writes use k2.
+    rotated = settings.model_copy(update={"encryption_active_key": "k2"})
+    app.state.cipher = rotated.cipher()
+    r = await http.patch(f"/cases/{case['id']}", json={"perpetrator": "an uncle"},
+                         headers={**worker(minter), "If-Match": '"1"'})
+    assert r.status_code == 200 and r.json()["report"] == "Neighbours heard a child beaten at night"
+    admin = minter.headers("admin", client_id="dev-admin")
+    first = (await http.post("/admin/encryption/rekey", headers=admin)).json()
+    assert first["rewritten"] >= 3 and "cases.report_enc" in first["columns"]
+    assert "cases.perpetrator_enc" not in first["columns"]  # already under k2
+    assert (await http.post("/admin/encryption/rekey", headers=admin)).json()["rewritten"] == 0
+    # The old key can now be removed.
+    k2_only = ",".join(e for e in settings.encryption_keys.get_secret_value().split(",") if e.startswith("k2:"))
+    app.state.cipher = settings.model_copy(update={"encryption_keys": SecretStr(k2_only),
+                                                   "encryption_active_key": "k2"}).cipher()
+    read = (await http.get(f"/cases/{case['id']}", headers=worker(minter))).json()
+    assert read["report"] == "Neighbours heard a child beaten at night" and read["perpetrator"] == "an uncle"
+    assert (await http.post("/admin/encryption/rekey", headers=worker(minter))).status_code == 403
