@@ -43,8 +43,8 @@ async def test_groups_have_effective_dated_history_with_evidence(http, minter, n
     ended = await http.post(f"/children/{child['id']}/groups/{child['groups'][0]['id']}/end",
                             headers=worker(minter), json={"valid_to": "2026-06-30", "evidence": "adoption decision 7"})
     assert ended.status_code == 200
-    added = (await http.post(f"/children/{child['id']}/groups", headers=worker(minter),
-                             json={"group": "disabled", "valid_from": "2026-07-01", "evidence": "certificate 99"})).json()
+    added = (await http.post(f"/children/{child['id']}/groups", headers=worker(minter), json={
+        "group": "disabled", "valid_from": "2026-07-01", "evidence": "certificate 99"})).json()
     assert [(g["group"], g["valid_to"]) for g in added["groups"]] == [("disabled", None), ("orphan", "2026-06-30")]
     # Reported on a day when the child was an orphan, and on a later one when the child was in another group.
     before = (await http.get("/reports/children", params={"on": "2025-01-01"}, headers=supervisor(minter))).json()
