@@ -8,10 +8,14 @@ import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.events.envelope import Event
 from common.events.service import ServiceEvents
 
 from .models import EVENT_TABLES
+from .support import service as support
+from .support.schemas import LineResultIn
 
 EVENTS = ServiceEvents("child_protection", EVENT_TABLES)
 
@@ -136,3 +140,24 @@ class PlacementRecorded(_Area):
     kind: str
     starts_on: date
     first_report_due: date
+
+
+# --- consumed ----------------------------------------------------------------------------------------------
+
+LINE_PAID = "payments.line.paid.v1"
+LINE_UNPAID = "payments.line.unpaid.v1"
+
+
+@EVENTS.inbox.handler(LINE_PAID)
+async def line_paid(session: AsyncSession, event: Event) -> None:
+    """A support item paid by the post office: its status becomes ``paid`` (lines of other programmes are
+    ignored)."""
+    data = LineResultIn.model_validate(event.data)
+    await support.apply_outcome(session, data, "paid", data.paid_on)
+
+
+@EVENTS.inbox.handler(LINE_UNPAID)
+async def line_unpaid(session: AsyncSession, event: Event) -> None:
+    """A support item not paid: ``unpaid`` (payments carries it to the next payroll) or ``returned``."""
+    data = LineResultIn.model_validate(event.data)
+    await support.apply_outcome(session, data, data.outcome or "unpaid", None)

@@ -47,3 +47,17 @@ class OneOffOut(BaseModel):
     payroll_id: uuid.UUID | None
     created_at: datetime
     created_by: str
+
+
+class SupportRequestIn(BaseModel):
+    """``child_protection.support.payment_requested.v1`` as payments reads it (unknown fields ignored)."""
+
+    support_item_id: uuid.UUID
+    case_number: str
+    kind: str
+    funding: str
+    sponsor: str
+    amount: int = Field(gt=0)
+    commune_code: str
+    district_code: str
+    province_code: str
