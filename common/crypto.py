@@ -63,23 +63,29 @@ class FieldCipher:
     def encrypt(self, plaintext: str | None, field_name: str) -> bytes | None:
         if plaintext is None:
             return None
+        return self.encrypt_bytes(plaintext.encode(), field_name)
+
+    def encrypt_bytes(self, plaintext: bytes, field_name: str) -> bytes:
         kid = self.active.encode()
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[self.active]).encrypt(nonce, plaintext.encode(), field_name.encode())
+        sealed = AESGCM(self.keys[self.active]).encrypt(nonce, plaintext, field_name.encode())
         return bytes([VERSION, len(kid)]) + kid + nonce + sealed
 
-    def decrypt(self, blob: bytes | None, field_name: str) -> str | None:
-        if blob is None:
-            return None
+    def decrypt_bytes(self, blob: bytes, field_name: str) -> bytes:
         kid = self.key_id(blob)
         key = self.keys.get(kid)
         if key is None:
             raise CipherError(f"no key {kid!r} to decrypt {field_name}")
         start = 2 + blob[1]
         try:
-            return AESGCM(key).decrypt(blob[start:start + 12], blob[start + 12:], field_name.encode()).decode()
+            return AESGCM(key).decrypt(blob[start:start + 12], blob[start + 12:], field_name.encode())
         except InvalidTag:
             raise CipherError(f"{field_name} does not decrypt (corrupted or not this field's value)") from None
+
+    def decrypt(self, blob: bytes | None, field_name: str) -> str | None:
+        if blob is None:
+            return None
+        return self.decrypt_bytes(blob, field_name).decode()
 
     @staticmethod
     def key_id(blob: bytes) -> str:
@@ -93,6 +99,6 @@ class FieldCipher:
 
     def rotate(self, blob: bytes | None, field_name: str) -> bytes | None:
         """``blob`` re-encrypted under the active key (unchanged when it already is)."""
-        if self.is_current(blob):
+        if blob is None or self.is_current(blob):
             return blob
-        return self.encrypt(self.decrypt(blob, field_name), field_name)
+        return self.encrypt_bytes(self.decrypt_bytes(blob, field_name), field_name)

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from common.app import create_service_app
 
 from .access.router import router as audit_router
+from .attachments.router import router as attachments_router
 from .cases.router import router as cases_router
 from .changes.router import router as changes_router
 from .children.router import router as children_router
@@ -29,7 +30,7 @@ def create_app(settings: ChildProtectionSettings | None = None) -> FastAPI:
         title="AnSinh child protection", description=DESCRIPTION,
         events=EVENTS,
         routers=[reference_router, children_router, cases_router, deadlines_router, changes_router, audit_router,
-                 reports_router, admin_router],
+                 reports_router, attachments_router, admin_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )
     app.state.cipher = settings.cipher()

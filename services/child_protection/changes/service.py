@@ -15,11 +15,12 @@ from .schemas import ChangeOut, ChangePage
 
 
 async def record(session: AsyncSession, entity: str, row: Any, *, case_id: uuid.UUID | None = None,
-                 child_id: uuid.UUID | None = None) -> None:
-    """``row`` (a child, case, placement or attachment holder) changed; its area decides who sees it."""
-    await repository.add(session, entity=entity, entity_id=row.id, commune_code=row.commune_code,
+                 child_id: uuid.UUID | None = None, entity_id: uuid.UUID | None = None) -> None:
+    """``row`` (a child, case or placement; for an attachment, its case with ``entity_id``) changed; its area
+    decides who sees it."""
+    await repository.add(session, entity=entity, entity_id=entity_id or row.id, commune_code=row.commune_code,
                          district_code=row.district_code, province_code=row.province_code, case_id=case_id,
-                         child_id=child_id, version=getattr(row, "version", None))
+                         child_id=child_id, version=None if entity_id else getattr(row, "version", None))
 
 
 async def feed(session: AsyncSession, reader: Reader, after: str | None, commune_code: str | None,
