@@ -11,6 +11,7 @@ from .children.router import router as children_router
 from .deadlines import daily as deadlines_daily
 from .deadlines.router import router as deadlines_router
 from .events import EVENTS
+from .placements.router import router as placements_router
 from .reference.admin_router import router as admin_router
 from .reference.router import router as reference_router
 from .reports.router import router as reports_router
@@ -30,7 +31,8 @@ def create_app(settings: ChildProtectionSettings | None = None) -> FastAPI:
         title="AnSinh child protection", description=DESCRIPTION,
         events=EVENTS,
         routers=[reference_router, children_router, cases_router, deadlines_router, changes_router, audit_router,
-                 reports_router, attachments_router, admin_router],
+                 reports_router, attachments_router, placements_router,
+                 admin_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )
     app.state.cipher = settings.cipher()

@@ -26,6 +26,7 @@ SUPPORT_REQUESTED = "child_protection.support.payment_requested.v1"
 INSURANCE_PROPOSED = "child_protection.child.insurance_proposed.v1"
 ALLOWANCE_REFERRED = "child_protection.child.allowance_referred.v1"
 PLACEMENT_RECORDED = "child_protection.placement.recorded.v1"
+PLACEMENT_ENDED = "child_protection.placement.ended.v1"
 
 
 class _Area(BaseModel):
@@ -131,7 +132,10 @@ class AllowanceReferred(_Area):
 @EVENTS.catalogue.register(PLACEMENT_RECORDED)
 class PlacementRecorded(_Area):
     """A child (`child_id`) was placed in alternative care: `kind` `kinship`, `foster`, `adoption` or
-    `facility`, from `starts_on`; the carer's first report is due on `first_report_due`."""
+    `facility`, from `starts_on`; the carer's first report is due on `first_report_due`. `foster_allowance` is
+    true for a foster family caring for a child of allowance category 5.1 (orphaned, abandoned, no one to rely
+    on): the carer is paid 2.5 × the standard level a month while the child is under 4, 1.5 × from 4 (Decree
+    20/2021 Art 20); `child_date_of_birth` fixes the change of rate."""
 
     placement_id: uuid.UUID
     child_id: uuid.UUID
@@ -140,6 +144,18 @@ class PlacementRecorded(_Area):
     kind: str
     starts_on: date
     first_report_due: date
+    foster_allowance: bool
+    child_date_of_birth: date | None
+
+
+@EVENTS.catalogue.register(PLACEMENT_ENDED)
+class PlacementEnded(_Area):
+    """A placement ended on `ends_on` (the last day of care); a foster allowance stops after that month."""
+
+    placement_id: uuid.UUID
+    child_id: uuid.UUID
+    kind: str
+    ends_on: date
 
 
 # --- consumed ----------------------------------------------------------------------------------------------
