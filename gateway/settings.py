@@ -54,7 +54,7 @@ class GatewaySettings(ServiceSettings):
     delivery_concurrency: int = 50
     """Deliveries sent at once (each to a different subscription or subject)."""
     delivery_max_attempts: int = 15
-    """With the defaults below, the last attempt comes ~4 hours after the first: a partner can be down that long."""
+    """With the defaults below, the last attempt comes 1.6–3.1 hours after the first: a partner can be down that long."""
     delivery_retry_base_seconds: float = 1.0
     """First retry after ~this, doubling each time (with jitter): 1, 2, 4 … s."""
     delivery_retry_max_seconds: float = 3600.0
