@@ -1,7 +1,7 @@
 """Optimistic concurrency over HTTP: ``ETag`` carries a record's version, updates send ``If-Match``.
 
 A missing ``If-Match`` gets ``428``, a stale one ``412`` with the current ETag, so two clients editing the same
-record never overwrite each other silently (DESIGN.md, HTTP conventions).
+record never overwrite each other silently.
 """
 
 from __future__ import annotations
