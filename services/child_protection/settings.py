@@ -6,7 +6,7 @@ from common.crypto import FieldCipher, parse_keys
 from common.settings import SERVICES, ServiceSettings, service_config
 
 DEVELOPMENT_KEY = "dev:" + "ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWZvci11c2U"
-"""Used only when ``environment=development`` and no key is configured: anyone can read it here."""
+"""Used only outside production (development, test) when no key is configured: anyone can read it here."""
 
 
 class ChildProtectionSettings(ServiceSettings):
@@ -15,7 +15,7 @@ class ChildProtectionSettings(ServiceSettings):
     model_config = service_config("CHILD_PROTECTION_")
     port: int = SERVICES["child_protection"]
     encryption_keys: SecretStr | None = None
-    """Keys of the narrative fields, ``kid:base64url(32 bytes)`` separated by commas (``ansinh keys new``
+    """Keys of the narrative fields, ``kid:base64url(32 bytes)`` separated by commas (``ansinh keys field-key``
     prints one). Required outside development. Rotation: add a key, make it active, run the re-encryption,
     then remove the old key."""
     encryption_active_key: str | None = None
@@ -31,8 +31,8 @@ class ChildProtectionSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _keys(self) -> "ChildProtectionSettings":
-        if self.encryption_keys is None and self.environment != "development":
-            raise ValueError("CHILD_PROTECTION_ENCRYPTION_KEYS is required when environment is not development")
+        if self.encryption_keys is None and self.environment == "production":
+            raise ValueError("CHILD_PROTECTION_ENCRYPTION_KEYS is required in production")
         self.cipher()  # refuse a malformed key list at start-up, not at the first write
         return self
 
