@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from common.concurrency import etag
 from common.db import SessionDep
 
+from .. import idempotent
 from ..access import ReadAccess, WriteAccess
 from ..cipher import CipherDep
-from ..models import IDEMPOTENCY
 from ..rules.cases import Status
 from . import service
 from .schemas import CaseIn, CaseOut, CasePage, CasePatch, HistoryOut, ReferralIn, SeparationIn, StepIn
@@ -32,14 +32,14 @@ async def open_case(body: CaseIn, request: Request, response: Response, session:
     `perpetrator` and `reporter` are encrypted at rest and never searched. Publishes
     `child_protection.case.opened.v1` (identifiers only). Returns `ETag` and `Location`; `Idempotency-Key`
     makes retries safe. Needs `child_protection:case` and `X-Purpose`."""
-    claim = await IDEMPOTENCY.begin(session, reader.principal, request)
+    claim = await idempotent.begin(session, reader, request, lambda i: service.read(session, reader, cipher, i))
     if isinstance(claim, JSONResponse):
         return claim
     case = await service.open_case(session, reader, cipher, body)
     out = await service.out(session, cipher, case)
     headers = {"ETag": etag(case.version), "Location": service.location(case.id)}
     response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
+    await idempotent.finish(session, claim, case.id, headers)
     return out
 
 

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from common.concurrency import etag
 from common.db import SessionDep
 
+from .. import idempotent
 from ..access import ReadAccess, WriteAccess
 from ..cipher import CipherDep
-from ..models import IDEMPOTENCY
 from . import service
 from .schemas import ChildIn, ChildOut, ChildPatch, MembershipEndIn, MembershipIn
 
@@ -30,14 +30,14 @@ async def create_child(body: ChildIn, request: Request, response: Response, sess
     under 6 and with `has_insurance_card: false` is proposed for a TE card
     (`child_protection.child.insurance_proposed.v1`). Returns `ETag` and `Location`. `Idempotency-Key`
     makes retries safe. Needs `child_protection:case` and `X-Purpose`."""
-    claim = await IDEMPOTENCY.begin(session, reader.principal, request)
+    claim = await idempotent.begin(session, reader, request, lambda i: service.read(session, reader, cipher, i))
     if isinstance(claim, JSONResponse):
         return claim
     child = await service.create(session, reader, cipher, body)
     out = await service.out(session, cipher, child)
     headers = {"ETag": etag(child.version), "Location": service.location(child.id)}
     response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
+    await idempotent.finish(session, claim, child.id, headers)
     return out
 
 

@@ -26,7 +26,9 @@ async def open_(session: AsyncSession, *, step: str, child_id: uuid.UUID, case_i
 async def meet(session: AsyncSession, *, step: str, at: datetime, case_id: uuid.UUID | None = None,
                placement_id: uuid.UUID | None = None) -> int:
     """Mark the open deadline(s) of ``step`` met at ``at``; how many there were."""
-    owner = Deadline.case_id == case_id if case_id is not None else Deadline.placement_id == placement_id
+    # A case's own limits only: a placement decided in the case has its carer reports, met by the placement.
+    owner = (and_(Deadline.case_id == case_id, Deadline.placement_id.is_(None)) if case_id is not None
+             else Deadline.placement_id == placement_id)
     result = await session.execute(update(Deadline).where(owner, Deadline.step == step,
                                                           Deadline.met_at.is_(None)).values(met_at=at))
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from common.concurrency import etag
 from common.db import SessionDep
 
+from .. import idempotent
 from ..access import ReadAccess, WriteAccess
 from ..cipher import CipherDep
-from ..models import IDEMPOTENCY
 from . import service
 from .schemas import PlacementEndIn, PlacementIn, PlacementOut
 
@@ -31,14 +31,14 @@ async def create_placement(body: PlacementIn, request: Request, response: Respon
     than the child. `409` while another placement of the child is open. The carer's first report is due 6
     months after the start, then yearly (in the deadline lists). `carer` is encrypted. Publishes
     `child_protection.placement.recorded.v1`. `Idempotency-Key` makes retries safe."""
-    claim = await IDEMPOTENCY.begin(session, reader.principal, request)
+    claim = await idempotent.begin(session, reader, request, lambda i: service.read(session, reader, cipher, i))
     if isinstance(claim, JSONResponse):
         return claim
     p = await service.create(session, reader, cipher, body)
     out = await service.out(session, cipher, p)
     headers = {"ETag": etag(p.version), "Location": service.location(p.id)}
     response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
+    await idempotent.finish(session, claim, p.id, headers)
     return out
 
 

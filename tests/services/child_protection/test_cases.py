@@ -143,12 +143,21 @@ async def test_separation_at_most_15_days_meets_its_decision_limit(http, minter,
     assert case["separations"][0]["note"] == "child at the centre"
 
 
-async def test_idempotent_report(http, minter, now):
+async def test_idempotent_report_stores_no_narrative(http, minter, now, app):
     headers = {**worker(minter), "Idempotency-Key": "report-1"}
     a = await http.post("/cases", json=new_case(), headers=headers)
     b = await http.post("/cases", json=new_case(), headers=headers)
     assert a.status_code == b.status_code == 201
-    assert a.json()["id"] == b.json()["id"] and b.headers["idempotent-replayed"] == "true"
+    assert b.headers["idempotent-replayed"] == "true" and b.headers["location"] == a.headers["location"]
+    assert b.json() == a.json()  # the record as it is now, read again
+    other = await http.post("/cases", json=new_case(report="another report"), headers=headers)
+    assert other.status_code == 422
+    async with app.state.sessionmaker() as session:
+        stored = (await session.execute(text("SELECT body::text FROM child_protection.idempotency_keys"))).scalars()
+        stored = " ".join(stored)
+        cases = await session.scalar(text("SELECT count(*) FROM child_protection.cases"))
+    assert a.json()["id"] in stored and "beaten" not in stored and "grandmother" not in stored
+    assert cases == 1
 
 
 async def test_an_unknown_commune_and_a_child_of_16_are_refused(http, minter, now):

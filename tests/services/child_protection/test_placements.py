@@ -81,3 +81,24 @@ async def test_a_non_kin_carer_exactly_20_years_older_is_accepted(http, minter, 
         "child_id": c["id"], "kind": "adoption", "carer": "x", "carer_birth_date": "2000-02-29",
         "non_kin_reason": "adoption decision 3/2026", "starts_on": "2026-01-01"})
     assert r.status_code == 201, r.text
+
+
+async def test_closing_the_case_leaves_the_placement_reports_due(http, minter, now):
+    c = await child(http, minter, born="2022-01-01")
+    case = (await http.post("/cases", headers=worker(minter), json={
+        "child_id": c["id"], "source": "police", "report": "abandoned at the market"})).json()
+    p = (await http.post("/placements", headers=worker(minter), json={
+        "child_id": c["id"], "case_id": case["id"], "kind": "kinship", "carer": "the grandmother",
+        "starts_on": "2026-12-01"})).json()
+    version = case["version"]
+    for action, extra, who in [("initial_assessment", {"risk_level": "low"}, "o"), ("detailed_assessment", {}, "o"),
+                               ("draft_plan", {"plan": {"content": "kinship care", "services": ["alternative_care"]}},
+                                "o"), ("approve_plan", {}, "chairman"), ("start_support", {}, "o"),
+                               ("review", {}, "o"), ("close", {}, "o")]:
+        r = await http.post(f"/cases/{case['id']}/steps", json={"action": action, **extra},
+                            headers={**worker(minter, client_id=who), "If-Match": f'"{version}"'})
+        assert r.status_code == 200, r.text
+        version = r.json()["version"]
+    with clock.frozen(datetime(2027, 5, 31, 9, tzinfo=VIETNAM_TZ)):
+        soon = (await http.get("/deadlines/due-soon", headers=worker(minter))).json()["items"]
+    assert [(d["step"], d["placement_id"]) for d in soon] == [("carer_report", p["id"])]
