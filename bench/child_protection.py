@@ -71,6 +71,8 @@ def run(quick: bool = False, write: bool = True) -> None:
         overdue_rows = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.deadlines "
                                                  "WHERE met_at IS NULL AND due_at <= now()"))
         base = stack.url("gateway")
+        supervisor = {**asyncio.run(bearer(stack, ["child_protection:read"], name="bench-cp")),
+                      "X-Purpose": "benchmark"}  # a fresh token (they live 5 minutes)
         pid = stack.procs["child_protection"].pid
         audit_before = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.read_audit"))
         overdue = wrk(f"{base}/child-protection/deadlines/overdue?limit=50", 8, seconds, supervisor)

@@ -330,12 +330,19 @@ class ReadAudit(Base):
 
 
 class Change(_Area, Base):
-    """One change to a child, case, placement or attachment, for the devices' change feed. Identifiers only."""
+    """One change to a child, case, placement or attachment, for the devices' change feed. Identifiers only.
+
+    Writers insert without a ``position``; a reader of the feed gives the committed rows their positions, in
+    order, under a lock (see ``changes/repository.py``), so positions become visible in order."""
 
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_area", "commune_code", "id"),)
+    __table_args__ = (
+        Index("uq_changes_position", "position", unique=True),
+        Index("ix_changes_unpositioned", "id", postgresql_where=text("position IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    position: Mapped[int | None] = mapped_column(BigInteger)
     entity: Mapped[str] = mapped_column(Text)
     entity_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     case_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

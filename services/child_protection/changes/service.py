@@ -27,9 +27,10 @@ async def feed(session: AsyncSession, reader: Reader, after: str | None, commune
                limit: int) -> ChangePage:
     position = keyset(after, KEYSET_INT)
     start = position[0] if position else 0
+    await repository.number_pending(session)
     rows = await repository.after(session, start, reader.areas, commune_code, limit)
-    last = rows[-1].id if rows else start
-    return ChangePage(items=[ChangeOut(position=r.id, entity=r.entity, id=r.entity_id, case_id=r.case_id,
+    last = rows[-1].position if rows and rows[-1].position is not None else start
+    return ChangePage(items=[ChangeOut(position=r.position or 0, entity=r.entity, id=r.entity_id, case_id=r.case_id,
                                        child_id=r.child_id, version=r.version, commune_code=r.commune_code,
                                        at=r.at) for r in rows],
                       next_cursor=encode_cursor([last]), more=len(rows) == limit)

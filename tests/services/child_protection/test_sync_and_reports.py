@@ -88,3 +88,45 @@ async def test_report_formats_and_formula_safe_cells(http, minter, now):
     support = (await http.get("/reports/support", headers=admin)).json()
     assert support["rows"] == [{"district_code": "842", "commune_code": COMMUNE, "commune_name": "Phường 4",
                                 "children": 1, "supported": 0, "share_percent": 0.0}]
+
+
+async def test_a_change_committed_late_is_never_skipped(test_db):
+    """A writer that committed after a later writer: its change gets the next position when a reader numbers it,
+    never one below a position a device has already read past."""
+    import uuid
+
+    from sqlalchemy import delete
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    from services.child_protection.changes import repository
+    from services.child_protection.models import Change
+
+    engine = create_async_engine(test_db.urls["child_protection"].replace("postgresql://", "postgresql+asyncpg://"))
+    ids = [uuid.uuid4(), uuid.uuid4()]
+
+    async def write(session, entity_id):
+        await repository.add(session, entity="case", entity_id=entity_id, commune_code="29236", district_code="842",
+                             province_code="84", case_id=entity_id, child_id=None, version=1)
+
+    async def read(after):
+        async with AsyncSession(engine) as s, s.begin():
+            await repository.number_pending(s)
+            return [(c.entity_id, c.position) for c in await repository.after(s, after, None, None, 100)
+                    if c.entity_id in ids]
+
+    try:
+        async with AsyncSession(engine) as slow, AsyncSession(engine) as fast:
+            await slow.begin()
+            await write(slow, ids[0])  # inserted first, committed last
+            async with fast.begin():
+                await write(fast, ids[1])
+            seen = await read(0)
+            assert [e for e, _ in seen] == [ids[1]]
+            cursor = seen[0][1]
+            await slow.commit()
+        later = await read(cursor)
+        assert [e for e, _ in later] == [ids[0]] and later[0][1] > cursor
+    finally:
+        async with AsyncSession(engine) as s, s.begin():
+            await s.execute(delete(Change).where(Change.entity_id.in_(ids)))
+        await engine.dispose()

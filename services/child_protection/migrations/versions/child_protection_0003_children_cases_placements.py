@@ -27,6 +27,7 @@ def upgrade() -> None:
     )
     op.create_table('changes',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+    sa.Column('position', sa.BigInteger(), nullable=True),
     sa.Column('entity', sa.Text(), nullable=False),
     sa.Column('entity_id', sa.UUID(), nullable=False),
     sa.Column('case_id', sa.UUID(), nullable=True),
@@ -39,7 +40,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_changes')),
     schema='child_protection'
     )
-    op.create_index('ix_changes_area', 'changes', ['commune_code', 'id'], unique=False, schema='child_protection')
+    op.create_index('ix_changes_unpositioned', 'changes', ['id'], unique=False, schema='child_protection', postgresql_where=sa.text('position IS NULL'))
+    op.create_index('uq_changes_position', 'changes', ['position'], unique=True, schema='child_protection')
     op.create_table('children',
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('person_id', sa.UUID(), nullable=True),
@@ -322,7 +324,8 @@ def downgrade() -> None:
     op.drop_index('uq_children_person_id', table_name='children', schema='child_protection', postgresql_where=sa.text('person_id IS NOT NULL'))
     op.drop_index('ix_children_area', table_name='children', schema='child_protection')
     op.drop_table('children', schema='child_protection')
-    op.drop_index('ix_changes_area', table_name='changes', schema='child_protection')
+    op.drop_index('uq_changes_position', table_name='changes', schema='child_protection')
+    op.drop_index('ix_changes_unpositioned', table_name='changes', schema='child_protection', postgresql_where=sa.text('position IS NULL'))
     op.drop_table('changes', schema='child_protection')
     op.drop_table('alert_runs', schema='child_protection')
     # ### end Alembic commands ###
