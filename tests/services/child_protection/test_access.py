@@ -122,3 +122,13 @@ async def test_audit_pages(http, minter, case):
                              headers=supervisor(minter))).json()
     purposes = [i["purpose"] for i in first["items"] + second["items"]]
     assert purposes[:3] == ["read 2", "read 1", "read 0"]
+
+
+async def test_audit_time_filters(http, minter, case):
+    for since in ("2026-01-01T00:00:00", "2026-01-01T00:00:00+07:00"):
+        r = await http.get("/audit", params={"since": since, "record_id": case["id"]}, headers=supervisor(minter))
+        assert r.status_code == 200, r.text
+        assert r.json()["items"]
+    r = await http.get("/audit", params={"until": "2026-01-01T00:00:00+07:00", "record_id": case["id"]},
+                       headers=supervisor(minter))
+    assert r.status_code == 200 and r.json()["items"] == []
