@@ -20,8 +20,18 @@ from .harness import BENCH_DB, admin_url, bearer, machine, record, running_stack
 COMMUNES = ["29236", "29239", "29242", "29248", "29266", "29269", "29272"]
 
 
-async def _open_cases(stack, worker: dict[str, str], n: int) -> list[str]:  # type: ignore[no-untyped-def]
-    rng = random.Random(2026)
+async def _open_cases(stack, n: int, chunk: int = 500) -> list[str]:  # type: ignore[no-untyped-def]
+    """``n`` cases, ``chunk`` at a time with a fresh token each (tokens live 5 minutes; a loaded machine may take
+    longer than that for all of them)."""
+    ids: list[str] = []
+    for start in range(0, n, chunk):
+        worker = {**await bearer(stack, ["child_protection:case"], name="bench-cp"), "X-Purpose": "bench"}
+        ids += await _open_chunk(stack, worker, range(start, min(n, start + chunk)))
+    return ids
+
+
+async def _open_chunk(stack, worker: dict[str, str], numbers: range) -> list[str]:  # type: ignore[no-untyped-def]
+    rng = random.Random(numbers.start)
     now = dt.datetime.now(dt.UTC)
     semaphore = asyncio.Semaphore(16)
     async with httpx.AsyncClient(base_url=stack.url("gateway"), headers=worker, timeout=60) as http:
@@ -44,7 +54,7 @@ async def _open_cases(stack, worker: dict[str, str], n: int) -> list[str]:  # ty
                     s.raise_for_status()
                 return str(case["id"])
 
-        return await asyncio.gather(*(one(i) for i in range(n)))
+        return list(await asyncio.gather(*(one(i) for i in numbers)))
 
 
 async def _count(admin: str, sql: str) -> int:
@@ -61,11 +71,8 @@ def run(quick: bool = False, write: bool = True) -> None:
     n = 500 if quick else 5_000
     seconds = 3 if quick else 15
     with admin_url() as admin, running_stack(admin) as stack:
-        worker = {**asyncio.run(bearer(stack, ["child_protection:case"], name="bench-cp")), "X-Purpose": "bench"}
-        supervisor = {**asyncio.run(bearer(stack, ["child_protection:read"], name="bench-cp")),
-                      "X-Purpose": "benchmark"}
         started = dt.datetime.now()
-        ids = asyncio.run(_open_cases(stack, worker, n))
+        ids = asyncio.run(_open_cases(stack, n))
         opened = (dt.datetime.now() - started).total_seconds()
         open_cases = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.cases WHERE status <> 'closed'"))
         overdue_rows = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.deadlines "
