@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from common.db import SessionDep
 
+from ..dates import Instant
 from . import SupervisorAccess, service
 from .schemas import AuditPage
 
@@ -20,8 +20,8 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 async def audit_trail(
     session: SessionDep, reader: SupervisorAccess,
     record_id: uuid.UUID | None = None, client_id: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[datetime | None, Query(description="From this instant (included)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this instant")] = None,
+    since: Annotated[Instant | None, Query(description="From this instant (included)")] = None,
+    until: Annotated[Instant | None, Query(description="Before this instant")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> AuditPage:
     """Every read of a child, case, placement or attachment, newest first: `at`, `client_id`, `record_type`,

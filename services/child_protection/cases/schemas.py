@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..children.schemas import ChildIn
+from ..dates import Day, Instant
 from ..rules.cases import Action
 
 Source = Literal["hotline_111", "police", "school", "community", "labour_office"]
@@ -25,7 +26,7 @@ class CaseIn(BaseModel):
     child_id: uuid.UUID | None = None
     child: ChildIn | None = Field(None, description="A child not yet recorded; a name and a commune are enough")
     source: Source
-    reported_at: datetime | None = Field(None, description="When the report was received (default: now); "
+    reported_at: Instant | None = Field(None, description="When the report was received (default: now); "
                                                            "the 12-hour emergency limit runs from it")
     report: str = Field(min_length=1, max_length=20000, description="What happened (encrypted)")
     perpetrator: str | None = Field(None, max_length=4000, description="By whom (encrypted)")
@@ -78,8 +79,8 @@ class StepIn(BaseModel):
 class SeparationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_on: date
-    ends_on: date = Field(description="At most 15 days after `starts_on` (both days counted)")
+    starts_on: Day
+    ends_on: Day = Field(description="At most 15 days after `starts_on` (both days counted)")
     note: str | None = Field(None, max_length=4000, description="Encrypted")
 
 

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..dates import Day
+
 Sex = Literal["male", "female"]
 
 
@@ -13,7 +15,7 @@ class MembershipIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     group: str = Field(examples=["orphan"], description="A code of `GET /child-protection/groups`")
-    valid_from: date
+    valid_from: Day
     evidence: str = Field(min_length=1, max_length=500, examples=["Death certificates 12/2026/TLKT, 13/2026/TLKT"],
                           description="The document that evidences the circumstance")
 
@@ -21,7 +23,7 @@ class MembershipIn(BaseModel):
 class MembershipEndIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    valid_to: date = Field(description="The last day the child was in the group")
+    valid_to: Day = Field(description="The last day the child was in the group")
     evidence: str = Field(min_length=1, max_length=500)
 
 
@@ -41,7 +43,7 @@ class ChildIn(BaseModel):
 
     full_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn An"],
                            description="As reported; a hotline report may give a first name only")
-    date_of_birth: date | None = Field(None, description="Unknown at first for a child not yet identified")
+    date_of_birth: Day | None = Field(None, description="Unknown at first for a child not yet identified")
     sex: Sex | None = None
     commune_code: str = Field(min_length=1, max_length=10, description="Where the child lives or was found")
     whereabouts: str | None = Field(None, max_length=4000, description="Where the child is now (encrypted)")
@@ -56,7 +58,7 @@ class ChildPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: str | None = Field(None, min_length=1, max_length=200)
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     sex: Sex | None = None
     commune_code: str | None = Field(None, min_length=1, max_length=10)
     whereabouts: str | None = Field(None, max_length=4000)

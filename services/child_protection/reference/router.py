@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from common.auth import Principal, require
 from common.db import SessionDep
 
+from ..dates import Day
 from . import repository, service
 from .schemas import GroupOut, HolidayIn, HolidayOut
 
@@ -31,7 +31,7 @@ async def list_holidays(session: SessionDep, _: Annotated[Principal, require()],
 
 
 @router.put("/holidays/{day}", summary="Record a public holiday", status_code=status.HTTP_204_NO_CONTENT)
-async def put_holiday(day: date, body: HolidayIn, session: SessionDep,
+async def put_holiday(day: Day, body: HolidayIn, session: SessionDep,
                       principal: Annotated[Principal, require("admin")]) -> Response:
     """Record (or rename) a public holiday; needs `admin`. Deadlines computed from then on skip it; deadlines
     already set keep their date."""
@@ -40,7 +40,7 @@ async def put_holiday(day: date, body: HolidayIn, session: SessionDep,
 
 
 @router.delete("/holidays/{day}", summary="Remove a public holiday", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_holiday(day: date, session: SessionDep, _: Annotated[Principal, require("admin")]) -> Response:
+async def delete_holiday(day: Day, session: SessionDep, _: Annotated[Principal, require("admin")]) -> Response:
     """Remove a day recorded by mistake (`404` when it is not recorded); needs `admin`."""
     await service.remove_holiday(session, day)
     return Response(status_code=204)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -12,6 +11,7 @@ from common import tabular
 from common.auth import Principal, require
 from common.db import SessionDep
 
+from ..dates import Day
 from . import service
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -37,9 +37,9 @@ def _respond(name: str, report: dict[str, Any], format: str) -> Any:
 async def report(
     name: Literal["children", "support", "placements", "deadlines"], session: SessionDep,
     principal: Annotated[Principal, require()], format: Format = "json",
-    on: Annotated[date | None, Query(description="The day counted (default today)")] = None,
-    since: Annotated[date | None, Query(description="`deadlines`: limits due from this day")] = None,
-    until: Annotated[date | None, Query(description="`deadlines`: limits due up to this day")] = None,
+    on: Annotated[Day | None, Query(description="The day counted (default today)")] = None,
+    since: Annotated[Day | None, Query(description="`deadlines`: limits due from this day")] = None,
+    until: Annotated[Day | None, Query(description="`deadlines`: limits due up to this day")] = None,
 ) -> Any:
     """Counts only, within the client's areas; any valid token (administrators and partners see these and
     nothing else of child protection).

@@ -189,3 +189,17 @@ async def test_key_rotation_without_downtime(http, minter, now, app, settings):
     read = (await http.get(f"/cases/{case['id']}", headers=worker(minter))).json()
     assert read["report"] == "Neighbours heard a child beaten at night" and read["perpetrator"] == "an uncle"
     assert (await http.post("/admin/encryption/rekey", headers=worker(minter))).status_code == 403
+
+
+async def test_dates_at_the_edge_of_the_calendar_are_refused_not_500(http, minter, now):
+    case = (await open_case(http, minter)).json()
+    headers = {**worker(minter), "If-Match": '"1"'}
+    r = await http.post(f"/cases/{case['id']}/separations", headers=headers,
+                        json={"starts_on": "9999-12-25", "ends_on": "9999-12-31"})
+    assert r.status_code == 422
+    r = await http.post("/cases", headers=worker(minter), json=new_case(reported_at="9999-12-31T23:59:59-10:00"))
+    assert r.status_code == 422
+    r = await http.get("/reports/deadlines", params={"until": "9999-12-31"}, headers=worker(minter))
+    assert r.status_code == 422
+    r = await http.get("/reports/support", params={"on": "2100-12-31"}, headers=worker(minter))
+    assert r.status_code == 200
