@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import random
 
 import asyncpg
@@ -88,6 +89,7 @@ def run(quick: bool = False, write: bool = True) -> None:
         audit_after = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.read_audit"))
         groups = wrk(f"{base}/child-protection/groups", 8, seconds, supervisor)
     audited = audit_after - audit_before
+    load = os.getloadavg()[1]
     served = round(overdue.requests_per_s * seconds + read.requests_per_s * seconds)
     print(f"{open_cases} open cases ({overdue_rows} overdue limits) opened in {opened:.1f} s; "
           f"overdue list {overdue.requests_per_s:,.0f} req/s p50 {overdue.p50_ms:.1f} ms p99 {overdue.p99_ms:.1f} ms; "
@@ -109,5 +111,6 @@ connections, {seconds} s each, a supervisor's token (no area limit) and `X-Purpo
 | `GET /child-protection/groups` (reference data, no audit; for comparison) | {groups.requests_per_s:,.0f} | {groups.p50_ms:.1f} ms | {groups.p99_ms:.1f} ms | {groups.errors} |
 
 Audit rows written during the two audited runs: {audited:,} (every read recorded, in the request's transaction).
+Machine load average (5 min) at the end: {load:.1f} on 2 cores — compare runs only at similar load.
 Peak resident memory of the child protection process during the case reads: {read.peak_rss_mb:.0f} MB.
 """)
