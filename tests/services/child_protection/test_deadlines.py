@@ -100,3 +100,14 @@ async def test_events_carry_no_names_or_narratives(http, minter, now, app):
     for envelope in envelopes:
         for secret in ("Nguyễn", "Nguy\\u1ec5n", "beaten", "stepfather", "grandmother", "bruises", "0912"):
             assert secret not in envelope
+
+
+async def test_alerts_route_for_external_schedulers(http, minter, now):
+    await report(http, minter)
+    admin = minter.headers("admin", client_id="dev-admin")
+    assert (await http.post("/admin/deadline-alerts/run", headers=worker(minter))).status_code == 403
+    with clock.frozen(now + timedelta(hours=13)):
+        first = (await http.post("/admin/deadline-alerts/run", headers=admin)).json()
+        again = (await http.post("/admin/deadline-alerts/run", headers=admin)).json()
+    assert first == {"communes": 1, "overdue": 1, "due_soon": 0}
+    assert again == {"communes": 0, "overdue": 0, "due_soon": 0}
