@@ -258,7 +258,8 @@ async def _three_unpaid_months_then_suspended(app, http, minter, away):
         payroll = await run(http, minter, ALLOWANCE, month)
         batch = (await batches(http, minter, payroll))["84101"]
         line = await line_of(http, minter, payroll, away)
-        r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [unpaid(line)]})
+        r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
+                            json={"results": [unpaid(line)]})
         assert r.status_code == 200, r.text
     assert line["total"] == 2_250_000  # March's line carried January and February
     await feed(app, schedule(away, 2, [period("2024-07", "2026-03", 750_000)], status="suspended",
