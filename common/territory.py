@@ -166,10 +166,13 @@ class UnitMap:
 
 
 def _seed_path() -> Path:
-    for parent in Path(__file__).resolve().parents:
+    """The seed file above this module (a source tree, the image's /app) or in the working directory (an installed
+    package run from the project's folder)."""
+    for parent in (*Path(__file__).resolve().parents, Path.cwd()):
         if (parent / SEED_FILE).is_file():
             return parent / SEED_FILE
-    raise FileNotFoundError(f"{SEED_FILE} not found above {Path(__file__).resolve().parent}")
+    raise FileNotFoundError(f"{SEED_FILE} not found above {Path(__file__).resolve().parent} nor in {Path.cwd()}: "
+                            "area checks need the 2025 mapping")
 
 
 @functools.cache

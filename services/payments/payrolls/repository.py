@@ -106,8 +106,9 @@ _ELECTRICITY_HOUSEHOLDS = """(
     )"""
 
 _SOURCE = {
-    # A suspended beneficiary gets no line (DOMAIN §2): not even arrears or a recovery; they wait for reinstatement
-    # or termination, when the schedule's next version is compared month by month from the accounting month again.
+    # A suspended beneficiary gets no line (docs/rules.md §2): not even arrears or a recovery; they wait for
+    # reinstatement or termination, when the schedule's next version is compared month by month from the accounting
+    # month again.
     "schedule": "(SELECT * FROM payments.beneficiaries WHERE status <> 'suspended')",
     "electricity": _ELECTRICITY_HOUSEHOLDS,
     "artisans": "payments.artisan_enrolments",
@@ -311,7 +312,7 @@ _SETTLEMENTS = text("""
         settled_through = EXCLUDED.settled_through, payroll_id = EXCLUDED.payroll_id
 """)
 
-# --- held amounts (DOMAIN §2: a suspended beneficiary's unpaid money is held, then paid or returned) -------------
+# --- held amounts (docs/rules.md §2: a suspended beneficiary's unpaid money is held, then paid or returned) ------
 # Each moves an amount between ledger kinds with a pair of entries on the unpaid line (its areas, no service month):
 #   hold     carried −x, held +x       the recipient is suspended when a payroll is approved without carrying it
 #   release  held −x, carried +x       a line of the payroll carries it after reinstatement (then −carried as usual)
