@@ -3,6 +3,7 @@
 import csv
 import io
 import uuid
+from datetime import timedelta
 
 import openpyxl
 
@@ -125,3 +126,20 @@ async def test_bad_files_get_row_level_problems_and_nothing_is_applied(app, http
     report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
     assert report["paid"] == 0
     assert len(await lines(http, minter, payroll)) == 3
+
+
+async def test_a_paid_on_in_the_future_or_before_the_batch_is_a_row_level_problem(app, http, minter):
+    payroll, batch, rows = await batch_file(app, http, minter)
+    yesterday = (clock.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    filled = fill(rows, ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750000", ""],
+                  ["Đã chi trả", "01/01/2099", "Người hưởng", "BN-002", "750000", ""],
+                  ["Đã chi trả", yesterday, "Người hưởng", "BN-003", "750000", ""])
+    r = await upload(http, minter, batch, as_csv(filled))
+    assert r.status_code == 422, r.text
+    assert r.json()["type"].endswith("/file-problems")
+    found = {(e["line"], e["column"]): e["reason"] for e in r.json()["errors"]}
+    assert sorted(found) == [(3, "Ngày chi trả"), (4, "Ngày chi trả")]
+    assert "in the future" in found[(3, "Ngày chi trả")]
+    assert "before the batch was issued" in found[(4, "Ngày chi trả")]
+    got = (await http.get(f"/batches/{batch['id']}", headers=partner(minter))).json()
+    assert got["paid_count"] == 0
