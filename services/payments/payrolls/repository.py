@@ -19,8 +19,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, literal, select, text, tuple_
+from sqlalchemy import Row, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import flush_in_savepoint, in_areas
@@ -266,6 +267,23 @@ async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full
               FROM payments.payroll_lines WHERE payroll_id = :id) t
         WHERE p.id = :id
     """), {"id": payroll.id})
+
+
+async def over_limit(session: AsyncSession, payroll: Payroll, limit: int) -> Sequence[Row[Any]]:
+    """Up to ``limit`` line months of the payroll whose entitled amount is above the programme's ``max_amount`` in
+    force in that service month: ``(recipient_id, service_month, entitled, max_amount)``. One pass over the payroll's
+    months joined to the few ranges of the parameter."""
+    return (await session.execute(text("""
+        WITH lim AS (
+            SELECT valid_from, lead(valid_from) OVER (ORDER BY valid_from) AS valid_to, value
+            FROM payments.programme_parameters WHERE programme = :programme AND name = 'max_amount'
+        )
+        SELECT m.recipient_id, m.service_month, m.entitled, lim.value AS max_amount
+        FROM payments.payroll_line_months m
+        JOIN lim ON m.service_month >= lim.valid_from AND (lim.valid_to IS NULL OR m.service_month < lim.valid_to)
+        WHERE m.payroll_id = :id AND m.entitled > lim.value
+        ORDER BY m.recipient_id, m.service_month LIMIT :limit
+    """), {"programme": payroll.programme, "id": payroll.id, "limit": limit})).all()
 
 
 async def clear_lines(session: AsyncSession, payroll_id: uuid.UUID) -> None:
