@@ -8,7 +8,6 @@ them. Use these types for every amount field of a request body (``strict``: ``"1
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
@@ -16,7 +15,7 @@ from pydantic import Field
 MAX_SAFE_VND = 2**53 - 1
 """The largest amount any request may carry (JavaScript's ``Number.MAX_SAFE_INTEGER``)."""
 
-__all__ = ["MAX_SAFE_VND", "PositiveVnd", "Vnd", "is_safe"]
+__all__ = ["MAX_SAFE_VND", "PositiveVnd", "Vnd"]
 
 Vnd = Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE_VND)]
 """Whole VND from 0 to 2^53 − 1, a JSON integer."""
@@ -24,7 +23,3 @@ Vnd = Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE_VND)]
 PositiveVnd = Annotated[int, Field(strict=True, gt=0, le=MAX_SAFE_VND)]
 """Whole VND from 1 to 2^53 − 1, a JSON integer."""
 
-
-def is_safe(amount: int | Decimal) -> bool:
-    """Whether ``amount`` (of either sign) is read exactly by a JavaScript client."""
-    return abs(amount) <= MAX_SAFE_VND

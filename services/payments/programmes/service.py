@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,13 @@ or what one recipient is entitled to for one service month of a payroll (arrears
 Effective-dated like every parameter; a programme with none recorded is bounded by 2^53 − 1 only."""
 
 
+def plain(value: Decimal) -> str:
+    """A decimal as digits, never in exponent form: PostgreSQL's numeric comes back from asyncpg without trailing zero
+    groups (200000 reads as ``Decimal("2.0E+5")``)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def parameter_names(programme: Programme) -> list[str]:
     return [*KINDS_PARAMETERS.get(programme.kind, ()), *COMMON_PARAMETERS]
 
@@ -37,7 +45,7 @@ def _out(programme: Programme, params: list[ProgrammeParameter]) -> ProgrammeOut
         code=programme.code, name=programme.name, kind=programme.kind, frequency=programme.frequency,
         accounting_from=month_text(programme.accounting_from) if programme.accounting_from else None,
         accounting_basis=programme.accounting_basis, parameter_names=parameter_names(programme),
-        parameters=[ParameterOut(name=p.name, valid_from=month_text(p.valid_from), value=str(p.value),
+        parameters=[ParameterOut(name=p.name, valid_from=month_text(p.valid_from), value=plain(p.value),
                                  legal_basis=p.legal_basis, recorded_at=p.recorded_at, recorded_by=p.recorded_by)
                     for p in params])
 
