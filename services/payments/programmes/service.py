@@ -91,7 +91,8 @@ async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, cli
     except UniqueViolation as exc:
         raise Conflict(f"{body.name} of {code} from {body.valid_from} is already recorded",
                        code="parameter-exists") from exc
-    programme.parameters_version += 1
+    if body.name != MAX_AMOUNT:  # a limit changes nothing owed: no full scan of the next payroll for it
+        programme.parameters_version += 1
     await session.flush()
     return await read(session, code)
 

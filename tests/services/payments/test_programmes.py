@@ -65,3 +65,21 @@ async def test_an_electricity_amount_above_the_programmes_max_amount_is_refused(
     r = await http.post("/programmes/electricity/parameters", json={**body, "value": "52000"},
                         headers=minter.headers("admin"))
     assert r.status_code == 201, r.text
+
+
+async def test_a_new_max_amount_does_not_make_the_next_payroll_compare_every_month_again(app, http, minter):
+    from sqlalchemy import text
+
+    async def version():
+        async with app.state.sessionmaker() as s:
+            return await s.scalar(text("SELECT parameters_version FROM payments.programmes WHERE code = 'electricity'"))
+
+    before = await version()
+    body = {"name": "max_amount", "valid_from": "2027-01", "value": "300000", "legal_basis": "QĐ UBND tỉnh"}
+    assert (await http.post("/programmes/electricity/parameters", json=body,
+                            headers=minter.headers("admin"))).status_code == 201
+    assert await version() == before
+    body = {**body, "name": "amount_per_month", "value": "52000"}
+    assert (await http.post("/programmes/electricity/parameters", json=body,
+                            headers=minter.headers("admin"))).status_code == 201
+    assert await version() == before + 1
