@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from .auth import Principal
 from .errors import Forbidden, ValidationFailed
 
 SEED_FILE = Path("seed") / "tra_vinh_admin_units.csv"
@@ -144,13 +144,13 @@ def seed_units() -> Units:
     return Units.from_csv(_seed_path())
 
 
-def place_for_write(principal: Any, commune_code: str, on: date, *, field: str = "body.commune_code",
+def place_for_write(principal: Principal, commune_code: str, on: date, *, field: str = "body.commune_code",
                     units: Units | None = None) -> Place:
     """The place of a record written in ``commune_code`` on ``on`` (normally ``common.clock.today()``).
 
     422 ``validation-failed`` naming ``field`` when the code is no commune in force that day; 403 when the commune
     is outside the client's areas. The areas are checked against the commune and the district and province derived
-    here, never against codes the client sent. ``principal`` is a :class:`common.auth.Principal`.
+    here, never against codes the client sent.
     """
     try:
         place = (units or seed_units()).commune_on(commune_code, on)
@@ -173,7 +173,7 @@ class CommuneOnly(BaseModel):
     """A request body that places a record: ``commune_code`` only. ``district_code`` or ``province_code`` sent
     anyway (the old shape) is refused with 422 naming the field, so a mismatch can never pass silently."""
 
-    commune_code: str
+    commune_code: str = Field(pattern=COMMUNE_CODE, description="A commune in force today (5-digit code)")
     district_code: SkipJsonSchema[None] = None
     province_code: SkipJsonSchema[None] = None
 
