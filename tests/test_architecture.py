@@ -1,4 +1,4 @@
-"""DESIGN.md's boundaries: common/ imports no service or gateway; services never import each other."""
+"""docs/architecture.md's boundaries: common/ imports no service or gateway; services never import each other."""
 
 import ast
 from pathlib import Path
@@ -175,3 +175,26 @@ def test_the_circle_guard_sees_a_deferred_import(tmp_path):
         assert import_circles(import_graph(["pkg"])) == [["pkg.a", "pkg.b"]]
     finally:
         ROOT = saved
+
+
+OUTSIDE_DOCUMENTS = ("DESIGN.md", "DOMAIN.md", "../shared")
+
+
+def citations_of_outside_documents() -> list[str]:
+    """The project's code and docs stand alone: they cite docs/ (rules.md, architecture.md), never files outside."""
+    found = []
+    for top in ("common", "gateway", "services", "ansinh", "tests", "bench", "docs", "deploy"):
+        for path in (ROOT / top).rglob("*"):
+            if path.suffix not in {".py", ".md", ".yaml", ".yml", ".sh", ".conf"} or "__pycache__" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if any(name in line for name in OUTSIDE_DOCUMENTS) and path.name != "test_architecture.py":
+                    found.append(f"{path.relative_to(ROOT)}:{number}")
+    for name in ("README.md", "Makefile", "Dockerfile", "docker-compose.yml", "pyproject.toml"):
+        text = (ROOT / name).read_text()
+        found += [name for outside in OUTSIDE_DOCUMENTS if outside in text]
+    return found
+
+
+def test_code_and_docs_cite_no_document_outside_the_repository():
+    assert citations_of_outside_documents() == []

@@ -42,7 +42,8 @@ def wheel(tmp_path_factory) -> Path:
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     assert uv, "uv is a development dependency (pyproject.toml, dev extra)"
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([uv, "build", "--wheel", "--out-dir", str(out), "-q", str(ROOT)], check=True,
+    # sdist first, then the wheel from it (uv build's default): what a release builds, and nothing built in the tree
+    subprocess.run([uv, "build", "--out-dir", str(out), "-q", str(ROOT)], check=True,
                    capture_output=True, timeout=300)
     [built] = out.glob("ansinh-*.whl")
     return built
