@@ -7,8 +7,8 @@ Create Date: 2026-12-13 10:00:00
 Hand-written data migration: rows of ``programme_parameters`` named ``max_amount`` (whole VND). Administrators
 record later values with ``POST /programmes/{code}/parameters``. The defaults:
 
-* funeral: 20 × the standard level (DOMAIN §2; 270,000 / 360,000 / 500,000 / 540,000 VND from 2014-01 / 2021-07 /
-  2024-07 / 2026-07);
+* funeral: 20 × the standard level (docs/rules.md §2 and §9; 270,000 / 360,000 / 500,000 / 540,000 VND from
+  2014-01 / 2021-07 / 2024-07 / 2026-07);
 * monthly allowance, per beneficiary and service month: 10 × the standard level (the highest coefficient is 5.0,
   Art 25; a single parent's per-child amounts add up, so twice that);
 * electricity, per household and month: 200,000 VND (the support is 30 kWh × the tier-1 price, 46,000 in 2014);
