@@ -13,7 +13,7 @@ from .models import EVENT_TABLES
 from .one_off import service as one_off
 from .one_off.schemas import SupportRequestIn
 from .projection import repository as projection
-from .projection.schemas import EntitlementsChangedIn, PovertyStatusChangedIn
+from .projection.schemas import EntitlementsChangedIn, PersonMergedIn, PovertyStatusChangedIn
 
 EVENTS = ServiceEvents("payments", EVENT_TABLES)
 
@@ -43,6 +43,16 @@ async def support_requested(session: AsyncSession, event: Event) -> None:
     """Money support approved in a child-protection case becomes one one-off payment of the ``service_request``
     programme whose id is the support item's: a repeated event (or the same item published twice) pays once."""
     await one_off.from_support_request(session, SupportRequestIn.model_validate(event.data))
+
+
+PERSON_MERGED = "registry.person.merged.v1"
+
+
+@EVENTS.inbox.handler(PERSON_MERGED)
+async def person_merged(session: AsyncSession, event: Event) -> None:
+    """Beneficiaries of the record merged away are re-keyed to the survivor. Payroll lines and ledger entries already
+    written keep the person id they were made with (they are history)."""
+    await projection.apply_person_merged(session, PersonMergedIn.model_validate(event.data))
 
 
 # --- published ---------------------------------------------------------------------------------------------
