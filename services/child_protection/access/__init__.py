@@ -21,6 +21,7 @@ from fastapi import Depends, Header, Request
 
 from common.auth import Principal, current_principal, require
 from common.errors import Forbidden, NotFound, ValidationFailed
+from common.territory import territory
 
 CASE = "child_protection:case"
 READ = "child_protection:read"
@@ -41,8 +42,9 @@ class Reader:
 
     @property
     def areas(self) -> tuple[str, ...] | None:
-        """The areas this client is limited to (None: the whole province); ``admin`` does not widen them."""
-        return self.principal.areas or None
+        """The areas this client is limited to (None: the whole province), expanded to their territory (the old
+        and new codes of the same ground, as :attr:`Principal.limited_to`); ``admin`` does not widen them."""
+        return territory(self.principal.areas) if self.principal.areas else None
 
     @property
     def can_write(self) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import clock
 from common.auth import Principal
 from common.clock import VIETNAM_TZ
+from common.territory import territory
 
 from ..deadlines import repository as deadlines
 from . import repository
@@ -28,7 +29,8 @@ REPORTS: dict[str, list[tuple[str, str]]] = {
 
 
 def areas_of(principal: Principal) -> tuple[str, ...] | None:
-    return principal.areas or None
+    """The token's areas and their territory (``admin`` does not widen them: counts stay within the areas)."""
+    return territory(principal.areas) if principal.areas else None
 
 
 async def build(session: AsyncSession, principal: Principal, name: str, on: date | None,
