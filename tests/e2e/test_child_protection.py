@@ -10,13 +10,14 @@ import uuid
 import httpx
 import pytest
 
+from common import clock
+
 from .test_payments import eventually
 from .test_registry import client
 
 pytestmark = pytest.mark.e2e
 
 COMMUNE = "29242"  # Phường 1, Thành phố Trà Vinh (district 842)
-MONTH = "2026-12"
 
 
 async def test_a_scholarship_paid_through_payments_comes_back_into_the_case(stack):
@@ -65,7 +66,8 @@ async def test_a_scholarship_paid_through_payments_comes_back_into_the_case(stac
             return r.status_code == 200
 
         await eventually(requested, "the support request in payments", within=60)
-        r = await gw.post("/payments/payrolls", headers=maker, json={"programme": "service_request", "period": MONTH})
+        month = clock.today().strftime("%Y-%m")  # the processes run on the real clock
+        r = await gw.post("/payments/payrolls", headers=maker, json={"programme": "service_request", "period": month})
         assert r.status_code == 201, r.text
         payroll = r.json()
         assert (await gw.post(f"/payments/payrolls/{payroll['id']}/review", headers=maker)).status_code == 200
@@ -79,7 +81,7 @@ async def test_a_scholarship_paid_through_payments_comes_back_into_the_case(stac
         assert line["total"] == 1_000_000 and case["number"] in line["recipient_name"]
         assert "Khôi" not in r.text  # names never leave child protection
         r = await gw.post(f"/payments/lines/{line['line_id']}/result", headers=postal, json={
-            "outcome": "paid", "paid_on": "2026-12-05", "paid_to": "proxy", "proxy_name": "grandmother",
+            "outcome": "paid", "paid_on": clock.today().isoformat(), "paid_to": "proxy", "proxy_name": "grandmother",
             "receipt_number": "BN-77", "amount": 1_000_000})
         assert r.status_code == 200, r.text
 
