@@ -340,9 +340,14 @@ def _blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+_NUL_CELL = "contains a NUL character (\\u0000), which cannot be stored; remove it"
+
+
 def text(cell: Cell) -> str | None:
-    """The cell as trimmed text; None when empty."""
+    """The cell as trimmed text; None when empty. A NUL character (which PostgreSQL cannot store) is a cell error."""
     if type(cell) is str:  # every CSV cell: the fast path
+        if "\x00" in cell:
+            raise CellError(_NUL_CELL)
         return unescape(cell.strip()) or None
     if _blank(cell):
         return None
@@ -352,7 +357,10 @@ def text(cell: Cell) -> str | None:
         return cell.isoformat()
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
-    return unescape(str(cell).strip())
+    value = str(cell)
+    if "\x00" in value:
+        raise CellError(_NUL_CELL)
+    return unescape(value.strip())
 
 
 def code(cell: Cell, width: int) -> str | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.types import Month
 
 
 class OneOffIn(BaseModel):
@@ -26,7 +26,7 @@ class OneOffIn(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
     requested_by: str = Field(min_length=1, max_length=200, examples=["child_protection case 2026-0042"],
                               description="Who asked for it: an office, a decision, another service's case")
-    period_from: str | None = Field(None, pattern=MONTH, description="Not paid in a payroll before this month")
+    period_from: Month | None = Field(None, description="Not paid in a payroll before this month")
 
 
 class OneOffOut(BaseModel):
