@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.money import Vnd
 from common.types import Month
 
 
@@ -17,7 +18,7 @@ class SchedulePeriodIn(BaseModel):
 
     first: Month = Field(alias="from")
     last: Month | None = Field(None, alias="to")
-    amount: int = Field(ge=0)
+    amount: Vnd
     category: str
     coefficient: Decimal
     standard_level: int
@@ -85,3 +86,10 @@ class BeneficiaryOut(BaseModel):
     province_code: str
     household_id: uuid.UUID | None
     periods: list[PeriodOut]
+
+
+class PersonMergedIn(BaseModel):
+    """``registry.person.merged.v1``: the record ``person_id`` was merged into ``survivor_id``."""
+
+    person_id: uuid.UUID
+    survivor_id: uuid.UUID
