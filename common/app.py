@@ -23,6 +23,7 @@ from .events import retention
 from .events.inbox import INBOX_PATH
 from .events.relay import Relay
 from .events.service import ServiceEvents
+from .input_guard import InputGuard
 from .logging import RequestIdMiddleware, configure_logging
 from .settings import ServiceSettings
 
@@ -98,6 +99,7 @@ def create_service_app(
         app.include_router(events.inbox.router(secret.get_secret_value() if secret else None))
         app.include_router(events.canary_router)
         public_paths = public_paths | {INBOX_PATH}  # signed by the hub instead of a bearer token
+    app.add_middleware(InputGuard)  # inside the token check: anonymous requests are never parsed
     app.add_middleware(AuthMiddleware, verifier=verifier, public_paths=public_paths)
     for cls, options in middleware:  # outside the token check (the gateway's proxy checks for itself)
         app.add_middleware(cls, **options)

@@ -13,6 +13,7 @@ from common.auth import Principal, require
 from common.db import SessionDep
 from common.errors import ValidationFailed
 from common.events.envelope import Event
+from common.types import NonNegativeInt64
 
 from . import repository
 from . import service as hub_service
@@ -35,7 +36,7 @@ async def publish(events: list[Event], session: SessionDep,
 @router.get("/events", summary="Read the event feed", response_model=Page)
 async def pull(session: SessionDep, principal: Annotated[Principal, require("events:subscribe")],
                types: Annotated[str, Query(description="Comma-separated types or patterns, e.g. payments.batch.*")],
-               after: Annotated[int, Query(ge=0, description="Cursor: next_cursor of the previous page")] = 0,
+               after: Annotated[NonNegativeInt64, Query(description="Cursor: next_cursor of the previous page")] = 0,
                limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Page:
     """Events of the given types after the cursor, oldest first — for partners that poll instead of (or
     as well as) receiving webhooks. A client limited to areas gets only the events that concern one of them.
@@ -88,7 +89,7 @@ async def unsubscribe(sub_id: SubId, session: SessionDep,
 async def deliveries(sub_id: SubId, session: SessionDep,
                      principal: Annotated[Principal, require("events:subscribe")],
                      status: Annotated[str | None, Query(pattern="^(pending|delivered|dead)$")] = None,
-                     after: Annotated[int, Query(ge=0)] = 0,
+                     after: Annotated[NonNegativeInt64, Query()] = 0,
                      limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Page:
     """Delivery attempts with their last status and error — `status=dead` lists the dead letters."""
     await hub_service.owned(session, principal, sub_id)

@@ -59,7 +59,8 @@ BirthDate = Annotated[date, AfterValidator(_birth_date)]
 Phone = Annotated[str | None, AfterValidator(_phone), Field(examples=["0912345678"])]
 NationalId = Annotated[str | None, Field(examples=["084190012345"], description="12-digit CCCD number")]
 Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
-ShortText = Annotated[str | None, AfterValidator(_text), Field(max_length=100)]
+# The constraint applies to the text; null (not given, or cleared by a patch) is allowed around it.
+ShortText = Annotated[str, AfterValidator(_text), Field(max_length=100)] | None
 
 
 class PersonCreate(BaseModel):
