@@ -54,8 +54,9 @@ class ServiceSettings(BaseSettings):
     events_inbox_secret: SecretStr | None = None
     """Standard Webhooks secret (whsec_…) of this service's internal subscription at the hub."""
     events_batch_size: int = 100
-    events_poll_seconds: float = 1.0
-    """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once."""
+    events_poll_seconds: float = 10.0
+    """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once (it polls every second while its
+    listening connection is down)."""
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> ServiceSettings:

@@ -58,7 +58,8 @@ class GatewaySettings(ServiceSettings):
     delivery_retry_base_seconds: float = 1.0
     """First retry after ~this, doubling each time (with jitter): 1, 2, 4 … s."""
     delivery_retry_max_seconds: float = 3600.0
-    delivery_poll_seconds: float = 1.0
+    delivery_poll_seconds: float = 10.0
+    """When nothing is pending the dispatcher sleeps until a NOTIFY (new events, redelivery) or this fallback."""
 
     def upstreams(self) -> dict[str, str]:
         return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in SERVICES}

@@ -103,11 +103,18 @@ async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> 
 
 
 async def next_due_in(session: AsyncSession) -> float | None:
-    """Seconds until the next pending delivery is due (None when nothing is pending)."""
-    return await session.scalar(text(
-        "SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - clock_timestamp()))::float "
-        "FROM gateway.deliveries WHERE status = 'pending'"
+    """Seconds until the next pending delivery is due (0 when one is due now; None when nothing is pending).
+
+    Not ``greatest(0, …)`` in SQL: PostgreSQL's ``greatest`` ignores NULLs, so it answered 0 when nothing was
+    pending and the idle dispatcher scanned the table every 10 ms instead of sleeping until notified."""
+    # Only deliveries the dispatcher would send (those of live subscriptions): a pending row left behind by
+    # a subscription ended outside the API must not make every round "due now".
+    seconds = await session.scalar(text(
+        "SELECT extract(epoch FROM min(d.next_attempt_at) - clock_timestamp())::float "
+        "FROM gateway.deliveries d JOIN gateway.subscriptions s ON s.id = d.subscription_id "
+        "WHERE d.status = 'pending' AND s.deleted_at IS NULL"
     ))
+    return None if seconds is None else max(0.0, float(seconds))
 
 
 async def record_results(session: AsyncSession, results: list[dict[str, Any]]) -> None:
