@@ -58,6 +58,10 @@ class ServiceSettings(BaseSettings):
     """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once (it polls every second while its
     listening connection is down)."""
 
+    events_subscription_check_seconds: float = 60.0
+    """How often the service asks the hub whether its inbox subscription is active (``/ready`` is 503 while
+    it is not); also on start."""
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> ServiceSettings:
         if self.environment == "development":

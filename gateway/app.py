@@ -1,5 +1,6 @@
 from typing import Any
 
+import structlog
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
@@ -23,6 +24,8 @@ Insurance office and the mobile-app backends of field officers and hospitals.
 Get a token with your client credentials at `POST /auth/token`, then call any route below with
 `Authorization: Bearer <token>`. Service routes are published under `/registry`, `/payments`,
 `/insurance` and `/child-protection`. Every error is an RFC 9457 `application/problem+json` document."""
+
+log = structlog.get_logger("gateway")
 
 GATEWAY_PUBLIC = PUBLIC_PATHS | {"/auth/token", "/.well-known/jwks.json", "/auth/revocations"}
 
@@ -48,8 +51,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await upstreams.start()
         async with app.state.sessionmaker() as session, session.begin():
             for sub in settings.internal_subscriptions:
-                await events_repository.upsert_internal(session, sub.name, sub.url, sub.types,
-                                                        sub.secret.get_secret_value())
+                done = await events_repository.upsert_internal(session, sub.name, sub.url, sub.types,
+                                                               sub.secret.get_secret_value())
+                if done.found != "active":  # ended or removed meanwhile: brought back, its missed events queued
+                    log.warning("internal_subscription_restored", name=sub.name, found=done.found,
+                                replayed=done.replayed)
         app.state.dispatcher = Dispatcher(app.state.sessionmaker, settings, settings.sqlalchemy_url, dispatch_metrics)
         await app.state.dispatcher.start()
 

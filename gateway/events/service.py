@@ -16,6 +16,7 @@ from common.events.envelope import Event
 from ..models import Subscription
 from ..settings import GatewaySettings
 from . import repository, urlsafety
+from .exceptions import InternalSubscription
 
 # Which scopes let a partner see the events of a service.
 READ_SCOPES: dict[str, tuple[str, ...]] = {
@@ -93,4 +94,35 @@ async def owned(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) 
 
 async def unsubscribe(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) -> None:
     sub = await owned(session, principal, sub_id)
+    if sub.name is not None:
+        raise InternalSubscription(
+            f"subscription {sub_id} is {sub.name!r}, the inbox of an AnSinh service: it cannot be deleted or "
+            "changed through the API (its events would be lost); operators manage it with `ansinh events`",
+            name=sub.name)
     await repository.end_subscriptions(session, sub_id=sub.id)
+
+
+INBOX_SUFFIX = "-inbox"
+
+
+def internal_name(service: str) -> str:
+    """The name of a service's own subscription at the hub (its inbox): ``payments`` → ``payments-inbox``."""
+    return f"{service}{INBOX_SUFFIX}"
+
+
+async def inbox_subscription(session: AsyncSession, principal: Principal, service: str | None) -> dict[str, object]:
+    """How the hub sees a service's inbox subscription: ``active``, ``deleted`` (ended, receives nothing) or
+    ``missing``. A service asks about its own (client ``svc-<service>``); an admin about any ``service``."""
+    own = principal.client_id.removeprefix("svc-") if principal.client_id.startswith("svc-") else None
+    if service is None or service == own:
+        service = own
+    elif "admin" not in principal.scopes:
+        raise Forbidden(f"client {principal.client_id!r} may ask only about its own inbox subscription")
+    if service is None:
+        raise ValidationFailed([{"field": "service", "reason": "name the service (you are not a service client)"}])
+    name = internal_name(service)
+    sub = await repository.get_internal(session, name)
+    if sub is None:
+        return {"name": name, "status": "missing", "url": None, "types": [], "deleted_at": None}
+    return {"name": name, "status": "deleted" if sub.deleted_at is not None else "active", "url": sub.url,
+            "types": sub.types, "deleted_at": sub.deleted_at}
