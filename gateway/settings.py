@@ -29,6 +29,9 @@ class GatewaySettings(ServiceSettings):
     """Seconds of silence from a service (between bytes) before answering 504."""
     upstream_pool_size: int = 200
     """Keep-alive connections per service."""
+    upstream_keepalive_seconds: float = 4.0
+    """An idle pooled connection is closed after this. Keep it below the services' own keep-alive (uvicorn's 5 s),
+    so the gateway never reuses a connection the service is closing at that very moment."""
     max_body_bytes: int = 50 * 1024 * 1024
     """Largest request body accepted (413 above)."""
 
