@@ -44,7 +44,8 @@ def status() -> None:
     from .cli import admin_database, stack_config
 
     with admin_database(quiet=True) as (admin_url, dbname):
-        urls = stack_config(admin_url, dbname).urls()
+        config = stack_config(admin_url, dbname)
+        urls = config.urls()
         backlog = asyncio.run(outbox_backlog(urls))
         subs = asyncio.run(in_gateway_db(urls["gateway"], hub_repository.status_counts))
     typer.echo("outbox backlog (events not yet at the hub):")
@@ -52,7 +53,14 @@ def status() -> None:
         typer.echo(f"  {service:<17} {n}")
     typer.echo("subscriptions (pending / dead / delivered):")
     for s in subs:
-        typer.echo(f"  {s['name'] or s['id']!s:<24} {s['pending']:>6} {s['dead']:>6} {s['delivered']:>9}  {s['url']}")
+        ended = (f"  ENDED {s['deleted_at']:%Y-%m-%d %H:%M:%S}: run `ansinh events repair "
+                 f"{s['name'].removesuffix('-inbox')}`" if s["deleted_at"] is not None else "")
+        typer.echo(f"  {s['name'] or s['id']!s:<24} {s['pending']:>6} {s['dead']:>6} {s['delivered']:>9}  {s['url']}"
+                   + ended)
+    present = {s["name"] for s in subs if s["internal"]}
+    for sub in config.internal_subscriptions():
+        if sub["name"] not in present:
+            typer.echo(f"  {sub['name']:<24} MISSING: run `ansinh events repair {sub['name'].removesuffix('-inbox')}`")
 
 
 @events_app.command()

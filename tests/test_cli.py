@@ -138,6 +138,9 @@ async def test_events_repair_brings_back_an_ended_inbox_with_what_it_missed(cli,
         await hub_repository.store_events(s, [{**new_event("/ansinh/registry", kind, f"cli-gap-{i}", {"n": i}),
                                                "sequence": 1} for i in range(3)])
     try:
+        status = await cli("events", "status")
+        line = next(x for x in status.stdout.splitlines() if x.strip().startswith("payments-inbox "))
+        assert "ENDED" in line and "ansinh events repair payments" in line
         r = await cli("events", "repair", "payments")
         assert r.exit_code == 0, r.output
         assert "payments-inbox: was ended at" in r.stdout and "active again, 3 events it missed queued" in r.stdout

@@ -281,12 +281,12 @@ async def end_subscriptions(session: AsyncSession, *, owner: str | None = None,
 
 async def status_counts(session: AsyncSession) -> list[dict[str, Any]]:
     result = await session.execute(text("""
-        SELECT s.id, coalesce(s.name, s.owner) AS name, s.url,
+        SELECT s.id, coalesce(s.name, s.owner) AS name, s.name IS NOT NULL AS internal, s.url, s.deleted_at,
                count(*) FILTER (WHERE d.status = 'pending') AS pending,
                count(*) FILTER (WHERE d.status = 'dead') AS dead,
                count(*) FILTER (WHERE d.status = 'delivered') AS delivered
         FROM gateway.subscriptions s LEFT JOIN gateway.deliveries d ON d.subscription_id = s.id
-        WHERE s.deleted_at IS NULL GROUP BY s.id ORDER BY name
+        WHERE s.deleted_at IS NULL OR s.name IS NOT NULL GROUP BY s.id ORDER BY name
     """))
     return [dict(r) for r in result.mappings()]
 
