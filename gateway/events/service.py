@@ -123,6 +123,6 @@ async def inbox_subscription(session: AsyncSession, principal: Principal, servic
     name = internal_name(service)
     sub = await repository.get_internal(session, name)
     if sub is None:
-        return {"name": name, "status": "missing", "url": None, "types": [], "deleted_at": None}
-    return {"name": name, "status": "deleted" if sub.deleted_at is not None else "active", "url": sub.url,
-            "types": sub.types, "deleted_at": sub.deleted_at}
+        return {"id": None, "name": name, "status": "missing", "url": None, "types": [], "deleted_at": None}
+    return {"id": sub.id, "name": name, "status": "deleted" if sub.deleted_at is not None else "active",
+            "url": sub.url, "types": sub.types, "deleted_at": sub.deleted_at}

@@ -73,6 +73,7 @@ async def test_internal_subscriptions_are_not_listed_and_cannot_be_deleted(door,
 
     state = await http.get("/events/inbox-subscription", params={"service": inbox["tag"]}, headers=admin)
     assert state.status_code == 200 and state.json()["status"] == "active"
+    assert state.json()["id"] == str(inbox["id"])  # to read its deliveries and dead letters
     assert (await http.get("/events/inbox-subscription", params={"service": inbox["tag"]},
                            headers=partner)).status_code == 403
 
