@@ -13,7 +13,7 @@ import time
 import psutil
 import pytest
 
-from ansinh.clients import in_gateway_db
+from ansinh.database import in_gateway_db
 from common.settings import SERVICES
 
 pytestmark = pytest.mark.e2e
