@@ -69,7 +69,7 @@ def create_service_app(
         load = getattr(app.state, "key_loader", None) or (key_loader or remote_key_loader)(app)
         refresher = app.state.key_refresher = KeyRefresher(verifier, load, interval=settings.auth_refresh_seconds)
         relay = app.state.relay = _make_relay(settings, engine, events, registry)
-        watch = app.state.subscription_watch = _make_watch(name, settings, events, relay, app.state.http)
+        watch = app.state.subscription_watch = _make_watch(name, settings, events, app.state.http)
         try:
             for hook in on_startup:
                 await hook(app)
@@ -132,13 +132,14 @@ def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | 
                  registry=registry)
 
 
-def _make_watch(name: str, settings: ServiceSettings, events: ServiceEvents | None, relay: Relay | None,
+def _make_watch(name: str, settings: ServiceSettings, events: ServiceEvents | None,
                 http: httpx.AsyncClient) -> SubscriptionWatch | None:
-    """Checks this service's inbox subscription at the hub (only a service that has an inbox and a client)."""
-    if events is None or relay is None or settings.events_inbox_secret is None or not events.inbox.patterns:
+    """Checks this service's inbox subscription at the hub (a service with an inbox and its secret)."""
+    if events is None or settings.events_inbox_secret is None or not events.inbox.patterns:
         return None
     return SubscriptionWatch(name, events.inbox.patterns, http=http, gateway_url=settings.gateway_url,
-                             bearer=relay.bearer, interval=settings.events_subscription_check_seconds)
+                             inbox_secret=settings.events_inbox_secret.get_secret_value(),
+                             interval=settings.events_subscription_check_seconds)
 
 
 def remote_key_loader(app: FastAPI) -> KeyLoader:

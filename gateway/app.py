@@ -17,6 +17,7 @@ from .auth.router import router as auth_router
 from .events import repository as events_repository
 from .events import retention
 from .events.dispatcher import Dispatcher, DispatchMetrics
+from .events.router import CHECK_PATH
 from .events.router import router as events_router
 from .proxy import ProxyMetrics, ProxyMiddleware, Upstreams
 from .ratelimit import Limiter, MemoryLimiter, RedisLimiter
@@ -31,7 +32,8 @@ Get a token with your client credentials at `POST /auth/token`, then call any ro
 
 log = structlog.get_logger("gateway")
 
-GATEWAY_PUBLIC = PUBLIC_PATHS | {"/auth/token", "/.well-known/jwks.json", "/auth/revocations"}
+# The inbox check is signed with the service's inbox secret instead (see events/service.check_inbox).
+GATEWAY_PUBLIC = PUBLIC_PATHS | {"/auth/token", "/.well-known/jwks.json", "/auth/revocations", CHECK_PATH}
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:

@@ -172,12 +172,6 @@ class Relay:
             resp.raise_for_status()
             raise RuntimeError(f"unexpected status {resp.status_code}")
 
-    async def bearer(self, fresh: bool = False) -> str:
-        """An access token of this service's gateway client (cached until 30 s before it expires)."""
-        if fresh:
-            self._token = None
-        return await self._bearer()
-
     async def _bearer(self) -> str:
         if self._token and self._token[1] > time.time() + 30:
             return self._token[0]

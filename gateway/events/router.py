@@ -120,3 +120,14 @@ async def inbox_subscription(session: SessionDep, principal: Annotated[Principal
     """How the hub sees the caller's inbox subscription (`active`, `deleted` or `missing`): each service asks at
     start and every minute, and is not ready while it is not active."""
     return await hub_service.inbox_subscription(session, principal, service)
+
+
+CHECK_PATH = "/events/inbox-subscription/check"
+
+
+@router.post(CHECK_PATH, summary="A service checks its own inbox subscription (internal)", include_in_schema=False)
+async def check_inbox(request: Request, session: SessionDep) -> dict[str, Any]:
+    """Body `{"service": "<name>"}`, signed per Standard Webhooks with that service's inbox secret (no token):
+    each service asks at start and every minute, and is not ready while the answer is not active with its
+    secret."""
+    return await hub_service.check_inbox(session, await request.body(), dict(request.headers))

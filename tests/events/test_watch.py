@@ -9,15 +9,12 @@ from common.testing import free_port
 
 
 def watch(url: str = "http://127.0.0.1:9") -> SubscriptionWatch:
-    async def bearer(fresh: bool) -> str:
-        return "token"
-
     return SubscriptionWatch("payments", ["registry.beneficiary.*", "registry.canary.v1"],
-                             http=httpx.AsyncClient(timeout=2), gateway_url=url, bearer=bearer)
+                             http=httpx.AsyncClient(timeout=2), gateway_url=url, inbox_secret="whsec_" + "A" * 44)
 
 
 ACTIVE = {"name": "payments-inbox", "status": "active", "url": "http://127.0.0.1:8102/events/inbox",
-          "types": ["registry.beneficiary.*", "registry.canary.v1"], "deleted_at": None}
+          "types": ["registry.beneficiary.*", "registry.canary.v1"], "deleted_at": None, "secret": "matches"}
 
 
 def test_active_with_every_handled_type_is_fine():
@@ -34,7 +31,9 @@ def test_each_way_of_losing_events_is_named_with_the_repair():
     assert narrowed is not None and "lacks the types registry.beneficiary.*" in narrowed
     elsewhere = w.judge({**ACTIVE, "url": "https://example.org/hook"})
     assert elsewhere is not None and "not to an inbox" in elsewhere
-    assert all("ansinh events repair payments" in p for p in (missing, ended, narrowed, elsewhere))
+    other_secret = w.judge({"name": "payments-inbox", "status": "active", "secret": "differs"})
+    assert other_secret is not None and "with another secret than this service's inbox secret" in other_secret
+    assert all("ansinh events repair payments" in p for p in (missing, ended, narrowed, elsewhere, other_secret))
 
 
 async def test_an_unreachable_hub_keeps_the_last_verdict():

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 
 import orjson
 import pytest
 from sqlalchemy import text
+from standardwebhooks.webhooks import Webhook
 
 from gateway.events import repository
 from tests.gateway import test_hub
@@ -76,6 +78,33 @@ async def test_internal_subscriptions_are_not_listed_and_cannot_be_deleted(door,
     assert state.json()["id"] == str(inbox["id"])  # to read its deliveries and dead letters
     assert (await http.get("/events/inbox-subscription", params={"service": inbox["tag"]},
                            headers=partner)).status_code == 403
+
+
+def signed(service: str, secret: str) -> tuple[bytes, dict[str, str]]:
+    body = orjson.dumps({"service": service})
+    now = datetime.now(UTC)
+    return body, {"content-type": "application/json", "webhook-id": "check_1",
+                  "webhook-timestamp": str(int(now.timestamp())),
+                  "webhook-signature": Webhook(secret).sign("check_1", now, body)}
+
+
+async def test_a_service_checks_its_inbox_with_its_inbox_secret_and_no_token(door, http, inbox):
+    body, headers = signed(inbox["tag"], inbox["secret"])
+    r = await http.post("/events/inbox-subscription/check", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json() | {"id": None, "deleted_at": None} == {
+        "id": None, "name": inbox["name"], "status": "active", "url": inbox["url"], "types": inbox["types"],
+        "deleted_at": None, "secret": "matches"}
+    # Signed with another secret: the hub's deliveries would be refused. Told, but not the url or types.
+    body, headers = signed(inbox["tag"], "whsec_" + "B" * 44)
+    other = await http.post("/events/inbox-subscription/check", content=body, headers=headers)
+    assert other.json() == {"name": inbox["name"], "status": "active", "secret": "differs"}
+    body, headers = signed(f"nobody{inbox['tag']}", inbox["secret"])
+    missing = await http.post("/events/inbox-subscription/check", content=body, headers=headers)
+    assert missing.json()["status"] == "missing"
+    bad = await http.post("/events/inbox-subscription/check", content=b'{"service": "../x"}',
+                          headers={"content-type": "application/json"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.service"
 
 
 async def test_a_service_asks_about_its_own_inbox_only(door, http):
