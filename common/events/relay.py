@@ -78,6 +78,8 @@ class Relay:
             dsn = make_url(str(self.engine.url.render_as_string(hide_password=False))).set(drivername="postgresql")
             conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
             await conn.add_listener(notify_channel(self.schema), lambda *_: self._wake.set())
+            # Losing the connection wakes the loop too, which then polls and listens again (see _fallback_wait).
+            conn.add_termination_listener(lambda *_: self._wake.set())
             self._listener = conn
         except (OSError, asyncpg.PostgresError) as exc:  # polling still works
             log.warning("relay_listen_failed", error=type(exc).__name__)
