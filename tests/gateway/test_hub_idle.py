@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 
 from sqlalchemy import text
 
 from common.events.envelope import new_event
 from gateway.events import repository
+from gateway.events.dispatcher import LEADER_LOCK
 from gateway.models import Subscription
 
 
@@ -38,3 +41,25 @@ async def test_next_due_is_none_when_nothing_is_pending_and_counts_only_live_sub
         await s.execute(text("UPDATE gateway.subscriptions SET deleted_at = now() WHERE id = :id"), {"id": sub.id})
         assert await repository.next_due_in(s) is None
         await s.rollback()
+
+
+async def test_the_dispatcher_that_loses_its_connection_leads_and_listens_again(door):
+    dispatcher = door.gateway.state.dispatcher
+    deadline = time.monotonic() + 20
+    while dispatcher._conn is None or dispatcher._conn.is_closed():  # leading since the package started
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    lost = dispatcher._conn
+    maker = door.gateway.state.sessionmaker
+    async with maker() as s, s.begin():  # the database drops it, and the leader lock with it
+        await s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost.get_server_pid()})
+
+    async def lock_holder() -> int | None:
+        async with maker() as s:
+            return await s.scalar(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                                       "AND objid = :k"), {"k": LEADER_LOCK})
+
+    while (conn := dispatcher._conn) is lost or conn is None or conn.is_closed() \
+            or await lock_holder() != conn.get_server_pid():
+        assert time.monotonic() < deadline, "the dispatcher did not take the leader lock again"
+        await asyncio.sleep(0.05)
