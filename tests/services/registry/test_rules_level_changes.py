@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from services.registry.rules.death import death_date_problem, first_month_not_owed
@@ -26,7 +26,6 @@ from services.registry.rules.person import Sex
 M = Month.parse
 D = Decimal
 PARAMS = Parameters(DEFAULT_STANDARD_LEVELS, DEFAULT_CATEGORY_RULES)
-FAST = settings(max_examples=300, deadline=None, database=None)
 CODES = sorted({rule.code for rule in DEFAULT_CATEGORY_RULES} - {"art25"})
 
 
@@ -112,7 +111,6 @@ people = st.builds(Beneficiary, births, st.sampled_from(list(Sex)), st.lists(gra
                                      max_size=1).map(tuple))
 
 
-@FAST
 @given(people, days)
 def test_a_change_is_found_only_for_birth_dates_in_the_candidate_ranges(person, day):
     """The SQL pre-filter of the job is safe: outside the ranges, the rule never finds a change."""
@@ -122,7 +120,6 @@ def test_a_change_is_found_only_for_birth_dates_in_the_candidate_ranges(person, 
         assert age_driven_change(person, PARAMS, day) is None
 
 
-@FAST
 @given(people, days)
 def test_a_change_says_what_is_paid_that_month_and_differs_from_before(person, day):
     found = age_driven_change(person, PARAMS, day)
@@ -132,7 +129,6 @@ def test_a_change_says_what_is_paid_that_month_and_differs_from_before(person, d
         assert found.after == entitlement_in(person, PARAMS, Month.of(day))
 
 
-@FAST
 @given(people, days)
 def test_a_change_falls_in_a_birthday_month_or_the_month_after(person, day):
     if age_driven_change(person, PARAMS, day) is not None:

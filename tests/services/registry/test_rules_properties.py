@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from services.registry.rules.entitlements import (
@@ -17,7 +17,6 @@ from services.registry.rules.months import Month, Period
 from services.registry.rules.parameters import DEFAULT_CATEGORY_RULES, DisabilityLevel, Parameters, StandardLevel
 from services.registry.rules.person import Sex, month_turning
 
-FAST = settings(max_examples=200, deadline=None, database=None)
 CODES = sorted({rule.code for rule in DEFAULT_CATEGORY_RULES})
 
 months = st.builds(Month, st.integers(2010, 2032), st.integers(1, 12))
@@ -101,7 +100,6 @@ def parameters(levels: dict[Month, int]) -> Parameters:
     return Parameters([StandardLevel(m, amount, f"level {m}") for m, amount in levels.items()], DEFAULT_CATEGORY_RULES)
 
 
-@FAST
 @given(cases())
 def test_amounts_are_never_negative_and_zero_months_carry_a_reason(case):
     person, levels, span = case
@@ -111,7 +109,6 @@ def test_amounts_are_never_negative_and_zero_months_carry_a_reason(case):
         assert entry.payable == (entry.reason is None)
 
 
-@FAST
 @given(cases(), st.data())
 def test_raising_any_standard_level_never_lowers_any_month(case, data):
     person, levels, span = case
@@ -148,7 +145,6 @@ def last_payable(person: Beneficiary) -> Month | None:
     return min(bounds, default=None)
 
 
-@FAST
 @given(cases())
 def test_nothing_is_paid_before_the_start_after_the_stop_or_while_suspended(case):
     person, levels, span = case
@@ -164,14 +160,12 @@ def test_nothing_is_paid_before_the_start_after_the_stop_or_while_suspended(case
 paid_maps = st.dictionaries(months, st.integers(0, 5_000_000), max_size=30)
 
 
-@FAST
 @given(paid_maps)
 def test_arrears_of_a_payroll_against_itself_is_all_zero(entitled):
     assert set(arrears(entitled, entitled).values()) <= {0}
     assert arrears_totals(arrears(entitled, entitled)) == (0, 0)
 
 
-@FAST
 @given(paid_maps, paid_maps)
 def test_arrears_is_antisymmetric_and_totals_add_up(entitled, paid):
     diff = arrears(entitled, paid)
@@ -181,7 +175,6 @@ def test_arrears_is_antisymmetric_and_totals_add_up(entitled, paid):
     assert arrears(entitled, {}) == dict(sorted(entitled.items()))
 
 
-@FAST
 @given(cases())
 def test_engine_arrears_against_itself_is_zero(case):
     person, levels, span = case
@@ -189,7 +182,6 @@ def test_engine_arrears_against_itself_is_zero(case):
     assert all(d == 0 for d in arrears(entitled, entitled).values())
 
 
-@FAST
 @given(cases(), st.randoms(use_true_random=False))
 def test_the_order_of_grants_never_changes_a_month_total(case, rng):
     person, levels, span = case
