@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.registry.rules.death import death_date_problem, first_month_not_owed
@@ -65,6 +65,30 @@ def test_child_5_1_turning_16_while_studying_continues_as_5_2():
     assert change(child, date(2026, 4, 1)) == ((("5.1", D("1.5")),), (("5.2", D("1.5")),), None)
 
 
+def test_study_that_starts_after_the_month_following_the_16th_birthday_is_no_change_and_no_5_2():
+    """The issue's case: born 1998-11, 5.1, no study when turning 16 (2014-11), studying from 2015-01. 5.1 ends
+    from 2014-12 (a change then); study from 2015-01 revives nothing, so 2015-01 and later are no change."""
+    child = Beneficiary(date(1998, 11, 1), Sex.FEMALE, [CategoryGrant("5.1", M("2014-01"))],
+                        studying=[Period(M("2015-01"))])
+    assert change(child, date(2014, 12, 1)) == ((("5.1", D("1.5")),), (), "not_studying")
+    for day in (date(2015, 1, 1), date(2015, 2, 1), date(2018, 11, 1)):
+        assert change(child, day) is None
+        assert entitlement_in(child, PARAMS, Month.of(day)).amount == 0  # the engine agrees: nothing is paid
+    # The same child with a later, unrelated grant: the month it starts is no "birthday change from 5.2".
+    later = Beneficiary(date(1998, 11, 1), Sex.FEMALE, [
+        CategoryGrant("5.1", M("2014-01")),
+        CategoryGrant("5.6", M("2020-11"), disability_level=DisabilityLevel.SEVERE)], studying=[Period(M("2015-01"))])
+    assert change(later, date(2020, 11, 1)) is None
+
+
+def test_study_from_the_month_after_the_16th_birthday_month_continues_as_5_2_until_22():
+    child = Beneficiary(date(1998, 11, 1), Sex.FEMALE, [CategoryGrant("5.1", M("2014-01"))],
+                        studying=[Period(M("2014-12"))])
+    assert change(child, date(2014, 12, 1)) == ((("5.1", D("1.5")),), (("5.2", D("1.5")),), None)
+    assert change(child, date(2015, 1, 1)) is None
+    assert change(child, date(2020, 12, 1)) == ((("5.2", D("1.5")),), (), "aged_out")
+
+
 def test_5_5c_starts_in_the_month_of_turning_80():
     person = Beneficiary(date(1946, 11, 2), Sex.FEMALE, [CategoryGrant("5.5c", M("2026-01"))])
     assert change(person, date(2026, 11, 30)) == ((), (("5.5c", D("1.0")),), None)
@@ -105,12 +129,15 @@ def test_death_dates():
 births = st.dates(date(1930, 1, 1), date(2025, 12, 31))
 days = st.dates(date(2015, 1, 1), date(2030, 12, 31))
 grants = st.builds(CategoryGrant, st.sampled_from(CODES), st.builds(Month, st.integers(2014, 2026), st.integers(1, 12)),
-                   disability_level=st.sampled_from(list(DisabilityLevel)), children=st.integers(1, 3))
+                   disability_level=st.sampled_from(list(DisabilityLevel)))
 people = st.builds(Beneficiary, births, st.sampled_from(list(Sex)), st.lists(grants, min_size=1, max_size=3).map(tuple),
                    studying=st.lists(st.builds(Period, st.builds(Month, st.integers(2015, 2030), st.integers(1, 12))),
                                      max_size=1).map(tuple))
 
 
+# Found by hypothesis on a fresh clone (issue 12.3): turned 16 in 2014-11 without study, studying from 2015-01.
+@example(Beneficiary(date(1998, 11, 1), Sex.FEMALE, (CategoryGrant("5.1", M("2014-01")),),
+                     studying=(Period(M("2015-01")),)), date(2015, 1, 1))
 @given(people, days)
 def test_a_change_is_found_only_for_birth_dates_in_the_candidate_ranges(person, day):
     """The SQL pre-filter of the job is safe: outside the ranges, the rule never finds a change."""
