@@ -64,6 +64,31 @@ class PersonDied(BaseModel):
     province_code: str
 
 
+PERSON_STUDY_CHANGED = "registry.person.study_changed.v1"
+
+
+@EVENTS.catalogue.register(PERSON_STUDY_CHANGED)
+class PersonStudyChanged(BaseModel):
+    """A person's study period was `recorded`, `corrected` or `withdrawn` (`change`): the person studies (`kind`:
+    ``school``, ``vocational`` or ``university``) from `from_month` through `to_month` (``YYYY-MM``; null while
+    still studying); a withdrawn period (`withdrawn` true) counts no more. `version` counts the period's changes.
+    What is owed follows in `registry.beneficiary.entitlements_changed.v1` for the person (5.2) and the single
+    parents of their household (5.4), with arrears when the period was recorded late. Carries the person's
+    areas; no name, institution or document."""
+
+    person_id: uuid.UUID
+    study_period_id: uuid.UUID
+    change: str
+    version: int
+    kind: str
+    from_month: str
+    to_month: str | None
+    withdrawn: bool
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
 HOUSEHOLD_POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
 
 

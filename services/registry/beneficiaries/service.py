@@ -55,6 +55,7 @@ from ..rules.entitlements import (
 from ..rules.months import Month
 from ..rules.names import name_key
 from ..rules.parameters import RESIDENTIAL, Parameters
+from ..rules.person import age_in_month
 from ..schedules import service as schedules_service
 from . import repository
 from .schemas import ApplicationCreate, Approval, ArrearsIn, DecisionIn, Rejection
@@ -114,6 +115,40 @@ async def _check_categories(session: AsyncSession, categories: list[str], field:
     return list(dict.fromkeys(categories))
 
 
+async def _check_rulings(session: AsyncSession, person: Person, categories: Sequence[str], effective: Month,
+                         signed_on: date | None) -> None:
+    """The rulings of DOMAIN.md §2 on decisions granting categories (approve, change_category), every problem at
+    once: no decision signed (or effective) after the person's recorded death; no category before the law that
+    created it (5.5b and 5.7: 2021-07); 5.1 only for a child under 16 at the decision (5.2 is granted directly to a
+    person of 16-22 who studies)."""
+    errors: list[dict[str, Any]] = []
+    if person.death_date is not None:
+        death_month = Month.of(person.death_date)
+        if signed_on is not None and signed_on > person.death_date:
+            errors.append({"field": "body.signed_on", "code": "after-death",
+                           "reason": f"signed after the person's recorded death on {person.death_date.isoformat()}"})
+        if effective > death_month:
+            errors.append({"field": "body.effective_month", "code": "after-death",
+                           "reason": f"after the month of the person's recorded death ({death_month})"})
+    parameters = await load_parameters(session)
+    for i, code in enumerate(categories):
+        first = parameters.first_rule(code)
+        if first is not None and first.introduced and effective < first.valid_from:
+            errors.append({"field": f"body.categories.{i}", "code": "category-not-in-force",
+                           "reason": f"category {code} exists from {first.valid_from} ({first.legal_basis}); "
+                                     f"the decision takes effect in {effective}"})
+        rule = parameters.category_rule(code, effective)
+        if rule is not None and rule.continues_as and rule.last_birthday is not None:
+            age = age_in_month(person.date_of_birth, effective)
+            if age >= rule.last_birthday:
+                errors.append({"field": f"body.categories.{i}", "code": "aged-out",
+                               "reason": f"{code} is for a child under {rule.last_birthday} at the decision; the "
+                                         f"person is {age} in {effective}: grant {rule.continues_as} when they "
+                                         f"study"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _refuse_deceased(person: Person) -> None:
     if person.death_date is not None:
         raise Conflict(f"the person died on {person.death_date.isoformat()}", code="person-deceased",
@@ -167,6 +202,7 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
     if app.status != "submitted":
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
     _refuse_deceased(person)
+    await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on)
     existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
         raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary",
@@ -267,6 +303,8 @@ async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryV
     if body.kind == "change_category":
         categories = await _check_categories(session, body.categories or [], "body.categories")
     assert body.effective_month is not None
+    if categories is not None:
+        await _check_rulings(session, person, categories, body.effective_month, body.signed_on)
     effective = body.effective_month
     approved = _approval_month(view.decisions)
     if effective < approved:
