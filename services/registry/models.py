@@ -368,7 +368,7 @@ class ImportRecord(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
-    """persons, households or applications"""
+    """persons, households, applications or study_periods"""
     format: Mapped[str] = mapped_column(Text)
     """csv or xlsx"""
     file_sha256: Mapped[str] = mapped_column(Text, index=True)

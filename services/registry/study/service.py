@@ -77,18 +77,21 @@ async def _check(session: AsyncSession, person: Person, start: Month, end: Month
                            existing=location(other.id))
 
 
-async def _publish(session: AsyncSession, person: Person, period: StudyPeriod, change: str) -> None:
+async def _publish(session: AsyncSession, person: Person, period: StudyPeriod, change: str, *,
+                   refresh: bool = True) -> None:
     await EVENTS.publish(session, PERSON_STUDY_CHANGED, str(person.id), PersonStudyChanged(
         person_id=person.id, study_period_id=period.id, change=change, version=period.version, kind=period.kind,
         from_month=str(Month.of(period.from_month)),
         to_month=str(Month.of(period.to_month)) if period.to_month else None,
         withdrawn=period.withdrawn_at is not None, commune_code=person.commune_code,
         district_code=person.district_code, province_code=person.province_code))
-    await schedules_service.refresh_person(session, person.id)
+    if refresh:
+        await schedules_service.refresh_person(session, person.id)
 
 
-async def record(session: AsyncSession, principal: Principal, person_id: uuid.UUID,
-                 body: StudyPeriodIn) -> StudyPeriod:
+async def record(session: AsyncSession, principal: Principal, person_id: uuid.UUID, body: StudyPeriodIn, *,
+                 refresh: bool = True) -> StudyPeriod:
+    """Record a study period; ``refresh=False`` (the bulk import) leaves the schedules to the caller."""
     person = await persons_service.get_visible(session, principal, person_id, for_update=True)
     await _check(session, person, body.from_, body.to)
     now = datetime.now(UTC)
@@ -99,7 +102,7 @@ async def record(session: AsyncSession, principal: Principal, person_id: uuid.UU
     await repository.flush(session, period)
     repository.add_change(session, record_id=period.id, version=1, changed_by=principal.client_id,
                           reason=body.document, before=None, after=snapshot(period))
-    await _publish(session, person, period, "recorded")
+    await _publish(session, person, period, "recorded", refresh=refresh)
     return period
 
 
