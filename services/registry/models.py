@@ -181,6 +181,8 @@ class HouseholdMember(Base):
     __tablename__ = "household_members"
     __table_args__ = (
         Index("ix_household_members_household", "household_id"),
+        # Every membership of a person, past ones too (the children of a single parent, co-members to refresh).
+        Index("ix_household_members_person", "person_id"),
         Index("uq_household_members_current_person", "person_id", unique=True,
               postgresql_where=text("left_on IS NULL")),
     )

@@ -1,4 +1,5 @@
-"""study periods; category rules: children counted by 5.4, categories introduced by Decree 20/2021
+"""study periods; household memberships by person; category rules: children counted by 5.4, categories
+introduced by Decree 20/2021
 
 Revision ID: registry_0013
 Revises: registry_0012
@@ -42,6 +43,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_study_periods_person', 'study_periods', ['person_id', 'from_month'], unique=False,
                     schema='registry')
+    op.create_index('ix_household_members_person', 'household_members', ['person_id'], unique=False,
+                    schema='registry')
     # Every rule gets the new fields (null/false), then the seeded values.
     op.execute("""UPDATE registry.category_rules SET rule = rule || jsonb_build_object(
         'child_last_birthday', NULL, 'child_studying_last_birthday', NULL, 'introduced', false,
@@ -55,5 +58,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for field in _FIELDS:
         op.execute(f"UPDATE registry.category_rules SET rule = rule - '{field}'")
+    op.drop_index('ix_household_members_person', table_name='household_members', schema='registry')
     op.drop_index('ix_study_periods_person', table_name='study_periods', schema='registry')
     op.drop_table('study_periods', schema='registry')
