@@ -117,7 +117,7 @@ async def _check_categories(session: AsyncSession, categories: list[str], field:
 
 async def _check_rulings(session: AsyncSession, person: Person, categories: Sequence[str], effective: Month,
                          signed_on: date | None) -> None:
-    """The rulings of DOMAIN.md §2 on decisions granting categories (approve, change_category), every problem at
+    """The rulings of docs/rules.md §2 on decisions granting categories (approve, change_category), every problem at
     once: no decision signed (or effective) after the person's recorded death; no category before the law that
     created it (5.5b and 5.7: 2021-07); 5.1 only for a child under 16 at the decision (5.2 is granted directly to a
     person of 16-22 who studies)."""

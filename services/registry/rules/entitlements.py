@@ -27,7 +27,7 @@ Rules applied for a month, in this order:
      in a month they study, under ``child_studying_last_birthday`` (22). No child counted: no line
      (reason ``no_child``), never a 0 VND line.
 
-   Rulings (DOMAIN.md §2, "where the decree's wording leaves room"): a grant decided in a month after the
+   Rulings (docs/rules.md §2, "where the decree's wording leaves room"): a grant decided in a month after the
    month of the person's death gives nothing (``deceased``); a grant of a category ``introduced`` by a later
    law (5.5b, 5.7: Decree 20/2021) decided before its first rule gives nothing (``no_rule``); a 5.1 grant
    (a rule that ``continues_as`` another) decided in or after the month of the 16th birthday gives nothing

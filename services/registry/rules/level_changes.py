@@ -14,7 +14,7 @@ decisions, suspensions, residence and study stay the same — so a difference is
 the "born one month later" entitlement is the level in force before the change.
 
 History settled by a birthday does not move with it: whether a 5.1 decision came before the 16th birthday, and
-whether study went on *without a gap* from the month after the 16th-birthday month (DOMAIN.md §2: continuation
+whether study went on *without a gap* from the month after the 16th-birthday month (docs/rules.md §2: continuation
 as 5.2 needs study in that month; study that starts later does not revive 5.1), are judged on the real birth
 date in both computations. Otherwise "born one month later" would move the study boundary too, and a child who
 turned 16 without study and started studying two months later would be reported as changing in every later

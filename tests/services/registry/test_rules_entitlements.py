@@ -385,7 +385,7 @@ def test_an_unborn_child_is_not_counted():
     assert at(mother, "2025-03").amount == 500_000
 
 
-# --- rulings where the decree leaves room (DOMAIN.md §2) -----------------------------------------------
+# --- rulings where the decree leaves room (docs/rules.md §2) -----------------------------------------------
 
 
 def test_a_5_1_decision_at_16_or_more_pays_nothing_even_while_studying():

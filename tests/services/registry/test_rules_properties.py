@@ -206,11 +206,11 @@ def test_the_order_of_grants_never_changes_a_month_total(case, rng):
     assert amounts(entitlements(person, params, *span)) == amounts(entitlements(reordered, params, *span))
 
 
-# --- 5.4 and the rulings of DOMAIN.md §2, restated independently -----------------------------------------
+# --- 5.4 and the rulings of docs/rules.md §2, restated independently -----------------------------------------
 
 
 def _counted(child: Child, month: Month) -> bool:
-    """DOMAIN.md §2: a child under 16 (through the birthday month), or 16-22 while studying, whom the parent
+    """docs/rules.md §2: a child under 16 (through the birthday month), or 16-22 while studying, whom the parent
     raises that month."""
     if not any(month in p for p in child.raised) or month < Month.of(child.date_of_birth):
         return False

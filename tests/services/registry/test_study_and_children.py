@@ -1,4 +1,4 @@
-"""Study periods (5.2), the children a single parent (5.4) is paid for, and the rulings of DOMAIN.md §2, through the
+"""Study periods (5.2), the children a single parent (5.4) is paid for, and the rulings of docs/rules.md §2, through the
 registry's HTTP API on real PostgreSQL (rolled back)."""
 
 from __future__ import annotations
