@@ -130,9 +130,18 @@ births = st.dates(date(1930, 1, 1), date(2025, 12, 31))
 days = st.dates(date(2015, 1, 1), date(2030, 12, 31))
 grants = st.builds(CategoryGrant, st.sampled_from(CODES), st.builds(Month, st.integers(2014, 2026), st.integers(1, 12)),
                    disability_level=st.sampled_from(list(DisabilityLevel)))
-people = st.builds(Beneficiary, births, st.sampled_from(list(Sex)), st.lists(grants, min_size=1, max_size=3).map(tuple),
-                   studying=st.lists(st.builds(Period, st.builds(Month, st.integers(2015, 2030), st.integers(1, 12))),
-                                     max_size=1).map(tuple))
+months = st.builds(Month, st.integers(2014, 2030), st.integers(1, 12))
+spans = st.builds(lambda start, length: Period(start, None if length is None else start + length),
+                  months, st.one_of(st.none(), st.integers(0, 48)))
+# Every fact the engine reads, so that "born one month later" is checked against all of them: study with or
+# without an end, residence, suspensions, a death, and grants of every category (art25 included).
+people = st.builds(Beneficiary, births, st.sampled_from(list(Sex)),
+                   st.lists(st.one_of(grants, st.builds(CategoryGrant, st.just("art25"), months)),
+                            min_size=1, max_size=3).map(tuple),
+                   death_date=st.one_of(st.none(), st.dates(date(2015, 1, 1), date(2030, 12, 31))),
+                   residential=st.lists(spans, max_size=1).map(tuple),
+                   studying=st.lists(spans, max_size=2).map(tuple),
+                   suspensions=st.lists(spans, max_size=1).map(tuple))
 
 
 # Found by hypothesis on a fresh clone (issue 12.3): turned 16 in 2014-11 without study, studying from 2015-01.
