@@ -261,3 +261,28 @@ async def test_a_decision_signed_after_the_recorded_death_pays_no_arrears(http, 
     found = await months(http, minter, beneficiary, "2023-02", "2024-06")
     assert {m["amount"] for m in found.values()} == {0}  # the decision came after the death: nothing is owed
     assert found["2023-02"]["reason"] == "deceased"
+
+
+async def test_a_childs_death_recorded_later_lowers_the_parents_schedule(app, http, minter):
+    mother, _, second, _ = await single_mother(http, minter)
+    beneficiary = await approve(http, minter, mother, ["5.4"], "2021-07")
+    versions = len(await schedules(app, beneficiary))
+    r = await http.post(f"/persons/{second}/death", headers=h(minter, CHECKER),
+                        json={"death_date": "2025-05-10", "document": "Trích lục khai tử 9/2025"})
+    assert r.status_code == 201, r.text
+    found = await months(http, minter, beneficiary, "2025-05", "2025-06")
+    assert (found["2025-05"]["lines"][0]["children"], found["2025-06"]["lines"][0]["children"]) == (2, 1)
+    latest = (await schedules(app, beneficiary))[-1]
+    assert latest["version"] == versions + 1  # money paid for two children from 2025-06 is to be recovered
+    assert ("2025-06", 500_000) in [(p["from"], p["amount"]) for p in latest["periods"]]
+
+
+async def test_a_study_period_is_read_with_its_etag_and_hidden_outside_the_areas(http, minter):
+    pupil = await person(http, minter, "Lê Văn Học", date(2008, 3, 15), "male")
+    period = (await study(http, minter, pupil, "2023-09")).json()
+    r = await http.get(f"/study-periods/{period['id']}", headers=minter.headers(*READ, **CHECKER))
+    assert r.status_code == 200 and r.headers["etag"] == '"1"' and r.json()["from"] == "2023-09"
+    elsewhere = minter.headers(*READ, areas=("992",))
+    assert (await http.get(f"/study-periods/{period['id']}", headers=elsewhere)).status_code == 404
+    assert (await http.get(f"/persons/{pupil}/study-periods", headers=elsewhere)).status_code == 404
+    assert (await http.get(f"/study-periods/{period['id']}/history", headers=elsewhere)).status_code == 404
