@@ -10,7 +10,6 @@ community). A stay admitted and discharged within one month gives no residential
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -21,10 +20,8 @@ from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
 
-from ..facts import residential_periods
 from ..models import Facility, Person, Residency
 from ..persons import service as persons_service
-from ..rules.months import Period
 from ..schedules import service as schedules_service
 from . import repository
 from .schemas import CATEGORIES, AdmissionIn, DischargeIn, FacilityCreate
@@ -46,12 +43,6 @@ def facility_location(facility_id: uuid.UUID) -> str:
 
 def residency_location(residency_id: uuid.UUID) -> str:
     return f"/registry/residencies/{residency_id}"
-
-
-async def periods_of(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[Period, ...]]:
-    """The residential periods of each person (empty when never resident)."""
-    found = await repository.residencies_of(session, person_ids)
-    return {pid: residential_periods(rows) for pid, rows in found.items()}
 
 
 async def _view(session: AsyncSession, facility: Facility) -> FacilityView:
