@@ -375,3 +375,40 @@ async def read_upload(request: Any, limit: int) -> bytes:
     if len(body) > limit:
         raise PayloadTooLarge(f"the file exceeds the limit of {limit} bytes", max_bytes=limit)
     return body
+
+
+# --- writing a file ----------------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) is written with a
+    leading apostrophe, so it shows as text (CSV/XLSX formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with BOM (Excel opens Vietnamese headers correctly), every text cell made safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Báo cáo") -> bytes:
+    """One sheet, the header row first, every text cell made safe."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
