@@ -282,9 +282,10 @@ class BeneficiaryEntitlementsChanged(BaseModel):
     Published whenever the schedule differs from the last one sent (approval, any decision, a death, an
     admission to or discharge from a centre, a corrected date of birth or disability, a study period recorded or
     corrected — also late, which brings arrears —, a child joining, leaving or dying in a single parent's (5.4)
-    household, a new standard level applied retroactively) and never otherwise; `version` counts the schedules sent for this beneficiary, so
-    apply one only if its version is higher than the one you hold. Months from `computed_from` in no period
-    are owed nothing (before the start, suspended, after death…); months before it are not described.
+    household, a new standard level applied retroactively) and never otherwise; `version` counts the schedules
+    sent for this beneficiary, so apply one only if its version is higher than the one you hold. Months from
+    `computed_from` in no period are owed nothing (before the start, suspended, after death…); months before it
+    are not described.
     Age transitions (turning 4, 16, 80…) are period boundaries already. Carries the person's name and
     national ID for the payment list, the areas and the current household."""
 
