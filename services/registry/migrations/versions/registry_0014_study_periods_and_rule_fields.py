@@ -1,8 +1,8 @@
 """study periods; household memberships by person; category rules: children counted by 5.4, categories
 introduced by Decree 20/2021
 
-Revision ID: registry_0013
-Revises: registry_0012
+Revision ID: registry_0014
+Revises: registry_0013
 Create Date: 2026-12-03 23:00:00.000000
 
 The seeded rules get the fields the engine now reads (issue 12): 5.4 counts a child through the 16th birthday
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'registry_0013'
-down_revision = 'registry_0012'
+revision = 'registry_0014'
+down_revision = 'registry_0013'
 branch_labels = None
 depends_on = None
 
