@@ -1,7 +1,7 @@
 """max_amount: an effective-dated upper bound of one payment per programme, seeded with defaults
 
-Revision ID: payments_0008
-Revises: payments_0007
+Revision ID: payments_0009
+Revises: payments_0008
 Create Date: 2026-12-13 10:00:00
 
 Hand-written data migration: rows of ``programme_parameters`` named ``max_amount`` (whole VND). Administrators
@@ -26,8 +26,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'payments_0008'
-down_revision = 'payments_0007'
+revision = 'payments_0009'
+down_revision = 'payments_0008'
 branch_labels = None
 depends_on = None
 
