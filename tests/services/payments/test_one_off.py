@@ -75,14 +75,14 @@ async def test_a_client_limited_to_one_commune_cannot_pay_in_another(app, http, 
     assert own.status_code == 201, own.text
     assert (own.json()["commune_code"], own.json()["district_code"], own.json()["province_code"]) == (
         "29242", "", "86")
-    # A client of the whole new province pays in any of its communes; one of an old district in those on its ground
-    # (29263 is old 842's Long Đức), not elsewhere (old district 844 is Càng Long).
+    # A client of the whole new province pays in any of its communes; one of an old district only on that
+    # district's ground (29263 was made of communes of district 842, none of district 844).
     assert (await create(http, minter, {**BODY, "commune_code": "29263"}, areas=("86",))).status_code == 201
     assert (await create(http, minter, {**BODY, "commune_code": "29263"}, areas=("844",))).status_code == 403
     # Only the payments made in the client's own areas reach the postal batches.
     payroll = await run(http, minter, "funeral", "2026-02")
     assert sorted(await batches(http, minter, payroll)) == ["29242", "29263"]
-    assert payroll["totals"]["line_count"] == 2  # own commune, and the province-wide client's
+    assert payroll["totals"]["line_count"] == 2
 
 
 async def test_codes_that_are_no_commune_in_force_are_refused(app, http, minter):
