@@ -42,9 +42,10 @@ test-deep: $(STAMP)  ## the property tests with many more random examples (hypot
 e2e: $(STAMP)  ## only the end-to-end tests (real processes)
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, then mypy: strict on common/, gateway/ and every service's rules/
 	$(BIN)/ruff check .
 	$(BIN)/mypy common gateway services ansinh
+	$(BIN)/mypy --strict common gateway $(wildcard services/*/rules)
 
 bench: $(STAMP)  ## benchmarks (never part of the test run); results go to docs/benchmarks.md
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -18,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import jwt
 import structlog
@@ -269,7 +269,7 @@ class AuthMiddleware:
 # --- FastAPI side: scopes declared next to the routes (they appear in the OpenAPI document) ---------
 
 oauth2_scheme = OAuth2(
-    flows=OAuthFlows(clientCredentials={"tokenUrl": "/auth/token", "scopes": SCOPES}),  # type: ignore[arg-type]
+    flows=OAuthFlows(clientCredentials={"tokenUrl": "/auth/token", "scopes": SCOPES}),
     scheme_name="OAuth2", auto_error=False,
     description="Client credentials: POST /auth/token at the gateway, then `Authorization: Bearer <token>`.",
 )
@@ -279,7 +279,7 @@ def current_principal(request: Request) -> Principal:
     principal = request.scope.get("principal")
     if principal is None:
         raise Unauthorized("send an access token: Authorization: Bearer <token>")
-    return principal
+    return cast(Principal, principal)
 
 
 async def _check_scopes(

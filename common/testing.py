@@ -85,7 +85,7 @@ class TokenMinter:
         self.jwks = {"keys": [public_jwk(self.private.public_key(), self.kid)]}
         self.not_before: dict[str, float] = {}
 
-    async def loader(self) -> tuple[dict, dict[str, float]]:
+    async def loader(self) -> tuple[dict[str, Any], dict[str, float]]:
         return self.jwks, dict(self.not_before)
 
     def token(self, *scopes: str, client_id: str = "test-client", areas: tuple[str, ...] = (),

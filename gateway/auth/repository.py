@@ -11,7 +11,8 @@ from ..models import Client, SigningKey
 
 
 async def get_client(session: AsyncSession, client_id: str) -> Client | None:
-    return await session.scalar(select(Client).where(Client.client_id == client_id))
+    found: Client | None = await session.scalar(select(Client).where(Client.client_id == client_id))
+    return found
 
 
 async def list_clients(session: AsyncSession) -> list[Client]:
@@ -37,9 +38,10 @@ async def revocations(session: AsyncSession) -> dict[str, float]:
 
 
 async def active_key(session: AsyncSession) -> SigningKey | None:
-    return await session.scalar(
+    found: SigningKey | None = await session.scalar(
         select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc()).limit(1)
     )
+    return found
 
 
 async def published_keys(session: AsyncSession, retired_after: datetime) -> list[SigningKey]:

@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -216,7 +217,8 @@ def issue_token(signer: Signer, client: Client, requested: list[str] | None, ttl
     return {"access_token": signer.sign(claims), "token_type": "Bearer", "expires_in": ttl, "scope": scope}
 
 
-def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer, token_ttl: int):
+def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer,
+               token_ttl: int) -> Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]]:
     """For :class:`common.auth.KeyRefresher`: keys and revocations from the gateway's own tables."""
 
     async def load() -> tuple[dict[str, Any], dict[str, float]]:

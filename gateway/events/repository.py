@@ -193,7 +193,8 @@ async def upsert_internal(session: AsyncSession, name: str, url: str, types: lis
 
 
 async def get_internal(session: AsyncSession, name: str) -> Subscription | None:
-    return await session.scalar(select(Subscription).where(Subscription.name == name))
+    found: Subscription | None = await session.scalar(select(Subscription).where(Subscription.name == name))
+    return found
 
 
 async def get_subscription(session: AsyncSession, sub_id: uuid.UUID) -> Subscription | None:

@@ -214,7 +214,8 @@ def grant_start(grant: CategoryGrant, rule: CategoryRule, date_of_birth: date) -
     if rule.starts_at_birthday is not None:
         birthday = month_turning(date_of_birth, rule.starts_at_birthday)
         if rule.lookback_months is not None:
-            return max(birthday, grant.decision_month - rule.lookback_months)
+            earliest: Month = grant.decision_month - rule.lookback_months
+            return max(birthday, earliest)
         return birthday
     if rule.starts_at_certificate and grant.certificate_month is not None:
         return grant.certificate_month
