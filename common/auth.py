@@ -6,9 +6,10 @@ without a valid token gets 401, exactly as through the gateway.
 
 Speed: verifying an Ed25519 signature costs more than proxying a request, so a verified token is
 remembered until it expires. Revocation still takes effect: each process keeps a small map
-``client_id → tokens issued before this instant are void``, refreshed every few seconds (from the
+``revocation id → tokens issued before this instant are void``, refreshed every few seconds (from the
 gateway's database in the gateway, from ``/auth/revocations`` in the services) — never a database
-round trip per request.
+round trip per request. The revocation id is the token's ``rid`` claim, an opaque id of its client, so the
+public list of revocations names no client.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import jwt
 import structlog
@@ -28,6 +29,7 @@ from jwt.algorithms import OKPAlgorithm
 
 from .asgi import ASGIApp, Receive, Scope, Send, cancel_and_wait, get_header, send_bytes
 from .errors import PROBLEM_CONTENT_TYPE, Forbidden, Unauthorized, problem_bytes
+from .territory import territory
 
 log = structlog.get_logger("auth")
 
@@ -74,6 +76,8 @@ class Principal:
     issued_at: float
     expires_at: int
     token_id: str = ""
+    revocation_id: str = ""
+    """The token's ``rid``: the opaque id under which the gateway publishes the client's revocations."""
     rate_limit: tuple[float, int] | None = None
     """(requests per second, burst) for this client, from the token's ``rl`` claim."""
 
@@ -83,8 +87,12 @@ class Principal:
 
     @property
     def limited_to(self) -> tuple[str, ...] | None:
-        """The areas this client's reads are limited to; None when unrestricted (no areas, or ``admin``)."""
-        return None if not self.areas or "admin" in self.scopes else self.areas
+        """The area codes this client's reads are limited to; None when unrestricted (no areas, or ``admin``).
+
+        The token's areas expanded to their territory (:mod:`common.territory`): the old and new codes of the same
+        ground, so a client given pre-2025 codes sees the records made in the 2025 units there, and the other way
+        round."""
+        return None if not self.areas or "admin" in self.scopes else territory(self.areas)
 
     def may_see_area(self, *codes: str | None) -> bool:
         """True if any of ``codes`` (province, district or commune code of a record) is within the token's
@@ -117,8 +125,8 @@ class _Cached:
 class TokenVerifier:
     """Verifies tokens against a key set; caches results until the token expires.
 
-    ``keys`` maps kid → public key. ``not_before`` maps client_id → epoch seconds: tokens of that client
-    issued at or before it are refused (revocation, secret rotation).
+    ``keys`` maps kid → public key. ``not_before`` maps revocation id (the ``rid`` claim) → epoch seconds:
+    tokens carrying that id issued at or before it are refused (revocation, secret rotation).
     """
 
     audience: str = AUDIENCE
@@ -144,7 +152,7 @@ class TokenVerifier:
         if not_before:
             self._cache = {
                 t: c for t, c in self._cache.items()
-                if c.principal.issued_at > not_before.get(c.principal.client_id, -1)
+                if c.principal.issued_at > not_before.get(c.principal.revocation_id, -1)
             }
 
     async def verify(self, token: str) -> Principal:
@@ -157,7 +165,7 @@ class TokenVerifier:
                 raise TokenError("the token has expired")
             return p
         principal, kid = await self._verify_signature(token)
-        revoked_at = self.not_before.get(principal.client_id)
+        revoked_at = self.not_before.get(principal.revocation_id)
         if revoked_at is not None and principal.issued_at <= revoked_at:
             raise TokenError("the client's tokens were revoked")
         if len(self._cache) >= self.max_cache:
@@ -194,6 +202,10 @@ class TokenVerifier:
             raise TokenError("the token's signature is invalid") from exc
         except jwt.PyJWTError as exc:
             raise TokenError(f"the token is invalid: {exc}") from exc
+        revocation_id = claims.get("rid")
+        if not isinstance(revocation_id, str) or not revocation_id:
+            # Revocations are published by this id only: a token without it could not be revoked here.
+            raise TokenError("the token has no revocation id (rid); get a new token")
         scope = claims.get("scope", "")
         principal = Principal(
             client_id=str(claims["client_id"]),
@@ -202,6 +214,7 @@ class TokenVerifier:
             issued_at=float(claims["iat"]),
             expires_at=int(claims["exp"]),
             token_id=str(claims.get("jti", "")),
+            revocation_id=revocation_id,
             rate_limit=_rate_limit(claims.get("rl")),
         )
         return principal, kid
@@ -262,7 +275,7 @@ class AuthMiddleware:
 # --- FastAPI side: scopes declared next to the routes (they appear in the OpenAPI document) ---------
 
 oauth2_scheme = OAuth2(
-    flows=OAuthFlows(clientCredentials={"tokenUrl": "/auth/token", "scopes": SCOPES}),  # type: ignore[arg-type]
+    flows=OAuthFlows(clientCredentials={"tokenUrl": "/auth/token", "scopes": SCOPES}),
     scheme_name="OAuth2", auto_error=False,
     description="Client credentials: POST /auth/token at the gateway, then `Authorization: Bearer <token>`.",
 )
@@ -272,7 +285,7 @@ def current_principal(request: Request) -> Principal:
     principal = request.scope.get("principal")
     if principal is None:
         raise Unauthorized("send an access token: Authorization: Bearer <token>")
-    return principal
+    return cast(Principal, principal)
 
 
 async def _check_scopes(

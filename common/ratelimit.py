@@ -63,7 +63,7 @@ class RedisLimiter:
     def __init__(self, url: str, prefix: str = "ansinh:rl:") -> None:
         import redis.asyncio as redis
 
-        self.redis = redis.from_url(url)
+        self.redis = redis.from_url(url)  # type: ignore[no-untyped-call]
         self.prefix = prefix
         self.script = self.redis.register_script(_LUA)
 

@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common import clock
 from common.auth import ALGORITHM, AUDIENCE, ISSUER, SCOPES
 from common.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 
@@ -109,12 +111,23 @@ async def revoke_client(session: AsyncSession, client_id: str) -> Client:
     return client
 
 
+@dataclass
+class UpdatedClient:
+    client: Client
+    offered_batches: int
+    """``payments.batch.ready.v1`` events of open batches newly queued to the client's subscriptions."""
+
+
 async def update_client(session: AsyncSession, client_id: str, *, scopes: list[str] | None = None,
                         areas: list[str] | None = None, rate_per_second: int | None = None,
-                        burst: int | None = None) -> Client:
+                        burst: int | None = None) -> UpdatedClient:
     """Change what a client may do (``None``: unchanged). Tokens carry the scopes and areas they were issued
     with, so every token the client holds stops working within seconds: it asks for a new one with the same
-    secret and gets the new scopes and areas (e.g. the 2025 communes instead of the pre-2025 district)."""
+    secret and gets the new scopes and areas (e.g. the 2025 communes instead of the pre-2025 district).
+
+    Its subscriptions follow the new areas, and are offered the ``batch.ready`` events of the open batches
+    (deadline not past) of their new territory that they had not been sent: a post office moved to new communes
+    gets the batches it has to pay this month."""
     client = await _require(session, client_id)
     if client.revoked_at:
         raise Conflict(f"client {client_id!r} is revoked")
@@ -135,7 +148,8 @@ async def update_client(session: AsyncSession, client_id: str, *, scopes: list[s
     await session.flush()
     await events_repository.set_owner_areas(session, client.client_id,
                                             [] if "admin" in client.scopes else list(client.areas))
-    return client
+    offered = await events_repository.offer_open_batches(session, client.client_id, clock.today())
+    return UpdatedClient(client, offered)
 
 
 async def rotate_secret(session: AsyncSession, client_id: str) -> IssuedSecret:
@@ -196,13 +210,15 @@ def issue_token(signer: Signer, client: Client, requested: list[str] | None, ttl
     scope = " ".join(sorted(granted))
     claims = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": client.client_id, "client_id": client.client_id,
+        "rid": client.id.hex,
         "scope": scope, "areas": list(client.areas), "iat": now, "nbf": int(now), "exp": int(now) + ttl,
         "jti": uuid.uuid4().hex, "rl": [client.rate_per_second, client.burst],
     }
     return {"access_token": signer.sign(claims), "token_type": "Bearer", "expires_in": ttl, "scope": scope}
 
 
-def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer, token_ttl: int):
+def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer,
+               token_ttl: int) -> Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]]:
     """For :class:`common.auth.KeyRefresher`: keys and revocations from the gateway's own tables."""
 
     async def load() -> tuple[dict[str, Any], dict[str, float]]:
@@ -210,6 +226,6 @@ def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer, t
             active = await keys.ensure_active_key(session)
             if signer.kid != active.kid:
                 signer.use(active.kid, keys.load_private(active))
-            return await keys.jwks(session, token_ttl), await repository.not_before_map(session)
+            return await keys.jwks(session, token_ttl), await repository.revocations(session)
 
     return load

@@ -4,6 +4,7 @@ from common.app import create_service_app
 
 from .beneficiaries.router import router as beneficiaries_router
 from .deaths.router import router as deaths_router
+from .duplicates.router import router as duplicates_router
 from .events import EVENTS
 from .households.router import router as households_router
 from .imports.router import router as imports_router
@@ -15,6 +16,7 @@ from .reports.router import router as reports_router
 from .residential.router import router as residential_router
 from .schedules.router import router as schedules_router
 from .settings import RegistrySettings
+from .study.router import router as study_router
 from .units.router import router as units_router
 
 DESCRIPTION = """Persons, households, beneficiary categories, decisions and monthly entitlements: the source of truth
@@ -28,8 +30,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "registry", settings,
         title="AnSinh registry", description=DESCRIPTION,
         events=EVENTS,
-        routers=[persons_router, households_router, units_router, parameters_router, beneficiaries_router,
-                 residential_router, reports_router, schedules_router, deaths_router, level_changes_router,
-                 imports_router],
+        # The duplicates' routes first: /persons/possible-duplicates is not a /persons/{person_id}.
+        routers=[duplicates_router, persons_router, households_router, units_router, parameters_router,
+                 beneficiaries_router, residential_router, reports_router, schedules_router, deaths_router,
+                 level_changes_router, imports_router, study_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )

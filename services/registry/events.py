@@ -45,6 +45,25 @@ class PersonUpdated(BaseModel):
     province_code: str
 
 
+PERSON_MERGED = "registry.person.merged.v1"
+
+
+@EVENTS.catalogue.register(PERSON_MERGED)
+class PersonMerged(BaseModel):
+    """An officer merged two records of one person: `person_id` (the duplicate, kept with its history, marked
+    `merged_into`) into `survivor_id`. The duplicate's applications, beneficiary (with its decisions), household
+    memberships and residencies now belong to the survivor: consumers that key anything by person id re-key
+    `person_id` → `survivor_id`. `beneficiary_id` names the beneficiary that moved (null if none); its schedule is
+    published again under the survivor. Carries the survivor's areas; no name or national ID."""
+
+    person_id: uuid.UUID
+    survivor_id: uuid.UUID
+    beneficiary_id: uuid.UUID | None = None
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
 PERSON_DIED = "registry.person.died.v1"
 
 
@@ -62,6 +81,31 @@ class PersonDied(BaseModel):
     effective_month: str
     beneficiary_id: uuid.UUID | None = None
     date_of_birth: date
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+PERSON_STUDY_CHANGED = "registry.person.study_changed.v1"
+
+
+@EVENTS.catalogue.register(PERSON_STUDY_CHANGED)
+class PersonStudyChanged(BaseModel):
+    """A person's study period was `recorded`, `corrected` or `withdrawn` (`change`): the person studies (`kind`:
+    ``school``, ``vocational`` or ``university``) from `from_month` through `to_month` (``YYYY-MM``; null while
+    still studying); a withdrawn period (`withdrawn` true) counts no more. `version` counts the period's changes.
+    What is owed follows in `registry.beneficiary.entitlements_changed.v1` for the person (5.2) and the single
+    parents of their household (5.4), with arrears when the period was recorded late. Carries the person's
+    areas; no name, institution or document."""
+
+    person_id: uuid.UUID
+    study_period_id: uuid.UUID
+    change: str
+    version: int
+    kind: str
+    from_month: str
+    to_month: str | None
+    withdrawn: bool
     commune_code: str
     district_code: str
     province_code: str
@@ -269,10 +313,12 @@ class BeneficiaryEntitlementsChanged(BaseModel):
     (``YYYY-MM``), for the payments service to keep its own copy and never ask the registry while it pays.
 
     Published whenever the schedule differs from the last one sent (approval, any decision, a death, an
-    admission to or discharge from a centre, a corrected date of birth or disability, a new standard level
-    applied retroactively) and never otherwise; `version` counts the schedules sent for this beneficiary, so
-    apply one only if its version is higher than the one you hold. Months from `computed_from` in no period
-    are owed nothing (before the start, suspended, after death…); months before it are not described.
+    admission to or discharge from a centre, a corrected date of birth or disability, a study period recorded or
+    corrected — also late, which brings arrears —, a child joining, leaving or dying in a single parent's (5.4)
+    household, a new standard level applied retroactively) and never otherwise; `version` counts the schedules
+    sent for this beneficiary, so apply one only if its version is higher than the one you hold. Months from
+    `computed_from` in no period are owed nothing (before the start, suspended, after death…); months before it
+    are not described.
     Age transitions (turning 4, 16, 80…) are period boundaries already. Carries the person's name and
     national ID for the payment list, the areas and the current household."""
 

@@ -6,7 +6,20 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Text, func, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,11 +100,42 @@ class Person(Base):
     """Set once, by ``POST /persons/{id}/death`` or a ``record_death`` decision; never by a PATCH."""
     death_document: Mapped[str | None] = mapped_column(Text)
     """The document that reports the death (death registration extract, decision number)."""
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    """Set when an officer merged this record into another (the survivor); the record and its history stay."""
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(Text)
+
+
+class PossibleDuplicate(Base):
+    """Two person records that may be the same person (same folded name and date of birth and commune, or same
+    folded name and birth year in one household), flagged when one of them was registered, imported or joined a
+    household. Never merged automatically: an officer merges or dismisses the pair (``status``)."""
+
+    __tablename__ = "possible_duplicates"
+    __table_args__ = (
+        UniqueConstraint("person_id", "other_id"),
+        Index("ix_possible_duplicates_other", "other_id"),
+        Index("ix_possible_duplicates_page", "status", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    """The smaller id of the pair (a pair is flagged once, whichever record came second)."""
+    other_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    rules: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    """name_birth_date_commune and/or name_birth_year_household"""
+    status: Mapped[str] = mapped_column(Text, server_default="open")
+    """open, dismissed, merged, or superseded (one of the two was merged with a third record)"""
+    survivor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    """Why it was dismissed or merged."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(Text)
 
 
 class ChangeRecord(Base):
@@ -181,6 +225,8 @@ class HouseholdMember(Base):
     __tablename__ = "household_members"
     __table_args__ = (
         Index("ix_household_members_household", "household_id"),
+        # Every membership of a person, past ones too (the children of a single parent, co-members to refresh).
+        Index("ix_household_members_person", "person_id"),
         Index("uq_household_members_current_person", "person_id", unique=True,
               postgresql_where=text("left_on IS NULL")),
     )
@@ -368,7 +414,7 @@ class ImportRecord(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
-    """persons, households or applications"""
+    """persons, households, applications or study_periods"""
     format: Mapped[str] = mapped_column(Text)
     """csv or xlsx"""
     file_sha256: Mapped[str] = mapped_column(Text, index=True)
@@ -376,6 +422,8 @@ class ImportRecord(Base):
     imported: Mapped[int] = mapped_column(Integer)
     duplicates: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
+    possible_duplicates: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Imported records flagged as possible duplicates of others (listed at /persons/possible-duplicates)."""
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     problems_total: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -393,3 +441,31 @@ class EntitlementSchedule(Base):
     version: Mapped[int] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StudyPeriod(Base):
+    """A period a person studies (school, vocational training or a first university degree), by whole months, with the
+    document that certifies it. Feeds 5.2 (a 5.1 child who turns 16 while studying) and the children a 5.4 parent is
+    paid for (16-22 while studying). Corrected by new versions (change history); a withdrawn period (recorded in
+    error) stays, with ``withdrawn_at``, and counts no more."""
+
+    __tablename__ = "study_periods"
+    __table_args__ = (Index("ix_study_periods_person", "person_id", "from_month"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    """school, vocational or university (a first degree)"""
+    from_month: Mapped[date] = mapped_column(Date)
+    """First day of the first month studied."""
+    to_month: Mapped[date | None] = mapped_column(Date)
+    """First day of the last month studied (None: still studying)."""
+    institution: Mapped[str] = mapped_column(Text, server_default="")
+    document: Mapped[str] = mapped_column(Text)
+    """The certifying document (school's confirmation, enrolment decision: number and date)."""
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)

@@ -66,6 +66,8 @@ async def stack(test_db, tmp_path_factory):
     # webhooks on loopback: tests receive them at https://127.0.0.1:<port>.
     secrets_ = {"INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32), "SSL_CERT_FILE": certfile,
                 "GATEWAY_WEBHOOK_ALLOWLIST": '["127.0.0.1"]'}
+    # A module's tokens are taken once; on a busy machine a module outlasts the default 5-minute lifetime.
+    pools["GATEWAY_TOKEN_TTL_SECONDS"] = "3600"
     config = StackConfig(admin_url=test_db.admin_url, database=E2E_DB, passwords=test_db.passwords,
                          ports=ports, environment="test", extra_env={**pools, **secrets_})
     await prepare_database(config)

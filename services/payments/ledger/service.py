@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import tabular
 from common.auth import Principal
 
 from . import repository
 from .schemas import Amounts, LedgerTotals, TotalsRow
 
 ISSUED = ("regular", "arrears", "recovery", "to_recover", "to_recover_offset")
-KINDS = (*ISSUED, "paid", "carried", "returned", "recovered")
+KINDS = (*ISSUED, "paid", "carried", "held", "returned", "recovered")
 
 
 def _add(target: Amounts, kind: str, amount: int, entries: int) -> None:
@@ -38,15 +38,15 @@ async def totals(session: AsyncSession, principal: Principal, *, year: int, by: 
 
 HEADERS = {"programme": "Chương trình", "period": "Kỳ chi trả", "district": "Mã huyện", "commune": "Mã xã"}
 AMOUNT_HEADERS = ["Chi thường xuyên", "Truy lĩnh", "Thu hồi", "Còn phải thu hồi", "Bù trừ khoản phải thu hồi",
-                  "Tổng cấp phát", "Đã chi trả", "Chuyển kỳ sau", "Hoàn trả", "Đã thu hồi"]
-FIELDS = ["regular", "arrears", "recovery", "to_recover", "to_recover_offset", "issued", "paid", "carried", "returned",
-          "recovered"]
+                  "Tổng cấp phát", "Đã chi trả", "Chuyển kỳ sau", "Tạm giữ", "Hoàn trả", "Đã thu hồi"]
+FIELDS = ["regular", "arrears", "recovery", "to_recover", "to_recover_offset", "issued", "paid", "carried", "held",
+          "returned", "recovered"]
 
 
 def as_csv(report: LedgerTotals) -> str:
     """Vietnamese headers, UTF-8 with BOM (spreadsheet programs read it), a total row last."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = tabular.csv_writer(buffer)
     writer.writerow([HEADERS[report.by], *AMOUNT_HEADERS])
     for r in report.rows:
         writer.writerow([r.key, *(getattr(r, f) for f in FIELDS)])

@@ -13,6 +13,7 @@ from common import clock
 from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
+from ..duplicates import repository as duplicates_repository
 from ..events import (
     EVENTS,
     HOUSEHOLD_MEMBER_JOINED,
@@ -162,6 +163,7 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
     if poverty is not None:
         await _publish_poverty(session, household, poverty)
     await _publish_joined(session, household, *(r for r in rows if isinstance(r, HouseholdMember)))
+    await duplicates_repository.flag(session, ids, principal.client_id)  # same name and birth year in the household
     await schedules_service.refresh_person(session, *ids)
     return await _view(session, household)
 
@@ -271,6 +273,7 @@ async def add_member(session: AsyncSession, principal: Principal, household_id: 
                                                    "joined_on": member.joined_on.isoformat()}})
     await session.flush()
     await _publish_joined(session, household, member)
+    await duplicates_repository.flag(session, [body.person_id], principal.client_id)
     await schedules_service.refresh_person(session, body.person_id)
     return await _view(session, household)
 

@@ -59,7 +59,8 @@ BirthDate = Annotated[date, AfterValidator(_birth_date)]
 Phone = Annotated[str | None, AfterValidator(_phone), Field(examples=["0912345678"])]
 NationalId = Annotated[str | None, Field(examples=["084190012345"], description="12-digit CCCD number")]
 Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
-ShortText = Annotated[str | None, AfterValidator(_text), Field(max_length=100)]
+# The constraint applies to the text; null (not given, or cleared by a patch) is allowed around it.
+ShortText = Annotated[str, AfterValidator(_text), Field(max_length=100)] | None
 
 
 class PersonCreate(BaseModel):
@@ -125,9 +126,18 @@ class PersonOut(BaseModel):
     death_date: date | None = Field(None, description="Set by `POST /persons/{id}/death` (or a `record_death` "
                                     "decision on the person's beneficiary); never by a PATCH")
     death_document: str | None = None
+    merged_into: uuid.UUID | None = Field(None, description="Set when an officer merged this record into another "
+                                          "(`/persons/possible-duplicates/{id}/merge`): read that one instead")
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class PersonCreated(PersonOut):
+    possible_duplicates: list[uuid.UUID] = Field(
+        default_factory=list, description="Records this one may duplicate (same name without diacritics and date of "
+        "birth in the commune, or same name and birth year in a household). The person is registered all the same; "
+        "an officer merges or dismisses the pair at `GET /registry/persons/possible-duplicates`")
 
 
 class SensitivePersonOut(PersonOut):
