@@ -153,7 +153,7 @@ class LineUnpaid(_LineResult):
 @EVENTS.catalogue.register(UNPAID_3_MONTHS)
 class BeneficiaryUnpaid3Months(BaseModel):
     """A beneficiary received nothing (`unpaid` or `returned`) in three consecutive monthly payrolls of
-    `programme` (`periods`, oldest first; DOMAIN §9). The registry suspends the beneficiary from
+    `programme` (`periods`, oldest first; rules.md §9). The registry suspends the beneficiary from
     `suspend_from` (the month after the last one) if still active. Published once per run of three months.
     `amount_not_received` counts each VND once: a month carried into a later month of the run is counted in that
     later line's total only (three unpaid months of 750,000 → 2,250,000, the last line's total)."""

@@ -129,7 +129,7 @@ class PovertyStatus(Base):
 class ElectricityUse(Base):
     """An officer's declaration that a household uses at most 50 kWh a month (or is off the grid) from a day:
     ``low_use`` in force on the first day of a month makes a household with a member on the monthly allowance a
-    social-policy household for electricity support (DOMAIN §3). Officer data, not projection: a rebuild of the
+    social-policy household for electricity support (rules.md §3). Officer data, not projection: a rebuild of the
     projection keeps it (no foreign key to ``households``), and it carries the household's area when declared."""
 
     __tablename__ = "electricity_use"
@@ -409,7 +409,7 @@ class Batch(Base):
     status: Mapped[str] = mapped_column(Text, server_default="ready")
     """ready (no result yet) → reporting (some lines reported) → complete (every line reported)"""
     deadline: Mapped[date] = mapped_column(Date)
-    """Results are due by this day (DOMAIN §9: the 20th of the payroll's month); later, a line without a result is
+    """Results are due by this day (rules.md §9: the 20th of the payroll's month); later, a line without a result is
     a ``missing_result`` exception."""
     line_count: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)

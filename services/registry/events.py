@@ -350,7 +350,7 @@ UNPAID_3_MONTHS_REASON = "3 tháng liên tiếp không nhận trợ cấp"
 
 @EVENTS.inbox.handler(PAYMENTS_UNPAID_3_MONTHS)
 async def unpaid_3_months(session: AsyncSession, event: Event) -> None:
-    """DOMAIN §9: three unpaid months in a row lead to suspension. An active beneficiary is suspended from the event's
+    """rules.md §9: three unpaid months in a row lead to suspension. An active beneficiary is suspended from the event's
     `suspend_from` (decided by the payments service, with the decision's events and schedule refresh); one that is
     no longer active (already suspended, terminated, deceased) or unknown is left as it is."""
     from common.auth import Principal

@@ -2,7 +2,7 @@
 commits.
 
 A household is a social-policy household in a month when, on the first day of the month, it is not poor, a
-low-use declaration is in force and a member has an amount payable on the monthly allowance (DOMAIN §3). Payments
+low-use declaration is in force and a member has an amount payable on the monthly allowance (rules.md §3). Payments
 knows the members and the poverty status from the registry's events; the electricity use only from officers, here.
 """
 

@@ -61,7 +61,7 @@ _ENTITLED = {
                                       first="from_month", last="to_month"),
     # The province's amount in force in a month, once per household (both grounds pay the same), for a household
     # that on the first day of the month is poor, or is not poor, has a low-use declaration in force and a member
-    # with an amount payable that month (a social-policy household, DOMAIN §3).
+    # with an amount payable that month (a social-policy household, rules.md §3).
     "electricity": """
         SELECT sc.rid, gs.m::date AS m, CAST(amt.value AS bigint) AS amount
         FROM scan sc

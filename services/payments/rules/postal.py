@@ -1,4 +1,4 @@
-"""Postal disbursement (DOMAIN §9): the columns of a batch file, the results a post office writes in it, the
+"""Postal disbursement (rules.md §9): the columns of a batch file, the results a post office writes in it, the
 deadline and the fee. Pure: no I/O.
 
 A batch file has one row per line with the columns of :data:`DOWNLOAD` (Vietnamese headers, what district
@@ -74,7 +74,7 @@ def paid_to(cell: Cell) -> tuple[str, str | None] | None:
 
 
 def deadline(period_first: date) -> date:
-    """Results are due by the 20th of the payroll's (first) month (DOMAIN §9)."""
+    """Results are due by the 20th of the payroll's (first) month (rules.md §9)."""
     return period_first.replace(day=20)
 
 

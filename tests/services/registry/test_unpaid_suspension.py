@@ -1,4 +1,4 @@
-"""Payments' three-unpaid-months event suspends an active beneficiary (DOMAIN §9), once, through the inbox."""
+"""Payments' three-unpaid-months event suspends an active beneficiary (rules.md §9), once, through the inbox."""
 
 from __future__ import annotations
 
