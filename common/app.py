@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.responses import JSONResponse, Response
 
-from . import db
+from . import db, openapi
 from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVerifier, require
 from .errors import ServiceUnavailable, install_error_handlers
 from .events.inbox import INBOX_PATH
@@ -77,7 +77,8 @@ def create_service_app(
             await app.state.http.aclose()
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  generate_unique_id_function=openapi.operation_id_function(name))
     app.state.settings = settings
     app.state.service_name = name
     app.state.verifier = verifier
@@ -91,6 +92,7 @@ def create_service_app(
         app.include_router(events.inbox.router(secret.get_secret_value() if secret else None))
         app.include_router(events.canary_router)
         public_paths = public_paths | {INBOX_PATH}  # signed by the hub instead of a bearer token
+    openapi.install(app, public_paths)
     app.add_middleware(AuthMiddleware, verifier=verifier, public_paths=public_paths)
     for cls, options in middleware:  # outside the token check (the gateway's proxy checks for itself)
         app.add_middleware(cls, **options)

@@ -32,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
+from starlette.routing import Match
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://ansinh.gov.vn/problems/"
@@ -178,6 +179,19 @@ def _pydantic_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+_PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this request's path, and OPTIONS (answered here)."""
+    allowed = []
+    for method in _PROBED_METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return [*allowed, "OPTIONS"]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def ansinh_error(request: Request, exc: AnSinhError) -> Response:
         body = exc.to_problem(instance=request.url.path)
@@ -191,6 +205,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return await ansinh_error(request, ValidationFailed(_pydantic_errors(exc)))
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:  # Starlette's Allow names one route's methods; the path may have more
+            allow = ", ".join(allowed_methods(request))
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            exc.headers = {**(exc.headers or {}), "Allow": allow}
         cls = _STATUS_CODES.get(exc.status_code, AnSinhError)
         generic = exc.detail in (None, cls.title, "Not Found", "Method Not Allowed")
         err = AnSinhError(
