@@ -53,11 +53,15 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 PROBLEM_FIELD_SCHEMA: dict[str, Any] = {
     "title": PROBLEM_FIELD,
     "type": "object",
-    "required": ["field", "reason"],
+    "description": "One problem found in the request. Business checks add members of their own (`code`, "
+                   "`related`).",
+    "required": ["reason"],
     "properties": {
         "field": {"type": "string", "description": "Where: `body.national_id`, `query.month`, `path.person_id`"},
         "reason": {"type": "string", "description": "Why it is not valid"},
         "kind": {"type": ["string", "null"], "description": "A machine-readable reason, when there is one"},
+        "line": {"type": ["integer", "null"], "description": "In an uploaded file: the line"},
+        "column": {"type": ["string", "null"], "description": "In an uploaded file: the column"},
     },
 }
 
