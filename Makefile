@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast e2e lint bench bench-quick migrate clean setup
+.PHONY: run test test-fast e2e fuzz lint bench bench-quick migrate clean setup
 
 setup: $(STAMP)
 
@@ -29,6 +29,10 @@ test-fast: $(STAMP)  ## everything but the end-to-end tests that start real proc
 
 e2e: $(STAMP)  ## only the end-to-end tests (real processes)
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+fuzz: $(STAMP)  ## long schemathesis run over every operation through the gateway (a real stack of its own)
+	ANSINH_FUZZ_MAX_EXAMPLES=$${ANSINH_FUZZ_MAX_EXAMPLES:-100} ANSINH_FUZZ_TIMEOUT=$${ANSINH_FUZZ_TIMEOUT:-10800} \
+		$(BIN)/python -m pytest tests/fuzz -p no:randomly -rA $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,7 +11,7 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from . import db, openapi
 from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVerifier, require
@@ -161,7 +161,8 @@ def add_operational_routes(
         return {"client_id": principal.client_id, "scopes": sorted(principal.scopes),
                 "areas": list(principal.areas), "expires_at": principal.expires_at}
 
-    @ops.get("/metrics", summary="Prometheus metrics", dependencies=[require("metrics:read")])
+    @ops.get("/metrics", summary="Prometheus metrics", dependencies=[require("metrics:read")],
+             response_class=PlainTextResponse)
     async def metrics() -> Response:
         """Prometheus text format. Needs a token with `metrics:read` (Prometheus supports the OAuth2
         client-credentials flow in its scrape configuration)."""

@@ -23,6 +23,7 @@ stable ``type`` URI per error, so partner code can switch on ``type`` rather tha
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -32,7 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://ansinh.gov.vn/problems/"
@@ -179,17 +180,38 @@ def _pydantic_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-_PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _route_table(app: Any) -> list[tuple[re.Pattern[str], int, frozenset[str]]]:
+    """(path regex, number of path parameters, methods) of every route, included routers' too."""
+    table = getattr(app.state, "allow_table", None)
+    if table is None:
+        from fastapi import routing
+
+        contexts = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") \
+            else app.routes  # FastAPI before lazily included routers lists them flat
+        table = []
+        for route in contexts:
+            path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+            if path and methods:
+                regex = compile_path(path)[0]
+                table.append((regex, regex.groups, frozenset(methods)))
+        app.state.allow_table = table
+    return table  # type: ignore[no-any-return]
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the app answers on this request's path, and OPTIONS (answered here)."""
-    allowed = []
-    for method in _PROBED_METHODS:
-        probe = {**request.scope, "method": method}
-        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
-            allowed.append(method)
-    return [*allowed, "OPTIONS"]
+    """The methods of this request's path, and OPTIONS (answered here).
+
+    The path's own routes count, not those that take it only through a parameter: on
+    ``/units/mappings`` (POST) that is POST, although ``GET /units/{code}`` would take the path too.
+    """
+    path = request.scope["path"]
+    matching = [(params, methods) for regex, params, methods in _route_table(request.app) if regex.match(path)]
+    fewest = min((params for params, _ in matching), default=0)
+    methods = set().union(*(m for params, m in matching if params == fewest))
+    return [*(m for m in _ALLOW_ORDER if m in methods), "OPTIONS"]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -6,8 +6,9 @@ path and method (``download_batch_batches__batch_id__download_get``). Our errors
 
 - every 4xx/5xx response carries the :data:`PROBLEM_SCHEMA` as ``application/problem+json``;
 - each operation lists the statuses it can answer from its shape: ``401``/``403`` unless its path is
-  public, ``404`` when it has path parameters, ``422`` when it takes parameters or a body, ``428``/``412``
-  when it takes ``If-Match``; statuses a route declares itself (``responses={409: …}``) are kept;
+  public, ``404`` when it has path parameters, ``404``/``409`` when it changes state, ``400`` when it
+  takes a body, ``422`` when it takes parameters or a body, ``428``/``412`` when it takes ``If-Match``;
+  statuses a route declares itself (``responses={409: …}``) are kept with their descriptions;
 - :func:`operation_id` gives ``<service>.<resource>.<action>`` ids (``payments.batches.download``).
 
 The gateway adds what it answers itself (``413``, ``429``, ``502``, ``504``) when it merges the documents.
@@ -69,8 +70,10 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
     400: "Bad request: the request cannot be read (problem `bad-request`)",
     401: "No valid access token (problem `unauthorized`; `WWW-Authenticate` says why)",
     403: "The token lacks a scope or the record is outside its areas (problem `forbidden`)",
-    404: "Not found, or outside the token's areas (problem `not-found`)",
-    409: "Conflict with the current state (problem `conflict` or a more specific `type`)",
+    404: "Not found, or outside the token's areas: the record of the path, or one the request names "
+         "(problem `not-found`)",
+    409: "Conflict with the current state: a duplicate, a record in the wrong state, or the same "
+         "`Idempotency-Key` still in progress (problem `conflict` or a more specific `type`)",
     412: "`If-Match` does not match the current ETag (problem `precondition-failed`)",
     413: "The request body is larger than the gateway accepts (problem `payload-too-large`)",
     422: "The request is not valid; `errors` lists each field (problem `validation-failed`)",
@@ -156,10 +159,17 @@ def operation_id_function(service: str) -> Callable[[APIRoute], str]:
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
-def _statuses(path: str, operation: dict[str, Any], public_paths: frozenset[str]) -> set[int]:
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
+def _statuses(path: str, method: str, operation: dict[str, Any], public_paths: frozenset[str]) -> set[int]:
     statuses: set[int] = set()
     if path not in public_paths:
         statuses |= {401, 403}
+        if method in _WRITES:  # a record the body names may not exist; the state may forbid the change
+            statuses |= {404, 409}
+    if "requestBody" in operation:
+        statuses.add(400)  # a body that is not text in the declared encoding
     params = operation.get("parameters", [])
     if any(p.get("in") == "path" for p in params):
         statuses.add(404)
@@ -178,7 +188,7 @@ def document(app: FastAPI, public_paths: frozenset[str]) -> dict[str, Any]:
     for path, item in paths.items():
         for method, operation in item.items():
             if method in _METHODS:
-                add_problem_responses(operation, _statuses(path, operation, public_paths))
+                add_problem_responses(operation, _statuses(path, method, operation, public_paths))
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     kept = {k: v for k, v in schemas.items() if k not in _FASTAPI_ERROR_SCHEMAS}
     text = json.dumps([paths, kept])

@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import structlog
@@ -47,6 +48,8 @@ _DROP_REQUEST = HOP_BY_HOP | {b"host", b"x-forwarded-for", b"x-forwarded-proto",
 _DROP_RESPONSE = {h.decode() for h in HOP_BY_HOP} | {"content-length", "date", "server"}
 CHUNK = 64 * 1024
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+FORWARDED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods the services may answer; any other is refused at the gateway (405, with the path's ``Allow``)."""
 
 
 class BodyTooLarge(Exception):
@@ -169,6 +172,15 @@ class ProxyMiddleware:
             await send_unauthorized(scope, send, exc.reason)
             return
         table = self.upstreams.tables.get(service)
+        if scope["method"] not in FORWARDED_METHODS:  # TRACE, CONNECT, …: no service route has them
+            allow = table.allowed(path) if table is not None else []
+            if not allow:
+                await _problem(scope, send, 404, "not-found", "Not found", f"no route {path}")
+                return
+            await _problem(scope, send, 405, "method-not-allowed", "Method not allowed",
+                           f"{scope['method']} is not a method of this path",
+                           headers=[(b"allow", ", ".join([*allow, "OPTIONS"]).encode())])
+            return
         needed = table.required(scope["method"], path) if table is not None else None
         if needed and not principal.has(*needed):
             self.metrics.refused.labels("scope").inc()
@@ -208,7 +220,7 @@ class ProxyMiddleware:
 
         headers = self._request_headers(scope)
         query = scope.get("query_string", b"")
-        url = path + ("?" + query.decode("latin-1") if query else "")
+        url = _upstream_path(scope, service, path) + ("?" + query.decode("latin-1") if query else "")
         body = None
         if scope["method"] not in _NO_BODY_METHODS or length not in (None, b"0"):
             body = _RequestBody(receive, self.max_body)
@@ -314,6 +326,19 @@ class _RequestBody:
                 yield chunk
             if not message.get("more_body", False):
                 return
+
+
+def _upstream_path(scope: Scope, service: str, path: str) -> str:
+    """The path to send the service, still percent-encoded as the client sent it.
+
+    ``scope["path"]`` is decoded: ``/persons/a%3Fb`` would reach the service as ``/persons/a?b``, a
+    different path with a query. The raw path keeps ``%3F``, ``%23`` and ``%2F`` as they were.
+    """
+    raw = scope.get("raw_path")
+    prefix = public_prefix(service).encode()
+    if raw and raw.startswith(prefix) and raw.isascii():
+        return raw[len(prefix):].decode("ascii") or "/"
+    return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
 async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
