@@ -4,8 +4,9 @@
 FROM python:3.11-slim
 
 # PYTHONPATH=/app: the code runs from the copied tree, so common.migrations.ROOT is /app and finds
-# alembic.ini, the migration scripts and seed/ there. `pip install .` provides the dependencies and
-# the `ansinh` console script.
+# alembic.ini, the migration scripts and seed/ there. The locked runtime set
+# (requirements/runtime.txt, with hashes) provides the dependencies, `pip install --no-deps .` the `ansinh`
+# console script.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONPATH=/app \
@@ -20,6 +21,7 @@ WORKDIR /app
 
 # README.md* : pyproject.toml names README.md; the glob keeps the build working while it is absent.
 COPY pyproject.toml README.md* ./
+COPY requirements/runtime.txt requirements/runtime.txt
 COPY alembic.ini ./
 COPY common/ common/
 COPY gateway/ gateway/
@@ -28,7 +30,8 @@ COPY ansinh/ ansinh/
 COPY seed/ seed/
 
 # Code stays root-owned and read-only for the app user; only var/ (local secrets fallback) is writable.
-RUN pip install . \
+RUN pip install --require-hashes -r requirements/runtime.txt \
+ && pip install --no-deps . \
  && rm -rf build ./*.egg-info \
  && mkdir -p var \
  && chown ansinh:ansinh var

@@ -4,16 +4,23 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast e2e fuzz lint bench bench-quick migrate clean setup
+.PHONY: run test test-fast e2e fuzz lint bench bench-quick migrate clean setup lock
 
 setup: $(STAMP)
 
-# The virtualenv is rebuilt whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+# The virtualenv installs exactly the locked versions (with their hashes), then the project itself without
+# resolving anything again; it is brought up to date whenever the lock or pyproject.toml changes.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# After a change of dependencies in pyproject.toml: pin the runtime (containers) and the development set.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 -q -o requirements/runtime.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -q -o requirements/dev.txt
 
 run: $(STAMP)  ## set up and start the gateway and the four services (embedded PostgreSQL by default)
 	$(BIN)/ansinh up

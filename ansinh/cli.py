@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from common.settings import SERVICES
 
+from . import backup as backups
 from . import clients, database, local
+from .context import admin_database, stack_config
 from .events_cli import events_app
 from .payments_cli import payments_app
-from .stack import Stack, StackConfig, default_ports, new_event_secrets, run_prepare, run_until_signalled
+from .stack import Stack, default_ports, run_prepare, run_until_signalled
 
 app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
@@ -35,46 +35,6 @@ APP_FACTORIES = {
     "gateway": "gateway.app",
     **{name: f"services.{name}.app" for name in SERVICES},
 }
-
-
-@contextmanager
-def admin_database(quiet: bool = False) -> Iterator[tuple[str, str]]:
-    """(admin URL, database name): ``ANSINH_DATABASE_URL`` if set, else the embedded server in ``var/pg``.
-
-    The embedded server is stopped when the block ends (if this process started it).
-    """
-    dbname = os.environ.get("ANSINH_DATABASE", "ansinh")
-    url = os.environ.get("ANSINH_DATABASE_URL")
-    if url:
-        yield url, dbname
-        return
-    if not quiet:
-        typer.echo(f"starting embedded PostgreSQL in {local.VAR / 'pg'} …")
-    with local.EmbeddedPostgres("pg") as admin_url:
-        yield admin_url, dbname
-
-
-def stack_config(admin_url: str, dbname: str) -> StackConfig:
-    secrets = local.load_secrets(database.COMPONENTS)
-    # docker-compose passes the event secrets (ANSINH_<SERVICE>_EVENTS_SECRET / _INBOX_SECRET / _URL); only
-    # what is neither given nor kept in var/ is generated (and kept, for the next `ansinh up`).
-    stored = dict(secrets.get("event_secrets") or {})
-    events, urls, generated = {}, {}, False
-    for s in SERVICES:
-        env = f"ANSINH_{s.upper()}_"
-        given = {"client_secret": os.environ.get(env + "EVENTS_SECRET"),
-                 "inbox_secret": os.environ.get(env + "INBOX_SECRET")}
-        if not all(given.values()) and s not in stored:
-            stored[s], generated = new_event_secrets(), True
-        events[s] = {k: v or stored[s][k] for k, v in given.items()}
-        if os.environ.get(env + "URL"):
-            urls[s] = os.environ[env + "URL"]
-    if generated:
-        local.save_secret("event_secrets", stored)
-    # Console lines for people at a terminal; ANSINH_LOG_JSON=true gives JSON as in production.
-    return StackConfig(admin_url=admin_url, database=dbname, passwords=secrets["db_passwords"],
-                       ports=default_ports(), log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true",
-                       event_secrets=events, service_urls=urls)
 
 
 @app.command()
@@ -136,6 +96,37 @@ def migrate() -> None:
         config = stack_config(admin_url, dbname)
         run_prepare(config)
         typer.echo(f"migrated: {', '.join(database.COMPONENTS)} in database {dbname!r}")
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="File to write (pg_dump custom format)")],
+    schema: Annotated[list[str] | None, typer.Option(help="Only this component's schema (repeatable)")] = None,
+) -> None:
+    """Back up the whole database in one consistent snapshot (or only some schemas) to a file."""
+    with admin_database(quiet=True) as (admin_url, dbname):
+        try:
+            asyncio.run(backups.backup(admin_url, dbname, out, schema))
+        except backups.BackupError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"backed up database {dbname!r} to {out} ({out.stat().st_size:,} bytes)")
+
+
+@app.command()
+def restore(
+    dump: Annotated[Path, typer.Argument(help="A file written by `ansinh backup`")],
+    into: Annotated[str, typer.Option("--into", help="Name of the new database to restore into")],
+) -> None:
+    """Restore a backup into a new database (created here, with this installation's roles), all or nothing."""
+    with admin_database(quiet=True) as (admin_url, _):
+        passwords = local.load_secrets(database.COMPONENTS)["db_passwords"]
+        try:
+            asyncio.run(backups.restore(admin_url, into, dump, passwords))
+        except backups.BackupError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"restored {dump} into database {into!r}; point ANSINH_DATABASE={into} at it to use it")
 
 
 @app.command()

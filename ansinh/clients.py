@@ -8,17 +8,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import SCOPES
 from common.errors import AnSinhError
-from common.settings import to_asyncpg_url
 from gateway.auth import keys
 from gateway.auth import repository as auth_repository
 from gateway.auth import service as auth_service
 from gateway.settings import GatewaySettings
 
 from . import local
+from .context import admin_database, stack_config
+from .database import in_gateway_db
 
 T = TypeVar("T")
 clients_app = typer.Typer(help="Partner and service clients (OAuth2 client credentials).", no_args_is_help=True)
@@ -27,19 +28,7 @@ keys_app = typer.Typer(help="Token-signing keys.", no_args_is_help=True)
 DEV_ADMIN = "dev-admin"
 
 
-async def in_gateway_db(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the gateway's schema, as the gateway's role."""
-    engine = create_async_engine(to_asyncpg_url(url))
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
-            return await work(session)
-    finally:
-        await engine.dispose()
-
-
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from .cli import admin_database, stack_config  # late: cli imports this module
-
     with admin_database(quiet=True) as (admin_url, dbname):
         url = stack_config(admin_url, dbname).urls()["gateway"]
         try:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from common import migrations
 from common.settings import SERVICES, to_asyncpg_url
@@ -60,8 +62,8 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) -> None:
-    """Create the database, the roles and the schemas (idempotent). ``admin_url`` needs superuser rights."""
+async def ensure_database_and_roles(admin_url: str, database: str, passwords: dict[str, str]) -> None:
+    """Create ``database`` if missing, and every component's login role (or set its password)."""
     admin = create_async_engine(to_asyncpg_url(admin_url), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
@@ -78,6 +80,11 @@ async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) ->
                                         f"NOINHERIT {pw_sql}"))
     finally:
         await admin.dispose()
+
+
+async def bootstrap(admin_url: str, database: str, passwords: dict[str, str]) -> None:
+    """Create the database, the roles and the schemas (idempotent). ``admin_url`` needs superuser rights."""
+    await ensure_database_and_roles(admin_url, database, passwords)
 
     engine = create_async_engine(to_asyncpg_url(with_database(admin_url, database)), isolation_level="AUTOCOMMIT")
     try:
@@ -120,3 +127,16 @@ def migrate_all(urls: dict[str, str]) -> None:
 
 async def migrate_all_async(urls: dict[str, str]) -> None:
     await asyncio.to_thread(migrate_all, urls)
+
+
+T = TypeVar("T")
+
+
+async def in_gateway_db(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on the gateway's schema, as the gateway's role."""
+    engine = create_async_engine(to_asyncpg_url(url))
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()

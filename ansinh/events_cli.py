@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from common.settings import SERVICES, to_asyncpg_url
 from gateway.events import repository as hub_repository
 
-from .clients import in_gateway_db
+from .context import admin_database, stack_config
+from .database import in_gateway_db
 
 events_app = typer.Typer(help="The event backbone: backlog, deliveries, catalogue.", no_args_is_help=True)
 CATALOGUE = Path(__file__).resolve().parent.parent / "docs" / "events.md"
@@ -41,8 +42,6 @@ async def outbox_backlog(urls: dict[str, str]) -> dict[str, int]:
 @events_app.command()
 def status() -> None:
     """Outbox backlog per service and deliveries pending/dead per subscription."""
-    from .cli import admin_database, stack_config
-
     with admin_database(quiet=True) as (admin_url, dbname):
         urls = stack_config(admin_url, dbname).urls()
         backlog = asyncio.run(outbox_backlog(urls))

@@ -16,6 +16,7 @@ from common.events.envelope import Event
 from common.settings import to_asyncpg_url
 
 from . import local
+from .context import admin_database, stack_config
 from .stack import default_ports
 
 payments_app = typer.Typer(help="The payments service's data.", no_args_is_help=True)
@@ -72,8 +73,6 @@ def rebuild_projection(
     Empties the projection and replays every `registry.beneficiary.entitlements_changed.v1` and
     `registry.household.poverty_status_changed.v1` in one transaction: the payments service keeps serving the
     old copy until the new one is committed. Payrolls, the ledger and settlements are not touched."""
-    from .cli import admin_database, stack_config  # late: cli imports this module
-
     secret = client_secret or local.load_secrets(()).get("dev_admin_secret")
     if not secret:
         typer.echo("no client secret: pass --client-secret (or run `ansinh up` for the development admin)", err=True)

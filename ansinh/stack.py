@@ -28,7 +28,7 @@ from gateway.events import repository as hub_repository
 from gateway.events import service as hub_service
 
 from . import database
-from .clients import in_gateway_db
+from .database import in_gateway_db
 
 START_ORDER: tuple[str, ...] = (*SERVICES, "gateway")
 STOP_ORDER: tuple[str, ...] = ("gateway", *reversed(tuple(SERVICES)))

@@ -2,7 +2,7 @@
 
 The projection (``payments.beneficiaries`` and ``payments.entitlement_periods``) is loaded set-based, straight
 into the payments schema as the payments role: generating 1,000,000 schedules through the registry and the
-hub would take hours and is not what is measured. Shapes follow DOMAIN.md §2: categories and coefficients of
+hub would take hours and is not what is measured. Shapes follow docs/rules.md §2: categories and coefficients of
 Decree 20/2021, periods at the standard levels of 2014 (270,000), 2021 (360,000) and 2024 (500,000), communes
 of the seed (the 104 pre-2025 Trà Vinh communes as recorded before the merger, the 41 communes of province 86
 after it).
@@ -38,6 +38,8 @@ import asyncpg
 import httpx
 import psutil
 
+from ansinh.database import with_database
+
 from .harness import ROOT, admin_url, bearer, machine, record, running_stack
 
 PROGRAMME = "monthly_allowance"
@@ -46,7 +48,7 @@ EXPORT_LINES = 10_000
 """The commune that gets exactly this many beneficiaries (the batch exported as CSV and XLSX)."""
 EXPORT_COMMUNE = "29242"  # Phường Trà Vinh (province 86)
 
-# (category, coefficient, share in ‰): DOMAIN.md §2, roughly the mix of a province's rolls.
+# (category, coefficient, share in ‰): docs/rules.md §2, roughly the mix of a province's rolls.
 CATEGORIES = [("5.6", "2.0", 250), ("5.6", "1.5", 150), ("5.5c", "1.0", 330), ("5.5a", "1.5", 60),
               ("5.5a", "2.0", 20), ("5.1", "1.5", 40), ("5.1", "2.5", 10), ("5.2", "1.5", 20), ("5.4", "1.0", 60),
               ("5.5b", "1.0", 30), ("5.8", "1.5", 20), ("5.6", "2.5", 10)]
@@ -95,6 +97,8 @@ class Result:
     split_s: float = 0.0
     batches: int = 0
     exports: list[Export] = field(default_factory=list)
+    growth: dict[str, int] = field(default_factory=dict)
+    """Bytes (tables, indexes, TOAST) each schema grew by over the measured month."""
 
     @property
     def total(self) -> float:
@@ -103,6 +107,21 @@ class Result:
     @property
     def per_s(self) -> float:
         return self.lines / self.total if self.total else 0.0
+
+
+async def _schema_bytes(admin_db_url: str) -> dict[str, int]:
+    """On-disk size (tables with their indexes and TOAST) of each component's schema."""
+    conn = await _connect(admin_db_url)
+    try:
+        rows = await conn.fetch("""
+            SELECT n.nspname AS schema, sum(pg_total_relation_size(c.oid))::bigint AS bytes
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname IN ('registry', 'payments', 'insurance',
+                                                                 'child_protection', 'gateway')
+            GROUP BY n.nspname""")
+        return {r["schema"]: int(r["bytes"]) for r in rows}
+    finally:
+        await conn.close()
 
 
 # --- the projection, set-based -------------------------------------------------------------------------------
@@ -409,10 +428,15 @@ def _one(admin: str, n: int, export: bool) -> Result:
             with _rss(pid) as peak:
                 result.first, _ = _payroll(http, maker, checker, FIRST)
             result.first_rss_mb = peak[0] / 2**20
+            admin_db = with_database(stack.config.admin_url, stack.config.database)
+            before = asyncio.run(_schema_bytes(admin_db))
             result.changes = asyncio.run(_next_month(url, n))
             with _rss(pid) as peak:
                 result.steps, payroll = _payroll(http, maker, checker, MEASURED)
             result.peak_rss_mb = peak[0] / 2**20
+            time.sleep(2)  # the hub stores and delivers the month's events (batch.ready) before sizes are read
+            after = asyncio.run(_schema_bytes(admin_db))
+            result.growth = {k: after.get(k, 0) - before.get(k, 0) for k in after}
             if export:
                 result.exports = _exports(http, asyncio.run(bearer(stack, name="bench-payroll", scopes=["payments:disburse"])), pid,
                                           payroll["id"])
@@ -430,8 +454,14 @@ def _one(admin: str, n: int, export: bool) -> Result:
           f"(no indexes {result.copy_bare_per_s:,.0f}); ratio "
           f"{result.per_s / result.copy_per_s:.2f}; peak RSS {result.peak_rss_mb:.0f} MB "
           f"(idle {result.idle_rss_mb:.0f}); split {result.split_s:.2f} s ({result.batches} batches, in approve); arrears {result.arrears:,} recovery {result.recovery:,} "
-          f"to_recover {result.to_recover:,}; changes {result.changes}")
+          f"to_recover {result.to_recover:,}; changes {result.changes}; growth {_growth(result)}")
     return result
+
+
+def _growth(r: Result) -> str:
+    parts = ", ".join(f"{k} {v / 2**20:,.1f} MiB" for k, v in sorted(r.growth.items()) if v)
+    total = sum(r.growth.values())
+    return f"{parts}; in all {total / 2**20:,.1f} MiB, {total / r.size:,.0f} bytes per recipient and month"
 
 
 def _fmt(steps: dict[str, float]) -> str:
@@ -509,8 +539,11 @@ For {big.size:,}: {big.changes.get('upgraded', 0):,} raised schedules, {big.chan
 entry, settlement upsert, plus reading them back for the split), so lines/s ÷ COPY (same indexes) of
 {big.per_s / big.copy_per_s:.2f} is what set-based SQL gives here; COPY itself did {big.copy_per_s:,.0f} rows/s into
 a table with `payroll_lines`' three indexes (two of them on random UUIDs) and {big.copy_bare_per_s:,.0f} rows/s
-without — DESIGN.md's ~0.9 M rows/s is a narrow table without indexes on a quiet machine. The service holds no
+without — the ~0.9 M rows/s quoted at design time is a narrow table without indexes on a quiet machine. The service holds no
 lines in Python: its RSS stays at its idle size ({big.idle_rss_mb:.0f} MB).
+
+**Growth per month** (on-disk size of each schema, tables with indexes and TOAST, after the measured month's
+changes and payroll minus before them; {big.size:,} recipients): {_growth(big)}.
 
 Export of one {EXPORT_LINES:,}-line batch by the postal partner (`GET /payments/batches/{{id}}/download`, streamed,
 `payments:disburse`), {big.size:,} set:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated, Any
 
 import httpx
@@ -11,11 +12,14 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from . import db, openapi
 from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVerifier, require
+from .daily import DailyJob, in_transaction
 from .errors import ServiceUnavailable, install_error_handlers
+from .events import retention
 from .events.inbox import INBOX_PATH
 from .events.relay import Relay
 from .events.service import ServiceEvents
@@ -50,6 +54,9 @@ def create_service_app(
     """
     configure_logging(settings.log_level, settings.log_json, service=name)
     verifier = verifier or TokenVerifier()
+    if events is not None:  # every service with events prunes what it no longer needs, once a day
+        retention_job = _retention_job(settings, events)
+        on_startup, on_shutdown = [*on_startup, retention_job.start], [*on_shutdown, retention_job.stop]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +105,14 @@ def create_service_app(
         app.add_middleware(cls, **options)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _retention_job(settings: ServiceSettings, events: ServiceEvents) -> DailyJob:
+    async def prune(session: AsyncSession, day: date) -> dict[str, int]:
+        return await retention.prune(session, events.tables, inbox_days=settings.inbox_retention_days)
+
+    return DailyJob("event_retention", at=settings.retention_at, run=in_transaction(prune),
+                    enabled=settings.retention_daily)
 
 
 def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | None,

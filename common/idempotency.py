@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for POSTs that create records or move money (DESIGN.md, HTTP conventions).
+"""``Idempotency-Key`` for POSTs that create records or move money (docs/architecture.md, HTTP conventions).
 
 Same key and same body → the first response is replayed (and nothing is done again); same key with a
 different body → 422; the same key while the first request is still running → 409. The stored response

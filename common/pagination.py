@@ -1,4 +1,4 @@
-"""Opaque cursors for keyset pagination (``limit`` ≤ 100, ``cursor``, ``next_cursor``; DESIGN.md)."""
+"""Opaque cursors for keyset pagination (``limit`` ≤ 100, ``cursor``, ``next_cursor``; docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ server without code changes. Outside ``development``, placeholder secrets are re
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -56,6 +57,11 @@ class ServiceSettings(BaseSettings):
     events_batch_size: int = 100
     events_poll_seconds: float = 1.0
     """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once."""
+    inbox_retention_days: int = 0
+    """Days the inbox remembers an applied event's id (0: for ever). Must exceed the hub's event retention."""
+    retention_at: time = time(3, 15)
+    """Viet Nam time of the daily pruning (canary receipts after 7 days; the inbox as above)."""
+    retention_daily: bool = True
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> ServiceSettings:

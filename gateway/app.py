@@ -1,16 +1,20 @@
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import openapi as common_openapi
 from common.app import create_service_app
 from common.auth import PUBLIC_PATHS, TokenVerifier
+from common.daily import DailyJob, in_transaction
 
 from . import openapi
 from .auth import service as auth_service
 from .auth.router import router as auth_router
 from .events import repository as events_repository
+from .events import retention
 from .events.dispatcher import Dispatcher, DispatchMetrics
 from .events.router import router as events_router
 from .proxy import ProxyMetrics, ProxyMiddleware, Upstreams
@@ -43,6 +47,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     dispatch_metrics = DispatchMetrics(registry)
 
+    async def prune(session: AsyncSession, day: date) -> dict[str, int]:
+        return await retention.prune(session, delivered_days=settings.retention_delivered_days,
+                                     events_days=settings.retention_events_days)
+
+    retention_job = DailyJob("hub_retention", at=settings.retention_at, run=in_transaction(prune),
+                             enabled=settings.retention_daily)
+
     async def start(app: FastAPI) -> None:
         """Upstream sessions, configured internal subscriptions, the event dispatcher."""
         await upstreams.start()
@@ -52,8 +63,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                                                         sub.secret.get_secret_value())
         app.state.dispatcher = Dispatcher(app.state.sessionmaker, settings, settings.sqlalchemy_url, dispatch_metrics)
         await app.state.dispatcher.start()
+        await retention_job.start(app)
 
     async def stop(app: FastAPI) -> None:
+        await retention_job.stop(app)
         await app.state.dispatcher.stop()
         await upstreams.close()
         await limiter.close()

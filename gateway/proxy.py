@@ -9,7 +9,7 @@ breaker consulted. Bodies are streamed both ways (never buffered whole), hop-by-
 gives a 502 problem, one that stops answering a 504 problem — never a hang or a 500.
 
 aiohttp rather than httpx here: measured on this machine a FastAPI + httpx proxy reached 436 req/s where
-the same proxy on aiohttp did ~5,000 (DESIGN.md, "Gateway"; ``bench/gateway.py`` measures ours).
+the same proxy on aiohttp did ~5,000 (docs/benchmarks.md; ``bench/gateway.py`` measures ours).
 """
 
 from __future__ import annotations

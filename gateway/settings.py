@@ -54,11 +54,15 @@ class GatewaySettings(ServiceSettings):
     delivery_concurrency: int = 50
     """Deliveries sent at once (each to a different subscription or subject)."""
     delivery_max_attempts: int = 15
-    """With the defaults below, the last attempt comes ~4 hours after the first: a partner can be down that long."""
+    """With the defaults below, the last attempt comes 1.6–3.1 hours after the first (a partner may be down so long)."""
     delivery_retry_base_seconds: float = 1.0
     """First retry after ~this, doubling each time (with jitter): 1, 2, 4 … s."""
     delivery_retry_max_seconds: float = 3600.0
     delivery_poll_seconds: float = 1.0
+    retention_delivered_days: int = 30
+    """Days a delivered delivery is kept (listing, redelivery by date); pending and dead ones are kept."""
+    retention_events_days: int = 0
+    """Days an event stays in the feed (0: for ever); the newest event of each (type, subject) always stays."""
 
     def upstreams(self) -> dict[str, str]:
         return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in SERVICES}

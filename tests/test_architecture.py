@@ -1,4 +1,4 @@
-"""DESIGN.md's boundaries: common/ imports no service or gateway; services never import each other."""
+"""docs/architecture.md's boundaries: common/ imports no service or gateway; services never import each other."""
 
 import ast
 from pathlib import Path
@@ -84,3 +84,117 @@ def test_the_clock_guard_catches_date_today(tmp_path):
         assert server_clock_calls(tmp_path) == ["m.py:2: x = date.today()"]
     finally:
         ROOT = saved
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(packages: list[str]) -> dict[str, set[str]]:
+    """Module → project modules it imports, deferred (function-level) imports included."""
+    paths = {module_name(p): p for pkg in packages for p in (ROOT / pkg).rglob("*.py")
+             if "migrations" not in p.relative_to(ROOT).parts}
+    graph: dict[str, set[str]] = {name: set() for name in paths}
+
+    def add(source: str, target: str) -> None:
+        # "from pkg import name": name may be a submodule, else it is an attribute of pkg
+        if target in paths and target != source:
+            graph[source].add(target)
+
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    add(name, alias.name)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    module = node.module or ""
+                for alias in node.names:
+                    if f"{module}.{alias.name}" in paths:
+                        add(name, f"{module}.{alias.name}")
+                    else:
+                        add(name, module)
+    return graph
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(circles)
+
+
+@pytest.mark.parametrize("package", ["ansinh", "common", "gateway", "services/payments", "services/insurance",
+                                     "services/child_protection"])
+def test_no_import_circles_between_modules(package):
+    assert import_circles(import_graph([package])) == []
+
+
+def test_the_circle_guard_sees_a_deferred_import(tmp_path):
+    global ROOT
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from . import b\n")
+    (pkg / "b.py").write_text("def f():\n    from .a import thing\n")
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert import_circles(import_graph(["pkg"])) == [["pkg.a", "pkg.b"]]
+    finally:
+        ROOT = saved
+
+
+OUTSIDE_DOCUMENTS = ("DESIGN.md", "DOMAIN.md", "../shared")
+
+
+def citations_of_outside_documents() -> list[str]:
+    """The project's code and docs stand alone: they cite docs/ (rules.md, architecture.md), never files outside."""
+    found = []
+    for top in ("common", "gateway", "services", "ansinh", "tests", "bench", "docs", "deploy"):
+        for path in (ROOT / top).rglob("*"):
+            if path.suffix not in {".py", ".md", ".yaml", ".yml", ".sh", ".conf"} or "__pycache__" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if any(name in line for name in OUTSIDE_DOCUMENTS) and path.name != "test_architecture.py":
+                    found.append(f"{path.relative_to(ROOT)}:{number}")
+    for name in ("README.md", "Makefile", "Dockerfile", "docker-compose.yml", "pyproject.toml"):
+        text = (ROOT / name).read_text()
+        found += [name for outside in OUTSIDE_DOCUMENTS if outside in text]
+    return found
+
+
+def test_code_and_docs_cite_no_document_outside_the_repository():
+    assert citations_of_outside_documents() == []

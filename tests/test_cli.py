@@ -114,3 +114,21 @@ async def test_events_status_shows_backlog_and_subscriptions(cli, test_db):
     assert r.exit_code == 0, r.output
     payments_line = next(line for line in r.stdout.splitlines() if line.strip().startswith("payments "))
     assert int(payments_line.split()[-1]) >= 1
+
+
+def test_with_every_secret_in_the_environment_nothing_is_written_to_var(monkeypatch, tmp_path):
+    """The containers (compose, Kubernetes) run `ansinh migrate` on a read-only root: it must write nothing."""
+    from ansinh import database
+    from ansinh.context import stack_config
+
+    var = tmp_path / "var"
+    monkeypatch.setattr(local, "VAR", var)
+    for c in database.COMPONENTS:
+        monkeypatch.setenv(f"ANSINH_{c.upper()}_DB_PASSWORD", f"pw-{c}")
+    for s in ("registry", "payments", "insurance", "child_protection"):
+        monkeypatch.setenv(f"ANSINH_{s.upper()}_EVENTS_SECRET", f"ev-{s}")
+        monkeypatch.setenv(f"ANSINH_{s.upper()}_INBOX_SECRET", f"whsec_{s}")
+    config = stack_config("postgresql://postgres@db:5432/postgres", "ansinh")
+    assert config.passwords["payments"] == "pw-payments"
+    assert config.event_secrets["payments"]["client_secret"] == "ev-payments"
+    assert not var.exists()

@@ -304,11 +304,21 @@ def test_migrate_uses_the_admin_url_and_every_role_password(
         assert env[f"ANSINH_{c.upper()}_DB_PASSWORD"] == secret_values[f"ANSINH_{c.upper()}_DB_PASSWORD"]
 
 
-def test_only_the_gateway_publishes_a_port(
+def test_only_the_tls_proxy_publishes_ports_and_the_gateway_sits_behind_it(
     services: dict[str, dict[str, Any]], app_services: dict[str, str]
 ) -> None:
     published = {name: svc["ports"] for name, svc in services.items() if svc.get("ports")}
-    assert published == {service_of(app_services, "gateway"): ["8000:8000"]}
+    assert published == {"tls": ["443:443", "80:80"]}
+    gateway = services[service_of(app_services, "gateway")]
+    assert "public" not in gateway["networks"] and set(services["tls"]["networks"]) == {"edge", "public"}
+
+
+def test_the_tls_proxy_ends_tls_with_hsts_and_redirects_plain_http() -> None:
+    conf = (ROOT / "deploy" / "tls" / "nginx.conf").read_text()
+    assert "listen 443 ssl;" in conf and "ssl_protocols TLSv1.2 TLSv1.3;" in conf
+    assert 'Strict-Transport-Security "max-age=31536000; includeSubDomains" always' in conf
+    assert "return 308 https://$host$request_uri;" in conf
+    assert "proxy_pass http://gateway;" in conf
 
 
 def test_postgres_runs_the_init_script_and_keeps_its_data(services: dict[str, dict[str, Any]]) -> None:

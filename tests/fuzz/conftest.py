@@ -9,8 +9,7 @@ import uuid
 
 import pytest
 
-from ansinh.clients import in_gateway_db
-from ansinh.database import COMPONENTS, drop_database, env_prefix
+from ansinh.database import COMPONENTS, drop_database, env_prefix, in_gateway_db
 from ansinh.stack import Stack, StackConfig, prepare_database
 from common.auth import SCOPES
 from common.testing import free_port

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from ansinh.clients import in_gateway_db
+from ansinh.database import in_gateway_db
 
 from .hooks import WEBHOOK_URL
 

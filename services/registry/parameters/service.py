@@ -21,7 +21,7 @@ from . import repository
 from .schemas import CategoryRuleIn, StandardLevelIn
 
 VERIFY_MARK = "(verify)"
-"""A standard level's legal basis containing this is a value DOMAIN.md marks as to be verified."""
+"""A standard level's legal basis containing this is a value docs/rules.md marks as to be verified."""
 
 
 def rule_json(rule: CategoryRule) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Recording a death: which death dates are believable, and when the allowance stops.
 
-Legal source: Decree 20/2021/NĐ-CP Art 9 and DOMAIN.md §2 — "Stop: from the month after the month of death";
+Legal source: Decree 20/2021/NĐ-CP Art 9 and docs/rules.md §2 — "Stop: from the month after the month of death";
 money paid for later months is recovered.
 """
 

@@ -1,6 +1,6 @@
 """The entitlement engine: what a beneficiary is owed for each month, and arrears against what was paid.
 
-Legal source: Decree 20/2021/NĐ-CP Art 5-8 and 25 (monthly social allowance), DOMAIN.md §2. Pure
+Legal source: Decree 20/2021/NĐ-CP Art 5-8 and 25 (monthly social allowance), docs/rules.md §2. Pure
 functions: the facts of one beneficiary and the parameter tables go in, one result per month comes out.
 
 Rules applied for a month, in this order:

@@ -1,6 +1,6 @@
 """Age-driven level changes: the month a birthday changes what a beneficiary is paid.
 
-Legal source: Decree 20/2021/NĐ-CP Art 6-7 and DOMAIN.md §2 — "Level change by age (child turns 4, elderly
+Legal source: Decree 20/2021/NĐ-CP Art 6-7 and docs/rules.md §2 — "Level change by age (child turns 4, elderly
 turns 80): the new level applies from the month in which the birthday falls"; a category lost by age (5.1 and
 5.3 at 16, 5.2 at 22, 5.5b at 80, 5.7 at 3) is still paid in the birthday month and stops (or, for 5.1, continues
 as 5.2 while studying) from the month after; 5.5b starts in the month of turning 75, 5.5c in the month of

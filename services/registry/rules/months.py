@@ -2,7 +2,7 @@
 
 Legal source: the monthly social allowance is granted, changed and stopped by whole calendar months
 (Decree 20/2021/NĐ-CP Art 6-8: "from the month the decision is signed", "from the month in which the
-birthday falls", "from the month after the month of death"). DESIGN.md: business months are ``YYYY-MM``
+birthday falls", "from the month after the month of death"). docs/architecture.md: business months are ``YYYY-MM``
 in Asia/Ho_Chi_Minh.
 
 ``Month`` is an immutable, ordered value: ``Month(2024, 7) + 1 == Month.parse("2024-08")``,

@@ -1,6 +1,6 @@
 """Vietnamese personal names as people type them: with or without diacritics.
 
-DOMAIN.md §8: names are written with diacritics ("Nguyễn Thị Lan") and typed without ("nguyen thi lan").
+docs/rules.md §8: names are written with diacritics ("Nguyễn Thị Lan") and typed without ("nguyen thi lan").
 :func:`name_key` maps both to the same search key. ``đ``/``Đ`` is a letter of its own, not ``d`` plus a
 mark, so Unicode decomposition leaves it alone; it is mapped to ``d`` explicitly.
 """

@@ -1,7 +1,7 @@
 """Vietnamese personal identification number (số định danh cá nhân, printed on the CCCD card).
 
 Legal source: Law on Citizen Identification 2014 / Law on Identification 2023 and Circular
-59/2021/TT-BCA (formerly 07/2016/TT-BCA) Art 7; DOMAIN.md §8. Twelve digits, no check digit:
+59/2021/TT-BCA (formerly 07/2016/TT-BCA) Art 7; docs/rules.md §8. Twelve digits, no check digit:
 
     PPP  C  YY  NNNNNN
     |    |  |   `-- 6 random digits
@@ -59,7 +59,7 @@ PROVINCE_CODES: dict[str, str] = {
     "093": "Hậu Giang", "094": "Sóc Trăng", "095": "Bạc Liêu", "096": "Cà Mau",
 }
 
-# Century-and-sex digit -> (first year of the century, sex), exactly as DOMAIN.md §8 lists them.
+# Century-and-sex digit -> (first year of the century, sex), exactly as docs/rules.md §8 lists them.
 _CENTURY_SEX: dict[int, tuple[int, Sex]] = {
     0: (1900, Sex.MALE), 1: (1900, Sex.FEMALE),
     2: (2000, Sex.MALE), 3: (2000, Sex.FEMALE),
@@ -93,7 +93,7 @@ class NationalIdParts:
 def century_sex_digit(birth_year: int, sex: Sex) -> int:
     """The 4th digit of the ID for someone born in ``birth_year`` of ``sex``.
 
-    Raises ``ValueError`` for years outside 1900-2199, which DOMAIN.md §8 does not assign.
+    Raises ``ValueError`` for years outside 1900-2199, which docs/rules.md §8 does not assign.
     """
     for digit, (century, digit_sex) in _CENTURY_SEX.items():
         if century <= birth_year < century + 100 and digit_sex == Sex(sex):

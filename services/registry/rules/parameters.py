@@ -1,7 +1,7 @@
 """Effective-dated parameters of the monthly social allowance: standard levels and category rules.
 
 Legal source: Decree 136/2013/NĐ-CP, Decree 20/2021/NĐ-CP Art 4-6 and 25, Decree 76/2024/NĐ-CP and
-DOMAIN.md §2. Amount for a month = standard level (mức chuẩn) in force that month × coefficient (hệ số).
+docs/rules.md §2. Amount for a month = standard level (mức chuẩn) in force that month × coefficient (hệ số).
 
 Every value here is data with a ``valid_from`` month and a legal basis, because decrees change them
 (sometimes retroactively) and a province may pay more than the national minimum. The engine
@@ -13,10 +13,10 @@ Seed notes (interpretations, see the report of the change that introduced them):
 * Categories that Decree 20/2021 carried over from Decree 136/2013 with the same coefficients are seeded
   from 2014-01 (the first standard level), so months before 2021-07 can be computed. 5.5b and 5.7 are new
   in Decree 20/2021 and start at 2021-07.
-* "Child" means under 16 and "elderly" 60+ (DOMAIN.md §2). Ages are counted by month
+* "Child" means under 16 and "elderly" 60+ (docs/rules.md §2). Ages are counted by month
   (:func:`.person.age_in_month`): the new age applies from the birthday month.
 * Losing a category by age follows the general stop rule: the birthday month is still paid, payment
-  stops from the next month (DOMAIN.md: a 5.1 child "turns 16 ... paid that month, not the next").
+  stops from the next month (docs/rules.md: a 5.1 child "turns 16 ... paid that month, not the next").
   ``last_birthday`` records that age: 5.1/5.3 at 16, 5.2 at 22, 5.5b at 80 (so 5.5c, which starts in
   the month of the 80th birthday, follows without a gap), 5.7 at 3.
 """
@@ -68,7 +68,7 @@ class StandardLevel:
     valid_from: Month
     amount: int  # VND per month
     legal_basis: str
-    verify: bool = False  # DOMAIN.md marks the value "(verify)"
+    verify: bool = False  # docs/rules.md marks the value "(verify)"
 
     def __post_init__(self) -> None:
         if isinstance(self.amount, bool) or not isinstance(self.amount, int) or self.amount < 0:
@@ -180,7 +180,7 @@ class Parameters:
 
 
 # --------------------------------------------------------------------------------------------------
-# Seed data (DOMAIN.md §2). Loaded into the registry database; never read by the engine directly.
+# Seed data (docs/rules.md §2). Loaded into the registry database; never read by the engine directly.
 # --------------------------------------------------------------------------------------------------
 
 DEFAULT_STANDARD_LEVELS: tuple[StandardLevel, ...] = (

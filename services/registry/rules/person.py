@@ -1,6 +1,6 @@
 """Sex and age of a person, counted the way the allowance rules count them: by month.
 
-Legal source: Decree 20/2021/NĐ-CP Art 6-8 and DOMAIN.md §2 — "the new level applies from the month in
+Legal source: Decree 20/2021/NĐ-CP Art 6-8 and docs/rules.md §2 — "the new level applies from the month in
 which the birthday falls" (a child turning 4, an elderly person turning 80) and a 5.1 child "turns 16
 ... that month". So a person's age *in a month* is the age they reach by the end of that month: in the
 month of their N-th birthday they count as N, whatever the day. A 29 February birthday falls in

@@ -1,6 +1,6 @@
 """Which administrative unit a record counts under in a report: as recorded, or in the 2025 units.
 
-Records keep the codes they were made with (DOMAIN.md §8). On 2025-07-01 Trà Vinh (84) merged into the new
+Records keep the codes they were made with (docs/rules.md §8). On 2025-07-01 Trà Vinh (84) merged into the new
 Vĩnh Long (86), districts were abolished and communes were merged; ``unit_mappings`` says what each old
 commune became. A new commune often reuses the code of one of the old communes merged into it, so a code
 alone is ambiguous: a record is *of an old unit* when its province is the province of the unit row with that

@@ -1,4 +1,4 @@
-"""Worked examples of DOMAIN.md §2 with real numbers and the seed parameter tables."""
+"""Worked examples of docs/rules.md §2 with real numbers and the seed parameter tables."""
 
 from datetime import date
 from decimal import Decimal

@@ -122,7 +122,7 @@ def test_raising_any_standard_level_never_lowers_any_month(case, data):
 
 
 def earliest_start(person: Beneficiary) -> Month | None:
-    """Independent restatement of DOMAIN.md §2 "Start"."""
+    """Independent restatement of docs/rules.md §2 "Start"."""
     starts = []
     for grant in person.grants:
         if grant.entitled_from is not None:
@@ -139,7 +139,7 @@ def earliest_start(person: Beneficiary) -> Month | None:
 
 
 def last_payable(person: Beneficiary) -> Month | None:
-    """Independent restatement of DOMAIN.md §2 "Stop": nothing after death or loss of eligibility."""
+    """Independent restatement of docs/rules.md §2 "Stop": nothing after death or loss of eligibility."""
     bounds = [Month.of(person.death_date)] if person.death_date else []
     if person.lost_eligibility_month is not None:
         bounds.append(person.lost_eligibility_month)

@@ -86,7 +86,7 @@ category_rules = sa.table(
     schema=SCHEMA,
 )
 
-# --- frozen policy parameters (DOMAIN.md §2; copy of rules/parameters.py DEFAULT_* at registry_0004) ------
+# --- frozen policy parameters (docs/rules.md §2; copy of rules/parameters.py DEFAULT_* at registry_0004) ------
 
 STANDARD_LEVELS: list[tuple[date, int, str]] = [
     (date(2014, 1, 1), 270_000, "Decree 136/2013/NĐ-CP"),
