@@ -7,7 +7,8 @@ path and method (``download_batch_batches__batch_id__download_get``). Our errors
 - every 4xx/5xx response carries the :data:`PROBLEM_SCHEMA` as ``application/problem+json``;
 - each operation lists the statuses it can answer from its shape: ``401``/``403`` unless its path is
   public, ``404`` when it has path parameters, ``404``/``409`` when it changes state, ``400`` when it
-  takes a body, ``422`` when it takes parameters or a body, ``428``/``412`` when it takes ``If-Match``;
+  takes a body, ``503`` unless public (the database), ``422`` always (a query string may be refused),
+  ``428``/``412`` when it takes ``If-Match``;
   statuses a route declares itself (``responses={409: …}``) are kept with their descriptions;
 - :func:`operation_id` gives ``<service>.<resource>.<action>`` ids (``payments.batches.download``).
 
@@ -163,9 +164,9 @@ _WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any], public_paths: frozenset[str]) -> set[int]:
-    statuses: set[int] = set()
+    statuses: set[int] = {422}  # any query string may be refused (NUL, lone surrogates, huge integers)
     if path not in public_paths:
-        statuses |= {401, 403}
+        statuses |= {401, 403, 503}  # 503: the database cannot be reached
         if method in _WRITES:  # a record the body names may not exist; the state may forbid the change
             statuses |= {404, 409}
     if "requestBody" in operation:
@@ -173,8 +174,6 @@ def _statuses(path: str, method: str, operation: dict[str, Any], public_paths: f
     params = operation.get("parameters", [])
     if any(p.get("in") == "path" for p in params):
         statuses.add(404)
-    if params or "requestBody" in operation:
-        statuses.add(422)
     if any(p.get("in") == "header" and p.get("name", "").lower() == "if-match" for p in params):
         statuses |= {412, 428}
     return statuses

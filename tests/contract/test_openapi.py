@@ -97,7 +97,10 @@ def test_each_operation_declares_the_statuses_it_can_answer(doc):
     ops = {(m, p): set(op["responses"]) for m, p, op in operations(doc)}
     # a token route at a service, through the gateway: token, scope/area, rate limit, service down or slow
     read = ops["get", "/registry/persons/{person_id}"]
-    assert {"200", "401", "403", "404", "422", "429", "502", "504"} <= read
+    assert {"200", "401", "403", "404", "422", "429", "502", "503", "504"} <= read
+    # a write may name a missing record or meet a conflicting state; a body may not be readable
+    assert {"400", "404", "409"} <= ops["post", "/registry/households"]
+    assert "422" in ops["get", "/registry/me"]  # no parameters, yet a query string may be refused
     # a body: too large at the gateway; If-Match: missing or stale
     assert {"412", "413", "428"} <= ops["patch", "/registry/persons/{person_id}"]
     assert "413" not in read
