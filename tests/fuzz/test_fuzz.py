@@ -56,8 +56,10 @@ async def test_no_5xx_and_no_answer_outside_the_document(fuzz_stack, fuzz_client
         r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=fuzz_client)
         assert r.status_code == 200, r.text
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "PYTHONPATH": str(ROOT)}
+    workdir = ROOT / "var" / "fuzz"  # schemathesis keeps its cache of failing cases there, for `st replay`
+    workdir.mkdir(parents=True, exist_ok=True)
     run = await asyncio.to_thread(
-        subprocess.run, fuzz_command(gateway, r.json()["access_token"]), cwd=ROOT, env=env, capture_output=True,
+        subprocess.run, fuzz_command(gateway, r.json()["access_token"]), cwd=workdir, env=env, capture_output=True,
         text=True, timeout=int(os.environ.get("ANSINH_FUZZ_TIMEOUT", "1500")))
     report = Path(os.environ.get("ANSINH_FUZZ_OUTPUT") or tmp_path / "schemathesis.txt")
     await asyncio.to_thread(report.write_text, run.stdout + run.stderr)
