@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import territory
 from common.auth import SCOPES
 from common.errors import AnSinhError
 from gateway.auth import keys
@@ -50,6 +51,14 @@ def _describe(c: Any) -> dict[str, Any]:
             "revoked": c.revoked_at.isoformat() if c.revoked_at else None}
 
 
+def _warn_areas(client: Any) -> None:
+    """Say which areas match no unit in force today (pre-2025 codes), and what reused codes cover now."""
+    if "admin" in client.scopes:
+        return  # an admin sees everything whatever its areas
+    for message in territory.warnings(client.areas):
+        typer.echo(f"warning: {message}", err=True)
+
+
 @clients_app.command("create")
 def create(
     client_id: Annotated[str, typer.Argument(help="e.g. vnpost-tra-vinh (lower-case, digits, . _ -)")],
@@ -66,6 +75,7 @@ def create(
         rate_per_second=rate or defaults["default_rate_per_second"].default,
         burst=burst or defaults["default_burst"].default))
     typer.echo(json.dumps({**_describe(issued.client), "client_secret": issued.secret}, ensure_ascii=False, indent=2))
+    _warn_areas(issued.client)
     typer.echo("Keep the secret now: it cannot be shown again (use rotate-secret to replace it).", err=True)
 
 
@@ -88,10 +98,15 @@ def update(
 ) -> None:
     """Change a client's scopes, areas or rate limit. Its current tokens stop working within seconds; the
     next token it gets with its secret carries the new values."""
-    client = _run(lambda s: auth_service.update_client(
+    updated = _run(lambda s: auth_service.update_client(
         s, client_id, scopes=_split(scopes) if scopes is not None else None,
         areas=_split(areas) if areas is not None else None, rate_per_second=rate, burst=burst))
-    typer.echo(json.dumps(_describe(client), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(_describe(updated.client), ensure_ascii=False, indent=2))
+    if areas is not None:
+        _warn_areas(updated.client)
+    if updated.offered_batches:
+        typer.echo(f"offered {updated.offered_batches} open batch(es) of its areas to its subscriptions "
+                   "(payments.batch.ready.v1 it had not been sent)", err=True)
 
 
 @clients_app.command("revoke")

@@ -28,6 +28,7 @@ from jwt.algorithms import OKPAlgorithm
 
 from .asgi import ASGIApp, Receive, Scope, Send, cancel_and_wait, get_header, send_bytes
 from .errors import PROBLEM_CONTENT_TYPE, Forbidden, Unauthorized, problem_bytes
+from .territory import territory
 
 log = structlog.get_logger("auth")
 
@@ -77,8 +78,12 @@ class Principal:
 
     @property
     def limited_to(self) -> tuple[str, ...] | None:
-        """The areas this client's reads are limited to; None when unrestricted (no areas, or ``admin``)."""
-        return None if not self.areas or "admin" in self.scopes else self.areas
+        """The area codes this client's reads are limited to; None when unrestricted (no areas, or ``admin``).
+
+        The token's areas expanded to their territory (:mod:`common.territory`): the old and new codes of the same
+        ground, so a client given pre-2025 codes sees the records made in the 2025 units there, and the other way
+        round."""
+        return None if not self.areas or "admin" in self.scopes else territory(self.areas)
 
     def may_see_area(self, *codes: str | None) -> bool:
         """True if any of ``codes`` (province, district or commune code of a record) is within the token's

@@ -92,6 +92,9 @@ class Subscription(Base):
     areas: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     """The areas of the client that made it (empty: unrestricted, as internal subscriptions are): it gets only
     events whose areas overlap these. Follows the client when an operator changes its areas."""
+    territory: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    """``areas`` expanded to their territory (:mod:`common.territory`: the old and new codes of the same ground),
+    what events are matched against; empty exactly when ``areas`` is. Recomputed whenever ``areas`` is set."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -42,6 +42,8 @@ async def test_create_prints_secret_once_and_it_works(cli, gateway_session):
     assert r.exit_code == 0, r.output
     created = json.loads(r.stdout)
     assert created["scopes"] == ["payments:disburse", "payments:read"] and created["areas"] == ["84"]
+    # 84 still covers Trà Vinh's ground (old and new records), but the operator is told it is no longer in force.
+    assert "warning: area 84 (Tỉnh Trà Vinh) is not a unit in force today" in r.stderr
     async with gateway_session() as session:
         client = await auth_service.authenticate(session, "vnpost-tra-vinh-cli", created["client_secret"])
         assert client.rate_per_second == 50
@@ -67,17 +69,24 @@ async def test_rotate_and_revoke(cli, gateway_session):
 
 
 async def test_update_moves_a_client_to_the_2025_units_and_voids_its_tokens(cli, gateway_session):
-    created = json.loads((await cli("clients", "create", "officer-cang-long-cli", "--scopes", "registry:write",
-                                    "--areas", "845")).stdout)
+    created_r = await cli("clients", "create", "officer-cang-long-cli", "--scopes", "registry:write", "--areas", "845")
+    created = json.loads(created_r.stdout)
     async with gateway_session() as session:
         before = (await repository.not_before_map(session)).get("officer-cang-long-cli", 0.0)
+    assert "warning: area 845 (Huyện Cầu Kè) is a district, abolished on 2025-07-01" in created_r.stderr
     r = await cli("clients", "update", "officer-cang-long-cli", "--areas", "29266,29263", "--rate", "7")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["areas"] == ["29263", "29266"]
+    # Both are communes in force; each also covers the old communes merged into it, and the operator is told so.
+    assert "warning: area 29266 is today's Xã Càng Long, which since 2025-07-01 also covers 29269" in r.stderr
+    assert "warning: area 29263 is today's Phường Long Đức, which since 2025-07-01 also covers 29236" in r.stderr
+    assert "matches no unit in force today" not in r.stderr
     async with gateway_session() as session:
         client = await auth_service.authenticate(session, "officer-cang-long-cli", created["client_secret"])
         assert (client.areas, client.scopes, client.rate_per_second) == (["29263", "29266"], ["registry:write"], 7)
         assert (await repository.not_before_map(session))["officer-cang-long-cli"] > before
+    r = await cli("clients", "update", "officer-cang-long-cli", "--areas", "29239")
+    assert r.exit_code == 0 and "area 29239 (Phường 1) matches no unit in force today: it became 29242" in r.stderr
     r = await cli("clients", "update", "officer-cang-long-cli", "--scopes", "registry:reed", "--areas", "x1")
     assert r.exit_code == 2 and "unknown scope(s): registry:reed" in r.stderr and "areas" in r.stderr
     assert (await cli("clients", "update", "nobody-here", "--rate", "3")).exit_code == 2

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common import clock
 from common.auth import ALGORITHM, AUDIENCE, ISSUER, SCOPES
 from common.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 
@@ -109,12 +110,23 @@ async def revoke_client(session: AsyncSession, client_id: str) -> Client:
     return client
 
 
+@dataclass
+class UpdatedClient:
+    client: Client
+    offered_batches: int
+    """``payments.batch.ready.v1`` events of open batches newly queued to the client's subscriptions."""
+
+
 async def update_client(session: AsyncSession, client_id: str, *, scopes: list[str] | None = None,
                         areas: list[str] | None = None, rate_per_second: int | None = None,
-                        burst: int | None = None) -> Client:
+                        burst: int | None = None) -> UpdatedClient:
     """Change what a client may do (``None``: unchanged). Tokens carry the scopes and areas they were issued
     with, so every token the client holds stops working within seconds: it asks for a new one with the same
-    secret and gets the new scopes and areas (e.g. the 2025 communes instead of the pre-2025 district)."""
+    secret and gets the new scopes and areas (e.g. the 2025 communes instead of the pre-2025 district).
+
+    Its subscriptions follow the new areas, and are offered the ``batch.ready`` events of the open batches
+    (deadline not past) of their new territory that they had not been sent: a post office moved to new communes
+    gets the batches it has to pay this month."""
     client = await _require(session, client_id)
     if client.revoked_at:
         raise Conflict(f"client {client_id!r} is revoked")
@@ -135,7 +147,8 @@ async def update_client(session: AsyncSession, client_id: str, *, scopes: list[s
     await session.flush()
     await events_repository.set_owner_areas(session, client.client_id,
                                             [] if "admin" in client.scopes else list(client.areas))
-    return client
+    offered = await events_repository.offer_open_batches(session, client.client_id, clock.today())
+    return UpdatedClient(client, offered)
 
 
 async def rotate_secret(session: AsyncSession, client_id: str) -> IssuedSecret:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import ARRAY, Text, any_, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.territory import territory
 
 from ..models import Delivery, HubEvent, Subscription
 
@@ -64,7 +66,7 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
             FROM gateway.events e
             JOIN gateway.subscriptions s
               ON s.deleted_at IS NULL AND e.type LIKE ANY (ARRAY(SELECT {_LIKE} FROM unnest(s.types) t))
-                 AND (cardinality(s.areas) = 0 OR e.areas && s.areas)
+                 AND (cardinality(s.territory) = 0 OR e.areas && s.territory)
             WHERE e.id = ANY(:ids)
             ON CONFLICT DO NOTHING
         """), {"ids": new_ids})
@@ -149,7 +151,7 @@ async def list_deliveries(session: AsyncSession, sub_id: uuid.UUID, status: str 
 
 async def redeliver(session: AsyncSession, sub_id: uuid.UUID, since: datetime, areas: list[str]) -> int:
     """Deliveries of the subscription queued since ``since`` back to pending — only those of events within
-    ``areas`` (the subscription's areas now: a client moved to other areas does not get the old ones again)."""
+    ``areas`` (the subscription's territory now: a client moved to other areas does not get the old ones again)."""
     stmt = update(Delivery).where(Delivery.subscription_id == sub_id, Delivery.created_at >= since,
                                   Delivery.status.in_(("dead", "delivered")))
     if areas:
@@ -183,18 +185,44 @@ def _overlaps(column: Any, areas: list[str]) -> Any:
 
 
 async def set_owner_areas(session: AsyncSession, owner: str, areas: list[str]) -> None:
-    """The subscriptions of client ``owner`` follow its areas (empty: unrestricted). Pending deliveries of events
-    outside the new areas are dropped: the client may no longer see them."""
+    """The subscriptions of client ``owner`` follow its areas (empty: unrestricted) and their territory. Pending
+    deliveries of events outside the new territory are dropped: the client may no longer see them."""
     await session.execute(
         update(Subscription).where(Subscription.owner == owner, Subscription.deleted_at.is_(None))
-        .values(areas=list(areas)))
+        .values(areas=sorted(set(areas)), territory=list(territory(tuple(areas))) if areas else []))
     if areas:
         await session.execute(text("""
             DELETE FROM gateway.deliveries d
             USING gateway.subscriptions s, gateway.events e
             WHERE s.owner = :owner AND s.deleted_at IS NULL AND d.subscription_id = s.id
-              AND d.status = 'pending' AND e.id = d.event_id AND NOT (e.areas && s.areas)
+              AND d.status = 'pending' AND e.id = d.event_id AND NOT (e.areas && s.territory)
         """), {"owner": owner})
+
+
+OPEN_BATCH_TYPE = "payments.batch.ready.v1"
+
+
+async def offer_open_batches(session: AsyncSession, owner: str, today: date) -> int:
+    """Queue, for each subscription of client ``owner`` that takes ``payments.batch.ready.v1``, the ready events of
+    the batches still open (``deadline`` not past ``today``) within its territory that it was never offered — after
+    its areas changed, the batches of its new ground reach it, taken from the stored feed. Returns how many."""
+    rows = await session.execute(text(f"""
+        INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
+        SELECT s.id, e.id, e.subject, e.position
+        FROM gateway.subscriptions s
+        JOIN gateway.events e
+          ON e.type = :type AND e.type LIKE ANY (ARRAY(SELECT {_LIKE} FROM unnest(s.types) t))
+             AND (cardinality(s.territory) = 0 OR e.areas && s.territory)
+             AND CASE WHEN e.envelope->'data'->>'deadline' ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+                      THEN (e.envelope->'data'->>'deadline')::date >= :today ELSE false END
+        WHERE s.owner = :owner AND s.deleted_at IS NULL
+        ON CONFLICT DO NOTHING
+        RETURNING id
+    """), {"type": OPEN_BATCH_TYPE, "owner": owner, "today": today})
+    offered = len(rows.all())
+    if offered:
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return offered
 
 
 async def end_subscriptions(session: AsyncSession, *, owner: str | None = None,

@@ -108,4 +108,4 @@ async def redeliver(sub_id: SubId, session: SessionDep,
     """Queue again every dead or delivered event of this subscription since `since` (fresh attempts, in
     order per subject)."""
     sub = await hub_service.owned(session, principal, sub_id)
-    return {"requeued": await repository.redeliver(session, sub_id, since, sub.areas or [])}
+    return {"requeued": await repository.redeliver(session, sub_id, since, sub.territory or [])}

@@ -59,7 +59,8 @@ def check_types_allowed(principal: Principal, patterns: Iterable[str], field: st
 
 
 def visible_areas(principal: Principal) -> list[str] | None:
-    """The areas whose events ``principal`` may see; None when it may see every event (no areas, or admin)."""
+    """The area codes whose events ``principal`` may see (its areas' territory, old and new codes); None when it
+    may see every event (no areas, or admin)."""
     areas = principal.limited_to
     return None if areas is None else sorted(set(areas))
 
@@ -76,8 +77,10 @@ async def subscribe(session: AsyncSession, settings: GatewaySettings, principal:
                     types: list[str], description: str) -> Subscription:
     check_types_allowed(principal, types)
     await urlsafety.check_webhook_url(url, environment=settings.environment, allowlist=settings.webhook_allowlist)
+    territory = visible_areas(principal) or []
     sub = Subscription(id=uuid.uuid4(), owner=principal.client_id, url=url, types=sorted(set(types)),
-                       secret=new_secret(), description=description, areas=visible_areas(principal) or [])
+                       secret=new_secret(), description=description,
+                       areas=sorted(set(principal.areas)) if territory else [], territory=territory)
     session.add(sub)
     await session.flush()
     return sub

@@ -11,7 +11,7 @@ from common.events.service import ServiceEvents
 
 from .models import EVENT_TABLES
 from .projection import repository as projection
-from .projection.schemas import EntitlementsChangedIn, PovertyStatusChangedIn
+from .projection.schemas import EntitlementsChangedIn, PersonMergedIn, PovertyStatusChangedIn
 
 EVENTS = ServiceEvents("payments", EVENT_TABLES)
 
@@ -33,6 +33,16 @@ async def entitlements_changed(session: AsyncSession, event: Event) -> None:
 @EVENTS.inbox.handler(POVERTY_STATUS_CHANGED)
 async def poverty_status_changed(session: AsyncSession, event: Event) -> None:
     await projection.apply_poverty_status(session, PovertyStatusChangedIn.model_validate(event.data), event.sequence)
+
+
+PERSON_MERGED = "registry.person.merged.v1"
+
+
+@EVENTS.inbox.handler(PERSON_MERGED)
+async def person_merged(session: AsyncSession, event: Event) -> None:
+    """Beneficiaries of the record merged away are re-keyed to the survivor. Payroll lines and ledger entries already
+    written keep the person id they were made with (they are history)."""
+    await projection.apply_person_merged(session, PersonMergedIn.model_validate(event.data))
 
 
 # --- published ---------------------------------------------------------------------------------------------

@@ -463,6 +463,13 @@ class LineResult(Base):
     reported_by: Mapped[str] = mapped_column(Text)
     carried_payroll_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     """unpaid only: the approved payroll that carried the amount (None: still to carry)."""
+    held_payroll_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """unpaid only: the approved payroll that held the amount because its recipient was suspended (docs/rules.md
+    §2: a suspended beneficiary gets no line). A held amount is carried by the first line after reinstatement
+    (``carried_payroll_id``) or returned to the budget on termination (``returned_payroll_id``)."""
+    returned_payroll_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """unpaid and held only: the approved payroll that returned the held amount to the budget (the recipient was
+    terminated, or died, while it was held)."""
 
 
 class PayrollCarry(Base):

@@ -42,6 +42,25 @@ class PersonUpdated(BaseModel):
     province_code: str
 
 
+PERSON_MERGED = "registry.person.merged.v1"
+
+
+@EVENTS.catalogue.register(PERSON_MERGED)
+class PersonMerged(BaseModel):
+    """An officer merged two records of one person: `person_id` (the duplicate, kept with its history, marked
+    `merged_into`) into `survivor_id`. The duplicate's applications, beneficiary (with its decisions), household
+    memberships and residencies now belong to the survivor: consumers that key anything by person id re-key
+    `person_id` → `survivor_id`. `beneficiary_id` names the beneficiary that moved (null if none); its schedule is
+    published again under the survivor. Carries the survivor's areas; no name or national ID."""
+
+    person_id: uuid.UUID
+    survivor_id: uuid.UUID
+    beneficiary_id: uuid.UUID | None = None
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
 PERSON_DIED = "registry.person.died.v1"
 
 

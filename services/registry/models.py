@@ -6,7 +6,20 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Text, func, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,11 +100,42 @@ class Person(Base):
     """Set once, by ``POST /persons/{id}/death`` or a ``record_death`` decision; never by a PATCH."""
     death_document: Mapped[str | None] = mapped_column(Text)
     """The document that reports the death (death registration extract, decision number)."""
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    """Set when an officer merged this record into another (the survivor); the record and its history stay."""
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(Text)
+
+
+class PossibleDuplicate(Base):
+    """Two person records that may be the same person (same folded name and date of birth and commune, or same
+    folded name and birth year in one household), flagged when one of them was registered, imported or joined a
+    household. Never merged automatically: an officer merges or dismisses the pair (``status``)."""
+
+    __tablename__ = "possible_duplicates"
+    __table_args__ = (
+        UniqueConstraint("person_id", "other_id"),
+        Index("ix_possible_duplicates_other", "other_id"),
+        Index("ix_possible_duplicates_page", "status", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    """The smaller id of the pair (a pair is flagged once, whichever record came second)."""
+    other_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    rules: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    """name_birth_date_commune and/or name_birth_year_household"""
+    status: Mapped[str] = mapped_column(Text, server_default="open")
+    """open, dismissed, merged, or superseded (one of the two was merged with a third record)"""
+    survivor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    """Why it was dismissed or merged."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(Text)
 
 
 class ChangeRecord(Base):
@@ -376,6 +420,8 @@ class ImportRecord(Base):
     imported: Mapped[int] = mapped_column(Integer)
     duplicates: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
+    possible_duplicates: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Imported records flagged as possible duplicates of others (listed at /persons/possible-duplicates)."""
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     problems_total: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

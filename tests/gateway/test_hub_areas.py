@@ -11,15 +11,17 @@ from contextlib import AsyncExitStack
 import pytest
 from sqlalchemy import text
 
+from common.territory import territory
 from common.testing import free_port, serve_in_background
 from gateway.auth import service as auth_service
 from gateway.events import repository
 
 from .test_hub import Receiver, event, service_auth, wait_until
 
-# Trà Vinh (84): district Càng Long (844) with communes 29263 and 29266; district Cầu Kè (845), commune 29275.
-PROVINCE, DISTRICT, COMMUNE, OTHER_COMMUNE = "84", "844", "29263", "29266"
-FAR_DISTRICT, FAR_COMMUNE = "845", "29275"
+# Trà Vinh (84): district Càng Long (844) with communes 29266 and 29278 (both codes still in force, as two different
+# communes); district Cầu Kè (845), commune 29308. See tests/common/test_territory.py for what the areas cover.
+PROVINCE, DISTRICT, COMMUNE, OTHER_COMMUNE = "84", "844", "29266", "29278"
+FAR_DISTRICT, FAR_COMMUNE = "845", "29308"
 
 
 def at(commune: str | None, district: str | None, province: str | None) -> dict:
@@ -72,7 +74,9 @@ async def test_webhooks_get_only_the_events_of_the_client_areas(door, http):
         next_door = event("registry.beneficiary.entitlements_changed.v1", subject=p + "2",
                           full_name="Nguyễn Văn A", national_id="084123456789", **at(OTHER_COMMUNE, DISTRICT, PROVINCE))
         far = event(subject=p + "3", **at(FAR_COMMUNE, FAR_DISTRICT, PROVINCE))
-        no_district = event(subject=p + "4", **at(COMMUNE, "", PROVINCE))  # a commune directly under the province
+        # A record of the 2025 units: province 86, no district. Its commune is on the ground of district 844 and
+        # of province 84, so the clients given those pre-2025 codes get it too.
+        no_district = event(subject=p + "4", **at(COMMUNE, "", "86"))
         canary = event("registry.canary.v1", subject=p + "5", note="after deployment")  # concerns no area
         batch = [here, next_door, far, no_district, canary]
         r = await http.post("/events", json=batch, headers=await service_auth(door))
@@ -80,7 +84,7 @@ async def test_webhooks_get_only_the_events_of_the_client_areas(door, http):
 
         expected = [
             {here["id"], no_district["id"]},
-            {here["id"], next_door["id"]},
+            {here["id"], next_door["id"], no_district["id"]},
             {here["id"], next_door["id"], far["id"], no_district["id"]},
             {e["id"] for e in batch},
         ]
@@ -151,7 +155,8 @@ async def test_the_feed_filters_by_areas_and_its_cursor_moves_past_what_is_filte
     district = await door.bearer("registry:read", "events:subscribe", areas=(DISTRICT,))
     in_district, _ = await feed_all(http, district, "registry.*")
     assert {e["id"] for e in in_district if e["subject"].startswith(p)} == {e["id"] for e in mine}
-    assert all(DISTRICT in (e["data"].get("district_code"), e["data"].get("commune_code")) for e in in_district)
+    ground = set(territory((DISTRICT,)))  # the district and the communes, old and new, on its ground
+    assert all(ground & {e["data"].get("district_code"), e["data"].get("commune_code")} for e in in_district)
 
 
 async def test_update_client_moves_its_subscriptions_to_the_new_areas(door, http):
@@ -241,3 +246,59 @@ async def test_the_hub_stores_the_areas_of_each_event(door, http, data, areas):
         stored = await session.scalar(text("SELECT areas FROM gateway.events WHERE id = :id"),
                                       {"id": uuid.UUID(ev["id"])})
     assert stored == areas
+
+
+def batch_ready(subject: str, commune: str, district: str, province: str, deadline: str) -> dict:
+    return event("payments.batch.ready.v1", subject=subject, line_count=1, amount=500_000, deadline=deadline,
+                 **at(commune, district, province))
+
+
+async def test_a_post_office_given_province_84_gets_the_batches_of_the_2025_communes(door, http):
+    """The partners' guide created postal clients with ``--areas 84``; every batch since the reorganisation is in
+    province 86 with no district. 84's ground holds Trà Vinh's new communes, not the rest of province 86."""
+    post_office = await door.bearer("payments:disburse", "events:subscribe", areas=("84",))
+    async with AsyncExitStack() as stack:
+        (hook,) = await receivers(stack, 1)
+        sub = await subscribe(http, post_office, hook.url, ["payments.batch.*"])
+        p = f"b84-{uuid.uuid4().hex[:6]}-"
+        in_tra_vinh = batch_ready(p + "1", "29242", "", "86", "2099-01-20")
+        old_style = batch_ready(p + "2", "29239", "842", "84", "2099-01-20")
+        ben_tre = batch_ready(p + "3", "28756", "", "86", "2099-01-20")  # a commune of Bến Tre, also now in 86
+        await http.post("/events", json=[in_tra_vinh, old_style, ben_tre], headers=await service_auth(door, "payments"))
+        assert await delivered_ids(http, post_office, sub["id"]) == {in_tra_vinh["id"], old_style["id"]}
+        await wait_until(lambda: asyncio.sleep(0, result=len(received_ids(hook, p)) == 2))
+        items, _ = await feed_all(http, post_office, "payments.batch.*")
+        assert {e["id"] for e in items if e["subject"].startswith(p)} == {in_tra_vinh["id"], old_style["id"]}
+
+
+async def test_changing_a_client_areas_offers_the_open_batches_of_its_new_ground(door, http):
+    client_id, secret = await door.new_client("payments:disburse", "events:subscribe", areas=("29308",))
+    auth = {"Authorization": f"Bearer {await door.token(client_id, secret)}"}
+    async with AsyncExitStack() as stack:
+        (hook,) = await receivers(stack, 1)
+        sub = await subscribe(http, auth, hook.url, ["payments.batch.*"])
+        p = f"offer-{uuid.uuid4().hex[:6]}-"
+        mine = batch_ready(p + "mine", "29308", "", "86", "2099-01-20")
+        # Phường Trà Vinh (29242): one batch open, one whose deadline has passed, one of old Phường 1 (in it).
+        open_new = batch_ready(p + "open", "29242", "", "86", "2099-01-20")
+        closed = batch_ready(p + "closed", "29242", "", "86", "2020-01-20")
+        open_old = batch_ready(p + "old", "29239", "842", "84", "2099-01-20")
+        line = event("payments.line.paid.v1", subject=p + "line", amount=1, **at("29242", "", "86"))
+        elsewhere = batch_ready(p + "far", "29263", "", "86", "2099-01-20")
+        await http.post("/events", json=[mine, open_new, closed, open_old, line, elsewhere],
+                        headers=await service_auth(door, "payments"))
+        assert await delivered_ids(http, auth, sub["id"]) == {mine["id"]}
+        await wait_until(lambda: asyncio.sleep(0, result=received_ids(hook, p) == {mine["id"]}))
+
+        async with door.gateway.state.sessionmaker() as session, session.begin():
+            updated = await auth_service.update_client(session, client_id, areas=["29308", "29242"])
+        # The hub keeps every event: other tests' open batches of that ground are offered too.
+        ours = {e["id"] for e in (mine, open_new, closed, open_old, line, elsewhere)}
+        assert updated.offered_batches >= 2
+        assert await delivered_ids(http, auth, sub["id"]) & ours == {mine["id"], open_new["id"], open_old["id"]}
+        await wait_until(lambda: asyncio.sleep(0, result=received_ids(hook, p) == {
+            mine["id"], open_new["id"], open_old["id"]}))
+        # Offered once: the same change again offers nothing, and what was delivered is not sent twice.
+        async with door.gateway.state.sessionmaker() as session, session.begin():
+            assert (await auth_service.update_client(session, client_id, areas=["29308", "29242"])).offered_batches == 0
+        assert len([1 for _, body in hook.received if json.loads(body)["subject"].startswith(p)]) == 3

@@ -28,13 +28,23 @@ _MARK_CARRIED = text("""
     WHERE c.payroll_id = :id AND r.line_id = c.from_line_id
 """)
 
+CARRYABLE = """
+    r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
+    AND r.returned_payroll_id IS NULL AND r.period_first < :first
+    AND NOT EXISTS (SELECT 1 FROM payments.beneficiaries b WHERE b.id = r.recipient_id
+                    AND (b.status = 'suspended'
+                         OR (r.held_payroll_id IS NOT NULL AND b.status IN ('terminated', 'deceased'))))
+"""
+"""SQL condition on ``payments.line_results r``: an unpaid amount of an earlier payroll that a payroll starting on
+``:first`` carries. Not while its recipient is suspended (the amount is held, see ``payrolls.repository.hold``), and
+not once held for a recipient since terminated or dead (it is returned to the budget instead)."""
+
 # Unpaid results of earlier payrolls of the programme, still to carry, that the payroll did not take in at
 # generation (reported since): approving it would leave them to the next payroll while this one may already recover
 # the same months.
 _STALE = text("""
     SELECT count(*) FROM payments.line_results r
-    WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
-      AND r.period_first < :first
+    WHERE """ + CARRYABLE + """
       AND NOT EXISTS (SELECT 1 FROM payments.payroll_carries c WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)
 """)
 

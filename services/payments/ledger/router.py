@@ -29,7 +29,9 @@ async def ledger_totals(
     payrolls (`regular`, `arrears`, `recovery`, `to_recover`, `to_recover_offset` — negative, what later lines
     withheld against open `to_recover` balances; `issued` is their sum and equals the sum of the payroll lines'
     totals less the carried amounts they took in) and, once reported by the payment organisation, `paid`, `carried`,
-    `returned` and `recovered`. Amounts in VND."""
+    `returned` and `recovered`. `held`: unpaid amounts of suspended beneficiaries, which no payroll sends to the pay
+    point; paid with the first line after reinstatement (back to `carried`, then taken in) or returned to the budget
+    on termination (`returned`). Amounts in VND."""
     report = await service.totals(session, principal, year=year, by=by, programme=programme)
     if format == "csv":
         name = f"so-cai-{year}-{by}.csv"

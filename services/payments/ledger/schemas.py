@@ -21,8 +21,11 @@ class Amounts(BaseModel):
                                                "sum of the payroll lines' totals less the carried amounts they took "
                                                "in")
     paid: int = 0
-    carried: int = 0
-    returned: int = 0
+    carried: int = Field(default=0, description="Unpaid amounts waiting for a payroll to carry them")
+    held: int = Field(default=0, description="Unpaid amounts of suspended beneficiaries, held: paid with the first "
+                                             "line after reinstatement, or returned to the budget on termination")
+    returned: int = Field(default=0, description="Money back to the budget: lines returned by the payment "
+                                                 "organisation, and held amounts of beneficiaries terminated")
     recovered: int = 0
     entries: int = 0
 

@@ -13,7 +13,7 @@ from . import repository
 from .schemas import Amounts, LedgerTotals, TotalsRow
 
 ISSUED = ("regular", "arrears", "recovery", "to_recover", "to_recover_offset")
-KINDS = (*ISSUED, "paid", "carried", "returned", "recovered")
+KINDS = (*ISSUED, "paid", "carried", "held", "returned", "recovered")
 
 
 def _add(target: Amounts, kind: str, amount: int, entries: int) -> None:
@@ -38,9 +38,9 @@ async def totals(session: AsyncSession, principal: Principal, *, year: int, by: 
 
 HEADERS = {"programme": "Chương trình", "period": "Kỳ chi trả", "district": "Mã huyện", "commune": "Mã xã"}
 AMOUNT_HEADERS = ["Chi thường xuyên", "Truy lĩnh", "Thu hồi", "Còn phải thu hồi", "Bù trừ khoản phải thu hồi",
-                  "Tổng cấp phát", "Đã chi trả", "Chuyển kỳ sau", "Hoàn trả", "Đã thu hồi"]
-FIELDS = ["regular", "arrears", "recovery", "to_recover", "to_recover_offset", "issued", "paid", "carried", "returned",
-          "recovered"]
+                  "Tổng cấp phát", "Đã chi trả", "Chuyển kỳ sau", "Tạm giữ", "Hoàn trả", "Đã thu hồi"]
+FIELDS = ["regular", "arrears", "recovery", "to_recover", "to_recover_offset", "issued", "paid", "carried", "held",
+          "returned", "recovered"]
 
 
 def as_csv(report: LedgerTotals) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import flush_in_savepoint, in_areas
 
+from ..disbursement.repository import CARRYABLE
 from ..models import LedgerEntry, Payroll, PayrollLine, PayrollLineMonth
 
 # --- generation ----------------------------------------------------------------------------------------------
@@ -105,7 +106,10 @@ _ELECTRICITY_HOUSEHOLDS = """(
     )"""
 
 _SOURCE = {
-    "schedule": "payments.beneficiaries",
+    # A suspended beneficiary gets no line (docs/rules.md §2): not even arrears or a recovery; they wait for
+    # reinstatement or termination, when the schedule's next version is compared month by month from the accounting
+    # month again.
+    "schedule": "(SELECT * FROM payments.beneficiaries WHERE status <> 'suspended')",
     "electricity": _ELECTRICITY_HOUSEHOLDS,
     "artisans": "payments.artisan_enrolments",
 }
@@ -215,13 +219,13 @@ _ONE_OFF = """
 """
 
 
-# Unpaid results of earlier payrolls of the programme not yet carried by an approved payroll (approval marks them).
+# Unpaid results of earlier payrolls of the programme not yet carried by an approved payroll (approval marks them),
+# but not those of a suspended recipient (held) nor those held for a recipient since terminated (returned).
 _CARRY = text("""
     INSERT INTO payments.payroll_carries (payroll_id, from_line_id, recipient_id, amount)
     SELECT :payroll_id, r.line_id, r.recipient_id, r.line_total
     FROM payments.line_results r
-    WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
-      AND r.period_first < :first
+    WHERE """ + CARRYABLE + """
 """)
 
 
@@ -307,6 +311,65 @@ _SETTLEMENTS = text("""
     ON CONFLICT (programme, recipient_id) DO UPDATE SET settled_version = EXCLUDED.settled_version,
         settled_through = EXCLUDED.settled_through, payroll_id = EXCLUDED.payroll_id
 """)
+
+# --- held amounts (docs/rules.md §2: a suspended beneficiary's unpaid money is held, then paid or returned) ------
+# Each moves an amount between ledger kinds with a pair of entries on the unpaid line (its areas, no service month):
+#   hold     carried −x, held +x       the recipient is suspended when a payroll is approved without carrying it
+#   release  held −x, carried +x       a line of the payroll carries it after reinstatement (then −carried as usual)
+#   return   held −x, returned +x      the recipient was terminated (or died) while it was held
+
+_MOVE = """
+    INSERT INTO payments.ledger_entries (programme, payroll_id, period, period_first, line_id, recipient_id,
+                                         service_month, kind, amount, commune_code, district_code, province_code)
+    SELECT p.programme, p.id, p.period, p.period_first, u.line_id, u.recipient_id, NULL, e.kind, e.amount,
+           ul.commune_code, ul.district_code, ul.province_code
+    FROM moved u
+    JOIN payments.payrolls p ON p.id = :id
+    JOIN payments.payroll_lines ul ON ul.id = u.line_id
+    CROSS JOIN LATERAL (VALUES ('{out}', -u.line_total), ('{into}', u.line_total)) AS e(kind, amount)
+    ORDER BY u.recipient_id, u.line_id
+"""
+
+_NOT_CARRIED_HERE = ("NOT EXISTS (SELECT 1 FROM payments.payroll_carries c "
+                     "WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)")
+
+_HOLD = text("""
+    WITH moved AS (
+        UPDATE payments.line_results r SET held_payroll_id = :id
+        FROM payments.beneficiaries b
+        WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
+          AND r.held_payroll_id IS NULL AND r.period_first < :first
+          AND b.id = r.recipient_id AND b.status = 'suspended' AND """ + _NOT_CARRIED_HERE + """
+        RETURNING r.line_id, r.recipient_id, r.line_total
+    )""" + _MOVE.format(out="carried", into="held"))
+
+_RELEASE = text("""
+    WITH moved AS (
+        SELECT r.line_id, r.recipient_id, r.line_total
+        FROM payments.payroll_carries c
+        JOIN payments.line_results r ON r.line_id = c.from_line_id AND r.held_payroll_id IS NOT NULL
+        JOIN payments.payroll_lines l ON l.payroll_id = c.payroll_id AND l.recipient_id = c.recipient_id
+        WHERE c.payroll_id = :id
+    )""" + _MOVE.format(out="held", into="carried"))
+
+_RETURN = text("""
+    WITH moved AS (
+        UPDATE payments.line_results r SET returned_payroll_id = :id
+        FROM payments.beneficiaries b
+        WHERE r.programme = :programme AND r.held_payroll_id IS NOT NULL AND r.carried_payroll_id IS NULL
+          AND r.returned_payroll_id IS NULL
+          AND b.id = r.recipient_id AND b.status IN ('terminated', 'deceased') AND """ + _NOT_CARRIED_HERE + """
+        RETURNING r.line_id, r.recipient_id, r.line_total
+    )""" + _MOVE.format(out="held", into="returned"))
+
+
+async def settle_held(session: AsyncSession, payroll: Payroll) -> None:
+    """On approval: hold the unpaid amounts of suspended recipients that the payroll does not carry, release the held
+    amounts its lines carry, return to the budget those of recipients terminated (or dead) since they were held."""
+    params = {"id": payroll.id, "programme": payroll.programme, "first": payroll.period_first}
+    for statement in (_HOLD, _RELEASE, _RETURN):
+        await session.execute(statement, params)
+
 
 _ONE_OFFS_ISSUED = text("""
     UPDATE payments.one_off_payments o SET payroll_id = l.payroll_id

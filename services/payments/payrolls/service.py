@@ -164,6 +164,7 @@ async def approve(session: AsyncSession, principal: Principal, payroll_id: uuid.
         raise Conflict(f"results arrived since generation; regenerate ({stale} unpaid result(s) of earlier payrolls "
                        "are not carried by this payroll)", code="payroll-stale", unpaid_results=stale)
     await repository.issue(session, payroll.id)
+    await repository.settle_held(session, payroll)
     await disbursement.on_approval(session, payroll)
     payroll.state, payroll.version = "approved", payroll.version + 1
     payroll.approved_by, payroll.approved_at = principal.client_id, datetime.now(UTC)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Beneficiary, EntitlementPeriod
 from ..rules.periods import parse_month
-from .schemas import EntitlementsChangedIn, PovertyStatusChangedIn
+from .schemas import EntitlementsChangedIn, PersonMergedIn, PovertyStatusChangedIn
 
 _UPSERT_BENEFICIARY = text("""
     INSERT INTO payments.beneficiaries AS b (id, person_id, version, status, full_name, national_id, date_of_birth,
@@ -112,3 +112,11 @@ async def beneficiary(session: AsyncSession, beneficiary_id: uuid.UUID) -> tuple
     periods = (await session.scalars(select(EntitlementPeriod).where(EntitlementPeriod.beneficiary_id == beneficiary_id)
                                      .order_by(EntitlementPeriod.first_month))).all()
     return row, periods
+
+
+async def apply_person_merged(session: AsyncSession, data: PersonMergedIn) -> None:
+    """The registry merged two records of one person: the projection's beneficiaries of the record merged away now
+    belong to the survivor (the registry also publishes the moved beneficiary's schedule again; this covers the time
+    until it arrives, and any order of the two)."""
+    await session.execute(text("UPDATE payments.beneficiaries SET person_id = :survivor WHERE person_id = :merged"),
+                          {"survivor": data.survivor_id, "merged": data.person_id})

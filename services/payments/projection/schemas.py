@@ -85,3 +85,10 @@ class BeneficiaryOut(BaseModel):
     province_code: str
     household_id: uuid.UUID | None
     periods: list[PeriodOut]
+
+
+class PersonMergedIn(BaseModel):
+    """``registry.person.merged.v1``: the record ``person_id`` was merged into ``survivor_id``."""
+
+    person_id: uuid.UUID
+    survivor_id: uuid.UUID

@@ -13,6 +13,7 @@ from common import clock
 from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
+from ..duplicates import repository as duplicates_repository
 from ..events import EVENTS, HOUSEHOLD_POVERTY_STATUS_CHANGED, HouseholdPovertyStatusChanged
 from ..history import service as history_service
 from ..models import Household, HouseholdAddress, HouseholdMember, Person, PovertyStatus
@@ -147,6 +148,7 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
                           before=None, after=_snapshot(household, body.members, body.poverty))
     if poverty is not None:
         await _publish_poverty(session, household, poverty)
+    await duplicates_repository.flag(session, ids, principal.client_id)  # same name and birth year in the household
     await schedules_service.refresh_person(session, *ids)
     return await _view(session, household)
 
@@ -255,6 +257,7 @@ async def add_member(session: AsyncSession, principal: Principal, household_id: 
                                                    "relationship": body.relationship,
                                                    "joined_on": member.joined_on.isoformat()}})
     await session.flush()
+    await duplicates_repository.flag(session, [body.person_id], principal.client_id)
     await schedules_service.refresh_person(session, body.person_id)
     return await _view(session, household)
 

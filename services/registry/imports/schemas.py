@@ -29,6 +29,9 @@ class ImportSummary(BaseModel):
     imported: int = Field(description="Rows that created records")
     duplicates: int = Field(description="Valid rows whose record already existed (nothing was changed)")
     rejected: int = Field(description="Rows with at least one problem (nothing was imported from them)")
+    possible_duplicates: int = Field(0, description="Imported records flagged as possible duplicates of other "
+                                                    "records (imported all the same; listed at "
+                                                    "`GET /registry/persons/possible-duplicates`)")
     problems_total: int = Field(description="Problems found; `problems` lists the first ones")
     created_at: datetime
     created_by: str

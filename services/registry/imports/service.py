@@ -35,6 +35,7 @@ from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
 
 from ..beneficiaries import repository as beneficiaries_repository
+from ..duplicates import repository as duplicates_repository
 from ..events import (
     EVENTS,
     HOUSEHOLD_POVERTY_STATUS_CHANGED,
@@ -75,6 +76,7 @@ class Outcome:
     rows: int = 0
     imported: int = 0
     duplicates: int = 0
+    possible_duplicates: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     rejected_lines: set[int] = field(default_factory=set)
 
@@ -218,7 +220,19 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
         await EVENTS.publish_many(session, PERSON_REGISTERED, [(str(p.id), PersonRegistered(
             person_id=p.id, date_of_birth=p.date_of_birth, sex=p.sex, commune_code=p.commune_code,
             district_code=p.district_code, province_code=p.province_code)) for p in added[start:start + CHUNK]])
+    out.possible_duplicates = await _flag(session, principal, [p.id for p in added])
     return out
+
+
+async def _flag(session: AsyncSession, principal: Principal, person_ids: list[uuid.UUID]) -> int:
+    """Flag the possible duplicates among the imported records and the registry (see the duplicates feature):
+    the rows are imported all the same; returns how many of ``person_ids`` are in an open pair."""
+    flagged = 0
+    for start in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[start:start + CHUNK]
+        await duplicates_repository.flag(session, chunk, principal.client_id)
+        flagged += len(await duplicates_repository.open_partners(session, chunk))
+    return flagged
 
 
 # --- households -----------------------------------------------------------------------------------------------
@@ -373,6 +387,8 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
             household_id=h.id, status=h.poverty[0], valid_from=h.poverty[1], document=h.poverty[2],
             commune_code=h.commune_code, district_code=h.district_code, province_code=h.province_code))
         for h in new if h.id in inserted and h.poverty is not None])
+    out.possible_duplicates = await _flag(session, principal, [p for h in new if h.id in inserted
+                                                               for p, _, _ in h.members])
     return out
 
 
@@ -471,6 +487,7 @@ async def run(session: AsyncSession, principal: Principal, kind: str, body: byte
     record = ImportRecord(
         id=import_id, kind=kind, format=sheet.format, file_sha256=hashlib.sha256(body).hexdigest(), rows=out.rows,
         imported=out.imported, duplicates=out.duplicates, rejected=len(out.rejected_lines),
+        possible_duplicates=out.possible_duplicates,
         problems=[p.as_dict() for p in problems[:PROBLEMS_KEPT]], problems_total=len(problems),
         created_at=datetime.now(UTC), created_by=principal.client_id)
     repository.add(session, record)

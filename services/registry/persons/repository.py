@@ -95,7 +95,7 @@ async def search(
 ) -> list[Person]:
     """Persons in (name_key, id) order; ``areas`` None means unrestricted. A name is matched through the
     trigram index (:func:`name_like`)."""
-    query = select(Person)
+    query = select(Person).where(Person.merged_into.is_(None))  # a record merged away is read by id only
     if areas is not None:
         query = query.where(in_areas(Person, areas))
     if key:

@@ -16,7 +16,7 @@ from common.errors import Forbidden, ValidationFailed
 from ..history.schemas import HistoryPage
 from ..models import IDEMPOTENCY
 from . import service as persons_service
-from .schemas import PersonCreate, PersonOut, PersonPage, PersonPatch, SensitivePersonOut
+from .schemas import PersonCreate, PersonCreated, PersonOut, PersonPage, PersonPatch, SensitivePersonOut
 
 router = APIRouter(prefix="/persons", tags=["persons"])
 
@@ -44,11 +44,11 @@ def _out(person: object, sensitive: bool = False) -> PersonOut:
     return model.model_validate(person, from_attributes=True)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonOut)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonCreated)
 async def register_person(
     body: PersonCreate, request: Request, response: Response, session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
-) -> PersonOut | JSONResponse:
+) -> PersonCreated | JSONResponse:
     """Register a person.
 
     The name is stored as written (Unicode NFC); searches match it with or without diacritics. The national
@@ -58,6 +58,11 @@ async def register_person(
     `409` with `existing`, the address of the existing record. `hiv_status` may be set only by a client
     holding `registry:sensitive`, and is never returned here.
 
+    A record that may duplicate another (same name without diacritics and date of birth in the commune, or same
+    name and birth year in a household; never two different national IDs) is registered all the same and flagged:
+    `possible_duplicates` lists the other records and the header `X-Possible-Duplicates` counts them; an officer
+    merges or dismisses the pair at `GET /persons/possible-duplicates`.
+
     Returns the person with `ETag` (its version, for `If-Match` on updates) and `Location`. Publishes
     `registry.person.registered.v1`. Send an `Idempotency-Key` header to make retries safe: the same key
     and body replay the first response (`Idempotent-Replayed: true`) without registering twice.
@@ -65,9 +70,11 @@ async def register_person(
     claim = await IDEMPOTENCY.begin(session, principal, request)
     if isinstance(claim, JSONResponse):
         return claim
-    person = await persons_service.register(session, principal, body)
-    out = _out(person)
+    person, partners = await persons_service.register(session, principal, body)
+    out = PersonCreated.model_validate({**_out(person).model_dump(), "possible_duplicates": partners})
     headers = {"ETag": persons_service.etag(person), "Location": persons_service.location(person.id)}
+    if partners:
+        headers["X-Possible-Duplicates"] = str(len(partners))
     response.headers.update(headers)
     await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
     return out

@@ -126,9 +126,18 @@ class PersonOut(BaseModel):
     death_date: date | None = Field(None, description="Set by `POST /persons/{id}/death` (or a `record_death` "
                                     "decision on the person's beneficiary); never by a PATCH")
     death_document: str | None = None
+    merged_into: uuid.UUID | None = Field(None, description="Set when an officer merged this record into another "
+                                          "(`/persons/possible-duplicates/{id}/merge`): read that one instead")
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class PersonCreated(PersonOut):
+    possible_duplicates: list[uuid.UUID] = Field(
+        default_factory=list, description="Records this one may duplicate (same name without diacritics and date of "
+        "birth in the commune, or same name and birth year in a household). The person is registered all the same; "
+        "an officer merges or dismisses the pair at `GET /registry/persons/possible-duplicates`")
 
 
 class SensitivePersonOut(PersonOut):

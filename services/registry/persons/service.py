@@ -14,6 +14,7 @@ from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from common.pagination import encode_cursor, keyset
 
+from ..duplicates import repository as duplicates_repository
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
 from ..history import service as history_service
 from ..models import Person
@@ -93,7 +94,9 @@ def _duplicate(existing: uuid.UUID | None) -> Conflict:
     return Conflict("a person with this national ID is already registered", code="duplicate-national-id", **extra)
 
 
-async def register(session: AsyncSession, principal: Principal, body: PersonCreate) -> Person:
+async def register(session: AsyncSession, principal: Principal, body: PersonCreate,
+                   ) -> tuple[Person, list[uuid.UUID]]:
+    """The person registered, and the records it may duplicate (flagged for an officer; never merged here)."""
     if body.hiv_status is not None and not principal.has(SENSITIVE_SCOPE):
         raise Forbidden(f"setting hiv_status needs the {SENSITIVE_SCOPE} scope")
     _check_national_id(body.national_id, body.date_of_birth, body.sex)
@@ -118,7 +121,9 @@ async def register(session: AsyncSession, principal: Principal, body: PersonCrea
     await EVENTS.publish(session, PERSON_REGISTERED, str(person.id), PersonRegistered(
         person_id=person.id, date_of_birth=person.date_of_birth, sex=person.sex, commune_code=person.commune_code,
         district_code=person.district_code, province_code=person.province_code))
-    return person
+    await duplicates_repository.flag(session, [person.id], principal.client_id)
+    partners = (await duplicates_repository.open_partners(session, [person.id])).get(person.id, [])
+    return person, partners
 
 
 async def get_visible(session: AsyncSession, principal: Principal, person_id: uuid.UUID, *,
@@ -163,6 +168,9 @@ def matches_if_match(if_match: str | None, current: int) -> bool:
 async def update(session: AsyncSession, principal: Principal, person_id: uuid.UUID, if_match: str | None,
                  patch: PersonPatch) -> Person:
     person = await get_visible(session, principal, person_id, for_update=True)
+    if person.merged_into is not None:
+        raise Conflict(f"this record was merged into {person.merged_into}: correct that one",
+                       code="person-merged", merged_into=location(person.merged_into))
     if not matches_if_match(if_match, person.version):
         raise PreconditionFailed(
             f"the record has changed: it is at version {person.version}; re-read it and retry",

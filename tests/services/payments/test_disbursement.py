@@ -193,3 +193,26 @@ async def test_ledger_paid_equals_the_sum_of_paid_lines_and_the_fee_is_computed_
     assert report["carried"] == next(x["total"] for x in everything if x["commune_code"] == "84101"
                                      and x["id"] == max(y["id"] for y in everything if y["commune_code"] == "84101"))
     assert report["issued"] == payroll["totals"]["amount"]
+
+
+async def test_a_post_office_given_pre_2025_areas_sees_the_batches_of_the_2025_communes(app, http, minter):
+    """Beneficiaries registered since the 2025 reorganisation are in province 86, with no district: a post office
+    given Trà Vinh's old code (84), one of its old districts, or today's commune sees their batch; one given a
+    neighbouring commune does not, nor one of Bến Tre."""
+    old_style, new_style = uuid.uuid4(), uuid.uuid4()
+    await feed(app,
+               schedule(old_style, 1, [period("2024-07", None, 750_000)], commune="29239", district="842",
+                        province="84"),
+               schedule(new_style, 1, [period("2025-08", None, 750_000)], commune="29242", district="",
+                        province="86"))
+    payroll = await run(http, minter, ALLOWANCE, "2026-03")
+    for areas in (("84",), ("842",), ("29242",), ("86",)):
+        assert sorted(await batches(http, minter, payroll, areas=areas)) == ["29239", "29242"], areas
+    assert sorted(await batches(http, minter, payroll, areas=("29239",))) == ["29239"]  # old Phường 1 alone
+    assert await batches(http, minter, payroll, areas=("29263",)) == {}
+    assert await batches(http, minter, payroll, areas=("83",)) == {}  # Bến Tre's old province code
+    batch = (await batches(http, minter, payroll, areas=("84",)))["29242"]
+    r = await http.get(f"/batches/{batch['id']}/download", params={"format": "json"},
+                       headers=partner(minter, areas=("842",)))
+    assert r.status_code == 200, r.text
+    assert [x["total"] for x in json.loads(r.content)["lines"]] == [batch["amount"]] == [750_000]

@@ -57,3 +57,19 @@ async def test_reads_are_limited_to_the_clients_areas(app, http, minter):
     assert (await read(http, minter, b, areas=("842",))).status_code == 200
     assert (await read(http, minter, b, areas=("844",))).status_code == 404
     assert (await read(http, minter, uuid.uuid4())).status_code == 404
+
+
+async def test_a_person_merged_in_the_registry_re_keys_the_beneficiary_to_the_survivor(app, http, minter):
+    """The registry's own payload (its catalogue model), as the hub delivers it to payments' inbox."""
+    from common.events.envelope import Event, new_event
+    from services.registry.events import PERSON_MERGED, PersonMerged
+
+    b, merged, survivor = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(b, 1, [period("2024-07", None, 750_000)], person_id=merged))
+    assert (await read(http, minter, b)).json()["person_id"] == str(merged)
+    data = PersonMerged(person_id=merged, survivor_id=survivor, beneficiary_id=b, commune_code="84101",
+                        district_code="842", province_code="84").model_dump(mode="json")
+    event = Event.model_validate({**new_event("/ansinh/registry", PERSON_MERGED, str(merged), data), "sequence": 2})
+    assert await feed(app, event) == [True]
+    body = (await read(http, minter, b)).json()
+    assert body["person_id"] == str(survivor) and body["version"] == 1  # the schedule itself is unchanged

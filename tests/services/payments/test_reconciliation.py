@@ -248,3 +248,81 @@ async def test_a_payroll_is_not_approved_when_unpaid_results_arrived_since_its_g
     assert (await line_of(http, minter, may, b)) is None
     report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
     assert (report["carried"], report["to_recover"]) == (0, 0)
+
+
+async def _three_unpaid_months_then_suspended(app, http, minter, away):
+    """January to March of 750,000 not collected (each line carrying the months before), then the registry
+    suspends from April (its schedule stops with March)."""
+    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]))
+    for month in ("2026-01", "2026-02", "2026-03"):
+        payroll = await run(http, minter, ALLOWANCE, month)
+        batch = (await batches(http, minter, payroll))["84101"]
+        line = await line_of(http, minter, payroll, away)
+        r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
+                            json={"results": [unpaid(line)]})
+        assert r.status_code == 200, r.text
+    assert line["total"] == 2_250_000  # March's line carried January and February
+    await feed(app, schedule(away, 2, [period("2024-07", "2026-03", 750_000)], status="suspended",
+                             computed_from="2026-04"))
+    return line
+
+
+async def _ledger(http, minter):
+    r = await http.get("/ledger/totals", params={"year": 2026, "by": "commune"}, headers=maker(minter))
+    assert r.status_code == 200, r.text
+    return r.json()["total"]
+
+
+async def test_a_suspended_beneficiary_gets_no_line_and_the_carried_money_is_held_then_paid_on_reinstatement(
+        app, http, minter):
+    away, other = uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(other, 1, [period("2024-07", None, 1_000_000)]))
+    march_line = await _three_unpaid_months_then_suspended(app, http, minter, away)
+
+    april = await run(http, minter, ALLOWANCE, "2026-04")
+    assert await line_of(http, minter, april, away) is None  # no line, not even the carried months
+    assert april["totals"]["carried"] == 0 and april["totals"]["amount"] == 1_000_000
+    batch = (await batches(http, minter, april))["84101"]
+    assert (batch["line_count"], batch["amount"]) == (1, 1_000_000)  # nothing of it reaches the pay point
+    ledger = await _ledger(http, minter)
+    assert (ledger["held"], ledger["carried"]) == (2_250_000, 0)
+    csv_text = (await http.get("/ledger/totals", params={"year": 2026, "format": "csv"}, headers=maker(minter))).text
+    header, *_, total = csv_text.lstrip("\ufeff").splitlines()
+    assert "Tạm giữ" in header and "2250000" in total.split(",")
+    assert await _carried_by(app, march_line["id"]) is None
+
+    # Still suspended in May: still no line, and the held money is not held a second time.
+    may = await run(http, minter, ALLOWANCE, "2026-05")
+    assert await line_of(http, minter, may, away) is None
+    assert (await _ledger(http, minter))["held"] == 2_250_000  # held once, not again by May
+
+    # Reinstated from June: June's line pays the month and the held money.
+    await feed(app, schedule(away, 3, [period("2024-07", "2026-03", 750_000), period("2026-06", None, 750_000)],
+                             computed_from="2026-04"))
+    june = await run(http, minter, ALLOWANCE, "2026-06")
+    line = await line_of(http, minter, june, away)
+    assert (line["regular"], line["carried"], line["total"]) == (750_000, 2_250_000, 3_000_000)
+    assert str(await _carried_by(app, march_line["id"])) == june["id"]
+    ledger = await _ledger(http, minter)
+    assert (ledger["held"], ledger["carried"], ledger["returned"]) == (0, 0, 0)
+    july = await generate(http, minter, ALLOWANCE, "2026-07")
+    assert (await line_of(http, minter, july, away))["carried"] == 0  # carried once
+
+
+async def test_the_money_held_for_a_suspended_beneficiary_is_returned_to_the_budget_on_termination(app, http, minter):
+    away = uuid.uuid4()
+    march_line = await _three_unpaid_months_then_suspended(app, http, minter, away)
+    april = await run(http, minter, ALLOWANCE, "2026-04")
+    assert await line_of(http, minter, april, away) is None
+    assert (await _ledger(http, minter))["held"] == 2_250_000
+    # Still not collecting three months after the suspension: terminated.
+    await feed(app, schedule(away, 3, [period("2024-07", "2026-03", 750_000)], status="terminated",
+                             computed_from="2026-04"))
+    may = await run(http, minter, ALLOWANCE, "2026-05")
+    assert await line_of(http, minter, may, away) is None
+    ledger = await _ledger(http, minter)
+    assert (ledger["held"], ledger["carried"], ledger["returned"]) == (0, 0, 2_250_000)
+    assert await _carried_by(app, march_line["id"]) is None
+    june = await run(http, minter, ALLOWANCE, "2026-06")
+    assert await line_of(http, minter, june, away) is None
+    assert (await _ledger(http, minter))["returned"] == 2_250_000  # returned once

@@ -184,15 +184,48 @@ async def test_areas_restrict_writes_with_403_and_reads_with_404(http, minter):
                                                                        created["id"])
 
 
-async def test_a_client_with_pre_2025_areas_is_told_why_it_cannot_register_in_a_new_commune(http, minter):
-    # 29242 (new Phường Trà Vinh, province 86) reuses the code of old Phường 3 of district 842.
+async def test_a_client_with_pre_2025_areas_registers_in_the_new_communes_of_its_ground(http, minter):
+    # 29242 (new Phường Trà Vinh, province 86) = old Phường 1 (29239), 3 (29242) and 9 (29260) of district 842.
     body = person(commune_code="29242", national_id=None)
-    r = await http.post("/persons", json=body, headers=minter.headers(*WRITE, areas=("842",)))
+    for areas in (("842",), ("84",), ("29242",)):
+        r = await http.post("/persons", json=body, headers=minter.headers(*WRITE, areas=areas))
+        assert r.status_code == 201, (areas, r.text)
+        assert (r.json()["province_code"], r.json()["district_code"]) == ("86", "")
+
+
+async def test_a_client_of_one_old_commune_is_not_widened_to_the_new_commune_and_is_told_why(http, minter):
+    body = person(commune_code="29242", national_id=None)
+    r = await http.post("/persons", json=body, headers=minter.headers(*WRITE, areas=("29239",)))
     assert r.status_code == 403
-    assert "2025 units (province 86, no district)" in r.json()["detail"] and "(842)" in r.json()["detail"]
-    r = await http.post("/persons", json=body, headers=minter.headers(*WRITE, areas=("29242",)))
-    assert r.status_code == 201, r.text
-    assert (r.json()["province_code"], r.json()["district_code"]) == ("86", "")
+    assert "2025 units (province 86, no district)" in r.json()["detail"] and "(29239)" in r.json()["detail"]
+
+
+async def test_areas_mean_the_same_ground_before_and_after_2025(http, minter):
+    """A pre-2025 record (84 / 842 / Phường 1) and a 2025 one (86 / new Phường Trà Vinh) of the same ground are
+    seen by clients given the old codes and by clients given the new one; a neighbouring commune's are not."""
+    tag = uuid.uuid4().hex[:8]
+    with clock.frozen(date(2025, 3, 1)):  # registered before the reorganisation, in old Phường 1
+        old = (await create(http, minter, person(full_name=f"Lê Văn Cũ {tag}", commune_code="29239",
+                                                 national_id=None), areas=("84",))).json()
+        next_door = (await create(http, minter, person(full_name=f"Lê Văn Bên {tag}", commune_code="29236",
+                                                       national_id=None), areas=("84",))).json()
+    assert (old["province_code"], old["district_code"]) == ("84", "842")
+    new = (await create(http, minter, person(full_name=f"Lê Văn Mới {tag}", commune_code="29242",
+                                             national_id=None), areas=("86",))).json()
+
+    async def seen(*areas: str) -> set[str]:
+        r = await http.get("/persons", params={"q": tag}, headers=minter.headers("registry:read", areas=areas))
+        assert r.status_code == 200, r.text
+        return {p["id"] for p in r.json()["items"]}
+
+    assert await seen("84") == await seen("842") == {old["id"], new["id"], next_door["id"]}
+    assert await seen("29242") == {old["id"], new["id"]}  # today's Phường Trà Vinh: old Phường 1 is in it
+    assert await seen("29263") == {next_door["id"]}  # today's Phường Long Đức took old Phường 4 (29236)
+    assert await seen("29239") == {old["id"]}  # old Phường 1 alone: not widened to all of Phường Trà Vinh
+    r = await http.get(f"/persons/{old['id']}", headers=minter.headers("registry:read", areas=("29242",)))
+    assert r.status_code == 200
+    r = await http.get(f"/persons/{new['id']}", headers=minter.headers("registry:read", areas=("29239",)))
+    assert r.status_code == 404
 
 
 async def test_a_mapped_code_without_a_unit_row_is_an_unknown_commune_not_a_500(http, minter):

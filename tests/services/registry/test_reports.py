@@ -92,10 +92,18 @@ async def test_units_2025_group_old_records_under_the_commune_they_became(app, h
 
 async def test_reports_stay_within_the_clients_areas(app, http, minter):
     await three_beneficiaries(app, http, minter)
-    r = await http.get("/reports/beneficiaries", params={"month": MONTH},
-                       headers=h(minter, {"client_id": "new-ward", "areas": ("86",)}))
-    assert r.status_code == 200
-    assert {(row["province_code"], row["code"]) for row in r.json()["rows"]} == {("86", "29242")}
+
+    async def rows(*areas: str) -> set[tuple[str, str]]:
+        r = await http.get("/reports/beneficiaries", params={"month": MONTH},
+                           headers=h(minter, {"client_id": "reader", "areas": areas}))
+        assert r.status_code == 200, r.text
+        return {(row["province_code"], row["code"]) for row in r.json()["rows"]}
+
+    # Areas are ground: the new province and today's Phường Trà Vinh cover the pre-2025 records of its communes.
+    everything = {("84", "29242"), ("84", "29239"), ("86", "29242")}
+    assert await rows("86") == await rows("29242") == await rows("842") == everything
+    assert await rows("29239") == {("84", "29239")}  # old Phường 1 alone: never widened to Phường Trà Vinh
+    assert await rows("29263") == set()
 
 
 async def test_csv_report_has_vietnamese_headers_and_a_total_line(app, http, minter):
