@@ -60,8 +60,8 @@ class StackConfig:
 
     def internal_subscriptions(self) -> list[dict[str, Any]]:
         """Each service's inbox at the hub, for the event types its handlers declare."""
-        return [{"name": f"{s}-inbox", "url": self.service_urls[s] + INBOX_PATH, "types": consumed_types(s),
-                 "secret": self.event_secrets[s]["inbox_secret"]} for s in SERVICES]
+        return [{"name": hub_service.internal_name(s), "url": self.service_urls[s] + INBOX_PATH,
+                 "types": consumed_types(s), "secret": self.event_secrets[s]["inbox_secret"]} for s in SERVICES]
 
     def urls(self) -> dict[str, str]:
         return database.component_urls(self.admin_url, self.database, self.passwords)
@@ -103,6 +103,21 @@ async def prepare_database(config: StackConfig) -> None:
             await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"])
 
     await in_gateway_db(config.urls()["gateway"], service_clients_and_inboxes)
+
+
+async def repair_inbox(config: StackConfig, service: str,
+                       after: int | None = None) -> hub_repository.InternalRepair:
+    """``ansinh events repair``: the service's inbox subscription brought back as configured, with what it missed
+    queued again (an ended one: what it has no delivery of since it was made; a missing one: the hub's whole
+    history). ``after`` (a feed position) limits the replay to later events and forces one even for an active
+    subscription."""
+    sub = next(s for s in config.internal_subscriptions() if s["name"] == hub_service.internal_name(service))
+
+    async def repair(session: Any) -> hub_repository.InternalRepair:
+        return await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"],
+                                                    replay_after=after, replay_if_missing=True)
+
+    return await in_gateway_db(config.urls()["gateway"], repair)
 
 
 def service_client_id(service: str) -> str:

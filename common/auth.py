@@ -6,9 +6,10 @@ without a valid token gets 401, exactly as through the gateway.
 
 Speed: verifying an Ed25519 signature costs more than proxying a request, so a verified token is
 remembered until it expires. Revocation still takes effect: each process keeps a small map
-``client_id → tokens issued before this instant are void``, refreshed every few seconds (from the
+``revocation id → tokens issued before this instant are void``, refreshed every few seconds (from the
 gateway's database in the gateway, from ``/auth/revocations`` in the services) — never a database
-round trip per request.
+round trip per request. The revocation id is the token's ``rid`` claim, an opaque id of its client, so the
+public list of revocations names no client.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class Principal:
     issued_at: float
     expires_at: int
     token_id: str = ""
+    revocation_id: str = ""
+    """The token's ``rid``: the opaque id under which the gateway publishes the client's revocations."""
     rate_limit: tuple[float, int] | None = None
     """(requests per second, burst) for this client, from the token's ``rl`` claim."""
 
@@ -116,8 +119,8 @@ class _Cached:
 class TokenVerifier:
     """Verifies tokens against a key set; caches results until the token expires.
 
-    ``keys`` maps kid → public key. ``not_before`` maps client_id → epoch seconds: tokens of that client
-    issued at or before it are refused (revocation, secret rotation).
+    ``keys`` maps kid → public key. ``not_before`` maps revocation id (the ``rid`` claim) → epoch seconds:
+    tokens carrying that id issued at or before it are refused (revocation, secret rotation).
     """
 
     audience: str = AUDIENCE
@@ -143,7 +146,7 @@ class TokenVerifier:
         if not_before:
             self._cache = {
                 t: c for t, c in self._cache.items()
-                if c.principal.issued_at > not_before.get(c.principal.client_id, -1)
+                if c.principal.issued_at > not_before.get(c.principal.revocation_id, -1)
             }
 
     async def verify(self, token: str) -> Principal:
@@ -156,7 +159,7 @@ class TokenVerifier:
                 raise TokenError("the token has expired")
             return p
         principal, kid = await self._verify_signature(token)
-        revoked_at = self.not_before.get(principal.client_id)
+        revoked_at = self.not_before.get(principal.revocation_id)
         if revoked_at is not None and principal.issued_at <= revoked_at:
             raise TokenError("the client's tokens were revoked")
         if len(self._cache) >= self.max_cache:
@@ -193,6 +196,10 @@ class TokenVerifier:
             raise TokenError("the token's signature is invalid") from exc
         except jwt.PyJWTError as exc:
             raise TokenError(f"the token is invalid: {exc}") from exc
+        revocation_id = claims.get("rid")
+        if not isinstance(revocation_id, str) or not revocation_id:
+            # Revocations are published by this id only: a token without it could not be revoked here.
+            raise TokenError("the token has no revocation id (rid); get a new token")
         scope = claims.get("scope", "")
         principal = Principal(
             client_id=str(claims["client_id"]),
@@ -201,6 +208,7 @@ class TokenVerifier:
             issued_at=float(claims["iat"]),
             expires_at=int(claims["exp"]),
             token_id=str(claims.get("jti", "")),
+            revocation_id=revocation_id,
             rate_limit=_rate_limit(claims.get("rl")),
         )
         return principal, kid

@@ -99,9 +99,21 @@ class TokenMinter:
 
         now = time.time()
         claims = {"iss": ISSUER, "aud": AUDIENCE, "client_id": client_id, "sub": client_id,
+                  "rid": self.revocation_id(client_id),
                   "scope": " ".join(scopes), "areas": list(areas), "iat": now, "exp": int(now) + ttl,
                   "jti": uuid.uuid4().hex, **overrides}
         return jwt.encode(claims, self.private, algorithm=ALGORITHM, headers={"kid": self.kid})
+
+    @staticmethod
+    def revocation_id(client_id: str) -> str:
+        """The ``rid`` of ``client_id``'s tokens (the gateway uses the client's UUID; here one derived from its id)."""
+        import uuid
+
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"ansinh-test-client:{client_id}").hex
+
+    def revoke(self, client_id: str, at: float) -> None:
+        """Tokens of ``client_id`` issued at or before ``at`` are void, once the app's keys are refreshed."""
+        self.not_before[self.revocation_id(client_id)] = at
 
     def headers(self, *scopes: str, **kw: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(*scopes, **kw)}"}

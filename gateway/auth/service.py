@@ -209,6 +209,7 @@ def issue_token(signer: Signer, client: Client, requested: list[str] | None, ttl
     scope = " ".join(sorted(granted))
     claims = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": client.client_id, "client_id": client.client_id,
+        "rid": client.id.hex,
         "scope": scope, "areas": list(client.areas), "iat": now, "nbf": int(now), "exp": int(now) + ttl,
         "jti": uuid.uuid4().hex, "rl": [client.rate_per_second, client.burst],
     }
@@ -223,6 +224,6 @@ def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer, t
             active = await keys.ensure_active_key(session)
             if signer.kid != active.kid:
                 signer.use(active.kid, keys.load_private(active))
-            return await keys.jwks(session, token_ttl), await repository.not_before_map(session)
+            return await keys.jwks(session, token_ttl), await repository.revocations(session)
 
     return load

@@ -83,6 +83,31 @@ class PersonDied(BaseModel):
     province_code: str
 
 
+PERSON_STUDY_CHANGED = "registry.person.study_changed.v1"
+
+
+@EVENTS.catalogue.register(PERSON_STUDY_CHANGED)
+class PersonStudyChanged(BaseModel):
+    """A person's study period was `recorded`, `corrected` or `withdrawn` (`change`): the person studies (`kind`:
+    ``school``, ``vocational`` or ``university``) from `from_month` through `to_month` (``YYYY-MM``; null while
+    still studying); a withdrawn period (`withdrawn` true) counts no more. `version` counts the period's changes.
+    What is owed follows in `registry.beneficiary.entitlements_changed.v1` for the person (5.2) and the single
+    parents of their household (5.4), with arrears when the period was recorded late. Carries the person's
+    areas; no name, institution or document."""
+
+    person_id: uuid.UUID
+    study_period_id: uuid.UUID
+    change: str
+    version: int
+    kind: str
+    from_month: str
+    to_month: str | None
+    withdrawn: bool
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
 HOUSEHOLD_POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
 
 
@@ -255,10 +280,12 @@ class BeneficiaryEntitlementsChanged(BaseModel):
     (``YYYY-MM``), for the payments service to keep its own copy and never ask the registry while it pays.
 
     Published whenever the schedule differs from the last one sent (approval, any decision, a death, an
-    admission to or discharge from a centre, a corrected date of birth or disability, a new standard level
-    applied retroactively) and never otherwise; `version` counts the schedules sent for this beneficiary, so
-    apply one only if its version is higher than the one you hold. Months from `computed_from` in no period
-    are owed nothing (before the start, suspended, after death…); months before it are not described.
+    admission to or discharge from a centre, a corrected date of birth or disability, a study period recorded or
+    corrected — also late, which brings arrears —, a child joining, leaving or dying in a single parent's (5.4)
+    household, a new standard level applied retroactively) and never otherwise; `version` counts the schedules
+    sent for this beneficiary, so apply one only if its version is higher than the one you hold. Months from
+    `computed_from` in no period are owed nothing (before the start, suspended, after death…); months before it
+    are not described.
     Age transitions (turning 4, 16, 80…) are period boundaries already. Carries the person's name and
     national ID for the payment list, the areas and the current household."""
 

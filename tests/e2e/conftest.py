@@ -33,6 +33,8 @@ async def stack(test_db):
     # connections: 5 × (8 + 4) at the most.
     pools = {f"{env_prefix(c)}{name}": value for c in COMPONENTS
              for name, value in (("DB_POOL_SIZE", "8"), ("DB_MAX_OVERFLOW", "4"))}
+    # A module's tokens are taken once; on a busy machine a module outlasts the default 5-minute lifetime.
+    pools["GATEWAY_TOKEN_TTL_SECONDS"] = "3600"
     config = StackConfig(admin_url=test_db.admin_url, database=E2E_DB, passwords=test_db.passwords,
                          ports=ports, environment="test", extra_env=pools)
     await prepare_database(config)

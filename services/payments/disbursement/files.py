@@ -8,7 +8,6 @@ openpyxl's write-only workbook (rows spooled to a temporary file) and is then se
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -74,7 +73,7 @@ def _cells(n: int, r: Row[Any], *, typed: bool) -> list[Any]:
 async def csv_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Batch) -> AsyncIterator[bytes]:
     """UTF-8 with BOM (spreadsheet programs read it), one chunk of lines at a time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = tabular.csv_writer(buffer)
     writer.writerow(HEADERS)
     yield ("\ufeff" + buffer.getvalue()).encode()
     n = 0
@@ -117,12 +116,12 @@ async def xlsx_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Bat
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(f"{batch.period} {batch.commune_code}")
-    sheet.append(HEADERS)
+    sheet.append(tabular.xlsx_row(sheet, HEADERS))
     n = 0
     async for rows in _chunks(sessionmaker, batch):
         for r in rows:
             n += 1
-            sheet.append(_cells(n, r, typed=True))
+            sheet.append(tabular.xlsx_row(sheet, _cells(n, r, typed=True)))
     with tempfile.TemporaryFile() as out:
         workbook.save(out)
         out.seek(0)
@@ -179,7 +178,7 @@ def _row(line: int, header: tabular.Header, cells: list[tabular.Cell],
         return None
 
 
-def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int, dict[str, Any]]], str]:
+def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int, dict[str, Any]]], tabular.Header]:
     """The results filled in a batch file, as ``(line, result)``: rows whose ``Kết quả`` is empty are not reported
     yet and skipped. Any problem (header, cell, a line twice) raises 422 with every problem: nothing is applied."""
     sheet = tabular.open_sheet(body, content_type, MAX_ROWS)
@@ -202,11 +201,20 @@ def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int,
         out.append((line, item))
     if problems:
         raise _problems(problems)
-    return out, header.column("line_id")
+    return out, header
 
 
-def unknown_lines(rows: list[tuple[int, dict[str, Any]]], known: set[uuid.UUID], column: str) -> None:
+def unknown_lines(rows: list[tuple[int, dict[str, Any]]], known: set[uuid.UUID], header: tabular.Header) -> None:
+    column = header.column("line_id")
     problems = [RowProblem(line, column, "line_id", f"{item['line_id']} is not a line of this batch")
                 for line, item in rows if item["line_id"] not in known]
+    if problems:
+        raise _problems(problems)
+
+
+def wrong_days(rows: list[tuple[int, dict[str, Any]]], found: list[tuple[int, str]], header: tabular.Header) -> None:
+    """422 with a row-level problem for each ``(index in rows, reason)`` of a ``paid_on`` that cannot be."""
+    column = header.column("paid_on")
+    problems = [RowProblem(rows[i][0], column, "paid_on", reason) for i, reason in found]
     if problems:
         raise _problems(problems)

@@ -7,10 +7,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.money import PositiveVnd
+from common.types import Month
+from common.units import COMMUNE_CODE, CommuneOnly
 
 
-class OneOffIn(BaseModel):
+class OneOffIn(CommuneOnly):
     model_config = ConfigDict(extra="forbid")
 
     programme: str = Field(examples=["funeral"], description="A one-off programme: funeral, longevity, emergency or "
@@ -19,14 +21,15 @@ class OneOffIn(BaseModel):
     beneficiary_id: uuid.UUID | None = Field(None, description="The registry beneficiary, when there is one")
     recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Thị Lan"])
     national_id: str | None = Field(None, pattern=r"^\d{12}$")
-    commune_code: str = Field(min_length=1, max_length=10, description="The pay point")
-    district_code: str = Field("", max_length=10, description="Empty for communes of the 2025 units")
-    province_code: str = Field(min_length=1, max_length=10)
-    amount: int = Field(gt=0, strict=True, description="Whole VND (a JSON integer)")
+    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
+                              description="The pay point: a commune in force today (5-digit code). The district and "
+                                          "the province are derived from it (do not send them)")
+    amount: PositiveVnd = Field(description="Whole VND (a JSON integer), at most the programme's `max_amount` in "
+                                            "force this month")
     reason: str = Field(min_length=1, max_length=1000)
     requested_by: str = Field(min_length=1, max_length=200, examples=["child_protection case 2026-0042"],
                               description="Who asked for it: an office, a decision, another service's case")
-    period_from: str | None = Field(None, pattern=MONTH, description="Not paid in a payroll before this month")
+    period_from: Month | None = Field(None, description="Not paid in a payroll before this month")
 
 
 class OneOffOut(BaseModel):
@@ -47,3 +50,17 @@ class OneOffOut(BaseModel):
     payroll_id: uuid.UUID | None
     created_at: datetime
     created_by: str
+
+
+class SupportRequestIn(BaseModel):
+    """``child_protection.support.payment_requested.v1`` as payments reads it (unknown fields ignored)."""
+
+    support_item_id: uuid.UUID
+    case_number: str
+    kind: str
+    funding: str
+    sponsor: str
+    amount: int = Field(gt=0)
+    commune_code: str
+    district_code: str
+    province_code: str

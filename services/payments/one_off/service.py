@@ -5,15 +5,20 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
+from common.units import place_for_write
 
 from ..models import OneOffPayment
 from ..programmes import service as programmes
 from ..rules.periods import month_text, parse_month
-from .schemas import OneOffIn, OneOffOut
+from .schemas import OneOffIn, OneOffOut, SupportRequestIn
+
+SERVICE_REQUEST = "service_request"
 
 
 def location(payment_id: uuid.UUID) -> str:
@@ -35,12 +40,13 @@ async def create(session: AsyncSession, principal: Principal, body: OneOffIn) ->
     if programme.kind != "one_off":
         raise ValidationFailed([{"field": "body.programme",
                                  "reason": f"{body.programme} is not paid by one-off payments"}])
-    if not principal.may_see_area(body.commune_code, body.district_code, body.province_code):
-        raise Forbidden(f"commune {body.commune_code} is outside the client's areas")
+    today = clock.today()
+    place = place_for_write(principal, body.commune_code, today)
+    await programmes.check_amount(session, body.programme, body.amount, today.replace(day=1), "body.amount")
     row = OneOffPayment(
         id=uuid.uuid4(), programme=body.programme, person_id=body.person_id, beneficiary_id=body.beneficiary_id,
-        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=body.commune_code,
-        district_code=body.district_code, province_code=body.province_code, amount=body.amount, reason=body.reason,
+        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=place.commune_code,
+        district_code=place.district_code, province_code=place.province_code, amount=body.amount, reason=body.reason,
         requested_by=body.requested_by, period_from=parse_month(body.period_from) if body.period_from else None,
         created_by=principal.client_id)
     session.add(row)
@@ -54,3 +60,16 @@ async def get(session: AsyncSession, principal: Principal, payment_id: uuid.UUID
     if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
         raise NotFound(f"no one-off payment {payment_id}")
     return row
+
+
+async def from_support_request(session: AsyncSession, data: SupportRequestIn) -> bool:
+    """A one-off payment for a child-protection support item, keyed by the item's id (True when created now).
+    Names never travel in events: the pay point pays the carer named in the case file, quoted as the recipient."""
+    result = await session.execute(insert(OneOffPayment).values(
+        id=data.support_item_id, programme=SERVICE_REQUEST,
+        recipient_name=f"Người chăm sóc trẻ, hồ sơ {data.case_number}",
+        commune_code=data.commune_code, district_code=data.district_code, province_code=data.province_code,
+        amount=data.amount, reason=f"{data.kind} ({data.funding}: {data.sponsor})",
+        requested_by=f"child_protection case {data.case_number}", created_by="child_protection",
+    ).on_conflict_do_nothing(index_elements=[OneOffPayment.id]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

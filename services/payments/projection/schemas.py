@@ -9,15 +9,16 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.money import Vnd
+from common.types import Month
 
 
 class SchedulePeriodIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    first: str = Field(alias="from", pattern=MONTH)
-    last: str | None = Field(None, alias="to", pattern=MONTH)
-    amount: int = Field(ge=0)
+    first: Month = Field(alias="from")
+    last: Month | None = Field(None, alias="to")
+    amount: Vnd
     category: str
     coefficient: Decimal
     standard_level: int
@@ -41,8 +42,8 @@ class EntitlementsChangedIn(BaseModel):
     district_code: str = ""
     province_code: str
     household_id: uuid.UUID | None = None
-    computed_from: str = Field(pattern=MONTH)
-    computed_to: str = Field(pattern=MONTH)
+    computed_from: Month
+    computed_to: Month
     periods: list[SchedulePeriodIn]
 
 

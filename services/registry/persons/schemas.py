@@ -59,8 +59,8 @@ BirthDate = Annotated[date, AfterValidator(_birth_date)]
 Phone = Annotated[str | None, AfterValidator(_phone), Field(examples=["0912345678"])]
 NationalId = Annotated[str | None, Field(examples=["084190012345"], description="12-digit CCCD number")]
 Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
-ShortText = Annotated[Annotated[str, AfterValidator(_text), Field(max_length=100)] | None, Field()]
-"""The length applies to the text only: an explicit null is valid (once a 500, found by the fuzzer)."""
+# The constraint applies to the text; null (not given, or cleared by a patch) is allowed around it.
+ShortText = Annotated[str, AfterValidator(_text), Field(max_length=100)] | None
 
 
 class PersonCreate(BaseModel):
