@@ -77,6 +77,7 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
          "`Idempotency-Key` still in progress (problem `conflict` or a more specific `type`)",
     412: "`If-Match` does not match the current ETag (problem `precondition-failed`)",
     413: "The request body is larger than the gateway accepts (problem `payload-too-large`)",
+    415: "The body's `Content-Type` is not one the operation takes (problem `unsupported-media-type`)",
     422: "The request is not valid; `errors` lists each field (problem `validation-failed`)",
     428: "`If-Match` is missing (problem `precondition-required`)",
     429: "Rate limit exceeded; retry after `Retry-After` seconds (problem `rate-limited`)",
@@ -171,6 +172,8 @@ def _statuses(path: str, method: str, operation: dict[str, Any], public_paths: f
             statuses |= {404, 409}
     if "requestBody" in operation:
         statuses.add(400)  # a body that is not text in the declared encoding
+        if set(operation["requestBody"].get("content", {})) - {"application/json"}:
+            statuses.add(415)  # file uploads name the media types they take
     params = operation.get("parameters", [])
     if any(p.get("in") == "path" for p in params):
         statuses.add(404)

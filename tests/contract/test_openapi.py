@@ -100,6 +100,8 @@ def test_each_operation_declares_the_statuses_it_can_answer(doc):
     assert {"200", "401", "403", "404", "422", "429", "502", "503", "504"} <= read
     # a write may name a missing record or meet a conflicting state; a body may not be readable
     assert {"400", "404", "409"} <= ops["post", "/registry/households"]
+    assert "415" in ops["post", "/child-protection/cases/{case_id}/attachments"]  # an upload names its media types
+    assert "415" not in ops["post", "/registry/households"]
     assert "422" in ops["get", "/registry/me"]  # no parameters, yet a query string may be refused
     # a body: too large at the gateway; If-Match: missing or stale
     assert {"412", "413", "428"} <= ops["patch", "/registry/persons/{person_id}"]
