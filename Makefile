@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The files holding hypothesis property tests (what `make test-deep` runs unless PYTEST_ARGS names others).
 PROPERTY_TESTS = $(shell grep -rl --include='test_*.py' '^from hypothesis import' tests)
 
-.PHONY: run test test-fast test-deep e2e lint bench bench-quick migrate clean setup lock
+.PHONY: run test test-fast test-deep e2e fuzz lint bench bench-quick migrate clean setup lock
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ test-deep: $(STAMP)  ## the property tests with many more random examples (hypot
 
 e2e: $(STAMP)  ## only the end-to-end tests (real processes)
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+fuzz: $(STAMP)  ## long schemathesis run over every operation through the gateway (a real stack of its own)
+	ANSINH_FUZZ_MAX_EXAMPLES=$${ANSINH_FUZZ_MAX_EXAMPLES:-100} ANSINH_FUZZ_TIMEOUT=$${ANSINH_FUZZ_TIMEOUT:-10800} \
+		$(BIN)/python -m pytest tests/fuzz -p no:randomly -rA $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff, then mypy: strict on common/, gateway/ and every service's rules/
 	$(BIN)/ruff check .

@@ -13,9 +13,9 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from . import db
+from . import db, openapi
 from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVerifier, require
 from .daily import DailyJob, in_transaction
 from .errors import ServiceUnavailable, install_error_handlers
@@ -91,7 +91,8 @@ def create_service_app(
             await app.state.http.aclose()
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  generate_unique_id_function=openapi.operation_id_function(name))
     app.state.settings = settings
     app.state.service_name = name
     app.state.verifier = verifier
@@ -105,6 +106,7 @@ def create_service_app(
         app.include_router(events.inbox.router(secret.get_secret_value() if secret else None))
         app.include_router(events.canary_router)
         public_paths = public_paths | {INBOX_PATH}  # signed by the hub instead of a bearer token
+    openapi.install(app, public_paths)
     app.add_middleware(InputGuard)  # inside the token check: anonymous requests are never parsed
     app.add_middleware(AuthMiddleware, verifier=verifier, public_paths=public_paths)
     for cls, options in middleware:  # outside the token check (the gateway's proxy checks for itself)
@@ -203,7 +205,8 @@ def add_operational_routes(
         return {"client_id": principal.client_id, "scopes": sorted(principal.scopes),
                 "areas": list(principal.areas), "expires_at": principal.expires_at}
 
-    @ops.get("/metrics", summary="Prometheus metrics", dependencies=[require("metrics:read")])
+    @ops.get("/metrics", summary="Prometheus metrics", dependencies=[require("metrics:read")],
+             response_class=PlainTextResponse)
     async def metrics() -> Response:
         """Prometheus text format. Needs a token with `metrics:read` (Prometheus supports the OAuth2
         client-credentials flow in its scrape configuration)."""

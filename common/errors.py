@@ -30,6 +30,7 @@ rolled back with its connection, so nothing of it is half-written.
 
 from __future__ import annotations
 
+import re
 import socket
 from typing import Any
 
@@ -40,6 +41,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://ansinh.gov.vn/problems/"
@@ -228,6 +230,40 @@ def _pydantic_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+_ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _route_table(app: Any) -> list[tuple[re.Pattern[str], int, frozenset[str]]]:
+    """(path regex, number of path parameters, methods) of every route, included routers' too."""
+    table = getattr(app.state, "allow_table", None)
+    if table is None:
+        from fastapi import routing
+
+        contexts = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") \
+            else app.routes  # FastAPI before lazily included routers lists them flat
+        table = []
+        for route in contexts:
+            path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+            if path and methods:
+                regex = compile_path(path)[0]
+                table.append((regex, regex.groups, frozenset(methods)))
+        app.state.allow_table = table
+    return table  # type: ignore[no-any-return]
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of this request's path, and OPTIONS (answered here).
+
+    The path's own routes count, not those that take it only through a parameter: on
+    ``/units/mappings`` (POST) that is POST, although ``GET /units/{code}`` would take the path too.
+    """
+    path = request.scope["path"]
+    matching = [(params, methods) for regex, params, methods in _route_table(request.app) if regex.match(path)]
+    fewest = min((params for params, _ in matching), default=0)
+    methods = set().union(*(m for params, m in matching if params == fewest))
+    return [*(m for m in _ALLOW_ORDER if m in methods), "OPTIONS"]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def ansinh_error(request: Request, exc: AnSinhError) -> Response:
         body = exc.to_problem(instance=request.url.path)
@@ -241,6 +277,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return await ansinh_error(request, ValidationFailed(_pydantic_errors(exc)))
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:  # Starlette's Allow names one route's methods; the path may have more
+            allow = ", ".join(allowed_methods(request))
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            exc.headers = {**(exc.headers or {}), "Allow": allow}
         cls = _STATUS_CODES.get(exc.status_code, AnSinhError)
         generic = exc.detail in (None, cls.title, "Not Found", "Method Not Allowed")
         err = AnSinhError(

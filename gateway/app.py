@@ -3,10 +3,10 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import openapi as common_openapi
 from common.app import create_service_app
 from common.auth import PUBLIC_PATHS, TokenVerifier
 from common.daily import DailyJob, in_transaction
@@ -93,8 +93,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.signer = signer
 
     def merged_openapi() -> dict[str, Any]:
-        own = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        return openapi.merge(own, upstreams.openapi)
+        return openapi.merge(common_openapi.document(app, GATEWAY_PUBLIC), upstreams.openapi)
 
     app.openapi = merged_openapi  # type: ignore[method-assign]
     return app

@@ -19,6 +19,7 @@ import errno
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import structlog
@@ -50,6 +51,8 @@ CHUNK = 64 * 1024
 REPLAY_BYTES = 1024 * 1024
 """Request bytes kept to send a request again when the service never read it (a stale pooled connection)."""
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+FORWARDED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods the services may answer; any other is refused at the gateway (405, with the path's ``Allow``)."""
 
 
 class BodyTooLarge(Exception):
@@ -182,6 +185,15 @@ class ProxyMiddleware:
             await send_unauthorized(scope, send, exc.reason)
             return
         table = self.upstreams.tables.get(service)
+        if scope["method"] not in FORWARDED_METHODS:  # TRACE, CONNECT, …: no service route has them
+            allow = table.allowed(path) if table is not None else []
+            if not allow:
+                await _problem(scope, send, 404, "not-found", "Not found", f"no route {path}")
+                return
+            await _problem(scope, send, 405, "method-not-allowed", "Method not allowed",
+                           f"{scope['method']} is not a method of this path",
+                           headers=[(b"allow", ", ".join([*allow, "OPTIONS"]).encode())])
+            return
         needed = table.required(scope["method"], path) if table is not None else None
         if needed and not principal.has(*needed):
             self.metrics.refused.labels("scope").inc()
@@ -221,7 +233,7 @@ class ProxyMiddleware:
 
         headers = self._request_headers(scope)
         query = scope.get("query_string", b"")
-        url = path + ("?" + query.decode("latin-1") if query else "")
+        url = _upstream_path(scope, service, path) + ("?" + query.decode("latin-1") if query else "")
         body = None
         if scope["method"] not in _NO_BODY_METHODS or length not in (None, b"0"):
             body = _RequestBody(receive, self.max_body)
@@ -387,6 +399,19 @@ class _RequestBody:
                 continue  # kept: yielded from the list above
             if chunk:
                 yield chunk
+
+
+def _upstream_path(scope: Scope, service: str, path: str) -> str:
+    """The path to send the service, still percent-encoded as the client sent it.
+
+    ``scope["path"]`` is decoded: ``/persons/a%3Fb`` would reach the service as ``/persons/a?b``, a
+    different path with a query. The raw path keeps ``%3F``, ``%23`` and ``%2F`` as they were.
+    """
+    raw = scope.get("raw_path")
+    prefix = public_prefix(service).encode()
+    if raw and raw.startswith(prefix) and raw.isascii():
+        return raw[len(prefix):].decode("ascii") or "/"
+    return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
 async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,

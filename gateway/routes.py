@@ -23,6 +23,8 @@ class RouteTable:
 
     static: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     templated: list[tuple[str, re.Pattern[str], frozenset[str]]] = field(default_factory=list)
+    methods: list[tuple[re.Pattern[str], int, str]] = field(default_factory=list)
+    """(path regex, number of path parameters, method) of every operation, for ``Allow``."""
 
     @classmethod
     def from_openapi(cls, doc: dict[str, Any]) -> RouteTable:
@@ -36,10 +38,12 @@ class RouteTable:
                     for needed in requirement.values():
                         scopes.update(needed)
                 key = method.upper()
+                pattern = _PATH_PARAM.sub(r"(?P<\1>.+)", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
+                pattern = _PARAM.sub(r"(?P<\1>[^/]+)", pattern)
+                compiled = re.compile(f"^{pattern}$")
+                table.methods.append((compiled, compiled.groups, key))
                 if "{" in path:
-                    pattern = _PATH_PARAM.sub(r"(?P<\1>.+)", path)
-                    pattern = _PARAM.sub(r"(?P<\1>[^/]+)", pattern)
-                    table.templated.append((key, re.compile(f"^{pattern}$"), frozenset(scopes)))
+                    table.templated.append((key, compiled, frozenset(scopes)))
                 else:
                     table.static[(key, path)] = frozenset(scopes)
         table._lookup = lru_cache(maxsize=4096)(table._find)  # type: ignore[attr-defined]
@@ -58,3 +62,10 @@ class RouteTable:
             if m == method and pattern.match(path):
                 return scopes
         return None
+
+    def allowed(self, path: str) -> list[str]:
+        """The documented methods of ``path`` (its own routes, not those that take it through a parameter)."""
+        matching = [(params, method) for pattern, params, method in self.methods if pattern.match(path)]
+        fewest = min((params for params, _ in matching), default=0)
+        found = {method for params, method in matching if params == fewest}
+        return [m for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE") if m in found]

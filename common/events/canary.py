@@ -59,7 +59,7 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
 
     @router.post("/events/canary", summary="Publish canary events", status_code=202,
                  dependencies=[require("admin")])
-    async def send(body: CanaryIn, session: SessionDep) -> dict[str, Any]:
+    async def send_canaries(body: CanaryIn, session: SessionDep) -> dict[str, Any]:
         """Publish `count` canary events on `subject` in one transaction; the other services (or the one
         named in `to`) record them."""
         if body.to is not None and body.to not in others:
@@ -73,7 +73,7 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
         return {"published": ids}
 
     @router.get("/events/canaries", summary="Canary events received here", dependencies=[require("admin")])
-    async def received(session: SessionDep, source: Annotated[str | None, Query()] = None,
+    async def received_canaries(session: SessionDep, source: Annotated[str | None, Query()] = None,
                        subject_prefix: Annotated[str | None, Query(max_length=200)] = None,
                        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict[str, Any]:
         """Receipts in arrival order, with the latency from publication to the committed receipt."""

@@ -22,6 +22,21 @@ async def create_person(person: Person) -> dict:
     return person.model_dump()
 
 
+@router.get("/persons")
+async def list_persons() -> list[dict]:
+    return []
+
+
+@router.get("/persons/{ref}")
+async def read_person(ref: str) -> dict:
+    return {"ref": ref}
+
+
+@router.post("/persons/lookup")
+async def lookup_person() -> dict:
+    return {}
+
+
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("password=hunter2 leaked in a stack trace")
@@ -73,7 +88,24 @@ async def test_unknown_route_and_wrong_method(client):
     assert_problem(await client.get("/nowhere"), 404, "not-found")
     r = await client.delete("/persons")
     assert_problem(r, 405, "method-not-allowed")
-    assert r.headers["allow"] == "POST"
+    assert r.headers["allow"] == "GET, POST, OPTIONS"
+
+
+async def test_allow_lists_the_methods_of_every_route_on_the_path(client):
+    # GET /persons and POST /persons are two routes; Starlette alone would name only the first one's method.
+    r = await client.put("/persons")
+    assert_problem(r, 405, "method-not-allowed")
+    assert r.headers["allow"] == "GET, POST, OPTIONS"
+    # /persons/lookup is a POST route of its own; GET /persons/{ref} takes the path only through a parameter
+    assert (await client.delete("/persons/lookup")).headers["allow"] == "POST, OPTIONS"
+    assert (await client.delete("/persons/7")).headers["allow"] == "GET, OPTIONS"
+
+
+async def test_options_answers_the_allowed_methods(client):
+    r = await client.options("/persons")
+    assert r.status_code == 204 and r.content == b""
+    assert r.headers["allow"] == "GET, POST, OPTIONS"
+    assert (await client.options("/nowhere")).status_code == 404
 
 
 async def test_unexpected_exception_hides_internals(client):

@@ -23,6 +23,22 @@ async def test_routes_strip_prefix_and_keep_path_query_body(http, auth):
     assert seen["body"] == '{"a":1}'
 
 
+async def test_percent_encoded_path_characters_reach_the_service_as_sent(http, auth):
+    # Forwarding the decoded path sent ".../a?b#c/d?x=1": another path, and "b#c/d?x=1" as the query.
+    r = await http.get("/registry/echo/a%3Fb%23c%2Fd?x=1", headers=auth)
+    assert r.status_code == 200, r.text
+    assert (r.json()["path"], r.json()["query"]) == ("/echo/a%3Fb%23c/d", "x=1")  # as Starlette shows it
+
+
+async def test_a_method_no_service_route_has_is_405_at_the_gateway(http, auth):
+    # TRACE used to reach the service and come back as a 502 (the service closed the connection)
+    r = await http.request("TRACE", "/registry/echo/x", headers=auth)
+    assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
+    assert r.headers["allow"] == "GET, POST, PUT, DELETE, OPTIONS"
+    assert (await http.request("TRACE", "/registry/nowhere", headers=auth)).status_code == 404
+    assert (await http.request("TRACE", "/registry/echo/x")).status_code == 401
+
+
 async def test_forwarding_headers_request_id_and_traceparent(http, auth):
     tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     r = await http.get("/registry/echo/x", headers={

@@ -19,7 +19,7 @@ from .schemas import DeathIn, DeathOut
 router = APIRouter(prefix="/persons", tags=["persons"])
 
 
-@router.post("/{person_id}/death", status_code=status.HTTP_201_CREATED, response_model=DeathOut)
+@router.post("/{person_id:uuid}/death", status_code=status.HTTP_201_CREATED, response_model=DeathOut)
 async def record_death(
     person_id: uuid.UUID, body: DeathIn, request: Request, response: Response, session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],

@@ -137,7 +137,7 @@ async def search_persons(
     return PersonPage(items=[_out(p) for p in rows], next_cursor=next_cursor)
 
 
-@router.get("/{person_id}", response_model=PersonOut | SensitivePersonOut)
+@router.get("/{person_id:uuid}", response_model=PersonOut | SensitivePersonOut)
 async def read_person(
     person_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
     principal: Annotated[Principal, require("registry:read")], include: Include = None, purpose: Purpose = None,
@@ -154,7 +154,7 @@ async def read_person(
     return _out(person, shown)
 
 
-@router.patch("/{person_id}", response_model=PersonOut)
+@router.patch("/{person_id:uuid}", response_model=PersonOut)
 async def update_person(
     person_id: uuid.UUID, body: PersonPatch, response: Response, session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
@@ -172,7 +172,7 @@ async def update_person(
     return _out(person)
 
 
-@router.get("/{person_id}/history", response_model=HistoryPage)
+@router.get("/{person_id:uuid}/history", response_model=HistoryPage)
 async def person_history(
     person_id: uuid.UUID, request: Request, session: SessionDep,
     principal: Annotated[Principal, require("registry:read")], include: Include = None, purpose: Purpose = None,

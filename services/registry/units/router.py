@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
+from starlette.convertors import Convertor, register_url_convertor
 
 from common.auth import Principal, require
 from common.db import SessionDep
@@ -18,6 +19,22 @@ from .schemas import CODE, Level, MappingIn, MappingOut, UnitDetail, UnitIn, Uni
 router = APIRouter(prefix="/units", tags=["administrative units"])
 
 Code = Annotated[str, PathParam(pattern=CODE, description="Official GSO code, e.g. 29236")]
+
+
+class _UnitCode(Convertor[str]):
+    """Routes ``/units/{code:unit_code}`` take only codes, so ``/units/mappings`` is not a unit: a GET
+    there is 405 (the path has POST only), not a 422 about the code."""
+
+    regex = CODE.strip("^$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("unit_code", _UnitCode())
 
 
 @router.get("", summary="List administrative units", response_model=UnitPage,
@@ -43,7 +60,7 @@ async def list_units(
                     next_cursor=rows[-1].code if len(rows) == limit else None)
 
 
-@router.get("/{code}", summary="One administrative unit with its 2025 mapping", response_model=UnitDetail,
+@router.get("/{code:unit_code}", summary="One administrative unit with its 2025 mapping", response_model=UnitDetail,
             dependencies=[require("registry:read")])
 async def get_unit(code: Code, session: SessionDep) -> UnitDetail:
     """The unit and both directions of the 2025 reorganisation mapping: `successors` (what this old unit
@@ -52,7 +69,7 @@ async def get_unit(code: Code, session: SessionDep) -> UnitDetail:
     return await units_service.detail(session, code)
 
 
-@router.get("/{code}/successors", summary="What an old unit became in 2025", response_model=list[MappingOut],
+@router.get("/{code:unit_code}/successors", summary="What an old unit became in 2025", response_model=list[MappingOut],
             dependencies=[require("registry:read")])
 async def get_successors(code: Code, session: SessionDep) -> list[MappingOut]:
     """The new unit(s) this old unit became on the 2025 reorganisation (empty if it has no mapping).

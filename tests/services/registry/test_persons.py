@@ -275,6 +275,23 @@ async def test_patch_needs_if_match_and_refuses_a_stale_one(http, minter):
     assert (await http.get(url, headers=headers)).json()["address_line"] == "Khóm 3"
 
 
+async def test_possible_duplicates_is_not_a_person_id(http, minter):
+    # PATCH /persons/{person_id} used to take /persons/possible-duplicates and answer 422 about the id
+    r = await http.patch("/persons/possible-duplicates", json={}, headers=minter.headers(*WRITE))
+    assert r.status_code == 405 and r.headers["allow"] == "GET, OPTIONS"
+    assert (await http.get(f"/persons/{uuid.uuid4()}", headers=minter.headers(*WRITE))).status_code == 404
+
+
+async def test_an_explicit_null_ethnicity_is_no_ethnicity_not_a_500(http, minter):
+    body = (await create(http, minter, person(ethnicity=None))).json()
+    assert body["ethnicity"] is None
+    r = await http.patch(f"/persons/{body['id']}", json={"ethnicity": None},
+                         headers={**minter.headers(*WRITE, areas=("991",)), "If-Match": '"1"'})
+    assert r.status_code == 200 and r.json()["ethnicity"] is None
+    r = await http.post("/persons", json=person(ethnicity="x" * 101), headers=minter.headers(*WRITE, areas=("991",)))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.ethnicity"
+
+
 async def test_patch_validates_like_registration(http, minter):
     created = (await create(http, minter)).json()
     url, headers = f"/persons/{created['id']}", {**minter.headers(*WRITE, areas=("991",)), "If-Match": '"1"'}

@@ -125,6 +125,15 @@ async def test_unknown_unit_is_404(client, read):
     assert (await client.get("/units/99999/successors", headers=read)).status_code == 404
 
 
+async def test_mappings_is_not_a_unit_code(client, read, admin):
+    # GET /units/{code} used to take /units/mappings and answer 422 about the code; the path has POST only
+    r = await client.get("/units/mappings", headers=admin)
+    assert r.status_code == 405 and r.headers["allow"] == "POST, OPTIONS"
+    assert (await client.options("/units/mappings", headers=admin)).headers["allow"] == "POST, OPTIONS"
+    assert (await client.get("/units/29236", headers=read)).status_code == 200
+    assert (await client.get("/units/29236/successors", headers=read)).status_code == 200
+
+
 async def test_repository_helpers(test_db, minter):
     app = create_app(RegistrySettings(database_url=test_db.urls["registry"]))
     async with app_client(app, rollback=True, keys=minter):
