@@ -248,7 +248,7 @@ def _route_table(app: Any) -> list[tuple[re.Pattern[str], int, frozenset[str]]]:
                 regex = compile_path(path)[0]
                 table.append((regex, regex.groups, frozenset(methods)))
         app.state.allow_table = table
-    return table  # type: ignore[no-any-return]
+    return table
 
 
 def allowed_methods(request: Request) -> list[str]:
