@@ -4,6 +4,7 @@ creates never meets the other end-to-end tests."""
 from __future__ import annotations
 
 import io
+import secrets
 import sys
 import uuid
 
@@ -39,6 +40,7 @@ async def fuzz_stack(test_db):
         "GATEWAY_WEBHOOK_ALLOWLIST": f'["{LOOPBACK}"]',
         "GATEWAY_TOKEN_TTL_SECONDS": "86400",  # a long `make fuzz` keeps one token
         "GATEWAY_DELIVERY_MAX_ATTEMPTS": "1",
+        "INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32),  # outside development a real key is required
     }
     config = StackConfig(admin_url=test_db.admin_url, database=FUZZ_DB, passwords=test_db.passwords,
                          ports=ports, environment="test", extra_env=env)
