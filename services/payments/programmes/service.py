@@ -19,12 +19,20 @@ KINDS_PARAMETERS = {
     "electricity": ("amount_per_month",),
 }
 """Parameters a programme of a kind accepts beyond those every programme has."""
+PROGRAMMES_PARAMETERS = {
+    "longevity": ("gift_90_cash", "gift_90_in_kind", "gift_100_cash", "gift_100_in_kind"),
+}
+"""Parameters of one programme: the longevity gifts' cash and in-kind value per age (docs/rules.md)."""
 COMMON_PARAMETERS = ("postal_fee_percent",)
-WHOLE_VND = {"amount_per_month"}
+WHOLE_VND = {"amount_per_month", *PROGRAMMES_PARAMETERS["longevity"]}
+MINIMA = {"gift_90_cash": 500_000, "gift_90_in_kind": 150_000, "gift_100_cash": 700_000}
+"""National minima (Circular 96/2018/TT-BTC): the province may pay more, never less. The 100-year gift's
+in-kind part is 5 m of silk, with no amount in VND: the province records the value it pays for it."""
 
 
 def parameter_names(programme: Programme) -> list[str]:
-    return [*KINDS_PARAMETERS.get(programme.kind, ()), *COMMON_PARAMETERS]
+    return [*KINDS_PARAMETERS.get(programme.kind, ()), *PROGRAMMES_PARAMETERS.get(programme.code, ()),
+            *COMMON_PARAMETERS]
 
 
 def _out(programme: Programme, params: list[ProgrammeParameter]) -> ProgrammeOut:
@@ -62,6 +70,9 @@ async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, cli
         raise ValidationFailed([{"field": "body.name", "reason": f"programme {code} accepts {', '.join(allowed)}"}])
     if body.name in WHOLE_VND and body.value != body.value.to_integral_value():
         raise ValidationFailed([{"field": "body.value", "reason": "an amount in whole VND"}])
+    if body.value < MINIMA.get(body.name, 0):
+        raise ValidationFailed([{"field": "body.value",
+                                 "reason": f"{body.name} is at least {MINIMA[body.name]:,} VND (national minimum)"}])
     row = ProgrammeParameter(programme=code, name=body.name, valid_from=parse_month(body.valid_from),
                              value=body.value, legal_basis=body.legal_basis, recorded_by=client_id)
     try:
