@@ -250,6 +250,49 @@ class LongevityGift(Base):
     created_by: Mapped[str] = mapped_column(Text)
 
 
+class EmergencyRelief(Base):
+    """Emergency relief (cứu trợ đột xuất) decided by an officer for a disaster victim or household, approved by
+    another client; on approval the cash becomes a one-off payment of the ``emergency`` programme (paid through the
+    post office by its payroll). Food relief is rice given in kind: recorded, never paid by the system."""
+
+    __tablename__ = "emergency_reliefs"
+    __table_args__ = (
+        CheckConstraint("kind IN ('funeral', 'injury', 'house_destroyed', 'house_damaged', 'relocation', 'food')",
+                        name="kind_known"),
+        CheckConstraint("status IN ('decided', 'approved')", name="status_known"),
+        CheckConstraint("amount >= 0 AND rice_kg >= 0", name="amounts_not_negative"),
+        Index("ix_emergency_reliefs_decided", "decided_on", "commune_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    recipient_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    disaster: Mapped[str] = mapped_column(Text)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    """Cash, VND (0 for food relief)."""
+    rice_kg: Mapped[int] = mapped_column(Integer)
+    """Food relief: kg of rice given in kind (persons × months × the parameter), else 0."""
+    persons: Mapped[int | None] = mapped_column(Integer)
+    months: Mapped[int | None] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True),
+                                                                 ForeignKey("one_off_payments.id"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(Text)
+
+
 class ArtisanEnrolment(Base):
     """A people's or meritorious artisan paid a monthly allowance (Decree 109/2015/NĐ-CP) from ``from_month``
     through ``to_month`` (open-ended while None): the source of the ``artisans`` payroll, one recipient per

@@ -21,10 +21,13 @@ KINDS_PARAMETERS = {
 """Parameters a programme of a kind accepts beyond those every programme has."""
 PROGRAMMES_PARAMETERS = {
     "longevity": ("gift_90_cash", "gift_90_in_kind", "gift_100_cash", "gift_100_in_kind"),
+    "emergency": ("min_funeral", "min_injury", "min_house_destroyed", "min_relocation", "min_house_damaged",
+                  "rice_kg_per_person_month"),
 }
-"""Parameters of one programme: the longevity gifts' cash and in-kind value per age (docs/rules.md)."""
+"""Parameters of one programme: the longevity gifts' cash and in-kind value per age; the emergency relief minima
+per kind of relief (VND) and the rice per person and month (kg) (docs/rules.md)."""
 COMMON_PARAMETERS = ("postal_fee_percent",)
-WHOLE_VND = {"amount_per_month", *PROGRAMMES_PARAMETERS["longevity"]}
+WHOLE_VND = {"amount_per_month", *PROGRAMMES_PARAMETERS["longevity"], *PROGRAMMES_PARAMETERS["emergency"]}
 MINIMA = {"gift_90_cash": 500_000, "gift_90_in_kind": 150_000, "gift_100_cash": 700_000}
 """National minima (Circular 96/2018/TT-BTC): the province may pay more, never less. The 100-year gift's
 in-kind part is 5 m of silk, with no amount in VND: the province records the value it pays for it."""
