@@ -1,0 +1,103 @@
+"""The annual report as a printable HTML page and as XLSX (one sheet per section)."""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+from .compose import Section, label
+
+TEXT = {
+    "vi": {"title": "BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC BẢO TRỢ XÃ HỘI NĂM {year}",
+           "to": "Kính gửi: Ủy ban nhân dân tỉnh", "from": "CƠ QUAN QUẢN LÝ BẢO TRỢ XÃ HỘI TỈNH",
+           "motto": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "motto2": "Độc lập – Tự do – Hạnh phúc",
+           "na": "Chưa có số liệu", "units": "Đơn vị: đồng; số người", "sources": "Nguồn số liệu",
+           "made": "Lập ngày {day}"},
+    "en": {"title": "ANNUAL REPORT ON SOCIAL PROTECTION, {year}", "to": "To: the Provincial People's Committee",
+           "from": "Department responsible for social protection", "motto": "SOCIALIST REPUBLIC OF VIET NAM",
+           "motto2": "Independence – Freedom – Happiness", "na": "Not available", "units": "Units: VND; persons",
+           "sources": "Sources", "made": "Made on {day}"},
+}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    return html.escape(str(value))
+
+
+def as_html(year: int, sections: list[Section], lang: str, day: str) -> str:
+    t = TEXT[lang]
+    parts = [f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(t['title'].format(year=year))}</title>
+<style>
+body {{ font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 13pt; margin: 2cm; }}
+.head {{ display: flex; justify-content: space-between; text-align: center; }}
+h1 {{ text-align: center; font-size: 15pt; margin-top: 1.5em; }}
+h2 {{ font-size: 13pt; margin-top: 1.2em; }}
+h3 {{ font-size: 12pt; font-style: italic; }}
+table {{ border-collapse: collapse; width: 100%; margin: .4em 0; }}
+th, td {{ border: 1px solid #000; padding: 2px 5px; font-size: 11pt; }}
+td.n {{ text-align: right; }}
+.note, .src {{ font-size: 10pt; font-style: italic; }}
+@media print {{ h2 {{ page-break-after: avoid; }} table {{ page-break-inside: auto; }} }}
+</style></head><body>
+<div class="head"><div><b>{html.escape(t['from'])}</b></div>
+<div><b>{t['motto']}</b><br><u>{t['motto2']}</u><br><i>{html.escape(t['made'].format(day=day))}</i></div></div>
+<h1>{html.escape(t['title'].format(year=year))}</h1>
+<p style="text-align:center">{html.escape(t['to'])}</p>
+<p class="note">{html.escape(t['units'])}</p>
+"""]
+    for i, s in enumerate(sections, 1):
+        parts.append(f"<h2>{i}. {html.escape(label(s.key, lang))}</h2>")
+        if not s.available:
+            parts.append(f"<p><b>{t['na']}</b>: {html.escape(s.note)}</p>")
+            continue
+        if s.note:
+            parts.append(f'<p class="note">{html.escape(s.note)}</p>')
+        for table in s.tables:
+            if table.title:
+                parts.append(f"<h3>{html.escape(label(table.title, lang))}</h3>")
+            head = "".join(f"<th>{html.escape(label(c, lang))}</th>" for c in table.columns)
+            body = "".join(
+                "<tr>" + "".join(f'<td class="n">{_cell(v)}</td>' if isinstance(v, int)
+                                 else f"<td>{html.escape(label(str(v), lang))}</td>" for v in row) + "</tr>"
+                for row in table.rows)
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts.append(f'<p class="src">{t["sources"]}: {html.escape("; ".join(s.sources))}</p>')
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _safe(value: Any) -> Any:
+    """Text that a spreadsheet would take for a formula starts with an apostrophe (formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def as_xlsx(year: int, sections: list[Section], lang: str) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    for i, s in enumerate(sections, 1):
+        sheet = workbook.create_sheet(f"{i} {s.key}"[:31])
+        sheet.append([_safe(label(s.key, lang)), year])
+        if not s.available:
+            sheet.append([TEXT[lang]["na"], _safe(s.note)])
+            continue
+        for table in s.tables:
+            sheet.append([])
+            if table.title:
+                sheet.append([_safe(label(table.title, lang))])
+            sheet.append([_safe(label(c, lang)) for c in table.columns])
+            for row in table.rows:
+                sheet.append([v if isinstance(v, int) else _safe(label(str(v), lang)) for v in row])
+        sheet.append([])
+        sheet.append([TEXT[lang]["sources"], _safe("; ".join(s.sources))])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
