@@ -101,3 +101,66 @@ def as_xlsx(year: int, sections: list[Section], lang: str) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _font_files() -> tuple[str, str]:
+    """Noto Serif (regular and italic; it has every Vietnamese letter), bundled by the ``fontpkg-noto-serif``
+    package: no system font is needed."""
+    import fontpkg_noto_serif
+
+    files = fontpkg_noto_serif.ROOT / "files"
+    return str(files / "NotoSerif[wdth,wght].ttf"), str(files / "NotoSerif-Italic[wdth,wght].ttf")
+
+
+def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
+    """A4 pages laid out like a report to the provincial People's Committee: the issuing office and the national
+    motto at the top, the title, then one numbered part per section with its tables."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    t = TEXT[lang]
+    regular, italic = _font_files()
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_margins(20, 15, 15)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_font("Noto", "", regular, variations={"wght": 400.0})
+    pdf.add_font("Noto", "B", regular, variations={"wght": 700.0})
+    pdf.add_font("Noto", "I", italic, variations={"wght": 400.0})
+    pdf.add_page()
+    width = pdf.epw
+
+    def line(text: str, height: float, style: str = "", size: float = 10, align: str = "L") -> None:
+        pdf.set_font("Noto", style, size)
+        pdf.multi_cell(width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    top = pdf.get_y()
+    pdf.set_font("Noto", "B", 10)
+    pdf.multi_cell(width * 0.4, 5, t["from"], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin + width * 0.4, top)
+    pdf.multi_cell(width * 0.6, 5, f"{t['motto']}\n{t['motto2']}", align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("Noto", "I", 10)
+    pdf.multi_cell(width * 0.6, 6, t["made"].format(day=day), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    line(t["title"].format(year=year), 7, "B", 13, "C")
+    line(t["to"], 6, "", 11, "C")
+    line(t["units"], 5, "I", 9)
+    for i, s in enumerate(sections, 1):
+        pdf.ln(2)
+        line(f"{i}. {label(s.key, lang)}", 6, "B", 11)
+        if not s.available:
+            line(f"{t['na']}: {s.note}", 5)
+            continue
+        for table in s.tables:
+            if not table.rows:
+                continue
+            if table.title:
+                line(label(table.title, lang), 5, "I", 10)
+            numeric = [all(isinstance(r[j], int) for r in table.rows) for j in range(len(table.columns))]
+            pdf.set_font("Noto", "", 7 if len(table.columns) > 7 else 8.5)
+            with pdf.table(headings_style=FontFace(emphasis="BOLD"), line_height=4,
+                           text_align=tuple("RIGHT" if n else "LEFT" for n in numeric)) as grid:
+                grid.row([label(c, lang) for c in table.columns])
+                for row in table.rows:
+                    grid.row([_cell(v) if isinstance(v, int) else label(str(v), lang) for v in row])
+        line(f"{t['sources']}: {'; '.join(s.sources)}", 4, "I", 7)
+    return bytes(pdf.output())

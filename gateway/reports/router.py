@@ -44,15 +44,16 @@ def fetcher(request: Request, principal: Principal) -> compose.Fetch:
 
 
 @router.get("/reports/annual", summary="The year-end report",
-            responses={200: {"content": {"text/html": {}, XLSX: {}}}})
+            responses={200: {"content": {"text/html": {}, "application/pdf": {}, XLSX: {}}}})
 async def annual_report(
     request: Request, principal: Annotated[Principal, require("reports:read")],
     year: Annotated[int, Query(ge=2000, le=2100, description="The year reported")],
     units: Annotated[Literal["recorded", "2025"], Query(description="Monthly allowance by old district "
                                                         "(`recorded`) or by 2025 commune (`2025`)")] = "recorded",
     lang: Annotated[Literal["vi", "en"], Query(description="Labels in Vietnamese (default) or English")] = "vi",
-    format: Annotated[Literal["json", "html", "xlsx"], Query(description="`html`: a printable page; `xlsx`: one "
-                                                             "sheet per section")] = "json",
+    format: Annotated[Literal["json", "html", "pdf", "xlsx"], Query(description="`html`: a printable page; `pdf`: "
+                                                                    "the same on A4; `xlsx`: one sheet per section")]
+    = "json",
 ) -> Any:
     """The province's year-end report, within the caller's areas: monthly allowance (beneficiaries at year end by
     category and unit, the year's ledger: regular, arrears, recoveries, paid, carried, returned), electricity
@@ -63,6 +64,9 @@ async def annual_report(
     day = compose.today().isoformat()
     if format == "html":
         return HTMLResponse(render.as_html(year, sections, lang, day))
+    if format == "pdf":
+        return Response(render.as_pdf(year, sections, lang, day), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="bao-cao-nam-{year}.pdf"'})
     if format == "xlsx":
         return Response(render.as_xlsx(year, sections, lang), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="bao-cao-nam-{year}.xlsx"'})

@@ -183,6 +183,8 @@ async def test_the_annual_report_equals_the_services_records(stack):
         r = await gw.get("/reports/annual", params={"year": YEAR, "format": "xlsx", "units": "2025"},
                          headers=reporter)
         assert r.status_code == 200, r.text
+        pdf = await gw.get("/reports/annual", params={"year": YEAR, "format": "pdf"}, headers=reporter)
+        assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
         book = openpyxl.load_workbook(io.BytesIO(r.content))
         assert len(book.sheetnames) == len(report["sections"]) == 9
         cells = [c for row in book["7 residential"].iter_rows(values_only=True) for c in row]
