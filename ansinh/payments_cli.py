@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -85,3 +86,32 @@ def rebuild_projection(
             typer.echo(f"rebuild failed, projection unchanged: {exc}", err=True)
             raise typer.Exit(2) from exc
     typer.echo(f"projection rebuilt from {applied} events")
+
+
+async def audit_findings(payments_url: str) -> list[dict[str, Any]]:
+    from services.payments.audit import service
+
+    engine = create_async_engine(to_asyncpg_url(payments_url))
+    try:
+        async with async_sessionmaker(engine)() as session:
+            return await service.findings(session)
+    finally:
+        await engine.dispose()
+
+
+@payments_app.command("audit")
+def audit() -> None:
+    """List what the safety rules would refuse among the data already recorded, one JSON object per line.
+
+    `area`: a one-off payment or artisan enrolment whose district or province is not its commune's (the codes came
+    from the client before the rule), or whose commune was no commune in force the day it was recorded; `amount`:
+    above the programme's max_amount (or 2^53); `paid_on`: a result dated after the day it was reported or before its
+    batch was issued. Read-only; exits 1 when there is any finding, 0 otherwise."""
+    with admin_database(quiet=True) as (admin_url, dbname):
+        url = os.environ.get("PAYMENTS_DATABASE_URL") or stack_config(admin_url, dbname).urls()["payments"]
+        found = asyncio.run(audit_findings(url))
+    for finding in found:
+        typer.echo(json.dumps(finding, ensure_ascii=False))
+    typer.echo(f"{len(found)} finding(s)", err=True)
+    if found:
+        raise typer.Exit(1)

@@ -141,3 +141,25 @@ def test_with_every_secret_in_the_environment_nothing_is_written_to_var(monkeypa
     assert config.passwords["payments"] == "pw-payments"
     assert config.event_secrets["payments"]["client_secret"] == "ev-payments"
     assert not var.exists()
+
+
+async def test_payments_audit_lists_what_the_safety_rules_refuse_and_exits_1(cli, test_db):
+    from sqlalchemy import text
+
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["payments"]))
+    marker = "test_cli: payments audit"
+    try:
+        async with engine.begin() as conn:  # a payment recorded before the rule, with the client's district
+            await conn.execute(text(
+                "INSERT INTO payments.one_off_payments (id, programme, recipient_name, commune_code, district_code, "
+                "province_code, amount, reason, requested_by, created_by) VALUES (gen_random_uuid(), 'funeral', 'X', "
+                "'29263', '29242', '86', 5000000, 'x', :m, 'officer')"), {"m": marker})
+        r = await cli("payments", "audit")
+        assert r.exit_code == 1, r.output
+        found = [json.loads(line) for line in r.stdout.splitlines()]
+        mine = [f for f in found if f.get("commune_code") == "29263" and f.get("district_code") == "29242"]
+        assert [f["kind"] for f in mine] == ["area"]
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM payments.one_off_payments WHERE requested_by = :m"), {"m": marker})
+        await engine.dispose()

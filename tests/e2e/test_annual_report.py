@@ -91,13 +91,13 @@ async def test_the_annual_report_equals_the_services_records(stack):
 
         r = await gw.post("/payments/longevity-gifts", headers=maker, json={
             "person_id": person["id"], "recipient_name": listed["full_name"], "national_id": listed["national_id"],
-            "date_of_birth": listed["date_of_birth"], "commune_code": COMMUNE, "district_code": "",
-            "province_code": "86", "year": YEAR, "gift_date": "2026-12-01", "delivery": "post_office",
+            "date_of_birth": listed["date_of_birth"], "commune_code": COMMUNE,
+            "year": YEAR, "gift_date": "2026-12-01", "delivery": "post_office",
             "decision": "QĐ 300/QĐ-UBND"})
         assert r.status_code == 201, r.text
         r = await gw.post("/payments/emergency-reliefs", headers=maker, json={
-            "kind": "house_damaged", "recipient_name": "Kim Văn Sơn", "commune_code": COMMUNE, "district_code": "",
-            "province_code": "86", "disaster": "Lốc xoáy 01/11/2026", "occurred_on": "2026-11-01",
+            "kind": "house_damaged", "recipient_name": "Kim Văn Sơn", "commune_code": COMMUNE,
+            "disaster": "Lốc xoáy 01/11/2026", "occurred_on": "2026-11-01",
             "amount": 20_000_000, "decision": "QĐ 301/QĐ-UBND"})
         assert r.status_code == 201, r.text
         r = await gw.post(f"/payments/emergency-reliefs/{r.json()['id']}/approve", headers=checker)

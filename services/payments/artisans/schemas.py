@@ -8,21 +8,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.units import COMMUNE_CODE, CommuneOnly
+
 from ..rules.artisans import AMOUNTS
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 Title = Literal["nghe_nhan_nhan_dan", "nghe_nhan_uu_tu"]
 
 
-class EnrolmentIn(BaseModel):
+class EnrolmentIn(CommuneOnly):
     model_config = ConfigDict(extra="forbid")
 
     person_id: uuid.UUID = Field(description="The registry person")
     recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn Mười"])
     national_id: str = Field(pattern=r"^\d{12}$")
-    commune_code: str = Field(min_length=1, max_length=10, description="The pay point")
-    district_code: str = Field("", max_length=10, description="Empty for communes of the 2025 units")
-    province_code: str = Field(min_length=1, max_length=10)
+    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
+                              description="The pay point: a commune in force today (5-digit code). The district and "
+                                          "the province are derived from it (do not send them)")
     title: Title = Field(description="`nghe_nhan_nhan_dan` (people's artisan) or `nghe_nhan_uu_tu` (meritorious)")
     amount_per_month: int = Field(strict=True, examples=[1_000_000],
                                   description="Whole VND (a JSON integer): 1000000, 850000 or 700000 (Decree "

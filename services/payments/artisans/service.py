@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
-from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from common.pagination import encode_cursor, keyset
+from common.units import place_for_write
 
 from ..models import ArtisanEnrolment
+from ..programmes import service as programmes
 from ..rules.periods import month_text, parse_month
 from . import repository
 from .schemas import EndIn, EnrolmentIn, EnrolmentOut
@@ -50,19 +53,19 @@ def _overlap(existing: ArtisanEnrolment) -> Conflict:
 
 
 async def enrol(session: AsyncSession, principal: Principal, body: EnrolmentIn) -> ArtisanEnrolment:
-    if not principal.may_see_area(body.commune_code, body.district_code, body.province_code):
-        raise Forbidden(f"commune {body.commune_code} is outside the client's areas")
+    place = place_for_write(principal, body.commune_code, clock.today())
     first = parse_month(body.from_month)
     last = parse_month(body.to_month) if body.to_month else None
     if last is not None and last < first:
         raise ValidationFailed([{"field": "body.to_month", "reason": "not before from_month"}])
+    await programmes.check_amount(session, PROGRAMME, body.amount_per_month, first, "body.amount_per_month")
     await repository.lock_person(session, body.person_id)
     existing = await repository.overlapping(session, body.person_id, first, last)
     if existing is not None:
         raise _overlap(existing)
     row = ArtisanEnrolment(
         id=uuid.uuid4(), person_id=body.person_id, recipient_name=body.recipient_name, national_id=body.national_id,
-        commune_code=body.commune_code, district_code=body.district_code, province_code=body.province_code,
+        commune_code=place.commune_code, district_code=place.district_code, province_code=place.province_code,
         title=body.title, amount=body.amount_per_month, from_month=first, to_month=last,
         legal_basis=body.legal_basis, version=1, created_by=principal.client_id)
     session.add(row)

@@ -179,7 +179,7 @@ def _row(line: int, header: tabular.Header, cells: list[tabular.Cell],
         return None
 
 
-def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int, dict[str, Any]]], str]:
+def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int, dict[str, Any]]], tabular.Header]:
     """The results filled in a batch file, as ``(line, result)``: rows whose ``Kết quả`` is empty are not reported
     yet and skipped. Any problem (header, cell, a line twice) raises 422 with every problem: nothing is applied."""
     sheet = tabular.open_sheet(body, content_type, MAX_ROWS)
@@ -202,11 +202,20 @@ def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int,
         out.append((line, item))
     if problems:
         raise _problems(problems)
-    return out, header.column("line_id")
+    return out, header
 
 
-def unknown_lines(rows: list[tuple[int, dict[str, Any]]], known: set[uuid.UUID], column: str) -> None:
+def unknown_lines(rows: list[tuple[int, dict[str, Any]]], known: set[uuid.UUID], header: tabular.Header) -> None:
+    column = header.column("line_id")
     problems = [RowProblem(line, column, "line_id", f"{item['line_id']} is not a line of this batch")
                 for line, item in rows if item["line_id"] not in known]
+    if problems:
+        raise _problems(problems)
+
+
+def wrong_days(rows: list[tuple[int, dict[str, Any]]], found: list[tuple[int, str]], header: tabular.Header) -> None:
+    """422 with a row-level problem for each ``(index in rows, reason)`` of a ``paid_on`` that cannot be."""
+    column = header.column("paid_on")
+    problems = [RowProblem(rows[i][0], column, "paid_on", reason) for i, reason in found]
     if problems:
         raise _problems(problems)

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.money import Vnd
+
 BatchStatus = Literal["ready", "reporting", "complete"]
 Outcome = Literal["paid", "unpaid", "returned"]
 
@@ -46,11 +48,12 @@ class ResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
-    paid_on: date | None = Field(None, description="paid: the day")
+    paid_on: date | None = Field(None, description="paid: the day (Viet Nam); not after today, not before the batch "
+                                                   "was issued")
     paid_to: Literal["beneficiary", "proxy"] | None = Field(None, description="paid: to whom")
     proxy_name: str | None = Field(None, min_length=1, max_length=200, description="paid to a proxy: the proxy's name")
     receipt_number: str | None = Field(None, min_length=1, max_length=100, description="paid: the receipt's number")
-    amount: int | None = Field(None, ge=0, strict=True, description="paid: whole VND (a JSON integer)")
+    amount: Vnd | None = Field(None, description="paid: whole VND (a JSON integer, below 2^53)")
     reason: str | None = Field(None, min_length=1, max_length=1000, description="unpaid or returned: why")
     note: str | None = Field(None, max_length=1000)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -109,10 +110,26 @@ def _stored(r: LineResult) -> dict[str, Any]:
     return {k: getattr(r, k) for k in (*COMPARED, "note")}
 
 
+def issued_on(batch: Batch) -> date:
+    """The Viet Nam day the batch was issued (split from its approved payroll)."""
+    return clock.to_vietnam_date(batch.created_at)
+
+
+def paid_on_problems(batch: Batch, items: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """``(index, reason)`` of each item whose ``paid_on`` is after today (Viet Nam) or before the batch was issued."""
+    issued, today = issued_on(batch), clock.today()
+    found = [(i, postal.paid_on_problem(item.get("paid_on"), issued, today)) for i, item in enumerate(items)]
+    return [(i, reason) for i, reason in found if reason is not None]
+
+
 async def record(session: AsyncSession, principal: Principal, batch: Batch,
-                 results: Sequence[LineResultIn] | Sequence[dict[str, Any]]) -> ResultsOut:
+                 results: Sequence[LineResultIn] | Sequence[dict[str, Any]],
+                 paid_on_field: str = "body.results.{i}.paid_on") -> ResultsOut:
     """Record results for lines of ``batch`` (already locked by the caller), set-based."""
     items = [r.model_dump() if isinstance(r, LineResultIn) else r for r in results]
+    wrong_days = paid_on_problems(batch, items)
+    if wrong_days:
+        raise ValidationFailed([{"field": paid_on_field.format(i=i), "reason": reason} for i, reason in wrong_days])
     lines = [i["line_id"] for i in items]
     if len(set(lines)) != len(lines):
         seen: set[uuid.UUID] = set()
@@ -196,7 +213,7 @@ async def record_line(session: AsyncSession, principal: Principal, line_id: uuid
     if batch_id is None:
         raise NotFound(f"no line {line_id} in a batch")
     batch = await get_visible(session, principal, batch_id, for_update=True)
-    return await record(session, principal, batch, [{**body, "line_id": line_id}])
+    return await record(session, principal, batch, [{**body, "line_id": line_id}], paid_on_field="body.paid_on")
 
 
 async def record_file(session: AsyncSession, principal: Principal, batch_id: uuid.UUID, body: bytes,
@@ -205,7 +222,8 @@ async def record_file(session: AsyncSession, principal: Principal, batch_id: uui
     from . import files
 
     batch = await get_visible(session, principal, batch_id, for_update=True)
-    rows, column = files.read_results(body, content_type)
+    rows, header = files.read_results(body, content_type)
     known = await repository.known_lines(session, batch, [item["line_id"] for _, item in rows])
-    files.unknown_lines(rows, known, column)
+    files.unknown_lines(rows, known, header)
+    files.wrong_days(rows, paid_on_problems(batch, [item for _, item in rows]), header)
     return await record(session, principal, batch, [item for _, item in rows])

@@ -8,10 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.units import COMMUNE_CODE, CommuneOnly
+
 Kind = Literal["funeral", "injury", "house_destroyed", "house_damaged", "relocation", "food"]
 
 
-class ReliefIn(BaseModel):
+class ReliefIn(CommuneOnly):
     model_config = ConfigDict(extra="forbid")
 
     kind: Kind = Field(description="`funeral` (a disaster victim's funeral), `injury` (serious injury), "
@@ -22,9 +24,9 @@ class ReliefIn(BaseModel):
     recipient_name: str = Field(min_length=1, max_length=200, description="Who receives it (the family's "
                                                                           "representative, the head of household)")
     national_id: str | None = Field(None, max_length=20)
-    commune_code: str = Field(min_length=1, max_length=10)
-    district_code: str = Field("", max_length=10)
-    province_code: str = Field(min_length=1, max_length=10)
+    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
+                              description="The pay point: a commune in force today; the district and the province "
+                                          "are derived from it (do not send them)")
     disaster: str = Field(min_length=3, max_length=300, examples=["Bão số 9 (11/2026)"])
     occurred_on: date = Field(description="The day of the disaster: the minima in force that month apply")
     amount: int | None = Field(None, gt=0, description="Cash, whole VND, at least the minimum of the kind "

@@ -13,9 +13,11 @@ from common import clock
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
+from common.units import place_for_write
 
 from ..models import EmergencyRelief, OneOffPayment
 from ..programmes import repository as programmes
+from ..programmes import service as programmes_service
 from ..rules.periods import month_text
 from . import repository
 from .schemas import EmergencyReport, KindTotals, ReliefIn, ReliefOut
@@ -61,8 +63,7 @@ async def _parameter(session: AsyncSession, name: str, month: date) -> int:
 
 
 async def decide(session: AsyncSession, principal: Principal, body: ReliefIn) -> ReliefOut:
-    if not principal.may_see_area(body.commune_code, body.district_code, body.province_code):
-        raise Forbidden(f"commune {body.commune_code} is outside the client's areas")
+    place = place_for_write(principal, body.commune_code, clock.today())
     if body.occurred_on > clock.today():
         raise ValidationFailed([{"field": "body.occurred_on", "reason": "a day that has happened"}])
     month = body.occurred_on.replace(day=1)
@@ -80,11 +81,13 @@ async def decide(session: AsyncSession, principal: Principal, body: ReliefIn) ->
         if body.amount < minimum:
             raise ValidationFailed([{"field": "body.amount",
                                      "reason": f"at least {minimum:,} VND for {body.kind} in {month_text(month)}"}])
+        await programmes_service.check_amount(session, PROGRAMME, body.amount, clock.today().replace(day=1),
+                                              "body.amount")
         amount = body.amount
     row = EmergencyRelief(
         id=uuid.uuid4(), kind=body.kind, person_id=body.person_id, household_id=body.household_id,
-        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=body.commune_code,
-        district_code=body.district_code, province_code=body.province_code, disaster=body.disaster,
+        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=place.commune_code,
+        district_code=place.district_code, province_code=place.province_code, disaster=body.disaster,
         occurred_on=body.occurred_on, amount=amount, rice_kg=rice_kg, persons=body.persons, months=body.months,
         decision=body.decision, decided_on=clock.today(), status="decided", created_by=principal.client_id)
     session.add(row)

@@ -8,17 +8,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.units import COMMUNE_CODE, CommuneOnly
 
-class GiftIn(BaseModel):
+
+class GiftIn(CommuneOnly):
     model_config = ConfigDict(extra="forbid")
 
     person_id: uuid.UUID = Field(description="The registry's person (`GET /registry/reports/longevity`)")
     recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn Mười"])
     national_id: str | None = Field(None, max_length=20)
     date_of_birth: date = Field(description="Decides the age reached in `year`: 90 or 100 (`422` otherwise)")
-    commune_code: str = Field(min_length=1, max_length=10)
-    district_code: str = Field("", max_length=10)
-    province_code: str = Field(min_length=1, max_length=10)
+    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
+                              description="The pay point: a commune in force today; the district and the province "
+                                          "are derived from it (do not send them)")
     year: int = Field(ge=2000, le=2100)
     gift_date: date = Field(description="The day the gift is given, in `year`; the amounts in force that month apply")
     delivery: Literal["post_office", "in_kind"] = Field(

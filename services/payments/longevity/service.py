@@ -8,13 +8,16 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
 from common.db import UniqueViolation
-from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
+from common.units import place_for_write
 
 from ..models import LongevityGift, OneOffPayment
 from ..programmes import repository as programmes
+from ..programmes import service as programmes_service
 from ..rules.periods import month_text
 from . import repository
 from .schemas import AgeTotals, GiftIn, GiftOut, LongevityReport
@@ -55,8 +58,7 @@ async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> G
                                  "reason": f"reaches {age} in {body.year}: gifts are for 90 and 100"}])
     if body.gift_date.year != body.year:
         raise ValidationFailed([{"field": "body.gift_date", "reason": f"a date in {body.year}"}])
-    if not principal.may_see_area(body.commune_code, body.district_code, body.province_code):
-        raise Forbidden(f"commune {body.commune_code} is outside the client's areas")
+    place = place_for_write(principal, body.commune_code, clock.today())
     month = body.gift_date.replace(day=1)
     cash = await _amount(session, f"gift_{age}_cash", month)
     if cash is None:
@@ -64,18 +66,19 @@ async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> G
                                  "reason": f"no gift_{age}_cash of the longevity programme in force in "
                                            f"{month_text(month)}"}])
     in_kind_value = await _amount(session, f"gift_{age}_in_kind", month)
+    await programmes_service.check_amount(session, PROGRAMME, cash, month, "body.gift_date")
     payment = None
     if body.delivery == "post_office" and cash > 0:
         payment = OneOffPayment(
             id=uuid.uuid4(), programme=PROGRAMME, person_id=body.person_id, beneficiary_id=None,
-            recipient_name=body.recipient_name, national_id=body.national_id, commune_code=body.commune_code,
-            district_code=body.district_code, province_code=body.province_code, amount=cash,
+            recipient_name=body.recipient_name, national_id=body.national_id, commune_code=place.commune_code,
+            district_code=place.district_code, province_code=place.province_code, amount=cash,
             reason=f"Quà mừng thọ {age} tuổi năm {body.year}", requested_by=body.decision, period_from=month,
             created_by=principal.client_id)
     gift = LongevityGift(
         id=uuid.uuid4(), person_id=body.person_id, year=body.year, age=age, recipient_name=body.recipient_name,
-        national_id=body.national_id, date_of_birth=body.date_of_birth, commune_code=body.commune_code,
-        district_code=body.district_code, province_code=body.province_code, gift_date=body.gift_date,
+        national_id=body.national_id, date_of_birth=body.date_of_birth, commune_code=place.commune_code,
+        district_code=place.district_code, province_code=place.province_code, gift_date=body.gift_date,
         delivery=body.delivery, cash=cash, in_kind_value=in_kind_value,
         one_off_payment_id=payment.id if payment else None, decision=body.decision, created_by=principal.client_id)
     try:

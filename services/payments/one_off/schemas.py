@@ -7,10 +7,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.money import PositiveVnd
+from common.units import COMMUNE_CODE, CommuneOnly
+
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class OneOffIn(BaseModel):
+class OneOffIn(CommuneOnly):
     model_config = ConfigDict(extra="forbid")
 
     programme: str = Field(examples=["funeral"], description="A one-off programme: funeral, longevity, emergency or "
@@ -19,10 +22,11 @@ class OneOffIn(BaseModel):
     beneficiary_id: uuid.UUID | None = Field(None, description="The registry beneficiary, when there is one")
     recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Thị Lan"])
     national_id: str | None = Field(None, pattern=r"^\d{12}$")
-    commune_code: str = Field(min_length=1, max_length=10, description="The pay point")
-    district_code: str = Field("", max_length=10, description="Empty for communes of the 2025 units")
-    province_code: str = Field(min_length=1, max_length=10)
-    amount: int = Field(gt=0, strict=True, description="Whole VND (a JSON integer)")
+    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
+                              description="The pay point: a commune in force today (5-digit code). The district and "
+                                          "the province are derived from it (do not send them)")
+    amount: PositiveVnd = Field(description="Whole VND (a JSON integer), at most the programme's `max_amount` in "
+                                            "force this month")
     reason: str = Field(min_length=1, max_length=1000)
     requested_by: str = Field(min_length=1, max_length=200, examples=["child_protection case 2026-0042"],
                               description="Who asked for it: an office, a decision, another service's case")

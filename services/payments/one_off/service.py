@@ -7,8 +7,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import clock
 from common.auth import Principal
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
+from common.units import place_for_write
 
 from ..models import OneOffPayment
 from ..programmes import service as programmes
@@ -35,12 +37,13 @@ async def create(session: AsyncSession, principal: Principal, body: OneOffIn) ->
     if programme.kind != "one_off":
         raise ValidationFailed([{"field": "body.programme",
                                  "reason": f"{body.programme} is not paid by one-off payments"}])
-    if not principal.may_see_area(body.commune_code, body.district_code, body.province_code):
-        raise Forbidden(f"commune {body.commune_code} is outside the client's areas")
+    today = clock.today()
+    place = place_for_write(principal, body.commune_code, today)
+    await programmes.check_amount(session, body.programme, body.amount, today.replace(day=1), "body.amount")
     row = OneOffPayment(
         id=uuid.uuid4(), programme=body.programme, person_id=body.person_id, beneficiary_id=body.beneficiary_id,
-        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=body.commune_code,
-        district_code=body.district_code, province_code=body.province_code, amount=body.amount, reason=body.reason,
+        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=place.commune_code,
+        district_code=place.district_code, province_code=place.province_code, amount=body.amount, reason=body.reason,
         requested_by=body.requested_by, period_from=parse_month(body.period_from) if body.period_from else None,
         created_by=principal.client_id)
     session.add(row)

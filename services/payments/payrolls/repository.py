@@ -19,8 +19,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, literal, select, text, tuple_
+from sqlalchemy import Row, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import flush_in_savepoint, in_areas
@@ -270,6 +271,41 @@ async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full
               FROM payments.payroll_lines WHERE payroll_id = :id) t
         WHERE p.id = :id
     """), {"id": payroll.id})
+
+
+_LIMITS = """
+    WITH lim AS (
+        SELECT valid_from, lead(valid_from) OVER (ORDER BY valid_from) AS valid_to, value
+        FROM payments.programme_parameters WHERE programme = :programme AND name = 'max_amount'
+    )
+"""
+
+
+async def over_limit(session: AsyncSession, payroll: Payroll, limit: int) -> Sequence[Row[Any]]:
+    """Up to ``limit`` line months of the payroll whose entitled amount is above the programme's ``max_amount`` in
+    force in that service month: ``(recipient_id, service_month, entitled, max_amount)``.
+
+    First the largest amount per service month (one bitmap scan and a hash aggregate: ~0.8 s for a million months
+    here, where a scan in recipient order cost ~4–6 s), joined to the few ranges of the parameter; only when a month
+    is over its limit are its line months looked at one by one."""
+    params = {"programme": payroll.programme, "id": payroll.id}
+    months = (await session.execute(text(_LIMITS + """,
+        top AS (SELECT service_month, max(entitled) AS entitled FROM payments.payroll_line_months
+                WHERE payroll_id = :id GROUP BY 1)
+        SELECT top.service_month, lim.value FROM top
+        JOIN lim ON top.service_month >= lim.valid_from AND (lim.valid_to IS NULL OR top.service_month < lim.valid_to)
+        WHERE top.entitled > lim.value
+    """), params)).all()
+    if not months:
+        return []
+    return (await session.execute(text("""
+        SELECT m.recipient_id, m.service_month, m.entitled, t.max_amount
+        FROM payments.payroll_line_months m
+        JOIN unnest(CAST(:months AS date[]), CAST(:limits AS numeric[])) AS t(service_month, max_amount)
+             ON t.service_month = m.service_month
+        WHERE m.payroll_id = :id AND m.entitled > t.max_amount
+        ORDER BY m.recipient_id, m.service_month LIMIT :limit
+    """), {**params, "months": [m for m, _ in months], "limits": [v for _, v in months], "limit": limit})).all()
 
 
 async def clear_lines(session: AsyncSession, payroll_id: uuid.UUID) -> None:

@@ -55,12 +55,26 @@ def _exists(p: Payroll) -> Conflict:
                     existing=location(p.id))
 
 
+async def _within_limits(session: AsyncSession, payroll: Payroll) -> None:
+    """409 ``amount-over-limit`` (and nothing generated) when a recipient is entitled, for one service month, to more
+    than the programme's ``max_amount`` in force that month: a wrong amount is found before anyone is paid it."""
+    found = await repository.over_limit(session, payroll, 20)
+    if found:
+        raise Conflict(
+            f"{len(found)}{'+' if len(found) == 20 else ''} service month(s) above the {payroll.programme} programme's "
+            "max_amount: check the amounts (or the limit) before generating the payroll", code="amount-over-limit",
+            over_limit=[{"recipient_id": str(r.recipient_id), "month": month_text(r.service_month),
+                         "entitled": int(r.entitled), "max_amount": int(r.max_amount)} for r in found])
+
+
 async def _fill(session: AsyncSession, payroll: Payroll, programme: Programme) -> Payroll:
     payroll.parameters_version = programme.parameters_version
     await session.flush()
     latest = await repository.latest_approved(session, programme.code)
     force_full = latest is None or latest.parameters_version != programme.parameters_version
     await repository.fill(session, payroll, programme.kind, force_full=force_full)
+    if programme.kind != "one_off":  # one-off payments are bounded when they are created
+        await _within_limits(session, payroll)
     refreshed = await repository.get(session, payroll.id)
     assert refreshed is not None
     return refreshed

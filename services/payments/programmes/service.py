@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import UniqueViolation
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.money import MAX_SAFE_VND
 
 from ..models import Programme, ProgrammeParameter
 from ..payrolls import repository as payrolls
@@ -26,11 +28,22 @@ PROGRAMMES_PARAMETERS = {
 }
 """Parameters of one programme: the longevity gifts' cash and in-kind value per age; the emergency relief minima
 per kind of relief (VND) and the rice per person and month (kg) (docs/rules.md)."""
-COMMON_PARAMETERS = ("postal_fee_percent",)
-WHOLE_VND = {"amount_per_month", *PROGRAMMES_PARAMETERS["longevity"], *PROGRAMMES_PARAMETERS["emergency"]}
 MINIMA = {"gift_90_cash": 500_000, "gift_90_in_kind": 150_000, "gift_100_cash": 700_000}
 """National minima (Circular 96/2018/TT-BTC): the province may pay more, never less. The 100-year gift's
 in-kind part is 5 m of silk, with no amount in VND: the province records the value it pays for it."""
+COMMON_PARAMETERS = ("postal_fee_percent", "max_amount")
+WHOLE_VND = {"amount_per_month", "max_amount", *PROGRAMMES_PARAMETERS["longevity"], *PROGRAMMES_PARAMETERS["emergency"]}
+MAX_AMOUNT = "max_amount"
+"""The largest amount of one payment of the programme, in whole VND: a one-off payment, an artisan's monthly amount,
+or what one recipient is entitled to for one service month of a payroll (arrears are several months, each bounded).
+Effective-dated like every parameter; a programme with none recorded is bounded by 2^53 − 1 only."""
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as digits, never in exponent form: PostgreSQL's numeric comes back from asyncpg without trailing zero
+    groups (200000 reads as ``Decimal("2.0E+5")``)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def parameter_names(programme: Programme) -> list[str]:
@@ -43,7 +56,7 @@ def _out(programme: Programme, params: list[ProgrammeParameter]) -> ProgrammeOut
         code=programme.code, name=programme.name, kind=programme.kind, frequency=programme.frequency,
         accounting_from=month_text(programme.accounting_from) if programme.accounting_from else None,
         accounting_basis=programme.accounting_basis, parameter_names=parameter_names(programme),
-        parameters=[ParameterOut(name=p.name, valid_from=month_text(p.valid_from), value=str(p.value),
+        parameters=[ParameterOut(name=p.name, valid_from=month_text(p.valid_from), value=plain(p.value),
                                  legal_basis=p.legal_basis, recorded_at=p.recorded_at, recorded_by=p.recorded_by)
                     for p in params])
 
@@ -76,16 +89,42 @@ async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, cli
     if body.value < MINIMA.get(body.name, 0):
         raise ValidationFailed([{"field": "body.value",
                                  "reason": f"{body.name} is at least {MINIMA[body.name]:,} VND (national minimum)"}])
-    row = ProgrammeParameter(programme=code, name=body.name, valid_from=parse_month(body.valid_from),
+    if body.name in WHOLE_VND and body.value > MAX_SAFE_VND:
+        raise ValidationFailed([{"field": "body.value", "reason": f"at most {MAX_SAFE_VND} (2^53 − 1) VND"}])
+    month = parse_month(body.valid_from)
+    if body.name == "amount_per_month":
+        limit = await repository.value_in(session, code, MAX_AMOUNT, month)
+        if limit is not None and body.value > limit:
+            raise ValidationFailed([{"field": "body.value", "reason": f"above the programme's {MAX_AMOUNT} "
+                                                                     f"{int(limit)} VND in force in {body.valid_from}",
+                                     "limit": int(limit)}])
+    row = ProgrammeParameter(programme=code, name=body.name, valid_from=month,
                              value=body.value, legal_basis=body.legal_basis, recorded_by=client_id)
     try:
         await repository.add_parameter(session, row)
     except UniqueViolation as exc:
         raise Conflict(f"{body.name} of {code} from {body.valid_from} is already recorded",
                        code="parameter-exists") from exc
-    programme.parameters_version += 1
+    if body.name != MAX_AMOUNT:  # a limit changes nothing owed: no full scan of the next payroll for it
+        programme.parameters_version += 1
     await session.flush()
     return await read(session, code)
+
+
+async def max_amount(session: AsyncSession, code: str, month: date) -> int | None:
+    """The programme's ``max_amount`` in force in ``month`` (None when none is recorded by then)."""
+    value = await repository.value_in(session, code, MAX_AMOUNT, month)
+    return None if value is None else int(value)
+
+
+async def check_amount(session: AsyncSession, code: str, amount: int, month: date, field: str) -> None:
+    """422 naming ``field`` and the limit when ``amount`` is above the programme's ``max_amount`` in ``month``."""
+    limit = await max_amount(session, code, month)
+    if limit is not None and amount > limit:
+        raise ValidationFailed([{
+            "field": field, "limit": limit,
+            "reason": f"{amount} VND is above the limit of programme {code}: {MAX_AMOUNT} {limit} VND in force in "
+                      f"{month_text(month)}"}])
 
 
 async def set_accounting_from(session: AsyncSession, code: str, body: AccountingIn, client_id: str) -> ProgrammeOut:

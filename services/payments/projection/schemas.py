@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.money import Vnd
+
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
@@ -17,7 +19,7 @@ class SchedulePeriodIn(BaseModel):
 
     first: str = Field(alias="from", pattern=MONTH)
     last: str | None = Field(None, alias="to", pattern=MONTH)
-    amount: int = Field(ge=0)
+    amount: Vnd
     category: str
     coefficient: Decimal
     standard_level: int

@@ -82,3 +82,15 @@ def fee(paid_amount: int, percent: Decimal) -> int:
     """The postal fee on a batch's paid amount: ``paid × percent / 100`` rounded half up to whole VND (computed on the
     batch's total, so per-line rounding never adds up)."""
     return int((Decimal(paid_amount) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def paid_on_problem(paid_on: date | None, issued_on: date, today: date) -> str | None:
+    """Why ``paid_on`` cannot be the day a line was paid, or None: not after today (Viet Nam), not before the day
+    the batch was issued to the payment organisation."""
+    if paid_on is None:
+        return None
+    if paid_on > today:
+        return f"{paid_on.isoformat()} is in the future (today is {today.isoformat()} in Viet Nam)"
+    if paid_on < issued_on:
+        return f"{paid_on.isoformat()} is before the batch was issued ({issued_on.isoformat()})"
+    return None

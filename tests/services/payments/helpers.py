@@ -6,6 +6,7 @@ import itertools
 import uuid
 from typing import Any
 
+from common import clock
 from common.events.envelope import Event, new_event
 from services.payments.events import ENTITLEMENTS_CHANGED, EVENTS, POVERTY_STATUS_CHANGED
 
@@ -118,7 +119,7 @@ async def batches(http: Any, minter: Any, payroll: dict[str, Any], **kw: Any) ->
 
 
 def paid(line: dict[str, Any], amount: int | None = None, **kw: Any) -> dict[str, Any]:
-    return {"line_id": line["id"], "outcome": "paid", "paid_on": "2026-03-10", "paid_to": "beneficiary",
+    return {"line_id": line["id"], "outcome": "paid", "paid_on": clock.today().isoformat(), "paid_to": "beneficiary",
             "receipt_number": f"BN-{line['id'][:8]}", "amount": line["total"] if amount is None else amount, **kw}
 
 

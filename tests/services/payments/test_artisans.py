@@ -10,7 +10,7 @@ ARTISANS = "artisans"
 
 def enrolment(person: uuid.UUID | None = None, **kw) -> dict:
     return {"person_id": str(person or uuid.uuid4()), "recipient_name": "Nguyễn Văn Mười",
-            "national_id": "084050001234", "commune_code": "84101", "district_code": "842", "province_code": "84",
+            "national_id": "084050001234", "commune_code": "29242",
             "title": "nghe_nhan_uu_tu", "amount_per_month": 850_000, "from_month": "2026-01",
             "legal_basis": "QĐ 15/QĐ-UBND ngày 02/01/2026", **kw}
 
@@ -25,7 +25,7 @@ async def enrol(http, minter, body: dict, key: str | None = None, **headers_kw) 
 async def test_an_enrolment_is_paid_its_amount_every_month_and_goes_to_the_postal_batch(http, minter):
     await account_from(http, minter, ARTISANS, "2026-03")
     people = await enrol(http, minter, enrolment(title="nghe_nhan_nhan_dan", amount_per_month=1_000_000))
-    merit = await enrol(http, minter, enrolment(commune_code="84105"))
+    merit = await enrol(http, minter, enrolment(commune_code="29263"))
     assert (people["amount_per_month"], people["to_month"], people["version"]) == (1_000_000, None, 1)
 
     march = await run(http, minter, ARTISANS, "2026-03")
@@ -36,8 +36,8 @@ async def test_an_enrolment_is_paid_its_amount_every_month_and_goes_to_the_posta
     assert (line["regular"], line["arrears"], line["total"]) == (1_000_000, 0, 1_000_000)
     assert [(m["month"], m["kind"], m["amount"]) for m in line["months"]] == [("2026-03", "regular", 1_000_000)]
     found = await batches(http, minter, march)
-    assert (found["84101"]["line_count"], found["84101"]["amount"]) == (1, 1_000_000)
-    assert (found["84105"]["line_count"], found["84105"]["amount"]) == (1, 850_000)
+    assert (found["29242"]["line_count"], found["29242"]["amount"]) == (1, 1_000_000)
+    assert (found["29263"]["line_count"], found["29263"]["amount"]) == (1, 850_000)
 
     april = await generate(http, minter, ARTISANS, "2026-04")
     assert (april["totals"]["line_count"], april["totals"]["amount"], april["totals"]["arrears"]) == (2, 1_850_000, 0)
@@ -97,20 +97,27 @@ async def test_a_back_dated_enrolment_is_paid_its_past_months_as_arrears(http, m
 
 
 async def test_enrolments_are_limited_to_the_clients_areas(http, minter):
-    await enrol(http, minter, enrolment(commune_code="84101"), areas=("842",))
-    r = await http.post(ENROLMENTS, json=enrolment(commune_code="86101", district_code="861", province_code="86"),
-                        headers=maker(minter, areas=("842",)))
+    await enrol(http, minter, enrolment(commune_code="29242"), areas=("29242",))
+    r = await http.post(ENROLMENTS, json=enrolment(commune_code="29263"), headers=maker(minter, areas=("29242",)))
     assert r.status_code == 403
-    other = await enrol(http, minter, enrolment(commune_code="86101", district_code="861", province_code="86"))
+    # The district and province are derived from the commune, never taken from the client.
+    r = await http.post(ENROLMENTS, json=enrolment(commune_code="29263", district_code="29242"),
+                        headers=maker(minter, areas=("29242",)))
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body.district_code")
+    for code in ("99999", "29236", "=1+2"):  # unknown, abolished in 2025, not a code
+        r = await http.post(ENROLMENTS, json=enrolment(commune_code=code), headers=maker(minter))
+        assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body.commune_code"), code
+    other = await enrol(http, minter, enrolment(commune_code="29263"))
+    assert (other["district_code"], other["province_code"]) == ("", "86")
 
-    r = await http.get(ENROLMENTS, params={"limit": 100}, headers=maker(minter, areas=("842",)))
-    assert r.status_code == 200 and {e["commune_code"] for e in r.json()["items"]} == {"84101"}
-    r = await http.get(f"{ENROLMENTS}/{other['id']}", headers=maker(minter, areas=("842",)))
+    r = await http.get(ENROLMENTS, params={"limit": 100}, headers=maker(minter, areas=("29242",)))
+    assert r.status_code == 200 and {e["commune_code"] for e in r.json()["items"]} == {"29242"}
+    r = await http.get(f"{ENROLMENTS}/{other['id']}", headers=maker(minter, areas=("29242",)))
     assert r.status_code == 404
-    r = await http.post(f"{ENROLMENTS}/{other['id']}/end", headers=maker(minter, areas=("842",)),
+    r = await http.post(f"{ENROLMENTS}/{other['id']}/end", headers=maker(minter, areas=("29242",)),
                         json={"to_month": "2026-03", "legal_basis": "QĐ 1"})
     assert r.status_code == 404
-    r = await http.get(ENROLMENTS, params={"in_force": "2026-02", "commune_code": "86101"}, headers=maker(minter))
+    r = await http.get(ENROLMENTS, params={"in_force": "2026-02", "commune_code": "29263"}, headers=maker(minter))
     assert [e["id"] for e in r.json()["items"]] == [other["id"]]
 
 
@@ -135,6 +142,18 @@ async def test_enrolment_is_idempotent_and_validated(http, minter):
         assert r.status_code == 422, (bad, r.text)
     # Artisans are no longer one-off payments.
     r = await http.post("/one-off-payments", headers=maker(minter), json={
-        "programme": "artisans", "recipient_name": "X", "commune_code": "84101", "province_code": "84",
+        "programme": "artisans", "recipient_name": "X", "commune_code": "29242",
         "amount": 850_000, "reason": "x", "requested_by": "x"})
     assert r.status_code == 422
+
+
+async def test_an_artisans_amount_stays_within_the_programmes_max_amount(http, minter):
+    r = await http.post("/programmes/artisans/parameters", headers=minter.headers("admin"), json={
+        "name": "max_amount", "valid_from": "2027-01", "value": "850000", "legal_basis": "QĐ UBND tỉnh 2027"})
+    assert r.status_code == 201, r.text
+    r = await http.post(ENROLMENTS, json=enrolment(amount_per_month=1_000_000, from_month="2027-01",
+                                                    title="nghe_nhan_nhan_dan"), headers=maker(minter))
+    assert (r.status_code, r.json()["errors"][0]["field"], r.json()["errors"][0]["limit"]) == (
+        422, "body.amount_per_month", 850_000)
+    await enrol(http, minter, enrolment(amount_per_month=1_000_000, from_month="2026-12", to_month="2026-12",
+                                        title="nghe_nhan_nhan_dan"))

@@ -5,6 +5,7 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from common import clock
 from common.settings import to_asyncpg_url
 from common.testing import app_client
 from services.payments.app import create_app
@@ -53,13 +54,12 @@ async def test_two_identical_result_reports_at_once_have_one_effect(test_db, min
 
     app = create_app(PaymentsSettings(database_url=test_db.urls["payments"]))
     engine = create_async_engine(to_asyncpg_url(test_db.urls["payments"]))
-    commune = "99901"
+    marker = "UBND xã (test: two identical result reports)"
     try:
         async with app_client(app, keys=minter, rollback=False) as http:
             r = await http.post("/one-off-payments", headers=maker(minter), json={
-                "programme": "emergency", "recipient_name": "Lê Thị Mai", "commune_code": commune,
-                "district_code": "999", "province_code": "99", "amount": 2_000_000, "reason": "Lũ quét",
-                "requested_by": "UBND xã 99901", "period_from": "2032-01"})
+                "programme": "emergency", "recipient_name": "Lê Thị Mai", "commune_code": "29242",
+                "amount": 2_000_000, "reason": "Lũ quét", "requested_by": marker, "period_from": "2032-01"})
             assert r.status_code == 201, r.text
             payroll = (await http.post("/payrolls", json={"programme": "emergency", "period": "2032-01"},
                                        headers=maker(minter))).json()
@@ -70,7 +70,7 @@ async def test_two_identical_result_reports_at_once_have_one_effect(test_db, min
             batch = (await http.get("/batches", params={"payroll": payroll["id"]},
                                     headers=partner(minter))).json()["items"][0]
             line = (await http.get(f"/payrolls/{payroll['id']}/lines", headers=maker(minter))).json()["items"][0]
-            body = {"results": [{"line_id": line["id"], "outcome": "paid", "paid_on": "2032-01-05",
+            body = {"results": [{"line_id": line["id"], "outcome": "paid", "paid_on": clock.today().isoformat(),
                                  "paid_to": "beneficiary", "receipt_number": "BN-1", "amount": 2_000_000}]}
             results = await asyncio.gather(*(http.post(f"/batches/{batch['id']}/results", json=body,
                                                        headers=partner(minter)) for _ in range(2)))
@@ -101,6 +101,6 @@ async def test_two_identical_result_reports_at_once_have_one_effect(test_db, min
             await conn.execute(text(f"DELETE FROM payments.ledger_entries WHERE payroll_id IN ({ids})"))
             await conn.execute(text("ALTER TABLE payments.ledger_entries ENABLE TRIGGER ledger_entries_append_only"))
             await conn.execute(text(f"DELETE FROM payments.one_off_payments WHERE payroll_id IN ({ids}) "
-                                    f"OR commune_code = '{commune}'"))
+                                    "OR requested_by = :m"), {"m": marker})
             await conn.execute(text(f"DELETE FROM payments.payrolls WHERE id IN ({ids})"))
         await engine.dispose()

@@ -5,10 +5,12 @@ import csv
 import io
 import json
 import uuid
+from datetime import timedelta
 
 import openpyxl
 from sqlalchemy import select
 
+from common import clock
 from services.payments.events import BATCH_READY, LINE_PAID, LINE_UNPAID
 from services.payments.models import EVENT_TABLES
 
@@ -216,3 +218,30 @@ async def test_a_post_office_given_pre_2025_areas_sees_the_batches_of_the_2025_c
                        headers=partner(minter, areas=("842",)))
     assert r.status_code == 200, r.text
     assert [x["total"] for x in json.loads(r.content)["lines"]] == [batch["amount"]] == [750_000]
+
+
+async def test_paid_on_is_neither_in_the_future_nor_before_the_batch_was_issued(app, http, minter):
+    payroll, _ = await province(app, http, minter)
+    batch = (await batches(http, minter, payroll))["84101"]
+    a, b, c = [x for x in await lines(http, minter, payroll) if x["commune_code"] == "84101"]
+    today = clock.today()
+    url = f"/batches/{batch['id']}/results"
+    # The incident: a payment dated 2099 was recorded as paid. Now the whole report is refused, nothing recorded.
+    r = await http.post(url, json={"results": [paid(a), paid(b, paid_on="2099-01-01")]}, headers=partner(minter))
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert (error["field"], "in the future" in error["reason"]) == ("body.results.1.paid_on", True)
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    r = await http.post(f"/lines/{c['id']}/result", json={k: v for k, v in paid(c, paid_on=tomorrow).items()
+                                                        if k != "line_id"}, headers=partner(minter))
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body.paid_on")
+    # Before the batch was issued (today, when the payroll was approved): the post office had no list yet.
+    r = await http.post(url, json={"results": [paid(a, paid_on=(today - timedelta(days=1)).isoformat())]},
+                        headers=partner(minter))
+    assert r.status_code == 422 and "before the batch was issued" in r.json()["errors"][0]["reason"]
+    got = (await http.get(f"/batches/{batch['id']}", headers=partner(minter))).json()
+    assert (got["paid_count"], got["status"]) == (0, "ready")
+    # "Today" is Viet Nam's: once it is tomorrow there, tomorrow's date is accepted.
+    with clock.frozen(today + timedelta(days=1)):
+        r = await http.post(url, json={"results": [paid(a), paid(b, paid_on=tomorrow)]}, headers=partner(minter))
+    assert (r.status_code, r.json()["recorded"]) == (200, 2), r.text

@@ -11,7 +11,7 @@ ADMIN_BASIS = "QĐ 05/2026/QĐ-UBND: mức quà mừng thọ của tỉnh"
 
 def gift(dob: str, delivery: str = "post_office", **kw):
     return {"person_id": str(uuid.uuid4()), "recipient_name": "Nguyễn Văn Mười", "national_id": None,
-            "date_of_birth": dob, "commune_code": "84101", "district_code": "842", "province_code": "84",
+            "date_of_birth": dob, "commune_code": "29242",
             "year": 2026, "gift_date": "2026-03-05", "delivery": delivery, "decision": "QĐ 120/QĐ-UBND", **kw}
 
 
@@ -81,7 +81,7 @@ async def test_the_report_shows_what_was_issued_and_paid_by_the_post_office_and_
     line_a, line_b = sorted(await lines(http, minter, march), key=lambda x: x["recipient_name"], reverse=True)
     assert (line_a["one_off_payment_id"], line_b["one_off_payment_id"]) == (a["one_off_payment_id"],
                                                                             b["one_off_payment_id"])
-    batch = (await batches(http, minter, march))["84101"]
+    batch = (await batches(http, minter, march))["29242"]
     r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(line_a), unpaid(line_b)]},
                         headers=partner(minter))
     assert r.status_code == 200, r.text
@@ -96,7 +96,7 @@ async def test_the_report_shows_what_was_issued_and_paid_by_the_post_office_and_
     april = await run(http, minter, "longevity", "2026-04")
     [carried] = await lines(http, minter, april)
     assert (carried["carried"], carried["total"]) == (700_000, 700_000)
-    batch = (await batches(http, minter, april))["84101"]
+    batch = (await batches(http, minter, april))["29242"]
     r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(carried)]},
                         headers=partner(minter))
     assert r.status_code == 200, r.text

@@ -240,3 +240,20 @@ async def test_payrolls_are_listed_newest_first(app, http, minter):
     r = await http.get("/payrolls", params={"programme": ALLOWANCE, "cursor": r.json()["next_cursor"]},
                        headers=maker(minter))
     assert [p["period"] for p in r.json()["items"]] == ["2026-01"]
+
+
+async def test_a_month_above_the_programmes_max_amount_stops_the_payroll_before_anyone_is_paid(app, http, minter):
+    # 10 × the standard level per beneficiary and month by default: 5,000,000 in March 2026.
+    normal, wrong = uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(normal, 1, [period("2024-07", None, 750_000)]),
+               schedule(wrong, 1, [period("2024-07", None, 9_000_000_000)]))
+    r = await http.post("/payrolls", json={"programme": ALLOWANCE, "period": "2026-03"}, headers=maker(minter))
+    assert (r.status_code, r.json()["type"]) == (409, "https://ansinh.gov.vn/problems/amount-over-limit"), r.text
+    assert r.json()["over_limit"] == [{"recipient_id": str(wrong), "month": "2026-03", "entitled": 9_000_000_000,
+                                       "max_amount": 5_000_000}]
+    listed = await http.get("/payrolls", params={"programme": ALLOWANCE}, headers=maker(minter))
+    assert listed.json()["items"] == []
+    # Once the amount is corrected, the payroll is generated.
+    await feed(app, schedule(wrong, 2, [period("2024-07", None, 1_000_000)]))
+    payroll = await generate(http, minter, ALLOWANCE, "2026-03")
+    assert (payroll["totals"]["line_count"], payroll["totals"]["amount"]) == (2, 1_750_000)

@@ -3,12 +3,16 @@
 import csv
 import io
 import uuid
+from datetime import timedelta
 
 import openpyxl
+
+from common import clock
 
 from .helpers import batches, feed, lines, maker, partner, period, run, schedule
 
 ALLOWANCE = "monthly_allowance"
+TODAY, TODAY_DMY = clock.today().isoformat(), clock.today().strftime("%d/%m/%Y")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -43,8 +47,8 @@ async def upload(http, minter, batch, body, content_type="text/csv", **headers):
 
 async def test_a_csv_filled_in_is_recorded_and_a_second_upload_changes_nothing(app, http, minter):
     payroll, batch, rows = await batch_file(app, http, minter)
-    filled = fill(rows, ["Đã chi trả", "10/03/2026", "Người hưởng", "BN-001", "750.000", ""],
-                  ["da chi tra", "2026-03-11", "Trần Văn Con", "BN-002", "750000", ""],
+    filled = fill(rows, ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750.000", ""],
+                  ["da chi tra", TODAY, "Trần Văn Con", "BN-002", "750000", ""],
                   None)
     r = await upload(http, minter, batch, as_csv(filled), **{"Idempotency-Key": "file-1"})
     assert r.status_code == 200, r.text
@@ -55,7 +59,7 @@ async def test_a_csv_filled_in_is_recorded_and_a_second_upload_changes_nothing(a
     # The file downloaded now shows the results; uploaded again (no key) it records nothing new.
     r = await http.get(f"/batches/{batch['id']}/download", params={"format": "csv"}, headers=partner(minter))
     now = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert now[2][12:17] == ["Đã chi trả", "11/03/2026", "Trần Văn Con", "BN-002", "750000"]
+    assert now[2][12:17] == ["Đã chi trả", TODAY_DMY, "Trần Văn Con", "BN-002", "750000"]
     r = await upload(http, minter, batch, as_csv(now))
     assert (r.json()["recorded"], r.json()["unchanged"], r.json()["exceptions"]) == (0, 2, 0)
 
@@ -78,7 +82,7 @@ async def test_an_xlsx_filled_in_is_recorded(app, http, minter):
 
 async def test_bad_files_get_row_level_problems_and_nothing_is_applied(app, http, minter):
     payroll, batch, rows = await batch_file(app, http, minter)
-    ok = ["Đã chi trả", "10/03/2026", "Người hưởng", "BN-001", "750000", ""]
+    ok = ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750000", ""]
 
     async def refused(body, content_type="text/csv"):
         r = await upload(http, minter, batch, body, content_type)
@@ -91,7 +95,7 @@ async def test_bad_files_get_row_level_problems_and_nothing_is_applied(app, http
     problem = await refused(as_csv([header] + fill(rows, ok)[1:]))
     assert {(e["line"], e["column"]) for e in problem["errors"]} == {(1, "Biên lai"), (1, "receipt_number")}
     # An unknown line, negative and fractional amounts, a bad date, a proxy missing for the payment, all reported.
-    bad = fill(rows, ok, ["Đã chi trả", "10/03/2026", "Người hưởng", "BN-002", "-750000", ""],
+    bad = fill(rows, ok, ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-002", "-750000", ""],
                ["Đã chi trả", "31/02/2026", "Người hưởng", "BN-003", "750000.5", ""])
     bad.append(["4", str(uuid.uuid4()), "", "", "", "84101", "750000", "", "", "", "", "", *ok])
     bad.append(["5", rows[1][1], "", "", "", "84101", "750000", "", "", "", "", "", *ok])
@@ -122,3 +126,20 @@ async def test_bad_files_get_row_level_problems_and_nothing_is_applied(app, http
     report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
     assert report["paid"] == 0
     assert len(await lines(http, minter, payroll)) == 3
+
+
+async def test_a_paid_on_in_the_future_or_before_the_batch_is_a_row_level_problem(app, http, minter):
+    payroll, batch, rows = await batch_file(app, http, minter)
+    yesterday = (clock.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    filled = fill(rows, ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750000", ""],
+                  ["Đã chi trả", "01/01/2099", "Người hưởng", "BN-002", "750000", ""],
+                  ["Đã chi trả", yesterday, "Người hưởng", "BN-003", "750000", ""])
+    r = await upload(http, minter, batch, as_csv(filled))
+    assert r.status_code == 422, r.text
+    assert r.json()["type"].endswith("/file-problems")
+    found = {(e["line"], e["column"]): e["reason"] for e in r.json()["errors"]}
+    assert sorted(found) == [(3, "Ngày chi trả"), (4, "Ngày chi trả")]
+    assert "in the future" in found[(3, "Ngày chi trả")]
+    assert "before the batch was issued" in found[(4, "Ngày chi trả")]
+    got = (await http.get(f"/batches/{batch['id']}", headers=partner(minter))).json()
+    assert got["paid_count"] == 0

@@ -1,8 +1,8 @@
 """longevity gifts: one per person and year, cash paid as a one-off payment or everything given in kind; the
 longevity programme's gift amounts as effective-dated parameters (seeded at the national minima)
 
-Revision ID: payments_0009
-Revises: payments_0008
+Revision ID: payments_0010
+Revises: payments_0009
 Create Date: 2026-12-04 00:00:00
 """
 
@@ -12,8 +12,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'payments_0009'
-down_revision = 'payments_0008'
+revision = 'payments_0010'
+down_revision = 'payments_0009'
 branch_labels = None
 depends_on = None
 

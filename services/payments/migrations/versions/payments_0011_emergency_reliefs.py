@@ -1,8 +1,8 @@
 """emergency relief: an officer's decision approved by another client, cash paid as a one-off payment, food
 relief recorded as rice in kind; the emergency programme's minima as effective-dated parameters
 
-Revision ID: payments_0010
-Revises: payments_0009
+Revision ID: payments_0011
+Revises: payments_0010
 Create Date: 2026-12-04 00:10:00
 """
 
@@ -12,8 +12,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'payments_0010'
-down_revision = 'payments_0009'
+revision = 'payments_0011'
+down_revision = 'payments_0010'
 branch_labels = None
 depends_on = None
 
