@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from ansinh.database import in_gateway_db
+from common import clock
 
 from .test_registry import client, national_id
 
@@ -105,7 +106,7 @@ async def test_the_annual_report_equals_the_services_records(stack):
 
         gifts = await run_payroll(gw, maker, checker, "longevity")
         relief = await run_payroll(gw, maker, checker, "emergency")
-        await report_result(gw, postal, gifts, {"outcome": "paid", "paid_on": "2026-12-02",
+        await report_result(gw, postal, gifts, {"outcome": "paid", "paid_on": clock.today().isoformat(),
                                                 "paid_to": "beneficiary", "receipt_number": "BN-90",
                                                 "amount": 500_000})
         await report_result(gw, postal, relief, {"outcome": "unpaid", "reason": "Vắng nhà"})
