@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The files holding hypothesis property tests (what `make test-deep` runs unless PYTEST_ARGS names others).
+PROPERTY_TESTS = $(shell grep -rl --include='test_*.py' '^from hypothesis import' tests)
 
-.PHONY: run test test-fast e2e lint bench bench-quick migrate clean setup lock
+.PHONY: run test test-fast test-deep e2e lint bench bench-quick migrate clean setup lock
 
 setup: $(STAMP)
 
@@ -34,12 +36,16 @@ test: $(STAMP)  ## set up and run the whole test suite on real PostgreSQL
 test-fast: $(STAMP)  ## everything but the end-to-end tests that start real processes
 	$(BIN)/python -m pytest -m 'not e2e' $(PYTEST_ARGS)
 
+test-deep: $(STAMP)  ## the property tests with many more random examples (hypothesis profile "deep")
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m 'not e2e' $(or $(PYTEST_ARGS),$(PROPERTY_TESTS))
+
 e2e: $(STAMP)  ## only the end-to-end tests (real processes)
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, then mypy: strict on common/, gateway/ and every service's rules/
 	$(BIN)/ruff check .
 	$(BIN)/mypy common gateway services ansinh
+	$(BIN)/mypy --strict common gateway $(wildcard services/*/rules)
 
 bench: $(STAMP)  ## benchmarks (never part of the test run); results go to docs/benchmarks.md
 	$(BIN)/python -m bench $(BENCH_ARGS)

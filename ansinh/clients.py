@@ -137,6 +137,15 @@ def rotate_key() -> None:
     typer.echo(f"new signing key {key.kid}; gateways and services pick it up within seconds")
 
 
+@keys_app.command("field-key")
+def field_key() -> None:
+    """Print a new key for encrypted fields (child-protection narratives), as base64url: give it a key id and
+    add it to CHILD_PROTECTION_ENCRYPTION_KEYS, e.g. ``k2:<key>`` (rotation: docs/operations.md)."""
+    from common.crypto import new_key
+
+    typer.echo(new_key())
+
+
 async def ensure_dev_admin(session: AsyncSession) -> str | None:
     """The development admin client's secret: the one kept in var/secrets.json, or a new one (the client is
     created, or its secret rotated, when var/ does not hold it). None if the client was revoked on purpose.

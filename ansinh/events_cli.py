@@ -1,9 +1,8 @@
-"""``ansinh events status`` and ``ansinh events catalogue``."""
+"""``ansinh events status``, ``ansinh events repair`` and ``ansinh events catalogue``."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +22,9 @@ CATALOGUE = Path(__file__).resolve().parent.parent / "docs" / "events.md"
 
 
 def _events(service: str) -> Any:
-    return importlib.import_module(f"services.{service}.events").EVENTS
+    from .stack import service_events
+
+    return service_events(service)
 
 
 async def outbox_backlog(urls: dict[str, str]) -> dict[str, int]:
@@ -43,7 +44,8 @@ async def outbox_backlog(urls: dict[str, str]) -> dict[str, int]:
 def status() -> None:
     """Outbox backlog per service and deliveries pending/dead per subscription."""
     with admin_database(quiet=True) as (admin_url, dbname):
-        urls = stack_config(admin_url, dbname).urls()
+        config = stack_config(admin_url, dbname)
+        urls = config.urls()
         backlog = asyncio.run(outbox_backlog(urls))
         subs = asyncio.run(in_gateway_db(urls["gateway"], hub_repository.status_counts))
     typer.echo("outbox backlog (events not yet at the hub):")
@@ -51,7 +53,41 @@ def status() -> None:
         typer.echo(f"  {service:<17} {n}")
     typer.echo("subscriptions (pending / dead / delivered):")
     for s in subs:
-        typer.echo(f"  {s['name'] or s['id']!s:<24} {s['pending']:>6} {s['dead']:>6} {s['delivered']:>9}  {s['url']}")
+        ended = (f"  ENDED {s['deleted_at']:%Y-%m-%d %H:%M:%S}: run `ansinh events repair "
+                 f"{s['name'].removesuffix('-inbox')}`" if s["deleted_at"] is not None else "")
+        typer.echo(f"  {s['name'] or s['id']!s:<24} {s['pending']:>6} {s['dead']:>6} {s['delivered']:>9}  {s['url']}"
+                   + ended)
+    present = {s["name"] for s in subs if s["internal"]}
+    for sub in config.internal_subscriptions():
+        if sub["name"] not in present:
+            typer.echo(f"  {sub['name']:<24} MISSING: run `ansinh events repair {sub['name'].removesuffix('-inbox')}`")
+
+
+@events_app.command()
+def repair(
+    service: Annotated[str, typer.Argument(help=f"The service whose inbox to repair: {', '.join(SERVICES)}")],
+    after: Annotated[int | None, typer.Option(
+        help="Queue again the matching events after this feed position that the subscription has no delivery "
+             "of, whatever its state (default: only what an ended subscription missed, or the hub's whole "
+             "history for a missing one; the service applies each event once)")] = None,
+) -> None:
+    """Bring back a service's inbox subscription at the hub and queue again every event it missed."""
+    from .stack import repair_inbox
+
+    if service not in SERVICES:
+        typer.echo(f"error: unknown service {service!r}; choose from {', '.join(SERVICES)}", err=True)
+        raise typer.Exit(2)
+    with admin_database(quiet=True) as (admin_url, dbname):
+        done = asyncio.run(repair_inbox(stack_config(admin_url, dbname), service, after))
+    if done.found == "active":
+        typer.echo(f"{done.name}: was active; {done.replayed} events queued again")
+    elif done.found == "deleted":
+        typer.echo(f"{done.name}: was ended at {done.deleted_at:%Y-%m-%d %H:%M:%S %Z}; active again, "
+                   f"{done.replayed} events it missed queued for delivery")
+    else:
+        typer.echo(f"{done.name}: was missing; created, {done.replayed} events after position {after or 0} queued "
+                   "for delivery")
+    typer.echo(f"{service} reports ready again at its next check (GET /ready)")
 
 
 def render_catalogue() -> str:

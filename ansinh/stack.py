@@ -60,8 +60,8 @@ class StackConfig:
 
     def internal_subscriptions(self) -> list[dict[str, Any]]:
         """Each service's inbox at the hub, for the event types its handlers declare."""
-        return [{"name": f"{s}-inbox", "url": self.service_urls[s] + INBOX_PATH, "types": consumed_types(s),
-                 "secret": self.event_secrets[s]["inbox_secret"]} for s in SERVICES]
+        return [{"name": hub_service.internal_name(s), "url": self.service_urls[s] + INBOX_PATH,
+                 "types": consumed_types(s), "secret": self.event_secrets[s]["inbox_secret"]} for s in SERVICES]
 
     def urls(self) -> dict[str, str]:
         return database.component_urls(self.admin_url, self.database, self.passwords)
@@ -85,6 +85,9 @@ class StackConfig:
             env[f"{prefix}EVENTS_CLIENT_ID"] = service_client_id(service)
             env[f"{prefix}EVENTS_CLIENT_SECRET"] = secrets_["client_secret"]
             env[f"{prefix}EVENTS_INBOX_SECRET"] = secrets_["inbox_secret"]
+            if SERVICE_READS.get(service):
+                env[f"{prefix}REGISTRY_CLIENT_ID"] = service_client_id(service)
+                env[f"{prefix}REGISTRY_CLIENT_SECRET"] = secrets_["client_secret"]
         env.update(self.extra_env)
         return env
 
@@ -98,11 +101,31 @@ async def prepare_database(config: StackConfig) -> None:
         for service in SERVICES:
             await auth_service.ensure_service_client(
                 session, service_client_id(service), config.event_secrets[service]["client_secret"],
-                ["events:publish"])
+                ["events:publish", *SERVICE_READS.get(service, [])])
         for sub in config.internal_subscriptions():
             await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"])
 
     await in_gateway_db(config.urls()["gateway"], service_clients_and_inboxes)
+
+
+SERVICE_READS: dict[str, list[str]] = {"insurance": ["registry:read"]}
+"""Scopes a service's own client holds beyond ``events:publish``: insurance reads the identity fields of the persons
+on its BHXH lists from the registry through the gateway."""
+
+
+async def repair_inbox(config: StackConfig, service: str,
+                       after: int | None = None) -> hub_repository.InternalRepair:
+    """``ansinh events repair``: the service's inbox subscription brought back as configured, with what it missed
+    queued again (an ended one: what it has no delivery of since it was made; a missing one: the hub's whole
+    history). ``after`` (a feed position) limits the replay to later events and forces one even for an active
+    subscription."""
+    sub = next(s for s in config.internal_subscriptions() if s["name"] == hub_service.internal_name(service))
+
+    async def repair(session: Any) -> hub_repository.InternalRepair:
+        return await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"],
+                                                    replay_after=after, replay_if_missing=True)
+
+    return await in_gateway_db(config.urls()["gateway"], repair)
 
 
 def service_client_id(service: str) -> str:
@@ -113,10 +136,21 @@ def new_event_secrets() -> dict[str, str]:
     return {"client_secret": secrets.token_urlsafe(32), "inbox_secret": hub_service.new_secret()}
 
 
+def service_events(service: str) -> Any:
+    """A service's ``EVENTS`` with every inbox handler registered (the service template keeps them in
+    ``consumers.py``, registered when imported; older services register them in ``events.py``)."""
+    module = importlib.import_module(f"services.{service}.events")
+    try:
+        importlib.import_module(f"services.{service}.consumers")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"services.{service}.consumers":
+            raise
+    return module.EVENTS
+
+
 def consumed_types(service: str) -> list[str]:
     """The event types a service handles in its inbox: its internal subscription at the hub."""
-    module = importlib.import_module(f"services.{service}.events")
-    return list(module.EVENTS.inbox.patterns)
+    return list(service_events(service).inbox.patterns)
 
 
 class Stack:

@@ -2,10 +2,11 @@
 
 import argparse
 
-from . import events, gateway, payroll, registry
+from . import child_protection, events, gateway, insurance, payroll, registry
 
 BENCHMARKS = {"gateway": gateway.run, "events": events.run, "registry-import": registry.run_import,
-              "registry-search": registry.run_search, "payroll": payroll.run}
+              "registry-search": registry.run_search, "payroll": payroll.run,
+              "child-protection": child_protection.run, "insurance": insurance.run}
 
 
 def main() -> None:

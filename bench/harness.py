@@ -45,10 +45,13 @@ def running_stack(admin: str, **env: str) -> Iterator[Stack]:
     passwords = {c: secrets.token_urlsafe(16) for c in database.COMPONENTS}
     ports = {c: free_port() for c in (*database.COMPONENTS,)}
     config = StackConfig(admin_url=admin, database=BENCH_DB, passwords=passwords, ports=ports,
-                         environment="test", extra_env={"GATEWAY_LOG_LEVEL": "WARNING", **env})
+                         environment="test", extra_env={"GATEWAY_LOG_LEVEL": "WARNING",
+                                                        "INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32), **env})
     asyncio.run(database.drop_database(admin, BENCH_DB))
     asyncio.run(prepare_database(config))
-    stack = Stack(config, out=open(os.devnull, "w"))  # noqa: SIM115 - closed with the stack
+    # The processes' log lines go to var/bench-stack.log (a failed run can then be diagnosed).
+    local.VAR.mkdir(parents=True, exist_ok=True)
+    stack = Stack(config, out=open(local.VAR / "bench-stack.log", "w"))  # noqa: SIM115 - closed with the stack
     stack.start_all()
     try:
         yield stack

@@ -23,6 +23,8 @@ from .events import retention
 from .events.inbox import INBOX_PATH
 from .events.relay import Relay
 from .events.service import ServiceEvents
+from .events.watch import SubscriptionWatch
+from .input_guard import InputGuard
 from .logging import RequestIdMiddleware, configure_logging
 from .settings import ServiceSettings
 
@@ -68,14 +70,19 @@ def create_service_app(
         load = getattr(app.state, "key_loader", None) or (key_loader or remote_key_loader)(app)
         refresher = app.state.key_refresher = KeyRefresher(verifier, load, interval=settings.auth_refresh_seconds)
         relay = app.state.relay = _make_relay(settings, engine, events, registry)
+        watch = app.state.subscription_watch = _make_watch(name, settings, events, app.state.http)
         try:
             for hook in on_startup:
                 await hook(app)
             await refresher.start()
             if relay is not None:
                 await relay.start()
+            if watch is not None:
+                await watch.start()
             yield
         finally:
+            if watch is not None:
+                await watch.stop()
             if relay is not None:
                 await relay.stop()
             await refresher.stop()
@@ -90,7 +97,7 @@ def create_service_app(
     app.state.verifier = verifier
     install_error_handlers(app)
     registry = metrics_registry or CollectorRegistry()
-    add_operational_routes(app, _database_ready, registry)
+    add_operational_routes(app, _ready, registry)
     for router in routers:
         app.include_router(router)
     if events is not None:
@@ -98,6 +105,7 @@ def create_service_app(
         app.include_router(events.inbox.router(secret.get_secret_value() if secret else None))
         app.include_router(events.canary_router)
         public_paths = public_paths | {INBOX_PATH}  # signed by the hub instead of a bearer token
+    app.add_middleware(InputGuard)  # inside the token check: anonymous requests are never parsed
     app.add_middleware(AuthMiddleware, verifier=verifier, public_paths=public_paths)
     for cls, options in middleware:  # outside the token check (the gateway's proxy checks for itself)
         app.add_middleware(cls, **options)
@@ -126,6 +134,16 @@ def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | 
                  registry=registry)
 
 
+def _make_watch(name: str, settings: ServiceSettings, events: ServiceEvents | None,
+                http: httpx.AsyncClient) -> SubscriptionWatch | None:
+    """Checks this service's inbox subscription at the hub (a service with an inbox and its secret)."""
+    if events is None or settings.events_inbox_secret is None or not events.inbox.patterns:
+        return None
+    return SubscriptionWatch(name, events.inbox.patterns, http=http, gateway_url=settings.gateway_url,
+                             inbox_secret=settings.events_inbox_secret.get_secret_value(),
+                             interval=settings.events_subscription_check_seconds)
+
+
 def remote_key_loader(app: FastAPI) -> KeyLoader:
     """Keys from the gateway's JWKS and revocations from ``/auth/revocations``."""
     base = app.state.settings.gateway_url.rstrip("/")
@@ -147,6 +165,17 @@ async def _database_ready(app: FastAPI) -> dict[str, Any]:
     except Exception as exc:  # any driver/network failure means "not ready", reported as 503
         raise ServiceUnavailable(f"database unreachable: {type(exc).__name__}") from exc
     return {"database": "ok"}
+
+
+async def _ready(app: FastAPI) -> dict[str, Any]:
+    """The database answers and, for a service with an inbox, the hub still delivers to it (as last checked)."""
+    checks = await _database_ready(app)
+    watch: SubscriptionWatch | None = getattr(app.state, "subscription_watch", None)
+    if watch is not None:
+        if watch.problem is not None:
+            raise ServiceUnavailable(watch.problem, checks={**checks, "subscription": "not active"})
+        checks["subscription"] = "ok" if watch.checked else "not checked yet"
+    return checks
 
 
 def add_operational_routes(

@@ -17,11 +17,12 @@ def get_header(scope: Scope, name: bytes) -> bytes | None:
     """First value of header ``name`` (lower-case bytes) in an ASGI scope."""
     for key, value in scope.get("headers", ()):
         if key == name:
-            return value
+            return bytes(value)
     return None
 
 
-async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes, headers: list | None = None) -> None:
+async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes,
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
     await send({
         "type": "http.response.start",
         "status": status,

@@ -6,9 +6,10 @@ without a valid token gets 401, exactly as through the gateway.
 
 Speed: verifying an Ed25519 signature costs more than proxying a request, so a verified token is
 remembered until it expires. Revocation still takes effect: each process keeps a small map
-``client_id → tokens issued before this instant are void``, refreshed every few seconds (from the
+``revocation id → tokens issued before this instant are void``, refreshed every few seconds (from the
 gateway's database in the gateway, from ``/auth/revocations`` in the services) — never a database
-round trip per request.
+round trip per request. The revocation id is the token's ``rid`` claim, an opaque id of its client, so the
+public list of revocations names no client.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import jwt
 import structlog
@@ -46,7 +47,9 @@ SCOPES: dict[str, str] = {
     "payments:disburse": "Postal partner: download pay-point batches and report payment results",
     "insurance:read": "Read health-insurance enrolments and cards",
     "insurance:write": "Enrol beneficiaries and children for health insurance",
-    "insurance:exchange": "Social Insurance office (BHXH): card batches and results",
+    "insurance:exchange": "Social Insurance office (BHXH): lists to enrol, renew, change and end; card results",
+    "insurance:coverage": "Hospitals and field-officer apps: whether a person's health-insurance card is valid on a "
+                          "day (nothing else); rate-limited, every call audited",
     "child_protection:read": "Read children's records and cases (within the token's areas); audited",
     "child_protection:case": "Case workers: open and manage cases, placements and support",
     "events:publish": "Services: publish domain events to the hub",
@@ -57,6 +60,9 @@ SCOPES: dict[str, str] = {
     "admin": "Everything, including managing clients and reference data",
 }
 """Every scope a client may hold, with the text partners see in the API document."""
+
+IMPLIED_BY: dict[str, tuple[str, ...]] = {"insurance:coverage": ("insurance:read",)}
+"""A narrow scope that a broader one includes: a client with ``insurance:read`` may also check coverage."""
 
 PUBLIC_PATHS = frozenset({"/health", "/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 """Paths that never need a token: liveness, readiness and the API documents."""
@@ -72,11 +78,14 @@ class Principal:
     issued_at: float
     expires_at: int
     token_id: str = ""
+    revocation_id: str = ""
+    """The token's ``rid``: the opaque id under which the gateway publishes the client's revocations."""
     rate_limit: tuple[float, int] | None = None
     """(requests per second, burst) for this client, from the token's ``rl`` claim."""
 
     def has(self, *scopes: str) -> bool:
-        return "admin" in self.scopes or all(s in self.scopes for s in scopes)
+        return "admin" in self.scopes or all(
+            s in self.scopes or any(b in self.scopes for b in IMPLIED_BY.get(s, ())) for s in scopes)
 
     @property
     def limited_to(self) -> tuple[str, ...] | None:
@@ -118,8 +127,8 @@ class _Cached:
 class TokenVerifier:
     """Verifies tokens against a key set; caches results until the token expires.
 
-    ``keys`` maps kid → public key. ``not_before`` maps client_id → epoch seconds: tokens of that client
-    issued at or before it are refused (revocation, secret rotation).
+    ``keys`` maps kid → public key. ``not_before`` maps revocation id (the ``rid`` claim) → epoch seconds:
+    tokens carrying that id issued at or before it are refused (revocation, secret rotation).
     """
 
     audience: str = AUDIENCE
@@ -145,7 +154,7 @@ class TokenVerifier:
         if not_before:
             self._cache = {
                 t: c for t, c in self._cache.items()
-                if c.principal.issued_at > not_before.get(c.principal.client_id, -1)
+                if c.principal.issued_at > not_before.get(c.principal.revocation_id, -1)
             }
 
     async def verify(self, token: str) -> Principal:
@@ -158,7 +167,7 @@ class TokenVerifier:
                 raise TokenError("the token has expired")
             return p
         principal, kid = await self._verify_signature(token)
-        revoked_at = self.not_before.get(principal.client_id)
+        revoked_at = self.not_before.get(principal.revocation_id)
         if revoked_at is not None and principal.issued_at <= revoked_at:
             raise TokenError("the client's tokens were revoked")
         if len(self._cache) >= self.max_cache:
@@ -195,6 +204,10 @@ class TokenVerifier:
             raise TokenError("the token's signature is invalid") from exc
         except jwt.PyJWTError as exc:
             raise TokenError(f"the token is invalid: {exc}") from exc
+        revocation_id = claims.get("rid")
+        if not isinstance(revocation_id, str) or not revocation_id:
+            # Revocations are published by this id only: a token without it could not be revoked here.
+            raise TokenError("the token has no revocation id (rid); get a new token")
         scope = claims.get("scope", "")
         principal = Principal(
             client_id=str(claims["client_id"]),
@@ -203,6 +216,7 @@ class TokenVerifier:
             issued_at=float(claims["iat"]),
             expires_at=int(claims["exp"]),
             token_id=str(claims.get("jti", "")),
+            revocation_id=revocation_id,
             rate_limit=_rate_limit(claims.get("rl")),
         )
         return principal, kid
@@ -263,7 +277,7 @@ class AuthMiddleware:
 # --- FastAPI side: scopes declared next to the routes (they appear in the OpenAPI document) ---------
 
 oauth2_scheme = OAuth2(
-    flows=OAuthFlows(clientCredentials={"tokenUrl": "/auth/token", "scopes": SCOPES}),  # type: ignore[arg-type]
+    flows=OAuthFlows(clientCredentials={"tokenUrl": "/auth/token", "scopes": SCOPES}),
     scheme_name="OAuth2", auto_error=False,
     description="Client credentials: POST /auth/token at the gateway, then `Authorization: Bearer <token>`.",
 )
@@ -273,7 +287,7 @@ def current_principal(request: Request) -> Principal:
     principal = request.scope.get("principal")
     if principal is None:
         raise Unauthorized("send an access token: Authorization: Bearer <token>")
-    return principal
+    return cast(Principal, principal)
 
 
 async def _check_scopes(

@@ -46,7 +46,7 @@ def make_engine(settings: ServiceSettings, **kw: object) -> AsyncEngine:
         # registry's time when publishing events). Recycle instead; a connection broken by a database
         # restart fails one request, which clients retry.
         pool_recycle=300,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

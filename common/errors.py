@@ -14,15 +14,23 @@
     ├── RateLimited                   429  rate-limited       (adds Retry-After)
     ├── BadGateway                    502  bad-gateway
     ├── ServiceUnavailable            503  service-unavailable
+    │   └── DatabaseUnavailable       503  database-unavailable  (adds Retry-After)
     └── GatewayTimeout                504  gateway-timeout
 
 Raise these anywhere below the HTTP boundary; ``install_error_handlers`` turns them (and FastAPI's own
 validation errors, Starlette's 404/405 and any unexpected exception) into problem documents with a
 stable ``type`` URI per error, so partner code can switch on ``type`` rather than on message text.
+
+A database that is restarting, failing over or unreachable is not an internal error: a lost connection,
+a refused one, an administrator's shutdown or a write sent to a read-only standby
+(:func:`database_unavailable`) answers 503 ``database-unavailable`` with ``Retry-After``, wherever in the
+request it happens (a query, the commit after the handler, a middleware). The request's transaction was
+rolled back with its connection, so nothing of it is half-written.
 """
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import orjson
@@ -132,6 +140,18 @@ class ServiceUnavailable(AnSinhError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    code, title = "database-unavailable", "Database unavailable"
+    retry_after = 2
+    """Seconds: a restart takes a few; the pool reconnects on the next request."""
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": str(self.retry_after)})
+        super().__init__(detail or (
+            "the database is restarting, failing over or unreachable; this request's changes were rolled back. "
+            f"Retry after {self.retry_after} s (with the same Idempotency-Key, if you sent one)"), **kw)
+
+
 class GatewayTimeout(AnSinhError):
     status, code, title = 504, "gateway-timeout", "Upstream service timed out"
 
@@ -144,6 +164,36 @@ _STATUS_CODES: dict[int, type[AnSinhError]] = {
         GatewayTimeout,
     )
 }
+
+
+# SQLSTATEs of a database that went away or cannot take writes now: connection exceptions (08…), an
+# administrator's or a crash shutdown, "the database system is starting up / shutting down", too many
+# connections, and a write reaching a read-only server (a standby after a failover).
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "25006"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database is unavailable (lost or refused connection, shutdown, failover) rather
+    than that the request or the code is wrong. Looks through SQLAlchemy's wrapping to the driver's error."""
+    from sqlalchemy import exc as sa_exc
+
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 8:
+        seen += 1
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.TimeoutError):  # no pooled connection came free in time
+            return True
+        if isinstance(current, ConnectionError | socket.gaierror):  # refused, reset, unknown host
+            return True
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state in _UNAVAILABLE_SQLSTATES):
+            return True
+        if type(current).__name__ == "InterfaceError" and "connection is closed" in str(current):
+            return True  # asyncpg, on a connection it already knows is gone
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
 
 
 def problem_body(
@@ -202,7 +252,16 @@ def install_error_handlers(app: FastAPI) -> None:
         err.status = exc.status_code
         return await ansinh_error(request, err)
 
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # a bug, not an outage: the generic 500 below, with the traceback in the log
+        log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__,
+                    error=str(exc)[:200])
+        return await ansinh_error(request, DatabaseUnavailable())
+
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if database_unavailable(exc):  # raised outside the routes (a middleware's query)
+            return await database_error(request, exc)
         if isinstance(exc, ClientDisconnect):  # the caller went away mid-body: nothing to answer, no alarm
             log.info("client_disconnected", path=request.url.path)
             return await ansinh_error(request, BadRequest("the client disconnected before sending the whole body"))
@@ -213,4 +272,17 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AnSinhError, ansinh_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    from sqlalchemy import exc as sa_exc
+
+    for db_error in (sa_exc.DBAPIError, sa_exc.TimeoutError, ConnectionError, socket.gaierror, *_driver_errors()):
+        app.add_exception_handler(db_error, database_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """asyncpg's own errors, for code that uses the driver directly (COPY, LISTEN)."""
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a runtime dependency
+        return ()
+    return (asyncpg.PostgresError, asyncpg.InterfaceError)

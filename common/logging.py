@@ -49,8 +49,8 @@ def configure_logging(level: str = "INFO", json: bool = True, service: str | Non
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stdout`` is now (test runners swap it), not the one seen at start-up."""
 
-    @property  # type: ignore[override]
-    def stream(self):  # noqa: ANN201
+    @property  # type: ignore[override,unused-ignore]
+    def stream(self) -> Any:
         return sys.stdout
 
     @stream.setter
@@ -87,7 +87,7 @@ def ensure_request_id(scope: Scope) -> str:
     """The request id for this scope: an incoming printable one (≤128 chars) or a new UUID."""
     rid = scope.get("request_id")
     if rid:
-        return rid
+        return str(rid)
     incoming = get_header(scope, b"x-request-id")
     if incoming and len(incoming) <= 128 and incoming.isascii() and incoming.decode().isprintable():
         rid = incoming.decode()

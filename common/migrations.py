@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ ALEMBIC_INI = ROOT / "alembic.ini"
 VERSION_TABLE = "alembic_version"
 
 
-def include_name_for(schema: str):
+def include_name_for(schema: str) -> Callable[[str | None, str, dict[str, Any]], bool]:
     """Autogenerate filter: only the component's own schema, nothing else in the database."""
 
     def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
@@ -108,4 +109,4 @@ def diff_models_and_migrations(connection: Connection, schema: str, metadata: Me
 
     kw = configure_kwargs(schema, metadata)
     mc = MigrationContext.configure(connection, opts={k: v for k, v in kw.items() if k != "target_metadata"})
-    return compare_metadata(mc, metadata)
+    return list(compare_metadata(mc, metadata))

@@ -55,8 +55,13 @@ class ServiceSettings(BaseSettings):
     events_inbox_secret: SecretStr | None = None
     """Standard Webhooks secret (whsec_…) of this service's internal subscription at the hub."""
     events_batch_size: int = 100
-    events_poll_seconds: float = 1.0
-    """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once."""
+    events_poll_seconds: float = 10.0
+    """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once (it polls every second while its
+    listening connection is down)."""
+
+    events_subscription_check_seconds: float = 60.0
+    """How often the service asks the hub whether its inbox subscription is active (``/ready`` is 503 while
+    it is not); also on start."""
     inbox_retention_days: int = 0
     """Days the inbox remembers an applied event's id (0: for ever). Must exceed the hub's event retention."""
     retention_at: time = time(3, 15)

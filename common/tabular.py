@@ -9,6 +9,13 @@ Headers are matched without case, diacritics, ``_`` or repeated spaces (:func:`h
 list of :class:`Column`. Cell readers (:func:`text`, :func:`code`, :func:`parse_date`, :func:`choice`) raise
 :class:`CellError` with a reason meant for the person who fixes the file; :class:`RowProblem` is one problem with
 one row (line, column as written, field, reason).
+
+Writing (:func:`csv_writer`, :func:`xlsx_row`): every CSV and XLSX the suite sends goes through these, so that no
+text cell can become a live formula in a spreadsheet program (OWASP "CSV injection"). A text cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a single quote in front (:func:`escape`);
+numbers and dates stay numbers and dates. XLSX text cells are written as strings (``t="inlineStr"``), never as
+formulas. Reading undoes exactly that prefix (:func:`unescape`), so a file downloaded and uploaded again reads
+the values that were written.
 """
 
 from __future__ import annotations
@@ -55,6 +62,62 @@ def fold(value: str) -> str:
 def header_key(value: str) -> str:
     """``"Họ và tên"``, ``"HO_VA_TEN"`` → ``"ho va ten"``."""
     return fold(value.replace("_", " ").replace("\ufeff", ""))
+
+
+# --- formula injection -------------------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice or Google Sheets."""
+
+
+def escape(value: Any) -> Any:
+    """``value`` as a spreadsheet cell that cannot be a formula: text starting with one of :data:`FORMULA_STARTS`
+    gets a single quote in front (OWASP's recommendation); anything else (numbers, dates, other text) unchanged."""
+    if type(value) is str and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape(value: str) -> str:
+    """The inverse of :func:`escape` on a cell read back: ``'=x`` → ``=x``; any other text unchanged."""
+    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+class SafeCsvWriter:
+    """``csv.writer`` whose rows go through :func:`escape`; use :func:`csv_writer` to make one."""
+
+    def __init__(self, buffer: Any) -> None:
+        self._writer = csv.writer(buffer)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([escape(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(buffer: Any) -> SafeCsvWriter:
+    """The one way the suite writes CSV: like ``csv.writer(buffer)``, with every text cell escaped."""
+    return SafeCsvWriter(buffer)
+
+
+def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """A row for an openpyxl write-only ``sheet.append``: text escaped and typed as a string, so that openpyxl never
+    writes it as a formula (``<f>``), whatever it starts with; numbers and dates as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, escape(value))
+            cell.data_type = "s"  # openpyxl would type a text starting with '=' as a formula
+            out.append(cell)
+        else:
+            out.append(value)
+    return out
 
 
 # --- reading a file ----------------------------------------------------------------------------------------------
@@ -277,10 +340,15 @@ def _blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+_NUL_CELL = "contains a NUL character (\\u0000), which cannot be stored; remove it"
+
+
 def text(cell: Cell) -> str | None:
-    """The cell as trimmed text; None when empty."""
+    """The cell as trimmed text; None when empty. A NUL character (which PostgreSQL cannot store) is a cell error."""
     if type(cell) is str:  # every CSV cell: the fast path
-        return cell.strip() or None
+        if "\x00" in cell:
+            raise CellError(_NUL_CELL)
+        return unescape(cell.strip()) or None
     if _blank(cell):
         return None
     if isinstance(cell, datetime):
@@ -289,7 +357,10 @@ def text(cell: Cell) -> str | None:
         return cell.isoformat()
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
-    return str(cell).strip()
+    value = str(cell)
+    if "\x00" in value:
+        raise CellError(_NUL_CELL)
+    return unescape(value.strip())
 
 
 def code(cell: Cell, width: int) -> str | None:
@@ -313,7 +384,7 @@ def parse_date(cell: Cell) -> date | None:
         return cell.date()
     if isinstance(cell, date):
         return cell
-    value = str(cell).strip()
+    value = unescape(str(cell).strip())
     if " " in value:  # "02/03/1950 00:00:00" from some exports
         value = value.split(" ", 1)[0]
     if m := _ISO.match(value):
@@ -344,7 +415,7 @@ def whole_vnd(cell: Cell) -> int | None:
         if cell < 0:
             raise CellError(f"{int(cell)} is negative; amounts are 0 or more")
         return int(cell)
-    value = str(cell).strip()
+    value = unescape(str(cell).strip())
     if value.isdigit():
         return int(value)
     if _GROUPED.match(value):
@@ -375,3 +446,76 @@ async def read_upload(request: Any, limit: int) -> bytes:
     if len(body) > limit:
         raise PayloadTooLarge(f"the file exceeds the limit of {limit} bytes", max_bytes=limit)
     return body
+
+
+# --- writing a file ----------------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+WRITE_BLOCK = 64 * 1024
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) is written with a
+    leading apostrophe, so it shows as text (CSV/XLSX formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+async def csv_stream(headers: Sequence[str], chunks: Any) -> Any:
+    """UTF-8 with BOM (spreadsheet programs read it): the header, then each chunk of rows (an async iterator of
+    lists of rows) as it comes; every text cell goes through :func:`safe_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    async for rows in chunks:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in rows:
+            writer.writerow(["" if c is None else safe_cell(c) for c in row])
+        yield buffer.getvalue().encode()
+
+
+async def xlsx_stream(title: str, headers: Sequence[str], chunks: Any) -> Any:
+    """openpyxl write-only: rows are spooled to a temporary file as they come, the workbook then sent in blocks;
+    every text cell goes through :func:`safe_cell`."""
+    import tempfile
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(list(headers))
+    async for rows in chunks:
+        for row in rows:
+            sheet.append([safe_cell(c) for c in row])
+    with tempfile.TemporaryFile() as out:
+        workbook.save(out)
+        out.seek(0)
+        while block := out.read(WRITE_BLOCK):
+            yield block
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with BOM (Excel opens Vietnamese headers correctly), every text cell made safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Báo cáo") -> bytes:
+    """One sheet, the header row first, every text cell made safe."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -52,21 +52,22 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve_in_background(app: Any, port: int) -> AsyncIterator[str]:
-    """Serve an ASGI app over real TCP on 127.0.0.1:``port`` inside the running event loop."""
+async def serve_in_background(app: Any, port: int, **config: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app over real TCP on 127.0.0.1:``port`` inside the running event loop (``config``: more
+    ``uvicorn.Config`` options, e.g. ``ssl_certfile``/``ssl_keyfile`` to serve https)."""
     import asyncio
 
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
-                                           proxy_headers=False, access_log=False))
+                                           proxy_headers=False, access_log=False, **config))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
             task.result()  # raises the start-up error
         await asyncio.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if config.get('ssl_certfile') else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
@@ -85,7 +86,7 @@ class TokenMinter:
         self.jwks = {"keys": [public_jwk(self.private.public_key(), self.kid)]}
         self.not_before: dict[str, float] = {}
 
-    async def loader(self) -> tuple[dict, dict[str, float]]:
+    async def loader(self) -> tuple[dict[str, Any], dict[str, float]]:
         return self.jwks, dict(self.not_before)
 
     def token(self, *scopes: str, client_id: str = "test-client", areas: tuple[str, ...] = (),
@@ -99,9 +100,21 @@ class TokenMinter:
 
         now = time.time()
         claims = {"iss": ISSUER, "aud": AUDIENCE, "client_id": client_id, "sub": client_id,
+                  "rid": self.revocation_id(client_id),
                   "scope": " ".join(scopes), "areas": list(areas), "iat": now, "exp": int(now) + ttl,
                   "jti": uuid.uuid4().hex, **overrides}
         return jwt.encode(claims, self.private, algorithm=ALGORITHM, headers={"kid": self.kid})
+
+    @staticmethod
+    def revocation_id(client_id: str) -> str:
+        """The ``rid`` of ``client_id``'s tokens (the gateway uses the client's UUID; here one derived from its id)."""
+        import uuid
+
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"ansinh-test-client:{client_id}").hex
+
+    def revoke(self, client_id: str, at: float) -> None:
+        """Tokens of ``client_id`` issued at or before ``at`` are void, once the app's keys are refreshed."""
+        self.not_before[self.revocation_id(client_id)] = at
 
     def headers(self, *scopes: str, **kw: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(*scopes, **kw)}"}

@@ -34,8 +34,8 @@ from pydantic.json_schema import SkipJsonSchema
 
 from .auth import Principal
 from .errors import Forbidden, ValidationFailed
+from .territory import _seed_path  # one place finds the seed file (source tree, image, working directory)
 
-SEED_FILE = Path("seed") / "tra_vinh_admin_units.csv"
 REORGANISED = date(2025, 7, 1)
 """The day the 2025 reorganisation took effect: districts abolished, Trà Vinh (84) merged into Vĩnh Long (86)."""
 COMMUNE_CODE = r"^[0-9]{5}$"
@@ -129,13 +129,6 @@ class Units:
     def _unknown(self, code: str) -> Place:
         shown = code if len(code) <= 20 else code[:20] + "…"
         raise UnitProblem(code, f"unknown commune {shown!r}: not a commune code of the administrative units")
-
-
-def _seed_path() -> Path:
-    for parent in Path(__file__).resolve().parents:
-        if (parent / SEED_FILE).is_file():
-            return parent / SEED_FILE
-    raise FileNotFoundError(f"{SEED_FILE} not found above {Path(__file__).resolve().parent}")
 
 
 @cache

@@ -1,6 +1,7 @@
 from datetime import date
 from typing import Any
 
+import structlog
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
@@ -16,6 +17,7 @@ from .auth.router import router as auth_router
 from .events import repository as events_repository
 from .events import retention
 from .events.dispatcher import Dispatcher, DispatchMetrics
+from .events.router import CHECK_PATH
 from .events.router import router as events_router
 from .proxy import ProxyMetrics, ProxyMiddleware, Upstreams
 from .ratelimit import Limiter, MemoryLimiter, RedisLimiter
@@ -29,7 +31,10 @@ Get a token with your client credentials at `POST /auth/token`, then call any ro
 `Authorization: Bearer <token>`. Service routes are published under `/registry`, `/payments`,
 `/insurance` and `/child-protection`. Every error is an RFC 9457 `application/problem+json` document."""
 
-GATEWAY_PUBLIC = PUBLIC_PATHS | {"/auth/token", "/.well-known/jwks.json", "/auth/revocations"}
+log = structlog.get_logger("gateway")
+
+# The inbox check is signed with the service's inbox secret instead (see events/service.check_inbox).
+GATEWAY_PUBLIC = PUBLIC_PATHS | {"/auth/token", "/.well-known/jwks.json", "/auth/revocations", CHECK_PATH}
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -60,8 +65,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await upstreams.start()
         async with app.state.sessionmaker() as session, session.begin():
             for sub in settings.internal_subscriptions:
-                await events_repository.upsert_internal(session, sub.name, sub.url, sub.types,
-                                                        sub.secret.get_secret_value())
+                done = await events_repository.upsert_internal(session, sub.name, sub.url, sub.types,
+                                                               sub.secret.get_secret_value())
+                if done.found != "active":  # ended or removed meanwhile: brought back, its missed events queued
+                    log.warning("internal_subscription_restored", name=sub.name, found=done.found,
+                                replayed=done.replayed)
         app.state.dispatcher = Dispatcher(app.state.sessionmaker, settings, settings.sqlalchemy_url, dispatch_metrics)
         await app.state.dispatcher.start()
         await retention_job.start(app)

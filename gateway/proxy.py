@@ -15,6 +15,7 @@ the same proxy on aiohttp did ~5,000 (docs/benchmarks.md; ``bench/gateway.py`` m
 from __future__ import annotations
 
 import asyncio
+import errno
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -46,6 +47,8 @@ _DROP_REQUEST = HOP_BY_HOP | {b"host", b"x-forwarded-for", b"x-forwarded-proto",
 # uvicorn sets its own date and server headers.
 _DROP_RESPONSE = {h.decode() for h in HOP_BY_HOP} | {"content-length", "date", "server"}
 CHUNK = 64 * 1024
+REPLAY_BYTES = 1024 * 1024
+"""Request bytes kept to send a request again when the service never read it (a stale pooled connection)."""
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
@@ -63,6 +66,9 @@ class Upstreams:
             ((public_prefix(name).encode(), name) for name in self.base_urls), key=lambda r: -len(r[0])
         )
         self.sessions: dict[str, aiohttp.ClientSession] = {}
+        self.fresh: dict[str, aiohttp.ClientSession] = {}
+        """Per service, a session whose every request opens a new connection: for the one retry of a request the
+        service never read (its pooled connection had been closed)."""
         self.tables: dict[str, RouteTable] = {}
         self.openapi: dict[str, dict[str, Any]] = {}
         self.breakers = {name: CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown)
@@ -74,20 +80,24 @@ class Upstreams:
 
     async def start(self) -> None:
         for name, base in self.base_urls.items():
-            connector = aiohttp.TCPConnector(limit=self.settings.upstream_pool_size, keepalive_timeout=60,
+            connector = aiohttp.TCPConnector(limit=self.settings.upstream_pool_size,
+                                             keepalive_timeout=self.settings.upstream_keepalive_seconds,
                                              ttl_dns_cache=300)
-            self.sessions[name] = aiohttp.ClientSession(
-                base_url=base, connector=connector, timeout=self.timeout, auto_decompress=False,
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-            )
+            self.sessions[name] = self._session(base, connector)
+            self.fresh[name] = self._session(base, aiohttp.TCPConnector(force_close=True, ttl_dns_cache=300))
         await self.load_openapi()
         self._refresh_task = asyncio.create_task(self._refresh_loop())
+
+    def _session(self, base: str, connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(base_url=base, connector=connector, timeout=self.timeout, auto_decompress=False,
+                                     skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"))
 
     async def close(self) -> None:
         if self._refresh_task:
             self._refresh_task.cancel()
-        await asyncio.gather(*(s.close() for s in self.sessions.values()))
+        await asyncio.gather(*(s.close() for s in (*self.sessions.values(), *self.fresh.values())))
         self.sessions.clear()
+        self.fresh.clear()
 
     async def load_openapi(self) -> None:
         """Read each service's OpenAPI (route scopes, merged document); keep the last good copy."""
@@ -130,6 +140,9 @@ class ProxyMetrics:
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
         self.refused = Counter("gateway_refused_total", "Requests refused at the gateway, by reason",
                                ["reason"], registry=registry)
+        self.retried = Counter("gateway_upstream_retries_total", "Requests sent again on a new connection because "
+                               "the service closed the pooled one without reading them", ["service"],
+                               registry=registry)
 
 
 class ProxyMiddleware:
@@ -215,34 +228,50 @@ class ProxyMiddleware:
 
         started = time.perf_counter()
         response_started = False
-        try:
-            async with session.request(scope["method"], url, headers=headers,
-                                       data=body.__aiter__() if body else None,
-                                       allow_redirects=False, compress=None) as resp:
-                breaker.success()
-                self.metrics.latency.labels(service).observe(time.perf_counter() - started)
-                self.metrics.responses.labels(service, str(resp.status)).inc()
-                out = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                       for k, v in resp.headers.items() if k.lower() not in _DROP_RESPONSE]
-                if resp.content_length is not None:
-                    out.append((b"content-length", str(resp.content_length).encode()))
-                await send({"type": "http.response.start", "status": resp.status, "headers": out})
-                response_started = True
-                if scope["method"] == "HEAD":
+        client = session
+        while True:
+            try:
+                async with client.request(scope["method"], url, headers=headers,
+                                          data=body.stream() if body else None,
+                                          allow_redirects=False, compress=None) as resp:
+                    breaker.success()
+                    if resp.status >= 500 and resp.connection is not None and resp.connection.protocol is not None:
+                        # A service that failed may close this connection a moment after its answer (uvicorn
+                        # does, after logging the exception): never hand it to the next request.
+                        resp.connection.protocol.force_close()
+                    self.metrics.latency.labels(service).observe(time.perf_counter() - started)
+                    self.metrics.responses.labels(service, str(resp.status)).inc()
+                    out = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                           for k, v in resp.headers.items() if k.lower() not in _DROP_RESPONSE]
+                    if resp.content_length is not None:
+                        out.append((b"content-length", str(resp.content_length).encode()))
+                    await send({"type": "http.response.start", "status": resp.status, "headers": out})
+                    response_started = True
+                    if scope["method"] == "HEAD":
+                        await send({"type": "http.response.body", "body": b""})
+                        return
+                    async for chunk in resp.content.iter_chunked(CHUNK):
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
                     await send({"type": "http.response.body", "body": b""})
-                    return
-                async for chunk in resp.content.iter_chunked(CHUNK):
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                await send({"type": "http.response.body", "body": b""})
-        except (BodyTooLarge, aiohttp.ClientError, TimeoutError) as exc:
-            if body is not None and body.too_large:
-                if not response_started:
-                    await _problem(scope, send, 413, "payload-too-large", "Request body too large",
-                                   f"the body exceeds the limit of {self.max_body} bytes")
                 return
-            if not response_started:
-                breaker.failure()
-            await self._upstream_failed(scope, send, service, exc, response_started)
+            except (BodyTooLarge, aiohttp.ClientError, TimeoutError) as exc:
+                if body is not None and body.too_large:
+                    if not response_started:
+                        await _problem(scope, send, 413, "payload-too-large", "Request body too large",
+                                       f"the body exceeds the limit of {self.max_body} bytes")
+                    return
+                if (client is session and not response_started and never_read(exc)
+                        and (body is None or body.replayable)):
+                    # The service never read this request: safe to send again, whatever the method, on a new
+                    # connection. A stale connection says nothing about the service's health: not a breaker failure.
+                    self.metrics.retried.labels(service).inc()
+                    log.info("upstream_connection_reset_retried", service=service, error=type(exc).__name__)
+                    client = self.upstreams.fresh[service]
+                    continue
+                if not response_started:
+                    breaker.failure()
+                await self._upstream_failed(scope, send, service, exc, response_started)
+                return
 
     async def _upstream_failed(
         self, scope: Scope, send: Send, service: str, exc: BaseException, response_started: bool
@@ -287,33 +316,77 @@ class ProxyMiddleware:
         return headers
 
 
+def never_read(exc: BaseException) -> bool:
+    """True when the failure proves the service never read the request, so sending it again cannot apply it twice.
+
+    A connection reset (or a write refused because the connection was already closing) before any answer means the
+    service closed the connection with our bytes unread: the kernel resets a connection closed with unread data,
+    and a write to a closing connection sends nothing. That is a stale pooled connection — typically one the service
+    closed just as the gateway reused it. A clean close after the request went out (``ServerDisconnectedError``)
+    proves nothing (the service may have read and applied it, then died), nor does a refused connection (the
+    service is down: the breaker's business)."""
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ServerDisconnectedError):
+        return False
+    if isinstance(exc, ConnectionResetError):  # aiohttp.ClientConnectionResetError: nothing was written
+        return True
+    return isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE)
+
+
 class _RequestBody:
     """Streams the client's body to aiohttp, stopping once it passes the size limit.
 
     aiohttp wraps an exception raised inside the body generator in a connection error, so the
     overflow is remembered here and checked first when the upstream call fails.
+
+    The first ``REPLAY_BYTES`` are kept, so that a request the service never read can be sent again on a new
+    connection (:func:`never_read`): every :meth:`stream` starts from the first byte. Past that, nothing is kept and
+    the request is not ``replayable``.
     """
 
     def __init__(self, receive: Receive, limit: int) -> None:
         self.receive = receive
         self.limit = limit
         self.too_large = False
+        self.replayable = True
+        self.chunks: list[bytes] = []
+        self._seen = 0
+        self._done = False
+        self._lock = asyncio.Lock()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        seen = 0
+    async def _read(self) -> bytes:
+        """The client's next chunk (kept while replayable); b"" once the body has ended."""
+        message = await self.receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            self._done = True
+        chunk: bytes = message.get("body", b"") if message["type"] != "http.disconnect" else b""
+        if chunk:
+            self._seen += len(chunk)
+            if self._seen > self.limit:
+                self.too_large = True
+                raise BodyTooLarge
+            if self.replayable and self._seen <= REPLAY_BYTES:
+                self.chunks.append(chunk)
+            else:
+                self.replayable = False
+                self.chunks.clear()
+        return chunk
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        kept = 0
         while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
+            while self.replayable and kept < len(self.chunks):
+                kept += 1
+                yield self.chunks[kept - 1]
+            if self._done:
                 return
-            chunk = message.get("body", b"")
+            async with self._lock:  # an abandoned attempt's writer may still be reading: one reader at a time
+                if self._done or (self.replayable and kept < len(self.chunks)):
+                    continue
+                chunk = await self._read()
+            if self.replayable:
+                continue  # kept: yielded from the list above
             if chunk:
-                seen += len(chunk)
-                if seen > self.limit:
-                    self.too_large = True
-                    raise BodyTooLarge
                 yield chunk
-            if not message.get("more_body", False):
-                return
 
 
 async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,

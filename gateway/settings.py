@@ -29,6 +29,9 @@ class GatewaySettings(ServiceSettings):
     """Seconds of silence from a service (between bytes) before answering 504."""
     upstream_pool_size: int = 200
     """Keep-alive connections per service."""
+    upstream_keepalive_seconds: float = 4.0
+    """An idle pooled connection is closed after this. Keep it below the services' own keep-alive (uvicorn's 5 s),
+    so the gateway never reuses a connection the service is closing at that very moment."""
     max_body_bytes: int = 50 * 1024 * 1024
     """Largest request body accepted (413 above)."""
 
@@ -58,7 +61,8 @@ class GatewaySettings(ServiceSettings):
     delivery_retry_base_seconds: float = 1.0
     """First retry after ~this, doubling each time (with jitter): 1, 2, 4 … s."""
     delivery_retry_max_seconds: float = 3600.0
-    delivery_poll_seconds: float = 1.0
+    delivery_poll_seconds: float = 10.0
+    """When nothing is pending the dispatcher sleeps until a NOTIFY (new events, redelivery) or this fallback."""
     retention_delivered_days: int = 30
     """Days a delivered delivery is kept (listing, redelivery by date); pending and dead ones are kept."""
     retention_events_days: int = 0

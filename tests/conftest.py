@@ -13,11 +13,39 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings
 
 from ansinh import database, local
 from common.testing import TokenMinter
 
 TEST_DB = "ansinh_test"
+
+# Hypothesis profiles, for every property test of the suite (tests set no max_examples of their own):
+# * ``ci`` (selected by ``CI=true``): derandomized, so a CI run is the same run every time and never flakes;
+# * ``dev`` (the default elsewhere): random examples, failures kept in the local example database;
+# * ``deep`` (``HYPOTHESIS_PROFILE=deep``, ``make test-deep``): many more random examples, to hunt for
+#   counterexamples locally. A failure found there becomes an ``@example`` on the test.
+# ``HYPOTHESIS_PROFILE`` names the profile explicitly and wins over ``CI``.
+PROPERTY_EXAMPLES = 300
+DEEP_EXAMPLES = 10_000
+# Each profile starts from hypothesis' own defaults, never from the profile loaded when this file runs
+# (hypothesis loads its built-in "ci" profile by itself when it detects CI).
+_BASE = settings.get_profile("default")
+settings.register_profile("ci", _BASE, max_examples=PROPERTY_EXAMPLES, derandomize=True, deadline=None,
+                          database=None, print_blob=True)
+settings.register_profile("dev", _BASE, max_examples=PROPERTY_EXAMPLES, deadline=None)
+settings.register_profile("deep", _BASE, max_examples=DEEP_EXAMPLES, deadline=None)
+
+
+def hypothesis_profile(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """The profile for this run: ``HYPOTHESIS_PROFILE`` if set, else ``ci`` under ``CI=true``, else ``dev``."""
+    explicit = environ.get("HYPOTHESIS_PROFILE", "").strip()
+    if explicit:
+        return explicit
+    return "ci" if environ.get("CI", "").strip().lower() in ("true", "1", "yes") else "dev"
+
+
+settings.load_profile(hypothesis_profile())
 
 
 @dataclass

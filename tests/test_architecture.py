@@ -86,6 +86,36 @@ def test_the_clock_guard_catches_date_today(tmp_path):
         ROOT = saved
 
 
+def raw_spreadsheet_writers(package: Path) -> list[str]:
+    """CSV/XLSX writers that bypass ``common.tabular`` (whose writers escape formula-like text)."""
+    found = []
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        if "import csv" not in text and "openpyxl" not in text:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if ("csv.writer(" in code or "csv.DictWriter(" in code
+                    or ("sheet.append(" in code and "xlsx_row(" not in code)):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+@pytest.mark.parametrize("package", ["services", "gateway", "ansinh"])
+def test_spreadsheets_are_written_through_common_tabular(package):
+    assert raw_spreadsheet_writers(ROOT / package) == []
+
+
+def test_the_spreadsheet_guard_catches_a_raw_writer(tmp_path):
+    global ROOT
+    (tmp_path / "m.py").write_text("import csv\nw = csv.writer(buf)\n")
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert raw_spreadsheet_writers(tmp_path) == ["m.py:2: w = csv.writer(buf)"]
+    finally:
+        ROOT = saved
+
+
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

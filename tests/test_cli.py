@@ -125,6 +125,47 @@ async def test_events_status_shows_backlog_and_subscriptions(cli, test_db):
     assert int(payments_line.split()[-1]) >= 1
 
 
+async def test_events_repair_brings_back_an_ended_inbox_with_what_it_missed(cli, test_db, gateway_session,
+                                                                            monkeypatch):
+    from sqlalchemy import text
+
+    from common.events.envelope import matches, new_event
+    from common.testing import free_port
+    from gateway.events import repository as hub_repository
+
+    # Where this test's payments inbox would be: nothing listens there (not a real service of anyone's).
+    monkeypatch.setenv("ANSINH_PAYMENTS_URL", f"http://127.0.0.1:{free_port()}")
+    first = await cli("events", "repair", "payments")
+    assert first.exit_code == 0, first.output
+    assert "payments-inbox: was" in first.stdout
+    async with gateway_session() as s, s.begin():
+        sub = await hub_repository.get_internal(s, "payments-inbox")
+        assert sub is not None and sub.deleted_at is None
+        await hub_repository.end_subscriptions(s, sub_id=sub.id)  # as a DELETE did before it answered 409
+        kind = "registry.canary.v1"
+        assert matches(kind, sub.types)  # payments consumes the registry's canaries
+        await hub_repository.store_events(s, [{**new_event("/ansinh/registry", kind, f"cli-gap-{i}", {"n": i}),
+                                               "sequence": 1} for i in range(3)])
+    try:
+        status = await cli("events", "status")
+        line = next(x for x in status.stdout.splitlines() if x.strip().startswith("payments-inbox "))
+        assert "ENDED" in line and "ansinh events repair payments" in line
+        r = await cli("events", "repair", "payments")
+        assert r.exit_code == 0, r.output
+        assert "payments-inbox: was ended at" in r.stdout and "active again, 3 events it missed queued" in r.stdout
+        async with gateway_session() as s:
+            queued = await s.scalar(text(
+                "SELECT count(*) FROM gateway.deliveries d JOIN gateway.events e ON e.id = d.event_id "
+                "WHERE d.subscription_id = :id AND d.status = 'pending' AND e.subject LIKE 'cli-gap-%'"),
+                {"id": sub.id})
+        assert queued == 3
+        bad = await cli("events", "repair", "nobody")
+        assert bad.exit_code == 2 and "unknown service 'nobody'" in bad.output
+    finally:
+        async with gateway_session() as s, s.begin():  # leave no pending deliveries to a port nobody serves
+            await hub_repository.end_subscriptions(s, sub_id=sub.id)
+
+
 def test_with_every_secret_in_the_environment_nothing_is_written_to_var(monkeypatch, tmp_path):
     """The containers (compose, Kubernetes) run `ansinh migrate` on a read-only root: it must write nothing."""
     from ansinh import database

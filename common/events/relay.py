@@ -73,12 +73,18 @@ class Relay:
         await self.http.aclose()
 
     async def _listen(self) -> None:
+        conn = None
         try:
             dsn = make_url(str(self.engine.url.render_as_string(hide_password=False))).set(drivername="postgresql")
-            self._listener = await asyncpg.connect(dsn.render_as_string(hide_password=False))
-            await self._listener.add_listener(notify_channel(self.schema), lambda *_: self._wake.set())
+            conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+            await conn.add_listener(notify_channel(self.schema), lambda *_: self._wake.set())
+            # Losing the connection wakes the loop too, which then polls and listens again (see _fallback_wait).
+            conn.add_termination_listener(lambda *_: self._wake.set())
+            self._listener = conn
         except (OSError, asyncpg.PostgresError) as exc:  # polling still works
             log.warning("relay_listen_failed", error=type(exc).__name__)
+            if conn is not None:
+                conn.terminate()
             self._listener = None
 
     async def _run(self) -> None:
@@ -103,12 +109,21 @@ class Relay:
                 self._gauge_at = time.monotonic()
                 self.backlog_gauge.set(await self.backlog())
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=await self._fallback_wait())
             except TimeoutError:
                 continue
             # Linger a moment so that commits arriving together leave in one batch: measured, waking for
             # every single commit cost a transaction and a POST per event.
             await asyncio.sleep(self.linger)
+
+    async def _fallback_wait(self) -> float:
+        """How long to sleep when idle: ``poll_seconds`` while LISTEN wakes us (the poll is only a fallback, and
+        an idle process should sleep); a second while it does not (the listening connection was lost), after
+        trying to listen again."""
+        if self._listener is not None and not self._listener.is_closed():
+            return self.poll_seconds
+        await self._listen()
+        return min(self.poll_seconds, 1.0)
 
     async def drain_once(self) -> int:
         """Send one batch; returns how many events it held (0 when idle or another replica is sending)."""

@@ -11,7 +11,8 @@ from ..models import Client, SigningKey
 
 
 async def get_client(session: AsyncSession, client_id: str) -> Client | None:
-    return await session.scalar(select(Client).where(Client.client_id == client_id))
+    found: Client | None = await session.scalar(select(Client).where(Client.client_id == client_id))
+    return found
 
 
 async def list_clients(session: AsyncSession) -> list[Client]:
@@ -26,10 +27,21 @@ async def not_before_map(session: AsyncSession) -> dict[str, float]:
     return {cid: ts.timestamp() for cid, ts in rows}
 
 
+async def revocations(session: AsyncSession) -> dict[str, float]:
+    """What services need to refuse revoked tokens, and nothing that names a client: the opaque revocation id
+    (the client's internal UUID, carried by its tokens as ``rid``) → epoch seconds before which (inclusive) its
+    tokens are void."""
+    rows = await session.execute(
+        select(Client.id, Client.tokens_not_before).where(Client.tokens_not_before.is_not(None))
+    )
+    return {cid.hex: ts.timestamp() for cid, ts in rows}
+
+
 async def active_key(session: AsyncSession) -> SigningKey | None:
-    return await session.scalar(
+    found: SigningKey | None = await session.scalar(
         select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc()).limit(1)
     )
+    return found
 
 
 async def published_keys(session: AsyncSession, retired_after: datetime) -> list[SigningKey]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Request
@@ -90,8 +89,11 @@ async def jwks(request: Request, session: SessionDep) -> JSONResponse:
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=60"})
 
 
-@router.get("/auth/revocations", summary="Clients whose earlier tokens are void")
-async def revocations(session: SessionDep) -> dict[str, Any]:
-    """For services verifying tokens themselves: per client, the instant (epoch seconds) at or before
-    which its tokens were issued and must now be refused (the client was revoked or its secret rotated)."""
-    return {"not_before": await repository.not_before_map(session)}
+@router.get("/auth/revocations", summary="Revoked tokens, by opaque revocation id")
+async def revocations(session: SessionDep) -> JSONResponse:
+    """For services verifying tokens themselves: per revocation id (the `rid` claim of a token: an opaque id
+    of its client, never the client's name), the instant (epoch seconds) at or before which its tokens were
+    issued and must now be refused (the client was revoked, its secret rotated or its scopes changed). Needs
+    no token, so that every process can refresh it every few seconds; it names no client."""
+    body = {"not_before": await repository.revocations(session)}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -209,13 +210,15 @@ def issue_token(signer: Signer, client: Client, requested: list[str] | None, ttl
     scope = " ".join(sorted(granted))
     claims = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": client.client_id, "client_id": client.client_id,
+        "rid": client.id.hex,
         "scope": scope, "areas": list(client.areas), "iat": now, "nbf": int(now), "exp": int(now) + ttl,
         "jti": uuid.uuid4().hex, "rl": [client.rate_per_second, client.burst],
     }
     return {"access_token": signer.sign(claims), "token_type": "Bearer", "expires_in": ttl, "scope": scope}
 
 
-def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer, token_ttl: int):
+def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer,
+               token_ttl: int) -> Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]]:
     """For :class:`common.auth.KeyRefresher`: keys and revocations from the gateway's own tables."""
 
     async def load() -> tuple[dict[str, Any], dict[str, float]]:
@@ -223,6 +226,6 @@ def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer, t
             active = await keys.ensure_active_key(session)
             if signer.kid != active.kid:
                 signer.use(active.kid, keys.load_private(active))
-            return await keys.jwks(session, token_ttl), await repository.not_before_map(session)
+            return await keys.jwks(session, token_ttl), await repository.revocations(session)
 
     return load

@@ -75,12 +75,16 @@ class Dispatcher:
             dsn = make_url(self.db_url).set(drivername="postgresql").render_as_string(hide_password=False)
             self._conn = await asyncpg.connect(dsn)
             await self._conn.add_listener(repository.NOTIFY_CHANNEL, lambda *_: self.wake.set())
+            # Losing it (and with it the leader lock) wakes the loop, which connects and tries to lead again.
+            self._conn.add_termination_listener(lambda *_: self.wake.set())
         return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK))
 
     async def _run(self) -> None:
         leader = False
         while True:
             try:
+                if self._conn is None or self._conn.is_closed():
+                    leader = False  # the lock went with the connection
                 leader = leader or await self._lead()
                 if not leader:
                     await asyncio.sleep(2.0)  # another replica dispatches; try again later

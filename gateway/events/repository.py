@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -105,11 +106,18 @@ async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> 
 
 
 async def next_due_in(session: AsyncSession) -> float | None:
-    """Seconds until the next pending delivery is due (None when nothing is pending)."""
-    return await session.scalar(text(
-        "SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - clock_timestamp()))::float "
-        "FROM gateway.deliveries WHERE status = 'pending'"
+    """Seconds until the next pending delivery is due (0 when one is due now; None when nothing is pending).
+
+    Not ``greatest(0, …)`` in SQL: PostgreSQL's ``greatest`` ignores NULLs, so it answered 0 when nothing was
+    pending and the idle dispatcher scanned the table every 10 ms instead of sleeping until notified."""
+    # Only deliveries the dispatcher would send (those of live subscriptions): a pending row left behind by
+    # a subscription ended outside the API must not make every round "due now".
+    seconds = await session.scalar(text(
+        "SELECT extract(epoch FROM min(d.next_attempt_at) - clock_timestamp())::float "
+        "FROM gateway.deliveries d JOIN gateway.subscriptions s ON s.id = d.subscription_id "
+        "WHERE d.status = 'pending' AND s.deleted_at IS NULL"
     ))
+    return None if seconds is None else max(0.0, float(seconds))
 
 
 async def record_results(session: AsyncSession, results: list[dict[str, Any]]) -> None:
@@ -122,11 +130,71 @@ async def record_results(session: AsyncSession, results: list[dict[str, Any]]) -
         await session.execute(text(f"UPDATE gateway.deliveries SET {assignments} WHERE id = :id"), rows)
 
 
-async def upsert_internal(session: AsyncSession, name: str, url: str, types: list[str], secret: str) -> None:
+@dataclass
+class InternalRepair:
+    """What :func:`upsert_internal` found and did."""
+
+    name: str
+    found: str
+    """``active``, ``deleted`` (ended: it received nothing since ``deleted_at``) or ``missing`` (no row)."""
+    deleted_at: datetime | None
+    replayed: int
+    """Deliveries queued again: the events it should have received and has no delivery of."""
+
+
+async def upsert_internal(session: AsyncSession, name: str, url: str, types: list[str], secret: str, *,
+                          replay_after: int | None = None, replay_if_missing: bool = False) -> InternalRepair:
+    """Make a service's inbox subscription exist, active, with this url, types and secret — and lose nothing.
+
+    An ended (``deleted``) subscription is brought back with every event it missed queued again: each event
+    the hub accepted since the subscription was made, of the types it had and still has, that it has no
+    delivery of (those accepted while it was ended, and those still pending when it ended). A ``missing`` one
+    (no row: removed by hand, its history with it) is made anew, and with ``replay_if_missing`` every matching
+    event of the hub's history is queued for it. ``replay_after`` (a feed position) limits the replay to the
+    events after it, and asks for one in any case (also for an active subscription, e.g. one that was removed
+    and re-created without a replay). The consumer's inbox applies each event once, so queuing one it already
+    applied is harmless.
+
+    Holds :data:`STORE_LOCK`, so no event is stored between the revival and the replay unseen by both."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": STORE_LOCK})
+    before = await session.scalar(select(Subscription).where(Subscription.name == name).with_for_update())
+    found = "missing" if before is None else "active" if before.deleted_at is None else "deleted"
+    deleted_at = before.deleted_at if before is not None else None
+    old_types = list(before.types) if before is not None else list(types)
+    created_at = before.created_at if before is not None else None
     stmt = pg_insert(Subscription).values(id=uuid.uuid4(), name=name, owner=None, url=url, types=types,
                                           secret=secret, description="internal")
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=["name"], set_={"url": url, "types": types, "secret": secret, "deleted_at": None}))
+    sub_id = await session.scalar(stmt.on_conflict_do_update(
+        index_elements=["name"], set_={"url": url, "types": types, "secret": secret, "deleted_at": None})
+        .returning(Subscription.id))
+    replay_from: tuple[int, datetime | None] | None = None
+    if found == "deleted":
+        replay_from = (replay_after or 0, created_at)
+    elif replay_after is not None or (found == "missing" and replay_if_missing):
+        replay_from = (replay_after or 0, None)
+    replayed = 0
+    if replay_from is not None:
+        after, since = replay_from
+        result = await session.execute(text(f"""
+            INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
+            SELECT :sub_id, e.id, e.subject, e.position
+            FROM gateway.events e
+            WHERE e.position > :after AND (CAST(:since AS timestamptz) IS NULL OR e.received_at >= :since)
+              AND e.type LIKE ANY (ARRAY(SELECT {_LIKE} FROM unnest(CAST(:types AS text[])) t))
+              AND e.type LIKE ANY (ARRAY(SELECT {_LIKE} FROM unnest(CAST(:old_types AS text[])) t))
+              AND NOT EXISTS (SELECT 1 FROM gateway.deliveries d WHERE d.subscription_id = :sub_id
+                                                                  AND d.event_id = e.id)
+            ORDER BY e.position
+            ON CONFLICT DO NOTHING
+        """), {"sub_id": sub_id, "after": after, "since": since, "types": types, "old_types": old_types})
+        replayed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return InternalRepair(name=name, found=found, deleted_at=deleted_at, replayed=replayed)
+
+
+async def get_internal(session: AsyncSession, name: str) -> Subscription | None:
+    found: Subscription | None = await session.scalar(select(Subscription).where(Subscription.name == name))
+    return found
 
 
 async def get_subscription(session: AsyncSession, sub_id: uuid.UUID) -> Subscription | None:
@@ -134,7 +202,9 @@ async def get_subscription(session: AsyncSession, sub_id: uuid.UUID) -> Subscrip
 
 
 async def list_subscriptions(session: AsyncSession, owner: str | None) -> list[Subscription]:
-    q = select(Subscription).where(Subscription.deleted_at.is_(None)).order_by(Subscription.created_at)
+    """Partners' subscriptions (of ``owner``, or all): never the services' own inboxes."""
+    q = (select(Subscription).where(Subscription.deleted_at.is_(None), Subscription.name.is_(None))
+         .order_by(Subscription.created_at))
     if owner is not None:
         q = q.where(Subscription.owner == owner)
     return list(await session.scalars(q))
@@ -240,12 +310,12 @@ async def end_subscriptions(session: AsyncSession, *, owner: str | None = None,
 
 async def status_counts(session: AsyncSession) -> list[dict[str, Any]]:
     result = await session.execute(text("""
-        SELECT s.id, coalesce(s.name, s.owner) AS name, s.url,
+        SELECT s.id, coalesce(s.name, s.owner) AS name, s.name IS NOT NULL AS internal, s.url, s.deleted_at,
                count(*) FILTER (WHERE d.status = 'pending') AS pending,
                count(*) FILTER (WHERE d.status = 'dead') AS dead,
                count(*) FILTER (WHERE d.status = 'delivered') AS delivered
         FROM gateway.subscriptions s LEFT JOIN gateway.deliveries d ON d.subscription_id = s.id
-        WHERE s.deleted_at IS NULL GROUP BY s.id ORDER BY name
+        WHERE s.deleted_at IS NULL OR s.name IS NOT NULL GROUP BY s.id ORDER BY name
     """))
     return [dict(r) for r in result.mappings()]
 

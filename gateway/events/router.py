@@ -13,6 +13,7 @@ from common.auth import Principal, require
 from common.db import SessionDep
 from common.errors import ValidationFailed
 from common.events.envelope import Event
+from common.types import NonNegativeInt64
 
 from . import repository
 from . import service as hub_service
@@ -35,7 +36,7 @@ async def publish(events: list[Event], session: SessionDep,
 @router.get("/events", summary="Read the event feed", response_model=Page)
 async def pull(session: SessionDep, principal: Annotated[Principal, require("events:subscribe")],
                types: Annotated[str, Query(description="Comma-separated types or patterns, e.g. payments.batch.*")],
-               after: Annotated[int, Query(ge=0, description="Cursor: next_cursor of the previous page")] = 0,
+               after: Annotated[NonNegativeInt64, Query(description="Cursor: next_cursor of the previous page")] = 0,
                limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Page:
     """Events of the given types after the cursor, oldest first — for partners that poll instead of (or
     as well as) receiving webhooks. A client limited to areas gets only the events that concern one of them.
@@ -69,7 +70,8 @@ async def subscribe(body: SubscriptionIn, request: Request, session: SessionDep,
 @router.get("/subscriptions", summary="Your subscriptions", response_model=list[SubscriptionOut])
 async def list_subscriptions(session: SessionDep,
                              principal: Annotated[Principal, require("events:subscribe")]) -> list[SubscriptionOut]:
-    """Your webhook subscriptions (an admin sees every one, internal ones included)."""
+    """Your webhook subscriptions (an admin sees every partner's). The AnSinh services' own inbox subscriptions
+    are not listed: they are not partner data, and cannot be deleted through the API (`409`)."""
     owner = None if "admin" in principal.scopes else principal.client_id
     return [_out(s) for s in await repository.list_subscriptions(session, owner)]
 
@@ -80,7 +82,8 @@ SubId = Annotated[uuid.UUID, PathParam(description="Subscription id")]
 @router.delete("/subscriptions/{sub_id}", summary="Unsubscribe", status_code=204)
 async def unsubscribe(sub_id: SubId, session: SessionDep,
                       principal: Annotated[Principal, require("events:subscribe")]) -> None:
-    """Stop deliveries to this subscription."""
+    """Stop deliveries to this subscription (its pending deliveries are dropped). An AnSinh service's own inbox
+    subscription answers `409` (`internal-subscription`): deleting it would lose that service's events."""
     await hub_service.unsubscribe(session, principal, sub_id)
 
 
@@ -88,7 +91,7 @@ async def unsubscribe(sub_id: SubId, session: SessionDep,
 async def deliveries(sub_id: SubId, session: SessionDep,
                      principal: Annotated[Principal, require("events:subscribe")],
                      status: Annotated[str | None, Query(pattern="^(pending|delivered|dead)$")] = None,
-                     after: Annotated[int, Query(ge=0)] = 0,
+                     after: Annotated[NonNegativeInt64, Query()] = 0,
                      limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Page:
     """Delivery attempts with their last status and error — `status=dead` lists the dead letters."""
     await hub_service.owned(session, principal, sub_id)
@@ -109,3 +112,23 @@ async def redeliver(sub_id: SubId, session: SessionDep,
     order per subject)."""
     sub = await hub_service.owned(session, principal, sub_id)
     return {"requeued": await repository.redeliver(session, sub_id, since, sub.territory or [])}
+
+
+@router.get("/events/inbox-subscription", summary="A service's own inbox subscription (internal)",
+            include_in_schema=False)
+async def inbox_subscription(session: SessionDep, principal: Annotated[Principal, require("events:publish")],
+                             service: Annotated[str | None, Query(max_length=50)] = None) -> dict[str, Any]:
+    """How the hub sees the caller's inbox subscription (`active`, `deleted` or `missing`): each service asks at
+    start and every minute, and is not ready while it is not active."""
+    return await hub_service.inbox_subscription(session, principal, service)
+
+
+CHECK_PATH = "/events/inbox-subscription/check"
+
+
+@router.post(CHECK_PATH, summary="A service checks its own inbox subscription (internal)", include_in_schema=False)
+async def check_inbox(request: Request, session: SessionDep) -> dict[str, Any]:
+    """Body `{"service": "<name>"}`, signed per Standard Webhooks with that service's inbox secret (no token):
+    each service asks at start and every minute, and is not ready while the answer is not active with its
+    secret."""
+    return await hub_service.check_inbox(session, await request.body(), dict(request.headers))

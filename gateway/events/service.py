@@ -7,7 +7,9 @@ import secrets
 import uuid
 from collections.abc import Iterable
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from common.auth import Principal
 from common.errors import Forbidden, NotFound, ValidationFailed
@@ -16,6 +18,7 @@ from common.events.envelope import Event
 from ..models import Subscription
 from ..settings import GatewaySettings
 from . import repository, urlsafety
+from .exceptions import InternalSubscription
 
 # Which scopes let a partner see the events of a service.
 READ_SCOPES: dict[str, tuple[str, ...]] = {
@@ -96,4 +99,63 @@ async def owned(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) 
 
 async def unsubscribe(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) -> None:
     sub = await owned(session, principal, sub_id)
+    if sub.name is not None:
+        raise InternalSubscription(
+            f"subscription {sub_id} is {sub.name!r}, the inbox of an AnSinh service: it cannot be deleted or "
+            "changed through the API (its events would be lost); operators manage it with `ansinh events`",
+            name=sub.name)
     await repository.end_subscriptions(session, sub_id=sub.id)
+
+
+INBOX_SUFFIX = "-inbox"
+
+
+def internal_name(service: str) -> str:
+    """The name of a service's own subscription at the hub (its inbox): ``payments`` → ``payments-inbox``."""
+    return f"{service}{INBOX_SUFFIX}"
+
+
+async def inbox_subscription(session: AsyncSession, principal: Principal, service: str | None) -> dict[str, object]:
+    """How the hub sees a service's inbox subscription: ``active``, ``deleted`` (ended, receives nothing) or
+    ``missing``. A service asks about its own (client ``svc-<service>``); an admin about any ``service``."""
+    own = principal.client_id.removeprefix("svc-") if principal.client_id.startswith("svc-") else None
+    if service is None or service == own:
+        service = own
+    elif "admin" not in principal.scopes:
+        raise Forbidden(f"client {principal.client_id!r} may ask only about its own inbox subscription")
+    if service is None:
+        raise ValidationFailed([{"field": "service", "reason": "name the service (you are not a service client)"}])
+    answer = await _describe_inbox(session, service)
+    answer.pop("_secret", None)
+    return answer
+
+
+async def check_inbox(session: AsyncSession, body: bytes, headers: dict[str, str]) -> dict[str, object]:
+    """A service's own check of its inbox subscription, signed (Standard Webhooks) with its inbox secret instead
+    of a token: no token to fetch (a client-secret check costs the gateway ~0.1 s of CPU), and it proves the hub
+    holds the same secret as the service — with another one, every delivery would be refused. The body is
+    ``{"service": "<name>"}``. Without a matching signature only the status is told, not the url or types."""
+    try:
+        service = orjson.loads(body)["service"]
+        if not isinstance(service, str) or not service.isidentifier():
+            raise ValueError(service)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationFailed([{"field": "body.service", "reason": "a service name, e.g. payments"}]) from exc
+    answer = await _describe_inbox(session, service)
+    secret = answer.pop("_secret", None)
+    if secret is None:
+        return answer
+    try:
+        Webhook(str(secret)).verify(body, headers, json_parse=False)
+    except WebhookVerificationError:
+        return {"name": answer["name"], "status": answer["status"], "secret": "differs"}
+    return {**answer, "secret": "matches"}
+
+
+async def _describe_inbox(session: AsyncSession, service: str) -> dict[str, object]:
+    name = internal_name(service)
+    sub = await repository.get_internal(session, name)
+    if sub is None:
+        return {"id": None, "name": name, "status": "missing", "url": None, "types": [], "deleted_at": None}
+    return {"id": sub.id, "name": name, "status": "deleted" if sub.deleted_at is not None else "active",
+            "url": sub.url, "types": sub.types, "deleted_at": sub.deleted_at, "_secret": sub.secret}

@@ -1,17 +1,50 @@
+"""AnSinh insurance service."""
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from common.ratelimit import MemoryLimiter
 
+from . import consumers  # noqa: F401  (registers the inbox handlers)
+from .cards import daily as cards_daily
+from .cards.router import router as cards_router
+from .contributions.router import router as contributions_router
+from .coverage.router import router as coverage_router
+from .decisions.worker import Worker
 from .events import EVENTS
+from .exchange.identities import RegistryIdentities
+from .exchange.router import router as exchange_router
+from .parameters.router import router as parameters_router
 from .settings import InsuranceSettings
 
-DESCRIPTION = """Health-insurance enrolment of beneficiaries and young children, cards, and the exchange with the
-Social Insurance office (BHXH)."""
+DESCRIPTION = """Health-insurance cards of children under 6, social-allowance beneficiaries and the members of poor,
+near-poor and farming households: one card per person decided from the registry's events (never re-typed), the
+exchange with the Social Insurance office (BHXH), contributions and the coverage check."""
 
 
 def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
-    return create_service_app(
-        "insurance", settings or InsuranceSettings(),
+    settings = settings or InsuranceSettings()
+    daily = cards_daily.job(settings)
+    worker = Worker()
+
+    async def identities(app: FastAPI) -> None:
+        # Tests may put their own client in app.state.identities before the lifespan starts.
+        if getattr(app.state, "identities", None) is None:
+            secret = settings.registry_client_secret
+            app.state.identities = RegistryIdentities(
+                app.state.http, f"{settings.gateway_url}/registry", gateway_url=settings.gateway_url,
+                client_id=settings.registry_client_id, client_secret=secret.get_secret_value() if secret else None)
+
+    startup = [identities, daily.start] + ([worker.start] if settings.decisions_worker else [])
+    shutdown = [daily.stop, worker.stop]
+    app = create_service_app(
+        "insurance", settings,
         title="AnSinh insurance", description=DESCRIPTION,
         events=EVENTS,
+        routers=[parameters_router, cards_router, exchange_router, coverage_router,
+                 contributions_router],
+        on_startup=startup, on_shutdown=shutdown,
     )
+    app.state.decisions = worker
+    app.state.identities = None
+    app.state.coverage_limiter = MemoryLimiter()
+    return app

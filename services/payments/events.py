@@ -10,6 +10,8 @@ from common.events.envelope import Event
 from common.events.service import ServiceEvents
 
 from .models import EVENT_TABLES
+from .one_off import service as one_off
+from .one_off.schemas import SupportRequestIn
 from .projection import repository as projection
 from .projection.schemas import EntitlementsChangedIn, PersonMergedIn, PovertyStatusChangedIn
 
@@ -19,6 +21,7 @@ EVENTS = ServiceEvents("payments", EVENT_TABLES)
 
 ENTITLEMENTS_CHANGED = "registry.beneficiary.entitlements_changed.v1"
 POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
+SUPPORT_REQUESTED = "child_protection.support.payment_requested.v1"
 PROJECTED = [ENTITLEMENTS_CHANGED, POVERTY_STATUS_CHANGED]
 """The registry events the projection is built from (and rebuilt from, replaying the hub's feed)."""
 
@@ -33,6 +36,13 @@ async def entitlements_changed(session: AsyncSession, event: Event) -> None:
 @EVENTS.inbox.handler(POVERTY_STATUS_CHANGED)
 async def poverty_status_changed(session: AsyncSession, event: Event) -> None:
     await projection.apply_poverty_status(session, PovertyStatusChangedIn.model_validate(event.data), event.sequence)
+
+
+@EVENTS.inbox.handler(SUPPORT_REQUESTED)
+async def support_requested(session: AsyncSession, event: Event) -> None:
+    """Money support approved in a child-protection case becomes one one-off payment of the ``service_request``
+    programme whose id is the support item's: a repeated event (or the same item published twice) pays once."""
+    await one_off.from_support_request(session, SupportRequestIn.model_validate(event.data))
 
 
 PERSON_MERGED = "registry.person.merged.v1"
@@ -114,6 +124,8 @@ class _LineResult(BaseModel):
     commune_code: str
     district_code: str
     province_code: str
+    one_off_payment_id: uuid.UUID | None = None
+    """The one-off payment the line paid (for a support request of child protection: its support item id)."""
 
 
 @EVENTS.catalogue.register(LINE_PAID)

@@ -17,6 +17,7 @@ from .reports.router import router as reports_router
 from .residential.router import router as residential_router
 from .schedules.router import router as schedules_router
 from .settings import RegistrySettings
+from .study.router import router as study_router
 from .units.router import router as units_router
 
 DESCRIPTION = """Persons, households, beneficiary categories, decisions and monthly entitlements: the source of truth
@@ -33,6 +34,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         # The duplicates' routes first: /persons/possible-duplicates is not a /persons/{person_id}.
         routers=[duplicates_router, persons_router, households_router, units_router, parameters_router,
                  beneficiaries_router, residential_router, reports_router, schedules_router, deaths_router,
-                 level_changes_router, imports_router, donations_router],
+                 level_changes_router, imports_router, study_router, donations_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )

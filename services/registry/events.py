@@ -31,12 +31,15 @@ class PersonRegistered(BaseModel):
 
 @EVENTS.catalogue.register(PERSON_UPDATED)
 class PersonUpdated(BaseModel):
-    """A person's record changed. Names the changed fields (never their values) and the person's areas
-    after the change; changes to sensitive fields alone publish nothing."""
+    """A person's record changed. Names the changed fields (never their values), and carries the person's date of
+    birth, sex and areas after the change (the fields `registry.person.registered.v1` carries); changes to
+    sensitive fields alone publish nothing."""
 
     person_id: uuid.UUID
     version: int
     changed: list[str]
+    date_of_birth: date | None = None
+    sex: str | None = None
     commune_code: str
     district_code: str
     province_code: str
@@ -83,6 +86,31 @@ class PersonDied(BaseModel):
     province_code: str
 
 
+PERSON_STUDY_CHANGED = "registry.person.study_changed.v1"
+
+
+@EVENTS.catalogue.register(PERSON_STUDY_CHANGED)
+class PersonStudyChanged(BaseModel):
+    """A person's study period was `recorded`, `corrected` or `withdrawn` (`change`): the person studies (`kind`:
+    ``school``, ``vocational`` or ``university``) from `from_month` through `to_month` (``YYYY-MM``; null while
+    still studying); a withdrawn period (`withdrawn` true) counts no more. `version` counts the period's changes.
+    What is owed follows in `registry.beneficiary.entitlements_changed.v1` for the person (5.2) and the single
+    parents of their household (5.4), with arrears when the period was recorded late. Carries the person's
+    areas; no name, institution or document."""
+
+    person_id: uuid.UUID
+    study_period_id: uuid.UUID
+    change: str
+    version: int
+    kind: str
+    from_month: str
+    to_month: str | None
+    withdrawn: bool
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
 HOUSEHOLD_POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
 
 
@@ -97,6 +125,36 @@ class HouseholdPovertyStatusChanged(BaseModel):
     status: str
     valid_from: date
     document: str
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+HOUSEHOLD_MEMBER_JOINED = "registry.household.member_joined.v1"
+HOUSEHOLD_MEMBER_LEFT = "registry.household.member_left.v1"
+
+
+@EVENTS.catalogue.register(HOUSEHOLD_MEMBER_JOINED)
+class HouseholdMemberJoined(BaseModel):
+    """A person became a member of a household from `joined_on` (a household created with its members publishes
+    one per member). With the household's poverty statuses, this decides a person's poor (HN), near-poor (CN) and
+    farming-household (GB) health-insurance groups. Carries the household's areas; no name, no national ID."""
+
+    household_id: uuid.UUID
+    person_id: uuid.UUID
+    joined_on: date
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+@EVENTS.catalogue.register(HOUSEHOLD_MEMBER_LEFT)
+class HouseholdMemberLeft(BaseModel):
+    """A person stopped being a member of a household: `left_on` is the first day they are no longer a member."""
+
+    household_id: uuid.UUID
+    person_id: uuid.UUID
+    left_on: date
     commune_code: str
     district_code: str
     province_code: str
@@ -255,10 +313,12 @@ class BeneficiaryEntitlementsChanged(BaseModel):
     (``YYYY-MM``), for the payments service to keep its own copy and never ask the registry while it pays.
 
     Published whenever the schedule differs from the last one sent (approval, any decision, a death, an
-    admission to or discharge from a centre, a corrected date of birth or disability, a new standard level
-    applied retroactively) and never otherwise; `version` counts the schedules sent for this beneficiary, so
-    apply one only if its version is higher than the one you hold. Months from `computed_from` in no period
-    are owed nothing (before the start, suspended, after death…); months before it are not described.
+    admission to or discharge from a centre, a corrected date of birth or disability, a study period recorded or
+    corrected — also late, which brings arrears —, a child joining, leaving or dying in a single parent's (5.4)
+    household, a new standard level applied retroactively) and never otherwise; `version` counts the schedules
+    sent for this beneficiary, so apply one only if its version is higher than the one you hold. Months from
+    `computed_from` in no period are owed nothing (before the start, suspended, after death…); months before it
+    are not described.
     Age transitions (turning 4, 16, 80…) are period boundaries already. Carries the person's name and
     national ID for the payment list, the areas and the current household."""
 

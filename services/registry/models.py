@@ -226,6 +226,8 @@ class HouseholdMember(Base):
     __tablename__ = "household_members"
     __table_args__ = (
         Index("ix_household_members_household", "household_id"),
+        # Every membership of a person, past ones too (the children of a single parent, co-members to refresh).
+        Index("ix_household_members_person", "person_id"),
         Index("uq_household_members_current_person", "person_id", unique=True,
               postgresql_where=text("left_on IS NULL")),
     )
@@ -437,7 +439,7 @@ class ImportRecord(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
-    """persons, households or applications"""
+    """persons, households, applications or study_periods"""
     format: Mapped[str] = mapped_column(Text)
     """csv or xlsx"""
     file_sha256: Mapped[str] = mapped_column(Text, index=True)
@@ -464,3 +466,31 @@ class EntitlementSchedule(Base):
     version: Mapped[int] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StudyPeriod(Base):
+    """A period a person studies (school, vocational training or a first university degree), by whole months, with the
+    document that certifies it. Feeds 5.2 (a 5.1 child who turns 16 while studying) and the children a 5.4 parent is
+    paid for (16-22 while studying). Corrected by new versions (change history); a withdrawn period (recorded in
+    error) stays, with ``withdrawn_at``, and counts no more."""
+
+    __tablename__ = "study_periods"
+    __table_args__ = (Index("ix_study_periods_person", "person_id", "from_month"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    """school, vocational or university (a first degree)"""
+    from_month: Mapped[date] = mapped_column(Date)
+    """First day of the first month studied."""
+    to_month: Mapped[date | None] = mapped_column(Date)
+    """First day of the last month studied (None: still studying)."""
+    institution: Mapped[str] = mapped_column(Text, server_default="")
+    document: Mapped[str] = mapped_column(Text)
+    """The certifying document (school's confirmation, enrolment decision: number and date)."""
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)

@@ -38,6 +38,8 @@ SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
 EXPECTED_SECRETS = {
     "POSTGRES_PASSWORD", *(f"ANSINH_{c.upper()}_DB_PASSWORD" for c in COMPONENTS),
     *(f"ANSINH_{s.upper()}_{kind}_SECRET" for s in SERVICES for kind in ("EVENTS", "INBOX")),
+    "ANSINH_INSURANCE_IDENTITY_KEY",  # the key of the national-ID digests behind the coverage check
+    "ANSINH_CHILD_PROTECTION_ENCRYPTION_KEYS",
 }
 
 

@@ -9,8 +9,10 @@ from collections import defaultdict
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from ansinh.clients import in_gateway_db
+from ansinh.stack import repair_inbox
 from gateway.auth import service as auth_service
 
 pytestmark = pytest.mark.e2e
@@ -124,3 +126,54 @@ async def test_per_subject_order_is_kept_for_1000_events_on_50_subjects(stack, a
         by_subject[r["subject"]].append(r["sequence"])
     assert len(by_subject) == 50
     assert all(seqs == list(range(1, 21)) for seqs in by_subject.values())
+
+
+async def ready(stack, service: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=stack.url(service), timeout=5) as http:
+        return await http.get("/ready")
+
+
+async def until_ready_is(stack, service: str, status: int, within: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + within
+    while (r := await ready(stack, service)).status_code != status:
+        assert time.monotonic() < deadline, f"{service} /ready stayed {r.status_code}: {r.text}"
+        await asyncio.sleep(0.2)
+    return r
+
+
+async def test_an_ended_inbox_makes_the_service_unready_and_repair_delivers_the_gap_once(stack, admin):
+    # Check every half second instead of every minute, for this test only.
+    stack.stop_one("payments")
+    stack.start_one("payments", {**stack.config.environ(), "PAYMENTS_EVENTS_SUBSCRIPTION_CHECK_SECONDS": "0.5"})
+    try:
+        stack.wait_ready(components=("payments",))
+        assert (await ready(stack, "payments")).json()["checks"] == {"database": "ok", "subscription": "ok"}
+
+        async def end(session):  # by hand in the hub's database: the API refuses (409)
+            await session.execute(text("UPDATE gateway.subscriptions SET deleted_at = now() "
+                                       "WHERE name = 'payments-inbox'"))
+
+        await in_gateway_db(stack.config.urls()["gateway"], end)
+        r = await until_ready_is(stack, "payments", 503)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "'payments-inbox'" in r.json()["detail"] and "is deleted" in r.json()["detail"]
+        assert "ansinh events repair payments" in r.json()["detail"]
+        assert (await ready(stack, "insurance")).status_code == 200  # the others are fine
+
+        prefix = f"gap-{uuid.uuid4().hex[:6]}-"
+        ids = await publish(stack.url("registry"), admin, f"{prefix}a", count=5)
+        ids += await publish(stack.url("registry"), admin, f"{prefix}b", count=2)
+        await wait_for(stack, "insurance", admin, prefix, 7)
+        await asyncio.sleep(0.5)
+        assert await receipts(stack, "payments", admin, prefix) == []  # lost, until repaired
+
+        done = await repair_inbox(stack.config, "payments")
+        assert (done.found, done.replayed) == ("deleted", 7)
+        got = await wait_for(stack, "payments", admin, prefix, 7)
+        assert sorted(r["event_id"] for r in got) == sorted(ids)  # every one, once
+        assert [r["sequence"] for r in got if r["subject"] == f"{prefix}a"] == [1, 2, 3, 4, 5]
+        assert (await until_ready_is(stack, "payments", 200)).json()["checks"]["subscription"] == "ok"
+    finally:
+        stack.stop_one("payments")
+        stack.start_one("payments")
+        stack.wait_ready(components=("payments",))

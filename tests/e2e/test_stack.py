@@ -1,6 +1,8 @@
 """The suite as a partner meets it: real processes, HTTP through the gateway."""
 
+import asyncio
 import json
+import time
 
 import httpx
 import pytest
@@ -17,8 +19,13 @@ async def test_every_service_answers_through_the_gateway(stack):
             assert r.status_code == 200, r.text
             assert r.json() == {"status": "ok", "service": service}
             assert r.headers["x-request-id"] == f"e2e-{service}"
-            ready = await client.get(f"{public_prefix(service)}/ready")
-            assert ready.json()["checks"] == {"database": "ok"}
+            # The inbox subscription is checked at start, and again within seconds when the gateway (started
+            # after the services) could not be asked yet.
+            deadline = time.monotonic() + 30
+            while (ready := await client.get(f"{public_prefix(service)}/ready")).json()["checks"] != {
+                    "database": "ok", "subscription": "ok"}:
+                assert ready.status_code == 200 and time.monotonic() < deadline, ready.text
+                await asyncio.sleep(0.2)
 
 
 async def test_a_dead_service_gives_502_while_others_keep_working(stack):

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 from fastapi import FastAPI, Request, Response
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from common.events.envelope import new_event
@@ -114,3 +114,27 @@ async def test_hub_down_then_back_nothing_lost(engine):
         finally:
             await relay.stop()
     assert set(hub.received) == ids and max(hub.received.values()) == 1
+
+
+async def test_a_relay_that_loses_its_listening_connection_listens_again(engine):
+    hub = StandInHub()
+    async with serve_in_background(hub.app, free_port()) as url:
+        # The fallback poll is longer than the test: only LISTEN/NOTIFY can bring these events over.
+        relay = Relay(engine, T, gateway_url=url, client_id="svc-insurance", client_secret="s", poll_seconds=600)
+        await relay.start()
+        try:
+            first = await fill(engine, 3)
+            await wait_empty(engine)
+            lost = relay._listener
+            assert lost is not None
+            async with engine.begin() as conn:  # the database drops the relay's listening connection
+                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost.get_server_pid()})
+            deadline = time.monotonic() + 20
+            while relay._listener is lost or relay._listener is None or relay._listener.is_closed():
+                assert time.monotonic() < deadline, "the relay did not listen again"
+                await asyncio.sleep(0.05)
+            second = await fill(engine, 3)
+            await wait_empty(engine)
+        finally:
+            await relay.stop()
+    assert set(hub.received) == first | second

@@ -122,6 +122,35 @@ async def test_revoked_client_gets_no_token_and_its_tokens_stop_working(door, ht
     assert r.status_code == 401
 
 
+async def test_the_public_revocation_list_names_no_client_and_still_revokes_everywhere(door, http):
+    """``/auth/revocations`` needs no token (every process polls it), so it publishes opaque revocation ids only."""
+    client_id, secret = await door.new_client("registry:read")
+    token = await door.token(client_id, secret)
+    rid = jwt.decode(token, options={"verify_signature": False})["rid"]
+    auth = {"Authorization": f"Bearer {token}"}
+    async with door.gateway.state.sessionmaker() as session, session.begin():
+        await auth_service.revoke_client(session, client_id)
+    listed = await http.get("/auth/revocations")
+    assert listed.status_code == 200 and rid in listed.json()["not_before"]
+    assert client_id not in listed.text and "t-" not in listed.text  # no client id, no client name
+    await door.refresh_keys()
+    for base, path in ((door.url, "/registry/scoped/read"), (door.upstream_url, "/scoped/read")):
+        async with httpx.AsyncClient(base_url=base) as c:
+            r = await c.get(path, headers=auth)
+            assert r.status_code == 401 and "revoked" in r.json()["detail"], (base, r.text)
+
+
+async def test_a_token_without_a_revocation_id_is_refused(door, http):
+    """Such a token could not be revoked where revocations are read by id: refused, not trusted forever."""
+    now = time.time()
+    token = door.gateway.state.signer.sign({"iss": ISSUER, "aud": AUDIENCE, "client_id": "x", "sub": "x",
+                                            "scope": "registry:read", "iat": now, "exp": int(now) + 60})
+    for base, path in ((door.url, "/registry/scoped/read"), (door.upstream_url, "/scoped/read")):
+        async with httpx.AsyncClient(base_url=base) as c:
+            r = await c.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 401 and "rid" in r.json()["detail"], (base, r.text)
+
+
 async def test_rotated_secret_voids_the_old_one_and_its_tokens(door, http):
     client_id, old_secret = await door.new_client("registry:read")
     old_auth = {"Authorization": f"Bearer {await door.token(client_id, old_secret)}"}

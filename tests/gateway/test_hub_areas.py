@@ -221,16 +221,18 @@ async def test_internal_inboxes_still_get_every_event(door, http):
         async with door.gateway.state.sessionmaker() as session, session.begin():
             await repository.upsert_internal(session, name, hook.url, ["registry.*"],
                                              "whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=")
-        [sub] = [s for s in (await http.get("/subscriptions", headers=admin)).json() if s["description"] == "internal"
-                 and s["url"] == hook.url]
-        assert sub["areas"] == []
+        async with door.gateway.state.sessionmaker() as session:
+            sub = await repository.get_internal(session, name)
+        assert sub is not None and sub.areas == []
         p = f"inbox-{uuid.uuid4().hex[:6]}-"
         batch = [event(subject=p + "1", **at(COMMUNE, DISTRICT, PROVINCE)),
                  event(subject=p + "2", **at(FAR_COMMUNE, FAR_DISTRICT, PROVINCE)),
                  event("registry.canary.v1", subject=p + "3", note="x")]
         await http.post("/events", json=batch, headers=await service_auth(door))
         await wait_until(lambda: asyncio.sleep(0, result=received_ids(hook, p) == {e["id"] for e in batch}))
-        assert (await http.delete(f"/subscriptions/{sub['id']}", headers=admin)).status_code == 204
+        assert (await http.delete(f"/subscriptions/{sub.id}", headers=admin)).status_code == 409  # not partner data
+        async with door.gateway.state.sessionmaker() as session, session.begin():
+            await repository.end_subscriptions(session, sub_id=sub.id)
 
 
 @pytest.mark.parametrize(("data", "areas"), [

@@ -28,7 +28,11 @@ async def hub(test_db):
     engine = create_async_engine(to_asyncpg_url(test_db.urls["gateway"]))
     async with engine.connect() as conn:
         outer = await conn.begin()
-        yield async_sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")()
+        session = async_sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")()
+        # Only this test's subscriptions count: the session's other tests leave internal ones (the services' inboxes,
+        # e.g. insurance's for registry.person.*) whose deliveries would refer to the events here.
+        await session.execute(text("UPDATE gateway.subscriptions SET deleted_at = now() WHERE deleted_at IS NULL"))
+        yield session
         await outer.rollback()
     await engine.dispose()
 
@@ -45,14 +49,17 @@ async def test_old_delivered_deliveries_go_pending_and_dead_ones_stay(hub):
                          "VALUES (:id, 'https://partner.example/hook', ARRAY['registry.%'], 'whsec_x', 'p', '')"),
                     {"id": sub})
     ids = await repository.store_events(s, [event(f"s{i}") for i in range(4)])
+    # Only this subscription's deliveries: other tests' live `registry.*` subscriptions got some too.
+    mine = "subscription_id = :sub AND "
     await s.execute(text("UPDATE gateway.deliveries SET status = 'delivered', delivered_at = now() "
-                         "WHERE event_id = ANY(:ids)"), {"ids": ids[:2]})
-    await s.execute(text("UPDATE gateway.deliveries SET status = 'dead' WHERE event_id = :id"), {"id": ids[2]})
-    await age(s, "deliveries", "created_at", 40, "event_id = ANY(:ids)", {"ids": ids})
-    await age(s, "deliveries", "delivered_at", 40, "event_id = :id", {"id": ids[0]})  # ids[1]: delivered today
+                         f"WHERE {mine}event_id = ANY(:ids)"), {"ids": ids[:2], "sub": sub})
+    await s.execute(text(f"UPDATE gateway.deliveries SET status = 'dead' WHERE {mine}event_id = :id"),
+                    {"id": ids[2], "sub": sub})
+    await age(s, "deliveries", "created_at", 40, f"{mine}event_id = ANY(:ids)", {"ids": ids, "sub": sub})
+    await age(s, "deliveries", "delivered_at", 40, f"{mine}event_id = :id", {"id": ids[0], "sub": sub})  # ids[1]: today
     done = await retention.prune(s, delivered_days=30, events_days=0)
-    left = dict((await s.execute(text("SELECT event_id, status FROM gateway.deliveries WHERE event_id = ANY(:ids)"),
-                                 {"ids": ids})).all())
+    left = dict((await s.execute(text("SELECT event_id, status FROM gateway.deliveries "
+                                      f"WHERE {mine}event_id = ANY(:ids)"), {"ids": ids, "sub": sub})).all())
     assert done["deliveries"] == 1 and ids[0] not in left
     assert (left[ids[1]], left[ids[2]], left[ids[3]]) == ("delivered", "dead", "pending")
     assert done["events"] == 0  # events are kept for ever unless the operator sets a retention
@@ -65,6 +72,8 @@ async def test_old_events_go_but_never_the_latest_of_a_subject_nor_one_still_ref
     [newest] = await repository.store_events(s, [event(subject)])
     [alone] = await repository.store_events(s, [event(other)])
     await age(s, "events", "received_at", 500, "id = ANY(:ids)", {"ids": [old, newest, alone]})
+    # Other tests' live `registry.*` subscriptions have pending deliveries of these: not this test's subject.
+    await s.execute(text("DELETE FROM gateway.deliveries WHERE event_id = ANY(:ids)"), {"ids": [old, newest, alone]})
     await retention.prune(s, delivered_days=30, events_days=400)
     kept = set(await s.scalars(text("SELECT id FROM gateway.events WHERE id = ANY(:ids)"),
                                {"ids": [old, newest, alone]}))

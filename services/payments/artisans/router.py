@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from common.auth import Principal, require
 from common.db import SessionDep
+from common.types import Month
 
 from ..models import IDEMPOTENCY
 from . import service
-from .schemas import MONTH, EndIn, EnrolmentIn, EnrolmentOut, EnrolmentPage
+from .schemas import EndIn, EnrolmentIn, EnrolmentOut, EnrolmentPage
 
 router = APIRouter(prefix="/programmes/artisans/enrolments", tags=["artisans"])
 
@@ -48,7 +49,7 @@ async def list_enrolments(
     session: SessionDep, principal: Annotated[Principal, require("payments:read")],
     commune_code: Annotated[str | None, Query(max_length=10)] = None,
     person_id: Annotated[uuid.UUID | None, Query()] = None,
-    in_force: Annotated[str | None, Query(pattern=MONTH, description="Only those paid in this month (YYYY-MM)")] = None,
+    in_force: Annotated[Month | None, Query(description="Only those paid in this month (YYYY-MM)")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> EnrolmentPage:

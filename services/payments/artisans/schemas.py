@@ -8,11 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.types import Month
 from common.units import COMMUNE_CODE, CommuneOnly
 
 from ..rules.artisans import AMOUNTS
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 Title = Literal["nghe_nhan_nhan_dan", "nghe_nhan_uu_tu"]
 
 
@@ -29,9 +29,9 @@ class EnrolmentIn(CommuneOnly):
     amount_per_month: int = Field(strict=True, examples=[1_000_000],
                                   description="Whole VND (a JSON integer): 1000000, 850000 or 700000 (Decree "
                                               "109/2015/NĐ-CP, by group and income band)")
-    from_month: str = Field(pattern=MONTH, description="First month paid (YYYY-MM); may be in the past: the next "
+    from_month: Month = Field(description="First month paid (YYYY-MM); may be in the past: the next "
                                                        "payroll pays the months owed as arrears")
-    to_month: str | None = Field(None, pattern=MONTH, description="Last month paid (YYYY-MM); null: until ended")
+    to_month: Month | None = Field(None, description="Last month paid (YYYY-MM); null: until ended")
     legal_basis: str = Field(min_length=3, max_length=500, examples=["QĐ 15/QĐ-UBND ngày 02/03/2026"],
                              description="The decision granting the allowance")
 
@@ -46,7 +46,7 @@ class EnrolmentIn(CommuneOnly):
 class EndIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_month: str = Field(pattern=MONTH, description="Last month paid (YYYY-MM); may be in the past: months already "
+    to_month: Month = Field(description="Last month paid (YYYY-MM); may be in the past: months already "
                                                      "paid after it are recovered by the next payroll")
     legal_basis: str = Field(min_length=3, max_length=500, description="The decision ending the allowance")
 

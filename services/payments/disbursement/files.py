@@ -8,7 +8,6 @@ openpyxl's write-only workbook (rows spooled to a temporary file) and is then se
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -74,7 +73,7 @@ def _cells(n: int, r: Row[Any], *, typed: bool) -> list[Any]:
 async def csv_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Batch) -> AsyncIterator[bytes]:
     """UTF-8 with BOM (spreadsheet programs read it), one chunk of lines at a time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = tabular.csv_writer(buffer)
     writer.writerow(HEADERS)
     yield ("\ufeff" + buffer.getvalue()).encode()
     n = 0
@@ -117,12 +116,12 @@ async def xlsx_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Bat
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(f"{batch.period} {batch.commune_code}")
-    sheet.append(HEADERS)
+    sheet.append(tabular.xlsx_row(sheet, HEADERS))
     n = 0
     async for rows in _chunks(sessionmaker, batch):
         for r in rows:
             n += 1
-            sheet.append(_cells(n, r, typed=True))
+            sheet.append(tabular.xlsx_row(sheet, _cells(n, r, typed=True)))
     with tempfile.TemporaryFile() as out:
         workbook.save(out)
         out.seek(0)

@@ -235,7 +235,7 @@ async def refresh(session: AsyncSession, batch_id: uuid.UUID) -> None:
 _EVENT_ROWS = text("""
     SELECT r.line_id, r.outcome, r.paid_on, r.paid_to, r.proxy_name, r.receipt_number, r.amount, r.reason,
            r.line_total, r.recipient_id, l.beneficiary_id, l.person_id, l.commune_code, l.district_code,
-           l.province_code
+           l.province_code, l.one_off_payment_id
     FROM payments.line_results r JOIN payments.payroll_lines l ON l.id = r.line_id
     WHERE r.line_id = ANY(:ids) ORDER BY r.line_id
 """)

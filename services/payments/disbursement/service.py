@@ -184,7 +184,8 @@ async def _publish_results(session: AsyncSession, batch: Batch, rows: Sequence[A
         return {"line_id": r.line_id, "batch_id": batch.id, "payroll_id": batch.payroll_id,
                 "programme": batch.programme, "period": batch.period, "recipient_id": r.recipient_id,
                 "beneficiary_id": r.beneficiary_id, "person_id": r.person_id, "line_total": r.line_total,
-                "commune_code": r.commune_code, "district_code": r.district_code, "province_code": r.province_code}
+                "commune_code": r.commune_code, "district_code": r.district_code, "province_code": r.province_code,
+                "one_off_payment_id": r.one_off_payment_id}
 
     await EVENTS.publish_many(session, LINE_PAID, [(str(r.line_id), LinePaid(
         **common(r), paid_on=r.paid_on, paid_to=r.paid_to, proxy_name=r.proxy_name, receipt_number=r.receipt_number,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import tabular
 from common.auth import Principal
 
 from . import repository
@@ -46,7 +46,7 @@ FIELDS = ["regular", "arrears", "recovery", "to_recover", "to_recover_offset", "
 def as_csv(report: LedgerTotals) -> str:
     """Vietnamese headers, UTF-8 with BOM (spreadsheet programs read it), a total row last."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = tabular.csv_writer(buffer)
     writer.writerow([HEADERS[report.by], *AMOUNT_HEADERS])
     for r in report.rows:
         writer.writerow([r.key, *(getattr(r, f) for f in FIELDS)])

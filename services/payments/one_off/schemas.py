@@ -8,9 +8,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.money import PositiveVnd
+from common.types import Month
 from common.units import COMMUNE_CODE, CommuneOnly
-
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class OneOffIn(CommuneOnly):
@@ -30,7 +29,7 @@ class OneOffIn(CommuneOnly):
     reason: str = Field(min_length=1, max_length=1000)
     requested_by: str = Field(min_length=1, max_length=200, examples=["child_protection case 2026-0042"],
                               description="Who asked for it: an office, a decision, another service's case")
-    period_from: str | None = Field(None, pattern=MONTH, description="Not paid in a payroll before this month")
+    period_from: Month | None = Field(None, description="Not paid in a payroll before this month")
 
 
 class OneOffOut(BaseModel):
@@ -51,3 +50,17 @@ class OneOffOut(BaseModel):
     payroll_id: uuid.UUID | None
     created_at: datetime
     created_by: str
+
+
+class SupportRequestIn(BaseModel):
+    """``child_protection.support.payment_requested.v1`` as payments reads it (unknown fields ignored)."""
+
+    support_item_id: uuid.UUID
+    case_number: str
+    kind: str
+    funding: str
+    sponsor: str
+    amount: int = Field(gt=0)
+    commune_code: str
+    district_code: str
+    province_code: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
@@ -15,7 +16,9 @@ from common.units import place_for_write
 from ..models import OneOffPayment
 from ..programmes import service as programmes
 from ..rules.periods import month_text, parse_month
-from .schemas import OneOffIn, OneOffOut
+from .schemas import OneOffIn, OneOffOut, SupportRequestIn
+
+SERVICE_REQUEST = "service_request"
 
 
 def location(payment_id: uuid.UUID) -> str:
@@ -57,3 +60,16 @@ async def get(session: AsyncSession, principal: Principal, payment_id: uuid.UUID
     if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
         raise NotFound(f"no one-off payment {payment_id}")
     return row
+
+
+async def from_support_request(session: AsyncSession, data: SupportRequestIn) -> bool:
+    """A one-off payment for a child-protection support item, keyed by the item's id (True when created now).
+    Names never travel in events: the pay point pays the carer named in the case file, quoted as the recipient."""
+    result = await session.execute(insert(OneOffPayment).values(
+        id=data.support_item_id, programme=SERVICE_REQUEST,
+        recipient_name=f"Người chăm sóc trẻ, hồ sơ {data.case_number}",
+        commune_code=data.commune_code, district_code=data.district_code, province_code=data.province_code,
+        amount=data.amount, reason=f"{data.kind} ({data.funding}: {data.sponsor})",
+        requested_by=f"child_protection case {data.case_number}", created_by="child_protection",
+    ).on_conflict_do_nothing(index_elements=[OneOffPayment.id]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -8,8 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from common.money import MAX_SAFE_VND
-
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.types import Month
 
 
 class ParameterOut(BaseModel):
@@ -39,12 +38,12 @@ class ProgrammeOut(BaseModel):
 
 class ParameterIn(BaseModel):
     name: str = Field(examples=["amount_per_month"], max_length=50)
-    valid_from: str = Field(pattern=MONTH, description="First month it applies (YYYY-MM); may be in the past")
+    valid_from: Month = Field(description="First month it applies (YYYY-MM); may be in the past")
     value: Decimal = Field(ge=0, le=MAX_SAFE_VND,
                            description="Send as a string (`\"46000\"`, `\"1.2\"`): exact, never a float")
     legal_basis: str = Field(min_length=3, max_length=500, examples=["Quyết định 28/2014/QĐ-TTg; QĐ UBND tỉnh"])
 
 
 class AccountingIn(BaseModel):
-    accounting_from: str = Field(pattern=MONTH, description="YYYY-MM")
+    accounting_from: Month = Field(description="YYYY-MM")
     legal_basis: str = Field(min_length=3, max_length=500)

@@ -10,15 +10,14 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.money import Vnd
-
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.types import Month
 
 
 class SchedulePeriodIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    first: str = Field(alias="from", pattern=MONTH)
-    last: str | None = Field(None, alias="to", pattern=MONTH)
+    first: Month = Field(alias="from")
+    last: Month | None = Field(None, alias="to")
     amount: Vnd
     category: str
     coefficient: Decimal
@@ -43,8 +42,8 @@ class EntitlementsChangedIn(BaseModel):
     district_code: str = ""
     province_code: str
     household_id: uuid.UUID | None = None
-    computed_from: str = Field(pattern=MONTH)
-    computed_to: str = Field(pattern=MONTH)
+    computed_from: Month
+    computed_to: Month
     periods: list[SchedulePeriodIn]
 
 

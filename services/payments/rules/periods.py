@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from common.types import MAX_YEAR, MIN_YEAR
+
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -21,12 +23,20 @@ class Frequency(StrEnum):
     QUARTERLY = "quarterly"
 
 
+def _year(text: str) -> int:
+    year = int(text)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}, got {text}")
+    return year
+
+
 def parse_month(text: str) -> date:
-    """``"2026-03"`` → ``date(2026, 3, 1)``; ValueError for anything else."""
+    """``"2026-03"`` → ``date(2026, 3, 1)``; ValueError for anything else (also a year outside
+    ``MIN_YEAR..MAX_YEAR``, such as ``0000``)."""
     match = _MONTH.match(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    return date(_year(match.group(1)), int(match.group(2)), 1)
 
 
 def month_text(month: date) -> str:
@@ -58,6 +68,6 @@ def parse_period(text: str, frequency: Frequency) -> Period:
     match = _QUARTER.match(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"this programme is paid quarterly: expected YYYY-Qn (n = 1..4), got {text!r}")
-    first = date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+    first = date(_year(match.group(1)), 3 * int(match.group(2)) - 2, 1)
     return Period(text, first, add_months(first, 2))
 

@@ -28,6 +28,7 @@ from .schemas import (
     BeneficiaryOut,
     BeneficiaryPage,
     BeneficiarySummary,
+    CountedChildOut,
     DecisionIn,
     DecisionOut,
     DecisionPage,
@@ -62,7 +63,10 @@ def _beneficiary(view: service.BeneficiaryView, response: Response) -> Beneficia
 
 def _month(e: MonthEntitlement) -> MonthOut:
     lines = [LineOut(category=x.category, coefficient=str(x.coefficient), standard_level=x.standard_level,
-                     amount=x.amount, legal_basis=x.legal_basis, children=x.children) for x in e.lines]
+                     amount=x.amount, legal_basis=x.legal_basis, children=x.children,
+                     children_counted=[CountedChildOut(person_id=uuid.UUID(c.person_id), full_name=c.name,
+                                                       basis=c.basis)  # type: ignore[arg-type]
+                                       for c in x.counted]) for x in e.lines]
     first = lines[0] if lines else None
     return MonthOut(month=e.month, amount=e.amount, category=first.category if first else None,
                     coefficient=first.coefficient if first else None,

@@ -132,13 +132,22 @@ class BeneficiaryOut(BaseModel):
     decisions: list[DecisionOut]
 
 
+class CountedChildOut(BaseModel):
+    person_id: uuid.UUID
+    full_name: str
+    basis: Literal["child", "studying"] = Field(description="`child`: under 16 (through the 16th-birthday month); "
+                                                "`studying`: 16-22 and studying that month")
+
+
 class LineOut(BaseModel):
     category: str
-    coefficient: str
+    coefficient: str = Field(description="For 5.4: 1.0 × the number of children counted")
     standard_level: int
     amount: int
     legal_basis: str
-    children: int | None = None
+    children: int | None = Field(None, description="5.4: the number of children counted that month")
+    children_counted: list[CountedChildOut] = Field(default_factory=list, description="5.4: the children of the "
+                                                    "parent's household counted that month, and why")
 
 
 class MonthOut(BaseModel):

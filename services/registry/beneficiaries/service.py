@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from common.pagination import KEYSET_INT, encode_cursor, keyset
 
+from .. import facts
 from ..deaths import service as deaths_service
 from ..events import (
     BENEFICIARY_APPROVED,
@@ -43,21 +44,18 @@ from ..events import (
 from ..models import Application, BeneficiaryRow, Decision, Person
 from ..parameters.service import load_parameters
 from ..persons import service as persons_service
-from ..residential import service as residential_service
 from ..rules.entitlements import (
     ArrearsTotals,
-    Beneficiary,
-    CategoryGrant,
     MonthEntitlement,
     amounts,
     arrears,
     arrears_totals,
     entitlements,
 )
-from ..rules.months import Month, Period
+from ..rules.months import Month
 from ..rules.names import name_key
-from ..rules.parameters import RESIDENTIAL, DisabilityLevel, Parameters
-from ..rules.person import Sex
+from ..rules.parameters import RESIDENTIAL, Parameters
+from ..rules.person import age_in_month
 from ..schedules import service as schedules_service
 from . import repository
 from .schemas import ApplicationCreate, Approval, ArrearsIn, DecisionIn, Rejection
@@ -117,6 +115,40 @@ async def _check_categories(session: AsyncSession, categories: list[str], field:
     return list(dict.fromkeys(categories))
 
 
+async def _check_rulings(session: AsyncSession, person: Person, categories: Sequence[str], effective: Month,
+                         signed_on: date | None) -> None:
+    """The rulings of docs/rules.md §2 on decisions granting categories (approve, change_category), every problem at
+    once: no decision signed (or effective) after the person's recorded death; no category before the law that
+    created it (5.5b and 5.7: 2021-07); 5.1 only for a child under 16 at the decision (5.2 is granted directly to a
+    person of 16-22 who studies)."""
+    errors: list[dict[str, Any]] = []
+    if person.death_date is not None:
+        death_month = Month.of(person.death_date)
+        if signed_on is not None and signed_on > person.death_date:
+            errors.append({"field": "body.signed_on", "code": "after-death",
+                           "reason": f"signed after the person's recorded death on {person.death_date.isoformat()}"})
+        if effective > death_month:
+            errors.append({"field": "body.effective_month", "code": "after-death",
+                           "reason": f"after the month of the person's recorded death ({death_month})"})
+    parameters = await load_parameters(session)
+    for i, code in enumerate(categories):
+        first = parameters.first_rule(code)
+        if first is not None and first.introduced and effective < first.valid_from:
+            errors.append({"field": f"body.categories.{i}", "code": "category-not-in-force",
+                           "reason": f"category {code} exists from {first.valid_from} ({first.legal_basis}); "
+                                     f"the decision takes effect in {effective}"})
+        rule = parameters.category_rule(code, effective)
+        if rule is not None and rule.continues_as and rule.last_birthday is not None:
+            age = age_in_month(person.date_of_birth, effective)
+            if age >= rule.last_birthday:
+                errors.append({"field": f"body.categories.{i}", "code": "aged-out",
+                               "reason": f"{code} is for a child under {rule.last_birthday} at the decision; the "
+                                         f"person is {age} in {effective}: grant {rule.continues_as} when they "
+                                         f"study"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _refuse_deceased(person: Person) -> None:
     if person.death_date is not None:
         raise Conflict(f"the person died on {person.death_date.isoformat()}", code="person-deceased",
@@ -170,6 +202,7 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
     if app.status != "submitted":
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
     _refuse_deceased(person)
+    await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on)
     existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
         raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary",
@@ -270,6 +303,8 @@ async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryV
     if body.kind == "change_category":
         categories = await _check_categories(session, body.categories or [], "body.categories")
     assert body.effective_month is not None
+    if categories is not None:
+        await _check_rulings(session, person, categories, body.effective_month, body.signed_on)
     effective = body.effective_month
     approved = _approval_month(view.decisions)
     if effective < approved:
@@ -347,45 +382,6 @@ async def decision_history(session: AsyncSession, principal: Principal, benefici
 # --- entitlements --------------------------------------------------------------------------------------
 
 
-def engine_input(person: Person, decisions: Sequence[Decision],
-                 residential: Sequence[Period] = ()) -> Beneficiary:
-    """The engine's facts about a beneficiary, derived from the person, the decisions (in order) and the
-    months in residential care (:func:`..residential.service.residential_periods`)."""
-    disability = DisabilityLevel(person.disability_level) if person.disability_level else None
-    certificate = Month.of(person.disability_certified_on) if person.disability_certified_on else None
-    grants: list[CategoryGrant] = []
-    current: list[int] = []  # indexes in grants of the grants in force
-    suspensions: list[Period] = []
-    suspended_from: Month | None = None
-    lost: Month | None = None
-    death: date | None = None
-    for d in decisions:
-        month = Month.of(d.effective_month)
-        if d.kind in ("approve", "change_category"):
-            for i in current:
-                grants[i] = replace(grants[i], lost_eligibility_month=month - 1)
-            current = []
-            for code in d.categories or []:
-                current.append(len(grants))
-                grants.append(CategoryGrant(category=code, decision_month=month,
-                                            disability_level=disability if code == "5.6" else None,
-                                            certificate_month=certificate if code == "5.6" else None))
-        elif d.kind == "suspend":
-            suspended_from = month
-        elif d.kind == "reinstate" and suspended_from is not None:
-            suspensions.append(Period(suspended_from, month - 1))
-            suspended_from = None
-        elif d.kind == "terminate":
-            lost = month - 1
-        elif d.kind == "record_death":
-            death = d.death_date
-    if suspended_from is not None:
-        suspensions.append(Period(suspended_from))
-    return Beneficiary(date_of_birth=person.date_of_birth, sex=Sex(person.sex), grants=tuple(grants),
-                       death_date=death, lost_eligibility_month=lost, suspensions=tuple(suspensions),
-                       residential=tuple(residential))
-
-
 def parse_range(first: str, last: str) -> tuple[Month, Month]:
     errors = []
     months: dict[str, Month] = {}
@@ -408,8 +404,9 @@ async def month_entitlements(session: AsyncSession, principal: Principal, benefi
                              first: Month, last: Month) -> list[MonthEntitlement]:
     view = await get_visible(session, principal, beneficiary_id)
     parameters = await load_parameters(session)
-    residential = (await residential_service.periods_of(session, [view.person.id]))[view.person.id]
-    return entitlements(engine_input(view.person, view.decisions, residential), parameters, first, last)
+    found = await facts.inputs(session, [(view.row, view.person)], parameters,
+                               decisions={view.row.id: view.decisions})
+    return entitlements(found[view.row.id], parameters, first, last)
 
 
 async def settle(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
@@ -476,11 +473,9 @@ async def beneficiary_months(
                 province_code=province_code, after=after, limit=chunk)
             if not rows:
                 return
-            decisions = await repository.decisions_of(session, [b.id for b, _ in rows])
-            residential = await residential_service.periods_of(session, [p.id for _, p in rows])
+            found = await facts.inputs(session, rows, parameters)
             for row, person in rows:
-                facts = engine_input(person, decisions[row.id], residential[person.id])
-                for e in entitlements(facts, parameters, first, last):
+                for e in entitlements(found[row.id], parameters, first, last):
                     yield row, person, e
             session.expunge_all()
             if len(rows) < chunk:

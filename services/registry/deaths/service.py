@@ -99,7 +99,8 @@ async def terminate_beneficiary(
         death_date=death_date, commune_code=person.commune_code, district_code=person.district_code,
         province_code=person.province_code))
     await _mark_dead(session, principal, person, death_date, number, row.id)
-    await schedules_service.refresh(session, [row.id])
+    # The person's schedule, and those of a single parent (5.4) who was paid for them as a child.
+    await schedules_service.refresh_person(session, person.id)
     return decision, person
 
 
@@ -114,6 +115,7 @@ async def record(session: AsyncSession, principal: Principal, person_id: uuid.UU
         person = await repository.person_for_update(session, person_id)
         check(person, body.death_date)
         await _mark_dead(session, principal, person, body.death_date, body.document, None)
+        await schedules_service.refresh_person(session, person.id)  # a 5.4 parent paid for this child
     return DeathOut(person_id=person.id, death_date=body.death_date, document=body.document,
                     recorded_by=principal.client_id, recorded_at=person.updated_at,
                     effective_month=first_month_not_owed(body.death_date),

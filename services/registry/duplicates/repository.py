@@ -140,7 +140,8 @@ async def move(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUID, t
             WHERE person_id = :source AND left_on IS NULL
         """), {"source": source, "today": today})
     for name, table in (("applications", "applications"), ("beneficiaries", "beneficiaries"),
-                        ("household_memberships", "household_members"), ("residencies", "residencies")):
+                        ("household_memberships", "household_members"), ("residencies", "residencies"),
+                        ("study_periods", "study_periods")):
         result = await session.execute(text(f"UPDATE {SCHEMA}.{table} SET person_id = :target "
                                             "WHERE person_id = :source"), {"source": source, "target": target})
         moved[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]

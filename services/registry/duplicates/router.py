@@ -67,9 +67,9 @@ async def merge_possible_duplicate(
 ) -> MergeOut:
     """One person: keep `survivor_id` and merge the other record into it.
 
-    The other record's applications, beneficiary (with its decisions), household memberships and residencies move
-    to the survivor; its national ID too when the survivor has none. The other record is kept, with its history,
-    and shows `merged_into`; both records' histories say who merged them and why. Publishes
+    The other record's applications, beneficiary (with its decisions), household memberships, residencies and
+    study periods move to the survivor; its national ID too when the survivor has none. The other record is kept,
+    with its history, and shows `merged_into`; both records' histories say who merged them and why. Publishes
     `registry.person.merged.v1` (and the moved beneficiary's schedule again, under the survivor).
 
     `409` `merge-conflict` (with `problems`) when the records have different national IDs, are both beneficiaries,

@@ -55,4 +55,5 @@ class MergeOut(BaseModel):
     survivor: PersonOut
     merged: PersonOut = Field(description="The record merged away: kept, with its history, and `merged_into`")
     moved: dict[str, int] = Field(description="Rows moved to the survivor: applications, beneficiaries, decisions "
-                                              "(of the beneficiary that moved), household_memberships, residencies")
+                                              "(of the beneficiary that moved), household_memberships, residencies, "
+                                              "study_periods")

@@ -85,3 +85,35 @@ def add_change(session: AsyncSession, *, record_id: uuid.UUID, version: int, cha
                before: dict[str, Any] | None, after: dict[str, Any]) -> None:
     session.add(ChangeRecord(record_type=RECORD_TYPE, record_id=record_id, version=version,
                              changed_by=changed_by, reason=reason, before=before, after=after))
+
+
+async def memberships_of(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> list[HouseholdMember]:
+    """Every membership (current or past) of these persons."""
+    ids = list(person_ids)
+    if not ids:
+        return []
+    return list(await session.scalars(select(HouseholdMember).where(HouseholdMember.person_id.in_(ids))
+                                      .order_by(HouseholdMember.person_id, HouseholdMember.joined_on)))
+
+
+async def members_with_relationship(session: AsyncSession, household_ids: Iterable[uuid.UUID],
+                                    relationships: Iterable[str]) -> list[tuple[HouseholdMember, Person]]:
+    """Every membership (current or past) in these households with one of these relationships, with its person."""
+    ids, wanted = list(household_ids), list(relationships)
+    if not ids or not wanted:
+        return []
+    rows = await session.execute(
+        select(HouseholdMember, Person).join(Person, Person.id == HouseholdMember.person_id)
+        .where(HouseholdMember.household_id.in_(ids), HouseholdMember.relationship.in_(wanted))
+        .order_by(Person.date_of_birth, Person.id, HouseholdMember.joined_on))
+    return [(m, p) for m, p in rows.tuples()]
+
+
+async def co_members(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """Every person who is or was in a household with one of these persons (themselves included)."""
+    ids = list(person_ids)
+    if not ids:
+        return []
+    households = select(HouseholdMember.household_id).where(HouseholdMember.person_id.in_(ids))
+    return list(await session.scalars(select(HouseholdMember.person_id).distinct()
+                                      .where(HouseholdMember.household_id.in_(households))))

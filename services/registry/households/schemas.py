@@ -38,8 +38,8 @@ class PovertyIn(BaseModel):
 class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str | None, Field(min_length=1, max_length=50, description="The household's code (mã hộ), "
-                                                                               "unique when given")] = None
+    code: Annotated[str, Field(min_length=1, max_length=50)] | None = Field(
+        None, description="The household's code (mã hộ), unique when given")
     commune_code: Code
     address_line: AddressLine = ""
     members: list[MemberIn] = Field(min_length=1, max_length=50, description="Exactly one has relationship `head`")

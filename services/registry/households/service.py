@@ -14,7 +14,15 @@ from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
 from ..duplicates import repository as duplicates_repository
-from ..events import EVENTS, HOUSEHOLD_POVERTY_STATUS_CHANGED, HouseholdPovertyStatusChanged
+from ..events import (
+    EVENTS,
+    HOUSEHOLD_MEMBER_JOINED,
+    HOUSEHOLD_MEMBER_LEFT,
+    HOUSEHOLD_POVERTY_STATUS_CHANGED,
+    HouseholdMemberJoined,
+    HouseholdMemberLeft,
+    HouseholdPovertyStatusChanged,
+)
 from ..history import service as history_service
 from ..models import Household, HouseholdAddress, HouseholdMember, Person, PovertyStatus
 from ..persons import service as persons_service
@@ -107,6 +115,12 @@ async def _publish_poverty(session: AsyncSession, household: Household, status: 
         province_code=household.province_code))
 
 
+async def _publish_joined(session: AsyncSession, household: Household, *members: HouseholdMember) -> None:
+    await EVENTS.publish_many(session, HOUSEHOLD_MEMBER_JOINED, [(str(household.id), HouseholdMemberJoined(
+        household_id=household.id, person_id=m.person_id, joined_on=m.joined_on, commune_code=household.commune_code,
+        district_code=household.district_code, province_code=household.province_code)) for m in members])
+
+
 def _poverty_row(household_id: uuid.UUID, body: PovertyIn, principal: Principal) -> PovertyStatus:
     return PovertyStatus(household_id=household_id, status=body.status, valid_from=body.valid_from,
                          document=body.document, recorded_at=datetime.now(UTC), recorded_by=principal.client_id)
@@ -148,6 +162,7 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
                           before=None, after=_snapshot(household, body.members, body.poverty))
     if poverty is not None:
         await _publish_poverty(session, household, poverty)
+    await _publish_joined(session, household, *(r for r in rows if isinstance(r, HouseholdMember)))
     await duplicates_repository.flag(session, ids, principal.client_id)  # same name and birth year in the household
     await schedules_service.refresh_person(session, *ids)
     return await _view(session, household)
@@ -257,6 +272,7 @@ async def add_member(session: AsyncSession, principal: Principal, household_id: 
                                                    "relationship": body.relationship,
                                                    "joined_on": member.joined_on.isoformat()}})
     await session.flush()
+    await _publish_joined(session, household, member)
     await duplicates_repository.flag(session, [body.person_id], principal.client_id)
     await schedules_service.refresh_person(session, body.person_id)
     return await _view(session, household)
@@ -291,5 +307,8 @@ async def remove_member(session: AsyncSession, principal: Principal, household_i
     repository.add_change(session, record_id=household.id, version=household.version,
                           changed_by=principal.client_id, reason="", before=None, after=change)
     await session.flush()
+    await EVENTS.publish(session, HOUSEHOLD_MEMBER_LEFT, str(household.id), HouseholdMemberLeft(
+        household_id=household.id, person_id=person_id, left_on=left_on, commune_code=household.commune_code,
+        district_code=household.district_code, province_code=household.province_code))
     await schedules_service.refresh_person(session, person_id)
     return await _view(session, household)

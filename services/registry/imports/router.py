@@ -42,8 +42,8 @@ def _out(record: ImportRecord) -> ImportOut:
         "problems": record.problems, "problems_truncated": record.problems_total > len(record.problems)})
 
 
-_DESCRIPTION = """Import a file of persons, households or applications: every row is checked, the valid ones are
-imported.
+_DESCRIPTION = """Import a file of persons, households, applications or study periods: every row is checked, the
+valid ones are imported.
 
 Send the file itself as the body: CSV as `text/csv` (UTF-8, with or without BOM; separated by `,`, `;`
 or tabs) or Excel as `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` (the first sheet).
@@ -59,11 +59,14 @@ at all.
 
 **Re-importing is safe:** rows already registered count as `duplicates` and change nothing — persons by
 national ID (without one: by name without diacritics + date of birth + commune), households by code,
-applications by person + categories while still pending. Two uploads of one file at once do not both
-import it.
+applications by person + categories while still pending, study periods by person + kind + from + to. Two
+uploads of one file at once do not both import it.
 
 Each imported record is exactly what the single-record API would have made: change history (reason
-`import <id>`), and events (`registry.person.registered.v1`, `registry.household.poverty_status_changed.v1`).
+`import <id>`), and events (`registry.person.registered.v1`, `registry.household.poverty_status_changed.v1`,
+`registry.person.study_changed.v1`). Study periods (`kind=study_periods`, one row per period, the person by national
+ID) follow `POST /persons/{id}/study-periods` row by row — a period overlapping another is a row problem — and the
+entitlement schedules of the persons concerned and of their households' single parents are recomputed once.
 
 `422` for a header that does not fit (naming the unknown and missing columns), a file that is not UTF-8,
 not a readable XLSX, or empty; `413` above 32 MiB or 100,000 rows; `415` for another media type.
@@ -80,10 +83,10 @@ Columns:
 async def import_file(
     request: Request, response: Response, session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
-    kind: Annotated[Kind, Query(description="What the rows are: persons, households (one row per member) or "
-                                            "applications")],
+    kind: Annotated[Kind, Query(description="What the rows are: persons, households (one row per member), "
+                                            "applications or study_periods")],
 ) -> ImportOut | JSONResponse:
-    """Import a file of persons, households or applications (the description above says how)."""
+    """Import a file of persons, households, applications or study periods (the description above says how)."""
     body = await read_upload(request, imports_service.MAX_BYTES)
     claim = await IDEMPOTENCY.begin(session, principal, request)
     if isinstance(claim, JSONResponse):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["persons", "households", "applications"]
+Kind = Literal["persons", "households", "applications", "study_periods"]
 
 
 class ProblemOut(BaseModel):

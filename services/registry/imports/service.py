@@ -38,8 +38,10 @@ from ..beneficiaries import repository as beneficiaries_repository
 from ..duplicates import repository as duplicates_repository
 from ..events import (
     EVENTS,
+    HOUSEHOLD_MEMBER_JOINED,
     HOUSEHOLD_POVERTY_STATUS_CHANGED,
     PERSON_REGISTERED,
+    HouseholdMemberJoined,
     HouseholdPovertyStatusChanged,
     PersonRegistered,
 )
@@ -49,10 +51,15 @@ from ..persons.repository import Commune
 from ..persons.schemas import PersonCreate
 from ..rules import imports as rules
 from ..rules.imports import CellError, Header, RowProblem
+from ..rules.months import Month
 from ..rules.names import name_key, normalise_name
 from ..rules.national_id import validate_national_id
 from ..rules.parameters import RESIDENTIAL
 from ..rules.person import Sex
+from ..schedules import service as schedules_service
+from ..study import repository as study_repository
+from ..study import service as study_service
+from ..study.schemas import StudyPeriodIn
 from . import repository
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -387,6 +394,11 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
             household_id=h.id, status=h.poverty[0], valid_from=h.poverty[1], document=h.poverty[2],
             commune_code=h.commune_code, district_code=h.district_code, province_code=h.province_code))
         for h in new if h.id in inserted and h.poverty is not None])
+    await EVENTS.publish_many(session, HOUSEHOLD_MEMBER_JOINED, [
+        (str(h.id), HouseholdMemberJoined(
+            household_id=h.id, person_id=person_id, joined_on=joined_on, commune_code=h.commune_code,
+            district_code=h.district_code, province_code=h.province_code))
+        for h in new if h.id in inserted for person_id, _, joined_on in h.members])
     out.possible_duplicates = await _flag(session, principal, [p for h in new if h.id in inserted
                                                                for p, _, _ in h.members])
     return out
@@ -454,8 +466,65 @@ async def _applications(session: AsyncSession, principal: Principal, header: Hea
 
 # --- the import -----------------------------------------------------------------------------------------------
 
+_STUDY_CELLS: dict[str, Parser] = {"national_id": _code(12), "study_kind": rules.study_kind, "from": rules.month,
+                                   "to": rules.month, "institution": rules.text, "document": rules.text}
+
+
+async def _study_periods(session: AsyncSession, principal: Principal, header: Header, rows: Rows,
+                         import_id: uuid.UUID) -> Outcome:
+    """Study periods row by row through the single-record rules (:func:`..study.service.record`: no overlap, not
+    before birth or after death, not starting after the current month); the schedules of everyone concerned are
+    refreshed once at the end. The same period already recorded (person, kind, from, to) is a duplicate."""
+    out = Outcome(rows=len(rows))
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for line, cells in rows:
+        problems: list[RowProblem] = []
+        values, bad = _cells(line, header, cells, _STUDY_CELLS, problems)
+        problems += _required(line, header, values, bad, ("national_id", "study_kind", "from", "document"))
+        if "national_id" in values:
+            problems += _national_id_format(line, header, values["national_id"])
+        if problems:
+            out.reject(*problems)
+        else:
+            parsed.append((line, values))
+    persons = await repository.persons_by_national_id(session, {v["national_id"] for _, v in parsed})
+    existing = await study_repository.of_persons(session, {p.id for p in persons.values()})
+    recorded = {(pid, s.kind, s.from_month, s.to_month) for pid, found in existing.items() for s in found}
+    touched: set[uuid.UUID] = set()
+    for line, v in parsed:
+        ref = persons.get(v["national_id"])
+        if ref is None or _person_outside(principal, ref):
+            out.reject(RowProblem(line, header.column("national_id"), "national_id",
+                                  f"no registered person with national ID {v['national_id']} within the areas of "
+                                  "this client (import or register the person first)"))
+            continue
+        start, end = Month(*v["from"]), Month(*v["to"]) if "to" in v else None
+        key = (ref.id, v["study_kind"], start.first_day(), end.first_day() if end else None)
+        if key in recorded:
+            out.duplicates += 1
+            continue
+        try:
+            body = StudyPeriodIn.model_validate({"kind": v["study_kind"], "from": str(start),
+                                                 "to": str(end) if end else None,
+                                                 "institution": v.get("institution", ""), "document": v["document"]})
+            await study_service.record(session, principal, ref.id, body, refresh=False)
+        except ValidationError as exc:
+            out.reject(*(RowProblem(line, None, None, str(e["msg"])) for e in exc.errors()))
+            continue
+        except (ValidationFailed, Conflict, NotFound) as exc:
+            reasons = [e["reason"] for e in exc.extensions.get("errors", [])] or [exc.detail or exc.title]
+            out.reject(*(RowProblem(line, None, None, str(r)) for r in reasons))
+            continue
+        recorded.add(key)
+        touched.add(ref.id)
+        out.imported += 1
+    await schedules_service.refresh_person(session, *sorted(touched))
+    return out
+
+
 Importer = Callable[[AsyncSession, Principal, Header, Rows, uuid.UUID], Awaitable[Outcome]]
-IMPORTERS: dict[str, Importer] = {"persons": _persons, "households": _households, "applications": _applications}
+IMPORTERS: dict[str, Importer] = {"persons": _persons, "households": _households, "applications": _applications,
+                                  "study_periods": _study_periods}
 
 
 def _header_failed(kind: str, problems: Sequence[rules.HeaderProblem]) -> ValidationFailed:

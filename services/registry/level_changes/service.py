@@ -18,11 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.outbox import publish
 
-from ..beneficiaries import repository as beneficiaries_repository
-from ..beneficiaries.service import engine_input
+from .. import facts
 from ..events import BENEFICIARY_LEVEL_CHANGED, EVENTS, BeneficiaryLevelChanged, LevelLine
 from ..models import BeneficiaryRow, Person
-from ..residential import service as residential_service
 from ..rules.entitlements import MonthEntitlement
 from ..rules.level_changes import LevelChange, age_driven_change, candidate_birth_ranges
 from ..rules.months import Month
@@ -65,11 +63,9 @@ async def run(session: AsyncSession, parameters: Parameters, on: date, *,
                                            limit=chunk)
         if not rows:
             break
-        decisions = await beneficiaries_repository.decisions_of(session, [b.id for b, _ in rows])
-        residential = await residential_service.periods_of(session, [p.id for _, p in rows])
+        found = await facts.inputs(session, rows, parameters)
         changes = [(row, person, change) for row, person in rows
-                   if (change := age_driven_change(engine_input(person, decisions[row.id], residential[person.id]),
-                                                   parameters, on)) is not None]
+                   if (change := age_driven_change(found[row.id], parameters, on)) is not None]
         poverty = await repository.poverty_statuses(session, [p.id for _, p, _ in changes], on)
         envelopes: dict[uuid.UUID, dict[str, Any]] = {}
         claims: list[dict[str, Any]] = []

@@ -65,6 +65,14 @@ class CategoryRuleIn(BaseModel):
     continues_as: str | None = Field(None, max_length=20)
     cumulative_with: list[str] = Field(default_factory=list, max_length=20)
     verify: bool = False
+    child_last_birthday: int | None = Field(None, ge=0, le=150, description="Per-child rules (5.4): a child is "
+                                            "counted through the month of this birthday (16)")
+    child_studying_last_birthday: int | None = Field(None, ge=0, le=150, description="Per-child rules: in a month "
+                                                     "the child studies, counted through this birthday month (22)")
+    introduced: bool = Field(False, description="The category was created by this rule's law: a grant decided "
+                             "before its first rule pays nothing (5.5b, 5.7: Decree 20/2021)")
+    lookback_months: int | None = Field(None, ge=0, le=1200, description="Birthday starts (5.5c): at most this "
+                                        "many months before the decision month; null = back to the birthday month")
 
     _legal_basis = field_validator("legal_basis", "name")(_not_blank)
 

@@ -35,6 +35,9 @@ def rule_json(rule: CategoryRule) -> dict[str, Any]:
         "starts_at_certificate": rule.starts_at_certificate, "per_child": rule.per_child,
         "requires_studying": rule.requires_studying, "continues_as": rule.continues_as,
         "cumulative_with": sorted(rule.cumulative_with), "verify": rule.verify,
+        "child_last_birthday": rule.child_last_birthday,
+        "child_studying_last_birthday": rule.child_studying_last_birthday, "introduced": rule.introduced,
+        "lookback_months": rule.lookback_months,
     }
 
 
@@ -52,6 +55,9 @@ def rule_from_row(row: CategoryRuleRow) -> CategoryRule:
         starts_at_certificate=bool(data.get("starts_at_certificate")), per_child=bool(data.get("per_child")),
         requires_studying=bool(data.get("requires_studying")), continues_as=data.get("continues_as"),
         cumulative_with=frozenset(data.get("cumulative_with") or ()), verify=bool(data.get("verify")),
+        child_last_birthday=data.get("child_last_birthday"),
+        child_studying_last_birthday=data.get("child_studying_last_birthday"),
+        introduced=bool(data.get("introduced")), lookback_months=data.get("lookback_months"),
     )
 
 
@@ -91,6 +97,8 @@ async def add_category_rule(session: AsyncSession, body: CategoryRuleIn, recorde
         starts_at_certificate=body.starts_at_certificate, per_child=body.per_child,
         requires_studying=body.requires_studying, continues_as=body.continues_as,
         cumulative_with=frozenset(body.cumulative_with), verify=body.verify,
+        child_last_birthday=body.child_last_birthday, child_studying_last_birthday=body.child_studying_last_birthday,
+        introduced=body.introduced, lookback_months=body.lookback_months,
     )
     valid_from = body.valid_from.first_day()
     if await repository.category_rule(session, body.code, valid_from) is not None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import UniqueViolation, flush_in_savepoint, in_areas
 
-from ..models import AdminUnit, ChangeRecord, Person, SensitiveRead, UnitMapping
+from ..models import AdminUnit, ChangeRecord, Household, HouseholdMember, Person, SensitiveRead, UnitMapping
 
 RECORD_TYPE = "person"
 
@@ -132,3 +132,15 @@ def add_sensitive_read(session: AsyncSession, *, client_id: str, record_id: uuid
                        purpose: str, request_id: str | None) -> None:
     session.add(SensitiveRead(client_id=client_id, record_type=RECORD_TYPE, record_id=record_id,
                               fields=fields, purpose=purpose, request_id=request_id))
+
+
+async def identities(session: AsyncSession, ids: Sequence[uuid.UUID],
+                     areas: Sequence[str] | None) -> list[tuple[Person, str | None]]:
+    """The persons among ``ids`` (within ``areas``), each with the code of their current household."""
+    query = (select(Person, Household.code)
+             .outerjoin(HouseholdMember, (HouseholdMember.person_id == Person.id) & HouseholdMember.left_on.is_(None))
+             .outerjoin(Household, Household.id == HouseholdMember.household_id)
+             .where(Person.id.in_(ids)).order_by(Person.id))
+    if areas is not None:
+        query = query.where(in_areas(Person, areas))
+    return [(p, code) for p, code in (await session.execute(query)).all()]

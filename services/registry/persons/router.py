@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
+import structlog
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
@@ -16,9 +17,20 @@ from common.errors import Forbidden, ValidationFailed
 from ..history.schemas import HistoryPage
 from ..models import IDEMPOTENCY
 from . import service as persons_service
-from .schemas import PersonCreate, PersonCreated, PersonOut, PersonPage, PersonPatch, SensitivePersonOut
+from .schemas import (
+    IdentitiesIn,
+    IdentitiesOut,
+    IdentityOut,
+    PersonCreate,
+    PersonCreated,
+    PersonOut,
+    PersonPage,
+    PersonPatch,
+    SensitivePersonOut,
+)
 
 router = APIRouter(prefix="/persons", tags=["persons"])
+log = structlog.get_logger("registry.persons")
 
 Include = Annotated[Literal["sensitive"] | None, Query(
     description="`sensitive` adds the sensitive fields (HIV status). Needs the registry:sensitive scope and an "
@@ -78,6 +90,28 @@ async def register_person(
     response.headers.update(headers)
     await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
     return out
+
+
+@router.post("/identities", response_model=IdentitiesOut, summary="Identity fields of many persons (stated purpose)")
+async def identities(
+    body: IdentitiesIn, session: SessionDep, principal: Annotated[Principal, require("registry:read")],
+    purpose: Annotated[str | None, Header(alias="X-Purpose", max_length=500,
+                                          description="Why the identities are read (required; logged)")] = None,
+) -> IdentitiesOut:
+    """Name, date of birth, sex, national ID, address and household code of up to 1,000 persons at once, for
+    services and partners that must name people on a list they send elsewhere (the insurance service's lists for
+    the Social Insurance office) without keeping a copy. Within the client's areas; ids not found are left out.
+    Never a sensitive field. `X-Purpose` is required: each call is logged with the client, the purpose and the count
+    (`identities_read`)."""
+    if not purpose or not purpose.strip():
+        raise ValidationFailed([{"field": "header.x-purpose", "reason": "required: why the identities are read"}])
+    rows = await persons_service.identities(session, principal, body.ids)
+    log.info("identities_read", client_id=principal.client_id, purpose=purpose.strip(), asked=len(body.ids),
+             found=len(rows))
+    return IdentitiesOut(items=[IdentityOut(
+        id=p.id, full_name=p.full_name, date_of_birth=p.date_of_birth, sex=p.sex, national_id=p.national_id,
+        address_line=p.address_line, commune_code=p.commune_code, district_code=p.district_code,
+        province_code=p.province_code, household_code=code) for p, code in rows])
 
 
 @router.get("", response_model=PersonPage)

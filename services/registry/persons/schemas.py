@@ -59,7 +59,8 @@ BirthDate = Annotated[date, AfterValidator(_birth_date)]
 Phone = Annotated[str | None, AfterValidator(_phone), Field(examples=["0912345678"])]
 NationalId = Annotated[str | None, Field(examples=["084190012345"], description="12-digit CCCD number")]
 Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
-ShortText = Annotated[str | None, AfterValidator(_text), Field(max_length=100)]
+# The constraint applies to the text; null (not given, or cleared by a patch) is allowed around it.
+ShortText = Annotated[str, AfterValidator(_text), Field(max_length=100)] | None
 
 
 class PersonCreate(BaseModel):
@@ -148,3 +149,27 @@ class SensitivePersonOut(PersonOut):
 class PersonPage(BaseModel):
     items: list[PersonOut]
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last")
+
+
+class IdentitiesIn(BaseModel):
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=1000, description="Person ids (at most 1,000 a call)")
+
+
+class IdentityOut(BaseModel):
+    """What a partner list needs to name a person; never a sensitive field."""
+
+    id: uuid.UUID
+    full_name: str
+    date_of_birth: date
+    sex: Sex
+    national_id: str | None
+    address_line: str
+    commune_code: str
+    district_code: str
+    province_code: str
+    household_code: str | None
+
+
+class IdentitiesOut(BaseModel):
+    items: list[IdentityOut] = Field(description="The persons found within the client's areas, by id; ids not "
+                                                 "found (or outside the areas) are left out")

@@ -213,7 +213,8 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
     public_changes = [name for name in changed if name not in SENSITIVE_FIELDS]
     if public_changes:
         await EVENTS.publish(session, PERSON_UPDATED, str(person.id), PersonUpdated(
-            person_id=person.id, version=person.version, changed=public_changes, commune_code=person.commune_code,
+            person_id=person.id, version=person.version, changed=public_changes, date_of_birth=person.date_of_birth,
+            sex=person.sex, commune_code=person.commune_code,
             district_code=person.district_code, province_code=person.province_code))
     await schedules_service.refresh_person(session, person.id)
     return person
@@ -248,3 +249,9 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         last = rows[limit - 1]
         next_cursor = encode_cursor([last.name_key, str(last.id)])
     return rows[:limit], next_cursor
+
+
+async def identities(session: AsyncSession, principal: Principal,
+                     ids: list[uuid.UUID]) -> list[tuple[Person, str | None]]:
+    """Persons among ``ids`` within the caller's areas, each with their current household's code."""
+    return await repository.identities(session, ids, principal.limited_to)

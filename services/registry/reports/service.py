@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common import clock
+from common import clock, tabular
 from common.auth import Principal
 from common.errors import ValidationFailed
 
@@ -81,7 +80,7 @@ CSV_HEADER = ["Mã tỉnh", "Mã đơn vị", "Tên đơn vị", "Số đối t�
 def as_csv(report: BeneficiaryReport) -> str:
     """The report as CSV with Vietnamese headers (UTF-8 with BOM so that spreadsheet programs read it)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = tabular.csv_writer(buffer)
     writer.writerow(CSV_HEADER)
     for r in report.rows:
         writer.writerow([r.province_code, r.code, r.name, r.beneficiaries, r.amount, r.suspended,

@@ -1,16 +1,15 @@
 """Use cases of the residential-care feature: facilities, admission, discharge, current residents, and the
 residential periods the entitlement engine needs. Never commits.
 
-**Months in residence** (what the engine gets): from the month of admission through the month *before* the
-month of discharge. A person admitted on 15 August is paid the Art 25 coefficient from August; one discharged
-on 10 March is paid the regular line again from March (the month they return to the community). A stay
-admitted and discharged within one month gives no residential month.
+**Months in residence** (what the engine gets, :func:`..facts.residential_periods`): from the month of admission
+through the month *before* the month of discharge. A person admitted on 15 August is paid the Art 25 coefficient
+from August; one discharged on 10 March is paid the regular line again from March (the month they return to the
+community). A stay admitted and discharged within one month gives no residential month.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -23,7 +22,6 @@ from common.pagination import encode_cursor, keyset
 
 from ..models import Facility, Person, Residency
 from ..persons import service as persons_service
-from ..rules.months import Month, Period
 from ..schedules import service as schedules_service
 from . import repository
 from .schemas import CATEGORIES, AdmissionIn, DischargeIn, FacilityCreate
@@ -45,23 +43,6 @@ def facility_location(facility_id: uuid.UUID) -> str:
 
 def residency_location(residency_id: uuid.UUID) -> str:
     return f"/registry/residencies/{residency_id}"
-
-
-def residential_periods(residencies: Iterable[Residency]) -> tuple[Period, ...]:
-    """The months in residence of these stays (see the module docstring)."""
-    periods = []
-    for r in residencies:
-        start = Month.of(r.admitted_on)
-        end = Month.of(r.discharged_on) - 1 if r.discharged_on is not None else None
-        if end is None or end >= start:
-            periods.append(Period(start, end))
-    return tuple(periods)
-
-
-async def periods_of(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[Period, ...]]:
-    """The residential periods of each person (empty when never resident)."""
-    found = await repository.residencies_of(session, person_ids)
-    return {pid: residential_periods(rows) for pid, rows in found.items()}
 
 
 async def _view(session: AsyncSession, facility: Facility) -> FacilityView:

@@ -21,7 +21,18 @@ Rules applied for a month, in this order:
      the month of the 22nd birthday. The first month without study ends it (loss of eligibility). An
      explicit 5.2 grant works the same from its start month;
    * a 5.6 grant needs a disability level; the coefficient depends on it and on child (<16) / adult /
-     elderly (60+) age.
+     elderly (60+) age;
+   * a 5.4 grant is paid per child counted that month (:func:`children_counted`): a child of the parent's
+     household under the rule's ``child_last_birthday`` (16; counted through that birthday month), or,
+     in a month they study, under ``child_studying_last_birthday`` (22). No child counted: no line
+     (reason ``no_child``), never a 0 VND line.
+
+   Rulings (docs/rules.md §2, "where the decree's wording leaves room"): a grant decided in a month after the
+   month of the person's death gives nothing (``deceased``); a grant of a category ``introduced`` by a later
+   law (5.5b, 5.7: Decree 20/2021) decided before its first rule gives nothing (``no_rule``); a 5.1 grant
+   (a rule that ``continues_as`` another) decided in or after the month of the 16th birthday gives nothing
+   (``aged_out``: 5.2 is granted directly); ``art25`` is never a category of its own (``not_a_category``):
+   residence alone pays nothing, and Art 25 pays only in residential months (rule 6).
 5. **Several categories → only the highest** line (ties: the grant listed first), except that a 5.4
    single-parent line (coefficient × number of children) is paid together with the highest 5.5/5.6/5.8
    line when that total is higher.
@@ -55,6 +66,8 @@ __all__ = [
     "ArrearsTotals",
     "Beneficiary",
     "CategoryGrant",
+    "Child",
+    "CountedChild",
     "Line",
     "MonthEntitlement",
     "Reason",
@@ -62,6 +75,7 @@ __all__ = [
     "amounts",
     "arrears",
     "arrears_totals",
+    "children_counted",
     "entitlement_in",
     "entitlements",
     "grant_start",
@@ -83,6 +97,8 @@ class Reason(StrEnum):
     NO_RULE = "no_rule"  # no coefficient rule for the category in force that month
     NO_COEFFICIENT = "no_coefficient"  # no band fits (e.g. 5.6 without a disability level)
     NOT_ENTITLED = "not_entitled"  # grants fail for different reasons; see the detail
+    NO_CHILD = "no_child"  # 5.4: no child counted that month
+    NOT_A_CATEGORY = "not_a_category"  # art25 granted as if it were a category: residence alone pays nothing
 
 
 # --- inputs ------------------------------------------------------------------------------------------
@@ -98,11 +114,22 @@ class CategoryGrant:
     lost_eligibility_month: Month | None = None  # last month of eligibility under this grant
     disability_level: DisabilityLevel | None = None  # 5.6
     certificate_month: Month | None = None  # 5.6: month the disability certificate was issued
-    children: int = 1  # 5.4: number of children being raised
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A child a single parent (5.4) may be raising: counted month by month (:func:`children_counted`)."""
+
+    person_id: str
+    date_of_birth: date
+    raised: tuple[Period, ...]  # months the child lives in the parent's household as the parent's child
+    studying: tuple[Period, ...] = ()
+    death_date: date | None = None
+    name: str = ""
 
     def __post_init__(self) -> None:
-        if isinstance(self.children, bool) or not isinstance(self.children, int) or self.children < 0:
-            raise ValueError(f"children must be an int >= 0, got {self.children!r}")
+        object.__setattr__(self, "raised", tuple(self.raised))
+        object.__setattr__(self, "studying", tuple(self.studying))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +145,23 @@ class Beneficiary:
     residential: tuple[Period, ...] = ()  # months living in a social-assistance facility
     studying: tuple[Period, ...] = ()  # months enrolled in school / vocational / first degree
     suspensions: tuple[Period, ...] = ()
+    children: tuple[Child, ...] = ()  # the children a 5.4 grant counts
 
     def __post_init__(self) -> None:
-        for name in ("grants", "residential", "studying", "suspensions"):
+        for name in ("grants", "residential", "studying", "suspensions", "children"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
 
 # --- outputs -----------------------------------------------------------------------------------------
+
+
+class CountedChild(NamedTuple):
+    """A child counted in a month for a per-child line, and why: ``child`` (under the age limit) or
+    ``studying`` (over it, under the studying limit, and studying that month)."""
+
+    person_id: str
+    name: str
+    basis: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +175,7 @@ class Line:
     coefficient_basis: str
     standard_basis: str
     children: int | None = None  # 5.4 only
+    counted: tuple[CountedChild, ...] = ()  # 5.4 only: the children counted, in the parent's list order
 
     @property
     def legal_basis(self) -> str:
@@ -174,7 +212,11 @@ def grant_start(grant: CategoryGrant, rule: CategoryRule, date_of_birth: date) -
     if grant.entitled_from is not None:
         return grant.entitled_from
     if rule.starts_at_birthday is not None:
-        return month_turning(date_of_birth, rule.starts_at_birthday)
+        birthday = month_turning(date_of_birth, rule.starts_at_birthday)
+        if rule.lookback_months is not None:
+            earliest: Month = grant.decision_month - rule.lookback_months
+            return max(birthday, earliest)
+        return birthday
     if rule.starts_at_certificate and grant.certificate_month is not None:
         return grant.certificate_month
     return grant.decision_month
@@ -185,13 +227,44 @@ class _Candidate(NamedTuple):
     rule: CategoryRule
 
 
-class _Engine:
-    """One beneficiary against one parameter set; periods are merged once, months evaluated on demand."""
+def children_counted(children: Sequence[Child], rule: CategoryRule, month: Month) -> tuple[CountedChild, ...]:
+    """The children a per-child ``rule`` counts in ``month``: raised by the parent that month, born, alive (through
+    the month of death), and under ``child_last_birthday`` — counted through that birthday month — or, in a month
+    they study, under ``child_studying_last_birthday`` (through that birthday month)."""
+    counted = []
+    for child in children:
+        if not any(month in period for period in child.raised) or month < Month.of(child.date_of_birth):
+            continue
+        if child.death_date is not None and month > Month.of(child.death_date):
+            continue
+        if rule.child_last_birthday is None or month <= month_turning(child.date_of_birth, rule.child_last_birthday):
+            counted.append(CountedChild(child.person_id, child.name, "child"))
+        elif (rule.child_studying_last_birthday is not None
+              and month <= month_turning(child.date_of_birth, rule.child_studying_last_birthday)
+              and any(month in period for period in child.studying)):
+            counted.append(CountedChild(child.person_id, child.name, "studying"))
+    return tuple(counted)
 
-    def __init__(self, beneficiary: Beneficiary, parameters: Parameters) -> None:
+
+def _shifted(day: date, months: int) -> date:
+    # Ages are counted by month (rules.person), so the day is irrelevant: the 1st is always valid.
+    shifted = Month.of(day) + months
+    return date(shifted.year, shifted.month, 1)
+
+
+class _Engine:
+    """One beneficiary against one parameter set; periods are merged once, months evaluated on demand.
+
+    ``age_lag`` (months, for :mod:`.level_changes`): ages are counted as if the person were born that many months
+    later, to compare a month with the level before a birthday. Facts settled before the month — whether a
+    grant was decided before the 16th birthday, whether study went on without a gap after it — stay those of the
+    real birth date: a birthday changes ages, not history."""
+
+    def __init__(self, beneficiary: Beneficiary, parameters: Parameters, age_lag: int = 0) -> None:
         self.person = beneficiary
         self.parameters = parameters
-        self.dob = beneficiary.date_of_birth
+        self.real_dob = beneficiary.date_of_birth
+        self.dob = _shifted(beneficiary.date_of_birth, age_lag) if age_lag else beneficiary.date_of_birth
         self.death_month = Month.of(beneficiary.death_date) if beneficiary.death_date else None
         self.studying = merge_periods(beneficiary.studying)
         self.residential = merge_periods(beneficiary.residential)
@@ -232,6 +305,13 @@ class _Engine:
         return MonthEntitlement(month, sum(line.amount for line in lines), lines)
 
     def _grant(self, grant: CategoryGrant, month: Month, standard: StandardLevel) -> _Candidate | Reason:
+        if grant.category == RESIDENTIAL:
+            return Reason.NOT_A_CATEGORY
+        if self.death_month is not None and grant.decision_month > self.death_month:
+            return Reason.DECEASED  # no decision may be signed after the person's recorded death
+        first = self.parameters.first_rule(grant.category)
+        if first is not None and first.introduced and grant.decision_month < first.valid_from:
+            return Reason.NO_RULE  # decided before the law that created the category
         rule = self.parameters.category_rule(grant.category, month)
         if rule is None:
             return Reason.NO_RULE
@@ -241,13 +321,16 @@ class _Engine:
         if grant.lost_eligibility_month is not None and month > grant.lost_eligibility_month:
             return Reason.ELIGIBILITY_LOST
         if rule.last_birthday is not None and rule.continues_as is not None:
-            last_month = month_turning(self.dob, rule.last_birthday)
-            if month > last_month:
+            real_last = month_turning(self.real_dob, rule.last_birthday)
+            if grant.decision_month >= real_last:
+                return Reason.AGED_OUT  # 5.1 is for a child under 16 at the decision; 5.2 is granted directly
+            if month > month_turning(self.dob, rule.last_birthday):
                 successor = self.parameters.category_rule(rule.continues_as, month)
                 if successor is None:
                     return Reason.AGED_OUT
-                # Continues "without a gap": from the month after the last month under the first rule.
-                return self._apply(successor, grant, month, max(start, last_month + 1), standard)
+                # Continues "without a gap": studying from the month after the (real) last month under the first
+                # rule, every month since.
+                return self._apply(successor, grant, month, max(start, real_last + 1), standard)
         return self._apply(rule, grant, month, start, standard)
 
     def _apply(
@@ -264,7 +347,10 @@ class _Engine:
         if band is None:
             return Reason.NO_COEFFICIENT
         if rule.per_child:
-            return _Candidate(_line(rule, band.coefficient * grant.children, standard, grant.children), rule)
+            counted = children_counted(self.person.children, rule, month)
+            if not counted:
+                return Reason.NO_CHILD
+            return _Candidate(_line(rule, band.coefficient * len(counted), standard, counted), rule)
         return _Candidate(_line(rule, band.coefficient, standard), rule)
 
     def _studying_throughout(self, first: Month, last: Month) -> bool:
@@ -272,7 +358,8 @@ class _Engine:
         return any(first in period and last in period for period in self.studying)
 
 
-def _line(rule: CategoryRule, coefficient: Decimal, standard: StandardLevel, children: int | None = None) -> Line:
+def _line(rule: CategoryRule, coefficient: Decimal, standard: StandardLevel,
+          counted: tuple[CountedChild, ...] | None = None) -> Line:
     return Line(
         category=rule.code,
         coefficient=coefficient,
@@ -280,7 +367,8 @@ def _line(rule: CategoryRule, coefficient: Decimal, standard: StandardLevel, chi
         amount=amount_of(standard.amount, coefficient),
         coefficient_basis=rule.legal_basis,
         standard_basis=standard.legal_basis,
-        children=children,
+        children=None if counted is None else len(counted),
+        counted=counted or (),
     )
 
 
@@ -303,9 +391,10 @@ def _combine(candidates: Sequence[_Candidate]) -> list[_Candidate]:
     return chosen
 
 
-def entitlement_in(beneficiary: Beneficiary, parameters: Parameters, month: Month) -> MonthEntitlement:
-    """What ``beneficiary`` is entitled to in one month."""
-    return _Engine(beneficiary, parameters).month(month)
+def entitlement_in(beneficiary: Beneficiary, parameters: Parameters, month: Month, *,
+                   age_lag: int = 0) -> MonthEntitlement:
+    """What ``beneficiary`` is entitled to in one month (``age_lag``: see :class:`_Engine`; level changes only)."""
+    return _Engine(beneficiary, parameters, age_lag).month(month)
 
 
 def entitlements(

@@ -34,11 +34,11 @@ from common.tabular import match_header as _match_header
 __all__ = [
     "COLUMNS", "IGNORED_HEADERS", "KINDS", "POVERTY", "RELATIONSHIPS", "Cell", "CellError", "Column", "Header",
     "HeaderProblem", "RowProblem",
-    "categories", "choice", "code", "disability_level", "header_key", "match_header", "parse_date",
-    "poverty_status", "relationship", "sex", "text",
+    "categories", "choice", "code", "disability_level", "header_key", "match_header", "month", "parse_date",
+    "poverty_status", "relationship", "sex", "study_kind", "text",
 ]
 
-KINDS = ("persons", "households", "applications")
+KINDS = ("persons", "households", "applications", "study_periods")
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -86,6 +86,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                "Category codes separated by `;` or `,`, e.g. `5.5a` or `5.1; 5.6`"),
         Column("note", ("note", "Ghi chú"), False, ""),
     ),
+    "study_periods": (
+        Column("national_id", ("national_id", "Số CCCD", "CCCD", "Số định danh", "Số định danh cá nhân"), True,
+               "The pupil or student: a registered person within the client's areas"),
+        Column("study_kind", ("study_kind", "Loại hình", "Loại hình học"), True,
+               "`school`, `vocational`, `university` or `Phổ thông`, `Học nghề`, `Đại học`"),
+        Column("from", ("from", "Từ tháng"), True, "First month studied: `YYYY-MM`, `MM/YYYY` or a date cell"),
+        Column("to", ("to", "Đến tháng"), False, "Last month studied (empty: still studying)"),
+        Column("institution", ("institution", "Trường", "Cơ sở đào tạo"), False, "School or training institution"),
+        Column("document", ("document", "Giấy xác nhận", "Văn bản xác nhận"), True,
+               "The certifying document (number and date)"),
+    ),
 }
 
 def match_header(kind: str, cells: Sequence[Cell]) -> tuple[Header, list[HeaderProblem]]:
@@ -127,6 +138,36 @@ def relationship(cell: Cell) -> str | None:
 def poverty_status(cell: Cell) -> str | None:
     return choice(cell, POVERTY, "poor, near_poor, average_living_farming, none (or Nghèo, Cận nghèo, "
                                  "Mức sống trung bình, Không)")
+
+
+_STUDY = {"school": "school", "pho thong": "school", "hoc sinh": "school", "vocational": "vocational",
+          "hoc nghe": "vocational", "nghe": "vocational", "university": "university", "dai hoc": "university",
+          "cao dang": "university", "sinh vien": "university"}
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$|^(\d{1,2})[/.-](\d{4})$")
+
+
+def study_kind(cell: Cell) -> str | None:
+    return choice(cell, _STUDY, "school, vocational, university (or Phổ thông, Học nghề, Đại học)")
+
+
+def month(cell: Cell) -> tuple[int, int] | None:
+    """(year, month) from ``YYYY-MM``, ``MM/YYYY`` or a date cell; None when empty."""
+    value = text(cell)
+    if value is None:
+        return None
+    found = _MONTH.match(value)
+    if found is None:
+        try:
+            day = parse_date(cell)
+        except CellError:
+            day = None
+        if day is None:
+            raise CellError(f"{value!r} is not a month (YYYY-MM or MM/YYYY)")
+        return day.year, day.month
+    year, number = (found.group(1), found.group(2)) if found.group(1) else (found.group(4), found.group(3))
+    if not 1 <= int(number) <= 12:
+        raise CellError(f"{value!r} is not a month (YYYY-MM or MM/YYYY)")
+    return int(year), int(number)
 
 
 def categories(cell: Cell) -> list[str]:

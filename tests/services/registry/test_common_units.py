@@ -6,7 +6,8 @@ import csv
 from datetime import date
 
 from common.migrations import ROOT
-from common.units import SEED_FILE, UnitProblem, seed_units
+from common.territory import SEED_FILE
+from common.units import UnitProblem, seed_units
 from services.registry.persons import repository
 
 

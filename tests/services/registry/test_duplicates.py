@@ -162,7 +162,7 @@ async def test_merging_moves_the_beneficiary_its_decisions_and_the_household_to_
     assert body["duplicate"]["status"] == "merged" and body["duplicate"]["survivor_id"] == survivor["id"]
     assert body["merged"]["merged_into"] == survivor["id"] and body["survivor"]["version"] == 2
     assert body["moved"] == {"applications": 1, "beneficiaries": 1, "decisions": 1, "household_memberships": 1,
-                             "residencies": 0}
+                             "residencies": 0, "study_periods": 0}
 
     got = (await http.get(f"/beneficiaries/{beneficiary['id']}", headers=officer)).json()
     assert got["person_id"] == survivor["id"] and [d["kind"] for d in got["decisions"]] == ["approve"]

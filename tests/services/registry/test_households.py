@@ -109,7 +109,11 @@ async def test_poverty_status_history_and_event(app, http, minter):
         rows = (await s.execute(select(EVENT_TABLES.outbox).where(EVENT_TABLES.outbox.c.subject == h["id"])
                                 .order_by(EVENT_TABLES.outbox.c.sequence))).mappings().all()
     events = [row["envelope"] if "envelope" in row else dict(row) for row in rows]
-    assert [e["type"] for e in events] == ["registry.household.poverty_status_changed.v1"] * 3
+    # The household's creation published its head's membership first (the insurance service's HN/CN/GB input).
+    assert [e["type"] for e in events] == (["registry.household.member_joined.v1"]
+                                           + ["registry.household.poverty_status_changed.v1"] * 3)
+    assert events[0]["data"]["person_id"] == head
+    events = events[1:]
     assert events[0]["data"] == {"household_id": h["id"], "status": "poor", "valid_from": "2025-01-01",
                                  "document": "QĐ poor", "commune_code": "99101", "district_code": "991",
                                  "province_code": "99"}

@@ -379,7 +379,8 @@ async def test_households_import_with_members_poverty_history_and_event(app, htt
     assert [(p.status, p.valid_from, p.document) for p in poverty] == [("poor", date(2026, 1, 1), "QĐ 12/UBND")]
     assert history.after["poverty"] == {"status": "poor", "valid_from": "2026-01-01", "document": "QĐ 12/UBND"}
     assert history.reason == f"import {out['id']}"
-    assert [e["type"] for e in events] == ["registry.household.poverty_status_changed.v1"]
+    assert sorted(e["type"] for e in events) == ["registry.household.member_joined.v1"] * 2 + [
+        "registry.household.poverty_status_changed.v1"]
     read = (await http.get(f"/households/{h1.id}", headers=minter.headers("registry:read"))).json()
     assert read["poverty_status"]["status"] == "poor" and len(read["members"]) == 2
 
@@ -418,3 +419,32 @@ async def test_applications_import_and_pending_ones_are_not_submitted_twice(app,
                                    (ids[1], ["5.6", "5.8"], "submitted", "", "test-client")])
     again = await imported(http, minter, body, kind="applications")
     assert (again["imported"], again["duplicates"], again["rejected"]) == (0, 2, 2)
+
+
+async def test_a_file_of_study_periods_records_them_and_resends_the_schedules(app, http, minter):
+    from .test_schedules import schedules
+    from .test_study_and_children import approve, months, person
+
+    orphan = await person(http, minter, "Nguyễn Văn Mồ Côi", date(2008, 3, 15), "male")
+    other = await person(http, minter, "Trần Thị Hai", date(2006, 1, 9))
+    ids = {}
+    async with app.state.sessionmaker() as s:
+        for pid in (orphan, other):
+            ids[pid] = (await s.get(Person, uuid.UUID(pid))).national_id
+    beneficiary = await approve(http, minter, orphan, ["5.1"], "2021-01")
+    body = csv_file("STT,Số CCCD,Loại hình,Từ tháng,Đến tháng,Trường,Giấy xác nhận",
+                    f"1,{ids[orphan]},Phổ thông,09/2023,,THPT Thử,GXN 1/2023",
+                    f"2,{ids[other]},Đại học,2024-09,2028-06,ĐH Thử,GXN 2/2024",
+                    f"3,{ids[other]},Học nghề,2025-01,,Trường nghề,GXN 3/2025",  # overlaps line 2
+                    f"4,{ids[other]},Mẫu giáo,2024-09,,X,GXN 4",  # unknown kind
+                    f"5,{ids[other]},Phổ thông,13/2024,,X,GXN 5")  # not a month
+    result = await imported(http, minter, body, kind="study_periods")
+    assert (result["rows"], result["imported"], result["duplicates"], result["rejected"]) == (5, 2, 0, 3)
+    assert [(p["line"], p["column"]) for p in result["problems"]] == [(4, None), (5, "Loại hình"), (6, "Từ tháng")]
+    assert "already studies" in result["problems"][0]["reason"]
+    found = await months(http, minter, beneficiary, "2024-04", "2024-04")
+    assert found["2024-04"]["category"] == "5.2"  # the 16th birthday was in 2024-03: no gap
+    assert (await schedules(app, beneficiary))[-1]["version"] == 2
+
+    again = await imported(http, minter, body, kind="study_periods")
+    assert (again["imported"], again["duplicates"]) == (0, 2)

@@ -176,3 +176,22 @@ async def test_the_daily_run_lives_with_the_app_and_can_be_switched_off(test_db,
     off = create_app(RegistrySettings(database_url=test_db.urls["registry"], level_changes_daily=False))
     async with app_client(off, keys=minter):
         assert off.state.level_changes_task is None
+
+
+async def test_the_issue_case_study_started_two_months_after_turning_16_publishes_no_later_change(http, minter, admin):
+    """Born 1998-11-01, 5.1 from 2014-01, no study when turning 16 (2014-11), studying from 2015-01: one change in
+    2014-12 (nothing paid from then), none in 2015-01 — the late study revives nothing (docs/rules.md §2)."""
+    child = await beneficiary(http, minter, date(1998, 11, 1), effective_month="2014-01")
+    r = await http.post(f"/persons/{child['person_id']}/study-periods", headers=h(minter, MAKER), json={
+        "kind": "school", "from": "2015-01", "document": "Giấy xác nhận học sinh 2015"})
+    assert r.status_code == 201, r.text
+    r = await http.post(JOB, params={"on": "2014-12-01"}, headers=admin)
+    [published] = mine(r.json(), child["id"])
+    assert (published["previous_category"], published["category"], published["reason"]) == (
+        "5.1", None, "not_studying")
+    for on in ("2015-01-01", "2015-02-01"):
+        r = await http.post(JOB, params={"on": on}, headers=admin)
+        assert r.status_code == 200 and mine(r.json(), child["id"]) == []
+    r = await http.get(f"/beneficiaries/{child['id']}/entitlements", params={"from": "2015-01", "to": "2015-01"},
+                       headers=minter.headers("registry:read", **CHECKER))
+    assert r.json()["months"][0]["amount"] == 0  # the engine agrees: nothing is paid

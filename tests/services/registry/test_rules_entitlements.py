@@ -8,6 +8,7 @@ import pytest
 from services.registry.rules.entitlements import (
     Beneficiary,
     CategoryGrant,
+    Child,
     Reason,
     amount_of,
     amounts,
@@ -36,6 +37,11 @@ def table(person, first, last):
 
 def at(person, month):
     return entitlement_in(person, PARAMS, M(month))
+
+
+def kids(n, born=date(2015, 6, 1)):
+    """``n`` children raised by the parent since their birth, all under 16 through 2031."""
+    return tuple(Child(f"child-{i}", born, (Period(Month.of(born)),), name=f"Con {i}") for i in range(n))
 
 
 # --- 5.1 child: start, age step at 4, standard level changes, 16th birthday, 5.2 continuation -----------
@@ -202,9 +208,10 @@ def test_single_parent_5_4_is_paid_together_with_disability_5_6():
     mother = Beneficiary(
         date(1990, 1, 1), Sex.FEMALE,
         [
-            CategoryGrant("5.4", M("2024-09"), children=2),
+            CategoryGrant("5.4", M("2024-09")),
             CategoryGrant("5.6", M("2024-09"), disability_level=SEVERE, certificate_month=M("2024-05")),
         ],
+        children=kids(2),
     )
     assert table(mother, "2024-04", "2024-09") == {
         "2024-04": 0, "2024-05": 540_000, "2024-06": 540_000,  # 5.6 from the certificate: 1.5 × 360,000
@@ -224,6 +231,7 @@ def test_5_4_takes_only_the_highest_of_its_partners():
         date(1960, 1, 1), Sex.MALE,
         [CategoryGrant("5.4", M("2024-07")), CategoryGrant("5.5a", M("2024-07")), CategoryGrant("5.8", M("2024-07")),
          CategoryGrant("5.6", M("2024-07"), disability_level=EXTREME)],
+        children=kids(1),
     )
     entry = at(father, "2024-07")
     assert entry.categories == ("5.4", "5.6")  # 5.6 elderly extremely severe 2.5 beats 5.5a/5.8 1.5
@@ -252,8 +260,8 @@ def test_5_4_is_not_cumulative_with_other_categories(children, expected):
     # A 19-year-old single parent still studying (5.2, 1.5) — 5.2 is not one of 5.5/5.6/5.8.
     student_parent = Beneficiary(
         date(2005, 1, 1), Sex.FEMALE,
-        [CategoryGrant("5.2", M("2024-07")), CategoryGrant("5.4", M("2024-07"), children=children)],
-        studying=[Period(M("2023-09"), M("2027-06"))],
+        [CategoryGrant("5.2", M("2024-07")), CategoryGrant("5.4", M("2024-07"))],
+        studying=[Period(M("2023-09"), M("2027-06"))], children=kids(children, born=date(2023, 1, 1)),
     )
     assert at(student_parent, "2024-08").categories == expected
 
@@ -277,8 +285,8 @@ def test_residential_coefficient_replaces_the_category():
 def test_residential_replaces_even_the_5_4_combination():
     mother = Beneficiary(
         date(1990, 1, 1), Sex.FEMALE,
-        [CategoryGrant("5.4", M("2024-07"), children=2), CategoryGrant("5.6", M("2024-07"), disability_level=SEVERE)],
-        residential=[Period(M("2024-08"), None)],
+        [CategoryGrant("5.4", M("2024-07")), CategoryGrant("5.6", M("2024-07"), disability_level=SEVERE)],
+        residential=[Period(M("2024-08"), None)], children=kids(2),
     )
     assert at(mother, "2024-07").amount == 1_750_000
     assert at(mother, "2024-08").amount == 2_000_000  # 4.0 × 500,000, instead of both
@@ -328,3 +336,104 @@ def test_rounding_is_half_up_to_the_whole_vnd():
     assert amount_of(333_333, Decimal("1.5")) == 500_000  # 499,999.5
     assert amount_of(1, Decimal("0.5")) == 1
     assert amount_of(270_000, Decimal("2.5")) == 675_000
+
+
+# --- 5.4: children counted month by month -------------------------------------------------------------
+
+
+def test_the_issue_case_a_poor_single_mother_of_two_severely_disabled_is_paid_for_both_children():
+    mother = Beneficiary(
+        date(1985, 3, 1), Sex.FEMALE,
+        [CategoryGrant("5.4", M("2021-07")), CategoryGrant("5.6", M("2021-07"), disability_level=SEVERE)],
+        children=kids(2),
+    )
+    entry = at(mother, "2021-07")
+    assert entry.amount == 2 * 360_000 + 540_000
+    single = entry.lines[0]
+    assert (single.category, single.children, single.coefficient) == ("5.4", 2, Decimal("2.0"))
+    assert [(c.person_id, c.name, c.basis) for c in single.counted] == [
+        ("child-0", "Con 0", "child"), ("child-1", "Con 1", "child")]
+
+
+def test_a_child_counts_through_the_16th_birthday_month_then_only_in_months_of_study_until_22():
+    child = Child("c", date(2008, 5, 20), (Period(M("2008-05")),),
+                  studying=(Period(M("2024-09"), M("2025-05")), Period(M("2026-09"), M("2030-06"))))
+    mother = Beneficiary(date(1980, 1, 1), Sex.FEMALE, [CategoryGrant("5.4", M("2021-07"))], children=(child,))
+    assert at(mother, "2024-05").lines[0].counted[0].basis == "child"  # turns 16 this month: still a child
+    assert at(mother, "2024-06").reason == Reason.NO_CHILD  # summer before school: no line, with the reason
+    assert at(mother, "2024-06").detail == "5.4: no_child"
+    assert at(mother, "2024-09").lines[0].counted[0].basis == "studying"
+    assert at(mother, "2025-07").reason == Reason.NO_CHILD  # a gap in study: not counted that month
+    assert at(mother, "2026-09").amount == 540_000  # studying again (no "without a gap" rule for 5.4)
+    assert at(mother, "2030-05").amount == 540_000  # the month of the 22nd birthday, still studying
+    assert at(mother, "2030-06").reason == Reason.NO_CHILD  # 22 and over: never counted
+
+
+def test_a_child_counts_only_while_raised_in_the_household_and_alive():
+    joined = Child("a", date(2012, 1, 1), (Period(M("2024-03"), M("2024-10")),))
+    died = Child("b", date(2013, 1, 1), (Period(M("2013-01")),), death_date=date(2024, 8, 31))
+    father = Beneficiary(date(1980, 1, 1), Sex.MALE, [CategoryGrant("5.4", M("2024-01"))], children=(joined, died))
+    assert [at(father, m).lines[0].children for m in ("2024-02", "2024-03", "2024-08")] == [1, 2, 2]
+    assert [c.person_id for c in at(father, "2024-09").lines[0].counted] == ["a"]  # "b" died in August
+    assert at(father, "2024-11").reason == Reason.NO_CHILD  # "a" left in October
+
+
+def test_an_unborn_child_is_not_counted():
+    baby = Child("a", date(2025, 3, 10), (Period(M("2024-01")),))
+    mother = Beneficiary(date(1990, 1, 1), Sex.FEMALE, [CategoryGrant("5.4", M("2024-07"))], children=(baby,))
+    assert at(mother, "2025-02").reason == Reason.NO_CHILD
+    assert at(mother, "2025-03").amount == 500_000
+
+
+# --- rulings where the decree leaves room (docs/rules.md §2) -----------------------------------------------
+
+
+def test_a_5_1_decision_at_16_or_more_pays_nothing_even_while_studying():
+    late = Beneficiary(date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.1", M("2024-05"))],
+                       studying=[Period(M("2023-09"))])
+    assert table(late, "2024-05", "2024-07") == {"2024-05": 0, "2024-06": 0, "2024-07": 0}
+    assert at(late, "2024-06").reason == Reason.AGED_OUT
+    direct = Beneficiary(date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.2", M("2024-06"))],
+                         studying=[Period(M("2023-09"))])
+    assert at(direct, "2024-06").amount == 540_000  # 5.2 granted directly: 1.5 × 360,000
+    in_time = Beneficiary(date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.1", M("2024-04"))],
+                          studying=[Period(M("2023-09"))])
+    assert at(in_time, "2024-06").categories == ("5.2",)
+
+
+def test_a_decision_signed_after_the_death_pays_nothing_not_even_5_5c_arrears():
+    person = Beneficiary(date(1943, 2, 1), Sex.FEMALE, [CategoryGrant("5.5c", M("2024-05"))],
+                         death_date=date(2024, 3, 10))
+    assert table(person, "2023-01", "2024-05") == dict.fromkeys(
+        (str(m) for m in M("2023-01").range_to(M("2024-05"))), 0)
+    assert at(person, "2023-02").reason == Reason.DECEASED
+    alive = Beneficiary(date(1943, 2, 1), Sex.FEMALE, [CategoryGrant("5.5c", M("2024-03"))],
+                        death_date=date(2024, 3, 10))
+    assert at(alive, "2023-02").amount == 360_000  # decided in the month of death: arrears back to 80 stand
+
+
+def test_art25_is_never_a_category_of_its_own():
+    discharged = Beneficiary(date(2000, 1, 1), Sex.MALE, [CategoryGrant(RESIDENTIAL, M("2024-01"))],
+                             residential=[Period(M("2024-01"), M("2024-06"))])
+    assert at(discharged, "2024-07").reason == Reason.NOT_A_CATEGORY  # after discharge
+    assert at(discharged, "2024-03").reason == Reason.NOT_A_CATEGORY  # residence alone pays nothing either
+
+
+@pytest.mark.parametrize("category", ["5.5b", "5.7"])
+def test_5_5b_and_5_7_do_not_exist_before_2021_07(category):
+    born = date(1946, 1, 1) if category == "5.5b" else date(2021, 1, 1)
+    early = Beneficiary(born, Sex.FEMALE, [CategoryGrant(category, M("2021-06"))])
+    assert table(early, "2021-06", "2021-08") == {"2021-06": 0, "2021-07": 0, "2021-08": 0}
+    on_time = Beneficiary(born, Sex.FEMALE, [CategoryGrant(category, M("2021-07"))])
+    assert at(on_time, "2021-07").amount == (360_000 if category == "5.5b" else 540_000)
+
+
+def test_the_5_5c_look_back_is_a_parameter():
+    import dataclasses
+
+    person = Beneficiary(date(1943, 2, 1), Sex.FEMALE, [CategoryGrant("5.5c", M("2024-05"))])
+    assert at(person, "2023-02").amount == 360_000  # default: no limit, arrears back to the 80th birthday
+    rules = [dataclasses.replace(r, lookback_months=6) if r.code == "5.5c" else r for r in DEFAULT_CATEGORY_RULES]
+    limited = Parameters(DEFAULT_STANDARD_LEVELS, rules)
+    assert entitlement_in(person, limited, M("2023-10")).reason == Reason.BEFORE_START
+    assert entitlement_in(person, limited, M("2023-11")).amount == 360_000  # 6 months before the decision

@@ -11,7 +11,7 @@ from services.registry.rules.parameters import DEFAULT_CATEGORY_RULES, DEFAULT_S
 from services.registry.rules.person import Sex
 from services.registry.rules.schedule import amount_in, compress, fingerprint
 
-from .test_rules_properties import FAST, cases, parameters
+from .test_rules_properties import cases, parameters
 
 PARAMETERS = Parameters(DEFAULT_STANDARD_LEVELS, DEFAULT_CATEGORY_RULES)
 
@@ -33,7 +33,6 @@ def test_the_documented_elderly_case_becomes_five_periods_the_last_open_ended():
                                     "coefficient": "1.5", "standard_level": 270_000, "categories": ["5.5a"]}
 
 
-@FAST
 @given(cases())
 def test_a_schedule_pays_exactly_what_the_engine_says_month_by_month(case):
     beneficiary, levels, (first, last) = case

@@ -1,15 +1,15 @@
 """donations to facilities: donor, day, cash or in kind, value, the resident it was raised for
 
-Revision ID: registry_0014
-Revises: registry_0013
+Revision ID: registry_0015
+Revises: registry_0014
 Create Date: 2026-12-04 00:20:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'registry_0014'
-down_revision = 'registry_0013'
+revision = 'registry_0015'
+down_revision = 'registry_0014'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,40 @@
+"""``Idempotency-Key`` for records whose contents are secret.
+
+The shared helper (``common.idempotency``) stores the first response to replay it. Here that response holds
+narratives, and the store is a plain table: so only the new record's id is stored, and a replay answers with the
+record as it is now (read again, and audited like any read), with ``Idempotent-Replayed: true``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.concurrency import etag
+from common.idempotency import Claim
+
+from .access import Reader
+from .models import IDEMPOTENCY
+
+
+async def begin(session: AsyncSession, reader: Reader, request: Request,
+                load: Callable[[uuid.UUID], Awaitable[BaseModel]]) -> Claim | JSONResponse | None:
+    """A claim to :func:`finish`, None without a key, or the replayed response (the record read again)."""
+    claim = await IDEMPOTENCY.begin(session, reader.principal, request)
+    if not isinstance(claim, JSONResponse):
+        return claim
+    stored = json.loads(bytes(claim.body))
+    out = await load(uuid.UUID(stored["id"]))
+    headers = {"Location": claim.headers.get("location", ""), "Idempotent-Replayed": "true",
+               "ETag": etag(getattr(out, "version", 1))}
+    return JSONResponse(out.model_dump(mode="json"), status_code=claim.status_code, headers=headers)
+
+
+async def finish(session: AsyncSession, claim: Claim | None, record_id: uuid.UUID, headers: dict[str, str]) -> None:
+    await IDEMPOTENCY.finish(session, claim, 201, {"id": str(record_id)}, {"Location": headers["Location"]})

@@ -1,0 +1,61 @@
+"""Counts for the reports (read-only, set-based)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.clock import VIETNAM_TZ
+from common.db import in_areas
+
+from ..models import Case, Child, ChildGroup, Placement, Plan, Unit
+
+
+def _active_group(on: date) -> Any:
+    return and_(ChildGroup.valid_from <= on, or_(ChildGroup.valid_to.is_(None), ChildGroup.valid_to >= on))
+
+
+async def children_by_group(session: AsyncSession, on: date, areas: Sequence[str] | None) -> Sequence[Row[Any]]:
+    stmt = (select(Child.commune_code, Child.district_code, Unit.name.label("commune_name"), ChildGroup.group_code,
+                   func.count(func.distinct(Child.id)).label("children"))
+            .join(ChildGroup, ChildGroup.child_id == Child.id).outerjoin(Unit, Unit.commune_code == Child.commune_code)
+            .where(_active_group(on))
+            .group_by(Child.commune_code, Child.district_code, Unit.name, ChildGroup.group_code)
+            .order_by(Child.district_code, Child.commune_code, ChildGroup.group_code))
+    if areas is not None:
+        stmt = stmt.where(in_areas(Child, areas))
+    return (await session.execute(stmt)).all()
+
+
+async def support_share(session: AsyncSession, on: date, areas: Sequence[str] | None) -> Sequence[Row[Any]]:
+    """Per commune: children in special circumstances on ``on``, and how many of them have an approved plan in a
+    case that is open on that day (receiving support)."""
+    end_of_day = datetime.combine(on + timedelta(days=1), time(0), tzinfo=VIETNAM_TZ)
+    supported = exists().where(
+        Case.child_id == Child.id, Plan.case_id == Case.id, Plan.status == "approved",
+        Plan.decided_at < end_of_day, or_(Case.closed_at.is_(None), Case.closed_at >= end_of_day))
+    in_group = exists().where(ChildGroup.child_id == Child.id, _active_group(on))
+    stmt = (select(Child.commune_code, Child.district_code, Unit.name.label("commune_name"),
+                   func.count().label("children"), func.count().filter(supported).label("supported"))
+            .outerjoin(Unit, Unit.commune_code == Child.commune_code)
+            .where(in_group)
+            .group_by(Child.commune_code, Child.district_code, Unit.name)
+            .order_by(Child.district_code, Child.commune_code))
+    if areas is not None:
+        stmt = stmt.where(in_areas(Child, areas))
+    return (await session.execute(stmt)).all()
+
+
+async def placements_by_kind(session: AsyncSession, on: date, areas: Sequence[str] | None) -> Sequence[Row[Any]]:
+    stmt = (select(Placement.commune_code, Placement.district_code, Placement.kind,
+                   func.count().label("placements"))
+            .where(Placement.starts_on <= on, or_(Placement.ends_on.is_(None), Placement.ends_on >= on))
+            .group_by(Placement.commune_code, Placement.district_code, Placement.kind)
+            .order_by(Placement.district_code, Placement.commune_code, Placement.kind))
+    if areas is not None:
+        stmt = stmt.where(in_areas(Placement, areas))
+    return (await session.execute(stmt)).all()

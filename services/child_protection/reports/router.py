@@ -1,0 +1,53 @@
+"""Reports (counts only), JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from common import tabular
+from common.auth import Principal, require
+from common.db import SessionDep
+
+from ..dates import Day
+from . import service
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="`csv` (UTF-8 with BOM) and `xlsx` have "
+                                                                     "Vietnamese headers")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _respond(name: str, report: dict[str, Any], format: str) -> Any:
+    if format == "json":
+        return report
+    headers, rows = service.table(name, report)
+    if format == "csv":
+        return Response(tabular.write_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="tre-em-{name}.csv"'})
+    return Response(tabular.write_xlsx(headers, rows), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="tre-em-{name}.xlsx"'})
+
+
+@router.get("/{name}", summary="Counts of children, support, placements or deadline compliance",
+            responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
+async def report(
+    name: Literal["children", "support", "placements", "deadlines"], session: SessionDep,
+    principal: Annotated[Principal, require()], format: Format = "json",
+    on: Annotated[Day | None, Query(description="The day counted (default today)")] = None,
+    since: Annotated[Day | None, Query(description="`deadlines`: limits due from this day")] = None,
+    until: Annotated[Day | None, Query(description="`deadlines`: limits due up to this day")] = None,
+) -> Any:
+    """Counts only, within the client's areas; any valid token (administrators and partners see these and
+    nothing else of child protection).
+
+    * `children` — children in special circumstances by group (Law on Children Art 10) and commune, with the
+      commune's old district (a 2025 commune is reported under the old district its communes came from);
+    * `support` — per commune, the children in special circumstances and the share with an approved plan in an
+      open case;
+    * `placements` — children in alternative care by kind (kinship, foster, adoption, facility) and commune;
+    * `deadlines` — per step, time limits met on time, late, overdue and not yet due."""
+    return _respond(name, await service.build(session, principal, name, on, since, until), format)

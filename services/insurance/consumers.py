@@ -1,0 +1,56 @@
+"""Inbox handlers: decode a registry event, then call the projection's use case (which queues the persons it touches
+for a new decision; the decision worker follows within a second)."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.events.envelope import Event
+
+from .events import EVENTS
+from .projection import service as projection
+
+PERSON_REGISTERED = "registry.person.registered.v1"
+PERSON_UPDATED = "registry.person.updated.v1"
+PERSON_DIED = "registry.person.died.v1"
+BENEFICIARY = {f"registry.beneficiary.{kind}.v1": kind for kind in projection.STEP_KINDS}
+POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
+MEMBER_JOINED = "registry.household.member_joined.v1"
+MEMBER_LEFT = "registry.household.member_left.v1"
+CONSUMED = [PERSON_REGISTERED, PERSON_UPDATED, PERSON_DIED, *BENEFICIARY, POVERTY_STATUS_CHANGED, MEMBER_JOINED,
+            MEMBER_LEFT]
+"""The registry events insurance's projection is built from."""
+
+
+@EVENTS.inbox.handler(PERSON_REGISTERED)
+async def person_registered(session: AsyncSession, event: Event) -> None:
+    await projection.person_registered(session, event)
+
+
+@EVENTS.inbox.handler(PERSON_UPDATED)
+async def person_updated(session: AsyncSession, event: Event) -> None:
+    await projection.person_updated(session, event)
+
+
+@EVENTS.inbox.handler(PERSON_DIED)
+async def person_died(session: AsyncSession, event: Event) -> None:
+    """A death recorded late ends the card retroactively (the day of death is its last day)."""
+    await projection.person_died(session, event)
+
+
+@EVENTS.inbox.handler(*BENEFICIARY)
+async def beneficiary_decision(session: AsyncSession, event: Event) -> None:
+    await projection.beneficiary_step(session, event, BENEFICIARY[event.type])
+
+
+@EVENTS.inbox.handler(POVERTY_STATUS_CHANGED)
+async def poverty_status_changed(session: AsyncSession, event: Event) -> None:
+    await projection.poverty_status(session, event)
+
+
+@EVENTS.inbox.handler(MEMBER_JOINED)
+async def member_joined(session: AsyncSession, event: Event) -> None:
+    await projection.member_joined(session, event)
+
+
+@EVENTS.inbox.handler(MEMBER_LEFT)
+async def member_left(session: AsyncSession, event: Event) -> None:
+    await projection.member_left(session, event)

@@ -1,0 +1,25 @@
+"""Pydantic shapes of the contributions report."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class TotalOut(BaseModel):
+    group: str | None = None
+    period: str | None = Field(None, description="YYYY-MM")
+    commune_code: str | None = None
+    district_code: str | None = Field(None, description="The district recorded with the card's person (pre-2025 "
+                                                        "district for records made before the merger)")
+    card_months: int
+    total: int = Field(description="VND: 4.5% × base salary per card and month, household scheme applied")
+    state: int = Field(description="VND paid by the state budget")
+    household: int = Field(description="VND paid by the household (part-funded groups)")
+
+
+class ReportOut(BaseModel):
+    first: str
+    last: str
+    by: list[str]
+    totals: list[TotalOut]
+    grand_total: TotalOut

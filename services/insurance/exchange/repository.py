@@ -1,0 +1,178 @@
+"""All SQL of the exchange: building a period's list set-wise, reading it in pages and chunks, results, exceptions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
+
+from ..models import ExchangeException, ExchangeItem, ExchangeList
+
+_NOT_PENDING = """NOT EXISTS (SELECT 1 FROM insurance.exchange_items i
+                               WHERE i.person_id = {p} AND i.result = 'pending')"""
+_COLUMNS = """(id, list_id, person_id, action, group_code, benefit_level, valid_from, valid_to, card_id, commune_code,
+               district_code, province_code)"""
+
+# Cards ended here (a death, a termination, a loss of status) that BHXH was not told about yet.
+_END = text(f"""
+    INSERT INTO insurance.exchange_items {_COLUMNS}
+    SELECT gen_random_uuid(), :list, c.person_id, 'end', c.group_code, g.benefit_level, c.valid_from, c.valid_to, c.id,
+           c.commune_code, c.district_code, c.province_code
+    FROM insurance.cards c JOIN insurance.card_groups g ON g.code = c.group_code
+    WHERE c.ended_on IS NOT NULL AND c.end_reason NOT IN ('expired', 'renewed', 'changed_group')
+      AND NOT EXISTS (SELECT 1 FROM insurance.exchange_items i WHERE i.card_id = c.id AND i.action = 'end')
+    ON CONFLICT (list_id, person_id) DO NOTHING""")
+
+# A card in force whose group is no longer the one decided for the person from the period's first day.
+_CHANGE = text(f"""
+    INSERT INTO insurance.exchange_items {_COLUMNS}
+    SELECT gen_random_uuid(), :list, c.person_id, 'change', e.group_code, g.benefit_level,
+           GREATEST(e.valid_from, c.valid_from),
+           CASE WHEN e.group_code = ANY(:yearly)
+                THEN LEAST(GREATEST(e.valid_from, c.valid_from) + interval '12 months' - interval '1 day',
+                           e.valid_until - 1)::date
+                ELSE e.valid_until - 1 END,
+           c.id, p.commune_code, p.district_code, p.province_code
+    FROM insurance.cards c
+    JOIN insurance.entitlements e ON e.person_id = c.person_id AND e.valid_from <= GREATEST(:first, c.valid_from)
+         AND (e.valid_until IS NULL OR e.valid_until > GREATEST(:first, c.valid_from))
+    JOIN insurance.persons p ON p.id = c.person_id
+    JOIN insurance.card_groups g ON g.code = e.group_code
+    WHERE c.ended_on IS NULL AND e.group_code <> c.group_code AND {_NOT_PENDING.format(p="c.person_id")}
+    ON CONFLICT (list_id, person_id) DO NOTHING""")
+
+# Part-funded 12-month cards ending within the period while the person keeps the group: continue without a gap.
+_RENEW = text(f"""
+    INSERT INTO insurance.exchange_items {_COLUMNS}
+    SELECT gen_random_uuid(), :list, c.person_id, 'renew', c.group_code, g.benefit_level, c.valid_to + 1,
+           LEAST(c.valid_to + interval '12 months', e.valid_until - 1)::date, c.id, p.commune_code, p.district_code,
+           p.province_code
+    FROM insurance.cards c
+    JOIN insurance.entitlements e ON e.person_id = c.person_id AND e.group_code = c.group_code
+         AND e.valid_from <= c.valid_to + 1 AND (e.valid_until IS NULL OR e.valid_until > c.valid_to + 1)
+    JOIN insurance.persons p ON p.id = c.person_id
+    JOIN insurance.card_groups g ON g.code = c.group_code
+    WHERE c.ended_on IS NULL AND c.group_code = ANY(:yearly) AND c.valid_to BETWEEN :first AND :last
+      AND {_NOT_PENDING.format(p="c.person_id")}
+    ON CONFLICT (list_id, person_id) DO NOTHING""")
+
+# Persons entitled during the period with no card in force: from the entitlement's start (after any earlier card).
+_ENROL = text(f"""
+    INSERT INTO insurance.exchange_items {_COLUMNS}
+    SELECT gen_random_uuid(), :list, e.person_id, 'enrol', e.group_code, g.benefit_level, s.start,
+           CASE WHEN e.group_code = ANY(:yearly)
+                THEN LEAST(s.start + interval '12 months' - interval '1 day', e.valid_until - 1)::date
+                ELSE e.valid_until - 1 END,
+           NULL, p.commune_code, p.district_code, p.province_code
+    FROM (SELECT DISTINCT ON (person_id) person_id, valid_from, valid_until, group_code FROM insurance.entitlements
+          WHERE valid_from <= :last AND (valid_until IS NULL OR valid_until > :first)
+          ORDER BY person_id, valid_from) e
+    JOIN insurance.persons p ON p.id = e.person_id
+    JOIN insurance.card_groups g ON g.code = e.group_code
+    LEFT JOIN LATERAL (SELECT max(valid_to) AS last_day FROM insurance.cards c WHERE c.person_id = e.person_id) prev
+         ON true
+    CROSS JOIN LATERAL (SELECT GREATEST(e.valid_from, prev.last_day + 1) AS start) s
+    WHERE NOT EXISTS (SELECT 1 FROM insurance.cards c WHERE c.person_id = e.person_id AND c.ended_on IS NULL)
+      AND (e.valid_until IS NULL OR s.start < e.valid_until)
+      AND {_NOT_PENDING.format(p="e.person_id")}
+    ON CONFLICT (list_id, person_id) DO NOTHING""")
+
+ORDER = ("end", "change", "renew", "enrol")
+
+
+async def build(session: AsyncSession, list_id: uuid.UUID, first: date, last: date,
+                yearly: Sequence[str]) -> dict[str, int]:
+    """Fill the list set-wise (one statement per action; a person is on a list once, the first action wins)."""
+    params = {"list": list_id, "first": first, "last": last, "yearly": list(yearly)}
+    counts = {}
+    for action, stmt in zip(ORDER, (_END, _CHANGE, _RENEW, _ENROL), strict=True):
+        result = await session.execute(stmt, params if action != "end" else {"list": list_id})
+        counts[action] = result.rowcount  # type: ignore[attr-defined]
+    return counts
+
+
+async def lock_builds(session: AsyncSession) -> None:
+    """Lists are built one at a time (a person must never land on two pending lists)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('insurance.exchange.build'))"))
+
+
+async def get(session: AsyncSession, list_id: uuid.UUID) -> ExchangeList | None:
+    return await session.scalar(select(ExchangeList).where(ExchangeList.id == list_id))
+
+
+async def by_period(session: AsyncSession, period: str) -> ExchangeList | None:
+    return await session.scalar(select(ExchangeList).where(ExchangeList.period == period))
+
+
+async def lists(session: AsyncSession) -> Sequence[ExchangeList]:
+    return (await session.scalars(select(ExchangeList).order_by(ExchangeList.period.desc()))).all()
+
+
+def add(session: AsyncSession, row: ExchangeList) -> None:
+    session.add(row)
+
+
+async def items(session: AsyncSession, list_id: uuid.UUID, areas: Sequence[str] | None, action: str | None,
+                after: uuid.UUID | None, limit: int) -> list[Row[Any]]:
+    """Items in id order (keyset), with the code of the card they change or end."""
+    from ..models import Card
+
+    query = (select(ExchangeItem, Card.code.label("current_card"))
+             .outerjoin(Card, Card.id == ExchangeItem.card_id)
+             .where(ExchangeItem.list_id == list_id).order_by(ExchangeItem.id).limit(limit))
+    if areas is not None:
+        query = query.where(in_areas(ExchangeItem, areas))
+    if action is not None:
+        query = query.where(ExchangeItem.action == action)
+    if after is not None:
+        query = query.where(ExchangeItem.id > after)
+    return list((await session.execute(query)).all())
+
+
+async def items_of_persons(session: AsyncSession, list_id: uuid.UUID,
+                           person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ExchangeItem]:
+    rows = await session.scalars(select(ExchangeItem).where(ExchangeItem.list_id == list_id,
+                                                            ExchangeItem.person_id.in_(person_ids))
+                                 .with_for_update())
+    return {r.person_id: r for r in rows}
+
+
+async def set_result(session: AsyncSession, item: ExchangeItem, result: str, reason: str) -> None:
+    await session.execute(update(ExchangeItem).where(ExchangeItem.id == item.id).values(
+        result=result, result_reason=reason))
+    item.result, item.result_reason = result, reason
+
+
+def add_exception(session: AsyncSession, row: ExchangeException) -> None:
+    session.add(row)
+
+
+async def exceptions(session: AsyncSession, list_id: uuid.UUID) -> Sequence[ExchangeException]:
+    return (await session.scalars(select(ExchangeException).where(ExchangeException.list_id == list_id)
+                                  .order_by(ExchangeException.created_at, ExchangeException.id))).all()
+
+
+async def exception(session: AsyncSession, exception_id: uuid.UUID) -> ExchangeException | None:
+    return await session.scalar(select(ExchangeException).where(ExchangeException.id == exception_id)
+                                .with_for_update())
+
+
+async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
+    if not digests:
+        return
+    # A national ID corrected in the registry may move: the digest follows it to the person who holds it now.
+    await session.execute(text("""
+        UPDATE insurance.persons SET national_id_digest = NULL
+        WHERE national_id_digest = ANY(CAST(:digests AS text[])) AND NOT id = ANY(CAST(:ids AS uuid[]))"""),
+        {"ids": list(digests), "digests": list(digests.values())})
+    await session.execute(text("""
+        UPDATE insurance.persons p SET national_id_digest = d.digest
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:digests AS text[])) AS d(id, digest)
+        WHERE p.id = d.id AND p.national_id_digest IS DISTINCT FROM d.digest"""),
+        {"ids": list(digests), "digests": list(digests.values())})

@@ -1,0 +1,239 @@
+"""Use cases of the exchange with BHXH: build a period's lists, read them (identity fields fetched from the registry
+for each answer, never stored), record BHXH's results, resolve exceptions. Nothing here commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common import clock
+from common.auth import Principal
+from common.db import UniqueViolation
+from common.errors import NotFound
+from common.pagination import encode_cursor, keyset
+
+from ..cards import repository as cards_repository
+from ..cards import service as cards
+from ..events import CARD_ISSUED, EVENTS, LIST_READY, CardIssued, ListReady
+from ..models import Card, ExchangeException, ExchangeItem, ExchangeList
+from ..parameters import service as parameters
+from ..rules import card_code
+from ..rules.validity import month_end
+from . import repository
+from .exceptions import ListExists, ListNotFound
+from .identities import Identities, digest
+from .schemas import ExceptionOut, ItemOut, ListOut, ResultIn, ResultsOut
+
+PURPOSE = "BHXH health-insurance list {period} (insurance service)"
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    first = date(int(period[:4]), int(period[5:]), 1)
+    return first, month_end(first)
+
+
+def out(row: ExchangeList) -> ListOut:
+    return ListOut(id=row.id, period=row.period, built_on=row.built_on, item_count=row.item_count,
+                   counts=row.counts, created_by=row.created_by, created_at=row.created_at,
+                   download=f"/insurance/lists/{row.id}/download")
+
+
+async def build(session: AsyncSession, principal: Principal, period: str, identities: Identities,
+                identity_key: str, province_code: str) -> ListOut:
+    """The period's lists (enrol, renew, change, end) from the decided entitlements and the cards in force, set-wise.
+    The identities of the persons on it are read once from the registry to learn their national-ID digests."""
+    await repository.lock_builds(session)
+    existing = await repository.by_period(session, period)
+    if existing is not None:
+        raise ListExists(f"the list of {period} was already built", list_id=str(existing.id))
+    params = await parameters.load(session)
+    yearly = [g.code for g in params.groups.values() if not g.fully_state_funded]
+    first, last = period_bounds(period)
+    row = ExchangeList(id=uuid.uuid4(), period=period, built_on=clock.today(), item_count=0, counts={},
+                       created_by=principal.client_id, created_at=datetime.now(UTC))
+    repository.add(session, row)
+    await session.flush()
+    counts = await repository.build(session, row.id, first, last, yearly)
+    row.counts, row.item_count = counts, sum(counts.values())
+    await learn_digests(session, row.id, identities, identity_key, period)
+    await session.flush()
+    await EVENTS.publish(session, LIST_READY, str(row.id), ListReady(
+        list_id=row.id, period=period, item_count=row.item_count, counts=counts,
+        download=f"/insurance/lists/{row.id}/download", province_code=province_code))
+    return out(row)
+
+
+async def learn_digests(session: AsyncSession, list_id: uuid.UUID, identities: Identities, key: str,
+                        period: str) -> None:
+    after: uuid.UUID | None = None
+    while True:
+        rows = await repository.items(session, list_id, None, None, after, 10_000)
+        if not rows:
+            return
+        found = await identities.fetch([r[0].person_id for r in rows], PURPOSE.format(period=period))
+        await repository.store_digests(session, {pid: digest(key, p["national_id"]) for pid, p in found.items()
+                                                 if p.get("national_id")})
+        after = rows[-1][0].id
+
+
+async def get(session: AsyncSession, list_id: uuid.UUID) -> ExchangeList:
+    row = await repository.get(session, list_id)
+    if row is None:
+        raise ListNotFound(f"no list {list_id}")
+    return row
+
+
+async def lists(session: AsyncSession) -> list[ListOut]:
+    return [out(r) for r in await repository.lists(session)]
+
+
+def item_out(r: Row[Any], identity: dict[str, Any] | None) -> ItemOut:
+    item: ExchangeItem = r[0]
+    i = identity or {}
+    return ItemOut(item_id=item.id, person_id=item.person_id, action=item.action,  # type: ignore[arg-type]
+                   group=item.group_code, benefit_level=item.benefit_level, valid_from=item.valid_from,
+                   valid_to=item.valid_to, current_card=r.current_card, full_name=i.get("full_name"),
+                   date_of_birth=i.get("date_of_birth"), sex=i.get("sex"), national_id=i.get("national_id"),
+                   address=i.get("address_line"), household_code=i.get("household_code"),
+                   commune_code=item.commune_code, district_code=item.district_code, result=item.result,
+                   result_reason=item.result_reason)
+
+
+async def page(session: AsyncSession, principal: Principal, row: ExchangeList, identities: Identities,
+               action: str | None, cursor: str | None, limit: int) -> tuple[list[ItemOut], str | None]:
+    after = keyset(cursor, uuid.UUID)
+    rows = await repository.items(session, row.id, principal.limited_to, action, after[0] if after else None, limit)
+    found = await identities.fetch([r[0].person_id for r in rows], PURPOSE.format(period=row.period)) if rows else {}
+    items = [item_out(r, found.get(r[0].person_id)) for r in rows]
+    return items, encode_cursor([str(rows[-1][0].id)]) if len(rows) == limit else None
+
+
+# --- results -----------------------------------------------------------------------------------------------
+
+def _exception(list_id: uuid.UUID, person_id: uuid.UUID | None, kind: str, **detail: Any) -> ExchangeException:
+    return ExchangeException(id=uuid.uuid4(), list_id=list_id, person_id=person_id, kind=kind,
+                             detail={k: (str(v) if isinstance(v, date | uuid.UUID) else v) for k, v in detail.items()},
+                             status="open", resolution="", created_at=datetime.now(UTC))
+
+
+def _exception_out(e: ExchangeException) -> ExceptionOut:
+    return ExceptionOut(id=e.id, list_id=e.list_id, person_id=e.person_id, kind=e.kind, detail=e.detail,
+                        status=e.status, resolution=e.resolution, resolved_by=e.resolved_by, created_at=e.created_at)
+
+
+_EXPECTED = {"enrol": "issued", "renew": "issued", "change": "issued", "end": "ended"}
+
+
+async def record(session: AsyncSession, principal: Principal, row: ExchangeList,
+                 results: list[ResultIn]) -> ResultsOut:
+    """Apply BHXH's results. Never silently: a person not on the list (or outside the client's areas), a card code of
+    the wrong group, level or office, a second card for the same person, a code already used, an outcome the item did
+    not ask for, or a different result for an item already answered are kept as exceptions."""
+    params = await parameters.load(session)
+    items = await repository.items_of_persons(session, row.id, [r.person_id for r in results])
+    today = clock.today()
+    issuing = card_code.issuing_province(today)
+    applied = unchanged = 0
+    problems: list[ExchangeException] = []
+    seen: set[uuid.UUID] = set()
+    for r in results:
+        item = items.get(r.person_id)
+        if item is None or not principal.may_see_area(item.commune_code, item.district_code, item.province_code):
+            problems.append(_exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code))
+            continue
+        if r.person_id in seen:
+            problems.append(_exception(row.id, r.person_id, "reported_twice", outcome=r.outcome,
+                                       card_code=r.card_code, reason="listed twice in one report"))
+            continue
+        seen.add(r.person_id)
+        if item.result != "pending":
+            if item.result == r.outcome and await _same_card(session, item, r):
+                unchanged += 1
+            else:
+                problems.append(_exception(row.id, r.person_id, "reported_twice", outcome=r.outcome,
+                                           card_code=r.card_code, recorded=item.result))
+            continue
+        if r.outcome == "rejected":
+            await repository.set_result(session, item, "rejected", (r.reason or "").strip())
+            applied += 1
+            continue
+        if r.outcome != _EXPECTED[item.action]:
+            problems.append(_exception(row.id, r.person_id, "wrong_outcome", outcome=r.outcome, action=item.action))
+            continue
+        if r.outcome == "ended":
+            await repository.set_result(session, item, "ended", "")
+            applied += 1
+            continue
+        problem = await _issue(session, row, item, r, params.groups, issuing)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            applied += 1
+    for p in problems:
+        repository.add_exception(session, p)
+    await session.flush()
+    return ResultsOut(applied=applied, unchanged=unchanged, exceptions=[_exception_out(p) for p in problems])
+
+
+async def _same_card(session: AsyncSession, item: ExchangeItem, r: ResultIn) -> bool:
+    if r.outcome != "issued":
+        return True
+    card = await cards_repository.by_code(session, (r.card_code or "").strip().upper())
+    return card is not None and card.list_item_id == item.id
+
+
+async def _issue(session: AsyncSession, row: ExchangeList, item: ExchangeItem, r: ResultIn,
+                 groups: dict[str, Any], issuing: str) -> ExchangeException | None:
+    assert r.card_code is not None and r.valid_from is not None
+    code = r.card_code.strip().upper()
+    group = groups[item.group_code]
+    wrong = card_code.problems(code, group, issuing)
+    if wrong:
+        return _exception(row.id, item.person_id, "wrong_code", card_code=code, group=item.group_code,
+                          problems=wrong)
+    in_force = await cards_repository.in_force(session, [item.person_id], for_update=True)
+    replaced = next((c for c in in_force if c.id == item.card_id), None)
+    if any(c.id != item.card_id for c in in_force):
+        return _exception(row.id, item.person_id, "second_card", card_code=code,
+                          card_in_force=next(c.code for c in in_force if c.id != item.card_id))
+    if replaced is not None:
+        kind, reason = ("renewed", "renewed") if item.action == "renew" else ("changed_group", "changed_group")
+        await cards.end(session, replaced, min(replaced.valid_to or date.max, r.valid_from - timedelta(days=1)),
+                        reason, groups)
+    else:
+        kind = "issued"
+    parsed = card_code.parse(code)
+    assert parsed is not None
+    card = Card(id=uuid.uuid4(), person_id=item.person_id, group_code=item.group_code, code=code,
+                number=parsed.number, issuing_province=parsed.province, valid_from=r.valid_from,
+                valid_to=r.valid_to, paid_on=r.valid_from if not group.fully_state_funded else None,
+                ended_on=None, end_reason="", commune_code=item.commune_code, district_code=item.district_code,
+                province_code=item.province_code, list_item_id=item.id, issued_at=datetime.now(UTC))
+    try:
+        await cards_repository.add(session, card)
+    except UniqueViolation:
+        return _exception(row.id, item.person_id, "duplicate_code", card_code=code)
+    cards_repository.record(session, card, kind, f"list {row.period}", "bhxh")
+    await repository.set_result(session, item, "issued", "")
+    await EVENTS.publish(session, CARD_ISSUED, str(card.person_id), CardIssued(
+        **cards.card_data(card, groups), action=item.action, list_id=row.id))  # type: ignore[arg-type]
+    return None
+
+
+async def exceptions(session: AsyncSession, row: ExchangeList) -> list[ExceptionOut]:
+    return [_exception_out(e) for e in await repository.exceptions(session, row.id)]
+
+
+async def resolve(session: AsyncSession, exception_id: uuid.UUID, resolution: str, client_id: str) -> ExceptionOut:
+    e = await repository.exception(session, exception_id)
+    if e is None:
+        raise NotFound(f"no exception {exception_id}")
+    e.status, e.resolution, e.resolved_by = "resolved", resolution, client_id
+    await session.flush()
+    return _exception_out(e)
+
+

@@ -1,0 +1,142 @@
+"""All SQL of the projection: registry facts as insurance keeps them, and the queue of persons to decide again.
+
+Each statement writes the fact and queues the person in one round trip (the enrolment of 100,000+ children goes
+through here, one event at a time)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .schemas import Areas
+
+_QUEUE = """INSERT INTO insurance.pending_decisions (person_id, reason) SELECT id, :reason FROM p
+    ON CONFLICT (person_id) DO UPDATE SET reason = CASE WHEN EXCLUDED.reason = '' THEN pending_decisions.reason
+        ELSE EXCLUDED.reason END"""
+
+_REGISTERED = text(f"""
+    WITH p AS (
+        INSERT INTO insurance.persons AS x (id, date_of_birth, sex, commune_code, district_code, province_code,
+                                             registered_on)
+        VALUES (:id, :dob, :sex, :commune, :district, :province, :registered_on)
+        ON CONFLICT (id) DO UPDATE SET registered_on = COALESCE(x.registered_on, EXCLUDED.registered_on),
+            date_of_birth = EXCLUDED.date_of_birth, sex = EXCLUDED.sex, updated_at = now()
+        RETURNING id
+    ) {_QUEUE}""")
+
+_UPDATED = text(f"""
+    WITH p AS (
+        INSERT INTO insurance.persons AS x (id, date_of_birth, sex, commune_code, district_code, province_code)
+        VALUES (:id, :dob, :sex, :commune, :district, :province)
+        ON CONFLICT (id) DO UPDATE SET date_of_birth = COALESCE(:dob, x.date_of_birth), sex = COALESCE(:sex, x.sex),
+            commune_code = EXCLUDED.commune_code, district_code = EXCLUDED.district_code,
+            province_code = EXCLUDED.province_code, updated_at = now()
+        RETURNING id
+    ) {_QUEUE}""")
+
+_DIED = text(f"""
+    WITH p AS (
+        INSERT INTO insurance.persons AS x (id, date_of_birth, sex, commune_code, district_code, province_code,
+                                             death_date)
+        VALUES (:id, :dob, '', :commune, :district, :province, :death_date)
+        ON CONFLICT (id) DO UPDATE SET death_date = EXCLUDED.death_date, updated_at = now()
+        RETURNING id
+    ) {_QUEUE}""")
+
+_KNOWN = text("""
+    INSERT INTO insurance.persons (id, date_of_birth, sex, commune_code, district_code, province_code)
+    VALUES (:id, :dob, '', :commune, :district, :province) ON CONFLICT (id) DO NOTHING""")
+
+_STEP = text(f"""
+    WITH s AS (
+        INSERT INTO insurance.beneficiary_steps (beneficiary_id, person_id, kind, effective, sequence)
+        VALUES (:beneficiary_id, :person_id, :kind, :effective, :sequence)
+        ON CONFLICT (beneficiary_id, sequence) DO NOTHING RETURNING person_id
+    ), p AS (SELECT person_id AS id FROM s) {_QUEUE}""")
+
+_STATUS = text(f"""
+    WITH s AS (
+        INSERT INTO insurance.household_statuses AS x (household_id, valid_from, status, sequence)
+        VALUES (:household_id, :valid_from, :status, :sequence)
+        ON CONFLICT (household_id, valid_from) DO UPDATE SET status = EXCLUDED.status, sequence = EXCLUDED.sequence
+        WHERE x.sequence < EXCLUDED.sequence
+        RETURNING household_id
+    ), p AS (SELECT DISTINCT m.person_id AS id FROM insurance.household_members m JOIN s USING (household_id))
+    {_QUEUE}""")
+
+_JOINED = text(f"""
+    WITH m AS (
+        INSERT INTO insurance.household_members (household_id, person_id, joined_on)
+        VALUES (:household_id, :person_id, :joined_on) ON CONFLICT DO NOTHING RETURNING person_id
+    ), p AS (SELECT person_id AS id FROM m) {_QUEUE}""")
+
+_LEFT = text(f"""
+    WITH m AS (
+        UPDATE insurance.household_members SET left_on = :left_on
+        WHERE (household_id, person_id, joined_on) = (
+            SELECT household_id, person_id, joined_on FROM insurance.household_members
+            WHERE household_id = :household_id AND person_id = :person_id AND joined_on <= :left_on
+            ORDER BY joined_on DESC LIMIT 1)
+        RETURNING person_id
+    ), p AS (SELECT person_id AS id FROM m) {_QUEUE}""")
+
+
+def _areas(data: Areas) -> dict[str, object]:
+    return {"commune": data.commune_code, "district": data.district_code,
+            "province": data.province_code}
+
+
+async def registered(session: AsyncSession, person_id: uuid.UUID, dob: date, sex: str, areas: dict[str, object],
+                     registered_on: date) -> None:
+    await session.execute(_REGISTERED, {"id": person_id, "dob": dob, "sex": sex, "registered_on": registered_on,
+                                        "reason": "", **areas})
+
+
+async def updated(session: AsyncSession, person_id: uuid.UUID, dob: date | None, sex: str | None,
+                  areas: dict[str, object]) -> None:
+    await session.execute(_UPDATED, {"id": person_id, "dob": dob, "sex": sex, "reason": "", **areas})
+
+
+async def died(session: AsyncSession, person_id: uuid.UUID, dob: date, death_date: date,
+               areas: dict[str, object]) -> None:
+    await session.execute(_DIED, {"id": person_id, "dob": dob, "death_date": death_date, "reason": "death", **areas})
+
+
+async def ensure_person(session: AsyncSession, person_id: uuid.UUID, dob: date, areas: dict[str, object]) -> None:
+    """A beneficiary whose registration insurance has not received (yet): known with what the event carries."""
+    await session.execute(_KNOWN, {"id": person_id, "dob": dob, **areas})
+
+
+async def beneficiary_step(session: AsyncSession, beneficiary_id: uuid.UUID, person_id: uuid.UUID, kind: str,
+                           effective: date, sequence: int, reason: str) -> None:
+    await session.execute(_STEP, {"beneficiary_id": beneficiary_id, "person_id": person_id, "kind": kind,
+                                  "effective": effective, "sequence": sequence, "reason": reason})
+
+
+async def poverty_status(session: AsyncSession, household_id: uuid.UUID, valid_from: date, status: str,
+                         sequence: int) -> None:
+    await session.execute(_STATUS, {"household_id": household_id, "valid_from": valid_from, "status": status,
+                                    "sequence": sequence, "reason": ""})
+
+
+async def joined(session: AsyncSession, household_id: uuid.UUID, person_id: uuid.UUID, joined_on: date) -> None:
+    await session.execute(_JOINED, {"household_id": household_id, "person_id": person_id, "joined_on": joined_on,
+                                    "reason": ""})
+
+
+async def left(session: AsyncSession, household_id: uuid.UUID, person_id: uuid.UUID, left_on: date) -> None:
+    await session.execute(_LEFT, {"household_id": household_id, "person_id": person_id, "left_on": left_on,
+                                  "reason": ""})
+
+
+areas = _areas
+
+
+async def person_areas(session: AsyncSession, person_id: uuid.UUID) -> tuple[str, str, str] | None:
+    row = (await session.execute(text("""
+        SELECT commune_code, district_code, province_code FROM insurance.persons WHERE id = :id"""),
+        {"id": person_id})).first()
+    return None if row is None else (row[0], row[1], row[2])

@@ -1,0 +1,71 @@
+"""Applying registry events to insurance's copy of the facts. Every handler queues the persons it touches for a new
+decision (``decisions.service.decide_pending``), in the event's transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common import clock
+from common.events.envelope import Event
+
+from . import repository
+from .schemas import (
+    BeneficiaryStepIn,
+    MemberJoinedIn,
+    MemberLeftIn,
+    PersonDiedIn,
+    PersonRegisteredIn,
+    PersonUpdatedIn,
+    PovertyStatusIn,
+)
+
+STEP_KINDS = ("approved", "suspended", "reinstated", "terminated", "changed")
+
+
+def month_start(month: str) -> date:
+    year, m = month.split("-")
+    return date(int(year), int(m), 1)
+
+
+async def person_registered(session: AsyncSession, event: Event) -> None:
+    """A child's TE starts at birth registration: the day the registry registered the person (Vietnam time)."""
+    data = PersonRegisteredIn.model_validate(event.data)
+    await repository.registered(session, data.person_id, data.date_of_birth, data.sex, repository.areas(data),
+                                clock.to_vietnam_date(event.time))
+
+
+async def person_updated(session: AsyncSession, event: Event) -> None:
+    data = PersonUpdatedIn.model_validate(event.data)
+    await repository.updated(session, data.person_id, data.date_of_birth, data.sex, repository.areas(data))
+
+
+async def person_died(session: AsyncSession, event: Event) -> None:
+    data = PersonDiedIn.model_validate(event.data)
+    await repository.died(session, data.person_id, data.date_of_birth, data.death_date, repository.areas(data))
+
+
+async def beneficiary_step(session: AsyncSession, event: Event, kind: str) -> None:
+    """Only the kind of decision and its month are kept: the categories (5.3 and 5.8 name HIV) are never read."""
+    data = BeneficiaryStepIn.model_validate(event.data)
+    if data.date_of_birth is not None:
+        await repository.ensure_person(session, data.person_id, data.date_of_birth, repository.areas(data))
+    await repository.beneficiary_step(session, data.beneficiary_id, data.person_id, kind,
+                                      month_start(data.effective_month), event.sequence,
+                                      "terminated" if kind == "terminated" else "")
+
+
+async def poverty_status(session: AsyncSession, event: Event) -> None:
+    data = PovertyStatusIn.model_validate(event.data)
+    await repository.poverty_status(session, data.household_id, data.valid_from, data.status, event.sequence)
+
+
+async def member_joined(session: AsyncSession, event: Event) -> None:
+    data = MemberJoinedIn.model_validate(event.data)
+    await repository.joined(session, data.household_id, data.person_id, data.joined_on)
+
+
+async def member_left(session: AsyncSession, event: Event) -> None:
+    data = MemberLeftIn.model_validate(event.data)
+    await repository.left(session, data.household_id, data.person_id, data.left_on)
