@@ -6,6 +6,8 @@ import html
 import io
 from typing import Any
 
+from common.tabular import xlsx_row
+
 from .compose import Section, label
 
 TEXT = {
@@ -72,32 +74,25 @@ td.n {{ text-align: right; }}
     return "\n".join(parts)
 
 
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would take for a formula starts with an apostrophe (formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def as_xlsx(year: int, sections: list[Section], lang: str) -> bytes:
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
     for i, s in enumerate(sections, 1):
         sheet = workbook.create_sheet(f"{i} {s.key}"[:31])
-        sheet.append([_safe(label(s.key, lang)), year])
+        sheet.append(xlsx_row(sheet, [label(s.key, lang), year]))
         if not s.available:
-            sheet.append([TEXT[lang]["na"], _safe(s.note)])
+            sheet.append(xlsx_row(sheet, [TEXT[lang]["na"], s.note]))
             continue
         for table in s.tables:
-            sheet.append([])
+            sheet.append(xlsx_row(sheet, []))
             if table.title:
-                sheet.append([_safe(label(table.title, lang))])
-            sheet.append([_safe(label(c, lang)) for c in table.columns])
+                sheet.append(xlsx_row(sheet, [label(table.title, lang)]))
+            sheet.append(xlsx_row(sheet, [label(c, lang) for c in table.columns]))
             for row in table.rows:
-                sheet.append([v if isinstance(v, int) else _safe(label(str(v), lang)) for v in row])
-        sheet.append([])
-        sheet.append([TEXT[lang]["sources"], _safe("; ".join(s.sources))])
+                sheet.append(xlsx_row(sheet, [v if isinstance(v, int) else label(str(v), lang) for v in row]))
+        sheet.append(xlsx_row(sheet, []))
+        sheet.append(xlsx_row(sheet, [TEXT[lang]["sources"], "; ".join(s.sources)]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
