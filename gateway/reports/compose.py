@@ -225,6 +225,8 @@ def internal_claims(principal: Principal) -> dict[str, Any]:
     one minute."""
     now = round(time.time(), 3)
     return {"iss": ISSUER, "aud": AUDIENCE, "sub": principal.client_id, "client_id": principal.client_id,
+            # The caller's revocation id: revoking the client (or rotating its secret) revokes this token too.
+            "rid": principal.revocation_id,
             "scope": " ".join(READ_SCOPES), "iat": now, "nbf": int(now),
             # An admin's areas do not limit it: its report covers everything, as its own reads do.
             "areas": [] if principal.limited_to is None else list(principal.areas),
