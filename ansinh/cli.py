@@ -21,6 +21,7 @@ from . import clients, database, local
 from .context import admin_database, stack_config
 from .events_cli import events_app
 from .payments_cli import payments_app
+from .report_cli import report_app
 from .stack import Stack, default_ports, run_prepare, run_until_signalled
 
 app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
@@ -30,6 +31,7 @@ app.add_typer(clients.clients_app, name="clients")
 app.add_typer(clients.keys_app, name="keys")
 app.add_typer(events_app, name="events")
 app.add_typer(payments_app, name="payments")
+app.add_typer(report_app, name="report")
 
 APP_FACTORIES = {
     "gateway": "gateway.app",

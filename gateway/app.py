@@ -21,6 +21,7 @@ from .events.router import CHECK_PATH
 from .events.router import router as events_router
 from .proxy import ProxyMetrics, ProxyMiddleware, Upstreams
 from .ratelimit import Limiter, MemoryLimiter, RedisLimiter
+from .reports.router import router as reports_router
 from .settings import GatewaySettings
 
 DESCRIPTION = """The single entry point of AnSinh for partner systems: the postal network, the Social
@@ -84,7 +85,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = create_service_app(
         "gateway", settings, title="AnSinh API", description=DESCRIPTION,
-        routers=[auth_router, events_router],
+        routers=[auth_router, events_router, reports_router],
         on_startup=[start], on_shutdown=[stop],
         public_paths=GATEWAY_PUBLIC, key_loader=key_loader, metrics_registry=registry, verifier=verifier,
         middleware=[proxy],

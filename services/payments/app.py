@@ -5,9 +5,11 @@ from common.app import create_service_app
 
 from .artisans.router import router as artisans_router
 from .disbursement.router import router as disbursement_router
+from .emergency.router import router as emergency_router
 from .events import EVENTS
 from .households.router import router as households_router
 from .ledger.router import router as ledger_router
+from .longevity.router import router as longevity_router
 from .one_off.router import router as one_off_router
 from .payrolls.router import router as payrolls_router
 from .programmes.router import router as programmes_router
@@ -29,6 +31,7 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
         title="AnSinh payments", description=DESCRIPTION,
         events=EVENTS,
         routers=[projection_router, programmes_router, artisans_router, one_off_router, payrolls_router,
-                 disbursement_router, reconciliation_router, ledger_router, households_router],
+                 disbursement_router, reconciliation_router, ledger_router, households_router,
+                 longevity_router, emergency_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )

@@ -212,6 +212,87 @@ class OneOffPayment(Base):
     created_by: Mapped[str] = mapped_column(Text)
 
 
+class LongevityGift(Base):
+    """A longevity gift (Law on the Elderly Art. 21) to a person who reaches 90 or 100 in ``year``: one per person
+    and year. Its amounts are the programme's parameters in force in the gift's month. Delivered ``post_office``
+    (the cash is a one-off payment of the ``longevity`` programme, paid by its payroll) or ``in_kind`` (handed over
+    by the commune: recorded, never paid by the system)."""
+
+    __tablename__ = "longevity_gifts"
+    __table_args__ = (
+        CheckConstraint("age IN (90, 100)", name="age_known"),
+        CheckConstraint("delivery IN ('post_office', 'in_kind')", name="delivery_known"),
+        CheckConstraint("cash >= 0 AND (in_kind_value IS NULL OR in_kind_value >= 0)", name="amounts_not_negative"),
+        UniqueConstraint("person_id", "year"),  # one gift per person and year
+        Index("ix_longevity_gifts_year", "year", "commune_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    year: Mapped[int] = mapped_column(Integer)
+    age: Mapped[int] = mapped_column(Integer)
+    recipient_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    gift_date: Mapped[date] = mapped_column(Date)
+    delivery: Mapped[str] = mapped_column(Text)
+    cash: Mapped[int] = mapped_column(BigInteger)
+    """The cash part, VND (parameter ``gift_<age>_cash``)."""
+    in_kind_value: Mapped[int | None] = mapped_column(BigInteger)
+    """The value of the goods given (parameter ``gift_<age>_in_kind``); None when the province records none."""
+    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True),
+                                                                 ForeignKey("one_off_payments.id"))
+    decision: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+class EmergencyRelief(Base):
+    """Emergency relief (cứu trợ đột xuất) decided by an officer for a disaster victim or household, approved by
+    another client; on approval the cash becomes a one-off payment of the ``emergency`` programme (paid through the
+    post office by its payroll). Food relief is rice given in kind: recorded, never paid by the system."""
+
+    __tablename__ = "emergency_reliefs"
+    __table_args__ = (
+        CheckConstraint("kind IN ('funeral', 'injury', 'house_destroyed', 'house_damaged', 'relocation', 'food')",
+                        name="kind_known"),
+        CheckConstraint("status IN ('decided', 'approved')", name="status_known"),
+        CheckConstraint("amount >= 0 AND rice_kg >= 0", name="amounts_not_negative"),
+        Index("ix_emergency_reliefs_decided", "decided_on", "commune_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    recipient_name: Mapped[str] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    disaster: Mapped[str] = mapped_column(Text)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    """Cash, VND (0 for food relief)."""
+    rice_kg: Mapped[int] = mapped_column(Integer)
+    """Food relief: kg of rice given in kind (persons × months × the parameter), else 0."""
+    persons: Mapped[int | None] = mapped_column(Integer)
+    months: Mapped[int | None] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True),
+                                                                 ForeignKey("one_off_payments.id"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(Text)
+
+
 class ArtisanEnrolment(Base):
     """A people's or meritorious artisan paid a monthly allowance (Decree 109/2015/NĐ-CP) from ``from_month``
     through ``to_month`` (open-ended while None): the source of the ``artisans`` payroll, one recipient per

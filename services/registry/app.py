@@ -4,6 +4,7 @@ from common.app import create_service_app
 
 from .beneficiaries.router import router as beneficiaries_router
 from .deaths.router import router as deaths_router
+from .donations.router import router as donations_router
 from .duplicates.router import router as duplicates_router
 from .events import EVENTS
 from .households.router import router as households_router
@@ -33,6 +34,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         # The duplicates' routes first: /persons/possible-duplicates is not a /persons/{person_id}.
         routers=[duplicates_router, persons_router, households_router, units_router, parameters_router,
                  beneficiaries_router, residential_router, reports_router, schedules_router, deaths_router,
-                 level_changes_router, imports_router, study_router],
+                 level_changes_router, imports_router, study_router, donations_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )

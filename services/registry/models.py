@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -401,6 +402,30 @@ class Residency(Base):
     admitted_by: Mapped[str] = mapped_column(Text)
     discharged_by: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Donation(Base):
+    """What a donor gave a facility, in cash or in kind, with its value in VND; ``for_person_id`` when it was
+    raised for one resident (a child's treatment)."""
+
+    __tablename__ = "donations"
+    __table_args__ = (
+        CheckConstraint("form IN ('cash', 'in_kind')", name="form_known"),
+        CheckConstraint("value > 0", name="value_positive"),
+        Index("ix_donations_facility", "facility_id", "received_on", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    facility_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("facilities.id"))
+    donor: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[date] = mapped_column(Date)
+    form: Mapped[str] = mapped_column(Text)
+    value: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text)
+    for_person_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    document: Mapped[str] = mapped_column(Text, server_default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(Text)
 
 
 class ImportRecord(Base):

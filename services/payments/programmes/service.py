@@ -21,8 +21,18 @@ KINDS_PARAMETERS = {
     "electricity": ("amount_per_month",),
 }
 """Parameters a programme of a kind accepts beyond those every programme has."""
+PROGRAMMES_PARAMETERS = {
+    "longevity": ("gift_90_cash", "gift_90_in_kind", "gift_100_cash", "gift_100_in_kind"),
+    "emergency": ("min_funeral", "min_injury", "min_house_destroyed", "min_relocation", "min_house_damaged",
+                  "rice_kg_per_person_month"),
+}
+"""Parameters of one programme: the longevity gifts' cash and in-kind value per age; the emergency relief minima
+per kind of relief (VND) and the rice per person and month (kg) (docs/rules.md)."""
+MINIMA = {"gift_90_cash": 500_000, "gift_90_in_kind": 150_000, "gift_100_cash": 700_000}
+"""National minima (Circular 96/2018/TT-BTC): the province may pay more, never less. The 100-year gift's
+in-kind part is 5 m of silk, with no amount in VND: the province records the value it pays for it."""
 COMMON_PARAMETERS = ("postal_fee_percent", "max_amount")
-WHOLE_VND = {"amount_per_month", "max_amount"}
+WHOLE_VND = {"amount_per_month", "max_amount", *PROGRAMMES_PARAMETERS["longevity"], *PROGRAMMES_PARAMETERS["emergency"]}
 MAX_AMOUNT = "max_amount"
 """The largest amount of one payment of the programme, in whole VND: a one-off payment, an artisan's monthly amount,
 or what one recipient is entitled to for one service month of a payroll (arrears are several months, each bounded).
@@ -37,7 +47,8 @@ def plain(value: Decimal) -> str:
 
 
 def parameter_names(programme: Programme) -> list[str]:
-    return [*KINDS_PARAMETERS.get(programme.kind, ()), *COMMON_PARAMETERS]
+    return [*KINDS_PARAMETERS.get(programme.kind, ()), *PROGRAMMES_PARAMETERS.get(programme.code, ()),
+            *COMMON_PARAMETERS]
 
 
 def _out(programme: Programme, params: list[ProgrammeParameter]) -> ProgrammeOut:
@@ -75,6 +86,9 @@ async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, cli
         raise ValidationFailed([{"field": "body.name", "reason": f"programme {code} accepts {', '.join(allowed)}"}])
     if body.name in WHOLE_VND and body.value != body.value.to_integral_value():
         raise ValidationFailed([{"field": "body.value", "reason": "an amount in whole VND"}])
+    if body.value < MINIMA.get(body.name, 0):
+        raise ValidationFailed([{"field": "body.value",
+                                 "reason": f"{body.name} is at least {MINIMA[body.name]:,} VND (national minimum)"}])
     if body.name in WHOLE_VND and body.value > MAX_SAFE_VND:
         raise ValidationFailed([{"field": "body.value", "reason": f"at most {MAX_SAFE_VND} (2^53 − 1) VND"}])
     month = parse_month(body.valid_from)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +13,7 @@ from common.db import SessionDep
 
 from ..rules.units import Level, Scheme
 from . import service
-from .schemas import BeneficiaryReport
+from .schemas import BeneficiaryReport, LongevityList
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -45,3 +46,17 @@ async def beneficiaries_report(
         return Response(service.as_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return report
+
+
+@router.get("/longevity", response_model=LongevityList, summary="Persons reaching 90 or 100 in a year")
+async def longevity_list(
+    session: SessionDep, principal: Annotated[Principal, require("registry:read")],
+    year: Annotated[int, Query(ge=1900, le=2200, description="The year of the gifts", examples=[2026])],
+    gift_date: Annotated[date | None, Query(description="The gift date (in `year`): persons who died on or before "
+                                            "it are left out. Default: 31 December of a past year, else today")]
+    = None,
+) -> LongevityList:
+    """The yearly list for longevity gifts: every person of the registry (within the client's areas) born in
+    `year` − 90 or `year` − 100, alive on the gift date, with the age reached. Payments records the gifts given
+    (`POST /payments/longevity-gifts`)."""
+    return await service.longevity(session, principal, year, gift_date)

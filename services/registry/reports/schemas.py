@@ -30,3 +30,22 @@ class BeneficiaryReport(BaseModel):
     units: Scheme
     rows: list[ReportRow] = Field(description="One row per unit, ordered by province code then code")
     total: Totals
+
+
+class LongevityPerson(BaseModel):
+    person_id: str
+    full_name: str
+    date_of_birth: str
+    sex: str
+    national_id: str | None
+    age: int = Field(description="The age reached in the year: 90 or 100")
+    commune_code: str
+    district_code: str
+    province_code: str
+
+
+class LongevityList(BaseModel):
+    year: int
+    alive_on: str = Field(description="The gift date: persons who died on or before it are not listed")
+    counts: dict[str, int] = Field(description="Persons listed per age reached (`\"90\"`, `\"100\"`)")
+    items: list[LongevityPerson] = Field(description="Ordered by province, district, commune, birth date")

@@ -6,10 +6,11 @@ import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common import tabular
+from common import clock, tabular
 from common.auth import Principal
 from common.errors import ValidationFailed
 
@@ -19,7 +20,7 @@ from ..rules.entitlements import Reason
 from ..rules.months import Month
 from ..rules.units import Group, Level, Scheme, UnsupportedGrouping, check_grouping
 from . import repository
-from .schemas import BeneficiaryReport, ReportRow, Totals
+from .schemas import BeneficiaryReport, LongevityList, LongevityPerson, ReportRow, Totals
 
 
 @dataclass
@@ -88,3 +89,20 @@ def as_csv(report: BeneficiaryReport) -> str:
     writer.writerow(["", "", "Tổng cộng", total.beneficiaries, total.amount, total.suspended, "", ""])
     return "\ufeff" + buffer.getvalue()
 
+
+
+async def longevity(session: AsyncSession, principal: Principal, year: int, gift_date: date | None) -> LongevityList:
+    """Persons who reach 90 or 100 in ``year``, alive on the gift date, within the client's areas. Without a gift
+    date: alive on 31 December of a past year, or today (as far as deaths are known) for the current year."""
+    if gift_date is None:
+        gift_date = min(date(year, 12, 31), clock.today())
+    elif gift_date.year != year:
+        raise ValidationFailed([{"field": "query.gift_date", "reason": f"a date in {year}"}])
+    rows = await repository.reaching(session, year, gift_date, principal.limited_to)
+    items = [LongevityPerson(person_id=str(p.id), full_name=p.full_name, date_of_birth=p.date_of_birth.isoformat(),
+                             sex=p.sex, national_id=p.national_id, age=year - p.date_of_birth.year,
+                             commune_code=p.commune_code, district_code=p.district_code,
+                             province_code=p.province_code) for p in rows]
+    counts = Counter(str(i.age) for i in items)
+    return LongevityList(year=year, alive_on=gift_date.isoformat(),
+                         counts={str(a): counts[str(a)] for a in repository.LONGEVITY_AGES}, items=items)

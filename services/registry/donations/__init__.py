@@ -1,0 +1,1 @@
+"""Donations to facilities and the facilities' yearly report."""

@@ -1,0 +1,192 @@
+"""The year-end report through the real processes: the gateway composes it from the services' report endpoints,
+and every figure is recomputed here from the services' own tables.
+
+An officer records a 90-year-old and a residential centre with a resident and donations; payments records the
+person's longevity gift and an emergency relief approved by a second client; both one-off payrolls are approved and
+the post office reports the gift paid and the relief unpaid. The report (JSON, HTML, XLSX, English) must show
+exactly what the ledger and the records hold.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from ansinh.database import in_gateway_db
+from common import clock
+
+from .test_registry import client, national_id
+
+pytestmark = pytest.mark.e2e
+
+COMMUNE = "29242"  # Phường Trà Vinh since 2025-07-01; the other e2e tests use other communes
+YEAR = 2026
+
+
+async def sql(stack, component: str, query: str, **params: Any) -> list[dict[str, Any]]:
+    async def work(session):  # type: ignore[no-untyped-def]
+        return [dict(r._mapping) for r in await session.execute(text(query), params)]
+
+    return await in_gateway_db(stack.config.urls()[component], work)
+
+
+async def run_payroll(gw, maker, checker, programme: str) -> dict:  # type: ignore[no-untyped-def]
+    r = await gw.post("/payments/payrolls", headers=maker, json={"programme": programme, "period": f"{YEAR}-12"})
+    assert r.status_code == 201, r.text
+    payroll = r.json()
+    assert (await gw.post(f"/payments/payrolls/{payroll['id']}/review", headers=maker)).status_code == 200
+    r = await gw.post(f"/payments/payrolls/{payroll['id']}/approve", headers=checker)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def report_result(gw, postal, payroll: dict, result: dict) -> None:  # type: ignore[no-untyped-def]
+    r = await gw.get("/payments/batches", params={"payroll": payroll["id"]}, headers=postal)
+    [batch] = r.json()["items"]
+    r = await gw.get(f"/payments/batches/{batch['id']}/download", params={"format": "json"}, headers=postal)
+    [line] = r.json()["lines"]
+    r = await gw.post(f"/payments/batches/{batch['id']}/results", headers=postal,
+                      json={"results": [{"line_id": line["line_id"], **result}]})
+    assert r.status_code == 200, r.text
+
+
+def section(report: dict, key: str) -> dict:
+    return next(s for s in report["sections"] if s["key"] == key)
+
+
+async def test_the_annual_report_equals_the_services_records(stack):
+    officer = await client(stack, ["registry:read", "registry:write"], [COMMUNE])
+    maker = await client(stack, ["payments:read", "payments:write"], [])
+    checker = await client(stack, ["payments:read", "payments:approve"], [])
+    postal = await client(stack, ["payments:disburse"], [COMMUNE])
+    reporter = await client(stack, ["reports:read"], [])
+    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as gw:
+        r = await gw.post("/registry/persons", headers=officer, json={
+            "full_name": "Thạch Thị Chín", "date_of_birth": "1936-02-10", "sex": "female",
+            "national_id": national_id(1936, True), "commune_code": COMMUNE})
+        assert r.status_code == 201, r.text
+        person = r.json()
+        r = await gw.get("/registry/reports/longevity", params={"year": YEAR}, headers=officer)
+        listed = next(i for i in r.json()["items"] if i["person_id"] == person["id"])
+        assert listed["age"] == 90
+
+        r = await gw.post("/registry/facilities", headers=officer,
+                          json={"name": "Trung tâm Công tác xã hội tỉnh", "commune_code": COMMUNE, "capacity": 150})
+        assert r.status_code == 201, r.text
+        centre = r.json()["id"]
+        r = await gw.post(f"/registry/facilities/{centre}/residents", headers=officer,
+                          json={"person_id": person["id"], "admitted_on": "2026-01-05", "category": "elderly"})
+        assert r.status_code == 201, r.text
+        for form, value in (("cash", 905_045_613), ("in_kind", 12_500_000)):
+            r = await gw.post(f"/registry/facilities/{centre}/donations", headers=officer, json={
+                "donor": "Hội Chữ thập đỏ", "received_on": "2026-02-01", "form": form, "value": value,
+                "description": "Ủng hộ Tết"})
+            assert r.status_code == 201, r.text
+
+        r = await gw.post("/payments/longevity-gifts", headers=maker, json={
+            "person_id": person["id"], "recipient_name": listed["full_name"], "national_id": listed["national_id"],
+            "date_of_birth": listed["date_of_birth"], "commune_code": COMMUNE,
+            "year": YEAR, "gift_date": "2026-12-01", "delivery": "post_office",
+            "decision": "QĐ 300/QĐ-UBND"})
+        assert r.status_code == 201, r.text
+        r = await gw.post("/payments/emergency-reliefs", headers=maker, json={
+            "kind": "house_damaged", "recipient_name": "Kim Văn Sơn", "commune_code": COMMUNE,
+            "disaster": "Lốc xoáy 01/11/2026", "occurred_on": "2026-11-01",
+            "amount": 20_000_000, "decision": "QĐ 301/QĐ-UBND"})
+        assert r.status_code == 201, r.text
+        r = await gw.post(f"/payments/emergency-reliefs/{r.json()['id']}/approve", headers=checker)
+        assert r.status_code == 200, r.text
+
+        gifts = await run_payroll(gw, maker, checker, "longevity")
+        relief = await run_payroll(gw, maker, checker, "emergency")
+        await report_result(gw, postal, gifts, {"outcome": "paid", "paid_on": clock.today().isoformat(),
+                                                "paid_to": "beneficiary", "receipt_number": "BN-90",
+                                                "amount": 500_000})
+        await report_result(gw, postal, relief, {"outcome": "unpaid", "reason": "Vắng nhà"})
+
+        assert (await gw.get("/reports/annual", params={"year": YEAR}, headers=maker)).status_code == 403
+        r = await gw.get("/reports/annual", params={"year": YEAR}, headers=reporter)
+        assert r.status_code == 200, r.text
+        report = r.json()
+
+        # Ledger sections: each figure is the ledger's sum for the programme's payrolls of the year.
+        rows = await sql(stack, "payments", "SELECT programme, kind, sum(amount)::bigint AS amount "
+                         "FROM payments.ledger_entries WHERE period_first BETWEEN :a AND :b GROUP BY 1, 2",
+                         a=date(YEAR, 1, 1), b=date(YEAR, 12, 31))
+        ledger: dict[str, dict[str, int]] = {}
+        for row in rows:
+            ledger.setdefault(row["programme"], {})[row["kind"]] = row["amount"]
+        issued_kinds = ("regular", "arrears", "recovery", "to_recover", "to_recover_offset")
+        for key in ("electricity", "artisans"):
+            figures = section(report, key)["figures"]
+            raw = ledger.get(key, {})
+            assert figures["paid"] == raw.get("paid", 0) and figures["carried"] == raw.get("carried", 0)
+            assert figures["issued"] == sum(raw.get(k, 0) for k in issued_kinds)
+        allowance = section(report, "monthly_allowance")["figures"]
+        raw = ledger.get("monthly_allowance", {})
+        assert allowance["ledger"]["issued"] == sum(raw.get(k, 0) for k in issued_kinds)
+        assert (allowance["ledger"]["paid"], allowance["ledger"]["recovery"]) == (raw.get("paid", 0),
+                                                                                  raw.get("recovery", 0))
+        postal_total = section(report, "postal")["figures"]
+        for kind in ("paid", "carried", "returned"):
+            assert postal_total[kind] == sum(v.get(kind, 0) for v in ledger.values())
+        assert ledger["longevity"]["paid"] == 500_000 and ledger["emergency"]["carried"] == 20_000_000
+
+        # Person counts: the registry's own figures for December.
+        r = await gw.get("/registry/reports/beneficiaries", params={"month": f"{YEAR}-12", "by": "district"},
+                         headers=await client(stack, ["registry:read"], []))
+        assert allowance["beneficiaries"] == r.json()["total"]["beneficiaries"]
+        assert allowance["amount_month"] == r.json()["total"]["amount"]
+
+        # Longevity gifts and emergency relief: recomputed from payments' records and the post office's results.
+        [gift_row] = await sql(stack, "payments", """
+            SELECT count(*) AS gifts, sum(g.cash)::bigint AS cash,
+                   coalesce(sum((SELECT sum(r.amount) FROM payments.line_results r
+                                 WHERE r.recipient_id = g.one_off_payment_id AND r.outcome = 'paid')), 0)::bigint
+                       AS paid
+            FROM payments.longevity_gifts g WHERE g.year = :y AND g.age = 90""", y=YEAR)
+        ninety = next(a for a in section(report, "longevity")["figures"]["ages"] if a["age"] == 90)
+        assert (ninety["gifts"], ninety["cash_recorded"], ninety["cash_paid"]) == (
+            gift_row["gifts"], gift_row["cash"], gift_row["paid"])
+        [relief_row] = await sql(stack, "payments", """
+            SELECT count(*) AS approved, sum(amount)::bigint AS amount FROM payments.emergency_reliefs
+            WHERE kind = 'house_damaged' AND status = 'approved' AND extract(year FROM decided_on) = :y""", y=YEAR)
+        damaged = next(k for k in section(report, "emergency")["figures"]["kinds"] if k["kind"] == "house_damaged")
+        assert (damaged["approved"], damaged["amount_approved"], damaged["cash_paid"]) == (
+            relief_row["approved"], relief_row["amount"], 0)
+
+        # The centre: donations and residents from the registry's records.
+        [donated] = await sql(stack, "registry", """
+            SELECT coalesce(sum(value) FILTER (WHERE form = 'cash'), 0)::bigint AS cash,
+                   coalesce(sum(value) FILTER (WHERE form = 'in_kind'), 0)::bigint AS in_kind
+            FROM registry.donations WHERE facility_id = :f AND extract(year FROM received_on) = :y""",
+                              f=uuid.UUID(centre), y=YEAR)
+        mine = next(f for f in section(report, "residential")["figures"]["facilities"] if f["facility_id"] == centre)
+        assert (mine["cash"], mine["in_kind"]) == (donated["cash"], donated["in_kind"]) == (905_045_613, 12_500_000)
+        assert mine["residents_by_category"]["elderly"] == 1
+        for key in ("health_insurance", "children"):
+            assert section(report, key)["available"] is False
+
+        # The same report as a printable page, in English, and as a workbook with one sheet per section.
+        page = (await gw.get("/reports/annual", params={"year": YEAR, "format": "html"}, headers=reporter)).text
+        assert "BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC BẢO TRỢ XÃ HỘI NĂM 2026" in page
+        assert "Chúc thọ, mừng thọ người cao tuổi" in page and "905.045.613" in page
+        english = (await gw.get("/reports/annual", params={"year": YEAR, "format": "html", "lang": "en"},
+                                headers=reporter)).text
+        assert "Monthly social allowance" in english and "Not available" in english
+        r = await gw.get("/reports/annual", params={"year": YEAR, "format": "xlsx", "units": "2025"},
+                         headers=reporter)
+        assert r.status_code == 200, r.text
+        pdf = await gw.get("/reports/annual", params={"year": YEAR, "format": "pdf"}, headers=reporter)
+        assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+        book = openpyxl.load_workbook(io.BytesIO(r.content))
+        assert len(book.sheetnames) == len(report["sections"]) == 9
+        cells = [c for row in book["7 residential"].iter_rows(values_only=True) for c in row]
+        assert 905_045_613 in cells
