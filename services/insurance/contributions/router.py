@@ -11,13 +11,13 @@ from fastapi.responses import StreamingResponse
 from common import tabular
 from common.auth import Principal, require
 from common.db import SessionDep
+from common.types import Month
 
 from . import service
 from .schemas import ReportOut
 
 router = APIRouter(tags=["contributions"])
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 HEADERS = {"group": "Đối tượng", "period": "Tháng", "commune": "Mã xã", "district": "Mã huyện"}
 AMOUNT_HEADERS = ["Số thẻ-tháng", "Tổng số tiền đóng", "Ngân sách nhà nước hỗ trợ", "Hộ gia đình đóng"]
 
@@ -27,8 +27,8 @@ AMOUNT_HEADERS = ["Số thẻ-tháng", "Tổng số tiền đóng", "Ngân sách
                                          tabular.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
 async def contributions(
     session: SessionDep, principal: Annotated[Principal, require("insurance:read")],
-    first: Annotated[str, Query(pattern=MONTH, description="First month (YYYY-MM)")],
-    last: Annotated[str, Query(pattern=MONTH, description="Last month (YYYY-MM)")],
+    first: Annotated[Month, Query(description="First month (YYYY-MM)")],
+    last: Annotated[Month, Query(description="Last month (YYYY-MM)")],
     by: Annotated[list[str] | None, Query(description="Any of group, period, commune, district (repeat the "
                                                       "parameter); none: the grand total only")] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.types import Month
 
 
 class Areas(BaseModel):
@@ -41,7 +41,7 @@ class BeneficiaryStepIn(Areas):
 
     beneficiary_id: uuid.UUID
     person_id: uuid.UUID
-    effective_month: str = Field(pattern=MONTH)
+    effective_month: Month
     date_of_birth: date | None = None
     reason: str | None = None
 

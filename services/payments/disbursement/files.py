@@ -132,7 +132,7 @@ async def xlsx_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Bat
 # --- uploads -----------------------------------------------------------------------------------------------------
 
 def _problems(problems: list[RowProblem]) -> ValidationFailed:
-    errors = [{"field": p.field or "row", **p.as_dict()} for p in problems[:1000]]
+    errors = [{**p.as_dict(), "field": p.field or "row"} for p in problems[:1000]]
     return ValidationFailed(errors, detail=f"{len(problems)} problem(s) in the file: nothing was applied; fix them "
                                            "and upload the whole file again", code="file-problems",
                             problems_total=len(problems))

@@ -120,6 +120,10 @@ async def test_results_by_file_and_api_issue_cards_and_never_apply_a_wrong_one(r
     assert "object code HN is not the group's BT" in out["exceptions"][0]["detail"]["problems"]
     replay = await exchange.post(url, headers=headers, content=body)
     assert replay.headers.get("idempotent-replayed") == "true" and replay.json() == out
+    # A file that is no results file: every problem names where it is (the fuzzer found "field": null here).
+    r = await exchange.post(url, headers={**headers, "Idempotency-Key": "not-a-file"}, content=b"{}")
+    assert r.status_code == 422 and r.json()["errors"]
+    assert all(isinstance(e["field"], str) and e["line"] == 1 for e in r.json()["errors"]), r.json()
 
     # The corrected card by API; a person not on the list and a second, different answer are exceptions.
     api = f"/lists/{lst['id']}/results"
