@@ -10,6 +10,7 @@ from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Identity, Index,
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.daily import job_runs_table
 from common.db import schema_metadata
 
 SCHEMA = "gateway"
@@ -17,6 +18,9 @@ SCHEMA = "gateway"
 
 class Base(DeclarativeBase):
     metadata = schema_metadata(SCHEMA)
+
+
+JOB_RUNS = job_runs_table(Base.metadata)
 
 
 class Client(Base):

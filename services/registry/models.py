@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.daily import job_runs_table
 from common.db import schema_metadata
 from common.events.tables import event_tables
 from common.idempotency import Idempotency, idempotency_table
@@ -36,6 +37,7 @@ class Base(DeclarativeBase):
 
 
 EVENT_TABLES = event_tables(Base.metadata)
+JOB_RUNS = job_runs_table(Base.metadata)
 IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 
 
