@@ -325,27 +325,29 @@ _LEDGER = text("""
     JOIN payments.payroll_lines l ON l.payroll_id = p.id
     JOIN payments.payroll_line_months m ON m.payroll_id = l.payroll_id AND m.recipient_id = l.recipient_id
     WHERE p.id = :id
-    UNION ALL
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, 'to_recover', l.to_recover,
+    UNION ALL  -- to_recover: what the line could not recover; to_recover_offset: what it withheld against the open
+               -- to_recover balance (the claim shrinks by exactly that). One pass over the few lines with either.
+    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, e.kind, e.amount,
            l.commune_code, l.district_code, l.province_code
     FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    WHERE p.id = :id AND l.to_recover > 0
-    UNION ALL  -- what a line withheld against the open to_recover balance: the claim shrinks by exactly that
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, 'to_recover_offset',
-           -l.to_recover_offset, l.commune_code, l.district_code, l.province_code
-    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    WHERE p.id = :id AND l.to_recover_offset > 0
+    CROSS JOIN LATERAL (VALUES ('to_recover', l.to_recover), ('to_recover_offset', -l.to_recover_offset)) AS e(kind, amount)
+    WHERE p.id = :id AND (l.to_recover > 0 OR l.to_recover_offset > 0) AND e.amount <> 0
     ORDER BY 6, 7  -- (recipient, month): the ledger's allocation index is walked once, not probed at random
 """)
 
+# One MERGE: the payroll's lines joined to the settlements (a hash or merge join), matched rows updated, the few new
+# recipients inserted. An INSERT … ON CONFLICT DO UPDATE of every recipient probes the primary key and inserts
+# speculatively row by row: ~0.55 s of CPU for 33,200 here, against ~0.2 s.
 _SETTLEMENTS = text("""
-    INSERT INTO payments.settlements (programme, recipient_id, settled_version, settled_through, payroll_id)
-    SELECT p.programme, l.recipient_id, l.schedule_version, p.period_last, p.id
-    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    WHERE p.id = :id AND l.schedule_version IS NOT NULL
-    ORDER BY 2  -- in primary-key order
-    ON CONFLICT (programme, recipient_id) DO UPDATE SET settled_version = EXCLUDED.settled_version,
-        settled_through = EXCLUDED.settled_through, payroll_id = EXCLUDED.payroll_id
+    MERGE INTO payments.settlements s
+    USING (SELECT p.programme, l.recipient_id, l.schedule_version, p.period_last, p.id AS payroll_id
+           FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
+           WHERE p.id = :id AND l.schedule_version IS NOT NULL) AS n
+    ON s.programme = n.programme AND s.recipient_id = n.recipient_id
+    WHEN MATCHED THEN UPDATE SET settled_version = n.schedule_version, settled_through = n.period_last,
+                                 payroll_id = n.payroll_id
+    WHEN NOT MATCHED THEN INSERT (programme, recipient_id, settled_version, settled_through, payroll_id)
+                          VALUES (n.programme, n.recipient_id, n.schedule_version, n.period_last, n.payroll_id)
 """)
 
 # --- held amounts (docs/rules.md §2: a suspended beneficiary's unpaid money is held, then paid or returned) ------
@@ -421,11 +423,14 @@ async def issue(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     # table to change, i.e. never after one month of a year's payrolls) the planner estimates one line, joins by
     # nested loop probing the payroll's every month per line, and the ledger insert turns quadratic (12 minutes
     # for 100,000 lines here). Hash or merge joins cost the same on small payrolls: nested loops are off for it.
+    # The same holds for the settlements' update join. The ledger's sort stays in memory (4 MB spills to disk).
     await session.execute(text("SET LOCAL enable_nestloop = off"))
-    await session.execute(_LEDGER, {"id": payroll_id})
-    await session.execute(text("RESET enable_nestloop"))
-    for statement in (_SETTLEMENTS, _ONE_OFFS_ISSUED):
+    await session.execute(text("SET LOCAL work_mem = '128MB'"))
+    for statement in (_LEDGER, _SETTLEMENTS):
         await session.execute(statement, {"id": payroll_id})
+    await session.execute(text("RESET enable_nestloop"))
+    await session.execute(text("RESET work_mem"))
+    await session.execute(_ONE_OFFS_ISSUED, {"id": payroll_id})
 
 
 # --- reads and guards ---------------------------------------------------------------------------------------------
