@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import canary
 from .envelope import Catalogue, Event, new_event
 from .inbox import Inbox
-from .outbox import publish, publish_many
+from .outbox import publish, publish_many, publish_sql
 from .tables import EventTables
 
 
@@ -34,6 +34,13 @@ class ServiceEvents:
         return await publish_many(session, self.tables, [
             new_event(self.catalogue.source, type_, s, d) if model is not None and type(d) is model
             else self.catalogue.event(type_, s, d) for s, d in items])
+
+    def publish_sql(self, type_: str, rows: str) -> tuple[str, dict[str, Any]]:
+        """SQL that publishes one catalogued event per row of ``rows`` with envelopes built by PostgreSQL (see
+        :func:`.outbox.publish_sql`)."""
+        if type_ not in self.catalogue.types:
+            raise ValueError(f"{type_!r} is not in the {self.service} catalogue")
+        return publish_sql(self.tables, self.catalogue.source, type_, rows)
 
     def describe(self) -> list[dict[str, Any]]:
         """The catalogue as data (for docs/events.md)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -79,19 +79,26 @@ _PERSON_COLUMNS = [(f.name, _NOT_TEXT.get(f.name, "text")) for f in fields(NewPe
 """(column, SQL type) of every :class:`NewPerson` field, in order: the arrays the insert unnests."""
 
 
+Announce = Callable[[str], tuple[str, dict[str, Any]]]
+"""``rows CTE name → (SQL, parameters)`` that publishes one event per row (``ServiceEvents.publish_sql``)."""
+
+
 async def insert_persons(session: AsyncSession, rows: Sequence[NewPerson], *, by: str, reason: str,
-                         snapshot_fields: Sequence[str]) -> set[uuid.UUID]:
+                         snapshot_fields: Sequence[str], announce: Announce | None = None) -> set[uuid.UUID]:
     """Insert the persons not registered yet, each with its first change record; returns the ids inserted.
 
     Registered already means: the same national ID (the unique constraint decides, also against concurrent
     writers), or, without national ID, a person with the same name key, date of birth and commune.
+
+    With ``announce``, the same statement publishes ``registry.person.registered.v1`` for each person inserted, its
+    envelope built by PostgreSQL from the inserted row (the data of ``PersonRegistered``).
     """
     if not rows:
         return set()
     names = [c for c, _ in _PERSON_COLUMNS]
     arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PERSON_COLUMNS)
     snapshot = ", ".join(f"'{f}', a.{f}" for f in snapshot_fields)
-    statement = text(f"""
+    statement = f"""
         WITH input AS (
             SELECT * FROM unnest({arrays}) AS i({', '.join(names)})
         ), added AS (
@@ -107,11 +114,22 @@ async def insert_persons(session: AsyncSession, rows: Sequence[NewPerson], *, by
             INSERT INTO {SCHEMA}.change_history (record_type, record_id, version, changed_by, reason, before, after)
             SELECT 'person', a.id, 1, :by, :reason, NULL, jsonb_build_object({snapshot}) FROM added a
         )
-        SELECT id FROM added
-    """)
+    """
     params: dict[str, Any] = {c: [getattr(r, c) for r in rows] for c in names}
     params.update(by=by, reason=reason)
-    return set((await session.execute(statement, params)).scalars())
+    if announce is None:
+        statement += "SELECT id FROM added"
+    else:
+        publish, publish_params = announce("registered")
+        statement += """, registered AS (
+            SELECT CAST(a.id AS text) AS subject, row_number() OVER () AS ord,
+                   jsonb_build_object('person_id', a.id, 'date_of_birth', a.date_of_birth, 'sex', a.sex,
+                                      'commune_code', a.commune_code, 'district_code', a.district_code,
+                                      'province_code', a.province_code) AS data
+            FROM added a
+        )""" + publish
+        params.update(publish_params)
+    return {uuid.UUID(str(i)) for i in (await session.execute(text(statement), params)).scalars()}
 
 
 @dataclass(frozen=True, slots=True)

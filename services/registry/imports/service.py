@@ -22,6 +22,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,7 +44,6 @@ from ..events import (
     PERSON_REGISTERED,
     HouseholdMemberJoined,
     HouseholdPovertyStatusChanged,
-    PersonRegistered,
 )
 from ..models import ImportRecord
 from ..persons import service as persons_service
@@ -218,15 +218,13 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
             disability_level=b.disability_level, disability_certified_on=b.disability_certified_on))
     snapshot = [f for f in persons_service.STORED_FIELDS if f not in persons_service.SENSITIVE_FIELDS]
     inserted: set[uuid.UUID] = set()
+    announce = partial(EVENTS.publish_sql, PERSON_REGISTERED)  # envelopes built by PostgreSQL, same statement
     for start in range(0, len(new), CHUNK):
         inserted |= await repository.insert_persons(session, new[start:start + CHUNK], by=principal.client_id,
-                                                    reason=f"import {import_id}", snapshot_fields=snapshot)
+                                                    reason=f"import {import_id}", snapshot_fields=snapshot,
+                                                    announce=announce)
     out.imported, out.duplicates = len(inserted), len(new) - len(inserted)
     added = [p for p in new if p.id in inserted]
-    for start in range(0, len(added), CHUNK):
-        await EVENTS.publish_many(session, PERSON_REGISTERED, [(str(p.id), PersonRegistered(
-            person_id=p.id, date_of_birth=p.date_of_birth, sex=p.sex, commune_code=p.commune_code,
-            district_code=p.district_code, province_code=p.province_code)) for p in added[start:start + CHUNK]])
     out.possible_duplicates = await _flag(session, principal, [p.id for p in added])
     return out
 

@@ -6,16 +6,18 @@ import asyncio
 import io
 import random
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from common.events.envelope import Event
 from common.settings import to_asyncpg_url
 from common.testing import app_client
 from services.registry.app import create_app
+from services.registry.events import PersonRegistered
 from services.registry.imports import service as imports_service
 from services.registry.models import (
     EVENT_TABLES,
@@ -90,6 +92,8 @@ async def test_a_csv_of_persons_is_imported_as_registrations_are(app, http, mint
         events = (await s.execute(select(EVENT_TABLES.outbox.c.subject, EVENT_TABLES.outbox.c.sequence,
                                          EVENT_TABLES.outbox.c.envelope)
                                   .where(EVENT_TABLES.outbox.c.subject.in_([p["id"] for p in found])))).all()
+        event_ids = dict((await s.execute(select(EVENT_TABLES.outbox.c.subject, EVENT_TABLES.outbox.c.event_id)
+                                          .where(EVENT_TABLES.outbox.c.subject.in_([p["id"] for p in found])))).all())
     assert len(history) == 3 and all(h.reason == f"import {out['id']}" and h.before is None for h in history)
     assert {h.after["national_id"] for h in history} == set(ids) and all("hiv_status" not in h.after for h in history)
     assert len(events) == 3 and all(seq == 1 for _, seq, _ in events)
@@ -99,6 +103,16 @@ async def test_a_csv_of_persons_is_imported_as_registrations_are(app, http, mint
     assert by_subject[first["id"]]["data"] == {
         "person_id": first["id"], "date_of_birth": "1950-03-02", "sex": "female", "commune_code": "99101",
         "district_code": "991", "province_code": "99"}
+    # The envelopes are built by PostgreSQL: each is what the Python path would publish (the model and the catalogue
+    # agree on it, its id is the outbox row's event id).
+    for subject, envelope in by_subject.items():
+        event = Event.model_validate(envelope)
+        assert event.id == event_ids[subject]
+        assert (event.source, event.subject, event.datacontenttype) == ("/ansinh/registry", subject, "application/json")
+        assert event.time.tzinfo is not None and abs((datetime.now(UTC) - event.time).total_seconds()) < 600
+        assert PersonRegistered.model_validate(event.data).model_dump(mode="json") == event.data
+        assert set(envelope) == {"specversion", "id", "source", "type", "subject", "time", "datacontenttype",
+                                 "sequence", "data"}
 
 
 async def test_row_problems_name_line_column_and_reason_while_valid_rows_import(http, minter):
