@@ -125,6 +125,56 @@ def wrk(url: str, connections: int, seconds: int, headers: dict[str, str], watch
     return LoadResult(rps, p50, p99, errors, peak[0] / 2**20 if watch_pid else None)
 
 
+class CpuMeter:
+    """CPU seconds (user + system, as the kernel counts them) of some processes and of the PostgreSQL server's
+    processes, between ``start()`` and ``stop()``: on a shared machine wall time follows the neighbours' load,
+    CPU time much less. Backends that exit meanwhile lose their share (the services' pooled connections do not)."""
+
+    def __init__(self, pids: dict[str, int], postgres_backend_pid: int | None) -> None:
+        self.pids = pids
+        self.postmaster = psutil.Process(postgres_backend_pid).parent() if postgres_backend_pid else None
+        self.before: dict[int, float] = {}
+
+    def _sample(self) -> dict[int, tuple[str, float]]:
+        procs = [(name, psutil.Process(pid)) for name, pid in self.pids.items()]
+        if self.postmaster is not None:
+            procs += [("postgres", p) for p in (self.postmaster, *self.postmaster.children())]
+        out: dict[int, tuple[str, float]] = {}
+        for name, proc in procs:
+            try:
+                t = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            out[proc.pid] = (name, t.user + t.system)
+        return out
+
+    def start(self) -> None:
+        self.before = {pid: cpu for pid, (_, cpu) in self._sample().items()}
+
+    def stop(self) -> dict[str, float]:
+        spent: dict[str, float] = {}
+        for pid, (name, cpu) in self._sample().items():
+            spent[name] = spent.get(name, 0.0) + cpu - self.before.get(pid, 0.0)
+        return spent
+
+
+async def postgres_backend_pid(url: str) -> int | None:
+    """A backend's pid on the server at ``url`` when it runs on this machine (its parent is the postmaster)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        pid = int(await conn.fetchval("SELECT pg_backend_pid()"))
+    finally:
+        await conn.close()
+    return pid if psutil.pid_exists(pid) else None
+
+
+def load_average() -> str:
+    one, five, fifteen = psutil.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
 def machine() -> str:
     return (f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
             f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}")

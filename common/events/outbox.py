@@ -86,9 +86,9 @@ def publish_sql(tables: EventTables, source: str, type_: str, rows: str) -> tupl
 
     ``rows`` names a CTE (or is a parenthesised subquery) with columns ``subject`` (text), ``data`` (jsonb: the
     catalogued model's JSON form, which the caller's test checks against the model) and ``ord`` (the order of
-    publication). Returns SQL to append to the caller's ``WITH`` list — it starts with a comma and ends with the
-    outbox ``INSERT … RETURNING subject`` that closes the statement — and its parameters. Same guarantees as
-    :func:`publish_many`: per-subject numbers after those already given, in ``ord`` order, no gaps; one NOTIFY.
+    publication). Returns SQL to append to the caller's ``WITH`` list (it starts with a comma; its last CTE,
+    ``_published``, is the outbox insert, which PostgreSQL runs whether or not the final query reads it) and its
+    parameters. Same guarantees as :func:`publish_many`: per-subject numbers after those already given, in ``ord`` order, no gaps; one NOTIFY.
     """
     # The type and source as the envelope model checks them (the rest PostgreSQL builds in the documented shape).
     Event.model_validate({"id": "00000000-0000-0000-0000-000000000000", "source": source, "type": type_,
@@ -108,14 +108,16 @@ def publish_sql(tables: EventTables, source: str, type_: str, rows: str) -> tupl
             SELECT _ev.*, (_seq.last - _counts.n + row_number() OVER (PARTITION BY _ev.subject ORDER BY _ev.ord))::int
                    AS sequence
             FROM _ev JOIN _counts USING (subject) JOIN _seq USING (subject)
+        ), _published AS (
+            INSERT INTO {outbox.schema}.{outbox.name} (event_id, type, subject, sequence, envelope)
+            SELECT event_id, CAST(:_ev_type AS text), subject, sequence, jsonb_build_object(
+                'specversion', '1.0', 'id', event_id, 'source', CAST(:_ev_source AS text),
+                'type', CAST(:_ev_type AS text), 'subject', subject,
+                'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                'datacontenttype', 'application/json', 'sequence', sequence, 'data', data)
+            FROM _numbered CROSS JOIN (SELECT pg_notify(:_ev_channel, '')) AS wake
+            ORDER BY ord
+            RETURNING subject
         )
-        INSERT INTO {outbox.schema}.{outbox.name} (event_id, type, subject, sequence, envelope)
-        SELECT event_id, CAST(:_ev_type AS text), subject, sequence, jsonb_build_object(
-            'specversion', '1.0', 'id', event_id, 'source', CAST(:_ev_source AS text), 'type', CAST(:_ev_type AS text),
-            'subject', subject, 'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-            'datacontenttype', 'application/json', 'sequence', sequence, 'data', data)
-        FROM _numbered CROSS JOIN (SELECT pg_notify(:_ev_channel, '')) AS wake
-        ORDER BY ord
-        RETURNING subject
     """
     return sql, {"_ev_type": type_, "_ev_source": source, "_ev_channel": notify_channel(outbox.schema or "public")}

@@ -117,9 +117,7 @@ async def insert_persons(session: AsyncSession, rows: Sequence[NewPerson], *, by
     """
     params: dict[str, Any] = {c: [getattr(r, c) for r in rows] for c in names}
     params.update(by=by, reason=reason)
-    if announce is None:
-        statement += "SELECT id FROM added"
-    else:
+    if announce is not None:
         publish, publish_params = announce("registered")
         statement += """, registered AS (
             SELECT CAST(a.id AS text) AS subject, row_number() OVER () AS ord,
@@ -129,7 +127,7 @@ async def insert_persons(session: AsyncSession, rows: Sequence[NewPerson], *, by
             FROM added a
         )""" + publish
         params.update(publish_params)
-    return {uuid.UUID(str(i)) for i in (await session.execute(text(statement), params)).scalars()}
+    return set((await session.execute(text(statement + " SELECT id FROM added"), params)).scalars())
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ the single-record API.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import uuid
@@ -186,47 +188,94 @@ def _person(line: int, header: Header, cells: list[rules.Cell]) -> tuple[PersonC
 
 async def _persons(session: AsyncSession, principal: Principal, header: Header, rows: Rows,
                    import_id: uuid.UUID) -> Outcome:
+    """Chunk by chunk, the database inserting one chunk while Python checks the next (a pipeline of two stages: on
+    two cores each waited for the other before). The session runs one statement at a time: the chunk in flight is
+    awaited before any other statement (a commune lookup, the next chunk's insert)."""
     out = Outcome(rows=len(rows))
-    valid: list[tuple[int, PersonCreate]] = []
-    for line, cells in rows:
-        body, problems = _person(line, header, cells)
-        if body is None:
-            out.reject(*problems)
-        else:
-            valid.append((line, body))
-    communes, successors = await _places(session, {b.commune_code for _, b in valid})
+    communes: dict[str, Commune] = {}
+    successors: dict[str, list[str]] = {}
+    looked_up: set[str] = set()
     first_line: dict[Any, int] = {}
-    new: list[repository.NewPerson] = []
-    for line, b in valid:
-        if problem := _area_problem(line, header, b.commune_code, communes, successors, principal):
-            out.reject(problem)
-            continue
-        key_name = name_key(b.full_name)
-        key: Any = b.national_id or (key_name, b.date_of_birth, b.commune_code)
-        if key in first_line:
-            what = "national ID" if b.national_id else "name, date of birth and commune (no national ID)"
-            out.reject(RowProblem(line, header.column("national_id") if b.national_id else None,
-                                  "national_id" if b.national_id else None,
-                                  f"the same person as line {first_line[key]} (same {what})"))
-            continue
-        first_line[key] = line
-        commune = communes[b.commune_code]
-        new.append(repository.NewPerson(
-            id=uuid.uuid4(), full_name=b.full_name, name_key=key_name, date_of_birth=b.date_of_birth, sex=b.sex,
-            national_id=b.national_id, commune_code=b.commune_code, district_code=commune.district_code,
-            province_code=commune.province_code, address_line=b.address_line, phone=b.phone, ethnicity=b.ethnicity,
-            disability_level=b.disability_level, disability_certified_on=b.disability_certified_on))
     snapshot = [f for f in persons_service.STORED_FIELDS if f not in persons_service.SENSITIVE_FIELDS]
-    inserted: set[uuid.UUID] = set()
     announce = partial(EVENTS.publish_sql, PERSON_REGISTERED)  # envelopes built by PostgreSQL, same statement
-    for start in range(0, len(new), CHUNK):
-        inserted |= await repository.insert_persons(session, new[start:start + CHUNK], by=principal.client_id,
-                                                    reason=f"import {import_id}", snapshot_fields=snapshot,
-                                                    announce=announce)
-    out.imported, out.duplicates = len(inserted), len(new) - len(inserted)
-    added = [p for p in new if p.id in inserted]
-    out.possible_duplicates = await _flag(session, principal, [p.id for p in added])
+    inserted: list[uuid.UUID] = []
+    written = 0
+    in_flight: asyncio.Task[list[uuid.UUID]] | None = None
+
+    async def write(chunk: list[repository.NewPerson]) -> list[uuid.UUID]:
+        ids = await repository.insert_persons(session, chunk, by=principal.client_id, reason=f"import {import_id}",
+                                              snapshot_fields=snapshot, announce=announce)
+        added = [p.id for p in chunk if p.id in ids]
+        # Pairs among this chunk and everything inserted before it (a later chunk pairs with this one in its turn).
+        await duplicates_repository.flag(session, added, principal.client_id)
+        return added
+
+    async def landed() -> None:
+        nonlocal in_flight
+        if in_flight is not None:
+            task, in_flight = in_flight, None
+            inserted.extend(await task)
+
+    try:
+        for start in range(0, len(rows), CHUNK):
+            valid: list[tuple[int, PersonCreate]] = []
+            for i, (line, cells) in enumerate(rows[start:start + CHUNK]):
+                body, problems = _person(line, header, cells)
+                if body is None:
+                    out.reject(*problems)
+                else:
+                    valid.append((line, body))
+                if i % 500 == 499:
+                    await asyncio.sleep(0)  # the chunk in flight reads its answer, sends its next statement
+            unknown = {b.commune_code for _, b in valid} - looked_up
+            if unknown:  # the first chunk, and rarely another: a file names a few dozen communes
+                await landed()
+                found, hints = await _places(session, unknown)
+                communes.update(found)
+                successors.update(hints)
+                looked_up |= unknown
+            new: list[repository.NewPerson] = []
+            for line, b in valid:
+                if problem := _area_problem(line, header, b.commune_code, communes, successors, principal):
+                    out.reject(problem)
+                    continue
+                key_name = name_key(b.full_name)
+                key: Any = b.national_id or (key_name, b.date_of_birth, b.commune_code)
+                if key in first_line:
+                    what = "national ID" if b.national_id else "name, date of birth and commune (no national ID)"
+                    out.reject(RowProblem(line, header.column("national_id") if b.national_id else None,
+                                          "national_id" if b.national_id else None,
+                                          f"the same person as line {first_line[key]} (same {what})"))
+                    continue
+                first_line[key] = line
+                commune = communes[b.commune_code]
+                new.append(repository.NewPerson(
+                    id=uuid.uuid4(), full_name=b.full_name, name_key=key_name, date_of_birth=b.date_of_birth,
+                    sex=b.sex, national_id=b.national_id, commune_code=b.commune_code,
+                    district_code=commune.district_code, province_code=commune.province_code,
+                    address_line=b.address_line, phone=b.phone, ethnicity=b.ethnicity,
+                    disability_level=b.disability_level, disability_certified_on=b.disability_certified_on))
+            await landed()
+            if new:
+                written += len(new)
+                in_flight = asyncio.create_task(write(new))
+                await asyncio.sleep(0)  # send it before checking the next chunk
+        await landed()
+    finally:
+        if in_flight is not None:  # a check failed while a chunk was in flight: let it end before the rollback
+            with contextlib.suppress(Exception):
+                await in_flight
+    out.imported, out.duplicates = len(inserted), written - len(inserted)
+    out.possible_duplicates = await _open_pairs(session, inserted)
     return out
+
+
+async def _open_pairs(session: AsyncSession, person_ids: list[uuid.UUID]) -> int:
+    """How many of ``person_ids`` are in an open pair of possible duplicates."""
+    flagged = 0
+    for start in range(0, len(person_ids), CHUNK):
+        flagged += len(await duplicates_repository.open_partners(session, person_ids[start:start + CHUNK]))
+    return flagged
 
 
 async def _flag(session: AsyncSession, principal: Principal, person_ids: list[uuid.UUID]) -> int:
