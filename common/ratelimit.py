@@ -11,6 +11,10 @@ import math
 import time
 from typing import Protocol
 
+import structlog
+
+log = structlog.get_logger("ratelimit")
+
 
 class Limiter(Protocol):
     async def hit(self, key: str, rate: float, burst: int) -> float | None: ...
@@ -58,19 +62,47 @@ return wait
 
 
 class RedisLimiter:
-    """The same bucket, kept in Redis and updated atomically by a Lua script (one round trip)."""
+    """The same bucket, kept in Redis and updated atomically by a Lua script (one round trip).
 
-    def __init__(self, url: str, prefix: str = "ansinh:rl:") -> None:
+    Redis is an aid, not a dependency: when it does not answer (down, timeout), the replica falls back to buckets of
+    its own (:class:`MemoryLimiter`: each replica then allows a client its full rate) and tries Redis again after
+    ``retry_after`` seconds, logging ``redis_unavailable`` once per outage and ``redis_back`` when it answers."""
+
+    def __init__(self, url: str, prefix: str = "ansinh:rl:", *, timeout: float = 0.25,
+                 retry_after: float = 5.0) -> None:
         import redis.asyncio as redis
+        from redis.exceptions import RedisError
 
-        self.redis = redis.from_url(url)  # type: ignore[no-untyped-call]
+        self.errors: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+        self.redis = redis.from_url(url, socket_timeout=timeout,  # type: ignore[no-untyped-call]
+                                    socket_connect_timeout=timeout)
         self.prefix = prefix
         self.script = self.redis.register_script(_LUA)
+        self.fallback = MemoryLimiter()
+        self.retry_after = retry_after
+        self.down_until = 0.0
+        self.down = False
 
     async def hit(self, key: str, rate: float, burst: int) -> float | None:
-        # Redis' clock (TIME) would cost a second call; replicas' clocks are NTP-synchronised.
-        wait_ms = int(await self.script(keys=[self.prefix + key], args=[rate, burst, time.time()]))
+        if self.down and time.monotonic() < self.down_until:
+            return await self.fallback.hit(key, rate, burst)
+        try:
+            # Redis' clock (TIME) would cost a second call; replicas' clocks are NTP-synchronised.
+            wait_ms = int(await self.script(keys=[self.prefix + key], args=[rate, burst, time.time()]))
+        except self.errors as exc:
+            self._failed(exc)
+            return await self.fallback.hit(key, rate, burst)
+        if self.down:
+            self.down = False
+            log.warning("redis_back")
         return None if wait_ms == 0 else wait_ms / 1000
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self.down:
+            log.warning("redis_unavailable", error=type(exc).__name__, detail=str(exc)[:200],
+                        fallback="per-replica buckets")
+        self.down = True
+        self.down_until = time.monotonic() + self.retry_after
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -42,7 +42,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     upstreams = Upstreams(settings)
     registry = CollectorRegistry()
     signer = auth_service.Signer()
-    limiter: Limiter = RedisLimiter(settings.redis_url) if settings.redis_url else MemoryLimiter()
+    limiter: Limiter = (RedisLimiter(settings.redis_url, settings.redis_prefix) if settings.redis_url
+                        else MemoryLimiter())
     verifier = TokenVerifier()
     # The proxy sits outside the token middleware of the gateway's own routes: it checks tokens itself,
     # and the proxied path never enters FastAPI.

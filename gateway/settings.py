@@ -41,7 +41,10 @@ class GatewaySettings(ServiceSettings):
     """Rate limit of a new client unless given (`ansinh clients create --rate`)."""
     default_burst: int = 40
     redis_url: str | None = None
-    """Set (GATEWAY_REDIS_URL=redis://…) to share rate limits between gateway replicas."""
+    """Set (GATEWAY_REDIS_URL=redis://…) to share rate limits between gateway replicas. Unset: each replica keeps
+    its own buckets in memory. Redis unreachable: each replica falls back to its own buckets until it answers."""
+    redis_prefix: str = "ansinh:rl:"
+    """Prefix of the buckets' keys in Redis (GATEWAY_REDIS_PREFIX): one per deployment sharing a Redis."""
     breaker_threshold: int = 5
     """Consecutive connection failures after which a service's circuit opens (fail fast)."""
     breaker_cooldown: float = 5.0

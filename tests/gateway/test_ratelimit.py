@@ -48,3 +48,14 @@ async def test_redis_bucket_is_shared_between_replicas(redis_limiters):
     assert await b.hit("client-2", rate=5, burst=4) is None
     await asyncio.sleep(0.25)
     assert await a.hit("client-1", rate=5, burst=4) is None
+
+
+async def test_redis_down_falls_back_to_buckets_of_the_replica():
+    # Nothing listens on port 1: every call fails at once; the limiter still answers, from memory.
+    limiter = RedisLimiter("redis://127.0.0.1:1/0", "ansinh:test:down:", retry_after=60)
+    try:
+        results = [await limiter.hit("client-1", rate=5, burst=2) for _ in range(3)]
+        assert results[:2] == [None, None] and results[2] is not None and 0 < results[2] <= 0.2
+        assert limiter.down
+    finally:
+        await limiter.close()
