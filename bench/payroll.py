@@ -40,7 +40,17 @@ import psutil
 
 from ansinh.database import with_database
 
-from .harness import ROOT, CpuMeter, admin_url, bearer, load_average, machine, postgres_backend_pid, record, running_stack
+from .harness import (
+    ROOT,
+    CpuMeter,
+    admin_url,
+    bearer,
+    load_average,
+    machine,
+    postgres_backend_pid,
+    record,
+    running_stack,
+)
 
 PROGRAMME = "monthly_allowance"
 FIRST, MEASURED = "2026-07", "2026-08"

@@ -29,7 +29,19 @@ import httpx
 
 from ansinh import database
 
-from .harness import BENCH_DB, LoadResult, admin_url, bearer, machine, record, running_stack, wrk
+from .harness import (
+    BENCH_DB,
+    CpuMeter,
+    LoadResult,
+    admin_url,
+    bearer,
+    load_average,
+    machine,
+    postgres_backend_pid,
+    record,
+    running_stack,
+    wrk,
+)
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Mã xã", "Địa chỉ", "Số điện thoại", "Dân tộc"]
 PROVINCES = ["084"] * 8 + ["083", "086", "079", "094"]  # mostly born in Trà Vinh
@@ -150,12 +162,22 @@ def _post(stack, auth: dict[str, str], body: bytes, kind: str = "persons") -> tu
     return r.json(), elapsed
 
 
+LAST_CPU: dict[str, float] = {}
+"""CPU seconds of the last measured import (registry, gateway, PostgreSQL processes)."""
+
+
 def _load(stack, admin: str, auth: dict[str, str], n: int) -> tuple[list[Person], dict, float]:  # type: ignore[no-untyped-def]
     communes = asyncio.run(_communes(admin))
     warm = generate(200, communes, seed=1)
     _post(stack, auth, to_csv(warm))  # warm-up: token caches, pools, statement caches
     persons = generate(n, communes)
-    out, elapsed = _post(stack, auth, to_csv(persons))
+    body = to_csv(persons)
+    meter = CpuMeter({"registry": stack.procs["registry"].pid, "gateway": stack.procs["gateway"].pid},
+                     asyncio.run(postgres_backend_pid(database.with_database(admin, BENCH_DB))))
+    meter.start()
+    out, elapsed = _post(stack, auth, body)
+    LAST_CPU.clear()
+    LAST_CPU.update(meter.stop())
     assert out["imported"] + out["duplicates"] == n and out["rejected"] == 0, out
     return persons, out, elapsed
 
@@ -170,6 +192,8 @@ def run_import(quick: bool = False, write: bool = True) -> None:
         drained = asyncio.run(_outbox_drained(admin))
         copy = asyncio.run(_copy_rate(admin, persons))
     rate, again_rate = n / elapsed, n / again_elapsed
+    cpu = ", ".join(f"{k} {v:.2f}" for k, v in sorted(LAST_CPU.items()))
+    print(f"load {load_average()}; CPU of the import {sum(LAST_CPU.values()):.2f} s ({cpu})")
     print(f"import {n} persons ({size / 2**20:.1f} MiB CSV): {elapsed:.2f} s = {rate:,.0f} persons/s "
           f"(imported {first['imported']}, duplicates {first['duplicates']}); re-import {again_elapsed:.2f} s = "
           f"{again_rate:,.0f} rows/s (duplicates {again['duplicates']}); COPY {copy:,.0f} rows/s; "

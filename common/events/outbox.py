@@ -88,7 +88,8 @@ def publish_sql(tables: EventTables, source: str, type_: str, rows: str) -> tupl
     catalogued model's JSON form, which the caller's test checks against the model) and ``ord`` (the order of
     publication). Returns SQL to append to the caller's ``WITH`` list (it starts with a comma; its last CTE,
     ``_published``, is the outbox insert, which PostgreSQL runs whether or not the final query reads it) and its
-    parameters. Same guarantees as :func:`publish_many`: per-subject numbers after those already given, in ``ord`` order, no gaps; one NOTIFY.
+    parameters. Same guarantees as :func:`publish_many`: per-subject numbers after those already given, in ``ord``
+    order, no gaps; one NOTIFY.
     """
     # The type and source as the envelope model checks them (the rest PostgreSQL builds in the documented shape).
     Event.model_validate({"id": "00000000-0000-0000-0000-000000000000", "source": source, "type": type_,

@@ -41,7 +41,8 @@ async def test_a_failed_run_is_swallowed_and_a_good_one_returns_its_result():
 
     assert await DailyJob("x", at=time(1, 0), run=boom, once=False).run_once(lambda: None, date(2026, 3, 1)) is None
     assert seen == [date(2026, 3, 1)]
-    assert await DailyJob("x", at=time(1, 0), run=fine, once=False).run_once(lambda: None, date(2026, 3, 2)) == {"on": "2026-03-02"}
+    job = DailyJob("x", at=time(1, 0), run=fine, once=False)
+    assert await job.run_once(lambda: None, date(2026, 3, 2)) == {"on": "2026-03-02"}
 
 
 @pytest.fixture(params=["payments", "gateway"])

@@ -330,7 +330,8 @@ _LEDGER = text("""
     SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, e.kind, e.amount,
            l.commune_code, l.district_code, l.province_code
     FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    CROSS JOIN LATERAL (VALUES ('to_recover', l.to_recover), ('to_recover_offset', -l.to_recover_offset)) AS e(kind, amount)
+    CROSS JOIN LATERAL (VALUES ('to_recover', l.to_recover),
+                               ('to_recover_offset', -l.to_recover_offset)) AS e(kind, amount)
     WHERE p.id = :id AND (l.to_recover > 0 OR l.to_recover_offset > 0) AND e.amount <> 0
     ORDER BY 6, 7  -- (recipient, month): the ledger's allocation index is walked once, not probed at random
 """)

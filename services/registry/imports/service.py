@@ -24,8 +24,8 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
