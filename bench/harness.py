@@ -130,9 +130,9 @@ class CpuMeter:
     processes, between ``start()`` and ``stop()``: on a shared machine wall time follows the neighbours' load,
     CPU time much less. Backends that exit meanwhile lose their share (the services' pooled connections do not)."""
 
-    def __init__(self, pids: dict[str, int], postgres_backend_pid: int | None) -> None:
+    def __init__(self, pids: dict[str, int], postmaster_pid: int | None) -> None:
         self.pids = pids
-        self.postmaster = psutil.Process(postgres_backend_pid).parent() if postgres_backend_pid else None
+        self.postmaster = psutil.Process(postmaster_pid) if postmaster_pid else None
         self.before: dict[int, float] = {}
 
     def _sample(self) -> dict[int, tuple[str, float]]:
@@ -158,16 +158,20 @@ class CpuMeter:
         return spent
 
 
-async def postgres_backend_pid(url: str) -> int | None:
-    """A backend's pid on the server at ``url`` when it runs on this machine (its parent is the postmaster)."""
+async def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (the parent of this connection's backend),
+    else None."""
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
         pid = int(await conn.fetchval("SELECT pg_backend_pid()"))
+        try:
+            return psutil.Process(pid).ppid()
+        except psutil.NoSuchProcess:
+            return None
     finally:
         await conn.close()
-    return pid if psutil.pid_exists(pid) else None
 
 
 def load_average() -> str:

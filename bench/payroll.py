@@ -47,7 +47,7 @@ from .harness import (
     bearer,
     load_average,
     machine,
-    postgres_backend_pid,
+    postmaster_pid,
     record,
     running_stack,
 )
@@ -450,7 +450,7 @@ def _one(admin: str, n: int, export: bool) -> Result:
             before = asyncio.run(_schema_bytes(admin_db))
             result.changes = asyncio.run(_next_month(url, n))
             meter = CpuMeter({"payments": pid, "gateway": stack.procs["gateway"].pid},
-                             asyncio.run(postgres_backend_pid(admin_db)))
+                             asyncio.run(postmaster_pid(admin_db)))
             result.load = load_average()
             meter.start()
             with _rss(pid) as peak:

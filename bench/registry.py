@@ -37,7 +37,7 @@ from .harness import (
     bearer,
     load_average,
     machine,
-    postgres_backend_pid,
+    postmaster_pid,
     record,
     running_stack,
     wrk,
@@ -173,7 +173,7 @@ def _load(stack, admin: str, auth: dict[str, str], n: int) -> tuple[list[Person]
     persons = generate(n, communes)
     body = to_csv(persons)
     meter = CpuMeter({"registry": stack.procs["registry"].pid, "gateway": stack.procs["gateway"].pid},
-                     asyncio.run(postgres_backend_pid(database.with_database(admin, BENCH_DB))))
+                     asyncio.run(postmaster_pid(database.with_database(admin, BENCH_DB))))
     meter.start()
     out, elapsed = _post(stack, auth, body)
     LAST_CPU.clear()
