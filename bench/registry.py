@@ -184,7 +184,7 @@ def _load(stack, admin: str, auth: dict[str, str], n: int) -> tuple[list[Person]
 
 def run_import(quick: bool = False, write: bool = True) -> None:
     n = 5_000 if quick else 50_000
-    with admin_url() as admin, running_stack(admin) as stack:
+    with admin_url() as admin, running_stack(admin, GATEWAY_UPSTREAM_READ_TIMEOUT="900") as stack:
         auth = asyncio.run(bearer(stack, ["registry:read", "registry:write"], name="bench-registry"))
         persons, first, elapsed = _load(stack, admin, auth, n)
         size = len(to_csv(persons))
