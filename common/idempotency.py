@@ -39,6 +39,12 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+class InFlight(Conflict):
+    """409: the first request with this key is still running."""
+
+    code = "idempotency-in-flight"
+
+
 @dataclass
 class Claim:
     """A key this request holds (None when the client sent no key)."""
@@ -65,8 +71,7 @@ class Idempotency:
         locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
                                       {"k": f"idempotency:{principal.client_id}:{key}"})
         if not locked:
-            raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly",
-                           code="idempotency-in-flight")
+            raise InFlight("a request with this Idempotency-Key is still being processed; retry shortly")
         t = self.table
         stored = (await session.execute(
             select(t.c.request_hash, t.c.status, t.c.headers, t.c.body)

@@ -23,6 +23,7 @@ from ..models import ArtisanEnrolment
 from ..programmes import service as programmes
 from ..rules.periods import month_text, parse_month
 from . import repository
+from .exceptions import EnrolmentEnded, EnrolmentOverlaps
 from .schemas import EndIn, EnrolmentIn, EnrolmentOut
 
 PROGRAMME = "artisans"
@@ -48,8 +49,9 @@ def out(row: ArtisanEnrolment) -> EnrolmentOut:
 
 def _overlap(existing: ArtisanEnrolment) -> Conflict:
     last = month_text(existing.to_month) if existing.to_month else "open-ended"
-    return Conflict(f"the person already has an artisans enrolment in force from {month_text(existing.from_month)} "
-                    f"({last}): end it first", code="enrolment-overlaps", existing=location(existing.id))
+    return EnrolmentOverlaps(f"the person already has an artisans enrolment in force from "
+                             f"{month_text(existing.from_month)} ({last}): end it first",
+                             existing=location(existing.id))
 
 
 async def enrol(session: AsyncSession, principal: Principal, body: EnrolmentIn) -> ArtisanEnrolment:
@@ -95,8 +97,8 @@ async def end(session: AsyncSession, principal: Principal, enrolment_id: uuid.UU
         raise ValidationFailed([{"field": "body.to_month",
                                  "reason": f"not before the enrolment's from_month {month_text(row.from_month)}"}])
     if row.to_month is not None and last >= row.to_month:
-        raise Conflict(f"the enrolment already ends in {month_text(row.to_month)}: an end only brings it forward; "
-                       "enrol again to pay later months", code="enrolment-ended", to_month=month_text(row.to_month))
+        raise EnrolmentEnded(f"the enrolment already ends in {month_text(row.to_month)}: an end only brings it "
+                             "forward; enrol again to pay later months", to_month=month_text(row.to_month))
     row.to_month, row.end_basis = last, body.legal_basis
     row.ended_by, row.ended_at = principal.client_id, datetime.now(UTC)
     row.version += 1

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
 from common.auth import Principal
-from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.errors import MakerChecker, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
 from common.units import place_for_write
 
@@ -20,6 +20,7 @@ from ..programmes import repository as programmes
 from ..programmes import service as programmes_service
 from ..rules.periods import month_text
 from . import repository
+from .exceptions import ReliefApproved
 from .schemas import EmergencyReport, KindTotals, ReliefIn, ReliefOut
 
 PROGRAMME = "emergency"
@@ -101,10 +102,9 @@ async def approve(session: AsyncSession, principal: Principal, relief_id: uuid.U
     if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
         raise NotFound(f"no emergency relief {relief_id}")
     if row.status != "decided":
-        raise Conflict(f"emergency relief {relief_id} is already approved", code="relief-approved")
+        raise ReliefApproved(f"emergency relief {relief_id} is already approved")
     if principal.client_id == row.created_by:
-        raise Forbidden(f"maker-checker: {principal.client_id} decided this relief; another client approves it",
-                        code="maker-checker")
+        raise MakerChecker(f"maker-checker: {principal.client_id} decided this relief; another client approves it")
     payment = None
     if row.amount > 0:
         payment = OneOffPayment(

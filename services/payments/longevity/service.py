@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import clock
 from common.auth import Principal
 from common.db import UniqueViolation
-from common.errors import Conflict, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
 from common.units import place_for_write
 
@@ -20,6 +20,7 @@ from ..programmes import repository as programmes
 from ..programmes import service as programmes_service
 from ..rules.periods import month_text
 from . import repository
+from .exceptions import GiftExists
 from .schemas import AgeTotals, GiftIn, GiftOut, LongevityReport
 
 PROGRAMME = "longevity"
@@ -85,8 +86,8 @@ async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> G
         await repository.add(session, gift, payment)
     except UniqueViolation as exc:
         existing = await repository.of_person(session, body.person_id, body.year)
-        raise Conflict(f"person {body.person_id} already has a longevity gift for {body.year}", code="gift-exists",
-                       existing=location(existing.id) if existing else None) from exc
+        raise GiftExists(f"person {body.person_id} already has a longevity gift for {body.year}",
+                         existing=location(existing.id) if existing else None) from exc
     await session.refresh(gift)
     return out(gift, payment)
 

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.daily import today_in_vietnam
-from common.errors import Conflict, NotFound
+from common.errors import NotFound
 from common.pagination import encode_cursor, keyset
 
 from ..models import DisbursementException
 from . import repository
+from .exceptions import ExceptionResolved
 from .schemas import RunOut
 
 DAILY_RUN_BY = "payments-daily"
@@ -52,7 +53,7 @@ async def resolve(session: AsyncSession, principal: Principal, exception_id: uui
     if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
         raise NotFound(f"no exception {exception_id}")
     if row.status != "open":
-        raise Conflict(f"the exception was resolved by {row.resolved_by}", code="exception-resolved")
+        raise ExceptionResolved(f"the exception was resolved by {row.resolved_by}")
     row.status, row.resolution_note = "resolved", note
     row.resolved_by, row.resolved_at = principal.client_id, datetime.now(UTC)
     await session.flush()

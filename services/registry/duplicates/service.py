@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
 from common.auth import Principal
-from common.errors import Conflict, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
 
 from ..events import EVENTS, PERSON_MERGED, PersonMerged
@@ -23,6 +23,7 @@ from ..persons import service as persons_service
 from ..persons.schemas import PersonOut
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import MergeConflict, PairResolved
 from .schemas import Dismiss, Merge
 
 
@@ -65,8 +66,8 @@ async def _open_pair(session: AsyncSession, principal: Principal, flag_id: uuid.
             principal.may_see_area(p.commune_code, p.district_code, p.province_code) for p in persons.values()):
         raise NotFound(f"no possible duplicate {flag_id}")
     if d.status != "open":
-        raise Conflict(f"this pair is already {d.status}", code="possible-duplicate-resolved",
-                       pair_status=d.status)
+        raise PairResolved(f"this pair is already {d.status}",
+                           pair_status=d.status)
     return _Pair(d, persons)
 
 
@@ -130,8 +131,8 @@ async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID,
     merged = next(p for pid, p in pair.persons.items() if pid != body.survivor_id)
     facts = {p.id: await repository.facts(session, p.id) for p in (survivor, merged)}
     if problems := _merge_conflicts(survivor, merged, facts):
-        raise Conflict("these records cannot be merged as they are: " + "; ".join(problems), code="merge-conflict",
-                       problems=problems)
+        raise MergeConflict("these records cannot be merged as they are: " + "; ".join(problems),
+                            problems=problems)
 
     now, today = datetime.now(UTC), clock.today()
     same_household = facts[survivor.id]["household_id"] is not None and \

@@ -28,6 +28,7 @@ from ..models import Household, HouseholdAddress, HouseholdMember, Person, Pover
 from ..persons import service as persons_service
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import AlreadyInHousehold, DuplicateHouseholdCode
 from .schemas import HouseholdCreate, MemberIn, MoveIn, PovertyIn
 
 HEAD = "head"
@@ -70,8 +71,8 @@ def _touch(household: Household, principal: Principal) -> None:
 
 
 def _in_household(person_id: uuid.UUID, household_id: uuid.UUID) -> Conflict:
-    return Conflict(f"person {person_id} is already a member of a household", code="already-in-household",
-                    person_id=str(person_id), household=location(household_id))
+    return AlreadyInHousehold(f"person {person_id} is already a member of a household",
+                              person_id=str(person_id), household=location(household_id))
 
 
 async def _visible_persons(session: AsyncSession, principal: Principal, ids: list[uuid.UUID],
@@ -142,7 +143,7 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
     try:
         await repository.flush(session, household)
     except repository.DuplicateCode as exc:
-        raise Conflict(f"a household with code {body.code!r} already exists", code="duplicate-household-code") \
+        raise DuplicateHouseholdCode(f"a household with code {body.code!r} already exists") \
             from exc
     rows: list[Any] = [HouseholdAddress(
         household_id=household.id, commune_code=household.commune_code, district_code=district_code,

@@ -61,6 +61,7 @@ from ..study import repository as study_repository
 from ..study import service as study_service
 from ..study.schemas import StudyPeriodIn
 from . import repository
+from .exceptions import ImportConflict, ImportHeader
 
 MAX_BYTES = 32 * 1024 * 1024
 """Largest file accepted (413 above)."""
@@ -382,8 +383,7 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         inserted = await repository.insert_households(session, new, by=principal.client_id, today=clock.today(),
                                                       reason=f"import {import_id}")
     except IntegrityError as exc:  # a person was placed in a household meanwhile through the API
-        raise Conflict("a member was placed in a household while the import ran; import the file again",
-                       code="import-conflict") from exc
+        raise ImportConflict("a member was placed in a household while the import ran; import the file again") from exc
     for h in new:
         if h.id in inserted:
             out.imported += len(lines_of[h.id])
@@ -534,9 +534,8 @@ def _header_failed(kind: str, problems: Sequence[rules.HeaderProblem]) -> Valida
             ([f"missing column(s) {', '.join(map(repr, missing))}"] if missing else [])
     other = [p for p in problems if p.column not in unknown + missing]
     parts += [f"{p.column!r}: {p.reason}" for p in other]
-    return ValidationFailed([{"field": "header", "column": p.column, "reason": p.reason} for p in problems],
-                            detail=f"the header row does not fit a {kind} import: {'; '.join(parts)}",
-                            code="import-header")
+    return ImportHeader([{"field": "header", "column": p.column, "reason": p.reason} for p in problems],
+                        detail=f"the header row does not fit a {kind} import: {'; '.join(parts)}")
 
 
 async def run(session: AsyncSession, principal: Principal, kind: str, body: bytes,

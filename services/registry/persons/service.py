@@ -23,6 +23,7 @@ from ..rules.national_id import validate_national_id
 from ..rules.person import Sex
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import DuplicateNationalId, PersonMerged
 from .schemas import PersonCreate, PersonPatch
 
 SENSITIVE_SCOPE = "registry:sensitive"
@@ -91,7 +92,7 @@ async def place_in_area(session: AsyncSession, principal: Principal, commune_cod
 
 def _duplicate(existing: uuid.UUID | None) -> Conflict:
     extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
-    return Conflict("a person with this national ID is already registered", code="duplicate-national-id", **extra)
+    return DuplicateNationalId("a person with this national ID is already registered", **extra)
 
 
 async def register(session: AsyncSession, principal: Principal, body: PersonCreate,
@@ -169,8 +170,8 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
                  patch: PersonPatch) -> Person:
     person = await get_visible(session, principal, person_id, for_update=True)
     if person.merged_into is not None:
-        raise Conflict(f"this record was merged into {person.merged_into}: correct that one",
-                       code="person-merged", merged_into=location(person.merged_into))
+        raise PersonMerged(f"this record was merged into {person.merged_into}: correct that one",
+                           merged_into=location(person.merged_into))
     if not matches_if_match(if_match, person.version):
         raise PreconditionFailed(
             f"the record has changed: it is at version {person.version}; re-read it and retry",

@@ -24,6 +24,7 @@ from ..models import Facility, Person, Residency
 from ..persons import service as persons_service
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import AlreadyDischarged, AlreadyResident
 from .schemas import CATEGORIES, AdmissionIn, DischargeIn, FacilityCreate
 
 
@@ -74,9 +75,9 @@ async def read_facility(session: AsyncSession, principal: Principal, facility_id
 
 
 def _already_resident(current: Residency) -> Conflict:
-    return Conflict(f"person {current.person_id} is already resident in a facility", code="already-resident",
-                    person_id=str(current.person_id), residency=residency_location(current.id),
-                    facility=facility_location(current.facility_id))
+    return AlreadyResident(f"person {current.person_id} is already resident in a facility",
+                           person_id=str(current.person_id), residency=residency_location(current.id),
+                           facility=facility_location(current.facility_id))
 
 
 async def admit(session: AsyncSession, principal: Principal, facility_id: uuid.UUID,
@@ -121,8 +122,8 @@ async def discharge(session: AsyncSession, principal: Principal, residency_id: u
     except NotFound:
         raise NotFound(f"no residency {residency_id}") from None
     if residency.discharged_on is not None:
-        raise Conflict(f"residency {residency_id} already ended on {residency.discharged_on}",
-                       code="already-discharged", discharged_on=residency.discharged_on.isoformat())
+        raise AlreadyDischarged(f"residency {residency_id} already ended on {residency.discharged_on}",
+                                discharged_on=residency.discharged_on.isoformat())
     if body.discharged_on < residency.admitted_on:
         raise ValidationFailed([{"field": "body.discharged_on",
                                  "reason": f"must not be before the admission day {residency.admitted_on}"}])
