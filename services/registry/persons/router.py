@@ -79,17 +79,15 @@ async def register_person(
     `registry.person.registered.v1`. Send an `Idempotency-Key` header to make retries safe: the same key
     and body replay the first response (`Idempotent-Replayed: true`) without registering twice.
     """
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    person, partners = await persons_service.register(session, principal, body)
-    out = PersonCreated.model_validate({**_out(person).model_dump(), "possible_duplicates": partners})
-    headers = {"ETag": persons_service.etag(person), "Location": persons_service.location(person.id)}
-    if partners:
-        headers["X-Possible-Duplicates"] = str(len(partners))
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[PersonCreated, dict[str, str]]:
+        person, partners = await persons_service.register(session, principal, body)
+        out = PersonCreated.model_validate({**_out(person).model_dump(), "possible_duplicates": partners})
+        headers = {"ETag": persons_service.etag(person), "Location": persons_service.location(person.id)}
+        if partners:
+            headers["X-Possible-Duplicates"] = str(len(partners))
+        return out, headers
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.post("/identities", response_model=IdentitiesOut, summary="Identity fields of many persons (stated purpose)")
