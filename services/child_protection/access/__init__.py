@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from common.auth import Principal, current_principal, require
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.errors import Forbidden, ValidationFailed
 from common.territory import territory
 
 CASE = "child_protection:case"
@@ -50,14 +50,11 @@ class Reader:
     def can_write(self) -> bool:
         return CASE in self.principal.scopes
 
-    def may_see(self, *codes: str | None) -> bool:
+    def may_see_area(self, *codes: str | None) -> bool:
+        """As :meth:`Principal.may_see_area`, with this module's areas (``admin`` does not widen them); for
+        :func:`common.areas.visible_or_404` and :func:`common.areas.sees`."""
         areas = self.areas
         return areas is None or any(code in areas for code in codes if code)
-
-    def visible_or_404(self, row: Any, what: str) -> Any:
-        if row is None or not self.may_see(row.commune_code, row.district_code, row.province_code):
-            raise NotFound(f"no {what}")
-        return row
 
 
 def _purpose(value: str | None) -> str:

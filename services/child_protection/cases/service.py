@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.clock import VIETNAM_TZ
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
@@ -70,7 +71,7 @@ def location(case_id: uuid.UUID) -> str:
 
 
 async def get_visible(session: AsyncSession, reader: Reader, case_id: uuid.UUID, *, for_update: bool = False) -> Case:
-    case: Case = reader.visible_or_404(await repository.get(session, case_id, for_update=for_update),
+    case: Case = visible_or_404(reader, await repository.get(session, case_id, for_update=for_update),
                                        f"case {case_id}")
     return case
 

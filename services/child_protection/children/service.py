@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees, visible_or_404
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
 from common.db import UniqueViolation, flush_in_savepoint
@@ -46,7 +47,7 @@ def _check_birth(born: date | None, field: str = "body.date_of_birth") -> None:
 
 async def get_visible(session: AsyncSession, reader: Reader, child_id: uuid.UUID, *,
                       for_update: bool = False) -> Child:
-    child: Child = reader.visible_or_404(await repository.get(session, child_id, for_update=for_update),
+    child: Child = visible_or_404(reader, await repository.get(session, child_id, for_update=for_update),
                                          f"child {child_id}")
     return child
 
@@ -84,7 +85,7 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
                  case_id: uuid.UUID | None = None, case_number: str | None = None) -> Child:
     _check_birth(body.date_of_birth, "body.date_of_birth")
     area = await reference.resolve_commune(session, body.commune_code)
-    if not reader.may_see(area.commune_code, area.district_code, area.province_code):
+    if not sees(reader, area):
         raise NotFound(f"commune {body.commune_code} is outside the client's areas")
     await _check_memberships(session, body.groups, body.date_of_birth)
     now = clock.now()
@@ -141,7 +142,7 @@ async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, chi
         child.date_of_birth = changes_["date_of_birth"]
     if "commune_code" in changes_:
         area = await reference.resolve_commune(session, changes_["commune_code"])
-        if not reader.may_see(area.commune_code, area.district_code, area.province_code):
+        if not sees(reader, area):
             raise NotFound(f"commune {area.commune_code} is outside the client's areas")
         child.commune_code, child.district_code, child.province_code = (
             area.commune_code, area.district_code, area.province_code)

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.clock import VIETNAM_TZ
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
@@ -55,7 +56,7 @@ async def out(session: AsyncSession, cipher: FieldCipher, p: Placement) -> Place
 
 async def get_visible(session: AsyncSession, reader: Reader, placement_id: uuid.UUID, *,
                       for_update: bool = False) -> Placement:
-    row: Placement = reader.visible_or_404(await repository.get(session, placement_id, for_update=for_update),
+    row: Placement = visible_or_404(reader, await repository.get(session, placement_id, for_update=for_update),
                                            f"placement {placement_id}")
     return row
 

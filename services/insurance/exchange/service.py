@@ -11,6 +11,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees
 from common.auth import Principal
 from common.db import UniqueViolation
 from common.errors import NotFound
@@ -142,7 +143,7 @@ async def record(session: AsyncSession, principal: Principal, row: ExchangeList,
     seen: set[uuid.UUID] = set()
     for r in results:
         item = items.get(r.person_id)
-        if item is None or not principal.may_see_area(item.commune_code, item.district_code, item.province_code):
+        if item is None or not sees(principal, item):
             problems.append(_exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code))
             continue
         if r.person_id in seen:

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from common.errors import Conflict, PreconditionFailed, ValidationFailed
 from common.pagination import encode_cursor, keyset
 from common.units import place_for_write
 
@@ -79,8 +80,7 @@ async def enrol(session: AsyncSession, principal: Principal, body: EnrolmentIn) 
 async def get(session: AsyncSession, principal: Principal, enrolment_id: uuid.UUID, *,
               for_update: bool = False) -> ArtisanEnrolment:
     row = await repository.get(session, enrolment_id, for_update=for_update)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no artisans enrolment {enrolment_id}")
+    row = visible_or_404(principal, row, f"artisans enrolment {enrolment_id}")
     return row
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -86,8 +87,7 @@ async def results_since_generation(session: AsyncSession, payroll: Payroll) -> i
 async def get_visible(session: AsyncSession, principal: Principal, batch_id: uuid.UUID, *,
                       for_update: bool = False) -> Batch:
     batch = await repository.get(session, batch_id, for_update=for_update)
-    if batch is None or not principal.may_see_area(batch.commune_code, batch.district_code, batch.province_code):
-        raise NotFound(f"no batch {batch_id}")
+    batch = visible_or_404(principal, batch, f"batch {batch_id}")
     return batch
 
 

@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import MakerChecker, NotFound, ValidationFailed
+from common.errors import MakerChecker, ValidationFailed
 from common.pagination import encode_cursor, keyset
 from common.units import place_for_write
 
@@ -99,8 +100,7 @@ async def decide(session: AsyncSession, principal: Principal, body: ReliefIn) ->
 
 async def approve(session: AsyncSession, principal: Principal, relief_id: uuid.UUID) -> ReliefOut:
     row = await repository.get(session, relief_id, for_update=True)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no emergency relief {relief_id}")
+    row = visible_or_404(principal, row, f"emergency relief {relief_id}")
     if row.status != "decided":
         raise ReliefApproved(f"emergency relief {relief_id} is already approved")
     if principal.client_id == row.created_by:
@@ -124,8 +124,7 @@ async def approve(session: AsyncSession, principal: Principal, relief_id: uuid.U
 
 async def get(session: AsyncSession, principal: Principal, relief_id: uuid.UUID) -> ReliefOut:
     row = await repository.get(session, relief_id)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no emergency relief {relief_id}")
+    row = visible_or_404(principal, row, f"emergency relief {relief_id}")
     return await _with_payment(session, row)
 
 

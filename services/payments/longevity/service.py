@@ -9,9 +9,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.db import UniqueViolation
-from common.errors import NotFound, ValidationFailed
+from common.errors import ValidationFailed
 from common.pagination import encode_cursor, keyset
 from common.units import place_for_write
 
@@ -94,8 +95,7 @@ async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> G
 
 async def get(session: AsyncSession, principal: Principal, gift_id: uuid.UUID) -> GiftOut:
     row = await repository.get(session, gift_id)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no longevity gift {gift_id}")
+    row = visible_or_404(principal, row, f"longevity gift {gift_id}")
     return await with_payment(session, row)
 
 

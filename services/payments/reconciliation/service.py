@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.daily import today_in_vietnam
-from common.errors import NotFound
 from common.pagination import encode_cursor, keyset
 
 from ..models import DisbursementException
@@ -50,8 +50,7 @@ async def search(session: AsyncSession, principal: Principal, *, status: str | N
 async def resolve(session: AsyncSession, principal: Principal, exception_id: uuid.UUID,
                   note: str) -> DisbursementException:
     row = await repository.get(session, exception_id, for_update=True)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no exception {exception_id}")
+    row = visible_or_404(principal, row, f"exception {exception_id}")
     if row.status != "open":
         raise ExceptionResolved(f"the exception was resolved by {row.resolved_by}")
     row.status, row.resolution_note = "resolved", note

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -63,7 +64,7 @@ async def _open_pair(session: AsyncSession, principal: Principal, flag_id: uuid.
     d = await repository.get(session, flag_id, for_update=True)
     persons = await repository.lock_persons(session, [d.person_id, d.other_id]) if d is not None else {}
     if d is None or len(persons) != 2 or not all(
-            principal.may_see_area(p.commune_code, p.district_code, p.province_code) for p in persons.values()):
+            sees(principal, p) for p in persons.values()):
         raise NotFound(f"no possible duplicate {flag_id}")
     if d.status != "open":
         raise PairResolved(f"this pair is already {d.status}",
@@ -84,7 +85,7 @@ async def history(session: AsyncSession, principal: Principal, flag_id: uuid.UUI
     persons = await repository.lock_persons(session, []) if d is None else {
         p.id: p for p in [await persons_repository.get(session, d.person_id),
                           await persons_repository.get(session, d.other_id)] if p is not None}
-    if d is None or not all(principal.may_see_area(p.commune_code, p.district_code, p.province_code)
+    if d is None or not all(sees(principal, p)
                             for p in persons.values()):
         raise NotFound(f"no possible duplicate {flag_id}")
     return await history_service.page(session, repository.RECORD_TYPE, flag_id, cursor, limit)

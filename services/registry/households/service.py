@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees, visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
@@ -82,7 +83,7 @@ async def _visible_persons(session: AsyncSession, principal: Principal, ids: lis
     errors = [{"field": field.format(i=i), "reason": f"no person {pid} (or outside the client's areas)"}
               for i, pid in enumerate(ids)
               if (p := found.get(pid)) is None
-              or not principal.may_see_area(p.province_code, p.district_code, p.commune_code)]
+              or not sees(principal, p)]
     if errors:
         raise ValidationFailed(errors)
     return found
@@ -191,9 +192,7 @@ async def get_visible(session: AsyncSession, principal: Principal, household_id:
                       for_update: bool = False) -> Household:
     """The household, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     household = await repository.get(session, household_id, for_update=for_update)
-    if household is None or not principal.may_see_area(household.province_code, household.district_code,
-                                                       household.commune_code):
-        raise NotFound(f"no household {household_id}")
+    household = visible_or_404(principal, household, f"household {household_id}")
     return household
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock, tabular
+from common.areas import sees
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -152,7 +153,7 @@ async def _places(session: AsyncSession, codes: set[str]) -> tuple[dict[str, Com
 
 
 def _person_outside(principal: Principal, ref: repository.PersonRef | None) -> bool:
-    return ref is None or not principal.may_see_area(ref.commune_code, ref.district_code, ref.province_code)
+    return ref is None or not sees(principal, ref)
 
 
 # --- persons --------------------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
+from common.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed
 from common.pagination import encode_cursor, keyset
 
 from ..duplicates import repository as duplicates_repository
@@ -131,9 +132,7 @@ async def get_visible(session: AsyncSession, principal: Principal, person_id: uu
                       for_update: bool = False) -> Person:
     """The person, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     person = await repository.get(session, person_id, for_update=for_update)
-    if person is None or not principal.may_see_area(person.commune_code, person.district_code,
-                                                    person.province_code):
-        raise NotFound(f"no person {person_id}")
+    person = visible_or_404(principal, person, f"person {person_id}")
     return person
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import encode_cursor, keyset
@@ -64,9 +65,7 @@ async def get_visible(session: AsyncSession, principal: Principal, facility_id: 
                       for_update: bool = False) -> Facility:
     """The facility, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     facility = await repository.facility(session, facility_id, for_update=for_update)
-    if facility is None or not principal.may_see_area(facility.commune_code, facility.district_code,
-                                                      facility.province_code):
-        raise NotFound(f"no facility {facility_id}")
+    facility = visible_or_404(principal, facility, f"facility {facility_id}")
     return facility
 
 
