@@ -15,7 +15,7 @@ from common.clock import VIETNAM_TZ
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
 from common.errors import MakerChecker, ValidationFailed
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from ..access import Reader
 from ..access.service import audit
@@ -163,14 +163,13 @@ async def list_cases(session: AsyncSession, reader: Reader, *, status: str | Non
     position = keyset(cursor, KEYSET_INT)
     rows = await repository.page(session, reader.areas, status=status, commune_code=commune_code, child_id=child_id,
                                  open_only=open_only, before=position[0] if position else None, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = page_of(rows, limit, lambda c: [c.serial])
     await audit(session, reader, "case_list", None,
                 detail=f"status={status or ''} commune={commune_code or ''} child={child_id or ''}")
     return CasePage(items=[CaseSummary(id=c.id, number=number(c), child_id=c.child_id, source=c.source,
                                        status=c.status, risk_level=c.risk_level, reported_at=c.reported_at,
                                        commune_code=c.commune_code, version=c.version) for c in rows],
-                    next_cursor=encode_cursor([rows[-1].serial]) if more else None)
+                    next_cursor=next_cursor)
 
 
 async def _touched(session: AsyncSession, reader: Reader, case: Case) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from ..access import Reader
 from ..events import DEADLINE_ALERTS, EVENTS, DeadlineAlerts, StepCount
@@ -38,15 +38,12 @@ def _position(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def _page(rows: list[Any], limit: int, now: datetime) -> DeadlinePage:
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = page_of(rows, limit, lambda r: [r.due_at.isoformat(), r.id])
     items = [DeadlineOut(step=r.step, due_at=r.due_at, opened_at=r.opened_at, case_id=r.case_id,
                          case_number=f"CP-{r.serial:06d}" if r.serial is not None else None, case_status=r.status,
                          placement_id=r.placement_id, child_id=r.child_id, commune_code=r.commune_code,
                          district_code=r.district_code, overdue=r.due_at <= now) for r in rows]
-    last = rows[-1] if rows else None
-    return DeadlinePage(items=items, next_cursor=encode_cursor([last.due_at.isoformat(), last.id])
-                        if more and last is not None else None)
+    return DeadlinePage(items=items, next_cursor=next_cursor)
 
 
 async def overdue(session: AsyncSession, reader: Reader, commune_code: str | None, cursor: str | None,

@@ -17,7 +17,7 @@ from common import clock
 from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, PreconditionFailed, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import ArtisanEnrolment
@@ -114,5 +114,4 @@ async def search(session: AsyncSession, principal: Principal, *, commune_code: s
     rows = list(await repository.search(session, areas=areas, commune_code=commune_code, person_id=person_id,
                                         in_force=parse_month(in_force) if in_force else None, after=after,
                                         limit=limit))
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
-    return rows, next_cursor
+    return rows, cursor_if_full(rows, limit, lambda e: [e.commune_code, str(e.id)])

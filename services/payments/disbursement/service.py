@@ -21,7 +21,7 @@ from common import clock
 from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..events import (
     BATCH_READY,
@@ -96,7 +96,7 @@ async def search(session: AsyncSession, principal: Principal, *, payroll_id: uui
     after = keyset(cursor, str, uuid.UUID)
     rows = list(await repository.search(session, areas=principal.limited_to, payroll_id=payroll_id, status=status,
                                         commune_code=commune_code, after=after, limit=limit))
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
+    next_cursor = cursor_if_full(rows, limit, lambda b: [b.commune_code, str(b.id)])
     return rows, next_cursor
 
 

@@ -13,7 +13,7 @@ from common import clock
 from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import MakerChecker, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import EmergencyRelief, OneOffPayment
@@ -136,9 +136,7 @@ async def search(session: AsyncSession, principal: Principal, *, year: int, comm
                                         after=after, limit=limit))
     found = await repository.payments(session, [r.one_off_payment_id for r in rows if r.one_off_payment_id])
     items = [out(r, found.get(r.one_off_payment_id) if r.one_off_payment_id else None) for r in rows]
-    last = rows[-1] if rows else None
-    next_cursor = (encode_cursor([last.decided_on.isoformat(), last.commune_code, str(last.id)])
-                   if last is not None and len(rows) == limit else None)
+    next_cursor = cursor_if_full(rows, limit, lambda r: [r.decided_on.isoformat(), r.commune_code, str(r.id)])
     return items, next_cursor
 
 

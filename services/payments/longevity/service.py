@@ -13,7 +13,7 @@ from common.areas import visible_or_404
 from common.auth import Principal
 from common.db import UniqueViolation
 from common.errors import ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import LongevityGift, OneOffPayment
@@ -106,7 +106,7 @@ async def search(session: AsyncSession, principal: Principal, *, year: int, comm
                                         after=after, limit=limit))
     found = await repository.payments(session, [r.one_off_payment_id for r in rows if r.one_off_payment_id])
     items = [out(r, found.get(r.one_off_payment_id) if r.one_off_payment_id else None) for r in rows]
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
+    next_cursor = cursor_if_full(rows, limit, lambda g: [g.commune_code, str(g.id)])
     return items, next_cursor
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import UniqueViolation
 from common.errors import Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..disbursement import service as disbursement
 from ..events import EVENTS, PAYROLL_APPROVED, PayrollApproved
@@ -216,11 +216,7 @@ async def search(session: AsyncSession, *, programme: str | None, state: str | N
                  limit: int) -> tuple[list[Payroll], str | None]:
     after = keyset(cursor, str, str, uuid.UUID)
     rows = list(await repository.search(session, programme=programme, state=state, after=after, limit=limit))
-    next_cursor = None
-    if len(rows) == limit:
-        last = rows[-1]
-        next_cursor = encode_cursor([last.period_first.isoformat(), last.programme, str(last.id)])
-    return rows, next_cursor
+    return rows, cursor_if_full(rows, limit, lambda p: [p.period_first.isoformat(), p.programme, str(p.id)])
 
 
 async def lines(session: AsyncSession, principal: Principal, payroll_id: uuid.UUID, *, commune_code: str | None,
@@ -236,8 +232,7 @@ async def lines(session: AsyncSession, principal: Principal, payroll_id: uuid.UU
             month=month_text(m.service_month), kind=m.kind, entitled=m.entitled,  # type: ignore[arg-type]
             allocated=m.allocated, amount=m.amount))
     items = [_line(r, by_recipient.get(r.recipient_id, [])) for r in rows]
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
-    return items, next_cursor
+    return items, cursor_if_full(rows, limit, lambda line: [line.commune_code, str(line.id)])
 
 
 def _line(r: PayrollLine, months: list[LineMonthOut]) -> LineOut:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.areas import visible_or_404
 from common.auth import Principal
 from common.daily import today_in_vietnam
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..models import DisbursementException
 from . import repository
@@ -42,8 +42,7 @@ async def search(session: AsyncSession, principal: Principal, *, status: str | N
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = list(await repository.search(session, areas=principal.limited_to, status=status, kind=kind,
                                         batch_id=batch_id, after=after, limit=limit))
-    next_cursor = (encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if len(rows) == limit
-                   else None)
+    next_cursor = cursor_if_full(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
     return rows, next_cursor
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import clock
 from common.auth import Principal
 from common.errors import Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from .. import facts
 from ..deaths import service as deaths_service
@@ -376,8 +376,7 @@ async def decision_history(session: AsyncSession, principal: Principal, benefici
     items.reverse()
     if before_id is not None:
         items = [item for item in items if item["id"] < before_id]
-    next_cursor = encode_cursor([items[limit - 1]["id"]]) if len(items) > limit else None
-    return items[:limit], next_cursor
+    return page_of(items, limit, lambda item: [item["id"]])
 
 
 # --- entitlements --------------------------------------------------------------------------------------
@@ -515,8 +514,4 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         born_after=_years_before(today, age_to + 1) if age_to is not None else None,
         born_on_or_before=_years_before(today, age_from) if age_from is not None else None,
         poverty_status=poverty_status, after=keyset(cursor, str, uuid.UUID), limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.person.name_key, str(last.row.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda b: [b.person.name_key, str(b.row.id)])

@@ -14,7 +14,7 @@ from common import clock
 from common.areas import sees
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import keyset, page_of
 
 from ..events import EVENTS, PERSON_MERGED, PersonMerged
 from ..history import service as history_service
@@ -46,11 +46,8 @@ async def page(session: AsyncSession, principal: Principal, *, status: str | Non
                limit: int) -> tuple[list[dict[str, Any]], str | None]:
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = await repository.page(session, areas=principal.limited_to, status=status, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return [_flag_view(*r) for r in rows[:limit]], next_cursor
+    rows, next_cursor = page_of(rows, limit, lambda r: [r[0].created_at.isoformat(), str(r[0].id)])
+    return [_flag_view(*r) for r in rows], next_cursor
 
 
 @dataclass

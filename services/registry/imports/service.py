@@ -33,7 +33,7 @@ from common import clock, tabular
 from common.areas import sees
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import keyset, page_of
 
 from ..beneficiaries import repository as beneficiaries_repository
 from ..duplicates import repository as duplicates_repository
@@ -581,8 +581,4 @@ async def page(session: AsyncSession, principal: Principal, cursor: str | None,
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = await repository.page(session, created_by=None if _sees_all(principal) else principal.client_id,
                                  after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda i: [i.created_at.isoformat(), str(i.id)])

@@ -13,7 +13,7 @@ from common import clock
 from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import keyset, page_of
 
 from ..duplicates import repository as duplicates_repository
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
@@ -244,11 +244,7 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         session, areas=principal.limited_to, key=name_key(q) if q else None,
         commune_code=commune_code, district_code=district_code, born_from=born_from, born_to=born_to,
         after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.name_key, str(last.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda p: [p.name_key, str(p.id)])
 
 
 async def identities(session: AsyncSession, principal: Principal,

@@ -19,7 +19,7 @@ from common import clock
 from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import keyset, page_of
 
 from ..models import Facility, Person, Residency
 from ..persons import service as persons_service
@@ -143,8 +143,4 @@ async def residents(session: AsyncSession, principal: Principal, facility_id: uu
     facility = await get_visible(session, principal, facility_id)
     after = keyset(cursor, date.fromisoformat, uuid.UUID)
     rows = await repository.current_residents(session, facility.id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = encode_cursor([last.admitted_on.isoformat(), str(last.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda r: [r[0].admitted_on.isoformat(), str(r[0].id)])
