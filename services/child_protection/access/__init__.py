@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
-from common.auth import Principal, current_principal, require
-from common.errors import Forbidden, ValidationFailed
+from common.auth import Principal, current_principal, purpose_header, require, stated_purpose
+from common.errors import Forbidden
 from common.territory import territory
 
 CASE = "child_protection:case"
@@ -57,23 +57,16 @@ class Reader:
         return areas is None or any(code in areas for code in codes if code)
 
 
-def _purpose(value: str | None) -> str:
-    if not value or not value.strip():
-        raise ValidationFailed([{"field": "header.x-purpose",
-                                 "reason": "say why you read this record (X-Purpose header); every read is audited"}])
-    return value.strip()
-
-
 def _reader(request: Request, principal: Principal, purpose: str | None, scopes: Sequence[str]) -> Reader:
     if not principal.scopes & set(scopes):
         raise Forbidden(f"case contents need the scope {' or '.join(scopes)}; other clients see counts only "
                         "(the reports)", required_scopes=list(scopes))
-    return Reader(principal, _purpose(purpose), request.scope.get("request_id"))
+    return Reader(principal, stated_purpose(purpose, "say why you read this record (X-Purpose header); every read is "
+                                                    "audited"), request.scope.get("request_id"))
 
 
-PurposeHeader = Annotated[str | None, Header(
-    alias="X-Purpose", max_length=500,
-    description="Why the record is read (e.g. `home visit`, `case review`); required, audited")]
+PurposeHeader = Annotated[str | None, purpose_header(
+    "Why the record is read (e.g. `home visit`, `case review`); required, audited")]
 
 
 def read_access(request: Request, principal: Annotated[Principal, require()],
