@@ -13,6 +13,7 @@ from common import clock
 from common.pagination import KEYSET_INT, keyset, page_of
 
 from ..access import Reader
+from ..access.service import audit
 from ..events import DEADLINE_ALERTS, EVENTS, DeadlineAlerts, StepCount
 from ..models import AlertRun
 from ..rules.deadlines import Step
@@ -50,7 +51,9 @@ async def overdue(session: AsyncSession, reader: Reader, commune_code: str | Non
                   limit: int) -> DeadlinePage:
     now = clock.now()
     rows = await repository.overdue(session, now, reader.areas, commune_code, _position(cursor), limit + 1)
-    return _page(list(rows), limit, now)
+    page = _page(list(rows), limit, now)
+    await audit(session, reader, "deadline_list", None, detail=f"overdue commune={commune_code or ''}")
+    return page
 
 
 async def due_soon(session: AsyncSession, reader: Reader, hours: int, commune_code: str | None, cursor: str | None,
@@ -58,7 +61,9 @@ async def due_soon(session: AsyncSession, reader: Reader, hours: int, commune_co
     now = clock.now()
     rows = await repository.due_soon(session, now, now + timedelta(hours=hours), reader.areas, commune_code,
                                      _position(cursor), limit + 1)
-    return _page(list(rows), limit, now)
+    page = _page(list(rows), limit, now)
+    await audit(session, reader, "deadline_list", None, detail=f"due-soon commune={commune_code or ''}")
+    return page
 
 
 async def publish_alerts(session: AsyncSession, day: date, due_soon_hours: int) -> dict[str, int]:
