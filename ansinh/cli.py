@@ -22,6 +22,7 @@ from .context import admin_database, stack_config
 from .events_cli import events_app
 from .payments_cli import payments_app
 from .report_cli import report_app
+from .seed_cli import seed as seed_command
 from .stack import Stack, default_ports, run_prepare, run_until_signalled
 
 app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
@@ -32,6 +33,7 @@ app.add_typer(clients.keys_app, name="keys")
 app.add_typer(events_app, name="events")
 app.add_typer(payments_app, name="payments")
 app.add_typer(report_app, name="report")
+app.command("seed")(seed_command)
 
 APP_FACTORIES = {
     "gateway": "gateway.app",
