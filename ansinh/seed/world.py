@@ -46,6 +46,8 @@ CENTRE_CASH = 905_045_613
 RAISED_FOR_ONE_CHILD = 2_950_000_000
 """Raised for one resident child's heart surgery."""
 
+KHMER_FAMILY = ("Thạch", "Kim", "Sơn", "Danh", "Lâm", "Triệu", "Huỳnh", "Trà")
+
 SEED_FILE = Path("seed") / "tra_vinh_admin_units.csv"
 
 
@@ -173,12 +175,20 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
 
     def person(key: str, born: date, sex: str | None = None, commune: str | None = None) -> Person:
         sex = sex or rng.choice(("male", "female"))
-        name = fake.name_female() if sex == "female" else fake.name_male()
+        name = full_name(sex)
         place = commune or rng.choice(world.communes)
         p = Person(key=key, full_name=name, date_of_birth=born, sex=sex, national_id=ids.next(born, sex),
                    commune=place, address=f"Ấp {fake.street_name()}")
         world.persons.append(p)
         return p
+
+    def full_name(sex: str) -> str:
+        """Family name first, as Vietnamese names are written; about a third Khmer family names (Trà Vinh)."""
+        family = rng.choice(KHMER_FAMILY) if rng.random() < 0.31 else fake.last_name()
+        given = fake.first_name_female() if sex == "female" else fake.first_name_male()
+        middle = rng.choice(("Thị", "Thị", fake.middle_name())) if sex == "female" else \
+            rng.choice(("Văn", "Văn", fake.middle_name()))
+        return f"{family} {middle} {given}"
 
     def born_between(first: date, last: date) -> date:
         return first + timedelta(days=rng.randrange((last - first).days + 1))
@@ -282,7 +292,8 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
         kind, amount = rng.choice(kinds)
         occurred = past(date(year, rng.randrange(1, through.month + 1), rng.randrange(1, 28)))
         world.emergencies.append({
-            "key": f"x{i:04d}", "kind": kind, "recipient_name": fake.name(), "commune_code": rng.choice(world.communes),
+            "key": f"x{i:04d}", "kind": kind, "recipient_name": full_name(rng.choice(("male", "female"))),
+            "commune_code": rng.choice(world.communes),
             "disaster": f"Mưa lớn, lốc xoáy {occurred.strftime('%d/%m/%Y')}", "occurred_on": occurred.isoformat(),
             "amount": amount, "decision": f"QĐ {100 + i}/QĐ-UBND"})
 
@@ -305,7 +316,7 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
         world.cases.append({
             "key": f"k{i:04d}", "source": rng.choice(sources), "reported_at": f"{reported.isoformat()}T09:00:00+07:00",
             "report": "Trẻ bị bỏ rơi, không có người chăm sóc", "child": {
-                "full_name": fake.name_female() if sex == "female" else fake.name_male(), "sex": sex,
+                "full_name": full_name(sex), "sex": sex,
                 "commune_code": rng.choice(world.communes),
                 "date_of_birth": born_between(date(year - 14, 1, 1), date(year - 1, 12, 31)).isoformat()},
             "risk_level": rng.choice(("low", "medium", "high"))})
