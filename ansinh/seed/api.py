@@ -20,8 +20,9 @@ class SeedError(RuntimeError):
 class Api:
     """Calls to the gateway as one of the seed's clients (``credentials``: role → (client id, secret)).
 
-    A call that fails on the way (connection lost, 429, 502-504) is sent again as it was, with the same
-    ``Idempotency-Key``: the service replays its first answer instead of doing the work twice. Writes without such a
+    A call that fails on the way (connection lost, 429, 502-504, or 409 ``idempotency-in-flight`` when the first
+    attempt is still being worked on) is sent again as it was, with the same ``Idempotency-Key``: the service replays
+    its first answer instead of doing the work twice. Writes without such a
     key are only those whose repetition the service refuses (409) or that the seed looks up before it writes.
     """
 
@@ -68,8 +69,10 @@ class Api:
                 await self._token(role, fresh=True)
                 refreshed = True
                 continue
-            if r.status_code in RETRIED and attempt < 7:
-                await asyncio.sleep(float(r.headers.get("Retry-After", 0.5 * (attempt + 1))))
+            in_flight = r.status_code == 409 and r.headers.get("content-type", "").startswith("application/problem") \
+                and str(r.json().get("type", "")).endswith("/idempotency-in-flight")
+            if (r.status_code in RETRIED or in_flight) and attempt < 7:
+                await asyncio.sleep(float(r.headers.get("Retry-After", 2.0 * (attempt + 1))))
                 continue
             if r.status_code not in ok:
                 raise SeedError(f"{method} {path} → {r.status_code}: {r.text[:600]}")

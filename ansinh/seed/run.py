@@ -473,11 +473,15 @@ class Seeder:
     async def insurance(self) -> None:
         period = month_text(self.through)
         r = await self.api.call("officer", "POST", "/insurance/lists", ok=(201, 409), json={"period": period})
-        if r.status_code == 201:
-            listing = r.json()
-        else:
-            listing = next(x for x in (await self.api.call("bhxh", "GET", "/insurance/lists")).json()
-                           if x["period"] == period)
+        listing = r.json() if r.status_code == 201 else None
+        deadline = time.monotonic() + 600
+        while listing is None:  # built by an earlier run, or by the first attempt of this call (still committing)
+            listing = next((x for x in (await self.api.call("bhxh", "GET", "/insurance/lists")).json()
+                            if x["period"] == period), None)
+            if listing is None:
+                if time.monotonic() > deadline:
+                    raise SeedError(f"the insurance list of {period} was refused as existing but is not listed")
+                await asyncio.sleep(2)
         items = await self.api.pages("bhxh", f"/insurance/lists/{listing['id']}/items", {"limit": 100})
         advance = self.progress.stage("health-insurance cards", len(items))
         prefix = f"{self.world.seed % 1000:03d}"
@@ -496,8 +500,8 @@ class Seeder:
                 if item.get("valid_to"):
                     result["valid_to"] = item["valid_to"]
                 results.append(result)
-        for i in range(0, len(results), 5_000):
-            part = results[i:i + 5_000]
+        for i in range(0, len(results), 500):  # well within the gateway's 30-s limit per request
+            part = results[i:i + 500]
             await self.api.call("bhxh", "POST", f"/insurance/lists/{listing['id']}/results",
                                 key=f"{self.key}-bhxh-{listing['id']}-{i}", json={"results": part})
             advance(len(part))

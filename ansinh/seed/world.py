@@ -269,7 +269,7 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
 
     # The residential centre's residents, by group.
     for i in range(scaled("centre_residents", scale)):
-        group = _pick(rng, RESIDENT_GROUPS)
+        group = "orphan" if i == 0 else _pick(rng, RESIDENT_GROUPS)  # the child the money was raised for
         if group == "orphan":
             born = born_between(date(year - 15, 1, 1), date(year - 2, 12, 31))
         elif group == "elderly":

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import text
 
 from ansinh.database import COMPONENTS, drop_database, env_prefix, in_gateway_db
+from ansinh.seed.api import Api
 from ansinh.seed.run import ROLES, Options, add_months, month_text, seed
 from ansinh.stack import Stack, StackConfig, prepare_database
 from common import clock
@@ -80,7 +81,7 @@ async def credentials(stack: Stack) -> dict[str, tuple[str, str]]:
     return out
 
 
-async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(seed_stack, tmp_path):
+async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(seed_stack, tmp_path, monkeypatch):
     stack = seed_stack
     today = clock.today()
     month = today.replace(day=1) if today.month > 1 else date(today.year - 1, 12, 1)
@@ -88,10 +89,33 @@ async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(s
     creds = await credentials(stack)
     state = tmp_path / "seed.json"
     options = Options(scale=SCALE, seed=7, year=year, through=add_months(month, -1), months=2, today=today)
+    # Ctrl-C in the middle of the approvals: after the registry approved the 20th, before the seed recorded it.
+    real_call, approved = Api.call, []
+
+    async def interrupted(self, role, method, path, **kw):  # type: ignore[no-untyped-def]
+        r = await real_call(self, role, method, path, **kw)
+        if path.endswith("/approve") and path.startswith("/registry"):
+            approved.append(path)
+            if len(approved) == 20:
+                raise KeyboardInterrupt
+        return r
+
+    monkeypatch.setattr(Api, "call", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        await seed(stack.url("gateway"), creds, options, state, progress=False)
+    monkeypatch.setattr(Api, "call", real_call)
+    assert json.loads(state.read_text())["done"] == ["persons", "households"]
+
     done = await seed(stack.url("gateway"), creds, options, state, progress=False)
     assert done.persons > 300 and done.beneficiaries == 66
     recorded = json.loads(state.read_text())
     assert "child_protection" in recorded["done"] and len(recorded["beneficiaries"]) == 66
+    [counts] = await sql(stack, "registry", """
+        SELECT (SELECT count(*) FROM registry.applications) AS applications,
+               (SELECT count(*) FROM registry.beneficiaries) AS beneficiaries,
+               (SELECT count(DISTINCT national_id) FROM registry.persons) AS persons,
+               (SELECT count(*) FROM registry.persons) AS records""")
+    assert counts == {"applications": 66, "beneficiaries": 66, "persons": done.persons, "records": done.persons}
     # Resumable: a second run finds everything done and sends nothing but token requests.
     again = await seed(stack.url("gateway"), creds, options, state, progress=False)
     assert again.calls == 0
