@@ -112,7 +112,7 @@ def run(quick: bool = False, write: bool = True) -> None:
         est_cpu += s["cpu"] * mult
         rows.append(f"| {stage} | {sizes[unit]:,} {unit} | {s['calls']:,.0f} | {s['wall']:.1f} | {s['cpu']:.1f} | "
                     f"{s['seed_cpu']:.1f} | {s['wall'] * mult / 60:.0f} |")
-    body = f"""### Seeding the Trà Vinh profile (`python -m bench --only seed`)
+    body = f"""## Seeding the Trà Vinh profile (`bench/seed.py`, `--only seed`)
 
 Machine: {machine()}; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (a machine shared with
 other work: wall times are inflated by it, CPU times much less). Scale **{scale}** measured

@@ -95,7 +95,7 @@ class Api:
 
 async def each(items: list[T], work: Callable[[T], Awaitable[Any]], *, limit: int = 8,
                advance: Callable[[int], None] | None = None) -> list[Any]:
-    """``work`` on every item, ``limit`` at a time, in order of the answers' items."""
+    """``work`` on every item, ``limit`` at a time; the results in the order of ``items``."""
     gate = asyncio.Semaphore(limit)
 
     async def one(item: T) -> Any:
@@ -105,4 +105,13 @@ async def each(items: list[T], work: Callable[[T], Awaitable[Any]], *, limit: in
             advance(1)
         return result
 
-    return list(await asyncio.gather(*(one(i) for i in items)))
+    tasks = [asyncio.ensure_future(one(i)) for i in items]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        # One failed (or the run was interrupted): stop the others before the error goes up, so that nothing
+        # is still being sent when the caller records where it stopped.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

@@ -35,7 +35,10 @@ ROLES = {
 """The seed's clients: a department officer (maker), a second officer (checker), the post office and BHXH."""
 
 PURPOSE = {"X-Purpose": "seed demo province"}
-CHUNK = 20_000
+PERSONS_FILE = 5_000
+"""Rows per persons file: a file is answered within the gateway's 30-s limit even on a loaded machine."""
+HOUSEHOLDS_FILE = 1_000
+"""Member rows per households file (a household is never split): the households import is the slower one."""
 
 
 def month_text(d: date) -> str:
@@ -185,8 +188,8 @@ class Seeder:
     async def persons(self) -> None:
         rows = [p.row() for p in self.world.persons]
         advance = self.progress.stage("persons (import)", len(rows))
-        for i in range(0, len(rows), CHUNK):
-            part = rows[i:i + CHUNK]
+        for i in range(0, len(rows), PERSONS_FILE):
+            part = rows[i:i + PERSONS_FILE]
             r = await self.api.call("officer", "POST", "/registry/imports", params={"kind": "persons"},
                                     content=_csv(PERSON_HEADER, part), key=f"{self.key}-persons-{i}",
                                     headers={"Content-Type": "text/csv"})
@@ -204,7 +207,7 @@ class Seeder:
         while start < len(households):
             rows: list[list[str]] = []
             end = start
-            while end < len(households) and len(rows) < CHUNK:
+            while end < len(households) and len(rows) < HOUSEHOLDS_FILE:
                 h = households[end]
                 for person, relation in h.members:
                     joined = max(person.date_of_birth, date(self.year - 1, 1, 1))

@@ -61,6 +61,10 @@ async def seed_stack(test_db):
         await drop_database(test_db.admin_url, SEED_DB)
 
 
+class Interrupted(Exception):
+    pass
+
+
 async def sql(stack: Stack, component: str, query: str, **params: Any) -> list[dict[str, Any]]:
     async def work(session):  # type: ignore[no-untyped-def]
         return [dict(r._mapping) for r in await session.execute(text(query), params)]
@@ -89,7 +93,7 @@ async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(s
     creds = await credentials(stack)
     state = tmp_path / "seed.json"
     options = Options(scale=SCALE, seed=7, year=year, through=add_months(month, -1), months=2, today=today)
-    # Ctrl-C in the middle of the approvals: after the registry approved the 20th, before the seed recorded it.
+    # Stopped in the middle of the approvals (as by Ctrl-C): the registry approved the 20th, the seed did not record it.
     real_call, approved = Api.call, []
 
     async def interrupted(self, role, method, path, **kw):  # type: ignore[no-untyped-def]
@@ -97,11 +101,11 @@ async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(s
         if path.endswith("/approve") and path.startswith("/registry"):
             approved.append(path)
             if len(approved) == 20:
-                raise KeyboardInterrupt
+                raise Interrupted
         return r
 
     monkeypatch.setattr(Api, "call", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted):
         await seed(stack.url("gateway"), creds, options, state, progress=False)
     monkeypatch.setattr(Api, "call", real_call)
     assert json.loads(state.read_text())["done"] == ["persons", "households"]
