@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import clock
+
 from .api import Api, SeedError, each
 from .world import PERSON_HEADER, Grant, Person, World, build
 
@@ -58,7 +60,7 @@ class Options:
     through: date | None = None   # the last month paid (first day); default: the current month
     months: int | None = None     # payroll months to run, ending at ``through``; default: from January
     concurrency: int = 8
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)  # Viet Nam time
 
     def resolved(self) -> tuple[int, date]:
         through = self.through or self.today.replace(day=1)
@@ -144,7 +146,8 @@ class Seeder:
         self.year, self.through = options.resolved()
         self.today = options.today
         self.person_ids: dict[str, str] = {}
-        self.key = f"seed-{world.seed}-{world.year}"
+        # Idempotency keys name the province (seed, scale, year, last month, day generated) and the record.
+        self.key = f"seed-{world.seed}-{world.scale}-{month_text(self.through)}-{self.today.isoformat()}"
 
     # --- helpers ----------------------------------------------------------------------------------------------
 
@@ -537,13 +540,25 @@ class Outcome:
     beneficiaries: int
 
 
+def _as_of(state_path: Path, today: date) -> date:
+    """A resumed run generates the province as of the day the first run began: the same persons, the same requests
+    and bodies for the same idempotency keys, whatever day it is resumed on."""
+    if state_path.exists():
+        stored = json.loads(state_path.read_text(encoding="utf-8")).get("identity", {})
+        if stored.get("as_of"):
+            return date.fromisoformat(stored["as_of"])
+    return today
+
+
 async def seed(gateway: str, credentials: dict[str, tuple[str, str]], options: Options, state_path: Path, *,
                progress: bool = True, stop_after: str | None = None) -> Outcome:
     """Run every stage not yet done; ``stop_after`` ends the run after that stage (tests, benchmarks)."""
+    options.today = _as_of(state_path, options.today)
     year, through = options.resolved()
     world = build(options.seed, options.scale, year, through, options.today)
     state = State(state_path, {"seed": options.seed, "scale": options.scale, "year": year,
-                               "through": month_text(through), "gateway": gateway.rstrip("/")})
+                               "through": month_text(through), "gateway": gateway.rstrip("/"),
+                               "as_of": options.today.isoformat()})
     api = Api(gateway, credentials)
     bars: AbstractContextManager[Any] = Progress(progress) if progress else nullcontext()
     try:
