@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from common import clock
 from common.settings import SERVICES
 
 from . import backup as backups
@@ -113,7 +113,7 @@ def demo(
             f"\nA seeded province at {gw}   API docs: {gw}/docs\n"
             f"  TOKEN=$(.venv/bin/ansinh token)\n"
             f"  curl -H \"Authorization: Bearer $TOKEN\" '{gw}/registry/reports/beneficiaries?month=…&by=district'\n"
-            f"  .venv/bin/ansinh report annual --year {date.today().year} --format pdf -o bao-cao.pdf\n"
+            f"  .venv/bin/ansinh report annual --year {clock.today().year} --format pdf -o bao-cao.pdf\n"
             "Ctrl-C stops everything.\n")
         run_until_signalled(stack)
 

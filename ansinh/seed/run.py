@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import clock
+from common import clock, tabular
 
 from .api import Api, SeedError, each
 from .world import PERSON_HEADER, Grant, Person, World, build
@@ -132,14 +132,6 @@ class Progress:
             self.bars.console.print(text)
 
 
-def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
 class Seeder:
     def __init__(self, api: Api, world: World, state: State, options: Options, progress: Progress) -> None:
         self.api, self.world, self.state, self.options, self.progress = api, world, state, options, progress
@@ -194,7 +186,7 @@ class Seeder:
         for i in range(0, len(rows), PERSONS_FILE):
             part = rows[i:i + PERSONS_FILE]
             r = await self.api.call("officer", "POST", "/registry/imports", params={"kind": "persons"},
-                                    content=_csv(PERSON_HEADER, part), key=f"{self.key}-persons-{i}",
+                                    content=tabular.write_csv(PERSON_HEADER, part), key=f"{self.key}-persons-{i}",
                                     headers={"Content-Type": "text/csv"})
             body = r.json()
             if body["rejected"]:
@@ -219,7 +211,7 @@ class Seeder:
                                  f"QĐ {n + 1}/QĐ-UBND" if h.poverty else ""])
                 end += 1
             r = await self.api.call("officer", "POST", "/registry/imports", params={"kind": "households"},
-                                    content=_csv(header, rows), key=f"{self.key}-households-{n}",
+                                    content=tabular.write_csv(header, rows), key=f"{self.key}-households-{n}",
                                     headers={"Content-Type": "text/csv"})
             body = r.json()
             if body["rejected"]:
@@ -383,10 +375,8 @@ class Seeder:
                     row[head["Số biên nhận"]] = f"BN-{line[:8]}"
                     row[head["Số tiền đã chi"]] = row[head["Số tiền"]]
                 filled.append(row)
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(filled)
             await self.api.call("postal", "POST", f"/payments/batches/{batch['id']}/results/file",
-                                content=buffer.getvalue().encode("utf-8-sig"), key=f"{self.key}-batch-{batch['id']}",
+                                content=tabular.write_csv(filled[0], filled[1:]), key=f"{self.key}-batch-{batch['id']}",
                                 headers={"Content-Type": "text/csv"})
 
         await each(open_, report, limit=self.options.concurrency)

@@ -287,7 +287,7 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
 
     # Emergency relief after the year's storms and floods.
     kinds = (("house_damaged", 20_000_000), ("house_destroyed", 40_000_000), ("injury", 10_000_000),
-             ("relocation", 30_000_000), ("funeral", 20_000_000))
+             ("relocation", 30_000_000), ("funeral", 27_000_000))
     for i in range(scaled("emergency", scale)):
         kind, amount = rng.choice(kinds)
         occurred = past(date(year, rng.randrange(1, through.month + 1), rng.randrange(1, 28)))
