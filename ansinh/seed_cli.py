@@ -57,8 +57,8 @@ def _month(text: str | None) -> date | None:
 
 def seed(
     profile: Annotated[str, typer.Option(help="The province to generate: tra-vinh")] = "tra-vinh",
-    scale: Annotated[float, typer.Option(min=0.0001, max=2.0, help="1.0: the whole province; 0.05: a demo in "
-                                                                   "about a minute")] = 1.0,
+    scale: Annotated[float, typer.Option(min=0.0001, max=2.0, help="1.0: the whole province (hours); 0.02: "
+                                                                   "make demo's (minutes)")] = 1.0,
     seed_: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same province")] = 1,
     year: Annotated[int | None, typer.Option(help="The year paid (default: this year)")] = None,
     through: Annotated[str | None, typer.Option(help="Last month paid, YYYY-MM (default: this month)")] = None,
