@@ -364,10 +364,7 @@ class PayrollLine(AreaColumns, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
                                           server_default=func.gen_random_uuid())
-    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    """No foreign key (payments_0013): lines are written by one statement of the generation, right after the payroll
-    row in the same transaction, and payrolls are never deleted; the key's per-row check cost ~a fifth of the
-    generation's CPU (docs/benchmarks.md)."""
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"))
     recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     """The beneficiary, the household (electricity) or the one-off payment the line pays."""
     beneficiary_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -394,8 +391,8 @@ class PayrollLineMonth(Base):
 
     __tablename__ = "payroll_line_months"
 
-    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    """No foreign key, as on ``payroll_lines`` (payments_0013)."""
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"),
+                                                  primary_key=True)
     recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     service_month: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
