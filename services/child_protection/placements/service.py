@@ -61,8 +61,10 @@ async def get_visible(session: AsyncSession, reader: Reader, placement_id: uuid.
 
 async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, body: PlacementIn) -> Placement:
     child = await children.get_visible(session, reader, body.child_id, for_update=True)
+    case_number = None
     if body.case_id is not None:
         case = await cases.get_visible(session, reader, body.case_id)
+        case_number = cases.number(case)
         if case.child_id != child.id:
             raise ValidationFailed([{"field": "body.case_id", "reason": "a case of another child"}])
     if body.starts_on > clock.today():
@@ -91,7 +93,8 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
     await deadlines.open_(session, Step.CARER_REPORT, child_id=child.id, placement_id=p.id, case_id=p.case_id,
                           due_at=rules.end_of_day(first, VIETNAM_TZ), area=p, opened_at=now)
     await EVENTS.publish(session, PLACEMENT_RECORDED, str(p.id), PlacementRecorded(
-        placement_id=p.id, child_id=child.id, person_id=child.person_id, case_id=p.case_id, kind=p.kind,
+        placement_id=p.id, child_id=child.id, person_id=child.person_id, case_id=p.case_id, case_number=case_number,
+        kind=p.kind,
         starts_on=p.starts_on, first_report_due=first, foster_allowance=await _foster_allowance(session, p),
         child_date_of_birth=child.date_of_birth, commune_code=p.commune_code, district_code=p.district_code,
         province_code=p.province_code))
