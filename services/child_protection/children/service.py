@@ -67,25 +67,25 @@ async def out(session: AsyncSession, cipher: FieldCipher, child: Child) -> Child
         created_by=child.created_by, updated_at=child.updated_at, updated_by=child.updated_by)
 
 
-async def _check_memberships(session: AsyncSession, items: list[MembershipIn], born: date | None) -> None:
-    await reference.check_groups(session, [m.group for m in items], "body.groups")
+async def _check_memberships(session: AsyncSession, items: list[MembershipIn], born: date | None,
+                             at: str = "body") -> None:
+    await reference.check_groups(session, [m.group for m in items], f"{at}.groups")
     for i, m in enumerate(items):
         if m.valid_from > clock.today():
-            raise ValidationFailed([{"field": f"body.groups.{i}.valid_from", "reason": "in the future"}])
+            raise ValidationFailed([{"field": f"{at}.groups.{i}.valid_from", "reason": "in the future"}])
         if born is not None and m.valid_from < born:
-            raise ValidationFailed([{"field": f"body.groups.{i}.valid_from", "reason": "before the child's birth"}])
+            raise ValidationFailed([{"field": f"{at}.groups.{i}.valid_from", "reason": "before the child's birth"}])
     codes = [m.group for m in items]
     if len(set(codes)) != len(codes):
-        raise ValidationFailed([{"field": "body.groups", "reason": "a group is listed twice"}])
+        raise ValidationFailed([{"field": f"{at}.groups", "reason": "a group is listed twice"}])
 
 
 async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, body: ChildIn,
-                 case_id: uuid.UUID | None = None, case_number: str | None = None) -> Child:
-    _check_birth(body.date_of_birth, "body.date_of_birth")
-    area = await reference.resolve_commune(session, body.commune_code)
-    if not reader.may_see(area.commune_code, area.district_code, area.province_code):
-        raise NotFound(f"commune {body.commune_code} is outside the client's areas")
-    await _check_memberships(session, body.groups, body.date_of_birth)
+                 case_id: uuid.UUID | None = None, case_number: str | None = None, at: str = "body") -> Child:
+    """``at``: where the child's fields are in the request (``body``, or ``body.child`` for a new case)."""
+    _check_birth(body.date_of_birth, f"{at}.date_of_birth")
+    area = reference.place_for_write(reader, body.commune_code, f"{at}.commune_code")
+    await _check_memberships(session, body.groups, body.date_of_birth, at)
     now = clock.now()
     child = Child(id=uuid.uuid4(), person_id=body.person_id, full_name=body.full_name.strip(),
                   date_of_birth=body.date_of_birth, sex=body.sex, commune_code=area.commune_code,
@@ -139,9 +139,7 @@ async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, chi
         _check_birth(changes_["date_of_birth"])
         child.date_of_birth = changes_["date_of_birth"]
     if "commune_code" in changes_:
-        area = await reference.resolve_commune(session, changes_["commune_code"])
-        if not reader.may_see(area.commune_code, area.district_code, area.province_code):
-            raise NotFound(f"commune {area.commune_code} is outside the client's areas")
+        area = reference.place_for_write(reader, changes_["commune_code"])
         child.commune_code, child.district_code, child.province_code = (
             area.commune_code, area.district_code, area.province_code)
     if "person_id" in changes_ and changes_["person_id"] != child.person_id:
