@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.events.envelope import Event
 from common.events.service import ServiceEvents
 
-from .models import EVENT_TABLES
 from .foster import service as foster
 from .foster.schemas import PlacementEndedIn, PlacementRecordedIn
+from .models import EVENT_TABLES
 from .one_off import service as one_off
 from .one_off.schemas import SupportRequestIn
 from .projection import repository as projection

@@ -36,11 +36,10 @@ async def test_a_commune_outside_the_areas_is_404_on_create_and_on_a_move(http, 
     r = await http.post("/children", headers=worker(minter), json={"full_name": "Bé Bảy",
                                                                   "commune_code": OTHER_COMMUNE})
     assert r.status_code == 404
-    moved = await http.patch(f"/children/{child['id']}", json={"commune_code": OTHER_COMMUNE},
-                             headers={**worker(minter), "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+    patch = {**worker(minter), "If-Match": '"1"', "Content-Type": "application/merge-patch+json"}
+    moved = await http.patch(f"/children/{child['id']}", json={"commune_code": OTHER_COMMUNE}, headers=patch)
     assert moved.status_code == 404
-    moved = await http.patch(f"/children/{child['id']}", json={"commune_code": OLD_COMMUNE},
-                             headers={**worker(minter), "If-Match": '"1"', "Content-Type": "application/merge-patch+json"})
+    moved = await http.patch(f"/children/{child['id']}", json={"commune_code": OLD_COMMUNE}, headers=patch)
     assert moved.status_code == 422 and "body.commune_code" in problem_fields(moved)
 
 

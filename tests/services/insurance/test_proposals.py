@@ -11,7 +11,7 @@ from common.events.envelope import Event, new_event
 from services.child_protection import events as cp
 
 from .helpers import feed, registered
-from .test_exchange import build, officer, person
+from .test_exchange import build, person
 
 _seq = itertools.count(1)
 

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import text
 
 from common.events.envelope import Event, new_event
-from services.payments.events import EVENTS, PLACEMENT_ENDED, PLACEMENT_RECORDED
+from services.payments.events import PLACEMENT_ENDED, PLACEMENT_RECORDED
 
 from .helpers import account_from, batches, feed, generate, line_of, maker, run
 
@@ -20,14 +20,16 @@ def recorded(placement: uuid.UUID, *, birth: str = "2022-05-10", starts_on: str 
              foster_allowance: bool = True, kind: str = "foster", case_number: str | None = "CP-000042",
              commune: str = "29242") -> Event:
     data = {"placement_id": str(placement), "child_id": str(uuid.uuid5(placement, "child")), "person_id": None,
-            "case_id": str(uuid.uuid5(placement, "case")), "case_number": case_number, "kind": kind, "starts_on": starts_on,
+            "case_id": str(uuid.uuid5(placement, "case")), "case_number": case_number, "kind": kind,
+            "starts_on": starts_on,
             "first_report_due": "2026-07-15", "foster_allowance": foster_allowance, "child_date_of_birth": birth,
             "commune_code": commune, "district_code": "", "province_code": "86"}
     return Event.model_validate({**new_event(CP, PLACEMENT_RECORDED, str(placement), data), "sequence": next(_seq)})
 
 
 def ended(placement: uuid.UUID, ends_on: str, kind: str = "foster") -> Event:
-    data = {"placement_id": str(placement), "child_id": str(uuid.uuid5(placement, "child")), "kind": kind, "ends_on": ends_on,
+    data = {"placement_id": str(placement), "child_id": str(uuid.uuid5(placement, "child")), "kind": kind,
+            "ends_on": ends_on,
             "commune_code": "29242", "district_code": "", "province_code": "86"}
     return Event.model_validate({**new_event(CP, PLACEMENT_ENDED, str(placement), data), "sequence": next(_seq)})
 
