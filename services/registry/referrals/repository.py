@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,5 +43,6 @@ async def page(session: AsyncSession, areas: Sequence[str] | None, status: str |
     if status is not None:
         stmt = stmt.where(ApplicationDraft.status == status)
     if after is not None:
-        stmt = stmt.where(tuple_(ApplicationDraft.received_at, ApplicationDraft.id) > tuple_(*after))
+        stmt = stmt.where(tuple_(ApplicationDraft.received_at, ApplicationDraft.id)
+                          > tuple_(literal(after[0]), literal(after[1])))
     return list(await session.scalars(stmt))

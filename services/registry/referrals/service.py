@@ -74,9 +74,9 @@ async def page(session: AsyncSession, principal: Principal, status: str | None, 
 
 def _open(draft: ApplicationDraft) -> None:
     if draft.status != "draft":
+        application = f"/registry/applications/{draft.application_id}" if draft.application_id else None
         raise Conflict(f"the draft is already {draft.status}", code="draft-decided", current_status=draft.status,
-                       **({"application": f"/registry/applications/{draft.application_id}"}
-                          if draft.application_id else {}))
+                       application=application)
 
 
 async def submit(session: AsyncSession, principal: Principal, draft_id: uuid.UUID, body: SubmitIn) -> SubmittedOut:
