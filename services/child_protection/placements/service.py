@@ -15,12 +15,13 @@ from common.errors import Conflict, ValidationFailed
 
 from ..access import Reader
 from ..access.service import audit
+from ..cases import repository as cases_repository
 from ..cases import service as cases
 from ..changes import service as changes
 from ..children import service as children
 from ..deadlines import service as deadlines
 from ..events import EVENTS, PLACEMENT_ENDED, PLACEMENT_RECORDED, PlacementEnded, PlacementRecorded
-from ..models import Placement
+from ..models import Child, Placement
 from ..rules import deadlines as rules
 from ..rules import placement as placement_rules
 from ..rules.deadlines import Step
@@ -92,15 +93,32 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
     first = rules.carer_report_due(p.starts_on, 0)
     await deadlines.open_(session, Step.CARER_REPORT, child_id=child.id, placement_id=p.id, case_id=p.case_id,
                           due_at=rules.end_of_day(first, VIETNAM_TZ), area=p, opened_at=now)
-    await EVENTS.publish(session, PLACEMENT_RECORDED, str(p.id), PlacementRecorded(
-        placement_id=p.id, child_id=child.id, person_id=child.person_id, case_id=p.case_id, case_number=case_number,
-        kind=p.kind,
-        starts_on=p.starts_on, first_report_due=first, foster_allowance=await _foster_allowance(session, p),
-        child_date_of_birth=child.date_of_birth, commune_code=p.commune_code, district_code=p.district_code,
-        province_code=p.province_code))
+    await _publish_recorded(session, p, child, case_number)
     await changes.record(session, "placement", p, case_id=p.case_id, child_id=child.id)
     await audit(session, reader, "placement", p.id)
     return p
+
+
+async def _publish_recorded(session: AsyncSession, p: Placement, child: Child, case_number: str | None) -> None:
+    await EVENTS.publish(session, PLACEMENT_RECORDED, str(p.id), PlacementRecorded(
+        placement_id=p.id, child_id=child.id, person_id=child.person_id, case_id=p.case_id, case_number=case_number,
+        kind=p.kind, starts_on=p.starts_on, first_report_due=rules.carer_report_due(p.starts_on, 0),
+        foster_allowance=await _foster_allowance(session, p), child_date_of_birth=child.date_of_birth,
+        commune_code=p.commune_code, district_code=p.district_code, province_code=p.province_code))
+
+
+async def foster_terms_changed(session: AsyncSession, child: Child) -> int:
+    """The child's groups or date of birth changed: each foster placement of the child is published again
+    (``placement.recorded.v1``, same placement id) with its terms as they are now — whether it qualifies
+    (``foster_allowance``, the 5.1 groups on its first day) and the birth date that fixes the rates. Payments applies
+    it as an upsert: the same terms change nothing, new ones are settled by its next payroll. Returns how many."""
+    published = 0
+    for p in await repository.of_child(session, child.id):
+        if p.kind == placement_rules.PlacementKind.FOSTER.value:
+            case = await cases_repository.get(session, p.case_id) if p.case_id else None
+            await _publish_recorded(session, p, child, cases.number(case) if case else None)
+            published += 1
+    return published
 
 
 async def _touched(session: AsyncSession, reader: Reader, p: Placement) -> None:

@@ -60,3 +60,27 @@ async def test_the_placement_event_carries_the_case_number_and_no_name(http, min
     assert (data["case_number"], data["foster_allowance"], data["child_date_of_birth"], data["kind"]) == (
         case["number"], True, "2023-05-04", "foster")
     assert "Dung" not in str(data) and "An" not in str(data).split("'")
+
+
+async def test_a_group_recorded_after_the_placement_publishes_its_foster_terms_again(http, minter, now, app):
+    r = await http.post("/children", headers=worker(minter), json={
+        "full_name": "Bé Tám", "commune_code": COMMUNE, "date_of_birth": "2023-05-04"})
+    assert r.status_code == 201, r.text
+    child = r.json()
+    r = await http.post("/placements", headers=worker(minter), json={
+        "child_id": child["id"], "kind": "foster", "carer": "Phạm Thị Dung, ấp 2", "carer_birth_date": "1980-05-05",
+        "non_kin_reason": "no relative able to care", "starts_on": "2026-10-01"})
+    assert r.status_code == 201 and r.json()["foster_allowance"] is False
+    # The death certificates arrive later: the child was an orphan from before the placement.
+    r = await http.post(f"/children/{child['id']}/groups", headers=worker(minter), json={
+        "group": "orphan", "valid_from": "2026-09-01", "evidence": "death certificates 3, 4/2026"})
+    assert r.status_code in (200, 201), r.text
+    r = await http.patch(f"/children/{child['id']}", json={"full_name": "Bé Tám Thạch"},
+                         headers={**worker(minter), "If-Match": f'"{r.json()["version"]}"',
+                                  "Content-Type": "application/merge-patch+json"})
+    assert r.status_code == 200, r.text  # a change that touches no foster term publishes nothing
+    async with app.state.sessionmaker() as session:
+        flags = (await session.execute(text(
+            "SELECT envelope->'data'->>'foster_allowance' FROM child_protection.outbox "
+            "WHERE type = 'child_protection.placement.recorded.v1' ORDER BY id"))).scalars().all()
+    assert flags == ["false", "true"]

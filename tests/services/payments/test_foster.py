@@ -114,3 +114,23 @@ async def test_a_standard_level_is_whole_vnd_and_recorded_by_an_admin(http, mint
                         json={"name": "standard_level", "valid_from": "2027-01", "value": "550000.5",
                               "legal_basis": "Nghị định …"})
     assert r.status_code == 422 and "value" in r.text
+
+
+async def test_terms_published_again_are_settled_by_the_next_payroll(app, http, minter):
+    """Child protection publishes a placement again when the child's groups or birth date change: a placement that
+    now qualifies is paid from its start (arrears); a corrected birth date moves the rate change."""
+    late_orphan, corrected = uuid.uuid4(), uuid.uuid4()
+    await feed(app, recorded(late_orphan, starts_on="2026-01-10", foster_allowance=False),
+               recorded(corrected, birth="2022-06-01", starts_on="2026-01-10"))
+    await account_from(http, minter, PROGRAMME, "2026-01")
+    jan = await run(http, minter, PROGRAMME, "2026-01")
+    assert await line_of(http, minter, jan, late_orphan) is None
+    assert (await line_of(http, minter, jan, corrected))["regular"] == 1_250_000
+    # The child was born in 2021, not 2022: 4 in June 2025, so 1.5 × already in January (recovered in February).
+    await feed(app, recorded(late_orphan, starts_on="2026-01-10", foster_allowance=True),
+               recorded(corrected, birth="2021-06-01", starts_on="2026-01-10"))
+    feb = await run(http, minter, PROGRAMME, "2026-02")
+    orphan = await line_of(http, minter, feb, late_orphan)
+    assert (orphan["regular"], orphan["arrears"], orphan["total"]) == (1_250_000, 1_250_000, 2_500_000)
+    fixed = await line_of(http, minter, feb, corrected)
+    assert (fixed["regular"], fixed["recovery"], fixed["total"]) == (750_000, -500_000, 250_000)
