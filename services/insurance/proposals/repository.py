@@ -33,6 +33,8 @@ _LIST = """
                              WHERE i.person_id = t.person_id AND i.result = 'pending') THEN 'on_list'
                 WHEN EXISTS (SELECT 1 FROM insurance.entitlements e WHERE e.person_id = t.person_id
                              AND (e.valid_until IS NULL OR e.valid_until > CAST(:today AS date))) THEN 'to_enrol'
+                WHEN EXISTS (SELECT 1 FROM insurance.pending_decisions q WHERE q.person_id = t.person_id)
+                     THEN 'deciding'
                 WHEN p.registered_on IS NULL THEN 'not_registered'
                 ELSE 'not_entitled' END AS status
     FROM insurance.te_proposals t

@@ -25,6 +25,8 @@ class ProposalStatus(StrEnum):
     """On a list sent to BHXH, waiting for its result."""
     TO_ENROL = "to_enrol"
     """Entitled to TE (or another group) without a card: the next period's list enrols the child."""
+    DECIDING = "deciding"
+    """Facts changed a moment ago: the decision worker decides within a second or so."""
     NOT_REGISTERED = "not_registered"
     """Insurance has no birth registration of the child from the registry (TE starts from it): an officer checks
     the registry record."""

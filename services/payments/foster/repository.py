@@ -1,12 +1,18 @@
-"""All SQL of foster placements: the inbox handlers' upserts (one statement each)."""
+"""All SQL of foster placements: the inbox handlers' upserts (one statement each) and the officers' reads."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
+
+from ..models import FosterPlacement
 
 # A redelivered or repeated event with the same content changes nothing (version unchanged); anything new raises the
 # version, so the next payroll compares the placement's past months again.
@@ -52,3 +58,22 @@ async def set_end(session: AsyncSession, placement_id: uuid.UUID, ends_on: Any, 
         WHERE id = :id AND ends_on IS DISTINCT FROM CAST(:ends_on AS date)
     """), {"id": placement_id, "ends_on": ends_on, "first_month": first_month, "last_month": last_month,
            "rate_change_month": rate_change_month})
+
+
+async def search(session: AsyncSession, *, areas: Sequence[str] | None, commune_code: str | None,
+                 in_force: date | None, after: tuple[str, uuid.UUID] | None, limit: int) -> Sequence[FosterPlacement]:
+    f = FosterPlacement
+    stmt = select(f)
+    if areas is not None:
+        stmt = stmt.where(in_areas(FosterPlacement, areas))
+    if commune_code:
+        stmt = stmt.where(f.commune_code == commune_code)
+    if in_force is not None:
+        stmt = stmt.where(f.first_month <= in_force, f.last_month >= in_force)
+    if after is not None:
+        stmt = stmt.where(tuple_(f.commune_code, f.id) > tuple_(literal(after[0]), literal(after[1])))
+    return (await session.scalars(stmt.order_by(f.commune_code, f.id).limit(limit))).all()
+
+
+async def get(session: AsyncSession, placement_id: uuid.UUID) -> FosterPlacement | None:
+    return await session.get(FosterPlacement, placement_id)

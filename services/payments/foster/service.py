@@ -3,14 +3,21 @@ Art 20). Only placements with a foster family are kept; the paid months come fro
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.auth import Principal
+from common.errors import NotFound
+from common.pagination import encode_cursor, keyset
+
+from ..models import FosterPlacement
 from ..rules import foster as rules
+from ..rules.periods import month_text, parse_month
 from . import repository
-from .schemas import PlacementEndedIn, PlacementRecordedIn
+from .schemas import FosterPlacementOut, FosterPlacementPage, PlacementEndedIn, PlacementRecordedIn
 
 FOSTER = "foster"
 
@@ -60,3 +67,31 @@ async def placement_ended(session: AsyncSession, data: PlacementEndedIn) -> bool
     first, last, change = _months(row.foster_allowance, row.starts_on, data.ends_on, row.child_birth_date)
     await repository.set_end(session, data.placement_id, data.ends_on, first, last, change)
     return True
+
+
+def out(row: FosterPlacement) -> FosterPlacementOut:
+    return FosterPlacementOut(
+        id=row.id, child_id=row.child_id, person_id=row.person_id, case_number=row.case_number,
+        foster_allowance=row.foster_allowance, child_date_of_birth=row.child_birth_date, starts_on=row.starts_on,
+        ends_on=row.ends_on, first_month=month_text(row.first_month) if row.first_month else None,
+        last_month=month_text(row.last_month) if row.last_month else None,
+        rate_change_month=month_text(row.rate_change_month) if row.rate_change_month else None,
+        recipient_name=row.recipient_name, commune_code=row.commune_code, district_code=row.district_code,
+        province_code=row.province_code, version=row.version)
+
+
+async def search(session: AsyncSession, principal: Principal, *, commune_code: str | None, in_force: str | None,
+                 cursor: str | None, limit: int) -> FosterPlacementPage:
+    after = keyset(cursor, str, uuid.UUID)
+    rows = list(await repository.search(session, areas=principal.limited_to, commune_code=commune_code,
+                                        in_force=parse_month(in_force) if in_force else None, after=after,
+                                        limit=limit))
+    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
+    return FosterPlacementPage(items=[out(r) for r in rows], next_cursor=next_cursor)
+
+
+async def get(session: AsyncSession, principal: Principal, placement_id: uuid.UUID) -> FosterPlacement:
+    row = await repository.get(session, placement_id)
+    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
+        raise NotFound(f"no foster placement {placement_id}")
+    return row

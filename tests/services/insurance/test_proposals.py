@@ -68,3 +68,9 @@ async def test_the_list_keeps_to_the_token_s_areas_and_needs_insurance_read(app,
     assert r.status_code == 403
     r = await http.get("/proposals", params={"limit": 0}, headers=minter.headers("insurance:read"))
     assert r.status_code == 422 and "limit" in r.text
+
+
+async def test_a_proposal_not_yet_decided_says_so(app, http, minter):
+    child = uuid.uuid4()
+    await feed(app, proposed(child, date(2024, 1, 1)), decide=False)
+    assert (await proposals(http, minter))[str(child)]["status"] == "deciding"

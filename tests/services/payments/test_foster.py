@@ -134,3 +134,27 @@ async def test_terms_published_again_are_settled_by_the_next_payroll(app, http, 
     assert (orphan["regular"], orphan["arrears"], orphan["total"]) == (1_250_000, 1_250_000, 2_500_000)
     fixed = await line_of(http, minter, feb, corrected)
     assert (fixed["regular"], fixed["recovery"], fixed["total"]) == (750_000, -500_000, 250_000)
+
+
+async def test_officers_read_the_placements_within_their_areas(app, http, minter):
+    inside, outside, other_kind = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await feed(app, recorded(inside, birth="2022-03-10", starts_on="2026-01-20"),
+               recorded(outside, commune="29266"), recorded(other_kind, kind="facility"))
+    await feed(app, ended(inside, "2026-08-31"))
+    r = await http.get("/programmes/foster_care/placements", headers=maker(minter, areas=("842",)))
+    assert r.status_code == 200, r.text
+    [item] = r.json()["items"]
+    assert (item["id"], item["case_number"], item["first_month"], item["rate_change_month"], item["last_month"],
+            item["ends_on"], item["version"]) == (str(inside), "CP-000042", "2026-01", "2026-03", "2026-08",
+                                                  "2026-08-31", 2)
+    r = await http.get("/programmes/foster_care/placements", params={"in_force": "2026-09"}, headers=maker(minter))
+    assert {i["id"] for i in r.json()["items"]} == {str(outside)}
+    assert (await http.get(f"/programmes/foster_care/placements/{outside}",
+                           headers=maker(minter, areas=("842",)))).status_code == 404
+    assert (await http.get(f"/programmes/foster_care/placements/{inside}", headers=maker(minter))).status_code == 200
+    assert (await http.get(f"/programmes/foster_care/placements/{other_kind}",
+                           headers=maker(minter))).status_code == 404
+    r = await http.get("/programmes/foster_care/placements", params={"in_force": "2026-13"}, headers=maker(minter))
+    assert r.status_code == 422 and "in_force" in r.text
+    r = await http.get("/programmes/foster_care/placements", headers=minter.headers("insurance:read"))
+    assert r.status_code == 403
