@@ -129,9 +129,9 @@ _SOURCE = {
     "schedule": "(SELECT * FROM payments.beneficiaries WHERE status <> 'suspended')",
     "electricity": _ELECTRICITY_HOUSEHOLDS,
     "artisans": "payments.artisan_enrolments",
-    # Every foster placement ever paid stays scanned (a retroactive end or correction is compared with the ledger);
-    # those never payable have no months.
-    "foster": "(SELECT * FROM payments.foster_placements WHERE first_month IS NOT NULL)",
+    # Every foster placement is scanned, payable or not: one that no longer qualifies (its terms published again) has
+    # no entitled months, and the months it was paid are recovered. Few rows (placements, not children).
+    "foster": "payments.foster_placements",
 }
 
 _LINE_FROM = {

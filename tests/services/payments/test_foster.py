@@ -134,6 +134,11 @@ async def test_terms_published_again_are_settled_by_the_next_payroll(app, http, 
     assert (orphan["regular"], orphan["arrears"], orphan["total"]) == (1_250_000, 1_250_000, 2_500_000)
     fixed = await line_of(http, minter, feb, corrected)
     assert (fixed["regular"], fixed["recovery"], fixed["total"]) == (750_000, -500_000, 250_000)
+    # The orphan group was recorded in error and ended: the placement no longer qualifies, both months are recovered.
+    await feed(app, recorded(late_orphan, starts_on="2026-01-10", foster_allowance=False))
+    march = await run(http, minter, PROGRAMME, "2026-03")
+    gone = await line_of(http, minter, march, late_orphan)
+    assert (gone["regular"], gone["recovery"], gone["total"], gone["to_recover"]) == (0, -2_500_000, 0, 2_500_000)
 
 
 async def test_officers_read_the_placements_within_their_areas(app, http, minter):
