@@ -25,6 +25,7 @@ async def list_proposals(session: SessionDep, principal: Reader,
                          limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ProposalPage:
     """Children under 6 without a card that child protection proposed, within the token's areas, each with its
     `status`: `to_enrol` (entitled: the next period's list enrols the child), `on_list` (waiting for BHXH), `card`
-    (done), `deciding` (a moment: facts just changed), `not_registered` (no birth registration from the registry yet: check the registry record) or
-    `not_entitled`. Identifiers, birth date and areas only: nothing says why a child was proposed."""
+    (done), `deciding` (a moment: facts just changed), `not_registered` (no birth registration from the registry
+    yet: check the registry record) or `not_entitled`. Identifiers, birth date and areas only: nothing says why a
+    child was proposed."""
     return await service.page(session, principal, cursor, limit)
