@@ -162,6 +162,10 @@ class Case(_Area, Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     serial: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
     """The case number is ``CP-`` and this, zero-padded (``CP-000042``)."""
+
+    @property
+    def case_number(self) -> str:
+        return f"CP-{self.serial:06d}"
     child_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("children.id"))
     source: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)

@@ -61,7 +61,7 @@ MAX_REPORT_AGE = timedelta(days=366)
 
 
 def number(case: Case) -> str:
-    return f"CP-{case.serial:06d}"
+    return case.case_number
 
 
 def location(case_id: uuid.UUID) -> str:

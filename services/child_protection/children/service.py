@@ -19,6 +19,7 @@ from ..access.service import audit
 from ..changes import service as changes
 from ..events import EVENTS, INSURANCE_PROPOSED, InsuranceProposed
 from ..models import Child, ChildGroup
+from ..placements import terms as foster_terms
 from ..reference import service as reference
 from ..rules.placement import age_on
 from . import repository
@@ -159,7 +160,7 @@ async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, chi
     child.updated_at = clock.now()
     await session.flush()
     if child.date_of_birth != born_before:
-        await _foster_terms_changed(session, child)
+        await foster_terms.changed(session, child)
     await propose_insurance_if_due(session, child, None, None)
     await changes.record(session, "child", child, child_id=child.id)
     await audit(session, reader, "child", child.id)
@@ -175,7 +176,7 @@ async def add_membership(session: AsyncSession, reader: Reader, child_id: uuid.U
                            + (f" to {m.valid_to.isoformat()}" if m.valid_to else " (open)"),
                            code="membership-overlaps", membership_id=m.id)
     await repository.add_membership(session, child.id, body.group, body.valid_from, body.evidence, reader.client_id)
-    await _foster_terms_changed(session, child)
+    await foster_terms.changed(session, child)
     return await _touched(session, reader, child)
 
 
@@ -191,16 +192,8 @@ async def end_membership(session: AsyncSession, reader: Reader, child_id: uuid.U
     if body.valid_to < m.valid_from:
         raise ValidationFailed([{"field": "body.valid_to", "reason": "before the membership starts"}])
     m.valid_to, m.ended_evidence = body.valid_to, body.evidence
-    await _foster_terms_changed(session, child)
+    await foster_terms.changed(session, child)
     return await _touched(session, reader, child)
-
-
-async def _foster_terms_changed(session: AsyncSession, child: Child) -> None:
-    """A foster carer's support depends on the child's groups and birth date (placements publish them again)."""
-    from ..placements import service as placements  # placements import this module
-
-    await session.flush()
-    await placements.foster_terms_changed(session, child)
 
 
 async def _touched(session: AsyncSession, reader: Reader, child: Child) -> Child:

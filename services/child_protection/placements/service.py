@@ -15,31 +15,23 @@ from common.errors import Conflict, ValidationFailed
 
 from ..access import Reader
 from ..access.service import audit
-from ..cases import repository as cases_repository
 from ..cases import service as cases
 from ..changes import service as changes
 from ..children import service as children
 from ..deadlines import service as deadlines
-from ..events import EVENTS, PLACEMENT_ENDED, PLACEMENT_RECORDED, PlacementEnded, PlacementRecorded
-from ..models import Child, Placement
+from ..events import EVENTS, PLACEMENT_ENDED, PlacementEnded
+from ..models import Placement
 from ..rules import deadlines as rules
 from ..rules import placement as placement_rules
 from ..rules.deadlines import Step
-from . import repository
+from . import repository, terms
 from .schemas import PlacementEndIn, PlacementIn, PlacementOut
 
 CARER = "placements.carer"
-ALLOWANCE_51_GROUPS = ("orphan", "abandoned", "no_one_to_rely_on")
-"""Groups whose children fall in monthly-allowance category 5.1 (Decree 20/2021 Art 5.1)."""
 
 
 def location(placement_id: uuid.UUID) -> str:
     return f"/child-protection/placements/{placement_id}"
-
-
-async def _foster_allowance(session: AsyncSession, p: Placement) -> bool:
-    return p.kind == placement_rules.PlacementKind.FOSTER.value and await repository.in_groups(
-        session, p.child_id, ALLOWANCE_51_GROUPS, p.starts_on)
 
 
 async def out(session: AsyncSession, cipher: FieldCipher, p: Placement) -> PlacementOut:
@@ -49,7 +41,7 @@ async def out(session: AsyncSession, cipher: FieldCipher, p: Placement) -> Place
         siblings_together=p.siblings_together, siblings_reason=p.siblings_reason, child_consulted=p.child_consulted,
         starts_on=p.starts_on, ends_on=p.ends_on, end_reason=p.end_reason, reports_made=p.reports_made,
         next_report_due=None if p.ends_on else rules.carer_report_due(p.starts_on, p.reports_made),
-        foster_allowance=await _foster_allowance(session, p), commune_code=p.commune_code, version=p.version,
+        foster_allowance=await terms.foster_allowance(session, p), commune_code=p.commune_code, version=p.version,
         recorded_by=p.recorded_by, recorded_at=p.recorded_at)
 
 
@@ -93,32 +85,10 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
     first = rules.carer_report_due(p.starts_on, 0)
     await deadlines.open_(session, Step.CARER_REPORT, child_id=child.id, placement_id=p.id, case_id=p.case_id,
                           due_at=rules.end_of_day(first, VIETNAM_TZ), area=p, opened_at=now)
-    await _publish_recorded(session, p, child, case_number)
+    await terms.publish_recorded(session, p, child, case_number)
     await changes.record(session, "placement", p, case_id=p.case_id, child_id=child.id)
     await audit(session, reader, "placement", p.id)
     return p
-
-
-async def _publish_recorded(session: AsyncSession, p: Placement, child: Child, case_number: str | None) -> None:
-    await EVENTS.publish(session, PLACEMENT_RECORDED, str(p.id), PlacementRecorded(
-        placement_id=p.id, child_id=child.id, person_id=child.person_id, case_id=p.case_id, case_number=case_number,
-        kind=p.kind, starts_on=p.starts_on, first_report_due=rules.carer_report_due(p.starts_on, 0),
-        foster_allowance=await _foster_allowance(session, p), child_date_of_birth=child.date_of_birth,
-        commune_code=p.commune_code, district_code=p.district_code, province_code=p.province_code))
-
-
-async def foster_terms_changed(session: AsyncSession, child: Child) -> int:
-    """The child's groups or date of birth changed: each foster placement of the child is published again
-    (``placement.recorded.v1``, same placement id) with its terms as they are now — whether it qualifies
-    (``foster_allowance``, the 5.1 groups on its first day) and the birth date that fixes the rates. Payments applies
-    it as an upsert: the same terms change nothing, new ones are settled by its next payroll. Returns how many."""
-    published = 0
-    for p in await repository.of_child(session, child.id):
-        if p.kind == placement_rules.PlacementKind.FOSTER.value:
-            case = await cases_repository.get(session, p.case_id) if p.case_id else None
-            await _publish_recorded(session, p, child, cases.number(case) if case else None)
-            published += 1
-    return published
 
 
 async def _touched(session: AsyncSession, reader: Reader, p: Placement) -> None:
