@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees
 from common.errors import NotFound, ValidationFailed
 from common.units import Place, UnitProblem, seed_units
 
@@ -24,7 +25,7 @@ def place_for_write(reader: Reader, commune_code: str, field: str = "body.commun
         place = seed_units().commune_on(commune_code, clock.today())
     except UnitProblem as exc:
         raise ValidationFailed([{"field": field, "reason": exc.reason}]) from None
-    if not reader.may_see(place.commune_code, place.district_code, place.province_code):
+    if not sees(reader, place):
         raise NotFound(f"commune {commune_code} is outside the client's areas")
     return place
 
