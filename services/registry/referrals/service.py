@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.errors import Conflict, NotFound
+from common.errors import NotFound
 from common.pagination import encode_cursor, keyset
 
 from ..beneficiaries import repository as beneficiaries_repository
@@ -22,6 +22,7 @@ from ..beneficiaries.schemas import ApplicationCreate, ApplicationOut
 from ..models import ApplicationDraft
 from ..persons import service as persons
 from . import repository
+from .exceptions import DraftDecided
 from .schemas import DismissIn, DraftOut, DraftPage, ReferralIn, SubmitIn, SubmittedOut
 
 log = structlog.get_logger("registry.referrals")
@@ -75,8 +76,8 @@ async def page(session: AsyncSession, principal: Principal, status: str | None, 
 def _open(draft: ApplicationDraft) -> None:
     if draft.status != "draft":
         application = f"/registry/applications/{draft.application_id}" if draft.application_id else None
-        raise Conflict(f"the draft is already {draft.status}", code="draft-decided", current_status=draft.status,
-                       application=application)
+        raise DraftDecided(f"the draft is already {draft.status}", current_status=draft.status,
+                           application=application)
 
 
 async def submit(session: AsyncSession, principal: Principal, draft_id: uuid.UUID, body: SubmitIn) -> SubmittedOut:
