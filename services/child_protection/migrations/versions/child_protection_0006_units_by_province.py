@@ -1,7 +1,7 @@
 """units keyed by commune and province: a 2025 commune that reuses an old code gets its own row
 
-Revision ID: child_protection_0005
-Revises: child_protection_0004
+Revision ID: child_protection_0006
+Revises: child_protection_0005
 
 Writes now check communes with ``common/units.py`` (the rule of every service: a commune in force today; a reused
 code means the 2025 commune from 2025-07-01, province 86, no district). ``units`` stays the reports' reference for
@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "child_protection_0005"
-down_revision = "child_protection_0004"
+revision = "child_protection_0006"
+down_revision = "child_protection_0005"
 branch_labels = None
 depends_on = None
 

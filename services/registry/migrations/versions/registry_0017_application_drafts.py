@@ -1,15 +1,15 @@
 """application drafts: child protection's referrals for the monthly allowance (5.1, 5.3), case number as source
 
-Revision ID: registry_0016
-Revises: registry_0015
+Revision ID: registry_0017
+Revises: registry_0016
 Create Date: 2026-12-04 03:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'registry_0016'
-down_revision = 'registry_0015'
+revision = 'registry_0017'
+down_revision = 'registry_0016'
 branch_labels = None
 depends_on = None
 

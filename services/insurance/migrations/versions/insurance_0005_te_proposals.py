@@ -1,15 +1,15 @@
 """TE proposals from child protection: children under 6 without a card, to enrol
 
-Revision ID: insurance_0004
-Revises: insurance_0003
+Revision ID: insurance_0005
+Revises: insurance_0004
 Create Date: 2026-12-04 02:45:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'insurance_0004'
-down_revision = 'insurance_0003'
+revision = 'insurance_0005'
+down_revision = 'insurance_0004'
 branch_labels = None
 depends_on = None
 

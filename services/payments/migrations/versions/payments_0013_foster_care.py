@@ -1,7 +1,7 @@
 """foster care: the foster_care programme (Decree 20/2021 Art 20) and its placements from child protection
 
-Revision ID: payments_0012
-Revises: payments_0011
+Revision ID: payments_0013
+Revises: payments_0012
 Create Date: 2026-12-04 02:30:00
 
 The ``foster_care`` programme (kind ``foster``, monthly) pays the foster carer of a 5.1 child the standard level in
@@ -17,8 +17,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'payments_0012'
-down_revision = 'payments_0011'
+revision = 'payments_0013'
+down_revision = 'payments_0012'
 branch_labels = None
 depends_on = None
 
