@@ -18,7 +18,7 @@ import httpx
 
 from .harness import BENCH_DB, admin_url, bearer, machine, record, running_stack, wrk
 
-COMMUNES = ["29236", "29239", "29242", "29248", "29266", "29269", "29272"]
+COMMUNES = ["29242", "29254", "29263", "29266", "29275", "29278", "29287"]  # 2025 communes (writes name communes in force)
 
 
 async def _open_cases(stack, n: int, chunk: int = 500) -> list[str]:  # type: ignore[no-untyped-def]

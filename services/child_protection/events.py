@@ -135,12 +135,17 @@ class PlacementRecorded(_Area):
     `facility`, from `starts_on`; the carer's first report is due on `first_report_due`. `foster_allowance` is
     true for a foster family caring for a child of allowance category 5.1 (orphaned, abandoned, no one to rely
     on): the carer is paid 2.5 × the standard level a month while the child is under 4, 1.5 × from 4 (Decree
-    20/2021 Art 20); `child_date_of_birth` fixes the change of rate."""
+    20/2021 Art 20); `child_date_of_birth` fixes the change of rate and the end at 16. Payments pays the carer
+    through its `foster_care` programme, the placement (`placement_id`) being the recipient: no name travels, the
+    pay point pays the carer named in the placement decision of case file `case_number` (null without a case).
+    Published again for the same `placement_id` when the child's groups or date of birth change (the terms as they
+    are now; `first_report_due` stays the first report's day): apply it as an upsert."""
 
     placement_id: uuid.UUID
     child_id: uuid.UUID
     person_id: uuid.UUID | None
     case_id: uuid.UUID | None
+    case_number: str | None = None
     kind: str
     starts_on: date
     first_report_due: date

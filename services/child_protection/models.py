@@ -87,15 +87,17 @@ class Holiday(Base):
 
 
 class Unit(Base):
-    """An administrative unit a record may name: the pre-2025 communes of the seed (with district and
-    province) and the 2025 communes they became (district empty, ``old_district_codes`` they came from)."""
+    """The reports' reference for names and old districts: the pre-2025 communes of the seed (with district and
+    province 84) and the 2025 communes they became (province 86, district empty, ``old_district_codes`` they came
+    from). A reused code has both rows; a record joins the one of its province. Writes do not read it: they check
+    communes with ``common/units.py``."""
 
     __tablename__ = "units"
 
     commune_code: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text, primary_key=True)
     old_district_codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
 
 
@@ -161,6 +163,10 @@ class Case(_Area, Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     serial: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
     """The case number is ``CP-`` and this, zero-padded (``CP-000042``)."""
+
+    @property
+    def case_number(self) -> str:
+        return f"CP-{self.serial:06d}"
     child_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("children.id"))
     source: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)

@@ -7,6 +7,8 @@ from common.events.envelope import Event
 
 from .events import EVENTS
 from .projection import service as projection
+from .proposals import service as proposals
+from .proposals.schemas import ProposalIn
 
 PERSON_REGISTERED = "registry.person.registered.v1"
 PERSON_UPDATED = "registry.person.updated.v1"
@@ -54,3 +56,13 @@ async def member_joined(session: AsyncSession, event: Event) -> None:
 @EVENTS.inbox.handler(MEMBER_LEFT)
 async def member_left(session: AsyncSession, event: Event) -> None:
     await projection.member_left(session, event)
+
+
+TE_PROPOSED = "child_protection.child.insurance_proposed.v1"
+
+
+@EVENTS.inbox.handler(TE_PROPOSED)
+async def te_proposed(session: AsyncSession, event: Event) -> None:
+    """A child under 6 without a card proposed by child protection: kept for the officers' list of children to enrol
+    (a repeated proposal counts, never duplicates) and queued for a decision. The case fields are not kept."""
+    await proposals.propose(session, ProposalIn.model_validate(event.data))

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.events.envelope import Event
 from common.events.service import ServiceEvents
 
+from .foster import service as foster
+from .foster.schemas import PlacementEndedIn, PlacementRecordedIn
 from .models import EVENT_TABLES
 from .one_off import service as one_off
 from .one_off.schemas import SupportRequestIn
@@ -43,6 +45,23 @@ async def support_requested(session: AsyncSession, event: Event) -> None:
     """Money support approved in a child-protection case becomes one one-off payment of the ``service_request``
     programme whose id is the support item's: a repeated event (or the same item published twice) pays once."""
     await one_off.from_support_request(session, SupportRequestIn.model_validate(event.data))
+
+
+PLACEMENT_RECORDED = "child_protection.placement.recorded.v1"
+PLACEMENT_ENDED = "child_protection.placement.ended.v1"
+
+
+@EVENTS.inbox.handler(PLACEMENT_RECORDED)
+async def placement_recorded(session: AsyncSession, event: Event) -> None:
+    """A foster placement becomes a recipient of the ``foster_care`` programme (paid when `foster_allowance`: a 5.1
+    child); other kinds are ignored. A repeated event changes nothing."""
+    await foster.placement_recorded(session, PlacementRecordedIn.model_validate(event.data))
+
+
+@EVENTS.inbox.handler(PLACEMENT_ENDED)
+async def placement_ended(session: AsyncSession, event: Event) -> None:
+    """A foster placement's last paid month becomes the month care ended."""
+    await foster.placement_ended(session, PlacementEndedIn.model_validate(event.data))
 
 
 PERSON_MERGED = "registry.person.merged.v1"

@@ -143,8 +143,8 @@ class ElectricityUse(AreaColumns, Base):
 
 class Programme(Base):
     """A payment programme. ``kind`` says where its payroll lines come from: ``schedule`` (the registry's
-    entitlement schedules), ``electricity`` (poor and social-policy households), ``artisans`` (artisan enrolments)
-    or ``one_off`` (one-off payments)."""
+    entitlement schedules), ``electricity`` (poor and social-policy households), ``artisans`` (artisan enrolments),
+    ``foster`` (foster placements from child protection) or ``one_off`` (one-off payments)."""
 
     __tablename__ = "programmes"
 
@@ -311,6 +311,42 @@ class ArtisanEnrolment(AreaColumns, Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_by: Mapped[str | None] = mapped_column(Text)
     end_basis: Mapped[str | None] = mapped_column(Text)
+
+
+class FosterPlacement(Base):
+    """A child-protection placement with a foster family paid monthly to the carer (Decree 20/2021/NĐ-CP Art 20):
+    the source of the ``foster`` payroll, one recipient per placement (its id is the placement's). Written only by
+    the inbox handlers of ``child_protection.placement.recorded.v1`` / ``ended.v1``; the months and the rate change
+    come from ``rules/foster.py``. No name travels in events: the line names the carer by the case file (or the
+    placement) and the pay point pays the carer named in the placement decision. ``version`` moves with every change
+    (an end, a correction), so the next payroll compares the past months again (a retroactive end is recovered)."""
+
+    __tablename__ = "foster_placements"
+    __table_args__ = (
+        Index("ix_foster_placements_area", "province_code", "district_code", "commune_code"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    child_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The child's registry person, when identified."""
+    case_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    case_number: Mapped[str | None] = mapped_column(Text)
+    foster_allowance: Mapped[bool] = mapped_column(Boolean)
+    """Child protection's answer: a foster family caring for a child of category 5.1. False: never paid."""
+    child_birth_date: Mapped[date | None] = mapped_column(Date)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    first_month: Mapped[date | None] = mapped_column(Date)
+    last_month: Mapped[date | None] = mapped_column(Date)
+    rate_change_month: Mapped[date | None] = mapped_column(Date)
+    """From this month 1.5 × the standard level, before it 2.5 ×. The three months are None when nothing is paid."""
+    recipient_name: Mapped[str] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(Text)
+    district_code: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # --- payrolls, ledger ------------------------------------------------------------------------------------

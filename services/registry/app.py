@@ -13,6 +13,7 @@ from .level_changes import daily as level_changes_daily
 from .level_changes.router import router as level_changes_router
 from .parameters.router import router as parameters_router
 from .persons.router import router as persons_router
+from .referrals.router import router as referrals_router
 from .reports.router import router as reports_router
 from .residential.router import router as residential_router
 from .schedules.router import router as schedules_router
@@ -34,6 +35,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         # The duplicates' routes first: /persons/possible-duplicates is not a /persons/{person_id}.
         routers=[duplicates_router, persons_router, households_router, units_router, parameters_router,
                  beneficiaries_router, residential_router, reports_router, schedules_router, deaths_router,
-                 level_changes_router, imports_router, study_router, donations_router],
+                 level_changes_router, imports_router, study_router, donations_router, referrals_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )

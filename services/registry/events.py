@@ -372,3 +372,17 @@ async def unpaid_3_months(session: AsyncSession, event: Event) -> None:
         kind="suspend", effective_month=data["suspend_from"], reason=UNPAID_3_MONTHS_REASON,
         authority="Hệ thống chi trả (payments)", number=f"payments:{event.id}",
         signed_on=event.time.date()))
+
+
+ALLOWANCE_REFERRED = "child_protection.child.allowance_referred.v1"
+
+
+@EVENTS.inbox.handler(ALLOWANCE_REFERRED)
+async def allowance_referred(session: AsyncSession, event: Event) -> None:
+    """Child protection referred a child for the monthly allowance (5.1 or 5.3): an application draft with the case
+    number as its source, for an officer to submit (maker-checker as any application) or dismiss. A repeated
+    referral of the same case, person and category changes nothing."""
+    from .referrals import service as referrals
+    from .referrals.schemas import ReferralIn
+
+    await referrals.receive(session, ReferralIn.model_validate(event.data))

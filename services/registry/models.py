@@ -492,3 +492,33 @@ class StudyPeriod(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(Text)
+
+
+class ApplicationDraft(Base):
+    """A referral from child protection (``child_protection.child.allowance_referred.v1``): a child identified in a
+    case is proposed for the monthly allowance under ``category`` (5.1 or 5.3), with the case number as the source.
+    Not an application yet: an officer submits it (it becomes an application that another client approves or
+    rejects, the usual maker-checker) or dismisses it with a reason. One draft per case, person and category: a
+    repeated referral changes nothing."""
+
+    __tablename__ = "application_drafts"
+    __table_args__ = (
+        UniqueConstraint("case_id", "person_id", "category", name="uq_application_drafts_referral"),
+        CheckConstraint("status IN ('draft', 'submitted', 'dismissed')", name="status_known"),
+        Index("ix_application_drafts_open", "received_at", postgresql_where=text("status = 'draft'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("persons.id"))
+    category: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    case_number: Mapped[str] = mapped_column(Text)
+    """The source: child protection's case file (``CP-000042``)."""
+    referred_by: Mapped[str] = mapped_column(Text)
+    """The child-protection client that referred the child."""
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[str] = mapped_column(Text, server_default="draft")
+    application_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("applications.id"))
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)

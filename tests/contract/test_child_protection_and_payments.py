@@ -17,7 +17,7 @@ from services.payments.events import LINE_PAID, LINE_UNPAID, LinePaid, LineUnpai
 from services.payments.models import OneOffPayment
 from services.payments.settings import PaymentsSettings
 
-from ..services.child_protection.conftest import new_case, worker
+from ..services.child_protection.conftest import COMMUNE, new_case, worker
 
 
 async def approved_case(http, minter):
@@ -39,7 +39,7 @@ async def approved_case(http, minter):
 def line(programme, item_id, **kw):
     common = dict(line_id=uuid.uuid4(), batch_id=uuid.uuid4(), payroll_id=uuid.uuid4(), programme=programme,
                   period="2026-12", recipient_id=item_id, beneficiary_id=None, person_id=None, line_total=750_000,
-                  commune_code="29236", district_code="842", province_code="84", one_off_payment_id=item_id)
+                  commune_code=COMMUNE, district_code="", province_code="86", one_off_payment_id=item_id)
     return {**common, **kw}
 
 
@@ -67,7 +67,7 @@ async def test_support_request_pays_once_and_the_outcome_comes_back(http, app, m
             count = await session.scalar(select(func.count()).select_from(OneOffPayment))
             assert len(rows) == 1 and count == 1
             assert rows[0].programme == "service_request" and rows[0].amount == 750_000
-            assert case["number"] in rows[0].recipient_name and rows[0].commune_code == "29236"
+            assert case["number"] in rows[0].recipient_name and rows[0].commune_code == COMMUNE
 
     item_id = uuid.UUID(item["id"])
     unpaid = new_event("/ansinh/payments", LINE_UNPAID, "x", LineUnpaid(

@@ -13,7 +13,7 @@ import pytest
 from common import clock
 
 from .test_payments import eventually
-from .test_registry import client
+from .test_registry import client, national_id
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +92,79 @@ async def test_a_scholarship_paid_through_payments_comes_back_into_the_case(stac
         await eventually(paid, "payments' outcome in the case", within=60)
         audit = (await gw.get("/child-protection/audit", params={"record_id": case["id"]}, headers=supervisor)).json()
         assert {i["purpose"] for i in audit["items"]} >= {"case management", "plan approval", "supervision"}
+
+
+async def test_an_orphan_placed_with_a_foster_family_reaches_registry_insurance_and_payments(stack):
+    """A 2-year-old orphan identified in the registry: child protection proposes a TE card (insurance lists the child
+    to enrol), refers the child for 5.1 (a registry draft an officer submits and another approves) and places the
+    child with a foster family, whose carer payments pays 2.5 × the standard level through the post office."""
+    officer = {**await client(stack, ["child_protection:case"], ["842"]), "X-Purpose": "case management"}
+    registrar = await client(stack, ["registry:read", "registry:write"], ["842"])
+    chairman = await client(stack, ["registry:read", "registry:write"], ["842"])
+    insurer = await client(stack, ["insurance:read"], [])
+    maker = await client(stack, ["payments:read", "payments:write"], [])
+    checker = await client(stack, ["payments:read", "payments:approve"], [])
+    postal = await client(stack, ["payments:disburse"], [COMMUNE])
+    today = clock.today()
+    born = today.replace(year=today.year - 2, day=1)
+    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as gw:
+        r = await gw.post("/registry/persons", headers=registrar, json={
+            "full_name": "Thạch Thị Mai", "date_of_birth": born.isoformat(), "sex": "female",
+            "national_id": national_id(born.year, True), "commune_code": COMMUNE})
+        assert r.status_code == 201, r.text
+        person = r.json()["id"]
+        r = await gw.post("/child-protection/cases", headers={**officer, "Idempotency-Key": str(uuid.uuid4())}, json={
+            "source": "community", "report": "Both parents died in a road accident", "reporter": "commune police",
+            "child": {"full_name": "Thạch Thị Mai", "commune_code": COMMUNE, "date_of_birth": born.isoformat(),
+                      "person_id": person, "has_insurance_card": False,
+                      "groups": [{"group": "orphan", "valid_from": born.isoformat(), "evidence": "death cert 1, 2"}]}})
+        assert r.status_code == 201, r.text
+        case = r.json()
+        r = await gw.post(f"/child-protection/cases/{case['id']}/referrals/allowance", headers=officer,
+                          json={"category": "5.1"})
+        assert r.status_code == 202, r.text
+        r = await gw.post("/child-protection/placements", headers=officer, json={
+            "child_id": case["child_id"], "case_id": case["id"], "kind": "foster", "carer": "Kim Văn Sơn, khóm 3",
+            "carer_birth_date": "1975-05-05", "non_kin_reason": "no relative able to care",
+            "starts_on": today.isoformat()})
+        assert r.status_code == 201, r.text
+        assert r.json()["foster_allowance"] is True
+
+        async def proposed():
+            r = await gw.get("/insurance/proposals", headers=insurer)
+            return [i for i in r.json()["items"] if i["person_id"] == person and i["status"] == "to_enrol"]
+
+        [proposal] = await eventually(proposed, "the TE proposal in insurance, to enrol", within=60)
+        assert proposal["date_of_birth"] == born.isoformat() and "case" not in str(proposal)
+
+        async def drafted():
+            r = await gw.get("/registry/application-drafts", params={"status": "draft"}, headers=registrar)
+            return [d for d in r.json()["items"] if d["person_id"] == person]
+
+        [draft] = await eventually(drafted, "the referral as a registry draft", within=60)
+        assert (draft["category"], draft["source"]) == ("5.1", case["number"])
+        r = await gw.post(f"/registry/application-drafts/{draft['id']}/submit", headers=registrar, json={})
+        assert r.status_code == 201, r.text
+        r = await gw.post(f"/registry/applications/{r.json()['application']['id']}/approve", headers=chairman, json={
+            "number": "81/QĐ-UBND", "signed_on": today.isoformat(), "authority": "Chủ tịch UBND phường",
+            "effective_month": today.strftime("%Y-%m")})
+        assert r.status_code == 201, r.text
+
+        async def placed() -> bool:
+            r = await gw.get("/payments/programmes/foster_care/placements", headers=maker)
+            return any(i["case_number"] == case["number"] and i["foster_allowance"] for i in r.json()["items"])
+
+        await eventually(placed, "the foster placement in payments", within=60)
+        month = today.strftime("%Y-%m")
+        r = await gw.post("/payments/payrolls", headers=maker, json={"programme": "foster_care", "period": month})
+        assert r.status_code == 201, r.text
+        payroll = r.json()
+        assert (await gw.post(f"/payments/payrolls/{payroll['id']}/review", headers=maker)).status_code == 200
+        assert (await gw.post(f"/payments/payrolls/{payroll['id']}/approve", headers=checker)).status_code == 200
+        r = await gw.get("/payments/batches", params={"payroll": payroll["id"]}, headers=postal)
+        [batch] = r.json()["items"]
+        r = await gw.get(f"/payments/batches/{batch['id']}/download", params={"format": "json"}, headers=postal)
+        [line] = r.json()["lines"]
+        assert line["total"] == 1_350_000  # 2.5 × 540,000 (a child under 4)
+        assert case["number"] in line["recipient_name"] and "Sơn" not in r.text and "Mai" not in r.text
+

@@ -63,7 +63,7 @@ MAX_REPORT_AGE = timedelta(days=366)
 
 
 def number(case: Case) -> str:
-    return f"CP-{case.serial:06d}"
+    return case.case_number
 
 
 def location(case_id: uuid.UUID) -> str:
@@ -94,7 +94,7 @@ async def open_case(session: AsyncSession, reader: Reader, cipher: FieldCipher, 
         raise ValidationFailed([{"field": "body.reported_at", "reason": "not in the future, nor over a year ago"}])
     child: Child
     if body.child is not None:
-        child = await children.create(session, reader, cipher, body.child)
+        child = await children.create(session, reader, cipher, body.child, at="body.child")
     else:
         assert body.child_id is not None
         child = await children.get_visible(session, reader, body.child_id)

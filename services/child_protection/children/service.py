@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
-from common.areas import sees, visible_or_404
+from common.areas import visible_or_404
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
 from common.db import UniqueViolation, flush_in_savepoint
@@ -20,6 +20,7 @@ from ..access.service import audit
 from ..changes import service as changes
 from ..events import EVENTS, INSURANCE_PROPOSED, InsuranceProposed
 from ..models import Child, ChildGroup
+from ..placements import terms as foster_terms
 from ..reference import service as reference
 from ..rules.placement import age_on
 from . import repository
@@ -69,25 +70,25 @@ async def out(session: AsyncSession, cipher: FieldCipher, child: Child) -> Child
         created_by=child.created_by, updated_at=child.updated_at, updated_by=child.updated_by)
 
 
-async def _check_memberships(session: AsyncSession, items: list[MembershipIn], born: date | None) -> None:
-    await reference.check_groups(session, [m.group for m in items], "body.groups")
+async def _check_memberships(session: AsyncSession, items: list[MembershipIn], born: date | None,
+                             at: str = "body") -> None:
+    await reference.check_groups(session, [m.group for m in items], f"{at}.groups")
     for i, m in enumerate(items):
         if m.valid_from > clock.today():
-            raise ValidationFailed([{"field": f"body.groups.{i}.valid_from", "reason": "in the future"}])
+            raise ValidationFailed([{"field": f"{at}.groups.{i}.valid_from", "reason": "in the future"}])
         if born is not None and m.valid_from < born:
-            raise ValidationFailed([{"field": f"body.groups.{i}.valid_from", "reason": "before the child's birth"}])
+            raise ValidationFailed([{"field": f"{at}.groups.{i}.valid_from", "reason": "before the child's birth"}])
     codes = [m.group for m in items]
     if len(set(codes)) != len(codes):
-        raise ValidationFailed([{"field": "body.groups", "reason": "a group is listed twice"}])
+        raise ValidationFailed([{"field": f"{at}.groups", "reason": "a group is listed twice"}])
 
 
 async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, body: ChildIn,
-                 case_id: uuid.UUID | None = None, case_number: str | None = None) -> Child:
-    _check_birth(body.date_of_birth, "body.date_of_birth")
-    area = await reference.resolve_commune(session, body.commune_code)
-    if not sees(reader, area):
-        raise NotFound(f"commune {body.commune_code} is outside the client's areas")
-    await _check_memberships(session, body.groups, body.date_of_birth)
+                 case_id: uuid.UUID | None = None, case_number: str | None = None, at: str = "body") -> Child:
+    """``at``: where the child's fields are in the request (``body``, or ``body.child`` for a new case)."""
+    _check_birth(body.date_of_birth, f"{at}.date_of_birth")
+    area = reference.place_for_write(reader, body.commune_code, f"{at}.commune_code")
+    await _check_memberships(session, body.groups, body.date_of_birth, at)
     now = clock.now()
     child = Child(id=uuid.uuid4(), person_id=body.person_id, full_name=body.full_name.strip(),
                   date_of_birth=body.date_of_birth, sex=body.sex, commune_code=area.commune_code,
@@ -137,13 +138,12 @@ async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, chi
     for required in ("full_name", "commune_code"):
         if required in changes_ and changes_[required] is None:
             raise ValidationFailed([{"field": f"body.{required}", "reason": "cannot be cleared"}])
+    born_before = child.date_of_birth
     if "date_of_birth" in changes_:
         _check_birth(changes_["date_of_birth"])
         child.date_of_birth = changes_["date_of_birth"]
     if "commune_code" in changes_:
-        area = await reference.resolve_commune(session, changes_["commune_code"])
-        if not sees(reader, area):
-            raise NotFound(f"commune {area.commune_code} is outside the client's areas")
+        area = reference.place_for_write(reader, changes_["commune_code"])
         child.commune_code, child.district_code, child.province_code = (
             area.commune_code, area.district_code, area.province_code)
     if "person_id" in changes_ and changes_["person_id"] != child.person_id:
@@ -161,6 +161,8 @@ async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, chi
     child.updated_by = reader.client_id
     child.updated_at = clock.now()
     await session.flush()
+    if child.date_of_birth != born_before:
+        await foster_terms.changed(session, child)
     await propose_insurance_if_due(session, child, None, None)
     await changes.record(session, "child", child, child_id=child.id)
     await audit(session, reader, "child", child.id)
@@ -176,6 +178,7 @@ async def add_membership(session: AsyncSession, reader: Reader, child_id: uuid.U
                                      + (f" to {m.valid_to.isoformat()}" if m.valid_to else " (open)"),
                                      membership_id=m.id)
     await repository.add_membership(session, child.id, body.group, body.valid_from, body.evidence, reader.client_id)
+    await foster_terms.changed(session, child)
     return await _touched(session, reader, child)
 
 
@@ -190,6 +193,7 @@ async def end_membership(session: AsyncSession, reader: Reader, child_id: uuid.U
     if body.valid_to < m.valid_from:
         raise ValidationFailed([{"field": "body.valid_to", "reason": "before the membership starts"}])
     m.valid_to, m.ended_evidence = body.valid_to, body.evidence
+    await foster_terms.changed(session, child)
     return await _touched(session, reader, child)
 
 

@@ -20,27 +20,20 @@ from ..cases import service as cases
 from ..changes import service as changes
 from ..children import service as children
 from ..deadlines import service as deadlines
-from ..events import EVENTS, PLACEMENT_ENDED, PLACEMENT_RECORDED, PlacementEnded, PlacementRecorded
+from ..events import EVENTS, PLACEMENT_ENDED, PlacementEnded
 from ..models import Placement
 from ..rules import deadlines as rules
 from ..rules import placement as placement_rules
 from ..rules.deadlines import Step
-from . import repository
+from . import repository, terms
 from .exceptions import PlacementActive, PlacementAlreadyEnded
 from .schemas import PlacementEndIn, PlacementIn, PlacementOut
 
 CARER = "placements.carer"
-ALLOWANCE_51_GROUPS = ("orphan", "abandoned", "no_one_to_rely_on")
-"""Groups whose children fall in monthly-allowance category 5.1 (Decree 20/2021 Art 5.1)."""
 
 
 def location(placement_id: uuid.UUID) -> str:
     return f"/child-protection/placements/{placement_id}"
-
-
-async def _foster_allowance(session: AsyncSession, p: Placement) -> bool:
-    return p.kind == placement_rules.PlacementKind.FOSTER.value and await repository.in_groups(
-        session, p.child_id, ALLOWANCE_51_GROUPS, p.starts_on)
 
 
 async def out(session: AsyncSession, cipher: FieldCipher, p: Placement) -> PlacementOut:
@@ -50,7 +43,7 @@ async def out(session: AsyncSession, cipher: FieldCipher, p: Placement) -> Place
         siblings_together=p.siblings_together, siblings_reason=p.siblings_reason, child_consulted=p.child_consulted,
         starts_on=p.starts_on, ends_on=p.ends_on, end_reason=p.end_reason, reports_made=p.reports_made,
         next_report_due=None if p.ends_on else rules.carer_report_due(p.starts_on, p.reports_made),
-        foster_allowance=await _foster_allowance(session, p), commune_code=p.commune_code, version=p.version,
+        foster_allowance=await terms.foster_allowance(session, p), commune_code=p.commune_code, version=p.version,
         recorded_by=p.recorded_by, recorded_at=p.recorded_at)
 
 
@@ -63,8 +56,10 @@ async def get_visible(session: AsyncSession, reader: Reader, placement_id: uuid.
 
 async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, body: PlacementIn) -> Placement:
     child = await children.get_visible(session, reader, body.child_id, for_update=True)
+    case_number = None
     if body.case_id is not None:
         case = await cases.get_visible(session, reader, body.case_id)
+        case_number = cases.number(case)
         if case.child_id != child.id:
             raise ValidationFailed([{"field": "body.case_id", "reason": "a case of another child"}])
     if body.starts_on > clock.today():
@@ -92,11 +87,7 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
     first = rules.carer_report_due(p.starts_on, 0)
     await deadlines.open_(session, Step.CARER_REPORT, child_id=child.id, placement_id=p.id, case_id=p.case_id,
                           due_at=rules.end_of_day(first, VIETNAM_TZ), area=p, opened_at=now)
-    await EVENTS.publish(session, PLACEMENT_RECORDED, str(p.id), PlacementRecorded(
-        placement_id=p.id, child_id=child.id, person_id=child.person_id, case_id=p.case_id, kind=p.kind,
-        starts_on=p.starts_on, first_report_due=first, foster_allowance=await _foster_allowance(session, p),
-        child_date_of_birth=child.date_of_birth, commune_code=p.commune_code, district_code=p.district_code,
-        province_code=p.province_code))
+    await terms.publish_recorded(session, p, child, case_number)
     await changes.record(session, "placement", p, case_id=p.case_id, child_id=child.id)
     await audit(session, reader, "placement", p.id)
     return p

@@ -1,4 +1,4 @@
-"""Reference data: circumstance groups, holidays (the only writer of ``holidays``), units."""
+"""Reference data: circumstance groups, holidays (the only writer of ``holidays``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import CircumstanceGroup, Holiday, Unit
+from ..models import CircumstanceGroup, Holiday
 
 
 async def groups(session: AsyncSession) -> list[CircumstanceGroup]:
@@ -17,10 +17,6 @@ async def groups(session: AsyncSession) -> list[CircumstanceGroup]:
 
 async def group_codes(session: AsyncSession) -> set[str]:
     return set((await session.scalars(select(CircumstanceGroup.code))).all())
-
-
-async def unit(session: AsyncSession, commune_code: str) -> Unit | None:
-    return await session.get(Unit, commune_code)
 
 
 async def holidays(session: AsyncSession, year: int | None = None) -> list[Holiday]:

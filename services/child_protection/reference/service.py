@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees
 from common.errors import NotFound, ValidationFailed
+from common.units import Place, UnitProblem, seed_units
 
+from ..access import Reader
 from ..rules.deadlines import Calendar
 from . import repository
 
 
-@dataclass(frozen=True)
-class Area:
-    commune_code: str
-    district_code: str
-    province_code: str
-
-
-async def resolve_commune(session: AsyncSession, commune_code: str, field: str = "body.commune_code") -> Area:
-    """The commune's district and province, or 422 naming ``field``. The one place writes check a commune code
-    (pre-2025 codes and the 2025 communes; a 2025 commune that came from one old district is reported under it)."""
-    unit = await repository.unit(session, commune_code)
-    if unit is None:
-        raise ValidationFailed([{"field": field, "reason": f"{commune_code!r} is not a commune of the province"}])
-    district = unit.district_code or (unit.old_district_codes[0] if len(unit.old_district_codes) == 1 else "")
-    return Area(unit.commune_code, district, unit.province_code)
+def place_for_write(reader: Reader, commune_code: str, field: str = "body.commune_code") -> Place:
+    """Where a record written today in ``commune_code`` is: the rule of every service (``common/units.py``) — a
+    commune in force today (a 2025 commune: province 86, no district; a pre-2025 code was abolished on 2025-07-01
+    and is refused naming what it became), else 422 naming ``field``. A commune outside the caller's areas is 404,
+    as every record outside them (docs/partners.md, child protection)."""
+    try:
+        place = seed_units().commune_on(commune_code, clock.today())
+    except UnitProblem as exc:
+        raise ValidationFailed([{"field": field, "reason": exc.reason}]) from None
+    if not sees(reader, place):
+        raise NotFound(f"commune {commune_code} is outside the client's areas")
+    return place
 
 
 async def calendar(session: AsyncSession) -> Calendar:

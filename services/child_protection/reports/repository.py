@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, func, or_, select
+from sqlalchemy import Row, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.clock import VIETNAM_TZ
@@ -15,17 +15,30 @@ from common.db import in_areas
 from ..models import Case, Child, ChildGroup, Placement, Plan, Unit
 
 
+def _unit_of(entity: Any) -> Any:
+    """The unit a record was made with (a reused code has a pre-2025 row and a 2025 row: the province decides)."""
+    return and_(Unit.commune_code == entity.commune_code, Unit.province_code == entity.province_code)
+
+
+def _old_district(entity: Any) -> Any:
+    """The record's district, or for a 2025 commune (no district) the old district(s) it came from (the 2025
+    mapping; several joined by ``;`` when it merged communes of several districts)."""
+    return case((entity.district_code != "", entity.district_code),
+                else_=func.coalesce(func.array_to_string(Unit.old_district_codes, ";"), "")).label("district_code")
+
+
 def _active_group(on: date) -> Any:
     return and_(ChildGroup.valid_from <= on, or_(ChildGroup.valid_to.is_(None), ChildGroup.valid_to >= on))
 
 
 async def children_by_group(session: AsyncSession, on: date, areas: Sequence[str] | None) -> Sequence[Row[Any]]:
-    stmt = (select(Child.commune_code, Child.district_code, Unit.name.label("commune_name"), ChildGroup.group_code,
+    district = _old_district(Child)
+    stmt = (select(Child.commune_code, district, Unit.name.label("commune_name"), ChildGroup.group_code,
                    func.count(func.distinct(Child.id)).label("children"))
-            .join(ChildGroup, ChildGroup.child_id == Child.id).outerjoin(Unit, Unit.commune_code == Child.commune_code)
+            .join(ChildGroup, ChildGroup.child_id == Child.id).outerjoin(Unit, _unit_of(Child))
             .where(_active_group(on))
-            .group_by(Child.commune_code, Child.district_code, Unit.name, ChildGroup.group_code)
-            .order_by(Child.district_code, Child.commune_code, ChildGroup.group_code))
+            .group_by(Child.commune_code, district, Unit.name, ChildGroup.group_code)
+            .order_by(district, Child.commune_code, ChildGroup.group_code))
     if areas is not None:
         stmt = stmt.where(in_areas(Child, areas))
     return (await session.execute(stmt)).all()
@@ -39,23 +52,25 @@ async def support_share(session: AsyncSession, on: date, areas: Sequence[str] | 
         Case.child_id == Child.id, Plan.case_id == Case.id, Plan.status == "approved",
         Plan.decided_at < end_of_day, or_(Case.closed_at.is_(None), Case.closed_at >= end_of_day))
     in_group = exists().where(ChildGroup.child_id == Child.id, _active_group(on))
-    stmt = (select(Child.commune_code, Child.district_code, Unit.name.label("commune_name"),
+    district = _old_district(Child)
+    stmt = (select(Child.commune_code, district, Unit.name.label("commune_name"),
                    func.count().label("children"), func.count().filter(supported).label("supported"))
-            .outerjoin(Unit, Unit.commune_code == Child.commune_code)
+            .outerjoin(Unit, _unit_of(Child))
             .where(in_group)
-            .group_by(Child.commune_code, Child.district_code, Unit.name)
-            .order_by(Child.district_code, Child.commune_code))
+            .group_by(Child.commune_code, district, Unit.name)
+            .order_by(district, Child.commune_code))
     if areas is not None:
         stmt = stmt.where(in_areas(Child, areas))
     return (await session.execute(stmt)).all()
 
 
 async def placements_by_kind(session: AsyncSession, on: date, areas: Sequence[str] | None) -> Sequence[Row[Any]]:
-    stmt = (select(Placement.commune_code, Placement.district_code, Placement.kind,
-                   func.count().label("placements"))
+    district = _old_district(Placement)
+    stmt = (select(Placement.commune_code, district, Placement.kind, func.count().label("placements"))
+            .outerjoin(Unit, _unit_of(Placement))
             .where(Placement.starts_on <= on, or_(Placement.ends_on.is_(None), Placement.ends_on >= on))
-            .group_by(Placement.commune_code, Placement.district_code, Placement.kind)
-            .order_by(Placement.district_code, Placement.commune_code, Placement.kind))
+            .group_by(Placement.commune_code, district, Placement.kind)
+            .order_by(district, Placement.commune_code, Placement.kind))
     if areas is not None:
         stmt = stmt.where(in_areas(Placement, areas))
     return (await session.execute(stmt)).all()

@@ -89,6 +89,7 @@ def is_old_enough(carer_birth: date, child_birth: date) -> bool:
 
 
 def foster_coefficient(child_birth: date, month: date) -> Decimal:
-    """× the standard level paid for a month to the foster carer of an orphan (5.1): 2.5 for a child under 4
-    on the first day of the month, 1.5 from 4."""
-    return FOSTER_UNDER_4 if age_on(child_birth, month.replace(day=1)) < 4 else FOSTER_FROM_4
+    """× the standard level paid for a month to the foster carer of an orphan (5.1): 2.5 before the month of the
+    child's 4th birthday, 1.5 from that month on (a change of level by age applies from the month the birthday
+    falls in; payments' ``rules/foster.py`` pays by the same rule)."""
+    return FOSTER_UNDER_4 if month.replace(day=1) < date(child_birth.year + 4, child_birth.month, 1) else FOSTER_FROM_4

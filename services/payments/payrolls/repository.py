@@ -28,6 +28,7 @@ from common.db import flush_in_savepoint, in_areas
 
 from ..disbursement.repository import CARRYABLE
 from ..models import LedgerEntry, Payroll, PayrollLine, PayrollLineMonth
+from ..rules import foster
 
 # --- generation ----------------------------------------------------------------------------------------------
 
@@ -59,6 +60,21 @@ _ENTITLED = {
     # An artisan's enrolment (its own recipient) is one period: its amount from from_month through to_month.
     "artisans": _PERIOD_MONTHS.format(table="payments.artisan_enrolments", key="id",
                                       first="from_month", last="to_month"),
+    # A foster placement (its own recipient): the standard level in force each month of care × 2.5 before the
+    # child's 4th-birthday month, × 1.5 from it (rules/foster.py fixed the months when the event was applied).
+    "foster": """
+        SELECT sc.rid, gs.m::date AS m,
+               CAST(round(lvl.value * CASE WHEN gs.m < f.rate_change_month THEN """ + str(foster.UNDER_4)
+    + """ ELSE """ + str(foster.FROM_4) + """ END) AS bigint) AS amount
+        FROM scan sc
+        JOIN payments.foster_placements f ON f.id = sc.rid AND f.first_month <= CAST(:last AS date)
+             AND f.last_month >= sc.scan_from
+        CROSS JOIN LATERAL generate_series(GREATEST(f.first_month, sc.scan_from),
+                                           LEAST(f.last_month, CAST(:last AS date)), interval '1 month') AS gs(m)
+        JOIN LATERAL (SELECT pp.value FROM payments.programme_parameters pp
+                      WHERE pp.programme = :programme AND pp.name = 'standard_level' AND pp.valid_from <= gs.m
+                      ORDER BY pp.valid_from DESC LIMIT 1) lvl ON true
+    """,
     # The province's amount in force in a month, once per household (both grounds pay the same), for a household
     # that on the first day of the month is poor, or is not poor, has a low-use declaration in force and a member
     # with an amount payable that month (a social-policy household, rules.md §3).
@@ -113,6 +129,9 @@ _SOURCE = {
     "schedule": "(SELECT * FROM payments.beneficiaries WHERE status <> 'suspended')",
     "electricity": _ELECTRICITY_HOUSEHOLDS,
     "artisans": "payments.artisan_enrolments",
+    # Every foster placement is scanned, payable or not: one that no longer qualifies (its terms published again) has
+    # no entitled months, and the months it was paid are recovered. Few rows (placements, not children).
+    "foster": "payments.foster_placements",
 }
 
 _LINE_FROM = {
@@ -130,6 +149,11 @@ _LINE_FROM = {
         SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, r.person_id, NULL::uuid, NULL::uuid, r.recipient_name,
                r.national_id, r.commune_code, r.district_code, r.province_code, r.version, {amounts}
         FROM m JOIN payments.artisan_enrolments r ON r.id = m.rid
+    """,
+    "foster": """
+        SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, NULL::uuid, NULL::uuid, NULL::uuid, r.recipient_name,
+               NULL, r.commune_code, r.district_code, r.province_code, r.version, {amounts}
+        FROM m JOIN payments.foster_placements r ON r.id = m.rid
     """,
     "one_off": """
         SELECT CAST(:payroll_id AS uuid), m.rid, r.beneficiary_id, r.person_id, NULL::uuid, r.id, r.recipient_name,

@@ -26,7 +26,8 @@ class ProgrammeOut(BaseModel):
     name: str
     kind: str = Field(description="Where lines come from: `schedule` (registry entitlement schedules), "
                                   "`electricity` (poor and social-policy households), `artisans` (artisan "
-                                  "enrolments), `one_off` (one-off payments)")
+                                  "enrolments), `foster` (foster placements from child protection), `one_off` "
+                                  "(one-off payments)")
     frequency: str = Field(description="`monthly` (period YYYY-MM) or `quarterly` (period YYYY-Qn)")
     accounting_from: str | None = Field(description="Months before it were paid outside this system: never settled "
                                                     "as arrears or recoveries. Null: from the programme's first "

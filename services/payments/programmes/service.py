@@ -20,6 +20,7 @@ from .schemas import AccountingIn, ParameterIn, ParameterOut, ProgrammeOut
 
 KINDS_PARAMETERS = {
     "electricity": ("amount_per_month",),
+    "foster": ("standard_level",),
 }
 """Parameters a programme of a kind accepts beyond those every programme has."""
 PROGRAMMES_PARAMETERS = {
@@ -33,7 +34,8 @@ MINIMA = {"gift_90_cash": 500_000, "gift_90_in_kind": 150_000, "gift_100_cash": 
 """National minima (Circular 96/2018/TT-BTC): the province may pay more, never less. The 100-year gift's
 in-kind part is 5 m of silk, with no amount in VND: the province records the value it pays for it."""
 COMMON_PARAMETERS = ("postal_fee_percent", "max_amount")
-WHOLE_VND = {"amount_per_month", "max_amount", *PROGRAMMES_PARAMETERS["longevity"], *PROGRAMMES_PARAMETERS["emergency"]}
+WHOLE_VND = {"amount_per_month", "standard_level", "max_amount", *PROGRAMMES_PARAMETERS["longevity"],
+             *PROGRAMMES_PARAMETERS["emergency"]}
 MAX_AMOUNT = "max_amount"
 """The largest amount of one payment of the programme, in whole VND: a one-off payment, an artisan's monthly amount,
 or what one recipient is entitled to for one service month of a payroll (arrears are several months, each bounded).

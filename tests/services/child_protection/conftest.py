@@ -13,8 +13,9 @@ from services.child_protection.settings import ChildProtectionSettings
 
 KEYS = f"k1:{new_key()},k2:{new_key()}"
 WORKER = ("child_protection:case",)
-COMMUNE = "29236"  # Phường 4, Thành phố Trà Vinh (district 842)
-OTHER_COMMUNE = "29269"  # Xã Mỹ Cẩm, Huyện Càng Long (district 844)
+COMMUNE = "29263"  # Phường Long Đức (2025, province 86), from Phường 4 and Xã Long Đức of old district 842
+OTHER_COMMUNE = "29266"  # Xã Càng Long (2025), from communes of old district 844 (Càng Long)
+OLD_COMMUNE = "29236"  # Phường 4, Thành phố Trà Vinh (district 842): abolished on 2025-07-01, became 29263
 
 
 @pytest.fixture

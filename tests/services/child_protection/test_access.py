@@ -3,7 +3,7 @@ areas, the X-Purpose header, the audit of every read, and counts only for everyo
 
 import pytest
 
-from .conftest import OTHER_COMMUNE, new_case, supervisor, worker
+from .conftest import COMMUNE, OTHER_COMMUNE, new_case, supervisor, worker
 
 PURPOSE = {"X-Purpose": "checking"}
 
@@ -82,7 +82,7 @@ async def test_areas_limit_case_workers_and_supervisors(http, minter, case):
                     **PURPOSE}
     assert (await http.get(f"/cases/{case['id']}", headers=admin_worker)).status_code == 404
     # A case worker cannot record a child outside the areas either.
-    bad = new_case(child={"full_name": "Bé Ba", "commune_code": "29236"})
+    bad = new_case(child={"full_name": "Bé Ba", "commune_code": COMMUNE})
     assert (await http.post("/cases", json=bad, headers=elsewhere)).status_code == 404
     ok = new_case(child={"full_name": "Bé Ba", "commune_code": OTHER_COMMUNE})
     assert (await http.post("/cases", json=ok, headers=elsewhere)).status_code == 201

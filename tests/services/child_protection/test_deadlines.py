@@ -8,7 +8,7 @@ from common import clock
 from common.clock import VIETNAM_TZ
 from services.child_protection.deadlines import service as deadlines
 
-from .conftest import OTHER_COMMUNE, new_case, supervisor, worker
+from .conftest import COMMUNE, OTHER_COMMUNE, new_case, supervisor, worker
 
 
 async def report(http, minter, areas=("842",), commune=None, client_id="officer-a"):
@@ -83,7 +83,7 @@ async def test_daily_alerts_publish_counts_once_a_day(http, minter, now, app):
     assert result == {"communes": 2, "overdue": 2, "due_soon": 0}
     assert again == {"communes": 0, "overdue": 0, "due_soon": 0}
     data = [r["data"] for r in rows]
-    assert sorted(d["commune_code"] for d in data) == ["29236", OTHER_COMMUNE]
+    assert sorted(d["commune_code"] for d in data) == [COMMUNE, OTHER_COMMUNE]
     assert data[0]["steps"] == [{"step": "emergency_action", "overdue": 1, "due_soon": 0}]
     assert all(set(d) == {"commune_code", "district_code", "province_code", "day", "overdue", "due_soon",
                           "due_soon_hours", "steps"} for d in data)

@@ -52,8 +52,9 @@ def test_child_of_seven_is_consulted_and_siblings_kept_together():
 
 def test_foster_coefficient_changes_at_four():
     child = date(2022, 3, 15)
-    assert foster_coefficient(child, date(2026, 3, 1)) == Decimal("2.5")
-    assert foster_coefficient(child, date(2026, 4, 1)) == Decimal("1.5")
+    assert foster_coefficient(child, date(2026, 2, 1)) == Decimal("2.5")
+    # From the month of the 4th birthday (15 March), not the month after it.
+    assert foster_coefficient(child, date(2026, 3, 1)) == Decimal("1.5")
 
 
 @settings(max_examples=300, deadline=None, database=None, derandomize=True)

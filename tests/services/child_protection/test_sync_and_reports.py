@@ -51,7 +51,7 @@ async def test_groups_have_effective_dated_history_with_evidence(http, minter, n
     after = (await http.get("/reports/children", params={"on": "2026-12-01"}, headers=supervisor(minter))).json()
     assert [(r["group"], r["children"]) for r in before["rows"] if r["commune_code"] == COMMUNE] == [("orphan", 1)]
     assert [(r["group"], r["children"]) for r in after["rows"] if r["commune_code"] == COMMUNE] == [("disabled", 1)]
-    assert after["rows"][0]["district_code"] == "842" and after["rows"][0]["commune_name"] == "Phường 4"
+    assert after["rows"][0]["district_code"] == "842" and after["rows"][0]["commune_name"] == "Phường Long Đức"
 
 
 async def test_linking_an_identified_child_under_six_proposes_insurance(http, minter, now):
@@ -79,14 +79,14 @@ async def test_report_formats_and_formula_safe_cells(http, minter, now):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0] == ["Mã huyện (cũ)", "Mã xã", "Tên xã", "Nhóm hoàn cảnh đặc biệt", "Số trẻ em"]
-    assert ["842", COMMUNE, "Phường 4", "abandoned", "1"] in rows
+    assert ["842", COMMUNE, "Phường Long Đức", "abandoned", "1"] in rows
     assert "HYPERLINK" not in r.text  # names never reach a report
     x = await http.get("/reports/deadlines", params={"format": "xlsx"}, headers=admin)
     sheet = load_workbook(io.BytesIO(x.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][0] == "Bước" and ["emergency_action", 0, 0, 0, 1] in values
     support = (await http.get("/reports/support", headers=admin)).json()
-    assert support["rows"] == [{"district_code": "842", "commune_code": COMMUNE, "commune_name": "Phường 4",
+    assert support["rows"] == [{"district_code": "842", "commune_code": COMMUNE, "commune_name": "Phường Long Đức",
                                 "children": 1, "supported": 0, "share_percent": 0.0}]
 
 

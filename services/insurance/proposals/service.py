@@ -1,0 +1,28 @@
+"""TE proposals of child protection: a child under 6 without a card, identified in a case, is proposed for a TE card.
+Insurance keeps the proposal (identifiers only), queues the child for a decision, and shows officers which proposed
+children still have to be enrolled (the next period's list enrols them when the registry's facts entitle them)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common import clock
+from common.auth import Principal
+
+from . import repository
+from .schemas import ProposalIn, ProposalOut, ProposalPage
+
+
+async def propose(session: AsyncSession, data: ProposalIn) -> None:
+    await repository.propose(session, {"id": data.person_id, "dob": data.date_of_birth, "commune": data.commune_code,
+                                       "district": data.district_code, "province": data.province_code})
+
+
+async def page(session: AsyncSession, principal: Principal, after: uuid.UUID | None, limit: int) -> ProposalPage:
+    areas = principal.limited_to
+    rows = await repository.page(session, sorted(areas) if areas is not None else None, after, limit + 1,
+                                 clock.today())
+    items = [ProposalOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    return ProposalPage(items=items, next_cursor=str(rows[limit - 1].person_id) if len(rows) > limit else None)
