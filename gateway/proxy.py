@@ -47,8 +47,8 @@ HOP_BY_HOP = frozenset({
 })
 _DROP_REQUEST = HOP_BY_HOP | {b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host",
                               b"x-forwarded-prefix", b"x-request-id", b"content-length"}
-# uvicorn sets its own date and server headers.
-_DROP_RESPONSE = {h.decode() for h in HOP_BY_HOP} | {"content-length", "date", "server"}
+# uvicorn sets its own date and server headers; the request id is the gateway's.
+_DROP_RESPONSE = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
 CHUNK = 64 * 1024
 REPLAY_BYTES = 1024 * 1024
 """Request bytes kept to send a request again when the service never read it (a stale pooled connection)."""
@@ -167,7 +167,7 @@ class ProxyMetrics:
 class ProxyMiddleware:
     """Pure ASGI: proxies service prefixes, passes every other request to the gateway's own app."""
 
-    def __init__(self, app: ASGIApp, upstreams: Upstreams, metrics: ProxyMetrics, verifier: TokenVerifier,
+    def __init__(self, app: ASGIApp | None, upstreams: Upstreams, metrics: ProxyMetrics, verifier: TokenVerifier,
                  limiter: Limiter, default_rate: tuple[float, int]) -> None:
         self.app = app
         self.upstreams = upstreams
@@ -183,24 +183,58 @@ class ProxyMiddleware:
         self._refused_bad_token = metrics.refused.labels("bad_token")
         self._refused_scope = metrics.refused.labels("scope")
         self._refused_rate = metrics.refused.labels("rate_limit")
+        self._latency_children: dict[str, Any] = {}
+        self._response_children: dict[tuple[str, int], Any] = {}
+
+    def _latency(self, service: str) -> Any:
+        child = self._latency_children.get(service)
+        if child is None:
+            child = self._latency_children[service] = self.metrics.latency.labels(service)
+        return child
+
+    def _responses(self, service: str, status: int) -> Any:
+        child = self._response_children.get((service, status))
+        if child is None:
+            child = self._response_children[(service, status)] = self.metrics.responses.labels(service, str(status))
+        return child
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        """As a middleware (tests of the proxy alone): what :meth:`handle` does not serve goes to ``app``."""
+        if scope["type"] != "http" or not await self.handle(scope, receive, send):
+            if self.app is None:
+                raise RuntimeError("ProxyMiddleware without an app serves only proxied paths (use handle)")
             await self.app(scope, receive, send)
-            return
-        if scope["path"] == AUTH_CHECK_PATH:
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Serve an HTTP request under a service prefix (or ``/auth/check``); False for any other path.
+
+        The gateway's app (:class:`gateway.app.GatewayApp`) calls this before its own middleware stack, so a proxied
+        request costs none of it: the request id is set and echoed here, and an unexpected error still answers a
+        500 problem."""
+        path = scope["path"]
+        if path == AUTH_CHECK_PATH:
+            ensure_request_id(scope)
             await self.check(scope, send)
-            return
-        target = self.upstreams.match(scope["path"])
+            return True
+        target = self.upstreams.match(path)
         if target is None:
-            await self.app(scope, receive, send)
-            return
-        service, path = target
-        decided = await self.decide(scope, scope["method"], service, path)
-        if isinstance(decided, Refusal):
-            await send_bytes(send, decided.status, decided.body, _PROBLEM, decided.headers)
-            return
-        await self.forward(scope, receive, send, service, path)
+            return False
+        ensure_request_id(scope)
+        try:
+            service, path = target
+            decided = await self.decide(scope, scope["method"], service, path)
+            if isinstance(decided, Refusal):
+                await _send_refusal(scope, send, decided)
+                return True
+            await self.forward(scope, receive, send, service, path)
+        except Exception:
+            log.exception("proxy_failed", request_id=scope["request_id"])
+            try:  # fails if the response had started: the client sees a cut-off body
+                await _problem(scope, send, 500, "internal-error", "Internal server error",
+                               "the gateway failed on this request")
+            except Exception:  # noqa: S110 - nothing more can be said to this client
+                pass
+        return True
 
     async def decide(self, scope: Scope, method: str, service: str, path: str) -> Refusal | Principal | None:
         """Every decision the gateway makes before forwarding a request: token, method, route scopes, rate limit.
@@ -255,7 +289,7 @@ class ProxyMiddleware:
         named = (get_header(scope, b"x-ansinh-service") or b"").decode("latin-1")
         if error is not None:
             refusal = _nginx_error(scope, error, named, self.max_body)
-            await send_bytes(send, refusal.status, refusal.body, _PROBLEM, refusal.headers)
+            await _send_refusal(scope, send, refusal)
             return
         method = (get_header(scope, b"x-original-method") or b"GET").decode("latin-1")
         raw = (get_header(scope, b"x-original-uri") or b"/").split(b"?", 1)[0]
@@ -272,7 +306,7 @@ class ProxyMiddleware:
         if render:
             if not isinstance(decided, Refusal):
                 decided = _refusal(scope, 404, "not-found", "Not found", f"no route {path}")
-            await send_bytes(send, decided.status, decided.body, _PROBLEM, decided.headers)
+            await _send_refusal(scope, send, decided)
             return
         if isinstance(decided, Refusal):
             headers = [(b"content-length", b"0"), (b"x-ansinh-status", str(decided.status).encode()),
@@ -316,7 +350,7 @@ class ProxyMiddleware:
         breaker = self.upstreams.breakers[service]
         wait = breaker.allow()
         if wait is not None:
-            self.metrics.responses.labels(service, "502").inc()
+            self._responses(service, 502).inc()
             await _problem(scope, send, 502, "bad-gateway", "Upstream service unavailable",
                            f"the {service} service is failing; not trying again for {wait:.0f} s",
                            headers=[(b"retry-after", str(retry_after_seconds(wait)).encode())])
@@ -342,12 +376,11 @@ class ProxyMiddleware:
                         # A service that failed may close this connection a moment after its answer (uvicorn
                         # does, after logging the exception): never hand it to the next request.
                         resp.connection.protocol.force_close()
-                    self.metrics.latency.labels(service).observe(time.perf_counter() - started)
-                    self.metrics.responses.labels(service, str(resp.status)).inc()
-                    out = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                           for k, v in resp.headers.items() if k.lower() not in _DROP_RESPONSE]
-                    if resp.content_length is not None:
-                        out.append((b"content-length", str(resp.content_length).encode()))
+                    self._latency(service).observe(time.perf_counter() - started)
+                    self._responses(service, resp.status).inc()
+                    out = [(name, value) for name, value in
+                           ((k.lower(), v) for k, v in resp.raw_headers) if name not in _DROP_RESPONSE]
+                    out.append((b"x-request-id", scope["request_id"].encode()))
                     await send({"type": "http.response.start", "status": resp.status, "headers": out})
                     response_started = True
                     if scope["method"] == "HEAD":
@@ -368,7 +401,8 @@ class ProxyMiddleware:
                     # The service never read this request: safe to send again, whatever the method, on a new
                     # connection. A stale connection says nothing about the service's health: not a breaker failure.
                     self.metrics.retried.labels(service).inc()
-                    log.info("upstream_connection_reset_retried", service=service, error=type(exc).__name__)
+                    log.info("upstream_connection_reset_retried", service=service, error=type(exc).__name__,
+                             request_id=scope.get("request_id"))
                     client = self.upstreams.fresh[service]
                     continue
                 if not response_started:
@@ -381,9 +415,9 @@ class ProxyMiddleware:
     ) -> None:
         timed_out = isinstance(exc, TimeoutError)  # aiohttp's ServerTimeoutError is one too
         status = 504 if timed_out else 502
-        self.metrics.responses.labels(service, str(status)).inc()
+        self._responses(service, status).inc()
         log.warning("upstream_timeout" if timed_out else "upstream_unreachable", service=service,
-                    error=type(exc).__name__, response_started=response_started)
+                    error=type(exc).__name__, response_started=response_started, request_id=scope.get("request_id"))
         if response_started:  # too late for a problem document; the client sees a cut-off body
             return
         if timed_out:
@@ -534,5 +568,9 @@ def _nginx_error(scope: Scope, error: bytes, service: str, max_body: int) -> Ref
 
 async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
                    headers: list[tuple[bytes, bytes]] | None = None, **ext: Any) -> None:
-    body = problem_bytes(status, code, title, detail, request_id=ensure_request_id(scope), **ext)
-    await send_bytes(send, status, body, PROBLEM_CONTENT_TYPE.encode(), headers)
+    await _send_refusal(scope, send, _refusal(scope, status, code, title, detail, headers, **ext))
+
+
+async def _send_refusal(scope: Scope, send: Send, refusal: Refusal) -> None:
+    await send_bytes(send, refusal.status, refusal.body, _PROBLEM,
+                     [*refusal.headers, (b"x-request-id", scope["request_id"].encode())])
