@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -175,6 +174,15 @@ def _token(gateway: str, client: tuple[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def _baseline(config: StackConfig, source: str, port: int) -> subprocess.Popen[bytes]:
+    """A second gateway (same database) from another source tree, e.g. ``git archive <commit> | tar -x -C dir``:
+    the before/after of a change measured in the same run."""
+    env = {**config.environ(), "GATEWAY_PORT": str(port), "PYTHONPATH": source}
+    return subprocess.Popen([sys.executable, "-m", "ansinh", "serve", "gateway"], cwd=source, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
 def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     seconds = 3 if quick else 10
     ensure_wrk()
@@ -207,6 +215,7 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
             _wait(f"http://{upstream}/openapi.json", up)
             stack = Stack(config, out=log)
             stack.start(("gateway",))
+            base = None
             try:
                 stack.wait_ready(60, ("gateway",))
                 gateway = stack.url("gateway")
@@ -218,6 +227,11 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                     _wait(f"http://127.0.0.1:{plain_port}{ROUTE}", plain)
                     _wait(f"http://127.0.0.1:{edge_port}/health", edge)
                     gw_pid = stack.procs["gateway"].pid
+                    baseline = os.environ.get("BENCH_GATEWAY_BASELINE")
+                    base_port = free_port()
+                    base = _baseline(config, baseline, base_port) if baseline else None
+                    if base is not None:
+                        _wait(f"http://127.0.0.1:{base_port}/ready", base)
                     targets = [
                         ("direct", f"http://{upstream}{ROUTE}", cached, [up.pid]),
                         ("nginx", f"http://127.0.0.1:{plain_port}{ROUTE}", cached, [plain.pid]),
@@ -227,6 +241,9 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         ("nginx + gateway, checked", f"http://127.0.0.1:{edge_port}/registry{ROUTE}", checked,
                          [edge.pid, gw_pid]),
                     ]
+                    if base is not None:
+                        label = os.environ.get("BENCH_GATEWAY_BASELINE_LABEL", "gateway, baseline")
+                        targets.insert(3, (label, f"http://127.0.0.1:{base_port}/registry{ROUTE}", cached, [base.pid]))
                     for _, url, headers, _ in targets:  # warm caches and connection pools
                         assert httpx.get(url, headers=headers).status_code == 200, url
                         wrk(url, 16, 1, headers)
@@ -234,6 +251,9 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         results[conns] = [_measure(name, url, conns, seconds, headers, pids)
                                           for name, url, headers, pids in targets]
             finally:
+                if base is not None:
+                    base.terminate()
+                    base.wait(10)
                 stack.stop()
     load_after = os.getloadavg()
     load = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"

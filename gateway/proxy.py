@@ -108,8 +108,11 @@ class Upstreams:
         self._refresh_task = asyncio.create_task(self._refresh_loop())
 
     def _session(self, base: str, connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
+        # No cookie jar: a service's Set-Cookie is the client's business, never to be kept and sent on behalf of
+        # the next partner (and the jar's per-request filtering cost CPU).
         return aiohttp.ClientSession(base_url=base, connector=connector, timeout=self.timeout, auto_decompress=False,
-                                     skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"))
+                                     skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+                                     cookie_jar=aiohttp.DummyCookieJar())
 
     async def close(self) -> None:
         if self._refresh_task:
