@@ -384,6 +384,14 @@ class ProxyMiddleware:
                     out = [(name, value) for name, value in
                            ((k.lower(), v) for k, v in resp.raw_headers) if name not in _DROP_RESPONSE]
                     out.append((b"x-request-id", scope["request_id"].encode()))
+                    size = resp.content_length
+                    if size is not None and size <= CHUNK and scope["method"] != "HEAD":
+                        # A small answer whole: one body message instead of a chunk and an end (a write less).
+                        content = await resp.read()
+                        await send({"type": "http.response.start", "status": resp.status, "headers": out})
+                        response_started = True
+                        await send({"type": "http.response.body", "body": content})
+                        return
                     await send({"type": "http.response.start", "status": resp.status, "headers": out})
                     response_started = True
                     if scope["method"] == "HEAD":
