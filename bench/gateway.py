@@ -215,7 +215,7 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
             _wait(f"http://{upstream}/openapi.json", up)
             stack = Stack(config, out=log)
             stack.start(("gateway",))
-            base = None
+            bases: list[tuple[str, int, subprocess.Popen[bytes]]] = []
             try:
                 stack.wait_ready(60, ("gateway",))
                 gateway = stack.url("gateway")
@@ -227,11 +227,12 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                     _wait(f"http://127.0.0.1:{plain_port}{ROUTE}", plain)
                     _wait(f"http://127.0.0.1:{edge_port}/health", edge)
                     gw_pid = stack.procs["gateway"].pid
-                    baseline = os.environ.get("BENCH_GATEWAY_BASELINE")
-                    base_port = free_port()
-                    base = _baseline(config, baseline, base_port) if baseline else None
-                    if base is not None:
-                        _wait(f"http://127.0.0.1:{base_port}/ready", base)
+                    # BENCH_GATEWAY_BASELINE="label=dir,label=dir": gateways from other source trees, same run.
+                    for item in filter(None, os.environ.get("BENCH_GATEWAY_BASELINE", "").split(",")):
+                        label, _, source = item.partition("=")
+                        port = free_port()
+                        bases.append((label, port, _baseline(config, source, port)))
+                        _wait(f"http://127.0.0.1:{port}/ready", bases[-1][2])
                     targets = [
                         ("direct", f"http://{upstream}{ROUTE}", cached, [up.pid]),
                         ("nginx", f"http://127.0.0.1:{plain_port}{ROUTE}", cached, [plain.pid]),
@@ -241,9 +242,8 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         ("nginx + gateway, checked", f"http://127.0.0.1:{edge_port}/registry{ROUTE}", checked,
                          [edge.pid, gw_pid]),
                     ]
-                    if base is not None:
-                        label = os.environ.get("BENCH_GATEWAY_BASELINE_LABEL", "gateway, baseline")
-                        targets.insert(3, (label, f"http://127.0.0.1:{base_port}/registry{ROUTE}", cached, [base.pid]))
+                    for i, (label, port, proc) in enumerate(bases):
+                        targets.insert(3 + i, (label, f"http://127.0.0.1:{port}/registry{ROUTE}", cached, [proc.pid]))
                     for _, url, headers, _ in targets:  # warm caches and connection pools
                         assert httpx.get(url, headers=headers).status_code == 200, url
                         wrk(url, 16, 1, headers)
@@ -251,9 +251,9 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         results[conns] = [_measure(name, url, conns, seconds, headers, pids)
                                           for name, url, headers, pids in targets]
             finally:
-                if base is not None:
-                    base.terminate()
-                    base.wait(10)
+                for _, _, proc in bases:
+                    proc.terminate()
+                    proc.wait(10)
                 stack.stop()
     load_after = os.getloadavg()
     load = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"

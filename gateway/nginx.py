@@ -34,6 +34,15 @@ DEPLOY: dict[str, object] = {
 }
 """The production arrangement (compose service ``tls``): service host names as in docker-compose.yml."""
 
+KUBERNETES: dict[str, object] = {
+    **DEPLOY,
+    "listen": "8080",
+    "tls": False,  # the Ingress ends TLS (deploy/k8s/ingress.yaml) and sends everything to this Deployment
+    "main": "worker_processes auto;\npid /tmp/nginx.pid;",
+    "temp_dir": "/tmp",
+}
+"""The Kubernetes ``edge`` Deployment (deploy/k8s/edge.yaml, unprivileged nginx on 8080, read-only root)."""
+
 _REFUSAL_CODES = (401, 404, 405, 429)
 _GATEWAY_DOWN = ('{"type":"https://ansinh.gov.vn/problems/service-unavailable","title":"Service unavailable",'
                  '"status":503,"detail":"the gateway cannot decide on this request now"}')
