@@ -1,9 +1,10 @@
 """A real gateway on TCP in front of a real service app (built like the four services), both in-process.
 
-Every test that talks to the gateway through the ``http`` fixture runs twice when nginx is installed: against the
-gateway's own proxy (``python``) and against the nginx data plane in front of the same gateway (``nginx``:
-``gateway/nginx.py``'s configuration, nginx deciding through the gateway's ``/auth/check``), so both arrangements
-must give the same answers. ``ANSINH_REQUIRE_NGINX=1`` (CI) turns a missing nginx into a failure.
+Every test of the proxy, token and refusal modules (``BOTH_ARRANGEMENTS``) that talks to the gateway through the
+``http`` fixture runs twice when nginx is installed: against the gateway's own proxy (``python``) and against the nginx
+data plane in front of the same gateway (``nginx``: ``gateway/nginx.py``'s configuration, nginx deciding through the
+gateway's ``/auth/check``), so both arrangements must give the same answers. ``ANSINH_REQUIRE_NGINX=1`` (CI) turns a
+missing nginx into a failure.
 """
 
 from __future__ import annotations
@@ -190,9 +191,16 @@ def edge(door) -> Iterator[str]:
             proc.wait(10)
 
 
-@pytest.fixture(params=ARRANGEMENTS)
-def arrangement(request) -> str:
-    return request.param
+BOTH_ARRANGEMENTS = {"test_proxy", "test_auth", "test_input_safety", "test_nginx"}
+"""The modules whose requests nginx decides on through the gateway (service routes, refusals, tokens). The hub's
+modules talk to the gateway's own routes, which nginx only passes on: they run against the gateway alone (they would
+add minutes to the suite and test nothing more about the data plane)."""
+
+
+def pytest_generate_tests(metafunc):
+    if "arrangement" in metafunc.fixturenames:
+        both = metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ARRANGEMENTS
+        metafunc.parametrize("arrangement", ARRANGEMENTS if both else ["python"])
 
 
 @pytest.fixture
