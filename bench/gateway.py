@@ -1,80 +1,316 @@
-"""Gateway overhead: the same service route directly and through the gateway, in one run.
+"""The gateway's own cost: a trivial upstream directly, through nginx, through the gateway, and through the nginx data
+plane (nginx carrying the traffic, the gateway deciding through ``auth_request``), in one run.
 
-Both paths verify the token (the gateway and the service each keep a cache of verified tokens); the
-gateway also checks the route's scope, applies the client's rate limit (in memory, or Redis when
-``--redis``) and proxies over a pooled aiohttp session. Load comes from wrk on the same machine.
+The upstream (``bench/upstream.py``, uvicorn, one worker) answers a small JSON document in well under a millisecond,
+so what differs between the rows is the proxy. Every row is authenticated the same way (the upstream ignores the
+token); the gateway verifies it (cached), checks the route's scope from the upstream's OpenAPI, applies the client's
+rate limit (in memory) and proxies over its pooled aiohttp session. Load: wrk, one thread, on the same machine.
+
+Besides requests/s — which on a shared machine moves with the neighbours' load — each row records the **CPU time per
+request of the proxy process(es)**: their own CPU seconds (user + system, from /proc) during the run ÷ the requests
+wrk completed. That figure is stable where req/s is not.
+
+Data plane rows: ``cached`` is a client whose rate limit is at least ``GATEWAY_AUTH_CACHE_MIN_RATE`` (nginx reuses the
+gateway's pass for 2 s per token and route); ``checked`` is a client below it (the gateway is asked on every request:
+its rate limit counts every request).
+
+nginx (Debian's package) and wrk are installed with apt-get when missing and the benchmark runs as root.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
+import psutil
 
+from ansinh import database, local
 from ansinh.clients import in_gateway_db
+from ansinh.stack import Stack, StackConfig, prepare_database
+from common.testing import free_port
+from gateway import nginx
 from gateway.auth import service as auth_service
 
-from .harness import LoadResult, admin_url, machine, record, running_stack, wrk
+from .harness import BENCH_DB, LoadResult, admin_url, ensure_wrk, machine, record, wrk
 
 CONNECTIONS = (32, 128)
-ROUTE = "/me"  # authenticated (any valid token), verified in the service: a ~cheapest real route
+ROUTE = "/me"
+ROUNDS, ROUNDS_QUICK = 5, 2
+CACHE_MIN_RATE = 500_000
+"""The bench gateway caches passes for clients at or above this rate: ``cached`` has 1,000,000/s, ``checked``
+400,000/s (both far above what wrk reaches here, so neither is ever limited)."""
 
 
-async def _bench_client(gateway_db_url: str) -> tuple[str, str]:
+@dataclass
+class Row:
+    name: str
+    load: LoadResult
+    requests: int
+    cpu_us: float
+    """Proxy CPU per request, µs (nginx + gateway for the data plane)."""
+    detail: str = ""
+
+
+def ensure_nginx() -> str:
+    found = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
+    if found:
+        return str(found)
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing nginx (Debian package) for the comparison …")
+        subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], check=False, capture_output=True)
+        found = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
+    if not found:
+        raise SystemExit("the gateway benchmark needs nginx: apt-get install nginx")
+    return str(found)
+
+
+def _plain_nginx(upstream: str, listen: int, workdir: str) -> str:
+    temps = "".join(f"    {k}_temp_path {workdir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return f"""{nginx.foreground(workdir)}
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+{temps}    upstream up {{ server {upstream}; keepalive 64; }}
+    server {{
+        listen 127.0.0.1:{listen};
+        location / {{
+            proxy_pass http://up;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def _process(cmd: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def _nginx(conf: str, workdir: str) -> Iterator[subprocess.Popen[bytes]]:
+    proc = nginx.start(conf, workdir)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.1)
+
+
+def _cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        t = psutil.Process(pid).cpu_times()
+        total += t.user + t.system
+    return total
+
+
+def _measure(name: str, url: str, conns: int, seconds: int, headers: dict[str, str], pids: list[int],
+             detail: str = "") -> Row:
+    spy = os.environ.get("BENCH_PYSPY")  # a py-spy binary: profile the gateway row at 32 connections
+    profiler = None
+    if spy and name == "gateway" and conns == CONNECTIONS[0]:
+        out = local.VAR / "gateway-profile.txt"
+        profiler = subprocess.Popen([spy, "record", "-p", str(pids[-1]), "-f", "raw", "-o", str(out), "-d",
+                                     str(seconds), "-r", "200", "--nonblocking"], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+    before = _cpu(pids)
+    load = wrk(url, conns, seconds, headers, watch_pid=pids[-1])
+    used = _cpu(pids) - before
+    if profiler is not None:
+        profiler.wait(30)
+    requests = round(load.requests_per_s * seconds)  # wrk's own count is printed with a unit; this is close enough
+    row = Row(name, load, requests, used / max(requests, 1) * 1e6, detail)
+    print(f"{conns:>4} conns  {name:<22} {load.requests_per_s:8.0f} req/s  p50 {load.p50_ms:6.2f} ms  "
+          f"p99 {load.p99_ms:6.2f} ms  proxy CPU {row.cpu_us:6.0f} µs/req  errors {load.errors}")
+    return row
+
+
+async def _client(gateway_db_url: str, name: str, rate: int) -> tuple[str, str]:
     async def create(session):  # type: ignore[no-untyped-def]
-        issued = await auth_service.create_client(
-            session, "bench-client", scopes=["registry:read"], areas=[], rate_per_second=1_000_000,
-            burst=1_000_000)
+        issued = await auth_service.create_client(session, name, scopes=["registry:read"], areas=[],
+                                                  rate_per_second=rate, burst=rate)
         return issued.client.client_id, issued.secret
 
     return await in_gateway_db(gateway_db_url, create)
 
 
-def run(quick: bool = False, write: bool = True) -> dict[int, tuple[LoadResult, LoadResult]]:
+def _token(gateway: str, client: tuple[str, str]) -> dict[str, str]:
+    r = httpx.post(gateway + "/auth/token", data={"grant_type": "client_credentials"}, auth=client)
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _baseline(config: StackConfig, source: str, port: int) -> subprocess.Popen[bytes]:
+    """A second gateway (same database) from another source tree, e.g. ``git archive <commit> | tar -x -C dir``:
+    the before/after of a change measured in the same run."""
+    env = {**config.environ(), "GATEWAY_PORT": str(port), "PYTHONPATH": source}
+    return subprocess.Popen([sys.executable, "-m", "ansinh", "serve", "gateway"], cwd=source, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     seconds = 3 if quick else 10
-    results: dict[int, tuple[LoadResult, LoadResult]] = {}
-    with admin_url() as admin, running_stack(admin) as stack:
-        client_id, secret = asyncio.run(_bench_client(stack.config.urls()["gateway"]))
-        r = httpx.post(stack.url("gateway") + "/auth/token", data={"grant_type": "client_credentials"},
-                       auth=(client_id, secret))
-        r.raise_for_status()
-        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        direct_url = stack.url("registry") + ROUTE
-        gateway_url = stack.url("gateway") + "/registry" + ROUTE
-        for url in (direct_url, gateway_url):  # warm caches and connection pools
-            assert httpx.get(url, headers=headers).status_code == 200
-            wrk(url, 16, 1, headers)
-        gateway_pid = stack.procs["gateway"].pid
-        for conns in CONNECTIONS:
-            direct = wrk(direct_url, conns, seconds, headers)
-            via = wrk(gateway_url, conns, seconds, headers, watch_pid=gateway_pid)
-            results[conns] = (direct, via)
-            print(f"{conns:>4} conns  direct {direct.requests_per_s:8.0f} req/s p50 {direct.p50_ms:6.2f} ms "
-                  f"p99 {direct.p99_ms:6.2f} ms | gateway {via.requests_per_s:8.0f} req/s p50 {via.p50_ms:6.2f} ms "
-                  f"p99 {via.p99_ms:6.2f} ms | ratio {via.requests_per_s / direct.requests_per_s:.2f} "
-                  f"| gateway RSS {via.peak_rss_mb:.0f} MB | errors {direct.errors + via.errors}")
+    ensure_wrk()
+    ensure_nginx()
+    results: dict[int, list[Row]] = {}
+    rounds: dict[str, list[float]] = {}
+    load_before = os.getloadavg()
+    with admin_url() as admin, tempfile.TemporaryDirectory(prefix="ansinh-bench-nginx-") as workdir:
+        up_port, plain_port, edge_port = free_port(), free_port(), free_port()
+        ports = {c: free_port() for c in database.COMPONENTS}
+        passwords = {c: secrets.token_urlsafe(16) for c in database.COMPONENTS}
+        upstream = f"127.0.0.1:{up_port}"
+        config = StackConfig(admin_url=admin, database=BENCH_DB, passwords=passwords, ports=ports,
+                             environment="test", extra_env={
+                                 "GATEWAY_LOG_LEVEL": "WARNING", "GATEWAY_REGISTRY_URL": f"http://{upstream}",
+                                 "GATEWAY_AUTH_CACHE_MIN_RATE": str(CACHE_MIN_RATE)})
+        asyncio.run(database.drop_database(admin, BENCH_DB))
+        asyncio.run(prepare_database(config))
+        local.VAR.mkdir(parents=True, exist_ok=True)
+        up_cmd = [sys.executable, "-m", "uvicorn", "bench.upstream:app", "--host", "127.0.0.1", "--port",
+                  str(up_port), "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+        os.makedirs(f"{workdir}/plain", exist_ok=True)
+        os.makedirs(f"{workdir}/edge", exist_ok=True)
+        edge_conf = nginx.render(
+            gateway=f"127.0.0.1:{ports['gateway']}",
+            services={name: (upstream if name == "registry" else f"127.0.0.1:{free_port()}")
+                      for name in ("registry", "payments", "insurance", "child_protection")},
+            listen=f"127.0.0.1:{edge_port}", main=nginx.foreground(f"{workdir}/edge"),
+            temp_dir=f"{workdir}/edge", cache_path=f"{workdir}/edge/cache")
+        with open(local.VAR / "bench-stack.log", "w") as log, _process(up_cmd) as up:
+            _wait(f"http://{upstream}/openapi.json", up)
+            stack = Stack(config, out=log)
+            stack.start(("gateway",))
+            bases: list[tuple[str, int, subprocess.Popen[bytes]]] = []
+            try:
+                stack.wait_ready(60, ("gateway",))
+                gateway = stack.url("gateway")
+                gateway_db = config.urls()["gateway"]
+                cached = _token(gateway, asyncio.run(_client(gateway_db, "bench-cached", 1_000_000)))
+                checked = _token(gateway, asyncio.run(_client(gateway_db, "bench-checked", 400_000)))
+                with _nginx(_plain_nginx(upstream, plain_port, f"{workdir}/plain"), f"{workdir}/plain") as plain, \
+                        _nginx(edge_conf, f"{workdir}/edge") as edge:
+                    _wait(f"http://127.0.0.1:{plain_port}{ROUTE}", plain)
+                    _wait(f"http://127.0.0.1:{edge_port}/health", edge)
+                    gw_pid = stack.procs["gateway"].pid
+                    # BENCH_GATEWAY_BASELINE="label=dir,label=dir": gateways from other source trees, same run.
+                    for item in filter(None, os.environ.get("BENCH_GATEWAY_BASELINE", "").split(",")):
+                        label, _, source = item.partition("=")
+                        port = free_port()
+                        bases.append((label, port, _baseline(config, source, port)))
+                        _wait(f"http://127.0.0.1:{port}/ready", bases[-1][2])
+                    targets = [
+                        ("direct", f"http://{upstream}{ROUTE}", cached, [up.pid]),
+                        ("nginx", f"http://127.0.0.1:{plain_port}{ROUTE}", cached, [plain.pid]),
+                        ("gateway", f"{gateway}/registry{ROUTE}", cached, [gw_pid]),
+                        ("nginx + gateway, cached", f"http://127.0.0.1:{edge_port}/registry{ROUTE}", cached,
+                         [edge.pid, gw_pid]),
+                        ("nginx + gateway, checked", f"http://127.0.0.1:{edge_port}/registry{ROUTE}", checked,
+                         [edge.pid, gw_pid]),
+                    ]
+                    for i, (label, port, proc) in enumerate(bases):
+                        targets.insert(3 + i, (label, f"http://127.0.0.1:{port}/registry{ROUTE}", cached, [proc.pid]))
+                    for _, url, headers, _ in targets:  # warm caches and connection pools
+                        assert httpx.get(url, headers=headers).status_code == 200, url
+                        wrk(url, 16, 1, headers)
+                    for conns in CONNECTIONS:
+                        results[conns] = [_measure(name, url, conns, seconds, headers, pids)
+                                          for name, url, headers, pids in targets]
+                    if bases:  # the gateways alone, interleaved round by round: the machine's drift hits all alike
+                        gateways = [t for t in targets if t[3] == [gw_pid] or t[0] in {b[0] for b in bases}]
+                        for _ in range(ROUNDS_QUICK if quick else ROUNDS):
+                            for name, url, headers, pids in gateways:
+                                rounds.setdefault(name, []).append(
+                                    _measure(name, url, CONNECTIONS[0], 3, headers, pids).cpu_us)
+            finally:
+                for _, _, proc in bases:
+                    proc.terminate()
+                    proc.wait(10)
+                stack.stop()
+    load_after = os.getloadavg()
+    load = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+    print(load)
     if write and not quick:
-        record("gateway", _report(results, seconds))
+        record("gateway", _report(results, seconds, load) + _attribution(rounds))
     return results
 
 
-def _report(results: dict[int, tuple[LoadResult, LoadResult]], seconds: int) -> str:
+def _attribution(rounds: dict[str, list[float]]) -> str:
+    if not rounds:
+        return ""
+    order = sorted(rounds, key=lambda name: name != "gateway")  # this tree first, then the baselines as given
     rows = "\n".join(
-        f"| {c} | {d.requests_per_s:,.0f} | {d.p50_ms:.2f} / {d.p99_ms:.2f} | {g.requests_per_s:,.0f} | "
-        f"{g.p50_ms:.2f} / {g.p99_ms:.2f} | **{g.requests_per_s / d.requests_per_s:.2f}** | {g.peak_rss_mb:.0f} | "
-        f"{d.errors + g.errors} |"
-        for c, (d, g) in results.items()
-    )
-    return f"""## Gateway overhead (`bench/gateway.py`)
+        f"| {name} | {statistics.median(v):,.0f} | {min(v):,.0f}–{max(v):,.0f} | {len(v)} |" for name, v in
+        ((n, rounds[n]) for n in order))
+    return f"""
+The gateway at earlier commits (`BENCH_GATEWAY_BASELINE`), measured in the same run, interleaved (each round runs
+every gateway 3 s at {CONNECTIONS[0]} connections), CPU µs per proxied request:
 
-Measured {dt.date.today().isoformat()} on {machine()}; wrk (1 thread) on the same machine, {seconds} s per run,
-route `GET /registry/me` (authenticated; the service verifies the token too) against `GET /me` on the
-registry directly. Gateway: token verified (cached), route scope checked, per-client rate limit on
-(in memory), aiohttp pooled proxy. Target: ratio ≥ 0.7 at 32 connections, no collapse at 128,
-gateway resident memory < 200 MB.
-
-| connections | direct req/s | direct p50 / p99 ms | gateway req/s | gateway p50 / p99 ms | ratio | gateway peak RSS MB | errors |
-|---|---|---|---|---|---|---|---|
+| gateway | median | range | rounds |
+|---|---|---|---|
 {rows}
+"""
+
+
+def _report(results: dict[int, list[Row]], seconds: int, load: str) -> str:
+    lines = []
+    for conns, rows in results.items():
+        direct, plain = rows[0].load.requests_per_s, rows[1].load.requests_per_s
+        for row in rows:
+            lines.append(
+                f"| {conns} | {row.name} | {row.load.requests_per_s:,.0f} | {row.load.p50_ms:.2f} / "
+                f"{row.load.p99_ms:.2f} | {row.load.requests_per_s / direct:.2f} | "
+                f"**{row.load.requests_per_s / plain:.2f}** | {row.cpu_us:,.0f} | {row.load.errors} |")
+    table = "\n".join(lines)
+    return f"""## Gateway cost and the nginx data plane (`bench/gateway.py`)
+
+Measured {dt.date.today().isoformat()} on {machine()} ({load}); wrk (1 thread) on the same machine, {seconds} s per
+run, `GET /me` of a trivial upstream (`bench/upstream.py`: uvicorn, one worker, a small JSON document), authenticated
+with a client holding `registry:read`. Rows: the upstream directly; nginx as a keep-alive proxy; the gateway (token
+verified from its cache, route scope checked, rate limit in memory, aiohttp pooled proxy); the nginx data plane
+(`deploy/nginx`: nginx forwards to the upstream after `auth_request` to the gateway's `/auth/check`), for a client
+whose passes nginx may cache (`cached`) and one checked on every request (`checked`). **Proxy CPU** is the proxy
+process's own CPU time (user + system, /proc) ÷ requests: nginx's, the gateway's, or both for the data plane.
+Targets: gateway ≤ 250 µs per request; data plane ≥ 0.85 × nginx at 32 connections.
+
+| connections | path | req/s | p50 / p99 ms | ÷ direct | ÷ nginx | proxy CPU µs/request | errors |
+|---|---|---|---|---|---|---|---|
+{table}
 """

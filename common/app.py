@@ -48,11 +48,13 @@ def create_service_app(
     key_loader: Callable[[FastAPI], KeyLoader] | None = None,
     verifier: TokenVerifier | None = None,
     events: ServiceEvents | None = None,
+    app_class: type[FastAPI] = FastAPI,
 ) -> FastAPI:
     """Build a service's FastAPI app. Engines and clients are made in the lifespan, never at import.
 
     Every route but ``public_paths`` needs a valid gateway token. Keys and revocations come from
-    ``key_loader(app)`` — by default over HTTP from the gateway at ``settings.gateway_url``.
+    ``key_loader(app)`` — by default over HTTP from the gateway at ``settings.gateway_url``. ``app_class`` is a
+    subclass of FastAPI for an app that serves some requests ahead of its middleware (the gateway's proxy).
     """
     configure_logging(settings.log_level, settings.log_json, service=name)
     verifier = verifier or TokenVerifier()
@@ -91,7 +93,7 @@ def create_service_app(
             await app.state.http.aclose()
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+    app = app_class(title=title, description=description, version=version, lifespan=lifespan,
                   generate_unique_id_function=openapi.operation_id_function(name))
     app.state.settings = settings
     app.state.service_name = name

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import aiohttp
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from common.asgi import ASGIApp, Receive, Scope, Send, get_header, send_bytes
-from common.auth import TokenError, TokenVerifier, bearer_token, send_unauthorized
+from common.auth import Principal, TokenError, TokenVerifier, bearer_token
 from common.errors import PROBLEM_CONTENT_TYPE, problem_bytes
 from common.logging import ensure_request_id
 from common.settings import public_prefix
@@ -45,14 +47,28 @@ HOP_BY_HOP = frozenset({
 })
 _DROP_REQUEST = HOP_BY_HOP | {b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host",
                               b"x-forwarded-prefix", b"x-request-id", b"content-length"}
-# uvicorn sets its own date and server headers.
-_DROP_RESPONSE = {h.decode() for h in HOP_BY_HOP} | {"content-length", "date", "server"}
+# uvicorn sets its own date and server headers; the request id is the gateway's.
+_DROP_RESPONSE = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
 CHUNK = 64 * 1024
 REPLAY_BYTES = 1024 * 1024
 """Request bytes kept to send a request again when the service never read it (a stale pooled connection)."""
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 FORWARDED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 """Methods the services may answer; any other is refused at the gateway (405, with the path's ``Allow``)."""
+AUTH_CHECK_PATH = "/auth/check"
+"""The decision endpoint of nginx's ``auth_request`` (the nginx data plane, deploy/nginx)."""
+_PUBLIC_SERVICE_PATHS = frozenset({"/health", "/ready", "/openapi.json"})
+_PROBLEM = PROBLEM_CONTENT_TYPE.encode()
+_WWW_AUTHENTICATE = [(b"www-authenticate", b'Bearer realm="ansinh", error="invalid_token"')]
+
+
+@dataclass(slots=True)
+class Refusal:
+    """A problem response decided before forwarding: status, body, extra headers."""
+
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]]
 
 
 class BodyTooLarge(Exception):
@@ -92,8 +108,11 @@ class Upstreams:
         self._refresh_task = asyncio.create_task(self._refresh_loop())
 
     def _session(self, base: str, connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
+        # No cookie jar: a service's Set-Cookie is the client's business, never to be kept and sent on behalf of
+        # the next partner (and the jar's per-request filtering cost CPU).
         return aiohttp.ClientSession(base_url=base, connector=connector, timeout=self.timeout, auto_decompress=False,
-                                     skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"))
+                                     skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+                                     cookie_jar=aiohttp.DummyCookieJar())
 
     async def close(self) -> None:
         if self._refresh_task:
@@ -151,7 +170,7 @@ class ProxyMetrics:
 class ProxyMiddleware:
     """Pure ASGI: proxies service prefixes, passes every other request to the gateway's own app."""
 
-    def __init__(self, app: ASGIApp, upstreams: Upstreams, metrics: ProxyMetrics, verifier: TokenVerifier,
+    def __init__(self, app: ASGIApp | None, upstreams: Upstreams, metrics: ProxyMetrics, verifier: TokenVerifier,
                  limiter: Limiter, default_rate: tuple[float, int]) -> None:
         self.app = app
         self.upstreams = upstreams
@@ -160,57 +179,166 @@ class ProxyMiddleware:
         self.limiter = limiter
         self.default_rate = default_rate
         self.max_body = upstreams.settings.max_body_bytes
+        self.cache_seconds = upstreams.settings.auth_cache_seconds
+        self.cache_min_rate = upstreams.settings.auth_cache_min_rate
+        # Label lookups cost more than the increment: resolved once.
+        self._refused_no_token = metrics.refused.labels("no_token")
+        self._refused_bad_token = metrics.refused.labels("bad_token")
+        self._refused_scope = metrics.refused.labels("scope")
+        self._refused_rate = metrics.refused.labels("rate_limit")
+        self._latency_children: dict[str, Any] = {}
+        self._response_children: dict[tuple[str, int], Any] = {}
+
+    def _latency(self, service: str) -> Any:
+        child = self._latency_children.get(service)
+        if child is None:
+            child = self._latency_children[service] = self.metrics.latency.labels(service)
+        return child
+
+    def _responses(self, service: str, status: int) -> Any:
+        child = self._response_children.get((service, status))
+        if child is None:
+            child = self._response_children[(service, status)] = self.metrics.responses.labels(service, str(status))
+        return child
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        """As a middleware (tests of the proxy alone): what :meth:`handle` does not serve goes to ``app``."""
+        if scope["type"] != "http" or not await self.handle(scope, receive, send):
+            if self.app is None:
+                raise RuntimeError("ProxyMiddleware without an app serves only proxied paths (use handle)")
             await self.app(scope, receive, send)
-            return
-        target = self.upstreams.match(scope["path"])
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Serve an HTTP request under a service prefix (or ``/auth/check``); False for any other path.
+
+        The gateway's app (:class:`gateway.app.GatewayApp`) calls this before its own middleware stack, so a proxied
+        request costs none of it: the request id is set and echoed here, and an unexpected error still answers a
+        500 problem."""
+        path = scope["path"]
+        if path == AUTH_CHECK_PATH:
+            ensure_request_id(scope)
+            await self.check(scope, send)
+            return True
+        target = self.upstreams.match(path)
         if target is None:
-            await self.app(scope, receive, send)
-            return
-        service, path = target
-        if path in ("/health", "/ready", "/openapi.json"):  # public at the service too
+            return False
+        ensure_request_id(scope)
+        try:
+            service, path = target
+            decided = await self.decide(scope, scope["method"], service, path)
+            if isinstance(decided, Refusal):
+                await _send_refusal(scope, send, decided)
+                return True
             await self.forward(scope, receive, send, service, path)
-            return
+        except Exception:
+            log.exception("proxy_failed", request_id=scope["request_id"])
+            try:  # fails if the response had started: the client sees a cut-off body
+                await _problem(scope, send, 500, "internal-error", "Internal server error",
+                               "the gateway failed on this request")
+            except Exception:  # noqa: S110 - nothing more can be said to this client
+                pass
+        return True
+
+    async def decide(self, scope: Scope, method: str, service: str, path: str) -> Refusal | Principal | None:
+        """Every decision the gateway makes before forwarding a request: token, method, route scopes, rate limit.
+
+        A :class:`Refusal` (401, 403, 404, 405 or 429 problem), or the caller (None for the services' public
+        paths). The proxy path and the check that nginx asks (:meth:`check`) both come here, so they answer alike.
+        """
+        if path in _PUBLIC_SERVICE_PATHS:  # public at the service too
+            return None
         token = bearer_token(scope)
         if token is None:
-            self.metrics.refused.labels("no_token").inc()
-            await send_unauthorized(scope, send, "send an access token: Authorization: Bearer <token>")
-            return
+            self._refused_no_token.inc()
+            return _unauthorized(scope, "send an access token: Authorization: Bearer <token>")
         try:
             principal = await self.verifier.verify(token)
         except TokenError as exc:
-            self.metrics.refused.labels("bad_token").inc()
-            await send_unauthorized(scope, send, exc.reason)
-            return
+            self._refused_bad_token.inc()
+            return _unauthorized(scope, exc.reason)
         table = self.upstreams.tables.get(service)
-        if scope["method"] not in FORWARDED_METHODS:  # TRACE, CONNECT, …: no service route has them
+        if method not in FORWARDED_METHODS:  # TRACE, CONNECT, …: no service route has them
             allow = table.allowed(path) if table is not None else []
             if not allow:
-                await _problem(scope, send, 404, "not-found", "Not found", f"no route {path}")
-                return
-            await _problem(scope, send, 405, "method-not-allowed", "Method not allowed",
-                           f"{scope['method']} is not a method of this path",
-                           headers=[(b"allow", ", ".join([*allow, "OPTIONS"]).encode())])
-            return
-        needed = table.required(scope["method"], path) if table is not None else None
+                return _refusal(scope, 404, "not-found", "Not found", f"no route {path}")
+            return _refusal(scope, 405, "method-not-allowed", "Method not allowed",
+                            f"{method} is not a method of this path",
+                            headers=[(b"allow", ", ".join([*allow, "OPTIONS"]).encode())])
+        needed = table.required(method, path) if table is not None else None
         if needed and not principal.has(*needed):
-            self.metrics.refused.labels("scope").inc()
+            self._refused_scope.inc()
             missing = sorted(needed - principal.scopes)
-            await _problem(scope, send, 403, "forbidden", "Forbidden",
-                           f"this route needs the scope(s) {' '.join(missing)}", required_scopes=missing)
-            return
+            return _refusal(scope, 403, "forbidden", "Forbidden",
+                            f"this route needs the scope(s) {' '.join(missing)}", required_scopes=missing)
         rate, burst = principal.rate_limit or self.default_rate
         wait = await self.limiter.hit(principal.client_id, rate, burst)
         if wait is not None:
-            self.metrics.refused.labels("rate_limit").inc()
+            self._refused_rate.inc()
             seconds = retry_after_seconds(wait)
-            await _problem(scope, send, 429, "rate-limited", "Too many requests",
-                           f"rate limit of {rate:g} requests/s (burst {burst}) exceeded; retry after {seconds} s",
-                           headers=[(b"retry-after", str(seconds).encode())])
+            return _refusal(scope, 429, "rate-limited", "Too many requests",
+                            f"rate limit of {rate:g} requests/s (burst {burst}) exceeded; retry after {seconds} s",
+                            headers=[(b"retry-after", str(seconds).encode())])
+        return principal
+
+    async def check(self, scope: Scope, send: Send) -> None:
+        """``/auth/check``: the decision for nginx's ``auth_request`` (deploy/nginx, docs/operations.md).
+
+        nginx sends the original method, URI and the service its location routes to; the answer is 200 (pass; with
+        ``X-Accel-Expires`` when nginx may reuse it for this token and route) or 403 carrying the refusal the proxy
+        path would have answered (status, problem document, headers), which nginx returns to the client as is.
+        With ``X-Ansinh-Error`` (413, 502, 504: nginx's own failures) it answers the problem document itself.
+        """
+        error = get_header(scope, b"x-ansinh-error")
+        named = (get_header(scope, b"x-ansinh-service") or b"").decode("latin-1")
+        if error is not None:
+            refusal = _nginx_error(scope, error, named, self.max_body)
+            await _send_refusal(scope, send, refusal)
             return
-        await self.forward(scope, receive, send, service, path)
+        method = (get_header(scope, b"x-original-method") or b"GET").decode("latin-1")
+        raw = (get_header(scope, b"x-original-uri") or b"/").split(b"?", 1)[0]
+        path = unquote(raw.decode("latin-1"))
+        target = self.upstreams.match(path)
+        render = get_header(scope, b"x-ansinh-render") is not None  # a method nginx refused before routing
+        if render and target is not None:
+            named = target[0]
+        decided: Refusal | Principal | None
+        if target is None or target[0] != named:  # nginx routed it elsewhere than the gateway would: refuse
+            decided = _refusal(scope, 404, "not-found", "Not found", f"no route {path}")
+        else:
+            decided = await self.decide(scope, method, target[0], target[1])
+        if render:
+            if not isinstance(decided, Refusal):
+                decided = _refusal(scope, 404, "not-found", "Not found", f"no route {path}")
+            await _send_refusal(scope, send, decided)
+            return
+        if isinstance(decided, Refusal):
+            headers = [(b"content-length", b"0"), (b"x-ansinh-status", str(decided.status).encode()),
+                       (b"x-ansinh-problem", _ascii_json(decided.body))]
+            headers += [(b"x-ansinh-" + name, value) for name, value in decided.headers]
+            await send({"type": "http.response.start", "status": 403, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [(b"content-length", b"0")]
+        seconds = self._cacheable_for(decided)
+        if seconds > 0:
+            headers.append((b"x-accel-expires", str(seconds).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    def _cacheable_for(self, principal: Principal | None) -> int:
+        """Seconds nginx may answer this token and route from its cache without asking again (0: ask every time).
+
+        Only callers whose rate limit is at least ``auth_cache_min_rate``: a cached pass is not counted against the
+        client's bucket, so a client with an ordinary limit is checked on every request. Never past the token's
+        expiry."""
+        if self.cache_seconds <= 0:
+            return 0
+        if principal is None:
+            return self.cache_seconds
+        rate = (principal.rate_limit or self.default_rate)[0]
+        if rate < self.cache_min_rate:
+            return 0
+        return max(0, min(self.cache_seconds, int(principal.expires_at - time.time())))
 
     async def forward(self, scope: Scope, receive: Receive, send: Send, service: str, path: str) -> None:
         length = get_header(scope, b"content-length")
@@ -225,7 +353,7 @@ class ProxyMiddleware:
         breaker = self.upstreams.breakers[service]
         wait = breaker.allow()
         if wait is not None:
-            self.metrics.responses.labels(service, "502").inc()
+            self._responses(service, 502).inc()
             await _problem(scope, send, 502, "bad-gateway", "Upstream service unavailable",
                            f"the {service} service is failing; not trying again for {wait:.0f} s",
                            headers=[(b"retry-after", str(retry_after_seconds(wait)).encode())])
@@ -251,12 +379,19 @@ class ProxyMiddleware:
                         # A service that failed may close this connection a moment after its answer (uvicorn
                         # does, after logging the exception): never hand it to the next request.
                         resp.connection.protocol.force_close()
-                    self.metrics.latency.labels(service).observe(time.perf_counter() - started)
-                    self.metrics.responses.labels(service, str(resp.status)).inc()
-                    out = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                           for k, v in resp.headers.items() if k.lower() not in _DROP_RESPONSE]
-                    if resp.content_length is not None:
-                        out.append((b"content-length", str(resp.content_length).encode()))
+                    self._latency(service).observe(time.perf_counter() - started)
+                    self._responses(service, resp.status).inc()
+                    out = [(name, value) for name, value in
+                           ((k.lower(), v) for k, v in resp.raw_headers) if name not in _DROP_RESPONSE]
+                    out.append((b"x-request-id", scope["request_id"].encode()))
+                    size = resp.content_length
+                    if size is not None and size <= CHUNK and scope["method"] != "HEAD":
+                        # A small answer whole: one body message instead of a chunk and an end (a write less).
+                        content = await resp.read()
+                        await send({"type": "http.response.start", "status": resp.status, "headers": out})
+                        response_started = True
+                        await send({"type": "http.response.body", "body": content})
+                        return
                     await send({"type": "http.response.start", "status": resp.status, "headers": out})
                     response_started = True
                     if scope["method"] == "HEAD":
@@ -277,7 +412,8 @@ class ProxyMiddleware:
                     # The service never read this request: safe to send again, whatever the method, on a new
                     # connection. A stale connection says nothing about the service's health: not a breaker failure.
                     self.metrics.retried.labels(service).inc()
-                    log.info("upstream_connection_reset_retried", service=service, error=type(exc).__name__)
+                    log.info("upstream_connection_reset_retried", service=service, error=type(exc).__name__,
+                             request_id=scope.get("request_id"))
                     client = self.upstreams.fresh[service]
                     continue
                 if not response_started:
@@ -290,9 +426,9 @@ class ProxyMiddleware:
     ) -> None:
         timed_out = isinstance(exc, TimeoutError)  # aiohttp's ServerTimeoutError is one too
         status = 504 if timed_out else 502
-        self.metrics.responses.labels(service, str(status)).inc()
+        self._responses(service, status).inc()
         log.warning("upstream_timeout" if timed_out else "upstream_unreachable", service=service,
-                    error=type(exc).__name__, response_started=response_started)
+                    error=type(exc).__name__, response_started=response_started, request_id=scope.get("request_id"))
         if response_started:  # too late for a problem document; the client sees a cut-off body
             return
         if timed_out:
@@ -414,7 +550,38 @@ def _upstream_path(scope: Scope, service: str, path: str) -> str:
     return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
+def _refusal(scope: Scope, status: int, code: str, title: str, detail: str,
+             headers: list[tuple[bytes, bytes]] | None = None, **ext: Any) -> Refusal:
+    return Refusal(status, problem_bytes(status, code, title, detail, request_id=ensure_request_id(scope), **ext),
+                   headers or [])
+
+
+def _unauthorized(scope: Scope, reason: str) -> Refusal:
+    return _refusal(scope, 401, "unauthorized", "Authentication required", reason, headers=_WWW_AUTHENTICATE)
+
+
+def _ascii_json(body: bytes) -> bytes:
+    """The problem document as one header value: the same JSON, non-ASCII and control characters escaped."""
+    return json.dumps(json.loads(body), ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def _nginx_error(scope: Scope, error: bytes, service: str, max_body: int) -> Refusal:
+    """The problem document for a failure nginx meets itself, worded as the proxy path words it."""
+    if error == b"413":
+        return _refusal(scope, 413, "payload-too-large", "Request body too large",
+                        f"the body exceeds the limit of {max_body} bytes")
+    if error == b"504":
+        return _refusal(scope, 504, "gateway-timeout", "Upstream service timed out",
+                        f"the {service} service did not answer in time")
+    return _refusal(scope, 502, "bad-gateway", "Upstream service unavailable",
+                    f"the {service} service is unreachable")
+
+
 async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
                    headers: list[tuple[bytes, bytes]] | None = None, **ext: Any) -> None:
-    body = problem_bytes(status, code, title, detail, request_id=ensure_request_id(scope), **ext)
-    await send_bytes(send, status, body, PROBLEM_CONTENT_TYPE.encode(), headers)
+    await _send_refusal(scope, send, _refusal(scope, status, code, title, detail, headers, **ext))
+
+
+async def _send_refusal(scope: Scope, send: Send, refusal: Refusal) -> None:
+    await send_bytes(send, refusal.status, refusal.body, _PROBLEM,
+                     [*refusal.headers, (b"x-request-id", scope["request_id"].encode())])

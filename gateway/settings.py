@@ -45,6 +45,11 @@ class GatewaySettings(ServiceSettings):
     its own buckets in memory. Redis unreachable: each replica falls back to its own buckets until it answers."""
     redis_prefix: str = "ansinh:rl:"
     """Prefix of the buckets' keys in Redis (GATEWAY_REDIS_PREFIX): one per deployment sharing a Redis."""
+    auth_cache_seconds: int = 2
+    """nginx data plane: seconds nginx may reuse a pass of ``/auth/check`` for one token and route (0: never)."""
+    auth_cache_min_rate: float = 1000.0
+    """nginx data plane: only clients with a rate limit of at least this many requests/s get cached passes (a
+    cached pass is not counted against the client's rate limit); the others are checked on every request."""
     breaker_threshold: int = 5
     """Consecutive connection failures after which a service's circuit opens (fail fast)."""
     breaker_cooldown: float = 5.0

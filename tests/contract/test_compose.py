@@ -312,15 +312,21 @@ def test_only_the_tls_proxy_publishes_ports_and_the_gateway_sits_behind_it(
     published = {name: svc["ports"] for name, svc in services.items() if svc.get("ports")}
     assert published == {"tls": ["443:443", "80:80"]}
     gateway = services[service_of(app_services, "gateway")]
-    assert "public" not in gateway["networks"] and set(services["tls"]["networks"]) == {"edge", "public"}
+    assert "public" not in gateway["networks"] and set(services["tls"]["networks"]) == {"edge", "data-plane", "public"}
 
 
 def test_the_tls_proxy_ends_tls_with_hsts_and_redirects_plain_http() -> None:
-    conf = (ROOT / "deploy" / "tls" / "nginx.conf").read_text()
-    assert "listen 443 ssl;" in conf and "ssl_protocols TLSv1.2 TLSv1.3;" in conf
+    conf = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
+    assert "listen 443 ssl http2;" in conf and "ssl_protocols TLSv1.2 TLSv1.3;" in conf
     assert 'Strict-Transport-Security "max-age=31536000; includeSubDomains" always' in conf
     assert "return 308 https://$host$request_uri;" in conf
-    assert "proxy_pass http://gateway;" in conf
+    assert "proxy_pass http://ansinh_gateway;" in conf
+
+
+def test_the_tls_proxy_is_the_nginx_data_plane_rendered_from_the_gateway() -> None:
+    from gateway import nginx
+
+    assert (ROOT / "deploy" / "nginx" / "nginx.conf").read_text() == nginx.render(**nginx.DEPLOY)  # type: ignore[arg-type]
 
 
 def test_postgres_runs_the_init_script_and_keeps_its_data(services: dict[str, dict[str, Any]]) -> None:

@@ -84,3 +84,15 @@ def test_tls_ends_at_the_ingress_with_hsts():
     assert "Strict-Transport-Security" in ingress["metadata"]["annotations"][
         "nginx.ingress.kubernetes.io/configuration-snippet"]
     assert by_kind("Service")["gateway"]["spec"].get("type", "ClusterIP") == "ClusterIP"
+
+
+def test_the_ingress_sends_traffic_to_the_nginx_data_plane_rendered_from_the_gateway():
+    from gateway import nginx
+
+    assert by_kind("Ingress")["gateway"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "edge"
+    [generated] = yaml.safe_load((K8S / "kustomization.yaml").read_text())["configMapGenerator"]
+    assert generated == {"name": "edge-nginx", "files": ["nginx.conf=edge-nginx.conf"]}
+    assert (K8S / "edge-nginx.conf").read_text() == nginx.render(**nginx.KUBERNETES)  # type: ignore[arg-type]
+    [container] = by_kind("Deployment")["edge"]["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert by_kind("PodDisruptionBudget")["edge"] and by_kind("HorizontalPodAutoscaler")["edge"]

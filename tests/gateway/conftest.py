@@ -1,9 +1,22 @@
-"""A real gateway on TCP in front of a real service app (built like the four services), both in-process."""
+"""A real gateway on TCP in front of a real service app (built like the four services), both in-process.
+
+Every test of the proxy, token and refusal modules (``BOTH_ARRANGEMENTS``) that talks to the gateway through the
+``http`` fixture runs twice when nginx is installed: against the gateway's own proxy (``python``) and against the nginx
+data plane in front of the same gateway (``nginx``: ``gateway/nginx.py``'s configuration, nginx deciding through the
+gateway's ``/auth/check``), so both arrangements must give the same answers. ``ANSINH_REQUIRE_NGINX=1`` (CI) turns a
+missing nginx into a failure.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import time
 import uuid
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
@@ -17,6 +30,7 @@ from common.app import create_service_app
 from common.auth import Principal, require
 from common.settings import ServiceSettings
 from common.testing import free_port, serve_in_background
+from gateway import nginx
 from gateway.app import create_app
 from gateway.auth import service as auth_service
 from gateway.settings import GatewaySettings
@@ -135,7 +149,62 @@ async def door(test_db):
         yield d
 
 
+ARRANGEMENTS = ["python", *(["nginx"] if shutil.which("nginx") else [])]
+if os.environ.get("ANSINH_REQUIRE_NGINX") == "1" and "nginx" not in ARRANGEMENTS:
+    raise RuntimeError("ANSINH_REQUIRE_NGINX=1 but nginx is not installed (apt-get install nginx)")
+
+
+def nginx_in_front(settings: GatewaySettings, gateway_url: str, workdir: str) -> tuple[subprocess.Popen[bytes], str]:
+    """nginx (the deploy configuration's rendering) in front of a running gateway and its services."""
+    port = free_port()
+    conf = nginx.render(
+        gateway=gateway_url.removeprefix("http://"),
+        services={name: url.removeprefix("http://") for name, url in settings.upstreams().items()},
+        listen=f"127.0.0.1:{port}", max_body_bytes=settings.max_body_bytes,
+        read_timeout=settings.upstream_read_timeout, connect_timeout=settings.upstream_connect_timeout,
+        cache_path=f"{workdir}/cache", main=nginx.foreground(workdir), temp_dir=workdir,
+    )
+    proc = nginx.start(conf, workdir)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            # Answered by nginx itself: the gateway runs in this process's event loop, which this call blocks.
+            httpx.get(url + "/auth/check", timeout=1)
+            return proc, url
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"nginx did not start; see {workdir}/error.log") from None
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="package")
+def edge(door) -> Iterator[str]:
+    """The nginx data plane in front of the package's gateway: its URL."""
+    with tempfile.TemporaryDirectory(prefix="ansinh-nginx-") as workdir:
+        proc, url = nginx_in_front(door.gateway.state.settings, door.url, workdir)
+        try:
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+BOTH_ARRANGEMENTS = {"test_proxy", "test_auth", "test_input_safety", "test_nginx"}
+"""The modules whose requests nginx decides on through the gateway (service routes, refusals, tokens). The hub's
+modules talk to the gateway's own routes, which nginx only passes on: they run against the gateway alone (they would
+add minutes to the suite and test nothing more about the data plane)."""
+
+
+def pytest_generate_tests(metafunc):
+    if "arrangement" in metafunc.fixturenames:
+        both = metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ARRANGEMENTS
+        metafunc.parametrize("arrangement", ARRANGEMENTS if both else ["python"])
+
+
 @pytest.fixture
-async def http(door):
-    async with httpx.AsyncClient(base_url=door.url, timeout=10) as client:
+async def http(door, arrangement, request):
+    base = door.url if arrangement == "python" else request.getfixturevalue("edge")
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
         yield client
