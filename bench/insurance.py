@@ -123,7 +123,7 @@ def _profilers(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
     if not out_dir or not spy:
         return []
     os.makedirs(out_dir, exist_ok=True)
-    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "50", "--nonblocking",
+    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", os.environ.get("BENCH_PYSPY_RATE", "50"), "--nonblocking",
                               "-o", f"{out_dir}/{name}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for name, pid in pids.items()]
 
