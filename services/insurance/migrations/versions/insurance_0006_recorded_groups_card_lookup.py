@@ -1,7 +1,7 @@
 """recorded groups (HS, SV) and the cards' person lookup
 
-Revision ID: insurance_0004
-Revises: insurance_0003
+Revision ID: insurance_0006
+Revises: insurance_0005
 Create Date: 2026-12-04 02:10:00
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = 'insurance_0004'
-down_revision = 'insurance_0003'
+revision = 'insurance_0006'
+down_revision = 'insurance_0005'
 branch_labels = None
 depends_on = None
 
