@@ -4,9 +4,10 @@ insurance inbox, the period's BHXH list built and downloaded as CSV, then the co
 1. The registry's persons (what the identity reads find) are written with set-based SQL into a real stack's
    database.
 2. Enrolment: a ``registry.person.registered.v1`` per person and a ``registry.beneficiary.approved.v1`` per
-   beneficiary go through the insurance inbox code (``EVENTS.inbox.apply``: dedupe, projection, queue; 1,000 events
-   per transaction, as a consumer catching up would), while the running insurance process's decision worker decides
-   them. Enrolment time = first event applied → decision queue empty.
+   beneficiary go through the insurance inbox code (``EVENTS.inbox.apply_many``: dedupe, projection, queue; 1,000
+   events per transaction, as a consumer catching up would; ``BENCH_INSURANCE_ONE_BY_ONE=1``: ``EVENTS.inbox.apply`` per event, as
+   the hub's deliveries do), while the running insurance process's decision worker decides them. Enrolment time =
+   first event applied → decision queue empty.
 3. The period's list: ``POST /insurance/lists`` through the gateway (identity fields of every person read from the
    registry through the gateway, digests stored), then ``GET …/download?format=csv``; the insurance process's peak
    resident memory is sampled throughout.
@@ -17,8 +18,12 @@ insurance inbox, the period's BHXH list built and downloaded as CSV, then the co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import hashlib
+import os
+import shutil
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -42,6 +47,7 @@ TODAY = date(2026, 12, 3)
 REGISTRY = "/ansinh/registry"
 PER_TRANSACTION = 1000
 CONSUMERS = 4
+POOL = os.environ.get("BENCH_INSURANCE_POOL", "34")
 
 
 @dataclass
@@ -59,6 +65,67 @@ class Result:
     idle_rss_mb: float = 0
     items: dict[str, int] = field(default_factory=dict)
     coverage: LoadResult | None = None
+    one_by_one: bool = False
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+    """phase → process → CPU seconds (user + system) spent in it"""
+    load: list[str] = field(default_factory=list)
+
+
+class Cpu:
+    """CPU seconds of the stack's processes (and this one, which applies the events) between phase marks: stable
+    under the machine's load, where wall-clock times are not."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.procs["bench (inbox)"] = psutil.Process()
+        self.postgres = _postmaster()
+        self.last = self._now()
+
+    def _now(self) -> dict[str, float]:
+        out = {}
+        for name, proc in self.procs.items():
+            t = proc.cpu_times()
+            out[name] = t.user + t.system
+        if self.postgres is not None:  # the server's processes: live backends, and those that ended (reaped)
+            t = self.postgres.cpu_times()
+            live = 0.0
+            for c in self.postgres.children():
+                with contextlib.suppress(psutil.Error):
+                    ct = c.cpu_times()
+                    live += ct.user + ct.system
+            out["postgres"] = t.user + t.system + t.children_user + t.children_system + live
+        return out
+
+    def mark(self) -> dict[str, float]:
+        now = self._now()
+        spent = {k: round(now[k] - self.last[k], 1) for k in now}
+        self.last = now
+        return spent
+
+
+def _postmaster() -> psutil.Process | None:
+    """The embedded server's postmaster (var/bench-pg), when the benchmark runs on it."""
+    pidfile = ROOT / "var" / "bench-pg" / "postmaster.pid"
+    try:
+        return psutil.Process(int(pidfile.read_text().split()[0]))
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
+
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def _profilers(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
+    """``BENCH_PYSPY=<dir>``: py-spy (not a dependency; any py-spy on the PATH) samples the services into
+    ``<dir>/<service>.txt`` (collapsed stacks) for the whole run."""
+    out_dir, spy = os.environ.get("BENCH_PYSPY"), shutil.which("py-spy")
+    if not out_dir or not spy:
+        return []
+    os.makedirs(out_dir, exist_ok=True)
+    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", os.environ.get("BENCH_PYSPY_RATE", "50"), "--nonblocking",
+                              "-o", f"{out_dir}/{name}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in pids.items()]
 
 
 def _communes() -> list[tuple[str, str]]:
@@ -117,7 +184,7 @@ def _events(children: int, beneficiaries: int) -> list[Event]:
     return out
 
 
-async def _enrol(insurance_url: str, events: list[Event]) -> tuple[float, float]:
+async def _enrol(insurance_url: str, events: list[Event], one_by_one: bool = False) -> tuple[float, float]:
     """Apply the events through the inbox code; return (seconds to apply, seconds until every person is decided)."""
     from services.insurance import consumers  # noqa: F401  (registers the handlers)
     from services.insurance.events import EVENTS
@@ -132,8 +199,11 @@ async def _enrol(insurance_url: str, events: list[Event]) -> tuple[float, float]
     async def consume(stream: list[Event]) -> None:
         for start in range(0, len(stream), PER_TRANSACTION):
             async with maker() as session:
-                for e in stream[start:start + PER_TRANSACTION]:
-                    await EVENTS.inbox.apply(session, e)
+                if one_by_one:
+                    for e in stream[start:start + PER_TRANSACTION]:
+                        await EVENTS.inbox.apply(session, e)
+                else:
+                    await EVENTS.inbox.apply_many(session, stream[start:start + PER_TRANSACTION])
                 await session.commit()
 
     started = time.perf_counter()
@@ -168,17 +238,25 @@ async def _cards(insurance_url: str, list_id: str) -> None:
         await conn.close()
 
 
-def _one(admin: str, children: int, beneficiaries: int, seconds: int) -> Result:
-    result = Result(children, beneficiaries)
+def _one(admin: str, children: int, beneficiaries: int, seconds: int, one_by_one: bool = False) -> Result:
+    result = Result(children, beneficiaries, one_by_one=one_by_one)
+    result.load.append(_uptime())
     events = _events(children, beneficiaries)
+    # The coverage check runs at c=32: insurance's pool holds 34 connections (operations.md: keep the pool near the
+    # load; with the default 20 + 10 overflow, connections beyond 20 were opened and closed per request).
     with running_stack(admin, GATEWAY_UPSTREAM_READ_TIMEOUT="900", INSURANCE_COVERAGE_RATE="1000000",
-                       INSURANCE_COVERAGE_BURST="1000000") as stack:
+                       INSURANCE_COVERAGE_BURST="1000000", INSURANCE_DB_POOL_SIZE=POOL) as stack:
         urls = stack.config.urls()
         pid = stack.procs["insurance"].pid
+        pids = {name: stack.procs[name].pid for name in ("insurance", "registry", "gateway")}
+        profilers = _profilers(pids)
         asyncio.run(_persons(urls["registry"], children, beneficiaries))
         result.idle_rss_mb = psutil.Process(pid).memory_info().rss / 2**20
+        cpu = Cpu(pids)
         with _rss(pid) as peak:
-            result.inbox_s, result.enrol_s = asyncio.run(_enrol(urls["insurance"], events))
+            result.inbox_s, result.enrol_s = asyncio.run(_enrol(urls["insurance"], events, one_by_one))
+            result.cpu["enrolment"] = cpu.mark()
+            result.load.append(_uptime())
             result.events_per_s = len(events) / result.enrol_s
             officer = asyncio.run(bearer(stack, ["insurance:read", "insurance:write"], name="bench-ins"))
             bhxh = asyncio.run(bearer(stack, ["insurance:exchange"], name="bench-bhxh"))
@@ -187,6 +265,7 @@ def _one(admin: str, children: int, beneficiaries: int, seconds: int) -> Result:
                 r = http.post("/insurance/lists", json={"period": PERIOD}, headers=officer)
                 r.raise_for_status()
                 result.build_s = time.perf_counter() - t
+                result.cpu["list"] = cpu.mark()
                 lst = r.json()
                 result.items = lst["counts"]
                 t = time.perf_counter()
@@ -198,6 +277,8 @@ def _one(admin: str, children: int, beneficiaries: int, seconds: int) -> Result:
                         size += len(chunk)
                         lines += chunk.count(b"\n")
                 result.csv_s = time.perf_counter() - t
+                result.cpu["csv"] = cpu.mark()
+                result.load.append(_uptime())
                 result.csv_rows, result.csv_mb = lines - 1, size / 2**20
         result.peak_rss_mb = peak[0] / 2**20
         asyncio.run(_cards(urls["insurance"], lst["id"]))
@@ -210,43 +291,61 @@ def _one(admin: str, children: int, beneficiaries: int, seconds: int) -> Result:
         with httpx.Client() as http:
             r = http.get(url, headers={**hospital, "X-Purpose": "bench"})
             assert r.status_code == 200 and r.json()["covered"], r.text
+        cpu.mark()
         result.coverage = wrk(url, 32, seconds, {**hospital, "X-Purpose": "bench"}, watch_pid=pid)
+        result.cpu["coverage"] = cpu.mark()
+        result.load.append(_uptime())
+        for p in profilers:
+            p.send_signal(2)  # SIGINT: py-spy writes its file
+            p.wait(timeout=60)
     print(f"{children:,} children + {beneficiaries:,} beneficiaries: {len(events):,} events through the inbox in "
           f"{result.inbox_s:.1f} s, all decided after {result.enrol_s:.1f} s ({result.events_per_s:,.0f} events/s); "
           f"list {result.items} built in {result.build_s:.1f} s; CSV {result.csv_rows:,} rows, "
           f"{result.csv_mb:.1f} MB in {result.csv_s:.1f} s; insurance peak RSS {result.peak_rss_mb:.0f} MB "
           f"(idle {result.idle_rss_mb:.0f}); coverage c=32 {result.coverage}")
+    print(f"CPU seconds per phase: {result.cpu}")
+    print("load: " + " | ".join(result.load))
     return result
 
 
 def run(quick: bool = False, write: bool = True) -> Result:
     children, beneficiaries, seconds = (5_000, 1_600, 3) if quick else (CHILDREN, BENEFICIARIES, 15)
+    one_by_one = os.environ.get("BENCH_INSURANCE_ONE_BY_ONE") == "1"
     with bench_admin_url() as admin:
-        result = _one(admin, children, beneficiaries, seconds)
+        result = _one(admin, children, beneficiaries, seconds, one_by_one)
     if write and not quick:
         record("insurance", _report(result, seconds))
     return result
 
 
+def _cpu(r: Result, phase: str) -> str:
+    spent = r.cpu.get(phase, {})
+    return ", ".join(f"{name} {sec:.1f}" for name, sec in spent.items() if sec >= 0.05) or "–"
+
+
 def _report(r: Result, seconds: int) -> str:
     cov = r.coverage
     assert cov is not None
+    path = ("`EVENTS.inbox.apply` per event, as the hub's deliveries" if r.one_by_one
+            else "`EVENTS.inbox.apply_many`, 1,000 events per transaction, runs of one type set-based")
+    loads = "; ".join(u.split("load average:")[-1].strip() for u in r.load)
     return f"""## Insurance: enrolment from events, the BHXH list, the coverage check
 
 `make bench` (`python -m bench --only insurance`), {datetime.now(UTC):%Y-%m-%d}, {machine()}; real processes on an
 embedded PostgreSQL. {r.children:,} children under 6 and {r.beneficiaries:,} social-allowance beneficiaries (the
-seed's scale).
+seed's scale). Load average (1, 5, 15 min) at the start and after each phase: {loads}.
 
-| step | result | target |
-|---|---|---|
-| enrolment: {r.children + r.beneficiaries * 2:,} registry events through the insurance inbox code (4 streams, 1,000 per transaction), every person decided by the running service's worker | {r.enrol_s:.1f} s ({r.events_per_s:,.0f} events/s; events applied in {r.inbox_s:.1f} s) | < 120 s |
-| the period's list built (`POST /insurance/lists`: {", ".join(f"{k} {v:,}" for k, v in r.items.items())}; identities of everyone read from the registry through the gateway) | {r.build_s:.1f} s | |
-| the list as CSV (`GET …/download?format=csv`, identities read again chunk by chunk): {r.csv_rows:,} rows, {r.csv_mb:.1f} MB | {r.csv_s:.1f} s | < 10 s |
-| insurance process peak resident memory (enrolment, list, CSV) | {r.peak_rss_mb:.0f} MB (idle {r.idle_rss_mb:.0f} MB) | < 300 MB |
-| coverage check through the gateway, wrk c=32, {seconds} s | p50 {cov.p50_ms:.1f} ms, p99 {cov.p99_ms:.1f} ms, {cov.requests_per_s:,.0f} req/s, {cov.errors} errors | p99 < 20 ms |
+| step | result | CPU seconds (process: s) | target |
+|---|---|---|---|
+| enrolment: {r.children + r.beneficiaries * 2:,} registry events through the insurance inbox code ({path}; 4 streams), every person decided by the running service's worker | {r.enrol_s:.1f} s ({r.events_per_s:,.0f} events/s; events applied in {r.inbox_s:.1f} s) | {_cpu(r, "enrolment")} | < 120 s |
+| the period's list built (`POST /insurance/lists`: {", ".join(f"{k} {v:,}" for k, v in r.items.items())}; identities of everyone read from the registry through the gateway) | {r.build_s:.1f} s | {_cpu(r, "list")} | |
+| the list as CSV (`GET …/download?format=csv`, identities read again chunk by chunk): {r.csv_rows:,} rows, {r.csv_mb:.1f} MB | {r.csv_s:.1f} s | {_cpu(r, "csv")} | < 10 s |
+| insurance process peak resident memory (enrolment, list, CSV) | {r.peak_rss_mb:.0f} MB (idle {r.idle_rss_mb:.0f} MB) | | < 300 MB |
+| coverage check through the gateway, wrk c=32, {seconds} s (insurance pool {POOL}) | p50 {cov.p50_ms:.1f} ms, p99 {cov.p99_ms:.1f} ms, {cov.requests_per_s:,.0f} req/s, {cov.errors} errors | {_cpu(r, "coverage")} | p99 < 20 ms |
 
-Notes: the enrolment feeds the inbox code in the benchmark's own process (the same `EVENTS.inbox.apply` the hub's
-deliveries run, four streams in order per subject, without the hub in between: the hub's own rate is in the events section); the decision worker
-runs in the insurance process. Cards for the coverage check are written directly (the result path is not what is
-measured). Every coverage call writes its audit row.
+Notes: the enrolment feeds the inbox code in the benchmark's own process ("bench (inbox)" above: the handlers run
+there), without the hub in between (the hub's own rate is in the events section); the decision worker runs in the
+insurance process. The list phase's CPU includes issuing the benchmark's two tokens (the gateway checks client
+secrets with Argon2). Cards for the coverage check are written directly (the result path is not what is measured).
+Every coverage call writes its audit row.
 """

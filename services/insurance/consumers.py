@@ -4,6 +4,7 @@ for a new decision; the decision worker follows within a second)."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.envelope import Event
+from common.events.inbox import BatchHandler
 
 from .events import EVENTS
 from .projection import service as projection
@@ -66,3 +67,23 @@ async def te_proposed(session: AsyncSession, event: Event) -> None:
     """A child under 6 without a card proposed by child protection: kept for the officers' list of children to enrol
     (a repeated proposal counts, never duplicates) and queued for a decision. The case fields are not kept."""
     await proposals.propose(session, ProposalIn.model_validate(event.data))
+
+
+def _person(event: Event) -> object:
+    return event.data.get("person_id")
+
+
+# Set-based forms for a consumer catching up on many events at once (``EVENTS.inbox.apply_many``).
+@EVENTS.inbox.batch_handler(PERSON_REGISTERED, key=_person)
+async def persons_registered(session: AsyncSession, events: list[Event]) -> None:
+    await projection.persons_registered(session, events)
+
+
+def _steps(kind: str) -> BatchHandler:
+    async def handle(session: AsyncSession, events: list[Event]) -> None:
+        await projection.beneficiary_steps(session, events, kind)
+    return handle
+
+
+for _type, _kind in BENEFICIARY.items():
+    EVENTS.inbox.batch_handler(_type, key=_person)(_steps(_kind))

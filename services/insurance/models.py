@@ -152,6 +152,30 @@ class HouseholdStatus(Base):
     sequence: Mapped[int] = mapped_column(Integer)
 
 
+class RecordedGroup(Base):
+    """A ground recorded as data, not decided from events: a pupil (HS) or student (SV) status from ``valid_from`` to
+    ``valid_to`` (inclusive; None: until withdrawn), with the supporting document. Never edited nor deleted: a record
+    that no longer holds is withdrawn (who, when, why). One live record per person, group and first day."""
+
+    __tablename__ = "recorded_groups"
+    __table_args__ = (
+        Index("uq_recorded_groups_live", "person_id", "group_code", "valid_from", unique=True,
+              postgresql_where=text("withdrawn_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    group_code: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    withdrawn_by: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
+
+
 # --- decision and cards ------------------------------------------------------------------------------------
 
 class PendingDecision(Base):
@@ -187,6 +211,7 @@ class Card(AreaColumns, Base):
     __table_args__ = (
         Index("uq_cards_person_in_force", "person_id", unique=True, postgresql_where=text("ended_on IS NULL")),
         Index("ix_cards_area", "province_code", "district_code", "commune_code"),
+        Index("ix_cards_person_valid_from", "person_id", "valid_from"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

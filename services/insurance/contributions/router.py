@@ -18,7 +18,8 @@ from .schemas import ReportOut
 
 router = APIRouter(tags=["contributions"])
 
-HEADERS = {"group": "Đối tượng", "period": "Tháng", "commune": "Mã xã", "district": "Mã huyện"}
+HEADERS = {"group": ["Đối tượng"], "period": ["Tháng"], "commune": ["Mã xã"],
+           "district": ["Mã huyện (cũ)", "Tên huyện (cũ)"]}
 AMOUNT_HEADERS = ["Số thẻ-tháng", "Tổng số tiền đóng", "Ngân sách nhà nước hỗ trợ", "Hộ gia đình đóng"]
 
 
@@ -37,21 +38,24 @@ async def contributions(
     salary (for 100%-state groups the one in force that month; for part-funded groups the one in force when the card
     was paid), the GB household scheme (1st member 100%, 2nd 70%, 3rd 60%, 4th 50%, 5th and later 40%, members
     ranked by payment day) and the group's state share on top; the state part and the household part apart. Totals
-    by the dimensions in `by`, with a grand total. CSV/XLSX have Vietnamese headers (one row per total, then
-    `Tổng cộng`)."""
+    by the dimensions in `by`, with a grand total. `district` is the old (pre-2025) district: a person recorded in a
+    2025 commune counts under the old district its communes came from (`842+847` for a commune formed across two).
+    CSV/XLSX have Vietnamese headers (one row per total, then `Tổng cộng`)."""
     out = await service.report(session, principal, first, last, by or [])
     if format == "json":
         return out
-    headers = [HEADERS[b] for b in out.by] + AMOUNT_HEADERS
+    headers = [h for b in out.by for h in HEADERS[b]] + AMOUNT_HEADERS
 
     def cells(t: Any) -> list[Any]:
-        dims = {"group": t.group, "period": t.period, "commune": t.commune_code, "district": t.district_code}
-        return [dims[b] for b in out.by] + [t.card_months, t.total, t.state, t.household]
+        dims = {"group": [t.group], "period": [t.period], "commune": [t.commune_code],
+                "district": [t.district_code, t.district_name]}
+        return [c for b in out.by for c in dims[b]] + [t.card_months, t.total, t.state, t.household]
 
     async def chunks() -> AsyncIterator[list[list[Any]]]:
         yield [cells(t) for t in out.totals]
         g = out.grand_total
-        yield [["Tổng cộng"] + [None] * (len(out.by) - 1) + [g.card_months, g.total, g.state, g.household]
+        yield [["Tổng cộng"] + [None] * (len(headers) - len(AMOUNT_HEADERS) - 1)
+               + [g.card_months, g.total, g.state, g.household]
                if out.by else [g.card_months, g.total, g.state, g.household]]
 
     name = f"dong-bhyt-{first}-{last}.{format}"

@@ -1,6 +1,7 @@
 """The contributions and budget report: per card and month, 4.5% × the base salary in force (100%-state groups follow
 a new base salary from its date; part-funded groups keep the one in force when paid), the GB household scheme, the
-state share on top, state and household parts apart; totals by group, period, commune and district."""
+state share on top, state and household parts apart; totals by group, period, commune and old district
+(a 2025 commune mapped back to the old district(s) it came from: ``rules/districts.py``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import ValidationFailed
+from common.territory import unit_map
 
 from ..parameters import service as parameters
 from ..rules.contributions import household_factor, month_amount, split
+from ..rules.districts import district_name, old_district
 from ..rules.validity import month_end
 from . import repository
 from .schemas import ReportOut, TotalOut
@@ -36,6 +39,8 @@ async def report(session: AsyncSession, principal: Principal, first: str, last: 
     base = params.series.get("base_salary", [])
     sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     position: dict[tuple[date, Any], int] = defaultdict(int)
+    units = unit_map()
+    districts: dict[tuple[str, str], str] = {}
     async for rows in repository.card_months(session, start, end, principal.limited_to):
         for r in rows:
             group = params.groups.get(r.group_code)
@@ -54,8 +59,12 @@ async def report(session: AsyncSession, principal: Principal, first: str, last: 
                 factor = household_factor(position[(r.month, r.household_id)], params.household_factors(r.month))
             share = params.value(f"state_share.{r.group_code}", r.month) or group.state_share
             part = split(full, share, factor)
+            place = (r.commune_code, r.district_code)
+            district = districts.get(place)
+            if district is None:
+                district = districts[place] = old_district(r.commune_code, r.district_code, units)
             key = tuple({"group": r.group_code, "period": f"{r.month:%Y-%m}", "commune": r.commune_code,
-                         "district": r.district_code}[b] for b in by)
+                         "district": district}[b] for b in by)
             s = sums[key]
             s[0] += 1
             s[1] += part.total
@@ -67,6 +76,8 @@ async def report(session: AsyncSession, principal: Principal, first: str, last: 
         named = dict(zip(by, key, strict=True))
         totals.append(TotalOut(group=named.get("group"), period=named.get("period"),
                                commune_code=named.get("commune"), district_code=named.get("district"),
+                               district_name=(district_name(named["district"], units) if "district" in named
+                                              else None),
                                card_months=s[0], total=s[1], state=s[2], household=s[3]))
     grand = TotalOut(card_months=sum(t.card_months for t in totals), total=sum(t.total for t in totals),
                      state=sum(t.state for t in totals), household=sum(t.household for t in totals))

@@ -1,4 +1,6 @@
-"""All SQL of the coverage check: find the card valid on a day by the national-ID digest, and audit the call."""
+"""All SQL of the coverage check: find the card valid on a day by the national-ID digest and audit the call, in one
+statement (one round trip; the lookup goes through ``uq_persons_national_id_digest`` and
+``ix_cards_person_valid_from``)."""
 
 from __future__ import annotations
 
@@ -8,23 +10,24 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_FIND = text("""
-    SELECT c.group_code, g.benefit_level, c.valid_from, c.valid_to
-    FROM insurance.persons p
-    JOIN insurance.cards c ON c.person_id = p.id AND c.valid_from <= :on AND (c.valid_to IS NULL OR c.valid_to >= :on)
-    JOIN insurance.card_groups g ON g.code = c.group_code
-    WHERE p.national_id_digest = :digest
-    ORDER BY c.valid_from DESC LIMIT 1""")
+_FIND_AND_AUDIT = text("""
+    WITH found AS (
+        SELECT c.group_code, g.benefit_level, c.valid_from, c.valid_to
+        FROM insurance.persons p
+        JOIN insurance.cards c ON c.person_id = p.id AND c.valid_from <= :on
+                              AND (c.valid_to IS NULL OR c.valid_to >= :on)
+        JOIN insurance.card_groups g ON g.code = c.group_code
+        WHERE p.national_id_digest = :digest
+        ORDER BY c.valid_from DESC LIMIT 1
+    ), audit AS (
+        INSERT INTO insurance.coverage_reads (client_id, purpose, national_id_digest, on_day, covered)
+        SELECT :client, :purpose, :digest, :on, EXISTS (SELECT FROM found)
+    )
+    SELECT * FROM found""")
 
-_AUDIT = text("""
-    INSERT INTO insurance.coverage_reads (client_id, purpose, national_id_digest, on_day, covered)
-    VALUES (:client, :purpose, :digest, :on, :covered)""")
 
-
-async def card_on(session: AsyncSession, digest: str, on: date) -> Row[Any] | None:
-    return (await session.execute(_FIND, {"digest": digest, "on": on})).first()
-
-
-async def audit(session: AsyncSession, client_id: str, purpose: str, digest: str, on: date, covered: bool) -> None:
-    await session.execute(_AUDIT, {"client": client_id, "purpose": purpose, "digest": digest, "on": on,
-                                   "covered": covered})
+async def card_on_audited(session: AsyncSession, digest: str, on: date, client_id: str,
+                          purpose: str) -> Row[Any] | None:
+    """The card valid on ``on`` (None: none), the call recorded in ``coverage_reads`` whatever the answer."""
+    return (await session.execute(_FIND_AND_AUDIT, {"digest": digest, "on": on, "client": client_id,
+                                                    "purpose": purpose})).first()

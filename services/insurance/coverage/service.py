@@ -18,8 +18,7 @@ async def check(session: AsyncSession, principal: Principal, national_id: str, o
     """The card valid on ``on`` for the person with ``national_id`` (found by its keyed digest, learnt when the
     person was on a BHXH list). Every call is audited, covered or not, with the caller and the purpose."""
     d = digest(key, national_id)
-    row = await repository.card_on(session, d, on)
-    await repository.audit(session, principal.client_id, purpose, d, on, row is not None)
+    row = await repository.card_on_audited(session, d, on, principal.client_id, purpose)
     if row is None:
         return CoverageOut(on=on, covered=False, group=None, benefit_level=None, valid_from=None, valid_to=None)
     return CoverageOut(on=on, covered=True, group=row.group_code, benefit_level=row.benefit_level,

@@ -6,11 +6,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..rules.entitlement import BeneficiaryStep, Facts, HouseholdStatus, Membership, Segment
+from ..rules.entitlement import BeneficiaryStep, Facts, HouseholdStatus, Membership, Segment, Span
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ async def queue(session: AsyncSession, person_ids: Sequence[uuid.UUID], reason: 
 
 
 async def facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Facts]:
-    """The facts of each known person among ``ids`` (four statements, whatever the number of persons)."""
+    """The facts of each known person among ``ids`` (five statements, whatever the number of persons)."""
     params = {"ids": list(ids)}
     persons = (await session.execute(text("""
         SELECT id, date_of_birth, registered_on, death_date FROM insurance.persons WHERE id = ANY(:ids)"""),
@@ -62,11 +63,17 @@ async def facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UU
                 SELECT household_id, valid_from, status FROM insurance.household_statuses
                 WHERE household_id = ANY(:h) ORDER BY valid_from"""), {"h": list(households)}):
             statuses[str(r.household_id)].append(HouseholdStatus(str(r.household_id), r.valid_from, r.status))
+    recorded: dict[uuid.UUID, list[tuple[str, Span]]] = defaultdict(list)
+    for r in await session.execute(text("""
+            SELECT person_id, group_code, valid_from, valid_to FROM insurance.recorded_groups
+            WHERE person_id = ANY(:ids) AND withdrawn_at IS NULL ORDER BY valid_from"""), params):
+        end = None if r.valid_to is None else r.valid_to + timedelta(days=1)
+        recorded[r.person_id].append((r.group_code, Span(r.valid_from, end)))
     out = {}
     for p in persons:
         own = members.get(p.id, [])
         out[p.id] = Facts(p.date_of_birth, p.registered_on, p.death_date, steps.get(p.id, []), own,
-                          [s for m in own for s in statuses.get(m.household_id, [])])
+                          [s for m in own for s in statuses.get(m.household_id, [])], recorded.get(p.id, ()))
     return out
 
 

@@ -12,6 +12,7 @@ import uuid
 from typing import Any, Protocol
 
 import httpx
+import orjson
 
 from .exceptions import IdentitiesUnavailable
 
@@ -74,7 +75,7 @@ class RegistryIdentities:
                     raise IdentitiesUnavailable(f"the registry: {type(exc).__name__}") from exc
         if resp.status_code != 200:
             raise IdentitiesUnavailable(f"the registry answered {resp.status_code}: {resp.text[:200]}")
-        items: list[dict[str, Any]] = resp.json()["items"]
+        items: list[dict[str, Any]] = orjson.loads(resp.content)["items"]
         return items
 
     async def fetch(self, ids: list[uuid.UUID], purpose: str) -> dict[uuid.UUID, dict[str, Any]]:

@@ -72,13 +72,13 @@ async def learn_digests(session: AsyncSession, list_id: uuid.UUID, identities: I
                         period: str) -> None:
     after: uuid.UUID | None = None
     while True:
-        rows = await repository.items(session, list_id, None, None, after, 10_000)
+        rows = await repository.item_rows(session, list_id, None, None, after, 10_000)
         if not rows:
             return
-        found = await identities.fetch([r[0].person_id for r in rows], PURPOSE.format(period=period))
+        found = await identities.fetch([r.person_id for r in rows], PURPOSE.format(period=period))
         await repository.store_digests(session, {pid: digest(key, p["national_id"]) for pid, p in found.items()
                                                  if p.get("national_id")})
-        after = rows[-1][0].id
+        after = rows[-1].id
 
 
 async def get(session: AsyncSession, list_id: uuid.UUID) -> ExchangeList:

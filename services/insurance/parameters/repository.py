@@ -42,3 +42,8 @@ async def decide(session: AsyncSession, row: Parameter, status: str, by: str, at
     except IntegrityError as exc:
         raise UniqueViolation(str(exc.orig)) from exc
     await session.refresh(row)
+
+
+async def recordable_groups(session: AsyncSession) -> set[str]:
+    """The groups recorded as data (HS, SV), not decided from the registry's events."""
+    return set((await session.scalars(select(CardGroup.code).where(CardGroup.from_events.is_(False)))).all())

@@ -140,3 +140,59 @@ async def person_areas(session: AsyncSession, person_id: uuid.UUID) -> tuple[str
         SELECT commune_code, district_code, province_code FROM insurance.persons WHERE id = :id"""),
         {"id": person_id})).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+# --- set-based forms, for a run of events of one type (``Inbox.apply_many``): the same writes and the same queueing,
+# one statement for the run. A run never names a person twice (the inbox splits it), so no upsert touches a row twice.
+
+_REGISTERED_MANY = text(f"""
+    WITH p AS (
+        INSERT INTO insurance.persons AS x (id, date_of_birth, sex, commune_code, district_code, province_code,
+                                             registered_on)
+        SELECT * FROM unnest(CAST(:id AS uuid[]), CAST(:dob AS date[]), CAST(:sex AS text[]),
+                             CAST(:commune AS text[]), CAST(:district AS text[]), CAST(:province AS text[]),
+                             CAST(:registered_on AS date[]))
+        ON CONFLICT (id) DO UPDATE SET registered_on = COALESCE(x.registered_on, EXCLUDED.registered_on),
+            date_of_birth = EXCLUDED.date_of_birth, sex = EXCLUDED.sex, updated_at = now()
+        RETURNING id
+    ) {_QUEUE}""")
+
+_KNOWN_MANY = text("""
+    INSERT INTO insurance.persons (id, date_of_birth, sex, commune_code, district_code, province_code)
+    SELECT id, dob, '', commune, district, province
+    FROM unnest(CAST(:id AS uuid[]), CAST(:dob AS date[]), CAST(:commune AS text[]), CAST(:district AS text[]),
+                CAST(:province AS text[])) AS v(id, dob, commune, district, province)
+    ON CONFLICT (id) DO NOTHING""")
+
+_STEPS_MANY = text(f"""
+    WITH s AS (
+        INSERT INTO insurance.beneficiary_steps (beneficiary_id, person_id, kind, effective, sequence)
+        SELECT b, p, :kind, e, q FROM unnest(CAST(:beneficiary_id AS uuid[]), CAST(:person_id AS uuid[]),
+                                             CAST(:effective AS date[]), CAST(:sequence AS int[])) AS v(b, p, e, q)
+        ON CONFLICT (beneficiary_id, sequence) DO NOTHING RETURNING person_id
+    ), p AS (SELECT person_id AS id FROM s) {_QUEUE}""")
+
+
+async def registered_many(session: AsyncSession, rows: list[tuple[uuid.UUID, date, str, Areas, date]]) -> None:
+    """:func:`registered` for many persons (each once): (person, birth date, sex, areas, registration day)."""
+    await session.execute(_REGISTERED_MANY, {
+        "id": [r[0] for r in rows], "dob": [r[1] for r in rows], "sex": [r[2] for r in rows],
+        "commune": [r[3].commune_code for r in rows], "district": [r[3].district_code for r in rows],
+        "province": [r[3].province_code for r in rows], "registered_on": [r[4] for r in rows], "reason": ""})
+
+
+async def ensure_persons(session: AsyncSession, rows: list[tuple[uuid.UUID, date, Areas]]) -> None:
+    """:func:`ensure_person` for many persons."""
+    if rows:
+        await session.execute(_KNOWN_MANY, {
+            "id": [r[0] for r in rows], "dob": [r[1] for r in rows], "commune": [r[2].commune_code for r in rows],
+            "district": [r[2].district_code for r in rows], "province": [r[2].province_code for r in rows]})
+
+
+async def beneficiary_steps(session: AsyncSession, kind: str, rows: list[tuple[uuid.UUID, uuid.UUID, date, int]],
+                            reason: str) -> None:
+    """:func:`beneficiary_step` for many decisions of one kind (each about another person): (beneficiary,
+    person, effective day, sequence)."""
+    await session.execute(_STEPS_MANY, {
+        "kind": kind, "beneficiary_id": [r[0] for r in rows], "person_id": [r[1] for r in rows],
+        "effective": [r[2] for r in rows], "sequence": [r[3] for r in rows], "reason": reason})

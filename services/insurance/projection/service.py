@@ -3,6 +3,7 @@ decision (``decisions.service.decide_pending``), in the event's transaction."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from common.events.envelope import Event
 
 from . import repository
 from .schemas import (
+    Areas,
     BeneficiaryStepIn,
     MemberJoinedIn,
     MemberLeftIn,
@@ -69,3 +71,25 @@ async def member_joined(session: AsyncSession, event: Event) -> None:
 async def member_left(session: AsyncSession, event: Event) -> None:
     data = MemberLeftIn.model_validate(event.data)
     await repository.left(session, data.household_id, data.person_id, data.left_on)
+
+
+async def persons_registered(session: AsyncSession, events: list[Event]) -> None:
+    """:func:`person_registered` for a run of events about distinct persons, in one statement."""
+    rows: list[tuple[uuid.UUID, date, str, Areas, date]] = []
+    for event in events:
+        data = PersonRegisteredIn.model_validate(event.data)
+        rows.append((data.person_id, data.date_of_birth, data.sex, data, clock.to_vietnam_date(event.time)))
+    await repository.registered_many(session, rows)
+
+
+async def beneficiary_steps(session: AsyncSession, events: list[Event], kind: str) -> None:
+    """:func:`beneficiary_step` for a run of events of one kind about distinct persons, in two statements."""
+    data = [BeneficiaryStepIn.model_validate(e.data) for e in events]
+    known: list[tuple[uuid.UUID, date, Areas]] = []
+    for d in data:
+        if d.date_of_birth is not None:
+            known.append((d.person_id, d.date_of_birth, d))
+    await repository.ensure_persons(session, known)
+    await repository.beneficiary_steps(session, kind, [(d.beneficiary_id, d.person_id, month_start(d.effective_month),
+                                                        e.sequence) for d, e in zip(data, events, strict=True)],
+                                       "terminated" if kind == "terminated" else "")

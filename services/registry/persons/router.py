@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
+import orjson
 import structlog
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
@@ -20,7 +21,6 @@ from . import service as persons_service
 from .schemas import (
     IdentitiesIn,
     IdentitiesOut,
-    IdentityOut,
     PersonCreate,
     PersonCreated,
     PersonOut,
@@ -91,7 +91,7 @@ async def register_person(
 async def identities(
     body: IdentitiesIn, session: SessionDep, principal: Annotated[Principal, require("registry:read")],
     purpose: Annotated[str | None, purpose_header("Why the identities are read (required; logged)")] = None,
-) -> IdentitiesOut:
+) -> Response:
     """Name, date of birth, sex, national ID, address and household code of up to 1,000 persons at once, for
     services and partners that must name people on a list they send elsewhere (the insurance service's lists for
     the Social Insurance office) without keeping a copy. Within the client's areas; ids not found are left out.
@@ -101,10 +101,9 @@ async def identities(
     rows = await persons_service.identities(session, principal, body.ids)
     log.info("identities_read", client_id=principal.client_id, purpose=purpose, asked=len(body.ids),
              found=len(rows))
-    return IdentitiesOut(items=[IdentityOut(
-        id=p.id, full_name=p.full_name, date_of_birth=p.date_of_birth, sex=p.sex, national_id=p.national_id,
-        address_line=p.address_line, commune_code=p.commune_code, district_code=p.district_code,
-        province_code=p.province_code, household_code=code) for p, code in rows])
+    # Serialised straight from the rows (the columns are IdentityOut's, by name): a model per person cost about as
+    # much as the query for the insurance lists' 1,000-person calls.
+    return Response(orjson.dumps({"items": [r._asdict() for r in rows]}, default=str), media_type="application/json")
 
 
 @router.get("", response_model=PersonPage)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
@@ -247,7 +248,7 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
     return page_of(rows, limit, lambda p: [p.name_key, str(p.id)])
 
 
-async def identities(session: AsyncSession, principal: Principal,
-                     ids: list[uuid.UUID]) -> list[tuple[Person, str | None]]:
-    """Persons among ``ids`` within the caller's areas, each with their current household's code."""
+async def identities(session: AsyncSession, principal: Principal, ids: list[uuid.UUID]) -> list[Row[Any]]:
+    """The identity fields of the persons among ``ids`` within the caller's areas, with their current household's
+    code (plain rows)."""
     return await repository.identities(session, ids, principal.limited_to)

@@ -60,9 +60,11 @@ async def test_totals_by_district_and_commune_within_the_clients_areas_as_csv(ap
     await cards(app)
     r = await report(http, minter, first="2024-07", last="2024-07", by=["district"], format="csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0] == ["Mã huyện", "Số thẻ-tháng", "Tổng số tiền đóng", "Ngân sách nhà nước hỗ trợ",
-                       "Hộ gia đình đóng"]
-    assert rows[1][:2] == ["842", "3"] and rows[2][:3] == ["844", "1", "105300"] and rows[3][0] == "Tổng cộng"
+    assert rows[0] == ["Mã huyện (cũ)", "Tên huyện (cũ)", "Số thẻ-tháng", "Tổng số tiền đóng",
+                       "Ngân sách nhà nước hỗ trợ", "Hộ gia đình đóng"]
+    assert rows[1][:3] == ["842", "Thành phố Trà Vinh", "3"]
+    assert rows[2][:4] == ["844", "Huyện Càng Long", "1", "105300"]
+    assert rows[3][0] == "Tổng cộng"
     limited = await http.get("/contributions", params={"first": "2024-07", "last": "2024-07", "by": "commune"},
                              headers=minter.headers("insurance:read", areas=("844",)))
     assert [(t["commune_code"], t["total"]) for t in limited.json()["totals"]] == [("84105", 105_300)]
@@ -75,3 +77,41 @@ async def test_totals_by_district_and_commune_within_the_clients_areas_as_csv(ap
     bad = await http.get("/contributions", params={"first": "0000-01", "last": "2024-07"},
                          headers=minter.headers("insurance:read"))
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "query.first")
+
+
+NEW_CARD = text("""INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province, valid_from,
+    valid_to, paid_on, commune_code, district_code, province_code) VALUES (gen_random_uuid(), :p, 'TE', :code,
+    right(:code, 10), '86', DATE '2025-08-01', DATE '2026-09-30', NULL, :commune, '', '86')""")
+
+
+async def test_cards_recorded_in_2025_communes_count_under_the_old_district_they_came_from(app, http, minter):
+    """Item 5: totals by old district through the registry's 2025 mapping. A person recorded after the merger carries
+    a new commune and no district: 29242 (Phường Trà Vinh) was made of communes of 842 only; 29398 (Phường Hòa
+    Thuận) of 842's Phường 5 and 847's Xã Hòa Thuận, so it is reported under both, never guessed."""
+    await cards(app)
+    new = {uuid.uuid4(): "29242", uuid.uuid4(): "29242", uuid.uuid4(): "29398", uuid.uuid4(): "29266"}
+    await feed(app, *[registered(p, date(2025, 7, 20), on=date(2025, 8, 1), commune_code=c, district_code="",
+                                 province_code="86") for p, c in new.items()])
+    async with app.state.sessionmaker() as s:
+        for i, (p, c) in enumerate(new.items()):
+            await s.execute(NEW_CARD, {"p": p, "code": f"TE186000000010{i}", "commune": c})
+        await s.commit()
+    body = (await report(http, minter, first="2025-08", last="2025-08", by=["district"])).json()
+    rows = {t["district_code"]: (t["card_months"], t["district_name"]) for t in body["totals"]}
+    assert rows == {"842": (2, "Thành phố Trà Vinh"), "842+847": (1, "Thành phố Trà Vinh + Huyện Châu Thành"),
+                    "844": (1, "Huyện Càng Long")}
+    # GB cards of 842 (2024-03 → 2025-02) are outside August 2025; the old-district rows add up to the grand total.
+    assert sum(n for n, _ in rows.values()) == body["grand_total"]["card_months"] == 4
+    # By district and commune, as CSV with the old district's name beside its code.
+    r = await report(http, minter, first="2025-08", last="2025-08", by=["district", "commune"], format="csv")
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert lines[0][:3] == ["Mã huyện (cũ)", "Tên huyện (cũ)", "Mã xã"]
+    assert ["842", "Thành phố Trà Vinh", "29242", "2"] == lines[1][:4]
+    assert lines[2][:4] == ["842+847", "Thành phố Trà Vinh + Huyện Châu Thành", "29398", "1"]
+    assert lines[-1][0] == "Tổng cộng" and lines[-1][3] == "4"
+    # A client limited to old district 847 sees the new commune that straddles it (its territory), not 842's.
+    limited = (await http.get("/contributions", params={"first": "2025-08", "last": "2025-08", "by": "district"},
+                              headers=minter.headers("insurance:read", areas=("847",)))).json()
+    assert [(t["district_code"], t["card_months"]) for t in limited["totals"]] == [("842+847", 1)]
+    xlsx = await report(http, minter, first="2025-08", last="2025-08", by=["district"], format="xlsx")
+    assert xlsx.content[:2] == b"PK"

@@ -208,3 +208,20 @@ async def test_a_registry_out_of_reach_is_a_503_problem_and_builds_nothing(regis
     assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("/registry-unavailable")
     assert (await exchange.get("/lists", headers=bhxh(minter))).json() == []
+
+
+async def test_a_download_read_in_many_chunks_is_the_same_file(registry, exchange, minter, monkeypatch):
+    """Downloads read the list chunk by chunk and fetch the next chunk's identities while writing the current one:
+    with one item a chunk the file is the same, numbered once, every person with their identity."""
+    from services.insurance.exchange import files
+
+    child, elder = await setup(registry, exchange, minter)
+    with clock.frozen(date(2026, 7, 5)):
+        lst = await build(exchange, minter, "2026-07")
+    whole = (await exchange.get(f"/lists/{lst['id']}/download?format=csv", headers=bhxh(minter))).content
+    monkeypatch.setattr(files, "CHUNK", 1)
+    chunked = (await exchange.get(f"/lists/{lst['id']}/download?format=csv", headers=bhxh(minter))).content
+    assert chunked == whole
+    rows = list(csv.reader(io.StringIO(chunked.decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ["1", "2"]
+    assert {r[1]: r[2] for r in rows[1:]} == {str(child): "Nguyễn Thị Bé", str(elder): "Trần Văn Ông"}

@@ -116,3 +116,33 @@ async def test_a_card_starting_before_the_decided_entitlement_is_kept_and_ends_w
     await feed(app, terminated(beneficiary, person, "2026-02"))
     body = await cards(http, minter, person)
     assert [(c["valid_to"], c["end_reason"]) for c in body["cards"]] == [("2026-01-31", "terminated")]
+
+
+async def test_many_events_at_once_give_what_one_at_a_time_gives(app, http, minter):
+    """``Inbox.apply_many`` (a consumer catching up): runs of one type go set-wise, a person twice in a run splits
+    it, events of other types go one by one in order, an event id seen before (or twice in the call) is skipped."""
+    from services.insurance.decisions import service as decisions
+    from services.insurance.events import EVENTS
+
+    from .helpers import registered as reg
+
+    one, two, three, b1, b2, household = (uuid.uuid4() for _ in range(6))
+    batch = [reg(one, date(2024, 11, 5), on=date(2024, 11, 20)), reg(two, date(1950, 1, 1), on=date(2020, 1, 1)),
+             reg(three, date(1952, 1, 1), on=date(2020, 1, 1)),
+             reg(one, date(2024, 11, 5), on=date(2024, 12, 1)),  # the same person again: a new run
+             joined(household, three, date(2020, 1, 1)), poverty(household, "poor", date(2024, 1, 1)),
+             approved(b1, two, "2025-03"), approved(b2, three, "2025-05"), terminated(b1, two, "2026-02")]
+    batch.append(batch[1])  # the same event twice in one call
+    async with app.state.sessionmaker() as session:
+        assert await EVENTS.inbox.apply_many(session, batch) == len(batch) - 1
+        assert await EVENTS.inbox.apply_many(session, batch[:3]) == 0  # delivered again: nothing new
+        # Every person queued once, the termination's reason kept (a card paid for may end early only with it).
+        reasons = dict((await session.execute(text("SELECT person_id, reason FROM insurance.pending_decisions")))
+                       .all())
+        assert reasons == {one: "", two: "terminated", three: ""}
+        await decisions.decide_all_pending(session)
+        await session.commit()
+    # As test_a_childs_te_runs_… and test_a_beneficiary_in_a_poor_household_… decide one event at a time.
+    assert spans(await cards(http, minter, one)) == [("TE", "2024-11-20", "2030-11-30")]
+    assert spans(await cards(http, minter, two)) == [("BT", "2025-03-01", "2026-01-31")]
+    assert spans(await cards(http, minter, three)) == [("HN", "2024-01-01", "2025-04-30"), ("BT", "2025-05-01", None)]

@@ -208,3 +208,20 @@ def test_state_and_household_parts_always_add_up(full, share, position):
     s = contributions.split(full, share, contributions.household_factor(position))
     assert s.state + s.household == s.total
     assert 0 <= s.state <= s.total and s.household >= 0
+
+
+# --- old districts (the 2025 mapping) ----------------------------------------------------------------------
+
+def test_a_2025_commune_is_reported_under_the_old_district_it_came_from():
+    from common.territory import unit_map
+    from services.insurance.rules.districts import district_name, old_district
+
+    units = unit_map()
+    assert old_district("29239", "842", units) == "842"  # recorded before the merger: as recorded
+    assert old_district("29242", "", units) == "842"  # Phường Trà Vinh: 842's Phường 1, 3 and 9
+    assert old_district("29398", "", units) == "842+847"  # formed across two old districts: both, never guessed
+    assert old_district("29530", "", units) == "848+850"
+    assert old_district("99999", "", units) == ""  # outside the mapping
+    assert district_name("842+847", units) == "Thành phố Trà Vinh + Huyện Châu Thành"
+    # Every new commune of the mapping lands in at least one old district.
+    assert all(old_district(new, "", units) for new in units.old_of)
