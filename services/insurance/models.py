@@ -308,7 +308,7 @@ class ExchangeException(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class TeProposal(Base):
+class TeProposal(AreaColumns, Base):
     """A child under 6 without a card whom child protection proposed for a TE card
     (``child_protection.child.insurance_proposed.v1``). Identifiers, birth date and areas only: nothing says why the
     child was proposed (no case number). The first proposal stands; later ones count."""
@@ -318,9 +318,6 @@ class TeProposal(Base):
 
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     date_of_birth: Mapped[date] = mapped_column(Date)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     proposals: Mapped[int] = mapped_column(Integer, server_default="1")
 

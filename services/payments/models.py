@@ -313,7 +313,7 @@ class ArtisanEnrolment(AreaColumns, Base):
     end_basis: Mapped[str | None] = mapped_column(Text)
 
 
-class FosterPlacement(Base):
+class FosterPlacement(AreaColumns, Base):
     """A child-protection placement with a foster family paid monthly to the carer (Decree 20/2021/NĐ-CP Art 20):
     the source of the ``foster`` payroll, one recipient per placement (its id is the placement's). Written only by
     the inbox handlers of ``child_protection.placement.recorded.v1`` / ``ended.v1``; the months and the rate change
@@ -342,9 +342,6 @@ class FosterPlacement(Base):
     rate_change_month: Mapped[date | None] = mapped_column(Date)
     """From this month 1.5 × the standard level, before it 2.5 ×. The three months are None when nothing is paid."""
     recipient_name: Mapped[str] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import NotFound
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..models import FosterPlacement
 from ..rules import foster as rules
@@ -86,12 +86,9 @@ async def search(session: AsyncSession, principal: Principal, *, commune_code: s
     rows = list(await repository.search(session, areas=principal.limited_to, commune_code=commune_code,
                                         in_force=parse_month(in_force) if in_force else None, after=after,
                                         limit=limit))
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
+    next_cursor = cursor_if_full(rows, limit, lambda r: [r.commune_code, str(r.id)])
     return FosterPlacementPage(items=[out(r) for r in rows], next_cursor=next_cursor)
 
 
 async def get(session: AsyncSession, principal: Principal, placement_id: uuid.UUID) -> FosterPlacement:
-    row = await repository.get(session, placement_id)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no foster placement {placement_id}")
-    return row
+    return visible_or_404(principal, await repository.get(session, placement_id), f"foster placement {placement_id}")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import NotFound
-from common.pagination import encode_cursor, keyset
+from common.pagination import keyset, page_of
 
 from ..beneficiaries import repository as beneficiaries_repository
 from ..beneficiaries import service as beneficiaries
@@ -68,9 +68,8 @@ async def page(session: AsyncSession, principal: Principal, status: str | None, 
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     areas = principal.limited_to
     rows = await repository.page(session, sorted(areas) if areas is not None else None, status, after, limit + 1)
-    last = rows[limit - 1] if len(rows) > limit else None
-    return DraftPage(items=[out(d) for d in rows[:limit]],
-                     next_cursor=encode_cursor([last.received_at.isoformat(), str(last.id)]) if last else None)
+    items, next_cursor = page_of(rows, limit, lambda d: [d.received_at.isoformat(), str(d.id)])
+    return DraftPage(items=[out(d) for d in items], next_cursor=next_cursor)
 
 
 def _open(draft: ApplicationDraft) -> None:
