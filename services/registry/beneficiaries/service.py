@@ -344,6 +344,28 @@ async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryV
     return BeneficiaryView(row, person, [*view.decisions, decision])
 
 
+PAYMENTS_CLIENT = "payments"
+"""``decided_by`` of decisions the registry records on the payments service's word."""
+UNPAID_3_MONTHS_REASON = "3 tháng liên tiếp không nhận trợ cấp"
+SYSTEM_PAYMENTS = Principal(client_id=PAYMENTS_CLIENT, scopes=frozenset(), areas=(), issued_at=0, expires_at=0)
+
+
+async def suspend_unpaid(session: AsyncSession, beneficiary_id: uuid.UUID, suspend_from: str, *, number: str,
+                         signed_on: date) -> None:
+    """rules.md §9: three unpaid months in a row lead to suspension. An active beneficiary is suspended from
+    ``suspend_from`` (decided by the payments service, with the decision's events and schedule refresh); one that is
+    no longer active (already suspended, terminated, deceased) or unknown is left as it is."""
+    row = await repository.beneficiary(session, beneficiary_id)
+    if row is None or row.status != "active":
+        return
+    view = await get_visible(session, SYSTEM_PAYMENTS, beneficiary_id, for_update=True)
+    if view.row.status != "active":
+        return
+    await decide(session, SYSTEM_PAYMENTS, view, DecisionIn(
+        kind="suspend", effective_month=suspend_from, reason=UNPAID_3_MONTHS_REASON,
+        authority="Hệ thống chi trả (payments)", number=number, signed_on=signed_on))
+
+
 def decision_states(decisions: Sequence[Decision]) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
     """The beneficiary's status and categories before and after each decision (oldest first), replayed from the
     decisions themselves: they are append-only, so the replay is the history."""
