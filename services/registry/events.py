@@ -5,6 +5,7 @@ import uuid
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from common.events.service import ServiceEvents
 
 from .models import EVENT_TABLES

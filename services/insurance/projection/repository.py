@@ -140,3 +140,18 @@ async def person_areas(session: AsyncSession, person_id: uuid.UUID) -> tuple[str
         SELECT commune_code, district_code, province_code FROM insurance.persons WHERE id = :id"""),
         {"id": person_id})).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
+    if not digests:
+        return
+    # A national ID corrected in the registry may move: the digest follows it to the person who holds it now.
+    await session.execute(text("""
+        UPDATE insurance.persons SET national_id_digest = NULL
+        WHERE national_id_digest = ANY(CAST(:digests AS text[])) AND NOT id = ANY(CAST(:ids AS uuid[]))"""),
+        {"ids": list(digests), "digests": list(digests.values())})
+    await session.execute(text("""
+        UPDATE insurance.persons p SET national_id_digest = d.digest
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:digests AS text[])) AS d(id, digest)
+        WHERE p.id = d.id AND p.national_id_digest IS DISTINCT FROM d.digest"""),
+        {"ids": list(digests), "digests": list(digests.values())})

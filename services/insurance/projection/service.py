@@ -3,6 +3,7 @@ decision (``decisions.service.decide_pending``), in the event's transaction."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,3 +70,9 @@ async def member_joined(session: AsyncSession, event: Event) -> None:
 async def member_left(session: AsyncSession, event: Event) -> None:
     data = MemberLeftIn.model_validate(event.data)
     await repository.left(session, data.household_id, data.person_id, data.left_on)
+
+
+async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
+    """The exchange's national-ID digests (learned from the registry for a list): each moves to the person who holds
+    the national ID now."""
+    await repository.store_digests(session, digests)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,7 +16,7 @@ from common.auth import Principal
 from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from common.pagination import encode_cursor, keyset
 
-from ..duplicates import repository as duplicates_repository
+from ..duplicates import flagging as duplicates
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
 from ..history import service as history_service
 from ..models import Person
@@ -116,13 +118,13 @@ async def register(session: AsyncSession, principal: Principal, body: PersonCrea
         await repository.flush_guarding_national_id(session, person, body.national_id)
     except repository.DuplicateNationalId as exc:
         raise _duplicate(exc.existing_id) from exc
-    repository.add_change(session, record_id=person.id, version=1, changed_by=principal.client_id, reason="",
-                          before=None, after=snapshot(person))
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=1,
+                           changed_by=principal.client_id, reason="", before=None, after=snapshot(person))
     await EVENTS.publish(session, PERSON_REGISTERED, str(person.id), PersonRegistered(
         person_id=person.id, date_of_birth=person.date_of_birth, sex=person.sex, commune_code=person.commune_code,
         district_code=person.district_code, province_code=person.province_code))
-    await duplicates_repository.flag(session, [person.id], principal.client_id)
-    partners = (await duplicates_repository.open_partners(session, [person.id])).get(person.id, [])
+    await duplicates.flag(session, [person.id], principal.client_id)
+    partners = (await duplicates.open_partners(session, [person.id])).get(person.id, [])
     return person, partners
 
 
@@ -208,8 +210,8 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
         raise _duplicate(exc.existing_id) from exc
     after = {k: v for k, v in snapshot(person, sensitive=True).items() if k in changed}
     before = {k: before.get(k) for k in after}
-    repository.add_change(session, record_id=person.id, version=person.version, changed_by=principal.client_id,
-                          reason=patch.reason, before=before, after=after)
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=person.version,
+                           changed_by=principal.client_id, reason=patch.reason, before=before, after=after)
     public_changes = [name for name in changed if name not in SENSITIVE_FIELDS]
     if public_changes:
         await EVENTS.publish(session, PERSON_UPDATED, str(person.id), PersonUpdated(
@@ -255,3 +257,23 @@ async def identities(session: AsyncSession, principal: Principal,
                      ids: list[uuid.UUID]) -> list[tuple[Person, str | None]]:
     """Persons among ``ids`` within the caller's areas, each with their current household's code."""
     return await repository.identities(session, ids, principal.limited_to)
+
+
+NewPerson = repository.NewPerson
+
+
+async def register_many(session: AsyncSession, rows: Sequence[NewPerson], *, by: str, reason: str) -> set[uuid.UUID]:
+    """A bulk import's persons not registered yet (same national ID, or without one the same name key, date of birth
+    and commune), each with its first change record (the stored fields but the sensitive ones); the ids inserted.
+    Publishing and flagging duplicates are the caller's (it does them set-wise)."""
+    inserted = await repository.insert_many(session, rows, by=by)
+    snapshot = [f for f in STORED_FIELDS if f not in SENSITIVE_FIELDS]
+
+    def after(row: NewPerson) -> str:
+        values = {f: getattr(row, f) for f in snapshot}
+        return json.dumps({f: v.isoformat() if isinstance(v, date) else v for f, v in values.items()},
+                          ensure_ascii=False)
+
+    await history_service.record_created(session, repository.RECORD_TYPE, by,
+                                         [(r.id, reason, after(r)) for r in rows if r.id in inserted])
+    return inserted

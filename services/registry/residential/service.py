@@ -148,3 +148,8 @@ async def residents(session: AsyncSession, principal: Principal, facility_id: uu
         last = rows[limit - 1][0]
         next_cursor = encode_cursor([last.admitted_on.isoformat(), str(last.id)])
     return rows[:limit], next_cursor
+
+
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:
+    """A merge (``duplicates.service``): ``source``'s residencies now belong to ``target``."""
+    return await repository.rekey_person(session, source, target)
