@@ -39,7 +39,7 @@ from ..programmes import repository as programmes
 from ..reconciliation import service as reconciliation
 from ..rules import postal
 from ..rules.periods import month_text
-from . import repository
+from . import files, repository
 from .schemas import BatchOut, ItemOut, LineResultIn, ResultsOut
 
 COMPARED = ("outcome", "paid_on", "paid_to", "proxy_name", "receipt_number", "amount", "reason")
@@ -234,8 +234,6 @@ async def record_line(session: AsyncSession, principal: Principal, line_id: uuid
 async def record_file(session: AsyncSession, principal: Principal, batch_id: uuid.UUID, body: bytes,
                       content_type: str | None) -> ResultsOut:
     """A batch file filled in: applied whole or not at all (any problem → 422 listing every problem)."""
-    from . import files
-
     batch = await get_visible(session, principal, batch_id, for_update=True)
     rows, header = files.read_results(body, content_type)
     known = await repository.known_lines(session, batch, [item["line_id"] for _, item in rows])
