@@ -77,7 +77,6 @@ async def add_beneficiary(session: AsyncSession, row: BeneficiaryRow) -> None:
         raise DuplicateBeneficiary from exc
 
 
-
 # --- lists of beneficiaries ------------------------------------------------------------------------------
 
 

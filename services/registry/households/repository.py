@@ -83,7 +83,6 @@ async def current_address(session: AsyncSession, household_id: uuid.UUID) -> Hou
         HouseholdAddress.household_id == household_id, HouseholdAddress.valid_to.is_(None)).with_for_update())
 
 
-
 async def memberships_of(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> list[HouseholdMember]:
     """Every membership (current or past) of these persons."""
     ids = list(person_ids)

@@ -122,7 +122,6 @@ def name_like(key: str) -> ColumnElement[bool]:
     return Person.name_key.like(f"%{_escape_like(key)}%", escape="\\")
 
 
-
 def add_sensitive_read(session: AsyncSession, *, client_id: str, record_id: uuid.UUID, fields: list[str],
                        purpose: str, request_id: str | None) -> None:
     session.add(SensitiveRead(client_id=client_id, record_type=RECORD_TYPE, record_id=record_id,
