@@ -14,7 +14,7 @@ deadlocking; the second one finds the death recorded and gets 409.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,6 @@ from ..beneficiaries.schemas import DecisionIn
 from ..beneficiaries.service import BeneficiaryView
 from ..clock import today_in_vietnam
 from ..events import EVENTS, PERSON_DIED, PersonDied
-from ..history import service as history_service
 from ..models import BeneficiaryRow, Decision, Person
 from ..persons import service as persons_service
 from ..rules.death import death_date_problem, first_month_not_owed
@@ -50,16 +49,7 @@ def check(person: Person, death_date: date, field: str = "body.death_date") -> N
 
 async def _mark_dead(session: AsyncSession, principal: Principal, person: Person, death_date: date,
                      document: str, beneficiary_id: uuid.UUID | None) -> None:
-    person.death_date = death_date
-    person.death_document = document
-    person.version += 1
-    person.updated_at = datetime.now(UTC)
-    person.updated_by = principal.client_id
-    history_service.record(session, record_type="person", record_id=person.id, version=person.version,
-                           changed_by=principal.client_id, reason="death recorded",
-                           before={"death_date": None, "death_document": None},
-                           after={"death_date": death_date.isoformat(), "death_document": document})
-    await session.flush()
+    await persons_service.record_death(session, principal, person, death_date, document)
     await EVENTS.publish(session, PERSON_DIED, str(person.id), PersonDied(
         person_id=person.id, death_date=death_date, effective_month=str(first_month_not_owed(death_date)),
         beneficiary_id=beneficiary_id, date_of_birth=person.date_of_birth, commune_code=person.commune_code,

@@ -143,29 +143,7 @@ async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID,
     moved["study_periods"] = await study.rekey_person(session, merged.id, survivor.id)
     moved["decisions"] = await repository.decisions_of(session, survivor.id) if moved["beneficiaries"] else 0
 
-    taken_id = merged.national_id if merged.national_id and not survivor.national_id else None
-    merged_before: dict[str, Any] = {"merged_into": None}
-    merged_after: dict[str, Any] = {"merged_into": str(survivor.id)}
-    if taken_id:
-        merged_before["national_id"], merged_after["national_id"] = taken_id, None
-        merged.national_id = None
-    merged.merged_into = survivor.id
-    for p in (merged, survivor):
-        p.version += 1
-        p.updated_at, p.updated_by = now, principal.client_id
-    await session.flush()  # the national ID leaves the merged record before the survivor takes it
-    survivor_before: dict[str, Any] = {}
-    survivor_after: dict[str, Any] = {"merged_from": str(merged.id), "moved": moved}
-    if taken_id:
-        survivor_before["national_id"], survivor.national_id = None, taken_id
-        survivor_after["national_id"] = taken_id
-    await session.flush()
-    history_service.record(session, record_type=persons_repository.RECORD_TYPE, record_id=merged.id,
-                           version=merged.version, changed_by=principal.client_id, reason=body.reason,
-                           before=merged_before, after=merged_after)
-    history_service.record(session, record_type=persons_repository.RECORD_TYPE, record_id=survivor.id,
-                           version=survivor.version, changed_by=principal.client_id, reason=body.reason,
-                           before=survivor_before, after=survivor_after)
+    await persons_service.merge_into(session, principal, merged, survivor, reason=body.reason, moved=moved, at=now)
     before = _resolve(d, principal, "merged", body.reason, now)
     d.survivor_id = survivor.id
     history_service.record(session, record_type=repository.RECORD_TYPE, record_id=d.id, version=2,

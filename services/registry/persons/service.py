@@ -277,3 +277,49 @@ async def register_many(session: AsyncSession, rows: Sequence[NewPerson], *, by:
     await history_service.record_created(session, repository.RECORD_TYPE, by,
                                          [(r.id, reason, after(r)) for r in rows if r.id in inserted])
     return inserted
+
+
+async def record_death(session: AsyncSession, principal: Principal, person: Person, death_date: date,
+                       document: str) -> None:
+    """The person's side of a death (``deaths.service`` checks it, locks the person and publishes): the death date
+    and document, a new version and its change record."""
+    person.death_date = death_date
+    person.death_document = document
+    person.version += 1
+    person.updated_at = datetime.now(UTC)
+    person.updated_by = principal.client_id
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=person.version,
+                           changed_by=principal.client_id, reason="death recorded",
+                           before={"death_date": None, "death_document": None},
+                           after={"death_date": death_date.isoformat(), "death_document": document})
+    await session.flush()
+
+
+async def merge_into(session: AsyncSession, principal: Principal, merged: Person, survivor: Person, *, reason: str,
+                     moved: dict[str, int], at: datetime) -> None:
+    """The persons' side of a merge (``duplicates.service`` locks both and re-keys the other features' rows):
+    ``merged`` is marked ``merged_into`` the survivor, which takes its national ID if it has none; a new version
+    and a change record each."""
+    taken_id = merged.national_id if merged.national_id and not survivor.national_id else None
+    merged_before: dict[str, Any] = {"merged_into": None}
+    merged_after: dict[str, Any] = {"merged_into": str(survivor.id)}
+    if taken_id:
+        merged_before["national_id"], merged_after["national_id"] = taken_id, None
+        merged.national_id = None
+    merged.merged_into = survivor.id
+    for p in (merged, survivor):
+        p.version += 1
+        p.updated_at, p.updated_by = at, principal.client_id
+    await session.flush()  # the national ID leaves the merged record before the survivor takes it
+    survivor_before: dict[str, Any] = {}
+    survivor_after: dict[str, Any] = {"merged_from": str(merged.id), "moved": moved}
+    if taken_id:
+        survivor_before["national_id"], survivor.national_id = None, taken_id
+        survivor_after["national_id"] = taken_id
+    await session.flush()
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=merged.id,
+                           version=merged.version, changed_by=principal.client_id, reason=reason,
+                           before=merged_before, after=merged_after)
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=survivor.id,
+                           version=survivor.version, changed_by=principal.client_id, reason=reason,
+                           before=survivor_before, after=survivor_after)
