@@ -39,7 +39,8 @@ async def feed(http: httpx.AsyncClient, gateway: str, token: str, types: list[st
 
 
 async def rebuild(payments_url: str, gateway: str, client_id: str, secret: str) -> int:
-    from services.payments.events import EVENTS, PROJECTED
+    from services.payments.consumers import PROJECTED
+    from services.payments.events import EVENTS
     from services.payments.projection import service
 
     engine = create_async_engine(to_asyncpg_url(payments_url))

@@ -3,12 +3,13 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from . import consumers  # noqa: F401  (registers the inbox handlers)
 from .artisans.router import router as artisans_router
 from .disbursement.router import router as disbursement_router
+from .electricity.router import router as electricity_router
 from .emergency.router import router as emergency_router
 from .events import EVENTS
 from .foster.router import router as foster_router
-from .households.router import router as households_router
 from .ledger.router import router as ledger_router
 from .longevity.router import router as longevity_router
 from .one_off.router import router as one_off_router
@@ -32,7 +33,7 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
         title="AnSinh payments", description=DESCRIPTION,
         events=EVENTS,
         routers=[projection_router, programmes_router, artisans_router, foster_router, one_off_router, payrolls_router,
-                 disbursement_router, reconciliation_router, ledger_router, households_router,
+                 disbursement_router, reconciliation_router, ledger_router, electricity_router,
                  longevity_router, emergency_router],
         on_startup=[daily.start], on_shutdown=[daily.stop],
     )

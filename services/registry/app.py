@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from . import consumers  # noqa: F401  (registers the inbox handlers)
 from .beneficiaries.router import router as beneficiaries_router
 from .deaths.router import router as deaths_router
 from .donations.router import router as donations_router

@@ -1,12 +1,11 @@
-"""Events the registry service publishes (its catalogue) and consumes (its inbox handlers)."""
+"""Events the registry service publishes: its catalogue, one payload model per type. The inbox handlers are in
+``consumers.py``."""
 
 import uuid
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.events.envelope import Event
 from common.events.service import ServiceEvents
 
 from .models import EVENT_TABLES
@@ -338,51 +337,3 @@ class BeneficiaryEntitlementsChanged(BaseModel):
     computed_from: str
     computed_to: str
     periods: list[SchedulePeriodOut]
-
-
-# --- consumed ----------------------------------------------------------------------------------------------
-
-PAYMENTS_UNPAID_3_MONTHS = "payments.beneficiary.unpaid_3_months.v1"
-PAYMENTS_CLIENT = "payments"
-"""``decided_by`` of decisions the registry records on the payments service's word."""
-UNPAID_3_MONTHS_REASON = "3 tháng liên tiếp không nhận trợ cấp"
-
-
-@EVENTS.inbox.handler(PAYMENTS_UNPAID_3_MONTHS)
-async def unpaid_3_months(session: AsyncSession, event: Event) -> None:
-    """rules.md §9: three unpaid months in a row lead to suspension. An active beneficiary is suspended from the event's
-    `suspend_from` (decided by the payments service, with the decision's events and schedule refresh); one that is
-    no longer active (already suspended, terminated, deceased) or unknown is left as it is."""
-    from common.auth import Principal
-
-    from .beneficiaries import repository as beneficiaries_repository
-    from .beneficiaries import service as beneficiaries
-    from .beneficiaries.schemas import DecisionIn
-
-    data = event.data
-    beneficiary_id = uuid.UUID(str(data["beneficiary_id"]))
-    row = await beneficiaries_repository.beneficiary(session, beneficiary_id)
-    if row is None or row.status != "active":
-        return
-    system = Principal(client_id=PAYMENTS_CLIENT, scopes=frozenset(), areas=(), issued_at=0, expires_at=0)
-    view = await beneficiaries.get_visible(session, system, beneficiary_id, for_update=True)
-    if view.row.status != "active":
-        return
-    await beneficiaries.decide(session, system, view, DecisionIn(
-        kind="suspend", effective_month=data["suspend_from"], reason=UNPAID_3_MONTHS_REASON,
-        authority="Hệ thống chi trả (payments)", number=f"payments:{event.id}",
-        signed_on=event.time.date()))
-
-
-ALLOWANCE_REFERRED = "child_protection.child.allowance_referred.v1"
-
-
-@EVENTS.inbox.handler(ALLOWANCE_REFERRED)
-async def allowance_referred(session: AsyncSession, event: Event) -> None:
-    """Child protection referred a child for the monthly allowance (5.1 or 5.3): an application draft with the case
-    number as its source, for an officer to submit (maker-checker as any application) or dismiss. A repeated
-    referral of the same case, person and category changes nothing."""
-    from .referrals import service as referrals
-    from .referrals.schemas import ReferralIn
-
-    await referrals.receive(session, ReferralIn.model_validate(event.data))

@@ -20,7 +20,7 @@ async def get(session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = F
     return await session.scalar(stmt)
 
 
-async def add(session: AsyncSession, *rows: object) -> None:
+async def add(session: AsyncSession, *rows: Case | CaseStep | Plan | SupportItem | Separation) -> None:
     session.add_all(rows)
     await session.flush()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.daily import DailyJob, in_transaction
@@ -20,16 +19,11 @@ from . import service
 
 
 async def run(session: AsyncSession, today: date) -> dict[str, Any]:
-    requeued = await session.execute(text("""
-        INSERT INTO insurance.pending_decisions (person_id)
-        SELECT DISTINCT person_id FROM insurance.entitlements
-        WHERE valid_until IS NOT NULL AND valid_until <= :today AND valid_until > CAST(:today AS date) - 1
-        ON CONFLICT DO NOTHING"""), {"today": today})
+    requeued = await decisions.requeue_ending(session, today)
     decided = await decisions.decide_all_pending(session)
     params = await parameters.load(session, today)
     announced, expired = await service.expire(session, today, params.groups)
-    return {"requeued": requeued.rowcount, "decided": decided, "expiring": announced,  # type: ignore[attr-defined]
-            "expired": expired}
+    return {"requeued": requeued, "decided": decided, "expiring": announced, "expired": expired}
 
 
 def job(settings: InsuranceSettings) -> DailyJob:

@@ -81,6 +81,14 @@ async def follow(session: AsyncSession, decided: dict[uuid.UUID, list[Segment]],
     return Followed(ended)
 
 
+async def issue(session: AsyncSession, card: Card, kind: str, reason: str, by: str) -> None:
+    """A card BHXH issued (``kind``: issued, renewed, changed_group) and its history line. Raises
+    :class:`common.db.UniqueViolation` when the person already has a card in force or the code exists (nothing is
+    written then)."""
+    await repository.add(session, card)
+    repository.record(session, card, kind, reason, by)
+
+
 async def expire(session: AsyncSession, today: date, groups: dict[str, Group]) -> tuple[int, int]:
     """The daily job's part: announce cards ending in 30 days; end the cards whose validity is over."""
     soon = await repository.expiring(session, today + timedelta(days=EXPIRING_DAYS))

@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,3 +100,13 @@ async def pending_count(session: AsyncSession) -> int:
     return int(await session.scalar(text("SELECT count(*) FROM insurance.pending_decisions")) or 0)
 
 
+_REQUEUE_ENDING = text("""
+    INSERT INTO insurance.pending_decisions (person_id)
+    SELECT DISTINCT person_id FROM insurance.entitlements
+    WHERE valid_until IS NOT NULL AND valid_until <= :today AND valid_until > CAST(:today AS date) - 1
+    ON CONFLICT DO NOTHING""")
+
+
+async def requeue_ending(session: AsyncSession, today: date) -> int:
+    result = await session.execute(_REQUEUE_ENDING, {"today": today})
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ of statements whatever its size."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +40,11 @@ async def decide_all_pending(session: AsyncSession) -> int:
     while n := await decide_pending(session):
         total += n
     return total
+
+
+async def requeue_ending(session: AsyncSession, today: date) -> int:
+    """The daily job: persons with an entitlement segment ending by today are decided again (how many queued)."""
+    return await repository.requeue_ending(session, today)
 
 
 async def segments(session: AsyncSession, person_id: uuid.UUID) -> list[Segment]:

@@ -180,18 +180,3 @@ async def exceptions(session: AsyncSession, list_id: uuid.UUID) -> Sequence[Exch
 async def exception(session: AsyncSession, exception_id: uuid.UUID) -> ExchangeException | None:
     return await session.scalar(select(ExchangeException).where(ExchangeException.id == exception_id)
                                 .with_for_update())
-
-
-async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
-    if not digests:
-        return
-    # A national ID corrected in the registry may move: the digest follows it to the person who holds it now.
-    await session.execute(text("""
-        UPDATE insurance.persons SET national_id_digest = NULL
-        WHERE national_id_digest = ANY(CAST(:digests AS text[])) AND NOT id = ANY(CAST(:ids AS uuid[]))"""),
-        {"ids": list(digests), "digests": list(digests.values())})
-    await session.execute(text("""
-        UPDATE insurance.persons p SET national_id_digest = d.digest
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:digests AS text[])) AS d(id, digest)
-        WHERE p.id = d.id AND p.national_id_digest IS DISTINCT FROM d.digest"""),
-        {"ids": list(digests), "digests": list(digests.values())})

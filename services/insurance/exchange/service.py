@@ -22,6 +22,7 @@ from ..cards import service as cards
 from ..events import CARD_ISSUED, EVENTS, LIST_READY, CardIssued, ListReady
 from ..models import Card, ExchangeException, ExchangeItem, ExchangeList
 from ..parameters import service as parameters
+from ..projection import service as projection
 from ..rules import card_code
 from ..rules.validity import month_end
 from . import repository
@@ -76,7 +77,7 @@ async def learn_digests(session: AsyncSession, list_id: uuid.UUID, identities: I
         if not rows:
             return
         found = await identities.fetch([r.person_id for r in rows], PURPOSE.format(period=period))
-        await repository.store_digests(session, {pid: digest(key, p["national_id"]) for pid, p in found.items()
+        await projection.store_digests(session, {pid: digest(key, p["national_id"]) for pid, p in found.items()
                                                  if p.get("national_id")})
         after = rows[-1].id
 
@@ -215,10 +216,9 @@ async def _issue(session: AsyncSession, row: ExchangeList, item: ExchangeItem, r
                 ended_on=None, end_reason="", commune_code=item.commune_code, district_code=item.district_code,
                 province_code=item.province_code, list_item_id=item.id, issued_at=datetime.now(UTC))
     try:
-        await cards_repository.add(session, card)
+        await cards.issue(session, card, kind, f"list {row.period}", "bhxh")
     except UniqueViolation:
         return _exception(row.id, item.person_id, "duplicate_code", card_code=code)
-    cards_repository.record(session, card, kind, f"list {row.period}", "bhxh")
     await repository.set_result(session, item, "issued", "")
     await EVENTS.publish(session, CARD_ISSUED, str(card.person_id), CardIssued(
         **cards.card_data(card, groups), action=item.action, list_id=row.id))  # type: ignore[arg-type]

@@ -196,3 +196,18 @@ async def beneficiary_steps(session: AsyncSession, kind: str, rows: list[tuple[u
     await session.execute(_STEPS_MANY, {
         "kind": kind, "beneficiary_id": [r[0] for r in rows], "person_id": [r[1] for r in rows],
         "effective": [r[2] for r in rows], "sequence": [r[3] for r in rows], "reason": reason})
+
+
+async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
+    if not digests:
+        return
+    # A national ID corrected in the registry may move: the digest follows it to the person who holds it now.
+    await session.execute(text("""
+        UPDATE insurance.persons SET national_id_digest = NULL
+        WHERE national_id_digest = ANY(CAST(:digests AS text[])) AND NOT id = ANY(CAST(:ids AS uuid[]))"""),
+        {"ids": list(digests), "digests": list(digests.values())})
+    await session.execute(text("""
+        UPDATE insurance.persons p SET national_id_digest = d.digest
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:digests AS text[])) AS d(id, digest)
+        WHERE p.id = d.id AND p.national_id_digest IS DISTINCT FROM d.digest"""),
+        {"ids": list(digests), "digests": list(digests.values())})

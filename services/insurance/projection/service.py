@@ -93,3 +93,17 @@ async def beneficiary_steps(session: AsyncSession, events: list[Event], kind: st
     await repository.beneficiary_steps(session, kind, [(d.beneficiary_id, d.person_id, month_start(d.effective_month),
                                                         e.sequence) for d, e in zip(data, events, strict=True)],
                                        "terminated" if kind == "terminated" else "")
+
+
+async def ensure_person(session: AsyncSession, person_id: uuid.UUID, date_of_birth: date, *, commune_code: str,
+                        district_code: str, province_code: str) -> None:
+    """A person another feature learned of before the registry's registration arrived (a TE proposal): known to the
+    projection with a birth date and areas, nothing else."""
+    await repository.ensure_person(session, person_id, date_of_birth, {
+        "commune": commune_code, "district": district_code, "province": province_code})
+
+
+async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
+    """The exchange's national-ID digests (learned from the registry for a list): each moves to the person who holds
+    the national ID now."""
+    await repository.store_digests(session, digests)

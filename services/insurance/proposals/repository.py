@@ -9,17 +9,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# The proposal (the first stands, later ones count), the person made known to the projection if it was not (birth
-# date and areas; TE still waits for the registry's birth registration), and the person queued for a new decision.
+# The proposal (the first stands, later ones count) and the person queued for a new decision (the projection makes the
+# person known first: ``service.propose``).
 _PROPOSE = text("""
     WITH t AS (
         INSERT INTO insurance.te_proposals AS x (person_id, date_of_birth, commune_code, district_code, province_code)
         VALUES (:id, :dob, :commune, :district, :province)
         ON CONFLICT (person_id) DO UPDATE SET proposals = x.proposals + 1
         RETURNING person_id
-    ), known AS (
-        INSERT INTO insurance.persons (id, date_of_birth, sex, commune_code, district_code, province_code)
-        VALUES (:id, :dob, '', :commune, :district, :province) ON CONFLICT (id) DO NOTHING
     )
     INSERT INTO insurance.pending_decisions (person_id, reason) SELECT person_id, '' FROM t
     ON CONFLICT (person_id) DO NOTHING

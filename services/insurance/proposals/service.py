@@ -11,11 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import clock
 from common.auth import Principal
 
+from ..projection import service as projection
 from . import repository
 from .schemas import ProposalIn, ProposalOut, ProposalPage
 
 
 async def propose(session: AsyncSession, data: ProposalIn) -> None:
+    # Known to the projection if it was not (birth date and areas; TE still waits for the registry's birth
+    # registration), then the proposal.
+    await projection.ensure_person(session, data.person_id, data.date_of_birth, commune_code=data.commune_code,
+                                   district_code=data.district_code, province_code=data.province_code)
     await repository.propose(session, {"id": data.person_id, "dob": data.date_of_birth, "commune": data.commune_code,
                                        "district": data.district_code, "province": data.province_code})
 

@@ -1,5 +1,6 @@
-"""All SQL of postal disbursement: the split into batches, the lines of a batch by keyset chunks, results, the
-ledger entries and the counters they move. Set-based: whatever the number of lines, a handful of statements."""
+"""All SQL of postal disbursement: the split into batches, the lines of a batch by keyset chunks, results, held
+amounts and the counters they move (their ledger entries are the ledger's). Set-based: whatever the number of
+lines, a handful of statements."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ CARRYABLE = """
                          OR (r.held_payroll_id IS NOT NULL AND b.status IN ('terminated', 'deceased'))))
 """
 """SQL condition on ``payments.line_results r``: an unpaid amount of an earlier payroll that a payroll starting on
-``:first`` carries. Not while its recipient is suspended (the amount is held, see ``payrolls.repository.hold``), and
+``:first`` carries. Not while its recipient is suspended (the amount is held, see ``hold``), and
 not once held for a recipient since terminated or dead (it is returned to the budget instead)."""
 
 # Unpaid results of earlier payrolls of the programme, still to carry, that the payroll did not take in at
@@ -54,17 +55,6 @@ async def results_since_generation(session: AsyncSession, payroll_id: uuid.UUID,
     """How many unpaid results the payroll would carry if generated now but does not."""
     return int(await session.scalar(_STALE, {"id": payroll_id, "programme": programme, "first": first}) or 0)
 
-# The unpaid amount re-enters a payroll: −carried on the line that pays it (+carried was written on the unpaid line),
-# so the ledger's carried total is what waits for a payroll, and issued is never counted twice.
-_CARRIED_IN = text("""
-    INSERT INTO payments.ledger_entries (programme, payroll_id, period, period_first, line_id, recipient_id,
-                                         service_month, kind, amount, commune_code, district_code, province_code)
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, 'carried', -l.carried,
-           l.commune_code, l.district_code, l.province_code
-    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    WHERE p.id = :id AND l.carried <> 0
-""")
-
 _SPLIT = text("""
     INSERT INTO payments.batches (payroll_id, programme, period, period_first, commune_code, district_code,
                                   province_code, deadline, line_count, amount, fee_percent)
@@ -77,13 +67,53 @@ _SPLIT = text("""
 """)
 
 
-async def on_approval(session: AsyncSession, payroll_id: uuid.UUID, deadline: date,
-                      fee_percent: Decimal) -> Sequence[Row[Any]]:
-    """Mark the unpaid results the payroll carries, write their ledger entries, split it into batches per commune."""
+async def mark_carried(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+    """Mark the unpaid results the payroll carries."""
     await session.execute(_MARK_CARRIED, {"id": payroll_id})
-    await session.execute(_CARRIED_IN, {"id": payroll_id})
+
+
+async def split(session: AsyncSession, payroll_id: uuid.UUID, deadline: date,
+                fee_percent: Decimal) -> Sequence[Row[Any]]:
+    """Split the payroll into batches per commune."""
     return (await session.execute(_SPLIT, {"id": payroll_id, "deadline": deadline,
                                            "fee_percent": fee_percent})).all()
+
+
+# --- held amounts (docs/rules.md §2: a suspended beneficiary's unpaid money is held, then paid or returned) ------
+#   hold     the recipient is suspended when a payroll is approved without carrying it
+#   return   the recipient was terminated (or died) while it was held
+# (release — a line of the payroll carries it after reinstatement — changes no result: the carry marks it.)
+
+_NOT_CARRIED_HERE = ("NOT EXISTS (SELECT 1 FROM payments.payroll_carries c "
+                     "WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)")
+
+_HOLD = text("""
+    UPDATE payments.line_results r SET held_payroll_id = :id
+    FROM payments.beneficiaries b
+    WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
+      AND r.held_payroll_id IS NULL AND r.period_first < :first
+      AND b.id = r.recipient_id AND b.status = 'suspended' AND """ + _NOT_CARRIED_HERE + """
+    RETURNING r.line_id, r.recipient_id, r.line_total
+""")
+
+_RETURN = text("""
+    UPDATE payments.line_results r SET returned_payroll_id = :id
+    FROM payments.beneficiaries b
+    WHERE r.programme = :programme AND r.held_payroll_id IS NOT NULL AND r.carried_payroll_id IS NULL
+      AND r.returned_payroll_id IS NULL
+      AND b.id = r.recipient_id AND b.status IN ('terminated', 'deceased') AND """ + _NOT_CARRIED_HERE + """
+    RETURNING r.line_id, r.recipient_id, r.line_total
+""")
+
+
+async def hold(session: AsyncSession, payroll_id: uuid.UUID, programme: str, first: date) -> Sequence[Row[Any]]:
+    """Mark held the unpaid results of suspended recipients that the payroll does not carry; the lines held."""
+    return (await session.execute(_HOLD, {"id": payroll_id, "programme": programme, "first": first})).all()
+
+
+async def return_held(session: AsyncSession, payroll_id: uuid.UUID, programme: str) -> Sequence[Row[Any]]:
+    """Mark returned the held results of recipients terminated (or dead) since; the lines returned."""
+    return (await session.execute(_RETURN, {"id": payroll_id, "programme": programme})).all()
 
 
 # --- batches -----------------------------------------------------------------------------------------------------
@@ -182,29 +212,6 @@ async def insert_results(session: AsyncSession, batch: Batch, items: Sequence[di
 async def results(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[LineResult]:
     return (await session.scalars(select(LineResult).where(LineResult.line_id.in_(ids))
                                   .execution_options(populate_existing=True))).all()
-
-
-# paid → paid (and recovered: the part of the line's recovery netted against what it paid); unpaid → +carried (the
-# next payroll carries it, writing −carried); returned → returned. One entry per line and kind, no service month.
-_RESULT_LEDGER = text("""
-    INSERT INTO payments.ledger_entries (programme, payroll_id, period, period_first, line_id, recipient_id,
-                                         service_month, kind, amount, commune_code, district_code, province_code)
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, e.kind, e.amount,
-           l.commune_code, l.district_code, l.province_code
-    FROM payments.line_results r
-    JOIN payments.payroll_lines l ON l.id = r.line_id
-    JOIN payments.payrolls p ON p.id = l.payroll_id
-    CROSS JOIN LATERAL (VALUES
-        (CASE r.outcome WHEN 'paid' THEN 'paid' WHEN 'unpaid' THEN 'carried' ELSE 'returned' END,
-         CASE r.outcome WHEN 'paid' THEN r.amount ELSE r.line_total END),
-        ('recovered', CASE WHEN r.outcome = 'paid' THEN -l.recovery - l.to_recover ELSE 0 END)) AS e(kind, amount)
-    WHERE r.line_id = ANY(:ids) AND (e.kind <> 'recovered' OR e.amount > 0)
-    ORDER BY l.id
-""")
-
-
-async def ledger_for_results(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
-    await session.execute(_RESULT_LEDGER, {"ids": list(ids)})
 
 
 _REFRESH = text("""

@@ -34,12 +34,13 @@ from ..events import (
     LinePaid,
     LineUnpaid,
 )
+from ..ledger import service as ledger
 from ..models import Batch, LineResult, Payroll
 from ..programmes import repository as programmes
-from ..reconciliation import repository as exceptions
+from ..reconciliation import service as reconciliation
 from ..rules import postal
 from ..rules.periods import month_text
-from . import repository
+from . import files, repository
 from .schemas import BatchOut, ItemOut, LineResultIn, ResultsOut
 
 COMPARED = ("outcome", "paid_on", "paid_to", "proxy_name", "receipt_number", "amount", "reason")
@@ -68,12 +69,25 @@ async def on_approval(session: AsyncSession, payroll: Payroll) -> None:
     fee_percent = await programmes.value_in(session, payroll.programme, "postal_fee_percent",
                                             payroll.period_first) or Decimal(0)
     deadline = postal.deadline(payroll.period_first)
-    rows = await repository.on_approval(session, payroll.id, deadline, fee_percent)
+    await repository.mark_carried(session, payroll.id)
+    await ledger.carried_in(session, payroll.id)
+    rows = await repository.split(session, payroll.id, deadline, fee_percent)
     await EVENTS.publish_many(session, BATCH_READY, [(str(r.id), BatchReady(
         batch_id=r.id, payroll_id=payroll.id, programme=payroll.programme, period=payroll.period,
         commune_code=r.commune_code, district_code=r.district_code, province_code=r.province_code,
         line_count=r.line_count, amount=r.amount, deadline=deadline, fee_percent=str(fee_percent),
         download=f"{location(r.id)}/download")) for r in rows])
+
+
+async def settle_held(session: AsyncSession, payroll: Payroll) -> None:
+    """Called by payroll approval, before ``on_approval``: hold the unpaid amounts of suspended recipients that the
+    payroll does not carry, release the held amounts its lines carry, return to the budget those of recipients
+    terminated (or dead) since they were held — each with its pair of ledger entries."""
+    held = await repository.hold(session, payroll.id, payroll.programme, payroll.period_first)
+    await ledger.move_held(session, payroll.id, held, "carried", "held")
+    await ledger.release_held(session, payroll.id)
+    returned = await repository.return_held(session, payroll.id, payroll.programme)
+    await ledger.move_held(session, payroll.id, returned, "held", "returned")
 
 
 async def results_since_generation(session: AsyncSession, payroll: Payroll) -> int:
@@ -157,12 +171,12 @@ async def record(session: AsyncSession, principal: Principal, batch: Batch,
                 raised.append({"kind": "reported_twice", "line_id": line_id, "expected": stands.amount,
                                "reported": item.get("amount"),
                                "detail": {"stands": _stored(stands), "reported": _reported(item)}})
-    await exceptions.add(session, batch, raised, principal.client_id)
+    await reconciliation.raise_for_items(session, batch, raised, principal.client_id)
     mismatches = 0
     if recorded:
         ids = sorted(recorded)
-        await repository.ledger_for_results(session, ids)
-        await exceptions.amount_mismatches(session, ids, principal.client_id)
+        await ledger.results(session, ids)
+        await reconciliation.raise_amount_mismatches(session, ids, principal.client_id)
         rows = await repository.event_rows(session, ids)
         mismatched = [r.line_id for r in rows if r.outcome == "paid" and r.amount != r.line_total]
         mismatches = len(mismatched)
@@ -220,8 +234,6 @@ async def record_line(session: AsyncSession, principal: Principal, line_id: uuid
 async def record_file(session: AsyncSession, principal: Principal, batch_id: uuid.UUID, body: bytes,
                       content_type: str | None) -> ResultsOut:
     """A batch file filled in: applied whole or not at all (any problem → 422 listing every problem)."""
-    from . import files
-
     batch = await get_visible(session, principal, batch_id, for_update=True)
     rows, header = files.read_results(body, content_type)
     known = await repository.known_lines(session, batch, [item["line_id"] for _, item in rows])

@@ -17,6 +17,7 @@ from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import EmergencyRelief, OneOffPayment
+from ..one_off import service as one_off
 from ..programmes import repository as programmes
 from ..programmes import service as programmes_service
 from ..rules.periods import month_text
@@ -113,8 +114,7 @@ async def approve(session: AsyncSession, principal: Principal, relief_id: uuid.U
             district_code=row.district_code, province_code=row.province_code, amount=row.amount,
             reason=f"{LABELS[row.kind]}: {row.disaster}", requested_by=row.decision, period_from=None,
             created_by=principal.client_id)
-        session.add(payment)
-        await session.flush()
+        await one_off.add(session, payment)
         row.one_off_payment_id = payment.id
     row.status, row.approved_by, row.approved_at = "approved", principal.client_id, datetime.now(UTC)
     row.version += 1

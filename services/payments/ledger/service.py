@@ -1,9 +1,14 @@
-"""Ledger totals: what was issued (and later paid, carried, returned, recovered) by programme, period or unit."""
+"""The ledger: its entries, written only here (payroll approval and postal disbursement call these use cases), and its
+totals: what was issued (and later paid, carried, returned, recovered) by programme, period or unit."""
 
 from __future__ import annotations
 
 import io
+import uuid
+from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import tabular
@@ -22,6 +27,35 @@ def _add(target: Amounts, kind: str, amount: int, entries: int) -> None:
     if kind in ISSUED:
         target.issued += amount
     target.entries += entries
+
+
+# --- writes (set-based; the callers hold the payroll's or the batch's lock) -----------------------------------------
+
+async def issue(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+    """Payroll approval: every line's amounts per service month, to_recover and the offsets against open balances."""
+    await repository.issue(session, payroll_id)
+
+
+async def carried_in(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+    """Payroll approval: −carried on each line that takes in an earlier unpaid amount."""
+    await repository.carried_in(session, payroll_id)
+
+
+async def results(session: AsyncSession, line_ids: Sequence[uuid.UUID]) -> None:
+    """Postal results just recorded: paid (and recovered), carried (unpaid) or returned, one entry per line and kind."""
+    await repository.results(session, line_ids)
+
+
+async def move_held(session: AsyncSession, payroll_id: uuid.UUID, lines: Sequence[Row[Any]], out: str,
+                    into: str) -> None:
+    """Held amounts (docs/rules.md §2): each line's total moves ``out`` → ``into`` (carried → held when held, held →
+    returned when returned to the budget), a pair of entries on the unpaid line, booked on ``payroll_id``."""
+    await repository.move(session, payroll_id, lines, out, into)
+
+
+async def release_held(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+    """held → carried for the held amounts the payroll's lines carry after reinstatement."""
+    await repository.release_held(session, payroll_id)
 
 
 async def totals(session: AsyncSession, principal: Principal, *, year: int, by: str,

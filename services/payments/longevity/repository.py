@@ -14,14 +14,8 @@ from common.db import flush_in_savepoint, in_areas
 from ..models import LongevityGift, OneOffPayment
 
 
-async def add(session: AsyncSession, gift: LongevityGift, payment: OneOffPayment | None) -> None:
-    """The payment (written first: the gift refers to it) and the gift, in one savepoint: when the gift already
-    exists (unique person and year), neither is left behind."""
-    async with session.begin_nested():
-        if payment is not None:
-            session.add(payment)
-            await session.flush()
-        await flush_in_savepoint(session, gift)
+async def add(session: AsyncSession, gift: LongevityGift) -> None:
+    await flush_in_savepoint(session, gift)
 
 
 async def get(session: AsyncSession, gift_id: uuid.UUID) -> LongevityGift | None:

@@ -17,6 +17,7 @@ from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import LongevityGift, OneOffPayment
+from ..one_off import service as one_off
 from ..programmes import repository as programmes
 from ..programmes import service as programmes_service
 from ..rules.periods import month_text
@@ -84,7 +85,12 @@ async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> G
         delivery=body.delivery, cash=cash, in_kind_value=in_kind_value,
         one_off_payment_id=payment.id if payment else None, decision=body.decision, created_by=principal.client_id)
     try:
-        await repository.add(session, gift, payment)
+        # The payment (written first: the gift refers to it) and the gift, in one savepoint: when the gift already
+        # exists (unique person and year), neither is left behind.
+        async with session.begin_nested():
+            if payment is not None:
+                await one_off.add(session, payment)
+            await repository.add(session, gift)
     except UniqueViolation as exc:
         existing = await repository.of_person(session, body.person_id, body.year)
         raise GiftExists(f"person {body.person_id} already has a longevity gift for {body.year}",

@@ -17,6 +17,7 @@ from common.units import place_for_write
 from ..models import OneOffPayment
 from ..programmes import service as programmes
 from ..rules.periods import month_text, parse_month
+from . import repository
 from .schemas import OneOffIn, OneOffOut, SupportRequestIn
 
 SERVICE_REQUEST = "service_request"
@@ -54,6 +55,17 @@ async def create(session: AsyncSession, principal: Principal, body: OneOffIn) ->
     await session.flush()
     await session.refresh(row)
     return row
+
+
+async def add(session: AsyncSession, payment: OneOffPayment) -> None:
+    """A one-off payment decided by another feature (an approved emergency relief, a longevity gift by post), written
+    in the caller's transaction; it waits for a payroll of its programme like any other."""
+    await repository.add(session, payment)
+
+
+async def mark_issued(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+    """Payroll approval: the one-off payments the payroll's lines pay are issued (``payroll_id`` set)."""
+    await repository.mark_issued(session, payroll_id)
 
 
 async def get(session: AsyncSession, principal: Principal, payment_id: uuid.UUID) -> OneOffPayment:

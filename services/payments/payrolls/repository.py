@@ -340,26 +340,6 @@ async def clear_lines(session: AsyncSession, payroll_id: uuid.UUID) -> None:
 
 # --- approval ---------------------------------------------------------------------------------------------------
 
-_LEDGER = text("""
-    INSERT INTO payments.ledger_entries (programme, payroll_id, period, period_first, line_id, recipient_id,
-                                         service_month, kind, amount, commune_code, district_code, province_code)
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, m.service_month, m.kind, m.amount,
-           l.commune_code, l.district_code, l.province_code
-    FROM payments.payrolls p
-    JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    JOIN payments.payroll_line_months m ON m.payroll_id = l.payroll_id AND m.recipient_id = l.recipient_id
-    WHERE p.id = :id
-    UNION ALL  -- to_recover: what the line could not recover; to_recover_offset: what it withheld against the open
-               -- to_recover balance (the claim shrinks by exactly that). One pass over the few lines with either.
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, e.kind, e.amount,
-           l.commune_code, l.district_code, l.province_code
-    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    CROSS JOIN LATERAL (VALUES ('to_recover', l.to_recover),
-                               ('to_recover_offset', -l.to_recover_offset)) AS e(kind, amount)
-    WHERE p.id = :id AND (l.to_recover > 0 OR l.to_recover_offset > 0) AND e.amount <> 0
-    ORDER BY 6, 7  -- (recipient, month): the ledger's allocation index is walked once, not probed at random
-""")
-
 # One MERGE: the payroll's lines joined to the settlements (a hash or merge join), matched rows updated, the few new
 # recipients inserted. An INSERT … ON CONFLICT DO UPDATE of every recipient probes the primary key and inserts
 # speculatively row by row: ~0.55 s of CPU for 33,200 here, against ~0.2 s.
@@ -375,87 +355,12 @@ _SETTLEMENTS = text("""
                           VALUES (n.programme, n.recipient_id, n.schedule_version, n.period_last, n.payroll_id)
 """)
 
-# --- held amounts (docs/rules.md §2: a suspended beneficiary's unpaid money is held, then paid or returned) ------
-# Each moves an amount between ledger kinds with a pair of entries on the unpaid line (its areas, no service month):
-#   hold     carried −x, held +x       the recipient is suspended when a payroll is approved without carrying it
-#   release  held −x, carried +x       a line of the payroll carries it after reinstatement (then −carried as usual)
-#   return   held −x, returned +x      the recipient was terminated (or died) while it was held
-
-_MOVE = """
-    INSERT INTO payments.ledger_entries (programme, payroll_id, period, period_first, line_id, recipient_id,
-                                         service_month, kind, amount, commune_code, district_code, province_code)
-    SELECT p.programme, p.id, p.period, p.period_first, u.line_id, u.recipient_id, NULL, e.kind, e.amount,
-           ul.commune_code, ul.district_code, ul.province_code
-    FROM moved u
-    JOIN payments.payrolls p ON p.id = :id
-    JOIN payments.payroll_lines ul ON ul.id = u.line_id
-    CROSS JOIN LATERAL (VALUES ('{out}', -u.line_total), ('{into}', u.line_total)) AS e(kind, amount)
-    ORDER BY u.recipient_id, u.line_id
-"""
-
-_NOT_CARRIED_HERE = ("NOT EXISTS (SELECT 1 FROM payments.payroll_carries c "
-                     "WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)")
-
-_HOLD = text("""
-    WITH moved AS (
-        UPDATE payments.line_results r SET held_payroll_id = :id
-        FROM payments.beneficiaries b
-        WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
-          AND r.held_payroll_id IS NULL AND r.period_first < :first
-          AND b.id = r.recipient_id AND b.status = 'suspended' AND """ + _NOT_CARRIED_HERE + """
-        RETURNING r.line_id, r.recipient_id, r.line_total
-    )""" + _MOVE.format(out="carried", into="held"))
-
-_RELEASE = text("""
-    WITH moved AS (
-        SELECT r.line_id, r.recipient_id, r.line_total
-        FROM payments.payroll_carries c
-        JOIN payments.line_results r ON r.line_id = c.from_line_id AND r.held_payroll_id IS NOT NULL
-        JOIN payments.payroll_lines l ON l.payroll_id = c.payroll_id AND l.recipient_id = c.recipient_id
-        WHERE c.payroll_id = :id
-    )""" + _MOVE.format(out="held", into="carried"))
-
-_RETURN = text("""
-    WITH moved AS (
-        UPDATE payments.line_results r SET returned_payroll_id = :id
-        FROM payments.beneficiaries b
-        WHERE r.programme = :programme AND r.held_payroll_id IS NOT NULL AND r.carried_payroll_id IS NULL
-          AND r.returned_payroll_id IS NULL
-          AND b.id = r.recipient_id AND b.status IN ('terminated', 'deceased') AND """ + _NOT_CARRIED_HERE + """
-        RETURNING r.line_id, r.recipient_id, r.line_total
-    )""" + _MOVE.format(out="held", into="returned"))
-
-
-async def settle_held(session: AsyncSession, payroll: Payroll) -> None:
-    """On approval: hold the unpaid amounts of suspended recipients that the payroll does not carry, release the held
-    amounts its lines carry, return to the budget those of recipients terminated (or dead) since they were held."""
-    params = {"id": payroll.id, "programme": payroll.programme, "first": payroll.period_first}
-    for statement in (_HOLD, _RELEASE, _RETURN):
-        await session.execute(statement, params)
-
-
-_ONE_OFFS_ISSUED = text("""
-    UPDATE payments.one_off_payments o SET payroll_id = l.payroll_id
-    FROM payments.payroll_lines l WHERE l.payroll_id = :id AND l.one_off_payment_id = o.id
-""")
-
-
-async def issue(session: AsyncSession, payroll_id: uuid.UUID) -> None:
-    """On approval: the ledger gets every line's amounts per service month (plus to_recover and the offsets against
-    open to_recover balances, without a month), recipients are settled through the
-    period with the version their line was computed from, one-off payments are marked issued."""
-    # The payroll's rows are new: unless autovacuum analyzed the tables since generation (it waits for 10% of a
-    # table to change, i.e. never after one month of a year's payrolls) the planner estimates one line, joins by
-    # nested loop probing the payroll's every month per line, and the ledger insert turns quadratic (12 minutes
-    # for 100,000 lines here). Hash or merge joins cost the same on small payrolls: nested loops are off for it.
-    # The same holds for the settlements' update join. The ledger's sort stays in memory (4 MB spills to disk).
+async def settle(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+    """On approval: recipients are settled through the period with the version their line was computed from."""
+    # New rows, not yet analyzed: without this the planner joins by nested loop (see ``ledger.repository.issue``).
     await session.execute(text("SET LOCAL enable_nestloop = off"))
-    await session.execute(text("SET LOCAL work_mem = '128MB'"))
-    for statement in (_LEDGER, _SETTLEMENTS):
-        await session.execute(statement, {"id": payroll_id})
+    await session.execute(_SETTLEMENTS, {"id": payroll_id})
     await session.execute(text("RESET enable_nestloop"))
-    await session.execute(text("RESET work_mem"))
-    await session.execute(_ONE_OFFS_ISSUED, {"id": payroll_id})
 
 
 # --- reads and guards ---------------------------------------------------------------------------------------------

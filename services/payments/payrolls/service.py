@@ -21,7 +21,9 @@ from common.pagination import cursor_if_full, keyset
 
 from ..disbursement import service as disbursement
 from ..events import EVENTS, PAYROLL_APPROVED, PayrollApproved
+from ..ledger import service as ledger
 from ..models import Payroll, PayrollLine, Programme
+from ..one_off import service as one_off
 from ..programmes import service as programmes
 from ..rules.periods import Frequency, month_text, parse_period
 from . import repository
@@ -185,8 +187,10 @@ async def approve(session: AsyncSession, principal: Principal, payroll_id: uuid.
     if stale:
         raise PayrollStale(f"results arrived since generation; regenerate ({stale} unpaid result(s) of earlier "
                            "payrolls are not carried by this payroll)", unpaid_results=stale)
-    await repository.issue(session, payroll.id)
-    await repository.settle_held(session, payroll)
+    await ledger.issue(session, payroll.id)
+    await repository.settle(session, payroll.id)
+    await one_off.mark_issued(session, payroll.id)
+    await disbursement.settle_held(session, payroll)
     await disbursement.on_approval(session, payroll)
     payroll.state, payroll.version = "approved", payroll.version + 1
     payroll.approved_by, payroll.approved_at = principal.client_id, datetime.now(UTC)

@@ -15,7 +15,7 @@ from common.events.inbox import Inbox
 
 from ..rules.periods import month_text
 from . import repository
-from .schemas import BeneficiaryOut, PeriodOut
+from .schemas import BeneficiaryOut, EntitlementsChangedIn, PeriodOut, PersonMergedIn, PovertyStatusChangedIn
 
 
 async def beneficiary(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID) -> BeneficiaryOut:
@@ -30,6 +30,20 @@ async def beneficiary(session: AsyncSession, principal: Principal, beneficiary_i
         periods=[PeriodOut(first=month_text(p.first_month), last=month_text(p.last_month) if p.last_month else None,
                            amount=p.amount, category=p.category, coefficient=str(p.coefficient),
                            standard_level=p.standard_level, categories=list(p.categories)) for p in periods])
+
+
+async def apply_entitlements(session: AsyncSession, data: EntitlementsChangedIn) -> bool:
+    """A newer schedule replaces the months from its ``computed_from``; an older or equal version is ignored (False)."""
+    return await repository.apply_entitlements(session, data)
+
+
+async def apply_poverty_status(session: AsyncSession, data: PovertyStatusChangedIn, sequence: int) -> None:
+    await repository.apply_poverty_status(session, data, sequence)
+
+
+async def apply_person_merged(session: AsyncSession, data: PersonMergedIn) -> None:
+    """Beneficiaries of the record merged away are re-keyed to the survivor."""
+    await repository.apply_person_merged(session, data)
 
 
 async def rebuild(session: AsyncSession, inbox: Inbox, types: list[str], events: AsyncIterable[Event]) -> int:

@@ -7,7 +7,9 @@ each with a note. Nothing is ever corrected here: the ledger and the results sta
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,13 +18,24 @@ from common.auth import Principal
 from common.daily import today_in_vietnam
 from common.pagination import cursor_if_full, keyset
 
-from ..models import DisbursementException
+from ..models import Batch, DisbursementException
 from . import repository
 from .exceptions import ExceptionResolved
 from .schemas import RunOut
 
 DAILY_RUN_BY = "payments-daily"
 """``created_by`` of the exceptions the daily run raises (the route records the calling client)."""
+
+
+async def raise_for_items(session: AsyncSession, batch: Batch, items: Sequence[dict[str, Any]], by: str) -> None:
+    """Exceptions a postal report raises about lines of ``batch`` (``kind``, ``line_id``, ``expected``, ``reported``,
+    ``detail`` each): an unknown line, a line reported twice differently."""
+    await repository.add(session, batch, items, by)
+
+
+async def raise_amount_mismatches(session: AsyncSession, line_ids: Sequence[uuid.UUID], by: str) -> None:
+    """An ``amount_mismatch`` for each of the results just recorded that was paid another amount than its line."""
+    await repository.amount_mismatches(session, line_ids, by)
 
 
 async def sweep(session: AsyncSession, on: date, by: str = DAILY_RUN_BY) -> RunOut:

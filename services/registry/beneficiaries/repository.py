@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, func, literal, select, tuple_
+from sqlalchemy import Text, func, literal, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import in_areas
 
 from ..models import (
+    SCHEMA,
     Application,
     BeneficiaryRow,
     CategoryRuleRow,
-    ChangeRecord,
     Decision,
     HouseholdMember,
     Person,
@@ -60,7 +60,7 @@ async def decisions(session: AsyncSession, beneficiary_id: uuid.UUID) -> Sequenc
                                   .order_by(Decision.id))).all()
 
 
-async def add(session: AsyncSession, *rows: Any) -> None:
+async def add(session: AsyncSession, *rows: Application | Decision) -> None:
     session.add_all(rows)
     await session.flush()
 
@@ -75,12 +75,6 @@ async def add_beneficiary(session: AsyncSession, row: BeneficiaryRow) -> None:
         if "uq_beneficiaries_person_id" not in str(exc.orig):
             raise
         raise DuplicateBeneficiary from exc
-
-
-def add_change(session: AsyncSession, *, record_type: str, record_id: uuid.UUID, version: int, changed_by: str,
-               reason: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-    session.add(ChangeRecord(record_type=record_type, record_id=record_id, version=version, changed_by=changed_by,
-                             reason=reason, before=before, after=after))
 
 
 # --- lists of beneficiaries ------------------------------------------------------------------------------
@@ -173,3 +167,39 @@ async def search(
         query = query.where(tuple_(Person.name_key, BeneficiaryRow.id) > tuple_(literal(after[0]), literal(after[1])))
     rows = await session.execute(query.order_by(Person.name_key, BeneficiaryRow.id).limit(limit))
     return [Found(b, p, list(c or []), pov) for b, p, c, pov in rows.tuples()]
+
+
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """Re-key ``source``'s applications, then its beneficiary (whose decisions hang off it), to ``target`` (an
+    officer's merge of two records of one person). Rows moved per kind."""
+    moved = {}
+    for name, model in (("applications", Application), ("beneficiaries", BeneficiaryRow)):
+        result = await session.execute(update(model).where(model.person_id == source).values(person_id=target)
+                                       .execution_options(synchronize_session=False))
+        moved[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return moved
+
+
+# --- bulk (imports) ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class NewApplication:
+    id: uuid.UUID
+    person_id: uuid.UUID
+    categories: list[str]
+    note: str
+    snapshot: str
+
+
+async def insert_applications(session: AsyncSession, rows: Sequence[NewApplication], *, by: str) -> None:
+    """Submitted applications, set-based (a bulk import)."""
+    if not rows:
+        return
+    # Arrays of arrays do not unnest into rows of arrays; the categories travel joined and are split here.
+    await session.execute(text(f"""
+        INSERT INTO {SCHEMA}.applications (id, person_id, categories, status, note, submitted_by, submitted_at)
+        SELECT id, person_id, string_to_array(categories, ' '), 'submitted', note, :by, now()
+        FROM unnest(CAST(:id AS uuid[]), CAST(:person AS uuid[]), CAST(:categories AS text[]), CAST(:note AS text[]))
+             AS i(id, person_id, categories, note)
+    """), {"id": [r.id for r in rows], "person": [r.person_id for r in rows],
+           "categories": [" ".join(r.categories) for r in rows], "note": [r.note for r in rows], "by": by})

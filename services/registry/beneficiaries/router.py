@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from common.auth import Principal, require
 from common.db import SessionDep
 
+from ..deaths import service as deaths
 from ..models import IDEMPOTENCY, Application
 from ..parameters.service import load_parameters
 from ..rules.entitlements import MonthEntitlement
@@ -213,7 +214,8 @@ async def record_decision(beneficiary_id: uuid.UUID, body: DecisionIn, response:
     stale). A decision not allowed in the current status gets `409`. Publishes
     `registry.beneficiary.suspended.v1`, `.reinstated.v1` or `.terminated.v1` (a death: reason `death`).
     """
-    return _beneficiary(await service.record_decision(session, principal, beneficiary_id, if_match, body), response)
+    record = deaths.record_decision if body.kind == "record_death" else service.record_decision
+    return _beneficiary(await record(session, principal, beneficiary_id, if_match, body), response)
 
 
 @router.get("/beneficiaries/{beneficiary_id}/decisions", response_model=DecisionPage)

@@ -27,7 +27,6 @@ from common.errors import Conflict, MakerChecker, NotFound, PreconditionFailed, 
 from common.pagination import KEYSET_INT, keyset, page_of
 
 from .. import facts
-from ..deaths import service as deaths_service
 from ..events import (
     BENEFICIARY_APPROVED,
     BENEFICIARY_CHANGED,
@@ -41,9 +40,11 @@ from ..events import (
     BeneficiarySuspended,
     BeneficiaryTerminated,
 )
+from ..history import service as history_service
 from ..models import Application, BeneficiaryRow, Decision, Person
 from ..parameters.service import load_parameters
 from ..persons import service as persons_service
+from ..rules.death import first_month_not_owed
 from ..rules.entitlements import (
     ArrearsTotals,
     MonthEntitlement,
@@ -167,9 +168,9 @@ async def submit(session: AsyncSession, principal: Principal, body: ApplicationC
     app = Application(id=uuid.uuid4(), person_id=body.person_id, categories=categories, status="submitted",
                       note=body.note, submitted_by=principal.client_id, submitted_at=datetime.now(UTC))
     await repository.add(session, app)
-    repository.add_change(session, record_type="application", record_id=app.id, version=1,
-                          changed_by=principal.client_id, reason=body.note, before=None,
-                          after={"person_id": str(app.person_id), "categories": categories, "status": "submitted"})
+    history_service.record(session, record_type="application", record_id=app.id, version=1,
+                           changed_by=principal.client_id, reason=body.note, before=None,
+                           after={"person_id": str(app.person_id), "categories": categories, "status": "submitted"})
     return app
 
 
@@ -222,10 +223,10 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
                         authority=body.authority, effective_month=body.effective_month.first_day(),
                         categories=list(app.categories), reason="", decided_by=principal.client_id)
     await repository.add(session, decision)
-    repository.add_change(session, record_type="beneficiary", record_id=row.id, version=1,
-                          changed_by=principal.client_id, reason=f"approval {body.number}", before=None,
-                          after={"status": "active", "categories": list(app.categories),
-                                 "effective_month": str(body.effective_month)})
+    history_service.record(session, record_type="beneficiary", record_id=row.id, version=1,
+                           changed_by=principal.client_id, reason=f"approval {body.number}", before=None,
+                           after={"status": "active", "categories": list(app.categories),
+                                  "effective_month": str(body.effective_month)})
     await EVENTS.publish(session, BENEFICIARY_APPROVED, str(row.id), BeneficiaryApproved(
         beneficiary_id=row.id, person_id=person.id, categories=list(app.categories),
         effective_month=str(body.effective_month), decision_number=body.number,
@@ -239,9 +240,9 @@ async def reject(session: AsyncSession, principal: Principal, application_id: uu
                  body: Rejection) -> Application:
     app, _ = await get_application(session, principal, application_id, for_update=True)
     _decide(app, principal, "rejected", body.reason)
-    repository.add_change(session, record_type="application", record_id=app.id, version=2,
-                          changed_by=principal.client_id, reason=body.reason, before={"status": "submitted"},
-                          after={"status": "rejected"})
+    history_service.record(session, record_type="application", record_id=app.id, version=2,
+                           changed_by=principal.client_id, reason=body.reason, before={"status": "submitted"},
+                           after={"status": "rejected"})
     await session.flush()
     return app
 
@@ -275,15 +276,52 @@ def _open_suspension(decisions: Sequence[Decision]) -> Month | None:
     return start
 
 
-async def record_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
-                          if_match: str | None, body: DecisionIn) -> BeneficiaryView:
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> dict[str, int]:
+    """A merge (``duplicates.service``): ``source``'s applications and beneficiary now belong to ``target``."""
+    return await repository.rekey_person(session, source, target)
+
+
+async def for_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
+                       if_match: str | None) -> BeneficiaryView:
+    """The beneficiary, locked, after the ``If-Match`` check of a decision."""
     view = await get_visible(session, principal, beneficiary_id, for_update=True)
     row = view.row
     if not persons_service.matches_if_match(if_match, row.version):
         raise PreconditionFailed(
             f"the beneficiary has changed: it is at version {row.version}; re-read it and retry",
             headers={"ETag": etag(row)}, current_version=row.version, current_etag=etag(row))
-    return await decide(session, principal, view, body)
+    return view
+
+
+async def record_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
+                          if_match: str | None, body: DecisionIn) -> BeneficiaryView:
+    """Any decision but ``record_death``, which ``deaths.service.record_decision`` records with the person's death."""
+    return await decide(session, principal, await for_decision(session, principal, beneficiary_id, if_match), body)
+
+
+async def terminate_by_death(session: AsyncSession, principal: Principal, row: BeneficiaryRow, person: Person, *,
+                             death_date: date, number: str, signed_on: date | None, authority: str,
+                             reason: str) -> Decision:
+    """The beneficiary's side of a death (``deaths.service`` checks it and records the person's): the
+    ``record_death`` decision, the status ``deceased`` and ``registry.beneficiary.terminated.v1``. The caller holds
+    the lock on ``row``."""
+    effective = first_month_not_owed(death_date)
+    decision = Decision(beneficiary_id=row.id, kind="record_death", number=number, signed_on=signed_on,
+                        authority=authority, effective_month=effective.first_day(), categories=None,
+                        reason=reason or "death", death_date=death_date, decided_by=principal.client_id)
+    before = {"status": row.status}
+    row.status = "deceased"
+    row.version += 1
+    row.updated_at = datetime.now(UTC)
+    await repository.add(session, decision)
+    history_service.record(session, record_type="beneficiary", record_id=row.id, version=row.version,
+                           changed_by=principal.client_id, reason=decision.reason, before=before,
+                           after={"status": row.status, "decision": "record_death", "effective_month": str(effective)})
+    await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
+        beneficiary_id=row.id, person_id=person.id, effective_month=str(effective), reason=decision.reason,
+        death_date=death_date, commune_code=person.commune_code, district_code=person.district_code,
+        province_code=person.province_code))
+    return decision
 
 
 async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryView,
@@ -291,12 +329,8 @@ async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryV
     """Record a decision on a beneficiary read (and locked) by the caller: the HTTP route after its If-Match check,
     or an inbox handler. Publishes its event and refreshes the entitlement schedule."""
     row, person = view.row, view.person
-    if body.kind == "record_death":  # the person's death too: one path for both routes (deaths.service)
-        assert body.death_date is not None
-        decision, person = await deaths_service.terminate_beneficiary(
-            session, principal, row, death_date=body.death_date, number=body.number, signed_on=body.signed_on,
-            authority=body.authority, reason=body.reason)
-        return BeneficiaryView(row, person, [*view.decisions, decision])
+    if body.kind == "record_death":  # the person's death too: one path for both routes
+        raise ValueError("deaths.service.record_decision records a death")
     if row.status not in ALLOWED_FROM[body.kind]:
         raise Conflict(f"cannot {body.kind.replace('_', ' ')} a beneficiary who is {row.status}",
                        current_status=row.status)
@@ -323,9 +357,9 @@ async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryV
     row.version += 1
     row.updated_at = datetime.now(UTC)
     await repository.add(session, decision)
-    repository.add_change(session, record_type="beneficiary", record_id=row.id, version=row.version,
-                          changed_by=principal.client_id, reason=decision.reason or body.kind, before=before,
-                          after={"status": row.status, "decision": body.kind, "effective_month": str(effective)})
+    history_service.record(session, record_type="beneficiary", record_id=row.id, version=row.version,
+                           changed_by=principal.client_id, reason=decision.reason or body.kind, before=before,
+                           after={"status": row.status, "decision": body.kind, "effective_month": str(effective)})
     areas: dict[str, Any] = {"commune_code": person.commune_code, "district_code": person.district_code,
                              "province_code": person.province_code}
     common = {"beneficiary_id": row.id, "person_id": person.id, "effective_month": str(effective), **areas}
@@ -343,6 +377,28 @@ async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryV
             date_of_birth=person.date_of_birth, **common))
     await schedules_service.refresh(session, [row.id])
     return BeneficiaryView(row, person, [*view.decisions, decision])
+
+
+PAYMENTS_CLIENT = "payments"
+"""``decided_by`` of decisions the registry records on the payments service's word."""
+UNPAID_3_MONTHS_REASON = "3 tháng liên tiếp không nhận trợ cấp"
+SYSTEM_PAYMENTS = Principal(client_id=PAYMENTS_CLIENT, scopes=frozenset(), areas=(), issued_at=0, expires_at=0)
+
+
+async def suspend_unpaid(session: AsyncSession, beneficiary_id: uuid.UUID, suspend_from: str, *, number: str,
+                         signed_on: date) -> None:
+    """rules.md §9: three unpaid months in a row lead to suspension. An active beneficiary is suspended from
+    ``suspend_from`` (decided by the payments service, with the decision's events and schedule refresh); one that is
+    no longer active (already suspended, terminated, deceased) or unknown is left as it is."""
+    row = await repository.beneficiary(session, beneficiary_id)
+    if row is None or row.status != "active":
+        return
+    view = await get_visible(session, SYSTEM_PAYMENTS, beneficiary_id, for_update=True)
+    if view.row.status != "active":
+        return
+    await decide(session, SYSTEM_PAYMENTS, view, DecisionIn(
+        kind="suspend", effective_month=suspend_from, reason=UNPAID_3_MONTHS_REASON,
+        authority="Hệ thống chi trả (payments)", number=number, signed_on=signed_on))
 
 
 def decision_states(decisions: Sequence[Decision]) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
@@ -515,3 +571,13 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         born_on_or_before=_years_before(today, age_from) if age_from is not None else None,
         poverty_status=poverty_status, after=keyset(cursor, str, uuid.UUID), limit=limit + 1)
     return page_of(rows, limit, lambda b: [b.person.name_key, str(b.row.id)])
+
+
+NewApplication = repository.NewApplication
+
+
+async def submit_many(session: AsyncSession, rows: Sequence[NewApplication], *, by: str) -> None:
+    """A bulk import's applications, submitted, each with its first change record (``snapshot``; the note as
+    reason)."""
+    await repository.insert_applications(session, rows, by=by)
+    await history_service.record_created(session, "application", by, [(r.id, r.note, r.snapshot) for r in rows])

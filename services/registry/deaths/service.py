@@ -14,24 +14,19 @@ deadlocking; the second one finds the death recorded and gets 409.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.errors import Conflict, ValidationFailed
 
-from ..beneficiaries import repository as beneficiaries_repository
+from ..beneficiaries import service as beneficiaries
+from ..beneficiaries.schemas import DecisionIn
+from ..beneficiaries.service import BeneficiaryView
 from ..clock import today_in_vietnam
-from ..events import (
-    BENEFICIARY_TERMINATED,
-    EVENTS,
-    PERSON_DIED,
-    BeneficiaryTerminated,
-    PersonDied,
-)
+from ..events import EVENTS, PERSON_DIED, PersonDied
 from ..models import BeneficiaryRow, Decision, Person
-from ..persons import repository as persons_repository
 from ..persons import service as persons_service
 from ..rules.death import death_date_problem, first_month_not_owed
 from ..schedules import service as schedules_service
@@ -55,16 +50,7 @@ def check(person: Person, death_date: date, field: str = "body.death_date") -> N
 
 async def _mark_dead(session: AsyncSession, principal: Principal, person: Person, death_date: date,
                      document: str, beneficiary_id: uuid.UUID | None) -> None:
-    person.death_date = death_date
-    person.death_document = document
-    person.version += 1
-    person.updated_at = datetime.now(UTC)
-    person.updated_by = principal.client_id
-    persons_repository.add_change(session, record_id=person.id, version=person.version,
-                                  changed_by=principal.client_id, reason="death recorded",
-                                  before={"death_date": None, "death_document": None},
-                                  after={"death_date": death_date.isoformat(), "death_document": document})
-    await session.flush()
+    await persons_service.record_death(session, principal, person, death_date, document)
     await EVENTS.publish(session, PERSON_DIED, str(person.id), PersonDied(
         person_id=person.id, death_date=death_date, effective_month=str(first_month_not_owed(death_date)),
         beneficiary_id=beneficiary_id, date_of_birth=person.date_of_birth, commune_code=person.commune_code,
@@ -82,27 +68,24 @@ async def terminate_beneficiary(
     check(person, death_date)
     if row.status not in TERMINABLE:
         raise Conflict(f"cannot record death a beneficiary who is {row.status}", current_status=row.status)
-    effective = first_month_not_owed(death_date)
-    decision = Decision(beneficiary_id=row.id, kind="record_death", number=number, signed_on=signed_on,
-                        authority=authority, effective_month=effective.first_day(), categories=None,
-                        reason=reason or "death", death_date=death_date, decided_by=principal.client_id)
-    before = {"status": row.status}
-    row.status = "deceased"
-    row.version += 1
-    row.updated_at = datetime.now(UTC)
-    await beneficiaries_repository.add(session, decision)
-    beneficiaries_repository.add_change(
-        session, record_type="beneficiary", record_id=row.id, version=row.version, changed_by=principal.client_id,
-        reason=decision.reason, before=before,
-        after={"status": row.status, "decision": "record_death", "effective_month": str(effective)})
-    await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
-        beneficiary_id=row.id, person_id=person.id, effective_month=str(effective), reason=decision.reason,
-        death_date=death_date, commune_code=person.commune_code, district_code=person.district_code,
-        province_code=person.province_code))
+    decision = await beneficiaries.terminate_by_death(session, principal, row, person, death_date=death_date,
+                                                      number=number, signed_on=signed_on, authority=authority,
+                                                      reason=reason)
     await _mark_dead(session, principal, person, death_date, number, row.id)
     # The person's schedule, and those of a single parent (5.4) who was paid for them as a child.
     await schedules_service.refresh_person(session, person.id)
     return decision, person
+
+
+async def record_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
+                          if_match: str | None, body: DecisionIn) -> BeneficiaryView:
+    """A ``record_death`` decision (``POST /beneficiaries/{id}/decisions``): the same path as ``record``."""
+    assert body.kind == "record_death" and body.death_date is not None
+    view = await beneficiaries.for_decision(session, principal, beneficiary_id, if_match)
+    decision, person = await terminate_beneficiary(
+        session, principal, view.row, death_date=body.death_date, number=body.number, signed_on=body.signed_on,
+        authority=body.authority, reason=body.reason)
+    return BeneficiaryView(view.row, person, [*view.decisions, decision])
 
 
 async def record(session: AsyncSession, principal: Principal, person_id: uuid.UUID, body: DeathIn) -> DeathOut:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, literal, or_, select, text, tuple_, update
@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from common.db import in_areas
 
-from ..models import SCHEMA, ChangeRecord, Person, PossibleDuplicate
+from ..models import SCHEMA, Person, PossibleDuplicate
 
 RECORD_TYPE = "possible_duplicate"
 
@@ -129,28 +129,13 @@ async def facts(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
     return dict(row)
 
 
-async def move(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUID, today: date,
-               close_membership: bool) -> dict[str, int]:
-    """Re-key the rows of ``source`` to ``target``; ``close_membership``: the source's open membership (in the
-    target's household) ends today first. Returns how many rows of each kind moved."""
-    moved: dict[str, int] = {}
-    if close_membership:
-        await session.execute(text(f"""
-            UPDATE {SCHEMA}.household_members SET left_on = greatest(joined_on, CAST(:today AS date))
-            WHERE person_id = :source AND left_on IS NULL
-        """), {"source": source, "today": today})
-    for name, table in (("applications", "applications"), ("beneficiaries", "beneficiaries"),
-                        ("household_memberships", "household_members"), ("residencies", "residencies"),
-                        ("study_periods", "study_periods")):
-        result = await session.execute(text(f"UPDATE {SCHEMA}.{table} SET person_id = :target "
-                                            "WHERE person_id = :source"), {"source": source, "target": target})
-        moved[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+async def decisions_of(session: AsyncSession, person_id: uuid.UUID) -> int:
+    """How many decisions the person's beneficiary has."""
     result = await session.execute(text(f"""
         SELECT count(*) FROM {SCHEMA}.decisions d JOIN {SCHEMA}.beneficiaries b ON b.id = d.beneficiary_id
         WHERE b.person_id = :target
-    """), {"target": target})
-    moved["decisions"] = int(result.scalar() or 0) if moved["beneficiaries"] else 0
-    return moved
+    """), {"target": person_id})
+    return int(result.scalar() or 0)
 
 
 async def supersede(session: AsyncSession, person_id: uuid.UUID, *, except_id: uuid.UUID, by: str, note: str,
@@ -162,8 +147,3 @@ async def supersede(session: AsyncSession, person_id: uuid.UUID, *, except_id: u
                PossibleDuplicate.status == "open", PossibleDuplicate.id != except_id)
         .values(status="superseded", note=note, resolved_by=by, resolved_at=at))
 
-
-def add_change(session: AsyncSession, *, record_id: uuid.UUID, version: int, changed_by: str, reason: str,
-               before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-    session.add(ChangeRecord(record_type=RECORD_TYPE, record_id=record_id, version=version, changed_by=changed_by,
-                             reason=reason, before=before, after=after))

@@ -16,23 +16,20 @@ from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
 from common.pagination import keyset, page_of
 
+from ..beneficiaries import service as beneficiaries
 from ..events import EVENTS, PERSON_MERGED, PersonMerged
 from ..history import service as history_service
+from ..households import service as households
 from ..models import Person, PossibleDuplicate
 from ..persons import repository as persons_repository
 from ..persons import service as persons_service
 from ..persons.schemas import PersonOut
+from ..residential import service as residential
 from ..schedules import service as schedules_service
-from . import repository
+from ..study import service as study
+from . import flagging, repository
 from .exceptions import MergeConflict, PairResolved
 from .schemas import Dismiss, Merge
-
-
-async def flag(session: AsyncSession, principal: Principal, person_ids: list[uuid.UUID],
-               ) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """Flag the pairs ``person_ids`` form with other records; for each, the records of its open pairs."""
-    await repository.flag(session, person_ids, principal.client_id)
-    return await repository.open_partners(session, person_ids)
 
 
 def _flag_view(d: PossibleDuplicate, a: Person, b: Person) -> dict[str, Any]:
@@ -92,8 +89,9 @@ async def dismiss(session: AsyncSession, principal: Principal, flag_id: uuid.UUI
     pair = await _open_pair(session, principal, flag_id)
     d, now = pair.flag, datetime.now(UTC)
     before = _resolve(d, principal, "dismissed", body.reason, now)
-    repository.add_change(session, record_id=d.id, version=2, changed_by=principal.client_id, reason=body.reason,
-                          before=before, after={"status": d.status})
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=d.id, version=2,
+                           changed_by=principal.client_id, reason=body.reason, before=before,
+                           after={"status": d.status})
     await session.flush()
     return _flag_view(d, pair.persons[d.person_id], pair.persons[d.other_id])
 
@@ -135,37 +133,22 @@ async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID,
     now, today = datetime.now(UTC), clock.today()
     same_household = facts[survivor.id]["household_id"] is not None and \
         facts[survivor.id]["household_id"] == facts[merged.id]["household_id"]
-    moved = await repository.move(session, source=merged.id, target=survivor.id, today=today,
-                                  close_membership=same_household)
+    # Each owner re-keys its rows (the applications, the beneficiary with its decisions, memberships, residencies,
+    # study periods); the response and the history name how many of each moved.
+    moved = await beneficiaries.rekey_person(session, merged.id, survivor.id)
+    moved["household_memberships"] = await households.rekey_person(session, merged.id, survivor.id, today=today,
+                                                                    close_membership=same_household)
+    moved["residencies"] = await residential.rekey_person(session, merged.id, survivor.id)
+    moved["study_periods"] = await study.rekey_person(session, merged.id, survivor.id)
+    moved["decisions"] = await repository.decisions_of(session, survivor.id) if moved["beneficiaries"] else 0
 
-    taken_id = merged.national_id if merged.national_id and not survivor.national_id else None
-    merged_before: dict[str, Any] = {"merged_into": None}
-    merged_after: dict[str, Any] = {"merged_into": str(survivor.id)}
-    if taken_id:
-        merged_before["national_id"], merged_after["national_id"] = taken_id, None
-        merged.national_id = None
-    merged.merged_into = survivor.id
-    for p in (merged, survivor):
-        p.version += 1
-        p.updated_at, p.updated_by = now, principal.client_id
-    await session.flush()  # the national ID leaves the merged record before the survivor takes it
-    survivor_before: dict[str, Any] = {}
-    survivor_after: dict[str, Any] = {"merged_from": str(merged.id), "moved": moved}
-    if taken_id:
-        survivor_before["national_id"], survivor.national_id = None, taken_id
-        survivor_after["national_id"] = taken_id
-    await session.flush()
-    persons_repository.add_change(session, record_id=merged.id, version=merged.version,
-                                  changed_by=principal.client_id, reason=body.reason, before=merged_before,
-                                  after=merged_after)
-    persons_repository.add_change(session, record_id=survivor.id, version=survivor.version,
-                                  changed_by=principal.client_id, reason=body.reason, before=survivor_before,
-                                  after=survivor_after)
+    await persons_service.merge_into(session, principal, merged, survivor, reason=body.reason, moved=moved, at=now)
     before = _resolve(d, principal, "merged", body.reason, now)
     d.survivor_id = survivor.id
-    repository.add_change(session, record_id=d.id, version=2, changed_by=principal.client_id, reason=body.reason,
-                          before=before, after={"status": d.status, "survivor_id": str(survivor.id),
-                                                "merged": str(merged.id), "moved": moved})
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=d.id, version=2,
+                           changed_by=principal.client_id, reason=body.reason, before=before,
+                           after={"status": d.status, "survivor_id": str(survivor.id), "merged": str(merged.id),
+                                  "moved": moved})
     await repository.supersede(session, merged.id, except_id=d.id, by=principal.client_id,
                                note=f"{merged.id} was merged into {survivor.id}", at=now)
     await session.flush()
@@ -174,6 +157,6 @@ async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID,
         commune_code=survivor.commune_code, district_code=survivor.district_code,
         province_code=survivor.province_code))
     await schedules_service.refresh_person(session, survivor.id)
-    await repository.flag(session, [survivor.id], principal.client_id)
+    await flagging.flag(session, [survivor.id], principal.client_id)
     return {"duplicate": _flag_view(d, pair.persons[d.person_id], pair.persons[d.other_id]),
             "survivor": survivor, "merged": merged, "moved": moved, "location": persons_service.location(survivor.id)}

@@ -1,9 +1,10 @@
-"""Reading a record's change history page by page. The caller checks first that the record is visible."""
+"""Change histories: every feature records its changes here (``record``, in the change's transaction), and reads a
+record's history page by page (the caller checks first that the record is visible)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,3 +30,17 @@ async def page(session: AsyncSession, record_type: str, record_id: uuid.UUID, cu
     items = [{"version": r.version, "changed_at": r.changed_at, "changed_by": r.changed_by, "reason": r.reason,
               "before": show(r.before), "after": show(r.after)} for r in rows]
     return items, next_cursor
+
+
+def record(session: AsyncSession, *, record_type: str, record_id: uuid.UUID, version: int, changed_by: str,
+           reason: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+    """One change of a record (``before``/``after`` hold the changed fields), written with the change."""
+    repository.add(session, record_type=record_type, record_id=record_id, version=version, changed_by=changed_by,
+                   reason=reason, before=before, after=after)
+
+
+async def record_created(session: AsyncSession, record_type: str, changed_by: str,
+                         created: Sequence[tuple[uuid.UUID, str, str]]) -> None:
+    """The first change record of each record a bulk import created: (id, reason, ``after`` as JSON text)."""
+    await repository.add_created(session, record_type, changed_by, [c[0] for c in created], [c[1] for c in created],
+                                 [c[2] for c in created])

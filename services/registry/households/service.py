@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from common.areas import sees, visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
-from ..duplicates import repository as duplicates_repository
+from ..duplicates import flagging as duplicates
 from ..events import (
     EVENTS,
     HOUSEHOLD_MEMBER_JOINED,
@@ -160,12 +161,13 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
         current = await repository.current_memberships(session, ids)
         other = next(m for m in current if m.household_id != household.id)
         raise _in_household(other.person_id, other.household_id) from exc
-    repository.add_change(session, record_id=household.id, version=1, changed_by=principal.client_id, reason="",
-                          before=None, after=_snapshot(household, body.members, body.poverty))
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=household.id, version=1,
+                           changed_by=principal.client_id, reason="", before=None,
+                           after=_snapshot(household, body.members, body.poverty))
     if poverty is not None:
         await _publish_poverty(session, household, poverty)
     await _publish_joined(session, household, *(r for r in rows if isinstance(r, HouseholdMember)))
-    await duplicates_repository.flag(session, ids, principal.client_id)  # same name and birth year in the household
+    await duplicates.flag(session, ids, principal.client_id)  # same name and birth year in the household
     await schedules_service.refresh_person(session, *ids)
     return await _view(session, household)
 
@@ -214,9 +216,9 @@ async def add_poverty_status(session: AsyncSession, principal: Principal, househ
     poverty = _poverty_row(household.id, body, principal)
     session.add(poverty)
     _touch(household, principal)
-    repository.add_change(session, record_id=household.id, version=household.version,
-                          changed_by=principal.client_id, reason=body.document, before=None,
-                          after={"poverty": body.model_dump(mode="json")})
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=household.id,
+                           version=household.version, changed_by=principal.client_id, reason=body.document, before=None,
+                           after={"poverty": body.model_dump(mode="json")})
     await session.flush()
     await _publish_poverty(session, household, poverty)
     return await _view(session, household)
@@ -243,8 +245,9 @@ async def move(session: AsyncSession, principal: Principal, household_id: uuid.U
     household.address_line = address_line
     _touch(household, principal)
     after = {**_snapshot(household), "valid_from": body.valid_from.isoformat()}
-    repository.add_change(session, record_id=household.id, version=household.version,
-                          changed_by=principal.client_id, reason=body.reason, before=before, after=after)
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=household.id,
+                           version=household.version, changed_by=principal.client_id, reason=body.reason, before=before,
+                           after=after)
     await session.flush()
     return await _view(session, household)
 
@@ -266,14 +269,13 @@ async def add_member(session: AsyncSession, principal: Principal, household_id: 
         current = await repository.current_memberships(session, [body.person_id])
         raise _in_household(body.person_id, current[0].household_id if current else household.id) from exc
     _touch(household, principal)
-    repository.add_change(session, record_id=household.id, version=household.version,
-                          changed_by=principal.client_id, reason="", before=None,
-                          after={"member_joined": {"person_id": str(body.person_id),
-                                                   "relationship": body.relationship,
-                                                   "joined_on": member.joined_on.isoformat()}})
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=household.id,
+                           version=household.version, changed_by=principal.client_id, reason="", before=None,
+                           after={"member_joined": {"person_id": str(body.person_id), "relationship": body.relationship,
+                                                    "joined_on": member.joined_on.isoformat()}})
     await session.flush()
     await _publish_joined(session, household, member)
-    await duplicates_repository.flag(session, [body.person_id], principal.client_id)
+    await duplicates.flag(session, [body.person_id], principal.client_id)
     await schedules_service.refresh_person(session, body.person_id)
     return await _view(session, household)
 
@@ -304,11 +306,32 @@ async def remove_member(session: AsyncSession, principal: Principal, household_i
         raise ValidationFailed([{"field": "query.new_head", "reason": "only when removing the head"}])
     member.left_on = left_on
     _touch(household, principal)
-    repository.add_change(session, record_id=household.id, version=household.version,
-                          changed_by=principal.client_id, reason="", before=None, after=change)
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=household.id,
+                           version=household.version, changed_by=principal.client_id, reason="", before=None,
+                           after=change)
     await session.flush()
     await EVENTS.publish(session, HOUSEHOLD_MEMBER_LEFT, str(household.id), HouseholdMemberLeft(
         household_id=household.id, person_id=person_id, left_on=left_on, commune_code=household.commune_code,
         district_code=household.district_code, province_code=household.province_code))
     await schedules_service.refresh_person(session, person_id)
     return await _view(session, household)
+
+
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID, *, today: date,
+                       close_membership: bool) -> int:
+    """A merge (``duplicates.service``): ``source``'s memberships now belong to ``target`` (its open one in the
+    target's household ends first)."""
+    return await repository.rekey_person(session, source, target, today=today, close_membership=close_membership)
+
+
+NewHousehold = repository.NewHousehold
+
+
+async def create_many(session: AsyncSession, rows: Sequence[NewHousehold], *, by: str, today: date,
+                      reason: str) -> set[uuid.UUID]:
+    """A bulk import's households whose code is not taken, with address, members, poverty status and first change
+    record (``snapshot``); the ids inserted."""
+    inserted = await repository.insert_many(session, rows, by=by, today=today)
+    await history_service.record_created(session, repository.RECORD_TYPE, by,
+                                         [(r.id, reason, r.snapshot) for r in rows if r.id in inserted])
+    return inserted

@@ -39,7 +39,8 @@ from common.errors import Conflict, NotFound, ValidationFailed
 from common.pagination import keyset, page_of
 
 from ..beneficiaries import repository as beneficiaries_repository
-from ..duplicates import repository as duplicates_repository
+from ..beneficiaries import service as beneficiaries_service
+from ..duplicates import flagging as duplicates
 from ..events import (
     EVENTS,
     HOUSEHOLD_MEMBER_JOINED,
@@ -48,6 +49,7 @@ from ..events import (
     HouseholdMemberJoined,
     HouseholdPovertyStatusChanged,
 )
+from ..households import service as households_service
 from ..models import ImportRecord
 from ..persons import service as persons_service
 from ..persons.repository import Commune
@@ -198,18 +200,17 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
     successors: dict[str, list[str]] = {}
     looked_up: set[str] = set()
     first_line: dict[Any, int] = {}
-    snapshot = [f for f in persons_service.STORED_FIELDS if f not in persons_service.SENSITIVE_FIELDS]
     announce = partial(EVENTS.publish_sql, PERSON_REGISTERED)  # envelopes built by PostgreSQL, same statement
     inserted: list[uuid.UUID] = []
     written = 0
     in_flight: asyncio.Task[list[uuid.UUID]] | None = None
 
-    async def write(chunk: list[repository.NewPerson]) -> list[uuid.UUID]:
-        ids = await repository.insert_persons(session, chunk, by=principal.client_id, reason=f"import {import_id}",
-                                              snapshot_fields=snapshot, announce=announce)
+    async def write(chunk: list[persons_service.NewPerson]) -> list[uuid.UUID]:
+        ids = await persons_service.register_many(session, chunk, by=principal.client_id,
+                                                  reason=f"import {import_id}", announce=announce)
         added = [p.id for p in chunk if p.id in ids]
         # Pairs among this chunk and everything inserted before it (a later chunk pairs with this one in its turn).
-        await duplicates_repository.flag(session, added, principal.client_id)
+        await duplicates.flag(session, added, principal.client_id)
         return added
 
     async def landed() -> None:
@@ -236,7 +237,7 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
                 communes.update(found)
                 successors.update(hints)
                 looked_up |= unknown
-            new: list[repository.NewPerson] = []
+            new: list[persons_service.NewPerson] = []
             for line, b in valid:
                 if problem := _area_problem(line, header, b.commune_code, communes, successors, principal):
                     out.reject(problem)
@@ -251,7 +252,7 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
                     continue
                 first_line[key] = line
                 commune = communes[b.commune_code]
-                new.append(repository.NewPerson(
+                new.append(persons_service.NewPerson(
                     id=uuid.uuid4(), full_name=b.full_name, name_key=key_name, date_of_birth=b.date_of_birth,
                     sex=b.sex, national_id=b.national_id, commune_code=b.commune_code,
                     district_code=commune.district_code, province_code=commune.province_code,
@@ -276,7 +277,7 @@ async def _open_pairs(session: AsyncSession, person_ids: list[uuid.UUID]) -> int
     """How many of ``person_ids`` are in an open pair of possible duplicates."""
     flagged = 0
     for start in range(0, len(person_ids), CHUNK):
-        flagged += len(await duplicates_repository.open_partners(session, person_ids[start:start + CHUNK]))
+        flagged += len(await duplicates.open_partners(session, person_ids[start:start + CHUNK]))
     return flagged
 
 
@@ -286,8 +287,8 @@ async def _flag(session: AsyncSession, principal: Principal, person_ids: list[uu
     flagged = 0
     for start in range(0, len(person_ids), CHUNK):
         chunk = person_ids[start:start + CHUNK]
-        await duplicates_repository.flag(session, chunk, principal.client_id)
-        flagged += len(await duplicates_repository.open_partners(session, chunk))
+        await duplicates.flag(session, chunk, principal.client_id)
+        flagged += len(await duplicates.open_partners(session, chunk))
     return flagged
 
 
@@ -322,7 +323,7 @@ def _member_row(line: int, header: Header, cells: list[rules.Cell]) -> tuple[dic
     return values, problems
 
 
-def _household_snapshot(h: repository.NewHousehold) -> str:
+def _household_snapshot(h: households_service.NewHousehold) -> str:
     # The same shape as the change record of POST /households.
     out: dict[str, Any] = {"code": h.code, "commune_code": h.commune_code, "district_code": h.district_code,
                            "province_code": h.province_code, "address_line": h.address_line,
@@ -348,7 +349,7 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
     communes, successors = await _places(session, {v["commune_code"] for g in groups.values() for _, v in g
                                                    if "commune_code" in v})
     member_of: dict[uuid.UUID, tuple[str, int]] = {}
-    candidates: list[tuple[str, list[int], repository.NewHousehold]] = []
+    candidates: list[tuple[str, list[int], households_service.NewHousehold]] = []
     for code, members in groups.items():
         first_line, first = members[0]
         heads = [line for line, v in members if v.get("relationship") == "head"]
@@ -397,7 +398,7 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         poverty: tuple[str, date, str] | None = None
         if shared["poverty_status"] is not None:  # the row checks made the other two present
             poverty = (shared["poverty_status"], shared["poverty_valid_from"], shared["poverty_document"])
-        candidates.append((code, lines, repository.NewHousehold(
+        candidates.append((code, lines, households_service.NewHousehold(
             id=uuid.uuid4(), code=code, commune_code=commune.code, district_code=commune.district_code,
             province_code=commune.province_code, address_line=shared["address_line"] or "",
             members=tuple((persons[v["national_id"]].id, v["relationship"], v.get("joined_on") or clock.today())
@@ -407,7 +408,7 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
     existing = await repository.existing_household_codes(session, {c for c, _, _ in candidates})
     taken = await repository.in_a_household(session, [p for c, _, h in candidates if c not in existing
                                                       for p, _, _ in h.members])
-    new: list[repository.NewHousehold] = []
+    new: list[households_service.NewHousehold] = []
     lines_of: dict[uuid.UUID, list[int]] = {}
     for code, lines, h in candidates:
         if code in existing:
@@ -428,8 +429,8 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         new.append(h)
         lines_of[h.id] = lines
     try:
-        inserted = await repository.insert_households(session, new, by=principal.client_id, today=clock.today(),
-                                                      reason=f"import {import_id}")
+        inserted = await households_service.create_many(session, new, by=principal.client_id, today=clock.today(),
+                                                        reason=f"import {import_id}")
     except IntegrityError as exc:  # a person was placed in a household meanwhile through the API
         raise ImportConflict("a member was placed in a household while the import ran; import the file again") from exc
     for h in new:
@@ -486,7 +487,7 @@ async def _applications(session: AsyncSession, principal: Principal, header: Hea
     persons = await repository.persons_by_national_id(session, {v["national_id"] for _, v in parsed})
     pending = await repository.pending_applications(session, {p.id for p in persons.values()})
     first_line: dict[tuple[uuid.UUID, tuple[str, ...]], int] = {}
-    new: list[repository.NewApplication] = []
+    new: list[beneficiaries_service.NewApplication] = []
     for line, v in parsed:
         ref = persons.get(v["national_id"])
         if ref is None or _person_outside(principal, ref):
@@ -504,10 +505,10 @@ async def _applications(session: AsyncSession, principal: Principal, header: Hea
             continue
         app_id = uuid.uuid4()
         after = {"person_id": str(ref.id), "categories": v["categories"], "status": "submitted"}
-        new.append(repository.NewApplication(app_id, ref.id, v["categories"], v.get("note", ""),
+        new.append(beneficiaries_service.NewApplication(app_id, ref.id, v["categories"], v.get("note", ""),
                                              json.dumps(after, ensure_ascii=False)))
     for start in range(0, len(new), CHUNK):
-        await repository.insert_applications(session, new[start:start + CHUNK], by=principal.client_id)
+        await beneficiaries_service.submit_many(session, new[start:start + CHUNK], by=principal.client_id)
     out.imported = len(new)
     return out
 

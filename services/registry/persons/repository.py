@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, exists, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import UniqueViolation, flush_in_savepoint, in_areas
 
-from ..models import AdminUnit, ChangeRecord, Household, HouseholdMember, Person, SensitiveRead, UnitMapping
+from ..models import SCHEMA, AdminUnit, Household, HouseholdMember, Person, SensitiveRead, UnitMapping
 
 RECORD_TYPE = "person"
 
@@ -122,12 +122,6 @@ def name_like(key: str) -> ColumnElement[bool]:
     return Person.name_key.like(f"%{_escape_like(key)}%", escape="\\")
 
 
-def add_change(session: AsyncSession, *, record_id: uuid.UUID, version: int, changed_by: str, reason: str,
-               before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-    session.add(ChangeRecord(record_type=RECORD_TYPE, record_id=record_id, version=version,
-                             changed_by=changed_by, reason=reason, before=before, after=after))
-
-
 def add_sensitive_read(session: AsyncSession, *, client_id: str, record_id: uuid.UUID, fields: list[str],
                        purpose: str, request_id: str | None) -> None:
     session.add(SensitiveRead(client_id=client_id, record_type=RECORD_TYPE, record_id=record_id,
@@ -147,3 +141,74 @@ async def identities(session: AsyncSession, ids: Sequence[uuid.UUID],
     if areas is not None:
         query = query.where(in_areas(Person, areas))
     return list((await session.execute(query)).all())
+
+
+# --- bulk (imports) ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class NewPerson:
+    id: uuid.UUID
+    full_name: str
+    name_key: str
+    date_of_birth: date
+    sex: str
+    national_id: str | None
+    commune_code: str
+    district_code: str
+    province_code: str
+    address_line: str
+    phone: str | None
+    ethnicity: str | None
+    disability_level: str | None
+    disability_certified_on: date | None
+
+
+_NOT_TEXT = {"id": "uuid", "date_of_birth": "date", "disability_certified_on": "date"}
+_PERSON_COLUMNS = [(f.name, _NOT_TEXT.get(f.name, "text")) for f in fields(NewPerson)]
+"""(column, SQL type) of every :class:`NewPerson` field, in order: the arrays the insert unnests."""
+
+
+Announce = Callable[[str], tuple[str, dict[str, Any]]]
+"""``rows CTE name → (SQL, parameters)`` that publishes one event per row (``ServiceEvents.publish_sql``)."""
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[NewPerson], *, by: str,
+                      announce: Announce | None = None) -> set[uuid.UUID]:
+    """Insert the persons not registered yet (a bulk import); returns the ids inserted.
+
+    Registered already means: the same national ID (the unique constraint decides, also against concurrent
+    writers), or, without national ID, a person with the same name key, date of birth and commune.
+
+    With ``announce``, the same statement publishes ``registry.person.registered.v1`` for each person inserted, its
+    envelope built by PostgreSQL from the inserted row (the data of ``PersonRegistered``).
+    """
+    if not rows:
+        return set()
+    names = [c for c, _ in _PERSON_COLUMNS]
+    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PERSON_COLUMNS)
+    statement = f"""
+        WITH input AS (
+            SELECT * FROM unnest({arrays}) AS i({', '.join(names)})
+        ), added AS (
+            INSERT INTO {SCHEMA}.persons ({', '.join(names)}, version, created_at, updated_at, created_by, updated_by)
+            SELECT {', '.join('i.' + c for c in names)}, 1, now(), now(), :by, :by
+            FROM input i
+            WHERE i.national_id IS NOT NULL OR NOT EXISTS (
+                SELECT 1 FROM {SCHEMA}.persons p
+                WHERE p.name_key = i.name_key AND p.date_of_birth = i.date_of_birth AND p.commune_code = i.commune_code)
+            ON CONFLICT (national_id) DO NOTHING
+            RETURNING *
+        )"""
+    params: dict[str, Any] = {c: [getattr(r, c) for r in rows] for c in names}
+    params["by"] = by
+    if announce is not None:
+        publish, publish_params = announce("registered")
+        statement += """, registered AS (
+            SELECT CAST(a.id AS text) AS subject, row_number() OVER () AS ord,
+                   jsonb_build_object('person_id', a.id, 'date_of_birth', a.date_of_birth, 'sex', a.sex,
+                                      'commune_code', a.commune_code, 'district_code', a.district_code,
+                                      'province_code', a.province_code) AS data
+            FROM added a
+        )""" + publish
+        params.update(publish_params)
+    return set((await session.execute(text(statement + " SELECT id FROM added"), params)).scalars())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +18,7 @@ from common.auth import Principal
 from common.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed
 from common.pagination import keyset, page_of
 
-from ..duplicates import repository as duplicates_repository
+from ..duplicates import flagging as duplicates
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
 from ..history import service as history_service
 from ..models import Person
@@ -119,13 +121,13 @@ async def register(session: AsyncSession, principal: Principal, body: PersonCrea
         await repository.flush_guarding_national_id(session, person, body.national_id)
     except repository.DuplicateNationalId as exc:
         raise _duplicate(exc.existing_id) from exc
-    repository.add_change(session, record_id=person.id, version=1, changed_by=principal.client_id, reason="",
-                          before=None, after=snapshot(person))
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=1,
+                           changed_by=principal.client_id, reason="", before=None, after=snapshot(person))
     await EVENTS.publish(session, PERSON_REGISTERED, str(person.id), PersonRegistered(
         person_id=person.id, date_of_birth=person.date_of_birth, sex=person.sex, commune_code=person.commune_code,
         district_code=person.district_code, province_code=person.province_code))
-    await duplicates_repository.flag(session, [person.id], principal.client_id)
-    partners = (await duplicates_repository.open_partners(session, [person.id])).get(person.id, [])
+    await duplicates.flag(session, [person.id], principal.client_id)
+    partners = (await duplicates.open_partners(session, [person.id])).get(person.id, [])
     return person, partners
 
 
@@ -209,8 +211,8 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
         raise _duplicate(exc.existing_id) from exc
     after = {k: v for k, v in snapshot(person, sensitive=True).items() if k in changed}
     before = {k: before.get(k) for k in after}
-    repository.add_change(session, record_id=person.id, version=person.version, changed_by=principal.client_id,
-                          reason=patch.reason, before=before, after=after)
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=person.version,
+                           changed_by=principal.client_id, reason=patch.reason, before=before, after=after)
     public_changes = [name for name in changed if name not in SENSITIVE_FIELDS]
     if public_changes:
         await EVENTS.publish(session, PERSON_UPDATED, str(person.id), PersonUpdated(
@@ -252,3 +254,71 @@ async def identities(session: AsyncSession, principal: Principal, ids: list[uuid
     """The identity fields of the persons among ``ids`` within the caller's areas, with their current household's
     code (plain rows)."""
     return await repository.identities(session, ids, principal.limited_to)
+
+
+NewPerson = repository.NewPerson
+
+
+async def register_many(session: AsyncSession, rows: Sequence[NewPerson], *, by: str, reason: str,
+                        announce: repository.Announce | None = None) -> set[uuid.UUID]:
+    """A bulk import's persons not registered yet (same national ID, or without one the same name key, date of birth
+    and commune), each with its first change record (the stored fields but the sensitive ones); the ids inserted.
+    Flagging duplicates is the caller's (it does it set-wise); so is publishing, unless ``announce`` has the insert
+    publish ``registry.person.registered.v1`` in the same statement."""
+    inserted = await repository.insert_many(session, rows, by=by, announce=announce)
+    snapshot = [f for f in STORED_FIELDS if f not in SENSITIVE_FIELDS]
+
+    def after(row: NewPerson) -> str:
+        values = {f: getattr(row, f) for f in snapshot}
+        return json.dumps({f: v.isoformat() if isinstance(v, date) else v for f, v in values.items()},
+                          ensure_ascii=False)
+
+    await history_service.record_created(session, repository.RECORD_TYPE, by,
+                                         [(r.id, reason, after(r)) for r in rows if r.id in inserted])
+    return inserted
+
+
+async def record_death(session: AsyncSession, principal: Principal, person: Person, death_date: date,
+                       document: str) -> None:
+    """The person's side of a death (``deaths.service`` checks it, locks the person and publishes): the death date
+    and document, a new version and its change record."""
+    person.death_date = death_date
+    person.death_document = document
+    person.version += 1
+    person.updated_at = datetime.now(UTC)
+    person.updated_by = principal.client_id
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=person.version,
+                           changed_by=principal.client_id, reason="death recorded",
+                           before={"death_date": None, "death_document": None},
+                           after={"death_date": death_date.isoformat(), "death_document": document})
+    await session.flush()
+
+
+async def merge_into(session: AsyncSession, principal: Principal, merged: Person, survivor: Person, *, reason: str,
+                     moved: dict[str, int], at: datetime) -> None:
+    """The persons' side of a merge (``duplicates.service`` locks both and re-keys the other features' rows):
+    ``merged`` is marked ``merged_into`` the survivor, which takes its national ID if it has none; a new version
+    and a change record each."""
+    taken_id = merged.national_id if merged.national_id and not survivor.national_id else None
+    merged_before: dict[str, Any] = {"merged_into": None}
+    merged_after: dict[str, Any] = {"merged_into": str(survivor.id)}
+    if taken_id:
+        merged_before["national_id"], merged_after["national_id"] = taken_id, None
+        merged.national_id = None
+    merged.merged_into = survivor.id
+    for p in (merged, survivor):
+        p.version += 1
+        p.updated_at, p.updated_by = at, principal.client_id
+    await session.flush()  # the national ID leaves the merged record before the survivor takes it
+    survivor_before: dict[str, Any] = {}
+    survivor_after: dict[str, Any] = {"merged_from": str(merged.id), "moved": moved}
+    if taken_id:
+        survivor_before["national_id"], survivor.national_id = None, taken_id
+        survivor_after["national_id"] = taken_id
+    await session.flush()
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=merged.id,
+                           version=merged.version, changed_by=principal.client_id, reason=reason,
+                           before=merged_before, after=merged_after)
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=survivor.id,
+                           version=survivor.version, changed_by=principal.client_id, reason=reason,
+                           before=survivor_before, after=survivor_after)

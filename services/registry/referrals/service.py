@@ -16,9 +16,9 @@ from common.auth import Principal
 from common.errors import NotFound
 from common.pagination import keyset, page_of
 
-from ..beneficiaries import repository as beneficiaries_repository
 from ..beneficiaries import service as beneficiaries
 from ..beneficiaries.schemas import ApplicationCreate, ApplicationOut
+from ..history import service as history
 from ..models import ApplicationDraft
 from ..persons import service as persons
 from . import repository
@@ -88,7 +88,7 @@ async def submit(session: AsyncSession, principal: Principal, draft_id: uuid.UUI
     await session.flush()
     draft.status, draft.application_id = "submitted", app.id
     draft.decided_by, draft.decided_at = principal.client_id, datetime.now(UTC)
-    beneficiaries_repository.add_change(
+    history.record(
         session, record_type="application_draft", record_id=draft.id, version=2, changed_by=principal.client_id,
         reason=body.note, before={"status": "draft"}, after={"status": "submitted", "application_id": str(app.id)})
     return SubmittedOut(draft=out(draft), application=ApplicationOut.model_validate(app, from_attributes=True))
@@ -99,7 +99,7 @@ async def dismiss(session: AsyncSession, principal: Principal, draft_id: uuid.UU
     _open(draft)
     draft.status, draft.dismiss_reason = "dismissed", body.reason
     draft.decided_by, draft.decided_at = principal.client_id, datetime.now(UTC)
-    beneficiaries_repository.add_change(
+    history.record(
         session, record_type="application_draft", record_id=draft.id, version=2, changed_by=principal.client_id,
         reason=body.reason, before={"status": "draft"}, after={"status": "dismissed"})
     return out(draft)

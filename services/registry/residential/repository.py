@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import UniqueViolation, flush_in_savepoint
@@ -80,3 +80,10 @@ async def residencies_of(session: AsyncSession, person_ids: Iterable[uuid.UUID])
     for r in rows:
         out[r.person_id].append(r)
     return out
+
+
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:
+    """Re-key ``source``'s residencies to ``target`` (an officer's merge of two records of one person). Rows moved."""
+    result = await session.execute(update(Residency).where(Residency.person_id == source).values(person_id=target)
+                                   .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -144,3 +144,8 @@ async def residents(session: AsyncSession, principal: Principal, facility_id: uu
     after = keyset(cursor, date.fromisoformat, uuid.UUID)
     rows = await repository.current_residents(session, facility.id, after=after, limit=limit + 1)
     return page_of(rows, limit, lambda r: [r[0].admitted_on.isoformat(), str(r[0].id)])
+
+
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:
+    """A merge (``duplicates.service``): ``source``'s residencies now belong to ``target``."""
+    return await repository.rekey_person(session, source, target)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import ChangeRecord, StudyPeriod
+from ..models import StudyPeriod
 
 RECORD_TYPE = "study_period"
 
@@ -36,12 +35,14 @@ async def get(session: AsyncSession, period_id: uuid.UUID, *, for_update: bool =
     return await session.scalar(query)
 
 
-async def flush(session: AsyncSession, *rows: Any) -> None:
+async def flush(session: AsyncSession, *rows: StudyPeriod) -> None:
     session.add_all(rows)
     await session.flush()
 
 
-def add_change(session: AsyncSession, *, record_id: uuid.UUID, version: int, changed_by: str, reason: str,
-               before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-    session.add(ChangeRecord(record_type=RECORD_TYPE, record_id=record_id, version=version, changed_by=changed_by,
-                             reason=reason, before=before, after=after))
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:
+    """Re-key ``source``'s study periods to ``target`` (an officer's merge of two records of one person). Rows
+    moved."""
+    result = await session.execute(update(StudyPeriod).where(StudyPeriod.person_id == source)
+                                   .values(person_id=target).execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -101,8 +101,8 @@ async def record(session: AsyncSession, principal: Principal, person_id: uuid.UU
                          document=body.document, version=1, withdrawn_at=None, created_at=now, updated_at=now,
                          created_by=principal.client_id, updated_by=principal.client_id)
     await repository.flush(session, period)
-    repository.add_change(session, record_id=period.id, version=1, changed_by=principal.client_id,
-                          reason=body.document, before=None, after=snapshot(period))
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=period.id, version=1,
+                           changed_by=principal.client_id, reason=body.document, before=None, after=snapshot(period))
     await _publish(session, person, period, "recorded", refresh=refresh)
     return period
 
@@ -156,8 +156,8 @@ async def correct(session: AsyncSession, principal: Principal, period_id: uuid.U
     if snapshot(period) == before:
         return period
     _touch(period, principal)
-    repository.add_change(session, record_id=period.id, version=period.version, changed_by=principal.client_id,
-                          reason=patch.reason, before=before, after=snapshot(period))
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=period.id, version=period.version,
+                           changed_by=principal.client_id, reason=patch.reason, before=before, after=snapshot(period))
     await session.flush()
     await _publish(session, person, period, "corrected")
     return period
@@ -172,8 +172,8 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: uuid.
     before = snapshot(period)
     period.withdrawn_at = datetime.now(UTC)
     _touch(period, principal)
-    repository.add_change(session, record_id=period.id, version=period.version, changed_by=principal.client_id,
-                          reason=reason, before=before, after=snapshot(period))
+    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=period.id, version=period.version,
+                           changed_by=principal.client_id, reason=reason, before=before, after=snapshot(period))
     await session.flush()
     await _publish(session, person, period, "withdrawn")
     return period
@@ -188,3 +188,8 @@ async def history(session: AsyncSession, principal: Principal, period_id: uuid.U
                   limit: int) -> tuple[list[dict[str, Any]], str | None]:
     await get_visible(session, principal, period_id)
     return await history_service.page(session, repository.RECORD_TYPE, period_id, cursor, limit)
+
+
+async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:
+    """A merge (``duplicates.service``): ``source``'s study periods now belong to ``target``."""
+    return await repository.rekey_person(session, source, target)

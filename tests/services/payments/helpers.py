@@ -8,7 +8,8 @@ from typing import Any
 
 from common import clock
 from common.events.envelope import Event, new_event
-from services.payments.events import ENTITLEMENTS_CHANGED, EVENTS, POVERTY_STATUS_CHANGED
+from services.payments.consumers import ENTITLEMENTS_CHANGED, POVERTY_STATUS_CHANGED
+from services.payments.events import EVENTS
 
 REGISTRY = "/ansinh/registry"
 MAKER = "officer-maker"

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import text
 
 from common.events.envelope import Event, new_event
-from services.payments.events import PLACEMENT_ENDED, PLACEMENT_RECORDED
+from services.payments.consumers import PLACEMENT_ENDED, PLACEMENT_RECORDED
 
 from .helpers import account_from, batches, feed, generate, line_of, maker, run
 

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from ansinh.payments_cli import feed as hub_feed
-from services.payments.events import EVENTS, PROJECTED
+from services.payments.consumers import PROJECTED
+from services.payments.events import EVENTS
 from services.payments.projection import service
 
 from .helpers import feed, generate, line_of, maker, period, poverty, schedule

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from common.events.envelope import Event, new_event
-from services.registry.events import EVENTS, PAYMENTS_UNPAID_3_MONTHS, UNPAID_3_MONTHS_REASON
+from services.registry.beneficiaries.service import UNPAID_3_MONTHS_REASON
+from services.registry.consumers import PAYMENTS_UNPAID_3_MONTHS
+from services.registry.events import EVENTS
 
 from .test_beneficiaries import CHECKER, approved, h
 from .test_death import outbox
