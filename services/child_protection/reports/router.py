@@ -43,8 +43,8 @@ async def report(
     until: Annotated[Day | None, Query(description="`deadlines`: limits due up to this day; `given`: up to this day "
                                        "(default `on`)")] = None,
 ) -> Any:
-    """Counts (and, for `given`, sums of money) only, never a person, within the client's areas; any valid token (administrators and partners see these and
-    nothing else of child protection).
+    """Counts (and, for `given`, sums of money) only, never a person, within the client's areas; any valid token
+    (administrators and partners see these and nothing else of child protection).
 
     * `children` — children in special circumstances by group (Law on Children Art 10) and commune, with the
       commune's old district (a 2025 commune is reported under the old district its communes came from);
