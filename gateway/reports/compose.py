@@ -46,9 +46,15 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     note: str = ""
     sources: list[str] = field(default_factory=list)
+    note_en: str = ""
+    """The note in English (``?lang=en``); empty: ``note`` in both languages."""
+
+    def note_in(self, lang: str) -> str:
+        return self.note_en if lang == "en" and self.note_en else self.note
 
     def as_dict(self, lang: str) -> dict[str, Any]:
-        return {"key": self.key, "title": label(self.key, lang), "available": self.available, "note": self.note,
+        return {"key": self.key, "title": label(self.key, lang), "available": self.available,
+                "note": self.note_in(lang),
                 "sources": self.sources, "figures": self.figures,
                 "tables": [{"title": label(t.title, lang) if t.title else "",
                             "columns": [{"key": c, "label": label(c, lang)} for c in t.columns], "rows": t.rows}
@@ -116,6 +122,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "HS": ("Học sinh", "Pupils"), "SV": ("Sinh viên", "Students"),
     # children
     "by_group": ("Theo nhóm hoàn cảnh đặc biệt", "By circumstance group"),
+    "by_card_group": ("Theo nhóm đối tượng tham gia", "By card group"),
+    "no_district": ("Không ghi huyện (đơn vị sau 01/7/2025)", "No district recorded (2025 unit)"),
     "support_given": ("Hỗ trợ bằng tiền trong năm", "Money support given in the year"),
     "children_count": ("Số trẻ em", "Children"), "supported": ("Có kế hoạch hỗ trợ đang thực hiện",
                                                               "With an approved plan in an open case"),
@@ -189,13 +197,17 @@ def monthly_allowance(beneficiaries: dict[str, Any] | None, ledger: dict[str, An
         Table(["category", "count"], [[c, n] for c, n in sorted(categories.items())], "by_category"),
         Table(["code", "name", "beneficiaries", "amount", "suspended"],
               [[r["code"], r["name"], r["beneficiaries"], r["amount"], r["suspended"]] for r in beneficiaries["rows"]]
-              + [["", label("total", "vi"), total["beneficiaries"], total["amount"], total["suspended"]]],
+              + [["", "total", total["beneficiaries"], total["amount"], total["suspended"]]],
               "by_unit"),
         *section.tables]
     section.sources = [f"{source}?month={beneficiaries['month']}", *section.sources]
     section.note = (f"Đối tượng có tiền chi trả tháng {beneficiaries['month']}; số tiền trong năm theo sổ cái "
                     "(các kỳ chi trả trong năm). Lũy kế: mọi kỳ chi trả từ khi có số liệu trên hệ thống đến hết "
                     "tháng 12 của năm báo cáo." + ("" if summed is not None else " Lũy kế: payments did not answer."))
+    section.note_en = (f"Beneficiaries with an amount payable in {beneficiaries['month']}; the year's amounts from the "
+                       "ledger (payroll periods of the year). Cumulative: every payroll period since records began "
+                       "in the system, to December of the year reported."
+                       + ("" if summed is not None else " Cumulative: payments did not answer."))
     return section
 
 
@@ -242,7 +254,7 @@ def _unit_of(units: str, district: str, commune: str) -> tuple[str, str, str]:
     if units != "2025":
         if district:
             return district, umap.name(district), ""
-        return commune, umap.name(commune), "no district recorded"
+        return commune, umap.name(commune), "no_district"
     if umap.in_force(commune) or commune not in umap.new_of:
         return commune, umap.name(commune), ""
     news = sorted(umap.new_of[commune])
@@ -261,16 +273,19 @@ def health_insurance(report: dict[str, Any] | None, units: str) -> Section:
     total = report["total"]
     by_group = [[g["group"], *(g[c] for c in INSURANCE_COLUMNS)] for g in report["groups"]]
     by_unit = [[u["code"], u["name"], *(u[c] for c in INSURANCE_COLUMNS), u["note"]] for u in report["rows"]]
-    footer = [label("total", "vi"), *(total[c] for c in INSURANCE_COLUMNS)]
+    footer = ["total", *(total[c] for c in INSURANCE_COLUMNS)]
     return Section("health_insurance", True,
                    figures={"as_of": report["as_of"], "first": report["first"], "last": report["last"],
                             "groups": report["groups"], "rows": report["rows"], "total": total},
-                   tables=[Table(["group", *INSURANCE_COLUMNS], [*by_group, footer], "by_group"),
+                   tables=[Table(["group", *INSURANCE_COLUMNS], [*by_group, footer], "by_card_group"),
                            Table(["code", "name", *INSURANCE_COLUMNS, "note"], [*by_unit, ["", *footer, ""]],
                                  "by_unit")],
                    note=(f"Thẻ còn hạn ngày {report['as_of']}; kinh phí các tháng {report['first']}–{report['last']}: "
                          "4,5% mức lương cơ sở mỗi thẻ-tháng, hộ gia đình theo phương thức giảm dần; phần ngân sách "
                          "nhà nước và phần hộ gia đình đóng."),
+                   note_en=(f"Cards in force on {report['as_of']}; cost of the months {report['first']}–"
+                            f"{report['last']}: 4.5% of the base salary per card-month, the household scheme for "
+                            "GB; the state budget's part and the households' part."),
                    sources=[source])
 
 
@@ -306,13 +321,15 @@ def children(groups: dict[str, Any] | None, support: dict[str, Any] | None, give
         tables=[Table(["group", "children_count"], [[g, n] for g, n in sorted(by_group.items())], "by_group"),
                 Table(["code", "name", "children_count", "supported", "note"],
                       [[k[0], k[1], v[0], v[1], k[2]] for k, v in sorted(by_unit.items())]
-                      + [["", label("total", "vi"), total_children, total_supported, ""]], "by_unit"),
+                      + [["", "total", total_children, total_supported, ""]], "by_unit"),
                 Table(["kind", "funding", "items_approved", "children_supported", "amount_approved", "items_paid",
                        "amount_paid", "items_unpaid"],
-                      [*given_rows, [label("total", "vi"), "", *(given_total[c] for c in GIVEN_COLUMNS)]],
+                      [*given_rows, ["total", "", *(given_total[c] for c in GIVEN_COLUMNS)]],
                       "support_given")],
         note=(f"Trẻ em có hoàn cảnh đặc biệt ngày {groups['on']} (một trẻ có thể thuộc nhiều nhóm); hỗ trợ bằng "
               f"tiền từ {given['since']} đến {given['until']}. Chỉ số đếm, không có thông tin cá nhân."),
+        note_en=(f"Children in special circumstances on {groups['on']} (a child may be in several groups); money "
+                 f"support from {given['since']} to {given['until']}. Counts only, no personal data."),
         sources=[f"{sources[0]}?on={groups['on']}", f"{sources[1]}?on={support['on']}",
                  f"{sources[2]}?since={given['since']}&until={given['until']}"])
 

@@ -58,8 +58,8 @@ td.n {{ text-align: right; }}
         if not s.available:
             parts.append(f"<p><b>{t['na']}</b>: {html.escape(s.note)}</p>")
             continue
-        if s.note:
-            parts.append(f'<p class="note">{html.escape(s.note)}</p>')
+        if s.note_in(lang):
+            parts.append(f'<p class="note">{html.escape(s.note_in(lang))}</p>')
         for table in s.tables:
             if table.title:
                 parts.append(f"<h3>{html.escape(label(table.title, lang))}</h3>")
@@ -145,6 +145,8 @@ def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
         if not s.available:
             line(f"{t['na']}: {s.note}", 5)
             continue
+        if s.note_in(lang):
+            line(s.note_in(lang), 4, "I", 8)
         for table in s.tables:
             if not table.rows:
                 continue

@@ -104,13 +104,13 @@ async def test_insurance_children_and_the_cumulative_allowance_in_every_format()
     assert allowance.tables[-1].rows[1][:1] == ["cumulative"] and allowance.tables[-1].rows[1][5] == 5_000_000
     cards = found["health_insurance"]
     assert cards.available and cards.figures["total"]["state"] == 3_538_080
-    assert cards.tables[0].rows[-1] == ["Tổng", 3, 4, 42, 4_422_600, 3_538_080, 884_520]
+    assert cards.tables[0].rows[-1] == ["total", 3, 4, 42, 4_422_600, 3_538_080, 884_520]
     kids = found["children"]
     assert (kids.figures["children"], kids.figures["supported"]) == (4, 2)
     assert kids.figures["by_group"] == {"disabled": 1, "orphan": 3}
     # By old district: the 2025 commune with no district recorded stays apart, said so.
     assert [(u["code"], u["children"], u["note"]) for u in kids.figures["units"]] == [
-        ("29263", 1, "no district recorded"), ("842", 3, "")]
+        ("29263", 1, "no_district"), ("842", 3, "")]
     by_2025 = {s.key: s for s in await compose.annual(fetch_all, 2026, "2025")}["children"].figures["units"]
     # Phường 4 (29236) became Phường Long Đức (29263); Phường Trà Vinh keeps its code.
     assert [(u["code"], u["name"], u["children"]) for u in by_2025] == [("29242", "Phường Trà Vinh", 2),
@@ -121,7 +121,8 @@ async def test_insurance_children_and_the_cumulative_allowance_in_every_format()
     assert "Lũy kế từ khi có số liệu đến hết năm" in page and "Trẻ mồ côi" in page and "2.950.000.000" in page
     english = render.as_html(2026, sections, "en", "2026-12-04")
     assert "Children under 6" in english and "Cumulative since records began" in english
-    assert "Money support given in the year" in english and "Surgery" in english
+    assert "Money support given in the year" in english and "Surgery" in english and "Tổng" not in english
+    assert "Counts only, no personal data" in english and "Chỉ số đếm" not in english
     book = openpyxl.load_workbook(io.BytesIO(render.as_xlsx(2026, sections, "vi")))
     cells = [c for row in book["4 health_insurance"].iter_rows(values_only=True) for c in row if c is not None]
     assert 884_520 in cells and "Ngân sách nhà nước (đồng)" in cells
