@@ -77,6 +77,12 @@ async def test_the_annual_report_equals_the_services_records(stack):
         listed = next(i for i in r.json()["items"] if i["person_id"] == person["id"])
         assert listed["age"] == 90
 
+        worker = {**await client(stack, ["child_protection:case"], [COMMUNE]), "X-Purpose": "case work"}
+        r = await gw.post("/child-protection/children", headers=worker, json={
+            "full_name": "Thạch Văn Tư", "commune_code": COMMUNE, "date_of_birth": "2016-04-10",
+            "groups": [{"group": "orphan", "valid_from": "2026-01-10", "evidence": "Giấy chứng tử 3/2026"}]})
+        assert r.status_code == 201, r.text
+
         r = await gw.post("/registry/facilities", headers=officer,
                           json={"name": "Trung tâm Công tác xã hội tỉnh", "commune_code": COMMUNE, "capacity": 150})
         assert r.status_code == 201, r.text
@@ -171,8 +177,60 @@ async def test_the_annual_report_equals_the_services_records(stack):
         mine = next(f for f in section(report, "residential")["figures"]["facilities"] if f["facility_id"] == centre)
         assert (mine["cash"], mine["in_kind"]) == (donated["cash"], donated["in_kind"]) == (905_045_613, 12_500_000)
         assert mine["residents_by_category"]["elderly"] == 1
-        for key in ("health_insurance", "children"):
-            assert section(report, key)["available"] is False
+        assert all(s["available"] for s in report["sections"]), [s["key"] for s in report["sections"]]
+
+        # Monthly allowance, cumulative: every ledger entry of the programme's payroll periods up to December.
+        rows = await sql(stack, "payments", "SELECT kind, sum(amount)::bigint AS amount FROM payments.ledger_entries "
+                         "WHERE programme = 'monthly_allowance' AND period_first < :end GROUP BY 1",
+                         end=date(YEAR + 1, 1, 1))
+        since_start = {r["kind"]: r["amount"] for r in rows}
+        cumulative = allowance["cumulative"]
+        assert cumulative["issued"] == sum(since_start.get(k, 0) for k in issued_kinds)
+        assert (cumulative["paid"], cumulative["carried"], cumulative["recovery"]) == (
+            since_start.get("paid", 0), since_start.get("carried", 0), since_start.get("recovery", 0))
+        assert cumulative["paid"] >= allowance["ledger"]["paid"]
+
+        # Health insurance: card counts and card-months from insurance's cards; the money as insurance's
+        # contributions computation gives it for the same months.
+        as_of = min(date(YEAR, 12, 31), clock.today())
+        cards = section(report, "health_insurance")["figures"]
+        assert cards["as_of"] == as_of.isoformat()
+        raw_cards = await sql(stack, "insurance", """
+            SELECT c.group_code,
+                   count(*) FILTER (WHERE c.valid_to IS NULL OR c.valid_to >= :as_of) AS in_force,
+                   count(*) AS valid,
+                   coalesce(sum((SELECT count(*) FROM generate_series(
+                       date_trunc('month', greatest(c.valid_from, :first)),
+                       date_trunc('month', least(coalesce(c.valid_to, :as_of), :as_of)), interval '1 month'))), 0)
+                       AS months
+            FROM insurance.cards c
+            WHERE c.valid_from <= :as_of AND (c.valid_to IS NULL OR c.valid_to >= greatest(c.valid_from, :first))
+            GROUP BY 1""", as_of=as_of, first=date(YEAR, 1, 1))
+        assert {g["group"]: (g["cards_in_force"], g["cards_valid"], g["card_months"]) for g in cards["groups"]} == {
+            r["group_code"]: (r["in_force"], r["valid"], r["months"]) for r in raw_cards}
+        r = await gw.get("/insurance/contributions", params={"first": f"{YEAR}-01", "last": f"{as_of:%Y-%m}",
+                                                             "by": "group"},
+                         headers=await client(stack, ["insurance:read"], []))
+        assert {g["group"]: (g["cost"], g["state"], g["household"]) for g in cards["groups"]} == {
+            t["group"]: (t["total"], t["state"], t["household"]) for t in r.json()["totals"]}
+        assert cards["total"]["cost"] == sum(g["cost"] for g in cards["groups"]) == \
+            cards["total"]["state"] + cards["total"]["household"]
+
+        # Children in special circumstances and support given: from child protection's records.
+        kids = section(report, "children")["figures"]
+        [raw_kids] = await sql(stack, "child_protection", """
+            SELECT count(DISTINCT g.child_id) AS children,
+                   count(DISTINCT g.child_id) FILTER (WHERE g.group_code = 'orphan') AS orphans
+            FROM child_protection.child_groups g
+            WHERE g.valid_from <= :d AND (g.valid_to IS NULL OR g.valid_to >= :d)""", d=as_of)
+        assert (kids["children"], kids["by_group"].get("orphan", 0)) == (raw_kids["children"], raw_kids["orphans"])
+        assert kids["by_group"]["orphan"] >= 1
+        [raw_given] = await sql(stack, "child_protection", """
+            SELECT count(*) FILTER (WHERE status = 'paid') AS paid,
+                   coalesce(sum(amount) FILTER (WHERE status = 'paid'), 0)::bigint AS amount_paid
+            FROM child_protection.support_items WHERE outcome_on BETWEEN :a AND :b""", a=date(YEAR, 1, 1), b=as_of)
+        given = kids["given"]["total"]
+        assert (given["paid"], given["amount_paid"]) == (raw_given["paid"], raw_given["amount_paid"])
 
         # The same report as a printable page, in English, and as a workbook with one sheet per section.
         page = (await gw.get("/reports/annual", params={"year": YEAR, "format": "html"}, headers=reporter)).text
@@ -180,7 +238,9 @@ async def test_the_annual_report_equals_the_services_records(stack):
         assert "Chúc thọ, mừng thọ người cao tuổi" in page and "905.045.613" in page
         english = (await gw.get("/reports/annual", params={"year": YEAR, "format": "html", "lang": "en"},
                                 headers=reporter)).text
-        assert "Monthly social allowance" in english and "Not available" in english
+        assert "Monthly social allowance" in english and "Health insurance cards" in english
+        assert "Children in special circumstances" in english and "Cumulative since records began" in english
+        assert "Chưa có số liệu" not in page and "Thẻ bảo hiểm y tế" in page and "Trẻ mồ côi" in page
         r = await gw.get("/reports/annual", params={"year": YEAR, "format": "xlsx", "units": "2025"},
                          headers=reporter)
         assert r.status_code == 200, r.text

@@ -24,7 +24,8 @@ async def totals(session: AsyncSession, *, year: int, by: str, programme: str | 
     key = KEYS[by]
     stmt = (select(key.label("key"), LedgerEntry.kind, func.sum(LedgerEntry.amount).label("amount"),
                    func.count().label("entries"))
-            .where(LedgerEntry.period_first >= date(since or year, 1, 1), LedgerEntry.period_first < date(year + 1, 1, 1))
+            .where(LedgerEntry.period_first >= date(since or year, 1, 1),
+                   LedgerEntry.period_first < date(year + 1, 1, 1))
             .group_by(key, LedgerEntry.kind).order_by(key, LedgerEntry.kind))
     if programme:
         stmt = stmt.where(LedgerEntry.programme == programme)
