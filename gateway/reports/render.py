@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import html
 import io
+import shutil
+import tempfile
+import threading
+from pathlib import Path
 from typing import Any
 
 from common.tabular import xlsx_row
@@ -107,6 +113,41 @@ def _font_files() -> tuple[str, str]:
     return str(files / "NotoSerif[wdth,wght].ttf"), str(files / "NotoSerif-Italic[wdth,wght].ttf")
 
 
+_fonts_lock = threading.Lock()
+
+
+@functools.cache
+def _static_fonts() -> dict[str, str]:
+    """The three styles the PDF uses as static TTF files, made once per process from the variable fonts.
+
+    Letting fpdf2 instantiate the variable font on every PDF cost about 12 s of CPU per report (measured: nearly all
+    of it in fontTools' instancer, most in merging the GPOS kerning tables). The report's plain layout uses no
+    kerning, so GPOS is dropped before instancing; each style is pinned on every axis (weight as asked, the other
+    axes at their defaults) and saved to a private temporary folder removed at exit."""
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    regular, italic = _font_files()
+    folder = Path(tempfile.mkdtemp(prefix="ansinh-report-fonts-"))
+    atexit.register(shutil.rmtree, folder, True)
+    out = {}
+    for style, source, weight in (("", regular, 400.0), ("B", regular, 700.0), ("I", italic, 400.0)):
+        font = TTFont(source)
+        if "GPOS" in font:
+            del font["GPOS"]
+        axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
+        static = instancer.instantiateVariableFont(font, {**axes, "wght": weight})
+        path = folder / f"NotoSerif-{style or 'R'}.ttf"
+        static.save(str(path))
+        out[style] = str(path)
+    return out
+
+
+def static_fonts() -> dict[str, str]:
+    with _fonts_lock:  # two first reports at once make the files once
+        return _static_fonts()
+
+
 def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
     """A4 pages laid out like a report to the provincial People's Committee: the issuing office and the national
     motto at the top, the title, then one numbered part per section with its tables."""
@@ -114,13 +155,12 @@ def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
     from fpdf.fonts import FontFace
 
     t = TEXT[lang]
-    regular, italic = _font_files()
+    fonts = static_fonts()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(20, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("Noto", "", regular, variations={"wght": 400.0})
-    pdf.add_font("Noto", "B", regular, variations={"wght": 700.0})
-    pdf.add_font("Noto", "I", italic, variations={"wght": 400.0})
+    for style, path in fonts.items():
+        pdf.add_font("Noto", style, path)
     pdf.add_page()
     width = pdf.epw
 

@@ -9,6 +9,7 @@ exactly what the ledger and the records hold.
 
 from __future__ import annotations
 
+import csv
 import io
 import uuid
 from datetime import date
@@ -22,11 +23,14 @@ from sqlalchemy import text
 from ansinh.database import in_gateway_db
 from common import clock
 
+from .test_payments import as_csv, eventually
 from .test_registry import client, national_id
 
 pytestmark = pytest.mark.e2e
 
 COMMUNE = "29242"  # Phường Trà Vinh since 2025-07-01; the other e2e tests use other communes
+CARD_COMMUNE = "29275"  # Xã An Trường (old district 844): no other e2e test issues cards there
+CARD_PERIOD = "2027-01"  # test_insurance.py builds the 2026-12 list; a period has one list
 YEAR = 2026
 
 
@@ -45,6 +49,37 @@ async def run_payroll(gw, maker, checker, programme: str) -> dict:  # type: igno
     r = await gw.post(f"/payments/payrolls/{payroll['id']}/approve", headers=checker)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+async def issue_a_child_card(stack, gw) -> str:  # type: ignore[no-untyped-def]
+    """A child registered in CARD_COMMUNE gets a TE card the way BHXH issues it: insurance decides from the
+    registry's events, a list is built, BHXH fills the card number in the file and uploads it."""
+    officer = await client(stack, ["registry:read", "registry:write", "insurance:read", "insurance:write"],
+                           [CARD_COMMUNE])
+    bhxh = await client(stack, ["insurance:exchange"], [CARD_COMMUNE])
+    r = await gw.post("/registry/persons", headers=officer, json={
+        "full_name": "Sơn Thị Út", "date_of_birth": "2025-03-15", "sex": "female",
+        "national_id": national_id(2025, True), "commune_code": CARD_COMMUNE})
+    assert r.status_code == 201, r.text
+    child = r.json()["id"]
+
+    async def decided() -> bool:
+        r = await gw.get(f"/insurance/persons/{child}/cards", headers=officer)
+        return r.status_code == 200 and bool(r.json()["entitlements"])
+
+    await eventually(decided, "insurance deciding the child's TE", within=60)
+    r = await gw.post("/insurance/lists", headers=officer, json={"period": CARD_PERIOD})
+    assert r.status_code == 201, r.text
+    list_id = r.json()["id"]
+    r = await gw.get(f"/insurance/lists/{list_id}/download", params={"format": "csv"}, headers=bhxh)
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    [row] = [x for x in rows[1:] if x[1] == child]
+    filled = [rows[0], row[:16] + ["Đã cấp thẻ", "TE1860000007501", row[13], row[14], ""]]
+    r = await gw.post(f"/insurance/lists/{list_id}/results/file", content=as_csv(filled),
+                      headers={**bhxh, "Content-Type": "text/csv", "Idempotency-Key": f"annual-{child}"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["applied"], r.json()["exceptions"]) == (1, [])
+    return child
 
 
 async def report_result(gw, postal, payroll: dict, result: dict) -> None:  # type: ignore[no-untyped-def]
@@ -109,6 +144,8 @@ async def test_the_annual_report_equals_the_services_records(stack):
         assert r.status_code == 201, r.text
         r = await gw.post(f"/payments/emergency-reliefs/{r.json()['id']}/approve", headers=checker)
         assert r.status_code == 200, r.text
+
+        card_holder = await issue_a_child_card(stack, gw)
 
         gifts = await run_payroll(gw, maker, checker, "longevity")
         relief = await run_payroll(gw, maker, checker, "emergency")
@@ -215,6 +252,17 @@ async def test_the_annual_report_equals_the_services_records(stack):
             t["group"]: (t["total"], t["state"], t["household"]) for t in r.json()["totals"]}
         assert cards["total"]["cost"] == sum(g["cost"] for g in cards["groups"]) == \
             cards["total"]["state"] + cards["total"]["household"]
+        [mine] = await sql(stack, "insurance", "SELECT valid_from, district_code, province_code FROM insurance.cards "
+                           "WHERE person_id = :p", p=uuid.UUID(card_holder))
+        assert (mine["valid_from"] <= as_of, mine["district_code"], mine["province_code"]) == (True, "", "86")
+        te = next(g for g in cards["groups"] if g["group"] == "TE")
+        assert te["cards_in_force"] >= 1 and te["cost"] > 0
+        # The card made in the 2025 commune counts under old district 844 (Càng Long), or under 29275 by 2025 unit.
+        assert next(u for u in cards["rows"] if u["code"] == "844")["cards_in_force"] >= 1
+        r = await gw.get("/reports/annual", params={"year": YEAR, "units": "2025"}, headers=reporter)
+        by_2025 = section(r.json(), "health_insurance")["figures"]
+        assert next(u for u in by_2025["rows"] if u["code"] == CARD_COMMUNE)["cards_in_force"] == 1
+        assert by_2025["total"] == cards["total"]
 
         # Children in special circumstances and support given: from child protection's records.
         kids = section(report, "children")["figures"]

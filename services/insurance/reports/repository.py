@@ -24,7 +24,8 @@ async def card_counts(session: AsyncSession, first: date, as_of: date,
                       areas: Sequence[str] | None) -> Sequence[Row[Any]]:
     """Per group and recorded unit: the cards valid on ``as_of`` (in force), and the cards valid on at least one day
     from ``first`` to ``as_of``. A card ended early has its last day in ``valid_to``."""
-    where, params = "", {"first": first, "as_of": as_of}
+    where = ""
+    params: dict[str, Any] = {"first": first, "as_of": as_of}
     if areas is not None:
         where = ("AND (c.province_code = ANY(:areas) OR c.district_code = ANY(:areas) "
                  "OR c.commune_code = ANY(:areas))")
