@@ -115,30 +115,51 @@ def _font_files() -> tuple[str, str]:
 
 _fonts_lock = threading.Lock()
 
+PDF_UNICODES = (*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070), 0x20AB,
+                0x20AC, 0x2116)
+"""What the report prints: Latin with its extensions (Vietnamese: U+1E00–U+1EFF, ơ, ư, đ), combining marks,
+punctuation, ₫ € №. The fonts keep these glyphs only (Greek and Cyrillic are dropped)."""
+
+VARIATION_TABLES = ("fvar", "gvar", "avar", "cvar", "HVAR", "VVAR", "MVAR", "STAT", "GDEF")
+
 
 @functools.cache
 def _static_fonts() -> dict[str, str]:
     """The three styles the PDF uses as static TTF files, made once per process from the variable fonts.
 
     Letting fpdf2 instantiate the variable font on every PDF cost about 12 s of CPU per report (measured: nearly all
-    of it in fontTools' instancer, most in merging the GPOS kerning tables). The report's plain layout uses no
-    kerning, so GPOS is dropped before instancing; each style is pinned on every axis (weight as asked, the other
-    axes at their defaults) and saved to a private temporary folder removed at exit."""
+    of it in fontTools' instancer: the GPOS kerning tables, then every glyph's variations). Now the fonts are cut
+    down to :data:`PDF_UNICODES` and their kerning dropped (the report's plain layout uses none) first; the regular
+    and italic styles are the fonts' default instances (their outlines are the ``glyf`` table: the variation tables
+    are simply removed), only bold is instantiated. Saved to a private temporary folder removed at exit."""
+    from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
 
     regular, italic = _font_files()
     folder = Path(tempfile.mkdtemp(prefix="ansinh-report-fonts-"))
     atexit.register(shutil.rmtree, folder, True)
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
     out = {}
     for style, source, weight in (("", regular, 400.0), ("B", regular, 700.0), ("I", italic, 400.0)):
         font = TTFont(source)
         if "GPOS" in font:
             del font["GPOS"]
+        cutter = subset.Subsetter(options)
+        cutter.populate(unicodes=PDF_UNICODES)
+        cutter.subset(font)
         axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
-        static = instancer.instantiateVariableFont(font, {**axes, "wght": weight})
+        if axes.get("wght") == weight:
+            for tag in VARIATION_TABLES:
+                if tag in font:
+                    del font[tag]
+        else:
+            font = instancer.instantiateVariableFont(font, {**axes, "wght": weight})
         path = folder / f"NotoSerif-{style or 'R'}.ttf"
-        static.save(str(path))
+        font.save(str(path))
         out[style] = str(path)
     return out
 

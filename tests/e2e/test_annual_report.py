@@ -292,7 +292,8 @@ async def test_the_annual_report_equals_the_services_records(stack):
         r = await gw.get("/reports/annual", params={"year": YEAR, "format": "xlsx", "units": "2025"},
                          headers=reporter)
         assert r.status_code == 200, r.text
-        pdf = await gw.get("/reports/annual", params={"year": YEAR, "format": "pdf"}, headers=reporter)
+        # The gateway's first PDF makes its fonts (seconds of CPU): on a shared machine, more than the default minute.
+        pdf = await gw.get("/reports/annual", params={"year": YEAR, "format": "pdf"}, headers=reporter, timeout=300)
         assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
         book = openpyxl.load_workbook(io.BytesIO(r.content))
         assert len(book.sheetnames) == len(report["sections"]) == 9
