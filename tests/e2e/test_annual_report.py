@@ -3,8 +3,10 @@ and every figure is recomputed here from the services' own tables.
 
 An officer records a 90-year-old and a residential centre with a resident and donations; payments records the
 person's longevity gift and an emergency relief approved by a second client; both one-off payrolls are approved and
-the post office reports the gift paid and the relief unpaid. The report (JSON, HTML, XLSX, English) must show
-exactly what the ledger and the records hold.
+the post office reports the gift paid and the relief unpaid. A child in another commune gets a TE card through the
+BHXH exchange, and a child protection officer records an orphan. The report (JSON, HTML, XLSX, PDF, English, by
+2025 commune) must show exactly what the ledger and the records hold: the monthly allowance in the year and
+cumulative, the cards by group with their cost and the state's part, the children by group and the support paid.
 """
 
 from __future__ import annotations
