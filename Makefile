@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The files holding hypothesis property tests (what `make test-deep` runs unless PYTEST_ARGS names others).
 PROPERTY_TESTS = $(shell grep -rl --include='test_*.py' '^from hypothesis import' tests)
 
-.PHONY: run test test-fast test-deep e2e fuzz lint bench bench-quick migrate clean setup lock
+.PHONY: run demo test test-fast test-deep e2e fuzz lint bench bench-quick migrate clean setup lock
 
 setup: $(STAMP)
 
@@ -26,6 +26,9 @@ lock: $(STAMP)
 
 run: $(STAMP)  ## set up and start the gateway and the four services (embedded PostgreSQL by default)
 	$(BIN)/ansinh up
+
+demo: $(STAMP)  ## make run, then seed a small province through the API (SCALE=0.02 by default); Ctrl-C stops
+	$(BIN)/ansinh demo --scale $(or $(SCALE),0.02)
 
 migrate: $(STAMP)
 	$(BIN)/ansinh migrate

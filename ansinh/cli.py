@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from common import clock
 from common.settings import SERVICES
 
 from . import backup as backups
@@ -22,6 +23,7 @@ from .context import admin_database, stack_config
 from .events_cli import events_app
 from .payments_cli import payments_app
 from .report_cli import report_app
+from .seed_cli import seed as seed_command
 from .stack import Stack, default_ports, run_prepare, run_until_signalled
 
 app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
@@ -32,6 +34,7 @@ app.add_typer(clients.keys_app, name="keys")
 app.add_typer(events_app, name="events")
 app.add_typer(payments_app, name="payments")
 app.add_typer(report_app, name="report")
+app.command("seed")(seed_command)
 
 APP_FACTORIES = {
     "gateway": "gateway.app",
@@ -64,6 +67,54 @@ def up() -> None:
                f"  curl -H \"Authorization: Bearer $TOKEN\" {gw}/registry/metrics\n" if dev_secret else "")
             + "Partner clients: ansinh clients create NAME --scopes ... --areas ...\nCtrl-C stops everything.\n"
         )
+        run_until_signalled(stack)
+
+
+@app.command()
+def demo(
+    scale: Annotated[float, typer.Option(min=0.0001, max=2.0, help="Scale of the seeded province")] = 0.02,
+    seed: Annotated[int, typer.Option(help="Same seed, same province")] = 1,
+) -> None:
+    """`ansinh up`, then `ansinh seed --profile tra-vinh --scale 0.02` into it; runs until Ctrl-C. Started again,
+    the seed finds its state in var/ and only continues what was not finished."""
+    import signal
+
+    from .seed.api import SeedError
+    from .seed.run import Options
+    from .seed.run import seed as run_seed
+    from .seed_cli import ensure_seed_clients
+
+    with admin_database() as (admin_url, dbname):
+        config = stack_config(admin_url, dbname)
+        typer.echo("preparing roles, schemas and migrations …")
+        run_prepare(config)
+        asyncio.run(clients.in_gateway_db(config.urls()["gateway"], clients.ensure_dev_admin))
+        credentials = asyncio.run(clients.in_gateway_db(config.urls()["gateway"], ensure_seed_clients))
+        stack = Stack(config)
+        try:
+            stack.start_all(timeout=60)
+        except (RuntimeError, TimeoutError) as exc:
+            typer.echo(f"start-up failed: {exc}", err=True)
+            stack.stop()
+            raise typer.Exit(1) from exc
+        gw = stack.url("gateway")
+        path = local.VAR / f"seed-{seed}.json"
+        typer.echo(f"\nAnSinh is up at {gw}; seeding the Trà Vinh profile at scale {scale} (state in {path}) …")
+        try:
+            asyncio.run(run_seed(gw, credentials, Options(scale=scale, seed=seed), path))
+        except KeyboardInterrupt:
+            typer.echo("seeding interrupted: `make demo` again continues it", err=True)
+            stack.stop()
+            return
+        except SeedError as exc:
+            typer.echo(f"seeding stopped: {exc}", err=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        typer.echo(
+            f"\nA seeded province at {gw}   API docs: {gw}/docs\n"
+            f"  TOKEN=$(.venv/bin/ansinh token)\n"
+            f"  curl -H \"Authorization: Bearer $TOKEN\" '{gw}/registry/reports/beneficiaries?month=…&by=district'\n"
+            f"  .venv/bin/ansinh report annual --year {clock.today().year} --format pdf -o bao-cao.pdf\n"
+            "Ctrl-C stops everything.\n")
         run_until_signalled(stack)
 
 

@@ -4,6 +4,7 @@
     ├── BadRequest                    400  bad-request
     ├── Unauthorized                  401  unauthorized       (adds WWW-Authenticate)
     ├── Forbidden                     403  forbidden
+    │   └── MakerChecker              403  maker-checker      (another client approves)
     ├── NotFound                      404  not-found
     ├── MethodNotAllowed              405  method-not-allowed
     ├── Conflict                      409  conflict
@@ -90,6 +91,12 @@ class Unauthorized(AnSinhError):
 
 class Forbidden(AnSinhError):
     status, code, title = 403, "forbidden", "Forbidden"
+
+
+class MakerChecker(Forbidden):
+    """403 ``maker-checker``: the client that made a record (drafted, generated, submitted) cannot also approve it."""
+
+    code = "maker-checker"
 
 
 class NotFound(AnSinhError):

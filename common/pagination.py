@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from .errors import ValidationFailed
+
+Row = TypeVar("Row")
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -55,3 +57,17 @@ def keyset(cursor: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] 
                      for kind, value in zip(kinds, values, strict=True))
     except (TypeError, ValueError):
         raise _not_ours() from None
+
+
+def page_of(rows: Sequence[Row], limit: int, key: Callable[[Row], list[Any]]) -> tuple[list[Row], str | None]:
+    """Rows fetched with ``limit + 1`` (one to look ahead): the page (at most ``limit`` rows) and ``next_cursor``,
+    ``key`` of its last row packed by :func:`encode_cursor`, or None when no row follows."""
+    if len(rows) > limit:
+        return list(rows[:limit]), encode_cursor(key(rows[limit - 1]))
+    return list(rows), None
+
+
+def cursor_if_full(rows: Sequence[Row], limit: int, key: Callable[[Row], list[Any]]) -> str | None:
+    """Rows fetched with ``limit`` (no look-ahead): ``next_cursor`` after the last row when the page is full (the
+    next page may then be empty), else None. Prefer :func:`page_of` in new code."""
+    return encode_cursor(key(rows[-1])) if rows and len(rows) >= limit else None

@@ -330,6 +330,18 @@ class RowProblem:
         return out
 
 
+class FileProblems(ValidationFailed):
+    """422 ``file-problems``: an uploaded file is refused as a whole, every problem listed with where it is (the
+    first 1,000 in ``errors``; ``problems_total`` counts them all)."""
+
+    code = "file-problems"
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        errors = [{**p.as_dict(), "field": p.field or "row"} for p in problems[:1000]]
+        super().__init__(errors, detail=f"{len(problems)} problem(s) in the file: nothing was applied; fix them "
+                                        "and upload the whole file again", problems_total=len(problems))
+
+
 # --- cells -------------------------------------------------------------------------------------------------------
 
 class CellError(ValueError):

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from common.db import SessionDep
-from common.errors import BadRequest, Unauthorized
 
 from . import keys, repository
 from . import service as auth_service
+from .exceptions import InvalidClient, InvalidRequest, UnsupportedGrantType
 
 router = APIRouter(tags=["authentication"])
 
@@ -41,10 +41,10 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise Unauthorized("malformed Basic credentials", code="invalid-client", error="invalid_client") from exc
+        raise InvalidClient("malformed Basic credentials") from exc
     client_id, sep, secret = decoded.partition(":")
     if not sep:
-        raise Unauthorized("malformed Basic credentials", code="invalid-client", error="invalid_client")
+        raise InvalidClient("malformed Basic credentials")
     # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
     return unquote_plus(client_id), unquote_plus(secret)
 
@@ -61,19 +61,16 @@ async def token(request: Request, session: SessionDep) -> JSONResponse:
     it, if you need to, with `/.well-known/jwks.json`. Ask for a new one shortly before `expires_in`.
     """
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-        raise BadRequest("send the form as application/x-www-form-urlencoded", code="invalid-request",
-                         error="invalid_request")
+        raise InvalidRequest("send the form as application/x-www-form-urlencoded")
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
     grant = form.get("grant_type")
     if grant != "client_credentials":
-        raise BadRequest(
-            "grant_type must be client_credentials" if grant else "grant_type is required",
-            code="unsupported-grant-type" if grant else "invalid-request",
-            error="unsupported_grant_type" if grant else "invalid_request",
-        )
+        if grant:
+            raise UnsupportedGrantType("grant_type must be client_credentials")
+        raise InvalidRequest("grant_type is required")
     creds = _basic_credentials(request) or (form.get("client_id", ""), form.get("client_secret", ""))
     if not creds[0] or not creds[1]:
-        raise Unauthorized("client credentials are required", code="invalid-client", error="invalid_client")
+        raise InvalidClient("client credentials are required")
     client = await auth_service.authenticate(session, *creds)
     requested = form.get("scope", "").split() or None
     settings = request.app.state.settings

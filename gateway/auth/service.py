@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common import clock
 from common.auth import ALGORITHM, AUDIENCE, ISSUER, SCOPES
-from common.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
+from common.errors import Conflict, NotFound, ValidationFailed
 
 from ..events import repository as events_repository
 from ..models import Client
 from . import keys, repository
+from .exceptions import InvalidClient, InvalidScope
 
 _hasher = PasswordHasher()
 _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -175,8 +176,8 @@ async def authenticate(session: AsyncSession, client_id: str, secret: str) -> Cl
     except (VerificationError, InvalidHashError):
         client = None
     if client is None or client.revoked_at is not None:
-        raise Unauthorized("unknown client or wrong secret", code="invalid-client", error="invalid_client",
-                           headers={"WWW-Authenticate": 'Basic realm="ansinh"'})
+        raise InvalidClient("unknown client or wrong secret",
+                            headers={"WWW-Authenticate": 'Basic realm="ansinh"'})
     return client
 
 
@@ -202,8 +203,7 @@ def issue_token(signer: Signer, client: Client, requested: list[str] | None, ttl
     if requested:
         extra = sorted(set(requested) - granted)
         if extra:
-            raise BadRequest(f"scope(s) not granted to this client: {' '.join(extra)}", code="invalid-scope",
-                             error="invalid_scope")
+            raise InvalidScope(f"scope(s) not granted to this client: {' '.join(extra)}")
         granted = set(requested)
     now = round(time.time(), 3)  # NumericDate may be fractional: a token got right after a rotation
     # (sub-second tokens_not_before) must not be mistaken for one from before it.

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +23,12 @@ from common.idempotency import Claim
 from .access import Reader
 from .models import IDEMPOTENCY
 
+Out = TypeVar("Out", bound=BaseModel)
 
-async def begin(session: AsyncSession, reader: Reader, request: Request,
+
+async def _begin(session: AsyncSession, reader: Reader, request: Request,
                 load: Callable[[uuid.UUID], Awaitable[BaseModel]]) -> Claim | JSONResponse | None:
-    """A claim to :func:`finish`, None without a key, or the replayed response (the record read again)."""
+    """A claim, None without a key, or the replayed response (the record read again)."""
     claim = await IDEMPOTENCY.begin(session, reader.principal, request)
     if not isinstance(claim, JSONResponse):
         return claim
@@ -36,5 +39,16 @@ async def begin(session: AsyncSession, reader: Reader, request: Request,
     return JSONResponse(out.model_dump(mode="json"), status_code=claim.status_code, headers=headers)
 
 
-async def finish(session: AsyncSession, claim: Claim | None, record_id: uuid.UUID, headers: dict[str, str]) -> None:
+async def respond(session: AsyncSession, reader: Reader, request: Request, response: Response,
+                  load: Callable[[uuid.UUID], Awaitable[BaseModel]],
+                  work: Callable[[], Awaitable[tuple[Out, uuid.UUID, dict[str, str]]]]) -> Out | JSONResponse:
+    """The route's whole ``Idempotency-Key`` handling (as :meth:`common.idempotency.Idempotency.respond`): a retry
+    gets the record read again by ``load``; the first request runs ``work`` (its answer, the new record's id and the
+    headers, ``Location`` among them), and only the id and ``Location`` are remembered."""
+    claim = await _begin(session, reader, request, load)
+    if isinstance(claim, JSONResponse):
+        return claim
+    out, record_id, headers = await work()
+    response.headers.update(headers)
     await IDEMPOTENCY.finish(session, claim, 201, {"id": str(record_id)}, {"Location": headers["Location"]})
+    return out

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.areas import AreaColumns
 from common.db import schema_metadata
 from common.events.tables import event_tables
 from common.idempotency import Idempotency, idempotency_table
@@ -52,12 +53,10 @@ IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 TZ = DateTime(timezone=True)
 
 
-class _Area:
-    """Where a record belongs: the commune it was made with, its (old) district and province."""
+class _Area(AreaColumns):
+    """Where a record belongs: the commune it was made with, its (old) district (empty by default) and province."""
 
-    commune_code: Mapped[str] = mapped_column(Text)
     district_code: Mapped[str] = mapped_column(Text, server_default="")
-    province_code: Mapped[str] = mapped_column(Text)
 
 
 # --- reference data --------------------------------------------------------------------------------------

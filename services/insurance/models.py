@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.areas import AreaColumns
 from common.db import schema_metadata
 from common.events.tables import event_tables
 from common.idempotency import Idempotency, idempotency_table
@@ -94,7 +95,7 @@ class Parameter(Base):
 
 # --- projection (from registry events) -------------------------------------------------------------------
 
-class Person(Base):
+class Person(AreaColumns, Base):
     """A registry person as insurance needs them: birth date, sex, areas, birth registration and death. No name, no
     national ID (fetched from the registry when a list is built); ``national_id_digest`` is a keyed hash learnt
     then, so the coverage check can find the person without storing the number."""
@@ -105,9 +106,6 @@ class Person(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     date_of_birth: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     registered_on: Mapped[date | None] = mapped_column(Date)
     """The day the registry registered the person (a child's birth registration starts TE)."""
     death_date: Mapped[date | None] = mapped_column(Date)
@@ -178,7 +176,7 @@ class Entitlement(Base):
     group_code: Mapped[str] = mapped_column(Text)
 
 
-class Card(Base):
+class Card(AreaColumns, Base):
     """A health-insurance card as BHXH issued it (``code``: 15 characters; ``number``: the printed 10 digits),
     valid ``valid_from``–``valid_to`` (inclusive; None: until ended). At most one card per person is in force
     (``ended_on`` null), the partial unique index decides."""
@@ -202,9 +200,6 @@ class Card(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     """Set when the card stopped being the person's card in force (its last day is then ``valid_to``)."""
     end_reason: Mapped[str] = mapped_column(Text, server_default="")
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     list_item_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     expiring_sent_on: Mapped[date | None] = mapped_column(Date)
     """The day ``insurance.card.expiring.v1`` was published for this card (once)."""
@@ -245,7 +240,7 @@ class ExchangeList(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class ExchangeItem(Base):
+class ExchangeItem(AreaColumns, Base):
     """One person on a period's list: ``action`` enrol, renew, change or end, with the group and the validity
     requested; ``result`` pending, issued, ended or rejected once BHXH answered."""
 
@@ -265,9 +260,6 @@ class ExchangeItem(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     card_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     """The card in force the item changes or ends (None for an enrolment)."""
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     result: Mapped[str] = mapped_column(Text, server_default="pending")
     result_reason: Mapped[str] = mapped_column(Text, server_default="")
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.areas import AreaColumns
 from common.db import schema_metadata
 from common.events.tables import event_tables
 from common.idempotency import Idempotency, idempotency_table
@@ -55,7 +56,7 @@ IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 
 # --- projection (from registry events) -------------------------------------------------------------------
 
-class Beneficiary(Base):
+class Beneficiary(AreaColumns, Base):
     """The latest facts about a registry beneficiary, from ``registry.beneficiary.entitlements_changed.v1``."""
 
     __tablename__ = "beneficiaries"
@@ -71,9 +72,6 @@ class Beneficiary(Base):
     date_of_birth: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(Text)
     death_date: Mapped[date | None] = mapped_column(Date)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     household_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     computed_from: Mapped[date] = mapped_column(Date)
     computed_to: Mapped[date] = mapped_column(Date)
@@ -97,16 +95,13 @@ class EntitlementPeriod(Base):
     categories: Mapped[list[str]] = mapped_column(ARRAY(Text))
 
 
-class Household(Base):
+class Household(AreaColumns, Base):
     """A registry household as far as electricity support needs it (from poverty-status events)."""
 
     __tablename__ = "households"
     __table_args__ = (Index("ix_households_area", "province_code", "district_code", "commune_code"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     """Raised by every status recorded: a household whose version moved is re-scanned for arrears."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -126,7 +121,7 @@ class PovertyStatus(Base):
     """The event's sequence: of two statuses from the same day, the later event wins."""
 
 
-class ElectricityUse(Base):
+class ElectricityUse(AreaColumns, Base):
     """An officer's declaration that a household uses at most 50 kWh a month (or is off the grid) from a day:
     ``low_use`` in force on the first day of a month makes a household with a member on the monthly allowance a
     social-policy household for electricity support (rules.md §3). Officer data, not projection: a rebuild of the
@@ -138,9 +133,6 @@ class ElectricityUse(Base):
     valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
     low_use: Mapped[bool] = mapped_column(Boolean)
     document: Mapped[str] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(Text)
 
@@ -183,7 +175,7 @@ class ProgrammeParameter(Base):
     recorded_by: Mapped[str] = mapped_column(Text)
 
 
-class OneOffPayment(Base):
+class OneOffPayment(AreaColumns, Base):
     """A one-off payment (funeral support, longevity gift, emergency relief, support requested by another
     service), paid in the first payroll of its programme from ``period_from`` on."""
 
@@ -199,9 +191,6 @@ class OneOffPayment(Base):
     beneficiary_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     recipient_name: Mapped[str] = mapped_column(Text)
     national_id: Mapped[str | None] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[str] = mapped_column(Text)
@@ -212,7 +201,7 @@ class OneOffPayment(Base):
     created_by: Mapped[str] = mapped_column(Text)
 
 
-class LongevityGift(Base):
+class LongevityGift(AreaColumns, Base):
     """A longevity gift (Law on the Elderly Art. 21) to a person who reaches 90 or 100 in ``year``: one per person
     and year. Its amounts are the programme's parameters in force in the gift's month. Delivered ``post_office``
     (the cash is a one-off payment of the ``longevity`` programme, paid by its payroll) or ``in_kind`` (handed over
@@ -234,9 +223,6 @@ class LongevityGift(Base):
     recipient_name: Mapped[str] = mapped_column(Text)
     national_id: Mapped[str | None] = mapped_column(Text)
     date_of_birth: Mapped[date] = mapped_column(Date)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     gift_date: Mapped[date] = mapped_column(Date)
     delivery: Mapped[str] = mapped_column(Text)
     cash: Mapped[int] = mapped_column(BigInteger)
@@ -250,7 +236,7 @@ class LongevityGift(Base):
     created_by: Mapped[str] = mapped_column(Text)
 
 
-class EmergencyRelief(Base):
+class EmergencyRelief(AreaColumns, Base):
     """Emergency relief (cứu trợ đột xuất) decided by an officer for a disaster victim or household, approved by
     another client; on approval the cash becomes a one-off payment of the ``emergency`` programme (paid through the
     post office by its payroll). Food relief is rice given in kind: recorded, never paid by the system."""
@@ -270,9 +256,6 @@ class EmergencyRelief(Base):
     household_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     recipient_name: Mapped[str] = mapped_column(Text)
     national_id: Mapped[str | None] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     disaster: Mapped[str] = mapped_column(Text)
     occurred_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -293,7 +276,7 @@ class EmergencyRelief(Base):
     approved_by: Mapped[str | None] = mapped_column(Text)
 
 
-class ArtisanEnrolment(Base):
+class ArtisanEnrolment(AreaColumns, Base):
     """A people's or meritorious artisan paid a monthly allowance (Decree 109/2015/NĐ-CP) from ``from_month``
     through ``to_month`` (open-ended while None): the source of the ``artisans`` payroll, one recipient per
     enrolment. ``version`` moves when the enrolment is ended, so the next payroll compares its past months again
@@ -312,9 +295,6 @@ class ArtisanEnrolment(Base):
     """The registry person (an artisan has at most one enrolment in force in any month)."""
     recipient_name: Mapped[str] = mapped_column(Text)
     national_id: Mapped[str] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     """nghe_nhan_nhan_dan (people's artisan) or nghe_nhan_uu_tu (meritorious artisan)"""
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -370,7 +350,7 @@ class Payroll(Base):
     locked_by: Mapped[str | None] = mapped_column(Text)
 
 
-class PayrollLine(Base):
+class PayrollLine(AreaColumns, Base):
     """What one recipient is paid by a payroll: total = max(0, regular + arrears + recovery + carried) −
     to_recover_offset (the part of the recipient's open to_recover balance the line absorbs)."""
 
@@ -391,9 +371,6 @@ class PayrollLine(Base):
     one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     recipient_name: Mapped[str | None] = mapped_column(Text)
     national_id: Mapped[str | None] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     schedule_version: Mapped[int | None] = mapped_column(Integer)
     """The projection version the line was computed from (recorded as settled on approval)."""
     regular: Mapped[int] = mapped_column(BigInteger)
@@ -423,7 +400,7 @@ class PayrollLineMonth(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
-class LedgerEntry(Base):
+class LedgerEntry(AreaColumns, Base):
     """Append-only (a trigger refuses UPDATE and DELETE): every amount issued, and later paid, carried,
     returned and recovered, per payroll line and service month."""
 
@@ -446,9 +423,6 @@ class LedgerEntry(Base):
     """None for amounts that belong to the line, not a month (to_recover, to_recover_offset)."""
     kind: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(BigInteger)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -468,7 +442,7 @@ class Settlement(Base):
 
 # --- postal disbursement, reconciliation -----------------------------------------------------------------
 
-class Batch(Base):
+class Batch(AreaColumns, Base):
     """The lines of an approved payroll paid at one pay point (a commune), for the payment organisation (the
     post office). Split set-based on approval; only lines with a total above 0 are sent. The counters and the
     fee follow the results reported (recomputed from ``line_results`` after every report)."""
@@ -484,9 +458,6 @@ class Batch(Base):
     programme: Mapped[str] = mapped_column(Text)
     period: Mapped[str] = mapped_column(Text)
     period_first: Mapped[date] = mapped_column(Date)
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, server_default="ready")
     """ready (no result yet) → reporting (some lines reported) → complete (every line reported)"""
     deadline: Mapped[date] = mapped_column(Date)
@@ -566,7 +537,7 @@ class PayrollCarry(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
-class DisbursementException(Base):
+class DisbursementException(AreaColumns, Base):
     """Something reconciliation found that an officer must look at; resolved with a note, never fixed silently.
 
     Kinds: ``amount_mismatch`` (paid amount ≠ the line's total), ``reported_twice`` (a second, different result for
@@ -586,9 +557,6 @@ class DisbursementException(Base):
     payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     line_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     """The line concerned (for ``unknown_line``: the id the partner sent, which is no line of the batch)."""
-    commune_code: Mapped[str] = mapped_column(Text)
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     expected: Mapped[int | None] = mapped_column(BigInteger)
     reported: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

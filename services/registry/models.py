@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.areas import AreaColumns
 from common.db import schema_metadata
 from common.events.tables import event_tables
 from common.idempotency import Idempotency, idempotency_table
@@ -37,6 +38,12 @@ class Base(DeclarativeBase):
 
 EVENT_TABLES = event_tables(Base.metadata)
 IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
+
+
+class _Area(AreaColumns):
+    """Where a record is: a commune of ``admin_units`` (checked by a foreign key), its district and province."""
+
+    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
 
 
 class AdminUnit(Base):
@@ -69,7 +76,7 @@ class UnitMapping(Base):
     effective_from: Mapped[date] = mapped_column(Date)
 
 
-class Person(Base):
+class Person(_Area, Base):
     __tablename__ = "persons"
     __table_args__ = (
         Index("ix_persons_area", "province_code", "district_code", "commune_code"),
@@ -87,9 +94,6 @@ class Person(Base):
     """Indexed for the daily job that looks for birthdays changing a beneficiary's level."""
     sex: Mapped[str] = mapped_column(Text)
     national_id: Mapped[str | None] = mapped_column(Text, unique=True)
-    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     address_line: Mapped[str] = mapped_column(Text, server_default="")
     phone: Mapped[str | None] = mapped_column(Text)
     ethnicity: Mapped[str | None] = mapped_column(Text)
@@ -197,7 +201,7 @@ class CategoryRuleRow(Base):
     recorded_by: Mapped[str] = mapped_column(Text)
 
 
-class Household(Base):
+class Household(_Area, Base):
     """A household (hộ gia đình): its members, poverty status and address history hang off it."""
 
     __tablename__ = "households"
@@ -207,8 +211,6 @@ class Household(Base):
     code: Mapped[str | None] = mapped_column(Text, unique=True)
     commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
     """The current commune; earlier ones are in household_addresses."""
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     address_line: Mapped[str] = mapped_column(Text, server_default="")
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -259,7 +261,7 @@ class PovertyStatus(Base):
     recorded_by: Mapped[str] = mapped_column(Text)
 
 
-class HouseholdAddress(Base):
+class HouseholdAddress(_Area, Base):
     """Where a household lived: one row per commune, ``valid_to`` None for the current one."""
 
     __tablename__ = "household_addresses"
@@ -267,9 +269,6 @@ class HouseholdAddress(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     household_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("households.id"))
-    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     address_line: Mapped[str] = mapped_column(Text, server_default="")
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
@@ -359,7 +358,7 @@ class LevelChange(Base):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Facility(Base):
+class Facility(_Area, Base):
     """A social-assistance facility (cơ sở trợ giúp xã hội) where persons live under residential care (Art 25)."""
 
     __tablename__ = "facilities"
@@ -367,9 +366,6 @@ class Facility(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
-    commune_code: Mapped[str] = mapped_column(Text, ForeignKey("admin_units.code"))
-    district_code: Mapped[str] = mapped_column(Text)
-    province_code: Mapped[str] = mapped_column(Text)
     capacity: Mapped[int] = mapped_column(Integer)
     """Most residents at a time."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
-from common.auth import Principal, current_principal, require
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.auth import Principal, current_principal, purpose_header, require, stated_purpose
+from common.errors import Forbidden
 from common.territory import territory
 
 CASE = "child_protection:case"
@@ -50,33 +50,23 @@ class Reader:
     def can_write(self) -> bool:
         return CASE in self.principal.scopes
 
-    def may_see(self, *codes: str | None) -> bool:
+    def may_see_area(self, *codes: str | None) -> bool:
+        """As :meth:`Principal.may_see_area`, with this module's areas (``admin`` does not widen them); for
+        :func:`common.areas.visible_or_404` and :func:`common.areas.sees`."""
         areas = self.areas
         return areas is None or any(code in areas for code in codes if code)
-
-    def visible_or_404(self, row: Any, what: str) -> Any:
-        if row is None or not self.may_see(row.commune_code, row.district_code, row.province_code):
-            raise NotFound(f"no {what}")
-        return row
-
-
-def _purpose(value: str | None) -> str:
-    if not value or not value.strip():
-        raise ValidationFailed([{"field": "header.x-purpose",
-                                 "reason": "say why you read this record (X-Purpose header); every read is audited"}])
-    return value.strip()
 
 
 def _reader(request: Request, principal: Principal, purpose: str | None, scopes: Sequence[str]) -> Reader:
     if not principal.scopes & set(scopes):
         raise Forbidden(f"case contents need the scope {' or '.join(scopes)}; other clients see counts only "
                         "(the reports)", required_scopes=list(scopes))
-    return Reader(principal, _purpose(purpose), request.scope.get("request_id"))
+    return Reader(principal, stated_purpose(purpose, "say why you read this record (X-Purpose header); every read is "
+                                                    "audited"), request.scope.get("request_id"))
 
 
-PurposeHeader = Annotated[str | None, Header(
-    alias="X-Purpose", max_length=500,
-    description="Why the record is read (e.g. `home visit`, `case review`); required, audited")]
+PurposeHeader = Annotated[str | None, purpose_header(
+    "Why the record is read (e.g. `home visit`, `case review`); required, audited")]
 
 
 def read_access(request: Request, principal: Annotated[Principal, require()],

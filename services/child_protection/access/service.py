@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from . import Reader, repository
 from .schemas import AuditEntry, AuditPage
@@ -26,9 +26,8 @@ async def trail(session: AsyncSession, *, record_id: uuid.UUID | None, client_id
     position = keyset(cursor, KEYSET_INT)
     rows = await repository.query(session, record_id=record_id, client_id=client_id, since=since, until=until,
                                   before_id=position[0] if position else None, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = page_of(rows, limit, lambda r: [r.id])
     return AuditPage(items=[AuditEntry(at=r.at, client_id=r.client_id, record_type=r.record_type,
                                        record_id=r.record_id, purpose=r.purpose, request_id=r.request_id,
                                        detail=r.detail) for r in rows],
-                     next_cursor=encode_cursor([rows[-1].id]) if more else None)
+                     next_cursor=next_cursor)

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
 from common.crypto import FieldCipher
-from common.errors import AnSinhError, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
+from common.tabular import UnsupportedMediaType
 
 from ..access import Reader
 from ..access.service import audit
@@ -22,10 +23,6 @@ from .schemas import AttachmentOut
 
 CONTENT = "attachments.content"
 SIGNATURES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "application/pdf": (b"%PDF-",)}
-
-
-class UnsupportedMediaType(AnSinhError):
-    status, code, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
 def check(content_type: str | None, body: bytes, allowed: tuple[str, ...]) -> str:

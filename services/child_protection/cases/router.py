@@ -32,15 +32,13 @@ async def open_case(body: CaseIn, request: Request, response: Response, session:
     `perpetrator` and `reporter` are encrypted at rest and never searched. Publishes
     `child_protection.case.opened.v1` (identifiers only). Returns `ETag` and `Location`; `Idempotency-Key`
     makes retries safe. Needs `child_protection:case` and `X-Purpose`."""
-    claim = await idempotent.begin(session, reader, request, lambda i: service.read(session, reader, cipher, i))
-    if isinstance(claim, JSONResponse):
-        return claim
-    case = await service.open_case(session, reader, cipher, body)
-    out = await service.out(session, cipher, case)
-    headers = {"ETag": etag(case.version), "Location": service.location(case.id)}
-    response.headers.update(headers)
-    await idempotent.finish(session, claim, case.id, headers)
-    return out
+    async def work() -> tuple[CaseOut, uuid.UUID, dict[str, str]]:
+        case = await service.open_case(session, reader, cipher, body)
+        out = await service.out(session, cipher, case)
+        return out, case.id, {"ETag": etag(case.version), "Location": service.location(case.id)}
+
+    return await idempotent.respond(session, reader, request, response,
+                                    lambda i: service.read(session, reader, cipher, i), work)
 
 
 @router.get("", summary="Cases in the client's areas", response_model=CasePage)

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.clock import VIETNAM_TZ
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
-from common.errors import Conflict, Forbidden, ValidationFailed
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.errors import MakerChecker, ValidationFailed
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from ..access import Reader
 from ..access.service import audit
@@ -38,6 +39,7 @@ from ..rules import deadlines as rules
 from ..rules.cases import FORMS, Action, InvalidTransition, Status, actions_from, next_status
 from ..rules.deadlines import Step
 from . import repository
+from .exceptions import CaseClosed, ChildNotIdentified, NoSeparation, TransitionRefused
 from .schemas import (
     CaseIn,
     CaseOut,
@@ -69,7 +71,7 @@ def location(case_id: uuid.UUID) -> str:
 
 
 async def get_visible(session: AsyncSession, reader: Reader, case_id: uuid.UUID, *, for_update: bool = False) -> Case:
-    case: Case = reader.visible_or_404(await repository.get(session, case_id, for_update=for_update),
+    case: Case = visible_or_404(reader, await repository.get(session, case_id, for_update=for_update),
                                        f"case {case_id}")
     return case
 
@@ -161,14 +163,13 @@ async def list_cases(session: AsyncSession, reader: Reader, *, status: str | Non
     position = keyset(cursor, KEYSET_INT)
     rows = await repository.page(session, reader.areas, status=status, commune_code=commune_code, child_id=child_id,
                                  open_only=open_only, before=position[0] if position else None, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = page_of(rows, limit, lambda c: [c.serial])
     await audit(session, reader, "case_list", None,
                 detail=f"status={status or ''} commune={commune_code or ''} child={child_id or ''}")
     return CasePage(items=[CaseSummary(id=c.id, number=number(c), child_id=c.child_id, source=c.source,
                                        status=c.status, risk_level=c.risk_level, reported_at=c.reported_at,
                                        commune_code=c.commune_code, version=c.version) for c in rows],
-                    next_cursor=encode_cursor([rows[-1].serial]) if more else None)
+                    next_cursor=next_cursor)
 
 
 async def _touched(session: AsyncSession, reader: Reader, case: Case) -> None:
@@ -207,7 +208,7 @@ async def take_step(session: AsyncSession, reader: Reader, cipher: FieldCipher, 
     try:
         after = next_status(before, body.action)
     except InvalidTransition as exc:
-        raise Conflict(str(exc), code="invalid-transition", current_status=before.value, allowed=exc.allowed) from None
+        raise TransitionRefused(str(exc), current_status=before.value, allowed=exc.allowed) from None
     now = clock.now()
     action = body.action
     if action is Action.INITIAL_ASSESSMENT:
@@ -238,8 +239,7 @@ async def take_step(session: AsyncSession, reader: Reader, cipher: FieldCipher, 
     elif action in (Action.APPROVE_PLAN, Action.REJECT_PLAN):
         plan = next(p for p in reversed(await repository.plans(session, case.id)) if p.status == "draft")
         if action is Action.APPROVE_PLAN and plan.drafted_by == reader.client_id:
-            raise Forbidden(f"maker-checker: {reader.client_id} drafted this plan; another client approves it",
-                            code="maker-checker")
+            raise MakerChecker(f"maker-checker: {reader.client_id} drafted this plan; another client approves it")
         plan.status = "approved" if action is Action.APPROVE_PLAN else "rejected"
         plan.decided_by, plan.decided_at = reader.client_id, now
         await deadlines.meet(session, Step.PLAN_APPROVAL, now, case_id=case.id)
@@ -293,7 +293,7 @@ async def add_separation(session: AsyncSession, reader: Reader, cipher: FieldCip
     case = await get_visible(session, reader, case_id, for_update=True)
     check_if_match(if_match, case.version, "case")
     if case.status == Status.CLOSED.value:
-        raise Conflict("the case is closed", code="case-closed")
+        raise CaseClosed("the case is closed")
     problem = rules.separation_problem(body.starts_on, body.ends_on)
     if problem:
         raise ValidationFailed([{"field": "body.ends_on", "reason": problem}])
@@ -317,7 +317,7 @@ async def end_separation(session: AsyncSession, reader: Reader, case_id: uuid.UU
     case = await get_visible(session, reader, case_id, for_update=True)
     check_if_match(if_match, case.version, "case")
     if not await deadlines.meet(session, Step.SEPARATION_END, clock.now(), case_id=case.id):
-        raise Conflict("the case has no separation in progress", code="no-separation")
+        raise NoSeparation("the case has no separation in progress")
     await repository.add(session, CaseStep(case_id=case.id, action="separation_ended", from_status=case.status,
                                            to_status=case.status, form="07", at=clock.now(), by=reader.client_id))
     await _touched(session, reader, case)
@@ -329,8 +329,7 @@ async def refer_allowance(session: AsyncSession, reader: Reader, case_id: uuid.U
     case = await get_visible(session, reader, case_id)
     child = await children.get_visible(session, reader, case.child_id)
     if child.person_id is None:
-        raise Conflict("identify the child in the registry first (PATCH the child's person_id)",
-                       code="child-not-identified")
+        raise ChildNotIdentified("identify the child in the registry first (PATCH the child's person_id)")
     await EVENTS.publish(session, ALLOWANCE_REFERRED, str(child.id), AllowanceReferred(
         child_id=child.id, person_id=child.person_id, case_id=case.id, case_number=number(case),
         category=body.category, referred_by=reader.client_id, commune_code=child.commune_code,

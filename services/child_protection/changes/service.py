@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.pagination import KEYSET_INT, encode_cursor, keyset
 
 from ..access import Reader
+from ..access.service import audit
 from . import repository
 from .schemas import ChangeOut, ChangePage
 
@@ -30,6 +31,7 @@ async def feed(session: AsyncSession, reader: Reader, after: str | None, commune
     await repository.number_pending(session)
     rows = await repository.after(session, start, reader.areas, commune_code, limit)
     last = rows[-1].position if rows and rows[-1].position is not None else start
+    await audit(session, reader, "change_feed", None, detail=f"after={after or ''} commune={commune_code or ''}")
     return ChangePage(items=[ChangeOut(position=r.position or 0, entity=r.entity, id=r.entity_id, case_id=r.case_id,
                                        child_id=r.child_id, version=r.version, commune_code=r.commune_code,
                                        at=r.at) for r in rows],

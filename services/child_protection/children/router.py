@@ -30,15 +30,13 @@ async def create_child(body: ChildIn, request: Request, response: Response, sess
     under 6 and with `has_insurance_card: false` is proposed for a TE card
     (`child_protection.child.insurance_proposed.v1`). Returns `ETag` and `Location`. `Idempotency-Key`
     makes retries safe. Needs `child_protection:case` and `X-Purpose`."""
-    claim = await idempotent.begin(session, reader, request, lambda i: service.read(session, reader, cipher, i))
-    if isinstance(claim, JSONResponse):
-        return claim
-    child = await service.create(session, reader, cipher, body)
-    out = await service.out(session, cipher, child)
-    headers = {"ETag": etag(child.version), "Location": service.location(child.id)}
-    response.headers.update(headers)
-    await idempotent.finish(session, claim, child.id, headers)
-    return out
+    async def work() -> tuple[ChildOut, uuid.UUID, dict[str, str]]:
+        child = await service.create(session, reader, cipher, body)
+        out = await service.out(session, cipher, child)
+        return out, child.id, {"ETag": etag(child.version), "Location": service.location(child.id)}
+
+    return await idempotent.respond(session, reader, request, response,
+                                    lambda i: service.read(session, reader, cipher, i), work)
 
 
 @router.get("/{child_id}", summary="A child", response_model=ChildOut)

@@ -9,10 +9,11 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees, visible_or_404
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
 from common.db import UniqueViolation, flush_in_savepoint
-from common.errors import Conflict, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 
 from ..access import Reader
 from ..access.service import audit
@@ -22,6 +23,7 @@ from ..models import Child, ChildGroup
 from ..reference import service as reference
 from ..rules.placement import age_on
 from . import repository
+from .exceptions import ChildExists, MembershipEnded, MembershipOverlaps
 from .schemas import ChildIn, ChildOut, ChildPatch, MembershipEndIn, MembershipIn, MembershipOut
 
 CHILD_UNDER = 16
@@ -45,7 +47,7 @@ def _check_birth(born: date | None, field: str = "body.date_of_birth") -> None:
 
 async def get_visible(session: AsyncSession, reader: Reader, child_id: uuid.UUID, *,
                       for_update: bool = False) -> Child:
-    child: Child = reader.visible_or_404(await repository.get(session, child_id, for_update=for_update),
+    child: Child = visible_or_404(reader, await repository.get(session, child_id, for_update=for_update),
                                          f"child {child_id}")
     return child
 
@@ -83,7 +85,7 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
                  case_id: uuid.UUID | None = None, case_number: str | None = None) -> Child:
     _check_birth(body.date_of_birth, "body.date_of_birth")
     area = await reference.resolve_commune(session, body.commune_code)
-    if not reader.may_see(area.commune_code, area.district_code, area.province_code):
+    if not sees(reader, area):
         raise NotFound(f"commune {body.commune_code} is outside the client's areas")
     await _check_memberships(session, body.groups, body.date_of_birth)
     now = clock.now()
@@ -97,8 +99,8 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
         await flush_in_savepoint(session, child)
     except UniqueViolation as exc:
         existing = await repository.by_person(session, body.person_id) if body.person_id else None
-        raise Conflict(f"registry person {body.person_id} already has a child record", code="child-exists",
-                       existing=location(existing.id) if existing else None) from exc
+        raise ChildExists(f"registry person {body.person_id} already has a child record",
+                          existing=location(existing.id) if existing else None) from exc
     for m in body.groups:
         await repository.add_membership(session, child.id, m.group, m.valid_from, m.evidence, reader.client_id)
     await propose_insurance_if_due(session, child, case_id, case_number)
@@ -140,15 +142,15 @@ async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, chi
         child.date_of_birth = changes_["date_of_birth"]
     if "commune_code" in changes_:
         area = await reference.resolve_commune(session, changes_["commune_code"])
-        if not reader.may_see(area.commune_code, area.district_code, area.province_code):
+        if not sees(reader, area):
             raise NotFound(f"commune {area.commune_code} is outside the client's areas")
         child.commune_code, child.district_code, child.province_code = (
             area.commune_code, area.district_code, area.province_code)
     if "person_id" in changes_ and changes_["person_id"] != child.person_id:
         other = await repository.by_person(session, changes_["person_id"]) if changes_["person_id"] else None
         if other is not None:
-            raise Conflict(f"registry person {changes_['person_id']} already has a child record",
-                           code="child-exists", existing=location(other.id))
+            raise ChildExists(f"registry person {changes_['person_id']} already has a child record",
+                              existing=location(other.id))
         child.person_id = changes_["person_id"]
     for name in ("full_name", "sex", "has_insurance_card"):
         if name in changes_:
@@ -170,9 +172,9 @@ async def add_membership(session: AsyncSession, reader: Reader, child_id: uuid.U
     await _check_memberships(session, [body], child.date_of_birth)
     for m in await repository.memberships(session, child.id):
         if m.group_code == body.group and (m.valid_to is None or m.valid_to >= body.valid_from):
-            raise Conflict(f"the child is already in {body.group} from {m.valid_from.isoformat()}"
-                           + (f" to {m.valid_to.isoformat()}" if m.valid_to else " (open)"),
-                           code="membership-overlaps", membership_id=m.id)
+            raise MembershipOverlaps(f"the child is already in {body.group} from {m.valid_from.isoformat()}"
+                                     + (f" to {m.valid_to.isoformat()}" if m.valid_to else " (open)"),
+                                     membership_id=m.id)
     await repository.add_membership(session, child.id, body.group, body.valid_from, body.evidence, reader.client_id)
     return await _touched(session, reader, child)
 
@@ -184,8 +186,7 @@ async def end_membership(session: AsyncSession, reader: Reader, child_id: uuid.U
     if m is None:
         raise NotFound(f"no membership {membership_id} of child {child_id}")
     if m.valid_to is not None:
-        raise Conflict(f"membership {membership_id} already ended on {m.valid_to.isoformat()}",
-                       code="membership-ended")
+        raise MembershipEnded(f"membership {membership_id} already ended on {m.valid_to.isoformat()}")
     if body.valid_to < m.valid_from:
         raise ValidationFailed([{"field": "body.valid_to", "reason": "before the membership starts"}])
     m.valid_to, m.ended_evidence = body.valid_to, body.evidence

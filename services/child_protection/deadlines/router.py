@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from common.db import SessionDep
 
 from ..access import ReadAccess
-from ..access.service import audit
 from . import service
 from .schemas import DeadlinePage
 
@@ -27,9 +26,7 @@ async def overdue(session: SessionDep, reader: ReadAccess, commune_code: Commune
     working days and approved within 2; separation decided within 12 h and ended by day 15; carer reports at 6
     months and yearly), most overdue first. Identifiers only. Needs `child_protection:case` or
     `child_protection:read` and `X-Purpose`."""
-    page = await service.overdue(session, reader, commune_code, cursor, limit)
-    await audit(session, reader, "deadline_list", None, detail=f"overdue commune={commune_code or ''}")
-    return page
+    return await service.overdue(session, reader, commune_code, cursor, limit)
 
 
 @router.get("/due-soon", summary="Time limits falling due soon", response_model=DeadlinePage)
@@ -38,6 +35,4 @@ async def due_soon(request: Request, session: SessionDep, reader: ReadAccess, co
                    cursor: Cursor = None, limit: Limit = 50) -> DeadlinePage:
     """Open time limits due within `hours` (default: the service's setting, 48), soonest first."""
     horizon = hours or request.app.state.settings.due_soon_hours
-    page = await service.due_soon(session, reader, horizon, commune_code, cursor, limit)
-    await audit(session, reader, "deadline_list", None, detail=f"due-soon commune={commune_code or ''}")
-    return page
+    return await service.due_soon(session, reader, horizon, commune_code, cursor, limit)

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from ..access import Reader
+from ..access.service import audit
 from ..events import DEADLINE_ALERTS, EVENTS, DeadlineAlerts, StepCount
 from ..models import AlertRun
 from ..rules.deadlines import Step
@@ -38,22 +39,21 @@ def _position(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def _page(rows: list[Any], limit: int, now: datetime) -> DeadlinePage:
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = page_of(rows, limit, lambda r: [r.due_at.isoformat(), r.id])
     items = [DeadlineOut(step=r.step, due_at=r.due_at, opened_at=r.opened_at, case_id=r.case_id,
                          case_number=f"CP-{r.serial:06d}" if r.serial is not None else None, case_status=r.status,
                          placement_id=r.placement_id, child_id=r.child_id, commune_code=r.commune_code,
                          district_code=r.district_code, overdue=r.due_at <= now) for r in rows]
-    last = rows[-1] if rows else None
-    return DeadlinePage(items=items, next_cursor=encode_cursor([last.due_at.isoformat(), last.id])
-                        if more and last is not None else None)
+    return DeadlinePage(items=items, next_cursor=next_cursor)
 
 
 async def overdue(session: AsyncSession, reader: Reader, commune_code: str | None, cursor: str | None,
                   limit: int) -> DeadlinePage:
     now = clock.now()
     rows = await repository.overdue(session, now, reader.areas, commune_code, _position(cursor), limit + 1)
-    return _page(list(rows), limit, now)
+    page = _page(list(rows), limit, now)
+    await audit(session, reader, "deadline_list", None, detail=f"overdue commune={commune_code or ''}")
+    return page
 
 
 async def due_soon(session: AsyncSession, reader: Reader, hours: int, commune_code: str | None, cursor: str | None,
@@ -61,7 +61,9 @@ async def due_soon(session: AsyncSession, reader: Reader, hours: int, commune_co
     now = clock.now()
     rows = await repository.due_soon(session, now, now + timedelta(hours=hours), reader.areas, commune_code,
                                      _position(cursor), limit + 1)
-    return _page(list(rows), limit, now)
+    page = _page(list(rows), limit, now)
+    await audit(session, reader, "deadline_list", None, detail=f"due-soon commune={commune_code or ''}")
+    return page
 
 
 async def publish_alerts(session: AsyncSession, day: date, due_soon_hours: int) -> dict[str, int]:

@@ -31,15 +31,13 @@ async def create_placement(body: PlacementIn, request: Request, response: Respon
     than the child. `409` while another placement of the child is open. The carer's first report is due 6
     months after the start, then yearly (in the deadline lists). `carer` is encrypted. Publishes
     `child_protection.placement.recorded.v1`. `Idempotency-Key` makes retries safe."""
-    claim = await idempotent.begin(session, reader, request, lambda i: service.read(session, reader, cipher, i))
-    if isinstance(claim, JSONResponse):
-        return claim
-    p = await service.create(session, reader, cipher, body)
-    out = await service.out(session, cipher, p)
-    headers = {"ETag": etag(p.version), "Location": service.location(p.id)}
-    response.headers.update(headers)
-    await idempotent.finish(session, claim, p.id, headers)
-    return out
+    async def work() -> tuple[PlacementOut, uuid.UUID, dict[str, str]]:
+        p = await service.create(session, reader, cipher, body)
+        out = await service.out(session, cipher, p)
+        return out, p.id, {"ETag": etag(p.version), "Location": service.location(p.id)}
+
+    return await idempotent.respond(session, reader, request, response,
+                                    lambda i: service.read(session, reader, cipher, i), work)
 
 
 @router.get("/placements/{placement_id}", summary="A placement", response_model=PlacementOut)

@@ -8,10 +8,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.clock import VIETNAM_TZ
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
-from common.errors import Conflict, ValidationFailed
+from common.errors import ValidationFailed
 
 from ..access import Reader
 from ..access.service import audit
@@ -25,6 +26,7 @@ from ..rules import deadlines as rules
 from ..rules import placement as placement_rules
 from ..rules.deadlines import Step
 from . import repository
+from .exceptions import PlacementActive, PlacementAlreadyEnded
 from .schemas import PlacementEndIn, PlacementIn, PlacementOut
 
 CARER = "placements.carer"
@@ -54,7 +56,7 @@ async def out(session: AsyncSession, cipher: FieldCipher, p: Placement) -> Place
 
 async def get_visible(session: AsyncSession, reader: Reader, placement_id: uuid.UUID, *,
                       for_update: bool = False) -> Placement:
-    row: Placement = reader.visible_or_404(await repository.get(session, placement_id, for_update=for_update),
+    row: Placement = visible_or_404(reader, await repository.get(session, placement_id, for_update=for_update),
                                            f"placement {placement_id}")
     return row
 
@@ -76,8 +78,8 @@ async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, bod
         raise ValidationFailed([{"field": f"body.{p.field}", "reason": p.reason} for p in problems])
     for other in await repository.of_child(session, child.id):
         if other.ends_on is None or other.ends_on >= body.starts_on:
-            raise Conflict(f"the child is in placement {other.id} from {other.starts_on.isoformat()}; end it first",
-                           code="placement-active", existing=location(other.id))
+            raise PlacementActive(f"the child is in placement {other.id} from {other.starts_on.isoformat()}; "
+                                  "end it first", existing=location(other.id))
     now = clock.now()
     p = Placement(id=uuid.uuid4(), child_id=child.id, case_id=body.case_id, kind=body.kind.value,
                   carer_enc=cipher.encrypt(body.carer, CARER), carer_birth_date=body.carer_birth_date,
@@ -112,7 +114,7 @@ async def carer_report(session: AsyncSession, reader: Reader, placement_id: uuid
     p = await get_visible(session, reader, placement_id, for_update=True)
     check_if_match(if_match, p.version, "placement")
     if p.ends_on is not None:
-        raise Conflict("the placement has ended", code="placement-ended")
+        raise PlacementAlreadyEnded("the placement has ended")
     now = clock.now()
     await deadlines.meet(session, Step.CARER_REPORT, now, placement_id=p.id)
     p.reports_made += 1
@@ -128,7 +130,7 @@ async def end(session: AsyncSession, reader: Reader, placement_id: uuid.UUID, if
     p = await get_visible(session, reader, placement_id, for_update=True)
     check_if_match(if_match, p.version, "placement")
     if p.ends_on is not None:
-        raise Conflict(f"the placement ended on {p.ends_on.isoformat()}", code="placement-ended")
+        raise PlacementAlreadyEnded(f"the placement ended on {p.ends_on.isoformat()}")
     if body.ends_on < p.starts_on:
         raise ValidationFailed([{"field": "body.ends_on", "reason": "before the placement starts"}])
     p.ends_on, p.end_reason = body.ends_on, body.reason

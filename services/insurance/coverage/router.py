@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from common import clock
-from common.auth import Principal, require
+from common.auth import Principal, purpose_header, require, stated_purpose
 from common.db import SessionDep
-from common.errors import RateLimited, ValidationFailed
+from common.errors import RateLimited
 from common.ratelimit import retry_after_seconds
 
 from . import service
@@ -24,21 +24,19 @@ async def coverage(
     request: Request, session: SessionDep, principal: Annotated[Principal, require("insurance:coverage")],
     national_id: Annotated[str, Query(pattern=r"^\d{12}$", description="The 12-digit national ID")],
     on: Annotated[date | None, Query(description="The day (default: today, Viet Nam time)")] = None,
-    purpose: Annotated[str | None, Header(alias="X-Purpose", max_length=500,
-                                          description="Why the check is made (required; audited)")] = None,
+    purpose: Annotated[str | None, purpose_header("Why the check is made (required; audited)")] = None,
 ) -> CoverageOut:
     """For hospitals and field-officer apps (scope `insurance:coverage`, or `insurance:read`): whether the person
     holds a card valid on `on`, with its group, benefit level and validity — no name, no address, no card number.
     `covered: false` when no card is valid that day (or the person is not known to insurance). `X-Purpose` is
     required; every call is audited with the caller, the purpose, the day and the answer (the national ID is kept
     only as a keyed digest). Rate-limited per client (`429` with `Retry-After`), here and at the gateway."""
-    if not purpose or not purpose.strip():
-        raise ValidationFailed([{"field": "header.x-purpose", "reason": "required: why coverage is checked"}])
+    purpose = stated_purpose(purpose, "required: why coverage is checked")
     settings = request.app.state.settings
     wait = await request.app.state.coverage_limiter.hit(principal.client_id, settings.coverage_rate,
                                                         settings.coverage_burst)
     if wait is not None:
         raise RateLimited(retry_after_seconds(wait),
                           f"at most {settings.coverage_rate:g} coverage checks a second per client")
-    return await service.check(session, principal, national_id, on or clock.today(), purpose.strip(),
+    return await service.check(session, principal, national_id, on or clock.today(), purpose,
                                settings.identity_key.get_secret_value())

@@ -16,8 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common import tabular
-from common.errors import ValidationFailed
-from common.tabular import CellError, RowProblem
+from common.tabular import CellError, FileProblems, RowProblem
 
 from ..models import ExchangeList
 from ..rules import exchange_file as spec
@@ -70,13 +69,6 @@ async def rows(sessionmaker: async_sessionmaker[AsyncSession], exchange_list: Ex
 
 # --- uploads -----------------------------------------------------------------------------------------------
 
-def _problems(problems: list[RowProblem]) -> ValidationFailed:
-    errors = [{**p.as_dict(), "field": p.field or "row"} for p in problems[:1000]]
-    return ValidationFailed(errors, detail=f"{len(problems)} problem(s) in the file: nothing was applied; fix them "
-                                           "and upload the whole file again", code="file-problems",
-                            problems_total=len(problems))
-
-
 def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
     """The results filled in a list file; rows whose `Kết quả` is empty are not answered yet and skipped. Any problem
     (header, cell, a person twice) raises 422 listing every problem: nothing is applied."""
@@ -84,7 +76,7 @@ def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
     header, header_problems = tabular.match_header("results", spec.RESULT_COLUMNS, sheet.header,
                                                    ignored=spec.INFORMATIONAL)
     if header_problems:
-        raise _problems([RowProblem(1, p.column, None, p.reason) for p in header_problems])
+        raise FileProblems([RowProblem(1, p.column, None, p.reason) for p in header_problems])
     readers = {"person_id": tabular.text, "outcome": spec.outcome, "card_code": tabular.text,
                "valid_from": tabular.parse_date, "valid_to": tabular.parse_date, "reason": tabular.text}
     problems: list[RowProblem] = []
@@ -119,5 +111,5 @@ def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
                 problems.append(RowProblem(line, header.column(field) if field else None, field,
                                            err["msg"].removeprefix("Value error, ")))
     if problems:
-        raise _problems(problems)
+        raise FileProblems(problems)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from common import tabular
@@ -104,27 +104,17 @@ async def download_list(
                              headers=disposition)
 
 
-async def _idempotent(session: SessionDep, principal: Principal, request: Request, work: Any) -> Any:
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    out: ResultsOut = await work()
-    await IDEMPOTENCY.finish(session, claim, 200, out.model_dump(mode="json"), {})
-    return out
-
-
 @router.post("/lists/{list_id}/results", summary="Report BHXH's results", response_model=ResultsOut,
              description="Report results for persons of the list (at most 10,000 a request).\n\n" + _RECORDING
                          + "\n\n" + _IDEMPOTENT)
-async def report_results(list_id: uuid.UUID, body: ResultsIn, request: Request, session: SessionDep,
-                         principal: Exchange) -> ResultsOut | JSONResponse:
+async def report_results(list_id: uuid.UUID, body: ResultsIn, request: Request, response: Response,
+                         session: SessionDep, principal: Exchange) -> ResultsOut | JSONResponse:
     """Report BHXH's results (see the description)."""
 
-    async def work() -> ResultsOut:
-        return await service.record(session, principal, await service.get(session, list_id), body.results)
+    async def work() -> tuple[ResultsOut, dict[str, str]]:
+        return await service.record(session, principal, await service.get(session, list_id), body.results), {}
 
-    result: ResultsOut | JSONResponse = await _idempotent(session, principal, request, work)
-    return result
+    return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
 _FILE_BODY = {"requestBody": {"required": True, "content": {
@@ -140,18 +130,17 @@ missing, a date that cannot be read, a person twice, a result without what it ne
 with its `line`, `column` and `reason`, and nothing is recorded. Result columns:
 
 """ + _COLUMNS_DOC + "\n\n" + _RECORDING + "\n\n" + _IDEMPOTENT)
-async def upload_results(list_id: uuid.UUID, request: Request, session: SessionDep,
+async def upload_results(list_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
                          principal: Exchange) -> ResultsOut | JSONResponse:
     """Upload the list file with the results (see the description)."""
     body = await read_upload(request, MAX_BYTES)
 
-    async def work() -> ResultsOut:
+    async def work() -> tuple[ResultsOut, dict[str, str]]:
         row = await service.get(session, list_id)
-        return await service.record(session, principal, row, files.read_results(body,
-                                                                              request.headers.get("content-type")))
+        results = files.read_results(body, request.headers.get("content-type"))
+        return await service.record(session, principal, row, results), {}
 
-    result: ResultsOut | JSONResponse = await _idempotent(session, principal, request, work)
-    return result
+    return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
 @router.get("/lists/{list_id}/exceptions", summary="Results kept aside", response_model=list[ExceptionOut])

@@ -11,10 +11,11 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees
 from common.auth import Principal
 from common.db import UniqueViolation
 from common.errors import NotFound
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..cards import repository as cards_repository
 from ..cards import service as cards
@@ -109,7 +110,7 @@ async def page(session: AsyncSession, principal: Principal, row: ExchangeList, i
     rows = await repository.items(session, row.id, principal.limited_to, action, after[0] if after else None, limit)
     found = await identities.fetch([r[0].person_id for r in rows], PURPOSE.format(period=row.period)) if rows else {}
     items = [item_out(r, found.get(r[0].person_id)) for r in rows]
-    return items, encode_cursor([str(rows[-1][0].id)]) if len(rows) == limit else None
+    return items, cursor_if_full(rows, limit, lambda r: [str(r[0].id)])
 
 
 # --- results -----------------------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ async def record(session: AsyncSession, principal: Principal, row: ExchangeList,
     seen: set[uuid.UUID] = set()
     for r in results:
         item = items.get(r.person_id)
-        if item is None or not principal.may_see_area(item.commune_code, item.district_code, item.province_code):
+        if item is None or not sees(principal, item):
             problems.append(_exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code))
             continue
         if r.person_id in seen:

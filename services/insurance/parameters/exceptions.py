@@ -1,6 +1,6 @@
 """Errors of the parameters feature (RFC 9457 problem types)."""
 
-from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.errors import Conflict, MakerChecker, NotFound, ValidationFailed
 
 
 class UnknownParameter(ValidationFailed):
@@ -20,6 +20,5 @@ class ValueExists(Conflict):
     code = "parameter-exists"
 
 
-class SameClient(Forbidden):
-    code = "maker-checker"
+class SameClient(MakerChecker):
     title = "The proposer cannot decide their own proposal"

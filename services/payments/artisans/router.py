@@ -33,15 +33,11 @@ async def enrol_artisan(body: EnrolmentIn, request: Request, response: Response,
     Send an `Idempotency-Key` header: a retry with the same key and body replays the first response (header
     `Idempotent-Replayed: true`) and enrols nothing; the same key with another body gets `422`; while the first
     request is still running, `409`."""
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    row = await service.enrol(session, principal, body)
-    out = service.out(row)
-    headers = {"Location": service.location(row.id), "ETag": service.etag(row)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[EnrolmentOut, dict[str, str]]:
+        row = await service.enrol(session, principal, body)
+        return service.out(row), {"Location": service.location(row.id), "ETag": service.etag(row)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.get("", summary="Artisan enrolments", response_model=EnrolmentPage)

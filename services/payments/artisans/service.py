@@ -14,15 +14,17 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.errors import Conflict, PreconditionFailed, ValidationFailed
+from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import ArtisanEnrolment
 from ..programmes import service as programmes
 from ..rules.periods import month_text, parse_month
 from . import repository
+from .exceptions import EnrolmentEnded, EnrolmentOverlaps
 from .schemas import EndIn, EnrolmentIn, EnrolmentOut
 
 PROGRAMME = "artisans"
@@ -48,8 +50,9 @@ def out(row: ArtisanEnrolment) -> EnrolmentOut:
 
 def _overlap(existing: ArtisanEnrolment) -> Conflict:
     last = month_text(existing.to_month) if existing.to_month else "open-ended"
-    return Conflict(f"the person already has an artisans enrolment in force from {month_text(existing.from_month)} "
-                    f"({last}): end it first", code="enrolment-overlaps", existing=location(existing.id))
+    return EnrolmentOverlaps(f"the person already has an artisans enrolment in force from "
+                             f"{month_text(existing.from_month)} ({last}): end it first",
+                             existing=location(existing.id))
 
 
 async def enrol(session: AsyncSession, principal: Principal, body: EnrolmentIn) -> ArtisanEnrolment:
@@ -77,8 +80,7 @@ async def enrol(session: AsyncSession, principal: Principal, body: EnrolmentIn) 
 async def get(session: AsyncSession, principal: Principal, enrolment_id: uuid.UUID, *,
               for_update: bool = False) -> ArtisanEnrolment:
     row = await repository.get(session, enrolment_id, for_update=for_update)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no artisans enrolment {enrolment_id}")
+    row = visible_or_404(principal, row, f"artisans enrolment {enrolment_id}")
     return row
 
 
@@ -95,8 +97,8 @@ async def end(session: AsyncSession, principal: Principal, enrolment_id: uuid.UU
         raise ValidationFailed([{"field": "body.to_month",
                                  "reason": f"not before the enrolment's from_month {month_text(row.from_month)}"}])
     if row.to_month is not None and last >= row.to_month:
-        raise Conflict(f"the enrolment already ends in {month_text(row.to_month)}: an end only brings it forward; "
-                       "enrol again to pay later months", code="enrolment-ended", to_month=month_text(row.to_month))
+        raise EnrolmentEnded(f"the enrolment already ends in {month_text(row.to_month)}: an end only brings it "
+                             "forward; enrol again to pay later months", to_month=month_text(row.to_month))
     row.to_month, row.end_basis = last, body.legal_basis
     row.ended_by, row.ended_at = principal.client_id, datetime.now(UTC)
     row.version += 1
@@ -112,5 +114,4 @@ async def search(session: AsyncSession, principal: Principal, *, commune_code: s
     rows = list(await repository.search(session, areas=areas, commune_code=commune_code, person_id=person_id,
                                         in_force=parse_month(in_force) if in_force else None, after=after,
                                         limit=limit))
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
-    return rows, next_cursor
+    return rows, cursor_if_full(rows, limit, lambda e: [e.commune_code, str(e.id)])

@@ -21,8 +21,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common import tabular
-from common.errors import ValidationFailed
-from common.tabular import CellError, RowProblem
+from common.tabular import CellError, FileProblems, RowProblem
 
 from ..models import Batch
 from ..rules import postal
@@ -131,13 +130,6 @@ async def xlsx_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Bat
 
 # --- uploads -----------------------------------------------------------------------------------------------------
 
-def _problems(problems: list[RowProblem]) -> ValidationFailed:
-    errors = [{**p.as_dict(), "field": p.field or "row"} for p in problems[:1000]]
-    return ValidationFailed(errors, detail=f"{len(problems)} problem(s) in the file: nothing was applied; fix them "
-                                           "and upload the whole file again", code="file-problems",
-                            problems_total=len(problems))
-
-
 def _row(line: int, header: tabular.Header, cells: list[tabular.Cell],
          problems: list[RowProblem]) -> dict[str, Any] | None:
     values = header.values(cells)
@@ -185,7 +177,7 @@ def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int,
     header, header_problems = tabular.match_header("results", postal.RESULT_COLUMNS, sheet.header,
                                                    ignored=postal.INFORMATIONAL)
     if header_problems:
-        raise _problems([RowProblem(1, p.column, None, p.reason) for p in header_problems])
+        raise FileProblems([RowProblem(1, p.column, None, p.reason) for p in header_problems])
     problems: list[RowProblem] = []
     out: list[tuple[int, dict[str, Any]]] = []
     seen: dict[uuid.UUID, int] = {}
@@ -200,7 +192,7 @@ def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int,
         seen[item["line_id"]] = line
         out.append((line, item))
     if problems:
-        raise _problems(problems)
+        raise FileProblems(problems)
     return out, header
 
 
@@ -209,7 +201,7 @@ def unknown_lines(rows: list[tuple[int, dict[str, Any]]], known: set[uuid.UUID],
     problems = [RowProblem(line, column, "line_id", f"{item['line_id']} is not a line of this batch")
                 for line, item in rows if item["line_id"] not in known]
     if problems:
-        raise _problems(problems)
+        raise FileProblems(problems)
 
 
 def wrong_days(rows: list[tuple[int, dict[str, Any]]], found: list[tuple[int, str]], header: tabular.Header) -> None:
@@ -217,4 +209,4 @@ def wrong_days(rows: list[tuple[int, dict[str, Any]]], found: list[tuple[int, st
     column = header.column("paid_on")
     problems = [RowProblem(rows[i][0], column, "paid_on", reason) for i, reason in found]
     if problems:
-        raise _problems(problems)
+        raise FileProblems(problems)

@@ -4,7 +4,7 @@ batches, their files, and the results it reports."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -36,16 +36,6 @@ recorded as reported and raises an `amount_mismatch` exception. Nothing is corre
 (whole VND); `unpaid` (carried to the next payroll) and `returned` (the money goes back) need a `reason`.
 Publishes `payments.line.paid.v1` or `payments.line.unpaid.v1` per line recorded, and
 `payments.beneficiary.unpaid_3_months.v1` when a beneficiary received nothing three months in a row."""
-
-
-async def _idempotent(session: SessionDep, principal: Principal, request: Request, response: Response,
-                      work: Any) -> ResultsOut | JSONResponse:
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    out: ResultsOut = await work()
-    await IDEMPOTENCY.finish(session, claim, 200, out.model_dump(mode="json"), {})
-    return out
 
 
 @router.get("/batches", summary="Batches of pay points", response_model=BatchPage)
@@ -109,11 +99,11 @@ async def report_results(batch_id: uuid.UUID, body: ResultsIn, request: Request,
                          session: SessionDep, principal: Disburser) -> ResultsOut | JSONResponse:
     """Report the results of many lines of one batch (see the description)."""
 
-    async def work() -> ResultsOut:
+    async def work() -> tuple[ResultsOut, dict[str, str]]:
         batch = await service.get_visible(session, principal, batch_id, for_update=True)
-        return await service.record(session, principal, batch, body.results)
+        return await service.record(session, principal, batch, body.results), {}
 
-    return await _idempotent(session, principal, request, response, work)
+    return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
 _FILE_BODY = {"requestBody": {"required": True, "content": {
@@ -145,10 +135,10 @@ async def upload_results(batch_id: uuid.UUID, request: Request, response: Respon
     """Upload the batch file filled in (see the description)."""
     body = await read_upload(request, MAX_BYTES)
 
-    async def work() -> ResultsOut:
-        return await service.record_file(session, principal, batch_id, body, request.headers.get("content-type"))
+    async def work() -> tuple[ResultsOut, dict[str, str]]:
+        return await service.record_file(session, principal, batch_id, body, request.headers.get("content-type")), {}
 
-    return await _idempotent(session, principal, request, response, work)
+    return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
 @router.post("/lines/{line_id}/result", summary="Report the result of one line", response_model=ResultsOut,
@@ -158,7 +148,7 @@ async def report_line(line_id: uuid.UUID, body: ResultIn, request: Request, resp
                       principal: Disburser) -> ResultsOut | JSONResponse:
     """Report the result of one line (see the description)."""
 
-    async def work() -> ResultsOut:
-        return await service.record_line(session, principal, line_id, body.model_dump())
+    async def work() -> tuple[ResultsOut, dict[str, str]]:
+        return await service.record_line(session, principal, line_id, body.model_dump()), {}
 
-    return await _idempotent(session, principal, request, response, work)
+    return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..events import (
     BATCH_READY,
@@ -86,8 +87,7 @@ async def results_since_generation(session: AsyncSession, payroll: Payroll) -> i
 async def get_visible(session: AsyncSession, principal: Principal, batch_id: uuid.UUID, *,
                       for_update: bool = False) -> Batch:
     batch = await repository.get(session, batch_id, for_update=for_update)
-    if batch is None or not principal.may_see_area(batch.commune_code, batch.district_code, batch.province_code):
-        raise NotFound(f"no batch {batch_id}")
+    batch = visible_or_404(principal, batch, f"batch {batch_id}")
     return batch
 
 
@@ -96,7 +96,7 @@ async def search(session: AsyncSession, principal: Principal, *, payroll_id: uui
     after = keyset(cursor, str, uuid.UUID)
     rows = list(await repository.search(session, areas=principal.limited_to, payroll_id=payroll_id, status=status,
                                         commune_code=commune_code, after=after, limit=limit))
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
+    next_cursor = cursor_if_full(rows, limit, lambda b: [b.commune_code, str(b.id)])
     return rows, next_cursor
 
 

@@ -27,14 +27,11 @@ async def decide_relief(body: ReliefIn, request: Request, response: Response, se
     `min_injury`, `min_house_destroyed`, `min_relocation`, `min_house_damaged`; `422` below), or for `food` the
     rice in kind (`persons` × `months` × `rice_kg_per_person_month`). It is paid only once another client approves
     it. Commune outside the client's areas: `403`. Send an `Idempotency-Key`: a retry replays the first response."""
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    out = await service.decide(session, principal, body)
-    headers = {"Location": service.location(out.id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[ReliefOut, dict[str, str]]:
+        out = await service.decide(session, principal, body)
+        return out, {"Location": service.location(out.id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.post("/emergency-reliefs/{relief_id}/approve", summary="Approve emergency relief", response_model=ReliefOut)

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.errors import MakerChecker, ValidationFailed
+from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import EmergencyRelief, OneOffPayment
@@ -20,6 +21,7 @@ from ..programmes import repository as programmes
 from ..programmes import service as programmes_service
 from ..rules.periods import month_text
 from . import repository
+from .exceptions import ReliefApproved
 from .schemas import EmergencyReport, KindTotals, ReliefIn, ReliefOut
 
 PROGRAMME = "emergency"
@@ -98,13 +100,11 @@ async def decide(session: AsyncSession, principal: Principal, body: ReliefIn) ->
 
 async def approve(session: AsyncSession, principal: Principal, relief_id: uuid.UUID) -> ReliefOut:
     row = await repository.get(session, relief_id, for_update=True)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no emergency relief {relief_id}")
+    row = visible_or_404(principal, row, f"emergency relief {relief_id}")
     if row.status != "decided":
-        raise Conflict(f"emergency relief {relief_id} is already approved", code="relief-approved")
+        raise ReliefApproved(f"emergency relief {relief_id} is already approved")
     if principal.client_id == row.created_by:
-        raise Forbidden(f"maker-checker: {principal.client_id} decided this relief; another client approves it",
-                        code="maker-checker")
+        raise MakerChecker(f"maker-checker: {principal.client_id} decided this relief; another client approves it")
     payment = None
     if row.amount > 0:
         payment = OneOffPayment(
@@ -124,8 +124,7 @@ async def approve(session: AsyncSession, principal: Principal, relief_id: uuid.U
 
 async def get(session: AsyncSession, principal: Principal, relief_id: uuid.UUID) -> ReliefOut:
     row = await repository.get(session, relief_id)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no emergency relief {relief_id}")
+    row = visible_or_404(principal, row, f"emergency relief {relief_id}")
     return await _with_payment(session, row)
 
 
@@ -137,9 +136,7 @@ async def search(session: AsyncSession, principal: Principal, *, year: int, comm
                                         after=after, limit=limit))
     found = await repository.payments(session, [r.one_off_payment_id for r in rows if r.one_off_payment_id])
     items = [out(r, found.get(r.one_off_payment_id) if r.one_off_payment_id else None) for r in rows]
-    last = rows[-1] if rows else None
-    next_cursor = (encode_cursor([last.decided_on.isoformat(), last.commune_code, str(last.id)])
-                   if last is not None and len(rows) == limit else None)
+    next_cursor = cursor_if_full(rows, limit, lambda r: [r.decided_on.isoformat(), r.commune_code, str(r.id)])
     return items, next_cursor
 
 

@@ -29,14 +29,11 @@ async def create_gift(body: GiftIn, request: Request, response: Response, sessio
     the post office; `in_kind` gifts are handed over by the commune and only recorded. One gift per person and
     year (`409` `…/gift-exists` with `existing`); commune outside the client's areas: `403`. Send an
     `Idempotency-Key`: a retry with the same key and body replays the first response."""
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    out = await service.create(session, principal, body)
-    headers = {"Location": service.location(out.id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[GiftOut, dict[str, str]]:
+        out = await service.create(session, principal, body)
+        return out, {"Location": service.location(out.id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.get("/longevity-gifts", summary="Longevity gifts of a year", response_model=GiftPage)

@@ -9,10 +9,11 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.db import UniqueViolation
-from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.errors import ValidationFailed
+from common.pagination import cursor_if_full, keyset
 from common.units import place_for_write
 
 from ..models import LongevityGift, OneOffPayment
@@ -20,6 +21,7 @@ from ..programmes import repository as programmes
 from ..programmes import service as programmes_service
 from ..rules.periods import month_text
 from . import repository
+from .exceptions import GiftExists
 from .schemas import AgeTotals, GiftIn, GiftOut, LongevityReport
 
 PROGRAMME = "longevity"
@@ -85,16 +87,15 @@ async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> G
         await repository.add(session, gift, payment)
     except UniqueViolation as exc:
         existing = await repository.of_person(session, body.person_id, body.year)
-        raise Conflict(f"person {body.person_id} already has a longevity gift for {body.year}", code="gift-exists",
-                       existing=location(existing.id) if existing else None) from exc
+        raise GiftExists(f"person {body.person_id} already has a longevity gift for {body.year}",
+                         existing=location(existing.id) if existing else None) from exc
     await session.refresh(gift)
     return out(gift, payment)
 
 
 async def get(session: AsyncSession, principal: Principal, gift_id: uuid.UUID) -> GiftOut:
     row = await repository.get(session, gift_id)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no longevity gift {gift_id}")
+    row = visible_or_404(principal, row, f"longevity gift {gift_id}")
     return await with_payment(session, row)
 
 
@@ -105,7 +106,7 @@ async def search(session: AsyncSession, principal: Principal, *, year: int, comm
                                         after=after, limit=limit))
     found = await repository.payments(session, [r.one_off_payment_id for r in rows if r.one_off_payment_id])
     items = [out(r, found.get(r.one_off_payment_id) if r.one_off_payment_id else None) for r in rows]
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
+    next_cursor = cursor_if_full(rows, limit, lambda g: [g.commune_code, str(g.id)])
     return items, next_cursor
 
 

@@ -28,14 +28,11 @@ async def create_one_off(body: OneOffIn, request: Request, response: Response, s
     Send an `Idempotency-Key` header: a retry with the same key and body replays the first response (header
     `Idempotent-Replayed: true`) and creates nothing; the same key with another body gets `422`; while the first
     request is still running, `409`."""
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    out = service.out(await service.create(session, principal, body))
-    headers = {"Location": service.location(out.id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[OneOffOut, dict[str, str]]:
+        out = service.out(await service.create(session, principal, body))
+        return out, {"Location": service.location(out.id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.get("/{payment_id}", summary="A one-off payment", response_model=OneOffOut)

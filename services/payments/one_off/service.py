@@ -9,8 +9,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import NotFound, ValidationFailed
+from common.errors import ValidationFailed
 from common.units import place_for_write
 
 from ..models import OneOffPayment
@@ -57,8 +58,7 @@ async def create(session: AsyncSession, principal: Principal, body: OneOffIn) ->
 
 async def get(session: AsyncSession, principal: Principal, payment_id: uuid.UUID) -> OneOffPayment:
     row = await session.scalar(select(OneOffPayment).where(OneOffPayment.id == payment_id))
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no one-off payment {payment_id}")
+    row = visible_or_404(principal, row, f"one-off payment {payment_id}")
     return row
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import UniqueViolation
-from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.errors import Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
+from common.pagination import cursor_if_full, keyset
 
 from ..disbursement import service as disbursement
 from ..events import EVENTS, PAYROLL_APPROVED, PayrollApproved
@@ -25,6 +25,15 @@ from ..models import Payroll, PayrollLine, Programme
 from ..programmes import service as programmes
 from ..rules.periods import Frequency, month_text, parse_period
 from . import repository
+from .exceptions import (
+    AmountOverLimit,
+    PayrollExists,
+    PayrollImmutable,
+    PayrollOrder,
+    PayrollPending,
+    PayrollStale,
+    PayrollState,
+)
 from .schemas import ControlTotals, LineMonthOut, LineOut, PayrollOut
 
 EDITABLE = ("generated", "reviewed")
@@ -51,8 +60,8 @@ def out(p: Payroll) -> PayrollOut:
 
 
 def _exists(p: Payroll) -> Conflict:
-    return Conflict(f"the {p.programme} payroll for {p.period} already exists ({p.state})", code="payroll-exists",
-                    existing=location(p.id))
+    return PayrollExists(f"the {p.programme} payroll for {p.period} already exists ({p.state})",
+                         existing=location(p.id))
 
 
 async def _within_limits(session: AsyncSession, payroll: Payroll) -> None:
@@ -60,9 +69,9 @@ async def _within_limits(session: AsyncSession, payroll: Payroll) -> None:
     than the programme's ``max_amount`` in force that month: a wrong amount is found before anyone is paid it."""
     found = await repository.over_limit(session, payroll, 20)
     if found:
-        raise Conflict(
+        raise AmountOverLimit(
             f"{len(found)}{'+' if len(found) == 20 else ''} service month(s) above the {payroll.programme} programme's "
-            "max_amount: check the amounts (or the limit) before generating the payroll", code="amount-over-limit",
+            "max_amount: check the amounts (or the limit) before generating the payroll",
             over_limit=[{"recipient_id": str(r.recipient_id), "month": month_text(r.service_month),
                          "entitled": int(r.entitled), "max_amount": int(r.max_amount)} for r in found])
 
@@ -92,14 +101,14 @@ async def generate(session: AsyncSession, principal: Principal, programme_code: 
         raise _exists(existing)
     waiting = await repository.pending(session, programme.code)
     if waiting is not None:
-        raise Conflict(f"the {programme.code} payroll for {waiting.period} is not approved yet: approve it (or "
-                       "regenerate it) first — arrears are computed against approved payrolls",
-                       code="payroll-pending", existing=location(waiting.id))
+        raise PayrollPending(f"the {programme.code} payroll for {waiting.period} is not approved yet: approve it (or "
+                             "regenerate it) first — arrears are computed against approved payrolls",
+                             existing=location(waiting.id))
     latest = await repository.latest_approved(session, programme.code)
     if latest is not None and latest.period_first >= period.first:
-        raise Conflict(f"{programme.code} payrolls are generated in order: {latest.period} is already approved; "
-                       "months before it are settled as arrears or recoveries in a later period",
-                       code="payroll-order", existing=location(latest.id))
+        raise PayrollOrder(f"{programme.code} payrolls are generated in order: {latest.period} is already approved; "
+                           "months before it are settled as arrears or recoveries in a later period",
+                           existing=location(latest.id))
     first = await repository.first_period(session, programme.code)
     accounting_from: date = programme.accounting_from or min(first or period.first, period.first)
     payroll = Payroll(id=uuid.uuid4(), programme=programme.code, period=period.text, period_first=period.first,
@@ -132,8 +141,8 @@ async def _editable(session: AsyncSession, payroll_id: uuid.UUID, if_match: str 
     payroll = await get(session, payroll_id, for_update=True)
     _check_version(payroll, if_match)
     if payroll.state not in EDITABLE:
-        raise Conflict(f"an {payroll.state} payroll is immutable: it cannot be {action}", code="payroll-immutable",
-                       state=payroll.state)
+        raise PayrollImmutable(f"an {payroll.state} payroll is immutable: it cannot be {action}",
+                               state=payroll.state)
     return payroll
 
 
@@ -156,7 +165,7 @@ async def regenerate(session: AsyncSession, principal: Principal, payroll_id: uu
 async def review(session: AsyncSession, principal: Principal, payroll_id: uuid.UUID, if_match: str | None) -> Payroll:
     payroll = await _editable(session, payroll_id, if_match, "reviewed")
     if payroll.state != "generated":
-        raise Conflict("the payroll is already reviewed", code="payroll-state", state=payroll.state)
+        raise PayrollState("the payroll is already reviewed", state=payroll.state)
     payroll.state, payroll.version = "reviewed", payroll.version + 1
     payroll.reviewed_by, payroll.reviewed_at = principal.client_id, datetime.now(UTC)
     await session.flush()
@@ -169,14 +178,13 @@ async def approve(session: AsyncSession, principal: Principal, payroll_id: uuid.
     await repository.lock_programme(session, payroll.programme)
     payroll = await _editable(session, payroll_id, if_match, "approved again")
     if payroll.state != "reviewed":
-        raise Conflict("a payroll is reviewed before it is approved", code="payroll-state", state=payroll.state)
+        raise PayrollState("a payroll is reviewed before it is approved", state=payroll.state)
     if principal.client_id == payroll.generated_by:
-        raise Forbidden(f"maker-checker: {principal.client_id} generated this payroll; another client approves it",
-                        code="maker-checker")
+        raise MakerChecker(f"maker-checker: {principal.client_id} generated this payroll; another client approves it")
     stale = await disbursement.results_since_generation(session, payroll)
     if stale:
-        raise Conflict(f"results arrived since generation; regenerate ({stale} unpaid result(s) of earlier payrolls "
-                       "are not carried by this payroll)", code="payroll-stale", unpaid_results=stale)
+        raise PayrollStale(f"results arrived since generation; regenerate ({stale} unpaid result(s) of earlier "
+                           "payrolls are not carried by this payroll)", unpaid_results=stale)
     await repository.issue(session, payroll.id)
     await repository.settle_held(session, payroll)
     await disbursement.on_approval(session, payroll)
@@ -196,8 +204,8 @@ async def lock(session: AsyncSession, principal: Principal, payroll_id: uuid.UUI
     payroll = await get(session, payroll_id, for_update=True)
     _check_version(payroll, if_match)
     if payroll.state != "approved":
-        raise Conflict(f"only an approved payroll can be locked (this one is {payroll.state})", code="payroll-state",
-                       state=payroll.state)
+        raise PayrollState(f"only an approved payroll can be locked (this one is {payroll.state})",
+                           state=payroll.state)
     payroll.state, payroll.version = "locked", payroll.version + 1
     payroll.locked_by, payroll.locked_at = principal.client_id, datetime.now(UTC)
     await session.flush()
@@ -208,11 +216,7 @@ async def search(session: AsyncSession, *, programme: str | None, state: str | N
                  limit: int) -> tuple[list[Payroll], str | None]:
     after = keyset(cursor, str, str, uuid.UUID)
     rows = list(await repository.search(session, programme=programme, state=state, after=after, limit=limit))
-    next_cursor = None
-    if len(rows) == limit:
-        last = rows[-1]
-        next_cursor = encode_cursor([last.period_first.isoformat(), last.programme, str(last.id)])
-    return rows, next_cursor
+    return rows, cursor_if_full(rows, limit, lambda p: [p.period_first.isoformat(), p.programme, str(p.id)])
 
 
 async def lines(session: AsyncSession, principal: Principal, payroll_id: uuid.UUID, *, commune_code: str | None,
@@ -228,8 +232,7 @@ async def lines(session: AsyncSession, principal: Principal, payroll_id: uuid.UU
             month=month_text(m.service_month), kind=m.kind, entitled=m.entitled,  # type: ignore[arg-type]
             allocated=m.allocated, amount=m.amount))
     items = [_line(r, by_recipient.get(r.recipient_id, [])) for r in rows]
-    next_cursor = encode_cursor([rows[-1].commune_code, str(rows[-1].id)]) if len(rows) == limit else None
-    return items, next_cursor
+    return items, cursor_if_full(rows, limit, lambda line: [line.commune_code, str(line.id)])
 
 
 def _line(r: PayrollLine, months: list[LineMonthOut]) -> LineOut:

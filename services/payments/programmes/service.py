@@ -8,13 +8,14 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import UniqueViolation
-from common.errors import Conflict, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 from common.money import MAX_SAFE_VND
 
 from ..models import Programme, ProgrammeParameter
 from ..payrolls import repository as payrolls
 from ..rules.periods import month_text, parse_month
 from . import repository
+from .exceptions import AccountingFromLocked, ParameterExists
 from .schemas import AccountingIn, ParameterIn, ParameterOut, ProgrammeOut
 
 KINDS_PARAMETERS = {
@@ -103,8 +104,7 @@ async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, cli
     try:
         await repository.add_parameter(session, row)
     except UniqueViolation as exc:
-        raise Conflict(f"{body.name} of {code} from {body.valid_from} is already recorded",
-                       code="parameter-exists") from exc
+        raise ParameterExists(f"{body.name} of {code} from {body.valid_from} is already recorded") from exc
     if body.name != MAX_AMOUNT:  # a limit changes nothing owed: no full scan of the next payroll for it
         programme.parameters_version += 1
     await session.flush()
@@ -136,8 +136,8 @@ async def set_accounting_from(session: AsyncSession, code: str, body: Accounting
     # arrears for months paid outside the system and never compare others again. Fixed from the first payroll on.
     if month != programme.accounting_from and await repository.has_payroll(session, code):
         current = month_text(programme.accounting_from) if programme.accounting_from else "unset"
-        raise Conflict(f"{code} already has payrolls: its accounting month ({current}) can no longer be changed",
-                       code="accounting-from-locked", accounting_from=current)
+        raise AccountingFromLocked(f"{code} already has payrolls: its accounting month ({current}) can no longer "
+                                   "be changed", accounting_from=current)
     programme.accounting_from = month
     programme.accounting_basis = body.legal_basis
     programme.updated_by = client_id

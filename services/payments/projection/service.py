@@ -7,6 +7,7 @@ from collections.abc import AsyncIterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.areas import sees
 from common.auth import Principal
 from common.errors import NotFound
 from common.events.envelope import Event
@@ -19,7 +20,7 @@ from .schemas import BeneficiaryOut, PeriodOut
 
 async def beneficiary(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID) -> BeneficiaryOut:
     row, periods = await repository.beneficiary(session, beneficiary_id)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
+    if row is None or not sees(principal, row):
         raise NotFound(f"payments has no beneficiary {beneficiary_id}")
     return BeneficiaryOut(
         id=row.id, person_id=row.person_id, version=row.version, status=row.status, full_name=row.full_name,

@@ -11,13 +11,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.daily import today_in_vietnam
-from common.errors import Conflict, NotFound
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..models import DisbursementException
 from . import repository
+from .exceptions import ExceptionResolved
 from .schemas import RunOut
 
 DAILY_RUN_BY = "payments-daily"
@@ -41,18 +42,16 @@ async def search(session: AsyncSession, principal: Principal, *, status: str | N
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = list(await repository.search(session, areas=principal.limited_to, status=status, kind=kind,
                                         batch_id=batch_id, after=after, limit=limit))
-    next_cursor = (encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if len(rows) == limit
-                   else None)
+    next_cursor = cursor_if_full(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
     return rows, next_cursor
 
 
 async def resolve(session: AsyncSession, principal: Principal, exception_id: uuid.UUID,
                   note: str) -> DisbursementException:
     row = await repository.get(session, exception_id, for_update=True)
-    if row is None or not principal.may_see_area(row.commune_code, row.district_code, row.province_code):
-        raise NotFound(f"no exception {exception_id}")
+    row = visible_or_404(principal, row, f"exception {exception_id}")
     if row.status != "open":
-        raise Conflict(f"the exception was resolved by {row.resolved_by}", code="exception-resolved")
+        raise ExceptionResolved(f"the exception was resolved by {row.resolved_by}")
     row.status, row.resolution_note = "resolved", note
     row.resolved_by, row.resolved_at = principal.client_id, datetime.now(UTC)
     await session.flush()

@@ -84,15 +84,11 @@ async def submit_application(body: ApplicationCreate, request: Request, response
     person must be within the client's areas. Returns the application (status `submitted`) with `Location`.
     Another client must approve or reject it (maker-checker). An `Idempotency-Key` header makes retries safe.
     """
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    app = await service.submit(session, principal, body)
-    out = _application(app)
-    headers = {"Location": service.application_location(app.id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[ApplicationOut, dict[str, str]]:
+        app = await service.submit(session, principal, body)
+        return _application(app), {"Location": service.application_location(app.id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)

@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
 from common.auth import Principal
-from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.errors import Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from .. import facts
 from ..deaths import service as deaths_service
@@ -58,6 +58,7 @@ from ..rules.parameters import RESIDENTIAL, Parameters
 from ..rules.person import age_in_month
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import AlreadyBeneficiary, PersonDeceased
 from .schemas import ApplicationCreate, Approval, ArrearsIn, DecisionIn, Rejection
 
 MAX_MONTHS = 120
@@ -151,8 +152,8 @@ async def _check_rulings(session: AsyncSession, person: Person, categories: Sequ
 
 def _refuse_deceased(person: Person) -> None:
     if person.death_date is not None:
-        raise Conflict(f"the person died on {person.death_date.isoformat()}", code="person-deceased",
-                       death_date=person.death_date.isoformat())
+        raise PersonDeceased(f"the person died on {person.death_date.isoformat()}",
+                             death_date=person.death_date.isoformat())
 
 
 async def submit(session: AsyncSession, principal: Principal, body: ApplicationCreate) -> Application:
@@ -197,16 +198,16 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
                   body: Approval) -> BeneficiaryView:
     app, person = await get_application(session, principal, application_id, for_update=True)
     if app.submitted_by == principal.client_id:
-        raise Forbidden("maker-checker: the client that submitted an application cannot approve it; "
-                        "another client must decide", code="maker-checker")
+        raise MakerChecker("maker-checker: the client that submitted an application cannot approve it; "
+                           "another client must decide")
     if app.status != "submitted":
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
     _refuse_deceased(person)
     await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on)
     existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
-        raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary",
-                       existing=location(existing))
+        raise AlreadyBeneficiary("this person is already a beneficiary",
+                                 existing=location(existing))
     _decide(app, principal, "approved", body.number)
     now = datetime.now(UTC)
     row = BeneficiaryRow(id=uuid.uuid4(), person_id=person.id, application_id=app.id, status="active", version=1,
@@ -216,7 +217,7 @@ async def approve(session: AsyncSession, principal: Principal, application_id: u
     except repository.DuplicateBeneficiary:
         existing = await repository.beneficiary_of_person(session, person.id)
         extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
-        raise Conflict("this person is already a beneficiary", code="duplicate-beneficiary", **extra) from None
+        raise AlreadyBeneficiary("this person is already a beneficiary", **extra) from None
     decision = Decision(beneficiary_id=row.id, kind="approve", number=body.number, signed_on=body.signed_on,
                         authority=body.authority, effective_month=body.effective_month.first_day(),
                         categories=list(app.categories), reason="", decided_by=principal.client_id)
@@ -375,8 +376,7 @@ async def decision_history(session: AsyncSession, principal: Principal, benefici
     items.reverse()
     if before_id is not None:
         items = [item for item in items if item["id"] < before_id]
-    next_cursor = encode_cursor([items[limit - 1]["id"]]) if len(items) > limit else None
-    return items[:limit], next_cursor
+    return page_of(items, limit, lambda item: [item["id"]])
 
 
 # --- entitlements --------------------------------------------------------------------------------------
@@ -514,8 +514,4 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         born_after=_years_before(today, age_to + 1) if age_to is not None else None,
         born_on_or_before=_years_before(today, age_from) if age_from is not None else None,
         poverty_status=poverty_status, after=keyset(cursor, str, uuid.UUID), limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.person.name_key, str(last.row.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda b: [b.person.name_key, str(b.row.id)])

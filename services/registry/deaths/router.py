@@ -37,11 +37,8 @@ async def record_death(
     `death`) is published: nothing is owed from `effective_month`, the month after the month of death, and
     money paid for later months is to be recovered. Send an `Idempotency-Key` header to make retries safe.
     """
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    out = await service.record(session, principal, person_id, body)
-    headers = {"Location": persons_service.location(person_id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[DeathOut, dict[str, str]]:
+        out = await service.record(session, principal, person_id, body)
+        return out, {"Location": persons_service.location(person_id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)

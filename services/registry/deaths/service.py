@@ -36,6 +36,7 @@ from ..persons import service as persons_service
 from ..rules.death import death_date_problem, first_month_not_owed
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import DeathAlreadyRecorded
 from .schemas import DeathIn, DeathOut
 
 TERMINABLE = frozenset({"active", "suspended", "terminated"})
@@ -45,8 +46,8 @@ TERMINABLE = frozenset({"active", "suspended", "terminated"})
 def check(person: Person, death_date: date, field: str = "body.death_date") -> None:
     """409 when the person's death is already recorded; 422 for a date in the future or before the birth."""
     if person.death_date is not None:
-        raise Conflict(f"the death of this person is already recorded (died {person.death_date.isoformat()})",
-                       code="death-already-recorded", death_date=person.death_date.isoformat())
+        died = person.death_date.isoformat()
+        raise DeathAlreadyRecorded(f"the death of this person is already recorded (died {died})", death_date=died)
     problem = death_date_problem(death_date, person.date_of_birth, today_in_vietnam())
     if problem:
         raise ValidationFailed([{"field": field, "reason": problem}])

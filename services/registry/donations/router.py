@@ -26,14 +26,11 @@ async def record_donation(facility_id: uuid.UUID, body: DonationIn, request: Req
     and, when it was raised for one resident (a child's treatment), `for_person_id` (a resident that day, else
     `422`). `404` when the facility is outside the client's areas. Send an `Idempotency-Key`: a retry replays the
     first response."""
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    out = service.out(await service.record(session, principal, facility_id, body))
-    headers = {"Location": service.location(facility_id, out.id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[DonationOut, dict[str, str]]:
+        out = service.out(await service.record(session, principal, facility_id, body))
+        return out, {"Location": service.location(facility_id, out.id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.get("/facilities/{facility_id}/donations", response_model=DonationPage)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import clock
 from common.auth import Principal
 from common.errors import ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import cursor_if_full, keyset
 
 from ..models import Donation
 from ..residential import service as residential
@@ -50,8 +50,7 @@ async def search(session: AsyncSession, principal: Principal, facility_id: uuid.
     facility = await residential.get_visible(session, principal, facility_id)
     after = keyset(cursor, date.fromisoformat, uuid.UUID)
     rows = list(await repository.page(session, facility.id, date(year, 1, 1), date(year, 12, 31), after, limit))
-    next_cursor = (encode_cursor([rows[-1].received_on.isoformat(), str(rows[-1].id)])
-                   if rows and len(rows) == limit else None)
+    next_cursor = cursor_if_full(rows, limit, lambda d: [d.received_on.isoformat(), str(d.id)])
     return [out(r) for r in rows], next_cursor
 
 

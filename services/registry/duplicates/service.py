@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees
 from common.auth import Principal
-from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.errors import NotFound, ValidationFailed
+from common.pagination import keyset, page_of
 
 from ..events import EVENTS, PERSON_MERGED, PersonMerged
 from ..history import service as history_service
@@ -23,6 +24,7 @@ from ..persons import service as persons_service
 from ..persons.schemas import PersonOut
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import MergeConflict, PairResolved
 from .schemas import Dismiss, Merge
 
 
@@ -44,11 +46,8 @@ async def page(session: AsyncSession, principal: Principal, *, status: str | Non
                limit: int) -> tuple[list[dict[str, Any]], str | None]:
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = await repository.page(session, areas=principal.limited_to, status=status, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return [_flag_view(*r) for r in rows[:limit]], next_cursor
+    rows, next_cursor = page_of(rows, limit, lambda r: [r[0].created_at.isoformat(), str(r[0].id)])
+    return [_flag_view(*r) for r in rows], next_cursor
 
 
 @dataclass
@@ -62,11 +61,11 @@ async def _open_pair(session: AsyncSession, principal: Principal, flag_id: uuid.
     d = await repository.get(session, flag_id, for_update=True)
     persons = await repository.lock_persons(session, [d.person_id, d.other_id]) if d is not None else {}
     if d is None or len(persons) != 2 or not all(
-            principal.may_see_area(p.commune_code, p.district_code, p.province_code) for p in persons.values()):
+            sees(principal, p) for p in persons.values()):
         raise NotFound(f"no possible duplicate {flag_id}")
     if d.status != "open":
-        raise Conflict(f"this pair is already {d.status}", code="possible-duplicate-resolved",
-                       pair_status=d.status)
+        raise PairResolved(f"this pair is already {d.status}",
+                           pair_status=d.status)
     return _Pair(d, persons)
 
 
@@ -83,7 +82,7 @@ async def history(session: AsyncSession, principal: Principal, flag_id: uuid.UUI
     persons = await repository.lock_persons(session, []) if d is None else {
         p.id: p for p in [await persons_repository.get(session, d.person_id),
                           await persons_repository.get(session, d.other_id)] if p is not None}
-    if d is None or not all(principal.may_see_area(p.commune_code, p.district_code, p.province_code)
+    if d is None or not all(sees(principal, p)
                             for p in persons.values()):
         raise NotFound(f"no possible duplicate {flag_id}")
     return await history_service.page(session, repository.RECORD_TYPE, flag_id, cursor, limit)
@@ -130,8 +129,8 @@ async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID,
     merged = next(p for pid, p in pair.persons.items() if pid != body.survivor_id)
     facts = {p.id: await repository.facts(session, p.id) for p in (survivor, merged)}
     if problems := _merge_conflicts(survivor, merged, facts):
-        raise Conflict("these records cannot be merged as they are: " + "; ".join(problems), code="merge-conflict",
-                       problems=problems)
+        raise MergeConflict("these records cannot be merged as they are: " + "; ".join(problems),
+                            problems=problems)
 
     now, today = datetime.now(UTC), clock.today()
     same_household = facts[survivor.id]["household_id"] is not None and \

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.pagination import KEYSET_INT, encode_cursor, keyset
+from common.pagination import KEYSET_INT, keyset, page_of
 
 from . import repository
 
@@ -25,7 +25,7 @@ async def page(session: AsyncSession, record_type: str, record_id: uuid.UUID, cu
     (e.g. redacts sensitive fields)."""
     before_id = _first(keyset(cursor, KEYSET_INT))
     rows = await repository.changes(session, record_type, record_id, before_id=before_id, limit=limit + 1)
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    rows, next_cursor = page_of(rows, limit, lambda r: [r.id])
     items = [{"version": r.version, "changed_at": r.changed_at, "changed_by": r.changed_by, "reason": r.reason,
-              "before": show(r.before), "after": show(r.after)} for r in rows[:limit]]
+              "before": show(r.before), "after": show(r.after)} for r in rows]
     return items, next_cursor

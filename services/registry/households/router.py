@@ -56,15 +56,13 @@ async def create_household(body: HouseholdCreate, request: Request, response: Re
     `registry.household.poverty_status_changed.v1`. An `Idempotency-Key` header makes retries safe (the
     first response is replayed).
     """
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    view = await households_service.create(session, principal, body)
-    response.headers["Location"] = households_service.location(view.household.id)
-    out = _out(view, response)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"),
-                             {k: response.headers[k] for k in ("Location", "ETag") if k in response.headers})
-    return out
+    async def work() -> tuple[HouseholdOut, dict[str, str]]:
+        view = await households_service.create(session, principal, body)
+        response.headers["Location"] = households_service.location(view.household.id)
+        out = _out(view, response)
+        return out, {k: response.headers[k] for k in ("Location", "ETag") if k in response.headers}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.get("/{household_id}", response_model=HouseholdOut)

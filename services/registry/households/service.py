@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import sees, visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
@@ -28,6 +29,7 @@ from ..models import Household, HouseholdAddress, HouseholdMember, Person, Pover
 from ..persons import service as persons_service
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import AlreadyInHousehold, DuplicateHouseholdCode
 from .schemas import HouseholdCreate, MemberIn, MoveIn, PovertyIn
 
 HEAD = "head"
@@ -70,8 +72,8 @@ def _touch(household: Household, principal: Principal) -> None:
 
 
 def _in_household(person_id: uuid.UUID, household_id: uuid.UUID) -> Conflict:
-    return Conflict(f"person {person_id} is already a member of a household", code="already-in-household",
-                    person_id=str(person_id), household=location(household_id))
+    return AlreadyInHousehold(f"person {person_id} is already a member of a household",
+                              person_id=str(person_id), household=location(household_id))
 
 
 async def _visible_persons(session: AsyncSession, principal: Principal, ids: list[uuid.UUID],
@@ -81,7 +83,7 @@ async def _visible_persons(session: AsyncSession, principal: Principal, ids: lis
     errors = [{"field": field.format(i=i), "reason": f"no person {pid} (or outside the client's areas)"}
               for i, pid in enumerate(ids)
               if (p := found.get(pid)) is None
-              or not principal.may_see_area(p.province_code, p.district_code, p.commune_code)]
+              or not sees(principal, p)]
     if errors:
         raise ValidationFailed(errors)
     return found
@@ -142,7 +144,7 @@ async def create(session: AsyncSession, principal: Principal, body: HouseholdCre
     try:
         await repository.flush(session, household)
     except repository.DuplicateCode as exc:
-        raise Conflict(f"a household with code {body.code!r} already exists", code="duplicate-household-code") \
+        raise DuplicateHouseholdCode(f"a household with code {body.code!r} already exists") \
             from exc
     rows: list[Any] = [HouseholdAddress(
         household_id=household.id, commune_code=household.commune_code, district_code=district_code,
@@ -190,9 +192,7 @@ async def get_visible(session: AsyncSession, principal: Principal, household_id:
                       for_update: bool = False) -> Household:
     """The household, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     household = await repository.get(session, household_id, for_update=for_update)
-    if household is None or not principal.may_see_area(household.province_code, household.district_code,
-                                                       household.commune_code):
-        raise NotFound(f"no household {household_id}")
+    household = visible_or_404(principal, household, f"household {household_id}")
     return household
 
 

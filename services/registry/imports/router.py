@@ -88,15 +88,11 @@ async def import_file(
 ) -> ImportOut | JSONResponse:
     """Import a file of persons, households, applications or study periods (the description above says how)."""
     body = await read_upload(request, imports_service.MAX_BYTES)
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    record = await imports_service.run(session, principal, kind, body, request.headers.get("content-type"))
-    out = _out(record)
-    headers = {"Location": imports_service.location(record.id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[ImportOut, dict[str, str]]:
+        record = await imports_service.run(session, principal, kind, body, request.headers.get("content-type"))
+        return _out(record), {"Location": imports_service.location(record.id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 

@@ -30,9 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock, tabular
+from common.areas import sees
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import keyset, page_of
 
 from ..beneficiaries import repository as beneficiaries_repository
 from ..duplicates import repository as duplicates_repository
@@ -61,6 +62,7 @@ from ..study import repository as study_repository
 from ..study import service as study_service
 from ..study.schemas import StudyPeriodIn
 from . import repository
+from .exceptions import ImportConflict, ImportHeader
 
 MAX_BYTES = 32 * 1024 * 1024
 """Largest file accepted (413 above)."""
@@ -151,7 +153,7 @@ async def _places(session: AsyncSession, codes: set[str]) -> tuple[dict[str, Com
 
 
 def _person_outside(principal: Principal, ref: repository.PersonRef | None) -> bool:
-    return ref is None or not principal.may_see_area(ref.commune_code, ref.district_code, ref.province_code)
+    return ref is None or not sees(principal, ref)
 
 
 # --- persons --------------------------------------------------------------------------------------------------
@@ -382,8 +384,7 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         inserted = await repository.insert_households(session, new, by=principal.client_id, today=clock.today(),
                                                       reason=f"import {import_id}")
     except IntegrityError as exc:  # a person was placed in a household meanwhile through the API
-        raise Conflict("a member was placed in a household while the import ran; import the file again",
-                       code="import-conflict") from exc
+        raise ImportConflict("a member was placed in a household while the import ran; import the file again") from exc
     for h in new:
         if h.id in inserted:
             out.imported += len(lines_of[h.id])
@@ -534,9 +535,8 @@ def _header_failed(kind: str, problems: Sequence[rules.HeaderProblem]) -> Valida
             ([f"missing column(s) {', '.join(map(repr, missing))}"] if missing else [])
     other = [p for p in problems if p.column not in unknown + missing]
     parts += [f"{p.column!r}: {p.reason}" for p in other]
-    return ValidationFailed([{"field": "header", "column": p.column, "reason": p.reason} for p in problems],
-                            detail=f"the header row does not fit a {kind} import: {'; '.join(parts)}",
-                            code="import-header")
+    return ImportHeader([{"field": "header", "column": p.column, "reason": p.reason} for p in problems],
+                        detail=f"the header row does not fit a {kind} import: {'; '.join(parts)}")
 
 
 async def run(session: AsyncSession, principal: Principal, kind: str, body: bytes,
@@ -581,8 +581,4 @@ async def page(session: AsyncSession, principal: Principal, cursor: str | None,
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     rows = await repository.page(session, created_by=None if _sees_all(principal) else principal.client_id,
                                  after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda i: [i.created_at.isoformat(), str(i.id)])

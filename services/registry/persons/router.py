@@ -10,9 +10,9 @@ import structlog
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from common.auth import Principal, require
+from common.auth import Principal, purpose_header, require, stated_purpose
 from common.db import SessionDep
-from common.errors import Forbidden, ValidationFailed
+from common.errors import Forbidden
 
 from ..history.schemas import HistoryPage
 from ..models import IDEMPOTENCY
@@ -35,8 +35,7 @@ log = structlog.get_logger("registry.persons")
 Include = Annotated[Literal["sensitive"] | None, Query(
     description="`sensitive` adds the sensitive fields (HIV status). Needs the registry:sensitive scope and an "
                 "`X-Purpose` header; every such read is audited (who, when, which record, purpose).")]
-Purpose = Annotated[str | None, Header(
-    alias="X-Purpose", max_length=500, description="Why sensitive fields are read; required with include=sensitive")]
+Purpose = Annotated[str | None, purpose_header("Why sensitive fields are read; required with include=sensitive")]
 
 
 def _sensitive(request: Request, principal: Principal, include: str | None,
@@ -45,10 +44,8 @@ def _sensitive(request: Request, principal: Principal, include: str | None,
         return None
     if not principal.has(persons_service.SENSITIVE_SCOPE):
         raise Forbidden(f"include=sensitive needs the {persons_service.SENSITIVE_SCOPE} scope")
-    if not purpose or not purpose.strip():
-        raise ValidationFailed([{"field": "header.x-purpose",
-                                 "reason": "required when reading sensitive fields (include=sensitive)"}])
-    return persons_service.SensitiveRequest(purpose.strip(), request.scope.get("request_id"))
+    stated = stated_purpose(purpose, "required when reading sensitive fields (include=sensitive)")
+    return persons_service.SensitiveRequest(stated, request.scope.get("request_id"))
 
 
 def _out(person: object, sensitive: bool = False) -> PersonOut:
@@ -79,34 +76,30 @@ async def register_person(
     `registry.person.registered.v1`. Send an `Idempotency-Key` header to make retries safe: the same key
     and body replay the first response (`Idempotent-Replayed: true`) without registering twice.
     """
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    person, partners = await persons_service.register(session, principal, body)
-    out = PersonCreated.model_validate({**_out(person).model_dump(), "possible_duplicates": partners})
-    headers = {"ETag": persons_service.etag(person), "Location": persons_service.location(person.id)}
-    if partners:
-        headers["X-Possible-Duplicates"] = str(len(partners))
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json"), headers)
-    return out
+    async def work() -> tuple[PersonCreated, dict[str, str]]:
+        person, partners = await persons_service.register(session, principal, body)
+        out = PersonCreated.model_validate({**_out(person).model_dump(), "possible_duplicates": partners})
+        headers = {"ETag": persons_service.etag(person), "Location": persons_service.location(person.id)}
+        if partners:
+            headers["X-Possible-Duplicates"] = str(len(partners))
+        return out, headers
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.post("/identities", response_model=IdentitiesOut, summary="Identity fields of many persons (stated purpose)")
 async def identities(
     body: IdentitiesIn, session: SessionDep, principal: Annotated[Principal, require("registry:read")],
-    purpose: Annotated[str | None, Header(alias="X-Purpose", max_length=500,
-                                          description="Why the identities are read (required; logged)")] = None,
+    purpose: Annotated[str | None, purpose_header("Why the identities are read (required; logged)")] = None,
 ) -> IdentitiesOut:
     """Name, date of birth, sex, national ID, address and household code of up to 1,000 persons at once, for
     services and partners that must name people on a list they send elsewhere (the insurance service's lists for
     the Social Insurance office) without keeping a copy. Within the client's areas; ids not found are left out.
     Never a sensitive field. `X-Purpose` is required: each call is logged with the client, the purpose and the count
     (`identities_read`)."""
-    if not purpose or not purpose.strip():
-        raise ValidationFailed([{"field": "header.x-purpose", "reason": "required: why the identities are read"}])
+    purpose = stated_purpose(purpose, "required: why the identities are read")
     rows = await persons_service.identities(session, principal, body.ids)
-    log.info("identities_read", client_id=principal.client_id, purpose=purpose.strip(), asked=len(body.ids),
+    log.info("identities_read", client_id=principal.client_id, purpose=purpose, asked=len(body.ids),
              found=len(rows))
     return IdentitiesOut(items=[IdentityOut(
         id=p.id, full_name=p.full_name, date_of_birth=p.date_of_birth, sex=p.sex, national_id=p.national_id,

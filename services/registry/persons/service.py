@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
-from common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed
+from common.pagination import keyset, page_of
 
 from ..duplicates import repository as duplicates_repository
 from ..events import EVENTS, PERSON_REGISTERED, PERSON_UPDATED, PersonRegistered, PersonUpdated
@@ -23,6 +24,7 @@ from ..rules.national_id import validate_national_id
 from ..rules.person import Sex
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import DuplicateNationalId, PersonMerged
 from .schemas import PersonCreate, PersonPatch
 
 SENSITIVE_SCOPE = "registry:sensitive"
@@ -91,7 +93,7 @@ async def place_in_area(session: AsyncSession, principal: Principal, commune_cod
 
 def _duplicate(existing: uuid.UUID | None) -> Conflict:
     extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
-    return Conflict("a person with this national ID is already registered", code="duplicate-national-id", **extra)
+    return DuplicateNationalId("a person with this national ID is already registered", **extra)
 
 
 async def register(session: AsyncSession, principal: Principal, body: PersonCreate,
@@ -130,9 +132,7 @@ async def get_visible(session: AsyncSession, principal: Principal, person_id: uu
                       for_update: bool = False) -> Person:
     """The person, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     person = await repository.get(session, person_id, for_update=for_update)
-    if person is None or not principal.may_see_area(person.commune_code, person.district_code,
-                                                    person.province_code):
-        raise NotFound(f"no person {person_id}")
+    person = visible_or_404(principal, person, f"person {person_id}")
     return person
 
 
@@ -169,8 +169,8 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
                  patch: PersonPatch) -> Person:
     person = await get_visible(session, principal, person_id, for_update=True)
     if person.merged_into is not None:
-        raise Conflict(f"this record was merged into {person.merged_into}: correct that one",
-                       code="person-merged", merged_into=location(person.merged_into))
+        raise PersonMerged(f"this record was merged into {person.merged_into}: correct that one",
+                           merged_into=location(person.merged_into))
     if not matches_if_match(if_match, person.version):
         raise PreconditionFailed(
             f"the record has changed: it is at version {person.version}; re-read it and retry",
@@ -244,11 +244,7 @@ async def search(session: AsyncSession, principal: Principal, *, q: str | None, 
         session, areas=principal.limited_to, key=name_key(q) if q else None,
         commune_code=commune_code, district_code=district_code, born_from=born_from, born_to=born_to,
         after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.name_key, str(last.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda p: [p.name_key, str(p.id)])
 
 
 async def identities(session: AsyncSession, principal: Principal,

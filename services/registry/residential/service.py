@@ -16,14 +16,16 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
-from common.pagination import encode_cursor, keyset
+from common.pagination import keyset, page_of
 
 from ..models import Facility, Person, Residency
 from ..persons import service as persons_service
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import AlreadyDischarged, AlreadyResident
 from .schemas import CATEGORIES, AdmissionIn, DischargeIn, FacilityCreate
 
 
@@ -63,9 +65,7 @@ async def get_visible(session: AsyncSession, principal: Principal, facility_id: 
                       for_update: bool = False) -> Facility:
     """The facility, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     facility = await repository.facility(session, facility_id, for_update=for_update)
-    if facility is None or not principal.may_see_area(facility.commune_code, facility.district_code,
-                                                      facility.province_code):
-        raise NotFound(f"no facility {facility_id}")
+    facility = visible_or_404(principal, facility, f"facility {facility_id}")
     return facility
 
 
@@ -74,9 +74,9 @@ async def read_facility(session: AsyncSession, principal: Principal, facility_id
 
 
 def _already_resident(current: Residency) -> Conflict:
-    return Conflict(f"person {current.person_id} is already resident in a facility", code="already-resident",
-                    person_id=str(current.person_id), residency=residency_location(current.id),
-                    facility=facility_location(current.facility_id))
+    return AlreadyResident(f"person {current.person_id} is already resident in a facility",
+                           person_id=str(current.person_id), residency=residency_location(current.id),
+                           facility=facility_location(current.facility_id))
 
 
 async def admit(session: AsyncSession, principal: Principal, facility_id: uuid.UUID,
@@ -121,8 +121,8 @@ async def discharge(session: AsyncSession, principal: Principal, residency_id: u
     except NotFound:
         raise NotFound(f"no residency {residency_id}") from None
     if residency.discharged_on is not None:
-        raise Conflict(f"residency {residency_id} already ended on {residency.discharged_on}",
-                       code="already-discharged", discharged_on=residency.discharged_on.isoformat())
+        raise AlreadyDischarged(f"residency {residency_id} already ended on {residency.discharged_on}",
+                                discharged_on=residency.discharged_on.isoformat())
     if body.discharged_on < residency.admitted_on:
         raise ValidationFailed([{"field": "body.discharged_on",
                                  "reason": f"must not be before the admission day {residency.admitted_on}"}])
@@ -143,8 +143,4 @@ async def residents(session: AsyncSession, principal: Principal, facility_id: uu
     facility = await get_visible(session, principal, facility_id)
     after = keyset(cursor, date.fromisoformat, uuid.UUID)
     rows = await repository.current_residents(session, facility.id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = encode_cursor([last.admitted_on.isoformat(), str(last.id)])
-    return rows[:limit], next_cursor
+    return page_of(rows, limit, lambda r: [r[0].admitted_on.isoformat(), str(r[0].id)])

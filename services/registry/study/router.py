@@ -49,15 +49,11 @@ async def record_study(person_id: uuid.UUID, body: StudyPeriodIn, request: Reque
     `404` for a person outside the client's areas. Returns the period with `ETag` and `Location`. Publishes
     `registry.person.study_changed.v1`. Send an `Idempotency-Key` to make retries safe.
     """
-    claim = await IDEMPOTENCY.begin(session, principal, request)
-    if isinstance(claim, JSONResponse):
-        return claim
-    period = await service.record(session, principal, person_id, body)
-    out = _out(period)
-    headers = {"ETag": service.etag(period), "Location": service.location(period.id)}
-    response.headers.update(headers)
-    await IDEMPOTENCY.finish(session, claim, 201, out.model_dump(mode="json", by_alias=True), headers)
-    return out
+    async def work() -> tuple[StudyPeriodOut, dict[str, str]]:
+        period = await service.record(session, principal, person_id, body)
+        return _out(period), {"ETag": service.etag(period), "Location": service.location(period.id)}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work, by_alias=True)
 
 
 @router.get("/persons/{person_id}/study-periods", response_model=StudyPeriodList)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
 from common.auth import Principal
-from common.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from common.errors import NotFound, PreconditionFailed, ValidationFailed
 
 from ..events import EVENTS, PERSON_STUDY_CHANGED, PersonStudyChanged
 from ..history import service as history_service
@@ -30,6 +30,7 @@ from ..persons import service as persons_service
 from ..rules.months import Month, Period
 from ..schedules import service as schedules_service
 from . import repository
+from .exceptions import StudyOverlap, StudyWithdrawn
 from .schemas import StudyPeriodIn, StudyPeriodPatch
 
 
@@ -72,9 +73,9 @@ async def _check(session: AsyncSession, person: Person, start: Month, end: Month
     new = Period(start, end)
     for other in (await repository.of_persons(session, [person.id]))[person.id]:
         if other.id != ignore and _overlaps(new, _months(other)):
-            raise Conflict(f"the person already studies in {_months(other).start}"
-                           f"..{_months(other).end or 'now'} ({other.kind})", code="study-overlap",
-                           existing=location(other.id))
+            raise StudyOverlap(f"the person already studies in {_months(other).start}"
+                               f"..{_months(other).end or 'now'} ({other.kind})",
+                               existing=location(other.id))
 
 
 async def _publish(session: AsyncSession, person: Person, period: StudyPeriod, change: str, *,
@@ -137,7 +138,7 @@ async def correct(session: AsyncSession, principal: Principal, period_id: uuid.U
     period, person = await get_visible(session, principal, period_id, for_update=True)
     _check_version(period, if_match)
     if period.withdrawn_at is not None:
-        raise Conflict("the study period was withdrawn; record a new one", code="study-withdrawn")
+        raise StudyWithdrawn("the study period was withdrawn; record a new one")
     sent = patch.model_fields_set - {"reason"}
     before = snapshot(period)
     start = patch.from_ if "from_" in sent and patch.from_ is not None else Month.of(period.from_month)

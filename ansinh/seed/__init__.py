@@ -1,0 +1,1 @@
+"""``ansinh seed``: a realistic province generated through the public API (issue 15)."""

@@ -1,0 +1,14 @@
+"""Error codes of the reconciliation feature (RFC 9457 problem types: ``type`` is ``…/problems/<code>``).
+
+Raise these instead of a generic error with a ``code=`` string: the code is named once, here.
+"""
+
+from __future__ import annotations
+
+from common.errors import Conflict
+
+
+class ExceptionResolved(Conflict):
+    """The reconciliation exception is already resolved."""
+
+    code = "exception-resolved"
