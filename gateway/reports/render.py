@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import html
 import io
+import shutil
+import tempfile
+import threading
+from pathlib import Path
 from typing import Any
 
 from common.tabular import xlsx_row
@@ -58,8 +64,8 @@ td.n {{ text-align: right; }}
         if not s.available:
             parts.append(f"<p><b>{t['na']}</b>: {html.escape(s.note)}</p>")
             continue
-        if s.note:
-            parts.append(f'<p class="note">{html.escape(s.note)}</p>')
+        if s.note_in(lang):
+            parts.append(f'<p class="note">{html.escape(s.note_in(lang))}</p>')
         for table in s.tables:
             if table.title:
                 parts.append(f"<h3>{html.escape(label(table.title, lang))}</h3>")
@@ -107,6 +113,62 @@ def _font_files() -> tuple[str, str]:
     return str(files / "NotoSerif[wdth,wght].ttf"), str(files / "NotoSerif-Italic[wdth,wght].ttf")
 
 
+_fonts_lock = threading.Lock()
+
+PDF_UNICODES = (*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070), 0x20AB,
+                0x20AC, 0x2116)
+"""What the report prints: Latin with its extensions (Vietnamese: U+1E00–U+1EFF, ơ, ư, đ), combining marks,
+punctuation, ₫ € №. The fonts keep these glyphs only (Greek and Cyrillic are dropped)."""
+
+VARIATION_TABLES = ("fvar", "gvar", "avar", "cvar", "HVAR", "VVAR", "MVAR", "STAT", "GDEF")
+
+
+@functools.cache
+def _static_fonts() -> dict[str, str]:
+    """The three styles the PDF uses as static TTF files, made once per process from the variable fonts.
+
+    Letting fpdf2 instantiate the variable font on every PDF cost about 12 s of CPU per report (measured: nearly all
+    of it in fontTools' instancer: the GPOS kerning tables, then every glyph's variations). Now the fonts are cut
+    down to :data:`PDF_UNICODES` and their kerning dropped (the report's plain layout uses none) first; the regular
+    and italic styles are the fonts' default instances (their outlines are the ``glyf`` table: the variation tables
+    are simply removed), only bold is instantiated. Saved to a private temporary folder removed at exit."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    regular, italic = _font_files()
+    folder = Path(tempfile.mkdtemp(prefix="ansinh-report-fonts-"))
+    atexit.register(shutil.rmtree, folder, True)
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    out = {}
+    for style, source, weight in (("", regular, 400.0), ("B", regular, 700.0), ("I", italic, 400.0)):
+        font = TTFont(source)
+        if "GPOS" in font:
+            del font["GPOS"]
+        cutter = subset.Subsetter(options)
+        cutter.populate(unicodes=PDF_UNICODES)
+        cutter.subset(font)
+        axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
+        if axes.get("wght") == weight:
+            for tag in VARIATION_TABLES:
+                if tag in font:
+                    del font[tag]
+        else:
+            font = instancer.instantiateVariableFont(font, {**axes, "wght": weight})
+        path = folder / f"NotoSerif-{style or 'R'}.ttf"
+        font.save(str(path))
+        out[style] = str(path)
+    return out
+
+
+def static_fonts() -> dict[str, str]:
+    with _fonts_lock:  # two first reports at once make the files once
+        return _static_fonts()
+
+
 def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
     """A4 pages laid out like a report to the provincial People's Committee: the issuing office and the national
     motto at the top, the title, then one numbered part per section with its tables."""
@@ -114,13 +176,12 @@ def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
     from fpdf.fonts import FontFace
 
     t = TEXT[lang]
-    regular, italic = _font_files()
+    fonts = static_fonts()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(20, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("Noto", "", regular, variations={"wght": 400.0})
-    pdf.add_font("Noto", "B", regular, variations={"wght": 700.0})
-    pdf.add_font("Noto", "I", italic, variations={"wght": 400.0})
+    for style, path in fonts.items():
+        pdf.add_font("Noto", style, path)
     pdf.add_page()
     width = pdf.epw
 
@@ -145,6 +206,8 @@ def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
         if not s.available:
             line(f"{t['na']}: {s.note}", 5)
             continue
+        if s.note_in(lang):
+            line(s.note_in(lang), 4, "I", 8)
         for table in s.tables:
             if not table.rows:
                 continue

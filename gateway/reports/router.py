@@ -8,6 +8,7 @@ import aiohttp
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from common.auth import Principal, require
 
@@ -65,10 +66,14 @@ async def annual_report(
     if format == "html":
         return HTMLResponse(render.as_html(year, sections, lang, day))
     if format == "pdf":
-        return Response(render.as_pdf(year, sections, lang, day), media_type="application/pdf",
+        # Rendering is CPU work (the first PDF of a process also makes its fonts): off the event loop, so the
+        # gateway keeps proxying meanwhile.
+        pdf = await run_in_threadpool(render.as_pdf, year, sections, lang, day)
+        return Response(pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="bao-cao-nam-{year}.pdf"'})
     if format == "xlsx":
-        return Response(render.as_xlsx(year, sections, lang), media_type=XLSX,
+        xlsx = await run_in_threadpool(render.as_xlsx, year, sections, lang)
+        return Response(xlsx, media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="bao-cao-nam-{year}.xlsx"'})
     return {"year": year, "units": units, "lang": lang, "made_on": day,
             "sections": [s.as_dict(lang) for s in sections]}

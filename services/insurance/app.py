@@ -16,6 +16,7 @@ from .exchange.router import router as exchange_router
 from .parameters.router import router as parameters_router
 from .proposals.router import router as proposals_router
 from .recorded.router import router as recorded_router
+from .reports.router import router as reports_router
 from .settings import InsuranceSettings
 
 DESCRIPTION = """Health-insurance cards of children under 6, social-allowance beneficiaries and the members of poor,
@@ -43,7 +44,7 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
         title="AnSinh insurance", description=DESCRIPTION,
         events=EVENTS,
         routers=[parameters_router, cards_router, recorded_router, exchange_router, coverage_router,
-                 contributions_router, proposals_router],
+                 contributions_router, proposals_router, reports_router],
         on_startup=startup, on_shutdown=shutdown,
     )
     app.state.decisions = worker

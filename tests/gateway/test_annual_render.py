@@ -56,3 +56,76 @@ async def test_html_pdf_and_xlsx_renderings():
     assert len(book.sheetnames) == 9
     cells = [c for row in book["1 monthly_allowance"].iter_rows(values_only=True) for c in row if c is not None]
     assert "'=HYPERLINK(\"x\")" in cells and 1_080_000 in cells
+
+
+CARDS = {"year": 2026, "as_of": "2026-12-04", "first": "2026-01", "last": "2026-12", "units": "recorded",
+         "by": "district",
+         "groups": [{"group": "TE", "name": "Trẻ em dưới 6 tuổi", "cards_in_force": 2, "cards_valid": 3,
+                     "card_months": 30, "cost": 3_159_000, "state": 3_159_000, "household": 0},
+                    {"group": "GB", "name": "Hộ nông…", "cards_in_force": 1, "cards_valid": 1, "card_months": 12,
+                     "cost": 1_263_600, "state": 379_080, "household": 884_520}],
+         "rows": [{"code": "842", "name": "Thành phố Trà Vinh", "note": "", "cards_in_force": 3, "cards_valid": 4,
+                   "card_months": 42, "cost": 4_422_600, "state": 3_538_080, "household": 884_520}],
+         "total": {"cards_in_force": 3, "cards_valid": 4, "card_months": 42, "cost": 4_422_600, "state": 3_538_080,
+                   "household": 884_520}}
+CHILDREN = {"report": "children", "on": "2026-12-04", "rows": [
+    {"district_code": "842", "commune_code": "29242", "commune_name": "Phường Trà Vinh", "group": "orphan",
+     "children": 2},
+    {"district_code": "", "commune_code": "29263", "commune_name": "Phường Long Đức", "group": "disabled",
+     "children": 1},
+    {"district_code": "842", "commune_code": "29236", "commune_name": "Phường 4", "group": "orphan", "children": 1}]}
+SUPPORT = {"report": "support", "on": "2026-12-04", "rows": [
+    {"district_code": "842", "commune_code": "29242", "commune_name": "", "children": 2, "supported": 1,
+     "share_percent": 50.0},
+    {"district_code": "", "commune_code": "29263", "commune_name": "", "children": 1, "supported": 0,
+     "share_percent": 0.0},
+    {"district_code": "842", "commune_code": "29236", "commune_name": "", "children": 1, "supported": 1,
+     "share_percent": 100.0}]}
+GIVEN = {"report": "given", "since": "2026-01-01", "until": "2026-12-04", "rows": [
+    {"kind": "surgery", "funding": "charity", "approved": 1, "children": 1, "amount_approved": 2_950_000_000,
+     "paid": 1, "amount_paid": 2_950_000_000, "unpaid": 0}]}
+
+
+async def fetch_all(service, path, query):
+    answers = {("insurance", "/reports/cards"): CARDS, ("child_protection", "/reports/children"): CHILDREN,
+               ("child_protection", "/reports/support"): SUPPORT, ("child_protection", "/reports/given"): GIVEN}
+    if (service, path) in answers:
+        return answers[(service, path)]
+    if path == "/ledger/totals" and query.get("since") == 2000:
+        assert query["programme"] == "monthly_allowance"
+        return {"rows": [{**LEDGER_ROW, "paid": 5_000_000}], "total": LEDGER_ROW}
+    return await fetch(service, path, query)
+
+
+async def test_insurance_children_and_the_cumulative_allowance_in_every_format():
+    found = {s.key: s for s in await compose.annual(fetch_all, 2026, "recorded")}
+    allowance = found["monthly_allowance"]
+    assert allowance.figures["cumulative"]["paid"] == 5_000_000 and allowance.figures["ledger"]["paid"] == 540_000
+    assert allowance.tables[-1].rows[1][:1] == ["cumulative"] and allowance.tables[-1].rows[1][5] == 5_000_000
+    cards = found["health_insurance"]
+    assert cards.available and cards.figures["total"]["state"] == 3_538_080
+    assert cards.tables[0].rows[-1] == ["total", 3, 4, 42, 4_422_600, 3_538_080, 884_520]
+    kids = found["children"]
+    assert (kids.figures["children"], kids.figures["supported"]) == (4, 2)
+    assert kids.figures["by_group"] == {"disabled": 1, "orphan": 3}
+    # By old district: the 2025 commune with no district recorded stays apart, said so.
+    assert [(u["code"], u["children"], u["note"]) for u in kids.figures["units"]] == [
+        ("29263", 1, "no_district"), ("842", 3, "")]
+    by_2025 = {s.key: s for s in await compose.annual(fetch_all, 2026, "2025")}["children"].figures["units"]
+    # Phường 4 (29236) became Phường Long Đức (29263); Phường Trà Vinh keeps its code.
+    assert [(u["code"], u["name"], u["children"]) for u in by_2025] == [("29242", "Phường Trà Vinh", 2),
+                                                                       ("29263", "Phường Long Đức", 2)]
+    sections = list(found.values())
+    page = render.as_html(2026, sections, "vi", "2026-12-04")
+    assert "Thẻ bảo hiểm y tế" in page and "3.538.080" in page and "Trẻ em dưới 6 tuổi" in page
+    assert "Lũy kế từ khi có số liệu đến hết năm" in page and "Trẻ mồ côi" in page and "2.950.000.000" in page
+    english = render.as_html(2026, sections, "en", "2026-12-04")
+    assert "Children under 6" in english and "Cumulative since records began" in english
+    assert "Money support given in the year" in english and "Surgery" in english and "Tổng" not in english
+    assert "Counts only, no personal data" in english and "Chỉ số đếm" not in english
+    book = openpyxl.load_workbook(io.BytesIO(render.as_xlsx(2026, sections, "vi")))
+    cells = [c for row in book["4 health_insurance"].iter_rows(values_only=True) for c in row if c is not None]
+    assert 884_520 in cells and "Ngân sách nhà nước (đồng)" in cells
+    cells = [c for row in book["8 children"].iter_rows(values_only=True) for c in row if c is not None]
+    assert 2_950_000_000 in cells and "Khuyết tật" in cells
+    assert render.as_pdf(2026, sections, "vi", "2026-12-04").startswith(b"%PDF-")

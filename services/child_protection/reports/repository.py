@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.clock import VIETNAM_TZ
 from common.db import in_areas
 
-from ..models import Case, Child, ChildGroup, Placement, Plan, Unit
+from ..models import Case, Child, ChildGroup, Placement, Plan, SupportItem, Unit
 
 
 def _unit_of(entity: Any) -> Any:
@@ -73,4 +73,29 @@ async def placements_by_kind(session: AsyncSession, on: date, areas: Sequence[st
             .order_by(district, Placement.commune_code, Placement.kind))
     if areas is not None:
         stmt = stmt.where(in_areas(Placement, areas))
+    return (await session.execute(stmt)).all()
+
+
+async def support_given(session: AsyncSession, since: date, until: date,
+                        areas: Sequence[str] | None) -> Sequence[Row[Any]]:
+    """Per kind and funding of money support: items whose plan was approved from ``since`` to ``until`` (Viet Nam
+    days), and the items payments reported paid (with the amount) or unpaid/returned in those days."""
+    start = datetime.combine(since, time(0), tzinfo=VIETNAM_TZ)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=VIETNAM_TZ)
+    approved = and_(Plan.status == "approved", Plan.decided_at >= start, Plan.decided_at < end,
+                    SupportItem.status.notin_(("proposed", "cancelled")))
+    reported = and_(SupportItem.outcome_on >= since, SupportItem.outcome_on <= until)
+    paid = and_(reported, SupportItem.status == "paid")
+    stmt = (select(SupportItem.kind, SupportItem.funding,
+                   func.count().filter(approved).label("approved"),
+                   func.count(func.distinct(Case.child_id)).filter(approved).label("children"),
+                   func.coalesce(func.sum(SupportItem.amount).filter(approved), 0).label("amount_approved"),
+                   func.count().filter(paid).label("paid"),
+                   func.coalesce(func.sum(SupportItem.amount).filter(paid), 0).label("amount_paid"),
+                   func.count().filter(reported, SupportItem.status.in_(("unpaid", "returned"))).label("unpaid"))
+            .join(Plan, Plan.id == SupportItem.plan_id).join(Case, Case.id == SupportItem.case_id)
+            .where(or_(approved, reported))
+            .group_by(SupportItem.kind, SupportItem.funding).order_by(SupportItem.kind, SupportItem.funding))
+    if areas is not None:
+        stmt = stmt.where(in_areas(SupportItem, areas))
     return (await session.execute(stmt)).all()

@@ -35,19 +35,24 @@ def _respond(name: str, report: dict[str, Any], format: str) -> Any:
 @router.get("/{name}", summary="Counts of children, support, placements or deadline compliance",
             responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
 async def report(
-    name: Literal["children", "support", "placements", "deadlines"], session: SessionDep,
+    name: Literal["children", "support", "given", "placements", "deadlines"], session: SessionDep,
     principal: Annotated[Principal, require()], format: Format = "json",
     on: Annotated[Day | None, Query(description="The day counted (default today)")] = None,
-    since: Annotated[Day | None, Query(description="`deadlines`: limits due from this day")] = None,
-    until: Annotated[Day | None, Query(description="`deadlines`: limits due up to this day")] = None,
+    since: Annotated[Day | None, Query(description="`deadlines`: limits due from this day; `given`: from this day "
+                                       "(default 1 January of `on`'s year)")] = None,
+    until: Annotated[Day | None, Query(description="`deadlines`: limits due up to this day; `given`: up to this day "
+                                       "(default `on`)")] = None,
 ) -> Any:
-    """Counts only, within the client's areas; any valid token (administrators and partners see these and
-    nothing else of child protection).
+    """Counts (and, for `given`, sums of money) only, never a person, within the client's areas; any valid token
+    (administrators and partners see these and nothing else of child protection).
 
     * `children` — children in special circumstances by group (Law on Children Art 10) and commune, with the
       commune's old district (a 2025 commune is reported under the old district its communes came from);
     * `support` — per commune, the children in special circumstances and the share with an approved plan in an
       open case;
+    * `given` — money support (scholarship, gift, surgery sponsorship …) by kind and funding: items of plans
+      approved from `since` to `until` (how many, for how many children, how much), and items the post office
+      reported paid (how many, how much) or unpaid/returned in those days;
     * `placements` — children in alternative care by kind (kinship, foster, adoption, facility) and commune;
     * `deadlines` — per step, time limits met on time, late, overdue and not yet due."""
     return _respond(name, await service.build(session, principal, name, on, since, until), format)

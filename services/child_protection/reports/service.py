@@ -23,6 +23,10 @@ REPORTS: dict[str, list[tuple[str, str]]] = {
                 ("share_percent", "Tỷ lệ (%)")],
     "placements": [("district_code", "Mã huyện (cũ)"), ("commune_code", "Mã xã"), ("kind", "Hình thức chăm sóc"),
                    ("placements", "Số trẻ")],
+    "given": [("kind", "Loại hỗ trợ"), ("funding", "Nguồn"), ("approved", "Số khoản được duyệt"),
+              ("children", "Số trẻ được hỗ trợ"), ("amount_approved", "Số tiền được duyệt (đồng)"),
+              ("paid", "Số khoản đã chi trả"), ("amount_paid", "Số tiền đã chi trả (đồng)"),
+              ("unpaid", "Số khoản chưa chi trả được / hoàn trả")],
     "deadlines": [("step", "Bước"), ("on_time", "Đúng hạn"), ("late", "Trễ hạn"), ("overdue", "Quá hạn chưa làm"),
                   ("open", "Chưa đến hạn")],
 }
@@ -50,6 +54,12 @@ async def build(session: AsyncSession, principal: Principal, name: str, on: date
     elif name == "placements":
         rows = [{"district_code": r.district_code, "commune_code": r.commune_code, "kind": r.kind,
                  "placements": r.placements} for r in await repository.placements_by_kind(session, day, areas)]
+    elif name == "given":
+        first, last = since or day.replace(month=1, day=1), until or day
+        rows = [{"kind": r.kind, "funding": r.funding, "approved": r.approved, "children": r.children,
+                 "amount_approved": int(r.amount_approved), "paid": r.paid, "amount_paid": int(r.amount_paid),
+                 "unpaid": r.unpaid} for r in await repository.support_given(session, first, last, areas)]
+        return {"report": name, "rows": rows, "since": first, "until": last}
     else:
         start = datetime.combine(since, datetime.min.time(), tzinfo=VIETNAM_TZ) if since else None
         end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=VIETNAM_TZ) if until else None

@@ -21,12 +21,14 @@ KEYS = {"programme": LedgerEntry.programme, "period": LedgerEntry.period, "distr
 
 
 async def totals(session: AsyncSession, *, year: int, by: str, programme: str | None,
-                 areas: Sequence[str] | None) -> Sequence[Any]:
-    """(key, kind, amount, entries) for the payroll periods starting in ``year``."""
+                 areas: Sequence[str] | None, since: int | None = None) -> Sequence[Any]:
+    """(key, kind, amount, entries) for the payroll periods starting in ``year`` (from January of ``since`` to
+    December of ``year`` when given)."""
     key = KEYS[by]
     stmt = (select(key.label("key"), LedgerEntry.kind, func.sum(LedgerEntry.amount).label("amount"),
                    func.count().label("entries"))
-            .where(LedgerEntry.period_first >= date(year, 1, 1), LedgerEntry.period_first < date(year + 1, 1, 1))
+            .where(LedgerEntry.period_first >= date(since or year, 1, 1),
+                   LedgerEntry.period_first < date(year + 1, 1, 1))
             .group_by(key, LedgerEntry.kind).order_by(key, LedgerEntry.kind))
     if programme:
         stmt = stmt.where(LedgerEntry.programme == programme)

@@ -36,6 +36,7 @@ class TotalsRow(Amounts):
 
 class LedgerTotals(BaseModel):
     year: int
+    since: int | None = Field(None, description="Cumulative totals: from January of this year (null: `year` only)")
     by: By
     programme: str | None
     rows: list[TotalsRow]

@@ -59,15 +59,15 @@ async def release_held(session: AsyncSession, payroll_id: uuid.UUID) -> None:
 
 
 async def totals(session: AsyncSession, principal: Principal, *, year: int, by: str,
-                 programme: str | None) -> LedgerTotals:
+                 programme: str | None, since: int | None = None) -> LedgerTotals:
     rows: dict[str, TotalsRow] = {}
     total = Amounts()
     for key, kind, amount, entries in await repository.totals(
-            session, year=year, by=by, programme=programme, areas=principal.limited_to):
+            session, year=year, by=by, programme=programme, areas=principal.limited_to, since=since):
         row = rows.setdefault(key, TotalsRow(key=key))
         _add(row, kind, int(amount), int(entries))
         _add(total, kind, int(amount), int(entries))
-    return LedgerTotals(year=year, by=by, programme=programme, rows=list(rows.values()), total=total)  # type: ignore[arg-type]
+    return LedgerTotals(year=year, since=since, by=by, programme=programme, rows=list(rows.values()), total=total)  # type: ignore[arg-type]
 
 
 HEADERS = {"programme": "Chương trình", "period": "Kỳ chi trả", "district": "Mã huyện", "commune": "Mã xã"}

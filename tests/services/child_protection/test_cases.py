@@ -203,3 +203,40 @@ async def test_dates_at_the_edge_of_the_calendar_are_refused_not_500(http, minte
     assert r.status_code == 422
     r = await http.get("/reports/support", params={"on": "2100-12-31"}, headers=worker(minter))
     assert r.status_code == 200
+
+
+async def test_support_given_counts_approved_and_paid_items_by_kind(app, http, minter, now):
+    import uuid
+
+    from services.child_protection.support import service as support
+    from services.child_protection.support.schemas import LineResultIn
+
+    case = (await open_case(http, minter)).json()
+    for action in ("initial_assessment", "detailed_assessment"):
+        case = (await step(http, minter, case, action, **({"risk_level": "low"} if action[0] == "i" else {}))).json()
+    plan = {"content": "school fees; an operation", "services": ["education", "medical"],
+            "support": [{"kind": "scholarship", "funding": "charity", "sponsor": "Quỹ Bảo trợ trẻ em",
+                         "amount": 1_000_000},
+                        {"kind": "surgery", "funding": "charity", "sponsor": "Bệnh viện tỉnh", "amount": 30_000_000}]}
+    case = (await step(http, minter, case, "draft_plan", plan=plan)).json()
+    before = (await http.get("/reports/given", headers=worker(minter))).json()
+    assert before["rows"] == [] and (before["since"], before["until"]) == ("2026-01-01", "2026-12-02")
+    case = (await step(http, minter, case, "approve_plan", client_id="chairman-b")).json()
+    scholarship = next(i for i in case["support"] if i["kind"] == "scholarship")
+    async with app.state.sessionmaker() as s:  # what payments' line result does through the inbox
+        result = LineResultIn(line_id=uuid.uuid4(), programme="service_request", recipient_id=scholarship["id"])
+        assert await support.apply_outcome(s, result, "paid", now.date())
+        await s.commit()
+    rows = (await http.get("/reports/given", headers=worker(minter))).json()["rows"]
+    assert rows == [
+        {"kind": "scholarship", "funding": "charity", "approved": 1, "children": 1, "amount_approved": 1_000_000,
+         "paid": 1, "amount_paid": 1_000_000, "unpaid": 0},
+        {"kind": "surgery", "funding": "charity", "approved": 1, "children": 1, "amount_approved": 30_000_000,
+         "paid": 0, "amount_paid": 0, "unpaid": 0}]
+    last_year = await http.get("/reports/given", params={"since": "2025-01-01", "until": "2025-12-31"},
+                               headers=worker(minter))
+    assert last_year.json()["rows"] == []
+    elsewhere = await http.get("/reports/given", headers=worker(minter, areas=("844",)))
+    assert elsewhere.json()["rows"] == []
+    csv = await http.get("/reports/given", params={"format": "csv"}, headers=worker(minter))
+    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("Loại hỗ trợ,Nguồn,Số khoản được duyệt")

@@ -52,6 +52,24 @@ async def test_ledger_totals_equal_the_sum_of_approved_lines_by_programme_period
     assert (empty["rows"], empty["total"]["issued"]) == ([], 0)
 
 
+async def test_cumulative_totals_since_a_year_add_up_the_years(app, http, minter):
+    await account_from(http, minter, ALLOWANCE, "2025-12")
+    await feed(app, schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)]))
+    december = await run(http, minter, ALLOWANCE, "2025-12")
+    january = await run(http, minter, ALLOWANCE, "2026-01")
+    got = {}
+    for params in ({"year": 2025}, {"year": 2026}, {"year": 2026, "since": 2000}, {"year": 2026, "since": 2026}):
+        r = await http.get("/ledger/totals", params=params, headers=maker(minter))
+        assert r.status_code == 200, r.text
+        got[tuple(params.values())] = r.json()
+    assert got[(2025,)]["total"]["issued"] == december["totals"]["amount"] == 750_000
+    assert got[(2026, 2000)]["since"] == 2000 and got[(2026,)]["since"] is None
+    assert got[(2026, 2000)]["total"]["issued"] == december["totals"]["amount"] + january["totals"]["amount"]
+    assert got[(2026, 2026)]["total"] == got[(2026,)]["total"]
+    r = await http.get("/ledger/totals", params={"year": 2025, "since": 2026}, headers=maker(minter))
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "query.since")
+
+
 async def test_ledger_totals_as_csv_with_vietnamese_headers(app, http, minter):
     await feed(app, schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)]))
     await run(http, minter, ALLOWANCE, "2026-01")
