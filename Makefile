@@ -49,10 +49,15 @@ fuzz: $(STAMP)  ## long schemathesis run over every operation through the gatewa
 	ANSINH_FUZZ_MAX_EXAMPLES=$${ANSINH_FUZZ_MAX_EXAMPLES:-100} ANSINH_FUZZ_TIMEOUT=$${ANSINH_FUZZ_TIMEOUT:-10800} \
 		$(BIN)/python -m pytest tests/fuzz -p no:randomly -rA $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff, then mypy: strict on common/, gateway/ and every service's rules/
+lint: $(STAMP)  ## ruff (lint and format check), then mypy: strict on common/, gateway/ and every service's rules/
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy common gateway services ansinh
 	$(BIN)/mypy --strict common gateway $(wildcard services/*/rules)
+
+format: $(STAMP)  ## rewrite the code in the house format that `make lint` checks (ruff format, then ruff's fixes)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)  ## benchmarks (never part of the test run); results go to docs/benchmarks.md
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -68,8 +68,10 @@ def tools_for(major: int) -> Path:
         complete = (folder / "pg_dump").exists() and (folder / "pg_restore").exists()
         if complete and _major_of(folder / "pg_dump") >= major:
             return folder
-    raise BackupError(f"no pg_dump/pg_restore of PostgreSQL {major} or newer found "
-                      f"(looked in {', '.join(str(c) for c in candidates)})")
+    raise BackupError(
+        f"no pg_dump/pg_restore of PostgreSQL {major} or newer found "
+        f"(looked in {', '.join(str(c) for c in candidates)})"
+    )
 
 
 def _libpq(url: str, dbname: str) -> tuple[list[str], dict[str, str]]:
@@ -78,8 +80,17 @@ def _libpq(url: str, dbname: str) -> tuple[list[str], dict[str, str]]:
     host = u.host or u.query.get("host")  # a socket directory (the embedded server) comes as ?host=/path
     if isinstance(host, tuple):
         host = host[0]
-    args = ["--host", host or "127.0.0.1", "--port", str(u.port or u.query.get("port") or 5432),
-            "--username", u.username or "postgres", "--dbname", dbname, "--no-password"]
+    args = [
+        "--host",
+        host or "127.0.0.1",
+        "--port",
+        str(u.port or u.query.get("port") or 5432),
+        "--username",
+        u.username or "postgres",
+        "--dbname",
+        dbname,
+        "--no-password",
+    ]
     env = {**os.environ}
     if u.password:
         env["PGPASSWORD"] = str(u.password)
@@ -102,8 +113,9 @@ async def backup(admin_url: str, dbname: str, out: Path, schemas: list[str] | No
     selection = [a for s in schemas or [] for a in ("--schema", s)]
     await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    await asyncio.to_thread(_run, [str(tools / "pg_dump"), *args, "--format", "custom", "--file", str(partial),
-                                   *selection], env)
+    await asyncio.to_thread(
+        _run, [str(tools / "pg_dump"), *args, "--format", "custom", "--file", str(partial), *selection], env
+    )
     await asyncio.to_thread(partial.replace, out)  # a reader never sees half a backup under the final name
     return out
 
@@ -116,16 +128,19 @@ async def restore(admin_url: str, dbname: str, dump: Path, passwords: dict[str, 
     try:
         async with engine.connect() as conn:
             if await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": dbname}):
-                raise BackupError(f"database {dbname!r} exists; restore goes into a new database "
-                                  "(drop it first if you mean to replace it)")
+                raise BackupError(
+                    f"database {dbname!r} exists; restore goes into a new database "
+                    "(drop it first if you mean to replace it)"
+                )
     finally:
         await engine.dispose()
     tools = await asyncio.to_thread(tools_for, await server_major(admin_url))
     await database.ensure_database_and_roles(admin_url, dbname, passwords)
     args, env = _libpq(admin_url, dbname)
     try:
-        await asyncio.to_thread(_run, [str(tools / "pg_restore"), *args, "--single-transaction", "--exit-on-error",
-                                       str(dump)], env)
+        await asyncio.to_thread(
+            _run, [str(tools / "pg_restore"), *args, "--single-transaction", "--exit-on-error", str(dump)], env
+        )
     except BackupError:
         await database.drop_database(admin_url, dbname)  # nothing half-restored is left behind
         raise

@@ -1,8 +1,8 @@
 """``ansinh`` — the command line of the platform.
 
-    ansinh up        set up the database (embedded unless ANSINH_DATABASE_URL is set) and run everything
-    ansinh migrate   bring every schema to head
-    ansinh serve X   run one component (gateway, registry, payments, insurance, child_protection)
+ansinh up        set up the database (embedded unless ANSINH_DATABASE_URL is set) and run everything
+ansinh migrate   bring every schema to head
+ansinh serve X   run one component (gateway, registry, payments, insurance, child_protection)
 """
 
 from __future__ import annotations
@@ -26,8 +26,12 @@ from .report_cli import report_app
 from .seed_cli import seed as seed_command
 from .stack import Stack, default_ports, run_prepare, run_until_signalled
 
-app = typer.Typer(help="AnSinh social-protection platform.", no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="AnSinh social-protection platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 app.add_typer(clients.clients_app, name="clients")
 app.add_typer(clients.keys_app, name="keys")
@@ -62,9 +66,13 @@ def up() -> None:
             f"\nAnSinh is up.  Gateway: {gw}   API docs: {gw}/docs\n"
             + "".join(f"  {name:<17} {stack.url(name)}\n" for name in SERVICES)
             + f"Try: curl {gw}/registry/health\n"
-            + (f"\nDevelopment admin client {clients.DEV_ADMIN!r} (all scopes; secret in var/secrets.json):\n"
-               f"  TOKEN=$(.venv/bin/ansinh token)\n"
-               f"  curl -H \"Authorization: Bearer $TOKEN\" {gw}/registry/metrics\n" if dev_secret else "")
+            + (
+                f"\nDevelopment admin client {clients.DEV_ADMIN!r} (all scopes; secret in var/secrets.json):\n"
+                f"  TOKEN=$(.venv/bin/ansinh token)\n"
+                f'  curl -H "Authorization: Bearer $TOKEN" {gw}/registry/metrics\n'
+                if dev_secret
+                else ""
+            )
             + "Partner clients: ansinh clients create NAME --scopes ... --areas ...\nCtrl-C stops everything.\n"
         )
         run_until_signalled(stack)
@@ -114,7 +122,8 @@ def demo(
             f"  TOKEN=$(.venv/bin/ansinh token)\n"
             f"  curl -H \"Authorization: Bearer $TOKEN\" '{gw}/registry/reports/beneficiaries?month=…&by=district'\n"
             f"  .venv/bin/ansinh report annual --year {clock.today().year} --format pdf -o bao-cao.pdf\n"
-            "Ctrl-C stops everything.\n")
+            "Ctrl-C stops everything.\n"
+        )
         run_until_signalled(stack)
 
 
@@ -194,8 +203,17 @@ def serve(
     module = importlib.import_module(APP_FACTORIES[component])
     fastapi_app: Any = module.create_app()
     settings = fastapi_app.state.settings
-    uvicorn.run(fastapi_app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                loop="uvloop", http="httptools", proxy_headers=False, server_header=False)
+    uvicorn.run(
+        fastapi_app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def main() -> None:

@@ -46,9 +46,15 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _describe(c: Any) -> dict[str, Any]:
-    return {"client_id": c.client_id, "name": c.name, "scopes": c.scopes, "areas": c.areas,
-            "rate_per_second": c.rate_per_second, "burst": c.burst,
-            "revoked": c.revoked_at.isoformat() if c.revoked_at else None}
+    return {
+        "client_id": c.client_id,
+        "name": c.name,
+        "scopes": c.scopes,
+        "areas": c.areas,
+        "rate_per_second": c.rate_per_second,
+        "burst": c.burst,
+        "revoked": c.revoked_at.isoformat() if c.revoked_at else None,
+    }
 
 
 def _warn_areas(client: Any) -> None:
@@ -70,10 +76,17 @@ def create(
 ) -> None:
     """Create a client and print its secret — once: it is stored only as a hash."""
     defaults = GatewaySettings.model_fields
-    issued = _run(lambda s: auth_service.create_client(
-        s, client_id, name=name, scopes=_split(scopes), areas=_split(areas or []),
-        rate_per_second=rate or defaults["default_rate_per_second"].default,
-        burst=burst or defaults["default_burst"].default))
+    issued = _run(
+        lambda s: auth_service.create_client(
+            s,
+            client_id,
+            name=name,
+            scopes=_split(scopes),
+            areas=_split(areas or []),
+            rate_per_second=rate or defaults["default_rate_per_second"].default,
+            burst=burst or defaults["default_burst"].default,
+        )
+    )
     typer.echo(json.dumps({**_describe(issued.client), "client_secret": issued.secret}, ensure_ascii=False, indent=2))
     _warn_areas(issued.client)
     typer.echo("Keep the secret now: it cannot be shown again (use rotate-secret to replace it).", err=True)
@@ -91,22 +104,33 @@ def list_() -> None:
 def update(
     client_id: str,
     scopes: Annotated[list[str] | None, typer.Option("--scopes", "-s", help="replace the scopes")] = None,
-    areas: Annotated[list[str] | None, typer.Option("--areas", "-a", help="replace the areas; --areas '' for "
-                                                                          "none (unrestricted)")] = None,
+    areas: Annotated[
+        list[str] | None, typer.Option("--areas", "-a", help="replace the areas; --areas '' for none (unrestricted)")
+    ] = None,
     rate: Annotated[int | None, typer.Option(help="Requests per second")] = None,
     burst: Annotated[int | None, typer.Option(help="Requests allowed in a burst")] = None,
 ) -> None:
     """Change a client's scopes, areas or rate limit. Its current tokens stop working within seconds; the
     next token it gets with its secret carries the new values."""
-    updated = _run(lambda s: auth_service.update_client(
-        s, client_id, scopes=_split(scopes) if scopes is not None else None,
-        areas=_split(areas) if areas is not None else None, rate_per_second=rate, burst=burst))
+    updated = _run(
+        lambda s: auth_service.update_client(
+            s,
+            client_id,
+            scopes=_split(scopes) if scopes is not None else None,
+            areas=_split(areas) if areas is not None else None,
+            rate_per_second=rate,
+            burst=burst,
+        )
+    )
     typer.echo(json.dumps(_describe(updated.client), ensure_ascii=False, indent=2))
     if areas is not None:
         _warn_areas(updated.client)
     if updated.offered_batches:
-        typer.echo(f"offered {updated.offered_batches} open batch(es) of its areas to its subscriptions "
-                   "(payments.batch.ready.v1 it had not been sent)", err=True)
+        typer.echo(
+            f"offered {updated.offered_batches} open batch(es) of its areas to its subscriptions "
+            "(payments.batch.ready.v1 it had not been sent)",
+            err=True,
+        )
 
 
 @clients_app.command("revoke")
@@ -156,8 +180,14 @@ async def ensure_dev_admin(session: AsyncSession) -> str | None:
         return str(known)
     if client is None:
         issued = await auth_service.create_client(
-            session, DEV_ADMIN, name="Development administrator", scopes=list(SCOPES), areas=[],
-            rate_per_second=1000, burst=2000)
+            session,
+            DEV_ADMIN,
+            name="Development administrator",
+            scopes=list(SCOPES),
+            areas=[],
+            rate_per_second=1000,
+            burst=2000,
+        )
     elif client.revoked_at:
         return None  # someone revoked it on purpose: leave it so
     else:

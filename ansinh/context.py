@@ -43,8 +43,10 @@ def stack_config(admin_url: str, dbname: str) -> StackConfig:
     events, urls, generated = {}, {}, False
     for s in SERVICES:
         env = f"ANSINH_{s.upper()}_"
-        given = {"client_secret": os.environ.get(env + "EVENTS_SECRET"),
-                 "inbox_secret": os.environ.get(env + "INBOX_SECRET")}
+        given = {
+            "client_secret": os.environ.get(env + "EVENTS_SECRET"),
+            "inbox_secret": os.environ.get(env + "INBOX_SECRET"),
+        }
         if not all(given.values()) and s not in stored:
             stored[s], generated = new_event_secrets(), True
         events[s] = {k: v or stored[s][k] for k, v in given.items()}
@@ -53,6 +55,12 @@ def stack_config(admin_url: str, dbname: str) -> StackConfig:
     if generated:
         local.save_secret("event_secrets", stored)
     # Console lines for people at a terminal; ANSINH_LOG_JSON=true gives JSON as in production.
-    return StackConfig(admin_url=admin_url, database=dbname, passwords=secrets["db_passwords"],
-                       ports=default_ports(), log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true",
-                       event_secrets=events, service_urls=urls)
+    return StackConfig(
+        admin_url=admin_url,
+        database=dbname,
+        passwords=secrets["db_passwords"],
+        ports=default_ports(),
+        log_json=os.environ.get("ANSINH_LOG_JSON", "") == "true",
+        event_secrets=events,
+        service_urls=urls,
+    )

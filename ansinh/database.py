@@ -47,9 +47,7 @@ def with_database(url: str, database: str, *, user: str | None = None, password:
 
 def component_urls(admin_url: str, database: str, passwords: dict[str, str]) -> dict[str, str]:
     """Each component's own connection URL: same server and database, its own role."""
-    return {
-        c: with_database(admin_url, database, user=role_name(c), password=passwords.get(c)) for c in COMPONENTS
-    }
+    return {c: with_database(admin_url, database, user=role_name(c), password=passwords.get(c)) for c in COMPONENTS}
 
 
 def _ident(name: str) -> str:
@@ -76,8 +74,9 @@ async def ensure_database_and_roles(admin_url: str, database: str, passwords: di
                 verb = "ALTER" if found else "CREATE"
                 pw = passwords.get(component)
                 pw_sql = f"PASSWORD {_literal(pw)}" if pw else "PASSWORD NULL"
-                await conn.execute(text(f"{verb} ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                                        f"NOINHERIT {pw_sql}"))
+                await conn.execute(
+                    text(f"{verb} ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT {pw_sql}")
+                )
     finally:
         await admin.dispose()
 

@@ -53,10 +53,15 @@ def status() -> None:
         typer.echo(f"  {service:<17} {n}")
     typer.echo("subscriptions (pending / dead / delivered):")
     for s in subs:
-        ended = (f"  ENDED {s['deleted_at']:%Y-%m-%d %H:%M:%S}: run `ansinh events repair "
-                 f"{s['name'].removesuffix('-inbox')}`" if s["deleted_at"] is not None else "")
-        typer.echo(f"  {s['name'] or s['id']!s:<24} {s['pending']:>6} {s['dead']:>6} {s['delivered']:>9}  {s['url']}"
-                   + ended)
+        ended = (
+            f"  ENDED {s['deleted_at']:%Y-%m-%d %H:%M:%S}: run `ansinh events repair "
+            f"{s['name'].removesuffix('-inbox')}`"
+            if s["deleted_at"] is not None
+            else ""
+        )
+        typer.echo(
+            f"  {s['name'] or s['id']!s:<24} {s['pending']:>6} {s['dead']:>6} {s['delivered']:>9}  {s['url']}" + ended
+        )
     present = {s["name"] for s in subs if s["internal"]}
     for sub in config.internal_subscriptions():
         if sub["name"] not in present:
@@ -66,10 +71,14 @@ def status() -> None:
 @events_app.command()
 def repair(
     service: Annotated[str, typer.Argument(help=f"The service whose inbox to repair: {', '.join(SERVICES)}")],
-    after: Annotated[int | None, typer.Option(
-        help="Queue again the matching events after this feed position that the subscription has no delivery "
-             "of, whatever its state (default: only what an ended subscription missed, or the hub's whole "
-             "history for a missing one; the service applies each event once)")] = None,
+    after: Annotated[
+        int | None,
+        typer.Option(
+            help="Queue again the matching events after this feed position that the subscription has no delivery "
+            "of, whatever its state (default: only what an ended subscription missed, or the hub's whole "
+            "history for a missing one; the service applies each event once)"
+        ),
+    ] = None,
 ) -> None:
     """Bring back a service's inbox subscription at the hub and queue again every event it missed."""
     from .stack import repair_inbox
@@ -82,29 +91,45 @@ def repair(
     if done.found == "active":
         typer.echo(f"{done.name}: was active; {done.replayed} events queued again")
     elif done.found == "deleted":
-        typer.echo(f"{done.name}: was ended at {done.deleted_at:%Y-%m-%d %H:%M:%S %Z}; active again, "
-                   f"{done.replayed} events it missed queued for delivery")
+        typer.echo(
+            f"{done.name}: was ended at {done.deleted_at:%Y-%m-%d %H:%M:%S %Z}; active again, "
+            f"{done.replayed} events it missed queued for delivery"
+        )
     else:
-        typer.echo(f"{done.name}: was missing; created, {done.replayed} events after position {after or 0} queued "
-                   "for delivery")
+        typer.echo(
+            f"{done.name}: was missing; created, {done.replayed} events after position {after or 0} queued for delivery"
+        )
     typer.echo(f"{service} reports ready again at its next check (GET /ready)")
 
 
 def render_catalogue() -> str:
-    lines = ["# Event catalogue", "",
-             "Generated from the services' event catalogues by `ansinh events catalogue --write`;",
-             "a test fails when this file and the code disagree.", "",
-             "Every event is a CloudEvents 1.0 JSON envelope: `specversion`, `id` (UUID, the deduplication key),",
-             "`source` (`/ansinh/<service>`), `type`, `subject` (the aggregate), `time`, `datacontenttype`,",
-             "`sequence` (1, 2, … per source and subject; deliveries keep this order per subject) and `data`.", ""]
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from the services' event catalogues by `ansinh events catalogue --write`;",
+        "a test fails when this file and the code disagree.",
+        "",
+        "Every event is a CloudEvents 1.0 JSON envelope: `specversion`, `id` (UUID, the deduplication key),",
+        "`source` (`/ansinh/<service>`), `type`, `subject` (the aggregate), `time`, `datacontenttype`,",
+        "`sequence` (1, 2, … per source and subject; deliveries keep this order per subject) and `data`.",
+        "",
+    ]
     for service in SERVICES:
         events = _events(service)
         lines += [f"## {service}", ""]
         consumes = events.inbox.patterns
         lines += [f"Consumes: {', '.join(f'`{p}`' for p in consumes) if consumes else 'nothing yet'}.", ""]
         for entry in events.describe():
-            lines += [f"### `{entry['type']}`", "", entry["doc"], "", "```json",
-                      json.dumps(entry["schema"], indent=2, ensure_ascii=False, sort_keys=True), "```", ""]
+            lines += [
+                f"### `{entry['type']}`",
+                "",
+                entry["doc"],
+                "",
+                "```json",
+                json.dumps(entry["schema"], indent=2, ensure_ascii=False, sort_keys=True),
+                "```",
+                "",
+            ]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -27,8 +27,11 @@ async def feed(http: httpx.AsyncClient, gateway: str, token: str, types: list[st
     """Every event of ``types`` in the hub's feed, oldest first (``GET /events?types=…&after=…``)."""
     after = 0
     while True:
-        r = await http.get(f"{gateway}/events", params={"types": ",".join(types), "after": after, "limit": 100},
-                           headers={"Authorization": f"Bearer {token}"})
+        r = await http.get(
+            f"{gateway}/events",
+            params={"types": ",".join(types), "after": after, "limit": 100},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         r.raise_for_status()
         page: dict[str, Any] = r.json()
         if not page["items"]:
@@ -46,16 +49,19 @@ async def rebuild(payments_url: str, gateway: str, client_id: str, secret: str) 
     engine = create_async_engine(to_asyncpg_url(payments_url))
     try:
         async with httpx.AsyncClient(timeout=30) as http:
-            r = await http.post(f"{gateway}/auth/token", data={"grant_type": "client_credentials"},
-                                auth=(client_id, secret))
+            r = await http.post(
+                f"{gateway}/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+            )
             if r.status_code != 200:
                 raise RuntimeError(f"token refused ({r.status_code}): {r.text[:300]}")
             token = r.json()["access_token"]
             # The hub filters its feed by the client's areas: a limited client would rebuild a partial copy.
             claims = jwt.decode(token, options={"verify_signature": False})
             if claims.get("areas") and "admin" not in str(claims.get("scope", "")).split():
-                raise RuntimeError(f"client {client_id} is limited to areas {', '.join(claims['areas'])}: the feed "
-                                   "would hold only their events; use a client without areas")
+                raise RuntimeError(
+                    f"client {client_id} is limited to areas {', '.join(claims['areas'])}: the feed "
+                    "would hold only their events; use a client without areas"
+                )
             async with async_sessionmaker(engine)() as session, session.begin():
                 return await service.rebuild(session, EVENTS.inbox, PROJECTED, feed(http, gateway, token, PROJECTED))
     finally:
@@ -66,9 +72,10 @@ async def rebuild(payments_url: str, gateway: str, client_id: str, secret: str) 
 def rebuild_projection(
     gateway: Annotated[str, typer.Option(help="Gateway base URL")] = f"http://127.0.0.1:{default_ports()['gateway']}",
     client_id: Annotated[str, typer.Option(help="A client with events:subscribe and registry:read")] = "dev-admin",
-    client_secret: Annotated[str | None, typer.Option(envvar="ANSINH_CLIENT_SECRET",
-                                                      help="Default: the development admin's (var/secrets.json)")]
-    = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(envvar="ANSINH_CLIENT_SECRET", help="Default: the development admin's (var/secrets.json)"),
+    ] = None,
 ) -> None:
     """Rebuild payments' copy of registry beneficiaries and households from the hub's event feed.
 

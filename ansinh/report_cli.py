@@ -21,13 +21,16 @@ def annual(
     format: Annotated[str, typer.Option(help="json, html, pdf or xlsx")] = "json",
     lang: Annotated[str, typer.Option(help="vi or en")] = "vi",
     units: Annotated[str, typer.Option(help="recorded (old districts) or 2025 (2025 communes)")] = "recorded",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output; "
-                                                "pdf and xlsx need a file)")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: standard output; pdf and xlsx need a file)"),
+    ] = None,
     gateway: Annotated[str, typer.Option(help="Gateway base URL")] = f"http://127.0.0.1:{default_ports()['gateway']}",
     client_id: Annotated[str, typer.Option(help="A client with reports:read (or admin)")] = "dev-admin",
-    client_secret: Annotated[str | None, typer.Option(envvar="ANSINH_CLIENT_SECRET",
-                                                      help="Default: the development admin's (var/secrets.json)")]
-    = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(envvar="ANSINH_CLIENT_SECRET", help="Default: the development admin's (var/secrets.json)"),
+    ] = None,
 ) -> None:
     """Fetch `GET /reports/annual?year=…` from the gateway (the same report partners get) and save it."""
     if format in ("pdf", "xlsx") and output is None:
@@ -40,13 +43,17 @@ def annual(
     base = gateway.rstrip("/")
     try:
         with httpx.Client(timeout=120) as http:
-            r = http.post(f"{base}/auth/token", data={"grant_type": "client_credentials"},
-                          auth=(client_id, str(secret)))
+            r = http.post(
+                f"{base}/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, str(secret))
+            )
             if r.status_code != 200:
                 typer.echo(f"token refused ({r.status_code}): {r.text[:300]}", err=True)
                 raise typer.Exit(2)
-            r = http.get(f"{base}/reports/annual", headers={"Authorization": f"Bearer {r.json()['access_token']}"},
-                         params={"year": year, "format": format, "lang": lang, "units": units})
+            r = http.get(
+                f"{base}/reports/annual",
+                headers={"Authorization": f"Bearer {r.json()['access_token']}"},
+                params={"year": year, "format": format, "lang": lang, "units": units},
+            )
     except httpx.HTTPError as exc:
         typer.echo(f"gateway unreachable at {base}: {exc}", err=True)
         raise typer.Exit(2) from exc

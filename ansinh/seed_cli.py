@@ -35,8 +35,9 @@ async def ensure_seed_clients(session: AsyncSession) -> dict[str, tuple[str, str
             out[role] = (client_id, known[client_id])
             continue
         if client is None:
-            issued = await auth_service.create_client(session, client_id, name=f"Seed ({role})", scopes=scopes,
-                                                      areas=[], rate_per_second=2000, burst=4000)
+            issued = await auth_service.create_client(
+                session, client_id, name=f"Seed ({role})", scopes=scopes, areas=[], rate_per_second=2000, burst=4000
+            )
         elif client.revoked_at:
             raise typer.BadParameter(f"client {client_id} was revoked: the seed does not bring it back")
         else:
@@ -57,15 +58,22 @@ def _month(text: str | None) -> date | None:
 
 def seed(
     profile: Annotated[str, typer.Option(help="The province to generate: tra-vinh")] = "tra-vinh",
-    scale: Annotated[float, typer.Option(min=0.0001, max=2.0, help="1.0: the whole province (hours); 0.02: "
-                                                                   "make demo's (minutes)")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(min=0.0001, max=2.0, help="1.0: the whole province (hours); 0.02: make demo's (minutes)")
+    ] = 1.0,
     seed_: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same province")] = 1,
     year: Annotated[int | None, typer.Option(help="The year paid (default: this year)")] = None,
     through: Annotated[str | None, typer.Option(help="Last month paid, YYYY-MM (default: this month)")] = None,
-    months: Annotated[int | None, typer.Option(min=1, max=12, help="Payroll months to run, ending at --through "
-                                                                   "(default: from January)")] = None,
-    state: Annotated[Path | None, typer.Option(help="State file (default var/seed-<seed>.json): what is done; "
-                                                     "a run started again continues from it")] = None,
+    months: Annotated[
+        int | None,
+        typer.Option(min=1, max=12, help="Payroll months to run, ending at --through (default: from January)"),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            help="State file (default var/seed-<seed>.json): what is done; a run started again continues from it"
+        ),
+    ] = None,
     gateway: Annotated[str, typer.Option(help="Gateway base URL")] = f"http://127.0.0.1:{default_ports()['gateway']}",
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Requests in flight")] = 8,
 ) -> None:
@@ -80,8 +88,9 @@ def seed(
     if profile not in PROFILES:
         raise typer.BadParameter(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
     credentials: Any = _run(ensure_seed_clients)
-    options = Options(scale=scale, seed=seed_, year=year, through=_month(through), months=months,
-                      concurrency=concurrency)
+    options = Options(
+        scale=scale, seed=seed_, year=year, through=_month(through), months=months, concurrency=concurrency
+    )
     path = state or local.VAR / f"seed-{seed_}.json"
     try:
         outcome = asyncio.run(run_seed(gateway, credentials, options, path))
@@ -92,9 +101,11 @@ def seed(
         typer.echo(f"seed stopped: {exc}\n(state in {path}; fix the cause and run the same command again)", err=True)
         raise typer.Exit(2) from exc
     total = sum(v for k, v in outcome.timings.items() if not k.startswith("month:"))
-    typer.echo(f"seeded {profile} at scale {scale} (seed {seed_}): {outcome.persons:,} persons, "
-               f"{outcome.beneficiaries:,} beneficiaries, {outcome.calls:,} API calls this run; "
-               f"{total:.0f} s over all runs")
+    typer.echo(
+        f"seeded {profile} at scale {scale} (seed {seed_}): {outcome.persons:,} persons, "
+        f"{outcome.beneficiaries:,} beneficiaries, {outcome.calls:,} API calls this run; "
+        f"{total:.0f} s over all runs"
+    )
     for stage, seconds in outcome.timings.items():
         if not stage.startswith("month:"):
             typer.echo(f"  {stage:<18} {seconds:8.1f} s")

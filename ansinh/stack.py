@@ -60,8 +60,15 @@ class StackConfig:
 
     def internal_subscriptions(self) -> list[dict[str, Any]]:
         """Each service's inbox at the hub, for the event types its handlers declare."""
-        return [{"name": hub_service.internal_name(s), "url": self.service_urls[s] + INBOX_PATH,
-                 "types": consumed_types(s), "secret": self.event_secrets[s]["inbox_secret"]} for s in SERVICES]
+        return [
+            {
+                "name": hub_service.internal_name(s),
+                "url": self.service_urls[s] + INBOX_PATH,
+                "types": consumed_types(s),
+                "secret": self.event_secrets[s]["inbox_secret"],
+            }
+            for s in SERVICES
+        ]
 
     def urls(self) -> dict[str, str]:
         return database.component_urls(self.admin_url, self.database, self.passwords)
@@ -100,8 +107,11 @@ async def prepare_database(config: StackConfig) -> None:
     async def service_clients_and_inboxes(session: Any) -> None:
         for service in SERVICES:
             await auth_service.ensure_service_client(
-                session, service_client_id(service), config.event_secrets[service]["client_secret"],
-                ["events:publish", *SERVICE_READS.get(service, [])])
+                session,
+                service_client_id(service),
+                config.event_secrets[service]["client_secret"],
+                ["events:publish", *SERVICE_READS.get(service, [])],
+            )
         for sub in config.internal_subscriptions():
             await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"])
 
@@ -113,8 +123,7 @@ SERVICE_READS: dict[str, list[str]] = {"insurance": ["registry:read"]}
 on its BHXH lists from the registry through the gateway."""
 
 
-async def repair_inbox(config: StackConfig, service: str,
-                       after: int | None = None) -> hub_repository.InternalRepair:
+async def repair_inbox(config: StackConfig, service: str, after: int | None = None) -> hub_repository.InternalRepair:
     """``ansinh events repair``: the service's inbox subscription brought back as configured, with what it missed
     queued again (an ended one: what it has no delivery of since it was made; a missing one: the hub's whole
     history). ``after`` (a feed position) limits the replay to later events and forces one even for an active
@@ -122,8 +131,9 @@ async def repair_inbox(config: StackConfig, service: str,
     sub = next(s for s in config.internal_subscriptions() if s["name"] == hub_service.internal_name(service))
 
     async def repair(session: Any) -> hub_repository.InternalRepair:
-        return await hub_repository.upsert_internal(session, sub["name"], sub["url"], sub["types"], sub["secret"],
-                                                    replay_after=after, replay_if_missing=True)
+        return await hub_repository.upsert_internal(
+            session, sub["name"], sub["url"], sub["types"], sub["secret"], replay_after=after, replay_if_missing=True
+        )
 
     return await in_gateway_db(config.urls()["gateway"], repair)
 

@@ -4,10 +4,16 @@ import argparse
 
 from . import child_protection, events, gateway, insurance, payroll, registry, seed
 
-BENCHMARKS = {"gateway": gateway.run, "events": events.run, "registry-import": registry.run_import,
-              "registry-search": registry.run_search, "payroll": payroll.run,
-              "child-protection": child_protection.run, "insurance": insurance.run,
-              "seed": seed.run}
+BENCHMARKS = {
+    "gateway": gateway.run,
+    "events": events.run,
+    "registry-import": registry.run_import,
+    "registry-search": registry.run_search,
+    "payroll": payroll.run,
+    "child-protection": child_protection.run,
+    "insurance": insurance.run,
+    "seed": seed.run,
+}
 
 
 def main() -> None:

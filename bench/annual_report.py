@@ -26,9 +26,11 @@ def main() -> None:
     fonts = time.process_time() - start
     runs = 1 if args.quick else 10
     timings = {}
-    for name, make in (("pdf", lambda: render.as_pdf(2026, sections, "vi", "2026-12-31")),
-                       ("html", lambda: render.as_html(2026, sections, "vi", "2026-12-31").encode()),
-                       ("xlsx", lambda: render.as_xlsx(2026, sections, "vi"))):
+    for name, make in (
+        ("pdf", lambda: render.as_pdf(2026, sections, "vi", "2026-12-31")),
+        ("html", lambda: render.as_html(2026, sections, "vi", "2026-12-31").encode()),
+        ("xlsx", lambda: render.as_xlsx(2026, sections, "vi")),
+    ):
         start = time.process_time()
         for _ in range(runs):
             size = len(make())

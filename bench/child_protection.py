@@ -18,7 +18,15 @@ import httpx
 
 from .harness import BENCH_DB, admin_url, bearer, machine, record, running_stack, wrk
 
-COMMUNES = ["29242", "29254", "29263", "29266", "29275", "29278", "29287"]  # 2025 communes (writes name communes in force)
+COMMUNES = [
+    "29242",
+    "29254",
+    "29263",
+    "29266",
+    "29275",
+    "29278",
+    "29287",
+]  # 2025 communes (writes name communes in force)
 
 
 async def _open_cases(stack, n: int, chunk: int = 500) -> list[str]:  # type: ignore[no-untyped-def]
@@ -39,19 +47,28 @@ async def _open_chunk(stack, worker: dict[str, str], numbers: range) -> list[str
 
         async def one(i: int) -> str:
             reported = now - dt.timedelta(minutes=rng.randrange(60, 30 * 24 * 60))
-            body = {"source": rng.choice(["hotline_111", "police", "school", "community", "labour_office"]),
-                    "reported_at": reported.isoformat(), "report": f"report {i}: " + "x" * rng.randrange(50, 800),
-                    "child": {"full_name": f"Trẻ {i}", "commune_code": rng.choice(COMMUNES),
-                              "date_of_birth": dt.date(rng.randrange(2011, 2026), rng.randrange(1, 13),
-                                                       rng.randrange(1, 29)).isoformat()}}
+            body = {
+                "source": rng.choice(["hotline_111", "police", "school", "community", "labour_office"]),
+                "reported_at": reported.isoformat(),
+                "report": f"report {i}: " + "x" * rng.randrange(50, 800),
+                "child": {
+                    "full_name": f"Trẻ {i}",
+                    "commune_code": rng.choice(COMMUNES),
+                    "date_of_birth": dt.date(
+                        rng.randrange(2011, 2026), rng.randrange(1, 13), rng.randrange(1, 29)
+                    ).isoformat(),
+                },
+            }
             async with semaphore:
                 r = await http.post("/child-protection/cases", json=body)
                 r.raise_for_status()
                 case = r.json()
                 if i % 3 == 0:
-                    s = await http.post(f"/child-protection/cases/{case['id']}/steps",
-                                        json={"action": "initial_assessment", "risk_level": "medium"},
-                                        headers={"If-Match": '"1"'})
+                    s = await http.post(
+                        f"/child-protection/cases/{case['id']}/steps",
+                        json={"action": "initial_assessment", "risk_level": "medium"},
+                        headers={"If-Match": '"1"'},
+                    )
                     s.raise_for_status()
                 return str(case["id"])
 
@@ -76,11 +93,14 @@ def run(quick: bool = False, write: bool = True) -> None:
         ids = asyncio.run(_open_cases(stack, n))
         opened = (dt.datetime.now() - started).total_seconds()
         open_cases = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.cases WHERE status <> 'closed'"))
-        overdue_rows = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.deadlines "
-                                                 "WHERE met_at IS NULL AND due_at <= now()"))
+        overdue_rows = asyncio.run(
+            _count(admin, "SELECT count(*) FROM child_protection.deadlines WHERE met_at IS NULL AND due_at <= now()")
+        )
         base = stack.url("gateway")
-        supervisor = {**asyncio.run(bearer(stack, ["child_protection:read"], name="bench-cp")),
-                      "X-Purpose": "benchmark"}  # a fresh token (they live 5 minutes)
+        supervisor = {
+            **asyncio.run(bearer(stack, ["child_protection:read"], name="bench-cp")),
+            "X-Purpose": "benchmark",
+        }  # a fresh token (they live 5 minutes)
         pid = stack.procs["child_protection"].pid
         audit_before = asyncio.run(_count(admin, "SELECT count(*) FROM child_protection.read_audit"))
         overdue = wrk(f"{base}/child-protection/deadlines/overdue?limit=50", 8, seconds, supervisor)
@@ -91,13 +111,17 @@ def run(quick: bool = False, write: bool = True) -> None:
     audited = audit_after - audit_before
     load = os.getloadavg()[1]
     served = round(overdue.requests_per_s * seconds + read.requests_per_s * seconds)
-    print(f"{open_cases} open cases ({overdue_rows} overdue limits) opened in {opened:.1f} s; "
-          f"overdue list {overdue.requests_per_s:,.0f} req/s p50 {overdue.p50_ms:.1f} ms p99 {overdue.p99_ms:.1f} ms; "
-          f"case read {read.requests_per_s:,.0f} req/s p50 {read.p50_ms:.1f} ms p99 {read.p99_ms:.1f} ms; "
-          f"groups {groups.requests_per_s:,.0f} req/s; audit rows {audited:,} for ~{served:,} reads; "
-          f"errors {overdue.errors + read.errors + groups.errors}")
+    print(
+        f"{open_cases} open cases ({overdue_rows} overdue limits) opened in {opened:.1f} s; "
+        f"overdue list {overdue.requests_per_s:,.0f} req/s p50 {overdue.p50_ms:.1f} ms p99 {overdue.p99_ms:.1f} ms; "
+        f"case read {read.requests_per_s:,.0f} req/s p50 {read.p50_ms:.1f} ms p99 {read.p99_ms:.1f} ms; "
+        f"groups {groups.requests_per_s:,.0f} req/s; audit rows {audited:,} for ~{served:,} reads; "
+        f"errors {overdue.errors + read.errors + groups.errors}"
+    )
     if write and not quick:
-        record("child-protection", f"""## Child protection: overdue list and audited case read (`bench/child_protection.py`, `--only child-protection`)
+        record(
+            "child-protection",
+            f"""## Child protection: overdue list and audited case read (`bench/child_protection.py`, `--only child-protection`)
 
 Measured {dt.date.today().isoformat()} on {machine()}; real processes (gateway + four services) on one
 PostgreSQL. {open_cases:,} open cases opened through the gateway in {opened:.0f} s (16 at a time; reports spread
@@ -113,4 +137,5 @@ connections, {seconds} s each, a supervisor's token (no area limit) and `X-Purpo
 Audit rows written during the two audited runs: {audited:,} (every read recorded, in the request's transaction).
 Machine load average (5 min) at the end: {load:.1f} on 2 cores — compare runs only at similar load.
 Peak resident memory of the child protection process during the case reads: {read.peak_rss_mb:.0f} MB.
-""")
+""",
+        )

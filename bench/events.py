@@ -64,8 +64,16 @@ async def _steady(stack, auth: dict[str, str], rate: int, seconds: int) -> dict[
         got = await _wait(client, stack.url("payments"), auth, prefix, total)
     lat = sorted(r["latency_ms"] for r in got)
     q = statistics.quantiles(lat, n=100)
-    return {"offered": rate, "achieved": issued, "events": len(got), "expected": total,
-            "p50": q[49], "p95": q[94], "p99": q[98], "max": lat[-1]}
+    return {
+        "offered": rate,
+        "achieved": issued,
+        "events": len(got),
+        "expected": total,
+        "p50": q[49],
+        "p95": q[94],
+        "p99": q[98],
+        "max": lat[-1],
+    }
 
 
 async def _throughput(stack, auth: dict[str, str], seconds: int, to: str | None) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -74,8 +82,14 @@ async def _throughput(stack, auth: dict[str, str], seconds: int, to: str | None)
     async with httpx.AsyncClient(timeout=60) as http:
         start = time.monotonic()
         while time.monotonic() - start < seconds:
-            burst = [http.post(stack.url("registry") + "/events/canary",
-                               json={"subject": f"{prefix}{s}", "count": 20, "to": to}, headers=auth) for s in range(SUBJECTS)]
+            burst = [
+                http.post(
+                    stack.url("registry") + "/events/canary",
+                    json={"subject": f"{prefix}{s}", "count": 20, "to": to},
+                    headers=auth,
+                )
+                for s in range(SUBJECTS)
+            ]
             sent += 20 * sum(r.status_code == 202 for r in await asyncio.gather(*burst))
         got = await _wait(http, stack.url("payments"), auth, prefix, sent)
     first = min(dt.datetime.fromisoformat(r["published_at"]) for r in got)
@@ -108,19 +122,26 @@ def run(quick: bool = False, write: bool = True) -> None:
         pg_before = {pid: _cpu_seconds([pid]) for pid in _postgres_pids()}
         steady = asyncio.run(_steady(stack, auth, 200, seconds))
         cpu = {c: (_cpu_seconds(pids) - before[c]) * 1000 / steady["events"] for c, pids in parts.items()}
-        cpu["postgres"] = sum(_cpu_seconds([pid]) - pg_before.get(pid, 0.0) for pid in _postgres_pids()) \
-            * 1000 / steady["events"]
+        cpu["postgres"] = (
+            sum(_cpu_seconds([pid]) - pg_before.get(pid, 0.0) for pid in _postgres_pids()) * 1000 / steady["events"]
+        )
         burst = asyncio.run(_throughput(stack, auth, max(3, seconds // 3), "payments"))
         fanout = asyncio.run(_throughput(stack, auth, max(3, seconds // 3), None))
-    print(f"events at {steady['offered']}/s offered ({steady['achieved']:.0f}/s achieved), "
-          f"{steady['events']}/{steady['expected']} applied: p50 {steady['p50']:.0f} ms, p95 {steady['p95']:.0f} ms, "
-          f"p99 {steady['p99']:.0f} ms, max {steady['max']:.0f} ms")
+    print(
+        f"events at {steady['offered']}/s offered ({steady['achieved']:.0f}/s achieved), "
+        f"{steady['events']}/{steady['expected']} applied: p50 {steady['p50']:.0f} ms, p95 {steady['p95']:.0f} ms, "
+        f"p99 {steady['p99']:.0f} ms, max {steady['max']:.0f} ms"
+    )
     busy = {k: round(v, 2) for k, v in cpu.items() if v >= 0.05}
     print(f"CPU per event (ms): {busy}, total {sum(cpu.values()):.1f}")
-    print(f"sustained: {burst['per_s']:.0f} events/s applied ({burst['events']}/{burst['sent']}); "
-          f"broadcast to 3 services: {fanout['per_s']:.0f} events/s at each")
+    print(
+        f"sustained: {burst['per_s']:.0f} events/s applied ({burst['events']}/{burst['sent']}); "
+        f"broadcast to 3 services: {fanout['per_s']:.0f} events/s at each"
+    )
     if write and not quick:
-        record("events", f"""## Event backbone (`bench/events.py`)
+        record(
+            "events",
+            f"""## Event backbone (`bench/events.py`)
 
 Measured {dt.date.today().isoformat()} on {machine()}; real processes (gateway + four services) on one
 PostgreSQL. Publisher: the registry commits canary events (outbox) on {SUBJECTS} subjects, addressed to
@@ -129,10 +150,11 @@ receipt row is the effect. Latency = receipt commit − publication. Target: p95
 
 | measure | result |
 |---|---|
-| offered / achieved publication rate | {steady['offered']}/s / {steady['achieved']:.0f}/s for {seconds} s |
-| events applied at the consumer | {steady['events']} of {steady['expected']} |
-| latency p50 / p95 / p99 / max | {steady['p50']:.0f} / **{steady['p95']:.0f}** / {steady['p99']:.0f} / {steady['max']:.0f} ms |
-| CPU per event, end to end (publisher request included) | {sum(cpu.values()):.1f} ms: {', '.join(f'{k} {v:.2f}' for k, v in cpu.items() if v >= 0.05)} |
-| sustained throughput, one consumer (bursts of 20 × {SUBJECTS} subjects) | {burst['per_s']:.0f} events/s applied ({burst['events']} events) |
-| sustained throughput, broadcast to three consumers | {fanout['per_s']:.0f} events/s applied at each ({fanout['events']} events) |
-""")
+| offered / achieved publication rate | {steady["offered"]}/s / {steady["achieved"]:.0f}/s for {seconds} s |
+| events applied at the consumer | {steady["events"]} of {steady["expected"]} |
+| latency p50 / p95 / p99 / max | {steady["p50"]:.0f} / **{steady["p95"]:.0f}** / {steady["p99"]:.0f} / {steady["max"]:.0f} ms |
+| CPU per event, end to end (publisher request included) | {sum(cpu.values()):.1f} ms: {", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if v >= 0.05)} |
+| sustained throughput, one consumer (bursts of 20 × {SUBJECTS} subjects) | {burst["per_s"]:.0f} events/s applied ({burst["events"]} events) |
+| sustained throughput, broadcast to three consumers | {fanout["per_s"]:.0f} events/s applied at each ({fanout["events"]} events) |
+""",
+        )

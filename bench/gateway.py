@@ -97,8 +97,14 @@ http {{
 
 @contextmanager
 def _process(cmd: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         yield proc
     finally:
@@ -140,15 +146,32 @@ def _cpu(pids: list[int]) -> float:
     return total
 
 
-def _measure(name: str, url: str, conns: int, seconds: int, headers: dict[str, str], pids: list[int],
-             detail: str = "") -> Row:
+def _measure(
+    name: str, url: str, conns: int, seconds: int, headers: dict[str, str], pids: list[int], detail: str = ""
+) -> Row:
     spy = os.environ.get("BENCH_PYSPY")  # a py-spy binary: profile the gateway row at 32 connections
     profiler = None
     if spy and name == "gateway" and conns == CONNECTIONS[0]:
         out = local.VAR / "gateway-profile.txt"
-        profiler = subprocess.Popen([spy, "record", "-p", str(pids[-1]), "-f", "raw", "-o", str(out), "-d",
-                                     str(seconds), "-r", "200", "--nonblocking"], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+        profiler = subprocess.Popen(
+            [
+                spy,
+                "record",
+                "-p",
+                str(pids[-1]),
+                "-f",
+                "raw",
+                "-o",
+                str(out),
+                "-d",
+                str(seconds),
+                "-r",
+                "200",
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     before = _cpu(pids)
     load = wrk(url, conns, seconds, headers, watch_pid=pids[-1])
     used = _cpu(pids) - before
@@ -156,15 +179,18 @@ def _measure(name: str, url: str, conns: int, seconds: int, headers: dict[str, s
         profiler.wait(30)
     requests = round(load.requests_per_s * seconds)  # wrk's own count is printed with a unit; this is close enough
     row = Row(name, load, requests, used / max(requests, 1) * 1e6, detail)
-    print(f"{conns:>4} conns  {name:<22} {load.requests_per_s:8.0f} req/s  p50 {load.p50_ms:6.2f} ms  "
-          f"p99 {load.p99_ms:6.2f} ms  proxy CPU {row.cpu_us:6.0f} µs/req  errors {load.errors}")
+    print(
+        f"{conns:>4} conns  {name:<22} {load.requests_per_s:8.0f} req/s  p50 {load.p50_ms:6.2f} ms  "
+        f"p99 {load.p99_ms:6.2f} ms  proxy CPU {row.cpu_us:6.0f} µs/req  errors {load.errors}"
+    )
     return row
 
 
 async def _client(gateway_db_url: str, name: str, rate: int) -> tuple[str, str]:
     async def create(session):  # type: ignore[no-untyped-def]
-        issued = await auth_service.create_client(session, name, scopes=["registry:read"], areas=[],
-                                                  rate_per_second=rate, burst=rate)
+        issued = await auth_service.create_client(
+            session, name, scopes=["registry:read"], areas=[], rate_per_second=rate, burst=rate
+        )
         return issued.client.client_id, issued.secret
 
     return await in_gateway_db(gateway_db_url, create)
@@ -180,9 +206,15 @@ def _baseline(config: StackConfig, source: str, port: int) -> subprocess.Popen[b
     """A second gateway (same database) from another source tree, e.g. ``git archive <commit> | tar -x -C dir``:
     the before/after of a change measured in the same run."""
     env = {**config.environ(), "GATEWAY_PORT": str(port), "PYTHONPATH": source}
-    return subprocess.Popen([sys.executable, "-m", "ansinh", "serve", "gateway"], cwd=source, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ansinh", "serve", "gateway"],
+        cwd=source,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
@@ -197,23 +229,51 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
         ports = {c: free_port() for c in database.COMPONENTS}
         passwords = {c: secrets.token_urlsafe(16) for c in database.COMPONENTS}
         upstream = f"127.0.0.1:{up_port}"
-        config = StackConfig(admin_url=admin, database=BENCH_DB, passwords=passwords, ports=ports,
-                             environment="test", extra_env={
-                                 "GATEWAY_LOG_LEVEL": "WARNING", "GATEWAY_REGISTRY_URL": f"http://{upstream}",
-                                 "GATEWAY_AUTH_CACHE_MIN_RATE": str(CACHE_MIN_RATE)})
+        config = StackConfig(
+            admin_url=admin,
+            database=BENCH_DB,
+            passwords=passwords,
+            ports=ports,
+            environment="test",
+            extra_env={
+                "GATEWAY_LOG_LEVEL": "WARNING",
+                "GATEWAY_REGISTRY_URL": f"http://{upstream}",
+                "GATEWAY_AUTH_CACHE_MIN_RATE": str(CACHE_MIN_RATE),
+            },
+        )
         asyncio.run(database.drop_database(admin, BENCH_DB))
         asyncio.run(prepare_database(config))
         local.VAR.mkdir(parents=True, exist_ok=True)
-        up_cmd = [sys.executable, "-m", "uvicorn", "bench.upstream:app", "--host", "127.0.0.1", "--port",
-                  str(up_port), "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+        up_cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.upstream:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(up_port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         os.makedirs(f"{workdir}/plain", exist_ok=True)
         os.makedirs(f"{workdir}/edge", exist_ok=True)
         edge_conf = nginx.render(
             gateway=f"127.0.0.1:{ports['gateway']}",
-            services={name: (upstream if name == "registry" else f"127.0.0.1:{free_port()}")
-                      for name in ("registry", "payments", "insurance", "child_protection")},
-            listen=f"127.0.0.1:{edge_port}", main=nginx.foreground(f"{workdir}/edge"),
-            temp_dir=f"{workdir}/edge", cache_path=f"{workdir}/edge/cache")
+            services={
+                name: (upstream if name == "registry" else f"127.0.0.1:{free_port()}")
+                for name in ("registry", "payments", "insurance", "child_protection")
+            },
+            listen=f"127.0.0.1:{edge_port}",
+            main=nginx.foreground(f"{workdir}/edge"),
+            temp_dir=f"{workdir}/edge",
+            cache_path=f"{workdir}/edge/cache",
+        )
         with open(local.VAR / "bench-stack.log", "w") as log, _process(up_cmd) as up:
             _wait(f"http://{upstream}/openapi.json", up)
             stack = Stack(config, out=log)
@@ -225,8 +285,10 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                 gateway_db = config.urls()["gateway"]
                 cached = _token(gateway, asyncio.run(_client(gateway_db, "bench-cached", 1_000_000)))
                 checked = _token(gateway, asyncio.run(_client(gateway_db, "bench-checked", 400_000)))
-                with _nginx(_plain_nginx(upstream, plain_port, f"{workdir}/plain"), f"{workdir}/plain") as plain, \
-                        _nginx(edge_conf, f"{workdir}/edge") as edge:
+                with (
+                    _nginx(_plain_nginx(upstream, plain_port, f"{workdir}/plain"), f"{workdir}/plain") as plain,
+                    _nginx(edge_conf, f"{workdir}/edge") as edge,
+                ):
                     _wait(f"http://127.0.0.1:{plain_port}{ROUTE}", plain)
                     _wait(f"http://127.0.0.1:{edge_port}/health", edge)
                     gw_pid = stack.procs["gateway"].pid
@@ -240,10 +302,18 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         ("direct", f"http://{upstream}{ROUTE}", cached, [up.pid]),
                         ("nginx", f"http://127.0.0.1:{plain_port}{ROUTE}", cached, [plain.pid]),
                         ("gateway", f"{gateway}/registry{ROUTE}", cached, [gw_pid]),
-                        ("nginx + gateway, cached", f"http://127.0.0.1:{edge_port}/registry{ROUTE}", cached,
-                         [edge.pid, gw_pid]),
-                        ("nginx + gateway, checked", f"http://127.0.0.1:{edge_port}/registry{ROUTE}", checked,
-                         [edge.pid, gw_pid]),
+                        (
+                            "nginx + gateway, cached",
+                            f"http://127.0.0.1:{edge_port}/registry{ROUTE}",
+                            cached,
+                            [edge.pid, gw_pid],
+                        ),
+                        (
+                            "nginx + gateway, checked",
+                            f"http://127.0.0.1:{edge_port}/registry{ROUTE}",
+                            checked,
+                            [edge.pid, gw_pid],
+                        ),
                     ]
                     for i, (label, port, proc) in enumerate(bases):
                         targets.insert(3 + i, (label, f"http://127.0.0.1:{port}/registry{ROUTE}", cached, [proc.pid]))
@@ -251,14 +321,16 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         assert httpx.get(url, headers=headers).status_code == 200, url
                         wrk(url, 16, 1, headers)
                     for conns in CONNECTIONS:
-                        results[conns] = [_measure(name, url, conns, seconds, headers, pids)
-                                          for name, url, headers, pids in targets]
+                        results[conns] = [
+                            _measure(name, url, conns, seconds, headers, pids) for name, url, headers, pids in targets
+                        ]
                     if bases:  # the gateways alone, interleaved round by round: the machine's drift hits all alike
                         gateways = [t for t in targets if t[3] == [gw_pid] or t[0] in {b[0] for b in bases}]
                         for _ in range(ROUNDS_QUICK if quick else ROUNDS):
                             for name, url, headers, pids in gateways:
                                 rounds.setdefault(name, []).append(
-                                    _measure(name, url, CONNECTIONS[0], 3, headers, pids).cpu_us)
+                                    _measure(name, url, CONNECTIONS[0], 3, headers, pids).cpu_us
+                                )
             finally:
                 for _, _, proc in bases:
                     proc.terminate()
@@ -277,8 +349,9 @@ def _attribution(rounds: dict[str, list[float]]) -> str:
         return ""
     order = sorted(rounds, key=lambda name: name != "gateway")  # this tree first, then the baselines as given
     rows = "\n".join(
-        f"| {name} | {statistics.median(v):,.0f} | {min(v):,.0f}–{max(v):,.0f} | {len(v)} |" for name, v in
-        ((n, rounds[n]) for n in order))
+        f"| {name} | {statistics.median(v):,.0f} | {min(v):,.0f}–{max(v):,.0f} | {len(v)} |"
+        for name, v in ((n, rounds[n]) for n in order)
+    )
     return f"""
 The gateway at earlier commits (`BENCH_GATEWAY_BASELINE`), measured in the same run, interleaved (each round runs
 every gateway 3 s at {CONNECTIONS[0]} connections), CPU µs per proxied request:
@@ -297,7 +370,8 @@ def _report(results: dict[int, list[Row]], seconds: int, load: str) -> str:
             lines.append(
                 f"| {conns} | {row.name} | {row.load.requests_per_s:,.0f} | {row.load.p50_ms:.2f} / "
                 f"{row.load.p99_ms:.2f} | {row.load.requests_per_s / direct:.2f} | "
-                f"**{row.load.requests_per_s / plain:.2f}** | {row.cpu_us:,.0f} | {row.load.errors} |")
+                f"**{row.load.requests_per_s / plain:.2f}** | {row.cpu_us:,.0f} | {row.load.errors} |"
+            )
     table = "\n".join(lines)
     return f"""## Gateway cost and the nginx data plane (`bench/gateway.py`)
 

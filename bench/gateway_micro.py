@@ -16,9 +16,19 @@ from typing import Any
 import orjson
 
 N = 20_000
-OPENAPI = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
-           "paths": {"/me": {"get": {"operationId": "me", "security": [{"OAuth2": ["registry:read"]}],
-                                     "responses": {"200": {"description": "ok"}}}}}}
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/me": {
+            "get": {
+                "operationId": "me",
+                "security": [{"OAuth2": ["registry:read"]}],
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
+}
 BODY = orjson.dumps({"client_id": "bench", "ok": True})
 
 
@@ -39,8 +49,15 @@ async def main() -> float:
     proxy_module.ProxyMiddleware.forward = forward  # type: ignore[method-assign]
     app = create_app(GatewaySettings(database_url="postgresql://nobody@127.0.0.1:1/none"))
     verifier = app.state.verifier
-    principal = Principal(client_id="bench", scopes=frozenset({"registry:read"}), areas=(), issued_at=time.time(),
-                          expires_at=int(time.time()) + 3600, revocation_id="r", rate_limit=(1e9, 10**9))
+    principal = Principal(
+        client_id="bench",
+        scopes=frozenset({"registry:read"}),
+        areas=(),
+        issued_at=time.time(),
+        expires_at=int(time.time()) + 3600,
+        revocation_id="r",
+        rate_limit=(1e9, 10**9),
+    )
     verifier._cache["tok"] = _Cached(principal, "k")
     app.state.upstreams.tables["registry"] = RouteTable.from_openapi(OPENAPI)
     app.state.upstreams.sessions["registry"] = object()  # forward is replaced; the proxy only checks it is there
@@ -55,11 +72,26 @@ async def main() -> float:
             sent.append(message["status"])
 
     def scope() -> dict[str, Any]:
-        return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-                "path": "/registry/me", "raw_path": b"/registry/me", "query_string": b"", "root_path": "",
-                "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", b"Bearer tok"),
-                            (b"user-agent", b"wrk"), (b"accept", b"*/*")],
-                "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/registry/me",
+            "raw_path": b"/registry/me",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"127.0.0.1:8000"),
+                (b"authorization", b"Bearer tok"),
+                (b"user-agent", b"wrk"),
+                (b"accept", b"*/*"),
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+        }
 
     for _ in range(2000):  # warm up (the middleware stack is built on the first call)
         await app(scope(), receive, send)

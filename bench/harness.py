@@ -44,9 +44,14 @@ def running_stack(admin: str, **env: str) -> Iterator[Stack]:
     """The gateway and four services as real processes, on a fresh benchmark database."""
     passwords = {c: secrets.token_urlsafe(16) for c in database.COMPONENTS}
     ports = {c: free_port() for c in (*database.COMPONENTS,)}
-    config = StackConfig(admin_url=admin, database=BENCH_DB, passwords=passwords, ports=ports,
-                         environment="test", extra_env={"GATEWAY_LOG_LEVEL": "WARNING",
-                                                        "INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32), **env})
+    config = StackConfig(
+        admin_url=admin,
+        database=BENCH_DB,
+        passwords=passwords,
+        ports=ports,
+        environment="test",
+        extra_env={"GATEWAY_LOG_LEVEL": "WARNING", "INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32), **env},
+    )
     asyncio.run(database.drop_database(admin, BENCH_DB))
     asyncio.run(prepare_database(config))
     # The processes' log lines go to var/bench-stack.log (a failed run can then be diagnosed).
@@ -91,8 +96,9 @@ def _ms(value: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def wrk(url: str, connections: int, seconds: int, headers: dict[str, str], watch_pid: int | None = None,
-        threads: int = 1) -> LoadResult:
+def wrk(
+    url: str, connections: int, seconds: int, headers: dict[str, str], watch_pid: int | None = None, threads: int = 1
+) -> LoadResult:
     """Run wrk against ``url``; optionally sample the resident memory of ``watch_pid`` meanwhile."""
     cmd = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for k, v in headers.items():
@@ -180,14 +186,18 @@ def load_average() -> str:
 
 
 def machine() -> str:
-    return (f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
-            f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}")
+    return (
+        f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
+    )
 
 
 def record(section: str, body: str) -> None:
     """Replace (or add) the section ``<!-- bench:section -->`` … ``<!-- /bench:section -->`` in the results."""
     start, end = f"<!-- bench:{section} -->", f"<!-- /bench:{section} -->"
-    text_ = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\nRun with `make bench` (or `make bench-quick`).\n"
+    text_ = (
+        RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\nRun with `make bench` (or `make bench-quick`).\n"
+    )
     block = f"{start}\n{body.strip()}\n{end}"
     if start in text_:
         text_ = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text_, flags=re.S)
@@ -205,8 +215,11 @@ async def bearer(stack: Stack, scopes: list[str], *, name: str = "bench") -> dic
     client_id = f"{name}-{uuid.uuid4().hex[:6]}"
 
     async def create(session):  # type: ignore[no-untyped-def]
-        return (await auth_service.create_client(session, client_id, scopes=scopes, areas=[],
-                                                 rate_per_second=1_000_000, burst=1_000_000)).secret
+        return (
+            await auth_service.create_client(
+                session, client_id, scopes=scopes, areas=[], rate_per_second=1_000_000, burst=1_000_000
+            )
+        ).secret
 
     secret = await in_gateway_db(stack.config.urls()["gateway"], create)
     async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:

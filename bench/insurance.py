@@ -123,9 +123,26 @@ def _profilers(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
     if not out_dir or not spy:
         return []
     os.makedirs(out_dir, exist_ok=True)
-    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", os.environ.get("BENCH_PYSPY_RATE", "50"), "--nonblocking",
-                              "-o", f"{out_dir}/{name}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for name, pid in pids.items()]
+    return [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                os.environ.get("BENCH_PYSPY_RATE", "50"),
+                "--nonblocking",
+                "-o",
+                f"{out_dir}/{name}.txt",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in pids.items()
+    ]
 
 
 def _communes() -> list[tuple[str, str]]:
@@ -165,21 +182,42 @@ def _events(children: int, beneficiaries: int) -> list[Event]:
         pid = uuid.UUID(hex=hashlib.md5(f"bench-ins-{i}".encode()).hexdigest())
         commune, district = communes[i % len(communes)]
         areas = {"commune_code": commune, "district_code": district, "province_code": "84"}
-        born = (TODAY - timedelta(days=1 + (i * 7) % 2150)) if i <= children else \
-            date(1930 + i % 36, 1 + i % 12, 1 + i % 28)
-        env = new_event(REGISTRY, "registry.person.registered.v1", str(pid), {
-            "person_id": str(pid), "date_of_birth": born.isoformat(), "sex": "male" if i % 2 == 0 else "female",
-            **areas})
+        born = (
+            (TODAY - timedelta(days=1 + (i * 7) % 2150))
+            if i <= children
+            else date(1930 + i % 36, 1 + i % 12, 1 + i % 28)
+        )
+        env = new_event(
+            REGISTRY,
+            "registry.person.registered.v1",
+            str(pid),
+            {
+                "person_id": str(pid),
+                "date_of_birth": born.isoformat(),
+                "sex": "male" if i % 2 == 0 else "female",
+                **areas,
+            },
+        )
         env["time"] = (now - timedelta(days=(i * 13) % 2000 if i > children else 0)).isoformat()
         if i <= children:  # a child is registered within a month of birth
             env["time"] = datetime.combine(born + timedelta(days=i % 30), datetime.min.time(), UTC).isoformat()
         out.append(Event.model_validate({**env, "sequence": 1}))
         if i > children:
             bid = uuid.uuid5(pid, "beneficiary")
-            env = new_event(REGISTRY, "registry.beneficiary.approved.v1", str(bid), {
-                "beneficiary_id": str(bid), "person_id": str(pid), "categories": ["5.5a"],
-                "effective_month": f"20{15 + i % 11}-{1 + i % 12:02d}", "decision_number": f"{i}/QĐ",
-                "date_of_birth": born.isoformat(), **areas})
+            env = new_event(
+                REGISTRY,
+                "registry.beneficiary.approved.v1",
+                str(bid),
+                {
+                    "beneficiary_id": str(bid),
+                    "person_id": str(pid),
+                    "categories": ["5.5a"],
+                    "effective_month": f"20{15 + i % 11}-{1 + i % 12:02d}",
+                    "decision_number": f"{i}/QĐ",
+                    "date_of_birth": born.isoformat(),
+                    **areas,
+                },
+            )
             out.append(Event.model_validate({**env, "sequence": 1}))
     return out
 
@@ -200,10 +238,10 @@ async def _enrol(insurance_url: str, events: list[Event], one_by_one: bool = Fal
         for start in range(0, len(stream), PER_TRANSACTION):
             async with maker() as session:
                 if one_by_one:
-                    for e in stream[start:start + PER_TRANSACTION]:
+                    for e in stream[start : start + PER_TRANSACTION]:
                         await EVENTS.inbox.apply(session, e)
                 else:
-                    await EVENTS.inbox.apply_many(session, stream[start:start + PER_TRANSACTION])
+                    await EVENTS.inbox.apply_many(session, stream[start : start + PER_TRANSACTION])
                 await session.commit()
 
     started = time.perf_counter()
@@ -226,14 +264,17 @@ async def _cards(insurance_url: str, list_id: str) -> None:
     """Cards for every item of the list, as if BHXH had answered."""
     conn = await asyncpg.connect(to_asyncpg_url(insurance_url).replace("postgresql+asyncpg", "postgresql"))
     try:
-        await conn.execute("""
+        await conn.execute(
+            """
             INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province, valid_from,
                 valid_to, commune_code, district_code, province_code, list_item_id)
             SELECT gen_random_uuid(), i.person_id, i.group_code,
                    i.group_code || i.benefit_level || '86' || lpad((row_number() OVER ())::text, 10, '0'),
                    lpad((row_number() OVER ())::text, 10, '0'), '86', i.valid_from, i.valid_to, i.commune_code,
                    i.district_code, i.province_code, i.id
-            FROM insurance.exchange_items i WHERE i.list_id = $1""", uuid.UUID(list_id))
+            FROM insurance.exchange_items i WHERE i.list_id = $1""",
+            uuid.UUID(list_id),
+        )
     finally:
         await conn.close()
 
@@ -244,8 +285,13 @@ def _one(admin: str, children: int, beneficiaries: int, seconds: int, one_by_one
     events = _events(children, beneficiaries)
     # The coverage check runs at c=32: insurance's pool holds 34 connections (operations.md: keep the pool near the
     # load; with the default 20 + 10 overflow, connections beyond 20 were opened and closed per request).
-    with running_stack(admin, GATEWAY_UPSTREAM_READ_TIMEOUT="900", INSURANCE_COVERAGE_RATE="1000000",
-                       INSURANCE_COVERAGE_BURST="1000000", INSURANCE_DB_POOL_SIZE=POOL) as stack:
+    with running_stack(
+        admin,
+        GATEWAY_UPSTREAM_READ_TIMEOUT="900",
+        INSURANCE_COVERAGE_RATE="1000000",
+        INSURANCE_COVERAGE_BURST="1000000",
+        INSURANCE_DB_POOL_SIZE=POOL,
+    ) as stack:
         urls = stack.config.urls()
         pid = stack.procs["insurance"].pid
         pids = {name: stack.procs[name].pid for name in ("insurance", "registry", "gateway")}
@@ -270,8 +316,9 @@ def _one(admin: str, children: int, beneficiaries: int, seconds: int, one_by_one
                 result.items = lst["counts"]
                 t = time.perf_counter()
                 size, lines = 0, 0
-                with http.stream("GET", f"/insurance/lists/{lst['id']}/download", params={"format": "csv"},
-                                 headers=bhxh) as resp:
+                with http.stream(
+                    "GET", f"/insurance/lists/{lst['id']}/download", params={"format": "csv"}, headers=bhxh
+                ) as resp:
                     resp.raise_for_status()
                     for chunk in resp.iter_bytes():
                         size += len(chunk)
@@ -298,11 +345,13 @@ def _one(admin: str, children: int, beneficiaries: int, seconds: int, one_by_one
         for p in profilers:
             p.send_signal(2)  # SIGINT: py-spy writes its file
             p.wait(timeout=60)
-    print(f"{children:,} children + {beneficiaries:,} beneficiaries: {len(events):,} events through the inbox in "
-          f"{result.inbox_s:.1f} s, all decided after {result.enrol_s:.1f} s ({result.events_per_s:,.0f} events/s); "
-          f"list {result.items} built in {result.build_s:.1f} s; CSV {result.csv_rows:,} rows, "
-          f"{result.csv_mb:.1f} MB in {result.csv_s:.1f} s; insurance peak RSS {result.peak_rss_mb:.0f} MB "
-          f"(idle {result.idle_rss_mb:.0f}); coverage c=32 {result.coverage}")
+    print(
+        f"{children:,} children + {beneficiaries:,} beneficiaries: {len(events):,} events through the inbox in "
+        f"{result.inbox_s:.1f} s, all decided after {result.enrol_s:.1f} s ({result.events_per_s:,.0f} events/s); "
+        f"list {result.items} built in {result.build_s:.1f} s; CSV {result.csv_rows:,} rows, "
+        f"{result.csv_mb:.1f} MB in {result.csv_s:.1f} s; insurance peak RSS {result.peak_rss_mb:.0f} MB "
+        f"(idle {result.idle_rss_mb:.0f}); coverage c=32 {result.coverage}"
+    )
     print(f"CPU seconds per phase: {result.cpu}")
     print("load: " + " | ".join(result.load))
     return result
@@ -326,8 +375,11 @@ def _cpu(r: Result, phase: str) -> str:
 def _report(r: Result, seconds: int) -> str:
     cov = r.coverage
     assert cov is not None
-    path = ("`EVENTS.inbox.apply` per event, as the hub's deliveries" if r.one_by_one
-            else "`EVENTS.inbox.apply_many`, 1,000 events per transaction, runs of one type set-based")
+    path = (
+        "`EVENTS.inbox.apply` per event, as the hub's deliveries"
+        if r.one_by_one
+        else "`EVENTS.inbox.apply_many`, 1,000 events per transaction, runs of one type set-based"
+    )
     loads = "; ".join(u.split("load average:")[-1].strip() for u in r.load)
     return f"""## Insurance: enrolment from events, the BHXH list, the coverage check
 

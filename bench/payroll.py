@@ -59,14 +59,63 @@ EXPORT_LINES = 10_000
 EXPORT_COMMUNE = "29242"  # Phường Trà Vinh (province 86)
 
 # (category, coefficient, share in ‰): docs/rules.md §2, roughly the mix of a province's rolls.
-CATEGORIES = [("5.6", "2.0", 250), ("5.6", "1.5", 150), ("5.5c", "1.0", 330), ("5.5a", "1.5", 60),
-              ("5.5a", "2.0", 20), ("5.1", "1.5", 40), ("5.1", "2.5", 10), ("5.2", "1.5", 20), ("5.4", "1.0", 60),
-              ("5.5b", "1.0", 30), ("5.8", "1.5", 20), ("5.6", "2.5", 10)]
-SURNAMES = ["Nguyễn"] * 38 + ["Trần"] * 11 + ["Lê"] * 9 + ["Phạm"] * 7 + ["Huỳnh"] * 5 + ["Phan"] * 4 + \
-    ["Võ"] * 4 + ["Thạch"] * 2 + ["Kim"] * 2 + ["Sơn"] * 2 + ["Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+CATEGORIES = [
+    ("5.6", "2.0", 250),
+    ("5.6", "1.5", 150),
+    ("5.5c", "1.0", 330),
+    ("5.5a", "1.5", 60),
+    ("5.5a", "2.0", 20),
+    ("5.1", "1.5", 40),
+    ("5.1", "2.5", 10),
+    ("5.2", "1.5", 20),
+    ("5.4", "1.0", 60),
+    ("5.5b", "1.0", 30),
+    ("5.8", "1.5", 20),
+    ("5.6", "2.5", 10),
+]
+SURNAMES = (
+    ["Nguyễn"] * 38
+    + ["Trần"] * 11
+    + ["Lê"] * 9
+    + ["Phạm"] * 7
+    + ["Huỳnh"] * 5
+    + ["Phan"] * 4
+    + ["Võ"] * 4
+    + ["Thạch"] * 2
+    + ["Kim"] * 2
+    + ["Sơn"] * 2
+    + ["Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+)
 MIDDLE = ["Văn", "Thị", "Văn", "Thị", "Minh", "Ngọc", "Hoàng", "Thanh", "Hữu", "Kim"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Hòa", "Hùng", "Hương", "Khánh", "Lan", "Liên", "Long",
-         "Mai", "Nam", "Nga", "Phúc", "Phương", "Quang", "Sang", "Tâm", "Thảo", "Thu", "Tuấn", "Vân", "Xuân", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hà",
+    "Hạnh",
+    "Hòa",
+    "Hùng",
+    "Hương",
+    "Khánh",
+    "Lan",
+    "Liên",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Phúc",
+    "Phương",
+    "Quang",
+    "Sang",
+    "Tâm",
+    "Thảo",
+    "Thu",
+    "Tuấn",
+    "Vân",
+    "Xuân",
+    "Yến",
+]
 
 
 @dataclass
@@ -279,8 +328,15 @@ async def _next_month(url: str, n: int) -> dict[str, int]:
                 SELECT count(*) FROM d""")
             late = n // 200
             await conn.execute(_person_sql(str(n + 1), str(n + late), "DATE '2026-05-01'"))
-        for table in ("beneficiaries", "entitlement_periods", "payroll_lines", "payroll_line_months",
-                      "ledger_entries", "settlements", "payrolls"):
+        for table in (
+            "beneficiaries",
+            "entitlement_periods",
+            "payroll_lines",
+            "payroll_line_months",
+            "ledger_entries",
+            "settlements",
+            "payrolls",
+        ):
             await conn.execute(f"ANALYZE payments.{table}")
         return {"upgraded": upgraded, "died": deaths, "late": late}
     finally:
@@ -311,8 +367,10 @@ async def _split_seconds(url: str, payroll_id: str) -> tuple[float, int]:
         tr = conn.transaction()
         await tr.start()
         try:
-            row = await conn.fetchrow("SELECT deadline, fee_percent FROM payments.batches WHERE payroll_id = $1 "
-                                      "LIMIT 1", uuid.UUID(payroll_id))
+            row = await conn.fetchrow(
+                "SELECT deadline, fee_percent FROM payments.batches WHERE payroll_id = $1 LIMIT 1",
+                uuid.UUID(payroll_id),
+            )
             await conn.execute("DELETE FROM payments.batches WHERE payroll_id = $1", uuid.UUID(payroll_id))
             args = {"id": uuid.UUID(payroll_id), "deadline": row["deadline"], "fee_percent": row["fee_percent"]}
             start = time.perf_counter()
@@ -329,21 +387,64 @@ async def _copy_rate(url: str, rows: int, indexes: bool = True) -> float:
     conn = await _connect(url)
     try:
         # The payments role may not create temporary tables: a table in its schema, dropped afterwards.
-        await conn.execute("CREATE TABLE payments.bench_lines_copy (LIKE payments.payroll_lines "
-                           f"{'INCLUDING ALL' if indexes else ''})")
+        await conn.execute(
+            f"CREATE TABLE payments.bench_lines_copy (LIKE payments.payroll_lines {'INCLUDING ALL' if indexes else ''})"
+        )
         payroll_id = uuid.uuid4()
-        columns = ["id", "payroll_id", "recipient_id", "beneficiary_id", "person_id", "household_id",
-                   "one_off_payment_id", "recipient_name", "national_id", "commune_code", "district_code",
-                   "province_code", "schedule_version", "regular", "arrears", "recovery", "carried", "total",
-                   "to_recover", "to_recover_offset"]
+        columns = [
+            "id",
+            "payroll_id",
+            "recipient_id",
+            "beneficiary_id",
+            "person_id",
+            "household_id",
+            "one_off_payment_id",
+            "recipient_name",
+            "national_id",
+            "commune_code",
+            "district_code",
+            "province_code",
+            "schedule_version",
+            "regular",
+            "arrears",
+            "recovery",
+            "carried",
+            "total",
+            "to_recover",
+            "to_recover_offset",
+        ]
         chunk = 50_000
         # Built before the clock starts (in chunks, so the bench process stays small): only COPY is timed.
         batches = []
         for lo in range(0, rows, chunk):
-            batches.append([(uuid.uuid4(), payroll_id, r, r, uuid.uuid4(), None, None, f"Nguyễn Văn {i % 997}",
-                             f"0840{i % 100:02d}{i % 1000000:06d}", "29242", "", "86", 1, 750_000, 0, 0, 0,
-                             750_000, 0, 0)
-                            for i in range(lo, min(rows, lo + chunk)) for r in (uuid.uuid4(),)])
+            batches.append(
+                [
+                    (
+                        uuid.uuid4(),
+                        payroll_id,
+                        r,
+                        r,
+                        uuid.uuid4(),
+                        None,
+                        None,
+                        f"Nguyễn Văn {i % 997}",
+                        f"0840{i % 100:02d}{i % 1000000:06d}",
+                        "29242",
+                        "",
+                        "86",
+                        1,
+                        750_000,
+                        0,
+                        0,
+                        0,
+                        750_000,
+                        0,
+                        0,
+                    )
+                    for i in range(lo, min(rows, lo + chunk))
+                    for r in (uuid.uuid4(),)
+                ]
+            )
 
         async def records() -> AsyncIterator[tuple]:
             for batch in batches:
@@ -352,8 +453,9 @@ async def _copy_rate(url: str, rows: int, indexes: bool = True) -> float:
 
         start = time.perf_counter()
         async with conn.transaction():
-            await conn.copy_records_to_table("bench_lines_copy", schema_name="payments", records=records(),
-                                             columns=columns)
+            await conn.copy_records_to_table(
+                "bench_lines_copy", schema_name="payments", records=records(), columns=columns
+            )
         rate = rows / (time.perf_counter() - start)
         await conn.execute("DROP TABLE payments.bench_lines_copy")
         return rate
@@ -410,8 +512,9 @@ def _payroll(http: httpx.Client, maker: dict[str, str], checker: dict[str, str],
 
 def _exports(http: httpx.Client, partner: dict[str, str], pid: int, payroll_id: str) -> list[Export]:
     """The postal partner downloads the batch of commune EXPORT_COMMUNE as CSV and XLSX (streamed), each timed."""
-    page = _call(http, "GET", "/payments/batches", partner,
-                 params={"payroll": payroll_id, "commune_code": EXPORT_COMMUNE}).body
+    page = _call(
+        http, "GET", "/payments/batches", partner, params={"payroll": payroll_id, "commune_code": EXPORT_COMMUNE}
+    ).body
     batch = page["items"][0]
     out = []
     for fmt in ("csv", "xlsx"):
@@ -419,16 +522,19 @@ def _exports(http: httpx.Client, partner: dict[str, str], pid: int, payroll_id: 
             start = time.perf_counter()
             size = 0
             first = None
-            with http.stream("GET", f"/payments/batches/{batch['id']}/download", params={"format": fmt},
-                             headers=partner) as r:
+            with http.stream(
+                "GET", f"/payments/batches/{batch['id']}/download", params={"format": fmt}, headers=partner
+            ) as r:
                 r.raise_for_status()
                 for block in r.iter_bytes():
                     first = first or time.perf_counter()
                     size += len(block)
             seconds = time.perf_counter() - start
         out.append(Export(fmt, batch["line_count"], seconds, (first or start) - start, size, peak[0] / 2**20))
-        print(f"export {fmt}: {batch['line_count']:,} lines, {size / 2**20:.2f} MiB in {seconds:.2f} s "
-              f"(first byte {out[-1].first_byte_s:.2f} s), peak RSS {out[-1].peak_rss_mb:.0f} MB")
+        print(
+            f"export {fmt}: {batch['line_count']:,} lines, {size / 2**20:.2f} MiB in {seconds:.2f} s "
+            f"(first byte {out[-1].first_byte_s:.2f} s), peak RSS {out[-1].peak_rss_mb:.0f} MB"
+        )
     return out
 
 
@@ -449,8 +555,9 @@ def _one(admin: str, n: int, export: bool) -> Result:
             admin_db = with_database(stack.config.admin_url, stack.config.database)
             before = asyncio.run(_schema_bytes(admin_db))
             result.changes = asyncio.run(_next_month(url, n))
-            meter = CpuMeter({"payments": pid, "gateway": stack.procs["gateway"].pid},
-                             asyncio.run(postmaster_pid(admin_db)))
+            meter = CpuMeter(
+                {"payments": pid, "gateway": stack.procs["gateway"].pid}, asyncio.run(postmaster_pid(admin_db))
+            )
             result.load = load_average()
             meter.start()
             with _rss(pid) as peak:
@@ -461,8 +568,12 @@ def _one(admin: str, n: int, export: bool) -> Result:
             after = asyncio.run(_schema_bytes(admin_db))
             result.growth = {k: after.get(k, 0) - before.get(k, 0) for k in after}
             if export:
-                result.exports = _exports(http, asyncio.run(bearer(stack, name="bench-payroll", scopes=["payments:disburse"])), pid,
-                                          payroll["id"])
+                result.exports = _exports(
+                    http,
+                    asyncio.run(bearer(stack, name="bench-payroll", scopes=["payments:disburse"])),
+                    pid,
+                    payroll["id"],
+                )
         result.split_s, result.batches = asyncio.run(_split_seconds(url, payroll["id"]))
         totals = payroll["totals"]
         result.lines, result.amount = totals["line_count"], totals["amount"]
@@ -470,15 +581,17 @@ def _one(admin: str, n: int, export: bool) -> Result:
         result.copy_rows = result.lines
         result.copy_per_s = asyncio.run(_copy_rate(url, result.copy_rows))
         result.copy_bare_per_s = asyncio.run(_copy_rate(url, result.copy_rows, indexes=False))
-    print(f"{n:>9,} beneficiaries (load {result.load_s:.1f} s): first payroll "
-          f"{sum(result.first.values()):.2f} s ({_fmt(result.first)}), RSS {result.first_rss_mb:.0f} MB | "
-          f"{MEASURED}: {result.lines:,} lines, {_fmt(result.steps)}, total {result.total:.2f} s = "
-          f"{result.per_s:,.0f} lines/s; COPY {result.copy_per_s:,.0f} rows/s "
-          f"(no indexes {result.copy_bare_per_s:,.0f}); ratio "
-          f"{result.per_s / result.copy_per_s:.2f}; CPU {result.cpu_total:.2f} s ({_fmt_cpu(result.cpu)}), load "
-          f"{result.load}; peak RSS {result.peak_rss_mb:.0f} MB "
-          f"(idle {result.idle_rss_mb:.0f}); split {result.split_s:.2f} s ({result.batches} batches, in approve); arrears {result.arrears:,} recovery {result.recovery:,} "
-          f"to_recover {result.to_recover:,}; changes {result.changes}; growth {_growth(result)}")
+    print(
+        f"{n:>9,} beneficiaries (load {result.load_s:.1f} s): first payroll "
+        f"{sum(result.first.values()):.2f} s ({_fmt(result.first)}), RSS {result.first_rss_mb:.0f} MB | "
+        f"{MEASURED}: {result.lines:,} lines, {_fmt(result.steps)}, total {result.total:.2f} s = "
+        f"{result.per_s:,.0f} lines/s; COPY {result.copy_per_s:,.0f} rows/s "
+        f"(no indexes {result.copy_bare_per_s:,.0f}); ratio "
+        f"{result.per_s / result.copy_per_s:.2f}; CPU {result.cpu_total:.2f} s ({_fmt_cpu(result.cpu)}), load "
+        f"{result.load}; peak RSS {result.peak_rss_mb:.0f} MB "
+        f"(idle {result.idle_rss_mb:.0f}); split {result.split_s:.2f} s ({result.batches} batches, in approve); arrears {result.arrears:,} recovery {result.recovery:,} "
+        f"to_recover {result.to_recover:,}; changes {result.changes}; growth {_growth(result)}"
+    )
     return result
 
 
@@ -522,15 +635,21 @@ def _report(results: list[Result], load: tuple[float, float, float]) -> str:
         f"{r.steps['approve']:.2f} | {r.split_s:.2f} ({r.batches} batches) | **{r.total:.2f}** | {r.per_s:,.0f} | "
         f"{r.copy_per_s:,.0f} | **{r.per_s / r.copy_per_s:.2f}** | {r.copy_bare_per_s:,.0f} | {r.peak_rss_mb:.0f} | "
         f"{r.cpu_total:.2f} ({_fmt_cpu(r.cpu)}) | {r.load} |"
-        for r in results)
+        for r in results
+    )
     first = "\n".join(
         f"| {r.size:,} | {r.first['generate']:.2f} | {r.first['approve']:.2f} | {sum(r.first.values()):.2f} | "
-        f"{r.first_rss_mb:.0f} | {r.load_s:.1f} |" for r in results)
+        f"{r.first_rss_mb:.0f} | {r.load_s:.1f} |"
+        for r in results
+    )
     big = results[-1]
     exports = "\n".join(
         f"| {e.format.upper()} | {e.lines:,} | {e.seconds:.2f} | {e.first_byte_s:.2f} | {e.bytes / 2**20:.2f} | "
-        f"{e.peak_rss_mb:.0f} |" for e in big.exports)
-    return f"""## Monthly allowance payroll (`bench/payroll.py`)
+        f"{e.peak_rss_mb:.0f} |"
+        for e in big.exports
+    )
+    return (
+        f"""## Monthly allowance payroll (`bench/payroll.py`)
 
 Measured {dt.date.today().isoformat()} on {machine()} (load average {load[0]:.1f} at the start: the
 machine is shared, numbers are noisy); real processes (gateway + four services) on one PostgreSQL 18 (embedded,
@@ -562,8 +681,8 @@ time-ordered line ids, `work_mem` for the generation statement, no nested loops 
 the same 1,000,000 run took 97.9 s (generate 49.0 s, approve 48.9 s), and an approval whose payroll the planner's
 statistics did not know yet turned quadratic (over 12 minutes for 100,000 lines).
 
-For {big.size:,}: {big.changes.get('upgraded', 0):,} raised schedules, {big.changes.get('died', 0):,} deaths,
-{big.changes.get('late', 0):,} late decisions → arrears {big.arrears:,} VND, recoveries {big.recovery:,} VND
+For {big.size:,}: {big.changes.get("upgraded", 0):,} raised schedules, {big.changes.get("died", 0):,} deaths,
+{big.changes.get("late", 0):,} late decisions → arrears {big.arrears:,} VND, recoveries {big.recovery:,} VND
 ({big.to_recover:,} VND left to recover outside the payroll), amount {big.amount:,} VND.
 
 **Reading it.** A payroll line costs about five written rows with their indexes (line months, line, ledger
@@ -591,4 +710,7 @@ The first payroll of a programme (every recipient compared from the accounting m
 
 Not measured: the projection built through registry events (see above), the JSON download, results reporting
 and reconciliation on these volumes.
-""".replace("{rows}", rows).replace("{exports}", exports).replace("{first}", first)
+""".replace("{rows}", rows)
+        .replace("{exports}", exports)
+        .replace("{first}", first)
+    )

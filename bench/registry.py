@@ -59,8 +59,25 @@ class Person:
     ethnicity: str
 
 
-SURNAMES = {"Nguyễn": 38, "Trần": 11, "Lê": 9, "Phạm": 7, "Huỳnh": 5, "Phan": 4, "Võ": 4, "Đặng": 2, "Bùi": 2,
-            "Đỗ": 2, "Hồ": 1, "Ngô": 1, "Dương": 1, "Lý": 1, "Thạch": 2, "Kim": 2, "Sơn": 2}
+SURNAMES = {
+    "Nguyễn": 38,
+    "Trần": 11,
+    "Lê": 9,
+    "Phạm": 7,
+    "Huỳnh": 5,
+    "Phan": 4,
+    "Võ": 4,
+    "Đặng": 2,
+    "Bùi": 2,
+    "Đỗ": 2,
+    "Hồ": 1,
+    "Ngô": 1,
+    "Dương": 1,
+    "Lý": 1,
+    "Thạch": 2,
+    "Kim": 2,
+    "Sơn": 2,
+}
 """Share in percent, roughly the national distribution; Thạch, Kim and Sơn for Trà Vinh's Khmer families."""
 
 
@@ -88,8 +105,18 @@ def generate(n: int, communes: list[str], seed: int = 2026) -> list[Person]:
                 national_id = f"{rng.choice(PROVINCES)}{digit}{dob.year % 100:02d}{rng.randrange(10**6):06d}"
             used.add(national_id)
         phone = f"09{rng.randrange(10**8):08d}" if rng.random() < 0.6 else ""
-        out.append(Person(name, dob, sex, national_id, rng.choice(communes), f"Ấp {rng.randrange(1, 12)}", phone,
-                          rng.choice(("Kinh", "Kinh", "Kinh", "Khmer", "Hoa"))))
+        out.append(
+            Person(
+                name,
+                dob,
+                sex,
+                national_id,
+                rng.choice(communes),
+                f"Ấp {rng.randrange(1, 12)}",
+                phone,
+                rng.choice(("Kinh", "Kinh", "Kinh", "Khmer", "Hoa")),
+            )
+        )
     return out
 
 
@@ -98,8 +125,19 @@ def to_csv(persons: list[Person]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     for i, p in enumerate(persons, 1):
-        writer.writerow([i, p.name, p.dob.strftime("%d/%m/%Y"), "Nam" if p.sex == "male" else "Nữ", p.national_id,
-                         p.commune, p.address, p.phone, p.ethnicity])
+        writer.writerow(
+            [
+                i,
+                p.name,
+                p.dob.strftime("%d/%m/%Y"),
+                "Nam" if p.sex == "male" else "Nữ",
+                p.national_id,
+                p.commune,
+                p.address,
+                p.phone,
+                p.ethnicity,
+            ]
+        )
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
@@ -111,9 +149,13 @@ async def _communes(admin: str) -> list[str]:
     """Communes in force today: the 2025 units (all reuse a code that has an admin_units row)."""
     conn = await _db(admin)
     try:
-        return [r[0] for r in await conn.fetch(
-            "SELECT DISTINCT m.new_code FROM registry.unit_mappings m "
-            "JOIN registry.admin_units a ON a.code = m.new_code ORDER BY 1")]
+        return [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT DISTINCT m.new_code FROM registry.unit_mappings m "
+                "JOIN registry.admin_units a ON a.code = m.new_code ORDER BY 1"
+            )
+        ]
     finally:
         await conn.close()
 
@@ -138,13 +180,53 @@ async def _copy_rate(admin: str, persons: list[Person]) -> float:
     try:
         await conn.execute("CREATE TEMP TABLE persons_copy (LIKE registry.persons INCLUDING ALL)")
         now = dt.datetime.now(dt.UTC)
-        records = [(uuid.uuid4(), p.name, p.name.lower(), p.dob, p.sex, p.national_id or None, p.commune, "", "86",
-                    p.address, p.phone or None, p.ethnicity, None, None, None, 1, now, now, "bench", "bench")
-                   for p in persons]
-        columns = ["id", "full_name", "name_key", "date_of_birth", "sex", "national_id", "commune_code",
-                   "district_code", "province_code", "address_line", "phone", "ethnicity", "disability_level",
-                   "disability_certified_on", "hiv_status", "version", "created_at", "updated_at", "created_by",
-                   "updated_by"]
+        records = [
+            (
+                uuid.uuid4(),
+                p.name,
+                p.name.lower(),
+                p.dob,
+                p.sex,
+                p.national_id or None,
+                p.commune,
+                "",
+                "86",
+                p.address,
+                p.phone or None,
+                p.ethnicity,
+                None,
+                None,
+                None,
+                1,
+                now,
+                now,
+                "bench",
+                "bench",
+            )
+            for p in persons
+        ]
+        columns = [
+            "id",
+            "full_name",
+            "name_key",
+            "date_of_birth",
+            "sex",
+            "national_id",
+            "commune_code",
+            "district_code",
+            "province_code",
+            "address_line",
+            "phone",
+            "ethnicity",
+            "disability_level",
+            "disability_certified_on",
+            "hiv_status",
+            "version",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
+        ]
         start = time.perf_counter()
         async with conn.transaction():
             await conn.copy_records_to_table("persons_copy", records=records, columns=columns)
@@ -155,8 +237,13 @@ async def _copy_rate(admin: str, persons: list[Person]) -> float:
 
 def _post(stack, auth: dict[str, str], body: bytes, kind: str = "persons") -> tuple[dict, float]:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
-    r = httpx.post(stack.url("gateway") + "/registry/imports", params={"kind": kind}, content=body,
-                   headers={**auth, "Content-Type": "text/csv"}, timeout=300)
+    r = httpx.post(
+        stack.url("gateway") + "/registry/imports",
+        params={"kind": kind},
+        content=body,
+        headers={**auth, "Content-Type": "text/csv"},
+        timeout=300,
+    )
     elapsed = time.perf_counter() - start
     r.raise_for_status()
     return r.json(), elapsed
@@ -172,8 +259,10 @@ def _load(stack, admin: str, auth: dict[str, str], n: int) -> tuple[list[Person]
     _post(stack, auth, to_csv(warm))  # warm-up: token caches, pools, statement caches
     persons = generate(n, communes)
     body = to_csv(persons)
-    meter = CpuMeter({"registry": stack.procs["registry"].pid, "gateway": stack.procs["gateway"].pid},
-                     asyncio.run(postmaster_pid(database.with_database(admin, BENCH_DB))))
+    meter = CpuMeter(
+        {"registry": stack.procs["registry"].pid, "gateway": stack.procs["gateway"].pid},
+        asyncio.run(postmaster_pid(database.with_database(admin, BENCH_DB))),
+    )
     meter.start()
     out, elapsed = _post(stack, auth, body)
     LAST_CPU.clear()
@@ -194,12 +283,16 @@ def run_import(quick: bool = False, write: bool = True) -> None:
     rate, again_rate = n / elapsed, n / again_elapsed
     cpu = ", ".join(f"{k} {v:.2f}" for k, v in sorted(LAST_CPU.items()))
     print(f"load {load_average()}; CPU of the import {sum(LAST_CPU.values()):.2f} s ({cpu})")
-    print(f"import {n} persons ({size / 2**20:.1f} MiB CSV): {elapsed:.2f} s = {rate:,.0f} persons/s "
-          f"(imported {first['imported']}, duplicates {first['duplicates']}); re-import {again_elapsed:.2f} s = "
-          f"{again_rate:,.0f} rows/s (duplicates {again['duplicates']}); COPY {copy:,.0f} rows/s; "
-          f"ratio {rate / copy:.2f}; outbox drained {drained:.1f} s after the re-import")
+    print(
+        f"import {n} persons ({size / 2**20:.1f} MiB CSV): {elapsed:.2f} s = {rate:,.0f} persons/s "
+        f"(imported {first['imported']}, duplicates {first['duplicates']}); re-import {again_elapsed:.2f} s = "
+        f"{again_rate:,.0f} rows/s (duplicates {again['duplicates']}); COPY {copy:,.0f} rows/s; "
+        f"ratio {rate / copy:.2f}; outbox drained {drained:.1f} s after the re-import"
+    )
     if write and not quick:
-        record("registry-import", f"""## Registry bulk import (`bench/registry.py`, `--only registry-import`)
+        record(
+            "registry-import",
+            f"""## Registry bulk import (`bench/registry.py`, `--only registry-import`)
 
 Measured {dt.date.today().isoformat()} on {machine()}; real processes (gateway + four services, outbox relays
 on) on one PostgreSQL. One CSV of {n:,} persons ({size / 2**20:.1f} MiB; Faker `vi_VN` names, national IDs
@@ -212,11 +305,12 @@ Target: ≥ 5,000 persons/s.
 | measure | result |
 |---|---|
 | import, {n:,} new persons | {elapsed:.2f} s = **{rate:,.0f} persons/s** |
-| re-import of the same file (all {again['duplicates']:,} rows duplicates, nothing written) | {again_elapsed:.2f} s = {again_rate:,.0f} rows/s |
+| re-import of the same file (all {again["duplicates"]:,} rows duplicates, nothing written) | {again_elapsed:.2f} s = {again_rate:,.0f} rows/s |
 | PostgreSQL COPY of the same rows into a table like `registry.persons` (same indexes), same run | {copy:,.0f} rows/s |
 | import ÷ COPY | **{rate / copy:.2f}** |
 | outbox drained to the hub ({n:,} events, after the re-import returned) | {drained:.1f} s |
-""")
+""",
+        )
 
 
 # --- search ---------------------------------------------------------------------------------------------------
@@ -239,8 +333,12 @@ async def _approve(stack, admin: str, auth: dict[str, str], persons: list[Person
         ids = [r[0] for r in await conn.fetch("SELECT id FROM registry.applications WHERE status = 'submitted'")]
     finally:
         await conn.close()
-    body = {"number": "12/QĐ-UBND", "signed_on": "2026-01-15", "authority": "Chủ tịch UBND xã",
-            "effective_month": "2026-02"}
+    body = {
+        "number": "12/QĐ-UBND",
+        "signed_on": "2026-01-15",
+        "authority": "Chủ tịch UBND xã",
+        "effective_month": "2026-02",
+    }
     semaphore = asyncio.Semaphore(16)
     async with httpx.AsyncClient(base_url=stack.url("gateway"), headers=checker, timeout=30) as http:
 
@@ -260,12 +358,21 @@ def _scenarios(persons: list[Person]) -> list[tuple[str, str, dict[str, str]]]:
     return [
         ("persons: common name part, diacritics omitted", "/registry/persons", {"q": "nguyen thi", "limit": "20"}),
         ("persons: one full name, diacritics omitted", "/registry/persons", {"q": name_key(rare.name)}),
-        ("persons: name part + commune + birth range", "/registry/persons",
-         {"q": "van", "commune_code": commune, "born_from": "1950-01-01", "born_to": "1965-12-31", "limit": "20"}),
-        ("beneficiaries: name part + category", "/registry/beneficiaries",
-         {"q": "nguyen", "category": "5.5a", "limit": "20"}),
-        ("beneficiaries: commune + age 60-80", "/registry/beneficiaries",
-         {"commune_code": commune, "age_from": "60", "age_to": "80", "limit": "20"}),
+        (
+            "persons: name part + commune + birth range",
+            "/registry/persons",
+            {"q": "van", "commune_code": commune, "born_from": "1950-01-01", "born_to": "1965-12-31", "limit": "20"},
+        ),
+        (
+            "beneficiaries: name part + category",
+            "/registry/beneficiaries",
+            {"q": "nguyen", "category": "5.5a", "limit": "20"},
+        ),
+        (
+            "beneficiaries: commune + age 60-80",
+            "/registry/beneficiaries",
+            {"commune_code": commune, "age_from": "60", "age_to": "80", "limit": "20"},
+        ),
     ]
 
 
@@ -287,17 +394,23 @@ def run_search(quick: bool = False, write: bool = True) -> None:
             wrk(url, 8, 1, auth)  # warm-up
             result = wrk(url, connections, seconds, auth)
             results.append((label, f"{path}?{urlencode(params)}", len(first.json()["items"]), result))
-            print(f"{label:50} {result.requests_per_s:8.0f} req/s p50 {result.p50_ms:7.2f} ms "
-                  f"p99 {result.p99_ms:7.2f} ms items {len(first.json()['items'])} errors {result.errors}")
+            print(
+                f"{label:50} {result.requests_per_s:8.0f} req/s p50 {result.p50_ms:7.2f} ms "
+                f"p99 {result.p99_ms:7.2f} ms items {len(first.json()['items'])} errors {result.errors}"
+            )
     if write and not quick:
         record("registry-search", _search_report(results, n, approved, seconds, connections))
 
 
-def _search_report(results: list[tuple[str, str, int, LoadResult]], n: int, approved: int, seconds: int,
-                   connections: int) -> str:
+def _search_report(
+    results: list[tuple[str, str, int, LoadResult]], n: int, approved: int, seconds: int, connections: int
+) -> str:
     cell: Callable[[str], str] = lambda s: s.replace("|", "\\|")  # noqa: E731
-    rows = "\n".join(f"| {label} | `{cell(url)}` | {items} | {r.requests_per_s:,.0f} | {r.p50_ms:.1f} / "
-                     f"{r.p99_ms:.1f} | {r.errors} |" for label, url, items, r in results)
+    rows = "\n".join(
+        f"| {label} | `{cell(url)}` | {items} | {r.requests_per_s:,.0f} | {r.p50_ms:.1f} / "
+        f"{r.p99_ms:.1f} | {r.errors} |"
+        for label, url, items, r in results
+    )
     return f"""## Registry search (`bench/registry.py`, `--only registry-search`)
 
 Measured {dt.date.today().isoformat()} on {machine()}; real processes, {n:,} persons loaded by the bulk

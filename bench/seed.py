@@ -26,10 +26,19 @@ from ansinh.seed.world import TRA_VINH, build
 
 from .harness import admin_url, machine, record, running_stack
 
-UNIT = {"persons": "persons", "households": "households", "beneficiaries": "beneficiaries",
-        "centre": "residents", "artisans": "artisans", "projection": "beneficiaries",
-        "year_of_payrolls": "beneficiaries", "longevity": "elderly", "emergency": "reliefs",
-        "insurance": "persons", "child_protection": "cases"}
+UNIT = {
+    "persons": "persons",
+    "households": "households",
+    "beneficiaries": "beneficiaries",
+    "centre": "residents",
+    "artisans": "artisans",
+    "projection": "beneficiaries",
+    "year_of_payrolls": "beneficiaries",
+    "longevity": "elderly",
+    "emergency": "reliefs",
+    "insurance": "persons",
+    "child_protection": "cases",
+}
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
@@ -47,9 +56,11 @@ def _cpu(procs: list[psutil.Process]) -> float:
 
 
 def _postgres() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["name", "cmdline"])
-            if p.info["name"] and p.info["name"].startswith("postgres") and "bench-pg" in " ".join(
-                p.info["cmdline"] or [])]
+    return [
+        p
+        for p in psutil.process_iter(["name", "cmdline"])
+        if p.info["name"] and p.info["name"].startswith("postgres") and "bench-pg" in " ".join(p.info["cmdline"] or [])
+    ]
 
 
 async def _run(stack: Any, scale: float) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
@@ -60,17 +71,26 @@ async def _run(stack: Any, scale: float) -> tuple[dict[str, dict[str, float]], d
         async def create(session, client_id=client_id, scopes=scopes):  # type: ignore[no-untyped-def]
             from gateway.auth import service as auth_service
 
-            return (await auth_service.create_client(session, client_id, scopes=scopes, areas=[],
-                                                     rate_per_second=1_000_000, burst=1_000_000)).secret
+            return (
+                await auth_service.create_client(
+                    session, client_id, scopes=scopes, areas=[], rate_per_second=1_000_000, burst=1_000_000
+                )
+            ).secret
 
         creds[role] = (client_id, await in_gateway_db(stack.config.urls()["gateway"], create))
     options = Options(scale=scale, seed=1)
     year, through = options.resolved()
     world = build(options.seed, scale, year, through, options.today)
-    sizes = {"persons": len(world.persons), "households": len(world.households),
-             "beneficiaries": len(world.grants) + len(world.new_grants), "residents": len(world.residents),
-             "artisans": len(world.artisans), "elderly": sum(1 for p in world.persons if p.key.startswith("e")),
-             "reliefs": len(world.emergencies), "cases": len(world.cases)}
+    sizes = {
+        "persons": len(world.persons),
+        "households": len(world.households),
+        "beneficiaries": len(world.grants) + len(world.new_grants),
+        "residents": len(world.residents),
+        "artisans": len(world.artisans),
+        "elderly": sum(1 for p in world.persons if p.key.startswith("e")),
+        "reliefs": len(world.emergencies),
+        "cases": len(world.cases),
+    }
     procs = [psutil.Process(p.pid) for p in stack.procs.values()] + _postgres()
     me = psutil.Process()
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,11 +103,16 @@ async def _run(stack: Any, scale: float) -> tuple[dict[str, dict[str, float]], d
                 wall, cpu, mine, calls = time.monotonic(), _cpu(procs), me.cpu_times(), api.calls
                 await getattr(seeder, stage)()
                 after = me.cpu_times()
-                out[stage] = {"wall": time.monotonic() - wall, "cpu": _cpu(procs) - cpu,
-                              "seed_cpu": after.user + after.system - mine.user - mine.system,
-                              "calls": api.calls - calls}
-                print(f"  {stage:<18} {out[stage]['wall']:7.1f} s wall  {out[stage]['cpu']:7.1f} s CPU (suite)  "
-                      f"{out[stage]['calls']:6.0f} calls")
+                out[stage] = {
+                    "wall": time.monotonic() - wall,
+                    "cpu": _cpu(procs) - cpu,
+                    "seed_cpu": after.user + after.system - mine.user - mine.system,
+                    "calls": api.calls - calls,
+                }
+                print(
+                    f"  {stage:<18} {out[stage]['wall']:7.1f} s wall  {out[stage]['cpu']:7.1f} s CPU (suite)  "
+                    f"{out[stage]['calls']:6.0f} calls"
+                )
         finally:
             await api.close()
     return out, sizes
@@ -110,22 +135,24 @@ def run(quick: bool = False, write: bool = True) -> None:
         mult = 1.0 if fixed and sizes[unit] <= 3 else factor
         est_wall += s["wall"] * mult
         est_cpu += s["cpu"] * mult
-        rows.append(f"| {stage} | {sizes[unit]:,} {unit} | {s['calls']:,.0f} | {s['wall']:.1f} | {s['cpu']:.1f} | "
-                    f"{s['seed_cpu']:.1f} | {s['wall'] * mult / 60:.0f} |")
+        rows.append(
+            f"| {stage} | {sizes[unit]:,} {unit} | {s['calls']:,.0f} | {s['wall']:.1f} | {s['cpu']:.1f} | "
+            f"{s['seed_cpu']:.1f} | {s['wall'] * mult / 60:.0f} |"
+        )
     body = f"""## Seeding the Trà Vinh profile (`bench/seed.py`, `--only seed`)
 
 Machine: {machine()}; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (a machine shared with
 other work: wall times are inflated by it, CPU times much less). Scale **{scale}** measured
-({sizes['persons']:,} persons, {sizes['beneficiaries']:,} beneficiaries), one month of the year per payroll month up to
+({sizes["persons"]:,} persons, {sizes["beneficiaries"]:,} beneficiaries), one month of the year per payroll month up to
 this month. CPU (suite) is the gateway's, the four services' and PostgreSQL's CPU time during the stage; seed CPU the
 seeding process's own.
 
 | stage | size at this scale | API calls | wall (s) | CPU suite (s) | seed CPU (s) | full scale, extrapolated (min) |
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
-| **total** | | {sum(s['calls'] for s in stages.values()):,.0f} | {total_wall:.1f} | {total_cpu:.1f} | | **{est_wall / 60:.0f}** |
+| **total** | | {sum(s["calls"] for s in stages.values()):,.0f} | {total_wall:.1f} | {total_cpu:.1f} | | **{est_wall / 60:.0f}** |
 
-Full scale (scale 1.0: {TRA_VINH['beneficiaries']:,} beneficiaries, {TRA_VINH['children_under_6']:,} children) was
+Full scale (scale 1.0: {TRA_VINH["beneficiaries"]:,} beneficiaries, {TRA_VINH["children_under_6"]:,} children) was
 not run here; the last column multiplies each stage by 1/{scale} (linear in what it scales with). That overstates the
 year of payrolls, whose per-batch part (41 communes × programmes × months) does not grow with the province, and
 ignores that the imports are set-based (they grow slower than linearly). Extrapolated CPU time of the suite:

@@ -12,12 +12,22 @@ import orjson
 from common.asgi import Receive, Scope, Send
 
 BODY = orjson.dumps({"client_id": "bench", "scopes": ["registry:read"], "areas": [], "ok": True})
-OPENAPI = orjson.dumps({
-    "openapi": "3.1.0", "info": {"title": "bench upstream", "version": "1"},
-    "paths": {"/me": {"get": {"operationId": "me", "security": [{"OAuth2": ["registry:read"]}],
-                              "responses": {"200": {"description": "ok"}}}},
-              "/ready": {"get": {"operationId": "ready", "responses": {"200": {"description": "ok"}}}}},
-})
+OPENAPI = orjson.dumps(
+    {
+        "openapi": "3.1.0",
+        "info": {"title": "bench upstream", "version": "1"},
+        "paths": {
+            "/me": {
+                "get": {
+                    "operationId": "me",
+                    "security": [{"OAuth2": ["registry:read"]}],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/ready": {"get": {"operationId": "ready", "responses": {"200": {"description": "ok"}}}},
+        },
+    }
+)
 _JSON = [(b"content-type", b"application/json")]
 
 
@@ -31,6 +41,11 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     body = OPENAPI if scope["path"] == "/openapi.json" else BODY
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [*_JSON, (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*_JSON, (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -93,8 +93,13 @@ def create_service_app(
             await app.state.http.aclose()
             await engine.dispose()
 
-    app = app_class(title=title, description=description, version=version, lifespan=lifespan,
-                  generate_unique_id_function=openapi.operation_id_function(name))
+    app = app_class(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id_function(name),
+    )
     app.state.settings = settings
     app.state.service_name = name
     app.state.verifier = verifier
@@ -121,31 +126,45 @@ def _retention_job(settings: ServiceSettings, events: ServiceEvents) -> DailyJob
     async def prune(session: AsyncSession, day: date) -> dict[str, int]:
         return await retention.prune(session, events.tables, inbox_days=settings.inbox_retention_days)
 
-    return DailyJob("event_retention", at=settings.retention_at, run=in_transaction(prune),
-                    enabled=settings.retention_daily)
+    return DailyJob(
+        "event_retention", at=settings.retention_at, run=in_transaction(prune), enabled=settings.retention_daily
+    )
 
 
-def _make_relay(settings: ServiceSettings, engine: Any, events: ServiceEvents | None,
-                registry: CollectorRegistry) -> Relay | None:
+def _make_relay(
+    settings: ServiceSettings, engine: Any, events: ServiceEvents | None, registry: CollectorRegistry
+) -> Relay | None:
     if events is None:
         return None
     if not (settings.events_client_id and settings.events_client_secret):
         structlog.get_logger("events").warning("relay_disabled", reason="no events_client_id/secret configured")
         return None
-    return Relay(engine, events.tables, gateway_url=settings.gateway_url, client_id=settings.events_client_id,
-                 client_secret=settings.events_client_secret.get_secret_value(),
-                 batch_size=settings.events_batch_size, poll_seconds=settings.events_poll_seconds,
-                 registry=registry)
+    return Relay(
+        engine,
+        events.tables,
+        gateway_url=settings.gateway_url,
+        client_id=settings.events_client_id,
+        client_secret=settings.events_client_secret.get_secret_value(),
+        batch_size=settings.events_batch_size,
+        poll_seconds=settings.events_poll_seconds,
+        registry=registry,
+    )
 
 
-def _make_watch(name: str, settings: ServiceSettings, events: ServiceEvents | None,
-                http: httpx.AsyncClient) -> SubscriptionWatch | None:
+def _make_watch(
+    name: str, settings: ServiceSettings, events: ServiceEvents | None, http: httpx.AsyncClient
+) -> SubscriptionWatch | None:
     """Checks this service's inbox subscription at the hub (a service with an inbox and its secret)."""
     if events is None or settings.events_inbox_secret is None or not events.inbox.patterns:
         return None
-    return SubscriptionWatch(name, events.inbox.patterns, http=http, gateway_url=settings.gateway_url,
-                             inbox_secret=settings.events_inbox_secret.get_secret_value(),
-                             interval=settings.events_subscription_check_seconds)
+    return SubscriptionWatch(
+        name,
+        events.inbox.patterns,
+        http=http,
+        gateway_url=settings.gateway_url,
+        inbox_secret=settings.events_inbox_secret.get_secret_value(),
+        interval=settings.events_subscription_check_seconds,
+    )
 
 
 def remote_key_loader(app: FastAPI) -> KeyLoader:
@@ -204,11 +223,19 @@ def add_operational_routes(
     async def me(principal: Annotated[Principal, require()]) -> dict[str, Any]:
         """The client id, scopes and areas of the bearer token, once verified here: a quick way for a
         partner to check its credentials. Needs any valid token."""
-        return {"client_id": principal.client_id, "scopes": sorted(principal.scopes),
-                "areas": list(principal.areas), "expires_at": principal.expires_at}
+        return {
+            "client_id": principal.client_id,
+            "scopes": sorted(principal.scopes),
+            "areas": list(principal.areas),
+            "expires_at": principal.expires_at,
+        }
 
-    @ops.get("/metrics", summary="Prometheus metrics", dependencies=[require("metrics:read")],
-             response_class=PlainTextResponse)
+    @ops.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        dependencies=[require("metrics:read")],
+        response_class=PlainTextResponse,
+    )
     async def metrics() -> Response:
         """Prometheus text format. Needs a token with `metrics:read` (Prometheus supports the OAuth2
         client-credentials flow in its scrape configuration)."""

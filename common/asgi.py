@@ -21,13 +21,20 @@ def get_header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes,
-                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *(headers or [])],
-    })
+async def send_bytes(
+    send: Send, status: int, body: bytes, content_type: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -49,14 +49,14 @@ SCOPES: dict[str, str] = {
     "insurance:write": "Enrol beneficiaries and children for health insurance",
     "insurance:exchange": "Social Insurance office (BHXH): lists to enrol, renew, change and end; card results",
     "insurance:coverage": "Hospitals and field-officer apps: whether a person's health-insurance card is valid on a "
-                          "day (nothing else); rate-limited, every call audited",
+    "day (nothing else); rate-limited, every call audited",
     "child_protection:read": "Read children's records and cases (within the token's areas); audited",
     "child_protection:case": "Case workers: open and manage cases, placements and support",
     "events:publish": "Services: publish domain events to the hub",
     "events:subscribe": "Subscribe to events (webhooks) and read the event feed",
     "metrics:read": "Scrape Prometheus metrics",
     "reports:read": "Read the year-end report the gateway composes from each service's reports (within the token's "
-                    "areas)",
+    "areas)",
     "admin": "Everything, including managing clients and reference data",
 }
 """Every scope a client may hold, with the text partners see in the API document."""
@@ -85,7 +85,8 @@ class Principal:
 
     def has(self, *scopes: str) -> bool:
         return "admin" in self.scopes or all(
-            s in self.scopes or any(b in self.scopes for b in IMPLIED_BY.get(s, ())) for s in scopes)
+            s in self.scopes or any(b in self.scopes for b in IMPLIED_BY.get(s, ())) for s in scopes
+        )
 
     @property
     def limited_to(self) -> tuple[str, ...] | None:
@@ -153,7 +154,8 @@ class TokenVerifier:
         self.not_before = not_before
         if not_before:
             self._cache = {
-                t: c for t, c in self._cache.items()
+                t: c
+                for t, c in self._cache.items()
                 if c.principal.issued_at > not_before.get(c.principal.revocation_id, -1)
             }
 
@@ -191,8 +193,13 @@ class TokenVerifier:
             raise TokenError("the token is signed by an unknown key")
         try:
             claims = jwt.decode(
-                token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
-                leeway=self.leeway, options={"require": ["exp", "iat", "iss", "aud", "client_id"]},
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "client_id"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenError("the token has expired") from exc
@@ -241,10 +248,14 @@ def bearer_token(scope: Scope) -> str | None:
 
 
 async def send_unauthorized(scope: Scope, send: Send, reason: str) -> None:
-    body = problem_bytes(401, "unauthorized", "Authentication required", reason,
-                         request_id=scope.get("request_id"))
-    await send_bytes(send, 401, body, PROBLEM_CONTENT_TYPE.encode(),
-                     [(b"www-authenticate", b'Bearer realm="ansinh", error="invalid_token"')])
+    body = problem_bytes(401, "unauthorized", "Authentication required", reason, request_id=scope.get("request_id"))
+    await send_bytes(
+        send,
+        401,
+        body,
+        PROBLEM_CONTENT_TYPE.encode(),
+        [(b"www-authenticate", b'Bearer realm="ansinh", error="invalid_token"')],
+    )
 
 
 class AuthMiddleware:
@@ -278,7 +289,8 @@ class AuthMiddleware:
 
 oauth2_scheme = OAuth2(
     flows=OAuthFlows(clientCredentials={"tokenUrl": "/auth/token", "scopes": SCOPES}),
-    scheme_name="OAuth2", auto_error=False,
+    scheme_name="OAuth2",
+    auto_error=False,
     description="Client credentials: POST /auth/token at the gateway, then `Authorization: Bearer <token>`.",
 )
 
@@ -314,9 +326,12 @@ class KeyRefresher:
     second, on demand when a token names a key we have not seen (a rotation).
     """
 
-    def __init__(self, verifier: TokenVerifier,
-                 load: Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]],
-                 interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        load: Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]],
+        interval: float = 5.0,
+    ) -> None:
         self.verifier = verifier
         self.load = load
         self.interval = interval

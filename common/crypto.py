@@ -78,7 +78,7 @@ class FieldCipher:
             raise CipherError(f"no key {kid!r} to decrypt {field_name}")
         start = 2 + blob[1]
         try:
-            return AESGCM(key).decrypt(blob[start:start + 12], blob[start + 12:], field_name.encode())
+            return AESGCM(key).decrypt(blob[start : start + 12], blob[start + 12 :], field_name.encode())
         except InvalidTag:
             raise CipherError(f"{field_name} does not decrypt (corrupted or not this field's value)") from None
 
@@ -91,7 +91,7 @@ class FieldCipher:
     def key_id(blob: bytes) -> str:
         if len(blob) < 2 or blob[0] != VERSION or len(blob) < 2 + blob[1] + 12 + 16:
             raise CipherError("not a value written by this cipher")
-        return bytes(blob[2:2 + blob[1]]).decode()
+        return bytes(blob[2 : 2 + blob[1]]).decode()
 
     def is_current(self, blob: bytes | None) -> bool:
         """True when ``blob`` is empty or already under the active key."""

@@ -47,7 +47,8 @@ log = structlog.get_logger("daily")
 def job_runs_table(metadata: MetaData) -> Table:
     """``job_runs`` in a component's schema: the claim of each daily job's run, one row per (job, day)."""
     return Table(
-        "job_runs", metadata,
+        "job_runs",
+        metadata,
         Column("job", Text, primary_key=True),
         Column("day", Date, primary_key=True),
         Column("status", Text, nullable=False, server_default="running"),
@@ -72,8 +73,10 @@ _CLAIM = text("""
        OR (job_runs.status = 'running' AND job_runs.started_at < clock_timestamp() - make_interval(secs => :stale))
     RETURNING owner
 """)
-_FINISH = text("UPDATE job_runs SET status = :status, finished_at = clock_timestamp() "
-               "WHERE job = :job AND day = :day AND owner = :owner")
+_FINISH = text(
+    "UPDATE job_runs SET status = :status, finished_at = clock_timestamp() "
+    "WHERE job = :job AND day = :day AND owner = :owner"
+)
 
 
 def today_in_vietnam(now: datetime | None = None) -> date:
@@ -120,8 +123,7 @@ class DailyJob:
 
     async def _claim(self, maker: Maker, on: date, owner: str) -> bool:
         async with maker() as session, session.begin():
-            won = await session.scalar(_CLAIM, {"job": self.name, "day": on, "owner": owner,
-                                                "stale": self.stale_after})
+            won = await session.scalar(_CLAIM, {"job": self.name, "day": on, "owner": owner, "stale": self.stale_after})
         return won is not None
 
     async def _finish(self, maker: Maker, on: date, owner: str, status: str) -> None:

@@ -156,9 +156,14 @@ class DatabaseUnavailable(ServiceUnavailable):
 
     def __init__(self, detail: str | None = None, **kw: Any) -> None:
         kw.setdefault("headers", {"Retry-After": str(self.retry_after)})
-        super().__init__(detail or (
-            "the database is restarting, failing over or unreachable; this request's changes were rolled back. "
-            f"Retry after {self.retry_after} s (with the same Idempotency-Key, if you sent one)"), **kw)
+        super().__init__(
+            detail
+            or (
+                "the database is restarting, failing over or unreachable; this request's changes were rolled back. "
+                f"Retry after {self.retry_after} s (with the same Idempotency-Key, if you sent one)"
+            ),
+            **kw,
+        )
 
 
 class GatewayTimeout(AnSinhError):
@@ -168,8 +173,19 @@ class GatewayTimeout(AnSinhError):
 _STATUS_CODES: dict[int, type[AnSinhError]] = {
     cls.status: cls
     for cls in (
-        BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, PreconditionFailed,
-        PreconditionRequired, PayloadTooLarge, ValidationFailed, RateLimited, BadGateway, ServiceUnavailable,
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PreconditionFailed,
+        PreconditionRequired,
+        PayloadTooLarge,
+        ValidationFailed,
+        RateLimited,
+        BadGateway,
+        ServiceUnavailable,
         GatewayTimeout,
     )
 }
@@ -246,8 +262,9 @@ def _route_table(app: Any) -> list[tuple[re.Pattern[str], int, frozenset[str]]]:
     if table is None:
         from fastapi import routing
 
-        contexts = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") \
-            else app.routes  # FastAPI before lazily included routers lists them flat
+        contexts = (
+            routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else app.routes
+        )  # FastAPI before lazily included routers lists them flat
         table = []
         for route in contexts:
             path, methods = getattr(route, "path", None), getattr(route, "methods", None)
@@ -303,8 +320,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def database_error(request: Request, exc: Exception) -> Response:
         if not database_unavailable(exc):
             raise exc  # a bug, not an outage: the generic 500 below, with the traceback in the log
-        log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__,
-                    error=str(exc)[:200])
+        log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__, error=str(exc)[:200])
         return await ansinh_error(request, DatabaseUnavailable())
 
     async def unexpected(request: Request, exc: Exception) -> Response:

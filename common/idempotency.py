@@ -37,7 +37,8 @@ MAX_KEY_LENGTH = 255
 
 def idempotency_table(metadata: MetaData) -> Table:
     return Table(
-        "idempotency_keys", metadata,
+        "idempotency_keys",
+        metadata,
         Column("client_id", Text, primary_key=True),
         Column("key", Text, primary_key=True),
         Column("request_hash", Text, nullable=False),
@@ -74,38 +75,63 @@ class Idempotency:
         if key is None:
             return None
         if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise ValidationFailed([{"field": "header.idempotency-key",
-                                     "reason": f"1-{MAX_KEY_LENGTH} printable characters"}])
-        digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n"
-                                + await request.body()).hexdigest()
-        locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
-                                      {"k": f"idempotency:{principal.client_id}:{key}"})
+            raise ValidationFailed(
+                [{"field": "header.idempotency-key", "reason": f"1-{MAX_KEY_LENGTH} printable characters"}]
+            )
+        digest = hashlib.sha256(
+            request.method.encode() + b" " + request.url.path.encode() + b"\n" + await request.body()
+        ).hexdigest()
+        locked = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"idempotency:{principal.client_id}:{key}"}
+        )
         if not locked:
             raise InFlight("a request with this Idempotency-Key is still being processed; retry shortly")
         t = self.table
-        stored = (await session.execute(
-            select(t.c.request_hash, t.c.status, t.c.headers, t.c.body)
-            .where(t.c.client_id == principal.client_id, t.c.key == key)
-        )).first()
+        stored = (
+            await session.execute(
+                select(t.c.request_hash, t.c.status, t.c.headers, t.c.body).where(
+                    t.c.client_id == principal.client_id, t.c.key == key
+                )
+            )
+        ).first()
         if stored is None:
             return Claim(principal.client_id, key, digest)
         if stored.request_hash != digest:
-            raise ValidationFailed([{"field": "header.idempotency-key",
-                                     "reason": "already used for a different request; use a new key"}])
-        return JSONResponse(stored.body, status_code=stored.status,
-                            headers={**stored.headers, "Idempotent-Replayed": "true"})
+            raise ValidationFailed(
+                [{"field": "header.idempotency-key", "reason": "already used for a different request; use a new key"}]
+            )
+        return JSONResponse(
+            stored.body, status_code=stored.status, headers={**stored.headers, "Idempotent-Replayed": "true"}
+        )
 
-    async def finish(self, session: AsyncSession, claim: Claim | None, status: int, body: Any,
-                     headers: dict[str, str]) -> None:
+    async def finish(
+        self, session: AsyncSession, claim: Claim | None, status: int, body: Any, headers: dict[str, str]
+    ) -> None:
         """Remember the response, in the transaction of the effect."""
         if claim is None:
             return
-        await session.execute(insert(self.table).values(
-            client_id=claim.client_id, key=claim.key, request_hash=claim.request_hash, status=status,
-            headers=headers, body=body))
+        await session.execute(
+            insert(self.table).values(
+                client_id=claim.client_id,
+                key=claim.key,
+                request_hash=claim.request_hash,
+                status=status,
+                headers=headers,
+                body=body,
+            )
+        )
 
-    async def respond(self, session: AsyncSession, principal: Principal, request: Request, response: Response,
-                      work: Work[Out], *, status: int = 201, by_alias: bool = False) -> Out | JSONResponse:
+    async def respond(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        request: Request,
+        response: Response,
+        work: Work[Out],
+        *,
+        status: int = 201,
+        by_alias: bool = False,
+    ) -> Out | JSONResponse:
         """The route's whole ``Idempotency-Key`` handling: the stored response for a retry (``work`` is not run),
         else ``work()``'s answer, with its headers set on ``response`` and remembered with it in the transaction of
         the effect. ``status`` is the route's success status; ``by_alias`` as the route's response model dumps."""

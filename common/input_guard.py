@@ -102,8 +102,9 @@ class InputGuard:
             errors.append({"field": "path", "reason": "must not contain a NUL character (%00)"})
         query: bytes = scope.get("query_string", b"")
         if query and _SUSPICIOUS_QUERY.search(query):
-            errors += pairs_problems(parse_qsl(query.decode("latin-1"), keep_blank_values=True,
-                                               encoding="utf-8", errors="replace"), "query")
+            errors += pairs_problems(
+                parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"), "query"
+            )
         media = _media_type(scope)
         is_json = media == "application/json" or media.endswith("+json")
         is_form = media == "application/x-www-form-urlencoded"
@@ -117,8 +118,9 @@ class InputGuard:
         if is_json:
             errors = json_problems(body)
         elif _SUSPICIOUS_QUERY.search(body):
-            errors = pairs_problems(parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
-                                              errors="replace"), "body")
+            errors = pairs_problems(
+                parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"), "body"
+            )
         if errors:
             await self._refuse(scope, send, errors)
             return
@@ -127,8 +129,15 @@ class InputGuard:
     @staticmethod
     async def _refuse(scope: Scope, send: Send, errors: list[dict[str, str]]) -> None:
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-        body = problem_bytes(422, "validation-failed", "The request is not valid", detail,
-                             instance=scope.get("path"), errors=errors, request_id=scope.get("request_id"))
+        body = problem_bytes(
+            422,
+            "validation-failed",
+            "The request is not valid",
+            detail,
+            instance=scope.get("path"),
+            errors=errors,
+            request_id=scope.get("request_id"),
+        )
         await send_bytes(send, 422, body, PROBLEM_CONTENT_TYPE.encode())
 
 

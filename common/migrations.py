@@ -88,8 +88,9 @@ def migration_engine(url: str) -> AsyncEngine:
     tables as the "default schema" (no name) and mismatch the models' explicit schema; here the default
     is ``public`` (where the role owns nothing), so every name is explicit.
     """
-    return create_async_engine(to_asyncpg_url(url), poolclass=pool.NullPool,
-                               connect_args={"server_settings": {"search_path": "public"}})
+    return create_async_engine(
+        to_asyncpg_url(url), poolclass=pool.NullPool, connect_args={"server_settings": {"search_path": "public"}}
+    )
 
 
 def alembic_config(component: str, url: str) -> Config:

@@ -22,4 +22,3 @@ Vnd = Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE_VND)]
 
 PositiveVnd = Annotated[int, Field(strict=True, gt=0, le=MAX_SAFE_VND)]
 """Whole VND from 1 to 2^53 − 1, a JSON integer."""
-

@@ -35,28 +35,35 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "title": PROBLEM,
     "type": "object",
     "description": "An RFC 9457 problem document. Switch on `type`, never on `title` or `detail` text. "
-                   "Some problems add members of their own (for example `existing` on a duplicate).",
+    "Some problems add members of their own (for example `existing` on a duplicate).",
     "required": ["type", "title", "status"],
     "properties": {
-        "type": {"type": "string", "description": "A stable URI per kind of error, e.g. "
-                                                  "`https://ansinh.gov.vn/problems/not-found`"},
+        "type": {
+            "type": "string",
+            "description": "A stable URI per kind of error, e.g. `https://ansinh.gov.vn/problems/not-found`",
+        },
         "title": {"type": "string", "description": "Short summary of the kind of error"},
         "status": {"type": "integer", "description": "The HTTP status code"},
         "detail": {"type": "string", "description": "What went wrong with this request"},
         "instance": {"type": "string", "description": "The request path"},
         "request_id": {"type": "string", "description": "Quote it when asking for help"},
-        "errors": {"type": "array", "items": {"$ref": f"#/components/schemas/{PROBLEM_FIELD}"},
-                   "description": "On `validation-failed`: one entry per invalid field"},
-        "required_scopes": {"type": "array", "items": {"type": "string"},
-                            "description": "On `forbidden` at the gateway: the scopes the token lacks"},
+        "errors": {
+            "type": "array",
+            "items": {"$ref": f"#/components/schemas/{PROBLEM_FIELD}"},
+            "description": "On `validation-failed`: one entry per invalid field",
+        },
+        "required_scopes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "On `forbidden` at the gateway: the scopes the token lacks",
+        },
     },
     "additionalProperties": True,
 }
 PROBLEM_FIELD_SCHEMA: dict[str, Any] = {
     "title": PROBLEM_FIELD,
     "type": "object",
-    "description": "One problem found in the request. Business checks add members of their own (`code`, "
-                   "`related`).",
+    "description": "One problem found in the request. Business checks add members of their own (`code`, `related`).",
     "required": ["reason"],
     "properties": {
         "field": {"type": "string", "description": "Where: `body.national_id`, `query.month`, `path.person_id`"},
@@ -72,9 +79,9 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
     401: "No valid access token (problem `unauthorized`; `WWW-Authenticate` says why)",
     403: "The token lacks a scope or the record is outside its areas (problem `forbidden`)",
     404: "Not found, or outside the token's areas: the record of the path, or one the request names "
-         "(problem `not-found`)",
+    "(problem `not-found`)",
     409: "Conflict with the current state: a duplicate, a record in the wrong state, or the same "
-         "`Idempotency-Key` still in progress (problem `conflict` or a more specific `type`)",
+    "`Idempotency-Key` still in progress (problem `conflict` or a more specific `type`)",
     412: "`If-Match` does not match the current ETag (problem `precondition-failed`)",
     413: "The request body is larger than the gateway accepts (problem `payload-too-large`)",
     415: "The body's `Content-Type` is not one the operation takes (problem `unsupported-media-type`)",
@@ -86,8 +93,9 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
     504: "The service behind the gateway did not answer in time (problem `gateway-timeout`)",
 }
 _STATUS_HEADERS: dict[int, dict[str, Any]] = {
-    401: {"WWW-Authenticate": {"description": "`Bearer realm=\"ansinh\"`, with the reason",
-                               "schema": {"type": "string"}}},
+    401: {
+        "WWW-Authenticate": {"description": '`Bearer realm="ansinh"`, with the reason', "schema": {"type": "string"}}
+    },
     429: {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
 }
 _FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
@@ -115,11 +123,13 @@ def add_problem_responses(operation: dict[str, Any], statuses: Iterable[int]) ->
             if not described or described in ("Validation Error", "Successful Response"):
                 described = None
             responses[key] = problem_response(int(key), described) | {
-                k: v for k, v in response.items() if k not in ("description", "content", "headers")}
+                k: v for k, v in response.items() if k not in ("description", "content", "headers")
+            }
     operation["responses"] = dict(sorted(responses.items()))
 
 
 # ---------------------------------------------------------------------------------------------- operation ids
+
 
 def _snake(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
@@ -184,8 +194,15 @@ def _statuses(path: str, method: str, operation: dict[str, Any], public_paths: f
 
 def document(app: FastAPI, public_paths: frozenset[str]) -> dict[str, Any]:
     """The app's OpenAPI document with problem errors and the statuses each operation can answer."""
-    doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
-                      openapi_version=app.openapi_version, tags=app.openapi_tags, servers=app.servers)
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        openapi_version=app.openapi_version,
+        tags=app.openapi_tags,
+        servers=app.servers,
+    )
     paths = doc.get("paths", {})
     for path, item in paths.items():
         for method, operation in item.items():

@@ -53,8 +53,9 @@ def keyset(cursor: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] 
     if len(values) != len(kinds):
         raise _not_ours()
     try:
-        return tuple(kind(value) if kind is KEYSET_INT else kind(str(value))
-                     for kind, value in zip(kinds, values, strict=True))
+        return tuple(
+            kind(value) if kind is KEYSET_INT else kind(str(value)) for kind, value in zip(kinds, values, strict=True)
+        )
     except (TypeError, ValueError):
         raise _not_ours() from None
 

@@ -68,14 +68,18 @@ class RedisLimiter:
     its own (:class:`MemoryLimiter`: each replica then allows a client its full rate) and tries Redis again after
     ``retry_after`` seconds, logging ``redis_unavailable`` once per outage and ``redis_back`` when it answers."""
 
-    def __init__(self, url: str, prefix: str = "ansinh:rl:", *, timeout: float = 0.25,
-                 retry_after: float = 5.0) -> None:
+    def __init__(
+        self, url: str, prefix: str = "ansinh:rl:", *, timeout: float = 0.25, retry_after: float = 5.0
+    ) -> None:
         import redis.asyncio as redis
         from redis.exceptions import RedisError
 
         self.errors: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
-        self.redis = redis.from_url(url, socket_timeout=timeout,  # type: ignore[no-untyped-call]
-                                    socket_connect_timeout=timeout)
+        self.redis = redis.from_url(
+            url,
+            socket_timeout=timeout,  # type: ignore[no-untyped-call]
+            socket_connect_timeout=timeout,
+        )
         self.prefix = prefix
         self.script = self.redis.register_script(_LUA)
         self.fallback = MemoryLimiter()
@@ -99,8 +103,9 @@ class RedisLimiter:
 
     def _failed(self, exc: BaseException) -> None:
         if not self.down:
-            log.warning("redis_unavailable", error=type(exc).__name__, detail=str(exc)[:200],
-                        fallback="per-replica buckets")
+            log.warning(
+                "redis_unavailable", error=type(exc).__name__, detail=str(exc)[:200], fallback="per-replica buckets"
+            )
         self.down = True
         self.down_until = time.monotonic() + self.retry_after
 

@@ -100,5 +100,5 @@ def to_asyncpg_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs (as printed by tools) and use the asyncpg driver."""
     for plain in ("postgresql://", "postgres://", "postgresql+psycopg://", "postgresql+psycopg2://"):
         if url.startswith(plain):
-            return "postgresql+asyncpg://" + url[len(plain):]
+            return "postgresql+asyncpg://" + url[len(plain) :]
     return url

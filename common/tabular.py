@@ -122,6 +122,7 @@ def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
 
 # --- reading a file ----------------------------------------------------------------------------------------------
 
+
 class UnsupportedMediaType(AnSinhError):
     status, code, title = 415, "unsupported-media-type", "Unsupported media type"
 
@@ -147,8 +148,9 @@ def open_sheet(body: bytes, content_type: str | None, max_rows: int) -> Sheet:
         return _xlsx(body, max_rows)
     if media in CSV_TYPES:
         return _csv(body, max_rows)
-    raise UnsupportedMediaType(f"send the file as text/csv (UTF-8) or {XLSX_TYPE}, not {media!r}",
-                               accepted=["text/csv", XLSX_TYPE])
+    raise UnsupportedMediaType(
+        f"send the file as text/csv (UTF-8) or {XLSX_TYPE}, not {media!r}", accepted=["text/csv", XLSX_TYPE]
+    )
 
 
 def _blank_row(cells: Iterable[Any]) -> bool:
@@ -156,17 +158,18 @@ def _blank_row(cells: Iterable[Any]) -> bool:
 
 
 def _too_many(max_rows: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"the file has more than {max_rows} rows; split it into several files",
-                           max_rows=max_rows)
+    return PayloadTooLarge(f"the file has more than {max_rows} rows; split it into several files", max_rows=max_rows)
 
 
 def _csv(body: bytes, max_rows: int) -> Sheet:
     try:
         content = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = body[:exc.start].count(b"\n") + 1
-        raise _file_problem(f"the file is not UTF-8 text (byte 0x{body[exc.start]:02x} on line {line}); save it "
-                            "as 'CSV UTF-8' (Excel) or export it as UTF-8") from None
+        line = body[: exc.start].count(b"\n") + 1
+        raise _file_problem(
+            f"the file is not UTF-8 text (byte 0x{body[exc.start]:02x} on line {line}); save it "
+            "as 'CSV UTF-8' (Excel) or export it as UTF-8"
+        ) from None
     if not content.strip():
         raise _file_problem("the file is empty")
     first = content.split("\n", 1)[0]
@@ -242,6 +245,7 @@ def _xlsx(body: bytes, max_rows: int) -> Sheet:
 
 # --- header ------------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Column:
     field: str
@@ -275,11 +279,12 @@ class Header:
 
     def extra_cells(self, cells: Sequence[Cell]) -> int:
         """Non-empty cells to the right of the last header."""
-        return sum(1 for c in cells[self.width:] if not _blank(c))
+        return sum(1 for c in cells[self.width :] if not _blank(c))
 
 
-def match_header(kind: str, columns: Sequence[Column], cells: Sequence[Cell],
-                 ignored: Iterable[str] = IGNORED_HEADERS) -> tuple[Header, list[HeaderProblem]]:
+def match_header(
+    kind: str, columns: Sequence[Column], cells: Sequence[Cell], ignored: Iterable[str] = IGNORED_HEADERS
+) -> tuple[Header, list[HeaderProblem]]:
     """Map a header row to the fields of ``columns``; every unknown, repeated or missing column is a problem.
     Columns headed by one of ``ignored`` (row numbers, informational columns) are skipped."""
     by_key = {header_key(h): c.field for c in columns for h in c.headers}
@@ -298,8 +303,13 @@ def match_header(kind: str, columns: Sequence[Column], cells: Sequence[Cell],
             continue
         field = by_key.get(key)
         if field is None:
-            problems.append(HeaderProblem(shown, "unknown column; accepted: " + ", ".join(
-                f"{c.headers[0]} ({' / '.join(c.headers[1:])})" for c in columns)))
+            problems.append(
+                HeaderProblem(
+                    shown,
+                    "unknown column; accepted: "
+                    + ", ".join(f"{c.headers[0]} ({' / '.join(c.headers[1:])})" for c in columns),
+                )
+            )
         elif field in written:
             problems.append(HeaderProblem(shown, f"the same column as {written[field]!r}"))
         else:
@@ -307,8 +317,12 @@ def match_header(kind: str, columns: Sequence[Column], cells: Sequence[Cell],
             written[field] = shown
     for c in columns:
         if c.required and c.field not in written:
-            problems.append(HeaderProblem(c.headers[0], "required column missing; its header may be any of "
-                                          + ", ".join(repr(h) for h in c.headers)))
+            problems.append(
+                HeaderProblem(
+                    c.headers[0],
+                    "required column missing; its header may be any of " + ", ".join(repr(h) for h in c.headers),
+                )
+            )
     return Header(kind, tuple(positions), written, width), problems
 
 
@@ -338,11 +352,16 @@ class FileProblems(ValidationFailed):
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:
         errors = [{**p.as_dict(), "field": p.field or "row"} for p in problems[:1000]]
-        super().__init__(errors, detail=f"{len(problems)} problem(s) in the file: nothing was applied; fix them "
-                                        "and upload the whole file again", problems_total=len(problems))
+        super().__init__(
+            errors,
+            detail=f"{len(problems)} problem(s) in the file: nothing was applied; fix them "
+            "and upload the whole file again",
+            problems_total=len(problems),
+        )
 
 
 # --- cells -------------------------------------------------------------------------------------------------------
+
 
 class CellError(ValueError):
     """A cell that cannot be read as its column's type; the message says why."""

@@ -96,17 +96,28 @@ class UnitMap:
             names.setdefault(f"old:{old}", r.get("commune_name", "").strip())
         if len(provinces) != 1:
             raise ValueError(f"the mapping must describe one old province, not {sorted(provinces)}")
-        return cls(old_province=provinces.pop(), new_provinces=frozenset(new_provinces),
-                   districts={d: frozenset(c) for d, c in districts.items()}, district_of=district_of,
-                   new_of=new_of, old_of={n: frozenset(o) for n, o in old_of.items()}, names=names)
+        return cls(
+            old_province=provinces.pop(),
+            new_provinces=frozenset(new_provinces),
+            districts={d: frozenset(c) for d, c in districts.items()},
+            district_of=district_of,
+            new_of=new_of,
+            old_of={n: frozenset(o) for n, o in old_of.items()},
+            names=names,
+        )
 
     def in_force(self, code: str) -> bool:
         """A unit that exists today: a new province or a new commune (old districts and province do not)."""
         return code in self.new_provinces or code in self.old_of
 
     def known(self, code: str) -> bool:
-        return (code == self.old_province or code in self.new_provinces or code in self.districts
-                or code in self.new_of or code in self.old_of)
+        return (
+            code == self.old_province
+            or code in self.new_provinces
+            or code in self.districts
+            or code in self.new_of
+            or code in self.old_of
+        )
 
     def name(self, code: str) -> str:
         """Today's name of a code in force, else its old name ('' when unknown)."""
@@ -141,27 +152,38 @@ class UnitMap:
         out = []
         for code in sorted({a.strip() for a in areas if a and a.strip()}):
             if not self.known(code):
-                out.append(f"area {code} is not a unit of the 2025 mapping (province {self.old_province} and its "
-                           f"successors): it matches only records that carry that very code")
+                out.append(
+                    f"area {code} is not a unit of the 2025 mapping (province {self.old_province} and its "
+                    f"successors): it matches only records that carry that very code"
+                )
             elif code == self.old_province:
-                out.append(f"area {code} ({self.name(code)}) is not a unit in force today (province "
-                           f"{', '.join(sorted(self.new_provinces))} since 2025-07-01); it still covers all of its "
-                           f"ground, old and new records, but prefer the new commune codes: "
-                           f"{' '.join(sorted(self.old_of))}")
+                out.append(
+                    f"area {code} ({self.name(code)}) is not a unit in force today (province "
+                    f"{', '.join(sorted(self.new_provinces))} since 2025-07-01); it still covers all of its "
+                    f"ground, old and new records, but prefer the new commune codes: "
+                    f"{' '.join(sorted(self.old_of))}"
+                )
             elif code in self.districts:
                 news = sorted({n for c in self.districts[code] for n in self.new_of[c]})
-                out.append(f"area {code} ({self.name(code)}) is a district, abolished on 2025-07-01: it matches no "
-                           f"unit in force today; it covers its communes' new communes whole: {' '.join(news)}")
+                out.append(
+                    f"area {code} ({self.name(code)}) is a district, abolished on 2025-07-01: it matches no "
+                    f"unit in force today; it covers its communes' new communes whole: {' '.join(news)}"
+                )
             elif code in self.new_of and code not in self.old_of:
                 news = sorted(self.new_of[code])
-                out.append(f"area {code} ({self.name(code)}) matches no unit in force today: it became "
-                           f"{', '.join(f'{n} ({self.name(n)})' for n in news)}; the client sees only the old "
-                           f"commune's records until it is given the new code")
+                out.append(
+                    f"area {code} ({self.name(code)}) matches no unit in force today: it became "
+                    f"{', '.join(f'{n} ({self.name(n)})' for n in news)}; the client sees only the old "
+                    f"commune's records until it is given the new code"
+                )
             elif code in self.old_of and self.old_of[code] - {code}:
-                merged = ", ".join(f"{o} ({self.names.get('old:' + o, '')})"
-                                   for o in sorted(self.old_of[code] - {code}))
-                out.append(f"area {code} is today's {self.name(code)}, which since 2025-07-01 also covers "
-                           f"{merged}: the client sees their records too")
+                merged = ", ".join(
+                    f"{o} ({self.names.get('old:' + o, '')})" for o in sorted(self.old_of[code] - {code})
+                )
+                out.append(
+                    f"area {code} is today's {self.name(code)}, which since 2025-07-01 also covers "
+                    f"{merged}: the client sees their records too"
+                )
         return out
 
 
@@ -171,8 +193,10 @@ def _seed_path() -> Path:
     for parent in (*Path(__file__).resolve().parents, Path.cwd()):
         if (parent / SEED_FILE).is_file():
             return parent / SEED_FILE
-    raise FileNotFoundError(f"{SEED_FILE} not found above {Path(__file__).resolve().parent} nor in {Path.cwd()}: "
-                            "area checks need the 2025 mapping")
+    raise FileNotFoundError(
+        f"{SEED_FILE} not found above {Path(__file__).resolve().parent} nor in {Path.cwd()}: "
+        "area checks need the 2025 mapping"
+    )
 
 
 @functools.cache

@@ -13,7 +13,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 @asynccontextmanager
 async def app_client(
-    app: FastAPI, *, rollback: bool = True, raise_app_exceptions: bool = True, keys: TokenMinter | None = None,
+    app: FastAPI,
+    *,
+    rollback: bool = True,
+    raise_app_exceptions: bool = True,
+    keys: TokenMinter | None = None,
     **client_kw: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Run ``app``'s lifespan and yield an httpx client talking to it in-process.
@@ -59,8 +63,18 @@ async def serve_in_background(app: Any, port: int, **config: Any) -> AsyncIterat
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
-                                           proxy_headers=False, access_log=False, **config))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            lifespan="on",
+            proxy_headers=False,
+            access_log=False,
+            **config,
+        )
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -89,8 +103,14 @@ class TokenMinter:
     async def loader(self) -> tuple[dict[str, Any], dict[str, float]]:
         return self.jwks, dict(self.not_before)
 
-    def token(self, *scopes: str, client_id: str = "test-client", areas: tuple[str, ...] = (),
-              ttl: int = 300, **overrides: Any) -> str:
+    def token(
+        self,
+        *scopes: str,
+        client_id: str = "test-client",
+        areas: tuple[str, ...] = (),
+        ttl: int = 300,
+        **overrides: Any,
+    ) -> str:
         import time
         import uuid
 
@@ -99,10 +119,19 @@ class TokenMinter:
         from .auth import ALGORITHM, AUDIENCE, ISSUER
 
         now = time.time()
-        claims = {"iss": ISSUER, "aud": AUDIENCE, "client_id": client_id, "sub": client_id,
-                  "rid": self.revocation_id(client_id),
-                  "scope": " ".join(scopes), "areas": list(areas), "iat": now, "exp": int(now) + ttl,
-                  "jti": uuid.uuid4().hex, **overrides}
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "client_id": client_id,
+            "sub": client_id,
+            "rid": self.revocation_id(client_id),
+            "scope": " ".join(scopes),
+            "areas": list(areas),
+            "iat": now,
+            "exp": int(now) + ttl,
+            "jti": uuid.uuid4().hex,
+            **overrides,
+        }
         return jwt.encode(claims, self.private, algorithm=ALGORITHM, headers={"kid": self.kid})
 
     @staticmethod

@@ -77,8 +77,11 @@ Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 NonNegativeInt64 = Annotated[int, Field(ge=0, le=INT64_MAX)]
 """A count, position or cursor that fits a ``BIGINT``."""
 
-Month = Annotated[str, Field(examples=["2026-03"], pattern=_MONTH.pattern,
-                             description=f"YYYY-MM, year {MIN_YEAR}..{MAX_YEAR}"), AfterValidator(_month)]
+Month = Annotated[
+    str,
+    Field(examples=["2026-03"], pattern=_MONTH.pattern, description=f"YYYY-MM, year {MIN_YEAR}..{MAX_YEAR}"),
+    AfterValidator(_month),
+]
 """A business month as ``YYYY-MM`` text, with a year the calendar and the payrolls can work with."""
 
 

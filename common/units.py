@@ -94,12 +94,14 @@ class Units:
         successors: dict[str, list[str]] = {}
         for r in records:
             code = r["commune_code"].strip()
-            communes[(code, None)] = _Commune(code, r["district_code"].strip(), r["province_code"].strip(), None,
-                                              REORGANISED)
+            communes[(code, None)] = _Commune(
+                code, r["district_code"].strip(), r["province_code"].strip(), None, REORGANISED
+            )
             for new in (c.strip() for c in r["new_commune_codes"].split(";") if c.strip()):
                 successors.setdefault(code, []).append(new)
-                communes.setdefault((new, REORGANISED), _Commune(new, "", r["new_province_code"].strip(),
-                                                                 REORGANISED, None))
+                communes.setdefault(
+                    (new, REORGANISED), _Commune(new, "", r["new_province_code"].strip(), REORGANISED, None)
+                )
         return cls(communes.values(), successors)
 
     @classmethod
@@ -122,8 +124,9 @@ class Units:
         became = self.successors(code)
         if any(r.valid_to is not None and r.valid_to <= on for r in rows):
             hint = f"; it became {', '.join(became)}" if became else ""
-            raise UnitProblem(code, f"commune {code} was abolished on {REORGANISED.isoformat()} (the 2025 "
-                                    f"reorganisation){hint}")
+            raise UnitProblem(
+                code, f"commune {code} was abolished on {REORGANISED.isoformat()} (the 2025 reorganisation){hint}"
+            )
         raise UnitProblem(code, f"commune {code} did not exist yet on {on.isoformat()}")
 
     def _unknown(self, code: str) -> Place:
@@ -137,8 +140,9 @@ def seed_units() -> Units:
     return Units.from_csv(_seed_path())
 
 
-def place_for_write(principal: Principal, commune_code: str, on: date, *, field: str = "body.commune_code",
-                    units: Units | None = None) -> Place:
+def place_for_write(
+    principal: Principal, commune_code: str, on: date, *, field: str = "body.commune_code", units: Units | None = None
+) -> Place:
     """The place of a record written in ``commune_code`` on ``on`` (normally ``common.clock.today()``).
 
     422 ``validation-failed`` naming ``field`` when the code is no commune in force that day; 403 when the commune
@@ -152,14 +156,18 @@ def place_for_write(principal: Principal, commune_code: str, on: date, *, field:
     if not principal.may_see_area(place.commune_code, place.district_code, place.province_code):
         hint = ""
         if not place.district_code:
-            hint = (f"; it is a commune of the 2025 units (province {place.province_code}, no district): the "
-                    "department can give this client its 2025 areas")
+            hint = (
+                f"; it is a commune of the 2025 units (province {place.province_code}, no district): the "
+                "department can give this client its 2025 areas"
+            )
         raise Forbidden(f"commune {commune_code} is outside the areas of this client{hint}")
     return place
 
 
-_DERIVED = ("not accepted: the district and the province are derived from commune_code (the administrative units "
-            "in force); send commune_code only")
+_DERIVED = (
+    "not accepted: the district and the province are derived from commune_code (the administrative units "
+    "in force); send commune_code only"
+)
 
 
 class CommuneOnly(BaseModel):

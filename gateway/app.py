@@ -57,34 +57,44 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     upstreams = Upstreams(settings)
     registry = CollectorRegistry()
     signer = auth_service.Signer()
-    limiter: Limiter = (RedisLimiter(settings.redis_url, settings.redis_prefix) if settings.redis_url
-                        else MemoryLimiter())
+    limiter: Limiter = (
+        RedisLimiter(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryLimiter()
+    )
     verifier = TokenVerifier()
     # The proxy comes before everything of the gateway's own routes (GatewayApp): it checks tokens itself,
     # and the proxied path never enters FastAPI.
     proxy = ProxyMiddleware(
-        None, upstreams=upstreams, metrics=ProxyMetrics(registry), verifier=verifier, limiter=limiter,
-        default_rate=(float(settings.default_rate_per_second), settings.default_burst))
+        None,
+        upstreams=upstreams,
+        metrics=ProxyMetrics(registry),
+        verifier=verifier,
+        limiter=limiter,
+        default_rate=(float(settings.default_rate_per_second), settings.default_burst),
+    )
 
     dispatch_metrics = DispatchMetrics(registry)
 
     async def prune(session: AsyncSession, day: date) -> dict[str, int]:
-        return await retention.prune(session, delivered_days=settings.retention_delivered_days,
-                                     events_days=settings.retention_events_days)
+        return await retention.prune(
+            session, delivered_days=settings.retention_delivered_days, events_days=settings.retention_events_days
+        )
 
-    retention_job = DailyJob("hub_retention", at=settings.retention_at, run=in_transaction(prune),
-                             enabled=settings.retention_daily)
+    retention_job = DailyJob(
+        "hub_retention", at=settings.retention_at, run=in_transaction(prune), enabled=settings.retention_daily
+    )
 
     async def start(app: FastAPI) -> None:
         """Upstream sessions, configured internal subscriptions, the event dispatcher."""
         await upstreams.start()
         async with app.state.sessionmaker() as session, session.begin():
             for sub in settings.internal_subscriptions:
-                done = await events_repository.upsert_internal(session, sub.name, sub.url, sub.types,
-                                                               sub.secret.get_secret_value())
+                done = await events_repository.upsert_internal(
+                    session, sub.name, sub.url, sub.types, sub.secret.get_secret_value()
+                )
                 if done.found != "active":  # ended or removed meanwhile: brought back, its missed events queued
-                    log.warning("internal_subscription_restored", name=sub.name, found=done.found,
-                                replayed=done.replayed)
+                    log.warning(
+                        "internal_subscription_restored", name=sub.name, found=done.found, replayed=done.replayed
+                    )
         app.state.dispatcher = Dispatcher(app.state.sessionmaker, settings, settings.sqlalchemy_url, dispatch_metrics)
         await app.state.dispatcher.start()
         await retention_job.start(app)
@@ -99,10 +109,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return auth_service.key_loader(app.state.sessionmaker, signer, settings.token_ttl_seconds)
 
     app = create_service_app(
-        "gateway", settings, title="AnSinh API", description=DESCRIPTION,
+        "gateway",
+        settings,
+        title="AnSinh API",
+        description=DESCRIPTION,
         routers=[auth_router, events_router, reports_router],
-        on_startup=[start], on_shutdown=[stop],
-        public_paths=GATEWAY_PUBLIC, key_loader=key_loader, metrics_registry=registry, verifier=verifier,
+        on_startup=[start],
+        on_shutdown=[stop],
+        public_paths=GATEWAY_PUBLIC,
+        key_loader=key_loader,
+        metrics_registry=registry,
+        verifier=verifier,
         app_class=GatewayApp,
     )
     assert isinstance(app, GatewayApp)

@@ -10,7 +10,9 @@ from common.openapi import PROBLEM, PROBLEM_FIELD, add_problem_responses
 from common.settings import public_prefix
 
 _SERVICE_TITLES = {
-    "registry": "Registry", "payments": "Payments", "insurance": "Insurance",
+    "registry": "Registry",
+    "payments": "Payments",
+    "insurance": "Insurance",
     "child_protection": "Child protection",
 }
 
@@ -31,7 +33,7 @@ def _rename_refs(node: Any, names: dict[str, str]) -> Any:
         out = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith(_REF):
-                name = value[len(_REF):]
+                name = value[len(_REF) :]
                 value = _REF + names.get(name, name)
             out[key] = _rename_refs(value, names)
         return out
@@ -94,15 +96,19 @@ def merge(gateway_doc: dict[str, Any], services: dict[str, dict[str, Any]]) -> d
                 schema["title"] = names[name]  # client generators name their classes after the title
             schemas[names[name]] = schema
     doc["components"]["schemas"] = dict(sorted(schemas.items()))
-    doc["components"]["securitySchemes"] = {"OAuth2": {
-        "type": "oauth2",
-        "description": "Client credentials: POST /auth/token, then send `Authorization: Bearer <token>`.",
-        "flows": {"clientCredentials": {"tokenUrl": "/auth/token", "scopes": dict(SCOPES)}},
-    }}
+    doc["components"]["securitySchemes"] = {
+        "OAuth2": {
+            "type": "oauth2",
+            "description": "Client credentials: POST /auth/token, then send `Authorization: Bearer <token>`.",
+            "flows": {"clientCredentials": {"tokenUrl": "/auth/token", "scopes": dict(SCOPES)}},
+        }
+    }
     doc["tags"] = tags
     doc["info"]["description"] = (doc["info"].get("description") or "") + (
         "\n\nAll services' routes are listed here under their public prefix. Missing a service? "
         "It was unreachable when the gateway last read its document (every "
-        "30 s by default)." if len(services) < len(_SERVICE_TITLES) else ""
+        "30 s by default)."
+        if len(services) < len(_SERVICE_TITLES)
+        else ""
     )
     return doc

@@ -41,12 +41,28 @@ from .settings import GatewaySettings
 log = structlog.get_logger("gateway.proxy")
 
 # RFC 9110 §7.6.1 connection-specific headers, plus ones the proxy sets itself.
-HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
-    b"transfer-encoding", b"upgrade", b"proxy-connection",
-})
-_DROP_REQUEST = HOP_BY_HOP | {b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host",
-                              b"x-forwarded-prefix", b"x-request-id", b"content-length"}
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"proxy-connection",
+    }
+)
+_DROP_REQUEST = HOP_BY_HOP | {
+    b"host",
+    b"x-forwarded-for",
+    b"x-forwarded-proto",
+    b"x-forwarded-host",
+    b"x-forwarded-prefix",
+    b"x-request-id",
+    b"content-length",
+}
 # uvicorn sets its own date and server headers; the request id is the gateway's.
 _DROP_RESPONSE = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
 CHUNK = 64 * 1024
@@ -90,8 +106,9 @@ class Upstreams:
         service never read (its pooled connection had been closed)."""
         self.tables: dict[str, RouteTable] = {}
         self.openapi: dict[str, dict[str, Any]] = {}
-        self.breakers = {name: CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown)
-                         for name in self.base_urls}
+        self.breakers = {
+            name: CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown) for name in self.base_urls
+        }
         self.timeout = aiohttp.ClientTimeout(
             total=None, connect=settings.upstream_connect_timeout, sock_read=settings.upstream_read_timeout
         )
@@ -99,9 +116,11 @@ class Upstreams:
 
     async def start(self) -> None:
         for name, base in self.base_urls.items():
-            connector = aiohttp.TCPConnector(limit=self.settings.upstream_pool_size,
-                                             keepalive_timeout=self.settings.upstream_keepalive_seconds,
-                                             ttl_dns_cache=300)
+            connector = aiohttp.TCPConnector(
+                limit=self.settings.upstream_pool_size,
+                keepalive_timeout=self.settings.upstream_keepalive_seconds,
+                ttl_dns_cache=300,
+            )
             self.sessions[name] = self._session(base, connector)
             self.fresh[name] = self._session(base, aiohttp.TCPConnector(force_close=True, ttl_dns_cache=300))
         await self.load_openapi()
@@ -110,9 +129,14 @@ class Upstreams:
     def _session(self, base: str, connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
         # No cookie jar: a service's Set-Cookie is the client's business, never to be kept and sent on behalf of
         # the next partner (and the jar's per-request filtering cost CPU).
-        return aiohttp.ClientSession(base_url=base, connector=connector, timeout=self.timeout, auto_decompress=False,
-                                     skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-                                     cookie_jar=aiohttp.DummyCookieJar())
+        return aiohttp.ClientSession(
+            base_url=base,
+            connector=connector,
+            timeout=self.timeout,
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
 
     async def close(self) -> None:
         if self._refresh_task:
@@ -140,8 +164,9 @@ class Upstreams:
     async def _refresh_loop(self) -> None:
         while True:
             missing = len(self.openapi) < len(self.sessions)
-            await asyncio.sleep(min(2.0, self.settings.openapi_refresh_seconds) if missing
-                                else self.settings.openapi_refresh_seconds)
+            await asyncio.sleep(
+                min(2.0, self.settings.openapi_refresh_seconds) if missing else self.settings.openapi_refresh_seconds
+            )
             await self.load_openapi()
 
     def match(self, path: str) -> tuple[str, str] | None:
@@ -149,29 +174,48 @@ class Upstreams:
         raw = path.encode()
         for prefix, name in self.routes:
             if raw.startswith(prefix) and (len(raw) == len(prefix) or raw[len(prefix)] == 0x2F):
-                return name, path[len(prefix):] or "/"
+                return name, path[len(prefix) :] or "/"
         return None
 
 
 class ProxyMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.responses = Counter("gateway_upstream_responses_total", "Responses by service and status",
-                                 ["service", "status"], registry=registry)
-        self.latency = Histogram("gateway_upstream_latency_seconds", "Time to upstream response headers",
-                                 ["service"], registry=registry,
-                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
-        self.refused = Counter("gateway_refused_total", "Requests refused at the gateway, by reason",
-                               ["reason"], registry=registry)
-        self.retried = Counter("gateway_upstream_retries_total", "Requests sent again on a new connection because "
-                               "the service closed the pooled one without reading them", ["service"],
-                               registry=registry)
+        self.responses = Counter(
+            "gateway_upstream_responses_total",
+            "Responses by service and status",
+            ["service", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "gateway_upstream_latency_seconds",
+            "Time to upstream response headers",
+            ["service"],
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+        )
+        self.refused = Counter(
+            "gateway_refused_total", "Requests refused at the gateway, by reason", ["reason"], registry=registry
+        )
+        self.retried = Counter(
+            "gateway_upstream_retries_total",
+            "Requests sent again on a new connection because the service closed the pooled one without reading them",
+            ["service"],
+            registry=registry,
+        )
 
 
 class ProxyMiddleware:
     """Pure ASGI: proxies service prefixes, passes every other request to the gateway's own app."""
 
-    def __init__(self, app: ASGIApp | None, upstreams: Upstreams, metrics: ProxyMetrics, verifier: TokenVerifier,
-                 limiter: Limiter, default_rate: tuple[float, int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp | None,
+        upstreams: Upstreams,
+        metrics: ProxyMetrics,
+        verifier: TokenVerifier,
+        limiter: Limiter,
+        default_rate: tuple[float, int],
+    ) -> None:
         self.app = app
         self.upstreams = upstreams
         self.metrics = metrics
@@ -233,8 +277,9 @@ class ProxyMiddleware:
         except Exception:
             log.exception("proxy_failed", request_id=scope["request_id"])
             try:  # fails if the response had started: the client sees a cut-off body
-                await _problem(scope, send, 500, "internal-error", "Internal server error",
-                               "the gateway failed on this request")
+                await _problem(
+                    scope, send, 500, "internal-error", "Internal server error", "the gateway failed on this request"
+                )
             except Exception:  # noqa: S110 - nothing more can be said to this client
                 pass
         return True
@@ -261,23 +306,39 @@ class ProxyMiddleware:
             allow = table.allowed(path) if table is not None else []
             if not allow:
                 return _refusal(scope, 404, "not-found", "Not found", f"no route {path}")
-            return _refusal(scope, 405, "method-not-allowed", "Method not allowed",
-                            f"{method} is not a method of this path",
-                            headers=[(b"allow", ", ".join([*allow, "OPTIONS"]).encode())])
+            return _refusal(
+                scope,
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                f"{method} is not a method of this path",
+                headers=[(b"allow", ", ".join([*allow, "OPTIONS"]).encode())],
+            )
         needed = table.required(method, path) if table is not None else None
         if needed and not principal.has(*needed):
             self._refused_scope.inc()
             missing = sorted(needed - principal.scopes)
-            return _refusal(scope, 403, "forbidden", "Forbidden",
-                            f"this route needs the scope(s) {' '.join(missing)}", required_scopes=missing)
+            return _refusal(
+                scope,
+                403,
+                "forbidden",
+                "Forbidden",
+                f"this route needs the scope(s) {' '.join(missing)}",
+                required_scopes=missing,
+            )
         rate, burst = principal.rate_limit or self.default_rate
         wait = await self.limiter.hit(principal.client_id, rate, burst)
         if wait is not None:
             self._refused_rate.inc()
             seconds = retry_after_seconds(wait)
-            return _refusal(scope, 429, "rate-limited", "Too many requests",
-                            f"rate limit of {rate:g} requests/s (burst {burst}) exceeded; retry after {seconds} s",
-                            headers=[(b"retry-after", str(seconds).encode())])
+            return _refusal(
+                scope,
+                429,
+                "rate-limited",
+                "Too many requests",
+                f"rate limit of {rate:g} requests/s (burst {burst}) exceeded; retry after {seconds} s",
+                headers=[(b"retry-after", str(seconds).encode())],
+            )
         return principal
 
     async def check(self, scope: Scope, send: Send) -> None:
@@ -312,8 +373,11 @@ class ProxyMiddleware:
             await _send_refusal(scope, send, decided)
             return
         if isinstance(decided, Refusal):
-            headers = [(b"content-length", b"0"), (b"x-ansinh-status", str(decided.status).encode()),
-                       (b"x-ansinh-problem", _ascii_json(decided.body))]
+            headers = [
+                (b"content-length", b"0"),
+                (b"x-ansinh-status", str(decided.status).encode()),
+                (b"x-ansinh-problem", _ascii_json(decided.body)),
+            ]
             headers += [(b"x-ansinh-" + name, value) for name, value in decided.headers]
             await send({"type": "http.response.start", "status": 403, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
@@ -343,8 +407,14 @@ class ProxyMiddleware:
     async def forward(self, scope: Scope, receive: Receive, send: Send, service: str, path: str) -> None:
         length = get_header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
-            await _problem(scope, send, 413, "payload-too-large", "Request body too large",
-                           f"the body is {int(length)} bytes; the limit is {self.max_body}")
+            await _problem(
+                scope,
+                send,
+                413,
+                "payload-too-large",
+                "Request body too large",
+                f"the body is {int(length)} bytes; the limit is {self.max_body}",
+            )
             return
         session = self.upstreams.sessions.get(service)
         if session is None:  # lifespan not run (or shutting down)
@@ -354,9 +424,15 @@ class ProxyMiddleware:
         wait = breaker.allow()
         if wait is not None:
             self._responses(service, 502).inc()
-            await _problem(scope, send, 502, "bad-gateway", "Upstream service unavailable",
-                           f"the {service} service is failing; not trying again for {wait:.0f} s",
-                           headers=[(b"retry-after", str(retry_after_seconds(wait)).encode())])
+            await _problem(
+                scope,
+                send,
+                502,
+                "bad-gateway",
+                "Upstream service unavailable",
+                f"the {service} service is failing; not trying again for {wait:.0f} s",
+                headers=[(b"retry-after", str(retry_after_seconds(wait)).encode())],
+            )
             return
 
         headers = self._request_headers(scope)
@@ -371,9 +447,14 @@ class ProxyMiddleware:
         client = session
         while True:
             try:
-                async with client.request(scope["method"], url, headers=headers,
-                                          data=body.stream() if body else None,
-                                          allow_redirects=False, compress=None) as resp:
+                async with client.request(
+                    scope["method"],
+                    url,
+                    headers=headers,
+                    data=body.stream() if body else None,
+                    allow_redirects=False,
+                    compress=None,
+                ) as resp:
                     breaker.success()
                     if resp.status >= 500 and resp.connection is not None and resp.connection.protocol is not None:
                         # A service that failed may close this connection a moment after its answer (uvicorn
@@ -381,8 +462,11 @@ class ProxyMiddleware:
                         resp.connection.protocol.force_close()
                     self._latency(service).observe(time.perf_counter() - started)
                     self._responses(service, resp.status).inc()
-                    out = [(name, value) for name, value in
-                           ((k.lower(), v) for k, v in resp.raw_headers) if name not in _DROP_RESPONSE]
+                    out = [
+                        (name, value)
+                        for name, value in ((k.lower(), v) for k, v in resp.raw_headers)
+                        if name not in _DROP_RESPONSE
+                    ]
                     out.append((b"x-request-id", scope["request_id"].encode()))
                     size = resp.content_length
                     if size is not None and size <= CHUNK and scope["method"] != "HEAD":
@@ -404,16 +488,25 @@ class ProxyMiddleware:
             except (BodyTooLarge, aiohttp.ClientError, TimeoutError) as exc:
                 if body is not None and body.too_large:
                     if not response_started:
-                        await _problem(scope, send, 413, "payload-too-large", "Request body too large",
-                                       f"the body exceeds the limit of {self.max_body} bytes")
+                        await _problem(
+                            scope,
+                            send,
+                            413,
+                            "payload-too-large",
+                            "Request body too large",
+                            f"the body exceeds the limit of {self.max_body} bytes",
+                        )
                     return
-                if (client is session and not response_started and never_read(exc)
-                        and (body is None or body.replayable)):
+                if client is session and not response_started and never_read(exc) and (body is None or body.replayable):
                     # The service never read this request: safe to send again, whatever the method, on a new
                     # connection. A stale connection says nothing about the service's health: not a breaker failure.
                     self.metrics.retried.labels(service).inc()
-                    log.info("upstream_connection_reset_retried", service=service, error=type(exc).__name__,
-                             request_id=scope.get("request_id"))
+                    log.info(
+                        "upstream_connection_reset_retried",
+                        service=service,
+                        error=type(exc).__name__,
+                        request_id=scope.get("request_id"),
+                    )
                     client = self.upstreams.fresh[service]
                     continue
                 if not response_started:
@@ -427,16 +520,28 @@ class ProxyMiddleware:
         timed_out = isinstance(exc, TimeoutError)  # aiohttp's ServerTimeoutError is one too
         status = 504 if timed_out else 502
         self._responses(service, status).inc()
-        log.warning("upstream_timeout" if timed_out else "upstream_unreachable", service=service,
-                    error=type(exc).__name__, response_started=response_started, request_id=scope.get("request_id"))
+        log.warning(
+            "upstream_timeout" if timed_out else "upstream_unreachable",
+            service=service,
+            error=type(exc).__name__,
+            response_started=response_started,
+            request_id=scope.get("request_id"),
+        )
         if response_started:  # too late for a problem document; the client sees a cut-off body
             return
         if timed_out:
-            await _problem(scope, send, 504, "gateway-timeout", "Upstream service timed out",
-                           f"the {service} service did not answer in time")
+            await _problem(
+                scope,
+                send,
+                504,
+                "gateway-timeout",
+                "Upstream service timed out",
+                f"the {service} service did not answer in time",
+            )
         else:
-            await _problem(scope, send, 502, "bad-gateway", "Upstream service unavailable",
-                           f"the {service} service is unreachable")
+            await _problem(
+                scope, send, 502, "bad-gateway", "Upstream service unavailable", f"the {service} service is unreachable"
+            )
 
     def _request_headers(self, scope: Scope) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -546,14 +651,22 @@ def _upstream_path(scope: Scope, service: str, path: str) -> str:
     raw = scope.get("raw_path")
     prefix = public_prefix(service).encode()
     if raw and raw.startswith(prefix) and raw.isascii():
-        return raw[len(prefix):].decode("ascii") or "/"
+        return raw[len(prefix) :].decode("ascii") or "/"
     return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
-def _refusal(scope: Scope, status: int, code: str, title: str, detail: str,
-             headers: list[tuple[bytes, bytes]] | None = None, **ext: Any) -> Refusal:
-    return Refusal(status, problem_bytes(status, code, title, detail, request_id=ensure_request_id(scope), **ext),
-                   headers or [])
+def _refusal(
+    scope: Scope,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    **ext: Any,
+) -> Refusal:
+    return Refusal(
+        status, problem_bytes(status, code, title, detail, request_id=ensure_request_id(scope), **ext), headers or []
+    )
 
 
 def _unauthorized(scope: Scope, reason: str) -> Refusal:
@@ -568,20 +681,34 @@ def _ascii_json(body: bytes) -> bytes:
 def _nginx_error(scope: Scope, error: bytes, service: str, max_body: int) -> Refusal:
     """The problem document for a failure nginx meets itself, worded as the proxy path words it."""
     if error == b"413":
-        return _refusal(scope, 413, "payload-too-large", "Request body too large",
-                        f"the body exceeds the limit of {max_body} bytes")
+        return _refusal(
+            scope, 413, "payload-too-large", "Request body too large", f"the body exceeds the limit of {max_body} bytes"
+        )
     if error == b"504":
-        return _refusal(scope, 504, "gateway-timeout", "Upstream service timed out",
-                        f"the {service} service did not answer in time")
-    return _refusal(scope, 502, "bad-gateway", "Upstream service unavailable",
-                    f"the {service} service is unreachable")
+        return _refusal(
+            scope, 504, "gateway-timeout", "Upstream service timed out", f"the {service} service did not answer in time"
+        )
+    return _refusal(scope, 502, "bad-gateway", "Upstream service unavailable", f"the {service} service is unreachable")
 
 
-async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
-                   headers: list[tuple[bytes, bytes]] | None = None, **ext: Any) -> None:
+async def _problem(
+    scope: Scope,
+    send: Send,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    **ext: Any,
+) -> None:
     await _send_refusal(scope, send, _refusal(scope, status, code, title, detail, headers, **ext))
 
 
 async def _send_refusal(scope: Scope, send: Send, refusal: Refusal) -> None:
-    await send_bytes(send, refusal.status, refusal.body, _PROBLEM,
-                     [*refusal.headers, (b"x-request-id", scope["request_id"].encode())])
+    await send_bytes(
+        send,
+        refusal.status,
+        refusal.body,
+        _PROBLEM,
+        [*refusal.headers, (b"x-request-id", scope["request_id"].encode())],
+    )

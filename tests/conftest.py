@@ -31,8 +31,9 @@ DEEP_EXAMPLES = 10_000
 # Each profile starts from hypothesis' own defaults, never from the profile loaded when this file runs
 # (hypothesis loads its built-in "ci" profile by itself when it detects CI).
 _BASE = settings.get_profile("default")
-settings.register_profile("ci", _BASE, max_examples=PROPERTY_EXAMPLES, derandomize=True, deadline=None,
-                          database=None, print_blob=True)
+settings.register_profile(
+    "ci", _BASE, max_examples=PROPERTY_EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=True
+)
 settings.register_profile("dev", _BASE, max_examples=PROPERTY_EXAMPLES, deadline=None)
 settings.register_profile("deep", _BASE, max_examples=DEEP_EXAMPLES, deadline=None)
 

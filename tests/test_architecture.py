@@ -96,8 +96,11 @@ def raw_spreadsheet_writers(package: Path) -> list[str]:
             continue
         for number, line in enumerate(text.splitlines(), 1):
             code = line.split("#", 1)[0]
-            if ("csv.writer(" in code or "csv.DictWriter(" in code
-                    or ("sheet.append(" in code and "xlsx_row(" not in code)):
+            if (
+                "csv.writer(" in code
+                or "csv.DictWriter(" in code
+                or ("sheet.append(" in code and "xlsx_row(" not in code)
+            ):
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     return found
 
@@ -124,8 +127,12 @@ def module_name(path: Path) -> str:
 
 def import_graph(packages: list[str]) -> dict[str, set[str]]:
     """Module → project modules it imports, deferred (function-level) imports included."""
-    paths = {module_name(p): p for pkg in packages for p in (ROOT / pkg).rglob("*.py")
-             if "migrations" not in p.relative_to(ROOT).parts}
+    paths = {
+        module_name(p): p
+        for pkg in packages
+        for p in (ROOT / pkg).rglob("*.py")
+        if "migrations" not in p.relative_to(ROOT).parts
+    }
     graph: dict[str, set[str]] = {name: set() for name in paths}
 
     def add(source: str, target: str) -> None:
@@ -188,8 +195,18 @@ def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(circles)
 
 
-@pytest.mark.parametrize("package", ["ansinh", "common", "gateway", "services/registry", "services/payments",
-                                     "services/insurance", "services/child_protection"])
+@pytest.mark.parametrize(
+    "package",
+    [
+        "ansinh",
+        "common",
+        "gateway",
+        "services/registry",
+        "services/payments",
+        "services/insurance",
+        "services/child_protection",
+    ],
+)
 def test_no_import_circles_between_modules(package):
     assert import_circles(import_graph([package])) == []
 
@@ -242,14 +259,22 @@ def test_code_and_docs_cite_no_document_outside_the_repository():
 
 OWNERS: dict[str, dict[str, str]] = {
     "registry": {
-        "admin_units": "units", "unit_mappings": "units",
-        "standard_levels": "parameters", "category_rules": "parameters",
-        "persons": "persons", "sensitive_reads": "persons",
+        "admin_units": "units",
+        "unit_mappings": "units",
+        "standard_levels": "parameters",
+        "category_rules": "parameters",
+        "persons": "persons",
+        "sensitive_reads": "persons",
         "change_history": "history",
-        "households": "households", "household_addresses": "households", "household_members": "households",
+        "households": "households",
+        "household_addresses": "households",
+        "household_members": "households",
         "poverty_statuses": "households",
-        "applications": "beneficiaries", "beneficiaries": "beneficiaries", "decisions": "beneficiaries",
-        "residencies": "residential", "facilities": "residential",
+        "applications": "beneficiaries",
+        "beneficiaries": "beneficiaries",
+        "decisions": "beneficiaries",
+        "residencies": "residential",
+        "facilities": "residential",
         "entitlement_schedules": "schedules",
         "level_changes": "level_changes",
         "imports": "imports",
@@ -259,52 +284,92 @@ OWNERS: dict[str, dict[str, str]] = {
         "application_drafts": "referrals",
     },
     "payments": {
-        "beneficiaries": "projection", "entitlement_periods": "projection", "households": "projection",
+        "beneficiaries": "projection",
+        "entitlement_periods": "projection",
+        "households": "projection",
         "poverty_statuses": "projection",
         "electricity_use": "electricity",
-        "programmes": "programmes", "programme_parameters": "programmes",
-        "one_off_payments": "one_off", "longevity_gifts": "longevity", "emergency_reliefs": "emergency",
+        "programmes": "programmes",
+        "programme_parameters": "programmes",
+        "one_off_payments": "one_off",
+        "longevity_gifts": "longevity",
+        "emergency_reliefs": "emergency",
         "artisan_enrolments": "artisans",
-        "payrolls": "payrolls", "payroll_lines": "payrolls", "payroll_line_months": "payrolls",
-        "payroll_carries": "payrolls", "settlements": "payrolls",
+        "payrolls": "payrolls",
+        "payroll_lines": "payrolls",
+        "payroll_line_months": "payrolls",
+        "payroll_carries": "payrolls",
+        "settlements": "payrolls",
         "ledger_entries": "ledger",
-        "batches": "disbursement", "line_results": "disbursement", "unpaid_alerts": "disbursement",
+        "batches": "disbursement",
+        "line_results": "disbursement",
+        "unpaid_alerts": "disbursement",
         "disbursement_exceptions": "reconciliation",
         "foster_placements": "foster",
     },
     "insurance": {
-        "persons": "projection", "beneficiary_steps": "projection", "household_statuses": "projection",
+        "persons": "projection",
+        "beneficiary_steps": "projection",
+        "household_statuses": "projection",
         "household_members": "projection",
-        "pending_decisions": "decisions", "entitlements": "decisions",
-        "cards": "cards", "card_history": "cards",
-        "exchange_lists": "exchange", "exchange_items": "exchange", "exchange_exceptions": "exchange",
+        "pending_decisions": "decisions",
+        "entitlements": "decisions",
+        "cards": "cards",
+        "card_history": "cards",
+        "exchange_lists": "exchange",
+        "exchange_items": "exchange",
+        "exchange_exceptions": "exchange",
         "coverage_reads": "coverage",
-        "parameters": "parameters", "card_groups": "parameters",
-        "te_proposals": "proposals", "recorded_groups": "recorded",
+        "parameters": "parameters",
+        "card_groups": "parameters",
+        "te_proposals": "proposals",
+        "recorded_groups": "recorded",
     },
     "child_protection": {
-        "children": "children", "child_groups": "children",
-        "cases": "cases", "case_steps": "cases", "plans": "cases", "support_items": "cases", "separations": "cases",
-        "placements": "placements", "attachments": "attachments", "deadlines": "deadlines", "alert_runs": "deadlines",
-        "read_audit": "access", "changes": "changes",
-        "holidays": "reference", "circumstance_groups": "reference", "units": "reference",
+        "children": "children",
+        "child_groups": "children",
+        "cases": "cases",
+        "case_steps": "cases",
+        "plans": "cases",
+        "support_items": "cases",
+        "separations": "cases",
+        "placements": "placements",
+        "attachments": "attachments",
+        "deadlines": "deadlines",
+        "alert_runs": "deadlines",
+        "read_audit": "access",
+        "changes": "changes",
+        "holidays": "reference",
+        "circumstance_groups": "reference",
+        "units": "reference",
     },
 }
 """Table → owning feature, per service. A table missing here fails the guard."""
 
 ALSO_WRITTEN_BY: dict[tuple[str, str, str], str] = {
-    ("insurance", "pending_decisions", "projection"):
-        "each projection statement records a registry fact and queues the person for a new decision in the same "
-        "round trip (the enrolment of 100,000+ children goes through it one event at a time); decisions takes the "
-        "queue",
-    ("insurance", "pending_decisions", "proposals"):
-        "as the projection: a TE proposal queues the child for a new decision in the same statement",
-    ("insurance", "pending_decisions", "recorded"):
-        "as the projection: an HS/SV span recorded or withdrawn queues the person for a new decision in the same "
-        "statement",
-    ("child_protection", "*", "rekey"):
-        "key rotation rewrites the ciphertext columns of every table, by name: an operations task, not a feature's "
-        "data",
+    (
+        "insurance",
+        "pending_decisions",
+        "projection",
+    ): "each projection statement records a registry fact and queues the person for a new decision in the same "
+    "round trip (the enrolment of 100,000+ children goes through it one event at a time); decisions takes the "
+    "queue",
+    (
+        "insurance",
+        "pending_decisions",
+        "proposals",
+    ): "as the projection: a TE proposal queues the child for a new decision in the same statement",
+    (
+        "insurance",
+        "pending_decisions",
+        "recorded",
+    ): "as the projection: an HS/SV span recorded or withdrawn queues the person for a new decision in the same "
+    "statement",
+    (
+        "child_protection",
+        "*",
+        "rekey",
+    ): "key rotation rewrites the ciphertext columns of every table, by name: an operations task, not a feature's data",
 }
 """The documented exceptions: (service, table or ``*``, writing feature) → why. Keep it short."""
 
@@ -322,9 +387,11 @@ def model_tables(service: str) -> dict[str, str]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.ClassDef):
                 for item in node.body:
-                    if (isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__tablename__"
-                                                             for t in item.targets)
-                            and isinstance(item.value, ast.Constant)):
+                    if (
+                        isinstance(item, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in item.targets)
+                        and isinstance(item.value, ast.Constant)
+                    ):
                         found[node.name] = item.value.value
     return found
 
@@ -333,8 +400,11 @@ def _text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else "{" + ast.unparse(v.value) + "}"
-                       for v in node.values if isinstance(v, ast.Constant | ast.FormattedValue))
+        return "".join(
+            v.value if isinstance(v, ast.Constant) else "{" + ast.unparse(v.value) + "}"
+            for v in node.values
+            if isinstance(v, ast.Constant | ast.FormattedValue)
+        )
     return None
 
 
@@ -373,8 +443,14 @@ class Writes:
         functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
         self.returns = {name: _annotated_models(f.returns, models) for name, f in functions.items()}
         direct = {name: self._direct(f) for name, f in functions.items()}
-        calls = {name: {c.func.id for c in ast.walk(f) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-                        and c.func.id in functions} for name, f in functions.items()}
+        calls = {
+            name: {
+                c.func.id
+                for c in ast.walk(f)
+                if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in functions
+            }
+            for name, f in functions.items()
+        }
         self.functions = {name: set(w) for name, w in direct.items()}
         changed = True
         while changed:
@@ -431,8 +507,12 @@ class Writes:
                 target = first.value if isinstance(first, ast.Attribute) and first.attr == "__table__" else first
                 if isinstance(target, ast.Name) and target.id in self.models:
                     written.add(self.models[target.id])
-            elif (name in {"add", "add_all"} and isinstance(n.func, ast.Attribute)
-                  and "session" in ast.unparse(n.func.value) and n.args):
+            elif (
+                name in {"add", "add_all"}
+                and isinstance(n.func, ast.Attribute)
+                and "session" in ast.unparse(n.func.value)
+                and n.args
+            ):
                 classes: set[str] = set()
                 for arg in ast.walk(n.args[0]):
                     if isinstance(arg, ast.Call):
@@ -502,8 +582,10 @@ def writes_outside_owners(service: str) -> list[str]:
             other = feature_of(paths_by_module(paths)[module], service)
             written = writes[module].functions.get(function, set())
             if other != feature and written and module.rpartition(".")[2] == "repository":
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno} ({feature}) calls {module}.{function}, "
-                             f"which writes {', '.join(sorted(written))} (ask {other}'s service)")
+                found.append(
+                    f"{path.relative_to(ROOT)}:{node.lineno} ({feature}) calls {module}.{function}, "
+                    f"which writes {', '.join(sorted(written))} (ask {other}'s service)"
+                )
     return sorted(set(found))
 
 
@@ -526,7 +608,8 @@ def test_the_writer_guard_catches_foreign_writes(tmp_path):
     (base / "models.py").write_text(
         "class Base: ...\n"
         "class Alpha(Base):\n    __tablename__ = 'alphas'\n"
-        "class Beta(Base):\n    __tablename__ = 'betas'\n")
+        "class Beta(Base):\n    __tablename__ = 'betas'\n"
+    )
     (base / "a" / "repository.py").write_text(
         "from sqlalchemy import delete, text\n"
         "from ..models import Alpha, Beta\n"
@@ -534,11 +617,13 @@ def test_the_writer_guard_catches_foreign_writes(tmp_path):
         "async def raw(session):\n    await session.execute(text('UPDATE svc.betas SET x = 1'))\n"
         "async def orm(session):\n    await session.execute(delete(Beta))\n"
         "async def made(session):\n    b = Beta()\n    session.add(b)\n"
-        "async def unknown(session, row):\n    session.add(row)\n")
+        "async def unknown(session, row):\n    session.add(row)\n"
+    )
     (base / "b" / "service.py").write_text(
         "from ..a import repository as alphas\n"
         "async def sneaky(session):\n    await alphas.fine(session, None)\n"
-        "async def reads(session):\n    return alphas.__name__\n")
+        "async def reads(session):\n    return alphas.__name__\n"
+    )
     saved, ROOT = ROOT, tmp_path
     OWNERS["svc"] = {"alphas": "a", "betas": "b"}
     try:

@@ -28,14 +28,22 @@ async def snapshot(url: str) -> dict[str, tuple[int, str]]:
     engine = create_async_engine(to_asyncpg_url(url))
     try:
         async with engine.connect() as conn:
-            tables = (await conn.execute(text(
-                "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY(:s) ORDER BY 1, 2"),
-                {"s": list(database.COMPONENTS)})).all()
+            tables = (
+                await conn.execute(
+                    text("SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY(:s) ORDER BY 1, 2"),
+                    {"s": list(database.COMPONENTS)},
+                )
+            ).all()
             found = {}
             for schema, table in tables:
-                count, digest = (await conn.execute(text(
-                    f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
-                    f'FROM "{schema}"."{table}" t'))).one()
+                count, digest = (
+                    await conn.execute(
+                        text(
+                            f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                            f'FROM "{schema}"."{table}" t'
+                        )
+                    )
+                ).one()
                 found[f"{schema}.{table}"] = (count, digest)
             return found
     finally:
@@ -60,8 +68,16 @@ async def test_a_restored_backup_has_every_payroll_ledger_row_and_event(test_db,
         payroll = await run(http, minter, "monthly_allowance", "2026-01")
     engine = create_async_engine(to_asyncpg_url(source["gateway"]))
     async with async_sessionmaker(engine)() as session, session.begin():
-        await hub.store_events(session, [{**new_event("/ansinh/registry", "registry.person.registered.v1", str(i),
-                                                      {"commune_code": "29236"}), "sequence": 1} for i in range(5)])
+        await hub.store_events(
+            session,
+            [
+                {
+                    **new_event("/ansinh/registry", "registry.person.registered.v1", str(i), {"commune_code": "29236"}),
+                    "sequence": 1,
+                }
+                for i in range(5)
+            ],
+        )
     await engine.dispose()
     before = await snapshot(database.with_database(test_db.admin_url, SOURCE))
     assert before["payments.payrolls"][0] == 1 and before["payments.payroll_lines"][0] == 3
@@ -82,8 +98,9 @@ async def test_a_restored_backup_has_every_payroll_ledger_row_and_event(test_db,
     engine = create_async_engine(to_asyncpg_url(restored["gateway"]))
     async with async_sessionmaker(engine)() as session, session.begin():
         highest = await session.scalar(text("SELECT max(position) FROM gateway.events"))
-        await hub.store_events(session, [{**new_event("/ansinh/registry", "registry.person.registered.v1", "new",
-                                                      {}), "sequence": 1}])
+        await hub.store_events(
+            session, [{**new_event("/ansinh/registry", "registry.person.registered.v1", "new", {}), "sequence": 1}]
+        )
         newest = await session.scalar(text("SELECT position FROM gateway.events WHERE subject = 'new'"))
     await engine.dispose()
     assert newest > highest

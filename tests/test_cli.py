@@ -37,8 +37,17 @@ async def gateway_session(test_db):
 
 
 async def test_create_prints_secret_once_and_it_works(cli, gateway_session):
-    r = await cli("clients", "create", "vnpost-tra-vinh-cli", "--scopes", "payments:disburse,payments:read",
-            "--areas", "84", "--rate", "50")
+    r = await cli(
+        "clients",
+        "create",
+        "vnpost-tra-vinh-cli",
+        "--scopes",
+        "payments:disburse,payments:read",
+        "--areas",
+        "84",
+        "--rate",
+        "50",
+    )
     assert r.exit_code == 0, r.output
     created = json.loads(r.stdout)
     assert created["scopes"] == ["payments:disburse", "payments:read"] and created["areas"] == ["84"]
@@ -116,8 +125,16 @@ async def test_events_status_shows_backlog_and_subscriptions(cli, test_db):
 
     engine = create_async_engine(to_asyncpg_url(test_db.urls["payments"]))
     async with async_sessionmaker(engine)() as session, session.begin():
-        await publish(session, EVENT_TABLES, new_event("/ansinh/payments", "payments.canary.v1", "cli-status",
-                                                       {"note": "", "published_at": "2026-01-01T00:00:00+00:00"}))
+        await publish(
+            session,
+            EVENT_TABLES,
+            new_event(
+                "/ansinh/payments",
+                "payments.canary.v1",
+                "cli-status",
+                {"note": "", "published_at": "2026-01-01T00:00:00+00:00"},
+            ),
+        )
     await engine.dispose()
     r = await cli("events", "status")
     assert r.exit_code == 0, r.output
@@ -125,8 +142,7 @@ async def test_events_status_shows_backlog_and_subscriptions(cli, test_db):
     assert int(payments_line.split()[-1]) >= 1
 
 
-async def test_events_repair_brings_back_an_ended_inbox_with_what_it_missed(cli, test_db, gateway_session,
-                                                                            monkeypatch):
+async def test_events_repair_brings_back_an_ended_inbox_with_what_it_missed(cli, test_db, gateway_session, monkeypatch):
     from sqlalchemy import text
 
     from common.events.envelope import matches, new_event
@@ -144,8 +160,9 @@ async def test_events_repair_brings_back_an_ended_inbox_with_what_it_missed(cli,
         await hub_repository.end_subscriptions(s, sub_id=sub.id)  # as a DELETE did before it answered 409
         kind = "registry.canary.v1"
         assert matches(kind, sub.types)  # payments consumes the registry's canaries
-        await hub_repository.store_events(s, [{**new_event("/ansinh/registry", kind, f"cli-gap-{i}", {"n": i}),
-                                               "sequence": 1} for i in range(3)])
+        await hub_repository.store_events(
+            s, [{**new_event("/ansinh/registry", kind, f"cli-gap-{i}", {"n": i}), "sequence": 1} for i in range(3)]
+        )
     try:
         status = await cli("events", "status")
         line = next(x for x in status.stdout.splitlines() if x.strip().startswith("payments-inbox "))
@@ -154,10 +171,13 @@ async def test_events_repair_brings_back_an_ended_inbox_with_what_it_missed(cli,
         assert r.exit_code == 0, r.output
         assert "payments-inbox: was ended at" in r.stdout and "active again, 3 events it missed queued" in r.stdout
         async with gateway_session() as s:
-            queued = await s.scalar(text(
-                "SELECT count(*) FROM gateway.deliveries d JOIN gateway.events e ON e.id = d.event_id "
-                "WHERE d.subscription_id = :id AND d.status = 'pending' AND e.subject LIKE 'cli-gap-%'"),
-                {"id": sub.id})
+            queued = await s.scalar(
+                text(
+                    "SELECT count(*) FROM gateway.deliveries d JOIN gateway.events e ON e.id = d.event_id "
+                    "WHERE d.subscription_id = :id AND d.status = 'pending' AND e.subject LIKE 'cli-gap-%'"
+                ),
+                {"id": sub.id},
+            )
         assert queued == 3
         bad = await cli("events", "repair", "nobody")
         assert bad.exit_code == 2 and "unknown service 'nobody'" in bad.output
@@ -191,10 +211,16 @@ async def test_payments_audit_lists_what_the_safety_rules_refuse_and_exits_1(cli
     marker = "test_cli: payments audit"
     try:
         async with engine.begin() as conn:  # a payment recorded before the rule, with the client's district
-            await conn.execute(text(
-                "INSERT INTO payments.one_off_payments (id, programme, recipient_name, commune_code, district_code, "
-                "province_code, amount, reason, requested_by, created_by) VALUES (gen_random_uuid(), 'funeral', 'X', "
-                "'29263', '29242', '86', 5000000, 'x', :m, 'officer')"), {"m": marker})
+            await conn.execute(
+                text(
+                    "INSERT INTO payments.one_off_payments (id, programme, recipient_name, commune_code, "
+                    "district_code, "
+                    "province_code, amount, reason, requested_by, created_by) VALUES (gen_random_uuid(), "
+                    "'funeral', 'X', "
+                    "'29263', '29242', '86', 5000000, 'x', :m, 'officer')"
+                ),
+                {"m": marker},
+            )
         r = await cli("payments", "audit")
         assert r.exit_code == 1, r.output
         found = [json.loads(line) for line in r.stdout.splitlines()]

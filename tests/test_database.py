@@ -15,8 +15,11 @@ from services.payments.models import Base as PaymentsBase
 from services.registry.models import Base as RegistryBase
 
 METADATA = {
-    "registry": RegistryBase.metadata, "payments": PaymentsBase.metadata, "insurance": InsuranceBase.metadata,
-    "child_protection": ChildProtectionBase.metadata, "gateway": GatewayBase.metadata,
+    "registry": RegistryBase.metadata,
+    "payments": PaymentsBase.metadata,
+    "insurance": InsuranceBase.metadata,
+    "child_protection": ChildProtectionBase.metadata,
+    "gateway": GatewayBase.metadata,
 }
 
 
@@ -83,8 +86,9 @@ async def test_bootstrap_is_idempotent(test_db):
 
 
 def test_role_url_keeps_server_and_swaps_login():
-    url = database.with_database("postgresql://postgres:pw@10.0.0.5:5432/postgres", "ansinh",
-                                 user="ansinh_registry", password="p@ss/word")
+    url = database.with_database(
+        "postgresql://postgres:pw@10.0.0.5:5432/postgres", "ansinh", user="ansinh_registry", password="p@ss/word"
+    )
     assert url == "postgresql://ansinh_registry:p%40ss%2Fword@10.0.0.5:5432/ansinh"
     unix = database.with_database("postgresql://postgres:@/postgres?host=/var/run/pg", "ansinh", user="r")
     parsed = make_url(unix)

@@ -18,10 +18,13 @@ BASE = "AnSinhError"
 
 
 def _sources(root: Path) -> list[tuple[Path, ast.Module]]:
-    return [(path, ast.parse(path.read_text(), str(path)))
-            for package in PACKAGES if (root / package).is_dir()
-            for path in sorted((root / package).rglob("*.py"))
-            if "migrations" not in path.parts]
+    return [
+        (path, ast.parse(path.read_text(), str(path)))
+        for package in PACKAGES
+        if (root / package).is_dir()
+        for path in sorted((root / package).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
 
 
 def error_classes(root: Path = ROOT) -> dict[str, str | None]:
@@ -33,8 +36,11 @@ def error_classes(root: Path = ROOT) -> dict[str, str | None]:
     for path, tree in _sources(root):
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
-                parents = [b.id if isinstance(b, ast.Name) else b.attr for b in node.bases
-                           if isinstance(b, ast.Name | ast.Attribute)]
+                parents = [
+                    b.id if isinstance(b, ast.Name) else b.attr
+                    for b in node.bases
+                    if isinstance(b, ast.Name | ast.Attribute)
+                ]
                 definitions.append((f"{path}:{node.lineno}", node.name, parents, _own_code(node)))
     errors: dict[str, str | None] = {}
     judged: set[str] = set()
@@ -51,8 +57,12 @@ def error_classes(root: Path = ROOT) -> dict[str, str | None]:
 
 def _own_code(node: ast.ClassDef) -> str | None:
     for stmt in node.body:
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == "code" \
-                and isinstance(stmt.value, ast.Constant):
+        if (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == "code"
+            and isinstance(stmt.value, ast.Constant)
+        ):
             return str(stmt.value.value)
         if not isinstance(stmt, ast.Assign):
             continue
@@ -76,8 +86,13 @@ def bare_codes(root: Path = ROOT) -> list[str]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            name = node.func.id if isinstance(node.func, ast.Name) else \
-                node.func.attr if isinstance(node.func, ast.Attribute) else None
+            name = (
+                node.func.id
+                if isinstance(node.func, ast.Name)
+                else node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else None
+            )
             if name in errors and any(k.arg == "code" for k in node.keywords):
                 found.append(f"{path.relative_to(root)}:{node.lineno}: {name}(…, code=…)")
     return found
@@ -91,9 +106,11 @@ def test_the_bare_code_guard_catches_one(tmp_path):
     (tmp_path / "services" / "x").mkdir(parents=True)
     (tmp_path / "common").mkdir()
     (tmp_path / "common" / "errors.py").write_text(
-        "class AnSinhError(Exception):\n    code = 'internal'\n\nclass Conflict(AnSinhError):\n    code = 'conflict'\n")
+        "class AnSinhError(Exception):\n    code = 'internal'\n\nclass Conflict(AnSinhError):\n    code = 'conflict'\n"
+    )
     (tmp_path / "services" / "x" / "service.py").write_text(
-        "from common.errors import Conflict\n\ndef f():\n    raise Conflict('no', code='payroll-state')\n")
+        "from common.errors import Conflict\n\ndef f():\n    raise Conflict('no', code='payroll-state')\n"
+    )
     assert bare_codes(tmp_path) == ["services/x/service.py:4: Conflict(…, code=…)"]
 
 
@@ -126,14 +143,26 @@ def test_every_code_in_the_partners_document_is_a_class():
 
 def test_every_class_code_is_in_the_partners_document():
     text = PARTNERS.read_text()
-    missing = sorted({code for code in error_classes().values() if code and f"`{code}`" not in text
-                      and f"problems/{code}" not in text and f"…/{code}" not in text})
+    missing = sorted(
+        {
+            code
+            for code in error_classes().values()
+            if code and f"`{code}`" not in text and f"problems/{code}" not in text and f"…/{code}" not in text
+        }
+    )
     assert missing == []
 
 
 def test_the_document_guard_reads_tables_statuses_and_types():
-    text = ("| 409 | `payroll-state`, `payroll-order` | the `state` |\n"
-            "| 400 | `invalid_scope` | `invalid-scope` | … |\n"
-            "answers `409` `person-merged`; see https://ansinh.gov.vn/problems/gift-exists; `GET …/history`\n")
-    assert codes_in_partners_doc(text) == {"payroll-state", "payroll-order", "invalid-scope", "person-merged",
-                                           "gift-exists"}
+    text = (
+        "| 409 | `payroll-state`, `payroll-order` | the `state` |\n"
+        "| 400 | `invalid_scope` | `invalid-scope` | … |\n"
+        "answers `409` `person-merged`; see https://ansinh.gov.vn/problems/gift-exists; `GET …/history`\n"
+    )
+    assert codes_in_partners_doc(text) == {
+        "payroll-state",
+        "payroll-order",
+        "invalid-scope",
+        "person-merged",
+        "gift-exists",
+    }

@@ -43,16 +43,18 @@ def wheel(tmp_path_factory) -> Path:
     assert uv, "uv is a development dependency (pyproject.toml, dev extra)"
     out = tmp_path_factory.mktemp("wheel")
     # sdist first, then the wheel from it (uv build's default): what a release builds, and nothing built in the tree
-    subprocess.run([uv, "build", "--out-dir", str(out), "-q", str(ROOT)], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run([uv, "build", "--out-dir", str(out), "-q", str(ROOT)], check=True, capture_output=True, timeout=300)
     [built] = out.glob("ansinh-*.whl")
     return built
 
 
 def test_every_module_is_in_the_wheel(wheel):
     inside = set(zipfile.ZipFile(wheel).namelist())
-    missing = [m for m in source_modules()
-               if m.replace(".", "/") + ".py" not in inside and m.replace(".", "/") + "/__init__.py" not in inside]
+    missing = [
+        m
+        for m in source_modules()
+        if m.replace(".", "/") + ".py" not in inside and m.replace(".", "/") + "/__init__.py" not in inside
+    ]
     assert missing == []
 
 
@@ -72,7 +74,8 @@ def test_every_module_imports_from_the_wheel(wheel, tmp_path):
         "print(json.dumps(bad))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site), "MODULES": json.dumps(source_modules()), "SITE": str(site)}
-    done = subprocess.run([sys.executable, "-c", script],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {}

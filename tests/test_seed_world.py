@@ -21,8 +21,9 @@ def province(seed: int = 3):  # type: ignore[no-untyped-def]
 def test_the_same_seed_gives_the_same_province_and_another_seed_another():
     first, again, other = province(), province(), province(4)
     assert [p.row() for p in first.persons] == [p.row() for p in again.persons]
-    assert [(g.person.key, g.category, g.effective) for g in first.grants] == \
-        [(g.person.key, g.category, g.effective) for g in again.grants]
+    assert [(g.person.key, g.category, g.effective) for g in first.grants] == [
+        (g.person.key, g.category, g.effective) for g in again.grants
+    ]
     assert [p.full_name for p in first.persons[:50]] != [p.full_name for p in other.persons[:50]]
 
 

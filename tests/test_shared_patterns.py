@@ -24,8 +24,11 @@ OWN_CURSORS = {"services/child_protection/changes/service.py"}  # a position fee
 
 
 def _service_files(root: Path) -> list[tuple[str, ast.Module]]:
-    return [(str(path.relative_to(root)), ast.parse(path.read_text(), str(path)))
-            for path in sorted((root / "services").rglob("*.py")) if "migrations" not in path.parts]
+    return [
+        (str(path.relative_to(root)), ast.parse(path.read_text(), str(path)))
+        for path in sorted((root / "services").rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
 
 
 def _name(node: ast.expr) -> str | None:
@@ -41,20 +44,30 @@ def copies(root: Path = ROOT) -> list[str]:
                 owner = _name(node.func.value) if isinstance(node.func, ast.Attribute) else None
                 if name in ("begin", "finish") and owner == "IDEMPOTENCY" and where not in IDEMPOTENCY_PARTS:
                     found.append(f"{where}:{node.lineno}: IDEMPOTENCY.{name}: use IDEMPOTENCY.respond")
-                if name in ("may_see_area", "may_see") and len(node.args) == 3 and all(
-                        isinstance(a, ast.Attribute) for a in node.args) and \
-                        sorted(a.attr for a in node.args if isinstance(a, ast.Attribute)) == sorted(AREA):
+                if (
+                    name in ("may_see_area", "may_see")
+                    and len(node.args) == 3
+                    and all(isinstance(a, ast.Attribute) for a in node.args)
+                    and sorted(a.attr for a in node.args if isinstance(a, ast.Attribute)) == sorted(AREA)
+                ):
                     found.append(f"{where}:{node.lineno}: area check spelled out: use common.areas")
                 if name == "encode_cursor" and where not in OWN_CURSORS:
                     found.append(f"{where}:{node.lineno}: encode_cursor: use common.pagination.page_of")
-                if name == "Header" and any(k.arg == "alias" and isinstance(k.value, ast.Constant)
-                                            and str(k.value.value).lower() == "x-purpose" for k in node.keywords):
+                if name == "Header" and any(
+                    k.arg == "alias" and isinstance(k.value, ast.Constant) and str(k.value.value).lower() == "x-purpose"
+                    for k in node.keywords
+                ):
                     found.append(f"{where}:{node.lineno}: X-Purpose header: use common.auth.purpose_header")
             elif isinstance(node, ast.Constant) and node.value == "header.x-purpose":
                 found.append(f"{where}:{node.lineno}: X-Purpose check: use common.auth.stated_purpose")
             elif isinstance(node, ast.ClassDef) and (where, node.name) not in OWN_AREA_COLUMNS:
-                own = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
-                       and ast.unparse(s.annotation).startswith("Mapped")}
+                own = {
+                    s.target.id
+                    for s in node.body
+                    if isinstance(s, ast.AnnAssign)
+                    and isinstance(s.target, ast.Name)
+                    and ast.unparse(s.annotation).startswith("Mapped")
+                }
                 if set(AREA) <= own:
                     found.append(f"{where}:{node.lineno}: {node.name} declares the area columns: use AreaColumns")
     return sorted(found)
@@ -75,12 +88,14 @@ def test_the_guard_catches_each_copy(tmp_path):
         "        raise NotFound('no row')\n"
         "    purpose: Annotated[str | None, Header(alias='X-Purpose')] = None\n"
         "    raise ValidationFailed([{'field': 'header.x-purpose', 'reason': 'required'}])\n"
-        "    return encode_cursor([row.id])\n")
+        "    return encode_cursor([row.id])\n"
+    )
     (tmp_path / "services" / "x" / "models.py").write_text(
         "class Thing(Base):\n"
         "    commune_code: Mapped[str] = mapped_column(Text)\n"
         "    district_code: Mapped[str] = mapped_column(Text)\n"
-        "    province_code: Mapped[str] = mapped_column(Text)\n")
+        "    province_code: Mapped[str] = mapped_column(Text)\n"
+    )
     found = copies(tmp_path)
     assert found == [
         "services/x/f/router.py:2: IDEMPOTENCY.begin: use IDEMPOTENCY.respond",

@@ -29,8 +29,9 @@ class Api:
     def __init__(self, base_url: str, credentials: dict[str, tuple[str, str]], *, timeout: float = 120) -> None:
         self.base = base_url.rstrip("/")
         self.credentials = credentials
-        self.http = httpx.AsyncClient(base_url=self.base, timeout=timeout,
-                                      limits=httpx.Limits(max_connections=32, max_keepalive_connections=32))
+        self.http = httpx.AsyncClient(
+            base_url=self.base, timeout=timeout, limits=httpx.Limits(max_connections=32, max_keepalive_connections=32)
+        )
         self.tokens: dict[str, tuple[str, float]] = {}
         self.calls = 0
 
@@ -49,8 +50,17 @@ class Api:
         self.tokens[role] = (body["access_token"], time.monotonic() + float(body.get("expires_in", 300)))
         return str(body["access_token"])
 
-    async def call(self, role: str, method: str, path: str, *, ok: Iterable[int] = (200, 201),
-                   key: str | None = None, headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
+    async def call(
+        self,
+        role: str,
+        method: str,
+        path: str,
+        *,
+        ok: Iterable[int] = (200, 201),
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
         extra = dict(headers or {})
         if key:
             extra["Idempotency-Key"] = key
@@ -69,8 +79,11 @@ class Api:
                 await self._token(role, fresh=True)
                 refreshed = True
                 continue
-            in_flight = r.status_code == 409 and r.headers.get("content-type", "").startswith("application/problem") \
+            in_flight = (
+                r.status_code == 409
+                and r.headers.get("content-type", "").startswith("application/problem")
                 and str(r.json().get("type", "")).endswith("/idempotency-in-flight")
+            )
             if (r.status_code in RETRIED or in_flight) and attempt < 7:
                 await asyncio.sleep(float(r.headers.get("Retry-After", 2.0 * (attempt + 1))))
                 continue
@@ -79,8 +92,9 @@ class Api:
             return r
         raise SeedError(f"{method} {path}: no answer after retries")
 
-    async def pages(self, role: str, path: str, params: dict[str, Any] | None = None,
-                    headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    async def pages(
+        self, role: str, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """Every item of a cursor-paged list."""
         out: list[dict[str, Any]] = []
         cursor: str | None = None
@@ -93,8 +107,9 @@ class Api:
                 return out
 
 
-async def each(items: list[T], work: Callable[[T], Awaitable[Any]], *, limit: int = 8,
-               advance: Callable[[int], None] | None = None) -> list[Any]:
+async def each(
+    items: list[T], work: Callable[[T], Awaitable[Any]], *, limit: int = 8, advance: Callable[[int], None] | None = None
+) -> list[Any]:
     """``work`` on every item, ``limit`` at a time; the results in the order of ``items``."""
     gate = asyncio.Semaphore(limit)
 

@@ -28,8 +28,15 @@ from .api import Api, SeedError, each
 from .world import PERSON_HEADER, Grant, Person, World, build
 
 ROLES = {
-    "officer": ["registry:read", "registry:write", "payments:read", "payments:write", "insurance:read",
-                "insurance:write", "child_protection:case"],
+    "officer": [
+        "registry:read",
+        "registry:write",
+        "payments:read",
+        "payments:write",
+        "insurance:read",
+        "insurance:write",
+        "child_protection:case",
+    ],
     "checker": ["registry:read", "registry:write", "payments:read", "payments:approve", "child_protection:case"],
     "postal": ["payments:disburse"],
     "bhxh": ["insurance:exchange"],
@@ -57,8 +64,8 @@ class Options:
     scale: float = 1.0
     seed: int = 1
     year: int | None = None
-    through: date | None = None   # the last month paid (first day); default: the current month
-    months: int | None = None     # payroll months to run, ending at ``through``; default: from January
+    through: date | None = None  # the last month paid (first day); default: the current month
+    months: int | None = None  # payroll months to run, ending at ``through``; default: from January
     concurrency: int = 8
     today: date = field(default_factory=clock.today)  # Viet Nam time
 
@@ -79,8 +86,10 @@ class State:
         if path.exists():
             stored = json.loads(path.read_text(encoding="utf-8"))
             if stored.get("identity") != identity:
-                raise SeedError(f"{path} belongs to another seed run ({stored.get('identity')}); remove it or "
-                                "give --state another file")
+                raise SeedError(
+                    f"{path} belongs to another seed run ({stored.get('identity')}); remove it or "
+                    "give --state another file"
+                )
             self.data = stored
 
     def save(self) -> None:
@@ -109,8 +118,9 @@ class Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as Bars
 
-            self.bars = Bars(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn())
+            self.bars = Bars(
+                TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+            )
 
     def __enter__(self) -> Progress:
         if self.bars:
@@ -147,16 +157,20 @@ class Seeder:
         """national ID → registry person id, for the seed's communes (the registry's own search, paged)."""
         if self.person_ids:
             return
-        lists = await each(self.world.communes, lambda c: self.api.pages(
-            "officer", "/registry/persons", {"commune_code": c, "limit": 100}), limit=self.options.concurrency)
+        lists = await each(
+            self.world.communes,
+            lambda c: self.api.pages("officer", "/registry/persons", {"commune_code": c, "limit": 100}),
+            limit=self.options.concurrency,
+        )
         self.person_ids = {p["national_id"]: p["id"] for items in lists for p in items if p.get("national_id")}
 
     def pid(self, p: Person) -> str:
         try:
             return self.person_ids[p.national_id]
         except KeyError as exc:
-            raise SeedError(f"person {p.key} ({p.national_id}) is not in the registry: the persons stage "
-                            "did not import it") from exc
+            raise SeedError(
+                f"person {p.key} ({p.national_id}) is not in the registry: the persons stage did not import it"
+            ) from exc
 
     async def wait_projected(self, ids: list[str], status: str | None = None, within: float = 300) -> None:
         """Until payments' copy holds every beneficiary of ``ids`` (with ``status`` if given): the registry's
@@ -165,6 +179,7 @@ class Seeder:
         deadline = time.monotonic() + within
         advance = self.progress.stage(f"  projection ({status or 'new'})", len(waiting))
         while waiting:
+
             async def seen(b: str) -> bool:
                 r = await self.api.call("officer", "GET", f"/payments/beneficiaries/{b}", ok=(200, 404))
                 return r.status_code == 200 and (status is None or r.json()["status"] == status)
@@ -174,8 +189,10 @@ class Seeder:
             waiting = [b for b, f in zip(waiting, found, strict=True) if not f]
             if waiting:
                 if time.monotonic() > deadline:
-                    raise SeedError(f"{len(waiting)} beneficiaries not in payments' copy after {within:.0f} s: "
-                                    "is the event hub delivering? (ansinh events status)")
+                    raise SeedError(
+                        f"{len(waiting)} beneficiaries not in payments' copy after {within:.0f} s: "
+                        "is the event hub delivering? (ansinh events status)"
+                    )
                 await asyncio.sleep(1)
 
     # --- stages -----------------------------------------------------------------------------------------------
@@ -184,18 +201,33 @@ class Seeder:
         rows = [p.row() for p in self.world.persons]
         advance = self.progress.stage("persons (import)", len(rows))
         for i in range(0, len(rows), PERSONS_FILE):
-            part = rows[i:i + PERSONS_FILE]
-            r = await self.api.call("officer", "POST", "/registry/imports", params={"kind": "persons"},
-                                    content=tabular.write_csv(PERSON_HEADER, part), key=f"{self.key}-persons-{i}",
-                                    headers={"Content-Type": "text/csv"})
+            part = rows[i : i + PERSONS_FILE]
+            r = await self.api.call(
+                "officer",
+                "POST",
+                "/registry/imports",
+                params={"kind": "persons"},
+                content=tabular.write_csv(PERSON_HEADER, part),
+                key=f"{self.key}-persons-{i}",
+                headers={"Content-Type": "text/csv"},
+            )
             body = r.json()
             if body["rejected"]:
                 raise SeedError(f"persons import rejected {body['rejected']} rows: {body['problems'][:3]}")
             advance(len(part))
 
     async def households(self) -> None:
-        header = ["Mã hộ", "Mã xã", "Địa chỉ", "Số CCCD", "Quan hệ với chủ hộ", "Ngày vào hộ", "Tình trạng nghèo",
-                  "Ngày hiệu lực", "Số quyết định"]
+        header = [
+            "Mã hộ",
+            "Mã xã",
+            "Địa chỉ",
+            "Số CCCD",
+            "Quan hệ với chủ hộ",
+            "Ngày vào hộ",
+            "Tình trạng nghèo",
+            "Ngày hiệu lực",
+            "Số quyết định",
+        ]
         households = self.world.households
         advance = self.progress.stage("households (import)", len(households))
         start, n = 0, 0
@@ -206,13 +238,29 @@ class Seeder:
                 h = households[end]
                 for person, relation in h.members:
                     joined = max(person.date_of_birth, date(self.year - 1, 1, 1))
-                    rows.append([h.code, h.commune, h.address, person.national_id, relation, joined.isoformat(),
-                                 h.poverty, h.poverty_from.isoformat() if h.poverty_from else "",
-                                 f"QĐ {n + 1}/QĐ-UBND" if h.poverty else ""])
+                    rows.append(
+                        [
+                            h.code,
+                            h.commune,
+                            h.address,
+                            person.national_id,
+                            relation,
+                            joined.isoformat(),
+                            h.poverty,
+                            h.poverty_from.isoformat() if h.poverty_from else "",
+                            f"QĐ {n + 1}/QĐ-UBND" if h.poverty else "",
+                        ]
+                    )
                 end += 1
-            r = await self.api.call("officer", "POST", "/registry/imports", params={"kind": "households"},
-                                    content=tabular.write_csv(header, rows), key=f"{self.key}-households-{n}",
-                                    headers={"Content-Type": "text/csv"})
+            r = await self.api.call(
+                "officer",
+                "POST",
+                "/registry/imports",
+                params={"kind": "households"},
+                content=tabular.write_csv(header, rows),
+                key=f"{self.key}-households-{n}",
+                headers={"Content-Type": "text/csv"},
+            )
             body = r.json()
             if body["rejected"]:
                 raise SeedError(f"households import rejected {body['rejected']} rows: {body['problems'][:3]}")
@@ -230,20 +278,35 @@ class Seeder:
             if g.person.key in known:
                 return known[g.person.key]
             person_id = self.pid(g.person)
-            r = await self.api.call("officer", "POST", "/registry/applications", key=f"{self.key}-app-{g.person.key}",
-                                    json={"person_id": person_id, "categories": [g.category],
-                                          "note": "hồ sơ khởi tạo (seed)"})
+            r = await self.api.call(
+                "officer",
+                "POST",
+                "/registry/applications",
+                key=f"{self.key}-app-{g.person.key}",
+                json={"person_id": person_id, "categories": [g.category], "note": "hồ sơ khởi tạo (seed)"},
+            )
             application = r.json()["id"]
             signed = min(g.signed, self.today)
-            r = await self.api.call("checker", "POST", f"/registry/applications/{application}/approve", ok=(201, 409),
-                                    json={"number": f"{1000 + int(g.person.key[1:]) % 9000}/QĐ-UBND",
-                                          "signed_on": signed.isoformat(), "authority": "Chủ tịch UBND cấp xã",
-                                          "effective_month": month_text(g.effective)})
+            r = await self.api.call(
+                "checker",
+                "POST",
+                f"/registry/applications/{application}/approve",
+                ok=(201, 409),
+                json={
+                    "number": f"{1000 + int(g.person.key[1:]) % 9000}/QĐ-UBND",
+                    "signed_on": signed.isoformat(),
+                    "authority": "Chủ tịch UBND cấp xã",
+                    "effective_month": month_text(g.effective),
+                },
+            )
             if r.status_code == 201:
                 beneficiary = str(r.json()["id"])
             else:  # approved by an earlier run that stopped before recording it
-                found = await self.api.pages("officer", "/registry/beneficiaries",
-                                             {"commune_code": g.person.commune, "q": g.person.full_name, "limit": 100})
+                found = await self.api.pages(
+                    "officer",
+                    "/registry/beneficiaries",
+                    {"commune_code": g.person.commune, "q": g.person.full_name, "limit": 100},
+                )
                 match = [b for b in found if b.get("person_id") == person_id]
                 if not match:
                     raise SeedError(f"application {application}: {r.text[:300]}")
@@ -267,12 +330,14 @@ class Seeder:
         commune = self.world.communes[0]
         facility = self.state.data.get("facility_id")
         if not facility:
-            report = (await self.api.call("officer", "GET", "/registry/reports/facilities",
-                                          params={"year": self.year})).json()
+            report = (
+                await self.api.call("officer", "GET", "/registry/reports/facilities", params={"year": self.year})
+            ).json()
             facility = next((f["facility_id"] for f in report.get("facilities", []) if f.get("name") == name), None)
         if not facility:
-            r = await self.api.call("officer", "POST", "/registry/facilities",
-                                    json={"name": name, "commune_code": commune, "capacity": 150})
+            r = await self.api.call(
+                "officer", "POST", "/registry/facilities", json={"name": name, "commune_code": commune, "capacity": 150}
+            )
             facility = r.json()["id"]
         self.state.data["facility_id"] = facility
         self.state.save()
@@ -282,9 +347,13 @@ class Seeder:
         async def admit(item: tuple[Person, str]) -> None:
             person, group = item
             admitted = max(person.date_of_birth + timedelta(days=30), date(self.year - 1, 3, 1))
-            await self.api.call("officer", "POST", f"/registry/facilities/{facility}/residents", ok=(201, 409),
-                                json={"person_id": self.pid(person), "admitted_on": admitted.isoformat(),
-                                      "category": group})
+            await self.api.call(
+                "officer",
+                "POST",
+                f"/registry/facilities/{facility}/residents",
+                ok=(201, 409),
+                json={"person_id": self.pid(person), "admitted_on": admitted.isoformat(), "category": group},
+            )
 
         await each(residents, admit, limit=self.options.concurrency, advance=advance)
         child = next((p for p, g in residents if g == "orphan"), residents[0][0])
@@ -293,8 +362,13 @@ class Seeder:
             body = {k: v for k, v in d.items() if k not in ("key", "for_child")}
             if d.get("for_child"):
                 body["for_person_id"] = self.pid(child)
-            await self.api.call("officer", "POST", f"/registry/facilities/{facility}/donations",
-                                key=f"{self.key}-donation-{d['key']}", json=body)
+            await self.api.call(
+                "officer",
+                "POST",
+                f"/registry/facilities/{facility}/donations",
+                key=f"{self.key}-donation-{d['key']}",
+                json=body,
+            )
 
         await each(self.world.donations, give, limit=self.options.concurrency, advance=advance)
 
@@ -304,13 +378,22 @@ class Seeder:
 
         async def enrol(item: tuple[Person, str, int]) -> None:
             person, title, amount = item
-            await self.api.call("officer", "POST", "/payments/programmes/artisans/enrolments",
-                                key=f"{self.key}-artisan-{person.key}", json={
-                                    "person_id": self.pid(person), "recipient_name": person.full_name,
-                                    "national_id": person.national_id, "commune_code": person.commune,
-                                    "title": title, "amount_per_month": amount,
-                                    "from_month": f"{self.year - 2}-01",
-                                    "legal_basis": "Quyết định công nhận nghệ nhân (Nghị định 109/2015/NĐ-CP)"})
+            await self.api.call(
+                "officer",
+                "POST",
+                "/payments/programmes/artisans/enrolments",
+                key=f"{self.key}-artisan-{person.key}",
+                json={
+                    "person_id": self.pid(person),
+                    "recipient_name": person.full_name,
+                    "national_id": person.national_id,
+                    "commune_code": person.commune,
+                    "title": title,
+                    "amount_per_month": amount,
+                    "from_month": f"{self.year - 2}-01",
+                    "legal_basis": "Quyết định công nhận nghệ nhân (Nghị định 109/2015/NĐ-CP)",
+                },
+            )
 
         await each(self.world.artisans, enrol, limit=self.options.concurrency, advance=advance)
 
@@ -334,8 +417,9 @@ class Seeder:
             return None
         payroll = await self.find_payroll(programme, period)
         if payroll is None:
-            r = await self.api.call("officer", "POST", "/payments/payrolls", ok=(201, 409),
-                                    json={"programme": programme, "period": period})
+            r = await self.api.call(
+                "officer", "POST", "/payments/payrolls", ok=(201, 409), json={"programme": programme, "period": period}
+            )
             payroll = r.json() if r.status_code == 201 else await self.find_payroll(programme, period)
             if payroll is None:
                 raise SeedError(f"payroll {programme} {period}: {r.text[:300]}")
@@ -354,8 +438,9 @@ class Seeder:
         unpaid_now: list[str] = []
 
         async def report(batch: dict[str, Any]) -> None:
-            r = await self.api.call("postal", "GET", f"/payments/batches/{batch['id']}/download",
-                                    params={"format": "csv"})
+            r = await self.api.call(
+                "postal", "GET", f"/payments/batches/{batch['id']}/download", params={"format": "csv"}
+            )
             rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
             head = {h: i for i, h in enumerate(rows[0])}
             filled = [rows[0]]
@@ -363,8 +448,11 @@ class Seeder:
                 row = row + [""] * (len(rows[0]) - len(row))
                 nid, line = row[head["Số CCCD"]], row[head["Mã dòng"]]
                 # The same recipients are not missed twice running (three months unpaid suspends).
-                missed = (unpaid_share > 0 and nid not in unpaid_before
-                          and int(line.replace("-", "")[-6:], 16) % 1000 < unpaid_share * 1000)
+                missed = (
+                    unpaid_share > 0
+                    and nid not in unpaid_before
+                    and int(line.replace("-", "")[-6:], 16) % 1000 < unpaid_share * 1000
+                )
                 if missed:
                     unpaid_now.append(nid)
                     row[head["Kết quả"]], row[head["Lý do"]] = "Chưa chi trả", "Vắng nhà, đi làm ăn xa"
@@ -375,9 +463,14 @@ class Seeder:
                     row[head["Số biên nhận"]] = f"BN-{line[:8]}"
                     row[head["Số tiền đã chi"]] = row[head["Số tiền"]]
                 filled.append(row)
-            await self.api.call("postal", "POST", f"/payments/batches/{batch['id']}/results/file",
-                                content=tabular.write_csv(filled[0], filled[1:]), key=f"{self.key}-batch-{batch['id']}",
-                                headers={"Content-Type": "text/csv"})
+            await self.api.call(
+                "postal",
+                "POST",
+                f"/payments/batches/{batch['id']}/results/file",
+                content=tabular.write_csv(filled[0], filled[1:]),
+                key=f"{self.key}-batch-{batch['id']}",
+                headers={"Content-Type": "text/csv"},
+            )
 
         await each(open_, report, limit=self.options.concurrency)
         if open_:
@@ -413,10 +506,17 @@ class Seeder:
             dead_ids = []
             for person, died in deaths.get(month, []):
                 await self.load_person_ids()
-                await self.api.call("officer", "POST", f"/registry/persons/{self.pid(person)}/death", ok=(201, 409),
-                                    key=f"{self.key}-death-{person.key}", json={
-                                        "death_date": died.isoformat(),
-                                        "document": f"Trích lục khai tử số {died.day}/{died.year}/TLKT"})
+                await self.api.call(
+                    "officer",
+                    "POST",
+                    f"/registry/persons/{self.pid(person)}/death",
+                    ok=(201, 409),
+                    key=f"{self.key}-death-{person.key}",
+                    json={
+                        "death_date": died.isoformat(),
+                        "document": f"Trích lục khai tử số {died.day}/{died.year}/TLKT",
+                    },
+                )
                 if person.key in self.state.data["beneficiaries"]:
                     dead_ids.append(self.state.data["beneficiaries"][person.key])
             if new_ids:
@@ -434,20 +534,36 @@ class Seeder:
 
     async def longevity(self) -> None:
         gift_day = min(date(self.year, 10, 1), self.today, add_months(self.through, 1) - timedelta(days=1))
-        listed = (await self.api.call("officer", "GET", "/registry/reports/longevity",
-                                      params={"year": self.year, "gift_date": gift_day.isoformat()})).json()["items"]
+        listed = (
+            await self.api.call(
+                "officer",
+                "GET",
+                "/registry/reports/longevity",
+                params={"year": self.year, "gift_date": gift_day.isoformat()},
+            )
+        ).json()["items"]
         advance = self.progress.stage("longevity gifts", len(listed))
 
         async def gift(item: dict[str, Any]) -> None:
             in_kind = int(item["national_id"][-1]) < 2 if item.get("national_id") else False
-            await self.api.call("officer", "POST", "/payments/longevity-gifts", ok=(201, 409),
-                                key=f"{self.key}-gift-{item['person_id']}", json={
-                                    "person_id": item["person_id"], "recipient_name": item["full_name"],
-                                    "national_id": item["national_id"], "date_of_birth": item["date_of_birth"],
-                                    "commune_code": item["commune_code"], "year": self.year,
-                                    "gift_date": gift_day.isoformat(),
-                                    "delivery": "in_kind" if in_kind else "post_office",
-                                    "decision": f"QĐ 300/QĐ-UBND ngày {gift_day.strftime('%d/%m/%Y')}"})
+            await self.api.call(
+                "officer",
+                "POST",
+                "/payments/longevity-gifts",
+                ok=(201, 409),
+                key=f"{self.key}-gift-{item['person_id']}",
+                json={
+                    "person_id": item["person_id"],
+                    "recipient_name": item["full_name"],
+                    "national_id": item["national_id"],
+                    "date_of_birth": item["date_of_birth"],
+                    "commune_code": item["commune_code"],
+                    "year": self.year,
+                    "gift_date": gift_day.isoformat(),
+                    "delivery": "in_kind" if in_kind else "post_office",
+                    "decision": f"QĐ 300/QĐ-UBND ngày {gift_day.strftime('%d/%m/%Y')}",
+                },
+            )
 
         await each(listed, gift, limit=self.options.concurrency, advance=advance)
         await self.payroll("longevity", month_text(self.through))
@@ -457,11 +573,13 @@ class Seeder:
 
         async def relief(item: dict[str, Any]) -> None:
             body = {k: v for k, v in item.items() if k != "key"}
-            r = await self.api.call("officer", "POST", "/payments/emergency-reliefs", key=f"{self.key}-{item['key']}",
-                                    json=body)
+            r = await self.api.call(
+                "officer", "POST", "/payments/emergency-reliefs", key=f"{self.key}-{item['key']}", json=body
+            )
             if r.json()["status"] == "decided":
-                await self.api.call("checker", "POST", f"/payments/emergency-reliefs/{r.json()['id']}/approve",
-                                    ok=(200, 409))
+                await self.api.call(
+                    "checker", "POST", f"/payments/emergency-reliefs/{r.json()['id']}/approve", ok=(200, 409)
+                )
 
         await each(self.world.emergencies, relief, limit=self.options.concurrency, advance=advance)
         await self.payroll("emergency", month_text(self.through), unpaid_share=0.05)
@@ -472,8 +590,10 @@ class Seeder:
         listing = r.json() if r.status_code == 201 else None
         deadline = time.monotonic() + 600
         while listing is None:  # built by an earlier run, or by the first attempt of this call (still committing)
-            listing = next((x for x in (await self.api.call("bhxh", "GET", "/insurance/lists")).json()
-                            if x["period"] == period), None)
+            listing = next(
+                (x for x in (await self.api.call("bhxh", "GET", "/insurance/lists")).json() if x["period"] == period),
+                None,
+            )
             if listing is None:
                 if time.monotonic() > deadline:
                     raise SeedError(f"the insurance list of {period} was refused as existing but is not listed")
@@ -491,15 +611,24 @@ class Seeder:
                 results.append({"person_id": item["person_id"], "outcome": "rejected", "reason": "Sai ngày sinh"})
             else:
                 code = f"{item['group']}{item['benefit_level']}86{prefix}{n:07d}"
-                result = {"person_id": item["person_id"], "outcome": "issued", "card_code": code,
-                          "valid_from": item["valid_from"]}
+                result = {
+                    "person_id": item["person_id"],
+                    "outcome": "issued",
+                    "card_code": code,
+                    "valid_from": item["valid_from"],
+                }
                 if item.get("valid_to"):
                     result["valid_to"] = item["valid_to"]
                 results.append(result)
         for i in range(0, len(results), 500):  # well within the gateway's 30-s limit per request
-            part = results[i:i + 500]
-            await self.api.call("bhxh", "POST", f"/insurance/lists/{listing['id']}/results",
-                                key=f"{self.key}-bhxh-{listing['id']}-{i}", json={"results": part})
+            part = results[i : i + 500]
+            await self.api.call(
+                "bhxh",
+                "POST",
+                f"/insurance/lists/{listing['id']}/results",
+                key=f"{self.key}-bhxh-{listing['id']}-{i}",
+                json={"results": part},
+            )
             advance(len(part))
 
     async def child_protection(self) -> None:
@@ -507,19 +636,44 @@ class Seeder:
 
         async def case(item: dict[str, Any]) -> None:
             body = {k: v for k, v in item.items() if k not in ("key", "risk_level")}
-            r = await self.api.call("officer", "POST", "/child-protection/cases", key=f"{self.key}-{item['key']}",
-                                    json=body, headers=PURPOSE)
+            r = await self.api.call(
+                "officer",
+                "POST",
+                "/child-protection/cases",
+                key=f"{self.key}-{item['key']}",
+                json=body,
+                headers=PURPOSE,
+            )
             if r.json()["status"] == "reported":
-                await self.api.call("officer", "POST", f"/child-protection/cases/{r.json()['id']}/steps",
-                                    ok=(200, 409, 412), headers={**PURPOSE, "If-Match": r.headers["ETag"]},
-                                    json={"action": "initial_assessment", "risk_level": item["risk_level"],
-                                          "note": "Đã gặp trẻ và gia đình"})
+                await self.api.call(
+                    "officer",
+                    "POST",
+                    f"/child-protection/cases/{r.json()['id']}/steps",
+                    ok=(200, 409, 412),
+                    headers={**PURPOSE, "If-Match": r.headers["ETag"]},
+                    json={
+                        "action": "initial_assessment",
+                        "risk_level": item["risk_level"],
+                        "note": "Đã gặp trẻ và gia đình",
+                    },
+                )
 
         await each(self.world.cases, case, limit=self.options.concurrency, advance=advance)
 
 
-STAGES = ("persons", "households", "beneficiaries", "centre", "artisans", "projection", "year_of_payrolls",
-          "longevity", "emergency", "insurance", "child_protection")
+STAGES = (
+    "persons",
+    "households",
+    "beneficiaries",
+    "centre",
+    "artisans",
+    "projection",
+    "year_of_payrolls",
+    "longevity",
+    "emergency",
+    "insurance",
+    "child_protection",
+)
 
 
 @dataclass
@@ -540,15 +694,30 @@ def _as_of(state_path: Path, today: date) -> date:
     return today
 
 
-async def seed(gateway: str, credentials: dict[str, tuple[str, str]], options: Options, state_path: Path, *,
-               progress: bool = True, stop_after: str | None = None) -> Outcome:
+async def seed(
+    gateway: str,
+    credentials: dict[str, tuple[str, str]],
+    options: Options,
+    state_path: Path,
+    *,
+    progress: bool = True,
+    stop_after: str | None = None,
+) -> Outcome:
     """Run every stage not yet done; ``stop_after`` ends the run after that stage (tests, benchmarks)."""
     options.today = _as_of(state_path, options.today)
     year, through = options.resolved()
     world = build(options.seed, options.scale, year, through, options.today)
-    state = State(state_path, {"seed": options.seed, "scale": options.scale, "year": year,
-                               "through": month_text(through), "gateway": gateway.rstrip("/"),
-                               "as_of": options.today.isoformat()})
+    state = State(
+        state_path,
+        {
+            "seed": options.seed,
+            "scale": options.scale,
+            "year": year,
+            "through": month_text(through),
+            "gateway": gateway.rstrip("/"),
+            "as_of": options.today.isoformat(),
+        },
+    )
     api = Api(gateway, credentials)
     bars: AbstractContextManager[Any] = Progress(progress) if progress else nullcontext()
     try:
@@ -563,5 +732,9 @@ async def seed(gateway: str, credentials: dict[str, tuple[str, str]], options: O
                     break
     finally:
         await api.close()
-    return Outcome(timings=dict(state.data["timings"]), calls=api.calls, persons=len(world.persons),
-                   beneficiaries=len(world.grants) + len(world.new_grants))
+    return Outcome(
+        timings=dict(state.data["timings"]),
+        calls=api.calls,
+        persons=len(world.persons),
+        beneficiaries=len(world.grants) + len(world.new_grants),
+    )

@@ -18,16 +18,16 @@ from pathlib import Path
 # --- the profile ----------------------------------------------------------------------------------------------
 
 TRA_VINH = {
-    "beneficiaries": 33_200,   # monthly social allowance at year end
+    "beneficiaries": 33_200,  # monthly social allowance at year end
     "children_under_6": 103_339,
     "centre_residents": 116,
     "artisans": 14,
     "turning_90": 1_900,
     "turning_100": 160,
-    "late_deaths": 60,         # deaths of beneficiaries recorded months after the fact (recoveries)
-    "new_in_year": 1_300,      # beneficiaries approved during the year (the rest before it)
-    "emergency": 40,           # emergency reliefs decided in the year
-    "cp_cases": 120,           # child-protection cases opened in the year
+    "late_deaths": 60,  # deaths of beneficiaries recorded months after the fact (recoveries)
+    "new_in_year": 1_300,  # beneficiaries approved during the year (the rest before it)
+    "emergency": 40,  # emergency reliefs decided in the year
+    "cp_cases": 120,  # child-protection cases opened in the year
     "donors": 45,
 }
 """Counts at scale 1.0."""
@@ -71,24 +71,39 @@ def scaled(name: str, scale: float, floor: int = 1) -> int:
 
 @dataclass
 class Person:
-    key: str                      # stable within a seed: "b00012", "c00001", …
+    key: str  # stable within a seed: "b00012", "c00001", …
     full_name: str
     date_of_birth: date
-    sex: str                      # "male" / "female"
+    sex: str  # "male" / "female"
     national_id: str
     commune: str
     address: str
-    disability: str = ""          # "Nặng" / "Đặc biệt nặng"
+    disability: str = ""  # "Nặng" / "Đặc biệt nặng"
     disability_on: date | None = None
 
     def row(self) -> list[str]:
-        return [self.full_name, self.date_of_birth.isoformat(), "Nữ" if self.sex == "female" else "Nam",
-                self.national_id, self.commune, self.address, self.disability,
-                self.disability_on.isoformat() if self.disability_on else ""]
+        return [
+            self.full_name,
+            self.date_of_birth.isoformat(),
+            "Nữ" if self.sex == "female" else "Nam",
+            self.national_id,
+            self.commune,
+            self.address,
+            self.disability,
+            self.disability_on.isoformat() if self.disability_on else "",
+        ]
 
 
-PERSON_HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Mã xã", "Địa chỉ", "Mức độ khuyết tật",
-                 "Ngày xác nhận khuyết tật"]
+PERSON_HEADER = [
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số CCCD",
+    "Mã xã",
+    "Địa chỉ",
+    "Mức độ khuyết tật",
+    "Ngày xác nhận khuyết tật",
+]
 
 
 @dataclass
@@ -96,8 +111,8 @@ class Household:
     code: str
     commune: str
     address: str
-    members: list[tuple[Person, str]]   # (person, relationship label)
-    poverty: str = ""                   # "" or a label of POVERTY_MIX
+    members: list[tuple[Person, str]]  # (person, relationship label)
+    poverty: str = ""  # "" or a label of POVERTY_MIX
     poverty_from: date | None = None
 
 
@@ -119,8 +134,8 @@ class World:
     communes: list[str]
     persons: list[Person] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
-    grants: list[Grant] = field(default_factory=list)          # approved before the year
-    new_grants: list[Grant] = field(default_factory=list)      # approved during the year (effective that month)
+    grants: list[Grant] = field(default_factory=list)  # approved before the year
+    new_grants: list[Grant] = field(default_factory=list)  # approved during the year (effective that month)
     residents: list[tuple[Person, str]] = field(default_factory=list)
     artisans: list[tuple[Person, str, int]] = field(default_factory=list)
     late_deaths: list[tuple[Person, date, date]] = field(default_factory=list)  # (person, died, recorded month)
@@ -177,8 +192,15 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
         sex = sex or rng.choice(("male", "female"))
         name = full_name(sex)
         place = commune or rng.choice(world.communes)
-        p = Person(key=key, full_name=name, date_of_birth=born, sex=sex, national_id=ids.next(born, sex),
-                   commune=place, address=f"Ấp {fake.street_name()}")
+        p = Person(
+            key=key,
+            full_name=name,
+            date_of_birth=born,
+            sex=sex,
+            national_id=ids.next(born, sex),
+            commune=place,
+            address=f"Ấp {fake.street_name()}",
+        )
         world.persons.append(p)
         return p
 
@@ -186,8 +208,11 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
         """Family name first, as Vietnamese names are written; about a third Khmer family names (Trà Vinh)."""
         family = rng.choice(KHMER_FAMILY) if rng.random() < 0.31 else fake.last_name()
         given = fake.first_name_female() if sex == "female" else fake.first_name_male()
-        middle = rng.choice(("Thị", "Thị", fake.middle_name())) if sex == "female" else \
-            rng.choice(("Văn", "Văn", fake.middle_name()))
+        middle = (
+            rng.choice(("Thị", "Thị", fake.middle_name()))
+            if sex == "female"
+            else rng.choice(("Văn", "Văn", fake.middle_name()))
+        )
         return f"{family} {middle} {given}"
 
     def born_between(first: date, last: date) -> date:
@@ -220,16 +245,26 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
             world.new_grants.append(grant)
         else:
             earliest = max(date(2021, 7, 1), born + timedelta(days=62))
-            start = born_between(earliest, date(year - 1, 12, 1)) if earliest < date(year - 1, 12, 1) \
+            start = (
+                born_between(earliest, date(year - 1, 12, 1))
+                if earliest < date(year - 1, 12, 1)
                 else date(year - 1, 12, 1)
+            )
             month = start.replace(day=1)
             world.grants.append(Grant(p, category, month, month + timedelta(days=rng.randrange(0, 10))))
     # The poor elderly (5.5a) live alone in a poor household.
     for g in [*world.grants, *world.new_grants]:
         if g.category == "5.5a":
-            world.households.append(Household(
-                code=f"HGD-S{seed}-{g.person.key}", commune=g.person.commune, address=g.person.address,
-                members=[(g.person, "Chủ hộ")], poverty="Nghèo", poverty_from=date(year - 1, 1, 1)))
+            world.households.append(
+                Household(
+                    code=f"HGD-S{seed}-{g.person.key}",
+                    commune=g.person.commune,
+                    address=g.person.address,
+                    members=[(g.person, "Chủ hộ")],
+                    poverty="Nghèo",
+                    poverty_from=date(year - 1, 1, 1),
+                )
+            )
 
     # A few die and the death reaches the registry two or three months later: the months paid become recoveries.
     late = min(scaled("late_deaths", scale, floor=1), len(world.grants))
@@ -247,8 +282,12 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
         commune = rng.choice(world.communes)
         address = f"Ấp {fake.street_name()}"
         parent_sex = rng.choice(("female", "female", "male"))
-        parent = person(f"p{len(world.households):06d}", born_between(date(year - 42, 1, 1), date(year - 20, 12, 31)),
-                        parent_sex, commune)
+        parent = person(
+            f"p{len(world.households):06d}",
+            born_between(date(year - 42, 1, 1), date(year - 20, 12, 31)),
+            parent_sex,
+            commune,
+        )
         parent.address = address
         members = [(parent, "Chủ hộ")]
         for _ in range(min(children - made, rng.choice((1, 1, 1, 2, 2, 3)))):
@@ -258,9 +297,16 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
             members.append((child, "Con"))
             made += 1
         status = _pick(rng, (*POVERTY_MIX, ("", 1.0)))
-        world.households.append(Household(
-            code=f"HGD-{seed}-{len(world.households):06d}", commune=commune, address=address, members=members,
-            poverty=status, poverty_from=date(year, 1, 1) if status else None))
+        world.households.append(
+            Household(
+                code=f"HGD-{seed}-{len(world.households):06d}",
+                commune=commune,
+                address=address,
+                members=members,
+                poverty=status,
+                poverty_from=date(year, 1, 1) if status else None,
+            )
+        )
 
     # The elderly who reach 90 and 100 in the year (longevity gifts).
     for age, name in ((90, "turning_90"), (100, "turning_100")):
@@ -281,43 +327,80 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
     # Artisans (Decree 109/2015): people's artisans 1,000,000; meritorious 850,000 or 700,000.
     for i in range(scaled("artisans", scale)):
         p = person(f"a{i:04d}", born_between(date(year - 85, 1, 1), date(year - 55, 12, 31)))
-        title, amount = rng.choice((("nghe_nhan_nhan_dan", 1_000_000), ("nghe_nhan_uu_tu", 850_000),
-                                    ("nghe_nhan_uu_tu", 700_000)))
+        title, amount = rng.choice(
+            (("nghe_nhan_nhan_dan", 1_000_000), ("nghe_nhan_uu_tu", 850_000), ("nghe_nhan_uu_tu", 700_000))
+        )
         world.artisans.append((p, title, amount))
 
     # Emergency relief after the year's storms and floods.
-    kinds = (("house_damaged", 20_000_000), ("house_destroyed", 40_000_000), ("injury", 10_000_000),
-             ("relocation", 30_000_000), ("funeral", 27_000_000))
+    kinds = (
+        ("house_damaged", 20_000_000),
+        ("house_destroyed", 40_000_000),
+        ("injury", 10_000_000),
+        ("relocation", 30_000_000),
+        ("funeral", 27_000_000),
+    )
     for i in range(scaled("emergency", scale)):
         kind, amount = rng.choice(kinds)
         occurred = past(date(year, rng.randrange(1, through.month + 1), rng.randrange(1, 28)))
-        world.emergencies.append({
-            "key": f"x{i:04d}", "kind": kind, "recipient_name": full_name(rng.choice(("male", "female"))),
-            "commune_code": rng.choice(world.communes),
-            "disaster": f"Mưa lớn, lốc xoáy {occurred.strftime('%d/%m/%Y')}", "occurred_on": occurred.isoformat(),
-            "amount": amount, "decision": f"QĐ {100 + i}/QĐ-UBND"})
+        world.emergencies.append(
+            {
+                "key": f"x{i:04d}",
+                "kind": kind,
+                "recipient_name": full_name(rng.choice(("male", "female"))),
+                "commune_code": rng.choice(world.communes),
+                "disaster": f"Mưa lớn, lốc xoáy {occurred.strftime('%d/%m/%Y')}",
+                "occurred_on": occurred.isoformat(),
+                "amount": amount,
+                "decision": f"QĐ {100 + i}/QĐ-UBND",
+            }
+        )
 
     # The centre's donations: the year's cash to the centre, and the money raised for one child's surgery.
     donors = scaled("donors", scale, floor=3)
     for i, value in enumerate(_split(CENTRE_CASH, donors, rng)):
         day = past(date(year, 1 + i % through.month, 1 + rng.randrange(0, 27)))
-        world.donations.append({"key": f"d{i:04d}", "donor": fake.company(), "received_on": day.isoformat(),
-                                "form": "cash", "value": value, "description": "Ủng hộ Trung tâm"})
+        world.donations.append(
+            {
+                "key": f"d{i:04d}",
+                "donor": fake.company(),
+                "received_on": day.isoformat(),
+                "form": "cash",
+                "value": value,
+                "description": "Ủng hộ Trung tâm",
+            }
+        )
     for i, value in enumerate(_split(RAISED_FOR_ONE_CHILD, 3, rng)):
-        world.donations.append({"key": f"t{i:04d}", "donor": fake.company(), "form": "cash", "value": value,
-                                "received_on": past(date(year, through.month, 1 + i)).isoformat(),
-                                "description": "Điều trị bệnh tim cho một cháu tại Trung tâm", "for_child": True})
+        world.donations.append(
+            {
+                "key": f"t{i:04d}",
+                "donor": fake.company(),
+                "form": "cash",
+                "value": value,
+                "received_on": past(date(year, through.month, 1 + i)).isoformat(),
+                "description": "Điều trị bệnh tim cho một cháu tại Trung tâm",
+                "for_child": True,
+            }
+        )
 
     # Child-protection cases reported in the year.
     sources = ("hotline_111", "police", "school", "community")
     for i in range(scaled("cp_cases", scale)):
         reported = past(date(year, rng.randrange(1, through.month + 1), rng.randrange(1, 28)))
         sex = rng.choice(("male", "female"))
-        world.cases.append({
-            "key": f"k{i:04d}", "source": rng.choice(sources), "reported_at": f"{reported.isoformat()}T09:00:00+07:00",
-            "report": "Trẻ bị bỏ rơi, không có người chăm sóc", "child": {
-                "full_name": full_name(sex), "sex": sex,
-                "commune_code": rng.choice(world.communes),
-                "date_of_birth": born_between(date(year - 14, 1, 1), date(year - 1, 12, 31)).isoformat()},
-            "risk_level": rng.choice(("low", "medium", "high"))})
+        world.cases.append(
+            {
+                "key": f"k{i:04d}",
+                "source": rng.choice(sources),
+                "reported_at": f"{reported.isoformat()}T09:00:00+07:00",
+                "report": "Trẻ bị bỏ rơi, không có người chăm sóc",
+                "child": {
+                    "full_name": full_name(sex),
+                    "sex": sex,
+                    "commune_code": rng.choice(world.communes),
+                    "date_of_birth": born_between(date(year - 14, 1, 1), date(year - 1, 12, 31)).isoformat(),
+                },
+                "risk_level": rng.choice(("low", "medium", "high")),
+            }
+        )
     return world

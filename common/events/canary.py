@@ -46,19 +46,27 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
         catalogue.register(f"{service}.canary.to_{other}.v1", f"A canary for the {other} service only")(Canary)
 
     receipts = tables.canary_receipts
-    record_sql = text(f"INSERT INTO {receipts.schema}.{receipts.name} (event_id, source, subject, sequence, "
-                      "published_at) VALUES (:event_id, :source, :subject, :sequence, :published_at)")
+    record_sql = text(
+        f"INSERT INTO {receipts.schema}.{receipts.name} (event_id, source, subject, sequence, "
+        "published_at) VALUES (:event_id, :source, :subject, :sequence, :published_at)"
+    )
 
     @inbox.handler(*(f"{o}.canary.v1" for o in others), f"*.canary.to_{service}.v1")
     async def record(session: Any, event: Event) -> None:
-        await session.execute(record_sql, {
-            "event_id": event.id, "source": event.source, "subject": event.subject, "sequence": event.sequence,
-            "published_at": datetime.fromisoformat(event.data["published_at"])})
+        await session.execute(
+            record_sql,
+            {
+                "event_id": event.id,
+                "source": event.source,
+                "subject": event.subject,
+                "sequence": event.sequence,
+                "published_at": datetime.fromisoformat(event.data["published_at"]),
+            },
+        )
 
     router = APIRouter(tags=["events"])
 
-    @router.post("/events/canary", summary="Publish canary events", status_code=202,
-                 dependencies=[require("admin")])
+    @router.post("/events/canary", summary="Publish canary events", status_code=202, dependencies=[require("admin")])
     async def send_canaries(body: CanaryIn, session: SessionDep) -> dict[str, Any]:
         """Publish `count` canary events on `subject` in one transaction; the other services (or the one
         named in `to`) record them."""
@@ -73,9 +81,12 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
         return {"published": ids}
 
     @router.get("/events/canaries", summary="Canary events received here", dependencies=[require("admin")])
-    async def received_canaries(session: SessionDep, source: Annotated[str | None, Query()] = None,
-                       subject_prefix: Annotated[str | None, Query(max_length=200)] = None,
-                       limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict[str, Any]:
+    async def received_canaries(
+        session: SessionDep,
+        source: Annotated[str | None, Query()] = None,
+        subject_prefix: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> dict[str, Any]:
         """Receipts in arrival order, with the latency from publication to the committed receipt."""
         r = tables.canary_receipts
         q = select(r).order_by(r.c.id).limit(limit)
@@ -85,11 +96,20 @@ def install(service: str, catalogue: Catalogue, tables: EventTables, inbox: Inbo
             q = q.where(r.c.source == source)
         rows = (await session.execute(q)).mappings().all()
         total = await session.scalar(select(func.count()).select_from(q.order_by(None).limit(None).subquery()))
-        return {"total": total, "receipts": [
-            {"event_id": str(x["event_id"]), "source": x["source"], "subject": x["subject"],
-             "sequence": x["sequence"], "published_at": x["published_at"].isoformat(),
-             "received_at": x["received_at"].isoformat(),
-             "latency_ms": round((x["received_at"] - x["published_at"]).total_seconds() * 1000, 1)}
-            for x in rows]}
+        return {
+            "total": total,
+            "receipts": [
+                {
+                    "event_id": str(x["event_id"]),
+                    "source": x["source"],
+                    "subject": x["subject"],
+                    "sequence": x["sequence"],
+                    "published_at": x["published_at"].isoformat(),
+                    "received_at": x["received_at"].isoformat(),
+                    "latency_ms": round((x["received_at"] - x["published_at"]).total_seconds() * 1000, 1),
+                }
+                for x in rows
+            ],
+        }
 
     return router

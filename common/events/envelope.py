@@ -32,8 +32,14 @@ def new_event(source: str, type_: str, subject: str, data: BaseModel | dict[str,
     """An envelope without its sequence (the outbox assigns it in the publishing transaction)."""
     payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
     return {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": source, "type": type_, "subject": subject,
-        "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json", "data": payload,
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "type": type_,
+        "subject": subject,
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "data": payload,
     }
 
 

@@ -46,12 +46,14 @@ class Inbox:
         # delivery took a tenth of the consumer's CPU.
         self._record = text(
             f"INSERT INTO {inbox.schema}.{inbox.name} (event_id, type, source, subject, sequence) "
-            "VALUES (:event_id, :type, :source, :subject, :sequence) ON CONFLICT DO NOTHING RETURNING event_id")
+            "VALUES (:event_id, :type, :source, :subject, :sequence) ON CONFLICT DO NOTHING RETURNING event_id"
+        )
         self._record_many = text(
             f"INSERT INTO {inbox.schema}.{inbox.name} (event_id, type, source, subject, sequence) "
             "SELECT * FROM unnest(CAST(:event_id AS uuid[]), CAST(:type AS text[]), CAST(:source AS text[]), "
             "CAST(:subject AS text[]), CAST(:sequence AS bigint[])) "
-            "ON CONFLICT DO NOTHING RETURNING event_id")
+            "ON CONFLICT DO NOTHING RETURNING event_id"
+        )
 
     def handler(self, *patterns: str) -> Callable[[Handler], Handler]:
         """``@inbox.handler("registry.beneficiary.*")`` — called inside the inbox transaction."""
@@ -81,9 +83,16 @@ class Inbox:
 
     async def apply(self, session: AsyncSession, event: Event) -> bool:
         """Apply ``event`` once; False if it was applied before."""
-        first = await session.scalar(self._record, {
-            "event_id": event.id, "type": event.type, "source": event.source, "subject": event.subject,
-            "sequence": event.sequence})
+        first = await session.scalar(
+            self._record,
+            {
+                "event_id": event.id,
+                "type": event.type,
+                "source": event.source,
+                "subject": event.subject,
+                "sequence": event.sequence,
+            },
+        )
         if first is None:
             return False
         for patterns, fn in self.handlers:
@@ -98,10 +107,16 @@ class Inbox:
         a rebuild, a bulk load); returns how many were new."""
         if not events:
             return 0
-        ids = await session.scalars(self._record_many, {
-            "event_id": [e.id for e in events], "type": [e.type for e in events],
-            "source": [e.source for e in events], "subject": [e.subject for e in events],
-            "sequence": [e.sequence for e in events]})
+        ids = await session.scalars(
+            self._record_many,
+            {
+                "event_id": [e.id for e in events],
+                "type": [e.type for e in events],
+                "source": [e.source for e in events],
+                "subject": [e.subject for e in events],
+                "sequence": [e.sequence for e in events],
+            },
+        )
         fresh_ids = set(ids)
         fresh = []
         for e in events:  # the same id twice in one call is applied once
@@ -150,15 +165,15 @@ class Inbox:
             try:
                 event = Event.model_validate_json(body)
             except ValidationError as exc:
-                raise ValidationFailed([{"field": ".".join(map(str, e["loc"])) or "body", "reason": e["msg"]}
-                                        for e in exc.errors()]) from exc
+                raise ValidationFailed(
+                    [{"field": ".".join(map(str, e["loc"])) or "body", "reason": e["msg"]} for e in exc.errors()]
+                ) from exc
             try:
                 applied = await self.apply(session, event)
             except AnSinhError:
                 raise
             except Exception as exc:
-                log.warning("event_handler_failed", event_id=str(event.id), type=event.type,
-                            error=type(exc).__name__)
+                log.warning("event_handler_failed", event_id=str(event.id), type=event.type, error=type(exc).__name__)
                 raise HandlerFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
             return {"status": "applied" if applied else "duplicate", "event_id": str(event.id)}
 

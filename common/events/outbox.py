@@ -26,7 +26,8 @@ async def publish(session: AsyncSession, tables: EventTables, envelope: dict[str
     event = Event.model_validate({**envelope, "sequence": 1})  # everything checked but the number
     seq, outbox = tables.sequences, tables.outbox
     channel = notify_channel(outbox.schema or "public")
-    number = await session.scalar(text(f"""
+    number = await session.scalar(
+        text(f"""
         WITH seq AS (
             INSERT INTO {seq.schema}.{seq.name} (subject, last) VALUES (:subject, 1)
             ON CONFLICT (subject) DO UPDATE SET last = {seq.name}.last + 1
@@ -37,8 +38,15 @@ async def publish(session: AsyncSession, tables: EventTables, envelope: dict[str
                jsonb_set(CAST(:envelope AS jsonb), '{{sequence}}', to_jsonb(seq.last))
         FROM seq CROSS JOIN (SELECT pg_notify(:channel, '')) AS wake
         RETURNING sequence
-    """), {"subject": event.subject, "event_id": event.id, "type": event.type, "channel": channel,
-           "envelope": event.model_dump_json()})
+    """),
+        {
+            "subject": event.subject,
+            "event_id": event.id,
+            "type": event.type,
+            "channel": channel,
+            "envelope": event.model_dump_json(),
+        },
+    )
     return event.model_copy(update={"sequence": number})
 
 
@@ -53,7 +61,8 @@ async def publish_many(session: AsyncSession, tables: EventTables, envelopes: Se
         return 0
     events = [Event.model_validate({**e, "sequence": 1}) for e in envelopes]  # all checked before any write
     seq, outbox = tables.sequences, tables.outbox
-    await session.execute(text(f"""
+    await session.execute(
+        text(f"""
         WITH ev AS (
             SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:types AS text[]), CAST(:subjects AS text[]),
                                  CAST(:envelopes AS text[]))
@@ -74,9 +83,15 @@ async def publish_many(session: AsyncSession, tables: EventTables, envelopes: Se
         SELECT event_id, type, subject, sequence, jsonb_set(CAST(envelope AS jsonb), '{{sequence}}', to_jsonb(sequence))
         FROM numbered CROSS JOIN (SELECT pg_notify(:channel, '')) AS wake
         ORDER BY ord
-    """), {"event_ids": [e.id for e in events], "types": [e.type for e in events],
-           "subjects": [e.subject for e in events], "envelopes": [e.model_dump_json() for e in events],
-           "channel": notify_channel(outbox.schema or "public")})
+    """),
+        {
+            "event_ids": [e.id for e in events],
+            "types": [e.type for e in events],
+            "subjects": [e.subject for e in events],
+            "envelopes": [e.model_dump_json() for e in events],
+            "channel": notify_channel(outbox.schema or "public"),
+        },
+    )
     return len(events)
 
 
@@ -92,8 +107,17 @@ def publish_sql(tables: EventTables, source: str, type_: str, rows: str) -> tupl
     order, no gaps; one NOTIFY.
     """
     # The type and source as the envelope model checks them (the rest PostgreSQL builds in the documented shape).
-    Event.model_validate({"id": "00000000-0000-0000-0000-000000000000", "source": source, "type": type_,
-                          "subject": "x", "time": "2026-01-01T00:00:00Z", "sequence": 1, "data": {}})
+    Event.model_validate(
+        {
+            "id": "00000000-0000-0000-0000-000000000000",
+            "source": source,
+            "type": type_,
+            "subject": "x",
+            "time": "2026-01-01T00:00:00Z",
+            "sequence": 1,
+            "data": {},
+        }
+    )
     seq, outbox = tables.sequences, tables.outbox
     sql = f"""
         , _ev AS (

@@ -36,10 +36,20 @@ class PublishRejected(Exception):
 
 
 class Relay:
-    def __init__(self, engine: AsyncEngine, tables: EventTables, *, gateway_url: str, client_id: str,
-                 client_secret: str, batch_size: int = 100, poll_seconds: float = 1.0,
-                 max_backoff: float = 30.0, registry: CollectorRegistry | None = None,
-                 linger: float = 0.01) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: EventTables,
+        *,
+        gateway_url: str,
+        client_id: str,
+        client_secret: str,
+        batch_size: int = 100,
+        poll_seconds: float = 1.0,
+        max_backoff: float = 30.0,
+        registry: CollectorRegistry | None = None,
+        linger: float = 0.01,
+    ) -> None:
         self.engine = engine
         self.tables = tables
         self.schema = tables.outbox.schema or "public"
@@ -59,8 +69,9 @@ class Relay:
         self.linger = linger
         self.sent = Counter("events_relayed_total", "Events sent to the hub", registry=registry)
         self.failures = Counter("events_relay_failures_total", "Failed attempts to send a batch", registry=registry)
-        self.backlog_gauge = Gauge("events_outbox_backlog", "Events waiting in the outbox (at the last idle check)",
-                                   registry=registry)
+        self.backlog_gauge = Gauge(
+            "events_outbox_backlog", "Events waiting in the outbox (at the last idle check)", registry=registry
+        )
 
     async def start(self) -> None:
         await self._listen()
@@ -99,8 +110,9 @@ class Relay:
                 failures += 1
                 self.failures.inc()
                 delay = min(self.max_backoff, 0.25 * 2 ** min(failures, 10)) * (0.5 + random.random() / 2)
-                log.warning("relay_send_failed", error=type(exc).__name__, detail=str(exc)[:200],
-                            retry_in=round(delay, 2))
+                log.warning(
+                    "relay_send_failed", error=type(exc).__name__, detail=str(exc)[:200], retry_in=round(delay, 2)
+                )
                 await asyncio.sleep(delay)
                 continue
             if sent >= self.batch_size:
@@ -129,13 +141,18 @@ class Relay:
         """Send one batch; returns how many events it held (0 when idle or another replica is sending)."""
         outbox = self.tables.outbox
         async with self.engine.begin() as conn:
-            if not await conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
-                                     {"k": f"ansinh.{self.schema}.relay"}):
+            if not await conn.scalar(
+                text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"ansinh.{self.schema}.relay"}
+            ):
                 return 0
-            rows = (await conn.execute(
-                select(outbox.c.id, outbox.c.envelope).order_by(outbox.c.id).limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )).all()
+            rows = (
+                await conn.execute(
+                    select(outbox.c.id, outbox.c.envelope)
+                    .order_by(outbox.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
             if not rows:
                 return 0
             await self._post([r.envelope for r in rows])
@@ -162,8 +179,9 @@ class Relay:
 
     async def _post(self, events: list[dict[str, Any]]) -> None:
         for attempt in (1, 2):
-            resp = await self.http.post(f"{self.gateway_url}/events", json=events,
-                                        headers={"Authorization": f"Bearer {await self._bearer()}"})
+            resp = await self.http.post(
+                f"{self.gateway_url}/events", json=events, headers={"Authorization": f"Bearer {await self._bearer()}"}
+            )
             if resp.status_code == 401 and attempt == 1:
                 self._token = None  # expired or keys rotated: get a fresh one and try once more
                 continue
@@ -177,8 +195,11 @@ class Relay:
     async def _bearer(self) -> str:
         if self._token and self._token[1] > time.time() + 30:
             return self._token[0]
-        resp = await self.http.post(f"{self.gateway_url}/auth/token", data={"grant_type": "client_credentials"},
-                                    auth=(self.client_id, self.client_secret))
+        resp = await self.http.post(
+            f"{self.gateway_url}/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(self.client_id, self.client_secret),
+        )
         resp.raise_for_status()
         body = resp.json()
         self._token = (body["access_token"], time.time() + float(body["expires_in"]))

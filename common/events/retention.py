@@ -19,14 +19,17 @@ from .tables import EventTables
 CANARY_DAYS = 7
 
 
-async def prune(session: AsyncSession, tables: EventTables, *, inbox_days: int,
-                now: datetime | None = None) -> dict[str, int]:
+async def prune(
+    session: AsyncSession, tables: EventTables, *, inbox_days: int, now: datetime | None = None
+) -> dict[str, int]:
     now = now or clock.now()
     canaries = await session.execute(
-        delete(tables.canary_receipts).where(tables.canary_receipts.c.received_at < now - timedelta(days=CANARY_DAYS)))
+        delete(tables.canary_receipts).where(tables.canary_receipts.c.received_at < now - timedelta(days=CANARY_DAYS))
+    )
     done = {"canary_receipts": canaries.rowcount, "inbox": 0}  # type: ignore[attr-defined]
     if inbox_days > 0:
         inbox = await session.execute(
-            delete(tables.inbox).where(tables.inbox.c.received_at < now - timedelta(days=inbox_days)))
+            delete(tables.inbox).where(tables.inbox.c.received_at < now - timedelta(days=inbox_days))
+        )
         done["inbox"] = inbox.rowcount  # type: ignore[attr-defined]
     return done

@@ -31,9 +31,16 @@ class ServiceEvents:
         """Add many catalogued events of one type, ``(subject, data)`` each, in one statement (bulk paths)."""
         model = self.catalogue.types.get(type_)
         # Data already of the catalogued model needs no second validation (it is the per-event cost here).
-        return await publish_many(session, self.tables, [
-            new_event(self.catalogue.source, type_, s, d) if model is not None and type(d) is model
-            else self.catalogue.event(type_, s, d) for s, d in items])
+        return await publish_many(
+            session,
+            self.tables,
+            [
+                new_event(self.catalogue.source, type_, s, d)
+                if model is not None and type(d) is model
+                else self.catalogue.event(type_, s, d)
+                for s, d in items
+            ],
+        )
 
     def publish_sql(self, type_: str, rows: str) -> tuple[str, dict[str, Any]]:
         """SQL that publishes one catalogued event per row of ``rows`` with envelopes built by PostgreSQL (see
@@ -44,5 +51,12 @@ class ServiceEvents:
 
     def describe(self) -> list[dict[str, Any]]:
         """The catalogue as data (for docs/events.md)."""
-        return [{"type": t, "source": self.catalogue.source, "doc": (m.__doc__ or "").strip(),
-                 "schema": m.model_json_schema()} for t, m in sorted(self.catalogue.types.items())]
+        return [
+            {
+                "type": t,
+                "source": self.catalogue.source,
+                "doc": (m.__doc__ or "").strip(),
+                "schema": m.model_json_schema(),
+            }
+            for t, m in sorted(self.catalogue.types.items())
+        ]

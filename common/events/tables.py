@@ -18,7 +18,8 @@ class EventTables:
 
 def event_tables(metadata: MetaData) -> EventTables:
     outbox = Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
         Column("type", Text, nullable=False),
@@ -29,13 +30,15 @@ def event_tables(metadata: MetaData) -> EventTables:
         comment="Events committed with the change that caused them, waiting for the relay",
     )
     sequences = Table(
-        "event_sequences", metadata,
+        "event_sequences",
+        metadata,
         Column("subject", Text, primary_key=True),
         Column("last", Integer, nullable=False),
         comment="Last sequence number given to an event of each subject",
     )
     inbox = Table(
-        "inbox", metadata,
+        "inbox",
+        metadata,
         Column("event_id", UUID(as_uuid=True), primary_key=True),
         Column("type", Text, nullable=False),
         Column("source", Text, nullable=False),
@@ -45,7 +48,8 @@ def event_tables(metadata: MetaData) -> EventTables:
         comment="Events already applied here: a second delivery of the same id has no effect",
     )
     canary_receipts = Table(
-        "canary_receipts", metadata,
+        "canary_receipts",
+        metadata,
         Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
         Column("source", Text, nullable=False),

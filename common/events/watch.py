@@ -36,8 +36,16 @@ RETRY_SECONDS = 5.0
 
 
 class SubscriptionWatch:
-    def __init__(self, service: str, patterns: list[str], *, http: httpx.AsyncClient, gateway_url: str,
-                 inbox_secret: str, interval: float = 60.0) -> None:
+    def __init__(
+        self,
+        service: str,
+        patterns: list[str],
+        *,
+        http: httpx.AsyncClient,
+        gateway_url: str,
+        inbox_secret: str,
+        interval: float = 60.0,
+    ) -> None:
         self.service = service
         self.patterns = patterns
         self.http = http
@@ -82,9 +90,16 @@ class SubscriptionWatch:
     async def _ask(self) -> dict[str, Any]:
         body = orjson.dumps({"service": self.service})
         msg_id, now = f"check_{uuid.uuid4().hex}", datetime.now(UTC)
-        resp = await self.http.post(f"{self.gateway_url}{CHECK_PATH}", content=body, headers={
-            "content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": self.signer.sign(msg_id, now, body)})
+        resp = await self.http.post(
+            f"{self.gateway_url}{CHECK_PATH}",
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": self.signer.sign(msg_id, now, body),
+            },
+        )
         resp.raise_for_status()
         return dict(resp.json())
 
@@ -98,13 +113,14 @@ class SubscriptionWatch:
             since = f" since {answer['deleted_at']}" if answer.get("deleted_at") else ""
             return f"subscription {name!r} at the hub is {status}{since}: {repair}"
         if answer.get("secret") != "matches":
-            return (f"the hub signs deliveries to {name!r} with another secret than this service's inbox secret, "
-                    f"so this service refuses them: {repair}")
+            return (
+                f"the hub signs deliveries to {name!r} with another secret than this service's inbox secret, "
+                f"so this service refuses them: {repair}"
+            )
         if not str(answer.get("url", "")).endswith(INBOX_PATH):
             return f"subscription {name!r} delivers to {answer.get('url')!r}, not to an inbox: {repair}"
         types = list(answer.get("types") or [])
         uncovered = [p for p in self.patterns if p not in types and not matches(p, types)]
         if uncovered:
-            return (f"subscription {name!r} lacks the types {', '.join(uncovered)} this service handles: "
-                    f"{repair}")
+            return f"subscription {name!r} lacks the types {', '.join(uncovered)} this service handles: {repair}"
         return None

@@ -46,11 +46,13 @@ async def active_key(session: AsyncSession) -> SigningKey | None:
 
 async def published_keys(session: AsyncSession, retired_after: datetime) -> list[SigningKey]:
     """The active key and every retired key whose tokens may still be alive."""
-    return list(await session.scalars(
-        select(SigningKey)
-        .where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > retired_after))
-        .order_by(SigningKey.created_at.desc())
-    ))
+    return list(
+        await session.scalars(
+            select(SigningKey)
+            .where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > retired_after))
+            .order_by(SigningKey.created_at.desc())
+        )
+    )
 
 
 async def retire_keys_except(session: AsyncSession, kid: str, at: datetime) -> None:

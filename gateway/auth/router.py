@@ -20,16 +20,20 @@ router = APIRouter(tags=["authentication"])
 _TOKEN_FORM = {
     "requestBody": {
         "required": True,
-        "content": {"application/x-www-form-urlencoded": {"schema": {
-            "type": "object",
-            "required": ["grant_type"],
-            "properties": {
-                "grant_type": {"type": "string", "enum": ["client_credentials"]},
-                "client_id": {"type": "string", "description": "Or send it with HTTP Basic authentication"},
-                "client_secret": {"type": "string", "description": "Or send it with HTTP Basic authentication"},
-                "scope": {"type": "string", "description": "Space-separated subset of the client's scopes"},
-            },
-        }}},
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["grant_type"],
+                    "properties": {
+                        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                        "client_id": {"type": "string", "description": "Or send it with HTTP Basic authentication"},
+                        "client_secret": {"type": "string", "description": "Or send it with HTTP Basic authentication"},
+                        "scope": {"type": "string", "description": "Space-separated subset of the client's scopes"},
+                    },
+                }
+            }
+        },
     }
 }
 
@@ -49,9 +53,15 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-@router.post("/auth/token", summary="Get an access token (OAuth2 client credentials)", openapi_extra=_TOKEN_FORM,
-             responses={400: {"description": "invalid_request, unsupported_grant_type or invalid_scope"},
-                        401: {"description": "invalid_client"}})
+@router.post(
+    "/auth/token",
+    summary="Get an access token (OAuth2 client credentials)",
+    openapi_extra=_TOKEN_FORM,
+    responses={
+        400: {"description": "invalid_request, unsupported_grant_type or invalid_scope"},
+        401: {"description": "invalid_client"},
+    },
+)
 async def token(request: Request, session: SessionDep) -> JSONResponse:
     """Exchange a client id and secret for a short-lived bearer token (RFC 6749 §4.4).
 

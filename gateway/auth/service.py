@@ -56,16 +56,28 @@ def validate_client_fields(client_id: str, scopes: list[str], areas: list[str]) 
 
 
 async def create_client(
-    session: AsyncSession, client_id: str, *, name: str | None = None, scopes: list[str], areas: list[str],
-    rate_per_second: int, burst: int,
+    session: AsyncSession,
+    client_id: str,
+    *,
+    name: str | None = None,
+    scopes: list[str],
+    areas: list[str],
+    rate_per_second: int,
+    burst: int,
 ) -> IssuedSecret:
     validate_client_fields(client_id, scopes, areas)
     if await repository.get_client(session, client_id):
         raise Conflict(f"a client named {client_id!r} exists", existing=client_id)
     secret = secrets.token_urlsafe(32)
     client = Client(
-        id=uuid.uuid4(), client_id=client_id, name=name or client_id, secret_hash=_hasher.hash(secret),
-        scopes=sorted(set(scopes)), areas=sorted(set(areas)), rate_per_second=rate_per_second, burst=burst,
+        id=uuid.uuid4(),
+        client_id=client_id,
+        name=name or client_id,
+        secret_hash=_hasher.hash(secret),
+        scopes=sorted(set(scopes)),
+        areas=sorted(set(areas)),
+        rate_per_second=rate_per_second,
+        burst=burst,
     )
     session.add(client)
     await session.flush()
@@ -77,8 +89,16 @@ async def ensure_service_client(session: AsyncSession, client_id: str, secret: s
     operator's tooling; idempotent, so ``ansinh up`` can run it at every start."""
     client = await repository.get_client(session, client_id)
     if client is None:
-        client = Client(id=uuid.uuid4(), client_id=client_id, name=f"{client_id} (service)", secret_hash="",
-                        scopes=scopes, areas=[], rate_per_second=10_000, burst=20_000)
+        client = Client(
+            id=uuid.uuid4(),
+            client_id=client_id,
+            name=f"{client_id} (service)",
+            secret_hash="",
+            scopes=scopes,
+            areas=[],
+            rate_per_second=10_000,
+            burst=20_000,
+        )
         session.add(client)
     else:
         client.scopes, client.revoked_at = scopes, None
@@ -119,9 +139,15 @@ class UpdatedClient:
     """``payments.batch.ready.v1`` events of open batches newly queued to the client's subscriptions."""
 
 
-async def update_client(session: AsyncSession, client_id: str, *, scopes: list[str] | None = None,
-                        areas: list[str] | None = None, rate_per_second: int | None = None,
-                        burst: int | None = None) -> UpdatedClient:
+async def update_client(
+    session: AsyncSession,
+    client_id: str,
+    *,
+    scopes: list[str] | None = None,
+    areas: list[str] | None = None,
+    rate_per_second: int | None = None,
+    burst: int | None = None,
+) -> UpdatedClient:
     """Change what a client may do (``None``: unchanged). Tokens carry the scopes and areas they were issued
     with, so every token the client holds stops working within seconds: it asks for a new one with the same
     secret and gets the new scopes and areas (e.g. the 2025 communes instead of the pre-2025 district).
@@ -132,11 +158,14 @@ async def update_client(session: AsyncSession, client_id: str, *, scopes: list[s
     client = await _require(session, client_id)
     if client.revoked_at:
         raise Conflict(f"client {client_id!r} is revoked")
-    validate_client_fields(client_id, client.scopes if scopes is None else scopes,
-                           client.areas if areas is None else areas)
-    errors = [{"field": name, "reason": "must be at least 1"}
-              for name, value in (("rate_per_second", rate_per_second), ("burst", burst))
-              if value is not None and value < 1]
+    validate_client_fields(
+        client_id, client.scopes if scopes is None else scopes, client.areas if areas is None else areas
+    )
+    errors = [
+        {"field": name, "reason": "must be at least 1"}
+        for name, value in (("rate_per_second", rate_per_second), ("burst", burst))
+        if value is not None and value < 1
+    ]
     if errors:
         raise ValidationFailed(errors)
     if scopes is not None:
@@ -147,8 +176,9 @@ async def update_client(session: AsyncSession, client_id: str, *, scopes: list[s
     client.burst = burst or client.burst
     client.tokens_not_before = datetime.now(UTC)
     await session.flush()
-    await events_repository.set_owner_areas(session, client.client_id,
-                                            [] if "admin" in client.scopes else list(client.areas))
+    await events_repository.set_owner_areas(
+        session, client.client_id, [] if "admin" in client.scopes else list(client.areas)
+    )
     offered = await events_repository.offer_open_batches(session, client.client_id, clock.today())
     return UpdatedClient(client, offered)
 
@@ -176,8 +206,7 @@ async def authenticate(session: AsyncSession, client_id: str, secret: str) -> Cl
     except (VerificationError, InvalidHashError):
         client = None
     if client is None or client.revoked_at is not None:
-        raise InvalidClient("unknown client or wrong secret",
-                            headers={"WWW-Authenticate": 'Basic realm="ansinh"'})
+        raise InvalidClient("unknown client or wrong secret", headers={"WWW-Authenticate": 'Basic realm="ansinh"'})
     return client
 
 
@@ -209,16 +238,25 @@ def issue_token(signer: Signer, client: Client, requested: list[str] | None, ttl
     # (sub-second tokens_not_before) must not be mistaken for one from before it.
     scope = " ".join(sorted(granted))
     claims = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": client.client_id, "client_id": client.client_id,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": client.client_id,
+        "client_id": client.client_id,
         "rid": client.id.hex,
-        "scope": scope, "areas": list(client.areas), "iat": now, "nbf": int(now), "exp": int(now) + ttl,
-        "jti": uuid.uuid4().hex, "rl": [client.rate_per_second, client.burst],
+        "scope": scope,
+        "areas": list(client.areas),
+        "iat": now,
+        "nbf": int(now),
+        "exp": int(now) + ttl,
+        "jti": uuid.uuid4().hex,
+        "rl": [client.rate_per_second, client.burst],
     }
     return {"access_token": signer.sign(claims), "token_type": "Bearer", "expires_in": ttl, "scope": scope}
 
 
-def key_loader(sessionmaker: async_sessionmaker[AsyncSession], signer: Signer,
-               token_ttl: int) -> Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]]:
+def key_loader(
+    sessionmaker: async_sessionmaker[AsyncSession], signer: Signer, token_ttl: int
+) -> Callable[[], Awaitable[tuple[dict[str, Any], dict[str, float]]]]:
     """For :class:`common.auth.KeyRefresher`: keys and revocations from the gateway's own tables."""
 
     async def load() -> tuple[dict[str, Any], dict[str, float]]:

@@ -38,16 +38,25 @@ VACUUM_EVERY = 2000  # deliveries of one subject sent one after another in a rou
 
 class DispatchMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.outcomes = Counter("gateway_event_deliveries_total", "Delivery attempts by outcome",
-                                ["outcome"], registry=registry)
-        self.latency = Histogram("gateway_event_delivery_latency_seconds",
-                                 "From the hub receiving an event to its successful delivery", registry=registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600))
+        self.outcomes = Counter(
+            "gateway_event_deliveries_total", "Delivery attempts by outcome", ["outcome"], registry=registry
+        )
+        self.latency = Histogram(
+            "gateway_event_delivery_latency_seconds",
+            "From the hub receiving an event to its successful delivery",
+            registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600),
+        )
 
 
 class Dispatcher:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: GatewaySettings, db_url: str,
-                 metrics: DispatchMetrics) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: GatewaySettings,
+        db_url: str,
+        metrics: DispatchMetrics,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.db_url = db_url
@@ -160,11 +169,11 @@ class Dispatcher:
         retry_after: float | None = None
         try:
             if head["owner"] is not None:  # partners' endpoints: re-check where the name points now
-                await urlsafety.check_webhook_url(head["url"], environment=self.settings.environment,
-                                                  allowlist=self.settings.webhook_allowlist)
+                await urlsafety.check_webhook_url(
+                    head["url"], environment=self.settings.environment, allowlist=self.settings.webhook_allowlist
+                )
             assert self._http is not None
-            async with self._http.post(head["url"], data=body.encode(), headers=headers,
-                                       allow_redirects=False) as resp:
+            async with self._http.post(head["url"], data=body.encode(), headers=headers, allow_redirects=False) as resp:
                 status = resp.status
                 if status >= 300:
                     error = (await resp.text())[:1000]
@@ -175,21 +184,37 @@ class Dispatcher:
         if status is not None and status < 300:
             self.metrics.outcomes.labels("delivered").inc()
             self.metrics.latency.observe((datetime.now(UTC) - head["received_at"]).total_seconds())
-            return {"id": head["id"], "values": {"status": "delivered", "attempts": attempts, "last_status": status,
-                                                 "last_error": None, "delivered_at": datetime.now(UTC)}}
+            return {
+                "id": head["id"],
+                "values": {
+                    "status": "delivered",
+                    "attempts": attempts,
+                    "last_status": status,
+                    "last_error": None,
+                    "delivered_at": datetime.now(UTC),
+                },
+            }
         if attempts >= self.settings.delivery_max_attempts:
             self.metrics.outcomes.labels("dead").inc()
             log.warning("delivery_dead", event_id=msg_id, subscription=str(head["sub_id"]), status=status)
-            return {"id": head["id"], "values": {"status": "dead", "attempts": attempts, "last_status": status,
-                                                 "last_error": error}}
+            return {
+                "id": head["id"],
+                "values": {"status": "dead", "attempts": attempts, "last_status": status, "last_error": error},
+            }
         self.metrics.outcomes.labels("retry").inc()
         base = self.settings.delivery_retry_base_seconds * 2 ** (attempts - 1)
         delay = min(self.settings.delivery_retry_max_seconds, base) * (0.5 + random.random() / 2)
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.settings.delivery_retry_max_seconds))
-        return {"id": head["id"], "values": {
-            "attempts": attempts, "last_status": status, "last_error": error,
-            "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay)}}
+        return {
+            "id": head["id"],
+            "values": {
+                "attempts": attempts,
+                "last_status": status,
+                "last_error": error,
+                "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay),
+            },
+        }
 
 
 @functools.lru_cache(maxsize=1024)

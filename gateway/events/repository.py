@@ -45,7 +45,9 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": STORE_LOCK})
     # One statement over arrays (unnest): a multi-row VALUES would be compiled anew for every batch size.
     # Each event's areas (the non-empty commune, district and province codes of its data) are computed here, once.
-    new_ids = list(await session.scalars(text(f"""
+    new_ids = list(
+        await session.scalars(
+            text(f"""
         INSERT INTO gateway.events (id, source, type, subject, sequence, envelope, areas)
         SELECT u.id, u.source, u.type, u.subject, u.sequence, u.envelope, {_areas_of("u.envelope")}
         FROM unnest(CAST(:ids AS uuid[]), CAST(:sources AS text[]), CAST(:types AS text[]),
@@ -53,15 +55,22 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
              AS u(id, source, type, subject, sequence, envelope)
         ON CONFLICT (id) DO NOTHING
         RETURNING id
-    """), {
-        "ids": [uuid.UUID(str(e["id"])) for e in events], "sources": [e["source"] for e in events],
-        "types": [e["type"] for e in events], "subjects": [e["subject"] for e in events],
-        "sequences": [e["sequence"] for e in events], "envelopes": [orjson.dumps(e).decode() for e in events],
-    }))
+    """),
+            {
+                "ids": [uuid.UUID(str(e["id"])) for e in events],
+                "sources": [e["source"] for e in events],
+                "types": [e["type"] for e in events],
+                "subjects": [e["subject"] for e in events],
+                "sequences": [e["sequence"] for e in events],
+                "envelopes": [orjson.dumps(e).decode() for e in events],
+            },
+        )
+    )
     if new_ids:
         # A subscription with areas gets only the events that concern one of them; an event that concerns no
         # area (a canary) goes only to unrestricted subscriptions (internal ones, admins, clients without areas).
-        await session.execute(text(f"""
+        await session.execute(
+            text(f"""
             INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
             SELECT s.id, e.id, e.subject, e.position
             FROM gateway.events e
@@ -70,7 +79,9 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
                  AND (cardinality(s.territory) = 0 OR e.areas && s.territory)
             WHERE e.id = ANY(:ids)
             ON CONFLICT DO NOTHING
-        """), {"ids": new_ids})
+        """),
+            {"ids": new_ids},
+        )
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return new_ids
 
@@ -79,7 +90,8 @@ async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> 
     """For up to ``subjects`` (subscription, subject) pairs whose oldest pending delivery is due, that
     delivery and the next pending ones (up to ``per_subject``), in order. A pair's deliveries go one after
     another; pairs go side by side — so each subject's events reach each subscriber in order."""
-    result = await session.execute(text("""
+    result = await session.execute(
+        text("""
         WITH ranked AS (
             SELECT d.id, d.subscription_id, d.subject, d.event_id, d.attempts, d.next_attempt_at, d.position,
                    row_number() OVER (PARTITION BY d.subscription_id, d.subject ORDER BY d.position) AS rn
@@ -98,7 +110,9 @@ async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> 
         JOIN gateway.subscriptions s ON s.id = r.subscription_id AND s.deleted_at IS NULL
         WHERE r.rn <= :per_subject
         ORDER BY r.subscription_id, r.subject, r.rn
-    """), {"subjects": subjects, "per_subject": per_subject})
+    """),
+        {"subjects": subjects, "per_subject": per_subject},
+    )
     chains: dict[tuple[Any, str], list[dict[str, Any]]] = {}
     for row in result.mappings():
         chains.setdefault((row["sub_id"], row["subject"]), []).append(dict(row))
@@ -112,11 +126,13 @@ async def next_due_in(session: AsyncSession) -> float | None:
     pending and the idle dispatcher scanned the table every 10 ms instead of sleeping until notified."""
     # Only deliveries the dispatcher would send (those of live subscriptions): a pending row left behind by
     # a subscription ended outside the API must not make every round "due now".
-    seconds = await session.scalar(text(
-        "SELECT extract(epoch FROM min(d.next_attempt_at) - clock_timestamp())::float "
-        "FROM gateway.deliveries d JOIN gateway.subscriptions s ON s.id = d.subscription_id "
-        "WHERE d.status = 'pending' AND s.deleted_at IS NULL"
-    ))
+    seconds = await session.scalar(
+        text(
+            "SELECT extract(epoch FROM min(d.next_attempt_at) - clock_timestamp())::float "
+            "FROM gateway.deliveries d JOIN gateway.subscriptions s ON s.id = d.subscription_id "
+            "WHERE d.status = 'pending' AND s.deleted_at IS NULL"
+        )
+    )
     return None if seconds is None else max(0.0, float(seconds))
 
 
@@ -142,8 +158,16 @@ class InternalRepair:
     """Deliveries queued again: the events it should have received and has no delivery of."""
 
 
-async def upsert_internal(session: AsyncSession, name: str, url: str, types: list[str], secret: str, *,
-                          replay_after: int | None = None, replay_if_missing: bool = False) -> InternalRepair:
+async def upsert_internal(
+    session: AsyncSession,
+    name: str,
+    url: str,
+    types: list[str],
+    secret: str,
+    *,
+    replay_after: int | None = None,
+    replay_if_missing: bool = False,
+) -> InternalRepair:
     """Make a service's inbox subscription exist, active, with this url, types and secret — and lose nothing.
 
     An ended (``deleted``) subscription is brought back with every event it missed queued again: each event
@@ -162,11 +186,14 @@ async def upsert_internal(session: AsyncSession, name: str, url: str, types: lis
     deleted_at = before.deleted_at if before is not None else None
     old_types = list(before.types) if before is not None else list(types)
     created_at = before.created_at if before is not None else None
-    stmt = pg_insert(Subscription).values(id=uuid.uuid4(), name=name, owner=None, url=url, types=types,
-                                          secret=secret, description="internal")
-    sub_id = await session.scalar(stmt.on_conflict_do_update(
-        index_elements=["name"], set_={"url": url, "types": types, "secret": secret, "deleted_at": None})
-        .returning(Subscription.id))
+    stmt = pg_insert(Subscription).values(
+        id=uuid.uuid4(), name=name, owner=None, url=url, types=types, secret=secret, description="internal"
+    )
+    sub_id = await session.scalar(
+        stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"url": url, "types": types, "secret": secret, "deleted_at": None}
+        ).returning(Subscription.id)
+    )
     replay_from: tuple[int, datetime | None] | None = None
     if found == "deleted":
         replay_from = (replay_after or 0, created_at)
@@ -175,7 +202,8 @@ async def upsert_internal(session: AsyncSession, name: str, url: str, types: lis
     replayed = 0
     if replay_from is not None:
         after, since = replay_from
-        result = await session.execute(text(f"""
+        result = await session.execute(
+            text(f"""
             INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
             SELECT :sub_id, e.id, e.subject, e.position
             FROM gateway.events e
@@ -186,7 +214,9 @@ async def upsert_internal(session: AsyncSession, name: str, url: str, types: lis
                                                                   AND d.event_id = e.id)
             ORDER BY e.position
             ON CONFLICT DO NOTHING
-        """), {"sub_id": sub_id, "after": after, "since": since, "types": types, "old_types": old_types})
+        """),
+            {"sub_id": sub_id, "after": after, "since": since, "types": types, "old_types": old_types},
+        )
         replayed = int(result.rowcount or 0)  # type: ignore[attr-defined]
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return InternalRepair(name=name, found=found, deleted_at=deleted_at, replayed=replayed)
@@ -203,17 +233,26 @@ async def get_subscription(session: AsyncSession, sub_id: uuid.UUID) -> Subscrip
 
 async def list_subscriptions(session: AsyncSession, owner: str | None) -> list[Subscription]:
     """Partners' subscriptions (of ``owner``, or all): never the services' own inboxes."""
-    q = (select(Subscription).where(Subscription.deleted_at.is_(None), Subscription.name.is_(None))
-         .order_by(Subscription.created_at))
+    q = (
+        select(Subscription)
+        .where(Subscription.deleted_at.is_(None), Subscription.name.is_(None))
+        .order_by(Subscription.created_at)
+    )
     if owner is not None:
         q = q.where(Subscription.owner == owner)
     return list(await session.scalars(q))
 
 
-async def list_deliveries(session: AsyncSession, sub_id: uuid.UUID, status: str | None, after: int,
-                          limit: int) -> list[Any]:
-    q = (select(Delivery, HubEvent.type).join(HubEvent, HubEvent.id == Delivery.event_id)
-         .where(Delivery.subscription_id == sub_id, Delivery.id > after).order_by(Delivery.id).limit(limit))
+async def list_deliveries(
+    session: AsyncSession, sub_id: uuid.UUID, status: str | None, after: int, limit: int
+) -> list[Any]:
+    q = (
+        select(Delivery, HubEvent.type)
+        .join(HubEvent, HubEvent.id == Delivery.event_id)
+        .where(Delivery.subscription_id == sub_id, Delivery.id > after)
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
     if status:
         q = q.where(Delivery.status == status)
     return list((await session.execute(q)).all())
@@ -222,28 +261,34 @@ async def list_deliveries(session: AsyncSession, sub_id: uuid.UUID, status: str 
 async def redeliver(session: AsyncSession, sub_id: uuid.UUID, since: datetime, areas: list[str]) -> int:
     """Deliveries of the subscription queued since ``since`` back to pending — only those of events within
     ``areas`` (the subscription's territory now: a client moved to other areas does not get the old ones again)."""
-    stmt = update(Delivery).where(Delivery.subscription_id == sub_id, Delivery.created_at >= since,
-                                  Delivery.status.in_(("dead", "delivered")))
+    stmt = update(Delivery).where(
+        Delivery.subscription_id == sub_id, Delivery.created_at >= since, Delivery.status.in_(("dead", "delivered"))
+    )
     if areas:
-        stmt = stmt.where(select(HubEvent.id).where(HubEvent.id == Delivery.event_id,
-                                                    _overlaps(HubEvent.areas, areas)).exists())
+        stmt = stmt.where(
+            select(HubEvent.id).where(HubEvent.id == Delivery.event_id, _overlaps(HubEvent.areas, areas)).exists()
+        )
     result = await session.execute(
-        stmt
-        .values(status="pending", attempts=0, next_attempt_at=func.clock_timestamp(), last_error=None)
+        stmt.values(status="pending", attempts=0, next_attempt_at=func.clock_timestamp(), last_error=None)
     )
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def feed(session: AsyncSession, like_patterns: list[str], areas: list[str] | None, after: int,
-               limit: int) -> list[HubEvent]:
+async def feed(
+    session: AsyncSession, like_patterns: list[str], areas: list[str] | None, after: int, limit: int
+) -> list[HubEvent]:
     """Events of the types after ``after``, oldest first; with ``areas``, only those concerning one of them
     (``areas && …``, which the GIN index on ``events.areas`` serves: a reader of a small area does not go over
     the province's events one by one). Filtered-out events are skipped in SQL, so a page is never empty while
     a visible event follows, and the cursor (the last item's position) is past every event skipped before it."""
     patterns = any_(literal(like_patterns, type_=ARRAY(Text)))
-    q = (select(HubEvent).where(HubEvent.position > after, HubEvent.type.like(patterns))
-         .order_by(HubEvent.position).limit(limit))
+    q = (
+        select(HubEvent)
+        .where(HubEvent.position > after, HubEvent.type.like(patterns))
+        .order_by(HubEvent.position)
+        .limit(limit)
+    )
     if areas is not None:
         q = q.where(_overlaps(HubEvent.areas, areas))
     return list(await session.scalars(q))
@@ -258,15 +303,20 @@ async def set_owner_areas(session: AsyncSession, owner: str, areas: list[str]) -
     """The subscriptions of client ``owner`` follow its areas (empty: unrestricted) and their territory. Pending
     deliveries of events outside the new territory are dropped: the client may no longer see them."""
     await session.execute(
-        update(Subscription).where(Subscription.owner == owner, Subscription.deleted_at.is_(None))
-        .values(areas=sorted(set(areas)), territory=list(territory(tuple(areas))) if areas else []))
+        update(Subscription)
+        .where(Subscription.owner == owner, Subscription.deleted_at.is_(None))
+        .values(areas=sorted(set(areas)), territory=list(territory(tuple(areas))) if areas else [])
+    )
     if areas:
-        await session.execute(text("""
+        await session.execute(
+            text("""
             DELETE FROM gateway.deliveries d
             USING gateway.subscriptions s, gateway.events e
             WHERE s.owner = :owner AND s.deleted_at IS NULL AND d.subscription_id = s.id
               AND d.status = 'pending' AND e.id = d.event_id AND NOT (e.areas && s.territory)
-        """), {"owner": owner})
+        """),
+            {"owner": owner},
+        )
 
 
 OPEN_BATCH_TYPE = "payments.batch.ready.v1"
@@ -276,7 +326,8 @@ async def offer_open_batches(session: AsyncSession, owner: str, today: date) -> 
     """Queue, for each subscription of client ``owner`` that takes ``payments.batch.ready.v1``, the ready events of
     the batches still open (``deadline`` not past ``today``) within its territory that it was never offered — after
     its areas changed, the batches of its new ground reach it, taken from the stored feed. Returns how many."""
-    rows = await session.execute(text(f"""
+    rows = await session.execute(
+        text(f"""
         INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
         SELECT s.id, e.id, e.subject, e.position
         FROM gateway.subscriptions s
@@ -288,35 +339,44 @@ async def offer_open_batches(session: AsyncSession, owner: str, today: date) -> 
         WHERE s.owner = :owner AND s.deleted_at IS NULL
         ON CONFLICT DO NOTHING
         RETURNING id
-    """), {"type": OPEN_BATCH_TYPE, "owner": owner, "today": today})
+    """),
+        {"type": OPEN_BATCH_TYPE, "owner": owner, "today": today},
+    )
     offered = len(rows.all())
     if offered:
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return offered
 
 
-async def end_subscriptions(session: AsyncSession, *, owner: str | None = None,
-                            sub_id: uuid.UUID | None = None) -> None:
+async def end_subscriptions(
+    session: AsyncSession, *, owner: str | None = None, sub_id: uuid.UUID | None = None
+) -> None:
     """Delete one subscription (``sub_id``) or every subscription of a client (``owner``, when it is revoked),
     with their pending deliveries: nothing more is sent to them, and no pending row is left for the dispatcher."""
     where = Subscription.id == sub_id if sub_id is not None else Subscription.owner == owner
-    ended = list(await session.scalars(
-        update(Subscription).where(where, Subscription.deleted_at.is_(None))
-        .values(deleted_at=func.now()).returning(Subscription.id)))
+    ended = list(
+        await session.scalars(
+            update(Subscription)
+            .where(where, Subscription.deleted_at.is_(None))
+            .values(deleted_at=func.now())
+            .returning(Subscription.id)
+        )
+    )
     if ended:
-        await session.execute(
-            delete(Delivery).where(Delivery.subscription_id.in_(ended), Delivery.status == "pending"))
+        await session.execute(delete(Delivery).where(Delivery.subscription_id.in_(ended), Delivery.status == "pending"))
 
 
 async def status_counts(session: AsyncSession) -> list[dict[str, Any]]:
-    result = await session.execute(text("""
+    result = await session.execute(
+        text("""
         SELECT s.id, coalesce(s.name, s.owner) AS name, s.name IS NOT NULL AS internal, s.url, s.deleted_at,
                count(*) FILTER (WHERE d.status = 'pending') AS pending,
                count(*) FILTER (WHERE d.status = 'dead') AS dead,
                count(*) FILTER (WHERE d.status = 'delivered') AS delivered
         FROM gateway.subscriptions s LEFT JOIN gateway.deliveries d ON d.subscription_id = s.id
         WHERE s.deleted_at IS NULL OR s.name IS NOT NULL GROUP BY s.id ORDER BY name
-    """))
+    """)
+    )
     return [dict(r) for r in result.mappings()]
 
 

@@ -22,24 +22,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import clock
 
 
-async def prune(session: AsyncSession, *, delivered_days: int, events_days: int,
-                now: datetime | None = None) -> dict[str, int]:
+async def prune(
+    session: AsyncSession, *, delivered_days: int, events_days: int, now: datetime | None = None
+) -> dict[str, int]:
     """Delete what the policy no longer keeps; returns how many deliveries and events went."""
     now = now or clock.now()
     done: dict[str, Any] = {"deliveries": 0, "events": 0}
     if delivered_days > 0:
-        result = await session.execute(text("""
+        result = await session.execute(
+            text("""
             DELETE FROM gateway.deliveries
             WHERE status = 'delivered' AND coalesce(delivered_at, created_at) < :before
-        """), {"before": now - timedelta(days=delivered_days)})
+        """),
+            {"before": now - timedelta(days=delivered_days)},
+        )
         done["deliveries"] = result.rowcount  # type: ignore[attr-defined]
     if events_days > 0:
-        result = await session.execute(text("""
+        result = await session.execute(
+            text("""
             DELETE FROM gateway.events e
             WHERE e.received_at < :before
               AND NOT EXISTS (SELECT 1 FROM gateway.deliveries d WHERE d.event_id = e.id)
               AND EXISTS (SELECT 1 FROM gateway.events later
                           WHERE later.type = e.type AND later.subject = e.subject AND later.position > e.position)
-        """), {"before": now - timedelta(days=events_days)})
+        """),
+            {"before": now - timedelta(days=events_days)},
+        )
         done["events"] = result.rowcount  # type: ignore[attr-defined]
     return done

@@ -13,20 +13,31 @@ PATTERN = r"^[a-z*?][a-z0-9_.*?]*$"
 
 class SubscriptionIn(BaseModel):
     url: str = Field(max_length=2000, examples=["https://partner.example.vn/ansinh/webhooks"])
-    types: list[str] = Field(min_length=1, max_length=50, examples=[["payments.batch.ready.v1"]],
-                             description="Event types, with * wildcards, e.g. `payments.batch.*`")
+    types: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        examples=[["payments.batch.ready.v1"]],
+        description="Event types, with * wildcards, e.g. `payments.batch.*`",
+    )
     description: str = Field("", max_length=500)
 
-    model_config = {"json_schema_extra": {"examples": [
-        {"url": "https://vnpost.example.vn/ansinh", "types": ["payments.batch.*"], "description": "batches"}]}}
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"url": "https://vnpost.example.vn/ansinh", "types": ["payments.batch.*"], "description": "batches"}
+            ]
+        }
+    }
 
 
 class SubscriptionOut(BaseModel):
     id: uuid.UUID
     url: str
     types: list[str]
-    areas: list[str] = Field(description="Only events that concern one of these areas (those of the client that "
-                                         "made it); empty: every event of the types")
+    areas: list[str] = Field(
+        description="Only events that concern one of these areas (those of the client that "
+        "made it); empty: every event of the types"
+    )
     description: str
     created_at: datetime
     secret: str | None = Field(None, description="Shown once, at creation: verify deliveries with it")

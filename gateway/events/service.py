@@ -38,11 +38,12 @@ def check_publisher(principal: Principal, events: list[Event]) -> None:
     if "admin" in principal.scopes:
         return
     service = principal.client_id.removeprefix("svc-")
-    bad = [i for i, e in enumerate(events)
-           if e.type.split(".")[0] != service or e.source != f"/ansinh/{service}"]
+    bad = [i for i, e in enumerate(events) if e.type.split(".")[0] != service or e.source != f"/ansinh/{service}"]
     if bad:
-        raise Forbidden(f"client {principal.client_id!r} may publish only {service}.* events from /ansinh/{service}",
-                        rejected=[str(events[i].id) for i in bad])
+        raise Forbidden(
+            f"client {principal.client_id!r} may publish only {service}.* events from /ansinh/{service}",
+            rejected=[str(events[i].id) for i in bad],
+        )
 
 
 def check_types_allowed(principal: Principal, patterns: Iterable[str], field: str = "types") -> None:
@@ -53,8 +54,9 @@ def check_types_allowed(principal: Principal, patterns: Iterable[str], field: st
         service = pattern.split(".")[0]
         allowed = READ_SCOPES.get(service)
         if allowed is None:
-            errors.append({"field": field, "reason": f"{pattern!r}: start with a service name "
-                                                     f"({', '.join(READ_SCOPES)})"})
+            errors.append(
+                {"field": field, "reason": f"{pattern!r}: start with a service name ({', '.join(READ_SCOPES)})"}
+            )
         elif not principal.scopes & set(allowed):
             errors.append({"field": field, "reason": f"{pattern!r} needs one of the scopes {' '.join(allowed)}"})
     if errors:
@@ -76,14 +78,22 @@ async def accept(session: AsyncSession, principal: Principal, events: list[Event
     return len(new), len(envelopes) - len(new)
 
 
-async def subscribe(session: AsyncSession, settings: GatewaySettings, principal: Principal, url: str,
-                    types: list[str], description: str) -> Subscription:
+async def subscribe(
+    session: AsyncSession, settings: GatewaySettings, principal: Principal, url: str, types: list[str], description: str
+) -> Subscription:
     check_types_allowed(principal, types)
     await urlsafety.check_webhook_url(url, environment=settings.environment, allowlist=settings.webhook_allowlist)
     territory = visible_areas(principal) or []
-    sub = Subscription(id=uuid.uuid4(), owner=principal.client_id, url=url, types=sorted(set(types)),
-                       secret=new_secret(), description=description,
-                       areas=sorted(set(principal.areas)) if territory else [], territory=territory)
+    sub = Subscription(
+        id=uuid.uuid4(),
+        owner=principal.client_id,
+        url=url,
+        types=sorted(set(types)),
+        secret=new_secret(),
+        description=description,
+        areas=sorted(set(principal.areas)) if territory else [],
+        territory=territory,
+    )
     session.add(sub)
     await session.flush()
     return sub
@@ -91,8 +101,11 @@ async def subscribe(session: AsyncSession, settings: GatewaySettings, principal:
 
 async def owned(session: AsyncSession, principal: Principal, sub_id: uuid.UUID) -> Subscription:
     sub = await repository.get_subscription(session, sub_id)
-    if sub is None or sub.deleted_at is not None or (sub.owner != principal.client_id
-                                                     and "admin" not in principal.scopes):
+    if (
+        sub is None
+        or sub.deleted_at is not None
+        or (sub.owner != principal.client_id and "admin" not in principal.scopes)
+    ):
         raise NotFound(f"no subscription {sub_id} of yours")
     return sub
 
@@ -103,7 +116,8 @@ async def unsubscribe(session: AsyncSession, principal: Principal, sub_id: uuid.
         raise InternalSubscription(
             f"subscription {sub_id} is {sub.name!r}, the inbox of an AnSinh service: it cannot be deleted or "
             "changed through the API (its events would be lost); operators manage it with `ansinh events`",
-            name=sub.name)
+            name=sub.name,
+        )
     await repository.end_subscriptions(session, sub_id=sub.id)
 
 
@@ -157,5 +171,12 @@ async def _describe_inbox(session: AsyncSession, service: str) -> dict[str, obje
     sub = await repository.get_internal(session, name)
     if sub is None:
         return {"id": None, "name": name, "status": "missing", "url": None, "types": [], "deleted_at": None}
-    return {"id": sub.id, "name": name, "status": "deleted" if sub.deleted_at is not None else "active",
-            "url": sub.url, "types": sub.types, "deleted_at": sub.deleted_at, "_secret": sub.secret}
+    return {
+        "id": sub.id,
+        "name": name,
+        "status": "deleted" if sub.deleted_at is not None else "active",
+        "url": sub.url,
+        "types": sub.types,
+        "deleted_at": sub.deleted_at,
+        "_secret": sub.secret,
+    }

@@ -26,8 +26,15 @@ Fetch = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 READ_SCOPES = ("registry:read", "payments:read", "insurance:read")
 """What the gateway's own token for the report may read; the caller's areas limit it as they limit the caller."""
 
-PROGRAMME_ORDER = ("monthly_allowance", "electricity", "artisans", "funeral", "longevity", "emergency",
-                   "service_request")
+PROGRAMME_ORDER = (
+    "monthly_allowance",
+    "electricity",
+    "artisans",
+    "funeral",
+    "longevity",
+    "emergency",
+    "service_request",
+)
 
 
 @dataclass
@@ -53,12 +60,22 @@ class Section:
         return self.note_en if lang == "en" and self.note_en else self.note
 
     def as_dict(self, lang: str) -> dict[str, Any]:
-        return {"key": self.key, "title": label(self.key, lang), "available": self.available,
-                "note": self.note_in(lang),
-                "sources": self.sources, "figures": self.figures,
-                "tables": [{"title": label(t.title, lang) if t.title else "",
-                            "columns": [{"key": c, "label": label(c, lang)} for c in t.columns], "rows": t.rows}
-                           for t in self.tables]}
+        return {
+            "key": self.key,
+            "title": label(self.key, lang),
+            "available": self.available,
+            "note": self.note_in(lang),
+            "sources": self.sources,
+            "figures": self.figures,
+            "tables": [
+                {
+                    "title": label(t.title, lang) if t.title else "",
+                    "columns": [{"key": c, "label": label(c, lang)} for c in t.columns],
+                    "rows": t.rows,
+                }
+                for t in self.tables
+            ],
+        }
 
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -82,65 +99,104 @@ LABELS: dict[str, tuple[str, str]] = {
     "raised_for": ("Vận động cho từng đối tượng", "Raised for one resident"),
     "by_programme": ("Theo chương trình", "By programme"),
     # columns
-    "category": ("Nhóm", "Category"), "count": ("Số người", "Persons"),
-    "code": ("Mã", "Code"), "name": ("Tên", "Name"), "beneficiaries": ("Số đối tượng", "Beneficiaries"),
-    "amount": ("Số tiền tháng (đồng)", "Monthly amount (VND)"), "suspended": ("Tạm dừng", "Suspended"),
-    "programme": ("Chương trình", "Programme"), "regular": ("Thường xuyên", "Regular"),
-    "arrears": ("Truy lĩnh", "Arrears"), "recovery": ("Thu hồi", "Recovery"), "issued": ("Đã cấp", "Issued"),
-    "paid": ("Đã chi trả", "Paid"), "carried": ("Chuyển kỳ sau", "Carried"), "returned": ("Hoàn trả", "Returned"),
-    "held": ("Tạm giữ", "Held"), "to_recover": ("Còn phải thu hồi", "To recover"),
-    "age": ("Tuổi", "Age"), "gifts": ("Số quà", "Gifts"), "by_post": ("Qua bưu điện", "By post"),
-    "in_kind": ("Hiện vật / trao tận tay", "In kind"), "cash_issued": ("Tiền đã cấp", "Cash issued"),
-    "cash_paid": ("Tiền đã chi trả", "Cash paid"), "cash_in_kind": ("Tiền trao tận tay", "Cash handed over"),
-    "in_kind_value": ("Giá trị hiện vật", "Value in kind"), "kind": ("Loại", "Kind"),
-    "decided": ("Chờ phê duyệt", "Awaiting approval"), "approved": ("Đã phê duyệt", "Approved"),
-    "amount_approved": ("Tiền đã phê duyệt", "Cash approved"), "rice_kg": ("Gạo (kg)", "Rice (kg)"),
-    "residents": ("Số đối tượng", "Residents"), "donations": ("Lượt ủng hộ", "Donations"),
-    "donors": ("Nhà hảo tâm", "Donors"), "cash": ("Tiền mặt", "Cash"), "total": ("Tổng", "Total"),
-    "value": ("Giá trị (đồng)", "Value (VND)"), "full_name": ("Họ tên", "Name"),
-    "elderly": ("Người cao tuổi", "Elderly"), "severe_mental_illness": ("Tâm thần", "Severe mental illness"),
-    "orphan": ("Trẻ mồ côi", "Orphans"), "disability": ("Khuyết tật", "Disability"), "other": ("Khác", "Other"),
-    "funeral": ("Mai táng", "Funeral"), "injury": ("Bị thương nặng", "Serious injury"),
-    "house_destroyed": ("Nhà bị sập, đổ", "House destroyed"), "house_damaged": ("Nhà hư hỏng nặng", "House damaged"),
-    "relocation": ("Di dời khẩn cấp", "Relocation"), "food": ("Lương thực", "Food"),
+    "category": ("Nhóm", "Category"),
+    "count": ("Số người", "Persons"),
+    "code": ("Mã", "Code"),
+    "name": ("Tên", "Name"),
+    "beneficiaries": ("Số đối tượng", "Beneficiaries"),
+    "amount": ("Số tiền tháng (đồng)", "Monthly amount (VND)"),
+    "suspended": ("Tạm dừng", "Suspended"),
+    "programme": ("Chương trình", "Programme"),
+    "regular": ("Thường xuyên", "Regular"),
+    "arrears": ("Truy lĩnh", "Arrears"),
+    "recovery": ("Thu hồi", "Recovery"),
+    "issued": ("Đã cấp", "Issued"),
+    "paid": ("Đã chi trả", "Paid"),
+    "carried": ("Chuyển kỳ sau", "Carried"),
+    "returned": ("Hoàn trả", "Returned"),
+    "held": ("Tạm giữ", "Held"),
+    "to_recover": ("Còn phải thu hồi", "To recover"),
+    "age": ("Tuổi", "Age"),
+    "gifts": ("Số quà", "Gifts"),
+    "by_post": ("Qua bưu điện", "By post"),
+    "in_kind": ("Hiện vật / trao tận tay", "In kind"),
+    "cash_issued": ("Tiền đã cấp", "Cash issued"),
+    "cash_paid": ("Tiền đã chi trả", "Cash paid"),
+    "cash_in_kind": ("Tiền trao tận tay", "Cash handed over"),
+    "in_kind_value": ("Giá trị hiện vật", "Value in kind"),
+    "kind": ("Loại", "Kind"),
+    "decided": ("Chờ phê duyệt", "Awaiting approval"),
+    "approved": ("Đã phê duyệt", "Approved"),
+    "amount_approved": ("Tiền đã phê duyệt", "Cash approved"),
+    "rice_kg": ("Gạo (kg)", "Rice (kg)"),
+    "residents": ("Số đối tượng", "Residents"),
+    "donations": ("Lượt ủng hộ", "Donations"),
+    "donors": ("Nhà hảo tâm", "Donors"),
+    "cash": ("Tiền mặt", "Cash"),
+    "total": ("Tổng", "Total"),
+    "value": ("Giá trị (đồng)", "Value (VND)"),
+    "full_name": ("Họ tên", "Name"),
+    "elderly": ("Người cao tuổi", "Elderly"),
+    "severe_mental_illness": ("Tâm thần", "Severe mental illness"),
+    "orphan": ("Trẻ mồ côi", "Orphans"),
+    "disability": ("Khuyết tật", "Disability"),
+    "other": ("Khác", "Other"),
+    "funeral": ("Mai táng", "Funeral"),
+    "injury": ("Bị thương nặng", "Serious injury"),
+    "house_destroyed": ("Nhà bị sập, đổ", "House destroyed"),
+    "house_damaged": ("Nhà hư hỏng nặng", "House damaged"),
+    "relocation": ("Di dời khẩn cấp", "Relocation"),
+    "food": ("Lương thực", "Food"),
     "service_request": ("Hỗ trợ theo đề nghị", "Support requested"),
     # monthly allowance: the year and the cumulative figure (docs/rules.md §2, "Cumulative")
     "ledger_cumulative": ("Sổ cái: trong năm và lũy kế", "Ledger: the year and cumulative"),
-    "span": ("Kỳ", "Span"), "in_year": ("Trong năm", "In the year"),
+    "span": ("Kỳ", "Span"),
+    "in_year": ("Trong năm", "In the year"),
     "cumulative": ("Lũy kế từ khi có số liệu đến hết năm", "Cumulative since records began, to the year's end"),
     # health insurance
-    "group": ("Nhóm", "Group"), "cards_in_force": ("Thẻ còn hạn cuối năm", "Cards in force at year end"),
+    "group": ("Nhóm", "Group"),
+    "cards_in_force": ("Thẻ còn hạn cuối năm", "Cards in force at year end"),
     "cards_valid": ("Thẻ có hiệu lực trong năm", "Cards valid in the year"),
-    "card_months": ("Số thẻ-tháng", "Card-months"), "cost": ("Tổng kinh phí (đồng)", "Cost (VND)"),
-    "state": ("Ngân sách nhà nước (đồng)", "State budget (VND)"), "household": ("Hộ gia đình đóng (đồng)",
-                                                                               "Households (VND)"),
+    "card_months": ("Số thẻ-tháng", "Card-months"),
+    "cost": ("Tổng kinh phí (đồng)", "Cost (VND)"),
+    "state": ("Ngân sách nhà nước (đồng)", "State budget (VND)"),
+    "household": ("Hộ gia đình đóng (đồng)", "Households (VND)"),
     "note": ("Ghi chú", "Note"),
-    "TE": ("Trẻ em dưới 6 tuổi", "Children under 6"), "BT": ("Người hưởng trợ cấp xã hội hằng tháng",
-                                                             "Monthly allowance beneficiaries"),
-    "HN": ("Người thuộc hộ nghèo", "Poor households"), "CN": ("Người thuộc hộ cận nghèo", "Near-poor households"),
+    "TE": ("Trẻ em dưới 6 tuổi", "Children under 6"),
+    "BT": ("Người hưởng trợ cấp xã hội hằng tháng", "Monthly allowance beneficiaries"),
+    "HN": ("Người thuộc hộ nghèo", "Poor households"),
+    "CN": ("Người thuộc hộ cận nghèo", "Near-poor households"),
     "GB": ("Hộ nông, lâm, ngư, diêm nghiệp có mức sống trung bình", "Farming households of average living standard"),
-    "HS": ("Học sinh", "Pupils"), "SV": ("Sinh viên", "Students"),
+    "HS": ("Học sinh", "Pupils"),
+    "SV": ("Sinh viên", "Students"),
     # children
     "by_group": ("Theo nhóm hoàn cảnh đặc biệt", "By circumstance group"),
     "by_card_group": ("Theo nhóm đối tượng tham gia", "By card group"),
     "no_district": ("Không ghi huyện (đơn vị sau 01/7/2025)", "No district recorded (2025 unit)"),
     "support_given": ("Hỗ trợ bằng tiền trong năm", "Money support given in the year"),
-    "children_count": ("Số trẻ em", "Children"), "supported": ("Có kế hoạch hỗ trợ đang thực hiện",
-                                                              "With an approved plan in an open case"),
-    "funding": ("Nguồn", "Funding"), "items_approved": ("Khoản được duyệt", "Items approved"),
+    "children_count": ("Số trẻ em", "Children"),
+    "supported": ("Có kế hoạch hỗ trợ đang thực hiện", "With an approved plan in an open case"),
+    "funding": ("Nguồn", "Funding"),
+    "items_approved": ("Khoản được duyệt", "Items approved"),
     "children_supported": ("Số trẻ được hỗ trợ", "Children supported"),
-    "items_paid": ("Khoản đã chi trả", "Items paid"), "amount_paid": ("Tiền đã chi trả", "Amount paid"),
+    "items_paid": ("Khoản đã chi trả", "Items paid"),
+    "amount_paid": ("Tiền đã chi trả", "Amount paid"),
     "items_unpaid": ("Chưa chi trả được / hoàn trả", "Unpaid / returned"),
-    "provincial": ("Ngân sách tỉnh", "Provincial budget"), "charity": ("Từ thiện", "Charity"),
-    "scholarship": ("Học bổng", "Scholarship"), "gift": ("Quà", "Gift"),
+    "provincial": ("Ngân sách tỉnh", "Provincial budget"),
+    "charity": ("Từ thiện", "Charity"),
+    "scholarship": ("Học bổng", "Scholarship"),
+    "gift": ("Quà", "Gift"),
     "surgery": ("Phẫu thuật", "Surgery"),
-    "abandoned": ("Bị bỏ rơi", "Abandoned"), "no_one_to_rely_on": ("Không nơi nương tựa", "Nobody to rely on"),
-    "disabled": ("Khuyết tật", "Disabled"), "hiv": ("Nhiễm HIV/AIDS", "Living with HIV/AIDS"),
+    "abandoned": ("Bị bỏ rơi", "Abandoned"),
+    "no_one_to_rely_on": ("Không nơi nương tựa", "Nobody to rely on"),
+    "disabled": ("Khuyết tật", "Disabled"),
+    "hiv": ("Nhiễm HIV/AIDS", "Living with HIV/AIDS"),
     "in_conflict_with_law": ("Vi phạm pháp luật", "In conflict with the law"),
     "drug_addicted": ("Nghiện ma túy", "Drug-addicted"),
     "dropped_out_to_work": ("Bỏ học kiếm sống", "Out of school to earn a living"),
     "harmed_by_violence": ("Bị tổn hại nghiêm trọng do bạo lực", "Seriously harmed by violence"),
-    "exploited": ("Bị bóc lột", "Exploited"), "sexually_abused": ("Bị xâm hại tình dục", "Sexually abused"),
+    "exploited": ("Bị bóc lột", "Exploited"),
+    "sexually_abused": ("Bị xâm hại tình dục", "Sexually abused"),
     "trafficked": ("Bị mua bán", "Trafficked"),
     "serious_illness_poor": ("Mắc bệnh hiểm nghèo, hộ nghèo/cận nghèo", "Serious illness, poor household"),
     "migrant_refugee": ("Di cư, lánh nạn chưa xác định cha mẹ", "Migrant or refugee without known parents"),
@@ -165,12 +221,18 @@ def _ledger_section(key: str, ledger: dict[str, Any] | None) -> Section:
         return not_available(key, "payments did not answer", source)
     row = next((r for r in ledger["rows"] if r["key"] == key), None)
     amounts = {c: (row or {}).get(c, 0) for c in LEDGER_COLUMNS}
-    return Section(key, True, figures=amounts, tables=[Table(LEDGER_COLUMNS, [[amounts[c] for c in LEDGER_COLUMNS]],
-                                                             "ledger")], sources=[source])
+    return Section(
+        key,
+        True,
+        figures=amounts,
+        tables=[Table(LEDGER_COLUMNS, [[amounts[c] for c in LEDGER_COLUMNS]], "ledger")],
+        sources=[source],
+    )
 
 
-def monthly_allowance(beneficiaries: dict[str, Any] | None, ledger: dict[str, Any] | None,
-                      cumulative: dict[str, Any] | None = None) -> Section:
+def monthly_allowance(
+    beneficiaries: dict[str, Any] | None, ledger: dict[str, Any] | None, cumulative: dict[str, Any] | None = None
+) -> Section:
     section = _ledger_section("monthly_allowance", ledger)
     source = "registry GET /reports/beneficiaries"
     cumulative_source = "payments GET /ledger/totals?since=2000&programme=monthly_allowance"
@@ -179,9 +241,16 @@ def monthly_allowance(beneficiaries: dict[str, Any] | None, ledger: dict[str, An
     if section.available and cumulative is not None:
         row = next((r for r in cumulative["rows"] if r["key"] == "monthly_allowance"), None)
         summed = {c: (row or {}).get(c, 0) for c in LEDGER_COLUMNS}
-        section.tables = [Table(["span", *LEDGER_COLUMNS],
-                                [["in_year", *(section.figures[c] for c in LEDGER_COLUMNS)],
-                                 ["cumulative", *(summed[c] for c in LEDGER_COLUMNS)]], "ledger_cumulative")]
+        section.tables = [
+            Table(
+                ["span", *LEDGER_COLUMNS],
+                [
+                    ["in_year", *(section.figures[c] for c in LEDGER_COLUMNS)],
+                    ["cumulative", *(summed[c] for c in LEDGER_COLUMNS)],
+                ],
+                "ledger_cumulative",
+            )
+        ]
         section.sources.append(cumulative_source)
     else:
         summed = None
@@ -189,25 +258,37 @@ def monthly_allowance(beneficiaries: dict[str, Any] | None, ledger: dict[str, An
     for row in beneficiaries["rows"]:
         categories.update(row["categories"])
     total = beneficiaries["total"]
-    section.figures = {"month": beneficiaries["month"], "beneficiaries": total["beneficiaries"],
-                       "amount_month": total["amount"], "suspended": total["suspended"],
-                       "categories": dict(sorted(categories.items())), "ledger": section.figures,
-                       "cumulative": summed}
+    section.figures = {
+        "month": beneficiaries["month"],
+        "beneficiaries": total["beneficiaries"],
+        "amount_month": total["amount"],
+        "suspended": total["suspended"],
+        "categories": dict(sorted(categories.items())),
+        "ledger": section.figures,
+        "cumulative": summed,
+    }
     section.tables = [
         Table(["category", "count"], [[c, n] for c, n in sorted(categories.items())], "by_category"),
-        Table(["code", "name", "beneficiaries", "amount", "suspended"],
-              [[r["code"], r["name"], r["beneficiaries"], r["amount"], r["suspended"]] for r in beneficiaries["rows"]]
-              + [["", "total", total["beneficiaries"], total["amount"], total["suspended"]]],
-              "by_unit"),
-        *section.tables]
+        Table(
+            ["code", "name", "beneficiaries", "amount", "suspended"],
+            [[r["code"], r["name"], r["beneficiaries"], r["amount"], r["suspended"]] for r in beneficiaries["rows"]]
+            + [["", "total", total["beneficiaries"], total["amount"], total["suspended"]]],
+            "by_unit",
+        ),
+        *section.tables,
+    ]
     section.sources = [f"{source}?month={beneficiaries['month']}", *section.sources]
-    section.note = (f"Đối tượng có tiền chi trả tháng {beneficiaries['month']}; số tiền trong năm theo sổ cái "
-                    "(các kỳ chi trả trong năm). Lũy kế: mọi kỳ chi trả từ khi có số liệu trên hệ thống đến hết "
-                    "tháng 12 của năm báo cáo." + ("" if summed is not None else " Lũy kế: payments did not answer."))
-    section.note_en = (f"Beneficiaries with an amount payable in {beneficiaries['month']}; the year's amounts from the "
-                       "ledger (payroll periods of the year). Cumulative: every payroll period since records began "
-                       "in the system, to December of the year reported."
-                       + ("" if summed is not None else " Cumulative: payments did not answer."))
+    section.note = (
+        f"Đối tượng có tiền chi trả tháng {beneficiaries['month']}; số tiền trong năm theo sổ cái "
+        "(các kỳ chi trả trong năm). Lũy kế: mọi kỳ chi trả từ khi có số liệu trên hệ thống đến hết "
+        "tháng 12 của năm báo cáo." + ("" if summed is not None else " Lũy kế: payments did not answer.")
+    )
+    section.note_en = (
+        f"Beneficiaries with an amount payable in {beneficiaries['month']}; the year's amounts from the "
+        "ledger (payroll periods of the year). Cumulative: every payroll period since records began "
+        "in the system, to December of the year reported."
+        + ("" if summed is not None else " Cumulative: payments did not answer.")
+    )
     return section
 
 
@@ -217,8 +298,9 @@ def longevity(report: dict[str, Any] | None) -> Section:
         return not_available("longevity", "payments did not answer", source)
     columns = ["age", "gifts", "by_post", "in_kind", "cash_issued", "cash_paid", "cash_in_kind", "in_kind_value"]
     rows = [[a[c] for c in columns] for a in report["ages"]]
-    return Section("longevity", True, figures={"ages": report["ages"]}, tables=[Table(columns, rows, "by_age")],
-                   sources=[source])
+    return Section(
+        "longevity", True, figures={"ages": report["ages"]}, tables=[Table(columns, rows, "by_age")], sources=[source]
+    )
 
 
 def emergency(report: dict[str, Any] | None) -> Section:
@@ -227,8 +309,13 @@ def emergency(report: dict[str, Any] | None) -> Section:
         return not_available("emergency", "payments did not answer", source)
     columns = ["kind", "decided", "approved", "amount_approved", "cash_issued", "cash_paid", "rice_kg"]
     rows = [[k[c] for c in columns] for k in report["kinds"]]
-    return Section("emergency", True, figures={"kinds": report["kinds"]}, tables=[Table(columns, rows, "by_kind")],
-                   sources=[source])
+    return Section(
+        "emergency",
+        True,
+        figures={"kinds": report["kinds"]},
+        tables=[Table(columns, rows, "by_kind")],
+        sources=[source],
+    )
 
 
 def residential(report: dict[str, Any] | None) -> Section:
@@ -237,13 +324,27 @@ def residential(report: dict[str, Any] | None) -> Section:
         return not_available("residential", "the registry did not answer", source)
     groups = ["elderly", "severe_mental_illness", "orphan", "disability", "other"]
     columns = ["name", "residents", *groups, "donations", "donors", "cash", "in_kind_value", "total"]
-    rows = [[f["name"], f["residents"], *(f["residents_by_category"].get(g, 0) for g in groups), f["donations"],
-             f["donors"], f["cash"], f["in_kind"], f["total"]] for f in report["facilities"]]
+    rows = [
+        [
+            f["name"],
+            f["residents"],
+            *(f["residents_by_category"].get(g, 0) for g in groups),
+            f["donations"],
+            f["donors"],
+            f["cash"],
+            f["in_kind"],
+            f["total"],
+        ]
+        for f in report["facilities"]
+    ]
     raised = [[f["name"], r["full_name"], r["value"]] for f in report["facilities"] for r in f["raised_for"]]
-    return Section("residential", True, figures={"as_of": report["as_of"], "facilities": report["facilities"]},
-                   tables=[Table(columns, rows, "facilities"), Table(["name", "full_name", "value"], raised,
-                                                                     "raised_for")],
-                   sources=[source])
+    return Section(
+        "residential",
+        True,
+        figures={"as_of": report["as_of"], "facilities": report["facilities"]},
+        tables=[Table(columns, rows, "facilities"), Table(["name", "full_name", "value"], raised, "raised_for")],
+        sources=[source],
+    )
 
 
 def _unit_of(units: str, district: str, commune: str) -> tuple[str, str, str]:
@@ -274,28 +375,46 @@ def health_insurance(report: dict[str, Any] | None, units: str) -> Section:
     by_group = [[g["group"], *(g[c] for c in INSURANCE_COLUMNS)] for g in report["groups"]]
     by_unit = [[u["code"], u["name"], *(u[c] for c in INSURANCE_COLUMNS), u["note"]] for u in report["rows"]]
     footer = ["total", *(total[c] for c in INSURANCE_COLUMNS)]
-    return Section("health_insurance", True,
-                   figures={"as_of": report["as_of"], "first": report["first"], "last": report["last"],
-                            "groups": report["groups"], "rows": report["rows"], "total": total},
-                   tables=[Table(["group", *INSURANCE_COLUMNS], [*by_group, footer], "by_card_group"),
-                           Table(["code", "name", *INSURANCE_COLUMNS, "note"], [*by_unit, ["", *footer, ""]],
-                                 "by_unit")],
-                   note=(f"Thẻ còn hạn ngày {report['as_of']}; kinh phí các tháng {report['first']}–{report['last']}: "
-                         "4,5% mức lương cơ sở mỗi thẻ-tháng, hộ gia đình theo phương thức giảm dần; phần ngân sách "
-                         "nhà nước và phần hộ gia đình đóng."),
-                   note_en=(f"Cards in force on {report['as_of']}; cost of the months {report['first']}–"
-                            f"{report['last']}: 4.5% of the base salary per card-month, the household scheme for "
-                            "GB; the state budget's part and the households' part."),
-                   sources=[source])
+    return Section(
+        "health_insurance",
+        True,
+        figures={
+            "as_of": report["as_of"],
+            "first": report["first"],
+            "last": report["last"],
+            "groups": report["groups"],
+            "rows": report["rows"],
+            "total": total,
+        },
+        tables=[
+            Table(["group", *INSURANCE_COLUMNS], [*by_group, footer], "by_card_group"),
+            Table(["code", "name", *INSURANCE_COLUMNS, "note"], [*by_unit, ["", *footer, ""]], "by_unit"),
+        ],
+        note=(
+            f"Thẻ còn hạn ngày {report['as_of']}; kinh phí các tháng {report['first']}–{report['last']}: "
+            "4,5% mức lương cơ sở mỗi thẻ-tháng, hộ gia đình theo phương thức giảm dần; phần ngân sách "
+            "nhà nước và phần hộ gia đình đóng."
+        ),
+        note_en=(
+            f"Cards in force on {report['as_of']}; cost of the months {report['first']}–"
+            f"{report['last']}: 4.5% of the base salary per card-month, the household scheme for "
+            "GB; the state budget's part and the households' part."
+        ),
+        sources=[source],
+    )
 
 
 GIVEN_COLUMNS = ["approved", "children", "amount_approved", "paid", "amount_paid", "unpaid"]
 
 
-def children(groups: dict[str, Any] | None, support: dict[str, Any] | None, given: dict[str, Any] | None,
-             units: str) -> Section:
-    sources = ["child_protection GET /reports/children", "child_protection GET /reports/support",
-               "child_protection GET /reports/given"]
+def children(
+    groups: dict[str, Any] | None, support: dict[str, Any] | None, given: dict[str, Any] | None, units: str
+) -> Section:
+    sources = [
+        "child_protection GET /reports/children",
+        "child_protection GET /reports/support",
+        "child_protection GET /reports/given",
+    ]
     if groups is None or support is None or given is None:
         return not_available("children", "child protection did not answer", *sources)
     by_group: Counter[str] = Counter()
@@ -311,27 +430,56 @@ def children(groups: dict[str, Any] | None, support: dict[str, Any] | None, give
     given_rows = [[r["kind"], r["funding"], *(r[c] for c in GIVEN_COLUMNS)] for r in given["rows"]]
     given_total = {c: sum(r[c] for r in given["rows"]) for c in GIVEN_COLUMNS}
     return Section(
-        "children", True,
-        figures={"on": groups["on"], "children": total_children, "supported": total_supported,
-                 "by_group": dict(sorted(by_group.items())),
-                 "units": [{"code": k[0], "name": k[1], "note": k[2], "children": v[0], "supported": v[1]}
-                           for k, v in sorted(by_unit.items())],
-                 "given": {"since": given["since"], "until": given["until"], "rows": given["rows"],
-                           "total": given_total}},
-        tables=[Table(["group", "children_count"], [[g, n] for g, n in sorted(by_group.items())], "by_group"),
-                Table(["code", "name", "children_count", "supported", "note"],
-                      [[k[0], k[1], v[0], v[1], k[2]] for k, v in sorted(by_unit.items())]
-                      + [["", "total", total_children, total_supported, ""]], "by_unit"),
-                Table(["kind", "funding", "items_approved", "children_supported", "amount_approved", "items_paid",
-                       "amount_paid", "items_unpaid"],
-                      [*given_rows, ["total", "", *(given_total[c] for c in GIVEN_COLUMNS)]],
-                      "support_given")],
-        note=(f"Trẻ em có hoàn cảnh đặc biệt ngày {groups['on']} (một trẻ có thể thuộc nhiều nhóm); hỗ trợ bằng "
-              f"tiền từ {given['since']} đến {given['until']}. Chỉ số đếm, không có thông tin cá nhân."),
-        note_en=(f"Children in special circumstances on {groups['on']} (a child may be in several groups); money "
-                 f"support from {given['since']} to {given['until']}. Counts only, no personal data."),
-        sources=[f"{sources[0]}?on={groups['on']}", f"{sources[1]}?on={support['on']}",
-                 f"{sources[2]}?since={given['since']}&until={given['until']}"])
+        "children",
+        True,
+        figures={
+            "on": groups["on"],
+            "children": total_children,
+            "supported": total_supported,
+            "by_group": dict(sorted(by_group.items())),
+            "units": [
+                {"code": k[0], "name": k[1], "note": k[2], "children": v[0], "supported": v[1]}
+                for k, v in sorted(by_unit.items())
+            ],
+            "given": {"since": given["since"], "until": given["until"], "rows": given["rows"], "total": given_total},
+        },
+        tables=[
+            Table(["group", "children_count"], [[g, n] for g, n in sorted(by_group.items())], "by_group"),
+            Table(
+                ["code", "name", "children_count", "supported", "note"],
+                [[k[0], k[1], v[0], v[1], k[2]] for k, v in sorted(by_unit.items())]
+                + [["", "total", total_children, total_supported, ""]],
+                "by_unit",
+            ),
+            Table(
+                [
+                    "kind",
+                    "funding",
+                    "items_approved",
+                    "children_supported",
+                    "amount_approved",
+                    "items_paid",
+                    "amount_paid",
+                    "items_unpaid",
+                ],
+                [*given_rows, ["total", "", *(given_total[c] for c in GIVEN_COLUMNS)]],
+                "support_given",
+            ),
+        ],
+        note=(
+            f"Trẻ em có hoàn cảnh đặc biệt ngày {groups['on']} (một trẻ có thể thuộc nhiều nhóm); hỗ trợ bằng "
+            f"tiền từ {given['since']} đến {given['until']}. Chỉ số đếm, không có thông tin cá nhân."
+        ),
+        note_en=(
+            f"Children in special circumstances on {groups['on']} (a child may be in several groups); money "
+            f"support from {given['since']} to {given['until']}. Counts only, no personal data."
+        ),
+        sources=[
+            f"{sources[0]}?on={groups['on']}",
+            f"{sources[1]}?on={support['on']}",
+            f"{sources[2]}?since={given['since']}&until={given['until']}",
+        ],
+    )
 
 
 def postal(ledger: dict[str, Any] | None) -> Section:
@@ -339,13 +487,19 @@ def postal(ledger: dict[str, Any] | None) -> Section:
     if ledger is None:
         return not_available("postal", "payments did not answer", source)
     columns = ["programme", "issued", "paid", "carried", "held", "returned"]
-    ordered = sorted(ledger["rows"], key=lambda r: (PROGRAMME_ORDER.index(r["key"])
-                                                    if r["key"] in PROGRAMME_ORDER else 99, r["key"]))
+    ordered = sorted(
+        ledger["rows"], key=lambda r: (PROGRAMME_ORDER.index(r["key"]) if r["key"] in PROGRAMME_ORDER else 99, r["key"])
+    )
     rows = [[r["key"], *(r[c] for c in columns[1:])] for r in ordered]
     total = ledger["total"]
     rows.append(["total", *(total[c] for c in columns[1:])])
-    return Section("postal", True, figures={c: total[c] for c in columns[1:]},
-                   tables=[Table(columns, rows, "by_programme")], sources=[source])
+    return Section(
+        "postal",
+        True,
+        figures={c: total[c] for c in columns[1:]},
+        tables=[Table(columns, rows, "by_programme")],
+        sources=[source],
+    )
 
 
 async def annual(fetch: Fetch, year: int, units: str) -> list[Section]:
@@ -354,12 +508,25 @@ async def annual(fetch: Fetch, year: int, units: str) -> list[Section]:
     month = f"{year}-12" if year < today.year else today.strftime("%Y-%m")
     as_of = min(date(year, 12, 31), today).isoformat()
     by = {"by": "commune", "units": "2025"} if units == "2025" else {"by": "district", "units": "recorded"}
-    (beneficiaries, ledger, cumulative, gifts, relief, facilities, cards, groups, support,
-     given) = await asyncio.gather(
+    (
+        beneficiaries,
+        ledger,
+        cumulative,
+        gifts,
+        relief,
+        facilities,
+        cards,
+        groups,
+        support,
+        given,
+    ) = await asyncio.gather(
         fetch("registry", "/reports/beneficiaries", {"month": month, **by}),
         fetch("payments", "/ledger/totals", {"year": year, "by": "programme"}),
-        fetch("payments", "/ledger/totals", {"year": year, "since": 2000, "by": "programme",
-                                             "programme": "monthly_allowance"}),
+        fetch(
+            "payments",
+            "/ledger/totals",
+            {"year": year, "since": 2000, "by": "programme", "programme": "monthly_allowance"},
+        ),
         fetch("payments", "/reports/longevity", {"year": year}),
         fetch("payments", "/reports/emergency", {"year": year}),
         fetch("registry", "/reports/facilities", {"year": year}),
@@ -385,13 +552,21 @@ def internal_claims(principal: Principal) -> dict[str, Any]:
     """The gateway's token for asking the services on the caller's behalf: same client and areas, read scopes,
     one minute."""
     now = round(time.time(), 3)
-    return {"iss": ISSUER, "aud": AUDIENCE, "sub": principal.client_id, "client_id": principal.client_id,
-            # The caller's revocation id: revoking the client (or rotating its secret) revokes this token too.
-            "rid": principal.revocation_id,
-            "scope": " ".join(READ_SCOPES), "iat": now, "nbf": int(now),
-            # An admin's areas do not limit it: its report covers everything, as its own reads do.
-            "areas": [] if principal.limited_to is None else list(principal.areas),
-            "exp": int(now) + 60, "jti": uuid.uuid4().hex}
+    return {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": principal.client_id,
+        "client_id": principal.client_id,
+        # The caller's revocation id: revoking the client (or rotating its secret) revokes this token too.
+        "rid": principal.revocation_id,
+        "scope": " ".join(READ_SCOPES),
+        "iat": now,
+        "nbf": int(now),
+        # An admin's areas do not limit it: its report covers everything, as its own reads do.
+        "areas": [] if principal.limited_to is None else list(principal.areas),
+        "exp": int(now) + 60,
+        "jti": uuid.uuid4().hex,
+    }
 
 
 def today() -> date:

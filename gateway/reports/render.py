@@ -17,15 +17,28 @@ from common.tabular import xlsx_row
 from .compose import Section, label
 
 TEXT = {
-    "vi": {"title": "BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC BẢO TRỢ XÃ HỘI NĂM {year}",
-           "to": "Kính gửi: Ủy ban nhân dân tỉnh", "from": "CƠ QUAN QUẢN LÝ BẢO TRỢ XÃ HỘI TỈNH",
-           "motto": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "motto2": "Độc lập – Tự do – Hạnh phúc",
-           "na": "Chưa có số liệu", "units": "Đơn vị: đồng; số người", "sources": "Nguồn số liệu",
-           "made": "Lập ngày {day}"},
-    "en": {"title": "ANNUAL REPORT ON SOCIAL PROTECTION, {year}", "to": "To: the Provincial People's Committee",
-           "from": "Department responsible for social protection", "motto": "SOCIALIST REPUBLIC OF VIET NAM",
-           "motto2": "Independence – Freedom – Happiness", "na": "Not available", "units": "Units: VND; persons",
-           "sources": "Sources", "made": "Made on {day}"},
+    "vi": {
+        "title": "BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC BẢO TRỢ XÃ HỘI NĂM {year}",
+        "to": "Kính gửi: Ủy ban nhân dân tỉnh",
+        "from": "CƠ QUAN QUẢN LÝ BẢO TRỢ XÃ HỘI TỈNH",
+        "motto": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "motto2": "Độc lập – Tự do – Hạnh phúc",
+        "na": "Chưa có số liệu",
+        "units": "Đơn vị: đồng; số người",
+        "sources": "Nguồn số liệu",
+        "made": "Lập ngày {day}",
+    },
+    "en": {
+        "title": "ANNUAL REPORT ON SOCIAL PROTECTION, {year}",
+        "to": "To: the Provincial People's Committee",
+        "from": "Department responsible for social protection",
+        "motto": "SOCIALIST REPUBLIC OF VIET NAM",
+        "motto2": "Independence – Freedom – Happiness",
+        "na": "Not available",
+        "units": "Units: VND; persons",
+        "sources": "Sources",
+        "made": "Made on {day}",
+    },
 }
 
 
@@ -39,8 +52,9 @@ def _cell(value: Any) -> str:
 
 def as_html(year: int, sections: list[Section], lang: str, day: str) -> str:
     t = TEXT[lang]
-    parts = [f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(t['title'].format(year=year))}</title>
+    parts = [
+        f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(t["title"].format(year=year))}</title>
 <style>
 body {{ font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 13pt; margin: 2cm; }}
 .head {{ display: flex; justify-content: space-between; text-align: center; }}
@@ -53,12 +67,13 @@ td.n {{ text-align: right; }}
 .note, .src {{ font-size: 10pt; font-style: italic; }}
 @media print {{ h2 {{ page-break-after: avoid; }} table {{ page-break-inside: auto; }} }}
 </style></head><body>
-<div class="head"><div><b>{html.escape(t['from'])}</b></div>
-<div><b>{t['motto']}</b><br><u>{t['motto2']}</u><br><i>{html.escape(t['made'].format(day=day))}</i></div></div>
-<h1>{html.escape(t['title'].format(year=year))}</h1>
-<p style="text-align:center">{html.escape(t['to'])}</p>
-<p class="note">{html.escape(t['units'])}</p>
-"""]
+<div class="head"><div><b>{html.escape(t["from"])}</b></div>
+<div><b>{t["motto"]}</b><br><u>{t["motto2"]}</u><br><i>{html.escape(t["made"].format(day=day))}</i></div></div>
+<h1>{html.escape(t["title"].format(year=year))}</h1>
+<p style="text-align:center">{html.escape(t["to"])}</p>
+<p class="note">{html.escape(t["units"])}</p>
+"""
+    ]
     for i, s in enumerate(sections, 1):
         parts.append(f"<h2>{i}. {html.escape(label(s.key, lang))}</h2>")
         if not s.available:
@@ -71,9 +86,16 @@ td.n {{ text-align: right; }}
                 parts.append(f"<h3>{html.escape(label(table.title, lang))}</h3>")
             head = "".join(f"<th>{html.escape(label(c, lang))}</th>" for c in table.columns)
             body = "".join(
-                "<tr>" + "".join(f'<td class="n">{_cell(v)}</td>' if isinstance(v, int)
-                                 else f"<td>{html.escape(label(str(v), lang))}</td>" for v in row) + "</tr>"
-                for row in table.rows)
+                "<tr>"
+                + "".join(
+                    f'<td class="n">{_cell(v)}</td>'
+                    if isinstance(v, int)
+                    else f"<td>{html.escape(label(str(v), lang))}</td>"
+                    for v in row
+                )
+                + "</tr>"
+                for row in table.rows
+            )
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         parts.append(f'<p class="src">{t["sources"]}: {html.escape("; ".join(s.sources))}</p>')
     parts.append("</body></html>")
@@ -115,8 +137,15 @@ def _font_files() -> tuple[str, str]:
 
 _fonts_lock = threading.Lock()
 
-PDF_UNICODES = (*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070), 0x20AB,
-                0x20AC, 0x2116)
+PDF_UNICODES = (
+    *range(0x20, 0x250),
+    *range(0x300, 0x370),
+    *range(0x1E00, 0x1F00),
+    *range(0x2000, 0x2070),
+    0x20AB,
+    0x20AC,
+    0x2116,
+)
 """What the report prints: Latin with its extensions (Vietnamese: U+1E00–U+1EFF, ơ, ư, đ), combining marks,
 punctuation, ₫ € №. The fonts keep these glyphs only (Greek and Cyrillic are dropped)."""
 
@@ -215,8 +244,11 @@ def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
                 line(label(table.title, lang), 5, "I", 10)
             numeric = [all(isinstance(r[j], int) for r in table.rows) for j in range(len(table.columns))]
             pdf.set_font("Noto", "", 7 if len(table.columns) > 7 else 8.5)
-            with pdf.table(headings_style=FontFace(emphasis="BOLD"), line_height=4,
-                           text_align=tuple("RIGHT" if n else "LEFT" for n in numeric)) as grid:
+            with pdf.table(
+                headings_style=FontFace(emphasis="BOLD"),
+                line_height=4,
+                text_align=tuple("RIGHT" if n else "LEFT" for n in numeric),
+            ) as grid:
                 grid.row([label(c, lang) for c in table.columns])
                 for row in table.rows:
                     grid.row([_cell(v) if isinstance(v, int) else label(str(v), lang) for v in row])

@@ -1,4 +1,5 @@
 """AnSinh child protection service."""
+
 from fastapi import FastAPI
 
 from common.app import create_service_app
@@ -27,13 +28,25 @@ def create_app(settings: ChildProtectionSettings | None = None) -> FastAPI:
     settings = settings or ChildProtectionSettings()
     daily = deadlines_daily.job(settings)
     app = create_service_app(
-        "child_protection", settings,
-        title="AnSinh child protection", description=DESCRIPTION,
+        "child_protection",
+        settings,
+        title="AnSinh child protection",
+        description=DESCRIPTION,
         events=EVENTS,
-        routers=[reference_router, children_router, cases_router, deadlines_router, changes_router, audit_router,
-                 reports_router, attachments_router, placements_router,
-                 admin_router],
-        on_startup=[daily.start], on_shutdown=[daily.stop],
+        routers=[
+            reference_router,
+            children_router,
+            cases_router,
+            deadlines_router,
+            changes_router,
+            audit_router,
+            reports_router,
+            attachments_router,
+            placements_router,
+            admin_router,
+        ],
+        on_startup=[daily.start],
+        on_shutdown=[daily.stop],
     )
     app.state.cipher = settings.cipher()
     return app

@@ -26,22 +26,31 @@ from .models import IDEMPOTENCY
 Out = TypeVar("Out", bound=BaseModel)
 
 
-async def _begin(session: AsyncSession, reader: Reader, request: Request,
-                load: Callable[[uuid.UUID], Awaitable[BaseModel]]) -> Claim | JSONResponse | None:
+async def _begin(
+    session: AsyncSession, reader: Reader, request: Request, load: Callable[[uuid.UUID], Awaitable[BaseModel]]
+) -> Claim | JSONResponse | None:
     """A claim, None without a key, or the replayed response (the record read again)."""
     claim = await IDEMPOTENCY.begin(session, reader.principal, request)
     if not isinstance(claim, JSONResponse):
         return claim
     stored = json.loads(bytes(claim.body))
     out = await load(uuid.UUID(stored["id"]))
-    headers = {"Location": claim.headers.get("location", ""), "Idempotent-Replayed": "true",
-               "ETag": etag(getattr(out, "version", 1))}
+    headers = {
+        "Location": claim.headers.get("location", ""),
+        "Idempotent-Replayed": "true",
+        "ETag": etag(getattr(out, "version", 1)),
+    }
     return JSONResponse(out.model_dump(mode="json"), status_code=claim.status_code, headers=headers)
 
 
-async def respond(session: AsyncSession, reader: Reader, request: Request, response: Response,
-                  load: Callable[[uuid.UUID], Awaitable[BaseModel]],
-                  work: Callable[[], Awaitable[tuple[Out, uuid.UUID, dict[str, str]]]]) -> Out | JSONResponse:
+async def respond(
+    session: AsyncSession,
+    reader: Reader,
+    request: Request,
+    response: Response,
+    load: Callable[[uuid.UUID], Awaitable[BaseModel]],
+    work: Callable[[], Awaitable[tuple[Out, uuid.UUID, dict[str, str]]]],
+) -> Out | JSONResponse:
     """The route's whole ``Idempotency-Key`` handling (as :meth:`common.idempotency.Idempotency.respond`): a retry
     gets the record read again by ``load``; the first request runs ``work`` (its answer, the new record's id and the
     headers, ``Location`` among them), and only the id and ``Location`` are remembered."""

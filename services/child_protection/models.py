@@ -63,6 +63,7 @@ class _Area(AreaColumns):
 
 # --- reference data --------------------------------------------------------------------------------------
 
+
 class CircumstanceGroup(Base):
     """A group of children in special circumstances (Law on Children 2016 Art 10.1)."""
 
@@ -102,6 +103,7 @@ class Unit(Base):
 
 
 # --- children --------------------------------------------------------------------------------------------
+
 
 class Child(_Area, Base):
     """A child (under 16) known to child protection; ``person_id`` once identified in the registry."""
@@ -151,6 +153,7 @@ class ChildGroup(Base):
 
 # --- cases -----------------------------------------------------------------------------------------------
 
+
 class Case(_Area, Base):
     """A case under Decree 56/2017, from the report (Form 01) to its closing; ``status`` per ``rules.cases``."""
 
@@ -167,6 +170,7 @@ class Case(_Area, Base):
     @property
     def case_number(self) -> str:
         return f"CP-{self.serial:06d}"
+
     child_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("children.id"))
     source: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
@@ -286,6 +290,7 @@ class Deadline(_Area, Base):
 
 # --- alternative care ------------------------------------------------------------------------------------
 
+
 class Placement(_Area, Base):
     """A child's alternative care (Law on Children Art 60–69): kinship, foster family, adoption or facility."""
 
@@ -314,6 +319,7 @@ class Placement(_Area, Base):
 
 
 # --- access ----------------------------------------------------------------------------------------------
+
 
 class ReadAudit(Base):
     """Every read of a child, case, placement or attachment: who, when, what, why."""

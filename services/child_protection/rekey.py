@@ -39,13 +39,21 @@ async def rekey(session: AsyncSession, cipher: FieldCipher, batch: int = 500) ->
     rewritten = 0
     per_column: dict[str, int] = {}
     for table, key, column, field in COLUMNS:
-        rows = (await session.execute(text(
-            f"SELECT {key} AS k, {column} AS v FROM child_protection.{table} "
-            f"WHERE {column} IS NOT NULL AND substring({column} FROM 1 FOR :n) <> :prefix "
-            f"ORDER BY {key} LIMIT :batch FOR UPDATE"), {"n": len(prefix), "prefix": prefix, "batch": batch})).all()
+        rows = (
+            await session.execute(
+                text(
+                    f"SELECT {key} AS k, {column} AS v FROM child_protection.{table} "
+                    f"WHERE {column} IS NOT NULL AND substring({column} FROM 1 FOR :n) <> :prefix "
+                    f"ORDER BY {key} LIMIT :batch FOR UPDATE"
+                ),
+                {"n": len(prefix), "prefix": prefix, "batch": batch},
+            )
+        ).all()
         for row in rows:
-            await session.execute(text(f"UPDATE child_protection.{table} SET {column} = :v WHERE {key} = :k"),
-                                  {"v": cipher.rotate(bytes(row.v), field), "k": row.k})
+            await session.execute(
+                text(f"UPDATE child_protection.{table} SET {column} = :v WHERE {key} = :k"),
+                {"v": cipher.rotate(bytes(row.v), field), "k": row.k},
+            )
         if rows:
             per_column[f"{table}.{column}"] = len(rows)
         rewritten += len(rows)

@@ -1,4 +1,5 @@
 """AnSinh insurance service."""
+
 from fastapi import FastAPI
 
 from common.app import create_service_app
@@ -34,18 +35,33 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
         if getattr(app.state, "identities", None) is None:
             secret = settings.registry_client_secret
             app.state.identities = RegistryIdentities(
-                app.state.http, f"{settings.gateway_url}/registry", gateway_url=settings.gateway_url,
-                client_id=settings.registry_client_id, client_secret=secret.get_secret_value() if secret else None)
+                app.state.http,
+                f"{settings.gateway_url}/registry",
+                gateway_url=settings.gateway_url,
+                client_id=settings.registry_client_id,
+                client_secret=secret.get_secret_value() if secret else None,
+            )
 
     startup = [identities, daily.start] + ([worker.start] if settings.decisions_worker else [])
     shutdown = [daily.stop, worker.stop]
     app = create_service_app(
-        "insurance", settings,
-        title="AnSinh insurance", description=DESCRIPTION,
+        "insurance",
+        settings,
+        title="AnSinh insurance",
+        description=DESCRIPTION,
         events=EVENTS,
-        routers=[parameters_router, cards_router, recorded_router, exchange_router, coverage_router,
-                 contributions_router, proposals_router, reports_router],
-        on_startup=startup, on_shutdown=shutdown,
+        routers=[
+            parameters_router,
+            cards_router,
+            recorded_router,
+            exchange_router,
+            coverage_router,
+            contributions_router,
+            proposals_router,
+            reports_router,
+        ],
+        on_startup=startup,
+        on_shutdown=shutdown,
     )
     app.state.decisions = worker
     app.state.identities = None

@@ -18,8 +18,15 @@ BENEFICIARY = {f"registry.beneficiary.{kind}.v1": kind for kind in projection.ST
 POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
 MEMBER_JOINED = "registry.household.member_joined.v1"
 MEMBER_LEFT = "registry.household.member_left.v1"
-CONSUMED = [PERSON_REGISTERED, PERSON_UPDATED, PERSON_DIED, *BENEFICIARY, POVERTY_STATUS_CHANGED, MEMBER_JOINED,
-            MEMBER_LEFT]
+CONSUMED = [
+    PERSON_REGISTERED,
+    PERSON_UPDATED,
+    PERSON_DIED,
+    *BENEFICIARY,
+    POVERTY_STATUS_CHANGED,
+    MEMBER_JOINED,
+    MEMBER_LEFT,
+]
 """The registry events insurance's projection is built from."""
 
 
@@ -82,6 +89,7 @@ async def persons_registered(session: AsyncSession, events: list[Event]) -> None
 def _steps(kind: str) -> BatchHandler:
     async def handle(session: AsyncSession, events: list[Event]) -> None:
         await projection.beneficiary_steps(session, events, kind)
+
     return handle
 
 

@@ -55,6 +55,7 @@ IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 
 # --- parameters --------------------------------------------------------------------------------------------
 
+
 class CardGroup(Base):
     """A card group (Decree 146/2018 Art 3–4): object code, benefit level and the statutory order that breaks a
     tie between groups of the same level. The state share is an effective-dated parameter (``state_share.<code>``)."""
@@ -77,8 +78,9 @@ class Parameter(Base):
 
     __tablename__ = "parameters"
     __table_args__ = (
-        Index("uq_parameters_approved", "name", "valid_from", unique=True,
-              postgresql_where=text("status = 'approved'")),
+        Index(
+            "uq_parameters_approved", "name", "valid_from", unique=True, postgresql_where=text("status = 'approved'")
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -96,6 +98,7 @@ class Parameter(Base):
 
 
 # --- projection (from registry events) -------------------------------------------------------------------
+
 
 class Person(AreaColumns, Base):
     """A registry person as insurance needs them: birth date, sex, areas, birth registration and death. No name, no
@@ -159,8 +162,14 @@ class RecordedGroup(Base):
 
     __tablename__ = "recorded_groups"
     __table_args__ = (
-        Index("uq_recorded_groups_live", "person_id", "group_code", "valid_from", unique=True,
-              postgresql_where=text("withdrawn_at IS NULL")),
+        Index(
+            "uq_recorded_groups_live",
+            "person_id",
+            "group_code",
+            "valid_from",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -177,6 +186,7 @@ class RecordedGroup(Base):
 
 
 # --- decision and cards ------------------------------------------------------------------------------------
+
 
 class PendingDecision(Base):
     """Persons whose facts changed since their entitlement was last decided. Inbox handlers add them in the event's
@@ -252,6 +262,7 @@ class CardHistory(Base):
 
 
 # --- the exchange with BHXH --------------------------------------------------------------------------------
+
 
 class ExchangeList(Base):
     """The lists of one period (``YYYY-MM``) for BHXH: people to enrol, renew, change and end."""

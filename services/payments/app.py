@@ -1,4 +1,5 @@
 """AnSinh payments service."""
+
 from fastapi import FastAPI
 
 from common.app import create_service_app
@@ -29,11 +30,25 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
     settings = settings or PaymentsSettings()
     daily = reconciliation_daily.job(settings)
     return create_service_app(
-        "payments", settings,
-        title="AnSinh payments", description=DESCRIPTION,
+        "payments",
+        settings,
+        title="AnSinh payments",
+        description=DESCRIPTION,
         events=EVENTS,
-        routers=[projection_router, programmes_router, artisans_router, foster_router, one_off_router, payrolls_router,
-                 disbursement_router, reconciliation_router, ledger_router, electricity_router,
-                 longevity_router, emergency_router],
-        on_startup=[daily.start], on_shutdown=[daily.stop],
+        routers=[
+            projection_router,
+            programmes_router,
+            artisans_router,
+            foster_router,
+            one_off_router,
+            payrolls_router,
+            disbursement_router,
+            reconciliation_router,
+            ledger_router,
+            electricity_router,
+            longevity_router,
+            emergency_router,
+        ],
+        on_startup=[daily.start],
+        on_shutdown=[daily.stop],
     )

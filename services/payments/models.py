@@ -58,6 +58,7 @@ IDEMPOTENCY = Idempotency(idempotency_table(Base.metadata))
 
 # --- projection (from registry events) -------------------------------------------------------------------
 
+
 class Beneficiary(AreaColumns, Base):
     """The latest facts about a registry beneficiary, from ``registry.beneficiary.entitlements_changed.v1``."""
 
@@ -86,7 +87,8 @@ class EntitlementPeriod(Base):
     __tablename__ = "entitlement_periods"
 
     beneficiary_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True)
+        UUID(as_uuid=True), ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
+    )
     first_month: Mapped[date] = mapped_column(Date, primary_key=True)
     last_month: Mapped[date | None] = mapped_column(Date)
     """None: open-ended."""
@@ -115,7 +117,8 @@ class PovertyStatus(Base):
     __tablename__ = "poverty_statuses"
 
     household_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("households.id", ondelete="CASCADE"), primary_key=True)
+        UUID(as_uuid=True), ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
     valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
     status: Mapped[str] = mapped_column(Text)
     document: Mapped[str] = mapped_column(Text)
@@ -140,6 +143,7 @@ class ElectricityUse(AreaColumns, Base):
 
 
 # --- programmes ------------------------------------------------------------------------------------------
+
 
 class Programme(Base):
     """A payment programme. ``kind`` says where its payroll lines come from: ``schedule`` (the registry's
@@ -231,8 +235,7 @@ class LongevityGift(AreaColumns, Base):
     """The cash part, VND (parameter ``gift_<age>_cash``)."""
     in_kind_value: Mapped[int | None] = mapped_column(BigInteger)
     """The value of the goods given (parameter ``gift_<age>_in_kind``); None when the province records none."""
-    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True),
-                                                                 ForeignKey("one_off_payments.id"))
+    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("one_off_payments.id"))
     decision: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
@@ -245,8 +248,9 @@ class EmergencyRelief(AreaColumns, Base):
 
     __tablename__ = "emergency_reliefs"
     __table_args__ = (
-        CheckConstraint("kind IN ('funeral', 'injury', 'house_destroyed', 'house_damaged', 'relocation', 'food')",
-                        name="kind_known"),
+        CheckConstraint(
+            "kind IN ('funeral', 'injury', 'house_destroyed', 'house_damaged', 'relocation', 'food')", name="kind_known"
+        ),
         CheckConstraint("status IN ('decided', 'approved')", name="status_known"),
         CheckConstraint("amount >= 0 AND rice_kg >= 0", name="amounts_not_negative"),
         Index("ix_emergency_reliefs_decided", "decided_on", "commune_code", "id"),
@@ -269,8 +273,7 @@ class EmergencyRelief(AreaColumns, Base):
     decision: Mapped[str] = mapped_column(Text)
     decided_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(Text)
-    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True),
-                                                                 ForeignKey("one_off_payments.id"))
+    one_off_payment_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("one_off_payments.id"))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
@@ -322,9 +325,7 @@ class FosterPlacement(AreaColumns, Base):
     (an end, a correction), so the next payroll compares the past months again (a retroactive end is recovered)."""
 
     __tablename__ = "foster_placements"
-    __table_args__ = (
-        Index("ix_foster_placements_area", "province_code", "district_code", "commune_code"),
-    )
+    __table_args__ = (Index("ix_foster_placements_area", "province_code", "district_code", "commune_code"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     child_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -347,6 +348,7 @@ class FosterPlacement(AreaColumns, Base):
 
 
 # --- payrolls, ledger ------------------------------------------------------------------------------------
+
 
 class Payroll(Base):
     """One payroll per programme and period; its control totals are the sums of its lines."""
@@ -395,8 +397,7 @@ class PayrollLine(AreaColumns, Base):
         Index("ix_payroll_lines_page", "payroll_id", "commune_code", "id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
-                                          server_default=func.gen_random_uuid())
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())
     payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"))
     recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     """The beneficiary, the household (electricity) or the one-off payment the line pays."""
@@ -424,8 +425,9 @@ class PayrollLineMonth(Base):
 
     __tablename__ = "payroll_line_months"
 
-    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"),
-                                                  primary_key=True)
+    payroll_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"), primary_key=True
+    )
     recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     service_month: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
@@ -443,8 +445,12 @@ class LedgerEntry(AreaColumns, Base):
     __table_args__ = (
         Index("ix_ledger_entries_allocation", "programme", "recipient_id", "service_month"),
         Index("ix_ledger_entries_period", "period_first"),
-        Index("ix_ledger_entries_to_recover", "programme", "recipient_id",
-              postgresql_where=text("kind IN ('to_recover', 'to_recover_offset')")),
+        Index(
+            "ix_ledger_entries_to_recover",
+            "programme",
+            "recipient_id",
+            postgresql_where=text("kind IN ('to_recover', 'to_recover_offset')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
@@ -476,6 +482,7 @@ class Settlement(Base):
 
 
 # --- postal disbursement, reconciliation -----------------------------------------------------------------
+
 
 class Batch(AreaColumns, Base):
     """The lines of an approved payroll paid at one pay point (a commune), for the payment organisation (the
@@ -523,8 +530,11 @@ class LineResult(Base):
         CheckConstraint("outcome IN ('paid', 'unpaid', 'returned')", name="outcome_known"),
         Index("ix_line_results_recipient", "programme", "recipient_id", "period_first"),
         Index("ix_line_results_batch", "batch_id"),
-        Index("ix_line_results_to_carry", "programme",
-              postgresql_where=text("outcome = 'unpaid' AND carried_payroll_id IS NULL")),
+        Index(
+            "ix_line_results_to_carry",
+            "programme",
+            postgresql_where=text("outcome = 'unpaid' AND carried_payroll_id IS NULL"),
+        ),
     )
 
     line_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payroll_lines.id"), primary_key=True)
@@ -565,8 +575,9 @@ class PayrollCarry(Base):
 
     __tablename__ = "payroll_carries"
 
-    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"),
-                                                  primary_key=True)
+    payroll_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"), primary_key=True
+    )
     from_line_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -582,8 +593,12 @@ class DisbursementException(AreaColumns, Base):
     __tablename__ = "disbursement_exceptions"
     __table_args__ = (
         Index("ix_disbursement_exceptions_page", "status", "created_at", "id"),
-        Index("uq_disbursement_exceptions_missing", "line_id", unique=True,
-              postgresql_where=text("kind = 'missing_result'")),
+        Index(
+            "uq_disbursement_exceptions_missing",
+            "line_id",
+            unique=True,
+            postgresql_where=text("kind = 'missing_result'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())

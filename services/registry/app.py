@@ -30,12 +30,29 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     daily = level_changes_daily.job(settings)
     return create_service_app(
-        "registry", settings,
-        title="AnSinh registry", description=DESCRIPTION,
+        "registry",
+        settings,
+        title="AnSinh registry",
+        description=DESCRIPTION,
         events=EVENTS,
         # The duplicates' routes first: /persons/possible-duplicates is not a /persons/{person_id}.
-        routers=[duplicates_router, persons_router, households_router, units_router, parameters_router,
-                 beneficiaries_router, residential_router, reports_router, schedules_router, deaths_router,
-                 level_changes_router, imports_router, study_router, donations_router, referrals_router],
-        on_startup=[daily.start], on_shutdown=[daily.stop],
+        routers=[
+            duplicates_router,
+            persons_router,
+            households_router,
+            units_router,
+            parameters_router,
+            beneficiaries_router,
+            residential_router,
+            reports_router,
+            schedules_router,
+            deaths_router,
+            level_changes_router,
+            imports_router,
+            study_router,
+            donations_router,
+            referrals_router,
+        ],
+        on_startup=[daily.start],
+        on_shutdown=[daily.stop],
     )

@@ -22,8 +22,13 @@ CONSUMED = [PAYMENTS_UNPAID_3_MONTHS, ALLOWANCE_REFERRED]
 async def unpaid_3_months(session: AsyncSession, event: Event) -> None:
     """rules.md §9: three unpaid months in a row lead to suspension (``beneficiaries.service.suspend_unpaid``)."""
     data = event.data
-    await beneficiaries.suspend_unpaid(session, uuid.UUID(str(data["beneficiary_id"])), data["suspend_from"],
-                                       number=f"payments:{event.id}", signed_on=event.time.date())
+    await beneficiaries.suspend_unpaid(
+        session,
+        uuid.UUID(str(data["beneficiary_id"])),
+        data["suspend_from"],
+        number=f"payments:{event.id}",
+        signed_on=event.time.date(),
+    )
 
 
 @EVENTS.inbox.handler(ALLOWANCE_REFERRED)

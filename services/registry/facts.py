@@ -52,8 +52,11 @@ def residential_periods(residencies: Iterable[Residency]) -> tuple[Period, ...]:
 
 def study_periods(rows: Iterable[StudyPeriod]) -> tuple[Period, ...]:
     """The months of study of these periods (withdrawn ones excluded)."""
-    return tuple(Period(Month.of(r.from_month), Month.of(r.to_month) if r.to_month else None)
-                 for r in rows if r.withdrawn_at is None)
+    return tuple(
+        Period(Month.of(r.from_month), Month.of(r.to_month) if r.to_month else None)
+        for r in rows
+        if r.withdrawn_at is None
+    )
 
 
 def _months(joined: date, left: date | None) -> Period:
@@ -67,9 +70,12 @@ def _overlap(a: Period, b: Period) -> Period | None:
     return Period(start, end) if end is None or end >= start else None
 
 
-def children_raised(parent_id: uuid.UUID, memberships: Sequence[HouseholdMember],
-                    members: Sequence[tuple[HouseholdMember, Person]],
-                    studying: Mapping[uuid.UUID, tuple[Period, ...]]) -> tuple[Child, ...]:
+def children_raised(
+    parent_id: uuid.UUID,
+    memberships: Sequence[HouseholdMember],
+    members: Sequence[tuple[HouseholdMember, Person]],
+    studying: Mapping[uuid.UUID, tuple[Period, ...]],
+) -> tuple[Child, ...]:
     """The children of ``parent_id`` (see the module docstring), each with the months raised by the parent."""
     raised: dict[uuid.UUID, list[Period]] = {}
     persons: dict[uuid.UUID, Person] = {}
@@ -78,21 +84,36 @@ def children_raised(parent_id: uuid.UUID, memberships: Sequence[HouseholdMember]
             continue
         parent_months = _months(own.joined_on, own.left_on)
         for member, person in members:
-            if (member.household_id != own.household_id or member.person_id == parent_id
-                    or member.relationship != CHILD_OF[own.relationship]):
+            if (
+                member.household_id != own.household_id
+                or member.person_id == parent_id
+                or member.relationship != CHILD_OF[own.relationship]
+            ):
                 continue
             months = _overlap(parent_months, _months(member.joined_on, member.left_on))
             if months is not None:
                 raised.setdefault(person.id, []).append(months)
                 persons[person.id] = person
-    return tuple(Child(person_id=str(pid), date_of_birth=persons[pid].date_of_birth, raised=tuple(periods),
-                       studying=studying.get(pid, ()), death_date=persons[pid].death_date,
-                       name=persons[pid].full_name)
-                 for pid, periods in raised.items())
+    return tuple(
+        Child(
+            person_id=str(pid),
+            date_of_birth=persons[pid].date_of_birth,
+            raised=tuple(periods),
+            studying=studying.get(pid, ()),
+            death_date=persons[pid].death_date,
+            name=persons[pid].full_name,
+        )
+        for pid, periods in raised.items()
+    )
 
 
-def engine_input(person: Person, decisions: Sequence[Decision], residential: Sequence[Period] = (),
-                 studying: Sequence[Period] = (), children: Sequence[Child] = ()) -> Beneficiary:
+def engine_input(
+    person: Person,
+    decisions: Sequence[Decision],
+    residential: Sequence[Period] = (),
+    studying: Sequence[Period] = (),
+    children: Sequence[Child] = (),
+) -> Beneficiary:
     """The engine's facts about a beneficiary, derived from the person, the decisions (in order), the months in
     residential care and of study, and the children raised (for a 5.4 grant).
 
@@ -116,9 +137,14 @@ def engine_input(person: Person, decisions: Sequence[Decision], residential: Seq
             current = []
             for code in d.categories or []:
                 current.append(len(grants))
-                grants.append(CategoryGrant(category=code, decision_month=month,
-                                            disability_level=disability if code == "5.6" else None,
-                                            certificate_month=certificate if code == "5.6" else None))
+                grants.append(
+                    CategoryGrant(
+                        category=code,
+                        decision_month=month,
+                        disability_level=disability if code == "5.6" else None,
+                        certificate_month=certificate if code == "5.6" else None,
+                    )
+                )
         elif d.kind == "suspend":
             suspended_from = month
         elif d.kind == "reinstate" and suspended_from is not None:
@@ -130,13 +156,26 @@ def engine_input(person: Person, decisions: Sequence[Decision], residential: Seq
             death = d.death_date
     if suspended_from is not None:
         suspensions.append(Period(suspended_from))
-    return Beneficiary(date_of_birth=person.date_of_birth, sex=Sex(person.sex), grants=tuple(grants),
-                       death_date=death, lost_eligibility_month=lost, suspensions=tuple(suspensions),
-                       residential=tuple(residential), studying=tuple(studying), children=tuple(children))
+    return Beneficiary(
+        date_of_birth=person.date_of_birth,
+        sex=Sex(person.sex),
+        grants=tuple(grants),
+        death_date=death,
+        lost_eligibility_month=lost,
+        suspensions=tuple(suspensions),
+        residential=tuple(residential),
+        studying=tuple(studying),
+        children=tuple(children),
+    )
 
 
-async def inputs(session: AsyncSession, rows: Sequence[tuple[BeneficiaryRow, Person]], parameters: Parameters, *,
-                 decisions: Mapping[uuid.UUID, Sequence[Decision]] | None = None) -> dict[uuid.UUID, Beneficiary]:
+async def inputs(
+    session: AsyncSession,
+    rows: Sequence[tuple[BeneficiaryRow, Person]],
+    parameters: Parameters,
+    *,
+    decisions: Mapping[uuid.UUID, Sequence[Decision]] | None = None,
+) -> dict[uuid.UUID, Beneficiary]:
     """The engine's input for each beneficiary of ``rows`` (by beneficiary id), in a fixed number of queries:
     decisions (unless given), residencies, study periods, and for the beneficiaries ever granted a per-child
     category their households' children with their study periods."""
@@ -147,17 +186,23 @@ async def inputs(session: AsyncSession, rows: Sequence[tuple[BeneficiaryRow, Per
     person_ids = [p.id for _, p in rows]
     residencies = await residential_repository.residencies_of(session, person_ids)
     per_child = {rule.code for rule in parameters.category_rules if rule.per_child}
-    parents = [p.id for b, p in rows
-               if any(per_child & set(d.categories or ()) for d in decisions[b.id])]
+    parents = [p.id for b, p in rows if any(per_child & set(d.categories or ()) for d in decisions[b.id])]
     memberships = await households_repository.memberships_of(session, parents)
     members = await households_repository.members_with_relationship(
-        session, {m.household_id for m in memberships},
-        {CHILD_OF[m.relationship] for m in memberships if m.relationship in CHILD_OF})
+        session,
+        {m.household_id for m in memberships},
+        {CHILD_OF[m.relationship] for m in memberships if m.relationship in CHILD_OF},
+    )
     studies = await study_repository.of_persons(session, [*person_ids, *(p.id for _, p in members)])
     studying = {pid: study_periods(found) for pid, found in studies.items()}
     out: dict[uuid.UUID, Beneficiary] = {}
     for row, person in rows:
         children = children_raised(person.id, memberships, members, studying) if person.id in parents else ()
-        out[row.id] = engine_input(person, decisions[row.id], residential_periods(residencies[person.id]),
-                                   studying.get(person.id, ()), children)
+        out[row.id] = engine_input(
+            person,
+            decisions[row.id],
+            residential_periods(residencies[person.id]),
+            studying.get(person.id, ()),
+            children,
+        )
     return out

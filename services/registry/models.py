@@ -84,8 +84,12 @@ class Person(_Area, Base):
         Index("ix_persons_area", "province_code", "district_code", "commune_code"),
         # Trigram index (pg_trgm, installed by the bootstrap in schema "extensions"): name searches are
         # LIKE '%…%' on name_key, which no b-tree serves.
-        Index("ix_persons_name_key_trgm", "name_key", postgresql_using="gin",
-              postgresql_ops={"name_key": "extensions.gin_trgm_ops"}),
+        Index(
+            "ix_persons_name_key_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "extensions.gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -232,8 +236,9 @@ class HouseholdMember(Base):
         Index("ix_household_members_household", "household_id"),
         # Every membership of a person, past ones too (the children of a single parent, co-members to refresh).
         Index("ix_household_members_person", "person_id"),
-        Index("uq_household_members_current_person", "person_id", unique=True,
-              postgresql_where=text("left_on IS NULL")),
+        Index(
+            "uq_household_members_current_person", "person_id", unique=True, postgresql_where=text("left_on IS NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
@@ -347,8 +352,9 @@ class LevelChange(Base):
 
     __tablename__ = "level_changes"
 
-    beneficiary_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("beneficiaries.id"),
-                                                      primary_key=True)
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("beneficiaries.id"), primary_key=True
+    )
     effective_month: Mapped[date] = mapped_column(Date, primary_key=True)
     """First day of the month the new level applies from."""
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -384,8 +390,9 @@ class Residency(Base):
     __table_args__ = (
         Index("ix_residencies_facility", "facility_id", "admitted_on"),
         Index("ix_residencies_person", "person_id"),
-        Index("uq_residencies_current_person", "person_id", unique=True,
-              postgresql_where=text("discharged_on IS NULL")),
+        Index(
+            "uq_residencies_current_person", "person_id", unique=True, postgresql_where=text("discharged_on IS NULL")
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -459,8 +466,9 @@ class EntitlementSchedule(Base):
 
     __tablename__ = "entitlement_schedules"
 
-    beneficiary_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("beneficiaries.id"),
-                                                      primary_key=True)
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("beneficiaries.id"), primary_key=True
+    )
     version: Mapped[int] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

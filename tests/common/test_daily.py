@@ -65,6 +65,7 @@ async def test_replicas_run_a_day_once_and_a_failed_day_again(maker):
             if fail[0] and on == date(2026, 3, 2):
                 raise RuntimeError("database away")
             return {"replica": replica}
+
         return run
 
     replicas = [DailyJob(name, at=time(6, 0), run=work(i)) for i in range(3)]
@@ -83,8 +84,12 @@ async def test_replicas_run_a_day_once_and_a_failed_day_again(maker):
     await asyncio.gather(*(job.run_once(maker, date(2026, 3, 2)) for job in replicas))
     assert len(calls) == 2
     async with maker() as session:
-        rows = (await session.execute(text("SELECT day, status, finished_at IS NOT NULL FROM job_runs "
-                                           "WHERE job = :j ORDER BY day"), {"j": name})).all()
+        rows = (
+            await session.execute(
+                text("SELECT day, status, finished_at IS NOT NULL FROM job_runs WHERE job = :j ORDER BY day"),
+                {"j": name},
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [(date(2026, 3, 1), "done", True), (date(2026, 3, 2), "done", True)]
 
 
@@ -92,9 +97,13 @@ async def test_a_run_left_running_by_a_dead_replica_is_taken_over_once_stale(mak
     name = f"test-{uuid.uuid4().hex[:8]}"
     day = date(2026, 3, 3)
     async with maker() as session, session.begin():  # a replica claimed the day, then died (no 'done')
-        await session.execute(text("INSERT INTO job_runs (job, day, owner, started_at) "
-                                   "VALUES (:j, :d, 'dead:1', clock_timestamp() - interval '2 hours')"),
-                              {"j": name, "d": day})
+        await session.execute(
+            text(
+                "INSERT INTO job_runs (job, day, owner, started_at) "
+                "VALUES (:j, :d, 'dead:1', clock_timestamp() - interval '2 hours')"
+            ),
+            {"j": name, "d": day},
+        )
     calls: list[date] = []
 
     async def run(m, on):

@@ -114,8 +114,11 @@ async def test_a_service_whose_connections_were_terminated_answers_503_then_reco
     app = registry_app(RegistrySettings(database_url=test_db.urls["registry"]))
     async with app_client(app, rollback=False, keys=minter) as http:
         pids: list[int] = []
-        event.listen(app.state.engine.sync_engine, "connect",
-                     lambda conn, _: pids.append(conn.driver_connection.get_server_pid()))
+        event.listen(
+            app.state.engine.sync_engine,
+            "connect",
+            lambda conn, _: pids.append(conn.driver_connection.get_server_pid()),
+        )
         auth = minter.headers("registry:read")
         assert (await http.get("/persons", params={"limit": 1}, headers=auth)).status_code == 200
         assert pids

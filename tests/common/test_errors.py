@@ -56,8 +56,9 @@ async def slow_down() -> None:
 async def client(test_db, minter):
     settings = ServiceSettings(database_url=test_db.urls["registry"])
     app = create_service_app("registry", settings, title="t", description="d", routers=[router])
-    async with app_client(app, rollback=False, raise_app_exceptions=False, keys=minter,
-                          headers=minter.headers("registry:read")) as c:
+    async with app_client(
+        app, rollback=False, raise_app_exceptions=False, keys=minter, headers=minter.headers("registry:read")
+    ) as c:
         yield c
 
 

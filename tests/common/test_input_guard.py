@@ -15,8 +15,9 @@ from common.types import INT64_MAX, INT64_MIN, Int64, Month, Text
 
 
 def test_json_problems_name_each_field_by_its_path():
-    body = json.dumps({"a": "ok", "b": ["x", "y\u0000"], "c": {"d": 2**63, "e": INT64_MAX, "f": INT64_MIN},
-                       "g": 1.5, "h": True}).encode()
+    body = json.dumps(
+        {"a": "ok", "b": ["x", "y\u0000"], "c": {"d": 2**63, "e": INT64_MAX, "f": INT64_MIN}, "g": 1.5, "h": True}
+    ).encode()
     assert [e["field"] for e in json_problems(body)] == ["body.b.1", "body.c.d"]
     assert [e["field"] for e in json_problems(b'{"name": "Lan\\udfff"}')] == ["body.name"]
     assert json_problems(b'{"name": "\\ud83c\\udfe0", "n": 1234567890123456789}') == []  # a pair; fits
@@ -25,10 +26,13 @@ def test_json_problems_name_each_field_by_its_path():
 
 
 def test_query_and_form_pairs():
-    assert pairs_problems([("q", "a\x00"), ("after", str(2**64)), ("limit", "-9223372036854775808"),
-                           ("code", "0000000000000000000001")], "query") == [
+    assert pairs_problems(
+        [("q", "a\x00"), ("after", str(2**64)), ("limit", "-9223372036854775808"), ("code", "0000000000000000000001")],
+        "query",
+    ) == [
         {"field": "query.q", "reason": "must not contain a NUL character (\\u0000)"},
-        {"field": "query.after", "reason": f"must be an integer between {INT64_MIN} and {INT64_MAX} (64 bits)"}]
+        {"field": "query.after", "reason": f"must be an integer between {INT64_MIN} and {INT64_MAX} (64 bits)"},
+    ]
 
 
 class Body(BaseModel):
@@ -52,7 +56,8 @@ async def test_the_guard_passes_good_bodies_on_unchanged_and_refuses_bad_ones(ap
         raw = '{"name": "Nguyễn \\ud83c\\udfe0", "id": 12345678901234567890}'
         r = await http.post("/echo", content=raw.encode(), headers={"Content-Type": "application/json"})
         assert r.status_code == 422 and r.json()["errors"] == [
-            {"field": "body.id", "reason": f"must be an integer between {INT64_MIN} and {INT64_MAX} (64 bits)"}]
+            {"field": "body.id", "reason": f"must be an integer between {INT64_MIN} and {INT64_MAX} (64 bits)"}
+        ]
         raw = '{"name": "Nguyễn \\ud83c\\udfe0", "id": 1234567890123456789}'
         r = await http.post("/echo", content=raw.encode(), headers={"Content-Type": "application/json"})
         assert r.status_code == 200 and r.json() == {"name": "Nguyễn \U0001f3e0", "raw": raw}

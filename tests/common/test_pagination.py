@@ -17,16 +17,20 @@ def test_a_cursor_comes_back_as_the_typed_keyset_position():
     assert keyset(None, str) is None and keyset("", str) is None
 
 
-@pytest.mark.parametrize("cursor, kinds", [
-    ("not base64 json!", (str, uuid.UUID)),
-    (encode_cursor(["a"]), (str, uuid.UUID)),  # too few values
-    (encode_cursor(["a", "not-a-uuid"]), (str, uuid.UUID)),
-    (encode_cursor(["2026-13-01", str(uuid.uuid4())]), (date.fromisoformat, uuid.UUID)),
-    (encode_cursor(["42"]), (KEYSET_INT,)),  # an id must be a JSON integer
-    (encode_cursor([True]), (KEYSET_INT,)),
-])
+@pytest.mark.parametrize(
+    "cursor, kinds",
+    [
+        ("not base64 json!", (str, uuid.UUID)),
+        (encode_cursor(["a"]), (str, uuid.UUID)),  # too few values
+        (encode_cursor(["a", "not-a-uuid"]), (str, uuid.UUID)),
+        (encode_cursor(["2026-13-01", str(uuid.uuid4())]), (date.fromisoformat, uuid.UUID)),
+        (encode_cursor(["42"]), (KEYSET_INT,)),  # an id must be a JSON integer
+        (encode_cursor([True]), (KEYSET_INT,)),
+    ],
+)
 def test_anything_else_is_a_422_naming_the_cursor(cursor, kinds):
     with pytest.raises(ValidationFailed) as problem:
         keyset(cursor, *kinds)
     assert problem.value.extensions["errors"] == [
-        {"field": "query.cursor", "reason": "not a cursor returned by this API"}]
+        {"field": "query.cursor", "reason": "not a cursor returned by this API"}
+    ]

@@ -32,8 +32,11 @@ def test_placeholder_secrets_refused_outside_development():
         ServiceSettings(database_url=url, environment="production")
     with pytest.raises(ValidationError, match="signing_key"):
         WithSecret(database_url="postgresql://u:Xk9-long-real@db/a", environment="production")
-    ok = WithSecret(database_url="postgresql://u:Xk9-long-real@db/a", environment="production",
-                    signing_key=SecretStr("a-real-key-from-the-vault"))
+    ok = WithSecret(
+        database_url="postgresql://u:Xk9-long-real@db/a",
+        environment="production",
+        signing_key=SecretStr("a-real-key-from-the-vault"),
+    )
     assert ok.environment == "production"
 
 

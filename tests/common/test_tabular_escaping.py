@@ -74,9 +74,23 @@ def test_the_ledger_csv_escapes_text_keys_and_keeps_amounts_numbers():
 
 
 def test_the_registry_report_csv_escapes_names_and_notes():
-    row = ReportRow(province_code="84", code="84101", name="-Xã A", beneficiaries=1, amount=750_000, suspended=0,
-                    categories={}, recorded_codes=[], note="=HYPERLINK(1)")
-    report = BeneficiaryReport(month="2026-03", by="commune", units="2025", rows=[row],
-                               total=Totals(beneficiaries=1, amount=750_000, suspended=0))
+    row = ReportRow(
+        province_code="84",
+        code="84101",
+        name="-Xã A",
+        beneficiaries=1,
+        amount=750_000,
+        suspended=0,
+        categories={},
+        recorded_codes=[],
+        note="=HYPERLINK(1)",
+    )
+    report = BeneficiaryReport(
+        month="2026-03",
+        by="commune",
+        units="2025",
+        rows=[row],
+        total=Totals(beneficiaries=1, amount=750_000, suspended=0),
+    )
     rows = list(csv.reader(io.StringIO(report_service.as_csv(report).lstrip("\ufeff"))))
     assert (rows[1][2], rows[1][7], rows[1][4]) == ("'-Xã A", "'=HYPERLINK(1)", "750000")

@@ -47,14 +47,31 @@ def test_an_old_commune_merged_away_is_never_widened_to_its_new_commune():
 
 def test_a_split_commune_is_covered_only_by_a_client_holding_all_its_parts():
     # Old 11 was split between new 21 and 22; old 13 (another district) went wholly into 21, old 12 into 22.
-    m = UnitMap.from_rows([
-        {"province_code": "84", "district_code": "842", "commune_code": "11", "new_province_code": "86",
-         "new_commune_codes": "21;22"},
-        {"province_code": "84", "district_code": "842", "commune_code": "12", "new_province_code": "86",
-         "new_commune_codes": "22"},
-        {"province_code": "84", "district_code": "843", "commune_code": "13", "new_province_code": "86",
-         "new_commune_codes": "21"},
-    ])
+    m = UnitMap.from_rows(
+        [
+            {
+                "province_code": "84",
+                "district_code": "842",
+                "commune_code": "11",
+                "new_province_code": "86",
+                "new_commune_codes": "21;22",
+            },
+            {
+                "province_code": "84",
+                "district_code": "842",
+                "commune_code": "12",
+                "new_province_code": "86",
+                "new_commune_codes": "22",
+            },
+            {
+                "province_code": "84",
+                "district_code": "843",
+                "commune_code": "13",
+                "new_province_code": "86",
+                "new_commune_codes": "21",
+            },
+        ]
+    )
     # Old 11's records cannot say on which side its people live: a client of one part does not see them.
     assert m.territory(["21"]) == {"21", "13"}
     assert m.territory(["22"]) == {"22", "12"}
@@ -82,13 +99,16 @@ def test_principal_limited_to_is_the_territory_and_admin_or_no_areas_are_unrestr
     assert Principal("c", frozenset({"registry:read"}), (), 0.0, 0).limited_to is None
 
 
-@pytest.mark.parametrize(("areas", "expected"), [
-    (["84"], "is not a unit in force today"),
-    (["842"], "matches no unit in force today"),
-    (["29239"], "matches no unit in force today: it became 29242 (Phường Trà Vinh)"),
-    (["29242"], "also covers 29239 (Phường 1), 29260 (Phường 9)"),
-    (["99999"], "not a unit of the 2025 mapping"),
-])
+@pytest.mark.parametrize(
+    ("areas", "expected"),
+    [
+        (["84"], "is not a unit in force today"),
+        (["842"], "matches no unit in force today"),
+        (["29239"], "matches no unit in force today: it became 29242 (Phường Trà Vinh)"),
+        (["29242"], "also covers 29239 (Phường 1), 29260 (Phường 9)"),
+        (["99999"], "not a unit of the 2025 mapping"),
+    ],
+)
 def test_warnings_name_the_codes_not_in_force(areas, expected):
     [message] = warnings(areas)
     assert expected in message

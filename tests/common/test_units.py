@@ -12,8 +12,7 @@ BEFORE, REORGANISED = date(2025, 6, 30), date(2025, 7, 1)
 
 
 def Client(areas: tuple[str, ...]) -> Principal:  # noqa: N802 - reads as the client it stands for
-    return Principal(client_id="officer", scopes=frozenset({"payments:write"}), areas=areas, issued_at=0,
-                     expires_at=0)
+    return Principal(client_id="officer", scopes=frozenset({"payments:write"}), areas=areas, issued_at=0, expires_at=0)
 
 
 def test_an_old_commune_is_in_its_district_until_the_reorganisation_and_abolished_after():
@@ -37,8 +36,17 @@ def test_codes_that_are_no_commune_are_unknown():
 
 
 def test_a_split_commune_lists_every_successor_and_a_new_one_did_not_exist_before():
-    units = Units.from_rows([{"province_code": "84", "district_code": "842", "commune_code": "10001",
-                              "new_province_code": "86", "new_commune_codes": "20001;20002"}])
+    units = Units.from_rows(
+        [
+            {
+                "province_code": "84",
+                "district_code": "842",
+                "commune_code": "10001",
+                "new_province_code": "86",
+                "new_commune_codes": "20001;20002",
+            }
+        ]
+    )
     assert units.successors("10001") == ["20001", "20002"]
     assert units.commune_on("20002", REORGANISED) == Place("20002", "", "86")
     with pytest.raises(UnitProblem, match="did not exist yet"):

@@ -36,7 +36,8 @@ COMPOSE_SPEC = Path(__file__).with_name("compose_spec.json")
 
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
 EXPECTED_SECRETS = {
-    "POSTGRES_PASSWORD", *(f"ANSINH_{c.upper()}_DB_PASSWORD" for c in COMPONENTS),
+    "POSTGRES_PASSWORD",
+    *(f"ANSINH_{c.upper()}_DB_PASSWORD" for c in COMPONENTS),
     *(f"ANSINH_{s.upper()}_{kind}_SECRET" for s in SERVICES for kind in ("EVENTS", "INBOX")),
     "ANSINH_INSURANCE_IDENTITY_KEY",  # the key of the national-ID digests behind the coverage check
     "ANSINH_CHILD_PROTECTION_ENCRYPTION_KEYS",
@@ -161,8 +162,9 @@ def one_shot(svc: Mapping[str, Any]) -> bool:
 def test_compose_file_is_valid_against_the_compose_specification(compose: dict[str, Any]) -> None:
     schema = json.loads(COMPOSE_SPEC.read_text())
     Draft201909Validator.check_schema(schema)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in Draft201909Validator(schema).iter_errors(compose)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in Draft201909Validator(schema).iter_errors(compose)
+    ]
     assert errors == []
     assert "version" not in compose, "the Compose Specification has no top-level `version`"
 
@@ -438,9 +440,7 @@ def test_init_script_and_bootstrap_agree_on_components(tmp_path: Path, postgres_
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
-def test_init_script_refuses_a_missing_password(
-    tmp_path: Path, postgres_env: dict[str, str], component: str
-) -> None:
+def test_init_script_refuses_a_missing_password(tmp_path: Path, postgres_env: dict[str, str], component: str) -> None:
     var = f"ANSINH_{component.upper()}_DB_PASSWORD"
     env = {k: v for k, v in postgres_env.items() if k != var}
     proc, calls = run_init_script(tmp_path, env)

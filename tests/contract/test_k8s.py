@@ -24,8 +24,9 @@ def manifests() -> list[str]:
 
 
 def rendered() -> list[dict]:
-    return [d for name in yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"]
-            for d in documents(name)]
+    return [
+        d for name in yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"] for d in documents(name)
+    ]
 
 
 def by_kind(kind: str) -> dict[str, dict]:
@@ -81,8 +82,10 @@ def test_a_migration_job_runs_ansinh_migrate():
 def test_tls_ends_at_the_ingress_with_hsts():
     ingress = by_kind("Ingress")["gateway"]
     assert ingress["spec"]["tls"][0]["secretName"]
-    assert "Strict-Transport-Security" in ingress["metadata"]["annotations"][
-        "nginx.ingress.kubernetes.io/configuration-snippet"]
+    assert (
+        "Strict-Transport-Security"
+        in ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/configuration-snippet"]
+    )
     assert by_kind("Service")["gateway"]["spec"].get("type", "ClusterIP") == "ClusterIP"
 
 

@@ -56,8 +56,9 @@ async def doc() -> dict[str, Any]:
 
 
 def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(method, path, op) for path, item in doc["paths"].items()
-            for method, op in item.items() if method in METHODS]
+    return [
+        (method, path, op) for path, item in doc["paths"].items() for method, op in item.items() if method in METHODS
+    ]
 
 
 def test_operation_ids_read_as_service_resource_action_and_are_unique(doc):
@@ -76,8 +77,9 @@ def test_operation_ids_read_as_service_resource_action_and_are_unique(doc):
 def test_operation_id_drops_the_resource_word_from_the_action():
     assert operation_id("payments", "/batches/{batch_id}/download", "download_batch") == "payments.batches.download"
     assert operation_id("registry", "/beneficiaries", "search_beneficiaries") == "registry.beneficiaries.search"
-    assert operation_id("registry", "/households/{id}/members", "add_household_member") == \
-        "registry.households.add_member"
+    assert (
+        operation_id("registry", "/households/{id}/members", "add_household_member") == "registry.households.add_member"
+    )
     assert operation_id("gateway", "/.well-known/jwks.json", "jwks") == "gateway.well_known.jwks"
     assert operation_id("registry", "/health", "health") == "registry.health"
 
@@ -146,9 +148,22 @@ def test_a_partner_generates_a_client_without_any_warning(doc, tmp_path):
     (tmp_path / "client-config.yaml").write_text(client_config())
     bin_dir = Path(sys.executable).parent
     run = subprocess.run(
-        [str(bin_dir / "openapi-python-client"), "generate", "--path", "openapi.json", "--meta", "none",
-         "--output-path", "ansinh_client", "--config", "client-config.yaml"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            str(bin_dir / "openapi-python-client"),
+            "generate",
+            "--path",
+            "openapi.json",
+            "--meta",
+            "none",
+            "--output-path",
+            "ansinh_client",
+            "--config",
+            "client-config.yaml",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     output = run.stdout + run.stderr
@@ -161,8 +176,14 @@ def test_a_partner_generates_a_client_without_any_warning(doc, tmp_path):
     read = (tmp_path / "ansinh_client" / "api" / "registry" / "registry_persons_read.py").read_text()
     assert "RegistryPersonOut" in read and "Problem" in read
     check = subprocess.run(
-        [sys.executable, "-c", "import ansinh_client.api.payments.payments_batches_download, "
-                               "ansinh_client.models.registry_person_out"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import ansinh_client.api.payments.payments_batches_download, ansinh_client.models.registry_person_out",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert check.returncode == 0, check.stderr

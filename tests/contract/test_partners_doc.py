@@ -21,8 +21,9 @@ NOT_IN_THE_DOCUMENT = {"/docs", "/openapi.json"}  # the document itself and its 
 
 
 def settings_class(module: Any) -> Any:
-    return next(v for k, v in vars(module).items() if k.endswith("Settings") and k != "ServiceSettings"
-                and isinstance(v, type))
+    return next(
+        v for k, v in vars(module).items() if k.endswith("Settings") and k != "ServiceSettings" and isinstance(v, type)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +57,19 @@ def fits(named: str, route: str, prefix: bool = False) -> bool:
 
 
 def documented(doc: dict[str, Any]) -> dict[str, set[str]]:
-    return {shape(p): {m.upper() for m in item if m in {"get", "post", "put", "patch", "delete"}}
-            for p, item in doc["paths"].items()}
+    return {
+        shape(p): {m.upper() for m in item if m in {"get", "post", "put", "patch", "delete"}}
+        for p, item in doc["paths"].items()
+    }
 
 
 def named_in_the_guide() -> tuple[set[tuple[str, str, bool]], set[str]]:
     """(method, path, is_prefix) of every `METHOD /path`; a path followed by … or <placeholder> is a prefix."""
     text = (ROOT / "docs" / "partners.md").read_text()
-    routes = {(m, shape(p), nxt in ("…", "<")) for m, p, nxt in
-              re.findall(r"\b(GET|POST|PUT|PATCH|DELETE) (/[A-Za-z0-9_/{}.\-]*)(.?)", text)}
+    routes = {
+        (m, shape(p), nxt in ("…", "<"))
+        for m, p, nxt in re.findall(r"\b(GET|POST|PUT|PATCH|DELETE) (/[A-Za-z0-9_/{}.\-]*)(.?)", text)
+    }
     # curl … localhost:8000/<path>: a path that ends in "/" is followed by a shell variable (…/batches/$ID)
     curls = set(re.findall(r"localhost:8000(/[A-Za-z0-9_/{}.\-]*)", text))
     return routes, curls
@@ -74,17 +79,22 @@ def test_every_route_the_partner_guide_names_is_in_the_document(merged):
     paths = documented(merged)
     routes, curls = named_in_the_guide()
     assert routes and curls
-    missing = sorted(f"{m} {p}" for m, p, prefix in routes if p not in NOT_IN_THE_DOCUMENT
-                     and not any(m in ms and fits(p, d, prefix) for d, ms in paths.items()))
+    missing = sorted(
+        f"{m} {p}"
+        for m, p, prefix in routes
+        if p not in NOT_IN_THE_DOCUMENT and not any(m in ms and fits(p, d, prefix) for d, ms in paths.items())
+    )
     assert missing == [], missing
-    unknown = sorted(c for c in curls if shape(c) not in NOT_IN_THE_DOCUMENT
-                     and not any(fits(shape(c), d, prefix=c.endswith("/")) for d in paths))
+    unknown = sorted(
+        c
+        for c in curls
+        if shape(c) not in NOT_IN_THE_DOCUMENT and not any(fits(shape(c), d, prefix=c.endswith("/")) for d in paths)
+    )
     assert unknown == [], unknown
 
 
 def test_the_check_sees_a_route_that_does_not_exist(merged):
-    assert ("GET", "/registry/persons/{}/horoscope") not in {(m, p) for p, ms in documented(merged).items()
-                                                               for m in ms}
+    assert ("GET", "/registry/persons/{}/horoscope") not in {(m, p) for p, ms in documented(merged).items() for m in ms}
     assert shape("/registry/persons/{person_id}?x=1") == "/registry/persons/{}"
     assert fits("/payments/programmes/electricity/parameters", "/payments/programmes/{}/parameters")
     assert not fits("/payments/programmes/electricity", "/payments/programmes/{}/parameters")

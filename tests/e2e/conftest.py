@@ -40,16 +40,23 @@ def loopback_certificate(directory) -> tuple[str, str]:  # type: ignore[no-untyp
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     certfile, keyfile = directory / "webhook.crt", directory / "webhook.key"
     certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    keyfile.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return str(certfile), str(keyfile)
 
 
@@ -59,17 +66,29 @@ async def stack(test_db, tmp_path_factory):
     ports = {c: free_port() for c in ("gateway", "registry", "payments", "insurance", "child_protection")}
     # Five processes must fit a default PostgreSQL (max_connections 100, CI's included) with the test's own
     # connections: 5 × (8 + 4) at the most.
-    pools = {f"{env_prefix(c)}{name}": value for c in COMPONENTS
-             for name, value in (("DB_POOL_SIZE", "8"), ("DB_MAX_OVERFLOW", "4"))}
+    pools = {
+        f"{env_prefix(c)}{name}": value
+        for c in COMPONENTS
+        for name, value in (("DB_POOL_SIZE", "8"), ("DB_MAX_OVERFLOW", "4"))
+    }
     certfile, keyfile = loopback_certificate(tmp_path_factory.mktemp("tls"))
     # The processes trust that certificate (only the hub makes https calls here), and the hub accepts partner
     # webhooks on loopback: tests receive them at https://127.0.0.1:<port>.
-    secrets_ = {"INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32), "SSL_CERT_FILE": certfile,
-                "GATEWAY_WEBHOOK_ALLOWLIST": '["127.0.0.1"]'}
+    secrets_ = {
+        "INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32),
+        "SSL_CERT_FILE": certfile,
+        "GATEWAY_WEBHOOK_ALLOWLIST": '["127.0.0.1"]',
+    }
     # A module's tokens are taken once; on a busy machine a module outlasts the default 5-minute lifetime.
     pools["GATEWAY_TOKEN_TTL_SECONDS"] = "3600"
-    config = StackConfig(admin_url=test_db.admin_url, database=E2E_DB, passwords=test_db.passwords,
-                         ports=ports, environment="test", extra_env={**pools, **secrets_})
+    config = StackConfig(
+        admin_url=test_db.admin_url,
+        database=E2E_DB,
+        passwords=test_db.passwords,
+        ports=ports,
+        environment="test",
+        extra_env={**pools, **secrets_},
+    )
     await prepare_database(config)
     logs = Tee()
     running = Stack(config, out=logs)

@@ -29,28 +29,58 @@ async def test_a_scholarship_paid_through_payments_comes_back_into_the_case(stac
     checker = await client(stack, ["payments:read", "payments:approve"], [])
     postal = await client(stack, ["payments:disburse"], [COMMUNE])
     async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as gw:
-        r = await gw.post("/child-protection/cases", headers={**officer, "Idempotency-Key": str(uuid.uuid4())}, json={
-            "source": "hotline_111", "report": "Child left alone for days", "reporter": "teacher",
-            "child": {"full_name": "Đặng Minh Khôi", "commune_code": COMMUNE, "date_of_birth": "2015-09-09"}})
+        r = await gw.post(
+            "/child-protection/cases",
+            headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "source": "hotline_111",
+                "report": "Child left alone for days",
+                "reporter": "teacher",
+                "child": {"full_name": "Đặng Minh Khôi", "commune_code": COMMUNE, "date_of_birth": "2015-09-09"},
+            },
+        )
         assert r.status_code == 201, r.text
         case = r.json()
 
         async def take(action, who, **extra):
             nonlocal case
-            r = await gw.post(f"/child-protection/cases/{case['id']}/steps", json={"action": action, **extra},
-                              headers={**who, "If-Match": f'"{case["version"]}"'})
+            r = await gw.post(
+                f"/child-protection/cases/{case['id']}/steps",
+                json={"action": action, **extra},
+                headers={**who, "If-Match": f'"{case["version"]}"'},
+            )
             assert r.status_code == 200, r.text
             case = r.json()
 
         await take("initial_assessment", officer, risk_level="high")
         await take("detailed_assessment", officer)
-        await take("draft_plan", officer, plan={"content": "return to school", "services": ["education"], "support": [
-            {"kind": "scholarship", "funding": "charity", "sponsor": "Quỹ Bảo trợ trẻ em tỉnh", "amount": 1_000_000}]})
-        stale = await gw.post(f"/child-protection/cases/{case['id']}/steps", json={"action": "approve_plan"},
-                              headers={**chairman, "If-Match": '"1"'})
+        await take(
+            "draft_plan",
+            officer,
+            plan={
+                "content": "return to school",
+                "services": ["education"],
+                "support": [
+                    {
+                        "kind": "scholarship",
+                        "funding": "charity",
+                        "sponsor": "Quỹ Bảo trợ trẻ em tỉnh",
+                        "amount": 1_000_000,
+                    }
+                ],
+            },
+        )
+        stale = await gw.post(
+            f"/child-protection/cases/{case['id']}/steps",
+            json={"action": "approve_plan"},
+            headers={**chairman, "If-Match": '"1"'},
+        )
         assert stale.status_code == 412
-        refused = await gw.post(f"/child-protection/cases/{case['id']}/steps", json={"action": "approve_plan"},
-                                headers={**officer, "If-Match": f'"{case["version"]}"'})
+        refused = await gw.post(
+            f"/child-protection/cases/{case['id']}/steps",
+            json={"action": "approve_plan"},
+            headers={**officer, "If-Match": f'"{case["version"]}"'},
+        )
         assert refused.status_code == 403 and refused.json()["type"].endswith("/maker-checker")
         await take("approve_plan", chairman)
         [item] = case["support"]
@@ -80,9 +110,18 @@ async def test_a_scholarship_paid_through_payments_comes_back_into_the_case(stac
         [line] = r.json()["lines"]
         assert line["total"] == 1_000_000 and case["number"] in line["recipient_name"]
         assert "Khôi" not in r.text  # names never leave child protection
-        r = await gw.post(f"/payments/lines/{line['line_id']}/result", headers=postal, json={
-            "outcome": "paid", "paid_on": clock.today().isoformat(), "paid_to": "proxy", "proxy_name": "grandmother",
-            "receipt_number": "BN-77", "amount": 1_000_000})
+        r = await gw.post(
+            f"/payments/lines/{line['line_id']}/result",
+            headers=postal,
+            json={
+                "outcome": "paid",
+                "paid_on": clock.today().isoformat(),
+                "paid_to": "proxy",
+                "proxy_name": "grandmother",
+                "receipt_number": "BN-77",
+                "amount": 1_000_000,
+            },
+        )
         assert r.status_code == 200, r.text
 
         async def paid() -> bool:
@@ -108,25 +147,55 @@ async def test_an_orphan_placed_with_a_foster_family_reaches_registry_insurance_
     today = clock.today()
     born = today.replace(year=today.year - 2, day=1)
     async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as gw:
-        r = await gw.post("/registry/persons", headers=registrar, json={
-            "full_name": "Thạch Thị Mai", "date_of_birth": born.isoformat(), "sex": "female",
-            "national_id": national_id(born.year, True), "commune_code": COMMUNE})
+        r = await gw.post(
+            "/registry/persons",
+            headers=registrar,
+            json={
+                "full_name": "Thạch Thị Mai",
+                "date_of_birth": born.isoformat(),
+                "sex": "female",
+                "national_id": national_id(born.year, True),
+                "commune_code": COMMUNE,
+            },
+        )
         assert r.status_code == 201, r.text
         person = r.json()["id"]
-        r = await gw.post("/child-protection/cases", headers={**officer, "Idempotency-Key": str(uuid.uuid4())}, json={
-            "source": "community", "report": "Both parents died in a road accident", "reporter": "commune police",
-            "child": {"full_name": "Thạch Thị Mai", "commune_code": COMMUNE, "date_of_birth": born.isoformat(),
-                      "person_id": person, "has_insurance_card": False,
-                      "groups": [{"group": "orphan", "valid_from": born.isoformat(), "evidence": "death cert 1, 2"}]}})
+        r = await gw.post(
+            "/child-protection/cases",
+            headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "source": "community",
+                "report": "Both parents died in a road accident",
+                "reporter": "commune police",
+                "child": {
+                    "full_name": "Thạch Thị Mai",
+                    "commune_code": COMMUNE,
+                    "date_of_birth": born.isoformat(),
+                    "person_id": person,
+                    "has_insurance_card": False,
+                    "groups": [{"group": "orphan", "valid_from": born.isoformat(), "evidence": "death cert 1, 2"}],
+                },
+            },
+        )
         assert r.status_code == 201, r.text
         case = r.json()
-        r = await gw.post(f"/child-protection/cases/{case['id']}/referrals/allowance", headers=officer,
-                          json={"category": "5.1"})
+        r = await gw.post(
+            f"/child-protection/cases/{case['id']}/referrals/allowance", headers=officer, json={"category": "5.1"}
+        )
         assert r.status_code == 202, r.text
-        r = await gw.post("/child-protection/placements", headers=officer, json={
-            "child_id": case["child_id"], "case_id": case["id"], "kind": "foster", "carer": "Kim Văn Sơn, khóm 3",
-            "carer_birth_date": "1975-05-05", "non_kin_reason": "no relative able to care",
-            "starts_on": today.isoformat()})
+        r = await gw.post(
+            "/child-protection/placements",
+            headers=officer,
+            json={
+                "child_id": case["child_id"],
+                "case_id": case["id"],
+                "kind": "foster",
+                "carer": "Kim Văn Sơn, khóm 3",
+                "carer_birth_date": "1975-05-05",
+                "non_kin_reason": "no relative able to care",
+                "starts_on": today.isoformat(),
+            },
+        )
         assert r.status_code == 201, r.text
         assert r.json()["foster_allowance"] is True
 
@@ -145,9 +214,16 @@ async def test_an_orphan_placed_with_a_foster_family_reaches_registry_insurance_
         assert (draft["category"], draft["source"]) == ("5.1", case["number"])
         r = await gw.post(f"/registry/application-drafts/{draft['id']}/submit", headers=registrar, json={})
         assert r.status_code == 201, r.text
-        r = await gw.post(f"/registry/applications/{r.json()['application']['id']}/approve", headers=chairman, json={
-            "number": "81/QĐ-UBND", "signed_on": today.isoformat(), "authority": "Chủ tịch UBND phường",
-            "effective_month": today.strftime("%Y-%m")})
+        r = await gw.post(
+            f"/registry/applications/{r.json()['application']['id']}/approve",
+            headers=chairman,
+            json={
+                "number": "81/QĐ-UBND",
+                "signed_on": today.isoformat(),
+                "authority": "Chủ tịch UBND phường",
+                "effective_month": today.strftime("%Y-%m"),
+            },
+        )
         assert r.status_code == 201, r.text
 
         async def placed() -> bool:
@@ -167,4 +243,3 @@ async def test_an_orphan_placed_with_a_foster_family_reaches_registry_insurance_
         [line] = r.json()["lines"]
         assert line["total"] == 1_350_000  # 2.5 × 540,000 (a child under 4)
         assert case["number"] in line["recipient_name"] and "Sơn" not in r.text and "Mai" not in r.text
-

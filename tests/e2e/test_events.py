@@ -23,8 +23,11 @@ async def admin(stack):
     client_id = f"e2e-admin-{uuid.uuid4().hex[:6]}"
 
     async def create(session):
-        return (await auth_service.create_client(session, client_id, scopes=["admin"], areas=[],
-                                                 rate_per_second=10_000, burst=10_000)).secret
+        return (
+            await auth_service.create_client(
+                session, client_id, scopes=["admin"], areas=[], rate_per_second=10_000, burst=10_000
+            )
+        ).secret
 
     secret = await in_gateway_db(stack.config.urls()["gateway"], create)
     async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
@@ -41,8 +44,7 @@ async def publish(base_url: str, auth: dict, subject: str, count: int = 1) -> li
 
 async def receipts(stack, service: str, auth: dict, subject_prefix: str) -> list[dict]:
     async with httpx.AsyncClient(base_url=stack.url(service), timeout=10) as http:
-        r = await http.get("/events/canaries", params={"limit": 10_000, "subject_prefix": subject_prefix},
-                           headers=auth)
+        r = await http.get("/events/canaries", params={"limit": 10_000, "subject_prefix": subject_prefix}, headers=auth)
         assert r.status_code == 200, r.text
         assert all(x["subject"].startswith(subject_prefix) for x in r.json()["receipts"])
         return r.json()["receipts"]
@@ -150,8 +152,9 @@ async def test_an_ended_inbox_makes_the_service_unready_and_repair_delivers_the_
         assert (await ready(stack, "payments")).json()["checks"] == {"database": "ok", "subscription": "ok"}
 
         async def end(session):  # by hand in the hub's database: the API refuses (409)
-            await session.execute(text("UPDATE gateway.subscriptions SET deleted_at = now() "
-                                       "WHERE name = 'payments-inbox'"))
+            await session.execute(
+                text("UPDATE gateway.subscriptions SET deleted_at = now() WHERE name = 'payments-inbox'")
+            )
 
         await in_gateway_db(stack.config.urls()["gateway"], end)
         r = await until_ready_is(stack, "payments", 503)

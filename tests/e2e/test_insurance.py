@@ -50,24 +50,50 @@ async def test_a_child_and_a_beneficiary_get_cards_from_bhxh_and_the_partner_is_
     hospital = await client(stack, ["insurance:coverage"], [])
     hook_app, received = receiver()
     port = free_port()
-    async with serve_in_background(hook_app, port, **stack.webhook_tls) as hook_url, \
-            httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as gw:
+    async with (
+        serve_in_background(hook_app, port, **stack.webhook_tls) as hook_url,
+        httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as gw,
+    ):
         elder_nid = national_id(1948, False)
-        r = await gw.post("/registry/persons", headers=officer, json={
-            "full_name": "Thạch Thị Sa", "date_of_birth": "2026-09-01", "sex": "female",
-            "national_id": national_id(2026, True), "commune_code": COMMUNE})
+        r = await gw.post(
+            "/registry/persons",
+            headers=officer,
+            json={
+                "full_name": "Thạch Thị Sa",
+                "date_of_birth": "2026-09-01",
+                "sex": "female",
+                "national_id": national_id(2026, True),
+                "commune_code": COMMUNE,
+            },
+        )
         assert r.status_code == 201, r.text
         child = r.json()["id"]
-        r = await gw.post("/registry/persons", headers=officer, json={
-            "full_name": "Kim Văn Sóc", "date_of_birth": "1948-03-02", "sex": "male", "national_id": elder_nid,
-            "commune_code": COMMUNE, "address_line": "Khóm 3"})
+        r = await gw.post(
+            "/registry/persons",
+            headers=officer,
+            json={
+                "full_name": "Kim Văn Sóc",
+                "date_of_birth": "1948-03-02",
+                "sex": "male",
+                "national_id": elder_nid,
+                "commune_code": COMMUNE,
+                "address_line": "Khóm 3",
+            },
+        )
         assert r.status_code == 201, r.text
         elder = r.json()["id"]
         r = await gw.post("/registry/applications", headers=officer, json={"person_id": elder, "categories": ["5.5a"]})
         assert r.status_code == 201, r.text
-        r = await gw.post(f"/registry/applications/{r.json()['id']}/approve", headers=chairman, json={
-            "number": "12/QĐ-UBND", "signed_on": "2026-11-20", "authority": "Chủ tịch UBND phường Trà Vinh",
-            "effective_month": "2026-12"})
+        r = await gw.post(
+            f"/registry/applications/{r.json()['id']}/approve",
+            headers=chairman,
+            json={
+                "number": "12/QĐ-UBND",
+                "signed_on": "2026-11-20",
+                "authority": "Chủ tịch UBND phường Trà Vinh",
+                "effective_month": "2026-12",
+            },
+        )
         assert r.status_code == 201, r.text
 
         async def decided() -> dict | None:  # type: ignore[type-arg]
@@ -84,8 +110,9 @@ async def test_a_child_and_a_beneficiary_get_cards_from_bhxh_and_the_partner_is_
         assert entitlements[child][0]["valid_to"] == "2032-09-30"
         assert [(e["group"], e["valid_from"]) for e in entitlements[elder]] == [("BT", "2026-12-01")]
 
-        r = await gw.post("/subscriptions", headers=bhxh, json={"url": f"{hook_url}/hook",
-                                                               "types": ["insurance.card.*"]})
+        r = await gw.post(
+            "/subscriptions", headers=bhxh, json={"url": f"{hook_url}/hook", "types": ["insurance.card.*"]}
+        )
         assert r.status_code == 201, r.text
         secret = r.json()["secret"]
         r = await gw.post("/insurance/lists", headers=officer, json={"period": PERIOD})
@@ -100,9 +127,15 @@ async def test_a_child_and_a_beneficiary_get_cards_from_bhxh_and_the_partner_is_
         mine = {row[1]: row for row in rows[1:]}
         assert set(mine) == {child, elder}  # BHXH of this commune sees only its people
         assert (mine[elder][2], mine[elder][5], mine[elder][10], mine[elder][11]) == (
-            "Kim Văn Sóc", elder_nid, "Tăng mới", "BT")
-        cards = {child: ["Đã cấp thẻ", "TE1860000004401", mine[child][13], mine[child][14], ""],
-                 elder: ["Đã cấp thẻ", "BT2860000004402", mine[elder][13], "", ""]}
+            "Kim Văn Sóc",
+            elder_nid,
+            "Tăng mới",
+            "BT",
+        )
+        cards = {
+            child: ["Đã cấp thẻ", "TE1860000004401", mine[child][13], mine[child][14], ""],
+            elder: ["Đã cấp thẻ", "BT2860000004402", mine[elder][13], "", ""],
+        }
         filled = [rows[0]] + [row[:16] + cards[row[1]] for row in rows[1:]]
         headers = {**bhxh, "Content-Type": "text/csv", "Idempotency-Key": f"bhxh-{lst['id']}"}
         r = await gw.post(f"/insurance/lists/{lst['id']}/results/file", content=as_csv(filled), headers=headers)
@@ -121,7 +154,10 @@ async def test_a_child_and_a_beneficiary_get_cards_from_bhxh_and_the_partner_is_
         assert sorted(e["data"]["code"] for e in issued) == ["BT2860000004402", "TE1860000004401"]
         assert all("national_id" not in e["data"] for e in issued)
 
-        r = await gw.get("/insurance/coverage", params={"national_id": elder_nid, "on": "2026-12-15"},
-                         headers={**hospital, "X-Purpose": "kham benh"})
+        r = await gw.get(
+            "/insurance/coverage",
+            params={"national_id": elder_nid, "on": "2026-12-15"},
+            headers={**hospital, "X-Purpose": "kham benh"},
+        )
         assert r.status_code == 200, r.text
         assert (r.json()["covered"], r.json()["group"], r.json()["benefit_level"]) == (True, "BT", 2)

@@ -41,16 +41,32 @@ async def eventually(probe, what: str, within: float = 30):  # type: ignore[no-u
 
 
 async def beneficiary(gw, officer, chairman, name: str, year: int, female: bool) -> str:  # type: ignore[no-untyped-def]
-    r = await gw.post("/registry/persons", headers=officer, json={
-        "full_name": name, "date_of_birth": f"{year}-03-02", "sex": "female" if female else "male",
-        "national_id": national_id(year, female), "commune_code": COMMUNE})
+    r = await gw.post(
+        "/registry/persons",
+        headers=officer,
+        json={
+            "full_name": name,
+            "date_of_birth": f"{year}-03-02",
+            "sex": "female" if female else "male",
+            "national_id": national_id(year, female),
+            "commune_code": COMMUNE,
+        },
+    )
     assert r.status_code == 201, r.text
-    r = await gw.post("/registry/applications", headers=officer,
-                      json={"person_id": r.json()["id"], "categories": ["5.5a"]})
+    r = await gw.post(
+        "/registry/applications", headers=officer, json={"person_id": r.json()["id"], "categories": ["5.5a"]}
+    )
     assert r.status_code == 201, r.text
-    r = await gw.post(f"/registry/applications/{r.json()['id']}/approve", headers=chairman, json={
-        "number": "77/QĐ-UBND", "signed_on": "2026-11-20", "authority": "Chủ tịch UBND phường Long Đức",
-        "effective_month": "2026-12"})
+    r = await gw.post(
+        f"/registry/applications/{r.json()['id']}/approve",
+        headers=chairman,
+        json={
+            "number": "77/QĐ-UBND",
+            "signed_on": "2026-11-20",
+            "authority": "Chủ tịch UBND phường Long Đức",
+            "effective_month": "2026-12",
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -109,8 +125,13 @@ async def test_a_month_paid_through_the_post_office_and_three_unpaid_months_susp
 
         # Paid, reported through the API; a retry with the same key replays without a second effect.
         line = by_name["Lê Thị Tư"][1]
-        result = {"outcome": "paid", "paid_on": clock.today().isoformat(), "paid_to": "beneficiary",
-                  "receipt_number": "BN-1", "amount": 810_000}
+        result = {
+            "outcome": "paid",
+            "paid_on": clock.today().isoformat(),
+            "paid_to": "beneficiary",
+            "receipt_number": "BN-1",
+            "amount": 810_000,
+        }
         key = {"Idempotency-Key": f"vnpost-{line}"}
         first = await gw.post(f"/payments/lines/{line}/result", json=result, headers={**postal, **key})
         assert first.status_code == 200, first.text
@@ -118,16 +139,24 @@ async def test_a_month_paid_through_the_post_office_and_three_unpaid_months_susp
         assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
 
         # Not paid, reported as the downloaded CSV filled in (rows left empty report nothing).
-        filled = [rows[0]] + [row[:12] + (["Chưa chi trả", "", "", "", "", "Đi làm ăn xa"] if row[2] == "Thạch Sơn"
-                                          else row[RESULT]) for row in rows[1:]]
-        r = await gw.post(f"/payments/batches/{batch['id']}/results/file", content=as_csv(filled),
-                          headers={**postal, "Content-Type": "text/csv"})
+        filled = [rows[0]] + [
+            row[:12] + (["Chưa chi trả", "", "", "", "", "Đi làm ăn xa"] if row[2] == "Thạch Sơn" else row[RESULT])
+            for row in rows[1:]
+        ]
+        r = await gw.post(
+            f"/payments/batches/{batch['id']}/results/file",
+            content=as_csv(filled),
+            headers={**postal, "Content-Type": "text/csv"},
+        )
         assert r.status_code == 200, r.text
         assert (r.json()["recorded"], r.json()["unchanged"], r.json()["batch"]["paid_amount"]) == (1, 0, 810_000)
 
         # A different report for the paid line is an exception for an officer, not a silent change.
-        r = await gw.post(f"/payments/lines/{line}/result", headers=postal,
-                          json={**result, "amount": 800_000, "receipt_number": "BN-1b"})
+        r = await gw.post(
+            f"/payments/lines/{line}/result",
+            headers=postal,
+            json={**result, "amount": 800_000, "receipt_number": "BN-1b"},
+        )
         assert r.status_code == 200 and r.json()["conflicts"] == 1
         r = await gw.get("/payments/exceptions", params={"limit": 100}, headers=maker)
         assert any(e["kind"] == "reported_twice" and e["line_id"] == line for e in r.json()["items"])
@@ -142,8 +171,11 @@ async def test_a_month_paid_through_the_post_office_and_three_unpaid_months_susp
             payroll = await payroll_for(gw, maker, checker, month)
             batch, rows = await batch_rows(gw, postal, payroll)
             [row] = [row for row in rows[1:] if row[2] == "Thạch Sơn"]
-            r = await gw.post(f"/payments/batches/{batch['id']}/results", headers=postal, json={"results": [
-                {"line_id": row[1], "outcome": "unpaid", "reason": "Đi làm ăn xa"}]})
+            r = await gw.post(
+                f"/payments/batches/{batch['id']}/results",
+                headers=postal,
+                json={"results": [{"line_id": row[1], "outcome": "unpaid", "reason": "Đi làm ăn xa"}]},
+            )
             assert r.status_code == 200, r.text
 
         async def suspended() -> bool:

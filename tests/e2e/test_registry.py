@@ -34,8 +34,11 @@ async def client(stack, scopes: list[str], areas: list[str]) -> dict[str, str]:
     client_id = f"e2e-{uuid.uuid4().hex[:8]}"
 
     async def create(session):
-        return (await auth_service.create_client(session, client_id, scopes=scopes, areas=areas,
-                                                 rate_per_second=1000, burst=1000)).secret
+        return (
+            await auth_service.create_client(
+                session, client_id, scopes=scopes, areas=areas, rate_per_second=1000, burst=1000
+            )
+        ).secret
 
     secret = await in_gateway_db(stack.config.urls()["gateway"], create)
     async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
@@ -55,32 +58,55 @@ async def test_officer_registers_and_another_client_approves_then_entitlements_a
     chairman = await client(stack, ["registry:read", "registry:write"], ["86"])
     partner = await client(stack, ["registry:read", "events:subscribe"], [])
 
-    r = await gw.post("/persons", headers=officer, json={
-        "full_name": "Trần Văn Ba", "date_of_birth": DOB, "sex": "male", "national_id": national_id(1944, False),
-        "commune_code": COMMUNE, "address_line": "Ấp Hạnh Phúc"})
+    r = await gw.post(
+        "/persons",
+        headers=officer,
+        json={
+            "full_name": "Trần Văn Ba",
+            "date_of_birth": DOB,
+            "sex": "male",
+            "national_id": national_id(1944, False),
+            "commune_code": COMMUNE,
+            "address_line": "Ấp Hạnh Phúc",
+        },
+    )
     assert r.status_code == 201, r.text
     person = r.json()
     assert (person["province_code"], person["district_code"]) == ("86", "")
-    r = await gw.post("/households", headers=officer, json={
-        "code": f"HGD-{uuid.uuid4().hex[:8]}", "commune_code": COMMUNE,
-        "members": [{"person_id": person["id"], "relationship": "head"}],
-        "poverty": {"status": "poor", "valid_from": "2026-01-01", "document": "QĐ 12/QĐ-UBND ngày 05/01/2026"}})
+    r = await gw.post(
+        "/households",
+        headers=officer,
+        json={
+            "code": f"HGD-{uuid.uuid4().hex[:8]}",
+            "commune_code": COMMUNE,
+            "members": [{"person_id": person["id"], "relationship": "head"}],
+            "poverty": {"status": "poor", "valid_from": "2026-01-01", "document": "QĐ 12/QĐ-UBND ngày 05/01/2026"},
+        },
+    )
     assert r.status_code == 201, r.text
 
-    r = await gw.post("/applications", headers=officer,
-                      json={"person_id": person["id"], "categories": ["5.5a"], "note": "hồ sơ xã Càng Long"})
+    r = await gw.post(
+        "/applications",
+        headers=officer,
+        json={"person_id": person["id"], "categories": ["5.5a"], "note": "hồ sơ xã Càng Long"},
+    )
     assert r.status_code == 201, r.text
     application = r.json()["id"]
-    approval = {"number": "123/QĐ-UBND", "signed_on": "2021-01-15", "authority": "Chủ tịch UBND huyện Càng Long",
-                "effective_month": "2021-01"}
+    approval = {
+        "number": "123/QĐ-UBND",
+        "signed_on": "2021-01-15",
+        "authority": "Chủ tịch UBND huyện Càng Long",
+        "effective_month": "2021-01",
+    }
     r = await gw.post(f"/applications/{application}/approve", headers=officer, json=approval)
     assert r.status_code == 403 and "maker-checker" in r.json()["type"]
     r = await gw.post(f"/applications/{application}/approve", headers=chairman, json=approval)
     assert r.status_code == 201, r.text
     beneficiary = r.json()["id"]
 
-    r = await gw.get(f"/beneficiaries/{beneficiary}/entitlements", params={"from": "2021-01", "to": "2026-12"},
-                     headers=officer)
+    r = await gw.get(
+        f"/beneficiaries/{beneficiary}/entitlements", params={"from": "2021-01", "to": "2026-12"}, headers=officer
+    )
     assert r.status_code == 200, r.text
     amounts = {m["month"]: m["amount"] for m in r.json()["months"]}
     assert len(amounts) == 72
@@ -109,8 +135,7 @@ async def test_officer_registers_and_another_client_approves_then_entitlements_a
 
 async def test_bad_input_gets_precise_problems_through_the_gateway(stack, gw):
     officer = await client(stack, ["registry:read", "registry:write"], [COMMUNE])
-    base = {"full_name": "Nguyễn Thị Lan", "date_of_birth": "1950-03-02", "sex": "female",
-            "commune_code": COMMUNE}
+    base = {"full_name": "Nguyễn Thị Lan", "date_of_birth": "1950-03-02", "sex": "female", "commune_code": COMMUNE}
 
     r = await gw.post("/persons", headers=officer, json={**base, "national_id": national_id(1950, False)})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
@@ -122,9 +147,17 @@ async def test_bad_input_gets_precise_problems_through_the_gateway(stack, gw):
 
     first = (await gw.post("/persons", headers=officer, json=base)).json()
     second = (await gw.post("/persons", headers=officer, json={**base, "full_name": "Lê Văn Hai"})).json()
-    r = await gw.post("/households", headers=officer, json={
-        "commune_code": COMMUNE, "members": [{"person_id": first["id"], "relationship": "head"},
-                                             {"person_id": second["id"], "relationship": "head"}]})
+    r = await gw.post(
+        "/households",
+        headers=officer,
+        json={
+            "commune_code": COMMUNE,
+            "members": [
+                {"person_id": first["id"], "relationship": "head"},
+                {"person_id": second["id"], "relationship": "head"},
+            ],
+        },
+    )
     assert r.status_code == 422 and "head" in r.text
 
     url = f"/persons/{first['id']}"

@@ -39,14 +39,20 @@ from .conftest import Tee
 pytestmark = pytest.mark.e2e
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-SMALL_POOLS = {f"{prefix}_{name}": value for prefix in ("GATEWAY", "PAYMENTS")
-               for name, value in (("DB_POOL_SIZE", "2"), ("DB_MAX_OVERFLOW", "2"))}
+SMALL_POOLS = {
+    f"{prefix}_{name}": value
+    for prefix in ("GATEWAY", "PAYMENTS")
+    for name, value in (("DB_POOL_SIZE", "2"), ("DB_MAX_OVERFLOW", "2"))
+}
 
 
 def replica(stack, component: str, logs: Tee, **env: str) -> Stack:
     """One more process of ``component`` on a port of its own, sharing the stack's database and secrets."""
-    config = dataclasses.replace(stack.config, ports={**stack.config.ports, component: free_port()},
-                                 extra_env={**stack.config.extra_env, **SMALL_POOLS, **env})
+    config = dataclasses.replace(
+        stack.config,
+        ports={**stack.config.ports, component: free_port()},
+        extra_env={**stack.config.extra_env, **SMALL_POOLS, **env},
+    )
     extra = Stack(config, out=logs)
     extra.start_one(component)
     return extra
@@ -71,8 +77,11 @@ async def client(stack, scopes: list[str], *, rate: int = 10_000, burst: int = 1
     client_id = f"e2e-replicas-{uuid.uuid4().hex[:8]}"
 
     async def create(session):  # type: ignore[no-untyped-def]
-        return (await auth_service.create_client(session, client_id, scopes=scopes, areas=[],
-                                                 rate_per_second=rate, burst=burst)).secret
+        return (
+            await auth_service.create_client(
+                session, client_id, scopes=scopes, areas=[], rate_per_second=rate, burst=burst
+            )
+        ).secret
 
     secret = await in_gateway_db(stack.config.urls()["gateway"], create)
     async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
@@ -105,8 +114,9 @@ async def test_two_gateways_share_a_client_rate_limit_through_redis(stack):
     with replicas(stack, "gateway", 2, GATEWAY_REDIS_URL=REDIS_URL, GATEWAY_REDIS_PREFIX=prefix) as (a, b):
         async with httpx.AsyncClient(timeout=30) as http:
             start = time.monotonic()
-            answers = await asyncio.gather(*(http.get(g.url("gateway") + "/registry/me", headers=auth)
-                                             for _ in range(10) for g in (a, b)))
+            answers = await asyncio.gather(
+                *(http.get(g.url("gateway") + "/registry/me", headers=auth) for _ in range(10) for g in (a, b))
+            )
             elapsed = time.monotonic() - start
     passed = [r for r in answers if r.status_code == 200]
     refused = [r for r in answers if r.status_code == 429]
@@ -141,51 +151,82 @@ async def test_two_payments_processes_generate_a_payroll_once_apply_an_event_onc
         async with httpx.AsyncClient(timeout=60) as http:
             # 1. The same payroll asked of both at once: one is generated, the other is told it exists.
             period = "2031-01"
-            answers = await asyncio.gather(*(http.post(p.url("payments") + "/payrolls", headers=maker,
-                                                       json={"programme": "funeral", "period": period})
-                                             for p in (a, b, a, b)))
+            answers = await asyncio.gather(
+                *(
+                    http.post(
+                        p.url("payments") + "/payrolls", headers=maker, json={"programme": "funeral", "period": period}
+                    )
+                    for p in (a, b, a, b)
+                )
+            )
             try:
                 assert sorted(r.status_code for r in answers) == [201, 409, 409, 409], [r.text for r in answers]
-                assert {r.json()["type"].rsplit("/", 1)[-1] for r in answers if r.status_code == 409} \
-                    == {"payroll-exists"}
-                rows = await sql(stack, "SELECT count(*) FROM payments.payrolls WHERE programme = 'funeral' "
-                                        "AND period = :p", p=period)
+                assert {r.json()["type"].rsplit("/", 1)[-1] for r in answers if r.status_code == 409} == {
+                    "payroll-exists"
+                }
+                rows = await sql(
+                    stack,
+                    "SELECT count(*) FROM payments.payrolls WHERE programme = 'funeral' AND period = :p",
+                    p=period,
+                )
                 assert rows[0][0] == 1
             finally:  # leave nothing pending for the other tests' funeral payrolls
-                await sql(stack, """
+                await sql(
+                    stack,
+                    """
                     WITH p AS (DELETE FROM payments.payrolls WHERE programme = 'funeral' AND period = :p RETURNING id),
                          l AS (DELETE FROM payments.payroll_lines WHERE payroll_id IN (SELECT id FROM p)),
                          m AS (DELETE FROM payments.payroll_line_months WHERE payroll_id IN (SELECT id FROM p))
-                    SELECT count(*) FROM p""", p=period)
+                    SELECT count(*) FROM p""",
+                    p=period,
+                )
 
             # 2. The same signed delivery to both at once (a hub retry landing on the other replica): applied once.
             webhook = Webhook(stack.config.event_secrets["payments"]["inbox_secret"])
             subject = f"replicas-{uuid.uuid4().hex[:8]}"
-            events = [{"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/ansinh/registry",
-                       "type": "registry.canary.to_payments.v1", "subject": subject, "sequence": n,
-                       "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json",
-                       "data": {"note": "replicas", "published_at": datetime.now(UTC).isoformat()}}
-                      for n in (1, 2, 3)]
+            events = [
+                {
+                    "specversion": "1.0",
+                    "id": str(uuid.uuid4()),
+                    "source": "/ansinh/registry",
+                    "type": "registry.canary.to_payments.v1",
+                    "subject": subject,
+                    "sequence": n,
+                    "time": datetime.now(UTC).isoformat(),
+                    "datacontenttype": "application/json",
+                    "data": {"note": "replicas", "published_at": datetime.now(UTC).isoformat()},
+                }
+                for n in (1, 2, 3)
+            ]
 
             def signed(event: dict) -> tuple[bytes, dict[str, str]]:
                 body = json.dumps(event).encode()
                 now = datetime.now(UTC)
-                return body, {"webhook-id": event["id"], "webhook-timestamp": str(int(now.timestamp())),
-                              "webhook-signature": webhook.sign(event["id"], now, body),
-                              "content-type": "application/json"}
+                return body, {
+                    "webhook-id": event["id"],
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": webhook.sign(event["id"], now, body),
+                    "content-type": "application/json",
+                }
 
             deliveries = [signed(e) for e in events]
-            answers = await asyncio.gather(*(http.post(p.url("payments") + "/events/inbox", content=body,
-                                                       headers=headers)
-                                             for body, headers in deliveries for p in (a, b, a, b)))
+            answers = await asyncio.gather(
+                *(
+                    http.post(p.url("payments") + "/events/inbox", content=body, headers=headers)
+                    for body, headers in deliveries
+                    for p in (a, b, a, b)
+                )
+            )
             assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
             statuses = [r.json()["status"] for r in answers]
             assert sorted(statuses) == ["applied"] * 3 + ["duplicate"] * 9
             for event in events:  # each event: exactly one "applied" among its four deliveries
                 assert [r.json()["status"] for r in answers if r.json()["event_id"] == event["id"]].count(
-                    "applied") == 1
-            r = await http.get(a.url("payments") + "/events/canaries", headers=admin,
-                               params={"subject_prefix": subject, "limit": 100})
+                    "applied"
+                ) == 1
+            r = await http.get(
+                a.url("payments") + "/events/canaries", headers=admin, params={"subject_prefix": subject, "limit": 100}
+            )
             assert r.status_code == 200, r.text
             assert sorted(x["event_id"] for x in r.json()["receipts"]) == sorted(e["id"] for e in events)
 
@@ -193,8 +234,11 @@ async def test_two_payments_processes_generate_a_payroll_once_apply_an_event_onc
             today = datetime.now(UTC).astimezone(VIETNAM_TZ).date()
             deadline = time.monotonic() + 240
             while True:
-                runs = await sql(stack, "SELECT status, owner FROM payments.job_runs "
-                                        "WHERE job = 'reconciliation' AND day = :d", d=today)
+                runs = await sql(
+                    stack,
+                    "SELECT status, owner FROM payments.job_runs WHERE job = 'reconciliation' AND day = :d",
+                    d=today,
+                )
                 if runs and runs[0][0] == "done":
                     break
                 assert time.monotonic() < deadline, f"no reconciliation run recorded for {today} (due at {at})"

@@ -42,11 +42,20 @@ async def seed_stack(test_db):
     await drop_database(test_db.admin_url, SEED_DB)
     ports = {c: free_port() for c in ("gateway", "registry", "payments", "insurance", "child_protection")}
     # Small pools: this stack may run beside the package's (one PostgreSQL, 100 connections).
-    env = {f"{env_prefix(c)}{name}": value for c in COMPONENTS
-           for name, value in (("DB_POOL_SIZE", "3"), ("DB_MAX_OVERFLOW", "2"))}
+    env = {
+        f"{env_prefix(c)}{name}": value
+        for c in COMPONENTS
+        for name, value in (("DB_POOL_SIZE", "3"), ("DB_MAX_OVERFLOW", "2"))
+    }
     env |= {"INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32), "GATEWAY_TOKEN_TTL_SECONDS": "3600"}
-    config = StackConfig(admin_url=test_db.admin_url, database=SEED_DB, passwords=test_db.passwords,
-                         ports=ports, environment="test", extra_env=env)
+    config = StackConfig(
+        admin_url=test_db.admin_url,
+        database=SEED_DB,
+        passwords=test_db.passwords,
+        ports=ports,
+        environment="test",
+        extra_env=env,
+    )
     await prepare_database(config)
     logs = Tee()
     running = Stack(config, out=logs)
@@ -78,8 +87,11 @@ async def credentials(stack: Stack) -> dict[str, tuple[str, str]]:
         client_id = f"seed-e2e-{role}"
 
         async def create(session, client_id=client_id, scopes=scopes):  # type: ignore[no-untyped-def]
-            return (await auth_service.create_client(session, client_id, scopes=scopes, areas=[],
-                                                     rate_per_second=2000, burst=4000)).secret
+            return (
+                await auth_service.create_client(
+                    session, client_id, scopes=scopes, areas=[], rate_per_second=2000, burst=4000
+                )
+            ).secret
 
         out[role] = (client_id, await in_gateway_db(stack.config.urls()["gateway"], create))
     return out
@@ -114,17 +126,22 @@ async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(s
     assert done.persons > 300 and done.beneficiaries == 66
     recorded = json.loads(state.read_text())
     assert "child_protection" in recorded["done"] and len(recorded["beneficiaries"]) == 66
-    [counts] = await sql(stack, "registry", """
+    [counts] = await sql(
+        stack,
+        "registry",
+        """
         SELECT (SELECT count(*) FROM registry.applications) AS applications,
                (SELECT count(*) FROM registry.beneficiaries) AS beneficiaries,
                (SELECT count(DISTINCT national_id) FROM registry.persons) AS persons,
-               (SELECT count(*) FROM registry.persons) AS records""")
+               (SELECT count(*) FROM registry.persons) AS records""",
+    )
     assert counts == {"applications": 66, "beneficiaries": 66, "persons": done.persons, "records": done.persons}
     # Resumable: a second run finds everything done and sends nothing but token requests.
     again = await seed(stack.url("gateway"), creds, options, state, progress=False)
     assert again.calls == 0
 
     async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as gw:
+
         async def headers(role: str) -> dict[str, str]:
             client_id, secret = creds[role]
             r = await gw.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
@@ -133,17 +150,22 @@ async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(s
         officer, checker, postal = await headers("officer"), await headers("checker"), await headers("postal")
         reporter = await headers("reporter")
         # The seed's months are paid: every line that pays something has the post office's result.
-        missing = await sql(stack, "payments", """
+        missing = await sql(
+            stack,
+            "payments",
+            """
             SELECT p.programme, p.period, l.total, l.recovery FROM payments.payroll_lines l
             JOIN payments.payrolls p ON p.id = l.payroll_id
-            WHERE l.total > 0 AND NOT EXISTS (SELECT 1 FROM payments.line_results r WHERE r.line_id = l.id)""")
+            WHERE l.total > 0 AND NOT EXISTS (SELECT 1 FROM payments.line_results r WHERE r.line_id = l.id)""",
+        )
         assert missing == []
         print("seed timings", recorded["timings"])
 
         # The month run by hand: payroll by one client, approval by another.
         period = month_text(month)
-        r = await gw.post("/payments/payrolls", headers=officer,
-                          json={"programme": "monthly_allowance", "period": period})
+        r = await gw.post(
+            "/payments/payrolls", headers=officer, json={"programme": "monthly_allowance", "period": period}
+        )
         assert r.status_code == 201, r.text
         payroll = r.json()
         assert payroll["totals"]["line_count"] > 50
@@ -169,19 +191,30 @@ async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(s
                     row[col["Số tiền đã chi"]] = row[col["Số tiền"]]
             buffer = io.StringIO()
             csv.writer(buffer).writerows(rows)
-            r = await gw.post(f"/payments/batches/{batch['id']}/results/file", headers={
-                **postal, "Content-Type": "text/csv"}, content=buffer.getvalue().encode("utf-8-sig"))
+            r = await gw.post(
+                f"/payments/batches/{batch['id']}/results/file",
+                headers={**postal, "Content-Type": "text/csv"},
+                content=buffer.getvalue().encode("utf-8-sig"),
+            )
             assert r.status_code == 200 and r.json()["conflicts"] == 0, r.text
         r = await gw.post("/payments/reconciliation/run", headers=officer)
         assert r.status_code == 200, r.text
 
         # Carry-over: the next month's payroll takes in exactly what was not paid.
-        [carried] = await sql(stack, "payments", """
+        [carried] = await sql(
+            stack,
+            "payments",
+            """
             SELECT coalesce(sum(amount), 0)::bigint AS amount, count(*) AS n FROM payments.ledger_entries
-            WHERE kind = 'carried' AND amount > 0 AND payroll_id = :p""", p=payroll["id"])
+            WHERE kind = 'carried' AND amount > 0 AND payroll_id = :p""",
+            p=payroll["id"],
+        )
         assert carried["amount"] == unpaid > 0
-        r = await gw.post("/payments/payrolls", headers=officer,
-                          json={"programme": "monthly_allowance", "period": month_text(add_months(month, 1))})
+        r = await gw.post(
+            "/payments/payrolls",
+            headers=officer,
+            json={"programme": "monthly_allowance", "period": month_text(add_months(month, 1))},
+        )
         assert r.status_code == 201, r.text
         assert r.json()["totals"]["carried"] == carried["amount"]
 
@@ -189,20 +222,30 @@ async def test_a_seeded_province_runs_a_month_and_the_report_equals_the_ledger(s
         r = await gw.get("/reports/annual", params={"year": year}, headers=reporter)
         assert r.status_code == 200, r.text
         allowance = next(s for s in r.json()["sections"] if s["key"] == "monthly_allowance")["figures"]
-        rows = await sql(stack, "payments", """
+        rows = await sql(
+            stack,
+            "payments",
+            """
             SELECT kind, sum(amount)::bigint AS amount FROM payments.ledger_entries
             WHERE programme = 'monthly_allowance' AND period_first BETWEEN :a AND :b GROUP BY kind""",
-                         a=date(year, 1, 1), b=date(year, 12, 31))
+            a=date(year, 1, 1),
+            b=date(year, 12, 31),
+        )
         ledger = {row["kind"]: row["amount"] for row in rows}
         assert ledger["recovery"] < 0 or ledger.get("to_recover", 0) > 0  # the late deaths
         assert allowance["ledger"]["issued"] == sum(ledger.get(k, 0) for k in ISSUED)
         assert allowance["ledger"]["paid"] == ledger["paid"] > 0 and ledger["carried"] > 0
         for kind in ("regular", "arrears", "recovery", "to_recover", "paid", "carried", "held", "returned"):
             assert allowance["ledger"].get(kind, 0) == ledger.get(kind, 0), kind
-        r = await gw.get("/registry/reports/beneficiaries", params={"month": f"{year}-12", "by": "province"},
-                         headers=reporter)
+        r = await gw.get(
+            "/registry/reports/beneficiaries", params={"month": f"{year}-12", "by": "province"}, headers=reporter
+        )
         assert allowance["beneficiaries"] == r.json()["total"]["beneficiaries"]
         assert allowance["amount_month"] == r.json()["total"]["amount"]
-        [counted] = await sql(stack, "registry", """
-            SELECT count(*) AS n FROM registry.beneficiaries WHERE status = 'active'""")
+        [counted] = await sql(
+            stack,
+            "registry",
+            """
+            SELECT count(*) AS n FROM registry.beneficiaries WHERE status = 'active'""",
+        )
         assert allowance["beneficiaries"] <= counted["n"]

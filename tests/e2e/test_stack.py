@@ -23,7 +23,9 @@ async def test_every_service_answers_through_the_gateway(stack):
             # after the services) could not be asked yet.
             deadline = time.monotonic() + 30
             while (ready := await client.get(f"{public_prefix(service)}/ready")).json()["checks"] != {
-                    "database": "ok", "subscription": "ok"}:
+                "database": "ok",
+                "subscription": "ok",
+            }:
                 assert ready.status_code == 200 and time.monotonic() < deadline, ready.text
                 await asyncio.sleep(0.2)
 
@@ -39,10 +41,14 @@ async def test_a_dead_service_gives_502_while_others_keep_working(stack):
             for service in ("registry", "payments", "child_protection"):
                 assert (await client.get(f"{public_prefix(service)}/health")).status_code == 200
         # The gateway's JSON log says what failed, for which request.
-        logged = [json.loads(line.split(" | ", 1)[1]) for line in stack.out.lines
-                  if line.startswith("gateway") and "trace-me-42" in line]
+        logged = [
+            json.loads(line.split(" | ", 1)[1])
+            for line in stack.out.lines
+            if line.startswith("gateway") and "trace-me-42" in line
+        ]
         assert [(e["event"], e["service"], e["level"]) for e in logged] == [
-            ("upstream_unreachable", "insurance", "warning")]
+            ("upstream_unreachable", "insurance", "warning")
+        ]
     finally:
         stack.start_one("insurance")
         stack.wait_ready(components=("insurance",))

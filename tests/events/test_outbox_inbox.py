@@ -65,8 +65,9 @@ async def test_sequences_are_per_subject_and_gapless_under_concurrency(registry_
     results = await asyncio.gather(*(one(i % 4 == 0) for i in range(20)), return_exceptions=True)
     assert sum(isinstance(r, RuntimeError) for r in results) == 5
     async with registry_db() as s:
-        seqs = list(await s.scalars(select(T.outbox.c.sequence).where(T.outbox.c.subject == subject)
-                                    .order_by(T.outbox.c.id)))
+        seqs = list(
+            await s.scalars(select(T.outbox.c.sequence).where(T.outbox.c.subject == subject).order_by(T.outbox.c.id))
+        )
     assert seqs == list(range(1, 16))  # the 5 rolled back gave their numbers back
     other = f"seq-{uuid.uuid4().hex}"
     async with registry_db() as s, s.begin():
@@ -103,14 +104,18 @@ async def inbox_app(test_db, minter):
 def signed(webhook: Webhook, envelope: dict) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(envelope)
     now = datetime.now(UTC)
-    return body.encode(), {"content-type": "application/json", "webhook-id": envelope["id"],
-                           "webhook-timestamp": str(int(now.timestamp())),
-                           "webhook-signature": webhook.sign(envelope["id"], now, body)}
+    return body.encode(), {
+        "content-type": "application/json",
+        "webhook-id": envelope["id"],
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": webhook.sign(envelope["id"], now, body),
+    }
 
 
 def canary(subject: str) -> dict:
-    ev = new_event("/ansinh/payments", "payments.canary.v1", subject,
-                   {"note": "", "published_at": datetime.now(UTC).isoformat()})
+    ev = new_event(
+        "/ansinh/payments", "payments.canary.v1", subject, {"note": "", "published_at": datetime.now(UTC).isoformat()}
+    )
     return {**ev, "sequence": 1}
 
 
@@ -129,8 +134,10 @@ async def test_inbox_refuses_unsigned_or_forged_deliveries(inbox_app):
     client, webhook, _ = inbox_app
     body, headers = signed(webhook, canary("forged"))
     assert (await client.post("/events/inbox", content=body)).status_code == 401
-    forged = dict(headers, **{"webhook-signature": Webhook(new_secret()).sign(headers["webhook-id"],
-                                                                            datetime.now(UTC), body.decode())})
+    forged = dict(
+        headers,
+        **{"webhook-signature": Webhook(new_secret()).sign(headers["webhook-id"], datetime.now(UTC), body.decode())},
+    )
     r = await client.post("/events/inbox", content=body, headers=forged)
     assert r.status_code == 401 and "signature" in r.json()["detail"]
 

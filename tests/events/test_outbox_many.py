@@ -29,10 +29,16 @@ def env(subject: str, n: int = 0) -> dict:
 
 async def numbers(maker, *subjects: str) -> list[tuple[str, int, int]]:
     async with maker() as s:
-        rows = await s.execute(select(T.outbox.c.subject, T.outbox.c.sequence, T.outbox.c.envelope)
-                               .where(T.outbox.c.subject.in_(subjects)).order_by(T.outbox.c.id))
-        return [(subject, seq, envelope["data"]["n"]) for subject, seq, envelope in rows.tuples()
-                if envelope["sequence"] == seq]
+        rows = await s.execute(
+            select(T.outbox.c.subject, T.outbox.c.sequence, T.outbox.c.envelope)
+            .where(T.outbox.c.subject.in_(subjects))
+            .order_by(T.outbox.c.id)
+        )
+        return [
+            (subject, seq, envelope["data"]["n"])
+            for subject, seq, envelope in rows.tuples()
+            if envelope["sequence"] == seq
+        ]
 
 
 async def test_events_are_numbered_per_subject_in_the_order_given_after_existing_numbers(registry_db):

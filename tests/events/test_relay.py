@@ -61,8 +61,16 @@ async def fill(engine, n: int) -> set[str]:
     ids = set()
     async with async_sessionmaker(engine)() as s, s.begin():
         for i in range(n):
-            ev = await publish(s, T, new_event("/ansinh/insurance", "insurance.canary.v1", f"r-{i % 7}",
-                                               {"note": "", "published_at": "2026-01-01T00:00:00+00:00"}))
+            ev = await publish(
+                s,
+                T,
+                new_event(
+                    "/ansinh/insurance",
+                    "insurance.canary.v1",
+                    f"r-{i % 7}",
+                    {"note": "", "published_at": "2026-01-01T00:00:00+00:00"},
+                ),
+            )
             ids.add(str(ev.id))
     return ids
 
@@ -82,8 +90,18 @@ async def wait_empty(engine, within: float = 20) -> None:
 async def test_two_replicas_send_each_event_once_in_batches(engine):
     hub = StandInHub()
     async with serve_in_background(hub.app, free_port()) as url:
-        relays = [Relay(engine, T, gateway_url=url, client_id="svc-insurance", client_secret="s", batch_size=50,
-                        poll_seconds=0.1) for _ in range(2)]
+        relays = [
+            Relay(
+                engine,
+                T,
+                gateway_url=url,
+                client_id="svc-insurance",
+                client_secret="s",
+                batch_size=50,
+                poll_seconds=0.1,
+            )
+            for _ in range(2)
+        ]
         ids = await fill(engine, 400)
         for r in relays:
             await r.start()
@@ -102,8 +120,9 @@ async def test_hub_down_then_back_nothing_lost(engine):
     hub = StandInHub()
     hub.down = True
     async with serve_in_background(hub.app, free_port()) as url:
-        relay = Relay(engine, T, gateway_url=url, client_id="svc-insurance", client_secret="s", poll_seconds=0.1,
-                      max_backoff=0.3)
+        relay = Relay(
+            engine, T, gateway_url=url, client_id="svc-insurance", client_secret="s", poll_seconds=0.1, max_backoff=0.3
+        )
         await relay.start()
         try:
             ids = await fill(engine, 30)

@@ -9,12 +9,23 @@ from common.testing import free_port
 
 
 def watch(url: str = "http://127.0.0.1:9") -> SubscriptionWatch:
-    return SubscriptionWatch("payments", ["registry.beneficiary.*", "registry.canary.v1"],
-                             http=httpx.AsyncClient(timeout=2), gateway_url=url, inbox_secret="whsec_" + "A" * 44)
+    return SubscriptionWatch(
+        "payments",
+        ["registry.beneficiary.*", "registry.canary.v1"],
+        http=httpx.AsyncClient(timeout=2),
+        gateway_url=url,
+        inbox_secret="whsec_" + "A" * 44,
+    )
 
 
-ACTIVE = {"name": "payments-inbox", "status": "active", "url": "http://127.0.0.1:8102/events/inbox",
-          "types": ["registry.beneficiary.*", "registry.canary.v1"], "deleted_at": None, "secret": "matches"}
+ACTIVE = {
+    "name": "payments-inbox",
+    "status": "active",
+    "url": "http://127.0.0.1:8102/events/inbox",
+    "types": ["registry.beneficiary.*", "registry.canary.v1"],
+    "deleted_at": None,
+    "secret": "matches",
+}
 
 
 def test_active_with_every_handled_type_is_fine():

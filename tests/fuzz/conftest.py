@@ -33,8 +33,11 @@ class Lines(io.TextIOBase):
 async def fuzz_stack(test_db):
     await drop_database(test_db.admin_url, FUZZ_DB)
     ports = {c: free_port() for c in ("gateway", "registry", "payments", "insurance", "child_protection")}
-    env = {f"{env_prefix(c)}{name}": value for c in COMPONENTS
-           for name, value in (("DB_POOL_SIZE", "4"), ("DB_MAX_OVERFLOW", "2"))}
+    env = {
+        f"{env_prefix(c)}{name}": value
+        for c in COMPONENTS
+        for name, value in (("DB_POOL_SIZE", "4"), ("DB_MAX_OVERFLOW", "2"))
+    }
     env |= {
         # webhooks may only reach this machine (the fuzz hooks point every subscription at a closed port)
         "GATEWAY_WEBHOOK_ALLOWLIST": f'["{LOOPBACK}"]',
@@ -42,8 +45,14 @@ async def fuzz_stack(test_db):
         "GATEWAY_DELIVERY_MAX_ATTEMPTS": "1",
         "INSURANCE_IDENTITY_KEY": secrets.token_urlsafe(32),  # outside development a real key is required
     }
-    config = StackConfig(admin_url=test_db.admin_url, database=FUZZ_DB, passwords=test_db.passwords,
-                         ports=ports, environment="test", extra_env=env)
+    config = StackConfig(
+        admin_url=test_db.admin_url,
+        database=FUZZ_DB,
+        passwords=test_db.passwords,
+        ports=ports,
+        environment="test",
+        extra_env=env,
+    )
     await prepare_database(config)
     logs = Lines()
     running = Stack(config, out=logs)
@@ -61,7 +70,10 @@ async def fuzz_client(fuzz_stack) -> tuple[str, str]:
     client_id = f"fuzz-{uuid.uuid4().hex[:8]}"
 
     async def create(session):
-        return (await auth_service.create_client(session, client_id, scopes=list(SCOPES), areas=[],
-                                                 rate_per_second=100_000, burst=100_000)).secret
+        return (
+            await auth_service.create_client(
+                session, client_id, scopes=list(SCOPES), areas=[], rate_per_second=100_000, burst=100_000
+            )
+        ).secret
 
     return client_id, await in_gateway_db(fuzz_stack.config.urls()["gateway"], create)

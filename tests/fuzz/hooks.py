@@ -17,6 +17,10 @@ WEBHOOK_URL = os.environ.get("ANSINH_FUZZ_WEBHOOK_URL", "https://127.0.0.1:9/fuz
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
-    if case.method.upper() == "POST" and case.path == "/subscriptions" and isinstance(case.body, dict) \
-            and "url" in case.body:
+    if (
+        case.method.upper() == "POST"
+        and case.path == "/subscriptions"
+        and isinstance(case.body, dict)
+        and "url" in case.body
+    ):
         case.body = {**case.body, "url": WEBHOOK_URL}

@@ -28,21 +28,41 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 CI_SEED = 20261203
-CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_headers_conformance", "response_schema_conformance", "unsupported_method",
-          "allow_header_conformance")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "unsupported_method",
+    "allow_header_conformance",
+)
 
 
 def fuzz_command(gateway: str, token: str) -> list[str]:
     examples = os.environ.get("ANSINH_FUZZ_MAX_EXAMPLES", "5")
     seed = os.environ.get("ANSINH_FUZZ_SEED") or (str(CI_SEED) if os.environ.get("CI") else None)
     command = [
-        str(Path(sys.executable).parent / "st"), "run", f"{gateway}/openapi.json", "--url", gateway,
-        "--header", f"Authorization: Bearer {token}",
-        "--checks", ",".join(CHECKS), "--max-examples", examples,
-        "--phases", os.environ.get("ANSINH_FUZZ_PHASES", "examples,coverage,fuzzing,stateful"),
-        "--workers", os.environ.get("ANSINH_FUZZ_WORKERS", "2"), "--request-timeout", "30",
-        "--no-color", "--output-truncate", "false",
+        str(Path(sys.executable).parent / "st"),
+        "run",
+        f"{gateway}/openapi.json",
+        "--url",
+        gateway,
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        examples,
+        "--phases",
+        os.environ.get("ANSINH_FUZZ_PHASES", "examples,coverage,fuzzing,stateful"),
+        "--workers",
+        os.environ.get("ANSINH_FUZZ_WORKERS", "2"),
+        "--request-timeout",
+        "30",
+        "--no-color",
+        "--output-truncate",
+        "false",
     ]
     if seed:
         command += ["--seed", seed]
@@ -60,8 +80,14 @@ async def test_no_5xx_and_no_answer_outside_the_document(fuzz_stack, fuzz_client
     workdir = ROOT / "var" / "fuzz"  # schemathesis keeps its cache of failing cases there, for `st replay`
     workdir.mkdir(parents=True, exist_ok=True)
     run = await asyncio.to_thread(
-        subprocess.run, fuzz_command(gateway, r.json()["access_token"]), cwd=workdir, env=env, capture_output=True,
-        text=True, timeout=int(os.environ.get("ANSINH_FUZZ_TIMEOUT", "1500")))
+        subprocess.run,
+        fuzz_command(gateway, r.json()["access_token"]),
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=int(os.environ.get("ANSINH_FUZZ_TIMEOUT", "1500")),
+    )
     report = Path(os.environ.get("ANSINH_FUZZ_OUTPUT") or tmp_path / "schemathesis.txt")
     await asyncio.to_thread(report.write_text, run.stdout + run.stderr)
     sys.stdout.write(f"schemathesis output: {report}\n" + run.stdout[-20000:])

@@ -51,8 +51,12 @@ def upstream_router() -> APIRouter:
     async def echo(rest: str, request: Request, who: Annotated[Principal, require()]) -> dict:
         """Echo what arrived."""
         return {
-            "method": request.method, "path": request.url.path, "query": request.url.query,
-            "headers": dict(request.headers), "body": (await request.body()).decode(), "client": who.client_id,
+            "method": request.method,
+            "path": request.url.path,
+            "query": request.url.query,
+            "headers": dict(request.headers),
+            "body": (await request.body()).decode(),
+            "client": who.client_id,
         }
 
     @router.get("/scoped/read", dependencies=[require("registry:read")])
@@ -96,12 +100,14 @@ class Door:
     upstream_url: str
     upstream: FastAPI
 
-    async def new_client(self, *scopes: str, areas: tuple[str, ...] = (), rate: int = 1000,
-                         burst: int = 1000) -> tuple[str, str]:
+    async def new_client(
+        self, *scopes: str, areas: tuple[str, ...] = (), rate: int = 1000, burst: int = 1000
+    ) -> tuple[str, str]:
         client_id = f"t-{uuid.uuid4().hex[:12]}"
         async with self.gateway.state.sessionmaker() as session, session.begin():
             issued = await auth_service.create_client(
-                session, client_id, scopes=list(scopes), areas=list(areas), rate_per_second=rate, burst=burst)
+                session, client_id, scopes=list(scopes), areas=list(areas), rate_per_second=rate, burst=burst
+            )
         return client_id, issued.secret
 
     async def token(self, client_id: str, secret: str, scope: str | None = None) -> str:
@@ -126,13 +132,19 @@ async def running_door(test_db, **overrides) -> Door:
     gw_port, up_port = free_port(), free_port()
     gw_url = f"http://127.0.0.1:{gw_port}"
     upstream = create_service_app(
-        "registry", ServiceSettings(database_url=test_db.urls["registry"], gateway_url=gw_url),
-        title="AnSinh registry (test double)", description="Echo and scoped routes.", routers=[upstream_router()],
+        "registry",
+        ServiceSettings(database_url=test_db.urls["registry"], gateway_url=gw_url),
+        title="AnSinh registry (test double)",
+        description="Echo and scoped routes.",
+        routers=[upstream_router()],
     )
     settings = GatewaySettings(
-        database_url=test_db.urls["gateway"], registry_url=f"http://127.0.0.1:{up_port}",
+        database_url=test_db.urls["gateway"],
+        registry_url=f"http://127.0.0.1:{up_port}",
         payments_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        insurance_url=f"http://127.0.0.1:{up_port}", upstream_read_timeout=1.0, max_body_bytes=100_000,
+        insurance_url=f"http://127.0.0.1:{up_port}",
+        upstream_read_timeout=1.0,
+        max_body_bytes=100_000,
         **overrides,
     )
     gateway = create_app(settings)
@@ -144,8 +156,9 @@ async def running_door(test_db, **overrides) -> Door:
 async def door(test_db):
     # Fast retries for the hub tests. This gateway starts first, so its dispatcher leads for the whole
     # package (doors started later by single tests only stand by).
-    async with running_door(test_db, delivery_retry_base_seconds=0.05, delivery_max_attempts=3,
-                            delivery_poll_seconds=0.1) as d:
+    async with running_door(
+        test_db, delivery_retry_base_seconds=0.05, delivery_max_attempts=3, delivery_poll_seconds=0.1
+    ) as d:
         yield d
 
 
@@ -160,9 +173,13 @@ def nginx_in_front(settings: GatewaySettings, gateway_url: str, workdir: str) ->
     conf = nginx.render(
         gateway=gateway_url.removeprefix("http://"),
         services={name: url.removeprefix("http://") for name, url in settings.upstreams().items()},
-        listen=f"127.0.0.1:{port}", max_body_bytes=settings.max_body_bytes,
-        read_timeout=settings.upstream_read_timeout, connect_timeout=settings.upstream_connect_timeout,
-        cache_path=f"{workdir}/cache", main=nginx.foreground(workdir), temp_dir=workdir,
+        listen=f"127.0.0.1:{port}",
+        max_body_bytes=settings.max_body_bytes,
+        read_timeout=settings.upstream_read_timeout,
+        connect_timeout=settings.upstream_connect_timeout,
+        cache_path=f"{workdir}/cache",
+        main=nginx.foreground(workdir),
+        temp_dir=workdir,
     )
     proc = nginx.start(conf, workdir)
     url = f"http://127.0.0.1:{port}"

@@ -23,8 +23,9 @@ async def test_token_by_basic_auth_carries_the_client_claims(door, http):
     jwks = (await http.get("/.well-known/jwks.json")).json()
     header = jwt.get_unverified_header(body["access_token"])
     key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
-    claims = jwt.decode(body["access_token"], jwt.PyJWK(key).key, algorithms=["EdDSA"], audience=AUDIENCE,
-                        issuer=ISSUER)
+    claims = jwt.decode(
+        body["access_token"], jwt.PyJWK(key).key, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER
+    )
     assert claims["client_id"] == client_id and claims["areas"] == ["29236", "842"]
     assert claims["scope"] == "registry:read registry:write"
     assert 299 <= claims["exp"] - claims["iat"] <= 300
@@ -33,19 +34,29 @@ async def test_token_by_basic_auth_carries_the_client_claims(door, http):
 
 async def test_token_by_form_fields_and_narrowed_scope(door, http):
     client_id, secret = await door.new_client("registry:read", "registry:write")
-    r = await http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": client_id,
-                                             "client_secret": secret, "scope": "registry:read"})
+    r = await http.post(
+        "/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "registry:read",
+        },
+    )
     assert r.status_code == 200 and r.json()["scope"] == "registry:read"
     # …and that narrower token cannot write.
     auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert (await http.post("/registry/scoped/write", headers=auth)).status_code == 403
 
 
-@pytest.mark.parametrize(("form", "status", "error"), [
-    ({"grant_type": "password"}, 400, "unsupported_grant_type"),
-    ({}, 400, "invalid_request"),
-    ({"grant_type": "client_credentials", "scope": "admin"}, 400, "invalid_scope"),
-])
+@pytest.mark.parametrize(
+    ("form", "status", "error"),
+    [
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({}, 400, "invalid_request"),
+        ({"grant_type": "client_credentials", "scope": "admin"}, 400, "invalid_scope"),
+    ],
+)
 async def test_token_request_errors_follow_rfc6749(door, http, form, status, error):
     client_id, secret = await door.new_client("registry:read")
     r = await http.post("/auth/token", data=form, auth=(client_id, secret))
@@ -143,8 +154,17 @@ async def test_the_public_revocation_list_names_no_client_and_still_revokes_ever
 async def test_a_token_without_a_revocation_id_is_refused(door, http):
     """Such a token could not be revoked where revocations are read by id: refused, not trusted forever."""
     now = time.time()
-    token = door.gateway.state.signer.sign({"iss": ISSUER, "aud": AUDIENCE, "client_id": "x", "sub": "x",
-                                            "scope": "registry:read", "iat": now, "exp": int(now) + 60})
+    token = door.gateway.state.signer.sign(
+        {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "client_id": "x",
+            "sub": "x",
+            "scope": "registry:read",
+            "iat": now,
+            "exp": int(now) + 60,
+        }
+    )
     for base, path in ((door.url, "/registry/scoped/read"), (door.upstream_url, "/scoped/read")):
         async with httpx.AsyncClient(base_url=base) as c:
             r = await c.get(path, headers={"Authorization": f"Bearer {token}"})
@@ -186,14 +206,16 @@ async def test_client_fields_are_validated(door):
 
     async with door.gateway.state.sessionmaker() as session:
         with pytest.raises(ValidationFailed) as bad:
-            await auth_service.create_client(session, "Bad Name!", scopes=["registry:reed"], areas=["8x"],
-                                             rate_per_second=1, burst=1)
+            await auth_service.create_client(
+                session, "Bad Name!", scopes=["registry:reed"], areas=["8x"], rate_per_second=1, burst=1
+            )
         assert {e["field"] for e in bad.value.extensions["errors"]} == {"client_id", "scopes", "areas"}
     client_id, _ = await door.new_client("registry:read")
     async with door.gateway.state.sessionmaker() as session:
         with pytest.raises(Conflict):
-            await auth_service.create_client(session, client_id, scopes=["registry:read"], areas=[],
-                                             rate_per_second=1, burst=1)
+            await auth_service.create_client(
+                session, client_id, scopes=["registry:read"], areas=[], rate_per_second=1, burst=1
+            )
 
 
 async def test_rate_limit_gives_429_then_recovers(door, http):
@@ -222,6 +244,7 @@ async def test_merged_openapi_lists_every_service_route_with_scopes(http):
     assert flows["tokenUrl"] == "/auth/token" and "payments:disburse" in flows["scopes"]
     # schemas are namespaced per service and every reference resolves
     import json as _json
+
     refs = {r.split("/")[-1] for r in _json.dumps(doc).split('"$ref": "')[1:] for r in [r.split('"')[0]]}
     assert refs <= set(doc["components"]["schemas"])
     assert (await http.get("/docs")).status_code == 200

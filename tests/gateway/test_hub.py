@@ -88,8 +88,7 @@ async def test_publish_is_deduplicated_and_limited_to_the_service_own_events(hub
 
 async def test_partner_webhook_is_signed_and_verifiable(hub, http, receiver):
     partner = await hub.bearer("registry:read", "events:subscribe")
-    r = await http.post("/subscriptions", json={"url": receiver.url, "types": ["registry.person.*"]},
-                        headers=partner)
+    r = await http.post("/subscriptions", json={"url": receiver.url, "types": ["registry.person.*"]}, headers=partner)
     assert r.status_code == 201, r.text
     secret = r.json()["secret"]
     assert secret.startswith("whsec_")
@@ -109,12 +108,15 @@ async def test_partner_webhook_is_signed_and_verifiable(hub, http, receiver):
     assert len(receiver.received) == 1  # the household event matched no pattern of this subscription
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("https://10.0.0.5/hook", "private"),
-    ("http://partner.example.vn/hook", "https"),
-    ("https://169.254.169.254/latest/meta-data", "metadata"),
-    ("ftp://example.com/x", "https"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://10.0.0.5/hook", "private"),
+        ("http://partner.example.vn/hook", "https"),
+        ("https://169.254.169.254/latest/meta-data", "metadata"),
+        ("ftp://example.com/x", "https"),
+    ],
+)
 async def test_unsafe_webhook_urls_are_refused(hub, http, url, reason):
     partner = await hub.bearer("registry:read", "events:subscribe")
     r = await http.post("/subscriptions", json={"url": url, "types": ["registry.*"]}, headers=partner)
@@ -123,11 +125,11 @@ async def test_unsafe_webhook_urls_are_refused(hub, http, url, reason):
 
 async def test_partners_subscribe_only_to_what_their_scopes_show(hub, http):
     postal = await hub.bearer("payments:disburse", "events:subscribe")
-    r = await http.post("/subscriptions", json={"url": "http://127.0.0.1:9/x", "types": ["registry.*"]},
-                        headers=postal)
+    r = await http.post("/subscriptions", json={"url": "http://127.0.0.1:9/x", "types": ["registry.*"]}, headers=postal)
     assert r.status_code == 422 and "registry:read" in r.text
-    ok = await http.post("/subscriptions", json={"url": "http://127.0.0.1:9/x", "types": ["payments.batch.*"]},
-                         headers=postal)
+    ok = await http.post(
+        "/subscriptions", json={"url": "http://127.0.0.1:9/x", "types": ["payments.batch.*"]}, headers=postal
+    )
     assert ok.status_code == 201
     other = await hub.bearer("payments:disburse", "events:subscribe")
     assert (await http.delete(f"/subscriptions/{ok.json()['id']}", headers=other)).status_code == 404
@@ -136,8 +138,9 @@ async def test_partners_subscribe_only_to_what_their_scopes_show(hub, http):
 
 async def test_failing_endpoint_ends_in_dead_letter_and_can_be_redelivered(hub, http, receiver):
     partner = await hub.bearer("insurance:exchange", "events:subscribe")
-    sub = (await http.post("/subscriptions", json={"url": receiver.url, "types": ["insurance.card.*"]},
-                           headers=partner)).json()
+    sub = (
+        await http.post("/subscriptions", json={"url": receiver.url, "types": ["insurance.card.*"]}, headers=partner)
+    ).json()
     receiver.fail_with = 500
     since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
     ev = event("insurance.card.issued.v1", subject="card-1")
@@ -159,11 +162,13 @@ async def test_failing_endpoint_ends_in_dead_letter_and_can_be_redelivered(hub, 
 
 async def test_retry_after_is_honoured(hub, http, receiver):
     partner = await hub.bearer("payments:read", "events:subscribe")
-    sub = (await http.post("/subscriptions", json={"url": receiver.url, "types": ["payments.batch.*"]},
-                           headers=partner)).json()
+    sub = (
+        await http.post("/subscriptions", json={"url": receiver.url, "types": ["payments.batch.*"]}, headers=partner)
+    ).json()
     receiver.fail_with, receiver.retry_after = 429, "2"
-    await http.post("/events", json=[event("payments.batch.ready.v1", subject="b-1")],
-                    headers=await service_auth(hub, "payments"))
+    await http.post(
+        "/events", json=[event("payments.batch.ready.v1", subject="b-1")], headers=await service_auth(hub, "payments")
+    )
 
     async def pending_after_one_attempt():
         items = (await http.get(f"/subscriptions/{sub['id']}/deliveries", headers=partner)).json()["items"]
@@ -178,10 +183,10 @@ async def test_retry_after_is_honoured(hub, http, receiver):
 
 async def test_order_per_subject_at_a_partner(hub, http, receiver):
     partner = await hub.bearer("child_protection:read", "events:subscribe")
-    await http.post("/subscriptions", json={"url": receiver.url, "types": ["child_protection.case.*"]},
-                    headers=partner)
-    batch = [event("child_protection.case.updated.v1", subject=f"case-{s}", seq=n)
-             for n in range(1, 11) for s in range(5)]
+    await http.post("/subscriptions", json={"url": receiver.url, "types": ["child_protection.case.*"]}, headers=partner)
+    batch = [
+        event("child_protection.case.updated.v1", subject=f"case-{s}", seq=n) for n in range(1, 11) for s in range(5)
+    ]
     await http.post("/events", json=batch, headers=await service_auth(hub, "child_protection"))
     await wait_until(lambda: asyncio.sleep(0, result=len(receiver.received) == 50))
     import json
@@ -201,8 +206,11 @@ async def test_pull_feed_with_cursor_and_scope_check(hub, http):
     reader = await hub.bearer("registry:read", "events:subscribe")
     seen, cursor = [], "0"
     while True:
-        page = (await http.get("/events", params={"types": "registry.beneficiary.*", "after": cursor, "limit": 2},
-                               headers=reader)).json()
+        page = (
+            await http.get(
+                "/events", params={"types": "registry.beneficiary.*", "after": cursor, "limit": 2}, headers=reader
+            )
+        ).json()
         seen += [e["id"] for e in page["items"] if e["subject"] == subject]
         if not page["items"]:
             break

@@ -63,16 +63,22 @@ async def test_webhooks_get_only_the_events_of_the_client_areas(door, http):
     partners = [commune, district, province, everywhere]
     async with AsyncExitStack() as stack:
         hooks = await receivers(stack, 4)
-        subs = [await subscribe(http, auth, hook.url, ["registry.*"])
-                for auth, hook in zip(partners, hooks, strict=True)]
+        subs = [
+            await subscribe(http, auth, hook.url, ["registry.*"]) for auth, hook in zip(partners, hooks, strict=True)
+        ]
         assert [s["areas"] for s in subs] == [[COMMUNE], [DISTRICT], [PROVINCE], []]
         listed = (await http.get("/subscriptions", headers=commune)).json()
         assert [(s["id"], s["areas"]) for s in listed] == [(subs[0]["id"], [COMMUNE])]
 
         p = f"areas-{uuid.uuid4().hex[:6]}-"
         here = event(subject=p + "1", **at(COMMUNE, DISTRICT, PROVINCE))
-        next_door = event("registry.beneficiary.entitlements_changed.v1", subject=p + "2",
-                          full_name="Nguyễn Văn A", national_id="084123456789", **at(OTHER_COMMUNE, DISTRICT, PROVINCE))
+        next_door = event(
+            "registry.beneficiary.entitlements_changed.v1",
+            subject=p + "2",
+            full_name="Nguyễn Văn A",
+            national_id="084123456789",
+            **at(OTHER_COMMUNE, DISTRICT, PROVINCE),
+        )
         far = event(subject=p + "3", **at(FAR_COMMUNE, FAR_DISTRICT, PROVINCE))
         # A record of the 2025 units: province 86, no district. Its commune is on the ground of district 844 and
         # of province 84, so the clients given those pre-2025 codes get it too.
@@ -102,8 +108,9 @@ async def test_a_post_office_gets_only_its_communes_payments(door, http):
         sub = await subscribe(http, post_office, hook.url, ["payments.*"])
         p = f"pay-{uuid.uuid4().hex[:6]}-"
         mine = event("payments.line.paid.v1", subject=p + "1", amount=500_000, **at(COMMUNE, DISTRICT, PROVINCE))
-        theirs = event("payments.line.paid.v1", subject=p + "2", amount=500_000,
-                       **at(OTHER_COMMUNE, DISTRICT, PROVINCE))
+        theirs = event(
+            "payments.line.paid.v1", subject=p + "2", amount=500_000, **at(OTHER_COMMUNE, DISTRICT, PROVINCE)
+        )
         payroll = event("payments.payroll.approved.v1", subject=p + "3", amount=9_000_000)  # province-wide totals
         await http.post("/events", json=[mine, theirs, payroll], headers=await service_auth(door, "payments"))
         assert await delivered_ids(http, post_office, sub["id"]) == {mine["id"]}
@@ -128,12 +135,14 @@ async def test_the_feed_filters_by_areas_and_its_cursor_moves_past_what_is_filte
     area = f"9{uuid.uuid4().int % 10_000:04d}"  # a commune of its own: only this test's events concern it
     p = f"feed-{uuid.uuid4().hex[:6]}-"
     elsewhere = at(FAR_COMMUNE, FAR_DISTRICT, PROVINCE)
-    batch = [*(event(subject=f"{p}o{n}", **elsewhere) for n in range(3)),
-             event(subject=p + "m0", **at(area, DISTRICT, PROVINCE)),
-             *(event(subject=f"{p}b{n}", **elsewhere) for n in range(2)),
-             event(subject=p + "m1", **at(area, DISTRICT, PROVINCE)),
-             *(event(subject=f"{p}l{n}", **elsewhere) for n in range(3)),
-             event("registry.canary.v1", subject=p + "c", note="x")]
+    batch = [
+        *(event(subject=f"{p}o{n}", **elsewhere) for n in range(3)),
+        event(subject=p + "m0", **at(area, DISTRICT, PROVINCE)),
+        *(event(subject=f"{p}b{n}", **elsewhere) for n in range(2)),
+        event(subject=p + "m1", **at(area, DISTRICT, PROVINCE)),
+        *(event(subject=f"{p}l{n}", **elsewhere) for n in range(3)),
+        event("registry.canary.v1", subject=p + "c", note="x"),
+    ]
     mine = [batch[3], batch[6]]
     await http.post("/events", json=batch, headers=await service_auth(door))
     unrestricted = await door.bearer("registry:read", "events:subscribe")
@@ -203,13 +212,15 @@ async def test_a_revoked_client_subscriptions_end(door, http):
     sub = await subscribe(http, auth, "http://127.0.0.1:9/x", ["registry.*"])
     async with door.gateway.state.sessionmaker() as session, session.begin():
         await auth_service.revoke_client(session, client_id)
-    await http.post("/events", json=[event(subject="revoked", **at(COMMUNE, DISTRICT, PROVINCE))],
-                    headers=await service_auth(door))
+    await http.post(
+        "/events", json=[event(subject="revoked", **at(COMMUNE, DISTRICT, PROVINCE))], headers=await service_auth(door)
+    )
     admin = await door.bearer("admin")
     assert sub["id"] not in {s["id"] for s in (await http.get("/subscriptions", headers=admin)).json()}
     async with door.gateway.state.sessionmaker() as session:
-        queued = await session.scalar(text("SELECT count(*) FROM gateway.deliveries WHERE subscription_id = :s"),
-                                      {"s": uuid.UUID(sub["id"])})
+        queued = await session.scalar(
+            text("SELECT count(*) FROM gateway.deliveries WHERE subscription_id = :s"), {"s": uuid.UUID(sub["id"])}
+        )
     assert queued == 0
 
 
@@ -219,15 +230,18 @@ async def test_internal_inboxes_still_get_every_event(door, http):
         (hook,) = await receivers(stack, 1)
         name = f"test-{uuid.uuid4().hex[:6]}-inbox"
         async with door.gateway.state.sessionmaker() as session, session.begin():
-            await repository.upsert_internal(session, name, hook.url, ["registry.*"],
-                                             "whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=")
+            await repository.upsert_internal(
+                session, name, hook.url, ["registry.*"], "whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
+            )
         async with door.gateway.state.sessionmaker() as session:
             sub = await repository.get_internal(session, name)
         assert sub is not None and sub.areas == []
         p = f"inbox-{uuid.uuid4().hex[:6]}-"
-        batch = [event(subject=p + "1", **at(COMMUNE, DISTRICT, PROVINCE)),
-                 event(subject=p + "2", **at(FAR_COMMUNE, FAR_DISTRICT, PROVINCE)),
-                 event("registry.canary.v1", subject=p + "3", note="x")]
+        batch = [
+            event(subject=p + "1", **at(COMMUNE, DISTRICT, PROVINCE)),
+            event(subject=p + "2", **at(FAR_COMMUNE, FAR_DISTRICT, PROVINCE)),
+            event("registry.canary.v1", subject=p + "3", note="x"),
+        ]
         await http.post("/events", json=batch, headers=await service_auth(door))
         await wait_until(lambda: asyncio.sleep(0, result=received_ids(hook, p) == {e["id"] for e in batch}))
         assert (await http.delete(f"/subscriptions/{sub.id}", headers=admin)).status_code == 409  # not partner data
@@ -235,24 +249,34 @@ async def test_internal_inboxes_still_get_every_event(door, http):
             await repository.end_subscriptions(session, sub_id=sub.id)
 
 
-@pytest.mark.parametrize(("data", "areas"), [
-    (at(COMMUNE, DISTRICT, PROVINCE), [COMMUNE, DISTRICT, PROVINCE]),
-    (at(COMMUNE, None, PROVINCE), [COMMUNE, PROVINCE]),
-    ({"commune_code": COMMUNE}, [COMMUNE]),
-    ({"note": "x"}, []),
-])
+@pytest.mark.parametrize(
+    ("data", "areas"),
+    [
+        (at(COMMUNE, DISTRICT, PROVINCE), [COMMUNE, DISTRICT, PROVINCE]),
+        (at(COMMUNE, None, PROVINCE), [COMMUNE, PROVINCE]),
+        ({"commune_code": COMMUNE}, [COMMUNE]),
+        ({"note": "x"}, []),
+    ],
+)
 async def test_the_hub_stores_the_areas_of_each_event(door, http, data, areas):
     ev = event(subject="stored-areas", **data)
     await http.post("/events", json=[ev], headers=await service_auth(door))
     async with door.gateway.state.sessionmaker() as session:
-        stored = await session.scalar(text("SELECT areas FROM gateway.events WHERE id = :id"),
-                                      {"id": uuid.UUID(ev["id"])})
+        stored = await session.scalar(
+            text("SELECT areas FROM gateway.events WHERE id = :id"), {"id": uuid.UUID(ev["id"])}
+        )
     assert stored == areas
 
 
 def batch_ready(subject: str, commune: str, district: str, province: str, deadline: str) -> dict:
-    return event("payments.batch.ready.v1", subject=subject, line_count=1, amount=500_000, deadline=deadline,
-                 **at(commune, district, province))
+    return event(
+        "payments.batch.ready.v1",
+        subject=subject,
+        line_count=1,
+        amount=500_000,
+        deadline=deadline,
+        **at(commune, district, province),
+    )
 
 
 async def test_a_post_office_given_province_84_gets_the_batches_of_the_2025_communes(door, http):
@@ -287,8 +311,11 @@ async def test_changing_a_client_areas_offers_the_open_batches_of_its_new_ground
         open_old = batch_ready(p + "old", "29239", "842", "84", "2099-01-20")
         line = event("payments.line.paid.v1", subject=p + "line", amount=1, **at("29242", "", "86"))
         elsewhere = batch_ready(p + "far", "29263", "", "86", "2099-01-20")
-        await http.post("/events", json=[mine, open_new, closed, open_old, line, elsewhere],
-                        headers=await service_auth(door, "payments"))
+        await http.post(
+            "/events",
+            json=[mine, open_new, closed, open_old, line, elsewhere],
+            headers=await service_auth(door, "payments"),
+        )
         assert await delivered_ids(http, auth, sub["id"]) == {mine["id"]}
         await wait_until(lambda: asyncio.sleep(0, result=received_ids(hook, p) == {mine["id"]}))
 
@@ -298,8 +325,9 @@ async def test_changing_a_client_areas_offers_the_open_batches_of_its_new_ground
         ours = {e["id"] for e in (mine, open_new, closed, open_old, line, elsewhere)}
         assert updated.offered_batches >= 2
         assert await delivered_ids(http, auth, sub["id"]) & ours == {mine["id"], open_new["id"], open_old["id"]}
-        await wait_until(lambda: asyncio.sleep(0, result=received_ids(hook, p) == {
-            mine["id"], open_new["id"], open_old["id"]}))
+        await wait_until(
+            lambda: asyncio.sleep(0, result=received_ids(hook, p) == {mine["id"], open_new["id"], open_old["id"]})
+        )
         # Offered once: the same change again offers nothing, and what was delivered is not sent twice.
         async with door.gateway.state.sessionmaker() as session, session.begin():
             assert (await auth_service.update_client(session, client_id, areas=["29308", "29242"])).offered_batches == 0

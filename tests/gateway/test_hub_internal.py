@@ -24,8 +24,14 @@ receiver = test_hub.receiver  # the recording webhook endpoint fixture
 async def inbox(door, receiver):
     """An internal subscription (as `ansinh up` makes them) to a recording endpoint, on types of its own."""
     tag = f"t{uuid.uuid4().hex[:8]}"
-    sub = {"name": f"{tag}-inbox", "url": receiver.url, "types": [f"registry.{tag}.*"], "secret": "whsec_" + "A" * 44,
-           "tag": tag, "type": f"registry.{tag}.happened.v1"}
+    sub = {
+        "name": f"{tag}-inbox",
+        "url": receiver.url,
+        "types": [f"registry.{tag}.*"],
+        "secret": "whsec_" + "A" * 44,
+        "tag": tag,
+        "type": f"registry.{tag}.happened.v1",
+    }
     async with door.gateway.state.sessionmaker() as s, s.begin():
         await repository.upsert_internal(s, sub["name"], sub["url"], sub["types"], sub["secret"])
         sub["id"] = (await repository.get_internal(s, sub["name"])).id
@@ -47,11 +53,17 @@ async def publish(door, http, inbox, count: int, subject: str) -> list[str]:
 
 async def all_delivered(door, receiver, ids: list[str]) -> None:
     """Every id arrived and nothing is left pending for the subscription; then each arrived exactly once."""
+
     async def done() -> bool:
         async with door.gateway.state.sessionmaker() as s:
-            pending = await s.scalar(text(
-                "SELECT count(*) FROM gateway.deliveries d JOIN gateway.subscriptions s ON s.id = d.subscription_id "
-                "WHERE s.url = :url AND d.status = 'pending'"), {"url": receiver.url})
+            pending = await s.scalar(
+                text(
+                    "SELECT count(*) FROM gateway.deliveries d JOIN gateway.subscriptions s ON s.id = "
+                    "d.subscription_id "
+                    "WHERE s.url = :url AND d.status = 'pending'"
+                ),
+                {"url": receiver.url},
+            )
         return pending == 0 and set(ids) <= set(received_ids(receiver))
 
     await wait_until(done)
@@ -76,16 +88,20 @@ async def test_internal_subscriptions_are_not_listed_and_cannot_be_deleted(door,
     state = await http.get("/events/inbox-subscription", params={"service": inbox["tag"]}, headers=admin)
     assert state.status_code == 200 and state.json()["status"] == "active"
     assert state.json()["id"] == str(inbox["id"])  # to read its deliveries and dead letters
-    assert (await http.get("/events/inbox-subscription", params={"service": inbox["tag"]},
-                           headers=partner)).status_code == 403
+    assert (
+        await http.get("/events/inbox-subscription", params={"service": inbox["tag"]}, headers=partner)
+    ).status_code == 403
 
 
 def signed(service: str, secret: str) -> tuple[bytes, dict[str, str]]:
     body = orjson.dumps({"service": service})
     now = datetime.now(UTC)
-    return body, {"content-type": "application/json", "webhook-id": "check_1",
-                  "webhook-timestamp": str(int(now.timestamp())),
-                  "webhook-signature": Webhook(secret).sign("check_1", now, body)}
+    return body, {
+        "content-type": "application/json",
+        "webhook-id": "check_1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign("check_1", now, body),
+    }
 
 
 async def test_a_service_checks_its_inbox_with_its_inbox_secret_and_no_token(door, http, inbox):
@@ -93,8 +109,14 @@ async def test_a_service_checks_its_inbox_with_its_inbox_secret_and_no_token(doo
     r = await http.post("/events/inbox-subscription/check", content=body, headers=headers)
     assert r.status_code == 200, r.text
     assert r.json() | {"id": None, "deleted_at": None} == {
-        "id": None, "name": inbox["name"], "status": "active", "url": inbox["url"], "types": inbox["types"],
-        "deleted_at": None, "secret": "matches"}
+        "id": None,
+        "name": inbox["name"],
+        "status": "active",
+        "url": inbox["url"],
+        "types": inbox["types"],
+        "deleted_at": None,
+        "secret": "matches",
+    }
     # Signed with another secret: the hub's deliveries would be refused. Told, but not the url or types.
     body, headers = signed(inbox["tag"], "whsec_" + "B" * 44)
     other = await http.post("/events/inbox-subscription/check", content=body, headers=headers)
@@ -102,16 +124,18 @@ async def test_a_service_checks_its_inbox_with_its_inbox_secret_and_no_token(doo
     body, headers = signed(f"nobody{inbox['tag']}", inbox["secret"])
     missing = await http.post("/events/inbox-subscription/check", content=body, headers=headers)
     assert missing.json()["status"] == "missing"
-    bad = await http.post("/events/inbox-subscription/check", content=b'{"service": "../x"}',
-                          headers={"content-type": "application/json"})
+    bad = await http.post(
+        "/events/inbox-subscription/check", content=b'{"service": "../x"}', headers={"content-type": "application/json"}
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.service"
 
 
 async def test_a_service_asks_about_its_own_inbox_only(door, http):
     own = await http.get("/events/inbox-subscription", headers=await service_auth(door, "insurance"))
     assert own.status_code == 200 and own.json()["name"] == "insurance-inbox"
-    other = await http.get("/events/inbox-subscription", params={"service": "payments"},
-                           headers=await service_auth(door, "insurance"))
+    other = await http.get(
+        "/events/inbox-subscription", params={"service": "payments"}, headers=await service_auth(door, "insurance")
+    )
     assert other.status_code == 403
 
 
@@ -165,7 +189,8 @@ async def test_a_removed_inbox_is_recreated_and_replays_from_a_position(door, ht
         inbox["id"] = (await repository.get_internal(s, inbox["name"])).id
     assert (done.found, done.replayed) == ("missing", 0)
     async with maker() as s, s.begin():  # the operator's repair from the position where it was removed
-        done = await repository.upsert_internal(s, inbox["name"], inbox["url"], inbox["types"], inbox["secret"],
-                                                replay_after=position)
+        done = await repository.upsert_internal(
+            s, inbox["name"], inbox["url"], inbox["types"], inbox["secret"], replay_after=position
+        )
     assert (done.found, done.replayed) == ("active", 2)
     await all_delivered(door, receiver, first + gap)

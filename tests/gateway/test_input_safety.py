@@ -18,8 +18,9 @@ async def test_the_event_feed_cursor_beyond_64_bits_is_422(door, http):
 
 
 async def test_a_nul_in_a_token_request_is_422(http):
-    r = await http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "a\u0000b",
-                                             "client_secret": "x"})
+    r = await http.post(
+        "/auth/token", data={"grant_type": "client_credentials", "client_id": "a\u0000b", "client_secret": "x"}
+    )
     problem(r, "body.client_id")
 
 

@@ -38,13 +38,15 @@ async def test_a_refusal_is_a_403_carrying_the_proxy_paths_answer(door, direct):
     carried = json.loads(r.headers["x-ansinh-problem"])
     proxied = await direct.post("/registry/scoped/write", headers=reader)
     assert proxied.status_code == 403
-    assert {k: v for k, v in carried.items() if k != "request_id"} == \
-        {k: v for k, v in proxied.json().items() if k != "request_id"}
+    assert {k: v for k, v in carried.items() if k != "request_id"} == {
+        k: v for k, v in proxied.json().items() if k != "request_id"
+    }
     r = await direct.get("/auth/check", headers=_asked({}, "GET", "/registry/scoped/read"))
     assert r.headers["x-ansinh-status"] == "401" and r.headers["x-ansinh-www-authenticate"].startswith("Bearer")
     limited = await door.bearer("registry:read", rate=1, burst=1)
-    statuses = [(await direct.get("/auth/check", headers=_asked(limited, "GET", "/registry/scoped/read")))
-                for _ in range(2)]
+    statuses = [
+        (await direct.get("/auth/check", headers=_asked(limited, "GET", "/registry/scoped/read"))) for _ in range(2)
+    ]
     assert statuses[0].status_code == 200 and statuses[1].headers["x-ansinh-status"] == "429"
     assert int(statuses[1].headers["x-ansinh-retry-after"]) >= 1
 
@@ -74,4 +76,3 @@ async def test_through_nginx_a_revoked_clients_cached_pass_ends_within_the_cache
     await asyncio.sleep(door.gateway.state.settings.auth_cache_seconds + 1.1)
     r = await http.get("/registry/scoped/read", headers=auth)
     assert r.status_code == 401 and r.json()["type"].endswith("/unauthorized")
-

@@ -14,8 +14,11 @@ async def auth(door):
 
 
 async def test_routes_strip_prefix_and_keep_path_query_body(http, auth):
-    r = await http.post("/registry/echo/persons/7?q=Nguy%E1%BB%85n&x=1", content=b'{"a":1}',
-                        headers={"content-type": "application/json", **auth})
+    r = await http.post(
+        "/registry/echo/persons/7?q=Nguy%E1%BB%85n&x=1",
+        content=b'{"a":1}',
+        headers={"content-type": "application/json", **auth},
+    )
     assert r.status_code == 200, r.text
     seen = r.json()
     assert (seen["method"], seen["path"]) == ("POST", "/echo/persons/7")
@@ -41,8 +44,16 @@ async def test_a_method_no_service_route_has_is_405_at_the_gateway(http, auth):
 
 async def test_forwarding_headers_request_id_and_traceparent(http, auth):
     tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-    r = await http.get("/registry/echo/x", headers={
-        "x-request-id": "rid-1", "traceparent": tp, "connection": "keep-alive", "x-forwarded-for": "1.2.3.4", **auth})
+    r = await http.get(
+        "/registry/echo/x",
+        headers={
+            "x-request-id": "rid-1",
+            "traceparent": tp,
+            "connection": "keep-alive",
+            "x-forwarded-for": "1.2.3.4",
+            **auth,
+        },
+    )
     h = r.json()["headers"]
     assert h["x-request-id"] == "rid-1" and r.headers["x-request-id"] == "rid-1"
     assert h["traceparent"] == tp

@@ -66,12 +66,24 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             if path == "/vanish":
                 return  # read, maybe acted upon, and gone without a word
-            self.answer(b"200 OK", b'{"openapi": "3.1.0", "paths": {}}' if path == "/openapi.json" else orjson.dumps(
-                {"method": method, "path": path, "body": body.decode()}))
+            self.answer(
+                b"200 OK",
+                b'{"openapi": "3.1.0", "paths": {}}'
+                if path == "/openapi.json"
+                else orjson.dumps({"method": method, "path": path, "body": body.decode()}),
+            )
 
     def answer(self, status: bytes, payload: bytes, content_type: bytes = b"application/json") -> None:
-        self.wfile.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: " + content_type + b"\r\nContent-Length: "
-                         + str(len(payload)).encode() + b"\r\n\r\n" + payload)
+        self.wfile.write(
+            b"HTTP/1.1 "
+            + status
+            + b"\r\nContent-Type: "
+            + content_type
+            + b"\r\nContent-Length: "
+            + str(len(payload)).encode()
+            + b"\r\n\r\n"
+            + payload
+        )
         self.wfile.flush()
 
     def close_when_the_next_request_arrives(self) -> None:
@@ -88,8 +100,14 @@ async def flaky(test_db) -> AsyncIterator[tuple[Door, RawUpstream]]:
     thread = threading.Thread(target=upstream.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{up_port}"
-    settings = GatewaySettings(database_url=test_db.urls["gateway"], registry_url=url, payments_url=url,
-                               insurance_url=url, child_protection_url=url, breaker_threshold=3)
+    settings = GatewaySettings(
+        database_url=test_db.urls["gateway"],
+        registry_url=url,
+        payments_url=url,
+        insurance_url=url,
+        child_protection_url=url,
+        breaker_threshold=3,
+    )
     gateway = create_app(settings)
     try:
         async with serve_in_background(gateway, gw_port):
@@ -104,8 +122,10 @@ async def test_a_closed_pooled_connection_never_fails_the_next_clients_post(flak
     door, upstream = flaky
     auth = await door.bearer("admin")
     failures = []
-    async with httpx.AsyncClient(base_url=door.url, timeout=10) as one, \
-            httpx.AsyncClient(base_url=door.url, timeout=10) as other:
+    async with (
+        httpx.AsyncClient(base_url=door.url, timeout=10) as one,
+        httpx.AsyncClient(base_url=door.url, timeout=10) as other,
+    ):
         for i in range(20):
             crashed = await one.get("/registry/crash", headers=auth)
             assert crashed.status_code == 500 and crashed.text == "boom!"
@@ -138,8 +158,10 @@ async def test_a_post_the_service_read_is_not_sent_again(flaky):
 async def test_a_post_on_a_connection_closed_under_it_is_sent_again_once_on_a_new_one(flaky):
     door, upstream = flaky
     auth = await door.bearer("admin")
-    async with httpx.AsyncClient(base_url=door.url, timeout=10) as one, \
-            httpx.AsyncClient(base_url=door.url, timeout=10) as other:
+    async with (
+        httpx.AsyncClient(base_url=door.url, timeout=10) as one,
+        httpx.AsyncClient(base_url=door.url, timeout=10) as other,
+    ):
         for i in range(5):
             assert (await one.get("/registry/then-close", headers=auth)).status_code == 200
             body = orjson.dumps({"n": i, "id": uuid.uuid4().hex})

@@ -14,21 +14,26 @@ import sqlalchemy as sa
 
 from common.territory import territory
 
-revision = 'gateway_0005'
-down_revision = 'gateway_0004'
+revision = "gateway_0005"
+down_revision = "gateway_0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('subscriptions', sa.Column('territory', sa.ARRAY(sa.Text()), server_default='{}', nullable=False),
-                  schema='gateway')
+    op.add_column(
+        "subscriptions",
+        sa.Column("territory", sa.ARRAY(sa.Text()), server_default="{}", nullable=False),
+        schema="gateway",
+    )
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, areas FROM gateway.subscriptions WHERE cardinality(areas) > 0")).all()
     for sub_id, areas in rows:
-        conn.execute(sa.text("UPDATE gateway.subscriptions SET territory = :t WHERE id = :id"),
-                     {"t": list(territory(tuple(areas))), "id": sub_id})
+        conn.execute(
+            sa.text("UPDATE gateway.subscriptions SET territory = :t WHERE id = :id"),
+            {"t": list(territory(tuple(areas))), "id": sub_id},
+        )
 
 
 def downgrade() -> None:
-    op.drop_column('subscriptions', 'territory', schema='gateway')
+    op.drop_column("subscriptions", "territory", schema="gateway")

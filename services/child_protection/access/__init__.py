@@ -59,30 +59,37 @@ class Reader:
 
 def _reader(request: Request, principal: Principal, purpose: str | None, scopes: Sequence[str]) -> Reader:
     if not principal.scopes & set(scopes):
-        raise Forbidden(f"case contents need the scope {' or '.join(scopes)}; other clients see counts only "
-                        "(the reports)", required_scopes=list(scopes))
-    return Reader(principal, stated_purpose(purpose, "say why you read this record (X-Purpose header); every read is "
-                                                    "audited"), request.scope.get("request_id"))
+        raise Forbidden(
+            f"case contents need the scope {' or '.join(scopes)}; other clients see counts only (the reports)",
+            required_scopes=list(scopes),
+        )
+    return Reader(
+        principal,
+        stated_purpose(purpose, "say why you read this record (X-Purpose header); every read is audited"),
+        request.scope.get("request_id"),
+    )
 
 
-PurposeHeader = Annotated[str | None, purpose_header(
-    "Why the record is read (e.g. `home visit`, `case review`); required, audited")]
+PurposeHeader = Annotated[
+    str | None, purpose_header("Why the record is read (e.g. `home visit`, `case review`); required, audited")
+]
 
 
-def read_access(request: Request, principal: Annotated[Principal, require()],
-                purpose: PurposeHeader = None) -> Reader:
+def read_access(request: Request, principal: Annotated[Principal, require()], purpose: PurposeHeader = None) -> Reader:
     """Route dependency: a case worker or supervisor, with the purpose of the read."""
     return _reader(request, principal, purpose, ROLE_SCOPES)
 
 
-def write_access(request: Request, principal: Annotated[Principal, require(CASE)],
-                 purpose: PurposeHeader = None) -> Reader:
+def write_access(
+    request: Request, principal: Annotated[Principal, require(CASE)], purpose: PurposeHeader = None
+) -> Reader:
     """Route dependency: a case worker (named ``child_protection:case`` scope), with the purpose."""
     return _reader(request, principal, purpose, (CASE,))
 
 
-def supervisor_access(request: Request, principal: Annotated[Principal, require(READ)],
-                      purpose: PurposeHeader = None) -> Reader:
+def supervisor_access(
+    request: Request, principal: Annotated[Principal, require(READ)], purpose: PurposeHeader = None
+) -> Reader:
     """Route dependency: a supervisor (named ``child_protection:read`` scope)."""
     return _reader(request, principal, purpose, (READ,))
 

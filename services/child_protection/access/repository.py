@@ -11,16 +11,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import ReadAudit
 
 
-async def add(session: AsyncSession, *, client_id: str, record_type: str, record_id: uuid.UUID | None,
-              purpose: str, request_id: str | None, at: datetime, detail: str | None = None) -> None:
-    await session.execute(insert(ReadAudit).values(
-        client_id=client_id, record_type=record_type, record_id=record_id, purpose=purpose, request_id=request_id,
-        at=at, detail=detail))
+async def add(
+    session: AsyncSession,
+    *,
+    client_id: str,
+    record_type: str,
+    record_id: uuid.UUID | None,
+    purpose: str,
+    request_id: str | None,
+    at: datetime,
+    detail: str | None = None,
+) -> None:
+    await session.execute(
+        insert(ReadAudit).values(
+            client_id=client_id,
+            record_type=record_type,
+            record_id=record_id,
+            purpose=purpose,
+            request_id=request_id,
+            at=at,
+            detail=detail,
+        )
+    )
 
 
-async def query(session: AsyncSession, *, record_id: uuid.UUID | None, client_id: str | None,
-                since: datetime | None, until: datetime | None, before_id: int | None,
-                limit: int) -> list[ReadAudit]:
+async def query(
+    session: AsyncSession,
+    *,
+    record_id: uuid.UUID | None,
+    client_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    before_id: int | None,
+    limit: int,
+) -> list[ReadAudit]:
     stmt = select(ReadAudit).order_by(ReadAudit.id.desc()).limit(limit)
     if record_id is not None:
         stmt = stmt.where(ReadAudit.record_id == record_id)

@@ -21,7 +21,16 @@ async def get(session: AsyncSession, attachment_id: uuid.UUID) -> Attachment | N
 
 
 async def of_case(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[uuid.UUID, str, int, str, str, object]]:
-    rows = await session.execute(select(Attachment.id, Attachment.content_type, Attachment.size, Attachment.sha256,
-                                        Attachment.created_by, Attachment.created_at)
-                                 .where(Attachment.case_id == case_id).order_by(Attachment.created_at))
+    rows = await session.execute(
+        select(
+            Attachment.id,
+            Attachment.content_type,
+            Attachment.size,
+            Attachment.sha256,
+            Attachment.created_by,
+            Attachment.created_at,
+        )
+        .where(Attachment.case_id == case_id)
+        .order_by(Attachment.created_at)
+    )
     return [tuple(r) for r in rows.all()]  # type: ignore[misc]

@@ -18,14 +18,25 @@ from .schemas import AttachmentOut
 router = APIRouter(tags=["attachments"])
 
 
-@router.post("/cases/{case_id}/attachments", summary="Attach a file to a case", status_code=status.HTTP_201_CREATED,
-             response_model=AttachmentOut,
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-                 "image/png": {"schema": {"type": "string", "format": "binary"}},
-                 "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
-async def upload(case_id: uuid.UUID, request: Request, session: SessionDep, reader: WriteAccess,
-                 cipher: CipherDep) -> AttachmentOut:
+@router.post(
+    "/cases/{case_id}/attachments",
+    summary="Attach a file to a case",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def upload(
+    case_id: uuid.UUID, request: Request, session: SessionDep, reader: WriteAccess, cipher: CipherDep
+) -> AttachmentOut:
     """Send the file as the request body with its `Content-Type`: `image/jpeg`, `image/png` or
     `application/pdf` (`415` otherwise; `422` when the content is not of that type), at most 5 MB by default
     (`413`). Stored encrypted in the service's own database; returns its id, size and SHA-256 for the device to
@@ -43,11 +54,17 @@ async def list_attachments(case_id: uuid.UUID, session: SessionDep, reader: Read
     return await service.list_(session, reader, case_id)
 
 
-@router.get("/attachments/{attachment_id}", summary="Download an attachment",
-            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "application/pdf": {}}}})
+@router.get(
+    "/attachments/{attachment_id}",
+    summary="Download an attachment",
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "application/pdf": {}}}},
+)
 async def download(attachment_id: uuid.UUID, session: SessionDep, reader: ReadAccess, cipher: CipherDep) -> Response:
     """The file, never without `child_protection:case` or `child_protection:read`, the case within the client's
     areas (`404` otherwise) and `X-Purpose`; every download is audited."""
     media, body = await service.content(session, reader, cipher, attachment_id)
-    return Response(body, media_type=media, headers={"Cache-Control": "no-store",
-                                                     "Content-Disposition": f'attachment; filename="{attachment_id}"'})
+    return Response(
+        body,
+        media_type=media,
+        headers={"Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{attachment_id}"'},
+    )

@@ -28,8 +28,9 @@ SIGNATURES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\
 def check(content_type: str | None, body: bytes, allowed: tuple[str, ...]) -> str:
     media = (content_type or "").split(";")[0].strip().lower()
     if media not in allowed:
-        raise UnsupportedMediaType(f"send {', '.join(allowed)}, not {media or 'no Content-Type'!r}",
-                                   accepted=list(allowed))
+        raise UnsupportedMediaType(
+            f"send {', '.join(allowed)}, not {media or 'no Content-Type'!r}", accepted=list(allowed)
+        )
     if not body:
         raise ValidationFailed([{"field": "body", "reason": "empty file"}])
     if not body.startswith(SIGNATURES.get(media, (b"",))):
@@ -38,17 +39,34 @@ def check(content_type: str | None, body: bytes, allowed: tuple[str, ...]) -> st
 
 
 def _out(a_id: uuid.UUID, case_id: uuid.UUID, media: str, size: int, sha: str, by: str, at: object) -> AttachmentOut:
-    return AttachmentOut.model_validate({"id": a_id, "case_id": case_id, "content_type": media, "size": size,
-                                         "sha256": sha, "created_by": by, "created_at": at})
+    return AttachmentOut.model_validate(
+        {
+            "id": a_id,
+            "case_id": case_id,
+            "content_type": media,
+            "size": size,
+            "sha256": sha,
+            "created_by": by,
+            "created_at": at,
+        }
+    )
 
 
-async def add(session: AsyncSession, reader: Reader, cipher: FieldCipher, case_id: uuid.UUID, media: str,
-              body: bytes) -> AttachmentOut:
+async def add(
+    session: AsyncSession, reader: Reader, cipher: FieldCipher, case_id: uuid.UUID, media: str, body: bytes
+) -> AttachmentOut:
     case = await cases.get_visible(session, reader, case_id)
     content = cipher.encrypt_bytes(body, CONTENT)
-    row = Attachment(id=uuid.uuid4(), case_id=case.id, content_type=media, size=len(body),
-                     sha256=hashlib.sha256(body).hexdigest(), content_enc=content, created_by=reader.client_id,
-                     created_at=clock.now())
+    row = Attachment(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        content_type=media,
+        size=len(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        content_enc=content,
+        created_by=reader.client_id,
+        created_at=clock.now(),
+    )
     await repository.add(session, row)
     await changes.record(session, "attachment", case, case_id=case.id, child_id=case.child_id, entity_id=row.id)
     await audit(session, reader, "attachment", row.id)
@@ -61,8 +79,9 @@ async def list_(session: AsyncSession, reader: Reader, case_id: uuid.UUID) -> li
     return [_out(a, case.id, t, s, h, b, at) for a, t, s, h, b, at in await repository.of_case(session, case.id)]
 
 
-async def content(session: AsyncSession, reader: Reader, cipher: FieldCipher,
-                  attachment_id: uuid.UUID) -> tuple[str, bytes]:
+async def content(
+    session: AsyncSession, reader: Reader, cipher: FieldCipher, attachment_id: uuid.UUID
+) -> tuple[str, bytes]:
     row = await repository.get(session, attachment_id)
     if row is None:
         raise NotFound(f"no attachment {attachment_id}")

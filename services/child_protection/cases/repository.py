@@ -25,8 +25,17 @@ async def add(session: AsyncSession, *rows: Case | CaseStep | Plan | SupportItem
     await session.flush()
 
 
-async def page(session: AsyncSession, areas: Sequence[str] | None, *, status: str | None, commune_code: str | None,
-               child_id: uuid.UUID | None, open_only: bool, before: int | None, limit: int) -> list[Case]:
+async def page(
+    session: AsyncSession,
+    areas: Sequence[str] | None,
+    *,
+    status: str | None,
+    commune_code: str | None,
+    child_id: uuid.UUID | None,
+    open_only: bool,
+    before: int | None,
+    limit: int,
+) -> list[Case]:
     stmt = select(Case).order_by(Case.serial.desc()).limit(limit)
     if areas is not None:
         stmt = stmt.where(in_areas(Case, areas))
@@ -44,8 +53,9 @@ async def page(session: AsyncSession, areas: Sequence[str] | None, *, status: st
 
 
 async def steps(session: AsyncSession, case_id: uuid.UUID) -> list[CaseStep]:
-    return list((await session.scalars(select(CaseStep).where(CaseStep.case_id == case_id)
-                                       .order_by(CaseStep.id))).all())
+    return list(
+        (await session.scalars(select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.id))).all()
+    )
 
 
 async def plans(session: AsyncSession, case_id: uuid.UUID) -> list[Plan]:
@@ -53,12 +63,14 @@ async def plans(session: AsyncSession, case_id: uuid.UUID) -> list[Plan]:
 
 
 async def next_plan_number(session: AsyncSession, case_id: uuid.UUID) -> int:
-    return int(await session.scalar(select(func.coalesce(func.max(Plan.number), 0) + 1)
-                                    .where(Plan.case_id == case_id)) or 1)
+    return int(
+        await session.scalar(select(func.coalesce(func.max(Plan.number), 0) + 1).where(Plan.case_id == case_id)) or 1
+    )
 
 
-async def support_items(session: AsyncSession, case_id: uuid.UUID, plan_id: uuid.UUID | None = None
-                        ) -> list[SupportItem]:
+async def support_items(
+    session: AsyncSession, case_id: uuid.UUID, plan_id: uuid.UUID | None = None
+) -> list[SupportItem]:
     stmt = select(SupportItem).where(SupportItem.case_id == case_id).order_by(SupportItem.updated_at, SupportItem.id)
     if plan_id is not None:
         stmt = stmt.where(SupportItem.plan_id == plan_id)
@@ -70,10 +82,20 @@ async def support_item(session: AsyncSession, item_id: uuid.UUID) -> SupportItem
 
 
 async def separations(session: AsyncSession, case_id: uuid.UUID) -> list[Separation]:
-    return list((await session.scalars(select(Separation).where(Separation.case_id == case_id)
-                                       .order_by(Separation.decided_at))).all())
+    return list(
+        (
+            await session.scalars(
+                select(Separation).where(Separation.case_id == case_id).order_by(Separation.decided_at)
+            )
+        ).all()
+    )
 
 
 async def deadlines(session: AsyncSession, case_id: uuid.UUID) -> list[Deadline]:
-    return list((await session.scalars(select(Deadline).where(Deadline.case_id == case_id)
-                                       .order_by(Deadline.due_at, Deadline.id))).all())
+    return list(
+        (
+            await session.scalars(
+                select(Deadline).where(Deadline.case_id == case_id).order_by(Deadline.due_at, Deadline.id)
+            )
+        ).all()
+    )

@@ -14,8 +14,7 @@ Source = Literal["hotline_111", "police", "school", "community", "labour_office"
 RiskLevel = Literal["low", "medium", "high", "immediate_danger"]
 SupportKind = Literal["scholarship", "gift", "surgery"]
 Funding = Literal["provincial", "charity"]
-Service = Literal["counselling", "medical", "education", "legal_aid", "alternative_care", "social_allowance",
-                  "other"]
+Service = Literal["counselling", "medical", "education", "legal_aid", "alternative_care", "social_allowance", "other"]
 
 
 class CaseIn(BaseModel):
@@ -26,8 +25,9 @@ class CaseIn(BaseModel):
     child_id: uuid.UUID | None = None
     child: ChildIn | None = Field(None, description="A child not yet recorded; a name and a commune are enough")
     source: Source
-    reported_at: Instant | None = Field(None, description="When the report was received (default: now); "
-                                                           "the 12-hour emergency limit runs from it")
+    reported_at: Instant | None = Field(
+        None, description="When the report was received (default: now); the 12-hour emergency limit runs from it"
+    )
     report: str = Field(min_length=1, max_length=20000, description="What happened (encrypted)")
     perpetrator: str | None = Field(None, max_length=4000, description="By whom (encrypted)")
     reporter: str | None = Field(None, max_length=2000, description="Who reported, how to reach them (encrypted)")
@@ -59,8 +59,11 @@ class PlanIn(BaseModel):
 
     content: str = Field(min_length=1, max_length=20000, description="The plan (Forms 04/05; encrypted)")
     services: list[Service] = Field(min_length=1, max_length=7)
-    support: list[SupportIn] = Field(default_factory=list, max_length=20,
-                                     description="Money support, paid through payments once the plan is approved")
+    support: list[SupportIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Money support, paid through payments once the plan is approved",
+    )
 
 
 class StepIn(BaseModel):

@@ -29,12 +29,30 @@ _NUMBER = text("""
 """)
 
 
-async def add(session: AsyncSession, *, entity: str, entity_id: uuid.UUID, commune_code: str, district_code: str,
-              province_code: str, case_id: uuid.UUID | None, child_id: uuid.UUID | None,
-              version: int | None) -> None:
-    await session.execute(insert(Change).values(
-        entity=entity, entity_id=entity_id, commune_code=commune_code, district_code=district_code,
-        province_code=province_code, case_id=case_id, child_id=child_id, version=version))
+async def add(
+    session: AsyncSession,
+    *,
+    entity: str,
+    entity_id: uuid.UUID,
+    commune_code: str,
+    district_code: str,
+    province_code: str,
+    case_id: uuid.UUID | None,
+    child_id: uuid.UUID | None,
+    version: int | None,
+) -> None:
+    await session.execute(
+        insert(Change).values(
+            entity=entity,
+            entity_id=entity_id,
+            commune_code=commune_code,
+            district_code=district_code,
+            province_code=province_code,
+            case_id=case_id,
+            child_id=child_id,
+            version=version,
+        )
+    )
 
 
 async def number_pending(session: AsyncSession) -> None:
@@ -42,10 +60,15 @@ async def number_pending(session: AsyncSession) -> None:
         await session.execute(_NUMBER)
 
 
-async def after(session: AsyncSession, position: int, areas: Sequence[str] | None, commune_code: str | None,
-                limit: int) -> list[Change]:
-    stmt = (select(Change).where(Change.position.is_not(None), Change.position > position)
-            .order_by(Change.position).limit(limit))
+async def after(
+    session: AsyncSession, position: int, areas: Sequence[str] | None, commune_code: str | None, limit: int
+) -> list[Change]:
+    stmt = (
+        select(Change)
+        .where(Change.position.is_not(None), Change.position > position)
+        .order_by(Change.position)
+        .limit(limit)
+    )
     if areas is not None:
         stmt = stmt.where(in_areas(Change, areas))
     if commune_code is not None:

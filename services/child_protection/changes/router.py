@@ -17,9 +17,11 @@ router = APIRouter(tags=["sync"])
 
 @router.get("/changes", summary="Changes since a position (device sync)", response_model=ChangePage)
 async def changes(
-    session: SessionDep, reader: ReadAccess,
-    after: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous call; "
-                                                                   "omit for the beginning")] = None,
+    session: SessionDep,
+    reader: ReadAccess,
+    after: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous call; omit for the beginning")
+    ] = None,
     commune_code: Annotated[str | None, Query(max_length=10)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ChangePage:

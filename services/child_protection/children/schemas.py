@@ -16,8 +16,12 @@ class MembershipIn(BaseModel):
 
     group: str = Field(examples=["orphan"], description="A code of `GET /child-protection/groups`")
     valid_from: Day
-    evidence: str = Field(min_length=1, max_length=500, examples=["Death certificates 12/2026/TLKT, 13/2026/TLKT"],
-                          description="The document that evidences the circumstance")
+    evidence: str = Field(
+        min_length=1,
+        max_length=500,
+        examples=["Death certificates 12/2026/TLKT, 13/2026/TLKT"],
+        description="The document that evidences the circumstance",
+    )
 
 
 class MembershipEndIn(BaseModel):
@@ -41,8 +45,12 @@ class MembershipOut(BaseModel):
 class ChildIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn An"],
-                           description="As reported; a hotline report may give a first name only")
+    full_name: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["Nguyễn Văn An"],
+        description="As reported; a hotline report may give a first name only",
+    )
     date_of_birth: Day | None = Field(None, description="Unknown at first for a child not yet identified")
     sex: Sex | None = None
     commune_code: str = Field(min_length=1, max_length=10, description="Where the child lives or was found")

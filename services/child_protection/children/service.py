@@ -46,32 +46,52 @@ def _check_birth(born: date | None, field: str = "body.date_of_birth") -> None:
         raise ValidationFailed([{"field": field, "reason": f"a child is under {CHILD_UNDER} (Law on Children Art 1)"}])
 
 
-async def get_visible(session: AsyncSession, reader: Reader, child_id: uuid.UUID, *,
-                      for_update: bool = False) -> Child:
-    child: Child = visible_or_404(reader, await repository.get(session, child_id, for_update=for_update),
-                                         f"child {child_id}")
+async def get_visible(session: AsyncSession, reader: Reader, child_id: uuid.UUID, *, for_update: bool = False) -> Child:
+    child: Child = visible_or_404(
+        reader, await repository.get(session, child_id, for_update=for_update), f"child {child_id}"
+    )
     return child
 
 
 def _membership(m: ChildGroup) -> MembershipOut:
-    return MembershipOut(id=m.id, group=m.group_code, valid_from=m.valid_from, valid_to=m.valid_to,
-                         evidence=m.evidence, ended_evidence=m.ended_evidence, recorded_by=m.recorded_by,
-                         recorded_at=m.recorded_at)
+    return MembershipOut(
+        id=m.id,
+        group=m.group_code,
+        valid_from=m.valid_from,
+        valid_to=m.valid_to,
+        evidence=m.evidence,
+        ended_evidence=m.ended_evidence,
+        recorded_by=m.recorded_by,
+        recorded_at=m.recorded_at,
+    )
 
 
 async def out(session: AsyncSession, cipher: FieldCipher, child: Child) -> ChildOut:
     groups = await repository.memberships(session, child.id)
     return ChildOut(
-        id=child.id, person_id=child.person_id, full_name=child.full_name, date_of_birth=child.date_of_birth,
-        sex=child.sex, commune_code=child.commune_code, district_code=child.district_code,
-        province_code=child.province_code, whereabouts=cipher.decrypt(child.whereabouts_enc, WHEREABOUTS),
-        has_insurance_card=child.has_insurance_card, insurance_proposed_at=child.insurance_proposed_at,
-        groups=[_membership(m) for m in groups], version=child.version, created_at=child.created_at,
-        created_by=child.created_by, updated_at=child.updated_at, updated_by=child.updated_by)
+        id=child.id,
+        person_id=child.person_id,
+        full_name=child.full_name,
+        date_of_birth=child.date_of_birth,
+        sex=child.sex,
+        commune_code=child.commune_code,
+        district_code=child.district_code,
+        province_code=child.province_code,
+        whereabouts=cipher.decrypt(child.whereabouts_enc, WHEREABOUTS),
+        has_insurance_card=child.has_insurance_card,
+        insurance_proposed_at=child.insurance_proposed_at,
+        groups=[_membership(m) for m in groups],
+        version=child.version,
+        created_at=child.created_at,
+        created_by=child.created_by,
+        updated_at=child.updated_at,
+        updated_by=child.updated_by,
+    )
 
 
-async def _check_memberships(session: AsyncSession, items: list[MembershipIn], born: date | None,
-                             at: str = "body") -> None:
+async def _check_memberships(
+    session: AsyncSession, items: list[MembershipIn], born: date | None, at: str = "body"
+) -> None:
     await reference.check_groups(session, [m.group for m in items], f"{at}.groups")
     for i, m in enumerate(items):
         if m.valid_from > clock.today():
@@ -83,25 +103,44 @@ async def _check_memberships(session: AsyncSession, items: list[MembershipIn], b
         raise ValidationFailed([{"field": f"{at}.groups", "reason": "a group is listed twice"}])
 
 
-async def create(session: AsyncSession, reader: Reader, cipher: FieldCipher, body: ChildIn,
-                 case_id: uuid.UUID | None = None, case_number: str | None = None, at: str = "body") -> Child:
+async def create(
+    session: AsyncSession,
+    reader: Reader,
+    cipher: FieldCipher,
+    body: ChildIn,
+    case_id: uuid.UUID | None = None,
+    case_number: str | None = None,
+    at: str = "body",
+) -> Child:
     """``at``: where the child's fields are in the request (``body``, or ``body.child`` for a new case)."""
     _check_birth(body.date_of_birth, f"{at}.date_of_birth")
     area = reference.place_for_write(reader, body.commune_code, f"{at}.commune_code")
     await _check_memberships(session, body.groups, body.date_of_birth, at)
     now = clock.now()
-    child = Child(id=uuid.uuid4(), person_id=body.person_id, full_name=body.full_name.strip(),
-                  date_of_birth=body.date_of_birth, sex=body.sex, commune_code=area.commune_code,
-                  district_code=area.district_code, province_code=area.province_code,
-                  whereabouts_enc=cipher.encrypt(body.whereabouts, WHEREABOUTS),
-                  has_insurance_card=body.has_insurance_card, created_by=reader.client_id,
-                  updated_by=reader.client_id, created_at=now, updated_at=now)
+    child = Child(
+        id=uuid.uuid4(),
+        person_id=body.person_id,
+        full_name=body.full_name.strip(),
+        date_of_birth=body.date_of_birth,
+        sex=body.sex,
+        commune_code=area.commune_code,
+        district_code=area.district_code,
+        province_code=area.province_code,
+        whereabouts_enc=cipher.encrypt(body.whereabouts, WHEREABOUTS),
+        has_insurance_card=body.has_insurance_card,
+        created_by=reader.client_id,
+        updated_by=reader.client_id,
+        created_at=now,
+        updated_at=now,
+    )
     try:
         await flush_in_savepoint(session, child)
     except UniqueViolation as exc:
         existing = await repository.by_person(session, body.person_id) if body.person_id else None
-        raise ChildExists(f"registry person {body.person_id} already has a child record",
-                          existing=location(existing.id) if existing else None) from exc
+        raise ChildExists(
+            f"registry person {body.person_id} already has a child record",
+            existing=location(existing.id) if existing else None,
+        ) from exc
     for m in body.groups:
         await repository.add_membership(session, child.id, m.group, m.valid_from, m.evidence, reader.client_id)
     await propose_insurance_if_due(session, child, case_id, case_number)
@@ -116,22 +155,45 @@ async def read(session: AsyncSession, reader: Reader, cipher: FieldCipher, child
     return await out(session, cipher, child)
 
 
-async def propose_insurance_if_due(session: AsyncSession, child: Child, case_id: uuid.UUID | None,
-                                   case_number: str | None) -> bool:
+async def propose_insurance_if_due(
+    session: AsyncSession, child: Child, case_id: uuid.UUID | None, case_number: str | None
+) -> bool:
     """A child identified (registry person), under 6 and without a card is proposed for a TE card, once."""
-    if (child.person_id is None or child.date_of_birth is None or child.has_insurance_card is not False
-            or child.insurance_proposed_at is not None or age_on(child.date_of_birth, clock.today()) >= TE_UNDER):
+    if (
+        child.person_id is None
+        or child.date_of_birth is None
+        or child.has_insurance_card is not False
+        or child.insurance_proposed_at is not None
+        or age_on(child.date_of_birth, clock.today()) >= TE_UNDER
+    ):
         return False
     child.insurance_proposed_at = clock.now()
-    await EVENTS.publish(session, INSURANCE_PROPOSED, str(child.id), InsuranceProposed(
-        child_id=child.id, person_id=child.person_id, case_id=case_id, case_number=case_number,
-        date_of_birth=child.date_of_birth, commune_code=child.commune_code, district_code=child.district_code,
-        province_code=child.province_code))
+    await EVENTS.publish(
+        session,
+        INSURANCE_PROPOSED,
+        str(child.id),
+        InsuranceProposed(
+            child_id=child.id,
+            person_id=child.person_id,
+            case_id=case_id,
+            case_number=case_number,
+            date_of_birth=child.date_of_birth,
+            commune_code=child.commune_code,
+            district_code=child.district_code,
+            province_code=child.province_code,
+        ),
+    )
     return True
 
 
-async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, child_id: uuid.UUID,
-                 if_match: str | None, patch: ChildPatch) -> Child:
+async def update(
+    session: AsyncSession,
+    reader: Reader,
+    cipher: FieldCipher,
+    child_id: uuid.UUID,
+    if_match: str | None,
+    patch: ChildPatch,
+) -> Child:
     child = await get_visible(session, reader, child_id, for_update=True)
     check_if_match(if_match, child.version, "child's record")
     changes_ = patch.changes()
@@ -145,12 +207,16 @@ async def update(session: AsyncSession, reader: Reader, cipher: FieldCipher, chi
     if "commune_code" in changes_:
         area = reference.place_for_write(reader, changes_["commune_code"])
         child.commune_code, child.district_code, child.province_code = (
-            area.commune_code, area.district_code, area.province_code)
+            area.commune_code,
+            area.district_code,
+            area.province_code,
+        )
     if "person_id" in changes_ and changes_["person_id"] != child.person_id:
         other = await repository.by_person(session, changes_["person_id"]) if changes_["person_id"] else None
         if other is not None:
-            raise ChildExists(f"registry person {changes_['person_id']} already has a child record",
-                              existing=location(other.id))
+            raise ChildExists(
+                f"registry person {changes_['person_id']} already has a child record", existing=location(other.id)
+            )
         child.person_id = changes_["person_id"]
     for name in ("full_name", "sex", "has_insurance_card"):
         if name in changes_:
@@ -174,16 +240,19 @@ async def add_membership(session: AsyncSession, reader: Reader, child_id: uuid.U
     await _check_memberships(session, [body], child.date_of_birth)
     for m in await repository.memberships(session, child.id):
         if m.group_code == body.group and (m.valid_to is None or m.valid_to >= body.valid_from):
-            raise MembershipOverlaps(f"the child is already in {body.group} from {m.valid_from.isoformat()}"
-                                     + (f" to {m.valid_to.isoformat()}" if m.valid_to else " (open)"),
-                                     membership_id=m.id)
+            raise MembershipOverlaps(
+                f"the child is already in {body.group} from {m.valid_from.isoformat()}"
+                + (f" to {m.valid_to.isoformat()}" if m.valid_to else " (open)"),
+                membership_id=m.id,
+            )
     await repository.add_membership(session, child.id, body.group, body.valid_from, body.evidence, reader.client_id)
     await foster_terms.changed(session, child)
     return await _touched(session, reader, child)
 
 
-async def end_membership(session: AsyncSession, reader: Reader, child_id: uuid.UUID, membership_id: int,
-                         body: MembershipEndIn) -> Child:
+async def end_membership(
+    session: AsyncSession, reader: Reader, child_id: uuid.UUID, membership_id: int, body: MembershipEndIn
+) -> Child:
     child = await get_visible(session, reader, child_id, for_update=True)
     m = await repository.membership(session, child.id, membership_id)
     if m is None:

@@ -16,5 +16,9 @@ def job(settings: ChildProtectionSettings) -> DailyJob:
     async def run(session: AsyncSession, day: date) -> dict[str, int]:
         return await service.publish_alerts(session, day, settings.due_soon_hours)
 
-    return DailyJob("deadline_alerts", at=settings.deadline_alerts_at, run=in_transaction(run),
-                    enabled=settings.deadline_alerts_daily)
+    return DailyJob(
+        "deadline_alerts",
+        at=settings.deadline_alerts_at,
+        run=in_transaction(run),
+        enabled=settings.deadline_alerts_daily,
+    )

@@ -7,8 +7,10 @@ from pydantic import BaseModel, Field
 
 
 class DeadlineOut(BaseModel):
-    step: str = Field(description="`emergency_action`, `plan_draft`, `plan_approval`, `separation_decision`, "
-                                  "`separation_end` or `carer_report`")
+    step: str = Field(
+        description="`emergency_action`, `plan_draft`, `plan_approval`, `separation_decision`, "
+        "`separation_end` or `carer_report`"
+    )
     due_at: datetime
     opened_at: datetime
     overdue: bool

@@ -19,8 +19,11 @@ async def get(session: AsyncSession, placement_id: uuid.UUID, *, for_update: boo
 
 
 async def of_child(session: AsyncSession, child_id: uuid.UUID) -> list[Placement]:
-    return list((await session.scalars(select(Placement).where(Placement.child_id == child_id)
-                                       .order_by(Placement.starts_on))).all())
+    return list(
+        (
+            await session.scalars(select(Placement).where(Placement.child_id == child_id).order_by(Placement.starts_on))
+        ).all()
+    )
 
 
 async def add(session: AsyncSession, row: Placement) -> None:
@@ -30,7 +33,14 @@ async def add(session: AsyncSession, row: Placement) -> None:
 
 
 async def in_groups(session: AsyncSession, child_id: uuid.UUID, groups: tuple[str, ...], on: date) -> bool:
-    n = await session.scalar(select(func.count()).select_from(ChildGroup).where(
-        ChildGroup.child_id == child_id, ChildGroup.group_code.in_(groups), ChildGroup.valid_from <= on,
-        or_(ChildGroup.valid_to.is_(None), ChildGroup.valid_to >= on)))
+    n = await session.scalar(
+        select(func.count())
+        .select_from(ChildGroup)
+        .where(
+            ChildGroup.child_id == child_id,
+            ChildGroup.group_code.in_(groups),
+            ChildGroup.valid_from <= on,
+            or_(ChildGroup.valid_to.is_(None), ChildGroup.valid_to >= on),
+        )
+    )
     return bool(n)

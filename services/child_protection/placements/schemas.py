@@ -15,8 +15,9 @@ class PlacementIn(BaseModel):
     child_id: uuid.UUID
     case_id: uuid.UUID | None = Field(None, description="The case that decided the placement, if any")
     kind: PlacementKind
-    carer: str = Field(min_length=1, max_length=4000,
-                       description="Carer's name, address and contact, or the facility (encrypted)")
+    carer: str = Field(
+        min_length=1, max_length=4000, description="Carer's name, address and contact, or the facility (encrypted)"
+    )
     carer_birth_date: Day | None = Field(None, description="Required for foster and adoptive carers")
     non_kin_reason: str | None = Field(None, max_length=2000, description="Why not with relatives (kin first)")
     siblings_in_care: bool = Field(False, description="Brothers or sisters are also in alternative care")

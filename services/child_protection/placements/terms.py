@@ -20,15 +20,31 @@ ALLOWANCE_51_GROUPS = ("orphan", "abandoned", "no_one_to_rely_on")
 
 async def foster_allowance(session: AsyncSession, p: Placement) -> bool:
     return p.kind == placement_rules.PlacementKind.FOSTER.value and await repository.in_groups(
-        session, p.child_id, ALLOWANCE_51_GROUPS, p.starts_on)
+        session, p.child_id, ALLOWANCE_51_GROUPS, p.starts_on
+    )
 
 
 async def publish_recorded(session: AsyncSession, p: Placement, child: Child, case_number: str | None) -> None:
-    await EVENTS.publish(session, PLACEMENT_RECORDED, str(p.id), PlacementRecorded(
-        placement_id=p.id, child_id=child.id, person_id=child.person_id, case_id=p.case_id, case_number=case_number,
-        kind=p.kind, starts_on=p.starts_on, first_report_due=rules.carer_report_due(p.starts_on, 0),
-        foster_allowance=await foster_allowance(session, p), child_date_of_birth=child.date_of_birth,
-        commune_code=p.commune_code, district_code=p.district_code, province_code=p.province_code))
+    await EVENTS.publish(
+        session,
+        PLACEMENT_RECORDED,
+        str(p.id),
+        PlacementRecorded(
+            placement_id=p.id,
+            child_id=child.id,
+            person_id=child.person_id,
+            case_id=p.case_id,
+            case_number=case_number,
+            kind=p.kind,
+            starts_on=p.starts_on,
+            first_report_due=rules.carer_report_due(p.starts_on, 0),
+            foster_allowance=await foster_allowance(session, p),
+            child_date_of_birth=child.date_of_birth,
+            commune_code=p.commune_code,
+            district_code=p.district_code,
+            province_code=p.province_code,
+        ),
+    )
 
 
 async def changed(session: AsyncSession, child: Child) -> int:

@@ -32,8 +32,9 @@ async def holiday_days(session: AsyncSession, since: date) -> frozenset[date]:
 
 async def put_holiday(session: AsyncSession, day: date, name: str, client_id: str) -> None:
     stmt = insert(Holiday).values(day=day, name=name, recorded_by=client_id)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=[Holiday.day], set_={"name": name, "recorded_by": client_id}))
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[Holiday.day], set_={"name": name, "recorded_by": client_id})
+    )
 
 
 async def delete_holiday(session: AsyncSession, day: date) -> bool:

@@ -23,16 +23,18 @@ async def list_groups(session: SessionDep, _: Annotated[Principal, require()]) -
 
 
 @router.get("/holidays", summary="Public holidays of the deadline calendar", response_model=list[HolidayOut])
-async def list_holidays(session: SessionDep, _: Annotated[Principal, require()],
-                        year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[HolidayOut]:
+async def list_holidays(
+    session: SessionDep, _: Annotated[Principal, require()], year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> list[HolidayOut]:
     """The days that are not working days besides Saturdays and Sundays (Tết and the other public holidays as
     dated each year). Working-day deadlines (plan drafted within 5, approved within 2) skip them."""
     return [HolidayOut.model_validate(h) for h in await repository.holidays(session, year)]
 
 
 @router.put("/holidays/{day}", summary="Record a public holiday", status_code=status.HTTP_204_NO_CONTENT)
-async def put_holiday(day: Day, body: HolidayIn, session: SessionDep,
-                      principal: Annotated[Principal, require("admin")]) -> Response:
+async def put_holiday(
+    day: Day, body: HolidayIn, session: SessionDep, principal: Annotated[Principal, require("admin")]
+) -> Response:
     """Record (or rename) a public holiday; needs `admin`. Deadlines computed from then on skip it; deadlines
     already set keep their date."""
     await repository.put_holiday(session, day, body.name, principal.client_id)

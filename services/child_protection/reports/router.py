@@ -16,8 +16,9 @@ from . import service
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="`csv` (UTF-8 with BOM) and `xlsx` have "
-                                                                     "Vietnamese headers")]
+Format = Annotated[
+    Literal["json", "csv", "xlsx"], Query(description="`csv` (UTF-8 with BOM) and `xlsx` have Vietnamese headers")
+]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -26,22 +27,39 @@ def _respond(name: str, report: dict[str, Any], format: str) -> Any:
         return report
     headers, rows = service.table(name, report)
     if format == "csv":
-        return Response(tabular.write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="tre-em-{name}.csv"'})
-    return Response(tabular.write_xlsx(headers, rows), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="tre-em-{name}.xlsx"'})
+        return Response(
+            tabular.write_csv(headers, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="tre-em-{name}.csv"'},
+        )
+    return Response(
+        tabular.write_xlsx(headers, rows),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="tre-em-{name}.xlsx"'},
+    )
 
 
-@router.get("/{name}", summary="Counts of children, support, placements or deadline compliance",
-            responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
+@router.get(
+    "/{name}",
+    summary="Counts of children, support, placements or deadline compliance",
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+)
 async def report(
-    name: Literal["children", "support", "given", "placements", "deadlines"], session: SessionDep,
-    principal: Annotated[Principal, require()], format: Format = "json",
+    name: Literal["children", "support", "given", "placements", "deadlines"],
+    session: SessionDep,
+    principal: Annotated[Principal, require()],
+    format: Format = "json",
     on: Annotated[Day | None, Query(description="The day counted (default today)")] = None,
-    since: Annotated[Day | None, Query(description="`deadlines`: limits due from this day; `given`: from this day "
-                                       "(default 1 January of `on`'s year)")] = None,
-    until: Annotated[Day | None, Query(description="`deadlines`: limits due up to this day; `given`: up to this day "
-                                       "(default `on`)")] = None,
+    since: Annotated[
+        Day | None,
+        Query(
+            description="`deadlines`: limits due from this day; `given`: from this day "
+            "(default 1 January of `on`'s year)"
+        ),
+    ] = None,
+    until: Annotated[
+        Day | None, Query(description="`deadlines`: limits due up to this day; `given`: up to this day (default `on`)")
+    ] = None,
 ) -> Any:
     """Counts (and, for `given`, sums of money) only, never a person, within the client's areas; any valid token
     (administrators and partners see these and nothing else of child protection).

@@ -58,8 +58,13 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
 }
 
 FORMS: dict[Action, str] = {
-    Action.INITIAL_ASSESSMENT: "02", Action.DETAILED_ASSESSMENT: "03", Action.DRAFT_PLAN: "04",
-    Action.APPROVE_PLAN: "05", Action.REVIEW: "06", Action.CLOSE: "06", Action.NEW_PLAN: "06",
+    Action.INITIAL_ASSESSMENT: "02",
+    Action.DETAILED_ASSESSMENT: "03",
+    Action.DRAFT_PLAN: "04",
+    Action.APPROVE_PLAN: "05",
+    Action.REVIEW: "06",
+    Action.CLOSE: "06",
+    Action.NEW_PLAN: "06",
 }
 """The Decree 56 form an action records (Form 01 is the report itself)."""
 
@@ -67,8 +72,9 @@ FORMS: dict[Action, str] = {
 class InvalidTransition(ValueError):
     def __init__(self, status: Status, action: Action) -> None:
         allowed = sorted(a.value for (s, a) in TRANSITIONS if s is status)
-        super().__init__(f"a case in status {status.value} cannot take {action.value}; "
-                         f"possible: {', '.join(allowed) or 'none'}")
+        super().__init__(
+            f"a case in status {status.value} cannot take {action.value}; possible: {', '.join(allowed) or 'none'}"
+        )
         self.status, self.action, self.allowed = status, action, allowed
 
 

@@ -125,8 +125,10 @@ def separation_problem(starts_on: date, ends_on: date) -> str | None:
     if ends_on < starts_on:
         return "ends before it starts"
     if ends_on > separation_last_day(starts_on):
-        return (f"a temporary separation lasts at most {SEPARATION_MAX_DAYS} days: "
-                f"from {starts_on.isoformat()} it ends by {separation_last_day(starts_on).isoformat()}")
+        return (
+            f"a temporary separation lasts at most {SEPARATION_MAX_DAYS} days: "
+            f"from {starts_on.isoformat()} it ends by {separation_last_day(starts_on).isoformat()}"
+        )
     return None
 
 

@@ -64,8 +64,9 @@ def problems(p: Placement) -> list[Problem]:
         out.append(Problem("siblings_reason", "siblings are kept together: say why they are separated"))
     if p.child_birth_date is None:
         if person_carer:
-            out.append(Problem("child.date_of_birth",
-                               "the child's date of birth is needed to check the carer's age gap"))
+            out.append(
+                Problem("child.date_of_birth", "the child's date of birth is needed to check the carer's age gap")
+            )
         elif not p.child_consulted:
             out.append(Problem("child_consulted", "the child's age is unknown: record that the child was consulted"))
     else:
@@ -77,9 +78,12 @@ def problems(p: Placement) -> list[Problem]:
         if p.carer_birth_date is None:
             out.append(Problem("carer_birth_date", "needed for a carer who is not a relative"))
         elif p.child_birth_date is not None and not is_old_enough(p.carer_birth_date, p.child_birth_date):
-            out.append(Problem("carer_birth_date",
-                               f"a carer who is not a relative is at least {NON_KIN_MIN_AGE_GAP} years older "
-                               "than the child"))
+            out.append(
+                Problem(
+                    "carer_birth_date",
+                    f"a carer who is not a relative is at least {NON_KIN_MIN_AGE_GAP} years older than the child",
+                )
+            )
     return out
 
 

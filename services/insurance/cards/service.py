@@ -26,18 +26,27 @@ EXPIRING_DAYS = 30
 
 def card_data(card: Card, groups: dict[str, Group]) -> dict[str, object]:
     group = groups.get(card.group_code)
-    return {"card_id": card.id, "person_id": card.person_id, "group": card.group_code,
-            "benefit_level": group.benefit_level if group else 0, "code": card.code, "number": card.number,
-            "valid_from": card.valid_from, "valid_to": card.valid_to, "commune_code": card.commune_code,
-            "district_code": card.district_code, "province_code": card.province_code}
+    return {
+        "card_id": card.id,
+        "person_id": card.person_id,
+        "group": card.group_code,
+        "benefit_level": group.benefit_level if group else 0,
+        "code": card.code,
+        "number": card.number,
+        "valid_from": card.valid_from,
+        "valid_to": card.valid_to,
+        "commune_code": card.commune_code,
+        "district_code": card.district_code,
+        "province_code": card.province_code,
+    }
 
 
-async def end(session: AsyncSession, card: Card, valid_to: date, reason: str, groups: dict[str, Group],
-              by: str = SYSTEM) -> None:
+async def end(
+    session: AsyncSession, card: Card, valid_to: date, reason: str, groups: dict[str, Group], by: str = SYSTEM
+) -> None:
     await repository.end(session, card, valid_to, reason)
     repository.record(session, card, "ended", reason, by)
-    await EVENTS.publish(session, CARD_ENDED, str(card.person_id),
-                         CardEnded(**card_data(card, groups), reason=reason))  # type: ignore[arg-type]
+    await EVENTS.publish(session, CARD_ENDED, str(card.person_id), CardEnded(**card_data(card, groups), reason=reason))  # type: ignore[arg-type]
 
 
 def held_until(card: Card, segments: list[Segment]) -> tuple[bool, date | None]:
@@ -57,8 +66,12 @@ class Followed:
     ended: int
 
 
-async def follow(session: AsyncSession, decided: dict[uuid.UUID, list[Segment]], reasons: dict[uuid.UUID, str],
-                 groups: dict[str, Group]) -> Followed:
+async def follow(
+    session: AsyncSession,
+    decided: dict[uuid.UUID, list[Segment]],
+    reasons: dict[uuid.UUID, str],
+    groups: dict[str, Group],
+) -> Followed:
     """End the cards in force whose group the persons no longer hold. A change to another group is not an end: the
     card stays until BHXH issues the new one (the next list asks for it). The end date is the day before the
     entitlement stops; a card already paid for (part-funded groups) is only shortened with a recorded reason."""
@@ -93,8 +106,9 @@ async def expire(session: AsyncSession, today: date, groups: dict[str, Group]) -
     """The daily job's part: announce cards ending in 30 days; end the cards whose validity is over."""
     soon = await repository.expiring(session, today + timedelta(days=EXPIRING_DAYS))
     if soon:
-        await EVENTS.publish_many(session, CARD_EXPIRING, [
-            (str(c.person_id), CardExpiring(**card_data(c, groups))) for c in soon])  # type: ignore[arg-type]
+        await EVENTS.publish_many(
+            session, CARD_EXPIRING, [(str(c.person_id), CardExpiring(**card_data(c, groups))) for c in soon]
+        )  # type: ignore[arg-type]
         await repository.mark_expiring(session, [c.id for c in soon], today)
     over = await repository.expired(session, today)
     for card in over:
@@ -104,14 +118,30 @@ async def expire(session: AsyncSession, today: date, groups: dict[str, Group]) -
 
 
 def _out(card: Card) -> CardOut:
-    return CardOut(id=card.id, person_id=card.person_id, group=card.group_code, code=card.code, number=card.number,
-                   issuing_province=card.issuing_province, valid_from=card.valid_from, valid_to=card.valid_to,
-                   ended_on=card.ended_on, end_reason=card.end_reason or None, commune_code=card.commune_code,
-                   district_code=card.district_code, province_code=card.province_code)
+    return CardOut(
+        id=card.id,
+        person_id=card.person_id,
+        group=card.group_code,
+        code=card.code,
+        number=card.number,
+        issuing_province=card.issuing_province,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        ended_on=card.ended_on,
+        end_reason=card.end_reason or None,
+        commune_code=card.commune_code,
+        district_code=card.district_code,
+        province_code=card.province_code,
+    )
 
 
-async def of_person(session: AsyncSession, principal: Principal, person_id: uuid.UUID,
-                    segments: list[Segment], areas: tuple[str, str, str] | None) -> CardsOut:
+async def of_person(
+    session: AsyncSession,
+    principal: Principal,
+    person_id: uuid.UUID,
+    segments: list[Segment],
+    areas: tuple[str, str, str] | None,
+) -> CardsOut:
     if areas is None or not principal.may_see_area(*areas):
         raise NotFound(f"insurance knows no person {person_id}")
     cards = await repository.of_person(session, person_id)
@@ -120,6 +150,18 @@ async def of_person(session: AsyncSession, principal: Principal, person_id: uuid
         person_id=person_id,
         entitlements=[{"group": s.group, "valid_from": s.start, "valid_to": s.last_day} for s in segments],
         cards=[_out(c) for c in cards],
-        history=[HistoryOut(card_id=h.card_id, kind=h.kind, group=h.group_code, code=h.code, valid_from=h.valid_from,
-                            valid_to=h.valid_to, reason=h.reason, recorded_by=h.recorded_by,
-                            recorded_at=h.recorded_at) for h in history])
+        history=[
+            HistoryOut(
+                card_id=h.card_id,
+                kind=h.kind,
+                group=h.group_code,
+                code=h.code,
+                valid_from=h.valid_from,
+                valid_to=h.valid_to,
+                reason=h.reason,
+                recorded_by=h.recorded_by,
+                recorded_at=h.recorded_at,
+            )
+            for h in history
+        ],
+    )

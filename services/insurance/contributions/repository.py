@@ -27,15 +27,15 @@ _CARD_MONTHS = """
     ORDER BY m.m, hm.household_id NULLS LAST, c.paid_on NULLS LAST, c.id"""
 
 
-async def card_months(session: AsyncSession, first: date, last: date, areas: Sequence[str] | None,
-                      chunk: int = 20_000) -> AsyncIterator[Sequence[Row[Any]]]:
+async def card_months(
+    session: AsyncSession, first: date, last: date, areas: Sequence[str] | None, chunk: int = 20_000
+) -> AsyncIterator[Sequence[Row[Any]]]:
     """Card-months ordered by month, then household, then payment day: the GB household scheme ranks members in
     that order (the first paid is the 1st member)."""
     where = ""
     params: dict[str, Any] = {"first": first, "last": last}
     if areas is not None:
-        where = ("AND (c.province_code = ANY(:areas) OR c.district_code = ANY(:areas) "
-                 "OR c.commune_code = ANY(:areas))")
+        where = "AND (c.province_code = ANY(:areas) OR c.district_code = ANY(:areas) OR c.commune_code = ANY(:areas))"
         params["areas"] = list(areas)
     result = await session.stream(text(_CARD_MONTHS.format(areas=where)), params)
     async for part in result.partitions(chunk):

@@ -63,8 +63,12 @@ async def report(session: AsyncSession, principal: Principal, first: str, last: 
             district = districts.get(place)
             if district is None:
                 district = districts[place] = old_district(r.commune_code, r.district_code, units)
-            key = tuple({"group": r.group_code, "period": f"{r.month:%Y-%m}", "commune": r.commune_code,
-                         "district": district}[b] for b in by)
+            key = tuple(
+                {"group": r.group_code, "period": f"{r.month:%Y-%m}", "commune": r.commune_code, "district": district}[
+                    b
+                ]
+                for b in by
+            )
             s = sums[key]
             s[0] += 1
             s[1] += part.total
@@ -74,11 +78,23 @@ async def report(session: AsyncSession, principal: Principal, first: str, last: 
     for key in sorted(sums):
         s = sums[key]
         named = dict(zip(by, key, strict=True))
-        totals.append(TotalOut(group=named.get("group"), period=named.get("period"),
-                               commune_code=named.get("commune"), district_code=named.get("district"),
-                               district_name=(district_name(named["district"], units) if "district" in named
-                                              else None),
-                               card_months=s[0], total=s[1], state=s[2], household=s[3]))
-    grand = TotalOut(card_months=sum(t.card_months for t in totals), total=sum(t.total for t in totals),
-                     state=sum(t.state for t in totals), household=sum(t.household for t in totals))
+        totals.append(
+            TotalOut(
+                group=named.get("group"),
+                period=named.get("period"),
+                commune_code=named.get("commune"),
+                district_code=named.get("district"),
+                district_name=(district_name(named["district"], units) if "district" in named else None),
+                card_months=s[0],
+                total=s[1],
+                state=s[2],
+                household=s[3],
+            )
+        )
+    grand = TotalOut(
+        card_months=sum(t.card_months for t in totals),
+        total=sum(t.total for t in totals),
+        state=sum(t.state for t in totals),
+        household=sum(t.household for t in totals),
+    )
     return ReportOut(first=first, last=last, by=by, totals=totals, grand_total=grand)

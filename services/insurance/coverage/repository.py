@@ -26,8 +26,10 @@ _FIND_AND_AUDIT = text("""
     SELECT * FROM found""")
 
 
-async def card_on_audited(session: AsyncSession, digest: str, on: date, client_id: str,
-                          purpose: str) -> Row[Any] | None:
+async def card_on_audited(
+    session: AsyncSession, digest: str, on: date, client_id: str, purpose: str
+) -> Row[Any] | None:
     """The card valid on ``on`` (None: none), the call recorded in ``coverage_reads`` whatever the answer."""
-    return (await session.execute(_FIND_AND_AUDIT, {"digest": digest, "on": on, "client": client_id,
-                                                    "purpose": purpose})).first()
+    return (
+        await session.execute(_FIND_AND_AUDIT, {"digest": digest, "on": on, "client": client_id, "purpose": purpose})
+    ).first()

@@ -21,7 +21,9 @@ router = APIRouter(tags=["coverage"])
 
 @router.get("/coverage", summary="Is a health-insurance card valid on a day?", response_model=CoverageOut)
 async def coverage(
-    request: Request, session: SessionDep, principal: Annotated[Principal, require("insurance:coverage")],
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require("insurance:coverage")],
     national_id: Annotated[str, Query(pattern=r"^\d{12}$", description="The 12-digit national ID")],
     on: Annotated[date | None, Query(description="The day (default: today, Viet Nam time)")] = None,
     purpose: Annotated[str | None, purpose_header("Why the check is made (required; audited)")] = None,
@@ -33,10 +35,13 @@ async def coverage(
     only as a keyed digest). Rate-limited per client (`429` with `Retry-After`), here and at the gateway."""
     purpose = stated_purpose(purpose, "required: why coverage is checked")
     settings = request.app.state.settings
-    wait = await request.app.state.coverage_limiter.hit(principal.client_id, settings.coverage_rate,
-                                                        settings.coverage_burst)
+    wait = await request.app.state.coverage_limiter.hit(
+        principal.client_id, settings.coverage_rate, settings.coverage_burst
+    )
     if wait is not None:
-        raise RateLimited(retry_after_seconds(wait),
-                          f"at most {settings.coverage_rate:g} coverage checks a second per client")
-    return await service.check(session, principal, national_id, on or clock.today(), purpose,
-                               settings.identity_key.get_secret_value())
+        raise RateLimited(
+            retry_after_seconds(wait), f"at most {settings.coverage_rate:g} coverage checks a second per client"
+        )
+    return await service.check(
+        session, principal, national_id, on or clock.today(), purpose, settings.identity_key.get_secret_value()
+    )

@@ -13,13 +13,20 @@ from . import repository
 from .schemas import CoverageOut
 
 
-async def check(session: AsyncSession, principal: Principal, national_id: str, on: date, purpose: str,
-                key: str) -> CoverageOut:
+async def check(
+    session: AsyncSession, principal: Principal, national_id: str, on: date, purpose: str, key: str
+) -> CoverageOut:
     """The card valid on ``on`` for the person with ``national_id`` (found by its keyed digest, learnt when the
     person was on a BHXH list). Every call is audited, covered or not, with the caller and the purpose."""
     d = digest(key, national_id)
     row = await repository.card_on_audited(session, d, on, principal.client_id, purpose)
     if row is None:
         return CoverageOut(on=on, covered=False, group=None, benefit_level=None, valid_from=None, valid_to=None)
-    return CoverageOut(on=on, covered=True, group=row.group_code, benefit_level=row.benefit_level,
-                       valid_from=row.valid_from, valid_to=row.valid_to)
+    return CoverageOut(
+        on=on,
+        covered=True,
+        group=row.group_code,
+        benefit_level=row.benefit_level,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )

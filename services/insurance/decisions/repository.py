@@ -34,46 +34,72 @@ async def take(session: AsyncSession, limit: int) -> list[Queued]:
 
 
 async def queue(session: AsyncSession, person_ids: Sequence[uuid.UUID], reason: str = "") -> None:
-    await session.execute(text("""
+    await session.execute(
+        text("""
         INSERT INTO insurance.pending_decisions (person_id, reason) SELECT unnest(CAST(:ids AS uuid[])), :reason
-        ON CONFLICT (person_id) DO NOTHING"""), {"ids": list(person_ids), "reason": reason})
+        ON CONFLICT (person_id) DO NOTHING"""),
+        {"ids": list(person_ids), "reason": reason},
+    )
 
 
 async def facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Facts]:
     """The facts of each known person among ``ids`` (five statements, whatever the number of persons)."""
     params = {"ids": list(ids)}
-    persons = (await session.execute(text("""
+    persons = (
+        await session.execute(
+            text("""
         SELECT id, date_of_birth, registered_on, death_date FROM insurance.persons WHERE id = ANY(:ids)"""),
-        params)).all()
+            params,
+        )
+    ).all()
     steps: dict[uuid.UUID, list[BeneficiaryStep]] = defaultdict(list)
-    for r in await session.execute(text("""
+    for r in await session.execute(
+        text("""
             SELECT person_id, beneficiary_id, kind, effective FROM insurance.beneficiary_steps
-            WHERE person_id = ANY(:ids) ORDER BY beneficiary_id, sequence"""), params):
+            WHERE person_id = ANY(:ids) ORDER BY beneficiary_id, sequence"""),
+        params,
+    ):
         steps[r.person_id].append(BeneficiaryStep(str(r.beneficiary_id), r.kind, r.effective))
     members: dict[uuid.UUID, list[Membership]] = defaultdict(list)
     households: set[uuid.UUID] = set()
-    for r in await session.execute(text("""
+    for r in await session.execute(
+        text("""
             SELECT person_id, household_id, joined_on, left_on FROM insurance.household_members
-            WHERE person_id = ANY(:ids)"""), params):
+            WHERE person_id = ANY(:ids)"""),
+        params,
+    ):
         members[r.person_id].append(Membership(str(r.household_id), r.joined_on, r.left_on))
         households.add(r.household_id)
     statuses: dict[str, list[HouseholdStatus]] = defaultdict(list)
     if households:
-        for r in await session.execute(text("""
+        for r in await session.execute(
+            text("""
                 SELECT household_id, valid_from, status FROM insurance.household_statuses
-                WHERE household_id = ANY(:h) ORDER BY valid_from"""), {"h": list(households)}):
+                WHERE household_id = ANY(:h) ORDER BY valid_from"""),
+            {"h": list(households)},
+        ):
             statuses[str(r.household_id)].append(HouseholdStatus(str(r.household_id), r.valid_from, r.status))
     recorded: dict[uuid.UUID, list[tuple[str, Span]]] = defaultdict(list)
-    for r in await session.execute(text("""
+    for r in await session.execute(
+        text("""
             SELECT person_id, group_code, valid_from, valid_to FROM insurance.recorded_groups
-            WHERE person_id = ANY(:ids) AND withdrawn_at IS NULL ORDER BY valid_from"""), params):
+            WHERE person_id = ANY(:ids) AND withdrawn_at IS NULL ORDER BY valid_from"""),
+        params,
+    ):
         end = None if r.valid_to is None else r.valid_to + timedelta(days=1)
         recorded[r.person_id].append((r.group_code, Span(r.valid_from, end)))
     out = {}
     for p in persons:
         own = members.get(p.id, [])
-        out[p.id] = Facts(p.date_of_birth, p.registered_on, p.death_date, steps.get(p.id, []), own,
-                          [s for m in own for s in statuses.get(m.household_id, [])], recorded.get(p.id, ()))
+        out[p.id] = Facts(
+            p.date_of_birth,
+            p.registered_on,
+            p.death_date,
+            steps.get(p.id, []),
+            own,
+            [s for m in own for s in statuses.get(m.household_id, [])],
+            recorded.get(p.id, ()),
+        )
     return out
 
 
@@ -83,17 +109,29 @@ async def replace(session: AsyncSession, decided: dict[uuid.UUID, list[Segment]]
     await session.execute(text("DELETE FROM insurance.entitlements WHERE person_id = ANY(:ids)"), {"ids": ids})
     rows = [(p, s.start, s.end, s.group) for p, segs in decided.items() for s in segs]
     if rows:
-        await session.execute(text("""
+        await session.execute(
+            text("""
             INSERT INTO insurance.entitlements (person_id, valid_from, valid_until, group_code)
             SELECT * FROM unnest(CAST(:p AS uuid[]), CAST(:f AS date[]), CAST(:u AS date[]), CAST(:g AS text[]))"""),
-            {"p": [r[0] for r in rows], "f": [r[1] for r in rows], "u": [r[2] for r in rows],
-             "g": [r[3] for r in rows]})
+            {
+                "p": [r[0] for r in rows],
+                "f": [r[1] for r in rows],
+                "u": [r[2] for r in rows],
+                "g": [r[3] for r in rows],
+            },
+        )
 
 
 async def segments(session: AsyncSession, person_id: uuid.UUID) -> list[Segment]:
-    return [Segment(r.group_code, r.valid_from, r.valid_until) for r in await session.execute(text("""
+    return [
+        Segment(r.group_code, r.valid_from, r.valid_until)
+        for r in await session.execute(
+            text("""
         SELECT group_code, valid_from, valid_until FROM insurance.entitlements WHERE person_id = :p
-        ORDER BY valid_from"""), {"p": person_id})]
+        ORDER BY valid_from"""),
+            {"p": person_id},
+        )
+    ]
 
 
 async def pending_count(session: AsyncSession) -> int:

@@ -42,8 +42,15 @@ def _dmy(day: date | str | None) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
-async def rows(sessionmaker: async_sessionmaker[AsyncSession], exchange_list: ExchangeList, areas: Any,
-               action: str | None, identities: Identities, *, typed: bool) -> AsyncIterator[list[list[Any]]]:
+async def rows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    exchange_list: ExchangeList,
+    areas: Any,
+    action: str | None,
+    identities: Identities,
+    *,
+    typed: bool,
+) -> AsyncIterator[list[list[Any]]]:
     day = (lambda d: date.fromisoformat(d) if isinstance(d, str) else d) if typed else _dmy
     purpose = PURPOSE.format(period=exchange_list.period)
     n = 0
@@ -56,20 +63,42 @@ async def rows(sessionmaker: async_sessionmaker[AsyncSession], exchange_list: Ex
         pending = fetch(chunk) if chunk else None
         try:
             while chunk and pending is not None:
-                following = (await repository.item_rows(session, exchange_list.id, areas, action, chunk[-1].id,
-                                                         CHUNK) if len(chunk) == CHUNK else [])
+                following = (
+                    await repository.item_rows(session, exchange_list.id, areas, action, chunk[-1].id, CHUNK)
+                    if len(chunk) == CHUNK
+                    else []
+                )
                 found = await pending
                 pending = fetch(following) if following else None  # read while this chunk is written
                 out = []
                 for r in chunk:
                     n += 1
                     i = found.get(r.person_id) or {}
-                    out.append([n, str(r.person_id), i.get("full_name"), day(i.get("date_of_birth")),
-                                spec.SEX_LABELS.get(i.get("sex") or "", ""), i.get("national_id"),
-                                i.get("address_line"), i.get("household_code"), r.commune_code, r.district_code,
-                                spec.ACTION_LABELS[r.action], r.group_code, r.benefit_level, day(r.valid_from),
-                                day(r.valid_to), r.current_card, spec.OUTCOME_LABELS.get(r.result or "", ""), None,
-                                None, None, r.result_reason or None])
+                    out.append(
+                        [
+                            n,
+                            str(r.person_id),
+                            i.get("full_name"),
+                            day(i.get("date_of_birth")),
+                            spec.SEX_LABELS.get(i.get("sex") or "", ""),
+                            i.get("national_id"),
+                            i.get("address_line"),
+                            i.get("household_code"),
+                            r.commune_code,
+                            r.district_code,
+                            spec.ACTION_LABELS[r.action],
+                            r.group_code,
+                            r.benefit_level,
+                            day(r.valid_from),
+                            day(r.valid_to),
+                            r.current_card,
+                            spec.OUTCOME_LABELS.get(r.result or "", ""),
+                            None,
+                            None,
+                            None,
+                            r.result_reason or None,
+                        ]
+                    )
                 yield out
                 chunk = following
         finally:
@@ -81,16 +110,24 @@ async def rows(sessionmaker: async_sessionmaker[AsyncSession], exchange_list: Ex
 
 # --- uploads -----------------------------------------------------------------------------------------------
 
+
 def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
     """The results filled in a list file; rows whose `Kết quả` is empty are not answered yet and skipped. Any problem
     (header, cell, a person twice) raises 422 listing every problem: nothing is applied."""
     sheet = tabular.open_sheet(body, content_type, MAX_ROWS)
-    header, header_problems = tabular.match_header("results", spec.RESULT_COLUMNS, sheet.header,
-                                                   ignored=spec.INFORMATIONAL)
+    header, header_problems = tabular.match_header(
+        "results", spec.RESULT_COLUMNS, sheet.header, ignored=spec.INFORMATIONAL
+    )
     if header_problems:
         raise FileProblems([RowProblem(1, p.column, None, p.reason) for p in header_problems])
-    readers = {"person_id": tabular.text, "outcome": spec.outcome, "card_code": tabular.text,
-               "valid_from": tabular.parse_date, "valid_to": tabular.parse_date, "reason": tabular.text}
+    readers = {
+        "person_id": tabular.text,
+        "outcome": spec.outcome,
+        "card_code": tabular.text,
+        "valid_from": tabular.parse_date,
+        "valid_to": tabular.parse_date,
+        "reason": tabular.text,
+    }
     problems: list[RowProblem] = []
     out: list[ResultIn] = []
     seen: dict[uuid.UUID, int] = {}
@@ -111,8 +148,9 @@ def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
             problems.append(RowProblem(line, header.column("person_id"), "person_id", "not a person id of the list"))
             continue
         if person in seen:
-            problems.append(RowProblem(line, header.column("person_id"), "person_id",
-                                       f"the same person as on line {seen[person]}"))
+            problems.append(
+                RowProblem(line, header.column("person_id"), "person_id", f"the same person as on line {seen[person]}")
+            )
             continue
         seen[person] = line
         try:
@@ -120,8 +158,11 @@ def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else None
-                problems.append(RowProblem(line, header.column(field) if field else None, field,
-                                           err["msg"].removeprefix("Value error, ")))
+                problems.append(
+                    RowProblem(
+                        line, header.column(field) if field else None, field, err["msg"].removeprefix("Value error, ")
+                    )
+                )
     if problems:
         raise FileProblems(problems)
     return out

@@ -34,8 +34,16 @@ class RegistryIdentities:
     a few calls at a time. Token: client credentials at the gateway (``INSURANCE_REGISTRY_CLIENT_ID``/``_SECRET``),
     or a fixed ``bearer`` (tests)."""
 
-    def __init__(self, http: httpx.AsyncClient, registry_url: str, *, gateway_url: str = "",
-                 client_id: str | None = None, client_secret: str | None = None, bearer: str | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        registry_url: str,
+        *,
+        gateway_url: str = "",
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        bearer: str | None = None,
+    ) -> None:
         self.http = http
         self.registry_url = registry_url.rstrip("/")
         self.gateway_url = gateway_url.rstrip("/")
@@ -53,8 +61,12 @@ class RegistryIdentities:
         if not self.client_id or not self.client_secret:
             raise IdentitiesUnavailable("INSURANCE_REGISTRY_CLIENT_ID/_SECRET are not configured")
         try:
-            resp = await self.http.post(f"{self.gateway_url}/auth/token", data={"grant_type": "client_credentials"},
-                                        auth=(self.client_id, self.client_secret), timeout=TIMEOUT)
+            resp = await self.http.post(
+                f"{self.gateway_url}/auth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(self.client_id, self.client_secret),
+                timeout=TIMEOUT,
+            )
         except httpx.HTTPError as exc:
             raise IdentitiesUnavailable(f"the gateway's token endpoint: {type(exc).__name__}") from exc
         if resp.status_code != 200:
@@ -67,8 +79,12 @@ class RegistryIdentities:
         headers = {"Authorization": f"Bearer {await self._bearer()}", "X-Purpose": purpose}
         for attempt in (1, 2):  # one retry: a busy registry or gateway is not yet a failed list
             try:
-                resp = await self.http.post(f"{self.registry_url}/persons/identities", headers=headers,
-                                            json={"ids": [str(i) for i in ids]}, timeout=TIMEOUT)
+                resp = await self.http.post(
+                    f"{self.registry_url}/persons/identities",
+                    headers=headers,
+                    json={"ids": [str(i) for i in ids]},
+                    timeout=TIMEOUT,
+                )
                 break
             except httpx.HTTPError as exc:
                 if attempt == 2:
@@ -85,5 +101,5 @@ class RegistryIdentities:
             async with gate:
                 return await self._chunk(part, purpose)
 
-        parts = await asyncio.gather(*(one(ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK)))
+        parts = await asyncio.gather(*(one(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)))
         return {uuid.UUID(p["id"]): p for part in parts for p in part}

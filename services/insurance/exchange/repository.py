@@ -86,8 +86,9 @@ _ENROL = text(f"""
 ORDER = ("end", "change", "renew", "enrol")
 
 
-async def build(session: AsyncSession, list_id: uuid.UUID, first: date, last: date,
-                yearly: Sequence[str]) -> dict[str, int]:
+async def build(
+    session: AsyncSession, list_id: uuid.UUID, first: date, last: date, yearly: Sequence[str]
+) -> dict[str, int]:
     """Fill the list set-wise (one statement per action; a person is on a list once, the first action wins)."""
     params = {"list": list_id, "first": first, "last": last, "yearly": list(yearly)}
     counts = {}
@@ -118,14 +119,24 @@ def add(session: AsyncSession, row: ExchangeList) -> None:
     session.add(row)
 
 
-async def items(session: AsyncSession, list_id: uuid.UUID, areas: Sequence[str] | None, action: str | None,
-                after: uuid.UUID | None, limit: int) -> list[Row[Any]]:
+async def items(
+    session: AsyncSession,
+    list_id: uuid.UUID,
+    areas: Sequence[str] | None,
+    action: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[Row[Any]]:
     """Items in id order (keyset), with the code of the card they change or end."""
     from ..models import Card
 
-    query = (select(ExchangeItem, Card.code.label("current_card"))
-             .outerjoin(Card, Card.id == ExchangeItem.card_id)
-             .where(ExchangeItem.list_id == list_id).order_by(ExchangeItem.id).limit(limit))
+    query = (
+        select(ExchangeItem, Card.code.label("current_card"))
+        .outerjoin(Card, Card.id == ExchangeItem.card_id)
+        .where(ExchangeItem.list_id == list_id)
+        .order_by(ExchangeItem.id)
+        .limit(limit)
+    )
     if areas is not None:
         query = query.where(in_areas(ExchangeItem, areas))
     if action is not None:
@@ -135,16 +146,38 @@ async def items(session: AsyncSession, list_id: uuid.UUID, areas: Sequence[str] 
     return list((await session.execute(query)).all())
 
 
-async def item_rows(session: AsyncSession, list_id: uuid.UUID, areas: Sequence[str] | None, action: str | None,
-                    after: uuid.UUID | None, limit: int) -> list[Row[Any]]:
+async def item_rows(
+    session: AsyncSession,
+    list_id: uuid.UUID,
+    areas: Sequence[str] | None,
+    action: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[Row[Any]]:
     """:func:`items` as plain rows (the columns a list file needs, no ORM objects): downloads of 100,000+ items."""
     from ..models import Card
 
     i = ExchangeItem
-    query = (select(i.id, i.person_id, i.action, i.group_code, i.benefit_level, i.valid_from, i.valid_to,
-                    i.commune_code, i.district_code, i.result, i.result_reason, Card.code.label("current_card"))
-             .outerjoin(Card, Card.id == i.card_id)
-             .where(i.list_id == list_id).order_by(i.id).limit(limit))
+    query = (
+        select(
+            i.id,
+            i.person_id,
+            i.action,
+            i.group_code,
+            i.benefit_level,
+            i.valid_from,
+            i.valid_to,
+            i.commune_code,
+            i.district_code,
+            i.result,
+            i.result_reason,
+            Card.code.label("current_card"),
+        )
+        .outerjoin(Card, Card.id == i.card_id)
+        .where(i.list_id == list_id)
+        .order_by(i.id)
+        .limit(limit)
+    )
     if areas is not None:
         query = query.where(in_areas(i, areas))
     if action is not None:
@@ -154,17 +187,21 @@ async def item_rows(session: AsyncSession, list_id: uuid.UUID, areas: Sequence[s
     return list((await session.execute(query)).all())
 
 
-async def items_of_persons(session: AsyncSession, list_id: uuid.UUID,
-                           person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ExchangeItem]:
-    rows = await session.scalars(select(ExchangeItem).where(ExchangeItem.list_id == list_id,
-                                                            ExchangeItem.person_id.in_(person_ids))
-                                 .with_for_update())
+async def items_of_persons(
+    session: AsyncSession, list_id: uuid.UUID, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ExchangeItem]:
+    rows = await session.scalars(
+        select(ExchangeItem)
+        .where(ExchangeItem.list_id == list_id, ExchangeItem.person_id.in_(person_ids))
+        .with_for_update()
+    )
     return {r.person_id: r for r in rows}
 
 
 async def set_result(session: AsyncSession, item: ExchangeItem, result: str, reason: str) -> None:
-    await session.execute(update(ExchangeItem).where(ExchangeItem.id == item.id).values(
-        result=result, result_reason=reason))
+    await session.execute(
+        update(ExchangeItem).where(ExchangeItem.id == item.id).values(result=result, result_reason=reason)
+    )
     item.result, item.result_reason = result, reason
 
 
@@ -173,10 +210,14 @@ def add_exception(session: AsyncSession, row: ExchangeException) -> None:
 
 
 async def exceptions(session: AsyncSession, list_id: uuid.UUID) -> Sequence[ExchangeException]:
-    return (await session.scalars(select(ExchangeException).where(ExchangeException.list_id == list_id)
-                                  .order_by(ExchangeException.created_at, ExchangeException.id))).all()
+    return (
+        await session.scalars(
+            select(ExchangeException)
+            .where(ExchangeException.list_id == list_id)
+            .order_by(ExchangeException.created_at, ExchangeException.id)
+        )
+    ).all()
 
 
 async def exception(session: AsyncSession, exception_id: uuid.UUID) -> ExchangeException | None:
-    return await session.scalar(select(ExchangeException).where(ExchangeException.id == exception_id)
-                                .with_for_update())
+    return await session.scalar(select(ExchangeException).where(ExchangeException.id == exception_id).with_for_update())

@@ -50,8 +50,14 @@ async def build_list(body: ListIn, request: Request, session: SessionDep, princi
     termination, a loss of status — that BHXH was not told about, with the day they end). A person is on one list
     at a time until BHXH answers. `409` if the period's list exists. Publishes `insurance.list.ready.v1`."""
     settings = request.app.state.settings
-    return await service.build(session, principal, body.period, identities(request),
-                               settings.identity_key.get_secret_value(), settings.province_code)
+    return await service.build(
+        session,
+        principal,
+        body.period,
+        identities(request),
+        settings.identity_key.get_secret_value(),
+        settings.province_code,
+    )
 
 
 @router.get("/lists", summary="Lists built so far", response_model=list[ListOut])
@@ -62,7 +68,10 @@ async def list_lists(session: SessionDep, principal: Exchange) -> list[ListOut]:
 
 @router.get("/lists/{list_id}/items", summary="A list's items (JSON, paged)", response_model=ItemPage)
 async def list_items(
-    list_id: uuid.UUID, request: Request, session: SessionDep, principal: Exchange,
+    list_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Exchange,
     action: Annotated[Action | None, Query(description="Only enrol, renew, change or end")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
@@ -79,36 +88,59 @@ async def list_items(
 _HEADERS_DOC = ", ".join(f"`{h}`" for h in files.HEADERS)
 
 
-@router.get("/lists/{list_id}/download", summary="Download a list (CSV, XLSX)",
-            description=f"""The list within the client's areas as a file, streamed: CSV (UTF-8 with BOM) or XLSX, one
-row per person, Vietnamese headers: {_HEADERS_DOC}. `Nghiệp vụ` is {", ".join(f"`{v}` ({k})" for k, v in
-spec.ACTION_LABELS.items())}. Fill in the last five columns and upload the file to
+@router.get(
+    "/lists/{list_id}/download",
+    summary="Download a list (CSV, XLSX)",
+    description=f"""The list within the client's areas as a file, streamed: CSV (UTF-8 with BOM) or XLSX, one
+row per person, Vietnamese headers: {_HEADERS_DOC}. `Nghiệp vụ` is {
+        ", ".join(f"`{v}` ({k})" for k, v in spec.ACTION_LABELS.items())
+    }. Fill in the last five columns and upload the file to
 `POST /insurance/lists/{{id}}/results/file`.""",
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
-                                         XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
 async def download_list(
-    list_id: uuid.UUID, request: Request, session: SessionDep, principal: Exchange,
+    list_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Exchange,
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8 with BOM) or xlsx")] = "csv",
     action: Annotated[Action | None, Query(description="Only enrol, renew, change or end")] = None,
 ) -> StreamingResponse:
     """The list as a file (see the description)."""
     row = await service.get(session, list_id)
-    chunks = files.rows(request.app.state.sessionmaker, row, principal.limited_to, action, identities(request),
-                        typed=format == "xlsx")
+    chunks = files.rows(
+        request.app.state.sessionmaker, row, principal.limited_to, action, identities(request), typed=format == "xlsx"
+    )
     name = f"danh-sach-bhyt-{row.period}{'-' + action if action else ''}.{format}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "xlsx":
-        return StreamingResponse(tabular.xlsx_stream(f"BHYT {row.period}", files.HEADERS, chunks),
-                                 media_type=XLSX_TYPE, headers=disposition)
-    return StreamingResponse(tabular.csv_stream(files.HEADERS, chunks), media_type="text/csv; charset=utf-8",
-                             headers=disposition)
+        return StreamingResponse(
+            tabular.xlsx_stream(f"BHYT {row.period}", files.HEADERS, chunks), media_type=XLSX_TYPE, headers=disposition
+        )
+    return StreamingResponse(
+        tabular.csv_stream(files.HEADERS, chunks), media_type="text/csv; charset=utf-8", headers=disposition
+    )
 
 
-@router.post("/lists/{list_id}/results", summary="Report BHXH's results", response_model=ResultsOut,
-             description="Report results for persons of the list (at most 10,000 a request).\n\n" + _RECORDING
-                         + "\n\n" + _IDEMPOTENT)
-async def report_results(list_id: uuid.UUID, body: ResultsIn, request: Request, response: Response,
-                         session: SessionDep, principal: Exchange) -> ResultsOut | JSONResponse:
+@router.post(
+    "/lists/{list_id}/results",
+    summary="Report BHXH's results",
+    response_model=ResultsOut,
+    description="Report results for persons of the list (at most 10,000 a request).\n\n"
+    + _RECORDING
+    + "\n\n"
+    + _IDEMPOTENT,
+)
+async def report_results(
+    list_id: uuid.UUID, body: ResultsIn, request: Request, response: Response, session: SessionDep, principal: Exchange
+) -> ResultsOut | JSONResponse:
     """Report BHXH's results (see the description)."""
 
     async def work() -> tuple[ResultsOut, dict[str, str]]:
@@ -117,21 +149,39 @@ async def report_results(list_id: uuid.UUID, body: ResultsIn, request: Request, 
     return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
-_FILE_BODY = {"requestBody": {"required": True, "content": {
-    "text/csv": {"schema": {"type": "string"}}, XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
+_FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 _COLUMNS_DOC = "\n".join(f"- `{c.headers[1]}` (`{c.headers[0]}`): {c.description}" for c in spec.RESULT_COLUMNS)
 
 
-@router.post("/lists/{list_id}/results/file", summary="Upload a list file with the results", response_model=ResultsOut,
-             openapi_extra=_FILE_BODY, description="""Upload the list's CSV or XLSX with the result columns filled in
+@router.post(
+    "/lists/{list_id}/results/file",
+    summary="Upload a list file with the results",
+    response_model=ResultsOut,
+    openapi_extra=_FILE_BODY,
+    description="""Upload the list's CSV or XLSX with the result columns filled in
 (the body is the file). Headers are matched without case or diacritics; the list's own columns may stay and are
 ignored; rows whose `Kết quả` is empty are not answered yet. **All or nothing:** any problem in the file (a column
 missing, a date that cannot be read, a person twice, a result without what it needs) gets `422` listing every problem
 with its `line`, `column` and `reason`, and nothing is recorded. Result columns:
 
-""" + _COLUMNS_DOC + "\n\n" + _RECORDING + "\n\n" + _IDEMPOTENT)
-async def upload_results(list_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
-                         principal: Exchange) -> ResultsOut | JSONResponse:
+"""
+    + _COLUMNS_DOC
+    + "\n\n"
+    + _RECORDING
+    + "\n\n"
+    + _IDEMPOTENT,
+)
+async def upload_results(
+    list_id: uuid.UUID, request: Request, response: Response, session: SessionDep, principal: Exchange
+) -> ResultsOut | JSONResponse:
     """Upload the list file with the results (see the description)."""
     body = await read_upload(request, MAX_BYTES)
 
@@ -149,10 +199,12 @@ async def list_exceptions(list_id: uuid.UUID, session: SessionDep, principal: Ex
     return await service.exceptions(session, await service.get(session, list_id))
 
 
-@router.post("/exceptions/{exception_id}/resolve", summary="Resolve an exception (officer)",
-             response_model=ExceptionOut)
-async def resolve_exception(exception_id: uuid.UUID, body: ResolveIn, session: SessionDep,
-                            principal: Officer) -> ExceptionOut:
+@router.post(
+    "/exceptions/{exception_id}/resolve", summary="Resolve an exception (officer)", response_model=ExceptionOut
+)
+async def resolve_exception(
+    exception_id: uuid.UUID, body: ResolveIn, session: SessionDep, principal: Officer
+) -> ExceptionOut:
     """Record how an officer resolved an exception (e.g. the corrected card was posted again); the exception itself
     applies nothing."""
     return await service.resolve(session, exception_id, body.resolution, principal.client_id)

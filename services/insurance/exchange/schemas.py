@@ -86,8 +86,7 @@ class ExceptionOut(BaseModel):
     id: uuid.UUID
     list_id: uuid.UUID
     person_id: uuid.UUID | None
-    kind: str = Field(description="not_in_list, wrong_code, second_card, duplicate_code, reported_twice, "
-                                  "wrong_outcome")
+    kind: str = Field(description="not_in_list, wrong_code, second_card, duplicate_code, reported_twice, wrong_outcome")
     detail: dict[str, object]
     status: str
     resolution: str

@@ -39,13 +39,26 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 
 def out(row: ExchangeList) -> ListOut:
-    return ListOut(id=row.id, period=row.period, built_on=row.built_on, item_count=row.item_count,
-                   counts=row.counts, created_by=row.created_by, created_at=row.created_at,
-                   download=f"/insurance/lists/{row.id}/download")
+    return ListOut(
+        id=row.id,
+        period=row.period,
+        built_on=row.built_on,
+        item_count=row.item_count,
+        counts=row.counts,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        download=f"/insurance/lists/{row.id}/download",
+    )
 
 
-async def build(session: AsyncSession, principal: Principal, period: str, identities: Identities,
-                identity_key: str, province_code: str) -> ListOut:
+async def build(
+    session: AsyncSession,
+    principal: Principal,
+    period: str,
+    identities: Identities,
+    identity_key: str,
+    province_code: str,
+) -> ListOut:
     """The period's lists (enrol, renew, change, end) from the decided entitlements and the cards in force, set-wise.
     The identities of the persons on it are read once from the registry to learn their national-ID digests."""
     await repository.lock_builds(session)
@@ -55,30 +68,49 @@ async def build(session: AsyncSession, principal: Principal, period: str, identi
     params = await parameters.load(session)
     yearly = [g.code for g in params.groups.values() if not g.fully_state_funded]
     first, last = period_bounds(period)
-    row = ExchangeList(id=uuid.uuid4(), period=period, built_on=clock.today(), item_count=0, counts={},
-                       created_by=principal.client_id, created_at=datetime.now(UTC))
+    row = ExchangeList(
+        id=uuid.uuid4(),
+        period=period,
+        built_on=clock.today(),
+        item_count=0,
+        counts={},
+        created_by=principal.client_id,
+        created_at=datetime.now(UTC),
+    )
     repository.add(session, row)
     await session.flush()
     counts = await repository.build(session, row.id, first, last, yearly)
     row.counts, row.item_count = counts, sum(counts.values())
     await learn_digests(session, row.id, identities, identity_key, period)
     await session.flush()
-    await EVENTS.publish(session, LIST_READY, str(row.id), ListReady(
-        list_id=row.id, period=period, item_count=row.item_count, counts=counts,
-        download=f"/insurance/lists/{row.id}/download", province_code=province_code))
+    await EVENTS.publish(
+        session,
+        LIST_READY,
+        str(row.id),
+        ListReady(
+            list_id=row.id,
+            period=period,
+            item_count=row.item_count,
+            counts=counts,
+            download=f"/insurance/lists/{row.id}/download",
+            province_code=province_code,
+        ),
+    )
     return out(row)
 
 
-async def learn_digests(session: AsyncSession, list_id: uuid.UUID, identities: Identities, key: str,
-                        period: str) -> None:
+async def learn_digests(
+    session: AsyncSession, list_id: uuid.UUID, identities: Identities, key: str, period: str
+) -> None:
     after: uuid.UUID | None = None
     while True:
         rows = await repository.item_rows(session, list_id, None, None, after, 10_000)
         if not rows:
             return
         found = await identities.fetch([r.person_id for r in rows], PURPOSE.format(period=period))
-        await projection.store_digests(session, {pid: digest(key, p["national_id"]) for pid, p in found.items()
-                                                 if p.get("national_id")})
+        await projection.store_digests(
+            session, {pid: digest(key, p["national_id"]) for pid, p in found.items() if p.get("national_id")}
+        )
         after = rows[-1].id
 
 
@@ -96,17 +128,37 @@ async def lists(session: AsyncSession) -> list[ListOut]:
 def item_out(r: Row[Any], identity: dict[str, Any] | None) -> ItemOut:
     item: ExchangeItem = r[0]
     i = identity or {}
-    return ItemOut(item_id=item.id, person_id=item.person_id, action=item.action,  # type: ignore[arg-type]
-                   group=item.group_code, benefit_level=item.benefit_level, valid_from=item.valid_from,
-                   valid_to=item.valid_to, current_card=r.current_card, full_name=i.get("full_name"),
-                   date_of_birth=i.get("date_of_birth"), sex=i.get("sex"), national_id=i.get("national_id"),
-                   address=i.get("address_line"), household_code=i.get("household_code"),
-                   commune_code=item.commune_code, district_code=item.district_code, result=item.result,
-                   result_reason=item.result_reason)
+    return ItemOut(
+        item_id=item.id,
+        person_id=item.person_id,
+        action=item.action,  # type: ignore[arg-type]
+        group=item.group_code,
+        benefit_level=item.benefit_level,
+        valid_from=item.valid_from,
+        valid_to=item.valid_to,
+        current_card=r.current_card,
+        full_name=i.get("full_name"),
+        date_of_birth=i.get("date_of_birth"),
+        sex=i.get("sex"),
+        national_id=i.get("national_id"),
+        address=i.get("address_line"),
+        household_code=i.get("household_code"),
+        commune_code=item.commune_code,
+        district_code=item.district_code,
+        result=item.result,
+        result_reason=item.result_reason,
+    )
 
 
-async def page(session: AsyncSession, principal: Principal, row: ExchangeList, identities: Identities,
-               action: str | None, cursor: str | None, limit: int) -> tuple[list[ItemOut], str | None]:
+async def page(
+    session: AsyncSession,
+    principal: Principal,
+    row: ExchangeList,
+    identities: Identities,
+    action: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ItemOut], str | None]:
     after = keyset(cursor, uuid.UUID)
     rows = await repository.items(session, row.id, principal.limited_to, action, after[0] if after else None, limit)
     found = await identities.fetch([r[0].person_id for r in rows], PURPOSE.format(period=row.period)) if rows else {}
@@ -116,22 +168,38 @@ async def page(session: AsyncSession, principal: Principal, row: ExchangeList, i
 
 # --- results -----------------------------------------------------------------------------------------------
 
+
 def _exception(list_id: uuid.UUID, person_id: uuid.UUID | None, kind: str, **detail: Any) -> ExchangeException:
-    return ExchangeException(id=uuid.uuid4(), list_id=list_id, person_id=person_id, kind=kind,
-                             detail={k: (str(v) if isinstance(v, date | uuid.UUID) else v) for k, v in detail.items()},
-                             status="open", resolution="", created_at=datetime.now(UTC))
+    return ExchangeException(
+        id=uuid.uuid4(),
+        list_id=list_id,
+        person_id=person_id,
+        kind=kind,
+        detail={k: (str(v) if isinstance(v, date | uuid.UUID) else v) for k, v in detail.items()},
+        status="open",
+        resolution="",
+        created_at=datetime.now(UTC),
+    )
 
 
 def _exception_out(e: ExchangeException) -> ExceptionOut:
-    return ExceptionOut(id=e.id, list_id=e.list_id, person_id=e.person_id, kind=e.kind, detail=e.detail,
-                        status=e.status, resolution=e.resolution, resolved_by=e.resolved_by, created_at=e.created_at)
+    return ExceptionOut(
+        id=e.id,
+        list_id=e.list_id,
+        person_id=e.person_id,
+        kind=e.kind,
+        detail=e.detail,
+        status=e.status,
+        resolution=e.resolution,
+        resolved_by=e.resolved_by,
+        created_at=e.created_at,
+    )
 
 
 _EXPECTED = {"enrol": "issued", "renew": "issued", "change": "issued", "end": "ended"}
 
 
-async def record(session: AsyncSession, principal: Principal, row: ExchangeList,
-                 results: list[ResultIn]) -> ResultsOut:
+async def record(session: AsyncSession, principal: Principal, row: ExchangeList, results: list[ResultIn]) -> ResultsOut:
     """Apply BHXH's results. Never silently: a person not on the list (or outside the client's areas), a card code of
     the wrong group, level or office, a second card for the same person, a code already used, an outcome the item did
     not ask for, or a different result for an item already answered are kept as exceptions."""
@@ -148,16 +216,32 @@ async def record(session: AsyncSession, principal: Principal, row: ExchangeList,
             problems.append(_exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code))
             continue
         if r.person_id in seen:
-            problems.append(_exception(row.id, r.person_id, "reported_twice", outcome=r.outcome,
-                                       card_code=r.card_code, reason="listed twice in one report"))
+            problems.append(
+                _exception(
+                    row.id,
+                    r.person_id,
+                    "reported_twice",
+                    outcome=r.outcome,
+                    card_code=r.card_code,
+                    reason="listed twice in one report",
+                )
+            )
             continue
         seen.add(r.person_id)
         if item.result != "pending":
             if item.result == r.outcome and await _same_card(session, item, r):
                 unchanged += 1
             else:
-                problems.append(_exception(row.id, r.person_id, "reported_twice", outcome=r.outcome,
-                                           card_code=r.card_code, recorded=item.result))
+                problems.append(
+                    _exception(
+                        row.id,
+                        r.person_id,
+                        "reported_twice",
+                        outcome=r.outcome,
+                        card_code=r.card_code,
+                        recorded=item.result,
+                    )
+                )
             continue
         if r.outcome == "rejected":
             await repository.set_result(session, item, "rejected", (r.reason or "").strip())
@@ -188,40 +272,63 @@ async def _same_card(session: AsyncSession, item: ExchangeItem, r: ResultIn) -> 
     return card is not None and card.list_item_id == item.id
 
 
-async def _issue(session: AsyncSession, row: ExchangeList, item: ExchangeItem, r: ResultIn,
-                 groups: dict[str, Any], issuing: str) -> ExchangeException | None:
+async def _issue(
+    session: AsyncSession, row: ExchangeList, item: ExchangeItem, r: ResultIn, groups: dict[str, Any], issuing: str
+) -> ExchangeException | None:
     assert r.card_code is not None and r.valid_from is not None
     code = r.card_code.strip().upper()
     group = groups[item.group_code]
     wrong = card_code.problems(code, group, issuing)
     if wrong:
-        return _exception(row.id, item.person_id, "wrong_code", card_code=code, group=item.group_code,
-                          problems=wrong)
+        return _exception(row.id, item.person_id, "wrong_code", card_code=code, group=item.group_code, problems=wrong)
     in_force = await cards_repository.in_force(session, [item.person_id], for_update=True)
     replaced = next((c for c in in_force if c.id == item.card_id), None)
     if any(c.id != item.card_id for c in in_force):
-        return _exception(row.id, item.person_id, "second_card", card_code=code,
-                          card_in_force=next(c.code for c in in_force if c.id != item.card_id))
+        return _exception(
+            row.id,
+            item.person_id,
+            "second_card",
+            card_code=code,
+            card_in_force=next(c.code for c in in_force if c.id != item.card_id),
+        )
     if replaced is not None:
         kind, reason = ("renewed", "renewed") if item.action == "renew" else ("changed_group", "changed_group")
-        await cards.end(session, replaced, min(replaced.valid_to or date.max, r.valid_from - timedelta(days=1)),
-                        reason, groups)
+        await cards.end(
+            session, replaced, min(replaced.valid_to or date.max, r.valid_from - timedelta(days=1)), reason, groups
+        )
     else:
         kind = "issued"
     parsed = card_code.parse(code)
     assert parsed is not None
-    card = Card(id=uuid.uuid4(), person_id=item.person_id, group_code=item.group_code, code=code,
-                number=parsed.number, issuing_province=parsed.province, valid_from=r.valid_from,
-                valid_to=r.valid_to, paid_on=r.valid_from if not group.fully_state_funded else None,
-                ended_on=None, end_reason="", commune_code=item.commune_code, district_code=item.district_code,
-                province_code=item.province_code, list_item_id=item.id, issued_at=datetime.now(UTC))
+    card = Card(
+        id=uuid.uuid4(),
+        person_id=item.person_id,
+        group_code=item.group_code,
+        code=code,
+        number=parsed.number,
+        issuing_province=parsed.province,
+        valid_from=r.valid_from,
+        valid_to=r.valid_to,
+        paid_on=r.valid_from if not group.fully_state_funded else None,
+        ended_on=None,
+        end_reason="",
+        commune_code=item.commune_code,
+        district_code=item.district_code,
+        province_code=item.province_code,
+        list_item_id=item.id,
+        issued_at=datetime.now(UTC),
+    )
     try:
         await cards.issue(session, card, kind, f"list {row.period}", "bhxh")
     except UniqueViolation:
         return _exception(row.id, item.person_id, "duplicate_code", card_code=code)
     await repository.set_result(session, item, "issued", "")
-    await EVENTS.publish(session, CARD_ISSUED, str(card.person_id), CardIssued(
-        **cards.card_data(card, groups), action=item.action, list_id=row.id))  # type: ignore[arg-type]
+    await EVENTS.publish(
+        session,
+        CARD_ISSUED,
+        str(card.person_id),
+        CardIssued(**cards.card_data(card, groups), action=item.action, list_id=row.id),
+    )  # type: ignore[arg-type]
     return None
 
 
@@ -236,5 +343,3 @@ async def resolve(session: AsyncSession, exception_id: uuid.UUID, resolution: st
     e.status, e.resolution, e.resolved_by = "resolved", resolution, client_id
     await session.flush()
     return _exception_out(e)
-
-

@@ -20,8 +20,11 @@ async def groups(session: AsyncSession) -> Sequence[CardGroup]:
 
 
 async def values(session: AsyncSession, status: str = "approved") -> Sequence[Parameter]:
-    return (await session.scalars(select(Parameter).where(Parameter.status == status)
-                                  .order_by(Parameter.name, Parameter.valid_from))).all()
+    return (
+        await session.scalars(
+            select(Parameter).where(Parameter.status == status).order_by(Parameter.name, Parameter.valid_from)
+        )
+    ).all()
 
 
 async def get(session: AsyncSession, proposal_id: uuid.UUID) -> Parameter | None:
@@ -37,8 +40,11 @@ async def decide(session: AsyncSession, row: Parameter, status: str, by: str, at
     :class:`UniqueViolation` and leaves the transaction usable."""
     try:
         async with session.begin_nested():
-            await session.execute(update(Parameter).where(Parameter.id == row.id).values(
-                status=status, decided_by=by, decided_at=at, reason=reason))
+            await session.execute(
+                update(Parameter)
+                .where(Parameter.id == row.id)
+                .values(status=status, decided_by=by, decided_at=at, reason=reason)
+            )
     except IntegrityError as exc:
         raise UniqueViolation(str(exc.orig)) from exc
     await session.refresh(row)

@@ -18,8 +18,12 @@ router = APIRouter(prefix="/parameters", tags=["parameters"])
 Admin = Annotated[Principal, require("admin")]
 
 
-@router.get("", summary="Card groups, base salary, contribution rate and shares", response_model=ParametersOut,
-            dependencies=[require("insurance:read")])
+@router.get(
+    "",
+    summary="Card groups, base salary, contribution rate and shares",
+    response_model=ParametersOut,
+    dependencies=[require("insurance:read")],
+)
 async def read_parameters(session: SessionDep) -> ParametersOut:
     """The card groups (object code, benefit level, statutory order, state share in force) and every effective-dated
     value with its legal basis: `base_salary` (VND), `contribution_rate` (0.045 = 4.5%), `state_share.<group>` and
@@ -36,16 +40,18 @@ async def propose(body: ProposalIn, session: SessionDep, principal: Admin) -> Va
     return await service.propose(session, body, principal.client_id)
 
 
-@router.post("/proposals/{proposal_id}/approve", summary="Approve a proposed value (another admin)",
-             response_model=ValueOut)
+@router.post(
+    "/proposals/{proposal_id}/approve", summary="Approve a proposed value (another admin)", response_model=ValueOut
+)
 async def approve(proposal_id: uuid.UUID, body: DecisionIn, session: SessionDep, principal: Admin) -> ValueOut:
     """Maker-checker: `403` `maker-checker` when the proposer approves their own value; `409` when it was already
     decided or a value of that name from that date is already approved; `404` for an unknown proposal."""
     return await service.decide(session, proposal_id, True, principal.client_id, body.reason)
 
 
-@router.post("/proposals/{proposal_id}/reject", summary="Reject a proposed value (another admin)",
-             response_model=ValueOut)
+@router.post(
+    "/proposals/{proposal_id}/reject", summary="Reject a proposed value (another admin)", response_model=ValueOut
+)
 async def reject(proposal_id: uuid.UUID, body: DecisionIn, session: SessionDep, principal: Admin) -> ValueOut:
     """The value is kept as rejected (with the `reason`) and applies to nothing."""
     return await service.decide(session, proposal_id, False, principal.client_id, body.reason)

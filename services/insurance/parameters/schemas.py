@@ -43,10 +43,13 @@ class ParametersOut(BaseModel):
 
 
 class ProposalIn(BaseModel):
-    name: str = Field(examples=["base_salary"], max_length=40,
-                      description="base_salary, contribution_rate, state_share.<group>, household_factor.<1-5>")
+    name: str = Field(
+        examples=["base_salary"],
+        max_length=40,
+        description="base_salary, contribution_rate, state_share.<group>, household_factor.<1-5>",
+    )
     valid_from: date = Field(description="First day it applies; may be in the past (decrees are often retroactive)")
-    value: Decimal = Field(ge=0, description="Send as a string: \"2530000\", \"0.045\", \"0.3\"")
+    value: Decimal = Field(ge=0, description='Send as a string: "2530000", "0.045", "0.3"')
     legal_basis: str = Field(min_length=3, max_length=500, examples=["Nghị định 73/2024/NĐ-CP"])
 
 

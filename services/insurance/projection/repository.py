@@ -85,23 +85,26 @@ _LEFT = text(f"""
 
 
 def _areas(data: Areas) -> dict[str, object]:
-    return {"commune": data.commune_code, "district": data.district_code,
-            "province": data.province_code}
+    return {"commune": data.commune_code, "district": data.district_code, "province": data.province_code}
 
 
-async def registered(session: AsyncSession, person_id: uuid.UUID, dob: date, sex: str, areas: dict[str, object],
-                     registered_on: date) -> None:
-    await session.execute(_REGISTERED, {"id": person_id, "dob": dob, "sex": sex, "registered_on": registered_on,
-                                        "reason": "", **areas})
+async def registered(
+    session: AsyncSession, person_id: uuid.UUID, dob: date, sex: str, areas: dict[str, object], registered_on: date
+) -> None:
+    await session.execute(
+        _REGISTERED, {"id": person_id, "dob": dob, "sex": sex, "registered_on": registered_on, "reason": "", **areas}
+    )
 
 
-async def updated(session: AsyncSession, person_id: uuid.UUID, dob: date | None, sex: str | None,
-                  areas: dict[str, object]) -> None:
+async def updated(
+    session: AsyncSession, person_id: uuid.UUID, dob: date | None, sex: str | None, areas: dict[str, object]
+) -> None:
     await session.execute(_UPDATED, {"id": person_id, "dob": dob, "sex": sex, "reason": "", **areas})
 
 
-async def died(session: AsyncSession, person_id: uuid.UUID, dob: date, death_date: date,
-               areas: dict[str, object]) -> None:
+async def died(
+    session: AsyncSession, person_id: uuid.UUID, dob: date, death_date: date, areas: dict[str, object]
+) -> None:
     await session.execute(_DIED, {"id": person_id, "dob": dob, "death_date": death_date, "reason": "death", **areas})
 
 
@@ -110,35 +113,60 @@ async def ensure_person(session: AsyncSession, person_id: uuid.UUID, dob: date, 
     await session.execute(_KNOWN, {"id": person_id, "dob": dob, **areas})
 
 
-async def beneficiary_step(session: AsyncSession, beneficiary_id: uuid.UUID, person_id: uuid.UUID, kind: str,
-                           effective: date, sequence: int, reason: str) -> None:
-    await session.execute(_STEP, {"beneficiary_id": beneficiary_id, "person_id": person_id, "kind": kind,
-                                  "effective": effective, "sequence": sequence, "reason": reason})
+async def beneficiary_step(
+    session: AsyncSession,
+    beneficiary_id: uuid.UUID,
+    person_id: uuid.UUID,
+    kind: str,
+    effective: date,
+    sequence: int,
+    reason: str,
+) -> None:
+    await session.execute(
+        _STEP,
+        {
+            "beneficiary_id": beneficiary_id,
+            "person_id": person_id,
+            "kind": kind,
+            "effective": effective,
+            "sequence": sequence,
+            "reason": reason,
+        },
+    )
 
 
-async def poverty_status(session: AsyncSession, household_id: uuid.UUID, valid_from: date, status: str,
-                         sequence: int) -> None:
-    await session.execute(_STATUS, {"household_id": household_id, "valid_from": valid_from, "status": status,
-                                    "sequence": sequence, "reason": ""})
+async def poverty_status(
+    session: AsyncSession, household_id: uuid.UUID, valid_from: date, status: str, sequence: int
+) -> None:
+    await session.execute(
+        _STATUS,
+        {"household_id": household_id, "valid_from": valid_from, "status": status, "sequence": sequence, "reason": ""},
+    )
 
 
 async def joined(session: AsyncSession, household_id: uuid.UUID, person_id: uuid.UUID, joined_on: date) -> None:
-    await session.execute(_JOINED, {"household_id": household_id, "person_id": person_id, "joined_on": joined_on,
-                                    "reason": ""})
+    await session.execute(
+        _JOINED, {"household_id": household_id, "person_id": person_id, "joined_on": joined_on, "reason": ""}
+    )
 
 
 async def left(session: AsyncSession, household_id: uuid.UUID, person_id: uuid.UUID, left_on: date) -> None:
-    await session.execute(_LEFT, {"household_id": household_id, "person_id": person_id, "left_on": left_on,
-                                  "reason": ""})
+    await session.execute(
+        _LEFT, {"household_id": household_id, "person_id": person_id, "left_on": left_on, "reason": ""}
+    )
 
 
 areas = _areas
 
 
 async def person_areas(session: AsyncSession, person_id: uuid.UUID) -> tuple[str, str, str] | None:
-    row = (await session.execute(text("""
+    row = (
+        await session.execute(
+            text("""
         SELECT commune_code, district_code, province_code FROM insurance.persons WHERE id = :id"""),
-        {"id": person_id})).first()
+            {"id": person_id},
+        )
+    ).first()
     return None if row is None else (row[0], row[1], row[2])
 
 
@@ -175,39 +203,68 @@ _STEPS_MANY = text(f"""
 
 async def registered_many(session: AsyncSession, rows: list[tuple[uuid.UUID, date, str, Areas, date]]) -> None:
     """:func:`registered` for many persons (each once): (person, birth date, sex, areas, registration day)."""
-    await session.execute(_REGISTERED_MANY, {
-        "id": [r[0] for r in rows], "dob": [r[1] for r in rows], "sex": [r[2] for r in rows],
-        "commune": [r[3].commune_code for r in rows], "district": [r[3].district_code for r in rows],
-        "province": [r[3].province_code for r in rows], "registered_on": [r[4] for r in rows], "reason": ""})
+    await session.execute(
+        _REGISTERED_MANY,
+        {
+            "id": [r[0] for r in rows],
+            "dob": [r[1] for r in rows],
+            "sex": [r[2] for r in rows],
+            "commune": [r[3].commune_code for r in rows],
+            "district": [r[3].district_code for r in rows],
+            "province": [r[3].province_code for r in rows],
+            "registered_on": [r[4] for r in rows],
+            "reason": "",
+        },
+    )
 
 
 async def ensure_persons(session: AsyncSession, rows: list[tuple[uuid.UUID, date, Areas]]) -> None:
     """:func:`ensure_person` for many persons."""
     if rows:
-        await session.execute(_KNOWN_MANY, {
-            "id": [r[0] for r in rows], "dob": [r[1] for r in rows], "commune": [r[2].commune_code for r in rows],
-            "district": [r[2].district_code for r in rows], "province": [r[2].province_code for r in rows]})
+        await session.execute(
+            _KNOWN_MANY,
+            {
+                "id": [r[0] for r in rows],
+                "dob": [r[1] for r in rows],
+                "commune": [r[2].commune_code for r in rows],
+                "district": [r[2].district_code for r in rows],
+                "province": [r[2].province_code for r in rows],
+            },
+        )
 
 
-async def beneficiary_steps(session: AsyncSession, kind: str, rows: list[tuple[uuid.UUID, uuid.UUID, date, int]],
-                            reason: str) -> None:
+async def beneficiary_steps(
+    session: AsyncSession, kind: str, rows: list[tuple[uuid.UUID, uuid.UUID, date, int]], reason: str
+) -> None:
     """:func:`beneficiary_step` for many decisions of one kind (each about another person): (beneficiary,
     person, effective day, sequence)."""
-    await session.execute(_STEPS_MANY, {
-        "kind": kind, "beneficiary_id": [r[0] for r in rows], "person_id": [r[1] for r in rows],
-        "effective": [r[2] for r in rows], "sequence": [r[3] for r in rows], "reason": reason})
+    await session.execute(
+        _STEPS_MANY,
+        {
+            "kind": kind,
+            "beneficiary_id": [r[0] for r in rows],
+            "person_id": [r[1] for r in rows],
+            "effective": [r[2] for r in rows],
+            "sequence": [r[3] for r in rows],
+            "reason": reason,
+        },
+    )
 
 
 async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
     if not digests:
         return
     # A national ID corrected in the registry may move: the digest follows it to the person who holds it now.
-    await session.execute(text("""
+    await session.execute(
+        text("""
         UPDATE insurance.persons SET national_id_digest = NULL
         WHERE national_id_digest = ANY(CAST(:digests AS text[])) AND NOT id = ANY(CAST(:ids AS uuid[]))"""),
-        {"ids": list(digests), "digests": list(digests.values())})
-    await session.execute(text("""
+        {"ids": list(digests), "digests": list(digests.values())},
+    )
+    await session.execute(
+        text("""
         UPDATE insurance.persons p SET national_id_digest = d.digest
         FROM unnest(CAST(:ids AS uuid[]), CAST(:digests AS text[])) AS d(id, digest)
         WHERE p.id = d.id AND p.national_id_digest IS DISTINCT FROM d.digest"""),
-        {"ids": list(digests), "digests": list(digests.values())})
+        {"ids": list(digests), "digests": list(digests.values())},
+    )

@@ -34,8 +34,9 @@ def month_start(month: str) -> date:
 async def person_registered(session: AsyncSession, event: Event) -> None:
     """A child's TE starts at birth registration: the day the registry registered the person (Vietnam time)."""
     data = PersonRegisteredIn.model_validate(event.data)
-    await repository.registered(session, data.person_id, data.date_of_birth, data.sex, repository.areas(data),
-                                clock.to_vietnam_date(event.time))
+    await repository.registered(
+        session, data.person_id, data.date_of_birth, data.sex, repository.areas(data), clock.to_vietnam_date(event.time)
+    )
 
 
 async def person_updated(session: AsyncSession, event: Event) -> None:
@@ -53,9 +54,15 @@ async def beneficiary_step(session: AsyncSession, event: Event, kind: str) -> No
     data = BeneficiaryStepIn.model_validate(event.data)
     if data.date_of_birth is not None:
         await repository.ensure_person(session, data.person_id, data.date_of_birth, repository.areas(data))
-    await repository.beneficiary_step(session, data.beneficiary_id, data.person_id, kind,
-                                      month_start(data.effective_month), event.sequence,
-                                      "terminated" if kind == "terminated" else "")
+    await repository.beneficiary_step(
+        session,
+        data.beneficiary_id,
+        data.person_id,
+        kind,
+        month_start(data.effective_month),
+        event.sequence,
+        "terminated" if kind == "terminated" else "",
+    )
 
 
 async def poverty_status(session: AsyncSession, event: Event) -> None:
@@ -90,17 +97,34 @@ async def beneficiary_steps(session: AsyncSession, events: list[Event], kind: st
         if d.date_of_birth is not None:
             known.append((d.person_id, d.date_of_birth, d))
     await repository.ensure_persons(session, known)
-    await repository.beneficiary_steps(session, kind, [(d.beneficiary_id, d.person_id, month_start(d.effective_month),
-                                                        e.sequence) for d, e in zip(data, events, strict=True)],
-                                       "terminated" if kind == "terminated" else "")
+    await repository.beneficiary_steps(
+        session,
+        kind,
+        [
+            (d.beneficiary_id, d.person_id, month_start(d.effective_month), e.sequence)
+            for d, e in zip(data, events, strict=True)
+        ],
+        "terminated" if kind == "terminated" else "",
+    )
 
 
-async def ensure_person(session: AsyncSession, person_id: uuid.UUID, date_of_birth: date, *, commune_code: str,
-                        district_code: str, province_code: str) -> None:
+async def ensure_person(
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    date_of_birth: date,
+    *,
+    commune_code: str,
+    district_code: str,
+    province_code: str,
+) -> None:
     """A person another feature learned of before the registry's registration arrived (a TE proposal): known to the
     projection with a birth date and areas, nothing else."""
-    await repository.ensure_person(session, person_id, date_of_birth, {
-        "commune": commune_code, "district": district_code, "province": province_code})
+    await repository.ensure_person(
+        session,
+        person_id,
+        date_of_birth,
+        {"commune": commune_code, "district": district_code, "province": province_code},
+    )
 
 
 async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:

@@ -48,7 +48,14 @@ async def propose(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(_PROPOSE, row)
 
 
-async def page(session: AsyncSession, areas: Sequence[str] | None, after: uuid.UUID | None, limit: int,
-               today: Any) -> list[Any]:
-    return list((await session.execute(text(_LIST), {
-        "areas": list(areas) if areas is not None else None, "after": after, "limit": limit, "today": today})).all())
+async def page(
+    session: AsyncSession, areas: Sequence[str] | None, after: uuid.UUID | None, limit: int, today: Any
+) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                text(_LIST),
+                {"areas": list(areas) if areas is not None else None, "after": after, "limit": limit, "today": today},
+            )
+        ).all()
+    )

@@ -19,10 +19,12 @@ Reader = Annotated[Principal, require("insurance:read")]
 
 
 @router.get("/proposals", summary="Children proposed for a TE card by child protection", response_model=ProposalPage)
-async def list_proposals(session: SessionDep, principal: Reader,
-                         cursor: Annotated[uuid.UUID | None,
-                                           Query(description="`next_cursor` of the page before")] = None,
-                         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ProposalPage:
+async def list_proposals(
+    session: SessionDep,
+    principal: Reader,
+    cursor: Annotated[uuid.UUID | None, Query(description="`next_cursor` of the page before")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ProposalPage:
     """Children under 6 without a card that child protection proposed, within the token's areas, each with its
     `status`: `to_enrol` (entitled: the next period's list enrols the child), `on_list` (waiting for BHXH), `card`
     (done), `deciding` (a moment: facts just changed), `not_registered` (no birth registration from the registry

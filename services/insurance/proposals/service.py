@@ -19,15 +19,28 @@ from .schemas import ProposalIn, ProposalOut, ProposalPage
 async def propose(session: AsyncSession, data: ProposalIn) -> None:
     # Known to the projection if it was not (birth date and areas; TE still waits for the registry's birth
     # registration), then the proposal.
-    await projection.ensure_person(session, data.person_id, data.date_of_birth, commune_code=data.commune_code,
-                                   district_code=data.district_code, province_code=data.province_code)
-    await repository.propose(session, {"id": data.person_id, "dob": data.date_of_birth, "commune": data.commune_code,
-                                       "district": data.district_code, "province": data.province_code})
+    await projection.ensure_person(
+        session,
+        data.person_id,
+        data.date_of_birth,
+        commune_code=data.commune_code,
+        district_code=data.district_code,
+        province_code=data.province_code,
+    )
+    await repository.propose(
+        session,
+        {
+            "id": data.person_id,
+            "dob": data.date_of_birth,
+            "commune": data.commune_code,
+            "district": data.district_code,
+            "province": data.province_code,
+        },
+    )
 
 
 async def page(session: AsyncSession, principal: Principal, after: uuid.UUID | None, limit: int) -> ProposalPage:
     areas = principal.limited_to
-    rows = await repository.page(session, sorted(areas) if areas is not None else None, after, limit + 1,
-                                 clock.today())
+    rows = await repository.page(session, sorted(areas) if areas is not None else None, after, limit + 1, clock.today())
     items = [ProposalOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
     return ProposalPage(items=items, next_cursor=str(rows[limit - 1].person_id) if len(rows) > limit else None)

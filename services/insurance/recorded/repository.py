@@ -14,13 +14,22 @@ _COLUMNS = """id, person_id, group_code, valid_from, valid_to, document, recorde
     withdrawn_at, withdraw_reason"""
 
 
-async def add(session: AsyncSession, person_id: uuid.UUID, group: str, valid_from: date, valid_to: date | None,
-              document: str, by: str) -> Row[Any] | None:
+async def add(
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    group: str,
+    valid_from: date,
+    valid_to: date | None,
+    document: str,
+    by: str,
+) -> Row[Any] | None:
     """The new row, or None when the same group from the same day is already recorded (and not withdrawn). Queues
     the person for a new decision in the same statement."""
     try:
         async with session.begin_nested():
-            return (await session.execute(text(f"""
+            return (
+                await session.execute(
+                    text(f"""
                 WITH r AS (
                     INSERT INTO insurance.recorded_groups (id, person_id, group_code, valid_from, valid_to, document,
                                                            recorded_by)
@@ -28,32 +37,50 @@ async def add(session: AsyncSession, person_id: uuid.UUID, group: str, valid_fro
                 ), q AS (
                     INSERT INTO insurance.pending_decisions (person_id, reason) SELECT person_id, '' FROM r
                     ON CONFLICT (person_id) DO NOTHING)
-                SELECT * FROM r"""), {"p": person_id, "g": group, "f": valid_from, "t": valid_to, "d": document,
-                                      "by": by})).first()
+                SELECT * FROM r"""),
+                    {"p": person_id, "g": group, "f": valid_from, "t": valid_to, "d": document, "by": by},
+                )
+            ).first()
     except IntegrityError:
         return None
 
 
-async def withdraw(session: AsyncSession, person_id: uuid.UUID, record_id: uuid.UUID, reason: str,
-                   by: str) -> Row[Any] | None:
+async def withdraw(
+    session: AsyncSession, person_id: uuid.UUID, record_id: uuid.UUID, reason: str, by: str
+) -> Row[Any] | None:
     """The withdrawn row; None when there is no such record of the person or it was already withdrawn."""
-    return (await session.execute(text(f"""
+    return (
+        await session.execute(
+            text(f"""
         WITH r AS (
             UPDATE insurance.recorded_groups SET withdrawn_by = :by, withdrawn_at = now(), withdraw_reason = :reason
             WHERE id = :id AND person_id = :p AND withdrawn_at IS NULL RETURNING {_COLUMNS}
         ), q AS (
             INSERT INTO insurance.pending_decisions (person_id, reason) SELECT person_id, '' FROM r
             ON CONFLICT (person_id) DO NOTHING)
-        SELECT * FROM r"""), {"id": record_id, "p": person_id, "reason": reason, "by": by})).first()
+        SELECT * FROM r"""),
+            {"id": record_id, "p": person_id, "reason": reason, "by": by},
+        )
+    ).first()
 
 
 async def of_person(session: AsyncSession, person_id: uuid.UUID) -> list[Row[Any]]:
-    return list((await session.execute(text(f"""
+    return list(
+        (
+            await session.execute(
+                text(f"""
         SELECT {_COLUMNS} FROM insurance.recorded_groups WHERE person_id = :p ORDER BY valid_from, recorded_at"""),
-        {"p": person_id})).all())
+                {"p": person_id},
+            )
+        ).all()
+    )
 
 
 async def exists(session: AsyncSession, person_id: uuid.UUID, record_id: uuid.UUID) -> bool:
-    return bool(await session.scalar(text("""
+    return bool(
+        await session.scalar(
+            text("""
         SELECT EXISTS (SELECT FROM insurance.recorded_groups WHERE id = :id AND person_id = :p)"""),
-        {"id": record_id, "p": person_id}))
+            {"id": record_id, "p": person_id},
+        )
+    )

@@ -17,8 +17,12 @@ router = APIRouter(prefix="/persons/{person_id}/recorded-groups", tags=["recorde
 
 
 @router.post("", summary="Record a pupil (HS) or student (SV) status", status_code=201, response_model=RecordedOut)
-async def record(person_id: uuid.UUID, body: RecordedIn, session: SessionDep,
-                 principal: Annotated[Principal, require("insurance:write")]) -> RecordedOut:
+async def record(
+    person_id: uuid.UUID,
+    body: RecordedIn,
+    session: SessionDep,
+    principal: Annotated[Principal, require("insurance:write")],
+) -> RecordedOut:
     """No registry event says who is a pupil or a student: an officer records the status with its span and the
     school's confirmation. The person's card group is decided again at once (the worker follows within a second):
     HS/SV counts like any other ground, so a child under 6 stays TE and a BT beneficiary stays BT (the highest
@@ -29,14 +33,20 @@ async def record(person_id: uuid.UUID, body: RecordedIn, session: SessionDep,
 
 
 @router.get("", summary="A person's recorded groups (with the withdrawn ones)", response_model=RecordedListOut)
-async def list_recorded(person_id: uuid.UUID, session: SessionDep,
-                        principal: Annotated[Principal, require("insurance:read")]) -> RecordedListOut:
+async def list_recorded(
+    person_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, require("insurance:read")]
+) -> RecordedListOut:
     return await service.of_person(session, principal, person_id)
 
 
 @router.post("/{record_id}/withdraw", summary="Withdraw a recorded status", response_model=RecordedOut)
-async def withdraw(person_id: uuid.UUID, record_id: uuid.UUID, body: WithdrawIn, session: SessionDep,
-                   principal: Annotated[Principal, require("insurance:write")]) -> RecordedOut:
+async def withdraw(
+    person_id: uuid.UUID,
+    record_id: uuid.UUID,
+    body: WithdrawIn,
+    session: SessionDep,
+    principal: Annotated[Principal, require("insurance:write")],
+) -> RecordedOut:
     """The record stays, marked withdrawn with the reason and who withdrew it; the person is decided again without
     it. `409` when already withdrawn."""
     return await service.withdraw(session, principal, person_id, record_id, body.reason)

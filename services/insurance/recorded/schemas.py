@@ -11,12 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 class RecordedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    group: str = Field(description="A card group recorded as data: HS (pupil) or SV (student); see /parameters "
-                                   "(`from_events: false`)", examples=["HS"])
+    group: str = Field(
+        description="A card group recorded as data: HS (pupil) or SV (student); see /parameters (`from_events: false`)",
+        examples=["HS"],
+    )
     valid_from: date = Field(description="First day of the status (e.g. the school year's first day)")
     valid_to: date | None = Field(None, description="Last day of the status (inclusive); null: until withdrawn")
-    document: str = Field(min_length=1, max_length=500, description="The supporting document: the school's or "
-                                                                    "university's confirmation (number, date)")
+    document: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The supporting document: the school's or university's confirmation (number, date)",
+    )
 
 
 class WithdrawIn(BaseModel):

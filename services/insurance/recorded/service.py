@@ -19,10 +19,19 @@ from .schemas import RecordedIn, RecordedListOut, RecordedOut
 
 
 def _out(r: Row[Any]) -> RecordedOut:
-    return RecordedOut(id=r.id, person_id=r.person_id, group=r.group_code, valid_from=r.valid_from,
-                       valid_to=r.valid_to, document=r.document, recorded_by=r.recorded_by,
-                       recorded_at=r.recorded_at, withdrawn_by=r.withdrawn_by, withdrawn_at=r.withdrawn_at,
-                       withdraw_reason=r.withdraw_reason)
+    return RecordedOut(
+        id=r.id,
+        person_id=r.person_id,
+        group=r.group_code,
+        valid_from=r.valid_from,
+        valid_to=r.valid_to,
+        document=r.document,
+        recorded_by=r.recorded_by,
+        recorded_at=r.recorded_at,
+        withdrawn_by=r.withdrawn_by,
+        withdrawn_at=r.withdrawn_at,
+        withdraw_reason=r.withdraw_reason,
+    )
 
 
 async def _visible(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> None:
@@ -36,23 +45,32 @@ async def record(session: AsyncSession, principal: Principal, person_id: uuid.UU
     recordable = await parameters.recordable_groups(session)
     errors = []
     if body.group not in recordable:
-        errors.append({"field": "body.group", "reason": f"{body.group!r} is not a group recorded as data "
-                                                        f"(one of {', '.join(sorted(recordable))}); the others are "
-                                                        "decided from the registry's events"})
+        errors.append(
+            {
+                "field": "body.group",
+                "reason": f"{body.group!r} is not a group recorded as data "
+                f"(one of {', '.join(sorted(recordable))}); the others are "
+                "decided from the registry's events",
+            }
+        )
     if body.valid_to is not None and body.valid_to < body.valid_from:
         errors.append({"field": "body.valid_to", "reason": "before valid_from"})
     if errors:
         raise ValidationFailed(errors)
-    row = await repository.add(session, person_id, body.group, body.valid_from, body.valid_to, body.document.strip(),
-                               principal.client_id)
+    row = await repository.add(
+        session, person_id, body.group, body.valid_from, body.valid_to, body.document.strip(), principal.client_id
+    )
     if row is None:
-        raise Conflict(f"{body.group} from {body.valid_from} is already recorded for person {person_id}: withdraw "
-                       "it first to record it again")
+        raise Conflict(
+            f"{body.group} from {body.valid_from} is already recorded for person {person_id}: withdraw "
+            "it first to record it again"
+        )
     return _out(row)
 
 
-async def withdraw(session: AsyncSession, principal: Principal, person_id: uuid.UUID, record_id: uuid.UUID,
-                   reason: str) -> RecordedOut:
+async def withdraw(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, record_id: uuid.UUID, reason: str
+) -> RecordedOut:
     await _visible(session, principal, person_id)
     row = await repository.withdraw(session, person_id, record_id, reason.strip(), principal.client_id)
     if row is None:

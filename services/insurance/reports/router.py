@@ -16,15 +16,21 @@ from .schemas import CardsReport
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
-@router.get("/cards", summary="Cards by group and unit for a year, with cost and state share",
-            response_model=CardsReport)
+@router.get(
+    "/cards", summary="Cards by group and unit for a year, with cost and state share", response_model=CardsReport
+)
 async def cards_report(
-    session: SessionDep, principal: Annotated[Principal, require("insurance:read")],
+    session: SessionDep,
+    principal: Annotated[Principal, require("insurance:read")],
     year: Annotated[int, Query(ge=2000, le=2100, description="The year reported", examples=[2026])],
-    units: Annotated[Literal["recorded", "2025"], Query(description="`recorded`: by old district (a 2025 commune "
-                                                        "under the old district it came from); `2025`: by 2025 "
-                                                        "commune (an old commune under what it became)")]
-    = "recorded",
+    units: Annotated[
+        Literal["recorded", "2025"],
+        Query(
+            description="`recorded`: by old district (a 2025 commune "
+            "under the old district it came from); `2025`: by 2025 "
+            "commune (an old commune under what it became)"
+        ),
+    ] = "recorded",
 ) -> CardsReport:
     """Health-insurance cards within the client's areas, by card group and by unit: the cards in force on 31
     December (today for the current year), the cards valid on some day of the year, and what the year's card-months

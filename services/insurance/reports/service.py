@@ -53,10 +53,23 @@ async def cards(session: AsyncSession, principal: Principal, year: int, units: S
             target["household"] += t.household
     params = await parameters.load(session, as_of)
     order = {code: i for i, code in enumerate(sorted(params.groups, key=lambda c: params.groups[c].statutory_order))}
-    groups = [GroupRow(group=g, name=params.groups[g].name if g in params.groups else g, **by_group[g])
-              for g in sorted(by_group, key=lambda g: (order.get(g, 99), g))]
-    rows = [UnitRow(code=u.code, name=u.name, note=u.note, **by_unit[u])
-            for u in sorted(by_unit, key=lambda u: (u.note != "", u.code))]
+    groups = [
+        GroupRow(group=g, name=params.groups[g].name if g in params.groups else g, **by_group[g])
+        for g in sorted(by_group, key=lambda g: (order.get(g, 99), g))
+    ]
+    rows = [
+        UnitRow(code=u.code, name=u.name, note=u.note, **by_unit[u])
+        for u in sorted(by_unit, key=lambda u: (u.note != "", u.code))
+    ]
     total = Figures(**{f: sum(g[f] for g in by_group.values()) for f in FIELDS})
-    return CardsReport(year=year, as_of=as_of, first=first, last=last, units=units,
-                       by="district" if units == "recorded" else "commune", groups=groups, rows=rows, total=total)
+    return CardsReport(
+        year=year,
+        as_of=as_of,
+        first=first,
+        last=last,
+        units=units,
+        by="district" if units == "recorded" else "commune",
+        groups=groups,
+        rows=rows,
+        total=total,
+    )

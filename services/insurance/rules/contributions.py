@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-DEFAULT_HOUSEHOLD_FACTORS: tuple[Decimal, ...] = (Decimal("1"), Decimal("0.7"), Decimal("0.6"), Decimal("0.5"),
-                                                  Decimal("0.4"))
+DEFAULT_HOUSEHOLD_FACTORS: tuple[Decimal, ...] = (
+    Decimal("1"),
+    Decimal("0.7"),
+    Decimal("0.6"),
+    Decimal("0.5"),
+    Decimal("0.4"),
+)
 """1st member of a household pays 100% of the contribution, 2nd 70%, 3rd 60%, 4th 50%, 5th and later 40%."""
 
 
@@ -60,8 +65,9 @@ def split(full: int, state_share: Decimal, factor: Decimal = Decimal(1)) -> Spli
     return Split(total, state, total - state)
 
 
-def month_amount(month: date, paid_on: date | None, base_salaries: Sequence[Dated], rate: Decimal,
-                 fully_state_funded: bool) -> int:
+def month_amount(
+    month: date, paid_on: date | None, base_salaries: Sequence[Dated], rate: Decimal, fully_state_funded: bool
+) -> int:
     """A card-month's full contribution. 100%-state groups follow the base salary in force that month (a new base
     salary applies from its date); part-funded groups keep the base salary in force on ``paid_on``."""
     day = month if fully_state_funded or paid_on is None else paid_on

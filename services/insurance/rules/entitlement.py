@@ -171,5 +171,3 @@ def decide(facts: Facts, groups: dict[str, Group]) -> list[Segment]:
 
 def group_on(segments: Sequence[Segment], day: date) -> str | None:
     return next((s.group for s in segments if Span(s.start, s.end).contains(day)), None)
-
-

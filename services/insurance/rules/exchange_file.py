@@ -6,8 +6,22 @@ from __future__ import annotations
 from common.tabular import IGNORED_HEADERS, Cell, Column, choice, header_key
 
 DOWNLOAD: tuple[str, ...] = (
-    "STT", "Mã người", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh cá nhân", "Địa chỉ", "Mã hộ gia đình",
-    "Mã xã", "Mã huyện", "Nghiệp vụ", "Đối tượng", "Mức hưởng", "Hiệu lực từ", "Hiệu lực đến", "Mã thẻ hiện tại",
+    "STT",
+    "Mã người",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số định danh cá nhân",
+    "Địa chỉ",
+    "Mã hộ gia đình",
+    "Mã xã",
+    "Mã huyện",
+    "Nghiệp vụ",
+    "Đối tượng",
+    "Mức hưởng",
+    "Hiệu lực từ",
+    "Hiệu lực đến",
+    "Mã thẻ hiện tại",
 )
 """The list's own columns, in file order (what BHXH needs to issue, renew, change or end a card)."""
 
@@ -18,8 +32,12 @@ _OUTCOMES = {header_key(v): k for k, v in OUTCOME_LABELS.items()} | {k: k for k 
 
 RESULT_COLUMNS: tuple[Column, ...] = (
     Column("person_id", ("person_id", "Mã người"), True, "The person's id, as downloaded"),
-    Column("outcome", ("outcome", "Kết quả"), True,
-           "`Đã cấp thẻ` (issued), `Đã báo giảm` (ended) or `Từ chối` (rejected); empty: not answered yet"),
+    Column(
+        "outcome",
+        ("outcome", "Kết quả"),
+        True,
+        "`Đã cấp thẻ` (issued), `Đã báo giảm` (ended) or `Từ chối` (rejected); empty: not answered yet",
+    ),
     Column("card_code", ("card_code", "Mã thẻ"), True, "Issued: the 15-character card code"),
     Column("valid_from", ("valid_from", "Thẻ có giá trị từ"), True, "Issued: DD/MM/YYYY or YYYY-MM-DD"),
     Column("valid_to", ("valid_to", "Thẻ có giá trị đến"), True, "Issued: the card's last day (empty: open)"),

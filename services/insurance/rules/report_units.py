@@ -22,8 +22,9 @@ class ReportUnit:
     note: str = ""
 
 
-def report_unit(units: UnitMap, scheme: Scheme, province_code: str, district_code: str,
-                commune_code: str) -> ReportUnit:
+def report_unit(
+    units: UnitMap, scheme: Scheme, province_code: str, district_code: str, commune_code: str
+) -> ReportUnit:
     """``recorded``: the old district (a 2025 commune counts under the old district all of its old communes came
     from; one that straddles two districts stays apart, under its own code, with a note). ``2025``: the 2025
     commune (an old commune counts under the one it became; one split between several stays under its old code,
@@ -35,13 +36,19 @@ def report_unit(units: UnitMap, scheme: Scheme, province_code: str, district_cod
         districts = sorted({units.district_of[o] for o in units.old_of.get(commune_code, ())})
         if len(districts) == 1:
             return ReportUnit(districts[0], units.name(districts[0]))
-        note = (f"2025 commune across old districts {', '.join(districts)}" if districts
-                else "no district recorded and none in the 2025 mapping")
+        note = (
+            f"2025 commune across old districts {', '.join(districts)}"
+            if districts
+            else "no district recorded and none in the 2025 mapping"
+        )
         return ReportUnit(commune_code, units.name(commune_code), note)
     if not is_old:
         return ReportUnit(commune_code, units.name(commune_code))
     news = sorted(units.new_of[commune_code])
     if len(news) == 1:
         return ReportUnit(news[0], units.name(news[0]))
-    return ReportUnit(commune_code, units.names.get(f"old:{commune_code}", ""),
-                      f"split into {', '.join(news)}: counted under its recorded code")
+    return ReportUnit(
+        commune_code,
+        units.names.get(f"old:{commune_code}", ""),
+        f"split into {', '.join(news)}: counted under its recorded code",
+    )

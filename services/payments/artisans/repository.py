@@ -16,12 +16,12 @@ from ..models import ArtisanEnrolment
 
 async def lock_person(session: AsyncSession, person_id: uuid.UUID) -> None:
     """Serialise enrolments of one person (released at commit): two at once cannot both pass the overlap check."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                          {"k": f"payments.artisans:{person_id}"})
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"payments.artisans:{person_id}"})
 
 
-async def overlapping(session: AsyncSession, person_id: uuid.UUID, first: date, last: date | None, *,
-                      other_than: uuid.UUID | None = None) -> ArtisanEnrolment | None:
+async def overlapping(
+    session: AsyncSession, person_id: uuid.UUID, first: date, last: date | None, *, other_than: uuid.UUID | None = None
+) -> ArtisanEnrolment | None:
     """An enrolment of the person in force in a month of [first, last] (last None: open-ended)."""
     e = ArtisanEnrolment
     stmt = select(e).where(e.person_id == person_id, or_(e.to_month.is_(None), e.to_month >= first))
@@ -39,9 +39,16 @@ async def get(session: AsyncSession, enrolment_id: uuid.UUID, *, for_update: boo
     return await session.scalar(stmt)
 
 
-async def search(session: AsyncSession, *, areas: Sequence[str] | None, commune_code: str | None,
-                 person_id: uuid.UUID | None, in_force: date | None, after: tuple[str, uuid.UUID] | None,
-                 limit: int) -> Sequence[ArtisanEnrolment]:
+async def search(
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    commune_code: str | None,
+    person_id: uuid.UUID | None,
+    in_force: date | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[ArtisanEnrolment]:
     e = ArtisanEnrolment
     stmt = select(e)
     if areas is not None:

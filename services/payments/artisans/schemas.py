@@ -22,18 +22,29 @@ class EnrolmentIn(CommuneOnly):
     person_id: uuid.UUID = Field(description="The registry person")
     recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn Mười"])
     national_id: str = Field(pattern=r"^\d{12}$")
-    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
-                              description="The pay point: a commune in force today (5-digit code). The district and "
-                                          "the province are derived from it (do not send them)")
+    commune_code: str = Field(
+        pattern=COMMUNE_CODE,
+        examples=["29242"],
+        description="The pay point: a commune in force today (5-digit code). The district and "
+        "the province are derived from it (do not send them)",
+    )
     title: Title = Field(description="`nghe_nhan_nhan_dan` (people's artisan) or `nghe_nhan_uu_tu` (meritorious)")
-    amount_per_month: int = Field(strict=True, examples=[1_000_000],
-                                  description="Whole VND (a JSON integer): 1000000, 850000 or 700000 (Decree "
-                                              "109/2015/NĐ-CP, by group and income band)")
-    from_month: Month = Field(description="First month paid (YYYY-MM); may be in the past: the next "
-                                                       "payroll pays the months owed as arrears")
+    amount_per_month: int = Field(
+        strict=True,
+        examples=[1_000_000],
+        description="Whole VND (a JSON integer): 1000000, 850000 or 700000 (Decree "
+        "109/2015/NĐ-CP, by group and income band)",
+    )
+    from_month: Month = Field(
+        description="First month paid (YYYY-MM); may be in the past: the next payroll pays the months owed as arrears"
+    )
     to_month: Month | None = Field(None, description="Last month paid (YYYY-MM); null: until ended")
-    legal_basis: str = Field(min_length=3, max_length=500, examples=["QĐ 15/QĐ-UBND ngày 02/03/2026"],
-                             description="The decision granting the allowance")
+    legal_basis: str = Field(
+        min_length=3,
+        max_length=500,
+        examples=["QĐ 15/QĐ-UBND ngày 02/03/2026"],
+        description="The decision granting the allowance",
+    )
 
     @field_validator("amount_per_month")
     @classmethod
@@ -46,8 +57,10 @@ class EnrolmentIn(CommuneOnly):
 class EndIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_month: Month = Field(description="Last month paid (YYYY-MM); may be in the past: months already "
-                                                     "paid after it are recovered by the next payroll")
+    to_month: Month = Field(
+        description="Last month paid (YYYY-MM); may be in the past: months already "
+        "paid after it are recovered by the next payroll"
+    )
     legal_basis: str = Field(min_length=3, max_length=500, description="The decision ending the allowance")
 
 

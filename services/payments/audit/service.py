@@ -34,16 +34,30 @@ async def findings(session: AsyncSession, units: Units | None = None) -> list[di
         limits[programme].append((valid_from, value))
     out: list[dict[str, Any]] = []
     for r in await repository.placed_records(session):
-        base = {"table": r.table, "id": str(r.id), "programme": r.programme, "commune_code": r.commune_code,
-                "district_code": r.district_code, "province_code": r.province_code}
+        base = {
+            "table": r.table,
+            "id": str(r.id),
+            "programme": r.programme,
+            "commune_code": r.commune_code,
+            "district_code": r.district_code,
+            "province_code": r.province_code,
+        }
         on = clock.to_vietnam_date(r.created_at)
         try:
             place = units.commune_on(r.commune_code, on)
             if (place.district_code, place.province_code) != (r.district_code, r.province_code):
-                out.append({"kind": "area", **base, "reason": (
-                    f"recorded in district {r.district_code!r}, province {r.province_code!r}, but commune "
-                    f"{r.commune_code} was in district {place.district_code!r}, province {place.province_code!r} on "
-                    f"{on.isoformat()}")})
+                out.append(
+                    {
+                        "kind": "area",
+                        **base,
+                        "reason": (
+                            f"recorded in district {r.district_code!r}, province {r.province_code!r}, but commune "
+                            f"{r.commune_code} was in district {place.district_code!r}, province "
+                            f"{place.province_code!r} on "
+                            f"{on.isoformat()}"
+                        ),
+                    }
+                )
         except UnitProblem as exc:
             out.append({"kind": "area", **base, "reason": f"{exc.reason} (on {on.isoformat()}, when it was recorded)"})
         limit = _limit_in(limits[r.programme], r.month)
@@ -51,9 +65,18 @@ async def findings(session: AsyncSession, units: Units | None = None) -> list[di
             shown = f"max_amount {int(limit)} in force in {r.month:%Y-%m}" if limit is not None else "2^53 − 1"
             out.append({"kind": "amount", **base, "amount": r.amount, "reason": f"{r.amount} VND is above {shown}"})
     for r in await repository.wrong_paid_days(session):
-        why = (f"paid on {r.paid_on.isoformat()}, after the day it was reported ({r.reported_on.isoformat()})"
-               if r.paid_on > r.reported_on else
-               f"paid on {r.paid_on.isoformat()}, before the batch was issued ({r.issued_on.isoformat()})")
-        out.append({"kind": "paid_on", "table": "line_results", "id": str(r.line_id), "batch_id": str(r.batch_id),
-                    "reason": why})
+        why = (
+            f"paid on {r.paid_on.isoformat()}, after the day it was reported ({r.reported_on.isoformat()})"
+            if r.paid_on > r.reported_on
+            else f"paid on {r.paid_on.isoformat()}, before the batch was issued ({r.issued_on.isoformat()})"
+        )
+        out.append(
+            {
+                "kind": "paid_on",
+                "table": "line_results",
+                "id": str(r.line_id),
+                "batch_id": str(r.batch_id),
+                "reason": why,
+            }
+        )
     return out

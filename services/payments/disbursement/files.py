@@ -61,12 +61,26 @@ def _cells(n: int, r: Row[Any], *, typed: bool) -> list[Any]:
     """One row of the file: the line, then its result when one was reported (empty cells otherwise)."""
     blank: Any = None if typed else ""
     day = (lambda d: d) if typed else _dmy
-    return [n, str(r.id), r.recipient_name or blank, r.national_id or blank,
-            day(r.date_of_birth) if r.date_of_birth else blank, r.commune_code, r.total, r.regular, r.arrears,
-            r.recovery, r.carried, r.note or blank,
-            postal.OUTCOME_LABELS[r.outcome] if r.outcome else blank,
-            day(r.paid_on) if r.paid_on else blank, _received_by(r) if r.outcome == "paid" else blank,
-            r.receipt_number or blank, r.paid_amount if r.paid_amount is not None else blank, r.reason or blank]
+    return [
+        n,
+        str(r.id),
+        r.recipient_name or blank,
+        r.national_id or blank,
+        day(r.date_of_birth) if r.date_of_birth else blank,
+        r.commune_code,
+        r.total,
+        r.regular,
+        r.arrears,
+        r.recovery,
+        r.carried,
+        r.note or blank,
+        postal.OUTCOME_LABELS[r.outcome] if r.outcome else blank,
+        day(r.paid_on) if r.paid_on else blank,
+        _received_by(r) if r.outcome == "paid" else blank,
+        r.receipt_number or blank,
+        r.paid_amount if r.paid_amount is not None else blank,
+        r.reason or blank,
+    ]
 
 
 async def csv_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Batch) -> AsyncIterator[bytes]:
@@ -88,15 +102,35 @@ async def csv_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Batc
 def _json_line(n: int, r: Row[Any]) -> dict[str, Any]:
     result = None
     if r.outcome:
-        result = {"outcome": r.outcome, "paid_on": r.paid_on, "paid_to": r.paid_to, "proxy_name": r.proxy_name,
-                  "receipt_number": r.receipt_number, "amount": r.paid_amount, "reason": r.reason}
-    return {"n": n, "line_id": r.id, "recipient_name": r.recipient_name, "national_id": r.national_id,
-            "date_of_birth": r.date_of_birth, "commune_code": r.commune_code, "total": r.total, "regular": r.regular,
-            "arrears": r.arrears, "recovery": r.recovery, "carried": r.carried, "note": r.note, "result": result}
+        result = {
+            "outcome": r.outcome,
+            "paid_on": r.paid_on,
+            "paid_to": r.paid_to,
+            "proxy_name": r.proxy_name,
+            "receipt_number": r.receipt_number,
+            "amount": r.paid_amount,
+            "reason": r.reason,
+        }
+    return {
+        "n": n,
+        "line_id": r.id,
+        "recipient_name": r.recipient_name,
+        "national_id": r.national_id,
+        "date_of_birth": r.date_of_birth,
+        "commune_code": r.commune_code,
+        "total": r.total,
+        "regular": r.regular,
+        "arrears": r.arrears,
+        "recovery": r.recovery,
+        "carried": r.carried,
+        "note": r.note,
+        "result": result,
+    }
 
 
-async def json_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Batch,
-                      head: dict[str, Any]) -> AsyncIterator[bytes]:
+async def json_stream(
+    sessionmaker: async_sessionmaker[AsyncSession], batch: Batch, head: dict[str, Any]
+) -> AsyncIterator[bytes]:
     """``{"batch": {…}, "lines": [...]}``, written chunk by chunk."""
     yield (json.dumps({"batch": head}, ensure_ascii=False, default=str)[:-1] + ', "lines": [').encode()
     n = 0
@@ -130,13 +164,21 @@ async def xlsx_stream(sessionmaker: async_sessionmaker[AsyncSession], batch: Bat
 
 # --- uploads -----------------------------------------------------------------------------------------------------
 
-def _row(line: int, header: tabular.Header, cells: list[tabular.Cell],
-         problems: list[RowProblem]) -> dict[str, Any] | None:
+
+def _row(
+    line: int, header: tabular.Header, cells: list[tabular.Cell], problems: list[RowProblem]
+) -> dict[str, Any] | None:
     values = header.values(cells)
     found: dict[str, Any] = {}
-    readers = {"line_id": tabular.text, "outcome": postal.outcome, "paid_on": tabular.parse_date,
-               "paid_to": postal.paid_to, "receipt_number": tabular.text, "amount": tabular.whole_vnd,
-               "reason": tabular.text}
+    readers = {
+        "line_id": tabular.text,
+        "outcome": postal.outcome,
+        "paid_on": tabular.parse_date,
+        "paid_to": postal.paid_to,
+        "receipt_number": tabular.text,
+        "amount": tabular.whole_vnd,
+        "reason": tabular.text,
+    }
     before = len(problems)
     for name, read in readers.items():
         try:
@@ -147,8 +189,9 @@ def _row(line: int, header: tabular.Header, cells: list[tabular.Cell],
         filled = [n for n in ("paid_on", "paid_to", "receipt_number", "amount", "reason") if found.get(n) is not None]
         if filled:
             shown = ", ".join(header.column(n) for n in filled)
-            problems.append(RowProblem(line, header.column("outcome"), "outcome",
-                                       f"empty, but the row has a result: {shown}"))
+            problems.append(
+                RowProblem(line, header.column("outcome"), "outcome", f"empty, but the row has a result: {shown}")
+            )
         return None
     if len(problems) > before:
         return None
@@ -158,15 +201,22 @@ def _row(line: int, header: tabular.Header, cells: list[tabular.Cell],
         problems.append(RowProblem(line, header.column("line_id"), "line_id", "not a line of this batch"))
         return None
     paid_to = found.pop("paid_to")
-    item = {**found, "line_id": line_id, "paid_to": paid_to[0] if paid_to else None,
-            "proxy_name": paid_to[1] if paid_to else None}
+    item = {
+        **found,
+        "line_id": line_id,
+        "paid_to": paid_to[0] if paid_to else None,
+        "proxy_name": paid_to[1] if paid_to else None,
+    }
     try:
         return LineResultIn.model_validate(item).model_dump()
     except ValidationError as exc:
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else None
-            problems.append(RowProblem(line, header.column(field) if field else None, field,
-                                       err["msg"].removeprefix("Value error, ")))
+            problems.append(
+                RowProblem(
+                    line, header.column(field) if field else None, field, err["msg"].removeprefix("Value error, ")
+                )
+            )
         return None
 
 
@@ -174,8 +224,9 @@ def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int,
     """The results filled in a batch file, as ``(line, result)``: rows whose ``Kết quả`` is empty are not reported
     yet and skipped. Any problem (header, cell, a line twice) raises 422 with every problem: nothing is applied."""
     sheet = tabular.open_sheet(body, content_type, MAX_ROWS)
-    header, header_problems = tabular.match_header("results", postal.RESULT_COLUMNS, sheet.header,
-                                                   ignored=postal.INFORMATIONAL)
+    header, header_problems = tabular.match_header(
+        "results", postal.RESULT_COLUMNS, sheet.header, ignored=postal.INFORMATIONAL
+    )
     if header_problems:
         raise FileProblems([RowProblem(1, p.column, None, p.reason) for p in header_problems])
     problems: list[RowProblem] = []
@@ -186,8 +237,11 @@ def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int,
         if item is None:
             continue
         if item["line_id"] in seen:
-            problems.append(RowProblem(line, header.column("line_id"), "line_id",
-                                       f"the same line as on line {seen[item['line_id']]}"))
+            problems.append(
+                RowProblem(
+                    line, header.column("line_id"), "line_id", f"the same line as on line {seen[item['line_id']]}"
+                )
+            )
             continue
         seen[item["line_id"]] = line
         out.append((line, item))
@@ -198,8 +252,11 @@ def read_results(body: bytes, content_type: str | None) -> tuple[list[tuple[int,
 
 def unknown_lines(rows: list[tuple[int, dict[str, Any]]], known: set[uuid.UUID], header: tabular.Header) -> None:
     column = header.column("line_id")
-    problems = [RowProblem(line, column, "line_id", f"{item['line_id']} is not a line of this batch")
-                for line, item in rows if item["line_id"] not in known]
+    problems = [
+        RowProblem(line, column, "line_id", f"{item['line_id']} is not a line of this batch")
+        for line, item in rows
+        if item["line_id"] not in known
+    ]
     if problems:
         raise FileProblems(problems)
 

@@ -43,17 +43,21 @@ not once held for a recipient since terminated or dead (it is returned to the bu
 # Unpaid results of earlier payrolls of the programme, still to carry, that the payroll did not take in at
 # generation (reported since): approving it would leave them to the next payroll while this one may already recover
 # the same months.
-_STALE = text("""
+_STALE = text(
+    """
     SELECT count(*) FROM payments.line_results r
-    WHERE """ + CARRYABLE + """
+    WHERE """
+    + CARRYABLE
+    + """
       AND NOT EXISTS (SELECT 1 FROM payments.payroll_carries c WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)
-""")
+"""
+)
 
 
-async def results_since_generation(session: AsyncSession, payroll_id: uuid.UUID, programme: str,
-                                   first: date) -> int:
+async def results_since_generation(session: AsyncSession, payroll_id: uuid.UUID, programme: str, first: date) -> int:
     """How many unpaid results the payroll would carry if generated now but does not."""
     return int(await session.scalar(_STALE, {"id": payroll_id, "programme": programme, "first": first}) or 0)
+
 
 _SPLIT = text("""
     INSERT INTO payments.batches (payroll_id, programme, period, period_first, commune_code, district_code,
@@ -72,11 +76,11 @@ async def mark_carried(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     await session.execute(_MARK_CARRIED, {"id": payroll_id})
 
 
-async def split(session: AsyncSession, payroll_id: uuid.UUID, deadline: date,
-                fee_percent: Decimal) -> Sequence[Row[Any]]:
+async def split(
+    session: AsyncSession, payroll_id: uuid.UUID, deadline: date, fee_percent: Decimal
+) -> Sequence[Row[Any]]:
     """Split the payroll into batches per commune."""
-    return (await session.execute(_SPLIT, {"id": payroll_id, "deadline": deadline,
-                                           "fee_percent": fee_percent})).all()
+    return (await session.execute(_SPLIT, {"id": payroll_id, "deadline": deadline, "fee_percent": fee_percent})).all()
 
 
 # --- held amounts (docs/rules.md §2: a suspended beneficiary's unpaid money is held, then paid or returned) ------
@@ -84,26 +88,35 @@ async def split(session: AsyncSession, payroll_id: uuid.UUID, deadline: date,
 #   return   the recipient was terminated (or died) while it was held
 # (release — a line of the payroll carries it after reinstatement — changes no result: the carry marks it.)
 
-_NOT_CARRIED_HERE = ("NOT EXISTS (SELECT 1 FROM payments.payroll_carries c "
-                     "WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)")
+_NOT_CARRIED_HERE = (
+    "NOT EXISTS (SELECT 1 FROM payments.payroll_carries c WHERE c.payroll_id = :id AND c.from_line_id = r.line_id)"
+)
 
-_HOLD = text("""
+_HOLD = text(
+    """
     UPDATE payments.line_results r SET held_payroll_id = :id
     FROM payments.beneficiaries b
     WHERE r.programme = :programme AND r.outcome = 'unpaid' AND r.carried_payroll_id IS NULL
       AND r.held_payroll_id IS NULL AND r.period_first < :first
-      AND b.id = r.recipient_id AND b.status = 'suspended' AND """ + _NOT_CARRIED_HERE + """
+      AND b.id = r.recipient_id AND b.status = 'suspended' AND """
+    + _NOT_CARRIED_HERE
+    + """
     RETURNING r.line_id, r.recipient_id, r.line_total
-""")
+"""
+)
 
-_RETURN = text("""
+_RETURN = text(
+    """
     UPDATE payments.line_results r SET returned_payroll_id = :id
     FROM payments.beneficiaries b
     WHERE r.programme = :programme AND r.held_payroll_id IS NOT NULL AND r.carried_payroll_id IS NULL
       AND r.returned_payroll_id IS NULL
-      AND b.id = r.recipient_id AND b.status IN ('terminated', 'deceased') AND """ + _NOT_CARRIED_HERE + """
+      AND b.id = r.recipient_id AND b.status IN ('terminated', 'deceased') AND """
+    + _NOT_CARRIED_HERE
+    + """
     RETURNING r.line_id, r.recipient_id, r.line_total
-""")
+"""
+)
 
 
 async def hold(session: AsyncSession, payroll_id: uuid.UUID, programme: str, first: date) -> Sequence[Row[Any]]:
@@ -118,6 +131,7 @@ async def return_held(session: AsyncSession, payroll_id: uuid.UUID, programme: s
 
 # --- batches -----------------------------------------------------------------------------------------------------
 
+
 async def get(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> Batch | None:
     stmt = select(Batch).where(Batch.id == batch_id).execution_options(populate_existing=True)
     if for_update:
@@ -125,9 +139,16 @@ async def get(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = 
     return await session.scalar(stmt)
 
 
-async def search(session: AsyncSession, *, areas: Sequence[str] | None, payroll_id: uuid.UUID | None,
-                 status: str | None, commune_code: str | None, after: tuple[str, uuid.UUID] | None,
-                 limit: int) -> Sequence[Batch]:
+async def search(
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    payroll_id: uuid.UUID | None,
+    status: str | None,
+    commune_code: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Batch]:
     stmt = select(Batch)
     if areas is not None:
         stmt = stmt.where(in_areas(Batch, areas))
@@ -157,23 +178,35 @@ _CHUNK = text("""
 
 async def chunk(session: AsyncSession, batch: Batch, after: uuid.UUID, limit: int) -> Sequence[Row[Any]]:
     """The next ``limit`` lines of a batch after line ``after`` (keyset on the payroll lines' page index)."""
-    return (await session.execute(_CHUNK, {"payroll_id": batch.payroll_id, "commune": batch.commune_code,
-                                           "after": after, "limit": limit})).all()
+    return (
+        await session.execute(
+            _CHUNK, {"payroll_id": batch.payroll_id, "commune": batch.commune_code, "after": after, "limit": limit}
+        )
+    ).all()
 
 
 # --- results -----------------------------------------------------------------------------------------------------
 
+
 async def known_lines(session: AsyncSession, batch: Batch, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    rows = await session.scalars(text(
-        "SELECT id FROM payments.payroll_lines WHERE id = ANY(:ids) AND payroll_id = :p AND commune_code = :c "
-        "AND total > 0"), {"ids": list(ids), "p": batch.payroll_id, "c": batch.commune_code})
+    rows = await session.scalars(
+        text(
+            "SELECT id FROM payments.payroll_lines WHERE id = ANY(:ids) AND payroll_id = :p AND commune_code = :c "
+            "AND total > 0"
+        ),
+        {"ids": list(ids), "p": batch.payroll_id, "c": batch.commune_code},
+    )
     return set(rows)
 
 
 async def line_batch(session: AsyncSession, line_id: uuid.UUID) -> uuid.UUID | None:
-    return await session.scalar(text(
-        "SELECT b.id FROM payments.payroll_lines l JOIN payments.batches b ON b.payroll_id = l.payroll_id "
-        "AND b.commune_code = l.commune_code WHERE l.id = :id AND l.total > 0"), {"id": line_id})
+    return await session.scalar(
+        text(
+            "SELECT b.id FROM payments.payroll_lines l JOIN payments.batches b ON b.payroll_id = l.payroll_id "
+            "AND b.commune_code = l.commune_code WHERE l.id = :id AND l.total > 0"
+        ),
+        {"id": line_id},
+    )
 
 
 _INPUT = """
@@ -200,18 +233,31 @@ def _items_json(items: Sequence[dict[str, Any]]) -> str:
     return json.dumps(items, default=str)
 
 
-async def insert_results(session: AsyncSession, batch: Batch, items: Sequence[dict[str, Any]],
-                         by: str) -> set[uuid.UUID]:
+async def insert_results(
+    session: AsyncSession, batch: Batch, items: Sequence[dict[str, Any]], by: str
+) -> set[uuid.UUID]:
     """Record the results of lines that have none yet (a concurrent identical report waits, then finds one)."""
-    rows = await session.scalars(_INSERT_RESULTS, {
-        "items": _items_json(items), "batch_id": batch.id, "programme": batch.programme,
-        "period_first": batch.period_first, "payroll_id": batch.payroll_id, "commune": batch.commune_code, "by": by})
+    rows = await session.scalars(
+        _INSERT_RESULTS,
+        {
+            "items": _items_json(items),
+            "batch_id": batch.id,
+            "programme": batch.programme,
+            "period_first": batch.period_first,
+            "payroll_id": batch.payroll_id,
+            "commune": batch.commune_code,
+            "by": by,
+        },
+    )
     return set(rows)
 
 
 async def results(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[LineResult]:
-    return (await session.scalars(select(LineResult).where(LineResult.line_id.in_(ids))
-                                  .execution_options(populate_existing=True))).all()
+    return (
+        await session.scalars(
+            select(LineResult).where(LineResult.line_id.in_(ids)).execution_options(populate_existing=True)
+        )
+    ).all()
 
 
 _REFRESH = text("""

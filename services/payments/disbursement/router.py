@@ -40,7 +40,8 @@ Publishes `payments.line.paid.v1` or `payments.line.unpaid.v1` per line recorded
 
 @router.get("/batches", summary="Batches of pay points", response_model=BatchPage)
 async def list_batches(
-    session: SessionDep, principal: Disburser,
+    session: SessionDep,
+    principal: Disburser,
     payroll: Annotated[uuid.UUID | None, Query(description="Only this payroll's batches")] = None,
     status: Annotated[BatchStatus | None, Query()] = None,
     commune_code: Annotated[str | None, Query(max_length=10, description="Only this pay point")] = None,
@@ -50,8 +51,9 @@ async def list_batches(
     """Batches within the client's areas, by commune: one per approved payroll and pay point (commune), with its
     control totals (`line_count`, `amount`), deadline, what was reported so far and the postal fee. Pages with
     `limit` (≤ 100) and `cursor`."""
-    rows, next_cursor = await service.search(session, principal, payroll_id=payroll, status=status,
-                                             commune_code=commune_code, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.search(
+        session, principal, payroll_id=payroll, status=status, commune_code=commune_code, cursor=cursor, limit=limit
+    )
     return BatchPage(items=[service.out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -71,11 +73,25 @@ result). Fill them in and upload the file to `POST /payments/batches/{{id}}/resu
 `{{"batch": {{…}}, "lines": [{{"n", "line_id", "recipient_name", …, "result"}}]}}`."""
 
 
-@router.get("/batches/{batch_id}/download", summary="Download a batch (JSON, CSV, XLSX)", description=_DOWNLOAD_DOC,
-            responses={200: {"content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}},
-                                         XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
+@router.get(
+    "/batches/{batch_id}/download",
+    summary="Download a batch (JSON, CSV, XLSX)",
+    description=_DOWNLOAD_DOC,
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
 async def download_batch(
-    batch_id: uuid.UUID, request: Request, session: SessionDep, principal: Disburser,
+    batch_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Disburser,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv (UTF-8 with BOM) or xlsx")] = "csv",
 ) -> StreamingResponse:
     """The batch's lines as a file (see the description)."""
@@ -84,19 +100,30 @@ async def download_batch(
     name = f"bang-chi-tra-{batch.programme}-{batch.period}-{batch.commune_code}.{format}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":
-        return StreamingResponse(files.csv_stream(maker, batch), media_type="text/csv; charset=utf-8",
-                                 headers=disposition)
+        return StreamingResponse(
+            files.csv_stream(maker, batch), media_type="text/csv; charset=utf-8", headers=disposition
+        )
     if format == "xlsx":
         return StreamingResponse(files.xlsx_stream(maker, batch), media_type=XLSX_TYPE, headers=disposition)
     head = service.out(batch).model_dump(mode="json")
     return StreamingResponse(files.json_stream(maker, batch, head), media_type="application/json")
 
 
-@router.post("/batches/{batch_id}/results", summary="Report results for lines of a batch", response_model=ResultsOut,
-             description="Report the results of many lines of one batch (at most 10,000 a request; a line listed "
-                         "twice gets `422`).\n\n" + _RECORDING + "\n\n" + _IDEMPOTENT)
-async def report_results(batch_id: uuid.UUID, body: ResultsIn, request: Request, response: Response,
-                         session: SessionDep, principal: Disburser) -> ResultsOut | JSONResponse:
+@router.post(
+    "/batches/{batch_id}/results",
+    summary="Report results for lines of a batch",
+    response_model=ResultsOut,
+    description="Report the results of many lines of one batch (at most 10,000 a request; a line listed "
+    "twice gets `422`).\n\n" + _RECORDING + "\n\n" + _IDEMPOTENT,
+)
+async def report_results(
+    batch_id: uuid.UUID,
+    body: ResultsIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: Disburser,
+) -> ResultsOut | JSONResponse:
     """Report the results of many lines of one batch (see the description)."""
 
     async def work() -> tuple[ResultsOut, dict[str, str]]:
@@ -106,15 +133,22 @@ async def report_results(batch_id: uuid.UUID, body: ResultsIn, request: Request,
     return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
-_FILE_BODY = {"requestBody": {"required": True, "content": {
-    "text/csv": {"schema": {"type": "string"}},
-    XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
-}}}
-_RESULT_COLUMNS_DOC = "\n".join(f"- `{c.headers[1]}` (`{c.headers[0]}`): {c.description}"
-                                for c in postal.RESULT_COLUMNS)
+_FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+_RESULT_COLUMNS_DOC = "\n".join(
+    f"- `{c.headers[1]}` (`{c.headers[0]}`): {c.description}" for c in postal.RESULT_COLUMNS
+)
 
 
-_UPLOAD_DOC = """Upload the batch's CSV or XLSX with the result columns filled in (the body is the file: `text/csv`,
+_UPLOAD_DOC = (
+    """Upload the batch's CSV or XLSX with the result columns filled in (the body is the file: `text/csv`,
 UTF-8 with or without BOM, or XLSX). Headers are matched without case or diacritics; the batch's own columns may stay
 and are ignored. Rows whose `Kết quả` is empty are not reported yet.
 
@@ -125,13 +159,25 @@ problem with its `line` (the header is line 1), `column` (as written in the file
 recorded. A file without problems is recorded like `POST /payments/batches/{id}/results`.
 
 Result columns:
-""" + _RESULT_COLUMNS_DOC + "\n\n" + _RECORDING + "\n\n" + _IDEMPOTENT
+"""
+    + _RESULT_COLUMNS_DOC
+    + "\n\n"
+    + _RECORDING
+    + "\n\n"
+    + _IDEMPOTENT
+)
 
 
-@router.post("/batches/{batch_id}/results/file", summary="Upload a batch file filled in", response_model=ResultsOut,
-             openapi_extra=_FILE_BODY, description=_UPLOAD_DOC)
-async def upload_results(batch_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
-                         principal: Disburser) -> ResultsOut | JSONResponse:
+@router.post(
+    "/batches/{batch_id}/results/file",
+    summary="Upload a batch file filled in",
+    response_model=ResultsOut,
+    openapi_extra=_FILE_BODY,
+    description=_UPLOAD_DOC,
+)
+async def upload_results(
+    batch_id: uuid.UUID, request: Request, response: Response, session: SessionDep, principal: Disburser
+) -> ResultsOut | JSONResponse:
     """Upload the batch file filled in (see the description)."""
     body = await read_upload(request, MAX_BYTES)
 
@@ -141,11 +187,16 @@ async def upload_results(batch_id: uuid.UUID, request: Request, response: Respon
     return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
-@router.post("/lines/{line_id}/result", summary="Report the result of one line", response_model=ResultsOut,
-             description="Report the result of one line (`404` for a line in no batch within the client's areas)."
-                         "\n\n" + _RECORDING + "\n\n" + _IDEMPOTENT)
-async def report_line(line_id: uuid.UUID, body: ResultIn, request: Request, response: Response, session: SessionDep,
-                      principal: Disburser) -> ResultsOut | JSONResponse:
+@router.post(
+    "/lines/{line_id}/result",
+    summary="Report the result of one line",
+    response_model=ResultsOut,
+    description="Report the result of one line (`404` for a line in no batch within the client's areas)."
+    "\n\n" + _RECORDING + "\n\n" + _IDEMPOTENT,
+)
+async def report_line(
+    line_id: uuid.UUID, body: ResultIn, request: Request, response: Response, session: SessionDep, principal: Disburser
+) -> ResultsOut | JSONResponse:
     """Report the result of one line (see the description)."""
 
     async def work() -> tuple[ResultsOut, dict[str, str]]:

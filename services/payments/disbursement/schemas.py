@@ -48,8 +48,9 @@ class ResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
-    paid_on: date | None = Field(None, description="paid: the day (Viet Nam); not after today, not before the batch "
-                                                   "was issued")
+    paid_on: date | None = Field(
+        None, description="paid: the day (Viet Nam); not after today, not before the batch was issued"
+    )
     paid_to: Literal["beneficiary", "proxy"] | None = Field(None, description="paid: to whom")
     proxy_name: str | None = Field(None, min_length=1, max_length=200, description="paid to a proxy: the proxy's name")
     receipt_number: str | None = Field(None, min_length=1, max_length=100, description="paid: the receipt's number")
@@ -93,10 +94,13 @@ class ResultsIn(BaseModel):
 
 class ItemOut(BaseModel):
     line_id: uuid.UUID
-    status: Literal["recorded", "unchanged", "conflict", "unknown_line"] = Field(description=(
-        "`recorded`: the first result for the line; `unchanged`: the same result was recorded before; `conflict`: "
-        "another result was recorded before (it stands; an exception is raised for an officer); `unknown_line`: "
-        "no line of this batch (an exception is raised)"))
+    status: Literal["recorded", "unchanged", "conflict", "unknown_line"] = Field(
+        description=(
+            "`recorded`: the first result for the line; `unchanged`: the same result was recorded before; `conflict`: "
+            "another result was recorded before (it stands; an exception is raised for an officer); `unknown_line`: "
+            "no line of this batch (an exception is raised)"
+        )
+    )
     exception_kinds: list[str] = Field(default_factory=list)
 
 
@@ -107,8 +111,10 @@ class ResultsOut(BaseModel):
     conflicts: int
     unknown_lines: int
     exceptions: int = Field(description="Exceptions raised by this report (see `GET /payments/exceptions`)")
-    items: list[ItemOut] = Field(description="Lines whose status is not `recorded`, and recorded lines that raised an "
-                                             "exception (an amount paid other than the line's)")
+    items: list[ItemOut] = Field(
+        description="Lines whose status is not `recorded`, and recorded lines that raised an "
+        "exception (an amount paid other than the line's)"
+    )
     batch: BatchOut
 
 

@@ -35,14 +35,36 @@ async def area(session: AsyncSession, household_id: uuid.UUID) -> tuple[str, str
     return None if row is None else (row[0], row[1], row[2])
 
 
-async def declare(session: AsyncSession, household_id: uuid.UUID, valid_from: date, low_use: bool, document: str,
-                  area: tuple[str, str, str], by: str) -> None:
-    await session.execute(_UPSERT, {"id": household_id, "valid_from": valid_from, "low_use": low_use,
-                                    "document": document, "commune": area[0], "district": area[1],
-                                    "province": area[2], "by": by})
+async def declare(
+    session: AsyncSession,
+    household_id: uuid.UUID,
+    valid_from: date,
+    low_use: bool,
+    document: str,
+    area: tuple[str, str, str],
+    by: str,
+) -> None:
+    await session.execute(
+        _UPSERT,
+        {
+            "id": household_id,
+            "valid_from": valid_from,
+            "low_use": low_use,
+            "document": document,
+            "commune": area[0],
+            "district": area[1],
+            "province": area[2],
+            "by": by,
+        },
+    )
 
 
 async def declarations(session: AsyncSession, household_id: uuid.UUID) -> Sequence[ElectricityUse]:
-    return (await session.scalars(select(ElectricityUse).where(ElectricityUse.household_id == household_id)
-                                  .order_by(ElectricityUse.valid_from)
-                                  .execution_options(populate_existing=True))).all()
+    return (
+        await session.scalars(
+            select(ElectricityUse)
+            .where(ElectricityUse.household_id == household_id)
+            .order_by(ElectricityUse.valid_from)
+            .execution_options(populate_existing=True)
+        )
+    ).all()

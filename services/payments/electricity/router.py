@@ -16,11 +16,18 @@ from .schemas import ElectricityUseIn, HouseholdElectricityOut
 router = APIRouter(prefix="/households", tags=["electricity support"])
 
 
-@router.post("/{household_id}/electricity-use", summary="Declare a household's electricity use",
-             status_code=status.HTTP_201_CREATED, response_model=HouseholdElectricityOut)
-async def declare_electricity_use(household_id: uuid.UUID, body: ElectricityUseIn, session: SessionDep,
-                                  principal: Annotated[Principal, require("payments:write")]
-                                  ) -> HouseholdElectricityOut:
+@router.post(
+    "/{household_id}/electricity-use",
+    summary="Declare a household's electricity use",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HouseholdElectricityOut,
+)
+async def declare_electricity_use(
+    household_id: uuid.UUID,
+    body: ElectricityUseIn,
+    session: SessionDep,
+    principal: Annotated[Principal, require("payments:write")],
+) -> HouseholdElectricityOut:
     """Record, from `valid_from`, whether the household uses at most 50 kWh a month or is off the grid (`low_use`),
     with the document it rests on. A household that is not poor, has a member with an amount payable on the monthly
     allowance and a `low_use: true` declaration in force on the first day of a month is a social-policy household:
@@ -32,9 +39,13 @@ async def declare_electricity_use(household_id: uuid.UUID, body: ElectricityUseI
     return await service.declare(session, principal, household_id, body)
 
 
-@router.get("/{household_id}/electricity-use", summary="A household's electricity-use declarations",
-            response_model=HouseholdElectricityOut)
-async def read_electricity_use(household_id: uuid.UUID, session: SessionDep,
-                               principal: Annotated[Principal, require("payments:read")]) -> HouseholdElectricityOut:
+@router.get(
+    "/{household_id}/electricity-use",
+    summary="A household's electricity-use declarations",
+    response_model=HouseholdElectricityOut,
+)
+async def read_electricity_use(
+    household_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, require("payments:read")]
+) -> HouseholdElectricityOut:
     """The household's declarations, oldest first (`404` as for the POST)."""
     return await service.read(session, principal, household_id)

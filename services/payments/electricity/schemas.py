@@ -12,10 +12,16 @@ class ElectricityUseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     low_use: bool = Field(description="True: the household uses at most 50 kWh a month, or is off the grid")
-    valid_from: date = Field(description="From this day; the declaration in force on the first day of a month "
-                                         "counts for that month. May be in the past (arrears)")
-    document: str = Field(min_length=3, max_length=500, description="What the declaration rests on",
-                          examples=["Biên bản xác minh của UBND xã, hóa đơn điện 3 tháng"])
+    valid_from: date = Field(
+        description="From this day; the declaration in force on the first day of a month "
+        "counts for that month. May be in the past (arrears)"
+    )
+    document: str = Field(
+        min_length=3,
+        max_length=500,
+        description="What the declaration rests on",
+        examples=["Biên bản xác minh của UBND xã, hóa đơn điện 3 tháng"],
+    )
 
 
 class ElectricityUseOut(BaseModel):

@@ -30,18 +30,21 @@ async def _area(session: AsyncSession, principal: Principal, household_id: uuid.
     return area
 
 
-async def declare(session: AsyncSession, principal: Principal, household_id: uuid.UUID,
-                  body: ElectricityUseIn) -> HouseholdElectricityOut:
+async def declare(
+    session: AsyncSession, principal: Principal, household_id: uuid.UUID, body: ElectricityUseIn
+) -> HouseholdElectricityOut:
     """Record (or, for the same day, replace) a declaration; the household's next electricity payroll compares its
     past months again, so a past ``valid_from`` is paid as arrears or recovered."""
     area = await _area(session, principal, household_id)
-    await repository.declare(session, household_id, body.valid_from, body.low_use, body.document, area,
-                             principal.client_id)
+    await repository.declare(
+        session, household_id, body.valid_from, body.low_use, body.document, area, principal.client_id
+    )
     return await read(session, principal, household_id)
 
 
 async def read(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> HouseholdElectricityOut:
     await _area(session, principal, household_id)
     rows = await repository.declarations(session, household_id)
-    return HouseholdElectricityOut(household_id=household_id,
-                                   declarations=[ElectricityUseOut.model_validate(r) for r in rows])
+    return HouseholdElectricityOut(
+        household_id=household_id, declarations=[ElectricityUseOut.model_validate(r) for r in rows]
+    )

@@ -28,9 +28,17 @@ async def payments(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid
     return {r.id: r for r in await session.scalars(select(OneOffPayment).where(OneOffPayment.id.in_(ids)))}
 
 
-async def search(session: AsyncSession, *, areas: Sequence[str] | None, first: date, last: date,
-                 commune_code: str | None, status: str | None, after: tuple[date, str, uuid.UUID] | None,
-                 limit: int) -> Sequence[EmergencyRelief]:
+async def search(
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    first: date,
+    last: date,
+    commune_code: str | None,
+    status: str | None,
+    after: tuple[date, str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[EmergencyRelief]:
     r = EmergencyRelief
     stmt = select(r).where(r.decided_on.between(first, last))
     if areas is not None:
@@ -40,8 +48,9 @@ async def search(session: AsyncSession, *, areas: Sequence[str] | None, first: d
     if status:
         stmt = stmt.where(r.status == status)
     if after is not None:
-        stmt = stmt.where(tuple_(r.decided_on, r.commune_code, r.id)
-                          > tuple_(literal(after[0]), literal(after[1]), literal(after[2])))
+        stmt = stmt.where(
+            tuple_(r.decided_on, r.commune_code, r.id) > tuple_(literal(after[0]), literal(after[1]), literal(after[2]))
+        )
     return (await session.scalars(stmt.order_by(r.decided_on, r.commune_code, r.id).limit(limit))).all()
 
 

@@ -16,21 +16,30 @@ Kind = Literal["funeral", "injury", "house_destroyed", "house_damaged", "relocat
 class ReliefIn(CommuneOnly):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Kind = Field(description="`funeral` (a disaster victim's funeral), `injury` (serious injury), "
-                                   "`house_destroyed`, `house_damaged` (serious damage), `relocation`, `food` "
-                                   "(rice in kind)")
+    kind: Kind = Field(
+        description="`funeral` (a disaster victim's funeral), `injury` (serious injury), "
+        "`house_destroyed`, `house_damaged` (serious damage), `relocation`, `food` "
+        "(rice in kind)"
+    )
     person_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
-    recipient_name: str = Field(min_length=1, max_length=200, description="Who receives it (the family's "
-                                                                          "representative, the head of household)")
+    recipient_name: str = Field(
+        min_length=1, max_length=200, description="Who receives it (the family's representative, the head of household)"
+    )
     national_id: str | None = Field(None, max_length=20)
-    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
-                              description="The pay point: a commune in force today; the district and the province "
-                                          "are derived from it (do not send them)")
+    commune_code: str = Field(
+        pattern=COMMUNE_CODE,
+        examples=["29242"],
+        description="The pay point: a commune in force today; the district and the province "
+        "are derived from it (do not send them)",
+    )
     disaster: str = Field(min_length=3, max_length=300, examples=["Bão số 9 (11/2026)"])
     occurred_on: date = Field(description="The day of the disaster: the minima in force that month apply")
-    amount: int | None = Field(None, gt=0, description="Cash, whole VND, at least the minimum of the kind "
-                                                       "(parameter `min_<kind>`); not for `food`")
+    amount: int | None = Field(
+        None,
+        gt=0,
+        description="Cash, whole VND, at least the minimum of the kind (parameter `min_<kind>`); not for `food`",
+    )
     persons: int | None = Field(None, ge=1, le=50, description="`food`: persons of the household")
     months: int | None = Field(None, ge=1, le=6, description="`food`: months of support")
     decision: str = Field(min_length=3, max_length=300, examples=["QĐ 45/QĐ-UBND ngày 10/11/2026"])

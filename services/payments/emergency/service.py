@@ -28,9 +28,11 @@ from .schemas import EmergencyReport, KindTotals, ReliefIn, ReliefOut
 PROGRAMME = "emergency"
 KINDS = ("funeral", "injury", "house_destroyed", "house_damaged", "relocation", "food")
 LABELS = {
-    "funeral": "Hỗ trợ chi phí mai táng", "injury": "Hỗ trợ người bị thương nặng",
+    "funeral": "Hỗ trợ chi phí mai táng",
+    "injury": "Hỗ trợ người bị thương nặng",
     "house_destroyed": "Hỗ trợ làm nhà ở (nhà bị sập, đổ, trôi, cháy hoàn toàn)",
-    "house_damaged": "Hỗ trợ sửa chữa nhà ở bị hư hỏng nặng", "relocation": "Hỗ trợ di dời nhà ở khẩn cấp",
+    "house_damaged": "Hỗ trợ sửa chữa nhà ở bị hư hỏng nặng",
+    "relocation": "Hỗ trợ di dời nhà ở khẩn cấp",
     "food": "Hỗ trợ lương thực",
 }
 """The relief's name as it appears on the payment and in reports (Decree 20/2021 Art. 11-15)."""
@@ -42,14 +44,30 @@ def location(relief_id: uuid.UUID) -> str:
 
 def out(row: EmergencyRelief, payment: OneOffPayment | None) -> ReliefOut:
     return ReliefOut(
-        id=row.id, kind=row.kind, person_id=row.person_id, household_id=row.household_id,
-        recipient_name=row.recipient_name, national_id=row.national_id, commune_code=row.commune_code,
-        district_code=row.district_code, province_code=row.province_code, disaster=row.disaster,
-        occurred_on=row.occurred_on, amount=row.amount, rice_kg=row.rice_kg, persons=row.persons, months=row.months,
-        decision=row.decision, decided_on=row.decided_on, status=row.status,
+        id=row.id,
+        kind=row.kind,
+        person_id=row.person_id,
+        household_id=row.household_id,
+        recipient_name=row.recipient_name,
+        national_id=row.national_id,
+        commune_code=row.commune_code,
+        district_code=row.district_code,
+        province_code=row.province_code,
+        disaster=row.disaster,
+        occurred_on=row.occurred_on,
+        amount=row.amount,
+        rice_kg=row.rice_kg,
+        persons=row.persons,
+        months=row.months,
+        decision=row.decision,
+        decided_on=row.decided_on,
+        status=row.status,
         one_off_payment_id=row.one_off_payment_id,
         payment_status=None if payment is None else ("issued" if payment.payroll_id else "pending"),
-        created_by=row.created_by, approved_by=row.approved_by, approved_at=row.approved_at)
+        created_by=row.created_by,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+    )
 
 
 async def _with_payment(session: AsyncSession, row: EmergencyRelief) -> ReliefOut:
@@ -60,8 +78,14 @@ async def _with_payment(session: AsyncSession, row: EmergencyRelief) -> ReliefOu
 async def _parameter(session: AsyncSession, name: str, month: date) -> int:
     value = await programmes.value_in(session, PROGRAMME, name, month)
     if value is None:
-        raise ValidationFailed([{"field": "body.occurred_on", "reason": f"no {name} of the emergency programme in "
-                                                                        f"force in {month_text(month)}"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "body.occurred_on",
+                    "reason": f"no {name} of the emergency programme in force in {month_text(month)}",
+                }
+            ]
+        )
     return int(value)
 
 
@@ -73,26 +97,51 @@ async def decide(session: AsyncSession, principal: Principal, body: ReliefIn) ->
     amount, rice_kg = 0, 0
     if body.kind == "food":
         if body.amount is not None or body.persons is None or body.months is None:
-            raise ValidationFailed([{"field": "body.persons", "reason": "food relief is rice in kind: give persons "
-                                                                        "and months, no amount"}])
+            raise ValidationFailed(
+                [{"field": "body.persons", "reason": "food relief is rice in kind: give persons and months, no amount"}]
+            )
         rice_kg = body.persons * body.months * await _parameter(session, "rice_kg_per_person_month", month)
     else:
         if body.amount is None or body.persons is not None or body.months is not None:
-            raise ValidationFailed([{"field": "body.amount", "reason": f"{body.kind} relief is paid in cash: give "
-                                                                       "an amount (persons and months are for food)"}])
+            raise ValidationFailed(
+                [
+                    {
+                        "field": "body.amount",
+                        "reason": f"{body.kind} relief is paid in cash: give "
+                        "an amount (persons and months are for food)",
+                    }
+                ]
+            )
         minimum = await _parameter(session, f"min_{body.kind}", month)
         if body.amount < minimum:
-            raise ValidationFailed([{"field": "body.amount",
-                                     "reason": f"at least {minimum:,} VND for {body.kind} in {month_text(month)}"}])
-        await programmes_service.check_amount(session, PROGRAMME, body.amount, clock.today().replace(day=1),
-                                              "body.amount")
+            raise ValidationFailed(
+                [{"field": "body.amount", "reason": f"at least {minimum:,} VND for {body.kind} in {month_text(month)}"}]
+            )
+        await programmes_service.check_amount(
+            session, PROGRAMME, body.amount, clock.today().replace(day=1), "body.amount"
+        )
         amount = body.amount
     row = EmergencyRelief(
-        id=uuid.uuid4(), kind=body.kind, person_id=body.person_id, household_id=body.household_id,
-        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=place.commune_code,
-        district_code=place.district_code, province_code=place.province_code, disaster=body.disaster,
-        occurred_on=body.occurred_on, amount=amount, rice_kg=rice_kg, persons=body.persons, months=body.months,
-        decision=body.decision, decided_on=clock.today(), status="decided", created_by=principal.client_id)
+        id=uuid.uuid4(),
+        kind=body.kind,
+        person_id=body.person_id,
+        household_id=body.household_id,
+        recipient_name=body.recipient_name,
+        national_id=body.national_id,
+        commune_code=place.commune_code,
+        district_code=place.district_code,
+        province_code=place.province_code,
+        disaster=body.disaster,
+        occurred_on=body.occurred_on,
+        amount=amount,
+        rice_kg=rice_kg,
+        persons=body.persons,
+        months=body.months,
+        decision=body.decision,
+        decided_on=clock.today(),
+        status="decided",
+        created_by=principal.client_id,
+    )
     session.add(row)
     await session.flush()
     await session.refresh(row)
@@ -109,11 +158,21 @@ async def approve(session: AsyncSession, principal: Principal, relief_id: uuid.U
     payment = None
     if row.amount > 0:
         payment = OneOffPayment(
-            id=uuid.uuid4(), programme=PROGRAMME, person_id=row.person_id, beneficiary_id=None,
-            recipient_name=row.recipient_name, national_id=row.national_id, commune_code=row.commune_code,
-            district_code=row.district_code, province_code=row.province_code, amount=row.amount,
-            reason=f"{LABELS[row.kind]}: {row.disaster}", requested_by=row.decision, period_from=None,
-            created_by=principal.client_id)
+            id=uuid.uuid4(),
+            programme=PROGRAMME,
+            person_id=row.person_id,
+            beneficiary_id=None,
+            recipient_name=row.recipient_name,
+            national_id=row.national_id,
+            commune_code=row.commune_code,
+            district_code=row.district_code,
+            province_code=row.province_code,
+            amount=row.amount,
+            reason=f"{LABELS[row.kind]}: {row.disaster}",
+            requested_by=row.decision,
+            period_from=None,
+            created_by=principal.client_id,
+        )
         await one_off.add(session, payment)
         row.one_off_payment_id = payment.id
     row.status, row.approved_by, row.approved_at = "approved", principal.client_id, datetime.now(UTC)
@@ -128,12 +187,29 @@ async def get(session: AsyncSession, principal: Principal, relief_id: uuid.UUID)
     return await _with_payment(session, row)
 
 
-async def search(session: AsyncSession, principal: Principal, *, year: int, commune_code: str | None,
-                 status: str | None, cursor: str | None, limit: int) -> tuple[list[ReliefOut], str | None]:
+async def search(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    year: int,
+    commune_code: str | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ReliefOut], str | None]:
     after = keyset(cursor, date.fromisoformat, str, uuid.UUID)
-    rows = list(await repository.search(session, areas=principal.limited_to, first=date(year, 1, 1),
-                                        last=date(year, 12, 31), commune_code=commune_code, status=status,
-                                        after=after, limit=limit))
+    rows = list(
+        await repository.search(
+            session,
+            areas=principal.limited_to,
+            first=date(year, 1, 1),
+            last=date(year, 12, 31),
+            commune_code=commune_code,
+            status=status,
+            after=after,
+            limit=limit,
+        )
+    )
     found = await repository.payments(session, [r.one_off_payment_id for r in rows if r.one_off_payment_id])
     items = [out(r, found.get(r.one_off_payment_id) if r.one_off_payment_id else None) for r in rows]
     next_cursor = cursor_if_full(rows, limit, lambda r: [r.decided_on.isoformat(), r.commune_code, str(r.id)])

@@ -44,24 +44,51 @@ async def upsert(session: AsyncSession, row: dict[str, Any]) -> None:
 
 
 async def get_for_update(session: AsyncSession, placement_id: uuid.UUID) -> Any:
-    return (await session.execute(text(
-        "SELECT id, starts_on, ends_on, child_birth_date, foster_allowance FROM payments.foster_placements "
-        "WHERE id = :id FOR UPDATE"), {"id": placement_id})).one_or_none()
+    return (
+        await session.execute(
+            text(
+                "SELECT id, starts_on, ends_on, child_birth_date, foster_allowance FROM payments.foster_placements "
+                "WHERE id = :id FOR UPDATE"
+            ),
+            {"id": placement_id},
+        )
+    ).one_or_none()
 
 
-async def set_end(session: AsyncSession, placement_id: uuid.UUID, ends_on: Any, first_month: Any, last_month: Any,
-                  rate_change_month: Any) -> None:
-    await session.execute(text("""
+async def set_end(
+    session: AsyncSession,
+    placement_id: uuid.UUID,
+    ends_on: Any,
+    first_month: Any,
+    last_month: Any,
+    rate_change_month: Any,
+) -> None:
+    await session.execute(
+        text("""
         UPDATE payments.foster_placements
         SET ends_on = :ends_on, first_month = :first_month, last_month = :last_month,
             rate_change_month = :rate_change_month, version = version + 1, updated_at = now()
         WHERE id = :id AND ends_on IS DISTINCT FROM CAST(:ends_on AS date)
-    """), {"id": placement_id, "ends_on": ends_on, "first_month": first_month, "last_month": last_month,
-           "rate_change_month": rate_change_month})
+    """),
+        {
+            "id": placement_id,
+            "ends_on": ends_on,
+            "first_month": first_month,
+            "last_month": last_month,
+            "rate_change_month": rate_change_month,
+        },
+    )
 
 
-async def search(session: AsyncSession, *, areas: Sequence[str] | None, commune_code: str | None,
-                 in_force: date | None, after: tuple[str, uuid.UUID] | None, limit: int) -> Sequence[FosterPlacement]:
+async def search(
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    commune_code: str | None,
+    in_force: date | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[FosterPlacement]:
     f = FosterPlacement
     stmt = select(f)
     if areas is not None:

@@ -21,7 +21,8 @@ Reader = Annotated[Principal, require("payments:read")]
 
 @router.get("", summary="Foster placements paid by the foster_care programme", response_model=FosterPlacementPage)
 async def list_placements(
-    session: SessionDep, principal: Reader,
+    session: SessionDep,
+    principal: Reader,
     commune_code: Annotated[str | None, Query(max_length=10)] = None,
     in_force: Annotated[Month | None, Query(description="Only those paid in this month (YYYY-MM)")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -29,8 +30,9 @@ async def list_placements(
 ) -> FosterPlacementPage:
     """Foster placements child protection recorded (from its events), within the client's areas, by commune, with
     the months the programme pays. There is no write route: placements are recorded and ended in child protection."""
-    return await service.search(session, principal, commune_code=commune_code, in_force=in_force, cursor=cursor,
-                                limit=limit)
+    return await service.search(
+        session, principal, commune_code=commune_code, in_force=in_force, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/{placement_id}", summary="A foster placement", response_model=FosterPlacementOut)

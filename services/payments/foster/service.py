@@ -29,8 +29,9 @@ def recipient_name(case_number: str | None, placement_id: Any) -> str:
     return f"Gia đình nhận chăm sóc thay thế trẻ em, {ref}"
 
 
-def _months(foster_allowance: bool, starts_on: date, ends_on: date | None, birth: date | None
-            ) -> tuple[date | None, date | None, date | None]:
+def _months(
+    foster_allowance: bool, starts_on: date, ends_on: date | None, birth: date | None
+) -> tuple[date | None, date | None, date | None]:
     """(first, last, rate change) months, or Nones when nothing is paid: no allowance, or no birth date (child
     protection requires one for a foster placement; without it the rate cannot be known)."""
     if not foster_allowance or birth is None:
@@ -44,15 +45,29 @@ async def placement_recorded(session: AsyncSession, data: PlacementRecordedIn) -
     if data.kind != FOSTER:
         return False
     known = await repository.get_for_update(session, data.placement_id)  # an end already applied stays applied
-    first, last, change = _months(data.foster_allowance, data.starts_on, known.ends_on if known else None,
-                                  data.child_date_of_birth)
-    await repository.upsert(session, {
-        "id": data.placement_id, "child_id": data.child_id, "person_id": data.person_id, "case_id": data.case_id,
-        "case_number": data.case_number, "foster_allowance": data.foster_allowance,
-        "child_birth_date": data.child_date_of_birth, "starts_on": data.starts_on, "first_month": first,
-        "last_month": last, "rate_change_month": change,
-        "recipient_name": recipient_name(data.case_number, data.placement_id), "commune_code": data.commune_code,
-        "district_code": data.district_code, "province_code": data.province_code})
+    first, last, change = _months(
+        data.foster_allowance, data.starts_on, known.ends_on if known else None, data.child_date_of_birth
+    )
+    await repository.upsert(
+        session,
+        {
+            "id": data.placement_id,
+            "child_id": data.child_id,
+            "person_id": data.person_id,
+            "case_id": data.case_id,
+            "case_number": data.case_number,
+            "foster_allowance": data.foster_allowance,
+            "child_birth_date": data.child_date_of_birth,
+            "starts_on": data.starts_on,
+            "first_month": first,
+            "last_month": last,
+            "rate_change_month": change,
+            "recipient_name": recipient_name(data.case_number, data.placement_id),
+            "commune_code": data.commune_code,
+            "district_code": data.district_code,
+            "province_code": data.province_code,
+        },
+    )
     return True
 
 
@@ -71,21 +86,45 @@ async def placement_ended(session: AsyncSession, data: PlacementEndedIn) -> bool
 
 def out(row: FosterPlacement) -> FosterPlacementOut:
     return FosterPlacementOut(
-        id=row.id, child_id=row.child_id, person_id=row.person_id, case_number=row.case_number,
-        foster_allowance=row.foster_allowance, child_date_of_birth=row.child_birth_date, starts_on=row.starts_on,
-        ends_on=row.ends_on, first_month=month_text(row.first_month) if row.first_month else None,
+        id=row.id,
+        child_id=row.child_id,
+        person_id=row.person_id,
+        case_number=row.case_number,
+        foster_allowance=row.foster_allowance,
+        child_date_of_birth=row.child_birth_date,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        first_month=month_text(row.first_month) if row.first_month else None,
         last_month=month_text(row.last_month) if row.last_month else None,
         rate_change_month=month_text(row.rate_change_month) if row.rate_change_month else None,
-        recipient_name=row.recipient_name, commune_code=row.commune_code, district_code=row.district_code,
-        province_code=row.province_code, version=row.version)
+        recipient_name=row.recipient_name,
+        commune_code=row.commune_code,
+        district_code=row.district_code,
+        province_code=row.province_code,
+        version=row.version,
+    )
 
 
-async def search(session: AsyncSession, principal: Principal, *, commune_code: str | None, in_force: str | None,
-                 cursor: str | None, limit: int) -> FosterPlacementPage:
+async def search(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    commune_code: str | None,
+    in_force: str | None,
+    cursor: str | None,
+    limit: int,
+) -> FosterPlacementPage:
     after = keyset(cursor, str, uuid.UUID)
-    rows = list(await repository.search(session, areas=principal.limited_to, commune_code=commune_code,
-                                        in_force=parse_month(in_force) if in_force else None, after=after,
-                                        limit=limit))
+    rows = list(
+        await repository.search(
+            session,
+            areas=principal.limited_to,
+            commune_code=commune_code,
+            in_force=parse_month(in_force) if in_force else None,
+            after=after,
+            limit=limit,
+        )
+    )
     next_cursor = cursor_if_full(rows, limit, lambda r: [r.commune_code, str(r.id)])
     return FosterPlacementPage(items=[out(r) for r in rows], next_cursor=next_cursor)
 

@@ -16,20 +16,37 @@ from common.db import in_areas
 
 from ..models import LedgerEntry
 
-KEYS = {"programme": LedgerEntry.programme, "period": LedgerEntry.period, "district": LedgerEntry.district_code,
-        "commune": LedgerEntry.commune_code}
+KEYS = {
+    "programme": LedgerEntry.programme,
+    "period": LedgerEntry.period,
+    "district": LedgerEntry.district_code,
+    "commune": LedgerEntry.commune_code,
+}
 
 
-async def totals(session: AsyncSession, *, year: int, by: str, programme: str | None,
-                 areas: Sequence[str] | None, since: int | None = None) -> Sequence[Any]:
+async def totals(
+    session: AsyncSession,
+    *,
+    year: int,
+    by: str,
+    programme: str | None,
+    areas: Sequence[str] | None,
+    since: int | None = None,
+) -> Sequence[Any]:
     """(key, kind, amount, entries) for the payroll periods starting in ``year`` (from January of ``since`` to
     December of ``year`` when given)."""
     key = KEYS[by]
-    stmt = (select(key.label("key"), LedgerEntry.kind, func.sum(LedgerEntry.amount).label("amount"),
-                   func.count().label("entries"))
-            .where(LedgerEntry.period_first >= date(since or year, 1, 1),
-                   LedgerEntry.period_first < date(year + 1, 1, 1))
-            .group_by(key, LedgerEntry.kind).order_by(key, LedgerEntry.kind))
+    stmt = (
+        select(
+            key.label("key"),
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount).label("amount"),
+            func.count().label("entries"),
+        )
+        .where(LedgerEntry.period_first >= date(since or year, 1, 1), LedgerEntry.period_first < date(year + 1, 1, 1))
+        .group_by(key, LedgerEntry.kind)
+        .order_by(key, LedgerEntry.kind)
+    )
     if programme:
         stmt = stmt.where(LedgerEntry.programme == programme)
     if areas is not None:
@@ -127,29 +144,43 @@ _MOVE = f"""
     ORDER BY u.recipient_id, u.line_id
 """
 
-_MOVE_LINES = text("""
+_MOVE_LINES = text(
+    """
     WITH moved AS (
         SELECT * FROM unnest(CAST(:lines AS uuid[]), CAST(:recipients AS uuid[]), CAST(:totals AS bigint[]))
             AS m(line_id, recipient_id, line_total)
-    )""" + _MOVE)
+    )"""
+    + _MOVE
+)
 
 
 async def move(session: AsyncSession, payroll_id: uuid.UUID, lines: Sequence[Row[Any]], out: str, into: str) -> None:
     """``lines`` (``line_id``, ``recipient_id``, ``line_total``): each line's total moves from ``out`` to ``into``."""
     if lines:
-        await session.execute(_MOVE_LINES, {
-            "id": payroll_id, "out": out, "into": into, "lines": [r.line_id for r in lines],
-            "recipients": [r.recipient_id for r in lines], "totals": [r.line_total for r in lines]})
+        await session.execute(
+            _MOVE_LINES,
+            {
+                "id": payroll_id,
+                "out": out,
+                "into": into,
+                "lines": [r.line_id for r in lines],
+                "recipients": [r.recipient_id for r in lines],
+                "totals": [r.line_total for r in lines],
+            },
+        )
 
 
-_RELEASE = text("""
+_RELEASE = text(
+    """
     WITH moved AS (
         SELECT r.line_id, r.recipient_id, r.line_total
         FROM payments.payroll_carries c
         JOIN payments.line_results r ON r.line_id = c.from_line_id AND r.held_payroll_id IS NOT NULL
         JOIN payments.payroll_lines l ON l.payroll_id = c.payroll_id AND l.recipient_id = c.recipient_id
         WHERE c.payroll_id = :id
-    )""" + _MOVE)
+    )"""
+    + _MOVE
+)
 
 
 async def release_held(session: AsyncSession, payroll_id: uuid.UUID) -> None:

@@ -17,13 +17,25 @@ from .schemas import By, LedgerTotals
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
 
-@router.get("/totals", summary="Ledger totals for a year", response_model=LedgerTotals,
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/totals",
+    summary="Ledger totals for a year",
+    response_model=LedgerTotals,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def ledger_totals(
-    session: SessionDep, principal: Annotated[Principal, require("payments:read")],
+    session: SessionDep,
+    principal: Annotated[Principal, require("payments:read")],
     year: Annotated[int, Query(ge=2000, le=2100, description="Payroll periods starting in this year")],
-    since: Annotated[int | None, Query(ge=2000, le=2100, description="Cumulative: payroll periods from January of "
-                                       "this year to December of `year` (`2000`: since records began)")] = None,
+    since: Annotated[
+        int | None,
+        Query(
+            ge=2000,
+            le=2100,
+            description="Cumulative: payroll periods from January of "
+            "this year to December of `year` (`2000`: since records began)",
+        ),
+    ] = None,
     by: Annotated[By, Query(description="Group by programme, payroll period, district or commune")] = "programme",
     programme: Annotated[str | None, Query(max_length=50)] = None,
     format: Annotated[Literal["json", "csv"], Query(description="`csv`: Vietnamese headers, UTF-8 with BOM")] = "json",
@@ -40,6 +52,9 @@ async def ledger_totals(
     report = await service.totals(session, principal, year=year, by=by, programme=programme, since=since)
     if format == "csv":
         name = f"so-cai-{year}-{by}.csv" if since is None else f"so-cai-{since}-{year}-{by}.csv"
-        return Response(service.as_csv(report), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            service.as_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     return report

@@ -31,6 +31,7 @@ def _add(target: Amounts, kind: str, amount: int, entries: int) -> None:
 
 # --- writes (set-based; the callers hold the payroll's or the batch's lock) -----------------------------------------
 
+
 async def issue(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     """Payroll approval: every line's amounts per service month, to_recover and the offsets against open balances."""
     await repository.issue(session, payroll_id)
@@ -46,8 +47,9 @@ async def results(session: AsyncSession, line_ids: Sequence[uuid.UUID]) -> None:
     await repository.results(session, line_ids)
 
 
-async def move_held(session: AsyncSession, payroll_id: uuid.UUID, lines: Sequence[Row[Any]], out: str,
-                    into: str) -> None:
+async def move_held(
+    session: AsyncSession, payroll_id: uuid.UUID, lines: Sequence[Row[Any]], out: str, into: str
+) -> None:
     """Held amounts (docs/rules.md §2): each line's total moves ``out`` → ``into`` (carried → held when held, held →
     returned when returned to the budget), a pair of entries on the unpaid line, booked on ``payroll_id``."""
     await repository.move(session, payroll_id, lines, out, into)
@@ -58,12 +60,14 @@ async def release_held(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     await repository.release_held(session, payroll_id)
 
 
-async def totals(session: AsyncSession, principal: Principal, *, year: int, by: str,
-                 programme: str | None, since: int | None = None) -> LedgerTotals:
+async def totals(
+    session: AsyncSession, principal: Principal, *, year: int, by: str, programme: str | None, since: int | None = None
+) -> LedgerTotals:
     rows: dict[str, TotalsRow] = {}
     total = Amounts()
     for key, kind, amount, entries in await repository.totals(
-            session, year=year, by=by, programme=programme, areas=principal.limited_to, since=since):
+        session, year=year, by=by, programme=programme, areas=principal.limited_to, since=since
+    ):
         row = rows.setdefault(key, TotalsRow(key=key))
         _add(row, kind, int(amount), int(entries))
         _add(total, kind, int(amount), int(entries))
@@ -71,10 +75,32 @@ async def totals(session: AsyncSession, principal: Principal, *, year: int, by: 
 
 
 HEADERS = {"programme": "Chương trình", "period": "Kỳ chi trả", "district": "Mã huyện", "commune": "Mã xã"}
-AMOUNT_HEADERS = ["Chi thường xuyên", "Truy lĩnh", "Thu hồi", "Còn phải thu hồi", "Bù trừ khoản phải thu hồi",
-                  "Tổng cấp phát", "Đã chi trả", "Chuyển kỳ sau", "Tạm giữ", "Hoàn trả", "Đã thu hồi"]
-FIELDS = ["regular", "arrears", "recovery", "to_recover", "to_recover_offset", "issued", "paid", "carried", "held",
-          "returned", "recovered"]
+AMOUNT_HEADERS = [
+    "Chi thường xuyên",
+    "Truy lĩnh",
+    "Thu hồi",
+    "Còn phải thu hồi",
+    "Bù trừ khoản phải thu hồi",
+    "Tổng cấp phát",
+    "Đã chi trả",
+    "Chuyển kỳ sau",
+    "Tạm giữ",
+    "Hoàn trả",
+    "Đã thu hồi",
+]
+FIELDS = [
+    "regular",
+    "arrears",
+    "recovery",
+    "to_recover",
+    "to_recover_offset",
+    "issued",
+    "paid",
+    "carried",
+    "held",
+    "returned",
+    "recovered",
+]
 
 
 def as_csv(report: LedgerTotals) -> str:

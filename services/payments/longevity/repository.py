@@ -23,8 +23,9 @@ async def get(session: AsyncSession, gift_id: uuid.UUID) -> LongevityGift | None
 
 
 async def of_person(session: AsyncSession, person_id: uuid.UUID, year: int) -> LongevityGift | None:
-    return await session.scalar(select(LongevityGift).where(LongevityGift.person_id == person_id,
-                                                            LongevityGift.year == year))
+    return await session.scalar(
+        select(LongevityGift).where(LongevityGift.person_id == person_id, LongevityGift.year == year)
+    )
 
 
 async def payments(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, OneOffPayment]:
@@ -34,8 +35,15 @@ async def payments(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid
     return {r.id: r for r in rows}
 
 
-async def search(session: AsyncSession, *, areas: Sequence[str] | None, year: int, commune_code: str | None,
-                 after: tuple[str, uuid.UUID] | None, limit: int) -> Sequence[LongevityGift]:
+async def search(
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    year: int,
+    commune_code: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[LongevityGift]:
     g = LongevityGift
     stmt = select(g).where(g.year == year)
     if areas is not None:

@@ -35,13 +35,26 @@ def location(gift_id: uuid.UUID) -> str:
 
 def out(row: LongevityGift, payment: OneOffPayment | None) -> GiftOut:
     return GiftOut(
-        id=row.id, person_id=row.person_id, year=row.year, age=row.age, recipient_name=row.recipient_name,
-        national_id=row.national_id, date_of_birth=row.date_of_birth, commune_code=row.commune_code,
-        district_code=row.district_code, province_code=row.province_code, gift_date=row.gift_date,
-        delivery=row.delivery, cash=row.cash, in_kind_value=row.in_kind_value,
+        id=row.id,
+        person_id=row.person_id,
+        year=row.year,
+        age=row.age,
+        recipient_name=row.recipient_name,
+        national_id=row.national_id,
+        date_of_birth=row.date_of_birth,
+        commune_code=row.commune_code,
+        district_code=row.district_code,
+        province_code=row.province_code,
+        gift_date=row.gift_date,
+        delivery=row.delivery,
+        cash=row.cash,
+        in_kind_value=row.in_kind_value,
         one_off_payment_id=row.one_off_payment_id,
         payment_status=None if payment is None else ("issued" if payment.payroll_id else "pending"),
-        decision=row.decision, created_at=row.created_at, created_by=row.created_by)
+        decision=row.decision,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
 
 
 async def with_payment(session: AsyncSession, row: LongevityGift) -> GiftOut:
@@ -57,33 +70,62 @@ async def _amount(session: AsyncSession, name: str, month: date) -> int | None:
 async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> GiftOut:
     age = body.year - body.date_of_birth.year
     if age not in AGES:
-        raise ValidationFailed([{"field": "body.date_of_birth",
-                                 "reason": f"reaches {age} in {body.year}: gifts are for 90 and 100"}])
+        raise ValidationFailed(
+            [{"field": "body.date_of_birth", "reason": f"reaches {age} in {body.year}: gifts are for 90 and 100"}]
+        )
     if body.gift_date.year != body.year:
         raise ValidationFailed([{"field": "body.gift_date", "reason": f"a date in {body.year}"}])
     place = place_for_write(principal, body.commune_code, clock.today())
     month = body.gift_date.replace(day=1)
     cash = await _amount(session, f"gift_{age}_cash", month)
     if cash is None:
-        raise ValidationFailed([{"field": "body.gift_date",
-                                 "reason": f"no gift_{age}_cash of the longevity programme in force in "
-                                           f"{month_text(month)}"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "body.gift_date",
+                    "reason": f"no gift_{age}_cash of the longevity programme in force in {month_text(month)}",
+                }
+            ]
+        )
     in_kind_value = await _amount(session, f"gift_{age}_in_kind", month)
     await programmes_service.check_amount(session, PROGRAMME, cash, month, "body.gift_date")
     payment = None
     if body.delivery == "post_office" and cash > 0:
         payment = OneOffPayment(
-            id=uuid.uuid4(), programme=PROGRAMME, person_id=body.person_id, beneficiary_id=None,
-            recipient_name=body.recipient_name, national_id=body.national_id, commune_code=place.commune_code,
-            district_code=place.district_code, province_code=place.province_code, amount=cash,
-            reason=f"Quà mừng thọ {age} tuổi năm {body.year}", requested_by=body.decision, period_from=month,
-            created_by=principal.client_id)
+            id=uuid.uuid4(),
+            programme=PROGRAMME,
+            person_id=body.person_id,
+            beneficiary_id=None,
+            recipient_name=body.recipient_name,
+            national_id=body.national_id,
+            commune_code=place.commune_code,
+            district_code=place.district_code,
+            province_code=place.province_code,
+            amount=cash,
+            reason=f"Quà mừng thọ {age} tuổi năm {body.year}",
+            requested_by=body.decision,
+            period_from=month,
+            created_by=principal.client_id,
+        )
     gift = LongevityGift(
-        id=uuid.uuid4(), person_id=body.person_id, year=body.year, age=age, recipient_name=body.recipient_name,
-        national_id=body.national_id, date_of_birth=body.date_of_birth, commune_code=place.commune_code,
-        district_code=place.district_code, province_code=place.province_code, gift_date=body.gift_date,
-        delivery=body.delivery, cash=cash, in_kind_value=in_kind_value,
-        one_off_payment_id=payment.id if payment else None, decision=body.decision, created_by=principal.client_id)
+        id=uuid.uuid4(),
+        person_id=body.person_id,
+        year=body.year,
+        age=age,
+        recipient_name=body.recipient_name,
+        national_id=body.national_id,
+        date_of_birth=body.date_of_birth,
+        commune_code=place.commune_code,
+        district_code=place.district_code,
+        province_code=place.province_code,
+        gift_date=body.gift_date,
+        delivery=body.delivery,
+        cash=cash,
+        in_kind_value=in_kind_value,
+        one_off_payment_id=payment.id if payment else None,
+        decision=body.decision,
+        created_by=principal.client_id,
+    )
     try:
         # The payment (written first: the gift refers to it) and the gift, in one savepoint: when the gift already
         # exists (unique person and year), neither is left behind.
@@ -93,8 +135,10 @@ async def create(session: AsyncSession, principal: Principal, body: GiftIn) -> G
             await repository.add(session, gift)
     except UniqueViolation as exc:
         existing = await repository.of_person(session, body.person_id, body.year)
-        raise GiftExists(f"person {body.person_id} already has a longevity gift for {body.year}",
-                         existing=location(existing.id) if existing else None) from exc
+        raise GiftExists(
+            f"person {body.person_id} already has a longevity gift for {body.year}",
+            existing=location(existing.id) if existing else None,
+        ) from exc
     await session.refresh(gift)
     return out(gift, payment)
 
@@ -105,11 +149,15 @@ async def get(session: AsyncSession, principal: Principal, gift_id: uuid.UUID) -
     return await with_payment(session, row)
 
 
-async def search(session: AsyncSession, principal: Principal, *, year: int, commune_code: str | None,
-                 cursor: str | None, limit: int) -> tuple[list[GiftOut], str | None]:
+async def search(
+    session: AsyncSession, principal: Principal, *, year: int, commune_code: str | None, cursor: str | None, limit: int
+) -> tuple[list[GiftOut], str | None]:
     after = keyset(cursor, str, uuid.UUID)
-    rows = list(await repository.search(session, areas=principal.limited_to, year=year, commune_code=commune_code,
-                                        after=after, limit=limit))
+    rows = list(
+        await repository.search(
+            session, areas=principal.limited_to, year=year, commune_code=commune_code, after=after, limit=limit
+        )
+    )
     found = await repository.payments(session, [r.one_off_payment_id for r in rows if r.one_off_payment_id])
     items = [out(r, found.get(r.one_off_payment_id) if r.one_off_payment_id else None) for r in rows]
     next_cursor = cursor_if_full(rows, limit, lambda g: [g.commune_code, str(g.id)])

@@ -15,20 +15,29 @@ from common.units import COMMUNE_CODE, CommuneOnly
 class OneOffIn(CommuneOnly):
     model_config = ConfigDict(extra="forbid")
 
-    programme: str = Field(examples=["funeral"], description="A one-off programme: funeral, longevity, emergency or "
-                                                             "service_request")
+    programme: str = Field(
+        examples=["funeral"], description="A one-off programme: funeral, longevity, emergency or service_request"
+    )
     person_id: uuid.UUID | None = Field(None, description="The registry person, when known")
     beneficiary_id: uuid.UUID | None = Field(None, description="The registry beneficiary, when there is one")
     recipient_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Thị Lan"])
     national_id: str | None = Field(None, pattern=r"^\d{12}$")
-    commune_code: str = Field(pattern=COMMUNE_CODE, examples=["29242"],
-                              description="The pay point: a commune in force today (5-digit code). The district and "
-                                          "the province are derived from it (do not send them)")
-    amount: PositiveVnd = Field(description="Whole VND (a JSON integer), at most the programme's `max_amount` in "
-                                            "force this month")
+    commune_code: str = Field(
+        pattern=COMMUNE_CODE,
+        examples=["29242"],
+        description="The pay point: a commune in force today (5-digit code). The district and "
+        "the province are derived from it (do not send them)",
+    )
+    amount: PositiveVnd = Field(
+        description="Whole VND (a JSON integer), at most the programme's `max_amount` in force this month"
+    )
     reason: str = Field(min_length=1, max_length=1000)
-    requested_by: str = Field(min_length=1, max_length=200, examples=["child_protection case 2026-0042"],
-                              description="Who asked for it: an office, a decision, another service's case")
+    requested_by: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["child_protection case 2026-0042"],
+        description="Who asked for it: an office, a decision, another service's case",
+    )
     period_from: Month | None = Field(None, description="Not paid in a payroll before this month")
 
 

@@ -29,28 +29,51 @@ def location(payment_id: uuid.UUID) -> str:
 
 def out(row: OneOffPayment) -> OneOffOut:
     return OneOffOut(
-        id=row.id, programme=row.programme, person_id=row.person_id, beneficiary_id=row.beneficiary_id,
-        recipient_name=row.recipient_name, national_id=row.national_id, commune_code=row.commune_code,
-        district_code=row.district_code, province_code=row.province_code, amount=row.amount, reason=row.reason,
-        requested_by=row.requested_by, period_from=month_text(row.period_from) if row.period_from else None,
-        status="issued" if row.payroll_id else "pending", payroll_id=row.payroll_id, created_at=row.created_at,
-        created_by=row.created_by)
+        id=row.id,
+        programme=row.programme,
+        person_id=row.person_id,
+        beneficiary_id=row.beneficiary_id,
+        recipient_name=row.recipient_name,
+        national_id=row.national_id,
+        commune_code=row.commune_code,
+        district_code=row.district_code,
+        province_code=row.province_code,
+        amount=row.amount,
+        reason=row.reason,
+        requested_by=row.requested_by,
+        period_from=month_text(row.period_from) if row.period_from else None,
+        status="issued" if row.payroll_id else "pending",
+        payroll_id=row.payroll_id,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
 
 
 async def create(session: AsyncSession, principal: Principal, body: OneOffIn) -> OneOffPayment:
     programme = await programmes.get(session, body.programme)
     if programme.kind != "one_off":
-        raise ValidationFailed([{"field": "body.programme",
-                                 "reason": f"{body.programme} is not paid by one-off payments"}])
+        raise ValidationFailed(
+            [{"field": "body.programme", "reason": f"{body.programme} is not paid by one-off payments"}]
+        )
     today = clock.today()
     place = place_for_write(principal, body.commune_code, today)
     await programmes.check_amount(session, body.programme, body.amount, today.replace(day=1), "body.amount")
     row = OneOffPayment(
-        id=uuid.uuid4(), programme=body.programme, person_id=body.person_id, beneficiary_id=body.beneficiary_id,
-        recipient_name=body.recipient_name, national_id=body.national_id, commune_code=place.commune_code,
-        district_code=place.district_code, province_code=place.province_code, amount=body.amount, reason=body.reason,
-        requested_by=body.requested_by, period_from=parse_month(body.period_from) if body.period_from else None,
-        created_by=principal.client_id)
+        id=uuid.uuid4(),
+        programme=body.programme,
+        person_id=body.person_id,
+        beneficiary_id=body.beneficiary_id,
+        recipient_name=body.recipient_name,
+        national_id=body.national_id,
+        commune_code=place.commune_code,
+        district_code=place.district_code,
+        province_code=place.province_code,
+        amount=body.amount,
+        reason=body.reason,
+        requested_by=body.requested_by,
+        period_from=parse_month(body.period_from) if body.period_from else None,
+        created_by=principal.client_id,
+    )
     session.add(row)
     await session.flush()
     await session.refresh(row)
@@ -77,11 +100,20 @@ async def get(session: AsyncSession, principal: Principal, payment_id: uuid.UUID
 async def from_support_request(session: AsyncSession, data: SupportRequestIn) -> bool:
     """A one-off payment for a child-protection support item, keyed by the item's id (True when created now).
     Names never travel in events: the pay point pays the carer named in the case file, quoted as the recipient."""
-    result = await session.execute(insert(OneOffPayment).values(
-        id=data.support_item_id, programme=SERVICE_REQUEST,
-        recipient_name=f"Người chăm sóc trẻ, hồ sơ {data.case_number}",
-        commune_code=data.commune_code, district_code=data.district_code, province_code=data.province_code,
-        amount=data.amount, reason=f"{data.kind} ({data.funding}: {data.sponsor})",
-        requested_by=f"child_protection case {data.case_number}", created_by="child_protection",
-    ).on_conflict_do_nothing(index_elements=[OneOffPayment.id]))
+    result = await session.execute(
+        insert(OneOffPayment)
+        .values(
+            id=data.support_item_id,
+            programme=SERVICE_REQUEST,
+            recipient_name=f"Người chăm sóc trẻ, hồ sơ {data.case_number}",
+            commune_code=data.commune_code,
+            district_code=data.district_code,
+            province_code=data.province_code,
+            amount=data.amount,
+            reason=f"{data.kind} ({data.funding}: {data.sponsor})",
+            requested_by=f"child_protection case {data.case_number}",
+            created_by="child_protection",
+        )
+        .on_conflict_do_nothing(index_elements=[OneOffPayment.id])
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -55,17 +55,22 @@ _PERIOD_MONTHS = """
 
 _ENTITLED = {
     # The registry's schedule: each period gives its amount for every month it covers.
-    "schedule": _PERIOD_MONTHS.format(table="payments.entitlement_periods", key="beneficiary_id",
-                                      first="first_month", last="last_month"),
+    "schedule": _PERIOD_MONTHS.format(
+        table="payments.entitlement_periods", key="beneficiary_id", first="first_month", last="last_month"
+    ),
     # An artisan's enrolment (its own recipient) is one period: its amount from from_month through to_month.
-    "artisans": _PERIOD_MONTHS.format(table="payments.artisan_enrolments", key="id",
-                                      first="from_month", last="to_month"),
+    "artisans": _PERIOD_MONTHS.format(
+        table="payments.artisan_enrolments", key="id", first="from_month", last="to_month"
+    ),
     # A foster placement (its own recipient): the standard level in force each month of care × 2.5 before the
     # child's 4th-birthday month, × 1.5 from it (rules/foster.py fixed the months when the event was applied).
     "foster": """
         SELECT sc.rid, gs.m::date AS m,
-               CAST(round(lvl.value * CASE WHEN gs.m < f.rate_change_month THEN """ + str(foster.UNDER_4)
-    + """ ELSE """ + str(foster.FROM_4) + """ END) AS bigint) AS amount
+               CAST(round(lvl.value * CASE WHEN gs.m < f.rate_change_month THEN """
+    + str(foster.UNDER_4)
+    + """ ELSE """
+    + str(foster.FROM_4)
+    + """ END) AS bigint) AS amount
         FROM scan sc
         JOIN payments.foster_placements f ON f.id = sc.rid AND f.first_month <= CAST(:last AS date)
              AND f.last_month >= sc.scan_from
@@ -143,7 +148,9 @@ _LINE_FROM = {
     "electricity": """
         SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, NULL::uuid, r.id, NULL::uuid, NULL, NULL,
                r.commune_code, r.district_code, r.province_code, r.version, {amounts}
-        FROM m JOIN """ + _ELECTRICITY_HOUSEHOLDS + """ r ON r.id = m.rid
+        FROM m JOIN """
+    + _ELECTRICITY_HOUSEHOLDS
+    + """ r ON r.id = m.rid
     """,
     "artisans": """
         SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, r.person_id, NULL::uuid, NULL::uuid, r.recipient_name,
@@ -164,8 +171,9 @@ _LINE_FROM = {
 
 # A line never pays a negative total: a recovery larger than what the line pays is left as to_recover. What it pays
 # is then reduced by the recipient's open to_recover balance (m.absorbed, never more than it pays).
-_AMOUNTS = ("m.regular, m.arrears, m.recovery, m.carried, GREATEST(0, m.net) - m.absorbed, GREATEST(0, -m.net), "
-            "m.absorbed")
+_AMOUNTS = (
+    "m.regular, m.arrears, m.recovery, m.carried, GREATEST(0, m.net) - m.absorbed, GREATEST(0, -m.net), m.absorbed"
+)
 
 _LINES = """
     , settled AS (
@@ -246,12 +254,16 @@ _ONE_OFF = """
 
 # Unpaid results of earlier payrolls of the programme not yet carried by an approved payroll (approval marks them),
 # but not those of a suspended recipient (held) nor those held for a recipient since terminated (returned).
-_CARRY = text("""
+_CARRY = text(
+    """
     INSERT INTO payments.payroll_carries (payroll_id, from_line_id, recipient_id, amount)
     SELECT :payroll_id, r.line_id, r.recipient_id, r.line_total
     FROM payments.line_results r
-    WHERE """ + CARRYABLE + """
-""")
+    WHERE """
+    + CARRYABLE
+    + """
+"""
+)
 
 
 def generation_sql(kind: str) -> str:
@@ -266,9 +278,11 @@ def generation_sql(kind: str) -> str:
     return head + _LINES + _LINE_FROM[kind].format(amounts=_AMOUNTS + ", " + UUIDV7) + "ORDER BY 2"
 
 
-UUIDV7 = ("encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing "
-          "substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), "
-          "52, 1), 53, 1), 'hex')::uuid")
+UUIDV7 = (
+    "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing "
+    "substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), "
+    "52, 1), 53, 1), 'hex')::uuid"
+)
 """A UUIDv7 (48-bit Unix milliseconds, then random bits) in SQL any PostgreSQL from 13 runs: ``uuidv7()`` is
 built in only from PostgreSQL 18, and CI's server is 15."""
 
@@ -276,15 +290,25 @@ built in only from PostgreSQL 18, and CI's server is 15."""
 async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full: bool) -> None:
     """Compute the payroll's lines from the projection and the ledger (plus the unpaid amounts it carries), then its
     control totals."""
-    await session.execute(_CARRY, {"payroll_id": payroll.id, "programme": payroll.programme,
-                                   "first": payroll.period_first})
+    await session.execute(
+        _CARRY, {"payroll_id": payroll.id, "programme": payroll.programme, "first": payroll.period_first}
+    )
     # Sorts and hashes of a large payroll stay in memory (the default 4 MB spills a million rows to disk).
     await session.execute(text("SET LOCAL work_mem = '128MB'"))
-    await session.execute(text(generation_sql(kind)), {
-        "payroll_id": payroll.id, "programme": payroll.programme, "first": payroll.period_first,
-        "last": payroll.period_last, "acc": payroll.accounting_from, "force_full": force_full})
+    await session.execute(
+        text(generation_sql(kind)),
+        {
+            "payroll_id": payroll.id,
+            "programme": payroll.programme,
+            "first": payroll.period_first,
+            "last": payroll.period_last,
+            "acc": payroll.accounting_from,
+            "force_full": force_full,
+        },
+    )
     await session.execute(text("RESET work_mem"))
-    await session.execute(text("""
+    await session.execute(
+        text("""
         UPDATE payments.payrolls p SET line_count = t.n, amount = t.total, regular = t.regular, arrears = t.arrears,
                recovery = t.recovery, carried = t.carried, to_recover = t.to_recover,
                to_recover_offset = t.to_recover_offset
@@ -294,7 +318,9 @@ async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full
                      COALESCE(sum(to_recover_offset), 0) AS to_recover_offset
               FROM payments.payroll_lines WHERE payroll_id = :id) t
         WHERE p.id = :id
-    """), {"id": payroll.id})
+    """),
+        {"id": payroll.id},
+    )
 
 
 _LIMITS = """
@@ -313,23 +339,36 @@ async def over_limit(session: AsyncSession, payroll: Payroll, limit: int) -> Seq
     here, where a scan in recipient order cost ~4–6 s), joined to the few ranges of the parameter; only when a month
     is over its limit are its line months looked at one by one."""
     params = {"programme": payroll.programme, "id": payroll.id}
-    months = (await session.execute(text(_LIMITS + """,
+    months = (
+        await session.execute(
+            text(
+                _LIMITS
+                + """,
         top AS (SELECT service_month, max(entitled) AS entitled FROM payments.payroll_line_months
                 WHERE payroll_id = :id GROUP BY 1)
         SELECT top.service_month, lim.value FROM top
         JOIN lim ON top.service_month >= lim.valid_from AND (lim.valid_to IS NULL OR top.service_month < lim.valid_to)
         WHERE top.entitled > lim.value
-    """), params)).all()
+    """
+            ),
+            params,
+        )
+    ).all()
     if not months:
         return []
-    return (await session.execute(text("""
+    return (
+        await session.execute(
+            text("""
         SELECT m.recipient_id, m.service_month, m.entitled, t.max_amount
         FROM payments.payroll_line_months m
         JOIN unnest(CAST(:months AS date[]), CAST(:limits AS numeric[])) AS t(service_month, max_amount)
              ON t.service_month = m.service_month
         WHERE m.payroll_id = :id AND m.entitled > t.max_amount
         ORDER BY m.recipient_id, m.service_month LIMIT :limit
-    """), {**params, "months": [m for m, _ in months], "limits": [v for _, v in months], "limit": limit})).all()
+    """),
+            {**params, "months": [m for m, _ in months], "limits": [v for _, v in months], "limit": limit},
+        )
+    ).all()
 
 
 async def clear_lines(session: AsyncSession, payroll_id: uuid.UUID) -> None:
@@ -355,6 +394,7 @@ _SETTLEMENTS = text("""
                           VALUES (n.programme, n.recipient_id, n.schedule_version, n.period_last, n.payroll_id)
 """)
 
+
 async def settle(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     """On approval: recipients are settled through the period with the version their line was computed from."""
     # New rows, not yet analyzed: without this the planner joins by nested loop (see ``ledger.repository.issue``).
@@ -364,6 +404,7 @@ async def settle(session: AsyncSession, payroll_id: uuid.UUID) -> None:
 
 
 # --- reads and guards ---------------------------------------------------------------------------------------------
+
 
 async def lock_programme(session: AsyncSession, programme: str) -> None:
     """Serialise generation and approval within a programme (released at commit)."""
@@ -386,55 +427,84 @@ async def by_period(session: AsyncSession, programme: str, period: str) -> Payro
 
 
 async def pending(session: AsyncSession, programme: str) -> Payroll | None:
-    return await session.scalar(select(Payroll).where(Payroll.programme == programme,
-                                                      Payroll.state.in_(("generated", "reviewed"))).limit(1))
+    return await session.scalar(
+        select(Payroll).where(Payroll.programme == programme, Payroll.state.in_(("generated", "reviewed"))).limit(1)
+    )
 
 
 async def latest_approved(session: AsyncSession, programme: str) -> Payroll | None:
-    return await session.scalar(select(Payroll).where(Payroll.programme == programme,
-                                                      Payroll.state.in_(("approved", "locked")))
-                                .order_by(Payroll.period_first.desc()).limit(1))
+    return await session.scalar(
+        select(Payroll)
+        .where(Payroll.programme == programme, Payroll.state.in_(("approved", "locked")))
+        .order_by(Payroll.period_first.desc())
+        .limit(1)
+    )
 
 
 async def first_period(session: AsyncSession, programme: str) -> date | None:
     return await session.scalar(select(func.min(Payroll.period_first)).where(Payroll.programme == programme))
 
 
-async def search(session: AsyncSession, *, programme: str | None, state: str | None,
-                 after: tuple[str, str, uuid.UUID] | None, limit: int) -> Sequence[Payroll]:
+async def search(
+    session: AsyncSession,
+    *,
+    programme: str | None,
+    state: str | None,
+    after: tuple[str, str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Payroll]:
     stmt = select(Payroll)
     if programme:
         stmt = stmt.where(Payroll.programme == programme)
     if state:
         stmt = stmt.where(Payroll.state == state)
     if after is not None:  # newest period first
-        stmt = stmt.where(tuple_(Payroll.period_first, Payroll.programme, Payroll.id)
-                          < tuple_(literal(date.fromisoformat(after[0])), literal(after[1]), literal(after[2])))
+        stmt = stmt.where(
+            tuple_(Payroll.period_first, Payroll.programme, Payroll.id)
+            < tuple_(literal(date.fromisoformat(after[0])), literal(after[1]), literal(after[2]))
+        )
     stmt = stmt.order_by(Payroll.period_first.desc(), Payroll.programme.desc(), Payroll.id.desc()).limit(limit)
     return (await session.scalars(stmt)).all()
 
 
-async def lines(session: AsyncSession, payroll_id: uuid.UUID, *, areas: Sequence[str] | None,
-                commune_code: str | None, after: tuple[str, uuid.UUID] | None, limit: int) -> Sequence[PayrollLine]:
+async def lines(
+    session: AsyncSession,
+    payroll_id: uuid.UUID,
+    *,
+    areas: Sequence[str] | None,
+    commune_code: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[PayrollLine]:
     stmt = select(PayrollLine).where(PayrollLine.payroll_id == payroll_id)
     if areas is not None:
         stmt = stmt.where(in_areas(PayrollLine, areas))
     if commune_code:
         stmt = stmt.where(PayrollLine.commune_code == commune_code)
     if after is not None:
-        stmt = stmt.where(tuple_(PayrollLine.commune_code, PayrollLine.id) > tuple_(literal(after[0]),
-                                                                                   literal(after[1])))
+        stmt = stmt.where(
+            tuple_(PayrollLine.commune_code, PayrollLine.id) > tuple_(literal(after[0]), literal(after[1]))
+        )
     stmt = stmt.order_by(PayrollLine.commune_code, PayrollLine.id).limit(limit)
     return (await session.scalars(stmt)).all()
 
 
-async def line_months(session: AsyncSession, payroll_id: uuid.UUID,
-                      recipients: Sequence[uuid.UUID]) -> Sequence[PayrollLineMonth]:
-    return (await session.scalars(select(PayrollLineMonth).where(
-        PayrollLineMonth.payroll_id == payroll_id, PayrollLineMonth.recipient_id.in_(recipients))
-        .order_by(PayrollLineMonth.recipient_id, PayrollLineMonth.service_month))).all()
+async def line_months(
+    session: AsyncSession, payroll_id: uuid.UUID, recipients: Sequence[uuid.UUID]
+) -> Sequence[PayrollLineMonth]:
+    return (
+        await session.scalars(
+            select(PayrollLineMonth)
+            .where(PayrollLineMonth.payroll_id == payroll_id, PayrollLineMonth.recipient_id.in_(recipients))
+            .order_by(PayrollLineMonth.recipient_id, PayrollLineMonth.service_month)
+        )
+    ).all()
 
 
 async def ledger_total(session: AsyncSession, payroll_id: uuid.UUID) -> int:
-    return int(await session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                                    .where(LedgerEntry.payroll_id == payroll_id)) or 0)
+    return int(
+        await session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.payroll_id == payroll_id)
+        )
+        or 0
+    )

@@ -15,8 +15,11 @@ class PayrollIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     programme: str = Field(examples=["monthly_allowance"])
-    period: str = Field(max_length=7, examples=["2026-03"],
-                        description="`YYYY-MM` for monthly programmes, `YYYY-Qn` for quarterly ones (electricity)")
+    period: str = Field(
+        max_length=7,
+        examples=["2026-03"],
+        description="`YYYY-MM` for monthly programmes, `YYYY-Qn` for quarterly ones (electricity)",
+    )
 
 
 class ControlTotals(BaseModel):
@@ -26,12 +29,17 @@ class ControlTotals(BaseModel):
     arrears: int
     recovery: int = Field(description="Negative: amounts paid before for months nothing (or less) was owed")
     carried: int
-    to_recover: int = Field(description="Recoveries larger than what their line pays, left to recover outside the "
-                                        "payroll; amount = regular + arrears + recovery + carried + to_recover "
-                                        "− to_recover_offset")
-    to_recover_offset: int = Field(default=0, description="What the lines withhold against their recipients' open "
-                                                          "to_recover balances (amounts left to recover by earlier "
-                                                          "payrolls)")
+    to_recover: int = Field(
+        description="Recoveries larger than what their line pays, left to recover outside the "
+        "payroll; amount = regular + arrears + recovery + carried + to_recover "
+        "− to_recover_offset"
+    )
+    to_recover_offset: int = Field(
+        default=0,
+        description="What the lines withhold against their recipients' open "
+        "to_recover balances (amounts left to recover by earlier "
+        "payrolls)",
+    )
 
 
 class PayrollOut(BaseModel):
@@ -82,12 +90,14 @@ class LineOut(BaseModel):
     arrears: int
     recovery: int
     carried: int
-    total: int = Field(description="max(0, regular + arrears + recovery + carried) − to_recover_offset: never "
-                                   "negative")
+    total: int = Field(description="max(0, regular + arrears + recovery + carried) − to_recover_offset: never negative")
     to_recover: int
-    to_recover_offset: int = Field(default=0, description="The part of the recipient's open to_recover balance "
-                                                          "(left by earlier payrolls) this line withholds: never more "
-                                                          "than it would pay")
+    to_recover_offset: int = Field(
+        default=0,
+        description="The part of the recipient's open to_recover balance "
+        "(left by earlier payrolls) this line withholds: never more "
+        "than it would pay",
+    )
     months: list[LineMonthOut]
 
 

@@ -27,14 +27,19 @@ async def programme(session: AsyncSession, code: str, *, for_update: bool = Fals
 
 async def has_payroll(session: AsyncSession, code: str) -> bool:
     """Whether any payroll of the programme exists (whatever its state)."""
-    return bool(await session.scalar(text("SELECT EXISTS (SELECT 1 FROM payments.payrolls WHERE programme = :p)"),
-                                     {"p": code}))
+    return bool(
+        await session.scalar(text("SELECT EXISTS (SELECT 1 FROM payments.payrolls WHERE programme = :p)"), {"p": code})
+    )
 
 
 async def parameters(session: AsyncSession, codes: Sequence[str]) -> Sequence[ProgrammeParameter]:
-    return (await session.scalars(
-        select(ProgrammeParameter).where(ProgrammeParameter.programme.in_(codes))
-        .order_by(ProgrammeParameter.programme, ProgrammeParameter.name, ProgrammeParameter.valid_from))).all()
+    return (
+        await session.scalars(
+            select(ProgrammeParameter)
+            .where(ProgrammeParameter.programme.in_(codes))
+            .order_by(ProgrammeParameter.programme, ProgrammeParameter.name, ProgrammeParameter.valid_from)
+        )
+    ).all()
 
 
 async def add_parameter(session: AsyncSession, row: ProgrammeParameter) -> None:
@@ -43,6 +48,10 @@ async def add_parameter(session: AsyncSession, row: ProgrammeParameter) -> None:
 
 async def value_in(session: AsyncSession, programme: str, name: str, month: date) -> Decimal | None:
     """The value of a parameter in force in ``month`` (None when none is recorded by then)."""
-    return await session.scalar(text(
-        "SELECT value FROM payments.programme_parameters WHERE programme = :p AND name = :n AND valid_from <= :m "
-        "ORDER BY valid_from DESC LIMIT 1"), {"p": programme, "n": name, "m": month})
+    return await session.scalar(
+        text(
+            "SELECT value FROM payments.programme_parameters WHERE programme = :p AND name = :n AND valid_from <= :m "
+            "ORDER BY valid_from DESC LIMIT 1"
+        ),
+        {"p": programme, "n": name, "m": month},
+    )

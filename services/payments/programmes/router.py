@@ -17,8 +17,9 @@ router = APIRouter(prefix="/programmes", tags=["programmes"])
 Admin = Annotated[Principal, require("admin")]
 
 
-@router.get("", summary="Payment programmes", response_model=list[ProgrammeOut],
-            dependencies=[require("payments:read")])
+@router.get(
+    "", summary="Payment programmes", response_model=list[ProgrammeOut], dependencies=[require("payments:read")]
+)
 async def list_programmes(session: SessionDep) -> list[ProgrammeOut]:
     """Every programme (monthly allowance, electricity support, artisans, funeral support, longevity gifts,
     emergency relief, support requested by other services) with its effective-dated parameters."""
@@ -31,8 +32,9 @@ async def read_programme(code: str, session: SessionDep) -> ProgrammeOut:
     return await service.read(session, code)
 
 
-@router.post("/{code}/parameters", summary="Record a parameter value (admin)", status_code=201,
-             response_model=ProgrammeOut)
+@router.post(
+    "/{code}/parameters", summary="Record a parameter value (admin)", status_code=201, response_model=ProgrammeOut
+)
 async def add_parameter(code: str, body: ParameterIn, session: SessionDep, principal: Admin) -> ProgrammeOut:
     """Record the value of parameter `name` from month `valid_from` with its legal basis, e.g. the electricity
     support per household per month (`amount_per_month`, whole VND) or the postal fee of the payment contract

@@ -25,8 +25,14 @@ KINDS_PARAMETERS = {
 """Parameters a programme of a kind accepts beyond those every programme has."""
 PROGRAMMES_PARAMETERS = {
     "longevity": ("gift_90_cash", "gift_90_in_kind", "gift_100_cash", "gift_100_in_kind"),
-    "emergency": ("min_funeral", "min_injury", "min_house_destroyed", "min_relocation", "min_house_damaged",
-                  "rice_kg_per_person_month"),
+    "emergency": (
+        "min_funeral",
+        "min_injury",
+        "min_house_destroyed",
+        "min_relocation",
+        "min_house_damaged",
+        "rice_kg_per_person_month",
+    ),
 }
 """Parameters of one programme: the longevity gifts' cash and in-kind value per age; the emergency relief minima
 per kind of relief (VND) and the rice per person and month (kg) (docs/rules.md)."""
@@ -34,8 +40,13 @@ MINIMA = {"gift_90_cash": 500_000, "gift_90_in_kind": 150_000, "gift_100_cash": 
 """National minima (Circular 96/2018/TT-BTC): the province may pay more, never less. The 100-year gift's
 in-kind part is 5 m of silk, with no amount in VND: the province records the value it pays for it."""
 COMMON_PARAMETERS = ("postal_fee_percent", "max_amount")
-WHOLE_VND = {"amount_per_month", "standard_level", "max_amount", *PROGRAMMES_PARAMETERS["longevity"],
-             *PROGRAMMES_PARAMETERS["emergency"]}
+WHOLE_VND = {
+    "amount_per_month",
+    "standard_level",
+    "max_amount",
+    *PROGRAMMES_PARAMETERS["longevity"],
+    *PROGRAMMES_PARAMETERS["emergency"],
+}
 MAX_AMOUNT = "max_amount"
 """The largest amount of one payment of the programme, in whole VND: a one-off payment, an artisan's monthly amount,
 or what one recipient is entitled to for one service month of a payroll (arrears are several months, each bounded).
@@ -50,18 +61,34 @@ def plain(value: Decimal) -> str:
 
 
 def parameter_names(programme: Programme) -> list[str]:
-    return [*KINDS_PARAMETERS.get(programme.kind, ()), *PROGRAMMES_PARAMETERS.get(programme.code, ()),
-            *COMMON_PARAMETERS]
+    return [
+        *KINDS_PARAMETERS.get(programme.kind, ()),
+        *PROGRAMMES_PARAMETERS.get(programme.code, ()),
+        *COMMON_PARAMETERS,
+    ]
 
 
 def _out(programme: Programme, params: list[ProgrammeParameter]) -> ProgrammeOut:
     return ProgrammeOut(
-        code=programme.code, name=programme.name, kind=programme.kind, frequency=programme.frequency,
+        code=programme.code,
+        name=programme.name,
+        kind=programme.kind,
+        frequency=programme.frequency,
         accounting_from=month_text(programme.accounting_from) if programme.accounting_from else None,
-        accounting_basis=programme.accounting_basis, parameter_names=parameter_names(programme),
-        parameters=[ParameterOut(name=p.name, valid_from=month_text(p.valid_from), value=plain(p.value),
-                                 legal_basis=p.legal_basis, recorded_at=p.recorded_at, recorded_by=p.recorded_by)
-                    for p in params])
+        accounting_basis=programme.accounting_basis,
+        parameter_names=parameter_names(programme),
+        parameters=[
+            ParameterOut(
+                name=p.name,
+                valid_from=month_text(p.valid_from),
+                value=plain(p.value),
+                legal_basis=p.legal_basis,
+                recorded_at=p.recorded_at,
+                recorded_by=p.recorded_by,
+            )
+            for p in params
+        ],
+    )
 
 
 async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> Programme:
@@ -90,19 +117,32 @@ async def add_parameter(session: AsyncSession, code: str, body: ParameterIn, cli
     if body.name in WHOLE_VND and body.value != body.value.to_integral_value():
         raise ValidationFailed([{"field": "body.value", "reason": "an amount in whole VND"}])
     if body.value < MINIMA.get(body.name, 0):
-        raise ValidationFailed([{"field": "body.value",
-                                 "reason": f"{body.name} is at least {MINIMA[body.name]:,} VND (national minimum)"}])
+        raise ValidationFailed(
+            [{"field": "body.value", "reason": f"{body.name} is at least {MINIMA[body.name]:,} VND (national minimum)"}]
+        )
     if body.name in WHOLE_VND and body.value > MAX_SAFE_VND:
         raise ValidationFailed([{"field": "body.value", "reason": f"at most {MAX_SAFE_VND} (2^53 − 1) VND"}])
     month = parse_month(body.valid_from)
     if body.name == "amount_per_month":
         limit = await repository.value_in(session, code, MAX_AMOUNT, month)
         if limit is not None and body.value > limit:
-            raise ValidationFailed([{"field": "body.value", "reason": f"above the programme's {MAX_AMOUNT} "
-                                                                     f"{int(limit)} VND in force in {body.valid_from}",
-                                     "limit": int(limit)}])
-    row = ProgrammeParameter(programme=code, name=body.name, valid_from=month,
-                             value=body.value, legal_basis=body.legal_basis, recorded_by=client_id)
+            raise ValidationFailed(
+                [
+                    {
+                        "field": "body.value",
+                        "reason": f"above the programme's {MAX_AMOUNT} {int(limit)} VND in force in {body.valid_from}",
+                        "limit": int(limit),
+                    }
+                ]
+            )
+    row = ProgrammeParameter(
+        programme=code,
+        name=body.name,
+        valid_from=month,
+        value=body.value,
+        legal_basis=body.legal_basis,
+        recorded_by=client_id,
+    )
     try:
         await repository.add_parameter(session, row)
     except UniqueViolation as exc:
@@ -123,10 +163,17 @@ async def check_amount(session: AsyncSession, code: str, amount: int, month: dat
     """422 naming ``field`` and the limit when ``amount`` is above the programme's ``max_amount`` in ``month``."""
     limit = await max_amount(session, code, month)
     if limit is not None and amount > limit:
-        raise ValidationFailed([{
-            "field": field, "limit": limit,
-            "reason": f"{amount} VND is above the limit of programme {code}: {MAX_AMOUNT} {limit} VND in force in "
-                      f"{month_text(month)}"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": field,
+                    "limit": limit,
+                    "reason": f"{amount} VND is above the limit of programme {code}: {MAX_AMOUNT} {limit} VND "
+                    f"in force in "
+                    f"{month_text(month)}",
+                }
+            ]
+        )
 
 
 async def set_accounting_from(session: AsyncSession, code: str, body: AccountingIn, client_id: str) -> ProgrammeOut:
@@ -138,8 +185,10 @@ async def set_accounting_from(session: AsyncSession, code: str, body: Accounting
     # arrears for months paid outside the system and never compare others again. Fixed from the first payroll on.
     if month != programme.accounting_from and await repository.has_payroll(session, code):
         current = month_text(programme.accounting_from) if programme.accounting_from else "unset"
-        raise AccountingFromLocked(f"{code} already has payrolls: its accounting month ({current}) can no longer "
-                                   "be changed", accounting_from=current)
+        raise AccountingFromLocked(
+            f"{code} already has payrolls: its accounting month ({current}) can no longer be changed",
+            accounting_from=current,
+        )
     programme.accounting_from = month
     programme.accounting_basis = body.legal_basis
     programme.updated_by = client_id

@@ -53,19 +53,34 @@ _INSERT_PERIODS = text("""
 async def apply_entitlements(session: AsyncSession, data: EntitlementsChangedIn) -> bool:
     """Store a newer version of a beneficiary; False (nothing written) when ours is as new or newer."""
     computed_from = parse_month(data.computed_from)
-    applied = await session.scalar(_UPSERT_BENEFICIARY, {
-        "id": data.beneficiary_id, "person_id": data.person_id, "version": data.version, "status": data.status,
-        "full_name": data.full_name, "national_id": data.national_id, "date_of_birth": data.date_of_birth,
-        "sex": data.sex, "death_date": data.death_date, "commune_code": data.commune_code,
-        "district_code": data.district_code, "province_code": data.province_code, "household_id": data.household_id,
-        "computed_from": computed_from, "computed_to": parse_month(data.computed_to)})
+    applied = await session.scalar(
+        _UPSERT_BENEFICIARY,
+        {
+            "id": data.beneficiary_id,
+            "person_id": data.person_id,
+            "version": data.version,
+            "status": data.status,
+            "full_name": data.full_name,
+            "national_id": data.national_id,
+            "date_of_birth": data.date_of_birth,
+            "sex": data.sex,
+            "death_date": data.death_date,
+            "commune_code": data.commune_code,
+            "district_code": data.district_code,
+            "province_code": data.province_code,
+            "household_id": data.household_id,
+            "computed_from": computed_from,
+            "computed_to": parse_month(data.computed_to),
+        },
+    )
     if applied is None:
         return False
     await session.execute(_CUT_PERIODS, {"id": data.beneficiary_id, "from": computed_from})
     periods = [p.model_dump(mode="json", by_alias=True) for p in data.periods]
     if periods:
-        await session.execute(_INSERT_PERIODS, {"id": data.beneficiary_id, "from": computed_from,
-                                                "periods": json.dumps(periods)})
+        await session.execute(
+            _INSERT_PERIODS, {"id": data.beneficiary_id, "from": computed_from, "periods": json.dumps(periods)}
+        )
     return True
 
 
@@ -88,11 +103,25 @@ _UPSERT_STATUS = text("""
 async def apply_poverty_status(session: AsyncSession, data: PovertyStatusChangedIn, sequence: int) -> None:
     """Record a household's status from a day (statuses are history: none is overwritten but by a later event
     about the same day). The household's version moves, so its next electricity payroll re-checks old months."""
-    await session.execute(_UPSERT_HOUSEHOLD, {"id": data.household_id, "commune_code": data.commune_code,
-                                              "district_code": data.district_code,
-                                              "province_code": data.province_code})
-    await session.execute(_UPSERT_STATUS, {"id": data.household_id, "valid_from": data.valid_from,
-                                           "status": data.status, "document": data.document, "sequence": sequence})
+    await session.execute(
+        _UPSERT_HOUSEHOLD,
+        {
+            "id": data.household_id,
+            "commune_code": data.commune_code,
+            "district_code": data.district_code,
+            "province_code": data.province_code,
+        },
+    )
+    await session.execute(
+        _UPSERT_STATUS,
+        {
+            "id": data.household_id,
+            "valid_from": data.valid_from,
+            "status": data.status,
+            "document": data.document,
+            "sequence": sequence,
+        },
+    )
 
 
 async def clear(session: AsyncSession, event_types: list[str]) -> None:
@@ -104,13 +133,19 @@ async def clear(session: AsyncSession, event_types: list[str]) -> None:
     await session.execute(text("DELETE FROM payments.inbox WHERE type = ANY(:types)"), {"types": event_types})
 
 
-async def beneficiary(session: AsyncSession, beneficiary_id: uuid.UUID) -> tuple[Beneficiary | None,
-                                                                                 Sequence[EntitlementPeriod]]:
+async def beneficiary(
+    session: AsyncSession, beneficiary_id: uuid.UUID
+) -> tuple[Beneficiary | None, Sequence[EntitlementPeriod]]:
     row = await session.scalar(select(Beneficiary).where(Beneficiary.id == beneficiary_id))
     if row is None:
         return None, []
-    periods = (await session.scalars(select(EntitlementPeriod).where(EntitlementPeriod.beneficiary_id == beneficiary_id)
-                                     .order_by(EntitlementPeriod.first_month))).all()
+    periods = (
+        await session.scalars(
+            select(EntitlementPeriod)
+            .where(EntitlementPeriod.beneficiary_id == beneficiary_id)
+            .order_by(EntitlementPeriod.first_month)
+        )
+    ).all()
     return row, periods
 
 
@@ -118,5 +153,7 @@ async def apply_person_merged(session: AsyncSession, data: PersonMergedIn) -> No
     """The registry merged two records of one person: the projection's beneficiaries of the record merged away now
     belong to the survivor (the registry also publishes the moved beneficiary's schedule again; this covers the time
     until it arrives, and any order of the two)."""
-    await session.execute(text("UPDATE payments.beneficiaries SET person_id = :survivor WHERE person_id = :merged"),
-                          {"survivor": data.survivor_id, "merged": data.person_id})
+    await session.execute(
+        text("UPDATE payments.beneficiaries SET person_id = :survivor WHERE person_id = :merged"),
+        {"survivor": data.survivor_id, "merged": data.person_id},
+    )

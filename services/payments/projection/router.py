@@ -17,8 +17,9 @@ router = APIRouter(prefix="/beneficiaries", tags=["projection"])
 
 
 @router.get("/{beneficiary_id}", summary="Payments' copy of a beneficiary", response_model=BeneficiaryOut)
-async def read_beneficiary(beneficiary_id: uuid.UUID, session: SessionDep,
-                           principal: Annotated[Principal, require("payments:read")]) -> BeneficiaryOut:
+async def read_beneficiary(
+    beneficiary_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, require("payments:read")]
+) -> BeneficiaryOut:
     """What payrolls are computed from: the beneficiary's facts and entitlement schedule as last received from the
     registry (`registry.beneficiary.entitlements_changed.v1`), with the registry's `version`. `404` when payments
     has not received it or it is outside the client's areas."""

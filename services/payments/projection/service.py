@@ -23,13 +23,32 @@ async def beneficiary(session: AsyncSession, principal: Principal, beneficiary_i
     if row is None or not sees(principal, row):
         raise NotFound(f"payments has no beneficiary {beneficiary_id}")
     return BeneficiaryOut(
-        id=row.id, person_id=row.person_id, version=row.version, status=row.status, full_name=row.full_name,
-        national_id=row.national_id, date_of_birth=row.date_of_birth, sex=row.sex, death_date=row.death_date,
-        commune_code=row.commune_code, district_code=row.district_code, province_code=row.province_code,
+        id=row.id,
+        person_id=row.person_id,
+        version=row.version,
+        status=row.status,
+        full_name=row.full_name,
+        national_id=row.national_id,
+        date_of_birth=row.date_of_birth,
+        sex=row.sex,
+        death_date=row.death_date,
+        commune_code=row.commune_code,
+        district_code=row.district_code,
+        province_code=row.province_code,
         household_id=row.household_id,
-        periods=[PeriodOut(first=month_text(p.first_month), last=month_text(p.last_month) if p.last_month else None,
-                           amount=p.amount, category=p.category, coefficient=str(p.coefficient),
-                           standard_level=p.standard_level, categories=list(p.categories)) for p in periods])
+        periods=[
+            PeriodOut(
+                first=month_text(p.first_month),
+                last=month_text(p.last_month) if p.last_month else None,
+                amount=p.amount,
+                category=p.category,
+                coefficient=str(p.coefficient),
+                standard_level=p.standard_level,
+                categories=list(p.categories),
+            )
+            for p in periods
+        ],
+    )
 
 
 async def apply_entitlements(session: AsyncSession, data: EntitlementsChangedIn) -> bool:

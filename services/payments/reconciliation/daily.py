@@ -31,5 +31,6 @@ async def run_once(maker: Callable[[], AsyncSession], on: date) -> dict[str, Any
 def job(settings: PaymentsSettings) -> DailyJob:
     """The task lives in ``app.state.reconciliation_task``; log lines ``reconciliation_done`` (``result``: ``on``,
     ``missing_results``, ``batches``) and ``reconciliation_failed``."""
-    return DailyJob("reconciliation", at=settings.reconciliation_at, run=run_once,
-                    enabled=settings.reconciliation_daily)
+    return DailyJob(
+        "reconciliation", at=settings.reconciliation_at, run=run_once, enabled=settings.reconciliation_daily
+    )

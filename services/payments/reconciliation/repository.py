@@ -15,8 +15,10 @@ from common.db import in_areas
 
 from ..models import Batch, DisbursementException
 
-_COLUMNS = "kind, batch_id, payroll_id, line_id, commune_code, district_code, province_code, expected, reported, " \
-           "detail, created_by"
+_COLUMNS = (
+    "kind, batch_id, payroll_id, line_id, commune_code, district_code, province_code, expected, reported, "
+    "detail, created_by"
+)
 
 _FROM_ITEMS = text(f"""
     INSERT INTO payments.disbursement_exceptions ({_COLUMNS})
@@ -73,9 +75,16 @@ async def missing_results(session: AsyncSession, on: date, by: str) -> tuple[int
     return int(row[0]), int(row[1])
 
 
-async def search(session: AsyncSession, *, areas: Sequence[str] | None, status: str | None, kind: str | None,
-                 batch_id: uuid.UUID | None, after: tuple[datetime, uuid.UUID] | None,
-                 limit: int) -> Sequence[DisbursementException]:
+async def search(
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    status: str | None,
+    kind: str | None,
+    batch_id: uuid.UUID | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[DisbursementException]:
     e = DisbursementException
     stmt = select(e)
     if areas is not None:
@@ -91,8 +100,9 @@ async def search(session: AsyncSession, *, areas: Sequence[str] | None, status: 
     return (await session.scalars(stmt.order_by(e.created_at, e.id).limit(limit))).all()
 
 
-async def get(session: AsyncSession, exception_id: uuid.UUID, *,
-              for_update: bool = False) -> DisbursementException | None:
+async def get(
+    session: AsyncSession, exception_id: uuid.UUID, *, for_update: bool = False
+) -> DisbursementException | None:
     stmt = select(DisbursementException).where(DisbursementException.id == exception_id)
     if for_update:
         stmt = stmt.with_for_update()

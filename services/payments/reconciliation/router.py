@@ -20,7 +20,8 @@ router = APIRouter(tags=["reconciliation"])
 
 @router.get("/exceptions", summary="Reconciliation exceptions", response_model=ExceptionPage)
 async def list_exceptions(
-    session: SessionDep, principal: Annotated[Principal, require("payments:read")],
+    session: SessionDep,
+    principal: Annotated[Principal, require("payments:read")],
     status: Annotated[Status | None, Query()] = "open",
     kind: Annotated[Kind | None, Query()] = None,
     batch: Annotated[uuid.UUID | None, Query()] = None,
@@ -32,15 +33,24 @@ async def list_exceptions(
     a line: the first stands, the second is in `detail`), `unknown_line` (a result for a line not in the batch),
     `missing_result` (no result by the batch's deadline). Nothing is corrected automatically: an officer checks
     with the pay point and resolves each with a note. Pages with `limit` (≤ 100) and `cursor`."""
-    rows, next_cursor = await service.search(session, principal, status=status, kind=kind, batch_id=batch,
-                                             cursor=cursor, limit=limit)
+    rows, next_cursor = await service.search(
+        session, principal, status=status, kind=kind, batch_id=batch, cursor=cursor, limit=limit
+    )
     return ExceptionPage(items=[ExceptionOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.post("/exceptions/{exception_id}/resolve", summary="Resolve an exception", response_model=ExceptionOut,
-             responses={409: {"description": "Problem `exception-resolved`"}})
-async def resolve_exception(exception_id: uuid.UUID, body: ResolveIn, session: SessionDep,
-                            principal: Annotated[Principal, require("payments:write")]) -> ExceptionOut:
+@router.post(
+    "/exceptions/{exception_id}/resolve",
+    summary="Resolve an exception",
+    response_model=ExceptionOut,
+    responses={409: {"description": "Problem `exception-resolved`"}},
+)
+async def resolve_exception(
+    exception_id: uuid.UUID,
+    body: ResolveIn,
+    session: SessionDep,
+    principal: Annotated[Principal, require("payments:write")],
+) -> ExceptionOut:
     """Close an exception with a note saying what was found and done. The results and the ledger stay as reported:
     a correction is made by the pay point or by a later payroll, never by resolving."""
     return ExceptionOut.model_validate(await service.resolve(session, principal, exception_id, body.note))
@@ -48,7 +58,8 @@ async def resolve_exception(exception_id: uuid.UUID, body: ResolveIn, session: S
 
 @router.post("/reconciliation/run", summary="Flag missing results (deadline sweep)", response_model=RunOut)
 async def run_reconciliation(
-    session: SessionDep, principal: Annotated[Principal, require("payments:write")],
+    session: SessionDep,
+    principal: Annotated[Principal, require("payments:write")],
     on: Annotated[date | None, Query(description="The day of the run (default: today in Asia/Ho_Chi_Minh)")] = None,
 ) -> RunOut:
     """Raise a `missing_result` exception for every line without a result in a batch whose deadline is before `on`

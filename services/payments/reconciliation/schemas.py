@@ -16,9 +16,11 @@ class ExceptionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    kind: Kind = Field(description="`amount_mismatch` (paid ≠ the line's total), `reported_twice` (a second, "
-                                   "different result; the first stands), `unknown_line` (a result for a line not in "
-                                   "the batch), `missing_result` (no result by the batch's deadline)")
+    kind: Kind = Field(
+        description="`amount_mismatch` (paid ≠ the line's total), `reported_twice` (a second, "
+        "different result; the first stands), `unknown_line` (a result for a line not in "
+        "the batch), `missing_result` (no result by the batch's deadline)"
+    )
     batch_id: uuid.UUID
     payroll_id: uuid.UUID
     line_id: uuid.UUID | None

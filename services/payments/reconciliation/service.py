@@ -49,18 +49,29 @@ async def run(session: AsyncSession, principal: Principal, on: date | None) -> R
     return await sweep(session, on or today_in_vietnam(), principal.client_id)
 
 
-async def search(session: AsyncSession, principal: Principal, *, status: str | None, kind: str | None,
-                 batch_id: uuid.UUID | None, cursor: str | None,
-                 limit: int) -> tuple[list[DisbursementException], str | None]:
+async def search(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None,
+    kind: str | None,
+    batch_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[DisbursementException], str | None]:
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
-    rows = list(await repository.search(session, areas=principal.limited_to, status=status, kind=kind,
-                                        batch_id=batch_id, after=after, limit=limit))
+    rows = list(
+        await repository.search(
+            session, areas=principal.limited_to, status=status, kind=kind, batch_id=batch_id, after=after, limit=limit
+        )
+    )
     next_cursor = cursor_if_full(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
     return rows, next_cursor
 
 
-async def resolve(session: AsyncSession, principal: Principal, exception_id: uuid.UUID,
-                  note: str) -> DisbursementException:
+async def resolve(
+    session: AsyncSession, principal: Principal, exception_id: uuid.UUID, note: str
+) -> DisbursementException:
     row = await repository.get(session, exception_id, for_update=True)
     row = visible_or_404(principal, row, f"exception {exception_id}")
     if row.status != "open":

@@ -54,8 +54,11 @@ def terms(starts_on: date, ends_on: date | None, child_birth: date) -> Terms:
     last = birthday_month(child_birth, LAST_AGE)
     if ends_on is not None:
         last = min(last, first_of_month(ends_on))
-    return Terms(first_month=first_of_month(starts_on), last_month=last,
-                 rate_change_month=birthday_month(child_birth, RATE_CHANGE_AGE))
+    return Terms(
+        first_month=first_of_month(starts_on),
+        last_month=last,
+        rate_change_month=birthday_month(child_birth, RATE_CHANGE_AGE),
+    )
 
 
 def coefficient(t: Terms, month: date) -> Decimal:

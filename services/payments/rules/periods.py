@@ -70,4 +70,3 @@ def parse_period(text: str, frequency: Frequency) -> Period:
         raise ValueError(f"this programme is paid quarterly: expected YYYY-Qn (n = 1..4), got {text!r}")
     first = date(_year(match.group(1)), 3 * int(match.group(2)) - 2, 1)
     return Period(text, first, add_months(first, 2))
-

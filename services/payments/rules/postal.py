@@ -32,11 +32,19 @@ DOWNLOAD: tuple[tuple[str, str], ...] = (
 
 RESULT_COLUMNS: tuple[Column, ...] = (
     Column("line_id", ("line_id", "Mã dòng"), True, "The line's id, as downloaded"),
-    Column("outcome", ("outcome", "Kết quả"), True,
-           "`Đã chi trả` (paid), `Chưa chi trả` (unpaid) or `Trả lại` (returned); empty: not reported yet"),
+    Column(
+        "outcome",
+        ("outcome", "Kết quả"),
+        True,
+        "`Đã chi trả` (paid), `Chưa chi trả` (unpaid) or `Trả lại` (returned); empty: not reported yet",
+    ),
     Column("paid_on", ("paid_on", "Ngày chi trả"), True, "Paid: DD/MM/YYYY or YYYY-MM-DD"),
-    Column("paid_to", ("paid_to", "Người nhận"), True,
-           "Paid: `Người hưởng` (the beneficiary) or the name of the authorised proxy"),
+    Column(
+        "paid_to",
+        ("paid_to", "Người nhận"),
+        True,
+        "Paid: `Người hưởng` (the beneficiary) or the name of the authorised proxy",
+    ),
     Column("receipt_number", ("receipt_number", "Số biên nhận"), True, "Paid: the receipt's number"),
     Column("amount", ("amount", "Số tiền đã chi"), True, "Paid: whole VND"),
     Column("reason", ("reason", "Lý do"), True, "Unpaid or returned: why"),
@@ -47,10 +55,18 @@ INFORMATIONAL = tuple(h for h, f in DOWNLOAD if f != "line_id") + IGNORED_HEADER
 """Download columns an uploaded file may keep: ignored."""
 
 OUTCOMES = {
-    "paid": "paid", "da chi tra": "paid", "da chi": "paid", "da tra": "paid",
-    "unpaid": "unpaid", "chua chi tra": "unpaid", "chua chi": "unpaid", "khong chi tra": "unpaid",
+    "paid": "paid",
+    "da chi tra": "paid",
+    "da chi": "paid",
+    "da tra": "paid",
+    "unpaid": "unpaid",
+    "chua chi tra": "unpaid",
+    "chua chi": "unpaid",
+    "khong chi tra": "unpaid",
     "chua nhan": "unpaid",
-    "returned": "returned", "tra lai": "returned", "hoan tra": "returned",
+    "returned": "returned",
+    "tra lai": "returned",
+    "hoan tra": "returned",
 }
 OUTCOME_LABELS = {"paid": "Đã chi trả", "unpaid": "Chưa chi trả", "returned": "Trả lại"}
 BENEFICIARY_LABEL = "Người hưởng"

@@ -35,16 +35,18 @@ async def category_codes(session: AsyncSession) -> set[str]:
     return set(await session.scalars(select(CategoryRuleRow.code).distinct()))
 
 
-async def application(session: AsyncSession, application_id: uuid.UUID, *,
-                      for_update: bool = False) -> Application | None:
+async def application(
+    session: AsyncSession, application_id: uuid.UUID, *, for_update: bool = False
+) -> Application | None:
     stmt = select(Application).where(Application.id == application_id)
     if for_update:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
 
 
-async def beneficiary(session: AsyncSession, beneficiary_id: uuid.UUID, *,
-                      for_update: bool = False) -> BeneficiaryRow | None:
+async def beneficiary(
+    session: AsyncSession, beneficiary_id: uuid.UUID, *, for_update: bool = False
+) -> BeneficiaryRow | None:
     stmt = select(BeneficiaryRow).where(BeneficiaryRow.id == beneficiary_id)
     if for_update:
         stmt = stmt.with_for_update()
@@ -56,8 +58,9 @@ async def beneficiary_of_person(session: AsyncSession, person_id: uuid.UUID) -> 
 
 
 async def decisions(session: AsyncSession, beneficiary_id: uuid.UUID) -> Sequence[Decision]:
-    return (await session.scalars(select(Decision).where(Decision.beneficiary_id == beneficiary_id)
-                                  .order_by(Decision.id))).all()
+    return (
+        await session.scalars(select(Decision).where(Decision.beneficiary_id == beneficiary_id).order_by(Decision.id))
+    ).all()
 
 
 async def add(session: AsyncSession, *rows: Application | Decision) -> None:
@@ -81,8 +84,14 @@ async def add_beneficiary(session: AsyncSession, row: BeneficiaryRow) -> None:
 
 
 async def beneficiaries_chunk(
-    session: AsyncSession, *, areas: Sequence[str] | None, commune_code: str | None, district_code: str | None,
-    province_code: str | None, after: uuid.UUID | None, limit: int,
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    commune_code: str | None,
+    district_code: str | None,
+    province_code: str | None,
+    after: uuid.UUID | None,
+    limit: int,
 ) -> list[tuple[BeneficiaryRow, Person]]:
     """One query: up to ``limit`` beneficiaries with their persons, in id order after ``after`` (keyset)."""
     query = select(BeneficiaryRow, Person).join(Person, Person.id == BeneficiaryRow.person_id)
@@ -105,26 +114,38 @@ async def decisions_of(session: AsyncSession, beneficiary_ids: Sequence[uuid.UUI
     out: dict[uuid.UUID, list[Decision]] = {i: [] for i in beneficiary_ids}
     if not beneficiary_ids:
         return out
-    for d in await session.scalars(select(Decision).where(Decision.beneficiary_id.in_(beneficiary_ids))
-                                   .order_by(Decision.beneficiary_id, Decision.id)):
+    for d in await session.scalars(
+        select(Decision)
+        .where(Decision.beneficiary_id.in_(beneficiary_ids))
+        .order_by(Decision.beneficiary_id, Decision.id)
+    ):
         out[d.beneficiary_id].append(d)
     return out
 
 
 def _current_categories() -> Any:
-    return (select(Decision.categories)
-            .where(Decision.beneficiary_id == BeneficiaryRow.id,
-                   Decision.kind.in_(("approve", "change_category")))
-            .order_by(Decision.id.desc()).limit(1).correlate(BeneficiaryRow).scalar_subquery())
+    return (
+        select(Decision.categories)
+        .where(Decision.beneficiary_id == BeneficiaryRow.id, Decision.kind.in_(("approve", "change_category")))
+        .order_by(Decision.id.desc())
+        .limit(1)
+        .correlate(BeneficiaryRow)
+        .scalar_subquery()
+    )
 
 
 def _current_poverty(today: date) -> Any:
-    return (select(PovertyStatus.status)
-            .join(HouseholdMember, HouseholdMember.household_id == PovertyStatus.household_id)
-            .where(HouseholdMember.person_id == Person.id, HouseholdMember.left_on.is_(None),
-                   PovertyStatus.valid_from <= today)
-            .order_by(PovertyStatus.valid_from.desc(), PovertyStatus.id.desc()).limit(1)
-            .correlate(Person).scalar_subquery())
+    return (
+        select(PovertyStatus.status)
+        .join(HouseholdMember, HouseholdMember.household_id == PovertyStatus.household_id)
+        .where(
+            HouseholdMember.person_id == Person.id, HouseholdMember.left_on.is_(None), PovertyStatus.valid_from <= today
+        )
+        .order_by(PovertyStatus.valid_from.desc(), PovertyStatus.id.desc())
+        .limit(1)
+        .correlate(Person)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,15 +157,27 @@ class Found:
 
 
 async def search(
-    session: AsyncSession, *, areas: Sequence[str] | None, today: date, key: str | None, category: str | None,
-    status: str | None, commune_code: str | None, district_code: str | None, born_after: date | None,
-    born_on_or_before: date | None, poverty_status: str | None, after: tuple[str, uuid.UUID] | None, limit: int,
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    today: date,
+    key: str | None,
+    category: str | None,
+    status: str | None,
+    commune_code: str | None,
+    district_code: str | None,
+    born_after: date | None,
+    born_on_or_before: date | None,
+    poverty_status: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
 ) -> list[Found]:
     """Beneficiaries with their persons in (person name_key, beneficiary id) order; ``areas`` None: unrestricted."""
     categories = _current_categories()
     poverty = _current_poverty(today)
-    query = (select(BeneficiaryRow, Person, categories.label("categories"), poverty.label("poverty"))
-             .join(Person, Person.id == BeneficiaryRow.person_id))
+    query = select(BeneficiaryRow, Person, categories.label("categories"), poverty.label("poverty")).join(
+        Person, Person.id == BeneficiaryRow.person_id
+    )
     if areas is not None:
         query = query.where(in_areas(Person, areas))
     if key:  # the named persons first (trigram index), as in persons.repository.search
@@ -174,13 +207,18 @@ async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UU
     officer's merge of two records of one person). Rows moved per kind."""
     moved = {}
     for name, model in (("applications", Application), ("beneficiaries", BeneficiaryRow)):
-        result = await session.execute(update(model).where(model.person_id == source).values(person_id=target)
-                                       .execution_options(synchronize_session=False))
+        result = await session.execute(
+            update(model)
+            .where(model.person_id == source)
+            .values(person_id=target)
+            .execution_options(synchronize_session=False)
+        )
         moved[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
     return moved
 
 
 # --- bulk (imports) ---------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class NewApplication:
@@ -196,10 +234,18 @@ async def insert_applications(session: AsyncSession, rows: Sequence[NewApplicati
     if not rows:
         return
     # Arrays of arrays do not unnest into rows of arrays; the categories travel joined and are split here.
-    await session.execute(text(f"""
+    await session.execute(
+        text(f"""
         INSERT INTO {SCHEMA}.applications (id, person_id, categories, status, note, submitted_by, submitted_at)
         SELECT id, person_id, string_to_array(categories, ' '), 'submitted', note, :by, now()
         FROM unnest(CAST(:id AS uuid[]), CAST(:person AS uuid[]), CAST(:categories AS text[]), CAST(:note AS text[]))
              AS i(id, person_id, categories, note)
-    """), {"id": [r.id for r in rows], "person": [r.person_id for r in rows],
-           "categories": [" ".join(r.categories) for r in rows], "note": [r.note for r in rows], "by": by})
+    """),
+        {
+            "id": [r.id for r in rows],
+            "person": [r.person_id for r in rows],
+            "categories": [" ".join(r.categories) for r in rows],
+            "note": [r.note for r in rows],
+            "by": by,
+        },
+    )

@@ -54,37 +54,72 @@ def _beneficiary(view: service.BeneficiaryView, response: Response) -> Beneficia
     row = view.row
     response.headers["ETag"] = service.etag(row)
     return BeneficiaryOut(
-        id=row.id, person_id=row.person_id, application_id=row.application_id, status=row.status,  # type: ignore[arg-type]
-        version=row.version, categories=view.categories,
-        decisions=[DecisionOut(
-            id=d.id, kind=d.kind, number=d.number, signed_on=d.signed_on, authority=d.authority,
-            effective_month=Month.of(d.effective_month), categories=d.categories, reason=d.reason,
-            death_date=d.death_date, decided_by=d.decided_by, recorded_at=d.recorded_at) for d in view.decisions])
+        id=row.id,
+        person_id=row.person_id,
+        application_id=row.application_id,
+        status=row.status,  # type: ignore[arg-type]
+        version=row.version,
+        categories=view.categories,
+        decisions=[
+            DecisionOut(
+                id=d.id,
+                kind=d.kind,
+                number=d.number,
+                signed_on=d.signed_on,
+                authority=d.authority,
+                effective_month=Month.of(d.effective_month),
+                categories=d.categories,
+                reason=d.reason,
+                death_date=d.death_date,
+                decided_by=d.decided_by,
+                recorded_at=d.recorded_at,
+            )
+            for d in view.decisions
+        ],
+    )
 
 
 def _month(e: MonthEntitlement) -> MonthOut:
-    lines = [LineOut(category=x.category, coefficient=str(x.coefficient), standard_level=x.standard_level,
-                     amount=x.amount, legal_basis=x.legal_basis, children=x.children,
-                     children_counted=[CountedChildOut(person_id=uuid.UUID(c.person_id), full_name=c.name,
-                                                       basis=c.basis)  # type: ignore[arg-type]
-                                       for c in x.counted]) for x in e.lines]
+    lines = [
+        LineOut(
+            category=x.category,
+            coefficient=str(x.coefficient),
+            standard_level=x.standard_level,
+            amount=x.amount,
+            legal_basis=x.legal_basis,
+            children=x.children,
+            children_counted=[
+                CountedChildOut(person_id=uuid.UUID(c.person_id), full_name=c.name, basis=c.basis)  # type: ignore[arg-type]
+                for c in x.counted
+            ],
+        )
+        for x in e.lines
+    ]
     first = lines[0] if lines else None
-    return MonthOut(month=e.month, amount=e.amount, category=first.category if first else None,
-                    coefficient=first.coefficient if first else None,
-                    standard_level=first.standard_level if first else None,
-                    legal_basis=first.legal_basis if first else None,
-                    reason=e.reason.value if e.reason else None, detail=e.detail, lines=lines)
+    return MonthOut(
+        month=e.month,
+        amount=e.amount,
+        category=first.category if first else None,
+        coefficient=first.coefficient if first else None,
+        standard_level=first.standard_level if first else None,
+        legal_basis=first.legal_basis if first else None,
+        reason=e.reason.value if e.reason else None,
+        detail=e.detail,
+        lines=lines,
+    )
 
 
 @router.post("/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
-async def submit_application(body: ApplicationCreate, request: Request, response: Response, session: SessionDep,
-                             principal: Writer) -> ApplicationOut | JSONResponse:
+async def submit_application(
+    body: ApplicationCreate, request: Request, response: Response, session: SessionDep, principal: Writer
+) -> ApplicationOut | JSONResponse:
     """Submit an application for the monthly social allowance for a registered person.
 
     `categories` must be codes of the category rules (e.g. `5.5a`); unknown codes get `422` naming each. The
     person must be within the client's areas. Returns the application (status `submitted`) with `Location`.
     Another client must approve or reject it (maker-checker). An `Idempotency-Key` header makes retries safe.
     """
+
     async def work() -> tuple[ApplicationOut, dict[str, str]]:
         app = await service.submit(session, principal, body)
         return _application(app), {"Location": service.application_location(app.id)}
@@ -99,10 +134,12 @@ async def read_application(application_id: uuid.UUID, session: SessionDep, princ
     return _application(app)
 
 
-@router.post("/applications/{application_id}/approve", status_code=status.HTTP_201_CREATED,
-             response_model=BeneficiaryOut)
-async def approve_application(application_id: uuid.UUID, body: Approval, response: Response, session: SessionDep,
-                              principal: Writer) -> BeneficiaryOut:
+@router.post(
+    "/applications/{application_id}/approve", status_code=status.HTTP_201_CREATED, response_model=BeneficiaryOut
+)
+async def approve_application(
+    application_id: uuid.UUID, body: Approval, response: Response, session: SessionDep, principal: Writer
+) -> BeneficiaryOut:
     """Approve a submitted application: the person becomes a beneficiary under its categories.
 
     **Maker-checker:** the client that submitted the application gets `403`. An application already decided
@@ -116,27 +153,37 @@ async def approve_application(application_id: uuid.UUID, body: Approval, respons
 
 
 @router.post("/applications/{application_id}/reject", response_model=ApplicationOut)
-async def reject_application(application_id: uuid.UUID, body: Rejection, session: SessionDep,
-                             principal: Writer) -> ApplicationOut:
+async def reject_application(
+    application_id: uuid.UUID, body: Rejection, session: SessionDep, principal: Writer
+) -> ApplicationOut:
     """Reject a submitted application with a reason (`409` when already decided)."""
     return _application(await service.reject(session, principal, application_id, body))
 
 
 @router.get("/beneficiaries", response_model=BeneficiaryPage)
 async def search_beneficiaries(
-    session: SessionDep, principal: Reader,
-    q: Annotated[str | None, Query(max_length=200, description="Name, with or without diacritics; matches any "
-                                   "part of the name (`tran van ba` finds `Trần Văn Ba`)")] = None,
-    category: Annotated[str | None, Query(max_length=20, description="A category currently granted, e.g. "
-                                          "`5.5a`")] = None,
-    status_: Annotated[Literal["active", "suspended", "terminated", "deceased"] | None,
-                       Query(alias="status")] = None,
+    session: SessionDep,
+    principal: Reader,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Name, with or without diacritics; matches any "
+            "part of the name (`tran van ba` finds `Trần Văn Ba`)",
+        ),
+    ] = None,
+    category: Annotated[
+        str | None, Query(max_length=20, description="A category currently granted, e.g. `5.5a`")
+    ] = None,
+    status_: Annotated[Literal["active", "suspended", "terminated", "deceased"] | None, Query(alias="status")] = None,
     commune_code: Annotated[str | None, Query(max_length=10)] = None,
     district_code: Annotated[str | None, Query(max_length=10)] = None,
     age_from: Annotated[int | None, Query(ge=0, le=150, description="Aged at least this today")] = None,
     age_to: Annotated[int | None, Query(ge=0, le=150, description="Aged at most this today")] = None,
-    poverty_status: Annotated[Literal["poor", "near_poor", "average_living_farming", "none"] | None,
-                              Query(description="The current poverty status of the person's household")] = None,
+    poverty_status: Annotated[
+        Literal["poor", "near_poor", "average_living_farming", "none"] | None,
+        Query(description="The current poverty status of the person's household"),
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> BeneficiaryPage:
@@ -147,21 +194,55 @@ async def search_beneficiaries(
     opaque `cursor` / `next_cursor`.
     """
     found, next_cursor = await service.search(
-        session, principal, q=q, category=category, status=status_, commune_code=commune_code,
-        district_code=district_code, age_from=age_from, age_to=age_to, poverty_status=poverty_status,
-        cursor=cursor, limit=limit)
-    return BeneficiaryPage(next_cursor=next_cursor, items=[BeneficiarySummary(
-        id=f.row.id, person_id=f.person.id, full_name=f.person.full_name, date_of_birth=f.person.date_of_birth,
-        sex=f.person.sex, commune_code=f.person.commune_code, district_code=f.person.district_code,
-        province_code=f.person.province_code, status=f.row.status,  # type: ignore[arg-type]
-        categories=f.categories, poverty_status=f.poverty_status, version=f.row.version) for f in found])
+        session,
+        principal,
+        q=q,
+        category=category,
+        status=status_,
+        commune_code=commune_code,
+        district_code=district_code,
+        age_from=age_from,
+        age_to=age_to,
+        poverty_status=poverty_status,
+        cursor=cursor,
+        limit=limit,
+    )
+    return BeneficiaryPage(
+        next_cursor=next_cursor,
+        items=[
+            BeneficiarySummary(
+                id=f.row.id,
+                person_id=f.person.id,
+                full_name=f.person.full_name,
+                date_of_birth=f.person.date_of_birth,
+                sex=f.person.sex,
+                commune_code=f.person.commune_code,
+                district_code=f.person.district_code,
+                province_code=f.person.province_code,
+                status=f.row.status,  # type: ignore[arg-type]
+                categories=f.categories,
+                poverty_status=f.poverty_status,
+                version=f.row.version,
+            )
+            for f in found
+        ],
+    )
 
 
-@router.get("/beneficiaries/entitlements", response_class=StreamingResponse,
-            responses={200: {"content": {"application/x-ndjson": {}},
-                             "description": "One JSON object per line, one line per beneficiary-month"}})
+@router.get(
+    "/beneficiaries/entitlements",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {}},
+            "description": "One JSON object per line, one line per beneficiary-month",
+        }
+    },
+)
 async def bulk_entitlements(
-    request: Request, session: SessionDep, principal: Reader,
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
     from_: Annotated[str, Query(alias="from", description="First month, YYYY-MM")],
     to: Annotated[str, Query(description="Last month, YYYY-MM (at most 24 months from `from`)")],
     commune_code: Annotated[str | None, Query(max_length=10)] = None,
@@ -183,9 +264,16 @@ async def bulk_entitlements(
     """
     first, last = service.parse_bulk_range(from_, to)
     parameters = await load_parameters(session)
-    lines = service.bulk_entitlements(request.app.state.sessionmaker, parameters, principal, first, last,
-                                      commune_code=commune_code, district_code=district_code,
-                                      province_code=province_code)
+    lines = service.bulk_entitlements(
+        request.app.state.sessionmaker,
+        parameters,
+        principal,
+        first,
+        last,
+        commune_code=commune_code,
+        district_code=district_code,
+        province_code=province_code,
+    )
 
     async def body() -> AsyncIterator[bytes]:
         async for line in lines:
@@ -195,16 +283,24 @@ async def bulk_entitlements(
 
 
 @router.get("/beneficiaries/{beneficiary_id}", response_model=BeneficiaryOut)
-async def read_beneficiary(beneficiary_id: uuid.UUID, response: Response, session: SessionDep,
-                           principal: Reader) -> BeneficiaryOut:
+async def read_beneficiary(
+    beneficiary_id: uuid.UUID, response: Response, session: SessionDep, principal: Reader
+) -> BeneficiaryOut:
     """A beneficiary: status, current categories and every decision, oldest first. `ETag` is the version."""
     return _beneficiary(await service.get_visible(session, principal, beneficiary_id), response)
 
 
-@router.post("/beneficiaries/{beneficiary_id}/decisions", status_code=status.HTTP_201_CREATED,
-             response_model=BeneficiaryOut)
-async def record_decision(beneficiary_id: uuid.UUID, body: DecisionIn, response: Response, session: SessionDep,
-                          principal: Writer, if_match: IfMatch = None) -> BeneficiaryOut:
+@router.post(
+    "/beneficiaries/{beneficiary_id}/decisions", status_code=status.HTTP_201_CREATED, response_model=BeneficiaryOut
+)
+async def record_decision(
+    beneficiary_id: uuid.UUID,
+    body: DecisionIn,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> BeneficiaryOut:
     """Record a decision about a beneficiary; decisions are never changed or deleted.
 
     Kinds: `suspend` (reason; not paid from `effective_month` until reinstated), `reinstate` (paid again from
@@ -220,7 +316,9 @@ async def record_decision(beneficiary_id: uuid.UUID, body: DecisionIn, response:
 
 @router.get("/beneficiaries/{beneficiary_id}/decisions", response_model=DecisionPage)
 async def decision_history(
-    beneficiary_id: uuid.UUID, session: SessionDep, principal: Reader,
+    beneficiary_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> DecisionPage:
@@ -239,7 +337,9 @@ async def decision_history(
 
 @router.get("/beneficiaries/{beneficiary_id}/entitlements", response_model=EntitlementsOut)
 async def beneficiary_entitlements(
-    beneficiary_id: uuid.UUID, session: SessionDep, principal: Reader,
+    beneficiary_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
     from_: Annotated[str, Query(alias="from", description="First month, YYYY-MM")],
     to: Annotated[str, Query(description="Last month, YYYY-MM (at most 120 months from `from`)")],
 ) -> EntitlementsOut:
@@ -247,13 +347,19 @@ async def beneficiary_entitlements(
     tables (standard levels and category rules). A month not payable has amount 0 and a `reason`."""
     first, last = service.parse_range(from_, to)
     months = await service.month_entitlements(session, principal, beneficiary_id, first, last)
-    return EntitlementsOut(beneficiary_id=beneficiary_id, from_month=first, to_month=last,
-                           total=sum(m.amount for m in months), months=[_month(m) for m in months])
+    return EntitlementsOut(
+        beneficiary_id=beneficiary_id,
+        from_month=first,
+        to_month=last,
+        total=sum(m.amount for m in months),
+        months=[_month(m) for m in months],
+    )
 
 
 @router.post("/beneficiaries/{beneficiary_id}/arrears", response_model=ArrearsOut)
-async def beneficiary_arrears(beneficiary_id: uuid.UUID, body: ArrearsIn, session: SessionDep,
-                              principal: Reader) -> ArrearsOut:
+async def beneficiary_arrears(
+    beneficiary_id: uuid.UUID, body: ArrearsIn, session: SessionDep, principal: Reader
+) -> ArrearsOut:
     """Settle a range of months against what was paid (scope `registry:read`; computes, records nothing).
 
     For each month from `from` to `to` (at most 120): what the beneficiary was entitled to (as
@@ -266,11 +372,25 @@ async def beneficiary_arrears(beneficiary_id: uuid.UUID, body: ArrearsIn, sessio
     """
     months, paid, totals = await service.settle(session, principal, beneficiary_id, body)
     differences = [m.amount - paid.get(m.month, 0) for m in months]
-    return ArrearsOut.model_validate({
-        "beneficiary_id": beneficiary_id, "from": body.from_month, "to": body.to_month,
-        "entitled": sum(m.amount for m in months), "paid": sum(paid.values()), "to_pay": totals.to_pay,
-        "to_recover": totals.to_recover,
-        "months": [ArrearsMonth(month=m.month, entitled=m.amount, paid=paid.get(m.month, 0), difference=d,
-                                kind="arrears" if d > 0 else "recovery" if d < 0 else None,
-                                reason=m.reason.value if m.reason else None)
-                   for m, d in zip(months, differences, strict=True)]})
+    return ArrearsOut.model_validate(
+        {
+            "beneficiary_id": beneficiary_id,
+            "from": body.from_month,
+            "to": body.to_month,
+            "entitled": sum(m.amount for m in months),
+            "paid": sum(paid.values()),
+            "to_pay": totals.to_pay,
+            "to_recover": totals.to_recover,
+            "months": [
+                ArrearsMonth(
+                    month=m.month,
+                    entitled=m.amount,
+                    paid=paid.get(m.month, 0),
+                    difference=d,
+                    kind="arrears" if d > 0 else "recovery" if d < 0 else None,
+                    reason=m.reason.value if m.reason else None,
+                )
+                for m, d in zip(months, differences, strict=True)
+            ],
+        }
+    )

@@ -18,8 +18,9 @@ class ApplicationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_id: uuid.UUID
-    categories: list[Category] = Field(min_length=1, max_length=10,
-                                       description="Category codes, each a code of the category rules")
+    categories: list[Category] = Field(
+        min_length=1, max_length=10, description="Category codes, each a code of the category rules"
+    )
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
@@ -43,8 +44,10 @@ class Approval(BaseModel):
 
     number: Text = Field(examples=["123/QĐ-UBND"], description="Number of the approval decision")
     signed_on: date
-    authority: Text = Field(examples=["Chủ tịch UBND huyện Châu Thành"],
-                            description="Who signed it (data: district chairman before 2025-07-01, commune after)")
+    authority: Text = Field(
+        examples=["Chủ tịch UBND huyện Châu Thành"],
+        description="Who signed it (data: district chairman before 2025-07-01, commune after)",
+    )
     effective_month: Month = Field(description="YYYY-MM: the month the allowance starts (normally the month signed)")
 
 
@@ -64,9 +67,12 @@ class DecisionIn(BaseModel):
     number: Annotated[str, Field(max_length=200)] = ""
     signed_on: date | None = None
     authority: Annotated[str, Field(max_length=500)] = ""
-    effective_month: Month | None = Field(None, description="YYYY-MM. Suspend/reinstate/change_category: first month "
-                                          "affected; terminate: first month no longer paid. Not used for "
-                                          "record_death (nothing is owed from the month after the death).")
+    effective_month: Month | None = Field(
+        None,
+        description="YYYY-MM. Suspend/reinstate/change_category: first month "
+        "affected; terminate: first month no longer paid. Not used for "
+        "record_death (nothing is owed from the month after the death).",
+    )
     categories: list[Category] | None = Field(None, max_length=10, description="change_category only")
     reason: Annotated[str, Field(max_length=2000)] = ""
     death_date: date | None = Field(None, description="record_death only")
@@ -135,8 +141,9 @@ class BeneficiaryOut(BaseModel):
 class CountedChildOut(BaseModel):
     person_id: uuid.UUID
     full_name: str
-    basis: Literal["child", "studying"] = Field(description="`child`: under 16 (through the 16th-birthday month); "
-                                                "`studying`: 16-22 and studying that month")
+    basis: Literal["child", "studying"] = Field(
+        description="`child`: under 16 (through the 16th-birthday month); `studying`: 16-22 and studying that month"
+    )
 
 
 class LineOut(BaseModel):
@@ -146,8 +153,9 @@ class LineOut(BaseModel):
     amount: int
     legal_basis: str
     children: int | None = Field(None, description="5.4: the number of children counted that month")
-    children_counted: list[CountedChildOut] = Field(default_factory=list, description="5.4: the children of the "
-                                                    "parent's household counted that month, and why")
+    children_counted: list[CountedChildOut] = Field(
+        default_factory=list, description="5.4: the children of the parent's household counted that month, and why"
+    )
 
 
 class MonthOut(BaseModel):
@@ -207,8 +215,9 @@ class ArrearsIn(BaseModel):
 
     from_month: Month = Field(alias="from", description="First month to settle, YYYY-MM")
     to_month: Month = Field(alias="to", description="Last month to settle, YYYY-MM (at most 120 months)")
-    paid: list[PaidMonth] = Field(max_length=120, description="What was paid per month of the range; a month left "
-                                  "out was paid nothing")
+    paid: list[PaidMonth] = Field(
+        max_length=120, description="What was paid per month of the range; a month left out was paid nothing"
+    )
 
 
 class ArrearsMonth(BaseModel):

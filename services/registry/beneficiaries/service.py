@@ -72,8 +72,7 @@ ALLOWED_FROM: dict[str, set[str]] = {
     "terminate": {"active", "suspended"},
     "record_death": {"active", "suspended", "terminated"},
 }
-STATUS_AFTER = {"suspend": "suspended", "reinstate": "active", "terminate": "terminated",
-                "record_death": "deceased"}
+STATUS_AFTER = {"suspend": "suspended", "reinstate": "active", "terminate": "terminated", "record_death": "deceased"}
 
 
 def location(beneficiary_id: uuid.UUID) -> str:
@@ -108,8 +107,11 @@ class BeneficiaryView:
 
 async def _check_categories(session: AsyncSession, categories: list[str], field: str) -> list[str]:
     known = await repository.category_codes(session) - {RESIDENTIAL}
-    errors = [{"field": f"{field}.{i}", "reason": f"unknown category {code!r}; known: {', '.join(sorted(known))}"}
-              for i, code in enumerate(categories) if code not in known]
+    errors = [
+        {"field": f"{field}.{i}", "reason": f"unknown category {code!r}; known: {', '.join(sorted(known))}"}
+        for i, code in enumerate(categories)
+        if code not in known
+    ]
     if len(set(categories)) != len(categories):
         errors.append({"field": field, "reason": "a category is listed twice"})
     if errors:
@@ -117,8 +119,9 @@ async def _check_categories(session: AsyncSession, categories: list[str], field:
     return list(dict.fromkeys(categories))
 
 
-async def _check_rulings(session: AsyncSession, person: Person, categories: Sequence[str], effective: Month,
-                         signed_on: date | None) -> None:
+async def _check_rulings(
+    session: AsyncSession, person: Person, categories: Sequence[str], effective: Month, signed_on: date | None
+) -> None:
     """The rulings of docs/rules.md §2 on decisions granting categories (approve, change_category), every problem at
     once: no decision signed (or effective) after the person's recorded death; no category before the law that
     created it (5.5b and 5.7: 2021-07); 5.1 only for a child under 16 at the decision (5.2 is granted directly to a
@@ -127,55 +130,92 @@ async def _check_rulings(session: AsyncSession, person: Person, categories: Sequ
     if person.death_date is not None:
         death_month = Month.of(person.death_date)
         if signed_on is not None and signed_on > person.death_date:
-            errors.append({"field": "body.signed_on", "code": "after-death",
-                           "reason": f"signed after the person's recorded death on {person.death_date.isoformat()}"})
+            errors.append(
+                {
+                    "field": "body.signed_on",
+                    "code": "after-death",
+                    "reason": f"signed after the person's recorded death on {person.death_date.isoformat()}",
+                }
+            )
         if effective > death_month:
-            errors.append({"field": "body.effective_month", "code": "after-death",
-                           "reason": f"after the month of the person's recorded death ({death_month})"})
+            errors.append(
+                {
+                    "field": "body.effective_month",
+                    "code": "after-death",
+                    "reason": f"after the month of the person's recorded death ({death_month})",
+                }
+            )
     parameters = await load_parameters(session)
     for i, code in enumerate(categories):
         first = parameters.first_rule(code)
         if first is not None and first.introduced and effective < first.valid_from:
-            errors.append({"field": f"body.categories.{i}", "code": "category-not-in-force",
-                           "reason": f"category {code} exists from {first.valid_from} ({first.legal_basis}); "
-                                     f"the decision takes effect in {effective}"})
+            errors.append(
+                {
+                    "field": f"body.categories.{i}",
+                    "code": "category-not-in-force",
+                    "reason": f"category {code} exists from {first.valid_from} ({first.legal_basis}); "
+                    f"the decision takes effect in {effective}",
+                }
+            )
         rule = parameters.category_rule(code, effective)
         if rule is not None and rule.continues_as and rule.last_birthday is not None:
             age = age_in_month(person.date_of_birth, effective)
             if age >= rule.last_birthday:
-                errors.append({"field": f"body.categories.{i}", "code": "aged-out",
-                               "reason": f"{code} is for a child under {rule.last_birthday} at the decision; the "
-                                         f"person is {age} in {effective}: grant {rule.continues_as} when they "
-                                         f"study"})
+                errors.append(
+                    {
+                        "field": f"body.categories.{i}",
+                        "code": "aged-out",
+                        "reason": f"{code} is for a child under {rule.last_birthday} at the decision; the "
+                        f"person is {age} in {effective}: grant {rule.continues_as} when they "
+                        f"study",
+                    }
+                )
     if errors:
         raise ValidationFailed(errors)
 
 
 def _refuse_deceased(person: Person) -> None:
     if person.death_date is not None:
-        raise PersonDeceased(f"the person died on {person.death_date.isoformat()}",
-                             death_date=person.death_date.isoformat())
+        raise PersonDeceased(
+            f"the person died on {person.death_date.isoformat()}", death_date=person.death_date.isoformat()
+        )
 
 
 async def submit(session: AsyncSession, principal: Principal, body: ApplicationCreate) -> Application:
     try:
         person = await persons_service.get_visible(session, principal, body.person_id)
     except NotFound:
-        raise ValidationFailed([{"field": "body.person_id",
-                                 "reason": "no such person within the areas of this client"}]) from None
+        raise ValidationFailed(
+            [{"field": "body.person_id", "reason": "no such person within the areas of this client"}]
+        ) from None
     _refuse_deceased(person)
     categories = await _check_categories(session, body.categories, "body.categories")
-    app = Application(id=uuid.uuid4(), person_id=body.person_id, categories=categories, status="submitted",
-                      note=body.note, submitted_by=principal.client_id, submitted_at=datetime.now(UTC))
+    app = Application(
+        id=uuid.uuid4(),
+        person_id=body.person_id,
+        categories=categories,
+        status="submitted",
+        note=body.note,
+        submitted_by=principal.client_id,
+        submitted_at=datetime.now(UTC),
+    )
     await repository.add(session, app)
-    history_service.record(session, record_type="application", record_id=app.id, version=1,
-                           changed_by=principal.client_id, reason=body.note, before=None,
-                           after={"person_id": str(app.person_id), "categories": categories, "status": "submitted"})
+    history_service.record(
+        session,
+        record_type="application",
+        record_id=app.id,
+        version=1,
+        changed_by=principal.client_id,
+        reason=body.note,
+        before=None,
+        after={"person_id": str(app.person_id), "categories": categories, "status": "submitted"},
+    )
     return app
 
 
-async def get_application(session: AsyncSession, principal: Principal, application_id: uuid.UUID, *,
-                          for_update: bool = False) -> tuple[Application, Person]:
+async def get_application(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[Application, Person]:
     app = await repository.application(session, application_id, for_update=for_update)
     if app is None:
         raise NotFound(f"no application {application_id}")
@@ -195,54 +235,95 @@ def _decide(app: Application, principal: Principal, status: str, note: str) -> N
     app.decision_note = note
 
 
-async def approve(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
-                  body: Approval) -> BeneficiaryView:
+async def approve(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, body: Approval
+) -> BeneficiaryView:
     app, person = await get_application(session, principal, application_id, for_update=True)
     if app.submitted_by == principal.client_id:
-        raise MakerChecker("maker-checker: the client that submitted an application cannot approve it; "
-                           "another client must decide")
+        raise MakerChecker(
+            "maker-checker: the client that submitted an application cannot approve it; another client must decide"
+        )
     if app.status != "submitted":
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
     _refuse_deceased(person)
     await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on)
     existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
-        raise AlreadyBeneficiary("this person is already a beneficiary",
-                                 existing=location(existing))
+        raise AlreadyBeneficiary("this person is already a beneficiary", existing=location(existing))
     _decide(app, principal, "approved", body.number)
     now = datetime.now(UTC)
-    row = BeneficiaryRow(id=uuid.uuid4(), person_id=person.id, application_id=app.id, status="active", version=1,
-                         created_at=now, updated_at=now)
+    row = BeneficiaryRow(
+        id=uuid.uuid4(),
+        person_id=person.id,
+        application_id=app.id,
+        status="active",
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
     try:
         await repository.add_beneficiary(session, row)
     except repository.DuplicateBeneficiary:
         existing = await repository.beneficiary_of_person(session, person.id)
         extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
         raise AlreadyBeneficiary("this person is already a beneficiary", **extra) from None
-    decision = Decision(beneficiary_id=row.id, kind="approve", number=body.number, signed_on=body.signed_on,
-                        authority=body.authority, effective_month=body.effective_month.first_day(),
-                        categories=list(app.categories), reason="", decided_by=principal.client_id)
+    decision = Decision(
+        beneficiary_id=row.id,
+        kind="approve",
+        number=body.number,
+        signed_on=body.signed_on,
+        authority=body.authority,
+        effective_month=body.effective_month.first_day(),
+        categories=list(app.categories),
+        reason="",
+        decided_by=principal.client_id,
+    )
     await repository.add(session, decision)
-    history_service.record(session, record_type="beneficiary", record_id=row.id, version=1,
-                           changed_by=principal.client_id, reason=f"approval {body.number}", before=None,
-                           after={"status": "active", "categories": list(app.categories),
-                                  "effective_month": str(body.effective_month)})
-    await EVENTS.publish(session, BENEFICIARY_APPROVED, str(row.id), BeneficiaryApproved(
-        beneficiary_id=row.id, person_id=person.id, categories=list(app.categories),
-        effective_month=str(body.effective_month), decision_number=body.number,
-        date_of_birth=person.date_of_birth, commune_code=person.commune_code, district_code=person.district_code,
-        province_code=person.province_code))
+    history_service.record(
+        session,
+        record_type="beneficiary",
+        record_id=row.id,
+        version=1,
+        changed_by=principal.client_id,
+        reason=f"approval {body.number}",
+        before=None,
+        after={"status": "active", "categories": list(app.categories), "effective_month": str(body.effective_month)},
+    )
+    await EVENTS.publish(
+        session,
+        BENEFICIARY_APPROVED,
+        str(row.id),
+        BeneficiaryApproved(
+            beneficiary_id=row.id,
+            person_id=person.id,
+            categories=list(app.categories),
+            effective_month=str(body.effective_month),
+            decision_number=body.number,
+            date_of_birth=person.date_of_birth,
+            commune_code=person.commune_code,
+            district_code=person.district_code,
+            province_code=person.province_code,
+        ),
+    )
     await schedules_service.refresh(session, [row.id])
     return BeneficiaryView(row, person, [decision])
 
 
-async def reject(session: AsyncSession, principal: Principal, application_id: uuid.UUID,
-                 body: Rejection) -> Application:
+async def reject(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, body: Rejection
+) -> Application:
     app, _ = await get_application(session, principal, application_id, for_update=True)
     _decide(app, principal, "rejected", body.reason)
-    history_service.record(session, record_type="application", record_id=app.id, version=2,
-                           changed_by=principal.client_id, reason=body.reason, before={"status": "submitted"},
-                           after={"status": "rejected"})
+    history_service.record(
+        session,
+        record_type="application",
+        record_id=app.id,
+        version=2,
+        changed_by=principal.client_id,
+        reason=body.reason,
+        before={"status": "submitted"},
+        after={"status": "rejected"},
+    )
     await session.flush()
     return app
 
@@ -250,8 +331,9 @@ async def reject(session: AsyncSession, principal: Principal, application_id: uu
 # --- beneficiaries -------------------------------------------------------------------------------------
 
 
-async def get_visible(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, *,
-                      for_update: bool = False) -> BeneficiaryView:
+async def get_visible(
+    session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, *, for_update: bool = False
+) -> BeneficiaryView:
     row = await repository.beneficiary(session, beneficiary_id, for_update=for_update)
     if row is None:
         raise NotFound(f"no beneficiary {beneficiary_id}")
@@ -281,59 +363,102 @@ async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UU
     return await repository.rekey_person(session, source, target)
 
 
-async def for_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
-                       if_match: str | None) -> BeneficiaryView:
+async def for_decision(
+    session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, if_match: str | None
+) -> BeneficiaryView:
     """The beneficiary, locked, after the ``If-Match`` check of a decision."""
     view = await get_visible(session, principal, beneficiary_id, for_update=True)
     row = view.row
     if not persons_service.matches_if_match(if_match, row.version):
         raise PreconditionFailed(
             f"the beneficiary has changed: it is at version {row.version}; re-read it and retry",
-            headers={"ETag": etag(row)}, current_version=row.version, current_etag=etag(row))
+            headers={"ETag": etag(row)},
+            current_version=row.version,
+            current_etag=etag(row),
+        )
     return view
 
 
-async def record_decision(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
-                          if_match: str | None, body: DecisionIn) -> BeneficiaryView:
+async def record_decision(
+    session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, if_match: str | None, body: DecisionIn
+) -> BeneficiaryView:
     """Any decision but ``record_death``, which ``deaths.service.record_decision`` records with the person's death."""
     return await decide(session, principal, await for_decision(session, principal, beneficiary_id, if_match), body)
 
 
-async def terminate_by_death(session: AsyncSession, principal: Principal, row: BeneficiaryRow, person: Person, *,
-                             death_date: date, number: str, signed_on: date | None, authority: str,
-                             reason: str) -> Decision:
+async def terminate_by_death(
+    session: AsyncSession,
+    principal: Principal,
+    row: BeneficiaryRow,
+    person: Person,
+    *,
+    death_date: date,
+    number: str,
+    signed_on: date | None,
+    authority: str,
+    reason: str,
+) -> Decision:
     """The beneficiary's side of a death (``deaths.service`` checks it and records the person's): the
     ``record_death`` decision, the status ``deceased`` and ``registry.beneficiary.terminated.v1``. The caller holds
     the lock on ``row``."""
     effective = first_month_not_owed(death_date)
-    decision = Decision(beneficiary_id=row.id, kind="record_death", number=number, signed_on=signed_on,
-                        authority=authority, effective_month=effective.first_day(), categories=None,
-                        reason=reason or "death", death_date=death_date, decided_by=principal.client_id)
+    decision = Decision(
+        beneficiary_id=row.id,
+        kind="record_death",
+        number=number,
+        signed_on=signed_on,
+        authority=authority,
+        effective_month=effective.first_day(),
+        categories=None,
+        reason=reason or "death",
+        death_date=death_date,
+        decided_by=principal.client_id,
+    )
     before = {"status": row.status}
     row.status = "deceased"
     row.version += 1
     row.updated_at = datetime.now(UTC)
     await repository.add(session, decision)
-    history_service.record(session, record_type="beneficiary", record_id=row.id, version=row.version,
-                           changed_by=principal.client_id, reason=decision.reason, before=before,
-                           after={"status": row.status, "decision": "record_death", "effective_month": str(effective)})
-    await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
-        beneficiary_id=row.id, person_id=person.id, effective_month=str(effective), reason=decision.reason,
-        death_date=death_date, commune_code=person.commune_code, district_code=person.district_code,
-        province_code=person.province_code))
+    history_service.record(
+        session,
+        record_type="beneficiary",
+        record_id=row.id,
+        version=row.version,
+        changed_by=principal.client_id,
+        reason=decision.reason,
+        before=before,
+        after={"status": row.status, "decision": "record_death", "effective_month": str(effective)},
+    )
+    await EVENTS.publish(
+        session,
+        BENEFICIARY_TERMINATED,
+        str(row.id),
+        BeneficiaryTerminated(
+            beneficiary_id=row.id,
+            person_id=person.id,
+            effective_month=str(effective),
+            reason=decision.reason,
+            death_date=death_date,
+            commune_code=person.commune_code,
+            district_code=person.district_code,
+            province_code=person.province_code,
+        ),
+    )
     return decision
 
 
-async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryView,
-                 body: DecisionIn) -> BeneficiaryView:
+async def decide(
+    session: AsyncSession, principal: Principal, view: BeneficiaryView, body: DecisionIn
+) -> BeneficiaryView:
     """Record a decision on a beneficiary read (and locked) by the caller: the HTTP route after its If-Match check,
     or an inbox handler. Publishes its event and refreshes the entitlement schedule."""
     row, person = view.row, view.person
     if body.kind == "record_death":  # the person's death too: one path for both routes
         raise ValueError("deaths.service.record_decision records a death")
     if row.status not in ALLOWED_FROM[body.kind]:
-        raise Conflict(f"cannot {body.kind.replace('_', ' ')} a beneficiary who is {row.status}",
-                       current_status=row.status)
+        raise Conflict(
+            f"cannot {body.kind.replace('_', ' ')} a beneficiary who is {row.status}", current_status=row.status
+        )
     categories = None
     if body.kind == "change_category":
         categories = await _check_categories(session, body.categories or [], "body.categories")
@@ -343,38 +468,70 @@ async def decide(session: AsyncSession, principal: Principal, view: BeneficiaryV
     effective = body.effective_month
     approved = _approval_month(view.decisions)
     if effective < approved:
-        raise ValidationFailed([{"field": "body.effective_month",
-                                 "reason": f"must not be before the approval month {approved}"}])
+        raise ValidationFailed(
+            [{"field": "body.effective_month", "reason": f"must not be before the approval month {approved}"}]
+        )
     suspended_from = _open_suspension(view.decisions)
     if body.kind == "reinstate" and suspended_from is not None and effective <= suspended_from:
-        raise ValidationFailed([{"field": "body.effective_month",
-                                 "reason": f"must be after the suspension month {suspended_from}"}])
-    decision = Decision(beneficiary_id=row.id, kind=body.kind, number=body.number, signed_on=body.signed_on,
-                        authority=body.authority, effective_month=effective.first_day(), categories=categories,
-                        reason=body.reason, death_date=None, decided_by=principal.client_id)
+        raise ValidationFailed(
+            [{"field": "body.effective_month", "reason": f"must be after the suspension month {suspended_from}"}]
+        )
+    decision = Decision(
+        beneficiary_id=row.id,
+        kind=body.kind,
+        number=body.number,
+        signed_on=body.signed_on,
+        authority=body.authority,
+        effective_month=effective.first_day(),
+        categories=categories,
+        reason=body.reason,
+        death_date=None,
+        decided_by=principal.client_id,
+    )
     before = {"status": row.status}
     row.status = STATUS_AFTER.get(body.kind, row.status)
     row.version += 1
     row.updated_at = datetime.now(UTC)
     await repository.add(session, decision)
-    history_service.record(session, record_type="beneficiary", record_id=row.id, version=row.version,
-                           changed_by=principal.client_id, reason=decision.reason or body.kind, before=before,
-                           after={"status": row.status, "decision": body.kind, "effective_month": str(effective)})
-    areas: dict[str, Any] = {"commune_code": person.commune_code, "district_code": person.district_code,
-                             "province_code": person.province_code}
+    history_service.record(
+        session,
+        record_type="beneficiary",
+        record_id=row.id,
+        version=row.version,
+        changed_by=principal.client_id,
+        reason=decision.reason or body.kind,
+        before=before,
+        after={"status": row.status, "decision": body.kind, "effective_month": str(effective)},
+    )
+    areas: dict[str, Any] = {
+        "commune_code": person.commune_code,
+        "district_code": person.district_code,
+        "province_code": person.province_code,
+    }
     common = {"beneficiary_id": row.id, "person_id": person.id, "effective_month": str(effective), **areas}
     if body.kind == "suspend":
-        await EVENTS.publish(session, BENEFICIARY_SUSPENDED, str(row.id),
-                             BeneficiarySuspended(reason=body.reason, **common))
+        await EVENTS.publish(
+            session, BENEFICIARY_SUSPENDED, str(row.id), BeneficiarySuspended(reason=body.reason, **common)
+        )
     elif body.kind == "reinstate":
         await EVENTS.publish(session, BENEFICIARY_REINSTATED, str(row.id), BeneficiaryReinstated(**common))
     elif body.kind == "terminate":
-        await EVENTS.publish(session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(
-            reason=decision.reason, **common))
+        await EVENTS.publish(
+            session, BENEFICIARY_TERMINATED, str(row.id), BeneficiaryTerminated(reason=decision.reason, **common)
+        )
     elif body.kind == "change_category":
-        await EVENTS.publish(session, BENEFICIARY_CHANGED, str(row.id), BeneficiaryChanged(
-            categories=list(categories or []), previous_categories=view.categories, decision_number=body.number,
-            date_of_birth=person.date_of_birth, **common))
+        await EVENTS.publish(
+            session,
+            BENEFICIARY_CHANGED,
+            str(row.id),
+            BeneficiaryChanged(
+                categories=list(categories or []),
+                previous_categories=view.categories,
+                decision_number=body.number,
+                date_of_birth=person.date_of_birth,
+                **common,
+            ),
+        )
     await schedules_service.refresh(session, [row.id])
     return BeneficiaryView(row, person, [*view.decisions, decision])
 
@@ -385,8 +542,9 @@ UNPAID_3_MONTHS_REASON = "3 tháng liên tiếp không nhận trợ cấp"
 SYSTEM_PAYMENTS = Principal(client_id=PAYMENTS_CLIENT, scopes=frozenset(), areas=(), issued_at=0, expires_at=0)
 
 
-async def suspend_unpaid(session: AsyncSession, beneficiary_id: uuid.UUID, suspend_from: str, *, number: str,
-                         signed_on: date) -> None:
+async def suspend_unpaid(
+    session: AsyncSession, beneficiary_id: uuid.UUID, suspend_from: str, *, number: str, signed_on: date
+) -> None:
     """rules.md §9: three unpaid months in a row lead to suspension. An active beneficiary is suspended from
     ``suspend_from`` (decided by the payments service, with the decision's events and schedule refresh); one that is
     no longer active (already suspended, terminated, deceased) or unknown is left as it is."""
@@ -396,9 +554,19 @@ async def suspend_unpaid(session: AsyncSession, beneficiary_id: uuid.UUID, suspe
     view = await get_visible(session, SYSTEM_PAYMENTS, beneficiary_id, for_update=True)
     if view.row.status != "active":
         return
-    await decide(session, SYSTEM_PAYMENTS, view, DecisionIn(
-        kind="suspend", effective_month=suspend_from, reason=UNPAID_3_MONTHS_REASON,
-        authority="Hệ thống chi trả (payments)", number=number, signed_on=signed_on))
+    await decide(
+        session,
+        SYSTEM_PAYMENTS,
+        view,
+        DecisionIn(
+            kind="suspend",
+            effective_month=suspend_from,
+            reason=UNPAID_3_MONTHS_REASON,
+            authority="Hệ thống chi trả (payments)",
+            number=number,
+            signed_on=signed_on,
+        ),
+    )
 
 
 def decision_states(decisions: Sequence[Decision]) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
@@ -408,27 +576,46 @@ def decision_states(decisions: Sequence[Decision]) -> list[tuple[dict[str, Any] 
     state: dict[str, Any] | None = None
     for d in decisions:
         status = "active" if d.kind == "approve" else STATUS_AFTER.get(d.kind, state["status"] if state else "active")
-        categories = list(d.categories or []) if d.kind in ("approve", "change_category") else \
-            (state["categories"] if state else [])
+        categories = (
+            list(d.categories or [])
+            if d.kind in ("approve", "change_category")
+            else (state["categories"] if state else [])
+        )
         after = {"status": status, "categories": categories}
         out.append((state, after))
         state = after
     return out
 
 
-async def decision_history(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
-                           cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+async def decision_history(
+    session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
     """A beneficiary's decisions, newest first, each with the version and the state before and after it."""
     view = await get_visible(session, principal, beneficiary_id)
     position = keyset(cursor, KEYSET_INT)
     before_id = position[0] if position else None
     # A beneficiary has a handful of decisions, all loaded by get_visible: the replay needs every earlier one.
-    items = [{"id": d.id, "kind": d.kind, "number": d.number, "signed_on": d.signed_on, "authority": d.authority,
-              "effective_month": Month.of(d.effective_month), "categories": d.categories, "reason": d.reason,
-              "death_date": d.death_date, "decided_by": d.decided_by, "recorded_at": d.recorded_at,
-              "version": version, "before": before, "after": after}
-             for version, (d, (before, after)) in enumerate(zip(view.decisions, decision_states(view.decisions),
-                                                                  strict=True), start=1)]
+    items = [
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "number": d.number,
+            "signed_on": d.signed_on,
+            "authority": d.authority,
+            "effective_month": Month.of(d.effective_month),
+            "categories": d.categories,
+            "reason": d.reason,
+            "death_date": d.death_date,
+            "decided_by": d.decided_by,
+            "recorded_at": d.recorded_at,
+            "version": version,
+            "before": before,
+            "after": after,
+        }
+        for version, (d, (before, after)) in enumerate(
+            zip(view.decisions, decision_states(view.decisions), strict=True), start=1
+        )
+    ]
     items.reverse()
     if before_id is not None:
         items = [item for item in items if item["id"] < before_id]
@@ -456,23 +643,25 @@ def parse_range(first: str, last: str) -> tuple[Month, Month]:
     return months["from"], months["to"]
 
 
-async def month_entitlements(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
-                             first: Month, last: Month) -> list[MonthEntitlement]:
+async def month_entitlements(
+    session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, first: Month, last: Month
+) -> list[MonthEntitlement]:
     view = await get_visible(session, principal, beneficiary_id)
     parameters = await load_parameters(session)
-    found = await facts.inputs(session, [(view.row, view.person)], parameters,
-                               decisions={view.row.id: view.decisions})
+    found = await facts.inputs(session, [(view.row, view.person)], parameters, decisions={view.row.id: view.decisions})
     return entitlements(found[view.row.id], parameters, first, last)
 
 
-async def settle(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID,
-                 body: ArrearsIn) -> tuple[list[MonthEntitlement], dict[Month, int], ArrearsTotals]:
+async def settle(
+    session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID, body: ArrearsIn
+) -> tuple[list[MonthEntitlement], dict[Month, int], ArrearsTotals]:
     """What was owed per month of the range against what was paid: arrears to pay and money to recover."""
     try:
         first, last = parse_range(str(body.from_month), str(body.to_month))
     except ValidationFailed as exc:  # the same limits as the entitlements query, for fields of the body
-        raise ValidationFailed([{**e, "field": e["field"].replace("query.", "body.")}
-                                for e in exc.extensions["errors"]]) from None
+        raise ValidationFailed(
+            [{**e, "field": e["field"].replace("query.", "body.")} for e in exc.extensions["errors"]]
+        ) from None
     paid: dict[Month, int] = {}
     errors = []
     for i, line in enumerate(body.paid):
@@ -506,16 +695,29 @@ def parse_bulk_range(first: str, last: str) -> tuple[Month, Month]:
 def bulk_line(row: BeneficiaryRow, person: Person, e: MonthEntitlement) -> dict[str, Any]:
     """One NDJSON line: a beneficiary-month (the first line's category when several are paid)."""
     first = e.lines[0] if e.lines else None
-    return {"beneficiary_id": str(row.id), "person_id": str(person.id), "month": str(e.month),
-            "category": first.category if first else None,
-            "coefficient": str(first.coefficient) if first else None,
-            "standard_level": first.standard_level if first else None, "amount": e.amount,
-            "commune_code": person.commune_code, "reason": e.reason.value if e.reason else None}
+    return {
+        "beneficiary_id": str(row.id),
+        "person_id": str(person.id),
+        "month": str(e.month),
+        "category": first.category if first else None,
+        "coefficient": str(first.coefficient) if first else None,
+        "standard_level": first.standard_level if first else None,
+        "amount": e.amount,
+        "commune_code": person.commune_code,
+        "reason": e.reason.value if e.reason else None,
+    }
 
 
 async def beneficiary_months(
-    maker: Callable[[], AsyncSession], parameters: Parameters, principal: Principal, first: Month, last: Month, *,
-    commune_code: str | None = None, district_code: str | None = None, province_code: str | None = None,
+    maker: Callable[[], AsyncSession],
+    parameters: Parameters,
+    principal: Principal,
+    first: Month,
+    last: Month,
+    *,
+    commune_code: str | None = None,
+    district_code: str | None = None,
+    province_code: str | None = None,
     chunk: int = CHUNK,
 ) -> AsyncIterator[tuple[BeneficiaryRow, Person, MonthEntitlement]]:
     """Every beneficiary-month of the range for the matching beneficiaries, chunk by chunk (keyset on id):
@@ -525,8 +727,14 @@ async def beneficiary_months(
     async with maker() as session:
         while True:
             rows = await repository.beneficiaries_chunk(
-                session, areas=areas, commune_code=commune_code, district_code=district_code,
-                province_code=province_code, after=after, limit=chunk)
+                session,
+                areas=areas,
+                commune_code=commune_code,
+                district_code=district_code,
+                province_code=province_code,
+                after=after,
+                limit=chunk,
+            )
             if not rows:
                 return
             found = await facts.inputs(session, rows, parameters)
@@ -540,13 +748,29 @@ async def beneficiary_months(
 
 
 async def bulk_entitlements(
-    maker: Callable[[], AsyncSession], parameters: Parameters, principal: Principal, first: Month, last: Month, *,
-    commune_code: str | None, district_code: str | None, province_code: str | None, chunk: int = CHUNK,
+    maker: Callable[[], AsyncSession],
+    parameters: Parameters,
+    principal: Principal,
+    first: Month,
+    last: Month,
+    *,
+    commune_code: str | None,
+    district_code: str | None,
+    province_code: str | None,
+    chunk: int = CHUNK,
 ) -> AsyncIterator[dict[str, Any]]:
     """The lines of the bulk entitlements stream (:func:`bulk_line` of every :func:`beneficiary_months`)."""
     async for row, person, e in beneficiary_months(
-            maker, parameters, principal, first, last, commune_code=commune_code, district_code=district_code,
-            province_code=province_code, chunk=chunk):
+        maker,
+        parameters,
+        principal,
+        first,
+        last,
+        commune_code=commune_code,
+        district_code=district_code,
+        province_code=province_code,
+        chunk=chunk,
+    ):
         yield bulk_line(row, person, e)
 
 
@@ -557,19 +781,39 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-async def search(session: AsyncSession, principal: Principal, *, q: str | None, category: str | None,
-                 status: str | None, commune_code: str | None, district_code: str | None, age_from: int | None,
-                 age_to: int | None, poverty_status: str | None, cursor: str | None,
-                 limit: int) -> tuple[list[repository.Found], str | None]:
+async def search(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    q: str | None,
+    category: str | None,
+    status: str | None,
+    commune_code: str | None,
+    district_code: str | None,
+    age_from: int | None,
+    age_to: int | None,
+    poverty_status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[repository.Found], str | None]:
     today = clock.today()
     if age_from is not None and age_to is not None and age_to < age_from:
         raise ValidationFailed([{"field": "query.age_to", "reason": "must not be below age_from"}])
     rows = await repository.search(
-        session, areas=principal.limited_to, today=today, key=name_key(q) if q else None, category=category,
-        status=status, commune_code=commune_code, district_code=district_code,
+        session,
+        areas=principal.limited_to,
+        today=today,
+        key=name_key(q) if q else None,
+        category=category,
+        status=status,
+        commune_code=commune_code,
+        district_code=district_code,
         born_after=_years_before(today, age_to + 1) if age_to is not None else None,
         born_on_or_before=_years_before(today, age_from) if age_from is not None else None,
-        poverty_status=poverty_status, after=keyset(cursor, str, uuid.UUID), limit=limit + 1)
+        poverty_status=poverty_status,
+        after=keyset(cursor, str, uuid.UUID),
+        limit=limit + 1,
+    )
     return page_of(rows, limit, lambda b: [b.person.name_key, str(b.row.id)])
 
 

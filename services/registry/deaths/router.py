@@ -21,7 +21,11 @@ router = APIRouter(prefix="/persons", tags=["persons"])
 
 @router.post("/{person_id:uuid}/death", status_code=status.HTTP_201_CREATED, response_model=DeathOut)
 async def record_death(
-    person_id: uuid.UUID, body: DeathIn, request: Request, response: Response, session: SessionDep,
+    person_id: uuid.UUID,
+    body: DeathIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
 ) -> DeathOut | JSONResponse:
     """Record the death of a person, whether or not they are a beneficiary.
@@ -37,6 +41,7 @@ async def record_death(
     `death`) is published: nothing is owed from `effective_month`, the month after the month of death, and
     money paid for later months is to be recovered. Send an `Idempotency-Key` header to make retries safe.
     """
+
     async def work() -> tuple[DeathOut, dict[str, str]]:
         out = await service.record(session, principal, person_id, body)
         return out, {"Location": persons_service.location(person_id)}

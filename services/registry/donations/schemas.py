@@ -17,8 +17,10 @@ class DonationIn(BaseModel):
     form: Literal["cash", "in_kind"]
     value: int = Field(gt=0, description="Whole VND; for goods, their value as recorded on the receipt")
     description: str = Field(min_length=1, max_length=500, examples=["50 thùng sữa, 200 kg gạo"])
-    for_person_id: uuid.UUID | None = Field(None, description="The resident it was raised for (e.g. a child's "
-                                                              "treatment); must live in the facility that day")
+    for_person_id: uuid.UUID | None = Field(
+        None,
+        description="The resident it was raised for (e.g. a child's treatment); must live in the facility that day",
+    )
     document: str = Field("", max_length=200, description="Receipt or minutes number")
 
 

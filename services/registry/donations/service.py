@@ -25,28 +25,50 @@ def location(facility_id: uuid.UUID, donation_id: uuid.UUID) -> str:
 
 
 def out(row: Donation) -> DonationOut:
-    return DonationOut(id=row.id, facility_id=row.facility_id, donor=row.donor, received_on=row.received_on,
-                       form=row.form, value=row.value, description=row.description, for_person_id=row.for_person_id,
-                       document=row.document, recorded_at=row.recorded_at, recorded_by=row.recorded_by)
+    return DonationOut(
+        id=row.id,
+        facility_id=row.facility_id,
+        donor=row.donor,
+        received_on=row.received_on,
+        form=row.form,
+        value=row.value,
+        description=row.description,
+        for_person_id=row.for_person_id,
+        document=row.document,
+        recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by,
+    )
 
 
 async def record(session: AsyncSession, principal: Principal, facility_id: uuid.UUID, body: DonationIn) -> Donation:
     facility = await residential.get_visible(session, principal, facility_id)
     if body.received_on > clock.today():
         raise ValidationFailed([{"field": "body.received_on", "reason": "not after today"}])
-    if body.for_person_id is not None and not await repository.resident_on(session, facility.id, body.for_person_id,
-                                                                           body.received_on):
-        raise ValidationFailed([{"field": "body.for_person_id",
-                                 "reason": "not a resident of this facility on the day received"}])
-    row = Donation(id=uuid.uuid4(), facility_id=facility.id, donor=body.donor, received_on=body.received_on,
-                   form=body.form, value=body.value, description=body.description, for_person_id=body.for_person_id,
-                   document=body.document, recorded_by=principal.client_id)
+    if body.for_person_id is not None and not await repository.resident_on(
+        session, facility.id, body.for_person_id, body.received_on
+    ):
+        raise ValidationFailed(
+            [{"field": "body.for_person_id", "reason": "not a resident of this facility on the day received"}]
+        )
+    row = Donation(
+        id=uuid.uuid4(),
+        facility_id=facility.id,
+        donor=body.donor,
+        received_on=body.received_on,
+        form=body.form,
+        value=body.value,
+        description=body.description,
+        for_person_id=body.for_person_id,
+        document=body.document,
+        recorded_by=principal.client_id,
+    )
     await repository.add(session, row)
     return row
 
 
-async def search(session: AsyncSession, principal: Principal, facility_id: uuid.UUID, year: int, cursor: str | None,
-                 limit: int) -> tuple[list[DonationOut], str | None]:
+async def search(
+    session: AsyncSession, principal: Principal, facility_id: uuid.UUID, year: int, cursor: str | None, limit: int
+) -> tuple[list[DonationOut], str | None]:
     facility = await residential.get_visible(session, principal, facility_id)
     after = keyset(cursor, date.fromisoformat, uuid.UUID)
     rows = list(await repository.page(session, facility.id, date(year, 1, 1), date(year, 12, 31), after, limit))
@@ -68,9 +90,21 @@ async def report(session: AsyncSession, principal: Principal, year: int) -> Faci
     for f in found:
         by_category = {c: residents.get((f.id, c), 0) for c in CATEGORIES}
         m = money.get(f.id, {"donations": 0, "donors": 0, "cash": 0, "in_kind": 0})
-        items.append(FacilityYear(
-            facility_id=f.id, name=f.name, commune_code=f.commune_code, residents=sum(by_category.values()),
-            residents_by_category=by_category, donations=m["donations"], donors=m["donors"], cash=m["cash"],
-            in_kind=m["in_kind"], total=m["cash"] + m["in_kind"],
-            raised_for=[RaisedFor(person_id=p, full_name=name, value=v) for fid, p, name, v in raised if fid == f.id]))
+        items.append(
+            FacilityYear(
+                facility_id=f.id,
+                name=f.name,
+                commune_code=f.commune_code,
+                residents=sum(by_category.values()),
+                residents_by_category=by_category,
+                donations=m["donations"],
+                donors=m["donors"],
+                cash=m["cash"],
+                in_kind=m["in_kind"],
+                total=m["cash"] + m["in_kind"],
+                raised_for=[
+                    RaisedFor(person_id=p, full_name=name, value=v) for fid, p, name, v in raised if fid == f.id
+                ],
+            )
+        )
     return FacilitiesReport(year=year, as_of=as_of, facilities=items)

@@ -73,14 +73,17 @@ async def open_partners(session: AsyncSession, person_ids: Sequence[uuid.UUID]) 
     """For each of ``person_ids``, the other records of its open pairs."""
     if not person_ids:
         return {}
-    rows = await session.execute(text(f"""
+    rows = await session.execute(
+        text(f"""
         SELECT d.person_id AS me, d.other_id AS other FROM {SCHEMA}.possible_duplicates d
         WHERE d.status = 'open' AND d.person_id = ANY(:ids)
         UNION ALL
         SELECT d.other_id, d.person_id FROM {SCHEMA}.possible_duplicates d
         WHERE d.status = 'open' AND d.other_id = ANY(:ids)
         ORDER BY 1, 2
-    """), {"ids": list(person_ids)})
+    """),
+        {"ids": list(person_ids)},
+    )
     out: dict[uuid.UUID, list[uuid.UUID]] = {}
     for me, other in rows.all():
         out.setdefault(me, []).append(other)
@@ -94,20 +97,30 @@ async def get(session: AsyncSession, flag_id: uuid.UUID, *, for_update: bool = F
     return await session.scalar(query)
 
 
-async def page(session: AsyncSession, *, areas: Sequence[str] | None, status: str | None,
-               after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[tuple[PossibleDuplicate, Person, Person]]:
+async def page(
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[tuple[PossibleDuplicate, Person, Person]]:
     """Pairs newest first, each with its two records; with ``areas``, only pairs whose two records both lie within
     them (a pair never reveals a record outside the caller's areas)."""
     a, b = aliased(Person), aliased(Person)
-    query = (select(PossibleDuplicate, a, b)
-             .join(a, a.id == PossibleDuplicate.person_id).join(b, b.id == PossibleDuplicate.other_id))
+    query = (
+        select(PossibleDuplicate, a, b)
+        .join(a, a.id == PossibleDuplicate.person_id)
+        .join(b, b.id == PossibleDuplicate.other_id)
+    )
     if areas is not None:
         query = query.where(and_(in_areas(a, areas), in_areas(b, areas)))
     if status:
         query = query.where(PossibleDuplicate.status == status)
     if after is not None:
-        query = query.where(tuple_(PossibleDuplicate.created_at, PossibleDuplicate.id)
-                            < tuple_(literal(after[0]), literal(after[1])))
+        query = query.where(
+            tuple_(PossibleDuplicate.created_at, PossibleDuplicate.id) < tuple_(literal(after[0]), literal(after[1]))
+        )
     query = query.order_by(PossibleDuplicate.created_at.desc(), PossibleDuplicate.id.desc()).limit(limit)
     return [(d, pa, pb) for d, pa, pb in (await session.execute(query)).all()]
 
@@ -119,31 +132,47 @@ async def lock_persons(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[
 
 async def facts(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
     """What a merge must know of a record: its beneficiary, open household membership and open residency."""
-    row = (await session.execute(text(f"""
+    row = (
+        (
+            await session.execute(
+                text(f"""
         SELECT (SELECT b.id FROM {SCHEMA}.beneficiaries b WHERE b.person_id = :id) AS beneficiary_id,
                (SELECT m.household_id FROM {SCHEMA}.household_members m
                 WHERE m.person_id = :id AND m.left_on IS NULL) AS household_id,
                (SELECT r.facility_id FROM {SCHEMA}.residencies r
                 WHERE r.person_id = :id AND r.discharged_on IS NULL) AS facility_id
-    """), {"id": person_id})).mappings().one()
+    """),
+                {"id": person_id},
+            )
+        )
+        .mappings()
+        .one()
+    )
     return dict(row)
 
 
 async def decisions_of(session: AsyncSession, person_id: uuid.UUID) -> int:
     """How many decisions the person's beneficiary has."""
-    result = await session.execute(text(f"""
+    result = await session.execute(
+        text(f"""
         SELECT count(*) FROM {SCHEMA}.decisions d JOIN {SCHEMA}.beneficiaries b ON b.id = d.beneficiary_id
         WHERE b.person_id = :target
-    """), {"target": person_id})
+    """),
+        {"target": person_id},
+    )
     return int(result.scalar() or 0)
 
 
-async def supersede(session: AsyncSession, person_id: uuid.UUID, *, except_id: uuid.UUID, by: str, note: str,
-                    at: datetime) -> None:
+async def supersede(
+    session: AsyncSession, person_id: uuid.UUID, *, except_id: uuid.UUID, by: str, note: str, at: datetime
+) -> None:
     """Close the other open pairs of a record merged away (the survivor is flagged afresh)."""
     await session.execute(
         update(PossibleDuplicate)
-        .where(or_(PossibleDuplicate.person_id == person_id, PossibleDuplicate.other_id == person_id),
-               PossibleDuplicate.status == "open", PossibleDuplicate.id != except_id)
-        .values(status="superseded", note=note, resolved_by=by, resolved_at=at))
-
+        .where(
+            or_(PossibleDuplicate.person_id == person_id, PossibleDuplicate.other_id == person_id),
+            PossibleDuplicate.status == "open",
+            PossibleDuplicate.id != except_id,
+        )
+        .values(status="superseded", note=note, resolved_by=by, resolved_at=at)
+    )

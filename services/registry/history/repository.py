@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import SCHEMA, ChangeRecord
 
 
-async def changes(session: AsyncSession, record_type: str, record_id: uuid.UUID, *, before_id: int | None,
-                  limit: int) -> list[ChangeRecord]:
+async def changes(
+    session: AsyncSession, record_type: str, record_id: uuid.UUID, *, before_id: int | None, limit: int
+) -> list[ChangeRecord]:
     """Up to ``limit`` change records of one record, newest first, older than ``before_id`` (keyset)."""
     query = select(ChangeRecord).where(ChangeRecord.record_type == record_type, ChangeRecord.record_id == record_id)
     if before_id is not None:
@@ -22,19 +23,46 @@ async def changes(session: AsyncSession, record_type: str, record_id: uuid.UUID,
     return list(await session.scalars(query.order_by(ChangeRecord.id.desc()).limit(limit)))
 
 
-def add(session: AsyncSession, *, record_type: str, record_id: uuid.UUID, version: int, changed_by: str, reason: str,
-        before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-    session.add(ChangeRecord(record_type=record_type, record_id=record_id, version=version, changed_by=changed_by,
-                             reason=reason, before=before, after=after))
+def add(
+    session: AsyncSession,
+    *,
+    record_type: str,
+    record_id: uuid.UUID,
+    version: int,
+    changed_by: str,
+    reason: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    session.add(
+        ChangeRecord(
+            record_type=record_type,
+            record_id=record_id,
+            version=version,
+            changed_by=changed_by,
+            reason=reason,
+            before=before,
+            after=after,
+        )
+    )
 
 
-async def add_created(session: AsyncSession, record_type: str, changed_by: str, ids: Sequence[uuid.UUID],
-                      reasons: Sequence[str], afters: Sequence[str]) -> None:
+async def add_created(
+    session: AsyncSession,
+    record_type: str,
+    changed_by: str,
+    ids: Sequence[uuid.UUID],
+    reasons: Sequence[str],
+    afters: Sequence[str],
+) -> None:
     """The first change record (version 1, ``after`` as JSON text) of each of ``ids``, set-based (bulk imports)."""
     if not ids:
         return
-    await session.execute(text(f"""
+    await session.execute(
+        text(f"""
         INSERT INTO {SCHEMA}.change_history (record_type, record_id, version, changed_by, reason, before, after)
         SELECT :type, h.id, 1, :by, h.reason, NULL, CAST(h.after AS jsonb)
         FROM unnest(CAST(:id AS uuid[]), CAST(:reason AS text[]), CAST(:after AS text[])) AS h(id, reason, after)
-    """), {"type": record_type, "by": changed_by, "id": list(ids), "reason": list(reasons), "after": list(afters)})
+    """),
+        {"type": record_type, "by": changed_by, "id": list(ids), "reason": list(reasons), "after": list(afters)},
+    )

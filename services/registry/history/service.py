@@ -20,27 +20,61 @@ def _first(position: tuple[int, ...] | None) -> int | None:
     return position[0] if position else None
 
 
-async def page(session: AsyncSession, record_type: str, record_id: uuid.UUID, cursor: str | None, limit: int,
-               show: Callable[[Values], Values] = lambda values: values) -> tuple[list[dict[str, Any]], str | None]:
+async def page(
+    session: AsyncSession,
+    record_type: str,
+    record_id: uuid.UUID,
+    cursor: str | None,
+    limit: int,
+    show: Callable[[Values], Values] = lambda values: values,
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of changes, newest first, and the cursor of the next page; ``show`` filters the values
     (e.g. redacts sensitive fields)."""
     before_id = _first(keyset(cursor, KEYSET_INT))
     rows = await repository.changes(session, record_type, record_id, before_id=before_id, limit=limit + 1)
     rows, next_cursor = page_of(rows, limit, lambda r: [r.id])
-    items = [{"version": r.version, "changed_at": r.changed_at, "changed_by": r.changed_by, "reason": r.reason,
-              "before": show(r.before), "after": show(r.after)} for r in rows]
+    items = [
+        {
+            "version": r.version,
+            "changed_at": r.changed_at,
+            "changed_by": r.changed_by,
+            "reason": r.reason,
+            "before": show(r.before),
+            "after": show(r.after),
+        }
+        for r in rows
+    ]
     return items, next_cursor
 
 
-def record(session: AsyncSession, *, record_type: str, record_id: uuid.UUID, version: int, changed_by: str,
-           reason: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+def record(
+    session: AsyncSession,
+    *,
+    record_type: str,
+    record_id: uuid.UUID,
+    version: int,
+    changed_by: str,
+    reason: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
     """One change of a record (``before``/``after`` hold the changed fields), written with the change."""
-    repository.add(session, record_type=record_type, record_id=record_id, version=version, changed_by=changed_by,
-                   reason=reason, before=before, after=after)
+    repository.add(
+        session,
+        record_type=record_type,
+        record_id=record_id,
+        version=version,
+        changed_by=changed_by,
+        reason=reason,
+        before=before,
+        after=after,
+    )
 
 
-async def record_created(session: AsyncSession, record_type: str, changed_by: str,
-                         created: Sequence[tuple[uuid.UUID, str, str]]) -> None:
+async def record_created(
+    session: AsyncSession, record_type: str, changed_by: str, created: Sequence[tuple[uuid.UUID, str, str]]
+) -> None:
     """The first change record of each record a bulk import created: (id, reason, ``after`` as JSON text)."""
-    await repository.add_created(session, record_type, changed_by, [c[0] for c in created], [c[1] for c in created],
-                                 [c[2] for c in created])
+    await repository.add_created(
+        session, record_type, changed_by, [c[0] for c in created], [c[1] for c in created], [c[2] for c in created]
+    )

@@ -30,19 +30,34 @@ def _out(view: households_service.HouseholdView, response: Response) -> Househol
     response.headers["ETag"] = households_service.etag(h)
     current = view.current_poverty(clock.today())
     return HouseholdOut(
-        id=h.id, code=h.code, commune_code=h.commune_code, district_code=h.district_code,
-        province_code=h.province_code, address_line=h.address_line, version=h.version,
-        members=[MemberOut(person_id=m.person_id, full_name=name, relationship=m.relationship,  # type: ignore[arg-type]
-                           joined_on=m.joined_on) for m, name in view.members],
+        id=h.id,
+        code=h.code,
+        commune_code=h.commune_code,
+        district_code=h.district_code,
+        province_code=h.province_code,
+        address_line=h.address_line,
+        version=h.version,
+        members=[
+            MemberOut(
+                person_id=m.person_id,
+                full_name=name,
+                relationship=m.relationship,  # type: ignore[arg-type]
+                joined_on=m.joined_on,
+            )
+            for m, name in view.members
+        ],
         poverty_status=PovertyOut.model_validate(current, from_attributes=True) if current else None,
         poverty_history=[PovertyOut.model_validate(p, from_attributes=True) for p in view.poverty_history],
         addresses=[AddressOut.model_validate(a, from_attributes=True) for a in view.addresses],
-        created_at=h.created_at, updated_at=h.updated_at)
+        created_at=h.created_at,
+        updated_at=h.updated_at,
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseholdOut)
-async def create_household(body: HouseholdCreate, request: Request, response: Response, session: SessionDep,
-                           principal: Writer) -> HouseholdOut | JSONResponse:
+async def create_household(
+    body: HouseholdCreate, request: Request, response: Response, session: SessionDep, principal: Writer
+) -> HouseholdOut | JSONResponse:
     """Register a household with its members and, optionally, its poverty status.
 
     Exactly one member has relationship `head` (otherwise `422` naming `body.members`); the others are
@@ -56,6 +71,7 @@ async def create_household(body: HouseholdCreate, request: Request, response: Re
     `registry.household.poverty_status_changed.v1`. An `Idempotency-Key` header makes retries safe (the
     first response is replayed).
     """
+
     async def work() -> tuple[HouseholdOut, dict[str, str]]:
         view = await households_service.create(session, principal, body)
         response.headers["Location"] = households_service.location(view.household.id)
@@ -66,8 +82,9 @@ async def create_household(body: HouseholdCreate, request: Request, response: Re
 
 
 @router.get("/{household_id}", response_model=HouseholdOut)
-async def read_household(household_id: uuid.UUID, response: Response, session: SessionDep,
-                         principal: Reader) -> HouseholdOut:
+async def read_household(
+    household_id: uuid.UUID, response: Response, session: SessionDep, principal: Reader
+) -> HouseholdOut:
     """Read a household: its current members (with names), the poverty status in force today and every
     status recorded, its current address and the communes it lived in before.
 
@@ -79,8 +96,11 @@ async def read_household(household_id: uuid.UUID, response: Response, session: S
 
 @router.get("/{household_id}/history", response_model=HistoryPage)
 async def household_history(
-    household_id: uuid.UUID, session: SessionDep, principal: Reader,
-    cursor: Annotated[str | None, Query(max_length=200)] = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    household_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> HistoryPage:
     """Every change to a household, newest first: who, when, why (e.g. the deciding document of a poverty
     status, the reason of a move), the values before and after. Pages with `limit` and `cursor`."""
@@ -89,8 +109,14 @@ async def household_history(
 
 
 @router.post("/{household_id}/poverty-status", response_model=HouseholdOut)
-async def record_poverty_status(household_id: uuid.UUID, body: PovertyIn, response: Response, session: SessionDep,
-                                principal: Writer, if_match: IfMatch = None) -> HouseholdOut:
+async def record_poverty_status(
+    household_id: uuid.UUID,
+    body: PovertyIn,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> HouseholdOut:
     """Record a poverty status (`poor`, `near_poor`, `average_living_farming` or `none`) in force from
     `valid_from`, with the deciding `document` (its number and date).
 
@@ -103,8 +129,14 @@ async def record_poverty_status(household_id: uuid.UUID, body: PovertyIn, respon
 
 
 @router.post("/{household_id}/move", response_model=HouseholdOut)
-async def move_household(household_id: uuid.UUID, body: MoveIn, response: Response, session: SessionDep,
-                         principal: Writer, if_match: IfMatch = None) -> HouseholdOut:
+async def move_household(
+    household_id: uuid.UUID,
+    body: MoveIn,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> HouseholdOut:
     """Move a household to another commune (or address) from `valid_from`.
 
     Needs `If-Match` with the ETag last read: missing → `428`, stale → `412`. The previous address is kept
@@ -117,8 +149,14 @@ async def move_household(household_id: uuid.UUID, body: MoveIn, response: Respon
 
 
 @router.post("/{household_id}/members", response_model=HouseholdOut)
-async def add_household_member(household_id: uuid.UUID, body: MemberIn, response: Response, session: SessionDep,
-                               principal: Writer, if_match: IfMatch = None) -> HouseholdOut:
+async def add_household_member(
+    household_id: uuid.UUID,
+    body: MemberIn,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> HouseholdOut:
     """Add a member to a household.
 
     The person must be registered and within the client's areas (`422`), and in no other household
@@ -131,11 +169,18 @@ async def add_household_member(household_id: uuid.UUID, body: MemberIn, response
 
 @router.delete("/{household_id}/members/{person_id}", response_model=HouseholdOut)
 async def remove_household_member(
-    household_id: uuid.UUID, person_id: uuid.UUID, response: Response, session: SessionDep, principal: Writer,
+    household_id: uuid.UUID,
+    person_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
     left_on: Annotated[date | None, Query(description="Day the person left; today if omitted")] = None,
-    new_head: Annotated[uuid.UUID | None, Query(
-        description="Required when removing the head: the person id of another current member, who becomes "
-                    "the head")] = None,
+    new_head: Annotated[
+        uuid.UUID | None,
+        Query(
+            description="Required when removing the head: the person id of another current member, who becomes the head"
+        ),
+    ] = None,
     if_match: IfMatch = None,
 ) -> HouseholdOut:
     """A member leaves the household on `left_on`; the membership stays in the household's history.
@@ -143,6 +188,7 @@ async def remove_household_member(
     Removing the head without `new_head` naming another current member gets `422`. `404` when the person
     is not a current member. `If-Match` is optional; a stale one gets `412`.
     """
-    view = await households_service.remove_member(session, principal, household_id, person_id, if_match,
-                                                  left_on, new_head)
+    view = await households_service.remove_member(
+        session, principal, household_id, person_id, if_match, left_on, new_head
+    )
     return _out(view, response)

@@ -14,9 +14,16 @@ Relationship = Literal["head", "spouse", "child", "parent", "grandchild", "sibli
 PovertyStatusValue = Literal["poor", "near_poor", "average_living_farming", "none"]
 Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
 AddressLine = Annotated[str, AfterValidator(normalise_name), Field(max_length=300)]
-Document = Annotated[str, AfterValidator(normalise_name), Field(
-    min_length=1, max_length=300, examples=["Quyết định 123/QĐ-UBND ngày 15/01/2026"],
-    description="The deciding document: its number and date")]
+Document = Annotated[
+    str,
+    AfterValidator(normalise_name),
+    Field(
+        min_length=1,
+        max_length=300,
+        examples=["Quyết định 123/QĐ-UBND ngày 15/01/2026"],
+        description="The deciding document: its number and date",
+    ),
+]
 
 
 class MemberIn(BaseModel):
@@ -39,7 +46,8 @@ class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Annotated[str, Field(min_length=1, max_length=50)] | None = Field(
-        None, description="The household's code (mã hộ), unique when given")
+        None, description="The household's code (mã hộ), unique when given"
+    )
     commune_code: Code
     address_line: AddressLine = ""
     members: list[MemberIn] = Field(min_length=1, max_length=50, description="Exactly one has relationship `head`")

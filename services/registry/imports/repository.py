@@ -27,9 +27,14 @@ async def communes_in_force(session: AsyncSession, codes: Collection[str], on: d
     force ``on`` that day (an admin_units commune, else a 2025 new unit known through unit_mappings)."""
     if not codes:
         return {}
-    rows = await session.execute(select(AdminUnit.code, AdminUnit.parent_code, AdminUnit.province_code).where(
-        AdminUnit.code.in_(list(codes)), AdminUnit.level == "commune", AdminUnit.valid_from <= on,
-        or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on)))
+    rows = await session.execute(
+        select(AdminUnit.code, AdminUnit.parent_code, AdminUnit.province_code).where(
+            AdminUnit.code.in_(list(codes)),
+            AdminUnit.level == "commune",
+            AdminUnit.valid_from <= on,
+            or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on),
+        )
+    )
     found = {c: Commune(c, parent or "", province) for c, parent, province in rows.tuples()}
     rest = [c for c in codes if c not in found]
     if rest:
@@ -38,7 +43,9 @@ async def communes_in_force(session: AsyncSession, codes: Collection[str], on: d
         mapped = await session.execute(
             select(UnitMapping.new_code, UnitMapping.new_province_code)
             .join(AdminUnit, AdminUnit.code == UnitMapping.new_code)
-            .where(UnitMapping.new_code.in_(rest), UnitMapping.effective_from <= on).order_by(UnitMapping.new_code))
+            .where(UnitMapping.new_code.in_(rest), UnitMapping.effective_from <= on)
+            .order_by(UnitMapping.new_code)
+        )
         for c, province in mapped.tuples():
             found.setdefault(c, Commune(c, "", province))
     return found
@@ -48,8 +55,11 @@ async def successors(session: AsyncSession, codes: Collection[str]) -> dict[str,
     """What each old unit among ``codes`` became (2025), for the hint of an unknown commune."""
     out: dict[str, list[str]] = {}
     if codes:
-        rows = await session.execute(select(UnitMapping.old_code, UnitMapping.new_code)
-                                     .where(UnitMapping.old_code.in_(list(codes))).order_by(UnitMapping.new_code))
+        rows = await session.execute(
+            select(UnitMapping.old_code, UnitMapping.new_code)
+            .where(UnitMapping.old_code.in_(list(codes)))
+            .order_by(UnitMapping.new_code)
+        )
         for old, new in rows.tuples():
             out.setdefault(old, []).append(new)
     return out
@@ -67,10 +77,16 @@ class PersonRef:
 async def persons_by_national_id(session: AsyncSession, national_ids: Collection[str]) -> dict[str, PersonRef]:
     if not national_ids:
         return {}
-    rows = await session.execute(select(Person.id, Person.national_id, Person.commune_code, Person.district_code,
-                                        Person.province_code).where(Person.national_id.in_(list(national_ids))))
-    return {nid: PersonRef(pid, nid, commune, district, province)
-            for pid, nid, commune, district, province in rows.tuples() if nid is not None}
+    rows = await session.execute(
+        select(Person.id, Person.national_id, Person.commune_code, Person.district_code, Person.province_code).where(
+            Person.national_id.in_(list(national_ids))
+        )
+    )
+    return {
+        nid: PersonRef(pid, nid, commune, district, province)
+        for pid, nid, commune, district, province in rows.tuples()
+        if nid is not None
+    }
 
 
 async def existing_household_codes(session: AsyncSession, codes: Collection[str]) -> set[str]:
@@ -83,17 +99,26 @@ async def in_a_household(session: AsyncSession, person_ids: Collection[uuid.UUID
     """Those of ``person_ids`` that are a current member of some household."""
     if not person_ids:
         return set()
-    return set(await session.scalars(select(HouseholdMember.person_id).where(
-        HouseholdMember.person_id.in_(list(person_ids)), HouseholdMember.left_on.is_(None))))
+    return set(
+        await session.scalars(
+            select(HouseholdMember.person_id).where(
+                HouseholdMember.person_id.in_(list(person_ids)), HouseholdMember.left_on.is_(None)
+            )
+        )
+    )
 
 
-async def pending_applications(session: AsyncSession,
-                               person_ids: Collection[uuid.UUID]) -> set[tuple[uuid.UUID, tuple[str, ...]]]:
+async def pending_applications(
+    session: AsyncSession, person_ids: Collection[uuid.UUID]
+) -> set[tuple[uuid.UUID, tuple[str, ...]]]:
     """(person, sorted categories) of the applications still waiting for a decision."""
     if not person_ids:
         return set()
-    rows = await session.execute(select(Application.person_id, Application.categories).where(
-        Application.person_id.in_(list(person_ids)), Application.status == "submitted"))
+    rows = await session.execute(
+        select(Application.person_id, Application.categories).where(
+            Application.person_id.in_(list(person_ids)), Application.status == "submitted"
+        )
+    )
     return {(pid, tuple(sorted(cats))) for pid, cats in rows.tuples()}
 
 
@@ -105,15 +130,17 @@ async def get(session: AsyncSession, import_id: uuid.UUID) -> ImportRecord | Non
     return await session.get(ImportRecord, import_id)
 
 
-async def page(session: AsyncSession, *, created_by: str | None, after: tuple[datetime, uuid.UUID] | None,
-               limit: int) -> list[ImportRecord]:
+async def page(
+    session: AsyncSession, *, created_by: str | None, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[ImportRecord]:
     """Imports newest first; ``created_by`` None lists every client's."""
     query = select(ImportRecord)
     if created_by is not None:
         query = query.where(ImportRecord.created_by == created_by)
     if after is not None:
-        query = query.where(tuple_(ImportRecord.created_at, ImportRecord.id)
-                            < tuple_(literal(after[0]), literal(after[1])))
-    return list(await session.scalars(query.order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc())
-                                      .limit(limit)))
-
+        query = query.where(
+            tuple_(ImportRecord.created_at, ImportRecord.id) < tuple_(literal(after[0]), literal(after[1]))
+        )
+    return list(
+        await session.scalars(query.order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc()).limit(limit))
+    )

@@ -23,23 +23,36 @@ router = APIRouter(prefix="/imports", tags=["imports"])
 def _columns_doc() -> str:
     out = []
     for kind, columns in COLUMNS.items():
-        lines = [f"- `{c.headers[0]}`" + (f" / {', '.join(f'`{h}`' for h in c.headers[1:])}" if c.headers[1:] else "")
-                 + (" (**required**)" if c.required else "") + (f": {c.description}" if c.description else "")
-                 for c in columns]
+        lines = [
+            f"- `{c.headers[0]}`"
+            + (f" / {', '.join(f'`{h}`' for h in c.headers[1:])}" if c.headers[1:] else "")
+            + (" (**required**)" if c.required else "")
+            + (f": {c.description}" if c.description else "")
+            for c in columns
+        ]
         out.append(f"**{kind}**:\n\n" + "\n".join(lines))
     return "\n\n".join(out)
 
 
-_FILE_BODY = {"requestBody": {"required": True, "content": {
-    "text/csv": {"schema": {"type": "string"}},
-    XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
-}}}
+_FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 def _out(record: ImportRecord) -> ImportOut:
-    return ImportOut.model_validate({
-        **{k: getattr(record, k) for k in ImportSummary.model_fields},
-        "problems": record.problems, "problems_truncated": record.problems_total > len(record.problems)})
+    return ImportOut.model_validate(
+        {
+            **{k: getattr(record, k) for k in ImportSummary.model_fields},
+            "problems": record.problems,
+            "problems_truncated": record.problems_total > len(record.problems),
+        }
+    )
 
 
 _DESCRIPTION = """Import a file of persons, households, applications or study periods: every row is checked, the
@@ -78,16 +91,26 @@ Columns:
 """ + _columns_doc()
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ImportOut, openapi_extra=_FILE_BODY,
-             description=_DESCRIPTION)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportOut,
+    openapi_extra=_FILE_BODY,
+    description=_DESCRIPTION,
+)
 async def import_file(
-    request: Request, response: Response, session: SessionDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
-    kind: Annotated[Kind, Query(description="What the rows are: persons, households (one row per member), "
-                                            "applications or study_periods")],
+    kind: Annotated[
+        Kind,
+        Query(description="What the rows are: persons, households (one row per member), applications or study_periods"),
+    ],
 ) -> ImportOut | JSONResponse:
     """Import a file of persons, households, applications or study periods (the description above says how)."""
     body = await read_upload(request, imports_service.MAX_BYTES)
+
     async def work() -> tuple[ImportOut, dict[str, str]]:
         record = await imports_service.run(session, principal, kind, body, request.headers.get("content-type"))
         return _out(record), {"Location": imports_service.location(record.id)}
@@ -95,10 +118,10 @@ async def import_file(
     return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
-
 @router.get("", response_model=ImportPage)
 async def list_imports(
-    session: SessionDep, principal: Annotated[Principal, require("registry:read")],
+    session: SessionDep,
+    principal: Annotated[Principal, require("registry:read")],
     cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ImportPage:
@@ -107,12 +130,14 @@ async def list_imports(
     Pages with `limit` (at most 100) and `cursor` / `next_cursor`.
     """
     rows, next_cursor = await imports_service.page(session, principal, cursor, limit)
-    return ImportPage(items=[ImportSummary.model_validate(r, from_attributes=True) for r in rows],
-                      next_cursor=next_cursor)
+    return ImportPage(
+        items=[ImportSummary.model_validate(r, from_attributes=True) for r in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/{import_id}", response_model=ImportOut)
-async def read_import(import_id: uuid.UUID, session: SessionDep,
-                      principal: Annotated[Principal, require("registry:read")]) -> ImportOut:
+async def read_import(
+    import_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, require("registry:read")]
+) -> ImportOut:
     """One import with its counts and problems. `404` unless the client made it (or is `admin`)."""
     return _out(await imports_service.get(session, principal, import_id))

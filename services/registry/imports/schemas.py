@@ -13,8 +13,9 @@ Kind = Literal["persons", "households", "applications", "study_periods"]
 
 class ProblemOut(BaseModel):
     line: int = Field(description="Line of the CSV file, or row of the sheet; the header is line 1")
-    column: str | None = Field(description="The column's header as written in the file; null when the problem "
-                                           "concerns the whole row")
+    column: str | None = Field(
+        description="The column's header as written in the file; null when the problem concerns the whole row"
+    )
     field: str | None = Field(description="The column's field name (e.g. `national_id`); null for the whole row")
     reason: str
     code: str | None = Field(None, description="Stable code for national ID problems (as `POST /persons` gives)")
@@ -29,9 +30,12 @@ class ImportSummary(BaseModel):
     imported: int = Field(description="Rows that created records")
     duplicates: int = Field(description="Valid rows whose record already existed (nothing was changed)")
     rejected: int = Field(description="Rows with at least one problem (nothing was imported from them)")
-    possible_duplicates: int = Field(0, description="Imported records flagged as possible duplicates of other "
-                                                    "records (imported all the same; listed at "
-                                                    "`GET /registry/persons/possible-duplicates`)")
+    possible_duplicates: int = Field(
+        0,
+        description="Imported records flagged as possible duplicates of other "
+        "records (imported all the same; listed at "
+        "`GET /registry/persons/possible-duplicates`)",
+    )
     problems_total: int = Field(description="Problems found; `problems` lists the first ones")
     created_at: datetime
     created_by: str

@@ -107,8 +107,9 @@ def _code(width: int) -> Parser:
     return lambda cell: rules.code(cell, width)
 
 
-def _cells(line: int, header: Header, cells: list[rules.Cell], parsers: dict[str, Parser],
-           problems: list[RowProblem]) -> tuple[dict[str, Any], set[str]]:
+def _cells(
+    line: int, header: Header, cells: list[rules.Cell], parsers: dict[str, Parser], problems: list[RowProblem]
+) -> tuple[dict[str, Any], set[str]]:
     """The row's non-empty values by field, and the fields whose cells could not be read (each a problem)."""
     values: dict[str, Any] = {}
     bad: set[str] = set()
@@ -126,26 +127,39 @@ def _cells(line: int, header: Header, cells: list[rules.Cell], parsers: dict[str
     return values, bad
 
 
-def _required(line: int, header: Header, values: dict[str, Any], bad: set[str],
-              names: Sequence[str]) -> list[RowProblem]:
-    return [RowProblem(line, header.column(n), n, "required; the cell is empty")
-            for n in names if n not in values and n not in bad]
+def _required(
+    line: int, header: Header, values: dict[str, Any], bad: set[str], names: Sequence[str]
+) -> list[RowProblem]:
+    return [
+        RowProblem(line, header.column(n), n, "required; the cell is empty")
+        for n in names
+        if n not in values and n not in bad
+    ]
 
 
 def _national_id_format(line: int, header: Header, value: str) -> list[RowProblem]:
-    return [RowProblem(line, header.column("national_id"), "national_id", p.reason, p.code)
-            for p in validate_national_id(value)]
+    return [
+        RowProblem(line, header.column("national_id"), "national_id", p.reason, p.code)
+        for p in validate_national_id(value)
+    ]
 
 
-def _area_problem(line: int, header: Header, code: str, communes: dict[str, Commune],
-                  successors: dict[str, list[str]], principal: Principal) -> RowProblem | None:
+def _area_problem(
+    line: int,
+    header: Header,
+    code: str,
+    communes: dict[str, Commune],
+    successors: dict[str, list[str]],
+    principal: Principal,
+) -> RowProblem | None:
     """The same rule as :func:`..persons.service.place_in_area`, for one row."""
     commune = communes.get(code)
     column = header.column("commune_code")
     if commune is None:
         hint = f"; it became {', '.join(successors[code])}" if successors.get(code) else ""
-        return RowProblem(line, column, "commune_code",
-                          f"unknown commune {code!r} (not a commune in force today{hint})")
+        return RowProblem(
+            line, column, "commune_code", f"unknown commune {code!r} (not a commune in force today{hint})"
+        )
     if not principal.may_see_area(code, commune.district_code, commune.province_code):
         return RowProblem(line, column, "commune_code", f"commune {code} is outside the areas of this client")
     return None
@@ -163,9 +177,16 @@ def _person_outside(principal: Principal, ref: repository.PersonRef | None) -> b
 # --- persons --------------------------------------------------------------------------------------------------
 
 _PERSON_CELLS: dict[str, Parser] = {
-    "full_name": rules.text, "date_of_birth": rules.parse_date, "sex": rules.sex, "national_id": _code(12),
-    "commune_code": _code(5), "address_line": rules.text, "phone": rules.text, "ethnicity": rules.text,
-    "disability_level": rules.disability_level, "disability_certified_on": rules.parse_date,
+    "full_name": rules.text,
+    "date_of_birth": rules.parse_date,
+    "sex": rules.sex,
+    "national_id": _code(12),
+    "commune_code": _code(5),
+    "address_line": rules.text,
+    "phone": rules.text,
+    "ethnicity": rules.text,
+    "disability_level": rules.disability_level,
+    "disability_certified_on": rules.parse_date,
 }
 
 
@@ -180,18 +201,22 @@ def _person(line: int, header: Header, cells: list[rules.Cell]) -> tuple[PersonC
             name = str(err["loc"][0]) if err["loc"] else None
             if name in bad:
                 continue
-            reason = ("required; the cell is empty" if err["type"] == "missing"
-                      else err["msg"].removeprefix("Value error, "))
+            reason = (
+                "required; the cell is empty" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+            )
             problems.append(RowProblem(line, header.column(name) if name else None, name, reason))
         return None, problems
     if body.national_id is not None:
-        problems += [RowProblem(line, header.column("national_id"), "national_id", p.reason, p.code)
-                     for p in validate_national_id(body.national_id, body.date_of_birth, Sex(body.sex))]
+        problems += [
+            RowProblem(line, header.column("national_id"), "national_id", p.reason, p.code)
+            for p in validate_national_id(body.national_id, body.date_of_birth, Sex(body.sex))
+        ]
     return (None if problems else body), problems
 
 
-async def _persons(session: AsyncSession, principal: Principal, header: Header, rows: Rows,
-                   import_id: uuid.UUID) -> Outcome:
+async def _persons(
+    session: AsyncSession, principal: Principal, header: Header, rows: Rows, import_id: uuid.UUID
+) -> Outcome:
     """Chunk by chunk, the database inserting one chunk while Python checks the next (a pipeline of two stages: on
     two cores each waited for the other before). The session runs one statement at a time: the chunk in flight is
     awaited before any other statement (a commune lookup, the next chunk's insert)."""
@@ -206,8 +231,9 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
     in_flight: asyncio.Task[list[uuid.UUID]] | None = None
 
     async def write(chunk: list[persons_service.NewPerson]) -> list[uuid.UUID]:
-        ids = await persons_service.register_many(session, chunk, by=principal.client_id,
-                                                  reason=f"import {import_id}", announce=announce)
+        ids = await persons_service.register_many(
+            session, chunk, by=principal.client_id, reason=f"import {import_id}", announce=announce
+        )
         added = [p.id for p in chunk if p.id in ids]
         # Pairs among this chunk and everything inserted before it (a later chunk pairs with this one in its turn).
         await duplicates.flag(session, added, principal.client_id)
@@ -222,7 +248,7 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
     try:
         for start in range(0, len(rows), CHUNK):
             valid: list[tuple[int, PersonCreate]] = []
-            for i, (line, cells) in enumerate(rows[start:start + CHUNK]):
+            for i, (line, cells) in enumerate(rows[start : start + CHUNK]):
                 body, problems = _person(line, header, cells)
                 if body is None:
                     out.reject(*problems)
@@ -246,18 +272,35 @@ async def _persons(session: AsyncSession, principal: Principal, header: Header, 
                 key: Any = b.national_id or (key_name, b.date_of_birth, b.commune_code)
                 if key in first_line:
                     what = "national ID" if b.national_id else "name, date of birth and commune (no national ID)"
-                    out.reject(RowProblem(line, header.column("national_id") if b.national_id else None,
-                                          "national_id" if b.national_id else None,
-                                          f"the same person as line {first_line[key]} (same {what})"))
+                    out.reject(
+                        RowProblem(
+                            line,
+                            header.column("national_id") if b.national_id else None,
+                            "national_id" if b.national_id else None,
+                            f"the same person as line {first_line[key]} (same {what})",
+                        )
+                    )
                     continue
                 first_line[key] = line
                 commune = communes[b.commune_code]
-                new.append(persons_service.NewPerson(
-                    id=uuid.uuid4(), full_name=b.full_name, name_key=key_name, date_of_birth=b.date_of_birth,
-                    sex=b.sex, national_id=b.national_id, commune_code=b.commune_code,
-                    district_code=commune.district_code, province_code=commune.province_code,
-                    address_line=b.address_line, phone=b.phone, ethnicity=b.ethnicity,
-                    disability_level=b.disability_level, disability_certified_on=b.disability_certified_on))
+                new.append(
+                    persons_service.NewPerson(
+                        id=uuid.uuid4(),
+                        full_name=b.full_name,
+                        name_key=key_name,
+                        date_of_birth=b.date_of_birth,
+                        sex=b.sex,
+                        national_id=b.national_id,
+                        commune_code=b.commune_code,
+                        district_code=commune.district_code,
+                        province_code=commune.province_code,
+                        address_line=b.address_line,
+                        phone=b.phone,
+                        ethnicity=b.ethnicity,
+                        disability_level=b.disability_level,
+                        disability_certified_on=b.disability_certified_on,
+                    )
+                )
             await landed()
             if new:
                 written += len(new)
@@ -277,7 +320,7 @@ async def _open_pairs(session: AsyncSession, person_ids: list[uuid.UUID]) -> int
     """How many of ``person_ids`` are in an open pair of possible duplicates."""
     flagged = 0
     for start in range(0, len(person_ids), CHUNK):
-        flagged += len(await duplicates.open_partners(session, person_ids[start:start + CHUNK]))
+        flagged += len(await duplicates.open_partners(session, person_ids[start : start + CHUNK]))
     return flagged
 
 
@@ -286,7 +329,7 @@ async def _flag(session: AsyncSession, principal: Principal, person_ids: list[uu
     the rows are imported all the same; returns how many of ``person_ids`` are in an open pair."""
     flagged = 0
     for start in range(0, len(person_ids), CHUNK):
-        chunk = person_ids[start:start + CHUNK]
+        chunk = person_ids[start : start + CHUNK]
         await duplicates.flag(session, chunk, principal.client_id)
         flagged += len(await duplicates.open_partners(session, chunk))
     return flagged
@@ -295,9 +338,15 @@ async def _flag(session: AsyncSession, principal: Principal, person_ids: list[uu
 # --- households -----------------------------------------------------------------------------------------------
 
 _HOUSEHOLD_CELLS: dict[str, Parser] = {
-    "household_code": rules.text, "commune_code": _code(5), "address_line": rules.text, "national_id": _code(12),
-    "relationship": rules.relationship, "joined_on": rules.parse_date, "poverty_status": rules.poverty_status,
-    "poverty_valid_from": rules.parse_date, "poverty_document": rules.text,
+    "household_code": rules.text,
+    "commune_code": _code(5),
+    "address_line": rules.text,
+    "national_id": _code(12),
+    "relationship": rules.relationship,
+    "joined_on": rules.parse_date,
+    "poverty_status": rules.poverty_status,
+    "poverty_valid_from": rules.parse_date,
+    "poverty_document": rules.text,
 }
 _POVERTY = ("poverty_status", "poverty_valid_from", "poverty_document")
 
@@ -305,8 +354,7 @@ _POVERTY = ("poverty_status", "poverty_valid_from", "poverty_document")
 def _member_row(line: int, header: Header, cells: list[rules.Cell]) -> tuple[dict[str, Any], list[RowProblem]]:
     problems: list[RowProblem] = []
     values, bad = _cells(line, header, cells, _HOUSEHOLD_CELLS, problems)
-    problems += _required(line, header, values, bad,
-                          ("household_code", "commune_code", "national_id", "relationship"))
+    problems += _required(line, header, values, bad, ("household_code", "commune_code", "national_id", "relationship"))
     if len(values.get("household_code", "")) > 50:
         problems.append(RowProblem(line, header.column("household_code"), "household_code", "at most 50 characters"))
     if "national_id" in values:
@@ -318,23 +366,32 @@ def _member_row(line: int, header: Header, cells: list[rules.Cell]) -> tuple[dic
                 problems.append(RowProblem(line, header.column(name), name, f"at most {limit} characters"))
     given = [n for n in _POVERTY if n in values or n in bad]
     if given:
-        problems += [RowProblem(line, header.column(n), n, "required with a poverty status; the cell is empty")
-                     for n in _POVERTY if n not in given]
+        problems += [
+            RowProblem(line, header.column(n), n, "required with a poverty status; the cell is empty")
+            for n in _POVERTY
+            if n not in given
+        ]
     return values, problems
 
 
 def _household_snapshot(h: households_service.NewHousehold) -> str:
     # The same shape as the change record of POST /households.
-    out: dict[str, Any] = {"code": h.code, "commune_code": h.commune_code, "district_code": h.district_code,
-                           "province_code": h.province_code, "address_line": h.address_line,
-                           "members": [{"person_id": str(p), "relationship": r} for p, r, _ in h.members]}
+    out: dict[str, Any] = {
+        "code": h.code,
+        "commune_code": h.commune_code,
+        "district_code": h.district_code,
+        "province_code": h.province_code,
+        "address_line": h.address_line,
+        "members": [{"person_id": str(p), "relationship": r} for p, r, _ in h.members],
+    }
     if h.poverty is not None:
         out["poverty"] = {"status": h.poverty[0], "valid_from": h.poverty[1].isoformat(), "document": h.poverty[2]}
     return json.dumps(out, ensure_ascii=False)
 
 
-async def _households(session: AsyncSession, principal: Principal, header: Header, rows: Rows,
-                      import_id: uuid.UUID) -> Outcome:
+async def _households(
+    session: AsyncSession, principal: Principal, header: Header, rows: Rows, import_id: uuid.UUID
+) -> Outcome:
     """One row per member; the rows sharing a household code are one household, imported whole or not at all."""
     out = Outcome(rows=len(rows))
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
@@ -346,41 +403,73 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         groups.setdefault(values.get("household_code") or f"\0{line}", []).append((line, values))
     nids = {v["national_id"] for g in groups.values() for _, v in g if "national_id" in v}
     persons = await repository.persons_by_national_id(session, nids)
-    communes, successors = await _places(session, {v["commune_code"] for g in groups.values() for _, v in g
-                                                   if "commune_code" in v})
+    communes, successors = await _places(
+        session, {v["commune_code"] for g in groups.values() for _, v in g if "commune_code" in v}
+    )
     member_of: dict[uuid.UUID, tuple[str, int]] = {}
     candidates: list[tuple[str, list[int], households_service.NewHousehold]] = []
     for code, members in groups.items():
         first_line, first = members[0]
         heads = [line for line, v in members if v.get("relationship") == "head"]
         if not heads and not any(problems[line] for line, _ in members):
-            problems[first_line].append(RowProblem(first_line, header.column("relationship"), "relationship",
-                                                   f"household {code} has no head (relationship 'head' / 'Chủ hộ')"))
+            problems[first_line].append(
+                RowProblem(
+                    first_line,
+                    header.column("relationship"),
+                    "relationship",
+                    f"household {code} has no head (relationship 'head' / 'Chủ hộ')",
+                )
+            )
         for line in heads[1:]:
-            problems[line].append(RowProblem(line, header.column("relationship"), "relationship",
-                                             f"household {code} already has a head on line {heads[0]}"))
-        shared: dict[str, Any] = {n: next((v[n] for _, v in members if n in v), None)
-                                  for n in ("address_line", *_POVERTY)}
+            problems[line].append(
+                RowProblem(
+                    line,
+                    header.column("relationship"),
+                    "relationship",
+                    f"household {code} already has a head on line {heads[0]}",
+                )
+            )
+        shared: dict[str, Any] = {
+            n: next((v[n] for _, v in members if n in v), None) for n in ("address_line", *_POVERTY)
+        }
         for line, v in members:
             if v.get("commune_code") and first.get("commune_code") and v["commune_code"] != first["commune_code"]:
-                problems[line].append(RowProblem(line, header.column("commune_code"), "commune_code",
-                                                 f"differs from line {first_line} of household {code}"))
+                problems[line].append(
+                    RowProblem(
+                        line,
+                        header.column("commune_code"),
+                        "commune_code",
+                        f"differs from line {first_line} of household {code}",
+                    )
+                )
             for n, value in shared.items():
                 if n in v and v[n] != value:
-                    problems[line].append(RowProblem(line, header.column(n), n,
-                                                     f"differs from an earlier row of household {code}"))
+                    problems[line].append(
+                        RowProblem(line, header.column(n), n, f"differs from an earlier row of household {code}")
+                    )
             ref = persons.get(v.get("national_id", ""))
             if "national_id" in v and not problems[line] and _person_outside(principal, ref):
-                problems[line].append(RowProblem(
-                    line, header.column("national_id"), "national_id",
-                    f"no registered person with national ID {v['national_id']} within the areas of this client "
-                    "(import or register the person first)"))
+                problems[line].append(
+                    RowProblem(
+                        line,
+                        header.column("national_id"),
+                        "national_id",
+                        f"no registered person with national ID {v['national_id']} within the areas of this client "
+                        "(import or register the person first)",
+                    )
+                )
             elif ref is not None and not problems[line]:
                 if ref.id in member_of:
                     other, other_line = member_of[ref.id]
-                    problems[line].append(RowProblem(
-                        line, header.column("national_id"), "national_id",
-                        f"the same person as line {other_line}" + (f" (household {other})" if other != code else "")))
+                    problems[line].append(
+                        RowProblem(
+                            line,
+                            header.column("national_id"),
+                            "national_id",
+                            f"the same person as line {other_line}"
+                            + (f" (household {other})" if other != code else ""),
+                        )
+                    )
                 else:
                     member_of[ref.id] = (code, line)
         if first.get("commune_code") and not problems[first_line]:
@@ -390,24 +479,49 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         faulty = [line for line in lines if problems[line]]
         if faulty:
             for line in lines:
-                out.reject(*(problems[line] or [RowProblem(
-                    line, header.column("household_code"), "household_code",
-                    f"not imported: household {code} has problems on line(s) {', '.join(map(str, faulty))}")]))
+                out.reject(
+                    *(
+                        problems[line]
+                        or [
+                            RowProblem(
+                                line,
+                                header.column("household_code"),
+                                "household_code",
+                                f"not imported: household {code} has problems on line(s) {', '.join(map(str, faulty))}",
+                            )
+                        ]
+                    )
+                )
             continue
         commune = communes[first["commune_code"]]
         poverty: tuple[str, date, str] | None = None
         if shared["poverty_status"] is not None:  # the row checks made the other two present
             poverty = (shared["poverty_status"], shared["poverty_valid_from"], shared["poverty_document"])
-        candidates.append((code, lines, households_service.NewHousehold(
-            id=uuid.uuid4(), code=code, commune_code=commune.code, district_code=commune.district_code,
-            province_code=commune.province_code, address_line=shared["address_line"] or "",
-            members=tuple((persons[v["national_id"]].id, v["relationship"], v.get("joined_on") or clock.today())
-                          for _, v in members),
-            poverty=poverty, snapshot="")))
+        candidates.append(
+            (
+                code,
+                lines,
+                households_service.NewHousehold(
+                    id=uuid.uuid4(),
+                    code=code,
+                    commune_code=commune.code,
+                    district_code=commune.district_code,
+                    province_code=commune.province_code,
+                    address_line=shared["address_line"] or "",
+                    members=tuple(
+                        (persons[v["national_id"]].id, v["relationship"], v.get("joined_on") or clock.today())
+                        for _, v in members
+                    ),
+                    poverty=poverty,
+                    snapshot="",
+                ),
+            )
+        )
 
     existing = await repository.existing_household_codes(session, {c for c, _, _ in candidates})
-    taken = await repository.in_a_household(session, [p for c, _, h in candidates if c not in existing
-                                                      for p, _, _ in h.members])
+    taken = await repository.in_a_household(
+        session, [p for c, _, h in candidates if c not in existing for p, _, _ in h.members]
+    )
     new: list[households_service.NewHousehold] = []
     lines_of: dict[uuid.UUID, list[int]] = {}
     for code, lines, h in candidates:
@@ -418,19 +532,32 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
         if busy:
             for line in lines:
                 if any(line == b for b, _ in busy):
-                    out.reject(RowProblem(line, header.column("national_id"), "national_id",
-                                          "the person is already a member of another household"))
+                    out.reject(
+                        RowProblem(
+                            line,
+                            header.column("national_id"),
+                            "national_id",
+                            "the person is already a member of another household",
+                        )
+                    )
                 else:
-                    out.reject(RowProblem(line, header.column("household_code"), "household_code",
-                                          f"not imported: household {code} has problems on line(s) "
-                                          f"{', '.join(str(b) for b, _ in busy)}"))
+                    out.reject(
+                        RowProblem(
+                            line,
+                            header.column("household_code"),
+                            "household_code",
+                            f"not imported: household {code} has problems on line(s) "
+                            f"{', '.join(str(b) for b, _ in busy)}",
+                        )
+                    )
             continue
         h = replace(h, snapshot=_household_snapshot(h))
         new.append(h)
         lines_of[h.id] = lines
     try:
-        inserted = await households_service.create_many(session, new, by=principal.client_id, today=clock.today(),
-                                                        reason=f"import {import_id}")
+        inserted = await households_service.create_many(
+            session, new, by=principal.client_id, today=clock.today(), reason=f"import {import_id}"
+        )
     except IntegrityError as exc:  # a person was placed in a household meanwhile through the API
         raise ImportConflict("a member was placed in a household while the import ran; import the file again") from exc
     for h in new:
@@ -438,29 +565,60 @@ async def _households(session: AsyncSession, principal: Principal, header: Heade
             out.imported += len(lines_of[h.id])
         else:  # a concurrent writer took the code
             out.duplicates += len(lines_of[h.id])
-    await EVENTS.publish_many(session, HOUSEHOLD_POVERTY_STATUS_CHANGED, [
-        (str(h.id), HouseholdPovertyStatusChanged(
-            household_id=h.id, status=h.poverty[0], valid_from=h.poverty[1], document=h.poverty[2],
-            commune_code=h.commune_code, district_code=h.district_code, province_code=h.province_code))
-        for h in new if h.id in inserted and h.poverty is not None])
-    await EVENTS.publish_many(session, HOUSEHOLD_MEMBER_JOINED, [
-        (str(h.id), HouseholdMemberJoined(
-            household_id=h.id, person_id=person_id, joined_on=joined_on, commune_code=h.commune_code,
-            district_code=h.district_code, province_code=h.province_code))
-        for h in new if h.id in inserted for person_id, _, joined_on in h.members])
-    out.possible_duplicates = await _flag(session, principal, [p for h in new if h.id in inserted
-                                                               for p, _, _ in h.members])
+    await EVENTS.publish_many(
+        session,
+        HOUSEHOLD_POVERTY_STATUS_CHANGED,
+        [
+            (
+                str(h.id),
+                HouseholdPovertyStatusChanged(
+                    household_id=h.id,
+                    status=h.poverty[0],
+                    valid_from=h.poverty[1],
+                    document=h.poverty[2],
+                    commune_code=h.commune_code,
+                    district_code=h.district_code,
+                    province_code=h.province_code,
+                ),
+            )
+            for h in new
+            if h.id in inserted and h.poverty is not None
+        ],
+    )
+    await EVENTS.publish_many(
+        session,
+        HOUSEHOLD_MEMBER_JOINED,
+        [
+            (
+                str(h.id),
+                HouseholdMemberJoined(
+                    household_id=h.id,
+                    person_id=person_id,
+                    joined_on=joined_on,
+                    commune_code=h.commune_code,
+                    district_code=h.district_code,
+                    province_code=h.province_code,
+                ),
+            )
+            for h in new
+            if h.id in inserted
+            for person_id, _, joined_on in h.members
+        ],
+    )
+    out.possible_duplicates = await _flag(
+        session, principal, [p for h in new if h.id in inserted for p, _, _ in h.members]
+    )
     return out
 
 
 # --- applications ---------------------------------------------------------------------------------------------
 
-_APPLICATION_CELLS: dict[str, Parser] = {"national_id": _code(12), "categories": rules.categories,
-                                         "note": rules.text}
+_APPLICATION_CELLS: dict[str, Parser] = {"national_id": _code(12), "categories": rules.categories, "note": rules.text}
 
 
-async def _applications(session: AsyncSession, principal: Principal, header: Header, rows: Rows,
-                        import_id: uuid.UUID) -> Outcome:
+async def _applications(
+    session: AsyncSession, principal: Principal, header: Header, rows: Rows, import_id: uuid.UUID
+) -> Outcome:
     out = Outcome(rows=len(rows))
     known = await beneficiaries_repository.category_codes(session) - {RESIDENTIAL}
     parsed: list[tuple[int, dict[str, Any]]] = []
@@ -472,8 +630,11 @@ async def _applications(session: AsyncSession, principal: Principal, header: Hea
             problems += _national_id_format(line, header, values["national_id"])
         categories = values.get("categories", [])
         column = header.column("categories")
-        problems += [RowProblem(line, column, "categories", f"unknown category {c!r}; known: "
-                                f"{', '.join(sorted(known))}") for c in categories if c not in known]
+        problems += [
+            RowProblem(line, column, "categories", f"unknown category {c!r}; known: {', '.join(sorted(known))}")
+            for c in categories
+            if c not in known
+        ]
         if len(set(categories)) != len(categories):
             problems.append(RowProblem(line, column, "categories", "a category is listed twice"))
         if len(categories) > 10:
@@ -491,9 +652,15 @@ async def _applications(session: AsyncSession, principal: Principal, header: Hea
     for line, v in parsed:
         ref = persons.get(v["national_id"])
         if ref is None or _person_outside(principal, ref):
-            out.reject(RowProblem(line, header.column("national_id"), "national_id",
-                                  f"no registered person with national ID {v['national_id']} within the areas of "
-                                  "this client (import or register the person first)"))
+            out.reject(
+                RowProblem(
+                    line,
+                    header.column("national_id"),
+                    "national_id",
+                    f"no registered person with national ID {v['national_id']} within the areas of "
+                    "this client (import or register the person first)",
+                )
+            )
             continue
         key = (ref.id, tuple(sorted(v["categories"])))
         if key in first_line:
@@ -505,22 +672,32 @@ async def _applications(session: AsyncSession, principal: Principal, header: Hea
             continue
         app_id = uuid.uuid4()
         after = {"person_id": str(ref.id), "categories": v["categories"], "status": "submitted"}
-        new.append(beneficiaries_service.NewApplication(app_id, ref.id, v["categories"], v.get("note", ""),
-                                             json.dumps(after, ensure_ascii=False)))
+        new.append(
+            beneficiaries_service.NewApplication(
+                app_id, ref.id, v["categories"], v.get("note", ""), json.dumps(after, ensure_ascii=False)
+            )
+        )
     for start in range(0, len(new), CHUNK):
-        await beneficiaries_service.submit_many(session, new[start:start + CHUNK], by=principal.client_id)
+        await beneficiaries_service.submit_many(session, new[start : start + CHUNK], by=principal.client_id)
     out.imported = len(new)
     return out
 
 
 # --- the import -----------------------------------------------------------------------------------------------
 
-_STUDY_CELLS: dict[str, Parser] = {"national_id": _code(12), "study_kind": rules.study_kind, "from": rules.month,
-                                   "to": rules.month, "institution": rules.text, "document": rules.text}
+_STUDY_CELLS: dict[str, Parser] = {
+    "national_id": _code(12),
+    "study_kind": rules.study_kind,
+    "from": rules.month,
+    "to": rules.month,
+    "institution": rules.text,
+    "document": rules.text,
+}
 
 
-async def _study_periods(session: AsyncSession, principal: Principal, header: Header, rows: Rows,
-                         import_id: uuid.UUID) -> Outcome:
+async def _study_periods(
+    session: AsyncSession, principal: Principal, header: Header, rows: Rows, import_id: uuid.UUID
+) -> Outcome:
     """Study periods row by row through the single-record rules (:func:`..study.service.record`: no overlap, not
     before birth or after death, not starting after the current month); the schedules of everyone concerned are
     refreshed once at the end. The same period already recorded (person, kind, from, to) is a duplicate."""
@@ -543,9 +720,15 @@ async def _study_periods(session: AsyncSession, principal: Principal, header: He
     for line, v in parsed:
         ref = persons.get(v["national_id"])
         if ref is None or _person_outside(principal, ref):
-            out.reject(RowProblem(line, header.column("national_id"), "national_id",
-                                  f"no registered person with national ID {v['national_id']} within the areas of "
-                                  "this client (import or register the person first)"))
+            out.reject(
+                RowProblem(
+                    line,
+                    header.column("national_id"),
+                    "national_id",
+                    f"no registered person with national ID {v['national_id']} within the areas of "
+                    "this client (import or register the person first)",
+                )
+            )
             continue
         start, end = Month(*v["from"]), Month(*v["to"]) if "to" in v else None
         key = (ref.id, v["study_kind"], start.first_day(), end.first_day() if end else None)
@@ -553,9 +736,15 @@ async def _study_periods(session: AsyncSession, principal: Principal, header: He
             out.duplicates += 1
             continue
         try:
-            body = StudyPeriodIn.model_validate({"kind": v["study_kind"], "from": str(start),
-                                                 "to": str(end) if end else None,
-                                                 "institution": v.get("institution", ""), "document": v["document"]})
+            body = StudyPeriodIn.model_validate(
+                {
+                    "kind": v["study_kind"],
+                    "from": str(start),
+                    "to": str(end) if end else None,
+                    "institution": v.get("institution", ""),
+                    "document": v["document"],
+                }
+            )
             await study_service.record(session, principal, ref.id, body, refresh=False)
         except ValidationError as exc:
             out.reject(*(RowProblem(line, None, None, str(e["msg"])) for e in exc.errors()))
@@ -572,23 +761,31 @@ async def _study_periods(session: AsyncSession, principal: Principal, header: He
 
 
 Importer = Callable[[AsyncSession, Principal, Header, Rows, uuid.UUID], Awaitable[Outcome]]
-IMPORTERS: dict[str, Importer] = {"persons": _persons, "households": _households, "applications": _applications,
-                                  "study_periods": _study_periods}
+IMPORTERS: dict[str, Importer] = {
+    "persons": _persons,
+    "households": _households,
+    "applications": _applications,
+    "study_periods": _study_periods,
+}
 
 
 def _header_failed(kind: str, problems: Sequence[rules.HeaderProblem]) -> ValidationFailed:
     unknown = [p.column for p in problems if p.reason.startswith("unknown")]
     missing = [p.column for p in problems if p.reason.startswith("required")]
-    parts = ([f"unknown column(s) {', '.join(map(repr, unknown))}"] if unknown else []) + \
-            ([f"missing column(s) {', '.join(map(repr, missing))}"] if missing else [])
+    parts = ([f"unknown column(s) {', '.join(map(repr, unknown))}"] if unknown else []) + (
+        [f"missing column(s) {', '.join(map(repr, missing))}"] if missing else []
+    )
     other = [p for p in problems if p.column not in unknown + missing]
     parts += [f"{p.column!r}: {p.reason}" for p in other]
-    return ImportHeader([{"field": "header", "column": p.column, "reason": p.reason} for p in problems],
-                        detail=f"the header row does not fit a {kind} import: {'; '.join(parts)}")
+    return ImportHeader(
+        [{"field": "header", "column": p.column, "reason": p.reason} for p in problems],
+        detail=f"the header row does not fit a {kind} import: {'; '.join(parts)}",
+    )
 
 
-async def run(session: AsyncSession, principal: Principal, kind: str, body: bytes,
-              content_type: str | None) -> ImportRecord:
+async def run(
+    session: AsyncSession, principal: Principal, kind: str, body: bytes, content_type: str | None
+) -> ImportRecord:
     """Import ``body`` (a CSV or XLSX file of ``kind`` rows) and return its record."""
     sheet = tabular.open_sheet(body, content_type, MAX_ROWS)
     header, header_problems = rules.match_header(kind, sheet.header)
@@ -602,11 +799,20 @@ async def run(session: AsyncSession, principal: Principal, kind: str, body: byte
     out = await IMPORTERS[kind](session, principal, header, rows, import_id)
     problems = sorted(out.problems, key=lambda p: p.line)
     record = ImportRecord(
-        id=import_id, kind=kind, format=sheet.format, file_sha256=hashlib.sha256(body).hexdigest(), rows=out.rows,
-        imported=out.imported, duplicates=out.duplicates, rejected=len(out.rejected_lines),
+        id=import_id,
+        kind=kind,
+        format=sheet.format,
+        file_sha256=hashlib.sha256(body).hexdigest(),
+        rows=out.rows,
+        imported=out.imported,
+        duplicates=out.duplicates,
+        rejected=len(out.rejected_lines),
         possible_duplicates=out.possible_duplicates,
-        problems=[p.as_dict() for p in problems[:PROBLEMS_KEPT]], problems_total=len(problems),
-        created_at=datetime.now(UTC), created_by=principal.client_id)
+        problems=[p.as_dict() for p in problems[:PROBLEMS_KEPT]],
+        problems_total=len(problems),
+        created_at=datetime.now(UTC),
+        created_by=principal.client_id,
+    )
     repository.add(session, record)
     await session.flush()
     return record
@@ -624,9 +830,11 @@ async def get(session: AsyncSession, principal: Principal, import_id: uuid.UUID)
     return record
 
 
-async def page(session: AsyncSession, principal: Principal, cursor: str | None,
-               limit: int) -> tuple[list[ImportRecord], str | None]:
+async def page(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> tuple[list[ImportRecord], str | None]:
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
-    rows = await repository.page(session, created_by=None if _sees_all(principal) else principal.client_id,
-                                 after=after, limit=limit + 1)
+    rows = await repository.page(
+        session, created_by=None if _sees_all(principal) else principal.client_id, after=after, limit=limit + 1
+    )
     return page_of(rows, limit, lambda i: [i.created_at.isoformat(), str(i.id)])

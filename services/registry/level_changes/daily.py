@@ -45,5 +45,4 @@ async def run_daily(maker: Callable[[], AsyncSession], on: date) -> int:
 def job(settings: RegistrySettings) -> DailyJob:
     """The task lives in ``app.state.level_changes_task``; its log lines are ``level_changes_done`` (``result``: the
     number of events published) and ``level_changes_failed``."""
-    return DailyJob("level_changes", at=settings.level_changes_at, run=run_daily,
-                    enabled=settings.level_changes_daily)
+    return DailyJob("level_changes", at=settings.level_changes_at, run=run_daily, enabled=settings.level_changes_daily)

@@ -22,16 +22,24 @@ async def lock(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": LOCK_KEY})
 
 
-async def candidates(session: AsyncSession, *, birth_ranges: Sequence[tuple[date, date]], month: date,
-                     after: uuid.UUID | None, limit: int) -> list[tuple[BeneficiaryRow, Person]]:
+async def candidates(
+    session: AsyncSession,
+    *,
+    birth_ranges: Sequence[tuple[date, date]],
+    month: date,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[tuple[BeneficiaryRow, Person]]:
     """Beneficiaries born within ``birth_ranges`` with no change published for ``month`` yet, with their persons,
     in id order after ``after`` (keyset). Uses the index on persons.date_of_birth."""
     if not birth_ranges:
         return []
-    query = (select(BeneficiaryRow, Person).join(Person, Person.id == BeneficiaryRow.person_id)
-             .where(or_(*(Person.date_of_birth.between(first, last) for first, last in birth_ranges)))
-             .where(~exists().where(LevelChange.beneficiary_id == BeneficiaryRow.id,
-                                    LevelChange.effective_month == month)))
+    query = (
+        select(BeneficiaryRow, Person)
+        .join(Person, Person.id == BeneficiaryRow.person_id)
+        .where(or_(*(Person.date_of_birth.between(first, last) for first, last in birth_ranges)))
+        .where(~exists().where(LevelChange.beneficiary_id == BeneficiaryRow.id, LevelChange.effective_month == month))
+    )
     if after is not None:
         query = query.where(BeneficiaryRow.id > after)
     rows = await session.execute(query.order_by(BeneficiaryRow.id).limit(limit))
@@ -45,10 +53,14 @@ async def poverty_statuses(session: AsyncSession, person_ids: Sequence[uuid.UUID
     rows = await session.execute(
         select(HouseholdMember.person_id, PovertyStatus.status)
         .join(PovertyStatus, PovertyStatus.household_id == HouseholdMember.household_id)
-        .where(HouseholdMember.person_id.in_(person_ids), HouseholdMember.left_on.is_(None),
-               PovertyStatus.valid_from <= day)
+        .where(
+            HouseholdMember.person_id.in_(person_ids),
+            HouseholdMember.left_on.is_(None),
+            PovertyStatus.valid_from <= day,
+        )
         .order_by(HouseholdMember.person_id, PovertyStatus.valid_from.desc(), PovertyStatus.id.desc())
-        .distinct(HouseholdMember.person_id))
+        .distinct(HouseholdMember.person_id)
+    )
     return dict(rows.tuples().all())
 
 
@@ -57,6 +69,10 @@ async def claim(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uu
     A concurrent transaction inserting the same key makes this one wait for its outcome, then skip the row."""
     if not rows:
         return set()
-    inserted = await session.scalars(insert(LevelChange).values(list(rows)).on_conflict_do_nothing(
-        index_elements=[LevelChange.beneficiary_id, LevelChange.effective_month]).returning(LevelChange.beneficiary_id))
+    inserted = await session.scalars(
+        insert(LevelChange)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=[LevelChange.beneficiary_id, LevelChange.effective_month])
+        .returning(LevelChange.beneficiary_id)
+    )
     return set(inserted)

@@ -23,8 +23,9 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 @router.post("/level-changes", response_model=LevelChangeRun, dependencies=[require("admin")])
 async def run_level_changes(
     session: SessionDep,
-    on: Annotated[date | None, Query(description="The day to run for (default: today in Viet Nam); not in the "
-                                     "future")] = None,
+    on: Annotated[
+        date | None, Query(description="The day to run for (default: today in Viet Nam); not in the future")
+    ] = None,
 ) -> LevelChangeRun:
     """Run the daily level-changes job now, for the month of `on` (scope `admin`).
 
@@ -39,5 +40,8 @@ async def run_level_changes(
     if day > today_in_vietnam():
         raise ValidationFailed([{"field": "query.on", "reason": "must not be in the future"}])
     published = await service.run(session, await load_parameters(session), day)
-    return LevelChangeRun(on=day, effective_month=Month.of(day), published=[
-        PublishedChange(event_id=event_id, **data.model_dump()) for event_id, data in published])
+    return LevelChangeRun(
+        on=day,
+        effective_month=Month.of(day),
+        published=[PublishedChange(event_id=event_id, **data.model_dump()) for event_id, data in published],
+    )

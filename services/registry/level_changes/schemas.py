@@ -20,5 +20,6 @@ class PublishedChange(BeneficiaryLevelChanged):
 class LevelChangeRun(BaseModel):
     on: date = Field(description="The day the job ran for")
     effective_month: Month = Field(description="YYYY-MM: the month whose changes were looked for (that of `on`)")
-    published: list[PublishedChange] = Field(description="The events this run published (none for changes an "
-                                             "earlier run already published)")
+    published: list[PublishedChange] = Field(
+        description="The events this run published (none for changes an earlier run already published)"
+    )

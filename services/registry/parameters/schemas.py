@@ -16,8 +16,12 @@ def _not_blank(value: str) -> str:
 
 
 class StandardLevelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"valid_from": "2026-07", "amount": 540000, "legal_basis": "Decree 335/2026/NĐ-CP"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"valid_from": "2026-07", "amount": 540000, "legal_basis": "Decree 335/2026/NĐ-CP"}]
+        },
+    )
 
     valid_from: Month = Field(description="First month it applies (YYYY-MM); may be in the past (retroactive)")
     amount: int = Field(gt=0, le=100_000_000, strict=True, description="VND per month")
@@ -37,7 +41,7 @@ class StandardLevelOut(BaseModel):
 class BandIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    coefficient: Decimal = Field(ge=0, le=100, description="Exact decimal, e.g. \"2.5\"")
+    coefficient: Decimal = Field(ge=0, le=100, description='Exact decimal, e.g. "2.5"')
     min_age: int | None = Field(None, ge=0, le=150)
     below_age: int | None = Field(None, ge=0, le=150)
     disability_level: DisabilityLevel | None = None
@@ -46,15 +50,27 @@ class BandIn(BaseModel):
 class CategoryRuleIn(BaseModel):
     """A category's rule from a month; fields as in the engine's ``CategoryRule``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"code": "5.8", "valid_from": "2027-01", "name": "person with HIV of a poor household",
-         "bands": [{"coefficient": "1.5"}], "legal_basis": "Decree …/2026/NĐ-CP Art 5.8"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "5.8",
+                    "valid_from": "2027-01",
+                    "name": "person with HIV of a poor household",
+                    "bands": [{"coefficient": "1.5"}],
+                    "legal_basis": "Decree …/2026/NĐ-CP Art 5.8",
+                }
+            ]
+        },
+    )
 
     code: str = Field(min_length=1, max_length=20, pattern=r"^[0-9a-z.]+$", examples=["5.5a", "art25"])
     valid_from: Month
     name: str = Field(min_length=1, max_length=300)
-    bands: list[BandIn] = Field(min_length=1, max_length=20,
-                                description="First band matching the person's age/disability gives the coefficient")
+    bands: list[BandIn] = Field(
+        min_length=1, max_length=20, description="First band matching the person's age/disability gives the coefficient"
+    )
     legal_basis: str = Field(min_length=1, max_length=500)
     min_age: int | None = Field(None, ge=0, le=150)
     last_birthday: int | None = Field(None, ge=0, le=150)
@@ -65,14 +81,30 @@ class CategoryRuleIn(BaseModel):
     continues_as: str | None = Field(None, max_length=20)
     cumulative_with: list[str] = Field(default_factory=list, max_length=20)
     verify: bool = False
-    child_last_birthday: int | None = Field(None, ge=0, le=150, description="Per-child rules (5.4): a child is "
-                                            "counted through the month of this birthday (16)")
-    child_studying_last_birthday: int | None = Field(None, ge=0, le=150, description="Per-child rules: in a month "
-                                                     "the child studies, counted through this birthday month (22)")
-    introduced: bool = Field(False, description="The category was created by this rule's law: a grant decided "
-                             "before its first rule pays nothing (5.5b, 5.7: Decree 20/2021)")
-    lookback_months: int | None = Field(None, ge=0, le=1200, description="Birthday starts (5.5c): at most this "
-                                        "many months before the decision month; null = back to the birthday month")
+    child_last_birthday: int | None = Field(
+        None,
+        ge=0,
+        le=150,
+        description="Per-child rules (5.4): a child is counted through the month of this birthday (16)",
+    )
+    child_studying_last_birthday: int | None = Field(
+        None,
+        ge=0,
+        le=150,
+        description="Per-child rules: in a month the child studies, counted through this birthday month (22)",
+    )
+    introduced: bool = Field(
+        False,
+        description="The category was created by this rule's law: a grant decided "
+        "before its first rule pays nothing (5.5b, 5.7: Decree 20/2021)",
+    )
+    lookback_months: int | None = Field(
+        None,
+        ge=0,
+        le=1200,
+        description="Birthday starts (5.5c): at most this "
+        "many months before the decision month; null = back to the birthday month",
+    )
 
     _legal_basis = field_validator("legal_basis", "name")(_not_blank)
 

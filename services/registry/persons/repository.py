@@ -38,25 +38,38 @@ async def commune_in_force(session: AsyncSession, code: str, on: date) -> Commun
     A code reused by the 2025 reorganisation keeps its admin_units row for the old unit (valid until
     2025-07-01); the new unit behind it is known only through unit_mappings, so that is looked up second.
     """
-    unit = await session.scalar(select(AdminUnit).where(
-        AdminUnit.code == code, AdminUnit.level == "commune", AdminUnit.valid_from <= on,
-        or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on),
-    ))
+    unit = await session.scalar(
+        select(AdminUnit).where(
+            AdminUnit.code == code,
+            AdminUnit.level == "commune",
+            AdminUnit.valid_from <= on,
+            or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on),
+        )
+    )
     if unit is not None:
         return Commune(code, unit.parent_code or "", unit.province_code)
     # Only a new code with a unit row (the reused old one, or one an administrator added): records refer to
     # admin_units, and a mapping may name a code the registry has no row for yet.
-    successor = await session.scalar(select(UnitMapping).where(
-        UnitMapping.new_code == code, UnitMapping.effective_from <= on,
-        exists(select(AdminUnit.code).where(AdminUnit.code == code))).limit(1))
+    successor = await session.scalar(
+        select(UnitMapping)
+        .where(
+            UnitMapping.new_code == code,
+            UnitMapping.effective_from <= on,
+            exists(select(AdminUnit.code).where(AdminUnit.code == code)),
+        )
+        .limit(1)
+    )
     if successor is not None:
         return Commune(code, "", successor.new_province_code)
     return None
 
 
 async def successors(session: AsyncSession, code: str) -> list[str]:
-    return list(await session.scalars(select(UnitMapping.new_code).where(UnitMapping.old_code == code)
-                                      .order_by(UnitMapping.new_code)))
+    return list(
+        await session.scalars(
+            select(UnitMapping.new_code).where(UnitMapping.old_code == code).order_by(UnitMapping.new_code)
+        )
+    )
 
 
 async def id_by_national_id(session: AsyncSession, national_id: str) -> uuid.UUID | None:
@@ -89,9 +102,16 @@ def _escape_like(value: str) -> str:
 
 
 async def search(
-    session: AsyncSession, *, areas: Sequence[str] | None, key: str | None, commune_code: str | None,
-    district_code: str | None, born_from: date | None, born_to: date | None,
-    after: tuple[str, uuid.UUID] | None, limit: int,
+    session: AsyncSession,
+    *,
+    areas: Sequence[str] | None,
+    key: str | None,
+    commune_code: str | None,
+    district_code: str | None,
+    born_from: date | None,
+    born_to: date | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
 ) -> list[Person]:
     """Persons in (name_key, id) order; ``areas`` None means unrestricted. A name is matched through the
     trigram index (:func:`name_like`)."""
@@ -122,28 +142,55 @@ def name_like(key: str) -> ColumnElement[bool]:
     return Person.name_key.like(f"%{_escape_like(key)}%", escape="\\")
 
 
-def add_sensitive_read(session: AsyncSession, *, client_id: str, record_id: uuid.UUID, fields: list[str],
-                       purpose: str, request_id: str | None) -> None:
-    session.add(SensitiveRead(client_id=client_id, record_type=RECORD_TYPE, record_id=record_id,
-                              fields=fields, purpose=purpose, request_id=request_id))
+def add_sensitive_read(
+    session: AsyncSession,
+    *,
+    client_id: str,
+    record_id: uuid.UUID,
+    fields: list[str],
+    purpose: str,
+    request_id: str | None,
+) -> None:
+    session.add(
+        SensitiveRead(
+            client_id=client_id,
+            record_type=RECORD_TYPE,
+            record_id=record_id,
+            fields=fields,
+            purpose=purpose,
+            request_id=request_id,
+        )
+    )
 
 
-async def identities(session: AsyncSession, ids: Sequence[uuid.UUID],
-                     areas: Sequence[str] | None) -> list[Row[Any]]:
+async def identities(session: AsyncSession, ids: Sequence[uuid.UUID], areas: Sequence[str] | None) -> list[Row[Any]]:
     """The identity fields of the persons among ``ids`` (within ``areas``), each with the code of their current
     household, as plain rows (no ORM objects: lists of 100,000+ persons are read 1,000 at a time)."""
-    query = (select(Person.id, Person.full_name, Person.date_of_birth, Person.sex, Person.national_id,
-                    Person.address_line, Person.commune_code, Person.district_code, Person.province_code,
-                    Household.code.label("household_code"))
-             .outerjoin(HouseholdMember, (HouseholdMember.person_id == Person.id) & HouseholdMember.left_on.is_(None))
-             .outerjoin(Household, Household.id == HouseholdMember.household_id)
-             .where(Person.id.in_(ids)).order_by(Person.id))
+    query = (
+        select(
+            Person.id,
+            Person.full_name,
+            Person.date_of_birth,
+            Person.sex,
+            Person.national_id,
+            Person.address_line,
+            Person.commune_code,
+            Person.district_code,
+            Person.province_code,
+            Household.code.label("household_code"),
+        )
+        .outerjoin(HouseholdMember, (HouseholdMember.person_id == Person.id) & HouseholdMember.left_on.is_(None))
+        .outerjoin(Household, Household.id == HouseholdMember.household_id)
+        .where(Person.id.in_(ids))
+        .order_by(Person.id)
+    )
     if areas is not None:
         query = query.where(in_areas(Person, areas))
     return list((await session.execute(query)).all())
 
 
 # --- bulk (imports) ---------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class NewPerson:
@@ -172,8 +219,9 @@ Announce = Callable[[str], tuple[str, dict[str, Any]]]
 """``rows CTE name → (SQL, parameters)`` that publishes one event per row (``ServiceEvents.publish_sql``)."""
 
 
-async def insert_many(session: AsyncSession, rows: Sequence[NewPerson], *, by: str,
-                      announce: Announce | None = None) -> set[uuid.UUID]:
+async def insert_many(
+    session: AsyncSession, rows: Sequence[NewPerson], *, by: str, announce: Announce | None = None
+) -> set[uuid.UUID]:
     """Insert the persons not registered yet (a bulk import); returns the ids inserted.
 
     Registered already means: the same national ID (the unique constraint decides, also against concurrent
@@ -188,10 +236,10 @@ async def insert_many(session: AsyncSession, rows: Sequence[NewPerson], *, by: s
     arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PERSON_COLUMNS)
     statement = f"""
         WITH input AS (
-            SELECT * FROM unnest({arrays}) AS i({', '.join(names)})
+            SELECT * FROM unnest({arrays}) AS i({", ".join(names)})
         ), added AS (
-            INSERT INTO {SCHEMA}.persons ({', '.join(names)}, version, created_at, updated_at, created_by, updated_by)
-            SELECT {', '.join('i.' + c for c in names)}, 1, now(), now(), :by, :by
+            INSERT INTO {SCHEMA}.persons ({", ".join(names)}, version, created_at, updated_at, created_by, updated_by)
+            SELECT {", ".join("i." + c for c in names)}, 1, now(), now(), :by, :by
             FROM input i
             WHERE i.national_id IS NOT NULL OR NOT EXISTS (
                 SELECT 1 FROM {SCHEMA}.persons p
@@ -203,12 +251,15 @@ async def insert_many(session: AsyncSession, rows: Sequence[NewPerson], *, by: s
     params["by"] = by
     if announce is not None:
         publish, publish_params = announce("registered")
-        statement += """, registered AS (
+        statement += (
+            """, registered AS (
             SELECT CAST(a.id AS text) AS subject, row_number() OVER () AS ord,
                    jsonb_build_object('person_id', a.id, 'date_of_birth', a.date_of_birth, 'sex', a.sex,
                                       'commune_code', a.commune_code, 'district_code', a.district_code,
                                       'province_code', a.province_code) AS data
             FROM added a
-        )""" + publish
+        )"""
+            + publish
+        )
         params.update(publish_params)
     return set((await session.execute(text(statement + " SELECT id FROM added"), params)).scalars())

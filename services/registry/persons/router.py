@@ -32,14 +32,19 @@ from .schemas import (
 router = APIRouter(prefix="/persons", tags=["persons"])
 log = structlog.get_logger("registry.persons")
 
-Include = Annotated[Literal["sensitive"] | None, Query(
-    description="`sensitive` adds the sensitive fields (HIV status). Needs the registry:sensitive scope and an "
-                "`X-Purpose` header; every such read is audited (who, when, which record, purpose).")]
+Include = Annotated[
+    Literal["sensitive"] | None,
+    Query(
+        description="`sensitive` adds the sensitive fields (HIV status). Needs the registry:sensitive scope and an "
+        "`X-Purpose` header; every such read is audited (who, when, which record, purpose)."
+    ),
+]
 Purpose = Annotated[str | None, purpose_header("Why sensitive fields are read; required with include=sensitive")]
 
 
-def _sensitive(request: Request, principal: Principal, include: str | None,
-               purpose: str | None) -> persons_service.SensitiveRequest | None:
+def _sensitive(
+    request: Request, principal: Principal, include: str | None, purpose: str | None
+) -> persons_service.SensitiveRequest | None:
     if include != "sensitive":
         return None
     if not principal.has(persons_service.SENSITIVE_SCOPE):
@@ -55,7 +60,10 @@ def _out(person: object, sensitive: bool = False) -> PersonOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonCreated)
 async def register_person(
-    body: PersonCreate, request: Request, response: Response, session: SessionDep,
+    body: PersonCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
 ) -> PersonCreated | JSONResponse:
     """Register a person.
@@ -76,6 +84,7 @@ async def register_person(
     `registry.person.registered.v1`. Send an `Idempotency-Key` header to make retries safe: the same key
     and body replay the first response (`Idempotent-Replayed: true`) without registering twice.
     """
+
     async def work() -> tuple[PersonCreated, dict[str, str]]:
         person, partners = await persons_service.register(session, principal, body)
         out = PersonCreated.model_validate({**_out(person).model_dump(), "possible_duplicates": partners})
@@ -89,7 +98,9 @@ async def register_person(
 
 @router.post("/identities", response_model=IdentitiesOut, summary="Identity fields of many persons (stated purpose)")
 async def identities(
-    body: IdentitiesIn, session: SessionDep, principal: Annotated[Principal, require("registry:read")],
+    body: IdentitiesIn,
+    session: SessionDep,
+    principal: Annotated[Principal, require("registry:read")],
     purpose: Annotated[str | None, purpose_header("Why the identities are read (required; logged)")] = None,
 ) -> Response:
     """Name, date of birth, sex, national ID, address and household code of up to 1,000 persons at once, for
@@ -99,8 +110,7 @@ async def identities(
     (`identities_read`)."""
     purpose = stated_purpose(purpose, "required: why the identities are read")
     rows = await persons_service.identities(session, principal, body.ids)
-    log.info("identities_read", client_id=principal.client_id, purpose=purpose, asked=len(body.ids),
-             found=len(rows))
+    log.info("identities_read", client_id=principal.client_id, purpose=purpose, asked=len(body.ids), found=len(rows))
     # Serialised straight from the rows (the columns are IdentityOut's, by name): a model per person cost about as
     # much as the query for the insurance lists' 1,000-person calls.
     return Response(orjson.dumps({"items": [r._asdict() for r in rows]}, default=str), media_type="application/json")
@@ -108,9 +118,16 @@ async def identities(
 
 @router.get("", response_model=PersonPage)
 async def search_persons(
-    session: SessionDep, principal: Annotated[Principal, require("registry:read")],
-    q: Annotated[str | None, Query(max_length=200, description="Name, with or without diacritics; "
-                                   "matches any part of the name (`nguyen thi lan` finds `Nguyễn Thị Lan`)")] = None,
+    session: SessionDep,
+    principal: Annotated[Principal, require("registry:read")],
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Name, with or without diacritics; "
+            "matches any part of the name (`nguyen thi lan` finds `Nguyễn Thị Lan`)",
+        ),
+    ] = None,
     commune_code: Annotated[str | None, Query(max_length=10)] = None,
     district_code: Annotated[str | None, Query(max_length=10)] = None,
     born_from: Annotated[date | None, Query(description="Born on or after this date")] = None,
@@ -124,15 +141,28 @@ async def search_persons(
     listed.
     """
     rows, next_cursor = await persons_service.search(
-        session, principal, q=q, commune_code=commune_code, district_code=district_code, born_from=born_from,
-        born_to=born_to, cursor=cursor, limit=limit)
+        session,
+        principal,
+        q=q,
+        commune_code=commune_code,
+        district_code=district_code,
+        born_from=born_from,
+        born_to=born_to,
+        cursor=cursor,
+        limit=limit,
+    )
     return PersonPage(items=[_out(p) for p in rows], next_cursor=next_cursor)
 
 
 @router.get("/{person_id:uuid}", response_model=PersonOut | SensitivePersonOut)
 async def read_person(
-    person_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
-    principal: Annotated[Principal, require("registry:read")], include: Include = None, purpose: Purpose = None,
+    person_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: Annotated[Principal, require("registry:read")],
+    include: Include = None,
+    purpose: Purpose = None,
 ) -> PersonOut:
     """Read a person.
 
@@ -148,7 +178,10 @@ async def read_person(
 
 @router.patch("/{person_id:uuid}", response_model=PersonOut)
 async def update_person(
-    person_id: uuid.UUID, body: PersonPatch, response: Response, session: SessionDep,
+    person_id: uuid.UUID,
+    body: PersonPatch,
+    response: Response,
+    session: SessionDep,
     principal: Annotated[Principal, require("registry:write")],
     if_match: Annotated[str | None, Header(alias="If-Match", description="The ETag of the version read")] = None,
 ) -> PersonOut:
@@ -166,9 +199,14 @@ async def update_person(
 
 @router.get("/{person_id:uuid}/history", response_model=HistoryPage)
 async def person_history(
-    person_id: uuid.UUID, request: Request, session: SessionDep,
-    principal: Annotated[Principal, require("registry:read")], include: Include = None, purpose: Purpose = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    person_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require("registry:read")],
+    include: Include = None,
+    purpose: Purpose = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> HistoryPage:
     """Every change to a person's record, newest first: who, when, why, the values before and after.
 

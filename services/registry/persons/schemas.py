@@ -77,7 +77,8 @@ class PersonCreate(BaseModel):
     disability_level: DisabilityLevel | None = None
     disability_certified_on: date | None = None
     hiv_status: HivStatus | None = Field(
-        None, description="Sensitive: may be set only by a client holding registry:sensitive")
+        None, description="Sensitive: may be set only by a client holding registry:sensitive"
+    )
 
 
 class PersonPatch(BaseModel):
@@ -123,11 +124,17 @@ class PersonOut(BaseModel):
     ethnicity: str | None
     disability_level: str | None
     disability_certified_on: date | None
-    death_date: date | None = Field(None, description="Set by `POST /persons/{id}/death` (or a `record_death` "
-                                    "decision on the person's beneficiary); never by a PATCH")
+    death_date: date | None = Field(
+        None,
+        description="Set by `POST /persons/{id}/death` (or a `record_death` "
+        "decision on the person's beneficiary); never by a PATCH",
+    )
     death_document: str | None = None
-    merged_into: uuid.UUID | None = Field(None, description="Set when an officer merged this record into another "
-                                          "(`/persons/possible-duplicates/{id}/merge`): read that one instead")
+    merged_into: uuid.UUID | None = Field(
+        None,
+        description="Set when an officer merged this record into another "
+        "(`/persons/possible-duplicates/{id}/merge`): read that one instead",
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -135,9 +142,11 @@ class PersonOut(BaseModel):
 
 class PersonCreated(PersonOut):
     possible_duplicates: list[uuid.UUID] = Field(
-        default_factory=list, description="Records this one may duplicate (same name without diacritics and date of "
+        default_factory=list,
+        description="Records this one may duplicate (same name without diacritics and date of "
         "birth in the commune, or same name and birth year in a household). The person is registered all the same; "
-        "an officer merges or dismisses the pair at `GET /registry/persons/possible-duplicates`")
+        "an officer merges or dismisses the pair at `GET /registry/persons/possible-duplicates`",
+    )
 
 
 class SensitivePersonOut(PersonOut):
@@ -171,5 +180,7 @@ class IdentityOut(BaseModel):
 
 
 class IdentitiesOut(BaseModel):
-    items: list[IdentityOut] = Field(description="The persons found within the client's areas, by id; ids not "
-                                                 "found (or outside the areas) are left out")
+    items: list[IdentityOut] = Field(
+        description="The persons found within the client's areas, by id; ids not "
+        "found (or outside the areas) are left out"
+    )

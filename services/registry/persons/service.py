@@ -34,8 +34,19 @@ SENSITIVE_SCOPE = "registry:sensitive"
 SENSITIVE_FIELDS = ("hiv_status",)
 REDACTED = "[redacted]"
 STORED_FIELDS = (
-    "full_name", "date_of_birth", "sex", "national_id", "commune_code", "district_code", "province_code",
-    "address_line", "phone", "ethnicity", "disability_level", "disability_certified_on", "hiv_status",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "national_id",
+    "commune_code",
+    "district_code",
+    "province_code",
+    "address_line",
+    "phone",
+    "ethnicity",
+    "disability_level",
+    "disability_certified_on",
+    "hiv_status",
 )
 
 
@@ -70,11 +81,17 @@ def _check_national_id(national_id: str | None, date_of_birth: date, sex: str) -
         return
     problems = validate_national_id(national_id, date_of_birth, Sex(sex))
     if problems:
-        raise ValidationFailed([
-            {"field": f"body.{p.field}", "reason": p.reason, "code": p.code,
-             **({"related": f"body.{p.related}"} if p.related else {})}
-            for p in problems
-        ])
+        raise ValidationFailed(
+            [
+                {
+                    "field": f"body.{p.field}",
+                    "reason": p.reason,
+                    "code": p.code,
+                    **({"related": f"body.{p.related}"} if p.related else {}),
+                }
+                for p in problems
+            ]
+        )
 
 
 async def place_in_area(session: AsyncSession, principal: Principal, commune_code: str) -> tuple[str, str]:
@@ -83,13 +100,21 @@ async def place_in_area(session: AsyncSession, principal: Principal, commune_cod
     if commune is None:
         now = await repository.successors(session, commune_code)
         hint = f"; it became {', '.join(now)}" if now else ""
-        raise ValidationFailed([{"field": "body.commune_code",
-                                 "reason": f"unknown commune {commune_code!r} (not a commune in force today{hint})"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "body.commune_code",
+                    "reason": f"unknown commune {commune_code!r} (not a commune in force today{hint})",
+                }
+            ]
+        )
     if not principal.may_see_area(commune_code, commune.district_code, commune.province_code):
         hint = ""
         if not commune.district_code:
-            hint = (f" ({', '.join(principal.areas)}); it is a commune of the 2025 units (province "
-                    f"{commune.province_code}, no district): the department can give this client its 2025 areas")
+            hint = (
+                f" ({', '.join(principal.areas)}); it is a commune of the 2025 units (province "
+                f"{commune.province_code}, no district): the department can give this client its 2025 areas"
+            )
         raise Forbidden(f"commune {commune_code} is outside the areas of this client{hint}")
     return commune.district_code, commune.province_code
 
@@ -99,8 +124,11 @@ def _duplicate(existing: uuid.UUID | None) -> Conflict:
     return DuplicateNationalId("a person with this national ID is already registered", **extra)
 
 
-async def register(session: AsyncSession, principal: Principal, body: PersonCreate,
-                   ) -> tuple[Person, list[uuid.UUID]]:
+async def register(
+    session: AsyncSession,
+    principal: Principal,
+    body: PersonCreate,
+) -> tuple[Person, list[uuid.UUID]]:
     """The person registered, and the records it may duplicate (flagged for an officer; never merged here)."""
     if body.hiv_status is not None and not principal.has(SENSITIVE_SCOPE):
         raise Forbidden(f"setting hiv_status needs the {SENSITIVE_SCOPE} scope")
@@ -112,72 +140,115 @@ async def register(session: AsyncSession, principal: Principal, body: PersonCrea
             raise _duplicate(existing)
     now = datetime.now(UTC)
     person = Person(
-        id=uuid.uuid4(), name_key=name_key(body.full_name), district_code=district_code,
-        province_code=province_code, version=1, created_at=now, updated_at=now,
-        created_by=principal.client_id, updated_by=principal.client_id, **body.model_dump(),
+        id=uuid.uuid4(),
+        name_key=name_key(body.full_name),
+        district_code=district_code,
+        province_code=province_code,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.client_id,
+        updated_by=principal.client_id,
+        **body.model_dump(),
     )
     try:
         # Two concurrent registrations of one ID both pass the check above; the unique constraint decides.
         await repository.flush_guarding_national_id(session, person, body.national_id)
     except repository.DuplicateNationalId as exc:
         raise _duplicate(exc.existing_id) from exc
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=1,
-                           changed_by=principal.client_id, reason="", before=None, after=snapshot(person))
-    await EVENTS.publish(session, PERSON_REGISTERED, str(person.id), PersonRegistered(
-        person_id=person.id, date_of_birth=person.date_of_birth, sex=person.sex, commune_code=person.commune_code,
-        district_code=person.district_code, province_code=person.province_code))
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=person.id,
+        version=1,
+        changed_by=principal.client_id,
+        reason="",
+        before=None,
+        after=snapshot(person),
+    )
+    await EVENTS.publish(
+        session,
+        PERSON_REGISTERED,
+        str(person.id),
+        PersonRegistered(
+            person_id=person.id,
+            date_of_birth=person.date_of_birth,
+            sex=person.sex,
+            commune_code=person.commune_code,
+            district_code=person.district_code,
+            province_code=person.province_code,
+        ),
+    )
     await duplicates.flag(session, [person.id], principal.client_id)
     partners = (await duplicates.open_partners(session, [person.id])).get(person.id, [])
     return person, partners
 
 
-async def get_visible(session: AsyncSession, principal: Principal, person_id: uuid.UUID, *,
-                      for_update: bool = False) -> Person:
+async def get_visible(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, *, for_update: bool = False
+) -> Person:
     """The person, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     person = await repository.get(session, person_id, for_update=for_update)
     person = visible_or_404(principal, person, f"person {person_id}")
     return person
 
 
-def _audit(session: AsyncSession, principal: Principal, person_id: uuid.UUID, sensitive: SensitiveRequest | None,
-           ) -> bool:
+def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    person_id: uuid.UUID,
+    sensitive: SensitiveRequest | None,
+) -> bool:
     """True if sensitive fields may be shown; then the read is recorded."""
     if sensitive is None:
         return False
     if not principal.has(SENSITIVE_SCOPE):
         raise Forbidden(f"include=sensitive needs the {SENSITIVE_SCOPE} scope")
-    repository.add_sensitive_read(session, client_id=principal.client_id, record_id=person_id,
-                                  fields=list(SENSITIVE_FIELDS), purpose=sensitive.purpose,
-                                  request_id=sensitive.request_id)
+    repository.add_sensitive_read(
+        session,
+        client_id=principal.client_id,
+        record_id=person_id,
+        fields=list(SENSITIVE_FIELDS),
+        purpose=sensitive.purpose,
+        request_id=sensitive.request_id,
+    )
     return True
 
 
-async def read(session: AsyncSession, principal: Principal, person_id: uuid.UUID,
-               sensitive: SensitiveRequest | None) -> tuple[Person, bool]:
+async def read(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, sensitive: SensitiveRequest | None
+) -> tuple[Person, bool]:
     person = await get_visible(session, principal, person_id)
     return person, _audit(session, principal, person_id, sensitive)
 
 
 def matches_if_match(if_match: str | None, current: int) -> bool:
     if if_match is None:
-        raise PreconditionRequired("this update needs an If-Match header with the record's ETag",
-                                   current_version=current)
+        raise PreconditionRequired(
+            "this update needs an If-Match header with the record's ETag", current_version=current
+        )
     for tag in (t.strip() for t in if_match.split(",")):
         if tag == "*" or tag.removeprefix("W/").strip('"') == str(current):
             return True
     return False
 
 
-async def update(session: AsyncSession, principal: Principal, person_id: uuid.UUID, if_match: str | None,
-                 patch: PersonPatch) -> Person:
+async def update(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, if_match: str | None, patch: PersonPatch
+) -> Person:
     person = await get_visible(session, principal, person_id, for_update=True)
     if person.merged_into is not None:
-        raise PersonMerged(f"this record was merged into {person.merged_into}: correct that one",
-                           merged_into=location(person.merged_into))
+        raise PersonMerged(
+            f"this record was merged into {person.merged_into}: correct that one",
+            merged_into=location(person.merged_into),
+        )
     if not matches_if_match(if_match, person.version):
         raise PreconditionFailed(
             f"the record has changed: it is at version {person.version}; re-read it and retry",
-            headers={"ETag": etag(person)}, current_version=person.version, current_etag=etag(person))
+            headers={"ETag": etag(person)},
+            current_version=person.version,
+            current_etag=etag(person),
+        )
     changes = patch.changes()
     if "hiv_status" in changes and not principal.has(SENSITIVE_SCOPE):
         raise Forbidden(f"setting hiv_status needs the {SENSITIVE_SCOPE} scope")
@@ -185,8 +256,9 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
     if {"national_id", "date_of_birth", "sex"} & changes.keys():
         _check_national_id(merged["national_id"], merged["date_of_birth"], merged["sex"])
     if "commune_code" in changes and changes["commune_code"] != person.commune_code:
-        changes["district_code"], changes["province_code"] = await place_in_area(session, principal,
-                                                                          changes["commune_code"])
+        changes["district_code"], changes["province_code"] = await place_in_area(
+            session, principal, changes["commune_code"]
+        )
     changed = [name for name in STORED_FIELDS if name in changes and changes[name] != getattr(person, name)]
     if not changed:
         return person
@@ -211,14 +283,33 @@ async def update(session: AsyncSession, principal: Principal, person_id: uuid.UU
         raise _duplicate(exc.existing_id) from exc
     after = {k: v for k, v in snapshot(person, sensitive=True).items() if k in changed}
     before = {k: before.get(k) for k in after}
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=person.version,
-                           changed_by=principal.client_id, reason=patch.reason, before=before, after=after)
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=person.id,
+        version=person.version,
+        changed_by=principal.client_id,
+        reason=patch.reason,
+        before=before,
+        after=after,
+    )
     public_changes = [name for name in changed if name not in SENSITIVE_FIELDS]
     if public_changes:
-        await EVENTS.publish(session, PERSON_UPDATED, str(person.id), PersonUpdated(
-            person_id=person.id, version=person.version, changed=public_changes, date_of_birth=person.date_of_birth,
-            sex=person.sex, commune_code=person.commune_code,
-            district_code=person.district_code, province_code=person.province_code))
+        await EVENTS.publish(
+            session,
+            PERSON_UPDATED,
+            str(person.id),
+            PersonUpdated(
+                person_id=person.id,
+                version=person.version,
+                changed=public_changes,
+                date_of_birth=person.date_of_birth,
+                sex=person.sex,
+                commune_code=person.commune_code,
+                district_code=person.district_code,
+                province_code=person.province_code,
+            ),
+        )
     await schedules_service.refresh_person(session, person.id)
     return person
 
@@ -229,24 +320,46 @@ def _redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: (REDACTED if k in SENSITIVE_FIELDS else v) for k, v in values.items()}
 
 
-async def history(session: AsyncSession, principal: Principal, person_id: uuid.UUID,
-                  sensitive: SensitiveRequest | None, cursor: str | None,
-                  limit: int) -> tuple[list[dict[str, Any]], str | None]:
+async def history(
+    session: AsyncSession,
+    principal: Principal,
+    person_id: uuid.UUID,
+    sensitive: SensitiveRequest | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
     """Change records, newest first; sensitive values redacted unless explicitly requested (and audited)."""
     await get_visible(session, principal, person_id)
     shown = _audit(session, principal, person_id, sensitive)
-    return await history_service.page(session, repository.RECORD_TYPE, person_id, cursor, limit,
-                                      (lambda values: values) if shown else _redact)
+    return await history_service.page(
+        session, repository.RECORD_TYPE, person_id, cursor, limit, (lambda values: values) if shown else _redact
+    )
 
 
-async def search(session: AsyncSession, principal: Principal, *, q: str | None, commune_code: str | None,
-                 district_code: str | None, born_from: date | None, born_to: date | None, cursor: str | None,
-                 limit: int) -> tuple[list[Person], str | None]:
+async def search(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    q: str | None,
+    commune_code: str | None,
+    district_code: str | None,
+    born_from: date | None,
+    born_to: date | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Person], str | None]:
     after = keyset(cursor, str, uuid.UUID)
     rows = await repository.search(
-        session, areas=principal.limited_to, key=name_key(q) if q else None,
-        commune_code=commune_code, district_code=district_code, born_from=born_from, born_to=born_to,
-        after=after, limit=limit + 1)
+        session,
+        areas=principal.limited_to,
+        key=name_key(q) if q else None,
+        commune_code=commune_code,
+        district_code=district_code,
+        born_from=born_from,
+        born_to=born_to,
+        after=after,
+        limit=limit + 1,
+    )
     return page_of(rows, limit, lambda p: [p.name_key, str(p.id)])
 
 
@@ -259,8 +372,14 @@ async def identities(session: AsyncSession, principal: Principal, ids: list[uuid
 NewPerson = repository.NewPerson
 
 
-async def register_many(session: AsyncSession, rows: Sequence[NewPerson], *, by: str, reason: str,
-                        announce: repository.Announce | None = None) -> set[uuid.UUID]:
+async def register_many(
+    session: AsyncSession,
+    rows: Sequence[NewPerson],
+    *,
+    by: str,
+    reason: str,
+    announce: repository.Announce | None = None,
+) -> set[uuid.UUID]:
     """A bulk import's persons not registered yet (same national ID, or without one the same name key, date of birth
     and commune), each with its first change record (the stored fields but the sensitive ones); the ids inserted.
     Flagging duplicates is the caller's (it does it set-wise); so is publishing, unless ``announce`` has the insert
@@ -270,16 +389,19 @@ async def register_many(session: AsyncSession, rows: Sequence[NewPerson], *, by:
 
     def after(row: NewPerson) -> str:
         values = {f: getattr(row, f) for f in snapshot}
-        return json.dumps({f: v.isoformat() if isinstance(v, date) else v for f, v in values.items()},
-                          ensure_ascii=False)
+        return json.dumps(
+            {f: v.isoformat() if isinstance(v, date) else v for f, v in values.items()}, ensure_ascii=False
+        )
 
-    await history_service.record_created(session, repository.RECORD_TYPE, by,
-                                         [(r.id, reason, after(r)) for r in rows if r.id in inserted])
+    await history_service.record_created(
+        session, repository.RECORD_TYPE, by, [(r.id, reason, after(r)) for r in rows if r.id in inserted]
+    )
     return inserted
 
 
-async def record_death(session: AsyncSession, principal: Principal, person: Person, death_date: date,
-                       document: str) -> None:
+async def record_death(
+    session: AsyncSession, principal: Principal, person: Person, death_date: date, document: str
+) -> None:
     """The person's side of a death (``deaths.service`` checks it, locks the person and publishes): the death date
     and document, a new version and its change record."""
     person.death_date = death_date
@@ -287,15 +409,29 @@ async def record_death(session: AsyncSession, principal: Principal, person: Pers
     person.version += 1
     person.updated_at = datetime.now(UTC)
     person.updated_by = principal.client_id
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=person.id, version=person.version,
-                           changed_by=principal.client_id, reason="death recorded",
-                           before={"death_date": None, "death_document": None},
-                           after={"death_date": death_date.isoformat(), "death_document": document})
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=person.id,
+        version=person.version,
+        changed_by=principal.client_id,
+        reason="death recorded",
+        before={"death_date": None, "death_document": None},
+        after={"death_date": death_date.isoformat(), "death_document": document},
+    )
     await session.flush()
 
 
-async def merge_into(session: AsyncSession, principal: Principal, merged: Person, survivor: Person, *, reason: str,
-                     moved: dict[str, int], at: datetime) -> None:
+async def merge_into(
+    session: AsyncSession,
+    principal: Principal,
+    merged: Person,
+    survivor: Person,
+    *,
+    reason: str,
+    moved: dict[str, int],
+    at: datetime,
+) -> None:
     """The persons' side of a merge (``duplicates.service`` locks both and re-keys the other features' rows):
     ``merged`` is marked ``merged_into`` the survivor, which takes its national ID if it has none; a new version
     and a change record each."""
@@ -316,9 +452,23 @@ async def merge_into(session: AsyncSession, principal: Principal, merged: Person
         survivor_before["national_id"], survivor.national_id = None, taken_id
         survivor_after["national_id"] = taken_id
     await session.flush()
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=merged.id,
-                           version=merged.version, changed_by=principal.client_id, reason=reason,
-                           before=merged_before, after=merged_after)
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=survivor.id,
-                           version=survivor.version, changed_by=principal.client_id, reason=reason,
-                           before=survivor_before, after=survivor_after)
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=merged.id,
+        version=merged.version,
+        changed_by=principal.client_id,
+        reason=reason,
+        before=merged_before,
+        after=merged_after,
+    )
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=survivor.id,
+        version=survivor.version,
+        changed_by=principal.client_id,
+        reason=reason,
+        before=survivor_before,
+        after=survivor_after,
+    )

@@ -17,8 +17,12 @@ from ..models import ApplicationDraft, Person
 
 async def add(session: AsyncSession, draft: dict[str, object]) -> bool:
     """Insert a draft unless the same case already referred the same person for the same category (True if new)."""
-    stmt = (insert(ApplicationDraft).values(**draft)
-            .on_conflict_do_nothing(constraint="uq_application_drafts_referral").returning(ApplicationDraft.id))
+    stmt = (
+        insert(ApplicationDraft)
+        .values(**draft)
+        .on_conflict_do_nothing(constraint="uq_application_drafts_referral")
+        .returning(ApplicationDraft.id)
+    )
     return (await session.execute(stmt)).first() is not None
 
 
@@ -33,16 +37,26 @@ async def get(session: AsyncSession, draft_id: uuid.UUID, *, for_update: bool = 
     return await session.scalar(stmt)
 
 
-async def page(session: AsyncSession, areas: Sequence[str] | None, status: str | None,
-               after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[ApplicationDraft]:
+async def page(
+    session: AsyncSession,
+    areas: Sequence[str] | None,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[ApplicationDraft]:
     """Oldest first (keyset on received_at, id), limited to the persons within ``areas``."""
-    stmt = (select(ApplicationDraft).join(Person, Person.id == ApplicationDraft.person_id)
-            .order_by(ApplicationDraft.received_at, ApplicationDraft.id).limit(limit))
+    stmt = (
+        select(ApplicationDraft)
+        .join(Person, Person.id == ApplicationDraft.person_id)
+        .order_by(ApplicationDraft.received_at, ApplicationDraft.id)
+        .limit(limit)
+    )
     if areas is not None:
         stmt = stmt.where(in_areas(Person, areas))
     if status is not None:
         stmt = stmt.where(ApplicationDraft.status == status)
     if after is not None:
-        stmt = stmt.where(tuple_(ApplicationDraft.received_at, ApplicationDraft.id)
-                          > tuple_(literal(after[0]), literal(after[1])))
+        stmt = stmt.where(
+            tuple_(ApplicationDraft.received_at, ApplicationDraft.id) > tuple_(literal(after[0]), literal(after[1]))
+        )
     return list(await session.scalars(stmt))

@@ -21,12 +21,16 @@ Writer = Annotated[Principal, require("registry:write")]
 
 
 @router.get("/application-drafts", response_model=DraftPage)
-async def list_drafts(session: SessionDep, principal: Reader,
-                      status: Annotated[Literal["draft", "submitted", "dismissed"] | None,
-                                        Query(description="Only drafts in this state (`draft`: still to handle)")]
-                      = None,
-                      cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
-                      limit: Annotated[int, Query(ge=1, le=100)] = 50) -> DraftPage:
+async def list_drafts(
+    session: SessionDep,
+    principal: Reader,
+    status: Annotated[
+        Literal["draft", "submitted", "dismissed"] | None,
+        Query(description="Only drafts in this state (`draft`: still to handle)"),
+    ] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> DraftPage:
     """Application drafts from child protection's referrals (a child for 5.1 or 5.3, the case number as `source`),
     oldest first, for persons within the client's areas."""
     return await service.page(session, principal, status, cursor, limit)
@@ -39,8 +43,9 @@ async def read_draft(draft_id: uuid.UUID, session: SessionDep, principal: Reader
 
 
 @router.post("/application-drafts/{draft_id}/submit", status_code=201, response_model=SubmittedOut)
-async def submit_draft(draft_id: uuid.UUID, body: SubmitIn, response: Response, session: SessionDep,
-                       principal: Writer) -> SubmittedOut:
+async def submit_draft(
+    draft_id: uuid.UUID, body: SubmitIn, response: Response, session: SessionDep, principal: Writer
+) -> SubmittedOut:
     """Turn the draft into an application for its category, submitted by this client, with the case number in its
     note. **Another client** approves or rejects it (`POST /registry/applications/{id}/approve` or `/reject`, the
     usual maker-checker). `409` `draft-decided` when the draft was already submitted or dismissed; the person's

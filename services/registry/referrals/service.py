@@ -33,10 +33,19 @@ def location(draft_id: uuid.UUID) -> str:
 
 
 def out(d: ApplicationDraft) -> DraftOut:
-    return DraftOut(id=d.id, person_id=d.person_id, category=d.category, source=d.case_number,
-                    referred_by=d.referred_by, received_at=d.received_at, status=d.status,  # type: ignore[arg-type]
-                    application_id=d.application_id, decided_by=d.decided_by, decided_at=d.decided_at,
-                    dismiss_reason=d.dismiss_reason)
+    return DraftOut(
+        id=d.id,
+        person_id=d.person_id,
+        category=d.category,
+        source=d.case_number,
+        referred_by=d.referred_by,
+        received_at=d.received_at,
+        status=d.status,  # type: ignore[arg-type]
+        application_id=d.application_id,
+        decided_by=d.decided_by,
+        decided_at=d.decided_at,
+        dismiss_reason=d.dismiss_reason,
+    )
 
 
 async def receive(session: AsyncSession, data: ReferralIn) -> bool:
@@ -45,13 +54,22 @@ async def receive(session: AsyncSession, data: ReferralIn) -> bool:
     if not await repository.person_exists(session, data.person_id):
         log.warning("referral_for_unknown_person", person_id=str(data.person_id), case_id=str(data.case_id))
         return False
-    return await repository.add(session, {
-        "id": uuid.uuid4(), "person_id": data.person_id, "category": data.category, "case_id": data.case_id,
-        "case_number": data.case_number, "referred_by": data.referred_by})
+    return await repository.add(
+        session,
+        {
+            "id": uuid.uuid4(),
+            "person_id": data.person_id,
+            "category": data.category,
+            "case_id": data.case_id,
+            "case_number": data.case_number,
+            "referred_by": data.referred_by,
+        },
+    )
 
 
-async def get_visible(session: AsyncSession, principal: Principal, draft_id: uuid.UUID, *,
-                      for_update: bool = False) -> ApplicationDraft:
+async def get_visible(
+    session: AsyncSession, principal: Principal, draft_id: uuid.UUID, *, for_update: bool = False
+) -> ApplicationDraft:
     """The draft, or 404 when missing or its person is outside the caller's areas."""
     draft = await repository.get(session, draft_id, for_update=for_update)
     if draft is None:
@@ -63,8 +81,9 @@ async def get_visible(session: AsyncSession, principal: Principal, draft_id: uui
     return draft
 
 
-async def page(session: AsyncSession, principal: Principal, status: str | None, cursor: str | None,
-               limit: int) -> DraftPage:
+async def page(
+    session: AsyncSession, principal: Principal, status: str | None, cursor: str | None, limit: int
+) -> DraftPage:
     after = keyset(cursor, datetime.fromisoformat, uuid.UUID)
     areas = principal.limited_to
     rows = await repository.page(session, sorted(areas) if areas is not None else None, status, after, limit + 1)
@@ -75,22 +94,29 @@ async def page(session: AsyncSession, principal: Principal, status: str | None, 
 def _open(draft: ApplicationDraft) -> None:
     if draft.status != "draft":
         application = f"/registry/applications/{draft.application_id}" if draft.application_id else None
-        raise DraftDecided(f"the draft is already {draft.status}", current_status=draft.status,
-                           application=application)
+        raise DraftDecided(f"the draft is already {draft.status}", current_status=draft.status, application=application)
 
 
 async def submit(session: AsyncSession, principal: Principal, draft_id: uuid.UUID, body: SubmitIn) -> SubmittedOut:
     draft = await get_visible(session, principal, draft_id, for_update=True)
     _open(draft)
     note = f"Đề nghị của bảo vệ trẻ em, hồ sơ {draft.case_number}" + (f". {body.note}" if body.note else "")
-    app = await beneficiaries.submit(session, principal, ApplicationCreate(
-        person_id=draft.person_id, categories=[draft.category], note=note[:2000]))
+    app = await beneficiaries.submit(
+        session, principal, ApplicationCreate(person_id=draft.person_id, categories=[draft.category], note=note[:2000])
+    )
     await session.flush()
     draft.status, draft.application_id = "submitted", app.id
     draft.decided_by, draft.decided_at = principal.client_id, datetime.now(UTC)
     history.record(
-        session, record_type="application_draft", record_id=draft.id, version=2, changed_by=principal.client_id,
-        reason=body.note, before={"status": "draft"}, after={"status": "submitted", "application_id": str(app.id)})
+        session,
+        record_type="application_draft",
+        record_id=draft.id,
+        version=2,
+        changed_by=principal.client_id,
+        reason=body.note,
+        before={"status": "draft"},
+        after={"status": "submitted", "application_id": str(app.id)},
+    )
     return SubmittedOut(draft=out(draft), application=ApplicationOut.model_validate(app, from_attributes=True))
 
 
@@ -100,6 +126,13 @@ async def dismiss(session: AsyncSession, principal: Principal, draft_id: uuid.UU
     draft.status, draft.dismiss_reason = "dismissed", body.reason
     draft.decided_by, draft.decided_at = principal.client_id, datetime.now(UTC)
     history.record(
-        session, record_type="application_draft", record_id=draft.id, version=2, changed_by=principal.client_id,
-        reason=body.reason, before={"status": "draft"}, after={"status": "dismissed"})
+        session,
+        record_type="application_draft",
+        record_id=draft.id,
+        version=2,
+        changed_by=principal.client_id,
+        reason=body.reason,
+        before={"status": "draft"},
+        after={"status": "dismissed"},
+    )
     return out(draft)

@@ -18,15 +18,24 @@ from .schemas import BeneficiaryReport, LongevityList
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
-@router.get("/beneficiaries", response_model=BeneficiaryReport,
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/beneficiaries",
+    response_model=BeneficiaryReport,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def beneficiaries_report(
-    request: Request, session: SessionDep, principal: Annotated[Principal, require("registry:read")],
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require("registry:read")],
     month: Annotated[str, Query(description="The month reported, YYYY-MM", examples=["2026-01"])],
     by: Annotated[Level, Query(description="Group by province, district or commune")] = Level.COMMUNE,
-    units: Annotated[Scheme, Query(description="`recorded`: the codes records were made with; `2025`: the units "
-                                   "since the 2025 reorganisation (old communes counted under what they became)")]
-    = Scheme.RECORDED,
+    units: Annotated[
+        Scheme,
+        Query(
+            description="`recorded`: the codes records were made with; `2025`: the units "
+            "since the 2025 reorganisation (old communes counted under what they became)"
+        ),
+    ] = Scheme.RECORDED,
     format: Annotated[Literal["json", "csv"], Query(description="`csv`: Vietnamese headers, UTF-8 with BOM")] = "json",
 ) -> BeneficiaryReport | Response:
     """Beneficiaries paid, beneficiaries suspended and the amount payable in `month`, per unit, within the
@@ -39,22 +48,31 @@ async def beneficiaries_report(
     recorded code with a `note`. `recorded_codes` lists the codes counted in each row. Amounts are those of
     the entitlement engine (`GET /beneficiaries/{id}/entitlements`), in VND.
     """
-    report = await service.beneficiaries(session, request.app.state.sessionmaker, principal,
-                                         service.parse_month(month), by, units)
+    report = await service.beneficiaries(
+        session, request.app.state.sessionmaker, principal, service.parse_month(month), by, units
+    )
     if format == "csv":
         filename = f"bao-cao-doi-tuong-{report.month}-{by.value}-{units.value}.csv"
-        return Response(service.as_csv(report), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(
+            service.as_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
     return report
 
 
 @router.get("/longevity", response_model=LongevityList, summary="Persons reaching 90 or 100 in a year")
 async def longevity_list(
-    session: SessionDep, principal: Annotated[Principal, require("registry:read")],
+    session: SessionDep,
+    principal: Annotated[Principal, require("registry:read")],
     year: Annotated[int, Query(ge=1900, le=2200, description="The year of the gifts", examples=[2026])],
-    gift_date: Annotated[date | None, Query(description="The gift date (in `year`): persons who died on or before "
-                                            "it are left out. Default: 31 December of a past year, else today")]
-    = None,
+    gift_date: Annotated[
+        date | None,
+        Query(
+            description="The gift date (in `year`): persons who died on or before "
+            "it are left out. Default: 31 December of a past year, else today"
+        ),
+    ] = None,
 ) -> LongevityList:
     """The yearly list for longevity gifts: every person of the registry (within the client's areas) born in
     `year` − 90 or `year` − 100, alive on the gift date, with the age reached. Payments records the gifts given

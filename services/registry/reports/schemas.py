@@ -12,8 +12,10 @@ class ReportRow(BaseModel):
     beneficiaries: int = Field(description="Beneficiaries with an amount payable in the month")
     amount: int = Field(description="Total payable for the month, VND")
     suspended: int = Field(description="Beneficiaries suspended in the month (nothing payable)")
-    categories: dict[str, int] = Field(description="Beneficiaries paid under each category (one person may "
-                                                   "count under several when the categories are cumulative)")
+    categories: dict[str, int] = Field(
+        description="Beneficiaries paid under each category (one person may "
+        "count under several when the categories are cumulative)"
+    )
     recorded_codes: list[str] = Field(description="The codes as recorded that were counted in this row")
     note: str = Field("", description="Why records could not be moved to a 2025 unit, if any")
 
@@ -47,5 +49,5 @@ class LongevityPerson(BaseModel):
 class LongevityList(BaseModel):
     year: int
     alive_on: str = Field(description="The gift date: persons who died on or before it are not listed")
-    counts: dict[str, int] = Field(description="Persons listed per age reached (`\"90\"`, `\"100\"`)")
+    counts: dict[str, int] = Field(description='Persons listed per age reached (`"90"`, `"100"`)')
     items: list[LongevityPerson] = Field(description="Ordered by province, district, commune, birth date")

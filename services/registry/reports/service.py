@@ -40,8 +40,14 @@ def parse_month(value: str) -> Month:
         raise ValidationFailed([{"field": "query.month", "reason": str(exc)}]) from None
 
 
-async def beneficiaries(session: AsyncSession, maker: Callable[[], AsyncSession], principal: Principal,
-                        month: Month, by: Level, scheme: Scheme) -> BeneficiaryReport:
+async def beneficiaries(
+    session: AsyncSession,
+    maker: Callable[[], AsyncSession],
+    principal: Principal,
+    month: Month,
+    by: Level,
+    scheme: Scheme,
+) -> BeneficiaryReport:
     """Beneficiaries paid, suspended and amounts of ``month`` per unit, within the client's areas."""
     try:
         check_grouping(by, scheme)
@@ -55,26 +61,51 @@ async def beneficiaries(session: AsyncSession, maker: Callable[[], AsyncSession]
         row = rows.get((group.province_code, group.code))
         if row is None:
             row = rows[group.province_code, group.code] = _Row(group)
-        row.recorded.add({Level.PROVINCE: person.province_code, Level.DISTRICT: person.district_code,
-                          Level.COMMUNE: person.commune_code}[by])
+        row.recorded.add(
+            {
+                Level.PROVINCE: person.province_code,
+                Level.DISTRICT: person.district_code,
+                Level.COMMUNE: person.commune_code,
+            }[by]
+        )
         if e.amount > 0:
             row.beneficiaries += 1
             row.amount += e.amount
             row.categories.update(set(e.categories))
         elif e.reason is Reason.SUSPENDED:
             row.suspended += 1
-    out = [ReportRow(province_code=r.group.province_code, code=r.group.code, name=r.group.name,
-                     beneficiaries=r.beneficiaries, amount=r.amount,
-                     suspended=r.suspended, categories=dict(sorted(r.categories.items())),
-                     recorded_codes=sorted(r.recorded), note=r.group.note)
-           for _, r in sorted(rows.items())]
-    total = Totals(beneficiaries=sum(r.beneficiaries for r in out), amount=sum(r.amount for r in out),
-                   suspended=sum(r.suspended for r in out))
+    out = [
+        ReportRow(
+            province_code=r.group.province_code,
+            code=r.group.code,
+            name=r.group.name,
+            beneficiaries=r.beneficiaries,
+            amount=r.amount,
+            suspended=r.suspended,
+            categories=dict(sorted(r.categories.items())),
+            recorded_codes=sorted(r.recorded),
+            note=r.group.note,
+        )
+        for _, r in sorted(rows.items())
+    ]
+    total = Totals(
+        beneficiaries=sum(r.beneficiaries for r in out),
+        amount=sum(r.amount for r in out),
+        suspended=sum(r.suspended for r in out),
+    )
     return BeneficiaryReport(month=str(month), by=by, units=scheme, rows=out, total=total)
 
 
-CSV_HEADER = ["Mã tỉnh", "Mã đơn vị", "Tên đơn vị", "Số đối tượng được chi trả", "Số tiền (đồng)",
-              "Số đối tượng tạm dừng", "Mã đơn vị đã ghi nhận", "Ghi chú"]
+CSV_HEADER = [
+    "Mã tỉnh",
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Số đối tượng được chi trả",
+    "Số tiền (đồng)",
+    "Số đối tượng tạm dừng",
+    "Mã đơn vị đã ghi nhận",
+    "Ghi chú",
+]
 
 
 def as_csv(report: BeneficiaryReport) -> str:
@@ -83,12 +114,21 @@ def as_csv(report: BeneficiaryReport) -> str:
     writer = tabular.csv_writer(buffer)
     writer.writerow(CSV_HEADER)
     for r in report.rows:
-        writer.writerow([r.province_code, r.code, r.name, r.beneficiaries, r.amount, r.suspended,
-                         " ".join(r.recorded_codes), r.note])
+        writer.writerow(
+            [
+                r.province_code,
+                r.code,
+                r.name,
+                r.beneficiaries,
+                r.amount,
+                r.suspended,
+                " ".join(r.recorded_codes),
+                r.note,
+            ]
+        )
     total = report.total
     writer.writerow(["", "", "Tổng cộng", total.beneficiaries, total.amount, total.suspended, "", ""])
     return "\ufeff" + buffer.getvalue()
-
 
 
 async def longevity(session: AsyncSession, principal: Principal, year: int, gift_date: date | None) -> LongevityList:
@@ -99,10 +139,24 @@ async def longevity(session: AsyncSession, principal: Principal, year: int, gift
     elif gift_date.year != year:
         raise ValidationFailed([{"field": "query.gift_date", "reason": f"a date in {year}"}])
     rows = await repository.reaching(session, year, gift_date, principal.limited_to)
-    items = [LongevityPerson(person_id=str(p.id), full_name=p.full_name, date_of_birth=p.date_of_birth.isoformat(),
-                             sex=p.sex, national_id=p.national_id, age=year - p.date_of_birth.year,
-                             commune_code=p.commune_code, district_code=p.district_code,
-                             province_code=p.province_code) for p in rows]
+    items = [
+        LongevityPerson(
+            person_id=str(p.id),
+            full_name=p.full_name,
+            date_of_birth=p.date_of_birth.isoformat(),
+            sex=p.sex,
+            national_id=p.national_id,
+            age=year - p.date_of_birth.year,
+            commune_code=p.commune_code,
+            district_code=p.district_code,
+            province_code=p.province_code,
+        )
+        for p in rows
+    ]
     counts = Counter(str(i.age) for i in items)
-    return LongevityList(year=year, alive_on=gift_date.isoformat(),
-                         counts={str(a): counts[str(a)] for a in repository.LONGEVITY_AGES}, items=items)
+    return LongevityList(
+        year=year,
+        alive_on=gift_date.isoformat(),
+        counts={str(a): counts[str(a)] for a in repository.LONGEVITY_AGES},
+        items=items,
+    )

@@ -46,23 +46,29 @@ async def residency(session: AsyncSession, residency_id: uuid.UUID, *, for_updat
 
 
 async def current_residency(session: AsyncSession, person_id: uuid.UUID) -> Residency | None:
-    return await session.scalar(select(Residency).where(Residency.person_id == person_id,
-                                                        Residency.discharged_on.is_(None)))
+    return await session.scalar(
+        select(Residency).where(Residency.person_id == person_id, Residency.discharged_on.is_(None))
+    )
 
 
 async def counts_by_category(session: AsyncSession, facility_id: uuid.UUID) -> dict[str, int]:
     rows = await session.execute(
-        select(Residency.category, func.count()).where(Residency.facility_id == facility_id,
-                                                       Residency.discharged_on.is_(None))
-        .group_by(Residency.category))
+        select(Residency.category, func.count())
+        .where(Residency.facility_id == facility_id, Residency.discharged_on.is_(None))
+        .group_by(Residency.category)
+    )
     return {category: count for category, count in rows.tuples()}
 
 
-async def current_residents(session: AsyncSession, facility_id: uuid.UUID, *, after: tuple[date, uuid.UUID] | None,
-                            limit: int) -> list[tuple[Residency, str]]:
+async def current_residents(
+    session: AsyncSession, facility_id: uuid.UUID, *, after: tuple[date, uuid.UUID] | None, limit: int
+) -> list[tuple[Residency, str]]:
     """Open residencies of a facility with the person's name, by (admitted_on, id)."""
-    query = (select(Residency, Person.full_name).join(Person, Person.id == Residency.person_id)
-             .where(Residency.facility_id == facility_id, Residency.discharged_on.is_(None)))
+    query = (
+        select(Residency, Person.full_name)
+        .join(Person, Person.id == Residency.person_id)
+        .where(Residency.facility_id == facility_id, Residency.discharged_on.is_(None))
+    )
     if after is not None:
         query = query.where(tuple_(Residency.admitted_on, Residency.id) > tuple_(literal(after[0]), literal(after[1])))
     query = query.order_by(Residency.admitted_on, Residency.id).limit(limit)
@@ -75,8 +81,9 @@ async def residencies_of(session: AsyncSession, person_ids: Iterable[uuid.UUID])
     out: dict[uuid.UUID, list[Residency]] = {pid: [] for pid in ids}
     if not ids:
         return out
-    rows = await session.scalars(select(Residency).where(Residency.person_id.in_(ids))
-                                 .order_by(Residency.admitted_on, Residency.id))
+    rows = await session.scalars(
+        select(Residency).where(Residency.person_id.in_(ids)).order_by(Residency.admitted_on, Residency.id)
+    )
     for r in rows:
         out[r.person_id].append(r)
     return out
@@ -84,6 +91,10 @@ async def residencies_of(session: AsyncSession, person_ids: Iterable[uuid.UUID])
 
 async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:
     """Re-key ``source``'s residencies to ``target`` (an officer's merge of two records of one person). Rows moved."""
-    result = await session.execute(update(Residency).where(Residency.person_id == source).values(person_id=target)
-                                   .execution_options(synchronize_session=False))
+    result = await session.execute(
+        update(Residency)
+        .where(Residency.person_id == source)
+        .values(person_id=target)
+        .execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -12,8 +12,9 @@ from ..rules.names import normalise_name
 
 ResidentCategory = Literal["elderly", "severe_mental_illness", "orphan", "disability", "other"]
 CATEGORIES: tuple[str, ...] = ("elderly", "severe_mental_illness", "orphan", "disability", "other")
-Name = Annotated[str, AfterValidator(normalise_name), Field(min_length=1, max_length=300,
-                                                            examples=["Trung tâm Bảo trợ xã hội tỉnh"])]
+Name = Annotated[
+    str, AfterValidator(normalise_name), Field(min_length=1, max_length=300, examples=["Trung tâm Bảo trợ xã hội tỉnh"])
+]
 Reason = Annotated[str, AfterValidator(normalise_name), Field(max_length=300)]
 
 

@@ -54,15 +54,23 @@ async def _view(session: AsyncSession, facility: Facility) -> FacilityView:
 
 async def create_facility(session: AsyncSession, principal: Principal, body: FacilityCreate) -> FacilityView:
     district_code, province_code = await persons_service.place_in_area(session, principal, body.commune_code)
-    facility = Facility(id=uuid.uuid4(), name=body.name, commune_code=body.commune_code, district_code=district_code,
-                        province_code=province_code, capacity=body.capacity, created_at=datetime.now(UTC),
-                        created_by=principal.client_id)
+    facility = Facility(
+        id=uuid.uuid4(),
+        name=body.name,
+        commune_code=body.commune_code,
+        district_code=district_code,
+        province_code=province_code,
+        capacity=body.capacity,
+        created_at=datetime.now(UTC),
+        created_by=principal.client_id,
+    )
     await repository.flush(session, facility)
     return FacilityView(facility, dict.fromkeys(CATEGORIES, 0))
 
 
-async def get_visible(session: AsyncSession, principal: Principal, facility_id: uuid.UUID, *,
-                      for_update: bool = False) -> Facility:
+async def get_visible(
+    session: AsyncSession, principal: Principal, facility_id: uuid.UUID, *, for_update: bool = False
+) -> Facility:
     """The facility, or 404 when missing or outside the caller's areas (existence is not revealed)."""
     facility = await repository.facility(session, facility_id, for_update=for_update)
     facility = visible_or_404(principal, facility, f"facility {facility_id}")
@@ -74,33 +82,44 @@ async def read_facility(session: AsyncSession, principal: Principal, facility_id
 
 
 def _already_resident(current: Residency) -> Conflict:
-    return AlreadyResident(f"person {current.person_id} is already resident in a facility",
-                           person_id=str(current.person_id), residency=residency_location(current.id),
-                           facility=facility_location(current.facility_id))
+    return AlreadyResident(
+        f"person {current.person_id} is already resident in a facility",
+        person_id=str(current.person_id),
+        residency=residency_location(current.id),
+        facility=facility_location(current.facility_id),
+    )
 
 
-async def admit(session: AsyncSession, principal: Principal, facility_id: uuid.UUID,
-                body: AdmissionIn) -> tuple[Residency, str]:
+async def admit(
+    session: AsyncSession, principal: Principal, facility_id: uuid.UUID, body: AdmissionIn
+) -> tuple[Residency, str]:
     # The facility row lock serialises admissions to one facility, so the capacity check holds.
     facility = await get_visible(session, principal, facility_id, for_update=True)
     try:
         person = await persons_service.get_visible(session, principal, body.person_id)
     except NotFound:
-        raise ValidationFailed([{"field": "body.person_id",
-                                 "reason": f"no person {body.person_id} (or outside the client's areas)"}]) from None
+        raise ValidationFailed(
+            [{"field": "body.person_id", "reason": f"no person {body.person_id} (or outside the client's areas)"}]
+        ) from None
     if body.admitted_on < person.date_of_birth or body.admitted_on > clock.today():
-        raise ValidationFailed([{"field": "body.admitted_on",
-                                 "reason": "must be between the date of birth and today"}])
+        raise ValidationFailed([{"field": "body.admitted_on", "reason": "must be between the date of birth and today"}])
     current = await repository.current_residency(session, person.id)
     if current is not None:
         raise _already_resident(current)
     residents = sum((await repository.counts_by_category(session, facility.id)).values())
     if residents >= facility.capacity:
-        raise ValidationFailed([{"field": "body.person_id",
-                                 "reason": f"the facility is full ({residents} of {facility.capacity} places)"}])
-    residency = Residency(id=uuid.uuid4(), facility_id=facility.id, person_id=person.id,
-                          admitted_on=body.admitted_on, category=body.category, reason=body.reason,
-                          admitted_by=principal.client_id)
+        raise ValidationFailed(
+            [{"field": "body.person_id", "reason": f"the facility is full ({residents} of {facility.capacity} places)"}]
+        )
+    residency = Residency(
+        id=uuid.uuid4(),
+        facility_id=facility.id,
+        person_id=person.id,
+        admitted_on=body.admitted_on,
+        category=body.category,
+        reason=body.reason,
+        admitted_by=principal.client_id,
+    )
     try:
         await repository.flush(session, residency)
     except repository.AlreadyResident as exc:  # a concurrent request admitted the person first
@@ -111,8 +130,9 @@ async def admit(session: AsyncSession, principal: Principal, facility_id: uuid.U
     return residency, person.full_name
 
 
-async def discharge(session: AsyncSession, principal: Principal, residency_id: uuid.UUID,
-                    body: DischargeIn) -> tuple[Residency, str]:
+async def discharge(
+    session: AsyncSession, principal: Principal, residency_id: uuid.UUID, body: DischargeIn
+) -> tuple[Residency, str]:
     residency = await repository.residency(session, residency_id, for_update=True)
     if residency is None:
         raise NotFound(f"no residency {residency_id}")
@@ -121,11 +141,14 @@ async def discharge(session: AsyncSession, principal: Principal, residency_id: u
     except NotFound:
         raise NotFound(f"no residency {residency_id}") from None
     if residency.discharged_on is not None:
-        raise AlreadyDischarged(f"residency {residency_id} already ended on {residency.discharged_on}",
-                                discharged_on=residency.discharged_on.isoformat())
+        raise AlreadyDischarged(
+            f"residency {residency_id} already ended on {residency.discharged_on}",
+            discharged_on=residency.discharged_on.isoformat(),
+        )
     if body.discharged_on < residency.admitted_on:
-        raise ValidationFailed([{"field": "body.discharged_on",
-                                 "reason": f"must not be before the admission day {residency.admitted_on}"}])
+        raise ValidationFailed(
+            [{"field": "body.discharged_on", "reason": f"must not be before the admission day {residency.admitted_on}"}]
+        )
     if body.discharged_on > clock.today():
         raise ValidationFailed([{"field": "body.discharged_on", "reason": "must not be in the future"}])
     residency.discharged_on = body.discharged_on
@@ -138,8 +161,9 @@ async def discharge(session: AsyncSession, principal: Principal, residency_id: u
     return residency, person.full_name if person else ""
 
 
-async def residents(session: AsyncSession, principal: Principal, facility_id: uuid.UUID, *, cursor: str | None,
-                    limit: int) -> tuple[list[tuple[Residency, str]], str | None]:
+async def residents(
+    session: AsyncSession, principal: Principal, facility_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[list[tuple[Residency, str]], str | None]:
     facility = await get_visible(session, principal, facility_id)
     after = keyset(cursor, date.fromisoformat, uuid.UUID)
     rows = await repository.current_residents(session, facility.id, after=after, limit=limit + 1)

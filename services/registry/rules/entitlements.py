@@ -239,9 +239,11 @@ def children_counted(children: Sequence[Child], rule: CategoryRule, month: Month
             continue
         if rule.child_last_birthday is None or month <= month_turning(child.date_of_birth, rule.child_last_birthday):
             counted.append(CountedChild(child.person_id, child.name, "child"))
-        elif (rule.child_studying_last_birthday is not None
-              and month <= month_turning(child.date_of_birth, rule.child_studying_last_birthday)
-              and any(month in period for period in child.studying)):
+        elif (
+            rule.child_studying_last_birthday is not None
+            and month <= month_turning(child.date_of_birth, rule.child_studying_last_birthday)
+            and any(month in period for period in child.studying)
+        ):
             counted.append(CountedChild(child.person_id, child.name, "studying"))
     return tuple(counted)
 
@@ -358,8 +360,9 @@ class _Engine:
         return any(first in period and last in period for period in self.studying)
 
 
-def _line(rule: CategoryRule, coefficient: Decimal, standard: StandardLevel,
-          counted: tuple[CountedChild, ...] | None = None) -> Line:
+def _line(
+    rule: CategoryRule, coefficient: Decimal, standard: StandardLevel, counted: tuple[CountedChild, ...] | None = None
+) -> Line:
     return Line(
         category=rule.code,
         coefficient=coefficient,
@@ -391,15 +394,14 @@ def _combine(candidates: Sequence[_Candidate]) -> list[_Candidate]:
     return chosen
 
 
-def entitlement_in(beneficiary: Beneficiary, parameters: Parameters, month: Month, *,
-                   age_lag: int = 0) -> MonthEntitlement:
+def entitlement_in(
+    beneficiary: Beneficiary, parameters: Parameters, month: Month, *, age_lag: int = 0
+) -> MonthEntitlement:
     """What ``beneficiary`` is entitled to in one month (``age_lag``: see :class:`_Engine`; level changes only)."""
     return _Engine(beneficiary, parameters, age_lag).month(month)
 
 
-def entitlements(
-    beneficiary: Beneficiary, parameters: Parameters, first: Month, last: Month
-) -> list[MonthEntitlement]:
+def entitlements(beneficiary: Beneficiary, parameters: Parameters, first: Month, last: Month) -> list[MonthEntitlement]:
     """One entry per month from ``first`` through ``last`` inclusive (zero entries carry a reason)."""
     engine = _Engine(beneficiary, parameters)
     return [engine.month(month) for month in month_range(first, last)]

@@ -13,6 +13,7 @@ from common.tabular import fold
 
 __all__ = ["name_key", "normalise_name"]
 
+
 def normalise_name(value: str) -> str:
     """The name as stored: NFC, trimmed, inner whitespace collapsed to single spaces."""
     return " ".join(unicodedata.normalize("NFC", value).split())

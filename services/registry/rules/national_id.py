@@ -44,26 +44,79 @@ _DIGITS = frozenset("0123456789")
 
 # Province code -> name (Decision 124/2004/QĐ-TTg codes, 3-digit form used in the ID).
 PROVINCE_CODES: dict[str, str] = {
-    "001": "Hà Nội", "002": "Hà Giang", "004": "Cao Bằng", "006": "Bắc Kạn", "008": "Tuyên Quang",
-    "010": "Lào Cai", "011": "Điện Biên", "012": "Lai Châu", "014": "Sơn La", "015": "Yên Bái",
-    "017": "Hòa Bình", "019": "Thái Nguyên", "020": "Lạng Sơn", "022": "Quảng Ninh", "024": "Bắc Giang",
-    "025": "Phú Thọ", "026": "Vĩnh Phúc", "027": "Bắc Ninh", "030": "Hải Dương", "031": "Hải Phòng",
-    "033": "Hưng Yên", "034": "Thái Bình", "035": "Hà Nam", "036": "Nam Định", "037": "Ninh Bình",
-    "038": "Thanh Hóa", "040": "Nghệ An", "042": "Hà Tĩnh", "044": "Quảng Bình", "045": "Quảng Trị",
-    "046": "Thừa Thiên Huế", "048": "Đà Nẵng", "049": "Quảng Nam", "051": "Quảng Ngãi", "052": "Bình Định",
-    "054": "Phú Yên", "056": "Khánh Hòa", "058": "Ninh Thuận", "060": "Bình Thuận", "062": "Kon Tum",
-    "064": "Gia Lai", "066": "Đắk Lắk", "067": "Đắk Nông", "068": "Lâm Đồng", "070": "Bình Phước",
-    "072": "Tây Ninh", "074": "Bình Dương", "075": "Đồng Nai", "077": "Bà Rịa - Vũng Tàu",
-    "079": "Hồ Chí Minh", "080": "Long An", "082": "Tiền Giang", "083": "Bến Tre", "084": "Trà Vinh",
-    "086": "Vĩnh Long", "087": "Đồng Tháp", "089": "An Giang", "091": "Kiên Giang", "092": "Cần Thơ",
-    "093": "Hậu Giang", "094": "Sóc Trăng", "095": "Bạc Liêu", "096": "Cà Mau",
+    "001": "Hà Nội",
+    "002": "Hà Giang",
+    "004": "Cao Bằng",
+    "006": "Bắc Kạn",
+    "008": "Tuyên Quang",
+    "010": "Lào Cai",
+    "011": "Điện Biên",
+    "012": "Lai Châu",
+    "014": "Sơn La",
+    "015": "Yên Bái",
+    "017": "Hòa Bình",
+    "019": "Thái Nguyên",
+    "020": "Lạng Sơn",
+    "022": "Quảng Ninh",
+    "024": "Bắc Giang",
+    "025": "Phú Thọ",
+    "026": "Vĩnh Phúc",
+    "027": "Bắc Ninh",
+    "030": "Hải Dương",
+    "031": "Hải Phòng",
+    "033": "Hưng Yên",
+    "034": "Thái Bình",
+    "035": "Hà Nam",
+    "036": "Nam Định",
+    "037": "Ninh Bình",
+    "038": "Thanh Hóa",
+    "040": "Nghệ An",
+    "042": "Hà Tĩnh",
+    "044": "Quảng Bình",
+    "045": "Quảng Trị",
+    "046": "Thừa Thiên Huế",
+    "048": "Đà Nẵng",
+    "049": "Quảng Nam",
+    "051": "Quảng Ngãi",
+    "052": "Bình Định",
+    "054": "Phú Yên",
+    "056": "Khánh Hòa",
+    "058": "Ninh Thuận",
+    "060": "Bình Thuận",
+    "062": "Kon Tum",
+    "064": "Gia Lai",
+    "066": "Đắk Lắk",
+    "067": "Đắk Nông",
+    "068": "Lâm Đồng",
+    "070": "Bình Phước",
+    "072": "Tây Ninh",
+    "074": "Bình Dương",
+    "075": "Đồng Nai",
+    "077": "Bà Rịa - Vũng Tàu",
+    "079": "Hồ Chí Minh",
+    "080": "Long An",
+    "082": "Tiền Giang",
+    "083": "Bến Tre",
+    "084": "Trà Vinh",
+    "086": "Vĩnh Long",
+    "087": "Đồng Tháp",
+    "089": "An Giang",
+    "091": "Kiên Giang",
+    "092": "Cần Thơ",
+    "093": "Hậu Giang",
+    "094": "Sóc Trăng",
+    "095": "Bạc Liêu",
+    "096": "Cà Mau",
 }
 
 # Century-and-sex digit -> (first year of the century, sex), exactly as docs/rules.md §8 lists them.
 _CENTURY_SEX: dict[int, tuple[int, Sex]] = {
-    0: (1900, Sex.MALE), 1: (1900, Sex.FEMALE),
-    2: (2000, Sex.MALE), 3: (2000, Sex.FEMALE),
-    4: (2100, Sex.MALE), 5: (2100, Sex.FEMALE),
+    0: (1900, Sex.MALE),
+    1: (1900, Sex.FEMALE),
+    2: (2000, Sex.MALE),
+    3: (2000, Sex.FEMALE),
+    4: (2100, Sex.MALE),
+    5: (2100, Sex.FEMALE),
 }
 
 
@@ -142,39 +195,54 @@ def validate_national_id(
         return problems
 
     if province_codes is not None and parts.province_code not in province_codes:
-        problems.append(IdProblem(
-            field, "unknown_province",
-            f"digits 1-3 ({parts.province_code}) are not a province code of birth registration",
-        ))
+        problems.append(
+            IdProblem(
+                field,
+                "unknown_province",
+                f"digits 1-3 ({parts.province_code}) are not a province code of birth registration",
+            )
+        )
 
     decoded = decode_century_sex(parts.century_sex_digit)
     if decoded is None:
-        problems.append(IdProblem(
-            field, "unassigned_century_digit",
-            f"digit 4 ({parts.century_sex_digit}) is not a century/sex code; "
-            "0-5 cover births 1900-2199 (even = male, odd = female)",
-        ))
+        problems.append(
+            IdProblem(
+                field,
+                "unassigned_century_digit",
+                f"digit 4 ({parts.century_sex_digit}) is not a century/sex code; "
+                "0-5 cover births 1900-2199 (even = male, odd = female)",
+            )
+        )
     else:
         century, id_sex = decoded
         if date_of_birth is not None and not century <= date_of_birth.year < century + 100:
-            problems.append(IdProblem(
-                field, "century_mismatch",
-                f"digit 4 ({parts.century_sex_digit}) means born {century}-{century + 99}, "
-                f"but the date of birth is {date_of_birth.isoformat()}",
-                related="date_of_birth",
-            ))
+            problems.append(
+                IdProblem(
+                    field,
+                    "century_mismatch",
+                    f"digit 4 ({parts.century_sex_digit}) means born {century}-{century + 99}, "
+                    f"but the date of birth is {date_of_birth.isoformat()}",
+                    related="date_of_birth",
+                )
+            )
         if sex is not None and Sex(sex) != id_sex:
-            problems.append(IdProblem(
-                field, "sex_mismatch",
-                f"digit 4 ({parts.century_sex_digit}) means {id_sex.value}, but the recorded sex is {Sex(sex).value}",
-                related="sex",
-            ))
+            problems.append(
+                IdProblem(
+                    field,
+                    "sex_mismatch",
+                    f"digit 4 ({parts.century_sex_digit}) means {id_sex.value}, but the recorded sex is "
+                    f"{Sex(sex).value}",
+                    related="sex",
+                )
+            )
 
     if date_of_birth is not None and parts.year_digits != f"{date_of_birth.year % 100:02d}":
-        problems.append(IdProblem(
-            field, "birth_year_mismatch",
-            f"digits 5-6 ({parts.year_digits}) must be the last two digits of the birth year "
-            f"{date_of_birth.year}",
-            related="date_of_birth",
-        ))
+        problems.append(
+            IdProblem(
+                field,
+                "birth_year_mismatch",
+                f"digits 5-6 ({parts.year_digits}) must be the last two digits of the birth year {date_of_birth.year}",
+                related="date_of_birth",
+            )
+        )
     return problems

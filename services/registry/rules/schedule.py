@@ -35,9 +35,15 @@ class SchedulePeriod:
     categories: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
-        return {"from": str(self.first), "to": str(self.last) if self.last else None, "amount": self.amount,
-                "category": self.category, "coefficient": str(self.coefficient),
-                "standard_level": self.standard_level, "categories": list(self.categories)}
+        return {
+            "from": str(self.first),
+            "to": str(self.last) if self.last else None,
+            "amount": self.amount,
+            "category": self.category,
+            "coefficient": str(self.coefficient),
+            "standard_level": self.standard_level,
+            "categories": list(self.categories),
+        }
 
 
 def _key(e: MonthEntitlement) -> tuple[Any, ...]:
@@ -57,8 +63,17 @@ def compress(entries: Iterable[MonthEntitlement], *, open_ended_after: Month | N
         head, tail = run[0], run[-1]
         line = head.lines[0]
         last = None if open_ended_after is not None and tail.month >= open_ended_after else tail.month
-        periods.append(SchedulePeriod(head.month, last, head.amount, line.category, line.coefficient,
-                                      line.standard_level, tuple(x.category for x in head.lines)))
+        periods.append(
+            SchedulePeriod(
+                head.month,
+                last,
+                head.amount,
+                line.category,
+                line.coefficient,
+                line.standard_level,
+                tuple(x.category for x in head.lines),
+            )
+        )
         run.clear()
 
     for entry in entries:

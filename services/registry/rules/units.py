@@ -67,8 +67,7 @@ class UnsupportedGrouping(ValueError):
 def check_grouping(level: Level, scheme: Scheme) -> None:
     """Raise :class:`UnsupportedGrouping` for a grouping that does not exist (districts of the 2025 units)."""
     if scheme is Scheme.UNITS_2025 and level is Level.DISTRICT:
-        raise UnsupportedGrouping("districts were abolished on 2025-07-01: group the 2025 units by commune or "
-                                  "province")
+        raise UnsupportedGrouping("districts were abolished on 2025-07-01: group the 2025 units by commune or province")
 
 
 class Units:
@@ -92,8 +91,7 @@ class Units:
         unit = self.units.get(commune_code)
         return unit is not None and unit.province_code == province_code and bool(self.successors.get(commune_code))
 
-    def group(self, level: Level, scheme: Scheme, province_code: str, district_code: str,
-              commune_code: str) -> Group:
+    def group(self, level: Level, scheme: Scheme, province_code: str, district_code: str, commune_code: str) -> Group:
         """The report row a record with these codes counts under."""
         if scheme is Scheme.RECORDED:
             if level is Level.PROVINCE:
@@ -120,7 +118,15 @@ class Units:
             return Group(new.new_province_code, new.new_code, new.new_name)
         note = "split into {}: not attributed to one of them, counted under its recorded code"
         if level is Level.PROVINCE:
-            return Group(province_code, province_code, self._name(province_code, province_code),
-                         note.format(", ".join(provinces)))
-        return Group(province_code, commune_code, self._name(commune_code, province_code),
-                     note.format(", ".join(m.new_code for m in successors)))
+            return Group(
+                province_code,
+                province_code,
+                self._name(province_code, province_code),
+                note.format(", ".join(provinces)),
+            )
+        return Group(
+            province_code,
+            commune_code,
+            self._name(commune_code, province_code),
+            note.format(", ".join(m.new_code for m in successors)),
+        )

@@ -53,20 +53,39 @@ class Window:
         return cls(SCHEDULE_FROM, Month.of(today) + HORIZON_MONTHS)
 
 
-def _data(row: BeneficiaryRow, person: Person, household_id: uuid.UUID | None, periods: list,  # type: ignore[type-arg]
-          window: Window) -> dict:  # type: ignore[type-arg]
+def _data(
+    row: BeneficiaryRow,
+    person: Person,
+    household_id: uuid.UUID | None,
+    periods: list,  # type: ignore[type-arg]
+    window: Window,
+) -> dict:  # type: ignore[type-arg]
     return {
-        "beneficiary_id": row.id, "person_id": person.id, "status": row.status, "full_name": person.full_name,
-        "national_id": person.national_id, "date_of_birth": person.date_of_birth, "sex": person.sex,
-        "death_date": getattr(person, "death_date", None), "commune_code": person.commune_code,
-        "district_code": person.district_code, "province_code": person.province_code,
-        "household_id": household_id, "computed_from": str(window.first), "computed_to": str(window.last),
+        "beneficiary_id": row.id,
+        "person_id": person.id,
+        "status": row.status,
+        "full_name": person.full_name,
+        "national_id": person.national_id,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "death_date": getattr(person, "death_date", None),
+        "commune_code": person.commune_code,
+        "district_code": person.district_code,
+        "province_code": person.province_code,
+        "household_id": household_id,
+        "computed_from": str(window.first),
+        "computed_to": str(window.last),
         "periods": [SchedulePeriodOut.model_validate(p.as_json()) for p in periods],
     }
 
 
-async def refresh(session: AsyncSession, ids: Sequence[uuid.UUID], *, parameters: Parameters | None = None,
-                  window: Window | None = None) -> int:
+async def refresh(
+    session: AsyncSession,
+    ids: Sequence[uuid.UUID],
+    *,
+    parameters: Parameters | None = None,
+    window: Window | None = None,
+) -> int:
     """Recompute the schedules of ``ids`` and publish those that changed; returns how many were published."""
     if not ids:
         return 0
@@ -81,8 +100,9 @@ async def refresh(session: AsyncSession, ids: Sequence[uuid.UUID], *, parameters
     changed: list[tuple[str, BeneficiaryEntitlementsChanged]] = []
     saved: list[dict] = []  # type: ignore[type-arg]
     for row, person in rows:
-        periods = compress(entitlements(found[row.id], parameters, window.first, window.last),
-                           open_ended_after=window.last)
+        periods = compress(
+            entitlements(found[row.id], parameters, window.first, window.last), open_ended_after=window.last
+        )
         data = _data(row, person, households.get(person.id), periods, window)
         digest = fingerprint(periods, **{k: v for k, v in data.items() if k not in ("periods", "computed_to")})
         version, old = before.get(row.id, (0, None))

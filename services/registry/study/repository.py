@@ -13,8 +13,9 @@ from ..models import StudyPeriod
 RECORD_TYPE = "study_period"
 
 
-async def of_persons(session: AsyncSession, person_ids: Iterable[uuid.UUID], *,
-                     withdrawn: bool = False) -> dict[uuid.UUID, list[StudyPeriod]]:
+async def of_persons(
+    session: AsyncSession, person_ids: Iterable[uuid.UUID], *, withdrawn: bool = False
+) -> dict[uuid.UUID, list[StudyPeriod]]:
     """One query: the study periods of each person, by first month (withdrawn ones only when asked)."""
     ids = list(dict.fromkeys(person_ids))
     out: dict[uuid.UUID, list[StudyPeriod]] = {pid: [] for pid in ids}
@@ -43,6 +44,10 @@ async def flush(session: AsyncSession, *rows: StudyPeriod) -> None:
 async def rekey_person(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:
     """Re-key ``source``'s study periods to ``target`` (an officer's merge of two records of one person). Rows
     moved."""
-    result = await session.execute(update(StudyPeriod).where(StudyPeriod.person_id == source)
-                                   .values(person_id=target).execution_options(synchronize_session=False))
+    result = await session.execute(
+        update(StudyPeriod)
+        .where(StudyPeriod.person_id == source)
+        .values(person_id=target)
+        .execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -25,16 +25,30 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag o
 
 
 def _out(p: StudyPeriod) -> StudyPeriodOut:
-    return StudyPeriodOut(id=p.id, person_id=p.person_id, kind=p.kind, from_=Month.of(p.from_month),
-                          to=Month.of(p.to_month) if p.to_month else None, institution=p.institution,
-                          document=p.document, version=p.version, withdrawn=p.withdrawn_at is not None,
-                          created_at=p.created_at, updated_at=p.updated_at)
+    return StudyPeriodOut(
+        id=p.id,
+        person_id=p.person_id,
+        kind=p.kind,
+        from_=Month.of(p.from_month),
+        to=Month.of(p.to_month) if p.to_month else None,
+        institution=p.institution,
+        document=p.document,
+        version=p.version,
+        withdrawn=p.withdrawn_at is not None,
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+    )
 
 
-@router.post("/persons/{person_id}/study-periods", status_code=status.HTTP_201_CREATED,
-             response_model=StudyPeriodOut)
-async def record_study(person_id: uuid.UUID, body: StudyPeriodIn, request: Request, response: Response,
-                       session: SessionDep, principal: Writer) -> StudyPeriodOut | JSONResponse:
+@router.post("/persons/{person_id}/study-periods", status_code=status.HTTP_201_CREATED, response_model=StudyPeriodOut)
+async def record_study(
+    person_id: uuid.UUID,
+    body: StudyPeriodIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
+) -> StudyPeriodOut | JSONResponse:
     """Record that a person studies: `kind` (`school`, `vocational` or `university` — a first degree), from the
     month `from` through the month `to` (null while still studying), with the certifying `document`.
 
@@ -49,6 +63,7 @@ async def record_study(person_id: uuid.UUID, body: StudyPeriodIn, request: Reque
     `404` for a person outside the client's areas. Returns the period with `ETag` and `Location`. Publishes
     `registry.person.study_changed.v1`. Send an `Idempotency-Key` to make retries safe.
     """
+
     async def work() -> tuple[StudyPeriodOut, dict[str, str]]:
         period = await service.record(session, principal, person_id, body)
         return _out(period), {"ETag": service.etag(period), "Location": service.location(period.id)}
@@ -63,8 +78,9 @@ async def list_study(person_id: uuid.UUID, session: SessionDep, principal: Reade
 
 
 @router.get("/study-periods/{period_id}", response_model=StudyPeriodOut)
-async def read_study(period_id: uuid.UUID, response: Response, session: SessionDep,
-                     principal: Reader) -> StudyPeriodOut:
+async def read_study(
+    period_id: uuid.UUID, response: Response, session: SessionDep, principal: Reader
+) -> StudyPeriodOut:
     """Read a study period (`ETag`: its version, for `If-Match`)."""
     period, _ = await service.get_visible(session, principal, period_id)
     response.headers["ETag"] = service.etag(period)
@@ -72,8 +88,14 @@ async def read_study(period_id: uuid.UUID, response: Response, session: SessionD
 
 
 @router.patch("/study-periods/{period_id}", response_model=StudyPeriodOut)
-async def correct_study(period_id: uuid.UUID, body: StudyPeriodPatch, response: Response, session: SessionDep,
-                        principal: Writer, if_match: IfMatch = None) -> StudyPeriodOut:
+async def correct_study(
+    period_id: uuid.UUID,
+    body: StudyPeriodPatch,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> StudyPeriodOut:
     """Correct a study period (JSON merge patch; `reason` required, kept in the history): e.g. set `to` when the
     person stops studying, even months later — the schedules are recomputed and money paid for months after the
     study ended is to be recovered. Needs `If-Match` (missing `428`, stale `412`). The same checks as recording;
@@ -86,7 +108,10 @@ async def correct_study(period_id: uuid.UUID, body: StudyPeriodPatch, response: 
 
 @router.delete("/study-periods/{period_id}", response_model=StudyPeriodOut)
 async def withdraw_study(
-    period_id: uuid.UUID, response: Response, session: SessionDep, principal: Writer,
+    period_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: Writer,
     reason: Annotated[str, Query(min_length=1, max_length=500, description="Why it is withdrawn")],
     if_match: IfMatch = None,
 ) -> StudyPeriodOut:
@@ -99,8 +124,11 @@ async def withdraw_study(
 
 @router.get("/study-periods/{period_id}/history", response_model=HistoryPage)
 async def study_history(
-    period_id: uuid.UUID, session: SessionDep, principal: Reader,
-    cursor: Annotated[str | None, Query(max_length=200)] = None, limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    period_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> HistoryPage:
     """Every change to a study period, newest first: who, when, why, the values before and after."""
     items, next_cursor = await service.history(session, principal, period_id, cursor, limit)

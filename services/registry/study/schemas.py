@@ -13,23 +13,47 @@ from ..rules.names import normalise_name
 
 StudyKind = Literal["school", "vocational", "university"]
 Text = Annotated[str, AfterValidator(normalise_name), Field(max_length=300)]
-Document = Annotated[str, AfterValidator(normalise_name), Field(min_length=1, max_length=300, examples=[
-    "Giấy xác nhận số 45/XN-THPT ngày 05/09/2024 của Trường THPT Phạm Thái Bường"])]
+Document = Annotated[
+    str,
+    AfterValidator(normalise_name),
+    Field(
+        min_length=1,
+        max_length=300,
+        examples=["Giấy xác nhận số 45/XN-THPT ngày 05/09/2024 của Trường THPT Phạm Thái Bường"],
+    ),
+]
 
 
 class StudyPeriodIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [
-        {"kind": "school", "from": "2024-09", "to": "2027-05", "institution": "Trường THPT Phạm Thái Bường",
-         "document": "Giấy xác nhận số 45/XN-THPT ngày 05/09/2024"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "school",
+                    "from": "2024-09",
+                    "to": "2027-05",
+                    "institution": "Trường THPT Phạm Thái Bường",
+                    "document": "Giấy xác nhận số 45/XN-THPT ngày 05/09/2024",
+                }
+            ]
+        },
+    )
 
-    kind: StudyKind = Field(description="`school` (general education), `vocational` (vocational training) or "
-                                        "`university` (a first degree)")
+    kind: StudyKind = Field(
+        description="`school` (general education), `vocational` (vocational training) or `university` (a first degree)"
+    )
     from_: Month = Field(alias="from", description="First month studied (YYYY-MM); not after the current month")
-    to: Month | None = Field(None, description="Last month studied (YYYY-MM), e.g. the end of the school year the "
-                                               "document certifies; null while still studying")
+    to: Month | None = Field(
+        None,
+        description="Last month studied (YYYY-MM), e.g. the end of the school year the "
+        "document certifies; null while still studying",
+    )
     institution: Text = ""
-    document: Document = Field(description="The certifying document: the school's confirmation or the enrolment "
-                                           "decision, with number and date")
+    document: Document = Field(
+        description="The certifying document: the school's confirmation or the enrolment decision, with number and date"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> StudyPeriodIn:
@@ -48,8 +72,11 @@ class StudyPeriodPatch(BaseModel):
     to: Month | None = None
     institution: Text | None = None
     document: Document | None = None
-    reason: Annotated[str, AfterValidator(normalise_name), Field(min_length=1, max_length=500,
-                                                                 description="Why it is corrected (kept in history)")]
+    reason: Annotated[
+        str,
+        AfterValidator(normalise_name),
+        Field(min_length=1, max_length=500, description="Why it is corrected (kept in history)"),
+    ]
 
 
 class StudyPeriodOut(BaseModel):

@@ -43,9 +43,14 @@ def etag(period: StudyPeriod) -> str:
 
 
 def snapshot(period: StudyPeriod) -> dict[str, Any]:
-    return {"kind": period.kind, "from": str(Month.of(period.from_month)),
-            "to": str(Month.of(period.to_month)) if period.to_month else None, "institution": period.institution,
-            "document": period.document, "withdrawn": period.withdrawn_at is not None}
+    return {
+        "kind": period.kind,
+        "from": str(Month.of(period.from_month)),
+        "to": str(Month.of(period.to_month)) if period.to_month else None,
+        "institution": period.institution,
+        "document": period.document,
+        "withdrawn": period.withdrawn_at is not None,
+    }
 
 
 def _months(period: StudyPeriod) -> Period:
@@ -56,12 +61,14 @@ def _overlaps(a: Period, b: Period) -> bool:
     return (a.end is None or b.start <= a.end) and (b.end is None or a.start <= b.end)
 
 
-async def _check(session: AsyncSession, person: Person, start: Month, end: Month | None,
-                 ignore: uuid.UUID | None = None) -> None:
+async def _check(
+    session: AsyncSession, person: Person, start: Month, end: Month | None, ignore: uuid.UUID | None = None
+) -> None:
     errors = []
     if start < Month.of(person.date_of_birth):
-        errors.append({"field": "body.from", "reason": f"must not be before the month of birth "
-                                                       f"{Month.of(person.date_of_birth)}"})
+        errors.append(
+            {"field": "body.from", "reason": f"must not be before the month of birth {Month.of(person.date_of_birth)}"}
+        )
     if start > Month.of(clock.today()):
         errors.append({"field": "body.from", "reason": "must not be after the current month"})
     if person.death_date is not None and start > Month.of(person.death_date):
@@ -73,42 +80,77 @@ async def _check(session: AsyncSession, person: Person, start: Month, end: Month
     new = Period(start, end)
     for other in (await repository.of_persons(session, [person.id]))[person.id]:
         if other.id != ignore and _overlaps(new, _months(other)):
-            raise StudyOverlap(f"the person already studies in {_months(other).start}"
-                               f"..{_months(other).end or 'now'} ({other.kind})",
-                               existing=location(other.id))
+            raise StudyOverlap(
+                f"the person already studies in {_months(other).start}..{_months(other).end or 'now'} ({other.kind})",
+                existing=location(other.id),
+            )
 
 
-async def _publish(session: AsyncSession, person: Person, period: StudyPeriod, change: str, *,
-                   refresh: bool = True) -> None:
-    await EVENTS.publish(session, PERSON_STUDY_CHANGED, str(person.id), PersonStudyChanged(
-        person_id=person.id, study_period_id=period.id, change=change, version=period.version, kind=period.kind,
-        from_month=str(Month.of(period.from_month)),
-        to_month=str(Month.of(period.to_month)) if period.to_month else None,
-        withdrawn=period.withdrawn_at is not None, commune_code=person.commune_code,
-        district_code=person.district_code, province_code=person.province_code))
+async def _publish(
+    session: AsyncSession, person: Person, period: StudyPeriod, change: str, *, refresh: bool = True
+) -> None:
+    await EVENTS.publish(
+        session,
+        PERSON_STUDY_CHANGED,
+        str(person.id),
+        PersonStudyChanged(
+            person_id=person.id,
+            study_period_id=period.id,
+            change=change,
+            version=period.version,
+            kind=period.kind,
+            from_month=str(Month.of(period.from_month)),
+            to_month=str(Month.of(period.to_month)) if period.to_month else None,
+            withdrawn=period.withdrawn_at is not None,
+            commune_code=person.commune_code,
+            district_code=person.district_code,
+            province_code=person.province_code,
+        ),
+    )
     if refresh:
         await schedules_service.refresh_person(session, person.id)
 
 
-async def record(session: AsyncSession, principal: Principal, person_id: uuid.UUID, body: StudyPeriodIn, *,
-                 refresh: bool = True) -> StudyPeriod:
+async def record(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, body: StudyPeriodIn, *, refresh: bool = True
+) -> StudyPeriod:
     """Record a study period; ``refresh=False`` (the bulk import) leaves the schedules to the caller."""
     person = await persons_service.get_visible(session, principal, person_id, for_update=True)
     await _check(session, person, body.from_, body.to)
     now = datetime.now(UTC)
-    period = StudyPeriod(id=uuid.uuid4(), person_id=person.id, kind=body.kind, from_month=body.from_.first_day(),
-                         to_month=body.to.first_day() if body.to else None, institution=body.institution,
-                         document=body.document, version=1, withdrawn_at=None, created_at=now, updated_at=now,
-                         created_by=principal.client_id, updated_by=principal.client_id)
+    period = StudyPeriod(
+        id=uuid.uuid4(),
+        person_id=person.id,
+        kind=body.kind,
+        from_month=body.from_.first_day(),
+        to_month=body.to.first_day() if body.to else None,
+        institution=body.institution,
+        document=body.document,
+        version=1,
+        withdrawn_at=None,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.client_id,
+        updated_by=principal.client_id,
+    )
     await repository.flush(session, period)
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=period.id, version=1,
-                           changed_by=principal.client_id, reason=body.document, before=None, after=snapshot(period))
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=period.id,
+        version=1,
+        changed_by=principal.client_id,
+        reason=body.document,
+        before=None,
+        after=snapshot(period),
+    )
     await _publish(session, person, period, "recorded", refresh=refresh)
     return period
 
 
-async def get_visible(session: AsyncSession, principal: Principal, period_id: uuid.UUID, *,
-                      for_update: bool = False) -> tuple[StudyPeriod, Person]:
+async def get_visible(
+    session: AsyncSession, principal: Principal, period_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[StudyPeriod, Person]:
     """The period and its person; 404 when either is missing or the person lies outside the caller's areas."""
     period = await repository.get(session, period_id, for_update=for_update)
     if period is None:
@@ -124,7 +166,10 @@ def _check_version(period: StudyPeriod, if_match: str | None) -> None:
     if not persons_service.matches_if_match(if_match, period.version):
         raise PreconditionFailed(
             f"the study period has changed: it is at version {period.version}; re-read it and retry",
-            headers={"ETag": etag(period)}, current_version=period.version, current_etag=etag(period))
+            headers={"ETag": etag(period)},
+            current_version=period.version,
+            current_etag=etag(period),
+        )
 
 
 def _touch(period: StudyPeriod, principal: Principal) -> None:
@@ -133,8 +178,9 @@ def _touch(period: StudyPeriod, principal: Principal) -> None:
     period.updated_by = principal.client_id
 
 
-async def correct(session: AsyncSession, principal: Principal, period_id: uuid.UUID, if_match: str | None,
-                  patch: StudyPeriodPatch) -> StudyPeriod:
+async def correct(
+    session: AsyncSession, principal: Principal, period_id: uuid.UUID, if_match: str | None, patch: StudyPeriodPatch
+) -> StudyPeriod:
     period, person = await get_visible(session, principal, period_id, for_update=True)
     _check_version(period, if_match)
     if period.withdrawn_at is not None:
@@ -156,15 +202,24 @@ async def correct(session: AsyncSession, principal: Principal, period_id: uuid.U
     if snapshot(period) == before:
         return period
     _touch(period, principal)
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=period.id, version=period.version,
-                           changed_by=principal.client_id, reason=patch.reason, before=before, after=snapshot(period))
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=period.id,
+        version=period.version,
+        changed_by=principal.client_id,
+        reason=patch.reason,
+        before=before,
+        after=snapshot(period),
+    )
     await session.flush()
     await _publish(session, person, period, "corrected")
     return period
 
 
-async def withdraw(session: AsyncSession, principal: Principal, period_id: uuid.UUID, if_match: str | None,
-                   reason: str) -> StudyPeriod:
+async def withdraw(
+    session: AsyncSession, principal: Principal, period_id: uuid.UUID, if_match: str | None, reason: str
+) -> StudyPeriod:
     period, person = await get_visible(session, principal, period_id, for_update=True)
     _check_version(period, if_match)
     if period.withdrawn_at is not None:
@@ -172,8 +227,16 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: uuid.
     before = snapshot(period)
     period.withdrawn_at = datetime.now(UTC)
     _touch(period, principal)
-    history_service.record(session, record_type=repository.RECORD_TYPE, record_id=period.id, version=period.version,
-                           changed_by=principal.client_id, reason=reason, before=before, after=snapshot(period))
+    history_service.record(
+        session,
+        record_type=repository.RECORD_TYPE,
+        record_id=period.id,
+        version=period.version,
+        changed_by=principal.client_id,
+        reason=reason,
+        before=before,
+        after=snapshot(period),
+    )
     await session.flush()
     await _publish(session, person, period, "withdrawn")
     return period
@@ -184,8 +247,9 @@ async def list_of(session: AsyncSession, principal: Principal, person_id: uuid.U
     return (await repository.of_persons(session, [person_id], withdrawn=True))[person_id]
 
 
-async def history(session: AsyncSession, principal: Principal, period_id: uuid.UUID, cursor: str | None,
-                  limit: int) -> tuple[list[dict[str, Any]], str | None]:
+async def history(
+    session: AsyncSession, principal: Principal, period_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
     await get_visible(session, principal, period_id)
     return await history_service.page(session, repository.RECORD_TYPE, period_id, cursor, limit)
 

@@ -43,9 +43,16 @@ def _valid_on(on: date) -> ColumnElement[bool]:
     return and_(AdminUnit.valid_from <= on, or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > on))
 
 
-async def list_units(session: AsyncSession, *, level: str | None = None, parent: str | None = None,
-                     valid_on: date | None = None, q: str | None = None, after: str | None = None,
-                     limit: int = 100) -> Sequence[AdminUnit]:
+async def list_units(
+    session: AsyncSession,
+    *,
+    level: str | None = None,
+    parent: str | None = None,
+    valid_on: date | None = None,
+    q: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> Sequence[AdminUnit]:
     stmt: Select[tuple[AdminUnit]] = select(AdminUnit)
     if level:
         stmt = stmt.where(AdminUnit.level == level)
@@ -67,7 +74,8 @@ async def get(session: AsyncSession, code: str) -> AdminUnit | None:
 async def commune(session: AsyncSession, code: str, on: date) -> AdminUnit | None:
     """The commune ``code`` if it existed on ``on`` (``None`` if unknown, not a commune or not valid then)."""
     return await session.scalar(
-        select(AdminUnit).where(AdminUnit.code == code, AdminUnit.level == "commune", _valid_on(on)))
+        select(AdminUnit).where(AdminUnit.code == code, AdminUnit.level == "commune", _valid_on(on))
+    )
 
 
 async def new_commune_for(session: AsyncSession, old_code: str) -> Sequence[UnitMapping]:
@@ -81,15 +89,23 @@ async def new_commune_for(session: AsyncSession, old_code: str) -> Sequence[Unit
 
 async def successors(session: AsyncSession, old_code: str) -> Sequence[tuple[UnitMapping, str]]:
     """Mappings old → new of ``old_code``, each with the old unit's name."""
-    stmt = (select(UnitMapping, AdminUnit.name).join(AdminUnit, AdminUnit.code == UnitMapping.old_code)
-            .where(UnitMapping.old_code == old_code).order_by(UnitMapping.new_code))
+    stmt = (
+        select(UnitMapping, AdminUnit.name)
+        .join(AdminUnit, AdminUnit.code == UnitMapping.old_code)
+        .where(UnitMapping.old_code == old_code)
+        .order_by(UnitMapping.new_code)
+    )
     return [(m, name) for m, name in (await session.execute(stmt)).all()]
 
 
 async def predecessors(session: AsyncSession, new_code: str) -> Sequence[tuple[UnitMapping, str]]:
     """Mappings new ← old into ``new_code``, each with the old unit's name."""
-    stmt = (select(UnitMapping, AdminUnit.name).join(AdminUnit, AdminUnit.code == UnitMapping.old_code)
-            .where(UnitMapping.new_code == new_code).order_by(UnitMapping.old_code))
+    stmt = (
+        select(UnitMapping, AdminUnit.name)
+        .join(AdminUnit, AdminUnit.code == UnitMapping.old_code)
+        .where(UnitMapping.new_code == new_code)
+        .order_by(UnitMapping.old_code)
+    )
     return [(m, name) for m, name in (await session.execute(stmt)).all()]
 
 
@@ -104,5 +120,6 @@ async def add(session: AsyncSession, row: AdminUnit | UnitMapping) -> None:
 
 async def delete_mapping(session: AsyncSession, old_code: str, new_code: str) -> int:
     result = await session.execute(
-        delete(UnitMapping).where(UnitMapping.old_code == old_code, UnitMapping.new_code == new_code))
+        delete(UnitMapping).where(UnitMapping.old_code == old_code, UnitMapping.new_code == new_code)
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]

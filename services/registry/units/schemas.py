@@ -15,18 +15,34 @@ class Level(StrEnum):
 
 
 class UnitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"code": "29999", "name": "Xã Mới", "level": "commune", "kind": "Xã", "parent_code": None,
-         "province_code": "86", "valid_from": "2025-07-01", "valid_to": None}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "29999",
+                    "name": "Xã Mới",
+                    "level": "commune",
+                    "kind": "Xã",
+                    "parent_code": None,
+                    "province_code": "86",
+                    "valid_from": "2025-07-01",
+                    "valid_to": None,
+                }
+            ]
+        },
+    )
 
     code: str = Field(pattern=CODE, description="Official GSO code (province 2, district 3, commune 5 digits)")
     name: str = Field(min_length=1, max_length=200)
     level: Level
     kind: str = Field("", max_length=50, description="As written officially: Tỉnh, Huyện, Thị xã, Phường, Xã, …")
-    parent_code: str | None = Field(None, pattern=CODE,
-                                    description="Province of a district; district (before 2025) or none of a commune")
-    province_code: str | None = Field(None, pattern=CODE,
-                                      description="Needed only for a commune without parent; else derived")
+    parent_code: str | None = Field(
+        None, pattern=CODE, description="Province of a district; district (before 2025) or none of a commune"
+    )
+    province_code: str | None = Field(
+        None, pattern=CODE, description="Needed only for a commune without parent; else derived"
+    )
     valid_from: date
     valid_to: date | None = Field(None, description="First day it no longer exists (none: still in force)")
 
@@ -45,9 +61,20 @@ class UnitOut(BaseModel):
 
 
 class MappingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"old_code": "29236", "new_code": "29263", "new_name": "Phường Long Đức", "new_province_code": "86",
-         "effective_from": "2025-07-01"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "old_code": "29236",
+                    "new_code": "29263",
+                    "new_name": "Phường Long Đức",
+                    "new_province_code": "86",
+                    "effective_from": "2025-07-01",
+                }
+            ]
+        },
+    )
 
     old_code: str = Field(pattern=CODE)
     new_code: str = Field(pattern=CODE)

@@ -18,9 +18,14 @@ _PARENT_LEVELS = {Level.PROVINCE: set(), Level.DISTRICT: {"province"}, Level.COM
 
 
 def _mapping_out(mapping: UnitMapping, old_name: str) -> MappingOut:
-    return MappingOut(old_code=mapping.old_code, old_name=old_name, new_code=mapping.new_code,
-                      new_name=mapping.new_name, new_province_code=mapping.new_province_code,
-                      effective_from=mapping.effective_from)
+    return MappingOut(
+        old_code=mapping.old_code,
+        old_name=old_name,
+        new_code=mapping.new_code,
+        new_name=mapping.new_name,
+        new_province_code=mapping.new_province_code,
+        effective_from=mapping.effective_from,
+    )
 
 
 async def detail(session: AsyncSession, code: str) -> UnitDetail:
@@ -57,15 +62,20 @@ async def create_unit(session: AsyncSession, body: UnitIn) -> AdminUnit:
             errors.append({"field": "body.parent_code", "reason": f"no administrative unit {body.parent_code}"})
         else:
             if parent.level not in _PARENT_LEVELS[body.level]:
-                errors.append({"field": "body.parent_code",
-                               "reason": f"a {body.level} cannot be in a {parent.level}"})
+                errors.append({"field": "body.parent_code", "reason": f"a {body.level} cannot be in a {parent.level}"})
             if body.valid_from < parent.valid_from or (
-                    parent.valid_to is not None and body.valid_from >= parent.valid_to):
-                errors.append({"field": "body.valid_from",
-                               "reason": f"parent {parent.code} does not exist on {body.valid_from}"})
+                parent.valid_to is not None and body.valid_from >= parent.valid_to
+            ):
+                errors.append(
+                    {"field": "body.valid_from", "reason": f"parent {parent.code} does not exist on {body.valid_from}"}
+                )
             if province_code not in (None, parent.province_code):
-                errors.append({"field": "body.province_code",
-                               "reason": f"parent {parent.code} is in province {parent.province_code}"})
+                errors.append(
+                    {
+                        "field": "body.province_code",
+                        "reason": f"parent {parent.code} is in province {parent.province_code}",
+                    }
+                )
             province_code = parent.province_code
     elif body.level is Level.DISTRICT:
         errors.append({"field": "body.parent_code", "reason": "a district needs its province as parent"})
@@ -80,9 +90,16 @@ async def create_unit(session: AsyncSession, body: UnitIn) -> AdminUnit:
     if await repository.get(session, body.code) is not None:
         raise Conflict(f"administrative unit {body.code} already exists")
     assert province_code is not None
-    unit = AdminUnit(code=body.code, name=body.name.strip(), level=body.level.value, kind=body.kind.strip(),
-                     parent_code=body.parent_code, province_code=province_code,
-                     valid_from=body.valid_from, valid_to=body.valid_to)
+    unit = AdminUnit(
+        code=body.code,
+        name=body.name.strip(),
+        level=body.level.value,
+        kind=body.kind.strip(),
+        parent_code=body.parent_code,
+        province_code=province_code,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+    )
     await repository.add(session, unit)
     return unit
 
@@ -102,8 +119,13 @@ async def create_mapping(session: AsyncSession, body: MappingIn) -> MappingOut:
     assert old is not None
     if await repository.get_mapping(session, body.old_code, body.new_code) is not None:
         raise Conflict(f"{body.old_code} is already mapped to {body.new_code}")
-    mapping = UnitMapping(old_code=body.old_code, new_code=body.new_code, new_name=body.new_name.strip(),
-                          new_province_code=body.new_province_code, effective_from=body.effective_from)
+    mapping = UnitMapping(
+        old_code=body.old_code,
+        new_code=body.new_code,
+        new_name=body.new_name.strip(),
+        new_province_code=body.new_province_code,
+        effective_from=body.effective_from,
+    )
     await repository.add(session, mapping)
     return _mapping_out(mapping, old.name)
 

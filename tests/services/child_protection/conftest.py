@@ -20,8 +20,12 @@ OLD_COMMUNE = "29236"  # Phường 4, Thành phố Trà Vinh (district 842): abo
 
 @pytest.fixture
 def settings(test_db):
-    return ChildProtectionSettings(database_url=test_db.urls["child_protection"], encryption_keys=KEYS,
-                                   encryption_active_key="k1", deadline_alerts_daily=False)
+    return ChildProtectionSettings(
+        database_url=test_db.urls["child_protection"],
+        encryption_keys=KEYS,
+        encryption_active_key="k1",
+        deadline_alerts_daily=False,
+    )
 
 
 @pytest.fixture
@@ -53,9 +57,17 @@ def supervisor(minter, client_id="supervisor", areas=(), purpose="supervision"):
 
 
 def new_case(**over):
-    body = {"source": "hotline_111", "report": "Neighbours heard a child beaten at night",
-            "perpetrator": "the stepfather", "reporter": "neighbour, 0912 345 678",
-            "child": {"full_name": "Nguyễn Văn An", "commune_code": COMMUNE, "date_of_birth": "2018-05-04",
-                      "whereabouts": "at the grandmother's house, hamlet 3"}}
+    body = {
+        "source": "hotline_111",
+        "report": "Neighbours heard a child beaten at night",
+        "perpetrator": "the stepfather",
+        "reporter": "neighbour, 0912 345 678",
+        "child": {
+            "full_name": "Nguyễn Văn An",
+            "commune_code": COMMUNE,
+            "date_of_birth": "2018-05-04",
+            "whereabouts": "at the grandmother's house, hamlet 3",
+        },
+    }
     body.update(over)
     return body

@@ -25,19 +25,30 @@ CLIENTS = {
 # (method, path template, expected status per client)
 MATRIX = [
     ("GET", "/cases/{case}", {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403, "insurance": 403}),
-    ("GET", "/children/{child}", {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403,
-                                  "insurance": 403}),
+    (
+        "GET",
+        "/children/{child}",
+        {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403, "insurance": 403},
+    ),
     ("GET", "/cases", {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403, "insurance": 403}),
-    ("GET", "/cases/{case}/history", {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403,
-                                      "insurance": 403}),
-    ("PATCH", "/cases/{case}", {"case_worker": 200, "supervisor": 403, "admin": 403, "postal": 403,
-                                "insurance": 403}),
-    ("GET", "/deadlines/overdue", {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403,
-                                   "insurance": 403}),
+    (
+        "GET",
+        "/cases/{case}/history",
+        {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403, "insurance": 403},
+    ),
+    ("PATCH", "/cases/{case}", {"case_worker": 200, "supervisor": 403, "admin": 403, "postal": 403, "insurance": 403}),
+    (
+        "GET",
+        "/deadlines/overdue",
+        {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403, "insurance": 403},
+    ),
     ("GET", "/changes", {"case_worker": 200, "supervisor": 200, "admin": 403, "postal": 403, "insurance": 403}),
     ("GET", "/audit", {"case_worker": 403, "supervisor": 200, "admin": 403, "postal": 403, "insurance": 403}),
-    ("GET", "/reports/children", {"case_worker": 200, "supervisor": 200, "admin": 200, "postal": 200,
-                                  "insurance": 200}),
+    (
+        "GET",
+        "/reports/children",
+        {"case_worker": 200, "supervisor": 200, "admin": 200, "postal": 200, "insurance": 200},
+    ),
 ]
 
 
@@ -46,8 +57,11 @@ async def test_authorization_matrix(http, minter, case, method, path, expected):
     url = path.format(case=case["id"], child=case["child_id"])
     for who, (scopes, client_id) in CLIENTS.items():
         headers = {**minter.headers(*scopes, client_id=client_id), **PURPOSE}
-        kw = {"json": {"risk_level": "low"}, "headers": {**headers, "If-Match": "*"}} if method == "PATCH" \
+        kw = (
+            {"json": {"risk_level": "low"}, "headers": {**headers, "If-Match": "*"}}
+            if method == "PATCH"
             else {"headers": headers}
+        )
         r = await http.request(method, url, **kw)
         assert r.status_code == expected[who], (who, r.text)
         if r.status_code == 403:
@@ -78,8 +92,7 @@ async def test_areas_limit_case_workers_and_supervisors(http, minter, case):
     listed = (await http.get("/cases", headers=elsewhere)).json()["items"]
     assert case["id"] not in [c["id"] for c in listed]
     # The admin scope does not widen a case worker's areas.
-    admin_worker = {**minter.headers("admin", "child_protection:case", client_id="mixed", areas=("844",)),
-                    **PURPOSE}
+    admin_worker = {**minter.headers("admin", "child_protection:case", client_id="mixed", areas=("844",)), **PURPOSE}
     assert (await http.get(f"/cases/{case['id']}", headers=admin_worker)).status_code == 404
     # A case worker cannot record a child outside the areas either.
     bad = new_case(child={"full_name": "Bé Ba", "commune_code": COMMUNE})
@@ -102,8 +115,9 @@ async def test_reads_are_audited_and_supervisors_query_the_trail(http, minter, c
     assert ("officer-a", "case", "home visit planning") in reads
     assert ("officer-a", "case", "case work") in reads  # the creation response showed the case too
     by_child = (await http.get("/audit", params={"record_id": case["child_id"]}, headers=supervisor(minter))).json()
-    assert ("supervisor", "child", "monthly review") in [(i["client_id"], i["record_type"], i["purpose"])
-                                                         for i in by_child["items"]]
+    assert ("supervisor", "child", "monthly review") in [
+        (i["client_id"], i["record_type"], i["purpose"]) for i in by_child["items"]
+    ]
     # Reading the trail is itself recorded.
     again = (await http.get("/audit", params={"client_id": "supervisor"}, headers=supervisor(minter))).json()
     assert any(i["record_type"] == "audit_trail" for i in again["items"])
@@ -118,8 +132,13 @@ async def test_audit_pages(http, minter, case):
     for i in range(3):
         await http.get(f"/cases/{case['id']}", headers=worker(minter, purpose=f"read {i}"))
     first = (await http.get("/audit", params={"record_id": case["id"], "limit": 2}, headers=supervisor(minter))).json()
-    second = (await http.get("/audit", params={"record_id": case["id"], "limit": 2, "cursor": first["next_cursor"]},
-                             headers=supervisor(minter))).json()
+    second = (
+        await http.get(
+            "/audit",
+            params={"record_id": case["id"], "limit": 2, "cursor": first["next_cursor"]},
+            headers=supervisor(minter),
+        )
+    ).json()
     purposes = [i["purpose"] for i in first["items"] + second["items"]]
     assert purposes[:3] == ["read 2", "read 1", "read 0"]
 
@@ -129,6 +148,7 @@ async def test_audit_time_filters(http, minter, case):
         r = await http.get("/audit", params={"since": since, "record_id": case["id"]}, headers=supervisor(minter))
         assert r.status_code == 200, r.text
         assert r.json()["items"]
-    r = await http.get("/audit", params={"until": "2026-01-01T00:00:00+07:00", "record_id": case["id"]},
-                       headers=supervisor(minter))
+    r = await http.get(
+        "/audit", params={"until": "2026-01-01T00:00:00+07:00", "record_id": case["id"]}, headers=supervisor(minter)
+    )
     assert r.status_code == 200 and r.json()["items"] == []

@@ -13,8 +13,9 @@ PDF = b"%PDF-1.7\n" + b"report of the case meeting"
 
 async def test_upload_list_download(http, minter, now, app):
     case = (await http.post("/cases", json=new_case(), headers=worker(minter))).json()
-    r = await http.post(f"/cases/{case['id']}/attachments", content=PNG,
-                        headers={**worker(minter), "Content-Type": "image/png"})
+    r = await http.post(
+        f"/cases/{case['id']}/attachments", content=PNG, headers={**worker(minter), "Content-Type": "image/png"}
+    )
     assert r.status_code == 201, r.text
     meta = r.json()
     assert meta["size"] == len(PNG) and meta["sha256"] == hashlib.sha256(PNG).hexdigest()
@@ -24,11 +25,15 @@ async def test_upload_list_download(http, minter, now, app):
     assert got.status_code == 200 and got.content == PNG and got.headers["content-type"] == "image/png"
     assert got.headers["cache-control"] == "no-store"
     async with app.state.sessionmaker() as session:
-        stored = await session.scalar(text("SELECT content_enc FROM child_protection.attachments WHERE id = :id"),
-                                      {"id": meta["id"]})
-        audited = await session.scalar(text(
-            "SELECT count(*) FROM child_protection.read_audit WHERE record_id = :id AND purpose = 'review form 01'"),
-            {"id": meta["id"]})
+        stored = await session.scalar(
+            text("SELECT content_enc FROM child_protection.attachments WHERE id = :id"), {"id": meta["id"]}
+        )
+        audited = await session.scalar(
+            text(
+                "SELECT count(*) FROM child_protection.read_audit WHERE record_id = :id AND purpose = 'review form 01'"
+            ),
+            {"id": meta["id"]},
+        )
     assert b"form 01 photo" not in bytes(stored) and audited == 1
     feed = (await http.get("/changes", headers=worker(minter))).json()["items"]
     assert ("attachment", meta["id"]) in [(c["entity"], c["id"]) for c in feed]

@@ -19,8 +19,11 @@ async def open_case(http, minter, **over):
 
 
 async def step(http, minter, case, action, client_id="officer-a", **body):
-    r = await http.post(f"/cases/{case['id']}/steps", json={"action": action, **body},
-                        headers={**worker(minter, client_id=client_id), "If-Match": f'"{case["version"]}"'})
+    r = await http.post(
+        f"/cases/{case['id']}/steps",
+        json={"action": action, **body},
+        headers={**worker(minter, client_id=client_id), "If-Match": f'"{case["version"]}"'},
+    )
     return r
 
 
@@ -45,12 +48,16 @@ async def test_a_hotline_report_opens_a_case_with_a_new_child_and_the_12_hour_li
 async def test_narratives_are_encrypted_at_rest(http, minter, now, app):
     case = (await open_case(http, minter)).json()
     async with app.state.sessionmaker() as session:
-        row = (await session.execute(text(
-            "SELECT report_enc, perpetrator_enc, reporter_enc FROM child_protection.cases WHERE id = :id"),
-            {"id": case["id"]})).one()
+        row = (
+            await session.execute(
+                text("SELECT report_enc, perpetrator_enc, reporter_enc FROM child_protection.cases WHERE id = :id"),
+                {"id": case["id"]},
+            )
+        ).one()
         dump = b"".join(bytes(v) for v in row)
-        where = await session.scalar(text("SELECT whereabouts_enc FROM child_protection.children WHERE id = :id"),
-                                     {"id": case["child_id"]})
+        where = await session.scalar(
+            text("SELECT whereabouts_enc FROM child_protection.children WHERE id = :id"), {"id": case["child_id"]}
+        )
     for secret in (b"beaten", b"stepfather", b"0912", b"grandmother"):
         assert secret not in dump and secret not in bytes(where)
     assert dump[:1] == b"\x01"  # a versioned ciphertext, key id k1
@@ -70,9 +77,13 @@ async def test_the_full_path_with_maker_checker_and_working_day_deadlines(http, 
     # Wednesday 2 Dec 2026 + 5 working days = Wednesday 9 Dec, due at its end.
     assert datetime.fromisoformat(plan_due["due_at"]) == datetime(2026, 12, 10, tzinfo=VIETNAM_TZ)
 
-    plan = {"content": "counselling weekly; school fees", "services": ["counselling", "education"],
-            "support": [{"kind": "scholarship", "funding": "charity", "sponsor": "Quỹ Bảo trợ trẻ em",
-                         "amount": 1_000_000}]}
+    plan = {
+        "content": "counselling weekly; school fees",
+        "services": ["counselling", "education"],
+        "support": [
+            {"kind": "scholarship", "funding": "charity", "sponsor": "Quỹ Bảo trợ trẻ em", "amount": 1_000_000}
+        ],
+    }
     case = (await step(http, minter, case, "draft_plan", plan=plan)).json()
     assert case["status"] == "plan_drafted" and case["support"][0]["status"] == "proposed"
     approval = next(d for d in case["deadlines"] if d["step"] == "plan_approval")
@@ -91,8 +102,17 @@ async def test_the_full_path_with_maker_checker_and_working_day_deadlines(http, 
     case = (await step(http, minter, case, "reopen", note="new report from school")).json()
     assert case["status"] == "reported"
     history = (await http.get(f"/cases/{case['id']}/history", headers=worker(minter))).json()["items"]
-    assert [h["action"] for h in history] == ["report", "initial_assessment", "detailed_assessment", "draft_plan",
-                                             "approve_plan", "start_support", "review", "close", "reopen"]
+    assert [h["action"] for h in history] == [
+        "report",
+        "initial_assessment",
+        "detailed_assessment",
+        "draft_plan",
+        "approve_plan",
+        "start_support",
+        "review",
+        "close",
+        "reopen",
+    ]
     assert history[1]["note"] == "bruises on both arms" and history[1]["form"] == "02"
 
 
@@ -107,11 +127,17 @@ async def test_a_step_not_allowed_is_a_409_naming_the_allowed_ones(http, minter,
 
 async def test_two_officers_editing_the_same_case_get_412_not_a_lost_update(http, minter, now):
     case = (await open_case(http, minter)).json()
-    first = await http.patch(f"/cases/{case['id']}", json={"report": "first officer's correction"},
-                             headers={**worker(minter), "If-Match": '"1"'})
+    first = await http.patch(
+        f"/cases/{case['id']}",
+        json={"report": "first officer's correction"},
+        headers={**worker(minter), "If-Match": '"1"'},
+    )
     assert first.status_code == 200 and first.headers["etag"] == '"2"'
-    second = await http.patch(f"/cases/{case['id']}", json={"report": "second officer's correction"},
-                              headers={**worker(minter, client_id="officer-c"), "If-Match": '"1"'})
+    second = await http.patch(
+        f"/cases/{case['id']}",
+        json={"report": "second officer's correction"},
+        headers={**worker(minter, client_id="officer-c"), "If-Match": '"1"'},
+    )
     assert second.status_code == 412 and second.headers["etag"] == '"2"'
     assert second.json()["current_version"] == 2
     missing = await http.patch(f"/cases/{case['id']}", json={"report": "x"}, headers=worker(minter))
@@ -124,17 +150,22 @@ async def test_two_officers_editing_the_same_case_get_412_not_a_lost_update(http
 
 async def test_separation_at_most_15_days_meets_its_decision_limit(http, minter, now):
     case = (await open_case(http, minter)).json()
-    case = (await step(http, minter, case, "initial_assessment", risk_level="immediate_danger",
-                       separation_needed=True)).json()
+    case = (
+        await step(http, minter, case, "initial_assessment", risk_level="immediate_danger", separation_needed=True)
+    ).json()
     decision = next(d for d in case["deadlines"] if d["step"] == "separation_decision")
     assert datetime.fromisoformat(decision["due_at"]) == now + timedelta(hours=12)
     headers = {**worker(minter), "If-Match": f'"{case["version"]}"'}
-    too_long = await http.post(f"/cases/{case['id']}/separations", headers=headers,
-                               json={"starts_on": "2026-12-02", "ends_on": "2026-12-17"})
+    too_long = await http.post(
+        f"/cases/{case['id']}/separations", headers=headers, json={"starts_on": "2026-12-02", "ends_on": "2026-12-17"}
+    )
     assert too_long.status_code == 422 and "at most 15 days" in too_long.json()["detail"]
     with clock.frozen(now + timedelta(hours=13)):
-        r = await http.post(f"/cases/{case['id']}/separations", headers=headers,
-                            json={"starts_on": "2026-12-02", "ends_on": "2026-12-16", "note": "child at the centre"})
+        r = await http.post(
+            f"/cases/{case['id']}/separations",
+            headers=headers,
+            json={"starts_on": "2026-12-02", "ends_on": "2026-12-16", "note": "child at the centre"},
+        )
     assert r.status_code == 200, r.text
     case = r.json()
     steps = {d["step"]: d for d in case["deadlines"]}
@@ -174,8 +205,9 @@ async def test_key_rotation_without_downtime(http, minter, now, app, settings):
     # The replicas restart with k2 active: old values still read, new writes use k2.
     rotated = settings.model_copy(update={"encryption_active_key": "k2"})
     app.state.cipher = rotated.cipher()
-    r = await http.patch(f"/cases/{case['id']}", json={"perpetrator": "an uncle"},
-                         headers={**worker(minter), "If-Match": '"1"'})
+    r = await http.patch(
+        f"/cases/{case['id']}", json={"perpetrator": "an uncle"}, headers={**worker(minter), "If-Match": '"1"'}
+    )
     assert r.status_code == 200 and r.json()["report"] == "Neighbours heard a child beaten at night"
     admin = minter.headers("admin", client_id="dev-admin")
     first = (await http.post("/admin/encryption/rekey", headers=admin)).json()
@@ -184,8 +216,9 @@ async def test_key_rotation_without_downtime(http, minter, now, app, settings):
     assert (await http.post("/admin/encryption/rekey", headers=admin)).json()["rewritten"] == 0
     # The old key can now be removed.
     k2_only = ",".join(e for e in settings.encryption_keys.get_secret_value().split(",") if e.startswith("k2:"))
-    app.state.cipher = settings.model_copy(update={"encryption_keys": SecretStr(k2_only),
-                                                   "encryption_active_key": "k2"}).cipher()
+    app.state.cipher = settings.model_copy(
+        update={"encryption_keys": SecretStr(k2_only), "encryption_active_key": "k2"}
+    ).cipher()
     read = (await http.get(f"/cases/{case['id']}", headers=worker(minter))).json()
     assert read["report"] == "Neighbours heard a child beaten at night" and read["perpetrator"] == "an uncle"
     assert (await http.post("/admin/encryption/rekey", headers=worker(minter))).status_code == 403
@@ -194,8 +227,9 @@ async def test_key_rotation_without_downtime(http, minter, now, app, settings):
 async def test_dates_at_the_edge_of_the_calendar_are_refused_not_500(http, minter, now):
     case = (await open_case(http, minter)).json()
     headers = {**worker(minter), "If-Match": '"1"'}
-    r = await http.post(f"/cases/{case['id']}/separations", headers=headers,
-                        json={"starts_on": "9999-12-25", "ends_on": "9999-12-31"})
+    r = await http.post(
+        f"/cases/{case['id']}/separations", headers=headers, json={"starts_on": "9999-12-25", "ends_on": "9999-12-31"}
+    )
     assert r.status_code == 422
     r = await http.post("/cases", headers=worker(minter), json=new_case(reported_at="9999-12-31T23:59:59-10:00"))
     assert r.status_code == 422
@@ -214,10 +248,14 @@ async def test_support_given_counts_approved_and_paid_items_by_kind(app, http, m
     case = (await open_case(http, minter)).json()
     for action in ("initial_assessment", "detailed_assessment"):
         case = (await step(http, minter, case, action, **({"risk_level": "low"} if action[0] == "i" else {}))).json()
-    plan = {"content": "school fees; an operation", "services": ["education", "medical"],
-            "support": [{"kind": "scholarship", "funding": "charity", "sponsor": "Quỹ Bảo trợ trẻ em",
-                         "amount": 1_000_000},
-                        {"kind": "surgery", "funding": "charity", "sponsor": "Bệnh viện tỉnh", "amount": 30_000_000}]}
+    plan = {
+        "content": "school fees; an operation",
+        "services": ["education", "medical"],
+        "support": [
+            {"kind": "scholarship", "funding": "charity", "sponsor": "Quỹ Bảo trợ trẻ em", "amount": 1_000_000},
+            {"kind": "surgery", "funding": "charity", "sponsor": "Bệnh viện tỉnh", "amount": 30_000_000},
+        ],
+    }
     case = (await step(http, minter, case, "draft_plan", plan=plan)).json()
     before = (await http.get("/reports/given", headers=worker(minter))).json()
     assert before["rows"] == [] and (before["since"], before["until"]) == ("2026-01-01", "2026-12-02")
@@ -229,12 +267,30 @@ async def test_support_given_counts_approved_and_paid_items_by_kind(app, http, m
         await s.commit()
     rows = (await http.get("/reports/given", headers=worker(minter))).json()["rows"]
     assert rows == [
-        {"kind": "scholarship", "funding": "charity", "approved": 1, "children": 1, "amount_approved": 1_000_000,
-         "paid": 1, "amount_paid": 1_000_000, "unpaid": 0},
-        {"kind": "surgery", "funding": "charity", "approved": 1, "children": 1, "amount_approved": 30_000_000,
-         "paid": 0, "amount_paid": 0, "unpaid": 0}]
-    last_year = await http.get("/reports/given", params={"since": "2025-01-01", "until": "2025-12-31"},
-                               headers=worker(minter))
+        {
+            "kind": "scholarship",
+            "funding": "charity",
+            "approved": 1,
+            "children": 1,
+            "amount_approved": 1_000_000,
+            "paid": 1,
+            "amount_paid": 1_000_000,
+            "unpaid": 0,
+        },
+        {
+            "kind": "surgery",
+            "funding": "charity",
+            "approved": 1,
+            "children": 1,
+            "amount_approved": 30_000_000,
+            "paid": 0,
+            "amount_paid": 0,
+            "unpaid": 0,
+        },
+    ]
+    last_year = await http.get(
+        "/reports/given", params={"since": "2025-01-01", "until": "2025-12-31"}, headers=worker(minter)
+    )
     assert last_year.json()["rows"] == []
     elsewhere = await http.get("/reports/given", headers=worker(minter, areas=("844",)))
     assert elsewhere.json()["rows"] == []

@@ -39,13 +39,19 @@ async def test_overdue_and_due_soon_lists(http, minter, now):
 async def test_a_met_deadline_leaves_the_list_and_pages_are_stable(http, minter, now):
     cases = [await report(http, minter) for _ in range(3)]
     c = cases[0]
-    r = await http.post(f"/cases/{c['id']}/steps", json={"action": "initial_assessment", "risk_level": "low"},
-                        headers={**worker(minter), "If-Match": '"1"'})
+    r = await http.post(
+        f"/cases/{c['id']}/steps",
+        json={"action": "initial_assessment", "risk_level": "low"},
+        headers={**worker(minter), "If-Match": '"1"'},
+    )
     assert r.status_code == 200
     with clock.frozen(now + timedelta(days=1)):
         first = (await http.get("/deadlines/overdue", params={"limit": 1}, headers=worker(minter))).json()
-        second = (await http.get("/deadlines/overdue", params={"limit": 1, "cursor": first["next_cursor"]},
-                                 headers=worker(minter))).json()
+        second = (
+            await http.get(
+                "/deadlines/overdue", params={"limit": 1, "cursor": first["next_cursor"]}, headers=worker(minter)
+            )
+        ).json()
     ids = [d["case_id"] for d in first["items"] + second["items"]]
     assert c["id"] not in ids and len(set(ids)) == 2 and second["next_cursor"] is None
 
@@ -60,10 +66,20 @@ async def test_holidays_move_working_day_deadlines(http, minter, now):
     listed = (await http.get("/holidays", params={"year": 2026}, headers=admin)).json()
     assert [h["day"] for h in listed] == ["2026-12-03", "2026-12-04"]
     case = await report(http, minter)
-    case = (await http.post(f"/cases/{case['id']}/steps", json={"action": "initial_assessment", "risk_level": "low"},
-                            headers={**worker(minter), "If-Match": '"1"'})).json()
-    case = (await http.post(f"/cases/{case['id']}/steps", json={"action": "detailed_assessment"},
-                            headers={**worker(minter), "If-Match": '"2"'})).json()
+    case = (
+        await http.post(
+            f"/cases/{case['id']}/steps",
+            json={"action": "initial_assessment", "risk_level": "low"},
+            headers={**worker(minter), "If-Match": '"1"'},
+        )
+    ).json()
+    case = (
+        await http.post(
+            f"/cases/{case['id']}/steps",
+            json={"action": "detailed_assessment"},
+            headers={**worker(minter), "If-Match": '"2"'},
+        )
+    ).json()
     due = next(d for d in case["deadlines"] if d["step"] == "plan_draft")["due_at"]
     # Wed 2 Dec + 5 working days skipping Thu 3, Fri 4 and the weekend: Mon 7 … Fri 11 → end of Friday 11.
     assert datetime.fromisoformat(due) == datetime(2026, 12, 12, tzinfo=VIETNAM_TZ)
@@ -77,23 +93,38 @@ async def test_daily_alerts_publish_counts_once_a_day(http, minter, now, app):
         with clock.frozen(now + timedelta(hours=13)):
             result = await deadlines.publish_alerts(session, date(2026, 12, 2), 48)
             again = await deadlines.publish_alerts(session, date(2026, 12, 2), 48)
-        rows = (await session.execute(text(
-            "SELECT envelope FROM child_protection.outbox WHERE type = 'child_protection.deadlines.alerts.v1' "
-            "ORDER BY id"))).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT envelope FROM child_protection.outbox WHERE type = "
+                        "'child_protection.deadlines.alerts.v1' "
+                        "ORDER BY id"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert result == {"communes": 2, "overdue": 2, "due_soon": 0}
     assert again == {"communes": 0, "overdue": 0, "due_soon": 0}
     data = [r["data"] for r in rows]
     assert sorted(d["commune_code"] for d in data) == [COMMUNE, OTHER_COMMUNE]
     assert data[0]["steps"] == [{"step": "emergency_action", "overdue": 1, "due_soon": 0}]
-    assert all(set(d) == {"commune_code", "district_code", "province_code", "day", "overdue", "due_soon",
-                          "due_soon_hours", "steps"} for d in data)
+    assert all(
+        set(d)
+        == {"commune_code", "district_code", "province_code", "day", "overdue", "due_soon", "due_soon_hours", "steps"}
+        for d in data
+    )
 
 
 async def test_events_carry_no_names_or_narratives(http, minter, now, app):
     case = await report(http, minter)
-    await http.post(f"/cases/{case['id']}/steps", json={"action": "initial_assessment", "risk_level": "high",
-                                                        "note": "bruises"},
-                    headers={**worker(minter), "If-Match": '"1"'})
+    await http.post(
+        f"/cases/{case['id']}/steps",
+        json={"action": "initial_assessment", "risk_level": "high", "note": "bruises"},
+        headers={**worker(minter), "If-Match": '"1"'},
+    )
     async with app.state.sessionmaker() as session:
         envelopes = (await session.execute(text("SELECT envelope::text FROM child_protection.outbox"))).scalars().all()
     assert len(envelopes) >= 2

@@ -16,8 +16,11 @@ TET_2027 = frozenset(date(2027, 2, 5) + timedelta(days=i) for i in range(7))  # 
 CAL = d.Calendar(TET_2027 | {date(2027, 4, 16), date(2027, 4, 30), date(2027, 5, 1), date(2027, 9, 2)})
 
 days = st.dates(date(2025, 1, 1), date(2030, 12, 31))
-instants = st.builds(lambda day, s: datetime.combine(day, time(0), tzinfo=VIETNAM_TZ) + timedelta(seconds=s),
-                     days, st.integers(0, 86_399))
+instants = st.builds(
+    lambda day, s: datetime.combine(day, time(0), tzinfo=VIETNAM_TZ) + timedelta(seconds=s),
+    days,
+    st.integers(0, 86_399),
+)
 holiday_sets = st.frozensets(st.dates(date(2025, 1, 1), date(2031, 3, 31)), max_size=40)
 
 
@@ -50,7 +53,11 @@ def test_separation_at_most_fifteen_days():
 def test_carer_reports_six_months_then_yearly():
     start = date(2026, 8, 31)
     assert [d.carer_report_due(start, n) for n in range(4)] == [
-        date(2027, 2, 28), date(2027, 8, 31), date(2028, 8, 31), date(2029, 8, 31)]
+        date(2027, 2, 28),
+        date(2027, 8, 31),
+        date(2028, 8, 31),
+        date(2029, 8, 31),
+    ]
     with pytest.raises(ValueError):
         d.carer_report_due(start, -1)
 
@@ -134,9 +141,21 @@ def test_aware_instants_are_required():
 
 
 def test_full_path_and_reopen():
-    path = [Action.INITIAL_ASSESSMENT, Action.DETAILED_ASSESSMENT, Action.DRAFT_PLAN, Action.APPROVE_PLAN,
-            Action.START_SUPPORT, Action.REVIEW, Action.NEW_PLAN, Action.DRAFT_PLAN, Action.APPROVE_PLAN,
-            Action.START_SUPPORT, Action.REVIEW, Action.CLOSE, Action.REOPEN]
+    path = [
+        Action.INITIAL_ASSESSMENT,
+        Action.DETAILED_ASSESSMENT,
+        Action.DRAFT_PLAN,
+        Action.APPROVE_PLAN,
+        Action.START_SUPPORT,
+        Action.REVIEW,
+        Action.NEW_PLAN,
+        Action.DRAFT_PLAN,
+        Action.APPROVE_PLAN,
+        Action.START_SUPPORT,
+        Action.REVIEW,
+        Action.CLOSE,
+        Action.REOPEN,
+    ]
     status = Status.REPORTED
     for action in path:
         status = next_status(status, action)

@@ -29,11 +29,18 @@ def test_kinship_for_a_young_child_needs_nothing_more():
 
 def test_non_kin_placement_records_why_and_the_carer_is_20_years_older():
     child = date(2018, 6, 1)
-    p = Placement(PlacementKind.FOSTER, date(2026, 5, 1), child, carer_birth_date=date(1999, 1, 1),
-                  child_consulted=True)
+    p = Placement(
+        PlacementKind.FOSTER, date(2026, 5, 1), child, carer_birth_date=date(1999, 1, 1), child_consulted=True
+    )
     assert fields(p) == {"non_kin_reason", "carer_birth_date"}
-    ok = Placement(PlacementKind.FOSTER, date(2026, 5, 1), child, carer_birth_date=date(1998, 6, 1),
-                   non_kin_reason="grandparents deceased; no other relative", child_consulted=True)
+    ok = Placement(
+        PlacementKind.FOSTER,
+        date(2026, 5, 1),
+        child,
+        carer_birth_date=date(1998, 6, 1),
+        non_kin_reason="grandparents deceased; no other relative",
+        child_consulted=True,
+    )
     assert problems(ok) == []
 
 
@@ -43,8 +50,9 @@ def test_facility_needs_a_reason_but_no_age_gap():
 
 
 def test_child_of_seven_is_consulted_and_siblings_kept_together():
-    p = Placement(PlacementKind.KINSHIP, date(2026, 5, 1), date(2019, 5, 1), siblings_in_care=True,
-                  siblings_together=False)
+    p = Placement(
+        PlacementKind.KINSHIP, date(2026, 5, 1), date(2019, 5, 1), siblings_in_care=True, siblings_together=False
+    )
     assert fields(p) == {"child_consulted", "siblings_reason"}
     six = Placement(PlacementKind.KINSHIP, date(2026, 4, 30), date(2019, 5, 1))
     assert problems(six) == []
@@ -72,8 +80,14 @@ def test_age_gap_rule_matches_whole_years(child, gap_days):
 @given(births, st.integers(0, 6000), st.sampled_from(list(PlacementKind)), st.booleans())
 def test_consultation_required_exactly_from_seven(child, offset, kind, consulted):
     start = child + timedelta(days=offset)
-    p = Placement(kind, start, child, carer_birth_date=child - timedelta(days=25 * 366),
-                  non_kin_reason="none available", child_consulted=consulted)
+    p = Placement(
+        kind,
+        start,
+        child,
+        carer_birth_date=child - timedelta(days=25 * 366),
+        non_kin_reason="none available",
+        child_consulted=consulted,
+    )
     assert ("child_consulted" in fields(p)) == (age_on(child, start) >= 7 and not consulted)
 
 

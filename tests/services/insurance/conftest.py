@@ -50,8 +50,7 @@ async def exchange(test_db, registry, minter):
     from services.insurance.exchange.identities import RegistryIdentities
 
     app = create_app(InsuranceSettings(database_url=test_db.urls["insurance"], decisions_worker=False, daily=False))
-    app.state.identities = RegistryIdentities(registry, "", bearer=minter.token("registry:read",
-                                                                              client_id="insurance"))
+    app.state.identities = RegistryIdentities(registry, "", bearer=minter.token("registry:read", client_id="insurance"))
     async with app_client(app, keys=minter) as c:
         c.app = app
         yield c

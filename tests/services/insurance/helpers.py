@@ -29,49 +29,103 @@ def event(type_: str, subject: uuid.UUID, data: BaseModel, at: date | None = Non
 
 
 def registered(person: uuid.UUID, born: date, on: date, sex: str = "female", **areas: str) -> Event:
-    return event(registry.PERSON_REGISTERED, person, registry.PersonRegistered(
-        person_id=person, date_of_birth=born, sex=sex, **{**AREAS, **areas}), at=on)
+    return event(
+        registry.PERSON_REGISTERED,
+        person,
+        registry.PersonRegistered(person_id=person, date_of_birth=born, sex=sex, **{**AREAS, **areas}),
+        at=on,
+    )
 
 
 def died(person: uuid.UUID, born: date, death: date, beneficiary: uuid.UUID | None = None) -> Event:
     month = date(death.year + (death.month == 12), death.month % 12 + 1, 1)
-    return event(registry.PERSON_DIED, person, registry.PersonDied(
-        person_id=person, death_date=death, effective_month=f"{month:%Y-%m}", beneficiary_id=beneficiary,
-        date_of_birth=born, **AREAS))
+    return event(
+        registry.PERSON_DIED,
+        person,
+        registry.PersonDied(
+            person_id=person,
+            death_date=death,
+            effective_month=f"{month:%Y-%m}",
+            beneficiary_id=beneficiary,
+            date_of_birth=born,
+            **AREAS,
+        ),
+    )
 
 
-def approved(beneficiary: uuid.UUID, person: uuid.UUID, month: str, born: date = date(1950, 1, 1),
-             categories: list[str] | None = None) -> Event:
-    return event(registry.BENEFICIARY_APPROVED, beneficiary, registry.BeneficiaryApproved(
-        beneficiary_id=beneficiary, person_id=person, categories=categories or ["5.5a"], effective_month=month,
-        decision_number="QĐ 1/UBND", date_of_birth=born, **AREAS))
+def approved(
+    beneficiary: uuid.UUID,
+    person: uuid.UUID,
+    month: str,
+    born: date = date(1950, 1, 1),
+    categories: list[str] | None = None,
+) -> Event:
+    return event(
+        registry.BENEFICIARY_APPROVED,
+        beneficiary,
+        registry.BeneficiaryApproved(
+            beneficiary_id=beneficiary,
+            person_id=person,
+            categories=categories or ["5.5a"],
+            effective_month=month,
+            decision_number="QĐ 1/UBND",
+            date_of_birth=born,
+            **AREAS,
+        ),
+    )
 
 
-def terminated(beneficiary: uuid.UUID, person: uuid.UUID, month: str, reason: str = "no longer eligible",
-               death: date | None = None) -> Event:
-    return event(registry.BENEFICIARY_TERMINATED, beneficiary, registry.BeneficiaryTerminated(
-        beneficiary_id=beneficiary, person_id=person, effective_month=month, reason=reason, death_date=death,
-        **AREAS))
+def terminated(
+    beneficiary: uuid.UUID, person: uuid.UUID, month: str, reason: str = "no longer eligible", death: date | None = None
+) -> Event:
+    return event(
+        registry.BENEFICIARY_TERMINATED,
+        beneficiary,
+        registry.BeneficiaryTerminated(
+            beneficiary_id=beneficiary,
+            person_id=person,
+            effective_month=month,
+            reason=reason,
+            death_date=death,
+            **AREAS,
+        ),
+    )
 
 
 def suspended(beneficiary: uuid.UUID, person: uuid.UUID, month: str) -> Event:
-    return event(registry.BENEFICIARY_SUSPENDED, beneficiary, registry.BeneficiarySuspended(
-        beneficiary_id=beneficiary, person_id=person, effective_month=month, reason="3 months unpaid", **AREAS))
+    return event(
+        registry.BENEFICIARY_SUSPENDED,
+        beneficiary,
+        registry.BeneficiarySuspended(
+            beneficiary_id=beneficiary, person_id=person, effective_month=month, reason="3 months unpaid", **AREAS
+        ),
+    )
 
 
 def poverty(household: uuid.UUID, status: str, valid_from: date) -> Event:
-    return event(registry.HOUSEHOLD_POVERTY_STATUS_CHANGED, household, registry.HouseholdPovertyStatusChanged(
-        household_id=household, status=status, valid_from=valid_from, document="QĐ 12/UBND", **AREAS))
+    return event(
+        registry.HOUSEHOLD_POVERTY_STATUS_CHANGED,
+        household,
+        registry.HouseholdPovertyStatusChanged(
+            household_id=household, status=status, valid_from=valid_from, document="QĐ 12/UBND", **AREAS
+        ),
+    )
 
 
 def joined(household: uuid.UUID, person: uuid.UUID, on: date) -> Event:
-    return event(registry.HOUSEHOLD_MEMBER_JOINED, household, registry.HouseholdMemberJoined(
-        household_id=household, person_id=person, joined_on=on, **AREAS))
+    return event(
+        registry.HOUSEHOLD_MEMBER_JOINED,
+        household,
+        registry.HouseholdMemberJoined(household_id=household, person_id=person, joined_on=on, **AREAS),
+    )
 
 
 def left(household: uuid.UUID, person: uuid.UUID, on: date) -> Event:
-    return event(registry.HOUSEHOLD_MEMBER_LEFT, household, registry.HouseholdMemberLeft(
-        household_id=household, person_id=person, left_on=on, **AREAS))
+    return event(
+        registry.HOUSEHOLD_MEMBER_LEFT,
+        household,
+        registry.HouseholdMemberLeft(household_id=household, person_id=person, left_on=on, **AREAS),
+    )
 
 
 async def feed(app: Any, *events: Event, decide: bool = True) -> list[bool]:

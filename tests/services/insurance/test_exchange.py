@@ -25,9 +25,18 @@ def officer(minter):
 
 
 async def person(registry, minter, name, born, sex, national_id):
-    r = await registry.post("/persons", headers=minter.headers("registry:write", "registry:read"), json={
-        "full_name": name, "date_of_birth": born, "sex": sex, "national_id": national_id, "commune_code": "99101",
-        "address_line": "=HYPERLINK(\"x\") Khóm 2"})
+    r = await registry.post(
+        "/persons",
+        headers=minter.headers("registry:write", "registry:read"),
+        json={
+            "full_name": name,
+            "date_of_birth": born,
+            "sex": sex,
+            "national_id": national_id,
+            "commune_code": "99101",
+            "address_line": '=HYPERLINK("x") Khóm 2',
+        },
+    )
     assert r.status_code == 201, r.text
     return uuid.UUID(r.json()["id"])
 
@@ -36,11 +45,22 @@ async def setup(registry, exchange, minter):
     """A child and an elderly beneficiary, registered in the registry; insurance learns of them from events."""
     child = await person(registry, minter, "Nguyễn Thị Bé", "2026-01-10", "female", "084326000111")
     elder = await person(registry, minter, "Trần Văn Ông", "1950-03-02", "male", "084050000222")
-    await feed(exchange.app, registered(child, date(2026, 1, 10), on=date(2026, 2, 1), province_code="99",
-                                        district_code="991", commune_code="99101"),
-               registered(elder, date(1950, 3, 2), on=date(2020, 1, 1), sex="male", province_code="99",
-                          district_code="991", commune_code="99101"),
-               approved(uuid.uuid4(), elder, "2026-03", born=date(1950, 3, 2)))
+    await feed(
+        exchange.app,
+        registered(
+            child, date(2026, 1, 10), on=date(2026, 2, 1), province_code="99", district_code="991", commune_code="99101"
+        ),
+        registered(
+            elder,
+            date(1950, 3, 2),
+            on=date(2020, 1, 1),
+            sex="male",
+            province_code="99",
+            district_code="991",
+            commune_code="99101",
+        ),
+        approved(uuid.uuid4(), elder, "2026-03", born=date(1950, 3, 2)),
+    )
     return child, elder
 
 
@@ -62,18 +82,33 @@ async def test_a_period_list_names_each_person_once_with_identity_read_from_the_
     items = {i["person_id"]: i for i in r.json()["items"]}
     # Pages: limit 1 gives one item and a cursor to the other.
     first = (await exchange.get(f"/lists/{lst['id']}/items?limit=1", headers=bhxh(minter))).json()
-    second = (await exchange.get(f"/lists/{lst['id']}/items?limit=1&cursor={first['next_cursor']}",
-                                 headers=bhxh(minter))).json()
+    second = (
+        await exchange.get(f"/lists/{lst['id']}/items?limit=1&cursor={first['next_cursor']}", headers=bhxh(minter))
+    ).json()
     assert {first["items"][0]["person_id"], second["items"][0]["person_id"]} == set(items)
-    assert (items[str(child)]["group"], items[str(child)]["benefit_level"], items[str(child)]["valid_from"],
-            items[str(child)]["valid_to"]) == ("TE", 1, "2026-02-01", "2032-09-30")
+    assert (
+        items[str(child)]["group"],
+        items[str(child)]["benefit_level"],
+        items[str(child)]["valid_from"],
+        items[str(child)]["valid_to"],
+    ) == ("TE", 1, "2026-02-01", "2032-09-30")
     assert (items[str(elder)]["group"], items[str(elder)]["valid_from"], items[str(elder)]["valid_to"]) == (
-        "BT", "2026-03-01", None)
+        "BT",
+        "2026-03-01",
+        None,
+    )
     assert (items[str(elder)]["full_name"], items[str(elder)]["national_id"]) == ("Trần Văn Ông", "084050000222")
     # Insurance stores no name and no national ID (only a keyed digest, for the coverage check).
     async with exchange.app.state.sessionmaker() as s:
-        dump = str((await s.execute(text("SELECT p.*, i.* FROM insurance.persons p "
-                                         "JOIN insurance.exchange_items i ON i.person_id = p.id"))).all())
+        dump = str(
+            (
+                await s.execute(
+                    text(
+                        "SELECT p.*, i.* FROM insurance.persons p JOIN insurance.exchange_items i ON i.person_id = p.id"
+                    )
+                )
+            ).all()
+        )
     assert "084050000222" not in dump and "Trần" not in dump
 
     r = await exchange.get(f"/lists/{lst['id']}/download?format=csv", headers=bhxh(minter))
@@ -106,10 +141,13 @@ async def test_results_by_file_and_api_issue_cards_and_never_apply_a_wrong_one(r
     lst = await build(exchange, minter, "2026-07")
     r = await exchange.get(f"/lists/{lst['id']}/download?format=csv", headers=bhxh(minter))
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    body = results_file(rows, {
-        str(child): ["Đã cấp thẻ", "TE1860000000111", "01/02/2026", "30/09/2032", ""],
-        str(elder): ["Đã cấp thẻ", "HN2860000000222", "01/03/2026", "", ""],   # wrong group: an exception
-    })
+    body = results_file(
+        rows,
+        {
+            str(child): ["Đã cấp thẻ", "TE1860000000111", "01/02/2026", "30/09/2032", ""],
+            str(elder): ["Đã cấp thẻ", "HN2860000000222", "01/03/2026", "", ""],  # wrong group: an exception
+        },
+    )
     url = f"/lists/{lst['id']}/results/file"
     headers = {**bhxh(minter), "Content-Type": "text/csv", "Idempotency-Key": "file-1"}
     r = await exchange.post(url, headers=headers, content=body)
@@ -127,23 +165,58 @@ async def test_results_by_file_and_api_issue_cards_and_never_apply_a_wrong_one(r
 
     # The corrected card by API; a person not on the list and a second, different answer are exceptions.
     api = f"/lists/{lst['id']}/results"
-    r = await exchange.post(api, headers={**bhxh(minter), "Idempotency-Key": "api-1"}, json={"results": [
-        {"person_id": str(elder), "outcome": "issued", "card_code": "BT2860000000222", "valid_from": "2026-03-01"},
-        {"person_id": str(uuid.uuid4()), "outcome": "issued", "card_code": "BT2860000000999",
-         "valid_from": "2026-03-01"},
-        {"person_id": str(child), "outcome": "issued", "card_code": "TE1860000000333", "valid_from": "2026-02-01"},
-    ]})
+    r = await exchange.post(
+        api,
+        headers={**bhxh(minter), "Idempotency-Key": "api-1"},
+        json={
+            "results": [
+                {
+                    "person_id": str(elder),
+                    "outcome": "issued",
+                    "card_code": "BT2860000000222",
+                    "valid_from": "2026-03-01",
+                },
+                {
+                    "person_id": str(uuid.uuid4()),
+                    "outcome": "issued",
+                    "card_code": "BT2860000000999",
+                    "valid_from": "2026-03-01",
+                },
+                {
+                    "person_id": str(child),
+                    "outcome": "issued",
+                    "card_code": "TE1860000000333",
+                    "valid_from": "2026-02-01",
+                },
+            ]
+        },
+    )
     assert r.status_code == 200, r.text
     assert r.json()["applied"] == 1
     assert sorted(e["kind"] for e in r.json()["exceptions"]) == ["not_in_list", "reported_twice"]
     # The same answer again changes nothing.
-    r = await exchange.post(api, headers=bhxh(minter), json={"results": [
-        {"person_id": str(elder), "outcome": "issued", "card_code": "BT2860000000222", "valid_from": "2026-03-01"}]})
+    r = await exchange.post(
+        api,
+        headers=bhxh(minter),
+        json={
+            "results": [
+                {
+                    "person_id": str(elder),
+                    "outcome": "issued",
+                    "card_code": "BT2860000000222",
+                    "valid_from": "2026-03-01",
+                }
+            ]
+        },
+    )
     assert (r.json()["applied"], r.json()["unchanged"]) == (0, 1)
     listed = (await exchange.get(f"/lists/{lst['id']}/exceptions", headers=bhxh(minter))).json()
     assert len(listed) == 3
-    resolved = await exchange.post(f"/exceptions/{listed[0]['id']}/resolve", headers=officer(minter),
-                                   json={"resolution": "BHXH re-sent the right code"})
+    resolved = await exchange.post(
+        f"/exceptions/{listed[0]['id']}/resolve",
+        headers=officer(minter),
+        json={"resolution": "BHXH re-sent the right code"},
+    )
     assert resolved.json()["status"] == "resolved"
 
     cards = (await exchange.get(f"/persons/{elder}/cards", headers=minter.headers("insurance:read"))).json()
@@ -161,20 +234,47 @@ async def test_a_second_card_for_the_same_person_is_an_exception(registry, excha
     child, _ = await setup(registry, exchange, minter)
     lst = await build(exchange, minter, "2026-07")
     async with exchange.app.state.sessionmaker() as s:  # a card BHXH issued meanwhile on another channel
-        await s.execute(text("""INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province,
+        await s.execute(
+            text("""INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province,
             valid_from, commune_code, district_code, province_code) VALUES (gen_random_uuid(), :p, 'TE',
-            'TE1860000000777', '0000000777', '86', DATE '2026-02-01', '99101', '991', '99')"""), {"p": child})
+            'TE1860000000777', '0000000777', '86', DATE '2026-02-01', '99101', '991', '99')"""),
+            {"p": child},
+        )
         await s.commit()
-    r = await exchange.post(f"/lists/{lst['id']}/results", headers=bhxh(minter), json={"results": [
-        {"person_id": str(child), "outcome": "issued", "card_code": "TE1860000000111", "valid_from": "2026-02-01"}]})
+    r = await exchange.post(
+        f"/lists/{lst['id']}/results",
+        headers=bhxh(minter),
+        json={
+            "results": [
+                {
+                    "person_id": str(child),
+                    "outcome": "issued",
+                    "card_code": "TE1860000000111",
+                    "valid_from": "2026-02-01",
+                }
+            ]
+        },
+    )
     assert [e["kind"] for e in r.json()["exceptions"]] == ["second_card"]
 
 
 async def test_a_late_death_ends_the_card_retroactively_and_lists_it_to_end(registry, exchange, minter):
     _, elder = await setup(registry, exchange, minter)
     lst = await build(exchange, minter, "2026-07")
-    await exchange.post(f"/lists/{lst['id']}/results", headers=bhxh(minter), json={"results": [
-        {"person_id": str(elder), "outcome": "issued", "card_code": "BT2860000000222", "valid_from": "2026-03-01"}]})
+    await exchange.post(
+        f"/lists/{lst['id']}/results",
+        headers=bhxh(minter),
+        json={
+            "results": [
+                {
+                    "person_id": str(elder),
+                    "outcome": "issued",
+                    "card_code": "BT2860000000222",
+                    "valid_from": "2026-03-01",
+                }
+            ]
+        },
+    )
     await feed(exchange.app, died(elder, date(1950, 3, 2), date(2026, 5, 20)))
     cards = (await exchange.get(f"/persons/{elder}/cards", headers=minter.headers("insurance:read"))).json()
     assert [(c["valid_to"], c["end_reason"]) for c in cards["cards"]] == [("2026-05-20", "death")]
@@ -182,9 +282,13 @@ async def test_a_late_death_ends_the_card_retroactively_and_lists_it_to_end(regi
     nxt = await build(exchange, minter, "2026-08")
     items = (await exchange.get(f"/lists/{nxt['id']}/items?action=end", headers=bhxh(minter))).json()["items"]
     assert [(i["person_id"], i["valid_to"], i["current_card"]) for i in items] == [
-        (str(elder), "2026-05-20", "BT2860000000222")]
-    r = await exchange.post(f"/lists/{nxt['id']}/results", headers=bhxh(minter), json={"results": [
-        {"person_id": str(elder), "outcome": "ended"}]})
+        (str(elder), "2026-05-20", "BT2860000000222")
+    ]
+    r = await exchange.post(
+        f"/lists/{nxt['id']}/results",
+        headers=bhxh(minter),
+        json={"results": [{"person_id": str(elder), "outcome": "ended"}]},
+    )
     assert r.json()["applied"] == 1
     # Told once: the next period does not list it again.
     third = await build(exchange, minter, "2026-09")
@@ -202,8 +306,13 @@ async def test_a_registry_out_of_reach_is_a_503_problem_and_builds_nothing(regis
         raise httpx.ConnectError("connection refused", request=request)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(refuse), base_url="http://gateway") as down:
-        exchange.app.state.identities = RegistryIdentities(down, "http://gateway/registry", gateway_url="http://gateway",
-                                                           client_id="svc-insurance", client_secret="s3cret-value")
+        exchange.app.state.identities = RegistryIdentities(
+            down,
+            "http://gateway/registry",
+            gateway_url="http://gateway",
+            client_id="svc-insurance",
+            client_secret="s3cret-value",
+        )
         r = await exchange.post("/lists", headers=officer(minter), json={"period": "2026-07"})
     assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("/registry-unavailable")

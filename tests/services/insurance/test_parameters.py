@@ -21,16 +21,18 @@ async def test_groups_and_the_seeded_values_are_readable_with_their_legal_basis(
 
 
 async def test_a_value_applies_only_once_another_admin_approves_it(http, minter):
-    r = await http.post("/parameters/proposals", headers=admin(minter, "admin-a"), json={
-        "name": "base_salary", "valid_from": "2027-01-01", "value": "2700000", "legal_basis": "Nghị định 1/2027"})
+    r = await http.post(
+        "/parameters/proposals",
+        headers=admin(minter, "admin-a"),
+        json={"name": "base_salary", "valid_from": "2027-01-01", "value": "2700000", "legal_basis": "Nghị định 1/2027"},
+    )
     assert r.status_code == 201, r.text
     proposal = r.json()
     body = (await http.get("/parameters", headers=minter.headers("insurance:read"))).json()
     assert [p["id"] for p in body["proposals"]] == [proposal["id"]]
     assert all(v["valid_from"] != "2027-01-01" for v in body["values"])
 
-    r = await http.post(f"/parameters/proposals/{proposal['id']}/approve", json={},
-                        headers=admin(minter, "admin-a"))
+    r = await http.post(f"/parameters/proposals/{proposal['id']}/approve", json={}, headers=admin(minter, "admin-a"))
     assert (r.status_code, r.json()["type"].rsplit("/", 1)[1]) == (403, "maker-checker")
     r = await http.post(f"/parameters/proposals/{proposal['id']}/approve", json={}, headers=admin(minter, "admin-b"))
     assert r.status_code == 200, r.text
@@ -43,19 +45,32 @@ async def test_a_value_applies_only_once_another_admin_approves_it(http, minter)
 
 
 async def test_a_second_value_for_the_same_day_is_refused_at_approval(http, minter):
-    r = await http.post("/parameters/proposals", headers=admin(minter, "admin-a"), json={
-        "name": "contribution_rate", "valid_from": "2016-05-01", "value": "0.05", "legal_basis": "typo"})
+    r = await http.post(
+        "/parameters/proposals",
+        headers=admin(minter, "admin-a"),
+        json={"name": "contribution_rate", "valid_from": "2016-05-01", "value": "0.05", "legal_basis": "typo"},
+    )
     assert r.status_code == 201
     r = await http.post(f"/parameters/proposals/{r.json()['id']}/approve", json={}, headers=admin(minter, "admin-b"))
     assert (r.status_code, r.json()["type"].rsplit("/", 1)[1]) == (409, "parameter-exists")
 
 
 async def test_unknown_names_and_impossible_values_are_422(http, minter):
-    for body in [{"name": "bonus", "value": "1"}, {"name": "state_share.XX", "value": "0.5"},
-                 {"name": "contribution_rate", "value": "4.5"}, {"name": "base_salary", "value": "1.5"}]:
-        r = await http.post("/parameters/proposals", headers=admin(minter, "admin-a"),
-                            json={**body, "valid_from": "2027-01-01", "legal_basis": "test"})
+    for body in [
+        {"name": "bonus", "value": "1"},
+        {"name": "state_share.XX", "value": "0.5"},
+        {"name": "contribution_rate", "value": "4.5"},
+        {"name": "base_salary", "value": "1.5"},
+    ]:
+        r = await http.post(
+            "/parameters/proposals",
+            headers=admin(minter, "admin-a"),
+            json={**body, "valid_from": "2027-01-01", "legal_basis": "test"},
+        )
         assert r.status_code == 422, (body, r.text)
-    r = await http.post("/parameters/proposals", headers=minter.headers("insurance:read"),
-                        json={"name": "base_salary", "value": "1", "valid_from": "2027-01-01", "legal_basis": "x x"})
+    r = await http.post(
+        "/parameters/proposals",
+        headers=minter.headers("insurance:read"),
+        json={"name": "base_salary", "value": "1", "valid_from": "2027-01-01", "legal_basis": "x x"},
+    )
     assert r.status_code == 403

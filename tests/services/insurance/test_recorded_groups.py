@@ -9,20 +9,32 @@ from .helpers import cards, feed, joined, poverty, registered
 
 def spans(body):
     """The entitlement after the child's TE (which ended at the 72-month rule in 2018)."""
-    return [(e["group"], e["valid_from"], e["valid_to"]) for e in body["entitlements"] if e["group"] != "TE"
-            or e["valid_from"] >= "2024"]
+    return [
+        (e["group"], e["valid_from"], e["valid_to"])
+        for e in body["entitlements"]
+        if e["group"] != "TE" or e["valid_from"] >= "2024"
+    ]
 
 
 async def record(http, minter, person, scope="insurance:write", **body):
-    return await http.post(f"/persons/{person}/recorded-groups", headers=minter.headers(scope),
-                           json={"group": "HS", "valid_from": "2026-09-05", "valid_to": "2027-05-31",
-                                 "document": "Trường THCS Phường 1, xác nhận số 12/XN", **body})
+    return await http.post(
+        f"/persons/{person}/recorded-groups",
+        headers=minter.headers(scope),
+        json={
+            "group": "HS",
+            "valid_from": "2026-09-05",
+            "valid_to": "2027-05-31",
+            "document": "Trường THCS Phường 1, xác nhận số 12/XN",
+            **body,
+        },
+    )
 
 
 async def test_a_pupil_recorded_as_data_gets_hs_until_a_higher_benefit_or_withdrawal(app, http, minter):
     pupil, household = uuid.uuid4(), uuid.uuid4()
-    await feed(app, registered(pupil, date(2012, 3, 1), on=date(2012, 3, 20)), joined(household, pupil,
-                                                                                    date(2012, 3, 20)))
+    await feed(
+        app, registered(pupil, date(2012, 3, 1), on=date(2012, 3, 20)), joined(household, pupil, date(2012, 3, 20))
+    )
     body = await cards(http, minter, pupil)
     assert [e["group"] for e in body["entitlements"]] == ["TE"] and spans(body) == []  # TE ended in 2018
     r = await record(http, minter, pupil)
@@ -38,13 +50,19 @@ async def test_a_pupil_recorded_as_data_gets_hs_until_a_higher_benefit_or_withdr
     assert (await record(http, minter, pupil)).status_code == 409
     listed = await http.get(f"/persons/{pupil}/recorded-groups", headers=minter.headers("insurance:read"))
     assert [i["id"] for i in listed.json()["items"]] == [recorded["id"]]
-    w = await http.post(f"/persons/{pupil}/recorded-groups/{recorded['id']}/withdraw",
-                        headers=minter.headers("insurance:write"), json={"reason": "left school in August"})
+    w = await http.post(
+        f"/persons/{pupil}/recorded-groups/{recorded['id']}/withdraw",
+        headers=minter.headers("insurance:write"),
+        json={"reason": "left school in August"},
+    )
     assert w.status_code == 200 and w.json()["withdraw_reason"] == "left school in August"
     await feed(app)
     assert spans(await cards(http, minter, pupil)) == [("CN", "2027-01-01", None)]
-    again = await http.post(f"/persons/{pupil}/recorded-groups/{recorded['id']}/withdraw",
-                            headers=minter.headers("insurance:write"), json={"reason": "twice"})
+    again = await http.post(
+        f"/persons/{pupil}/recorded-groups/{recorded['id']}/withdraw",
+        headers=minter.headers("insurance:write"),
+        json={"reason": "twice"},
+    )
     assert again.status_code == 409
     listed = await http.get(f"/persons/{pupil}/recorded-groups", headers=minter.headers("insurance:read"))
     assert listed.json()["items"][0]["withdrawn_at"] is not None
@@ -64,9 +82,11 @@ async def test_only_recordable_groups_known_persons_and_the_clients_areas(app, h
     r = await record(http, minter, child, document="")
     assert r.status_code == 422, r.text
     assert (await record(http, minter, uuid.uuid4())).status_code == 404
-    outside = await http.post(f"/persons/{child}/recorded-groups", headers=minter.headers("insurance:write",
-                                                                                         areas=("844",)),
-                              json={"group": "HS", "valid_from": "2026-09-05", "document": "x"})
+    outside = await http.post(
+        f"/persons/{child}/recorded-groups",
+        headers=minter.headers("insurance:write", areas=("844",)),
+        json={"group": "HS", "valid_from": "2026-09-05", "document": "x"},
+    )
     assert outside.status_code == 404
     assert (await record(http, minter, child, scope="insurance:read")).status_code == 403
     # A child under 6 with a recorded HS stays TE (level 1 outranks HS).

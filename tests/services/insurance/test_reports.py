@@ -30,8 +30,20 @@ CARDS = [
 async def seed_cards(app):
     async with app.state.sessionmaker() as s:
         for g, code, f, t, paid, province, district, commune in CARDS:
-            await s.execute(CARD, {"p": uuid.uuid4(), "g": g, "code": code, "f": f, "t": t, "paid": paid,
-                                   "province": province, "district": district, "commune": commune})
+            await s.execute(
+                CARD,
+                {
+                    "p": uuid.uuid4(),
+                    "g": g,
+                    "code": code,
+                    "f": f,
+                    "t": t,
+                    "paid": paid,
+                    "province": province,
+                    "district": district,
+                    "commune": commune,
+                },
+            )
         await s.commit()
 
 
@@ -44,8 +56,7 @@ async def test_cards_by_group_with_cost_and_state_share(app, http, minter):
     r = await http.get("/reports/cards", params={"year": 2025}, headers=minter.headers("insurance:read"))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["as_of"], body["first"], body["last"], body["by"]) == ("2025-12-31", "2025-01", "2025-12",
-                                                                        "district")
+    assert (body["as_of"], body["first"], body["last"], body["by"]) == ("2025-12-31", "2025-01", "2025-12", "district")
     groups = {g["group"]: figures(g) for g in body["groups"]}
     gb_state = round(MONTH * 0.3)  # 31,590: the state's minimum 30%; the household pays the rest
     assert groups == {
@@ -56,13 +67,23 @@ async def test_cards_by_group_with_cost_and_state_share(app, http, minter):
     }
     assert [g["group"] for g in body["groups"]] == ["TE", "BT", "HN", "GB"]  # statutory order
     assert body["groups"][0]["name"] == "Trẻ em dưới 6 tuổi"
-    assert figures(body["total"]) == (2, 4, 31, 31 * MONTH, 31 * MONTH - 12 * (MONTH - gb_state),
-                                      12 * (MONTH - gb_state))
+    assert figures(body["total"]) == (
+        2,
+        4,
+        31,
+        31 * MONTH,
+        31 * MONTH - 12 * (MONTH - gb_state),
+        12 * (MONTH - gb_state),
+    )
     # The costs are the contributions report's for the same months.
-    r = await http.get("/contributions", params={"first": "2025-01", "last": "2025-12", "by": "group"},
-                       headers=minter.headers("insurance:read"))
+    r = await http.get(
+        "/contributions",
+        params={"first": "2025-01", "last": "2025-12", "by": "group"},
+        headers=minter.headers("insurance:read"),
+    )
     assert {t["group"]: (t["card_months"], t["total"], t["state"]) for t in r.json()["totals"]} == {
-        g: (v[2], v[3], v[4]) for g, v in groups.items()}
+        g: (v[2], v[3], v[4]) for g, v in groups.items()
+    }
 
 
 async def test_by_old_district_and_by_2025_commune_within_the_clients_areas(app, http, minter):
@@ -75,22 +96,32 @@ async def test_by_old_district_and_by_2025_commune_within_the_clients_areas(app,
     assert rows["842"][2][:3] == (2, 3, 29)
     assert rows["29398"][1] == "2025 commune across old districts 842, 847"
     assert set(rows) == {"842", "29398"}
-    r = await http.get("/reports/cards", params={"year": 2025, "units": "2025"},
-                       headers=minter.headers("insurance:read"))
+    r = await http.get(
+        "/reports/cards", params={"year": 2025, "units": "2025"}, headers=minter.headers("insurance:read")
+    )
     body = r.json()
     assert body["by"] == "commune"
     rows = {u["code"]: (u["name"], figures(u)[:3]) for u in body["rows"]}
-    assert rows == {"29242": ("Phường Trà Vinh", (2, 2, 17)), "29263": ("Phường Long Đức", (0, 1, 12)),
-                    "29398": (rows["29398"][0], (0, 1, 2))}
+    assert rows == {
+        "29242": ("Phường Trà Vinh", (2, 2, 17)),
+        "29263": ("Phường Long Đức", (0, 1, 12)),
+        "29398": (rows["29398"][0], (0, 1, 2)),
+    }
     # A client of one commune sees that commune's cards only.
-    r = await http.get("/reports/cards", params={"year": 2025, "units": "2025"},
-                       headers=minter.headers("insurance:read", areas=("29263",)))
+    r = await http.get(
+        "/reports/cards",
+        params={"year": 2025, "units": "2025"},
+        headers=minter.headers("insurance:read", areas=("29263",)),
+    )
     assert [(u["code"], figures(u)[:3]) for u in r.json()["rows"]] == [("29263", (0, 1, 12))]
 
 
 async def test_bad_queries_are_problems_naming_the_parameter(http, minter):
-    for params, field in (({"year": 2099}, "query.year"), ({"year": "x"}, "query.year"),
-                          ({"year": 2025, "units": "1990"}, "query.units")):
+    for params, field in (
+        ({"year": 2099}, "query.year"),
+        ({"year": "x"}, "query.year"),
+        ({"year": 2025, "units": "1990"}, "query.units"),
+    ):
         r = await http.get("/reports/cards", params=params, headers=minter.headers("insurance:read"))
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["field"] == field

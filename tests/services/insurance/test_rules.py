@@ -20,6 +20,7 @@ days = st.dates(date(2015, 1, 1), date(2032, 12, 31))
 
 # --- groups ------------------------------------------------------------------------------------------------
 
+
 def test_a_person_both_bt_and_hn_gets_one_bt_card():
     assert choose({"BT", "HN"}, GROUPS) == "BT"
 
@@ -32,13 +33,17 @@ def test_the_highest_benefit_wins_over_statutory_order():
 
 # --- validity ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("born", "last"), [
-    (date(2020, 9, 30), date(2026, 9, 30)),   # on or before 30 September: 30 September of the 6th-birthday year
-    (date(2020, 1, 15), date(2026, 9, 30)),
-    (date(2020, 10, 1), date(2026, 10, 31)),  # after: the end of the month the child reaches 72 months
-    (date(2019, 12, 31), date(2025, 12, 31)),
-    (date(2020, 2, 29), date(2026, 9, 30)),
-])
+
+@pytest.mark.parametrize(
+    ("born", "last"),
+    [
+        (date(2020, 9, 30), date(2026, 9, 30)),  # on or before 30 September: 30 September of the 6th-birthday year
+        (date(2020, 1, 15), date(2026, 9, 30)),
+        (date(2020, 10, 1), date(2026, 10, 31)),  # after: the end of the month the child reaches 72 months
+        (date(2019, 12, 31), date(2025, 12, 31)),
+        (date(2020, 2, 29), date(2026, 9, 30)),
+    ],
+)
 def test_child_cards_follow_the_72_month_rule(born, last):
     assert validity.child_card_valid_to(born) == last
 
@@ -62,34 +67,55 @@ def test_a_child_card_covers_the_sixth_birthday_and_never_a_seventh_year(born):
 
 # --- the decision ------------------------------------------------------------------------------------------
 
+
 def test_a_child_is_te_from_birth_registration_to_the_72_month_rule():
     segs = entitlement.decide(Facts(date(2021, 3, 5), registered_on=date(2021, 3, 20)), GROUPS)
     assert segs == [Segment("TE", date(2021, 3, 20), date(2027, 10, 1))]
 
 
 def test_a_beneficiary_in_a_poor_household_gets_bt_then_hn_after_termination():
-    facts = Facts(date(1950, 1, 1), beneficiary_steps=[
-        BeneficiaryStep("b", "approved", date(2025, 2, 1)), BeneficiaryStep("b", "terminated", date(2026, 1, 1))],
+    facts = Facts(
+        date(1950, 1, 1),
+        beneficiary_steps=[
+            BeneficiaryStep("b", "approved", date(2025, 2, 1)),
+            BeneficiaryStep("b", "terminated", date(2026, 1, 1)),
+        ],
         memberships=[Membership("h", date(2020, 1, 1))],
-        household_statuses=[HouseholdStatus("h", date(2024, 1, 1), "poor")])
+        household_statuses=[HouseholdStatus("h", date(2024, 1, 1), "poor")],
+    )
     assert entitlement.decide(facts, GROUPS) == [
-        Segment("HN", date(2024, 1, 1), date(2025, 2, 1)), Segment("BT", date(2025, 2, 1), date(2026, 1, 1)),
-        Segment("HN", date(2026, 1, 1), None)]
+        Segment("HN", date(2024, 1, 1), date(2025, 2, 1)),
+        Segment("BT", date(2025, 2, 1), date(2026, 1, 1)),
+        Segment("HN", date(2026, 1, 1), None),
+    ]
 
 
 def test_a_suspension_keeps_the_card_and_death_ends_everything_the_day_after():
-    facts = Facts(date(1950, 1, 1), death_date=date(2026, 4, 10), beneficiary_steps=[
-        BeneficiaryStep("b", "approved", date(2025, 2, 1)), BeneficiaryStep("b", "suspended", date(2025, 6, 1))])
+    facts = Facts(
+        date(1950, 1, 1),
+        death_date=date(2026, 4, 10),
+        beneficiary_steps=[
+            BeneficiaryStep("b", "approved", date(2025, 2, 1)),
+            BeneficiaryStep("b", "suspended", date(2025, 6, 1)),
+        ],
+    )
     assert entitlement.decide(facts, GROUPS) == [Segment("BT", date(2025, 2, 1), date(2026, 4, 11))]
 
 
 def test_household_status_changes_move_the_members_group():
-    facts = Facts(date(1980, 1, 1), memberships=[Membership("h", date(2024, 5, 1), date(2026, 1, 1))],
-                  household_statuses=[HouseholdStatus("h", date(2024, 1, 1), "near_poor"),
-                                      HouseholdStatus("h", date(2025, 1, 1), "average_living_farming"),
-                                      HouseholdStatus("h", date(2025, 6, 1), "none")])
-    assert entitlement.decide(facts, GROUPS) == [Segment("CN", date(2024, 5, 1), date(2025, 1, 1)),
-                                                 Segment("GB", date(2025, 1, 1), date(2025, 6, 1))]
+    facts = Facts(
+        date(1980, 1, 1),
+        memberships=[Membership("h", date(2024, 5, 1), date(2026, 1, 1))],
+        household_statuses=[
+            HouseholdStatus("h", date(2024, 1, 1), "near_poor"),
+            HouseholdStatus("h", date(2025, 1, 1), "average_living_farming"),
+            HouseholdStatus("h", date(2025, 6, 1), "none"),
+        ],
+    )
+    assert entitlement.decide(facts, GROUPS) == [
+        Segment("CN", date(2024, 5, 1), date(2025, 1, 1)),
+        Segment("GB", date(2025, 1, 1), date(2025, 6, 1)),
+    ]
 
 
 @st.composite
@@ -99,16 +125,24 @@ def facts(draw):
     death = draw(st.none() | st.dates(born, date(2035, 1, 1)))
     steps = []
     for b in draw(st.lists(st.sampled_from(["b1", "b2"]), max_size=5)):
-        steps.append(BeneficiaryStep(b, draw(st.sampled_from(["approved", "suspended", "reinstated", "terminated"])),
-                                     draw(days).replace(day=1)))
+        steps.append(
+            BeneficiaryStep(
+                b,
+                draw(st.sampled_from(["approved", "suspended", "reinstated", "terminated"])),
+                draw(days).replace(day=1),
+            )
+        )
     members = []
     statuses = []
     for h in draw(st.lists(st.sampled_from(["h1", "h2"]), max_size=3)):
         joined = draw(days)
         members.append(Membership(h, joined, draw(st.none() | st.dates(joined, date(2033, 1, 1)))))
     for h in draw(st.lists(st.sampled_from(["h1", "h2"]), max_size=4)):
-        statuses.append(HouseholdStatus(h, draw(days), draw(st.sampled_from(
-            ["poor", "near_poor", "average_living_farming", "none"]))))
+        statuses.append(
+            HouseholdStatus(
+                h, draw(days), draw(st.sampled_from(["poor", "near_poor", "average_living_farming", "none"]))
+            )
+        )
     recorded = []
     for g in draw(st.lists(st.sampled_from(["HS", "SV"]), max_size=2)):
         start = draw(days)
@@ -121,8 +155,8 @@ def facts(draw):
 def test_one_card_per_person_per_day_and_segments_never_overlap(f, day):
     segs = entitlement.decide(f, GROUPS)
     for a, b in zip(segs, segs[1:], strict=False):
-        assert a.end is not None and a.end <= b.start           # ordered, never overlapping
-        assert not (a.end == b.start and a.group == b.group)    # merged
+        assert a.end is not None and a.end <= b.start  # ordered, never overlapping
+        assert not (a.end == b.start and a.group == b.group)  # merged
     holding = [s for s in segs if Span(s.start, s.end).contains(day)]
     assert len(holding) <= 1
     entitled = {g for g, s in entitlement.grounds(f) if s.contains(day)}
@@ -135,19 +169,27 @@ def test_one_card_per_person_per_day_and_segments_never_overlap(f, day):
 @PROPERTIES
 @given(facts())
 def test_the_decision_does_not_depend_on_the_order_of_memberships_and_recorded_grounds(f):
-    shuffled = Facts(f.date_of_birth, f.registered_on, f.death_date, f.beneficiary_steps,
-                     list(reversed(f.memberships)), f.household_statuses, list(reversed(f.recorded)))
+    shuffled = Facts(
+        f.date_of_birth,
+        f.registered_on,
+        f.death_date,
+        f.beneficiary_steps,
+        list(reversed(f.memberships)),
+        f.household_statuses,
+        list(reversed(f.recorded)),
+    )
     assert entitlement.decide(shuffled, GROUPS) == entitlement.decide(f, GROUPS)
 
 
 # --- ending a card -----------------------------------------------------------------------------------------
+
 
 @PROPERTIES
 @given(st.none() | days, st.none() | days, st.none() | days, st.sampled_from(["", "  ", "death"]))
 def test_a_later_event_never_shortens_a_paid_card_without_a_recorded_reason(valid_to, paid_through, ends_on, reason):
     result = cards.new_valid_to(valid_to, paid_through, ends_on, reason)
     if valid_to is not None:
-        assert result is not None and result <= valid_to        # ending never lengthens a card
+        assert result is not None and result <= valid_to  # ending never lengthens a card
     if not reason.strip() and paid_through is not None and result is not None:
         assert result >= min(paid_through, valid_to or paid_through)
     if ends_on is None:
@@ -160,6 +202,7 @@ def test_a_death_ends_a_paid_card_retroactively():
 
 
 # --- card codes --------------------------------------------------------------------------------------------
+
 
 def test_card_codes_must_match_the_group_level_and_issuing_office():
     bt = GROUPS["BT"]
@@ -175,8 +218,10 @@ def test_card_codes_must_match_the_group_level_and_issuing_office():
 
 # --- contributions -----------------------------------------------------------------------------------------
 
-BASE = [contributions.Dated(date(2019, 7, 1), Decimal(1_490_000)), contributions.Dated(date(2024, 7, 1),
-                                                                                     Decimal(2_340_000))]
+BASE = [
+    contributions.Dated(date(2019, 7, 1), Decimal(1_490_000)),
+    contributions.Dated(date(2024, 7, 1), Decimal(2_340_000)),
+]
 RATE = Decimal("0.045")
 
 
@@ -211,6 +256,7 @@ def test_state_and_household_parts_always_add_up(full, share, position):
 
 
 # --- old districts (the 2025 mapping) ----------------------------------------------------------------------
+
 
 def test_a_2025_commune_is_reported_under_the_old_district_it_came_from():
     from common.territory import unit_map

@@ -17,32 +17,78 @@ CHECKER = "officer-checker"
 _sequence = itertools.count(1)
 
 
-def period(first: str, last: str | None, amount: int, category: str = "5.5a", coefficient: str = "1.5",
-           standard_level: int = 500_000) -> dict[str, Any]:
-    return {"from": first, "to": last, "amount": amount, "category": category, "coefficient": coefficient,
-            "standard_level": standard_level, "categories": [category]}
+def period(
+    first: str,
+    last: str | None,
+    amount: int,
+    category: str = "5.5a",
+    coefficient: str = "1.5",
+    standard_level: int = 500_000,
+) -> dict[str, Any]:
+    return {
+        "from": first,
+        "to": last,
+        "amount": amount,
+        "category": category,
+        "coefficient": coefficient,
+        "standard_level": standard_level,
+        "categories": [category],
+    }
 
 
-def schedule(beneficiary_id: uuid.UUID, version: int, periods: list[dict[str, Any]], *,
-             computed_from: str = "2024-07", computed_to: str = "2027-12", status: str = "active",
-             death_date: str | None = None, name: str = "Nguyễn Thị Lan", commune: str = "84101",
-             district: str = "842", province: str = "84", household_id: uuid.UUID | None = None,
-             person_id: uuid.UUID | None = None) -> Event:
+def schedule(
+    beneficiary_id: uuid.UUID,
+    version: int,
+    periods: list[dict[str, Any]],
+    *,
+    computed_from: str = "2024-07",
+    computed_to: str = "2027-12",
+    status: str = "active",
+    death_date: str | None = None,
+    name: str = "Nguyễn Thị Lan",
+    commune: str = "84101",
+    district: str = "842",
+    province: str = "84",
+    household_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | None = None,
+) -> Event:
     """``registry.beneficiary.entitlements_changed.v1`` as the hub delivers it."""
-    data = {"beneficiary_id": str(beneficiary_id), "person_id": str(person_id or beneficiary_id), "version": version,
-            "status": status, "full_name": name, "national_id": None, "date_of_birth": "1950-03-02",
-            "sex": "female", "death_date": death_date, "commune_code": commune, "district_code": district,
-            "province_code": province, "household_id": str(household_id) if household_id else None,
-            "computed_from": computed_from, "computed_to": computed_to, "periods": periods}
-    return Event.model_validate({**new_event(REGISTRY, ENTITLEMENTS_CHANGED, str(beneficiary_id), data),
-                                 "sequence": next(_sequence)})
+    data = {
+        "beneficiary_id": str(beneficiary_id),
+        "person_id": str(person_id or beneficiary_id),
+        "version": version,
+        "status": status,
+        "full_name": name,
+        "national_id": None,
+        "date_of_birth": "1950-03-02",
+        "sex": "female",
+        "death_date": death_date,
+        "commune_code": commune,
+        "district_code": district,
+        "province_code": province,
+        "household_id": str(household_id) if household_id else None,
+        "computed_from": computed_from,
+        "computed_to": computed_to,
+        "periods": periods,
+    }
+    return Event.model_validate(
+        {**new_event(REGISTRY, ENTITLEMENTS_CHANGED, str(beneficiary_id), data), "sequence": next(_sequence)}
+    )
 
 
 def poverty(household_id: uuid.UUID, status: str, valid_from: str, *, commune: str = "84101") -> Event:
-    data = {"household_id": str(household_id), "status": status, "valid_from": valid_from,
-            "document": "QĐ 12/QĐ-UBND", "commune_code": commune, "district_code": "842", "province_code": "84"}
-    return Event.model_validate({**new_event(REGISTRY, POVERTY_STATUS_CHANGED, str(household_id), data),
-                                 "sequence": next(_sequence)})
+    data = {
+        "household_id": str(household_id),
+        "status": status,
+        "valid_from": valid_from,
+        "document": "QĐ 12/QĐ-UBND",
+        "commune_code": commune,
+        "district_code": "842",
+        "province_code": "84",
+    }
+    return Event.model_validate(
+        {**new_event(REGISTRY, POVERTY_STATUS_CHANGED, str(household_id), data), "sequence": next(_sequence)}
+    )
 
 
 async def feed(app: Any, *events: Event) -> list[bool]:
@@ -98,9 +144,11 @@ async def line_of(http: Any, minter: Any, payroll: dict[str, Any], recipient: uu
 
 
 async def account_from(http: Any, minter: Any, programme: str, month: str) -> None:
-    r = await http.post(f"/programmes/{programme}/accounting-from",
-                        json={"accounting_from": month, "legal_basis": "Kế hoạch triển khai hệ thống"},
-                        headers=minter.headers("admin"))
+    r = await http.post(
+        f"/programmes/{programme}/accounting-from",
+        json={"accounting_from": month, "legal_basis": "Kế hoạch triển khai hệ thống"},
+        headers=minter.headers("admin"),
+    )
     assert r.status_code == 200, r.text
 
 
@@ -120,8 +168,15 @@ async def batches(http: Any, minter: Any, payroll: dict[str, Any], **kw: Any) ->
 
 
 def paid(line: dict[str, Any], amount: int | None = None, **kw: Any) -> dict[str, Any]:
-    return {"line_id": line["id"], "outcome": "paid", "paid_on": clock.today().isoformat(), "paid_to": "beneficiary",
-            "receipt_number": f"BN-{line['id'][:8]}", "amount": line["total"] if amount is None else amount, **kw}
+    return {
+        "line_id": line["id"],
+        "outcome": "paid",
+        "paid_on": clock.today().isoformat(),
+        "paid_to": "beneficiary",
+        "receipt_number": f"BN-{line['id'][:8]}",
+        "amount": line["total"] if amount is None else amount,
+        **kw,
+    }
 
 
 def unpaid(line: dict[str, Any], reason: str = "Vắng nhà, không liên lạc được") -> dict[str, Any]:

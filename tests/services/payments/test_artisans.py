@@ -9,10 +9,17 @@ ARTISANS = "artisans"
 
 
 def enrolment(person: uuid.UUID | None = None, **kw) -> dict:
-    return {"person_id": str(person or uuid.uuid4()), "recipient_name": "Nguyễn Văn Mười",
-            "national_id": "084050001234", "commune_code": "29242",
-            "title": "nghe_nhan_uu_tu", "amount_per_month": 850_000, "from_month": "2026-01",
-            "legal_basis": "QĐ 15/QĐ-UBND ngày 02/01/2026", **kw}
+    return {
+        "person_id": str(person or uuid.uuid4()),
+        "recipient_name": "Nguyễn Văn Mười",
+        "national_id": "084050001234",
+        "commune_code": "29242",
+        "title": "nghe_nhan_uu_tu",
+        "amount_per_month": 850_000,
+        "from_month": "2026-01",
+        "legal_basis": "QĐ 15/QĐ-UBND ngày 02/01/2026",
+        **kw,
+    }
 
 
 async def enrol(http, minter, body: dict, key: str | None = None, **headers_kw) -> dict:
@@ -32,7 +39,10 @@ async def test_an_enrolment_is_paid_its_amount_every_month_and_goes_to_the_posta
     assert (march["totals"]["line_count"], march["totals"]["amount"]) == (2, 1_850_000)
     line = await line_of(http, minter, march, uuid.UUID(people["id"]))
     assert (line["person_id"], line["recipient_name"], line["national_id"]) == (
-        people["person_id"], "Nguyễn Văn Mười", "084050001234")
+        people["person_id"],
+        "Nguyễn Văn Mười",
+        "084050001234",
+    )
     assert (line["regular"], line["arrears"], line["total"]) == (1_000_000, 0, 1_000_000)
     assert [(m["month"], m["kind"], m["amount"]) for m in line["months"]] == [("2026-03", "regular", 1_000_000)]
     found = await batches(http, minter, march)
@@ -51,13 +61,19 @@ async def test_an_ended_enrolment_is_not_paid_after_its_last_month_and_a_retroac
     await run(http, minter, ARTISANS, "2026-01")
     await run(http, minter, ARTISANS, "2026-02")
 
-    r = await http.post(f"{ENROLMENTS}/{ended_ahead['id']}/end", headers=maker(minter) | {"If-Match": '"1"'},
-                        json={"to_month": "2026-03", "legal_basis": "QĐ 40/QĐ-UBND: chuyển khỏi tỉnh"})
+    r = await http.post(
+        f"{ENROLMENTS}/{ended_ahead['id']}/end",
+        headers=maker(minter) | {"If-Match": '"1"'},
+        json={"to_month": "2026-03", "legal_basis": "QĐ 40/QĐ-UBND: chuyển khỏi tỉnh"},
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["to_month"], r.json()["version"], r.headers["etag"]) == ("2026-03", 2, '"2"')
     # Died in January, decided in March: February was paid and is recovered.
-    r = await http.post(f"{ENROLMENTS}/{ended_late['id']}/end", headers=maker(minter),
-                        json={"to_month": "2026-01", "legal_basis": "QĐ 41/QĐ-UBND: từ trần"})
+    r = await http.post(
+        f"{ENROLMENTS}/{ended_late['id']}/end",
+        headers=maker(minter),
+        json={"to_month": "2026-01", "legal_basis": "QĐ 41/QĐ-UBND: từ trần"},
+    )
     assert r.status_code == 200, r.text
 
     march = await run(http, minter, ARTISANS, "2026-03")
@@ -71,11 +87,17 @@ async def test_an_ended_enrolment_is_not_paid_after_its_last_month_and_a_retroac
     assert april["totals"]["line_count"] == 0
 
     # An end only brings the last month forward; a stale If-Match is refused.
-    r = await http.post(f"{ENROLMENTS}/{ended_ahead['id']}/end", headers=maker(minter),
-                        json={"to_month": "2026-05", "legal_basis": "QĐ 42/QĐ-UBND"})
+    r = await http.post(
+        f"{ENROLMENTS}/{ended_ahead['id']}/end",
+        headers=maker(minter),
+        json={"to_month": "2026-05", "legal_basis": "QĐ 42/QĐ-UBND"},
+    )
     assert r.status_code == 409 and r.json()["type"].endswith("/enrolment-ended")
-    r = await http.post(f"{ENROLMENTS}/{ended_ahead['id']}/end", headers=maker(minter) | {"If-Match": '"1"'},
-                        json={"to_month": "2026-02", "legal_basis": "QĐ 42/QĐ-UBND"})
+    r = await http.post(
+        f"{ENROLMENTS}/{ended_ahead['id']}/end",
+        headers=maker(minter) | {"If-Match": '"1"'},
+        json={"to_month": "2026-02", "legal_basis": "QĐ 42/QĐ-UBND"},
+    )
     assert r.status_code == 412
 
 
@@ -90,7 +112,10 @@ async def test_a_back_dated_enrolment_is_paid_its_past_months_as_arrears(http, m
     line = await line_of(http, minter, march, uuid.UUID(late["id"]))
     assert (line["regular"], line["arrears"], line["total"]) == (700_000, 2 * 700_000, 3 * 700_000)
     assert [(m["month"], m["kind"]) for m in line["months"]] == [
-        ("2026-01", "arrears"), ("2026-02", "arrears"), ("2026-03", "regular")]
+        ("2026-01", "arrears"),
+        ("2026-02", "arrears"),
+        ("2026-03", "regular"),
+    ]
     assert (await line_of(http, minter, march, uuid.UUID(early["id"])))["arrears"] == 0
     approved = await approve(http, minter, march)
     assert approved["totals"]["amount"] == 850_000 + 3 * 700_000
@@ -101,8 +126,9 @@ async def test_enrolments_are_limited_to_the_clients_areas(http, minter):
     r = await http.post(ENROLMENTS, json=enrolment(commune_code="29263"), headers=maker(minter, areas=("29242",)))
     assert r.status_code == 403
     # The district and province are derived from the commune, never taken from the client.
-    r = await http.post(ENROLMENTS, json=enrolment(commune_code="29263", district_code="29242"),
-                        headers=maker(minter, areas=("29242",)))
+    r = await http.post(
+        ENROLMENTS, json=enrolment(commune_code="29263", district_code="29242"), headers=maker(minter, areas=("29242",))
+    )
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body.district_code")
     for code in ("99999", "29236", "=1+2"):  # unknown, abolished in 2025, not a code
         r = await http.post(ENROLMENTS, json=enrolment(commune_code=code), headers=maker(minter))
@@ -114,8 +140,11 @@ async def test_enrolments_are_limited_to_the_clients_areas(http, minter):
     assert r.status_code == 200 and {e["commune_code"] for e in r.json()["items"]} == {"29242"}
     r = await http.get(f"{ENROLMENTS}/{other['id']}", headers=maker(minter, areas=("29242",)))
     assert r.status_code == 404
-    r = await http.post(f"{ENROLMENTS}/{other['id']}/end", headers=maker(minter, areas=("29242",)),
-                        json={"to_month": "2026-03", "legal_basis": "QĐ 1"})
+    r = await http.post(
+        f"{ENROLMENTS}/{other['id']}/end",
+        headers=maker(minter, areas=("29242",)),
+        json={"to_month": "2026-03", "legal_basis": "QĐ 1"},
+    )
     assert r.status_code == 404
     r = await http.get(ENROLMENTS, params={"in_force": "2026-02", "commune_code": "29263"}, headers=maker(minter))
     assert [e["id"] for e in r.json()["items"]] == [other["id"]]
@@ -126,8 +155,11 @@ async def test_enrolment_is_idempotent_and_validated(http, minter):
     first = await enrol(http, minter, body, key="artisan-2026-0001")
     r = await http.post(ENROLMENTS, json=body, headers=maker(minter) | {"Idempotency-Key": "artisan-2026-0001"})
     assert r.status_code == 201 and r.json() == first and r.headers["idempotent-replayed"] == "true"
-    r = await http.post(ENROLMENTS, json={**body, "amount_per_month": 1_000_000},
-                        headers=maker(minter) | {"Idempotency-Key": "artisan-2026-0001"})
+    r = await http.post(
+        ENROLMENTS,
+        json={**body, "amount_per_month": 1_000_000},
+        headers=maker(minter) | {"Idempotency-Key": "artisan-2026-0001"},
+    )
     assert r.status_code == 422
     r = await http.get(ENROLMENTS, params={"person_id": body["person_id"]}, headers=maker(minter))
     assert len(r.json()["items"]) == 1
@@ -136,24 +168,51 @@ async def test_enrolment_is_idempotent_and_validated(http, minter):
     r = await http.post(ENROLMENTS, json={**body, "from_month": "2026-06"}, headers=maker(minter))
     assert r.status_code == 409 and r.json()["type"].endswith("/enrolment-overlaps")
     # Only the decree's amounts, whole VND as a JSON integer; months in order.
-    for bad in ({"amount_per_month": 900_000}, {"amount_per_month": "850000"}, {"amount_per_month": 0},
-                {"title": "nghe_nhan"}, {"from_month": "2026-13"}, {"from_month": "2026-05", "to_month": "2026-04"}):
+    for bad in (
+        {"amount_per_month": 900_000},
+        {"amount_per_month": "850000"},
+        {"amount_per_month": 0},
+        {"title": "nghe_nhan"},
+        {"from_month": "2026-13"},
+        {"from_month": "2026-05", "to_month": "2026-04"},
+    ):
         r = await http.post(ENROLMENTS, json=enrolment(**bad), headers=maker(minter))
         assert r.status_code == 422, (bad, r.text)
     # Artisans are no longer one-off payments.
-    r = await http.post("/one-off-payments", headers=maker(minter), json={
-        "programme": "artisans", "recipient_name": "X", "commune_code": "29242",
-        "amount": 850_000, "reason": "x", "requested_by": "x"})
+    r = await http.post(
+        "/one-off-payments",
+        headers=maker(minter),
+        json={
+            "programme": "artisans",
+            "recipient_name": "X",
+            "commune_code": "29242",
+            "amount": 850_000,
+            "reason": "x",
+            "requested_by": "x",
+        },
+    )
     assert r.status_code == 422
 
 
 async def test_an_artisans_amount_stays_within_the_programmes_max_amount(http, minter):
-    r = await http.post("/programmes/artisans/parameters", headers=minter.headers("admin"), json={
-        "name": "max_amount", "valid_from": "2027-01", "value": "850000", "legal_basis": "QĐ UBND tỉnh 2027"})
+    r = await http.post(
+        "/programmes/artisans/parameters",
+        headers=minter.headers("admin"),
+        json={"name": "max_amount", "valid_from": "2027-01", "value": "850000", "legal_basis": "QĐ UBND tỉnh 2027"},
+    )
     assert r.status_code == 201, r.text
-    r = await http.post(ENROLMENTS, json=enrolment(amount_per_month=1_000_000, from_month="2027-01",
-                                                    title="nghe_nhan_nhan_dan"), headers=maker(minter))
+    r = await http.post(
+        ENROLMENTS,
+        json=enrolment(amount_per_month=1_000_000, from_month="2027-01", title="nghe_nhan_nhan_dan"),
+        headers=maker(minter),
+    )
     assert (r.status_code, r.json()["errors"][0]["field"], r.json()["errors"][0]["limit"]) == (
-        422, "body.amount_per_month", 850_000)
-    await enrol(http, minter, enrolment(amount_per_month=1_000_000, from_month="2026-12", to_month="2026-12",
-                                        title="nghe_nhan_nhan_dan"))
+        422,
+        "body.amount_per_month",
+        850_000,
+    )
+    await enrol(
+        http,
+        minter,
+        enrolment(amount_per_month=1_000_000, from_month="2026-12", to_month="2026-12", title="nghe_nhan_nhan_dan"),
+    )

@@ -20,8 +20,9 @@ async def test_two_concurrent_generate_requests_make_one_payroll(test_db, minter
     body = {"programme": "funeral", "period": "2031-01"}
     try:
         async with app_client(app, keys=minter, rollback=False) as http:
-            results = await asyncio.gather(*(http.post("/payrolls", json=body, headers=maker(minter))
-                                             for _ in range(2)))
+            results = await asyncio.gather(
+                *(http.post("/payrolls", json=body, headers=maker(minter)) for _ in range(2))
+            )
             assert sorted(r.status_code for r in results) == [201, 409], [r.text for r in results]
             created = next(r.json() for r in results if r.status_code == 201)
             refused = next(r.json() for r in results if r.status_code == 409)
@@ -29,14 +30,17 @@ async def test_two_concurrent_generate_requests_make_one_payroll(test_db, minter
             # Two approvals at once: one approves, the other finds it approved.
             await http.post(f"/payrolls/{created['id']}/review", headers=maker(minter))
             checkers = [minter.headers("payments:approve", client_id=f"checker-{i}") for i in range(2)]
-            results = await asyncio.gather(*(http.post(f"/payrolls/{created['id']}/approve", headers=h)
-                                             for h in checkers))
+            results = await asyncio.gather(
+                *(http.post(f"/payrolls/{created['id']}/approve", headers=h) for h in checkers)
+            )
             assert sorted(r.status_code for r in results) == [200, 409]
         async with engine.connect() as conn:
-            count = await conn.scalar(text("SELECT count(*) FROM payments.payrolls WHERE programme = 'funeral' "
-                                           "AND period = '2031-01'"))
-            events = await conn.scalar(text("SELECT count(*) FROM payments.outbox WHERE subject = :s"),
-                                       {"s": created["id"]})
+            count = await conn.scalar(
+                text("SELECT count(*) FROM payments.payrolls WHERE programme = 'funeral' AND period = '2031-01'")
+            )
+            events = await conn.scalar(
+                text("SELECT count(*) FROM payments.outbox WHERE subject = :s"), {"s": created["id"]}
+            )
         assert (count, events) == (1, 1)
     finally:
         async with engine.begin() as conn:
@@ -47,8 +51,6 @@ async def test_two_concurrent_generate_requests_make_one_payroll(test_db, minter
         await engine.dispose()
 
 
-
-
 async def test_two_identical_result_reports_at_once_have_one_effect(test_db, minter):
     from .helpers import CHECKER, partner
 
@@ -57,40 +59,73 @@ async def test_two_identical_result_reports_at_once_have_one_effect(test_db, min
     marker = "UBND xã (test: two identical result reports)"
     try:
         async with app_client(app, keys=minter, rollback=False) as http:
-            r = await http.post("/one-off-payments", headers=maker(minter), json={
-                "programme": "emergency", "recipient_name": "Lê Thị Mai", "commune_code": "29242",
-                "amount": 2_000_000, "reason": "Lũ quét", "requested_by": marker, "period_from": "2032-01"})
+            r = await http.post(
+                "/one-off-payments",
+                headers=maker(minter),
+                json={
+                    "programme": "emergency",
+                    "recipient_name": "Lê Thị Mai",
+                    "commune_code": "29242",
+                    "amount": 2_000_000,
+                    "reason": "Lũ quét",
+                    "requested_by": marker,
+                    "period_from": "2032-01",
+                },
+            )
             assert r.status_code == 201, r.text
-            payroll = (await http.post("/payrolls", json={"programme": "emergency", "period": "2032-01"},
-                                       headers=maker(minter))).json()
+            payroll = (
+                await http.post(
+                    "/payrolls", json={"programme": "emergency", "period": "2032-01"}, headers=maker(minter)
+                )
+            ).json()
             await http.post(f"/payrolls/{payroll['id']}/review", headers=maker(minter))
-            r = await http.post(f"/payrolls/{payroll['id']}/approve",
-                                headers=minter.headers("payments:approve", client_id=CHECKER))
+            r = await http.post(
+                f"/payrolls/{payroll['id']}/approve", headers=minter.headers("payments:approve", client_id=CHECKER)
+            )
             assert r.status_code == 200, r.text
-            batch = (await http.get("/batches", params={"payroll": payroll["id"]},
-                                    headers=partner(minter))).json()["items"][0]
+            batch = (await http.get("/batches", params={"payroll": payroll["id"]}, headers=partner(minter))).json()[
+                "items"
+            ][0]
             line = (await http.get(f"/payrolls/{payroll['id']}/lines", headers=maker(minter))).json()["items"][0]
-            body = {"results": [{"line_id": line["id"], "outcome": "paid", "paid_on": clock.today().isoformat(),
-                                 "paid_to": "beneficiary", "receipt_number": "BN-1", "amount": 2_000_000}]}
-            results = await asyncio.gather(*(http.post(f"/batches/{batch['id']}/results", json=body,
-                                                       headers=partner(minter)) for _ in range(2)))
+            body = {
+                "results": [
+                    {
+                        "line_id": line["id"],
+                        "outcome": "paid",
+                        "paid_on": clock.today().isoformat(),
+                        "paid_to": "beneficiary",
+                        "receipt_number": "BN-1",
+                        "amount": 2_000_000,
+                    }
+                ]
+            }
+            results = await asyncio.gather(
+                *(http.post(f"/batches/{batch['id']}/results", json=body, headers=partner(minter)) for _ in range(2))
+            )
             assert [r.status_code for r in results] == [200, 200], [r.text for r in results]
             assert sorted((r.json()["recorded"], r.json()["unchanged"]) for r in results) == [(0, 1), (1, 0)]
             assert all(r.json()["exceptions"] == 0 for r in results)
         async with engine.connect() as conn:
-            paid = await conn.scalar(text("SELECT count(*) FROM payments.ledger_entries WHERE kind = 'paid' "
-                                          "AND payroll_id = :p"), {"p": payroll["id"]})
-            events = await conn.scalar(text("SELECT count(*) FROM payments.outbox WHERE subject = :s "
-                                            "AND type = 'payments.line.paid.v1'"), {"s": line["id"]})
-            counted = await conn.scalar(text("SELECT paid_count FROM payments.batches WHERE id = :b"),
-                                        {"b": batch["id"]})
+            paid = await conn.scalar(
+                text("SELECT count(*) FROM payments.ledger_entries WHERE kind = 'paid' AND payroll_id = :p"),
+                {"p": payroll["id"]},
+            )
+            events = await conn.scalar(
+                text("SELECT count(*) FROM payments.outbox WHERE subject = :s AND type = 'payments.line.paid.v1'"),
+                {"s": line["id"]},
+            )
+            counted = await conn.scalar(
+                text("SELECT paid_count FROM payments.batches WHERE id = :b"), {"b": batch["id"]}
+            )
         assert (paid, events, counted) == (1, 1, 1)
     finally:
         async with engine.begin() as conn:
             ids = "SELECT id FROM payments.payrolls WHERE programme = 'emergency' AND period = '2032-01'"
-            subjects = (f"SELECT id::text FROM payments.batches WHERE payroll_id IN ({ids}) UNION ALL "
-                        f"SELECT id::text FROM payments.payroll_lines WHERE payroll_id IN ({ids}) UNION ALL "
-                        f"SELECT id::text FROM ({ids}) p")
+            subjects = (
+                f"SELECT id::text FROM payments.batches WHERE payroll_id IN ({ids}) UNION ALL "
+                f"SELECT id::text FROM payments.payroll_lines WHERE payroll_id IN ({ids}) UNION ALL "
+                f"SELECT id::text FROM ({ids}) p"
+            )
             await conn.execute(text(f"DELETE FROM payments.outbox WHERE subject IN ({subjects})"))
             await conn.execute(text(f"DELETE FROM payments.event_sequences WHERE subject IN ({subjects})"))
             await conn.execute(text(f"DELETE FROM payments.line_results WHERE payroll_id IN ({ids})"))
@@ -100,7 +135,9 @@ async def test_two_identical_result_reports_at_once_have_one_effect(test_db, min
             await conn.execute(text("ALTER TABLE payments.ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
             await conn.execute(text(f"DELETE FROM payments.ledger_entries WHERE payroll_id IN ({ids})"))
             await conn.execute(text("ALTER TABLE payments.ledger_entries ENABLE TRIGGER ledger_entries_append_only"))
-            await conn.execute(text(f"DELETE FROM payments.one_off_payments WHERE payroll_id IN ({ids}) "
-                                    "OR requested_by = :m"), {"m": marker})
+            await conn.execute(
+                text(f"DELETE FROM payments.one_off_payments WHERE payroll_id IN ({ids}) OR requested_by = :m"),
+                {"m": marker},
+            )
             await conn.execute(text(f"DELETE FROM payments.payrolls WHERE id IN ({ids})"))
         await engine.dispose()

@@ -21,14 +21,21 @@ ALLOWANCE = "monthly_allowance"
 
 async def province(app, http, minter, month="2026-03"):
     """Three beneficiaries in commune 84101, one in 84103 (district 842), one in 84401 (district 844)."""
-    people = {
-        "84101": [uuid.uuid4() for _ in range(3)], "84103": [uuid.uuid4()], "84401": [uuid.uuid4()]}
+    people = {"84101": [uuid.uuid4() for _ in range(3)], "84103": [uuid.uuid4()], "84401": [uuid.uuid4()]}
     events = []
     for commune, ids in people.items():
         district = "844" if commune == "84401" else "842"
         for i, b in enumerate(ids):
-            events.append(schedule(b, 1, [period("2024-07", None, 750_000 + 250_000 * i)], commune=commune,
-                                   district=district, name=f"Nguyễn Văn {chr(65 + i)}"))
+            events.append(
+                schedule(
+                    b,
+                    1,
+                    [period("2024-07", None, 750_000 + 250_000 * i)],
+                    commune=commune,
+                    district=district,
+                    name=f"Nguyễn Văn {chr(65 + i)}",
+                )
+            )
     await feed(app, *events)
     return await run(http, minter, ALLOWANCE, month), people
 
@@ -80,8 +87,11 @@ async def test_the_partner_sees_only_the_batches_of_its_areas(app, http, minter)
     assert r.status_code == 404
     pages, cursor = [], None
     while True:  # cursor pages
-        r = await http.get("/batches", params={"limit": 1, **({"cursor": cursor} if cursor else {})},
-                           headers=partner(minter, areas=("842",)))
+        r = await http.get(
+            "/batches",
+            params={"limit": 1, **({"cursor": cursor} if cursor else {})},
+            headers=partner(minter, areas=("842",)),
+        )
         pages += [b["commune_code"] for b in r.json()["items"]]
         if not (cursor := r.json()["next_cursor"]):
             break
@@ -91,8 +101,9 @@ async def test_the_partner_sees_only_the_batches_of_its_areas(app, http, minter)
 async def test_downloads_in_json_csv_and_xlsx_with_vietnamese_headers(app, http, minter):
     payroll, people = await province(app, http, minter)
     batch = (await batches(http, minter, payroll))["84101"]
-    expected = sorted((x for x in await lines(http, minter, payroll) if x["commune_code"] == "84101"),
-                      key=lambda x: x["id"])
+    expected = sorted(
+        (x for x in await lines(http, minter, payroll) if x["commune_code"] == "84101"), key=lambda x: x["id"]
+    )
     url = f"/batches/{batch['id']}/download"
     r = await http.get(url, params={"format": "csv"}, headers=partner(minter))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -100,12 +111,25 @@ async def test_downloads_in_json_csv_and_xlsx_with_vietnamese_headers(app, http,
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     header = list(rows[0])
-    assert header[:12] == ["STT", "Mã dòng", "Họ và tên", "Số CCCD", "Ngày sinh", "Mã xã", "Số tiền", "Thường xuyên",
-                           "Truy lĩnh", "Thu hồi", "Kỳ trước chuyển sang", "Ghi chú"]
+    assert header[:12] == [
+        "STT",
+        "Mã dòng",
+        "Họ và tên",
+        "Số CCCD",
+        "Ngày sinh",
+        "Mã xã",
+        "Số tiền",
+        "Thường xuyên",
+        "Truy lĩnh",
+        "Thu hồi",
+        "Kỳ trước chuyển sang",
+        "Ghi chú",
+    ]
     assert header[12:] == ["Kết quả", "Ngày chi trả", "Người nhận", "Số biên nhận", "Số tiền đã chi", "Lý do"]
-    assert [(row["STT"], row["Mã dòng"], row["Họ và tên"], int(row["Số tiền"]), row["Ngày sinh"], row["Kết quả"])
-            for row in rows] == [(str(i + 1), x["id"], x["recipient_name"], x["total"], "02/03/1950", "")
-                                 for i, x in enumerate(expected)]
+    assert [
+        (row["STT"], row["Mã dòng"], row["Họ và tên"], int(row["Số tiền"]), row["Ngày sinh"], row["Kết quả"])
+        for row in rows
+    ] == [(str(i + 1), x["id"], x["recipient_name"], x["total"], "02/03/1950", "") for i, x in enumerate(expected)]
     assert sum(int(row["Số tiền"]) for row in rows) == batch["amount"]
 
     r = await http.get(url, params={"format": "xlsx"}, headers=partner(minter))
@@ -119,7 +143,8 @@ async def test_downloads_in_json_csv_and_xlsx_with_vietnamese_headers(app, http,
     document = json.loads(r.content)
     assert document["batch"]["id"] == batch["id"]
     assert [(x["line_id"], x["total"], x["result"]) for x in document["lines"]] == [
-        (x["id"], x["total"], None) for x in expected]
+        (x["id"], x["total"], None) for x in expected
+    ]
 
 
 async def test_single_and_bulk_results_are_idempotent_and_counted_on_the_batch(app, http, minter):
@@ -147,8 +172,7 @@ async def test_single_and_bulk_results_are_idempotent_and_counted_on_the_batch(a
     assert (out["batch"]["unpaid_count"], out["batch"]["unpaid_amount"]) == (1, c["total"])
     replay = await http.post(f"/batches/{batch['id']}/results", json=bulk, headers=partner(minter) | key)
     assert replay.json() == out
-    r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(b)]},
-                        headers=partner(minter) | key)
+    r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(b)]}, headers=partner(minter) | key)
     assert r.status_code == 422
     # Without a key, the same report again is recognised as such: nothing changes, nothing is raised.
     r = await http.post(f"/batches/{batch['id']}/results", json=bulk, headers=partner(minter))
@@ -160,19 +184,34 @@ async def test_single_and_bulk_results_are_idempotent_and_counted_on_the_batch(a
     assert (unpaid_event["outcome"], unpaid_event["reason"]) == ("unpaid", "Vắng nhà, không liên lạc được")
 
     # What each outcome needs.
-    r = await http.post(f"/batches/{batch['id']}/results", json={"results": [
-        {"line_id": a["id"], "outcome": "paid", "amount": -5}, {"line_id": b["id"], "outcome": "unpaid"}]},
-        headers=partner(minter))
+    r = await http.post(
+        f"/batches/{batch['id']}/results",
+        json={
+            "results": [
+                {"line_id": a["id"], "outcome": "paid", "amount": -5},
+                {"line_id": b["id"], "outcome": "unpaid"},
+            ]
+        },
+        headers=partner(minter),
+    )
     assert r.status_code == 422
-    r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(a), paid(a)]},
-                        headers=partner(minter))
+    r = await http.post(
+        f"/batches/{batch['id']}/results", json={"results": [paid(a), paid(a)]}, headers=partner(minter)
+    )
     assert r.status_code == 422 and "listed twice" in r.text
 
 
 async def test_ledger_paid_equals_the_sum_of_paid_lines_and_the_fee_is_computed_per_batch(app, http, minter):
-    r = await http.post(f"/programmes/{ALLOWANCE}/parameters", headers=minter.headers("admin"), json={
-        "name": "postal_fee_percent", "valid_from": "2026-01", "value": "0.55",
-        "legal_basis": "Hợp đồng chi trả số 01/2026/HĐ-BĐ"})
+    r = await http.post(
+        f"/programmes/{ALLOWANCE}/parameters",
+        headers=minter.headers("admin"),
+        json={
+            "name": "postal_fee_percent",
+            "valid_from": "2026-01",
+            "value": "0.55",
+            "legal_basis": "Hợp đồng chi trả số 01/2026/HĐ-BĐ",
+        },
+    )
     assert r.status_code == 201, r.text
     payroll, _ = await province(app, http, minter)
     got = await batches(http, minter, payroll)
@@ -192,8 +231,11 @@ async def test_ledger_paid_equals_the_sum_of_paid_lines_and_the_fee_is_computed_
         assert batch["fee"] == int(batch["paid_amount"] * 55 / 10_000 + 0.5)
     report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
     assert report["paid"] == reported_paid
-    assert report["carried"] == next(x["total"] for x in everything if x["commune_code"] == "84101"
-                                     and x["id"] == max(y["id"] for y in everything if y["commune_code"] == "84101"))
+    assert report["carried"] == next(
+        x["total"]
+        for x in everything
+        if x["commune_code"] == "84101" and x["id"] == max(y["id"] for y in everything if y["commune_code"] == "84101")
+    )
     assert report["issued"] == payroll["totals"]["amount"]
 
 
@@ -202,11 +244,11 @@ async def test_a_post_office_given_pre_2025_areas_sees_the_batches_of_the_2025_c
     given Trà Vinh's old code (84), one of its old districts, or today's commune sees their batch; one given a
     neighbouring commune does not, nor one of Bến Tre."""
     old_style, new_style = uuid.uuid4(), uuid.uuid4()
-    await feed(app,
-               schedule(old_style, 1, [period("2024-07", None, 750_000)], commune="29239", district="842",
-                        province="84"),
-               schedule(new_style, 1, [period("2025-08", None, 750_000)], commune="29242", district="",
-                        province="86"))
+    await feed(
+        app,
+        schedule(old_style, 1, [period("2024-07", None, 750_000)], commune="29239", district="842", province="84"),
+        schedule(new_style, 1, [period("2025-08", None, 750_000)], commune="29242", district="", province="86"),
+    )
     payroll = await run(http, minter, ALLOWANCE, "2026-03")
     for areas in (("84",), ("842",), ("29242",), ("86",)):
         assert sorted(await batches(http, minter, payroll, areas=areas)) == ["29239", "29242"], areas
@@ -214,8 +256,9 @@ async def test_a_post_office_given_pre_2025_areas_sees_the_batches_of_the_2025_c
     assert await batches(http, minter, payroll, areas=("29263",)) == {}
     assert await batches(http, minter, payroll, areas=("83",)) == {}  # Bến Tre's old province code
     batch = (await batches(http, minter, payroll, areas=("84",)))["29242"]
-    r = await http.get(f"/batches/{batch['id']}/download", params={"format": "json"},
-                       headers=partner(minter, areas=("842",)))
+    r = await http.get(
+        f"/batches/{batch['id']}/download", params={"format": "json"}, headers=partner(minter, areas=("842",))
+    )
     assert r.status_code == 200, r.text
     assert [x["total"] for x in json.loads(r.content)["lines"]] == [batch["amount"]] == [750_000]
 
@@ -232,12 +275,16 @@ async def test_paid_on_is_neither_in_the_future_nor_before_the_batch_was_issued(
     [error] = r.json()["errors"]
     assert (error["field"], "in the future" in error["reason"]) == ("body.results.1.paid_on", True)
     tomorrow = (today + timedelta(days=1)).isoformat()
-    r = await http.post(f"/lines/{c['id']}/result", json={k: v for k, v in paid(c, paid_on=tomorrow).items()
-                                                        if k != "line_id"}, headers=partner(minter))
+    r = await http.post(
+        f"/lines/{c['id']}/result",
+        json={k: v for k, v in paid(c, paid_on=tomorrow).items() if k != "line_id"},
+        headers=partner(minter),
+    )
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body.paid_on")
     # Before the batch was issued (today, when the payroll was approved): the post office had no list yet.
-    r = await http.post(url, json={"results": [paid(a, paid_on=(today - timedelta(days=1)).isoformat())]},
-                        headers=partner(minter))
+    r = await http.post(
+        url, json={"results": [paid(a, paid_on=(today - timedelta(days=1)).isoformat())]}, headers=partner(minter)
+    )
     assert r.status_code == 422 and "before the batch was issued" in r.json()["errors"][0]["reason"]
     got = (await http.get(f"/batches/{batch['id']}", headers=partner(minter))).json()
     assert (got["paid_count"], got["status"]) == (0, "ready")

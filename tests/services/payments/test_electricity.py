@@ -7,9 +7,13 @@ from .helpers import batches, feed, generate, line_of, maker, period, poverty, r
 
 async def test_a_quarter_pays_each_month_a_household_is_poor_at_the_amount_in_force(app, http, minter):
     always, from_february, not_poor = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await feed(app, poverty(always, "poor", "2025-01-01"),
-               poverty(from_february, "near_poor", "2025-01-01"), poverty(from_february, "poor", "2026-02-01"),
-               poverty(not_poor, "near_poor", "2025-01-01"))
+    await feed(
+        app,
+        poverty(always, "poor", "2025-01-01"),
+        poverty(from_february, "near_poor", "2025-01-01"),
+        poverty(from_february, "poor", "2026-02-01"),
+        poverty(not_poor, "near_poor", "2025-01-01"),
+    )
     q1 = await generate(http, minter, "electricity", "2026-Q1")
     assert q1["totals"]["line_count"] == 2
     line = await line_of(http, minter, q1, always)
@@ -23,9 +27,16 @@ async def test_a_retroactive_provincial_amount_is_paid_as_arrears_next_quarter(a
     household = uuid.uuid4()
     await feed(app, poverty(household, "poor", "2025-01-01"))
     await run(http, minter, "electricity", "2026-Q1")
-    r = await http.post("/programmes/electricity/parameters",
-                        json={"name": "amount_per_month", "valid_from": "2026-01", "value": "50000",
-                              "legal_basis": "QĐ UBND tỉnh: 30 kWh × giá bậc 1 mới"}, headers=minter.headers("admin"))
+    r = await http.post(
+        "/programmes/electricity/parameters",
+        json={
+            "name": "amount_per_month",
+            "valid_from": "2026-01",
+            "value": "50000",
+            "legal_basis": "QĐ UBND tỉnh: 30 kWh × giá bậc 1 mới",
+        },
+        headers=minter.headers("admin"),
+    )
     assert r.status_code == 201, r.text
     line = await line_of(http, minter, await generate(http, minter, "electricity", "2026-Q2"), household)
     assert (line["regular"], line["arrears"]) == (3 * 50_000, 3 * 4_000)
@@ -42,9 +53,13 @@ async def test_a_household_that_left_poverty_retroactively_is_recovered(app, htt
 
 # --- social-policy households: a member on the allowance, not poor, low use declared -----------------------------
 
+
 async def declare(http, minter, household, low_use=True, valid_from="2025-01-01", **kw):
-    r = await http.post(f"/households/{household}/electricity-use", headers=maker(minter, **kw),
-                        json={"low_use": low_use, "valid_from": valid_from, "document": "Biên bản xác minh UBND xã"})
+    r = await http.post(
+        f"/households/{household}/electricity-use",
+        headers=maker(minter, **kw),
+        json={"low_use": low_use, "valid_from": valid_from, "document": "Biên bản xác minh UBND xã"},
+    )
     return r
 
 
@@ -86,7 +101,10 @@ async def test_a_poor_household_is_not_a_social_policy_household_and_is_paid_onc
     # Poor in January and February, social-policy in March: one support a month, one line.
     assert (line["regular"], line["total"]) == (3 * 46_000, 3 * 46_000)
     assert [(m["month"], m["amount"]) for m in line["months"]] == [
-        ("2026-01", 46_000), ("2026-02", 46_000), ("2026-03", 46_000)]
+        ("2026-01", 46_000),
+        ("2026-02", 46_000),
+        ("2026-03", 46_000),
+    ]
     assert (await batches(http, minter, payroll))["84101"]["amount"] >= 3 * 46_000
 
 
@@ -123,6 +141,9 @@ async def test_declarations_need_a_known_household_within_the_clients_areas(app,
     # The same day again replaces the declaration.
     r = await declare(http, minter, household, low_use=False)
     assert [d["low_use"] for d in r.json()["declarations"]] == [False]
-    r = await http.post(f"/households/{household}/electricity-use", headers=maker(minter),
-                        json={"low_use": "maybe", "valid_from": "2026-01-01", "document": "x"})
+    r = await http.post(
+        f"/households/{household}/electricity-use",
+        headers=maker(minter),
+        json={"low_use": "maybe", "valid_from": "2026-01-01", "document": "x"},
+    )
     assert r.status_code == 422

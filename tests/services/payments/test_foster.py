@@ -16,29 +16,57 @@ CP = "/ansinh/child_protection"
 _seq = itertools.count(1)
 
 
-def recorded(placement: uuid.UUID, *, birth: str = "2022-05-10", starts_on: str = "2026-01-15",
-             foster_allowance: bool = True, kind: str = "foster", case_number: str | None = "CP-000042",
-             commune: str = "29242") -> Event:
-    data = {"placement_id": str(placement), "child_id": str(uuid.uuid5(placement, "child")), "person_id": None,
-            "case_id": str(uuid.uuid5(placement, "case")), "case_number": case_number, "kind": kind,
-            "starts_on": starts_on,
-            "first_report_due": "2026-07-15", "foster_allowance": foster_allowance, "child_date_of_birth": birth,
-            "commune_code": commune, "district_code": "", "province_code": "86"}
+def recorded(
+    placement: uuid.UUID,
+    *,
+    birth: str = "2022-05-10",
+    starts_on: str = "2026-01-15",
+    foster_allowance: bool = True,
+    kind: str = "foster",
+    case_number: str | None = "CP-000042",
+    commune: str = "29242",
+) -> Event:
+    data = {
+        "placement_id": str(placement),
+        "child_id": str(uuid.uuid5(placement, "child")),
+        "person_id": None,
+        "case_id": str(uuid.uuid5(placement, "case")),
+        "case_number": case_number,
+        "kind": kind,
+        "starts_on": starts_on,
+        "first_report_due": "2026-07-15",
+        "foster_allowance": foster_allowance,
+        "child_date_of_birth": birth,
+        "commune_code": commune,
+        "district_code": "",
+        "province_code": "86",
+    }
     return Event.model_validate({**new_event(CP, PLACEMENT_RECORDED, str(placement), data), "sequence": next(_seq)})
 
 
 def ended(placement: uuid.UUID, ends_on: str, kind: str = "foster") -> Event:
-    data = {"placement_id": str(placement), "child_id": str(uuid.uuid5(placement, "child")), "kind": kind,
-            "ends_on": ends_on,
-            "commune_code": "29242", "district_code": "", "province_code": "86"}
+    data = {
+        "placement_id": str(placement),
+        "child_id": str(uuid.uuid5(placement, "child")),
+        "kind": kind,
+        "ends_on": ends_on,
+        "commune_code": "29242",
+        "district_code": "",
+        "province_code": "86",
+    }
     return Event.model_validate({**new_event(CP, PLACEMENT_ENDED, str(placement), data), "sequence": next(_seq)})
 
 
 async def test_a_foster_carer_of_a_5_1_child_is_paid_2_5_then_1_5_times_the_standard_level_at_the_post_office(
-        app, http, minter):
+    app, http, minter
+):
     young, other_kind, no_allowance = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await feed(app, recorded(young, birth="2022-03-10", starts_on="2026-01-20"),
-               recorded(other_kind, kind="kinship"), recorded(no_allowance, foster_allowance=False))
+    await feed(
+        app,
+        recorded(young, birth="2022-03-10", starts_on="2026-01-20"),
+        recorded(other_kind, kind="kinship"),
+        recorded(no_allowance, foster_allowance=False),
+    )
     r = await http.get(f"/programmes/{PROGRAMME}", headers=maker(minter))
     assert r.status_code == 200, r.text
     assert r.json()["kind"] == "foster" and "standard_level" in r.json()["parameter_names"]
@@ -53,7 +81,8 @@ async def test_a_foster_carer_of_a_5_1_child_is_paid_2_5_then_1_5_times_the_stan
     # March: the month of the 4th birthday pays 1.5 ×.
     march = await run(http, minter, PROGRAMME, "2026-03")
     assert [(m["month"], m["amount"]) for m in (await line_of(http, minter, march, young))["months"]] == [
-        ("2026-03", 750_000)]
+        ("2026-03", 750_000)
+    ]
     assert (await batches(http, minter, march))["29242"]["amount"] == 750_000
 
     # July 2026: the standard level becomes 540,000 (1.5 × = 810,000); April–July generate in order.
@@ -100,8 +129,9 @@ async def test_a_repeated_or_redelivered_event_pays_once(app, http, minter):
     feb = await run(http, minter, PROGRAMME, "2026-02")
     assert (feb["totals"]["line_count"], feb["totals"]["amount"]) == (1, 1_250_000)
     async with app.state.sessionmaker() as session:
-        version = (await session.execute(text("SELECT version FROM payments.foster_placements WHERE id = :id"),
-                                         {"id": p})).scalar_one()
+        version = (
+            await session.execute(text("SELECT version FROM payments.foster_placements WHERE id = :id"), {"id": p})
+        ).scalar_one()
     assert version == 2  # recorded once, ended once: nothing else moved it
     march = await run(http, minter, PROGRAMME, "2026-03")
     assert march["totals"]["amount"] == 1_250_000
@@ -110,9 +140,11 @@ async def test_a_repeated_or_redelivered_event_pays_once(app, http, minter):
 
 
 async def test_a_standard_level_is_whole_vnd_and_recorded_by_an_admin(http, minter):
-    r = await http.post(f"/programmes/{PROGRAMME}/parameters", headers=minter.headers("admin"),
-                        json={"name": "standard_level", "valid_from": "2027-01", "value": "550000.5",
-                              "legal_basis": "Nghị định …"})
+    r = await http.post(
+        f"/programmes/{PROGRAMME}/parameters",
+        headers=minter.headers("admin"),
+        json={"name": "standard_level", "valid_from": "2027-01", "value": "550000.5", "legal_basis": "Nghị định …"},
+    )
     assert r.status_code == 422 and "value" in r.text
 
 
@@ -120,15 +152,21 @@ async def test_terms_published_again_are_settled_by_the_next_payroll(app, http, 
     """Child protection publishes a placement again when the child's groups or birth date change: a placement that
     now qualifies is paid from its start (arrears); a corrected birth date moves the rate change."""
     late_orphan, corrected = uuid.uuid4(), uuid.uuid4()
-    await feed(app, recorded(late_orphan, starts_on="2026-01-10", foster_allowance=False),
-               recorded(corrected, birth="2022-06-01", starts_on="2026-01-10"))
+    await feed(
+        app,
+        recorded(late_orphan, starts_on="2026-01-10", foster_allowance=False),
+        recorded(corrected, birth="2022-06-01", starts_on="2026-01-10"),
+    )
     await account_from(http, minter, PROGRAMME, "2026-01")
     jan = await run(http, minter, PROGRAMME, "2026-01")
     assert await line_of(http, minter, jan, late_orphan) is None
     assert (await line_of(http, minter, jan, corrected))["regular"] == 1_250_000
     # The child was born in 2021, not 2022: 4 in June 2025, so 1.5 × already in January (recovered in February).
-    await feed(app, recorded(late_orphan, starts_on="2026-01-10", foster_allowance=True),
-               recorded(corrected, birth="2021-06-01", starts_on="2026-01-10"))
+    await feed(
+        app,
+        recorded(late_orphan, starts_on="2026-01-10", foster_allowance=True),
+        recorded(corrected, birth="2021-06-01", starts_on="2026-01-10"),
+    )
     feb = await run(http, minter, PROGRAMME, "2026-02")
     orphan = await line_of(http, minter, feb, late_orphan)
     assert (orphan["regular"], orphan["arrears"], orphan["total"]) == (1_250_000, 1_250_000, 2_500_000)
@@ -143,22 +181,34 @@ async def test_terms_published_again_are_settled_by_the_next_payroll(app, http, 
 
 async def test_officers_read_the_placements_within_their_areas(app, http, minter):
     inside, outside, other_kind = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await feed(app, recorded(inside, birth="2022-03-10", starts_on="2026-01-20"),
-               recorded(outside, commune="29266"), recorded(other_kind, kind="facility"))
+    await feed(
+        app,
+        recorded(inside, birth="2022-03-10", starts_on="2026-01-20"),
+        recorded(outside, commune="29266"),
+        recorded(other_kind, kind="facility"),
+    )
     await feed(app, ended(inside, "2026-08-31"))
     r = await http.get("/programmes/foster_care/placements", headers=maker(minter, areas=("842",)))
     assert r.status_code == 200, r.text
     [item] = r.json()["items"]
-    assert (item["id"], item["case_number"], item["first_month"], item["rate_change_month"], item["last_month"],
-            item["ends_on"], item["version"]) == (str(inside), "CP-000042", "2026-01", "2026-03", "2026-08",
-                                                  "2026-08-31", 2)
+    assert (
+        item["id"],
+        item["case_number"],
+        item["first_month"],
+        item["rate_change_month"],
+        item["last_month"],
+        item["ends_on"],
+        item["version"],
+    ) == (str(inside), "CP-000042", "2026-01", "2026-03", "2026-08", "2026-08-31", 2)
     r = await http.get("/programmes/foster_care/placements", params={"in_force": "2026-09"}, headers=maker(minter))
     assert {i["id"] for i in r.json()["items"]} == {str(outside)}
-    assert (await http.get(f"/programmes/foster_care/placements/{outside}",
-                           headers=maker(minter, areas=("842",)))).status_code == 404
+    assert (
+        await http.get(f"/programmes/foster_care/placements/{outside}", headers=maker(minter, areas=("842",)))
+    ).status_code == 404
     assert (await http.get(f"/programmes/foster_care/placements/{inside}", headers=maker(minter))).status_code == 200
-    assert (await http.get(f"/programmes/foster_care/placements/{other_kind}",
-                           headers=maker(minter))).status_code == 404
+    assert (
+        await http.get(f"/programmes/foster_care/placements/{other_kind}", headers=maker(minter))
+    ).status_code == 404
     r = await http.get("/programmes/foster_care/placements", params={"in_force": "2026-13"}, headers=maker(minter))
     assert r.status_code == 422 and "in_force" in r.text
     r = await http.get("/programmes/foster_care/placements", headers=minter.headers("insurance:read"))

@@ -10,9 +10,18 @@ ADMIN_BASIS = "QĐ 05/2026/QĐ-UBND: mức quà mừng thọ của tỉnh"
 
 
 def gift(dob: str, delivery: str = "post_office", **kw):
-    return {"person_id": str(uuid.uuid4()), "recipient_name": "Nguyễn Văn Mười", "national_id": None,
-            "date_of_birth": dob, "commune_code": "29242",
-            "year": 2026, "gift_date": "2026-03-05", "delivery": delivery, "decision": "QĐ 120/QĐ-UBND", **kw}
+    return {
+        "person_id": str(uuid.uuid4()),
+        "recipient_name": "Nguyễn Văn Mười",
+        "national_id": None,
+        "date_of_birth": dob,
+        "commune_code": "29242",
+        "year": 2026,
+        "gift_date": "2026-03-05",
+        "delivery": delivery,
+        "decision": "QĐ 120/QĐ-UBND",
+        **kw,
+    }
 
 
 async def record(http, minter, body, **kw):
@@ -61,8 +70,9 @@ async def test_one_gift_per_person_and_year_for_90_and_100_within_the_areas(app,
     assert (await http.get(f"/longevity-gifts/{gift_id}", headers=maker(minter, areas=("844",)))).status_code == 404
     page = (await http.get("/longevity-gifts", params={"year": 2026}, headers=maker(minter))).json()
     assert [g["id"] for g in page["items"]] == [gift_id]
-    assert (await http.get("/longevity-gifts", params={"year": 2026},
-                           headers=maker(minter, areas=("844",)))).json()["items"] == []
+    assert (await http.get("/longevity-gifts", params={"year": 2026}, headers=maker(minter, areas=("844",)))).json()[
+        "items"
+    ] == []
     # The refused second gift left no payment behind: the payroll pays the first one only.
     payroll = await generate(http, minter, "longevity", "2026-03")
     assert (payroll["totals"]["line_count"], payroll["totals"]["amount"]) == (1, 500_000)
@@ -79,17 +89,38 @@ async def test_the_report_shows_what_was_issued_and_paid_by_the_post_office_and_
     march = await run(http, minter, "longevity", "2026-03")
     assert march["totals"]["amount"] == 500_000 + 700_000  # the in-kind gift is not paid by the system
     line_a, line_b = sorted(await lines(http, minter, march), key=lambda x: x["recipient_name"], reverse=True)
-    assert (line_a["one_off_payment_id"], line_b["one_off_payment_id"]) == (a["one_off_payment_id"],
-                                                                            b["one_off_payment_id"])
+    assert (line_a["one_off_payment_id"], line_b["one_off_payment_id"]) == (
+        a["one_off_payment_id"],
+        b["one_off_payment_id"],
+    )
     batch = (await batches(http, minter, march))["29242"]
-    r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(line_a), unpaid(line_b)]},
-                        headers=partner(minter))
+    r = await http.post(
+        f"/batches/{batch['id']}/results", json={"results": [paid(line_a), unpaid(line_b)]}, headers=partner(minter)
+    )
     assert r.status_code == 200, r.text
     mid = await report(http, minter)
-    assert {k: mid[90][k] for k in ("gifts", "by_post", "in_kind", "cash_issued", "cash_paid", "cash_in_kind",
-                                    "in_kind_value", "in_kind_without_value")} == {
-        "gifts": 2, "by_post": 1, "in_kind": 1, "cash_issued": 500_000, "cash_paid": 500_000, "cash_in_kind": 500_000,
-        "in_kind_value": 300_000, "in_kind_without_value": 0}
+    assert {
+        k: mid[90][k]
+        for k in (
+            "gifts",
+            "by_post",
+            "in_kind",
+            "cash_issued",
+            "cash_paid",
+            "cash_in_kind",
+            "in_kind_value",
+            "in_kind_without_value",
+        )
+    } == {
+        "gifts": 2,
+        "by_post": 1,
+        "in_kind": 1,
+        "cash_issued": 500_000,
+        "cash_paid": 500_000,
+        "cash_in_kind": 500_000,
+        "in_kind_value": 300_000,
+        "in_kind_without_value": 0,
+    }
     assert (mid[100]["cash_issued"], mid[100]["cash_paid"], mid[100]["in_kind_without_value"]) == (700_000, 0, 1)
 
     # The unpaid gift is carried by the next payroll and paid then: the report counts it once.
@@ -97,8 +128,7 @@ async def test_the_report_shows_what_was_issued_and_paid_by_the_post_office_and_
     [carried] = await lines(http, minter, april)
     assert (carried["carried"], carried["total"]) == (700_000, 700_000)
     batch = (await batches(http, minter, april))["29242"]
-    r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(carried)]},
-                        headers=partner(minter))
+    r = await http.post(f"/batches/{batch['id']}/results", json={"results": [paid(carried)]}, headers=partner(minter))
     assert r.status_code == 200, r.text
     after = await report(http, minter)
     assert (after[100]["cash_issued"], after[100]["cash_paid"]) == (700_000, 700_000)

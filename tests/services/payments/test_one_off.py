@@ -7,9 +7,15 @@ from common import clock
 
 from .helpers import approve, batches, generate, lines, maker, run
 
-BODY = {"programme": "funeral", "recipient_name": "Trần Thị Hoa", "national_id": "084150001234",
-        "commune_code": "29242", "amount": 10_000_000,
-        "reason": "Mai táng phí: Trần Văn Ba (mất 2026-01-20)", "requested_by": "UBND phường Trà Vinh"}
+BODY = {
+    "programme": "funeral",
+    "recipient_name": "Trần Thị Hoa",
+    "national_id": "084150001234",
+    "commune_code": "29242",
+    "amount": 10_000_000,
+    "reason": "Mai táng phí: Trần Văn Ba (mất 2026-01-20)",
+    "requested_by": "UBND phường Trà Vinh",
+}
 
 
 async def create(http, minter, body=None, key=None, **kw):
@@ -52,8 +58,11 @@ async def test_a_one_off_payment_is_issued_by_one_approved_payroll_only(app, htt
     await approve(http, minter, february)
     march = await run(http, minter, "funeral", "2026-03")
     [line] = await lines(http, minter, march)
-    assert (line["one_off_payment_id"], line["recipient_name"], line["total"]) == (created["id"], "Trần Thị Hoa",
-                                                                                    10_000_000)
+    assert (line["one_off_payment_id"], line["recipient_name"], line["total"]) == (
+        created["id"],
+        "Trần Thị Hoa",
+        10_000_000,
+    )
     read = (await http.get(f"/one-off-payments/{created['id']}", headers=maker(minter))).json()
     assert (read["status"], read["payroll_id"]) == ("issued", march["id"])
     assert (await generate(http, minter, "funeral", "2026-04"))["totals"]["line_count"] == 0
@@ -73,8 +82,7 @@ async def test_a_client_limited_to_one_commune_cannot_pay_in_another(app, http, 
     # Its own commune: the district and province are derived (a 2025 commune: no district, province 86).
     own = await create(http, minter, BODY, areas=("29242",))
     assert own.status_code == 201, own.text
-    assert (own.json()["commune_code"], own.json()["district_code"], own.json()["province_code"]) == (
-        "29242", "", "86")
+    assert (own.json()["commune_code"], own.json()["district_code"], own.json()["province_code"]) == ("29242", "", "86")
     # A client of the whole new province pays in any of its communes; one of an old district only on that
     # district's ground (29263 was made of communes of district 842, none of district 844).
     assert (await create(http, minter, {**BODY, "commune_code": "29263"}, areas=("86",))).status_code == 201
@@ -113,15 +121,27 @@ async def test_amounts_stay_within_the_programmes_max_amount_and_below_2_53(app,
     with clock.frozen(date(2026, 6, 30)):  # 20 × 500,000 before July 2026
         assert (await create(http, minter, {**BODY, "amount": 10_000_001})).status_code == 422
     # An administrator records a new limit from a month on; it applies from that month.
-    r = await http.post("/programmes/funeral/parameters", headers=minter.headers("admin"), json={
-        "name": "max_amount", "valid_from": "2027-01", "value": "12000000", "legal_basis": "QĐ UBND tỉnh 2027"})
+    r = await http.post(
+        "/programmes/funeral/parameters",
+        headers=minter.headers("admin"),
+        json={"name": "max_amount", "valid_from": "2027-01", "value": "12000000", "legal_basis": "QĐ UBND tỉnh 2027"},
+    )
     assert r.status_code == 201, r.text
-    assert ("max_amount", "2027-01", "12000000") in {(p["name"], p["valid_from"], p["value"])
-                                                      for p in r.json()["parameters"]}
+    assert ("max_amount", "2027-01", "12000000") in {
+        (p["name"], p["valid_from"], p["value"]) for p in r.json()["parameters"]
+    }
     with clock.frozen(date(2027, 1, 5)):
         assert (await create(http, minter, {**BODY, "amount": 12_000_000})).status_code == 201
         assert (await create(http, minter, {**BODY, "amount": 12_000_001})).status_code == 422
     # Parameters themselves stay below 2^53.
-    r = await http.post("/programmes/funeral/parameters", headers=minter.headers("admin"), json={
-        "name": "max_amount", "valid_from": "2027-02", "value": "9007199254740993", "legal_basis": "QĐ UBND tỉnh"})
+    r = await http.post(
+        "/programmes/funeral/parameters",
+        headers=minter.headers("admin"),
+        json={
+            "name": "max_amount",
+            "valid_from": "2027-02",
+            "value": "9007199254740993",
+            "legal_basis": "QĐ UBND tỉnh",
+        },
+    )
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body.value")

@@ -26,18 +26,26 @@ ALLOWANCE = "monthly_allowance"
 
 async def test_regular_amounts_come_from_each_schedule_and_control_totals_are_the_sum_of_lines(app, http, minter):
     a, b, ended = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await feed(app, schedule(a, 1, [period("2024-07", None, 750_000)]),
-               schedule(b, 1, [period("2024-07", "2025-12", 750_000),
-                               period("2026-01", None, 1_000_000, "5.5a", "2.0")], commune="84103"),
-               schedule(ended, 2, [period("2024-07", "2025-11", 500_000)], status="terminated"))
+    await feed(
+        app,
+        schedule(a, 1, [period("2024-07", None, 750_000)]),
+        schedule(
+            b,
+            1,
+            [period("2024-07", "2025-12", 750_000), period("2026-01", None, 1_000_000, "5.5a", "2.0")],
+            commune="84103",
+        ),
+        schedule(ended, 2, [period("2024-07", "2025-11", 500_000)], status="terminated"),
+    )
     payroll = await generate(http, minter, ALLOWANCE, "2026-01")
     assert (payroll["state"], payroll["accounting_from"]) == ("generated", "2026-01")
     got = {x["recipient_id"]: x for x in await lines(http, minter, payroll)}
     assert str(ended) not in got
     assert (got[str(a)]["regular"], got[str(a)]["arrears"], got[str(a)]["total"]) == (750_000, 0, 750_000)
     assert got[str(b)]["total"] == 1_000_000
-    assert got[str(b)]["months"] == [{"month": "2026-01", "kind": "regular", "entitled": 1_000_000, "allocated": 0,
-                                      "amount": 1_000_000}]
+    assert got[str(b)]["months"] == [
+        {"month": "2026-01", "kind": "regular", "entitled": 1_000_000, "allocated": 0, "amount": 1_000_000}
+    ]
     assert got[str(a)]["recipient_name"] == "Nguyễn Thị Lan"
     totals = payroll["totals"]
     assert totals["line_count"] == len(got) == 2
@@ -58,7 +66,10 @@ async def test_a_late_decision_pays_the_months_before_it_as_arrears(app, http, m
     line = await line_of(http, minter, march, late)
     assert (line["regular"], line["arrears"], line["recovery"], line["total"]) == (750_000, 1_500_000, 0, 2_250_000)
     assert [(m["month"], m["kind"], m["amount"]) for m in line["months"]] == [
-        ("2026-01", "arrears", 750_000), ("2026-02", "arrears", 750_000), ("2026-03", "regular", 750_000)]
+        ("2026-01", "arrears", 750_000),
+        ("2026-02", "arrears", 750_000),
+        ("2026-03", "regular", 750_000),
+    ]
     other = await line_of(http, minter, march, known)
     assert (other["regular"], other["arrears"], other["total"]) == (750_000, 0, 750_000)
     assert march["totals"]["arrears"] == 1_500_000
@@ -79,8 +90,17 @@ async def test_the_retroactive_2026_level_increase_is_paid_as_arrears_in_the_nex
     for month in ("2026-07", "2026-08", "2026-09", "2026-10", "2026-11"):
         await run(http, minter, ALLOWANCE, month)
     # Decree 335/2026 (540,000 from 2026-07) signed after those months were paid: schedule version 2.
-    await feed(app, schedule(b, 2, [period("2024-07", "2026-06", 1_000_000, "5.5a", "2.0"),
-                                    period("2026-07", None, 1_080_000, "5.5a", "2.0", standard_level=540_000)]))
+    await feed(
+        app,
+        schedule(
+            b,
+            2,
+            [
+                period("2024-07", "2026-06", 1_000_000, "5.5a", "2.0"),
+                period("2026-07", None, 1_080_000, "5.5a", "2.0", standard_level=540_000),
+            ],
+        ),
+    )
     december = await generate(http, minter, ALLOWANCE, "2026-12")
     line = await line_of(http, minter, december, b)
     assert (line["regular"], line["arrears"], line["total"]) == (1_080_000, 5 * 80_000, 1_480_000)
@@ -97,24 +117,43 @@ async def test_the_retroactive_2026_level_increase_is_paid_as_arrears_in_the_nex
 async def test_a_death_recorded_late_recovers_the_months_paid_after_it_without_a_negative_total(app, http, minter):
     await account_from(http, minter, ALLOWANCE, "2026-01")
     dead, downgraded = uuid.uuid4(), uuid.uuid4()
-    await feed(app, schedule(dead, 1, [period("2024-07", None, 750_000)]),
-               schedule(downgraded, 1, [period("2024-07", None, 1_000_000, "5.5a", "2.0")]))
+    await feed(
+        app,
+        schedule(dead, 1, [period("2024-07", None, 750_000)]),
+        schedule(downgraded, 1, [period("2024-07", None, 1_000_000, "5.5a", "2.0")]),
+    )
     for month in ("2026-01", "2026-02", "2026-03"):
         await run(http, minter, ALLOWANCE, month)
     # Died 20 January: nothing owed from February (Feb and March were paid). The other one's category is corrected
     # from February: 1,000,000 → 750,000.
-    await feed(app, schedule(dead, 2, [period("2025-07", "2026-01", 750_000)], computed_from="2025-07",
-                             status="deceased", death_date="2026-01-20"),
-               schedule(downgraded, 2, [period("2024-07", "2026-01", 1_000_000, "5.5a", "2.0"),
-                                        period("2026-02", None, 750_000)]))
+    await feed(
+        app,
+        schedule(
+            dead,
+            2,
+            [period("2025-07", "2026-01", 750_000)],
+            computed_from="2025-07",
+            status="deceased",
+            death_date="2026-01-20",
+        ),
+        schedule(
+            downgraded, 2, [period("2024-07", "2026-01", 1_000_000, "5.5a", "2.0"), period("2026-02", None, 750_000)]
+        ),
+    )
     april = await generate(http, minter, ALLOWANCE, "2026-04")
     line = await line_of(http, minter, april, dead)
     assert (line["regular"], line["recovery"], line["total"], line["to_recover"]) == (0, -1_500_000, 0, 1_500_000)
     assert [(m["month"], m["kind"], m["entitled"], m["allocated"]) for m in line["months"]] == [
-        ("2026-02", "recovery", 0, 750_000), ("2026-03", "recovery", 0, 750_000)]
+        ("2026-02", "recovery", 0, 750_000),
+        ("2026-03", "recovery", 0, 750_000),
+    ]
     netted = await line_of(http, minter, april, downgraded)
-    assert (netted["regular"], netted["recovery"], netted["total"], netted["to_recover"]) == (750_000, -500_000,
-                                                                                              250_000, 0)
+    assert (netted["regular"], netted["recovery"], netted["total"], netted["to_recover"]) == (
+        750_000,
+        -500_000,
+        250_000,
+        0,
+    )
     totals = april["totals"]
     assert totals["amount"] == 250_000
     assert totals["regular"] + totals["arrears"] + totals["recovery"] + totals["to_recover"] == totals["amount"]
@@ -131,8 +170,11 @@ async def test_regenerating_before_approval_reflects_the_latest_projection(app, 
     payroll = await generate(http, minter, ALLOWANCE, "2026-01")
     r = await http.post(f"/payrolls/{payroll['id']}/review", headers=maker(minter))
     assert r.json()["state"] == "reviewed"
-    await feed(app, schedule(a, 2, [period("2024-07", None, 1_000_000, "5.5a", "2.0")]),
-               schedule(b, 1, [period("2025-01", None, 500_000)]))
+    await feed(
+        app,
+        schedule(a, 2, [period("2024-07", None, 1_000_000, "5.5a", "2.0")]),
+        schedule(b, 1, [period("2025-01", None, 500_000)]),
+    )
     r = await http.post(f"/payrolls/{payroll['id']}/regenerate", headers=maker(minter, client_id="officer-2"))
     assert r.status_code == 200, r.text
     again = r.json()
@@ -193,25 +235,33 @@ async def test_one_payroll_per_programme_and_period_and_periods_in_order(app, ht
     first = await generate(http, minter, ALLOWANCE, "2026-02")
     r = await http.post("/payrolls", json={"programme": ALLOWANCE, "period": "2026-02"}, headers=maker(minter))
     assert r.status_code == 409
-    assert (r.json()["type"].rsplit("/", 1)[1], r.json()["existing"]) == ("payroll-exists",
-                                                                          f"/payments/payrolls/{first['id']}")
+    assert (r.json()["type"].rsplit("/", 1)[1], r.json()["existing"]) == (
+        "payroll-exists",
+        f"/payments/payrolls/{first['id']}",
+    )
     r = await http.post("/payrolls", json={"programme": ALLOWANCE, "period": "2026-03"}, headers=maker(minter))
     assert (r.status_code, r.json()["type"].rsplit("/", 1)[1]) == (409, "payroll-pending")
     await approve(http, minter, first)
     r = await http.post("/payrolls", json={"programme": ALLOWANCE, "period": "2026-01"}, headers=maker(minter))
     assert (r.status_code, r.json()["type"].rsplit("/", 1)[1]) == (409, "payroll-order")
-    assert (await http.post("/payrolls", json={"programme": "electricity", "period": "2026-01"},
-                            headers=maker(minter))).status_code == 422
-    assert (await http.post("/payrolls", json={"programme": ALLOWANCE, "period": "2026-Q1"},
-                            headers=maker(minter))).status_code == 422
-    assert (await http.post("/payrolls", json={"programme": "nope", "period": "2026-01"},
-                            headers=maker(minter))).status_code == 404
+    assert (
+        await http.post("/payrolls", json={"programme": "electricity", "period": "2026-01"}, headers=maker(minter))
+    ).status_code == 422
+    assert (
+        await http.post("/payrolls", json={"programme": ALLOWANCE, "period": "2026-Q1"}, headers=maker(minter))
+    ).status_code == 422
+    assert (
+        await http.post("/payrolls", json={"programme": "nope", "period": "2026-01"}, headers=maker(minter))
+    ).status_code == 404
 
 
 async def test_lines_are_limited_to_the_clients_areas(app, http, minter):
     here, there = uuid.uuid4(), uuid.uuid4()
-    await feed(app, schedule(here, 1, [period("2024-07", None, 750_000)], commune="84101", district="842"),
-               schedule(there, 1, [period("2024-07", None, 750_000)], commune="84401", district="844"))
+    await feed(
+        app,
+        schedule(here, 1, [period("2024-07", None, 750_000)], commune="84101", district="842"),
+        schedule(there, 1, [period("2024-07", None, 750_000)], commune="84401", district="844"),
+    )
     payroll = await generate(http, minter, ALLOWANCE, "2026-01")
     assert [x["recipient_id"] for x in await lines(http, minter, payroll, areas=("842",))] == [str(here)]
     assert {x["recipient_id"] for x in await lines(http, minter, payroll)} == {str(here), str(there)}
@@ -224,8 +274,9 @@ async def test_approval_publishes_payroll_approved_with_the_control_totals(app, 
     payroll = await run(http, minter, ALLOWANCE, "2026-01")
     async with app.state.sessionmaker() as s:
         from sqlalchemy import select
+
         outbox = EVENT_TABLES.outbox
-        rows = (await s.execute(select(outbox.c.type, outbox.c.envelope).where(outbox.c.subject == payroll["id"])))
+        rows = await s.execute(select(outbox.c.type, outbox.c.envelope).where(outbox.c.subject == payroll["id"]))
         events = rows.all()
     assert [e.type for e in events] == [PAYROLL_APPROVED]
     data = events[0].envelope["data"]
@@ -237,20 +288,25 @@ async def test_payrolls_are_listed_newest_first(app, http, minter):
     await generate(http, minter, ALLOWANCE, "2026-02")
     r = await http.get("/payrolls", params={"programme": ALLOWANCE, "limit": 1}, headers=maker(minter))
     assert [p["period"] for p in r.json()["items"]] == ["2026-02"]
-    r = await http.get("/payrolls", params={"programme": ALLOWANCE, "cursor": r.json()["next_cursor"]},
-                       headers=maker(minter))
+    r = await http.get(
+        "/payrolls", params={"programme": ALLOWANCE, "cursor": r.json()["next_cursor"]}, headers=maker(minter)
+    )
     assert [p["period"] for p in r.json()["items"]] == ["2026-01"]
 
 
 async def test_a_month_above_the_programmes_max_amount_stops_the_payroll_before_anyone_is_paid(app, http, minter):
     # 10 × the standard level per beneficiary and month by default: 5,000,000 in March 2026.
     normal, wrong = uuid.uuid4(), uuid.uuid4()
-    await feed(app, schedule(normal, 1, [period("2024-07", None, 750_000)]),
-               schedule(wrong, 1, [period("2024-07", None, 9_000_000_000)]))
+    await feed(
+        app,
+        schedule(normal, 1, [period("2024-07", None, 750_000)]),
+        schedule(wrong, 1, [period("2024-07", None, 9_000_000_000)]),
+    )
     r = await http.post("/payrolls", json={"programme": ALLOWANCE, "period": "2026-03"}, headers=maker(minter))
     assert (r.status_code, r.json()["type"]) == (409, "https://ansinh.gov.vn/problems/amount-over-limit"), r.text
-    assert r.json()["over_limit"] == [{"recipient_id": str(wrong), "month": "2026-03", "entitled": 9_000_000_000,
-                                       "max_amount": 5_000_000}]
+    assert r.json()["over_limit"] == [
+        {"recipient_id": str(wrong), "month": "2026-03", "entitled": 9_000_000_000, "max_amount": 5_000_000}
+    ]
     listed = await http.get("/payrolls", params={"programme": ALLOWANCE}, headers=maker(minter))
     assert listed.json()["items"] == []
     # Once the amount is corrected, the payroll is generated.

@@ -12,32 +12,41 @@ ALLOWANCE = "monthly_allowance"
 
 async def _ledger(app: Any, recipient: uuid.UUID) -> dict[str, int]:
     async with app.state.sessionmaker() as s:
-        rows = await s.execute(text("""
+        rows = await s.execute(
+            text("""
             SELECT kind, sum(amount) FROM payments.ledger_entries
             WHERE recipient_id = :r AND kind IN ('to_recover', 'to_recover_offset') AND service_month IS NULL
-            GROUP BY kind"""), {"r": recipient})
+            GROUP BY kind"""),
+            {"r": recipient},
+        )
         return {kind: int(amount) for kind, amount in rows.all()}
 
 
 def _consistent(payroll: dict[str, Any]) -> None:
     t = payroll["totals"]
-    assert t["regular"] + t["arrears"] + t["recovery"] + t["carried"] + t["to_recover"] - t["to_recover_offset"] \
+    assert (
+        t["regular"] + t["arrears"] + t["recovery"] + t["carried"] + t["to_recover"] - t["to_recover_offset"]
         == t["amount"]
+    )
 
 
 async def _died_in_january(app: Any, http: Any, minter: Any, b: uuid.UUID, other: uuid.UUID) -> dict[str, Any]:
     """Jan–Mar paid 750,000 a month, then a death in January: April recovers Feb and March, all left to recover."""
     await account_from(http, minter, ALLOWANCE, "2026-01")
-    await feed(app, schedule(b, 1, [period("2024-07", None, 750_000)]),
-               schedule(other, 1, [period("2024-07", None, 750_000)]))
+    await feed(
+        app, schedule(b, 1, [period("2024-07", None, 750_000)]), schedule(other, 1, [period("2024-07", None, 750_000)])
+    )
     for month in ("2026-01", "2026-02", "2026-03"):
         await run(http, minter, ALLOWANCE, month)
-    await feed(app, schedule(b, 2, [period("2024-07", "2026-01", 750_000)], status="deceased",
-                             death_date="2026-01-20"))
+    await feed(app, schedule(b, 2, [period("2024-07", "2026-01", 750_000)], status="deceased", death_date="2026-01-20"))
     april = await approve(http, minter, await generate(http, minter, ALLOWANCE, "2026-04"))
     line = await line_of(http, minter, april, b)
     assert (line["recovery"], line["total"], line["to_recover"], line["to_recover_offset"]) == (
-        -1_500_000, 0, 1_500_000, 0)
+        -1_500_000,
+        0,
+        1_500_000,
+        0,
+    )
     return april
 
 
@@ -49,7 +58,12 @@ async def test_a_reversed_death_nets_the_months_given_back_against_the_open_to_r
     may = await generate(http, minter, ALLOWANCE, "2026-05")
     line = await line_of(http, minter, may, b)
     assert (line["regular"], line["arrears"], line["to_recover"], line["to_recover_offset"], line["total"]) == (
-        750_000, 2_250_000, 0, 1_500_000, 1_500_000)
+        750_000,
+        2_250_000,
+        0,
+        1_500_000,
+        1_500_000,
+    )
     untouched = await line_of(http, minter, may, other)
     assert (untouched["total"], untouched["to_recover_offset"]) == (750_000, 0)
     assert (may["totals"]["to_recover_offset"], may["totals"]["amount"]) == (1_500_000, 2_250_000)
@@ -66,8 +80,9 @@ async def test_a_reversed_death_nets_the_months_given_back_against_the_open_to_r
     report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
     assert (report["to_recover"], report["to_recover_offset"]) == (1_500_000, -1_500_000)
     assert report["issued"] == 3 * 2 * 750_000 + april["totals"]["amount"] + may["totals"]["amount"]
-    assert report["issued"] == sum(report[k] for k in ("regular", "arrears", "recovery", "to_recover",
-                                                       "to_recover_offset"))
+    assert report["issued"] == sum(
+        report[k] for k in ("regular", "arrears", "recovery", "to_recover", "to_recover_offset")
+    )
     # b was paid Jan–Mar (kept), nothing in April, April + May in May: 5 months; the other one 5 months.
     assert report["issued"] == (5 + 5) * 750_000
 

@@ -11,14 +11,20 @@ async def read(http, minter, beneficiary_id, **kw):
 
 async def test_a_schedule_event_builds_the_beneficiary_and_its_periods(app, http, minter):
     b = uuid.uuid4()
-    assert await feed(app, schedule(b, 1, [period("2024-07", "2026-06", 750_000),
-                                           period("2026-07", None, 810_000, standard_level=540_000)])) == [True]
+    assert await feed(
+        app,
+        schedule(
+            b, 1, [period("2024-07", "2026-06", 750_000), period("2026-07", None, 810_000, standard_level=540_000)]
+        ),
+    ) == [True]
     r = await read(http, minter, b)
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["version"], body["status"], body["commune_code"]) == (1, "active", "84101")
     assert [(p["first"], p["last"], p["amount"]) for p in body["periods"]] == [
-        ("2024-07", "2026-06", 750_000), ("2026-07", None, 810_000)]
+        ("2024-07", "2026-06", 750_000),
+        ("2026-07", None, 810_000),
+    ]
     assert body["periods"][0]["coefficient"] == "1.5"
 
 
@@ -44,8 +50,17 @@ async def test_a_newer_version_replaces_months_from_computed_from_and_keeps_earl
     b = uuid.uuid4()
     await feed(app, schedule(b, 1, [period("2024-07", None, 750_000)]))
     # Death in January 2026: nothing is owed from February; the event describes months from 2026-01 on.
-    await feed(app, schedule(b, 2, [period("2025-07", "2026-01", 750_000)], computed_from="2026-01",
-                             status="deceased", death_date="2026-01-20"))
+    await feed(
+        app,
+        schedule(
+            b,
+            2,
+            [period("2025-07", "2026-01", 750_000)],
+            computed_from="2026-01",
+            status="deceased",
+            death_date="2026-01-20",
+        ),
+    )
     body = (await read(http, minter, b)).json()
     assert (body["status"], body["death_date"]) == ("deceased", "2026-01-20")
     assert [(p["first"], p["last"]) for p in body["periods"]] == [("2024-07", "2025-12"), ("2026-01", "2026-01")]
@@ -67,8 +82,14 @@ async def test_a_person_merged_in_the_registry_re_keys_the_beneficiary_to_the_su
     b, merged, survivor = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await feed(app, schedule(b, 1, [period("2024-07", None, 750_000)], person_id=merged))
     assert (await read(http, minter, b)).json()["person_id"] == str(merged)
-    data = PersonMerged(person_id=merged, survivor_id=survivor, beneficiary_id=b, commune_code="84101",
-                        district_code="842", province_code="84").model_dump(mode="json")
+    data = PersonMerged(
+        person_id=merged,
+        survivor_id=survivor,
+        beneficiary_id=b,
+        commune_code="84101",
+        district_code="842",
+        province_code="84",
+    ).model_dump(mode="json")
     event = Event.model_validate({**new_event("/ansinh/registry", PERSON_MERGED, str(merged), data), "sequence": 2})
     assert await feed(app, event) == [True]
     body = (await read(http, minter, b)).json()

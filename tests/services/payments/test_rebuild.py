@@ -43,9 +43,10 @@ async def test_a_rebuild_replays_the_feed_into_an_empty_projection(app, http, mi
     assert (await http.get(f"/beneficiaries/{a}", headers=maker(minter))).json()["version"] == 2
     assert (await http.get(f"/beneficiaries/{stray}", headers=maker(minter))).status_code == 404
     payroll = await generate(http, minter, "monthly_allowance", "2026-01")
-    assert {(x["recipient_id"], x["total"]) for x in
-            [await line_of(http, minter, payroll, a), await line_of(http, minter, payroll, b)]} == {
-        (str(a), 1_000_000), (str(b), 500_000)}
+    assert {
+        (x["recipient_id"], x["total"])
+        for x in [await line_of(http, minter, payroll, a), await line_of(http, minter, payroll, b)]
+    } == {(str(a), 1_000_000), (str(b), 500_000)}
     quarter = await generate(http, minter, "electricity", "2026-Q1")
     assert (await line_of(http, minter, quarter, household))["total"] == 138_000
 
@@ -60,8 +61,10 @@ async def test_a_client_limited_to_areas_cannot_rebuild_from_a_partial_feed(test
 
     @gateway.post("/auth/token")
     async def token() -> dict[str, str]:
-        return {"access_token": minter.token("registry:read", "events:subscribe", areas=("842",)),
-                "token_type": "Bearer"}
+        return {
+            "access_token": minter.token("registry:read", "events:subscribe", areas=("842",)),
+            "token_type": "Bearer",
+        }
 
     @gateway.get("/events")
     async def events() -> dict:  # never reached: the rebuild stops before reading the feed

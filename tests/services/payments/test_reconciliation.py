@@ -42,21 +42,28 @@ async def test_each_kind_of_exception_is_raised_for_an_officer_and_resolved_with
     batch = (await batches(http, minter, payroll))["84101"]
     a, b, c, d = await lines(http, minter, payroll)
     stranger = str(uuid.uuid4())
-    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [
-        paid(a, amount=700_000), paid(b), paid({"id": stranger, "total": 750_000})]})
+    r = await http.post(
+        f"/batches/{batch['id']}/results",
+        headers=partner(minter),
+        json={"results": [paid(a, amount=700_000), paid(b), paid({"id": stranger, "total": 750_000})]},
+    )
     assert r.status_code == 200, r.text
     out = r.json()
     assert (out["recorded"], out["unknown_lines"], out["exceptions"]) == (2, 1, 2)
     assert {(i["line_id"], i["status"], tuple(i["exception_kinds"])) for i in out["items"]} == {
-        (a["id"], "recorded", ("amount_mismatch",)), (stranger, "unknown_line", ("unknown_line",))}
+        (a["id"], "recorded", ("amount_mismatch",)),
+        (stranger, "unknown_line", ("unknown_line",)),
+    }
     # The same result again is not an exception; a different one is, and the first stands.
-    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
-                        json={"results": [paid(b), unpaid(b)]})
+    r = await http.post(
+        f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [paid(b), unpaid(b)]}
+    )
     assert r.status_code == 422  # one line twice in one report
     r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [paid(b)]})
     assert (r.json()["unchanged"], r.json()["exceptions"]) == (1, 0)
-    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
-                        json={"results": [unpaid(b, "Đi vắng")]})
+    r = await http.post(
+        f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [unpaid(b, "Đi vắng")]}
+    )
     assert (r.json()["conflicts"], r.json()["batch"]["paid_count"]) == (1, 2)
 
     # After the deadline (the 20th), lines without a result.
@@ -72,7 +79,11 @@ async def test_each_kind_of_exception_is_raised_for_an_officer_and_resolved_with
     for e in found:
         by_kind.setdefault(e["kind"], []).append(e)
     assert sorted((k, len(v)) for k, v in by_kind.items()) == [
-        ("amount_mismatch", 1), ("missing_result", 2), ("reported_twice", 1), ("unknown_line", 1)]
+        ("amount_mismatch", 1),
+        ("missing_result", 2),
+        ("reported_twice", 1),
+        ("unknown_line", 1),
+    ]
     mismatch = by_kind["amount_mismatch"][0]
     assert (mismatch["line_id"], mismatch["expected"], mismatch["reported"]) == (a["id"], 750_000, 700_000)
     assert mismatch["detail"]["difference"] == -50_000
@@ -84,8 +95,11 @@ async def test_each_kind_of_exception_is_raised_for_an_officer_and_resolved_with
     report = (await http.get("/ledger/totals", params={"year": 2026}, headers=maker(minter))).json()["total"]
     assert report["paid"] == 700_000 + 750_000
 
-    r = await http.post(f"/exceptions/{mismatch['id']}/resolve", json={"note": "Bưu điện chi thiếu, đã chi bù 50.000"},
-                        headers=maker(minter))
+    r = await http.post(
+        f"/exceptions/{mismatch['id']}/resolve",
+        json={"note": "Bưu điện chi thiếu, đã chi bù 50.000"},
+        headers=maker(minter),
+    )
     assert r.status_code == 200 and (r.json()["status"], r.json()["resolved_by"]) == ("resolved", "officer-maker")
     again = await http.post(f"/exceptions/{mismatch['id']}/resolve", json={"note": "lần hai"}, headers=maker(minter))
     assert again.status_code == 409
@@ -97,14 +111,20 @@ async def test_each_kind_of_exception_is_raised_for_an_officer_and_resolved_with
 
 async def test_unpaid_amounts_are_carried_once_into_the_next_payroll(app, http, minter):
     away, home = uuid.uuid4(), uuid.uuid4()
-    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]),
-               schedule(home, 1, [period("2024-07", None, 1_000_000)]))
+    await feed(
+        app,
+        schedule(away, 1, [period("2024-07", None, 750_000)]),
+        schedule(home, 1, [period("2024-07", None, 1_000_000)]),
+    )
     march = await run(http, minter, ALLOWANCE, "2026-03")
     batch = (await batches(http, minter, march))["84101"]
     away_line = await line_of(http, minter, march, away)
     home_line = await line_of(http, minter, march, home)
-    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
-                        json={"results": [unpaid(away_line), paid(home_line)]})
+    r = await http.post(
+        f"/batches/{batch['id']}/results",
+        headers=partner(minter),
+        json={"results": [unpaid(away_line), paid(home_line)]},
+    )
     assert r.status_code == 200, r.text
     april = await generate(http, minter, ALLOWANCE, "2026-04")
     line = await line_of(http, minter, april, away)
@@ -134,8 +154,9 @@ async def test_a_line_with_only_a_carried_amount_is_paid(app, http, minter):
     line = await line_of(http, minter, march, stopped)
     batch = (await batches(http, minter, march))["84101"]
     await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [unpaid(line)]})
-    await feed(app, schedule(stopped, 2, [period("2024-07", "2026-03", 750_000)], status="terminated",
-                             computed_from="2026-04"))
+    await feed(
+        app, schedule(stopped, 2, [period("2024-07", "2026-03", 750_000)], status="terminated", computed_from="2026-04")
+    )
     april = await generate(http, minter, ALLOWANCE, "2026-04")
     line = await line_of(http, minter, april, stopped)
     assert (line["regular"], line["carried"], line["total"]) == (0, 750_000, 750_000)
@@ -143,8 +164,11 @@ async def test_a_line_with_only_a_carried_amount_is_paid(app, http, minter):
 
 async def test_three_consecutive_unpaid_months_are_announced_once(app, http, minter):
     away, other = uuid.uuid4(), uuid.uuid4()
-    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]),
-               schedule(other, 1, [period("2024-07", None, 750_000)]))
+    await feed(
+        app,
+        schedule(away, 1, [period("2024-07", None, 750_000)]),
+        schedule(other, 1, [period("2024-07", None, 750_000)]),
+    )
     months = ("2026-01", "2026-02", "2026-03", "2026-04")
     for month in months:
         payroll = await run(http, minter, ALLOWANCE, month)
@@ -174,8 +198,11 @@ async def test_a_returned_month_counts_once_in_the_amount_not_received(app, http
         payroll = await run(http, minter, ALLOWANCE, month)
         batch = (await batches(http, minter, payroll))["84101"]
         line = await line_of(http, minter, payroll, away)
-        result = unpaid(line) if outcome == "unpaid" else {"line_id": line["id"], "outcome": "returned",
-                                                           "reason": "Chuyển đi nơi khác"}
+        result = (
+            unpaid(line)
+            if outcome == "unpaid"
+            else {"line_id": line["id"], "outcome": "returned", "reason": "Chuyển đi nơi khác"}
+        )
         r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [result]})
         assert r.status_code == 200, r.text
     async with app.state.sessionmaker() as s:
@@ -187,14 +214,18 @@ async def test_a_returned_month_counts_once_in_the_amount_not_received(app, http
 
 async def _carried_by(app, line_id):
     async with app.state.sessionmaker() as s:
-        return await s.scalar(text("SELECT carried_payroll_id FROM payments.line_results WHERE line_id = :id"),
-                              {"id": line_id})
+        return await s.scalar(
+            text("SELECT carried_payroll_id FROM payments.line_results WHERE line_id = :id"), {"id": line_id}
+        )
 
 
 async def test_an_unpaid_amount_of_a_recipient_missing_from_the_projection_waits_for_its_return(app, http, minter):
     away, other = uuid.uuid4(), uuid.uuid4()
-    await feed(app, schedule(away, 1, [period("2024-07", None, 750_000)]),
-               schedule(other, 1, [period("2024-07", None, 750_000)]))
+    await feed(
+        app,
+        schedule(away, 1, [period("2024-07", None, 750_000)]),
+        schedule(other, 1, [period("2024-07", None, 750_000)]),
+    )
     march = await run(http, minter, ALLOWANCE, "2026-03")
     line = await line_of(http, minter, march, away)
     batch = (await batches(http, minter, march))["84101"]
@@ -223,14 +254,14 @@ async def test_a_payroll_is_not_approved_when_unpaid_results_arrived_since_its_g
     await feed(app, schedule(b, 1, [period("2024-07", None, 750_000)]))
     march = await run(http, minter, ALLOWANCE, "2026-03")
     march_line = await line_of(http, minter, march, b)
-    await feed(app, schedule(b, 2, [period("2024-07", "2026-02", 750_000)], status="deceased",
-                             death_date="2026-02-15"))
+    await feed(app, schedule(b, 2, [period("2024-07", "2026-02", 750_000)], status="deceased", death_date="2026-02-15"))
     april = await generate(http, minter, ALLOWANCE, "2026-04")
     assert (await line_of(http, minter, april, b))["to_recover"] == 750_000  # March was paid after the death
     # The post office's March result (not paid: the person had died) arrives after April was generated.
     batch = (await batches(http, minter, march))["84101"]
-    r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
-                        json={"results": [unpaid(march_line, "Đã chết")]})
+    r = await http.post(
+        f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [unpaid(march_line, "Đã chết")]}
+    )
     assert r.status_code == 200, r.text
     r = await http.post(f"/payrolls/{april['id']}/review", headers=maker(minter))
     assert r.status_code == 200, r.text
@@ -258,12 +289,14 @@ async def _three_unpaid_months_then_suspended(app, http, minter, away):
         payroll = await run(http, minter, ALLOWANCE, month)
         batch = (await batches(http, minter, payroll))["84101"]
         line = await line_of(http, minter, payroll, away)
-        r = await http.post(f"/batches/{batch['id']}/results", headers=partner(minter),
-                            json={"results": [unpaid(line)]})
+        r = await http.post(
+            f"/batches/{batch['id']}/results", headers=partner(minter), json={"results": [unpaid(line)]}
+        )
         assert r.status_code == 200, r.text
     assert line["total"] == 2_250_000  # March's line carried January and February
-    await feed(app, schedule(away, 2, [period("2024-07", "2026-03", 750_000)], status="suspended",
-                             computed_from="2026-04"))
+    await feed(
+        app, schedule(away, 2, [period("2024-07", "2026-03", 750_000)], status="suspended", computed_from="2026-04")
+    )
     return line
 
 
@@ -274,7 +307,8 @@ async def _ledger(http, minter):
 
 
 async def test_a_suspended_beneficiary_gets_no_line_and_the_carried_money_is_held_then_paid_on_reinstatement(
-        app, http, minter):
+    app, http, minter
+):
     away, other = uuid.uuid4(), uuid.uuid4()
     await feed(app, schedule(other, 1, [period("2024-07", None, 1_000_000)]))
     march_line = await _three_unpaid_months_then_suspended(app, http, minter, away)
@@ -297,8 +331,12 @@ async def test_a_suspended_beneficiary_gets_no_line_and_the_carried_money_is_hel
     assert (await _ledger(http, minter))["held"] == 2_250_000  # held once, not again by May
 
     # Reinstated from June: June's line pays the month and the held money.
-    await feed(app, schedule(away, 3, [period("2024-07", "2026-03", 750_000), period("2026-06", None, 750_000)],
-                             computed_from="2026-04"))
+    await feed(
+        app,
+        schedule(
+            away, 3, [period("2024-07", "2026-03", 750_000), period("2026-06", None, 750_000)], computed_from="2026-04"
+        ),
+    )
     june = await run(http, minter, ALLOWANCE, "2026-06")
     line = await line_of(http, minter, june, away)
     assert (line["regular"], line["carried"], line["total"]) == (750_000, 2_250_000, 3_000_000)
@@ -316,8 +354,9 @@ async def test_the_money_held_for_a_suspended_beneficiary_is_returned_to_the_bud
     assert await line_of(http, minter, april, away) is None
     assert (await _ledger(http, minter))["held"] == 2_250_000
     # Still not collecting three months after the suspension: terminated.
-    await feed(app, schedule(away, 3, [period("2024-07", "2026-03", 750_000)], status="terminated",
-                             computed_from="2026-04"))
+    await feed(
+        app, schedule(away, 3, [period("2024-07", "2026-03", 750_000)], status="terminated", computed_from="2026-04")
+    )
     may = await run(http, minter, ALLOWANCE, "2026-05")
     assert await line_of(http, minter, may, away) is None
     ledger = await _ledger(http, minter)

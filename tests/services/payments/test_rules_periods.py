@@ -12,8 +12,13 @@ def test_monthly_and_quarterly_periods():
     assert (march.text, march.first, march.last) == ("2026-03", date(2026, 3, 1), date(2026, 3, 1))
     q4 = parse_period("2026-Q4", QUARTERLY)
     assert (q4.first, q4.last) == (date(2026, 10, 1), date(2026, 12, 1))
-    for text, frequency in [("2026-Q1", MONTHLY), ("2026-03", QUARTERLY), ("2026-13", MONTHLY),
-                            ("2026-Q5", QUARTERLY), ("26-03", MONTHLY)]:
+    for text, frequency in [
+        ("2026-Q1", MONTHLY),
+        ("2026-03", QUARTERLY),
+        ("2026-13", MONTHLY),
+        ("2026-Q5", QUARTERLY),
+        ("26-03", MONTHLY),
+    ]:
         with pytest.raises(ValueError):
             parse_period(text, frequency)
 

@@ -22,9 +22,19 @@ OLD_UNIT = ("99199", "Xã Cũ", "commune", "Xã", "991", "99")  # abolished in 2
 async def insert_units(conn) -> None:
     """Test-only units (province 99), in the caller's transaction so that no other test sees them."""
     for code, name, level, kind, parent, province in [*UNITS, OLD_UNIT]:
-        await conn.execute(text(
-            "INSERT INTO registry.admin_units (code, name, level, kind, parent_code, province_code, valid_from, "
-            "valid_to) VALUES (:code, :name, :level, :kind, :parent, :province, DATE '2004-01-01', :valid_to) "
-            "ON CONFLICT (code) DO NOTHING"),
-            {"code": code, "name": name, "level": level, "kind": kind, "parent": parent, "province": province,
-             "valid_to": date(2020, 1, 1) if code == OLD_UNIT[0] else None})
+        await conn.execute(
+            text(
+                "INSERT INTO registry.admin_units (code, name, level, kind, parent_code, province_code, valid_from, "
+                "valid_to) VALUES (:code, :name, :level, :kind, :parent, :province, DATE '2004-01-01', :valid_to) "
+                "ON CONFLICT (code) DO NOTHING"
+            ),
+            {
+                "code": code,
+                "name": name,
+                "level": level,
+                "kind": kind,
+                "parent": parent,
+                "province": province,
+                "valid_to": date(2020, 1, 1) if code == OLD_UNIT[0] else None,
+            },
+        )

@@ -54,9 +54,14 @@ async def test_three_registrations_of_one_person_are_answered_as_usual_and_flagg
 
     mine = [p for p in await pairs(http, minter, status="open") if ids_of(p) <= people]
     assert len(mine) == 3 and all(p["rules"] == ["name_birth_date_commune"] for p in mine)
-    assert {frozenset(ids_of(p)) for p in mine} == {frozenset(x) for x in (
-        (first.json()["id"], second.json()["id"]), (first.json()["id"], third.json()["id"]),
-        (second.json()["id"], third.json()["id"]))}
+    assert {frozenset(ids_of(p)) for p in mine} == {
+        frozenset(x)
+        for x in (
+            (first.json()["id"], second.json()["id"]),
+            (first.json()["id"], third.json()["id"]),
+            (second.json()["id"], third.json()["id"]),
+        )
+    }
     # Never merged automatically: all three records are live.
     for person_id in people:
         r = await http.get(f"/persons/{person_id}", headers=minter.headers("registry:read"))
@@ -80,12 +85,23 @@ async def test_what_is_not_a_possible_duplicate(http, minter):
 async def test_same_name_and_birth_year_in_a_household_is_flagged_when_the_household_is_made(http, minter):
     tag = uuid.uuid4().hex[:6]
     head = (await register(http, minter, ba(tag, full_name=f"Lê Thị Hoa {tag}", date_of_birth="1950-01-01"))).json()
-    other = (await register(http, minter, ba(tag, full_name=f"Le Thi Hoa {tag}", date_of_birth="1950-12-31",
-                                             commune_code="99102"))).json()
+    other = (
+        await register(
+            http, minter, ba(tag, full_name=f"Le Thi Hoa {tag}", date_of_birth="1950-12-31", commune_code="99102")
+        )
+    ).json()
     assert other["possible_duplicates"] == []  # another date and commune: nothing yet
-    r = await http.post("/households", headers=minter.headers(*WRITE, areas=("99",)), json={
-        "commune_code": "99101", "members": [{"person_id": head["id"], "relationship": "head"},
-                                             {"person_id": other["id"], "relationship": "sibling"}]})
+    r = await http.post(
+        "/households",
+        headers=minter.headers(*WRITE, areas=("99",)),
+        json={
+            "commune_code": "99101",
+            "members": [
+                {"person_id": head["id"], "relationship": "head"},
+                {"person_id": other["id"], "relationship": "sibling"},
+            ],
+        },
+    )
     assert r.status_code == 201, r.text
     [pair] = [p for p in await pairs(http, minter) if ids_of(p) == {head["id"], other["id"]}]
     assert pair["rules"] == ["name_birth_year_household"] and pair["status"] == "open"
@@ -101,13 +117,17 @@ async def test_the_list_keeps_to_the_client_areas_and_pages(http, minter):
     assert [{q["commune_code"] for q in p["persons"]} for p in here] == [{"99101"}]
     first = await http.get(URL, params={"limit": 1}, headers=minter.headers("registry:read", areas=("99",)))
     assert len(first.json()["items"]) == 1 and first.json()["next_cursor"]
-    rest = await http.get(URL, params={"limit": 100, "cursor": first.json()["next_cursor"]},
-                          headers=minter.headers("registry:read", areas=("99",)))
+    rest = await http.get(
+        URL,
+        params={"limit": 100, "cursor": first.json()["next_cursor"]},
+        headers=minter.headers("registry:read", areas=("99",)),
+    )
     assert first.json()["items"][0]["id"] not in {p["id"] for p in rest.json()["items"]}
     # A pair outside the client's areas cannot be acted on either.
     outside = next(p for p in everywhere if p not in here)
-    r = await http.post(f"{URL}/{outside['id']}/dismiss", json={"reason": "x"},
-                        headers=minter.headers(*WRITE, areas=("991",)))
+    r = await http.post(
+        f"{URL}/{outside['id']}/dismiss", json={"reason": "x"}, headers=minter.headers(*WRITE, areas=("991",))
+    )
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
 
 
@@ -120,13 +140,17 @@ async def test_an_officer_dismisses_a_pair_with_a_reason_kept_in_its_history(htt
     r = await http.post(f"{URL}/{pair['id']}/dismiss", json={"reason": "Hai anh em sinh đôi"}, headers=officer)
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["note"], r.json()["resolved_by"]) == (
-        "dismissed", "Hai anh em sinh đôi", "commune-officer")
+        "dismissed",
+        "Hai anh em sinh đôi",
+        "commune-officer",
+    )
     again = await http.post(f"{URL}/{pair['id']}/dismiss", json={"reason": "x"}, headers=officer)
     assert again.status_code == 409 and again.json()["type"].endswith("/possible-duplicate-resolved")
     assert again.json()["pair_status"] == "dismissed"
     history = (await http.get(f"{URL}/{pair['id']}/history", headers=officer)).json()["items"]
     assert [(c["changed_by"], c["reason"], c["after"]["status"]) for c in history] == [
-        ("commune-officer", "Hai anh em sinh đôi", "dismissed")]
+        ("commune-officer", "Hai anh em sinh đôi", "dismissed")
+    ]
     # A dismissed pair is not flagged again when a third record comes.
     c = (await register(http, minter, ba(tag))).json()
     assert sorted(c["possible_duplicates"]) == sorted([a["id"], b["id"]])
@@ -145,24 +169,37 @@ async def test_merging_moves_the_beneficiary_its_decisions_and_the_household_to_
     survivor = (await register(http, minter, ba(tag, national_id=nid(date(1944, 5, 10), "male")))).json()
     duplicate = (await register(http, minter, ba(tag))).json()
     beneficiary = await _beneficiary(http, minter, duplicate["id"])
-    r = await http.post("/households", headers=minter.headers(*WRITE, areas=("99",)), json={
-        "commune_code": "99101", "members": [{"person_id": duplicate["id"], "relationship": "head"}]})
+    r = await http.post(
+        "/households",
+        headers=minter.headers(*WRITE, areas=("99",)),
+        json={"commune_code": "99101", "members": [{"person_id": duplicate["id"], "relationship": "head"}]},
+    )
     assert r.status_code == 201, r.text
     household_id = r.json()["id"]
     [pair] = [p for p in await pairs(http, minter) if ids_of(p) == {survivor["id"], duplicate["id"]}]
 
     officer = h(minter, MAKER)
-    r = await http.post(f"{URL}/{pair['id']}/merge", headers=officer,
-                        json={"survivor_id": str(uuid.uuid4()), "reason": "x"})
+    r = await http.post(
+        f"{URL}/{pair['id']}/merge", headers=officer, json={"survivor_id": str(uuid.uuid4()), "reason": "x"}
+    )
     assert r.status_code == 422
-    r = await http.post(f"{URL}/{pair['id']}/merge", headers=officer,
-                        json={"survivor_id": survivor["id"], "reason": "Cùng một người: đối chiếu CCCD"})
+    r = await http.post(
+        f"{URL}/{pair['id']}/merge",
+        headers=officer,
+        json={"survivor_id": survivor["id"], "reason": "Cùng một người: đối chiếu CCCD"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["duplicate"]["status"] == "merged" and body["duplicate"]["survivor_id"] == survivor["id"]
     assert body["merged"]["merged_into"] == survivor["id"] and body["survivor"]["version"] == 2
-    assert body["moved"] == {"applications": 1, "beneficiaries": 1, "decisions": 1, "household_memberships": 1,
-                             "residencies": 0, "study_periods": 0}
+    assert body["moved"] == {
+        "applications": 1,
+        "beneficiaries": 1,
+        "decisions": 1,
+        "household_memberships": 1,
+        "residencies": 0,
+        "study_periods": 0,
+    }
 
     got = (await http.get(f"/beneficiaries/{beneficiary['id']}", headers=officer)).json()
     assert got["person_id"] == survivor["id"] and [d["kind"] for d in got["decisions"]] == ["approve"]
@@ -176,19 +213,32 @@ async def test_merging_moves_the_beneficiary_its_decisions_and_the_household_to_
     # The record merged away is read by id, found by no search, and cannot be corrected.
     found = (await http.get("/persons", params={"q": f"tran van ba {tag}"}, headers=officer)).json()["items"]
     assert [p["id"] for p in found] == [survivor["id"]]
-    r = await http.patch(f"/persons/{duplicate['id']}", json={"phone": "0912345678"},
-                         headers={**officer, "If-Match": '"2"'})
+    r = await http.patch(
+        f"/persons/{duplicate['id']}", json={"phone": "0912345678"}, headers={**officer, "If-Match": '"2"'}
+    )
     assert r.status_code == 409 and survivor["id"] in r.json()["detail"]
 
     async with app.state.sessionmaker() as s:
         t = EVENT_TABLES.outbox
-        rows = (await s.execute(select(t.c.type, t.c.envelope).where(t.c.type.in_((
-            "registry.person.merged.v1", "registry.beneficiary.entitlements_changed.v1")))
-            .where(t.c.subject.in_((duplicate["id"], beneficiary["id"]))).order_by(t.c.id))).all()
+        rows = (
+            await s.execute(
+                select(t.c.type, t.c.envelope)
+                .where(t.c.type.in_(("registry.person.merged.v1", "registry.beneficiary.entitlements_changed.v1")))
+                .where(t.c.subject.in_((duplicate["id"], beneficiary["id"])))
+                .order_by(t.c.id)
+            )
+        ).all()
     merged = [e["data"] for kind, e in rows if kind == "registry.person.merged.v1"]
-    assert merged == [{"person_id": duplicate["id"], "survivor_id": survivor["id"],
-                       "beneficiary_id": beneficiary["id"], "commune_code": "99101", "district_code": "991",
-                       "province_code": "99"}]
+    assert merged == [
+        {
+            "person_id": duplicate["id"],
+            "survivor_id": survivor["id"],
+            "beneficiary_id": beneficiary["id"],
+            "commune_code": "99101",
+            "district_code": "991",
+            "province_code": "99",
+        }
+    ]
     schedules = [e["data"] for kind, e in rows if kind == "registry.beneficiary.entitlements_changed.v1"]
     assert schedules[-1]["person_id"] == survivor["id"]
 
@@ -200,8 +250,9 @@ async def test_two_beneficiaries_are_not_merged_and_the_officer_is_told_why(http
     await _beneficiary(http, minter, a["id"])
     await _beneficiary(http, minter, b["id"])
     [pair] = [p for p in await pairs(http, minter) if ids_of(p) == {a["id"], b["id"]}]
-    r = await http.post(f"{URL}/{pair['id']}/merge", headers=h(minter, MAKER),
-                        json={"survivor_id": a["id"], "reason": "x"})
+    r = await http.post(
+        f"{URL}/{pair['id']}/merge", headers=h(minter, MAKER), json={"survivor_id": a["id"], "reason": "x"}
+    )
     assert r.status_code == 409 and "both records are beneficiaries" in r.json()["detail"]
     assert r.json()["type"].endswith("/merge-conflict") and len(r.json()["problems"]) == 1
     assert [p["status"] for p in await pairs(http, minter) if p["id"] == pair["id"]] == ["open"]
@@ -210,8 +261,11 @@ async def test_two_beneficiaries_are_not_merged_and_the_officer_is_told_why(http
 async def test_an_import_flags_the_records_it_adds_and_imports_them_all_the_same(http, minter):
     tag = uuid.uuid4().hex[:6]
     existing = (await register(http, minter, ba(tag))).json()
-    body = csv_file(VI_HEADER, f"1,Trần Văn Ba {tag},10/05/1944,Nam,{nid(date(1944, 5, 10), 'male')},99101,,",
-                    f"2,Người Khác {tag},10/05/1944,Nam,,99101,,")
+    body = csv_file(
+        VI_HEADER,
+        f"1,Trần Văn Ba {tag},10/05/1944,Nam,{nid(date(1944, 5, 10), 'male')},99101,,",
+        f"2,Người Khác {tag},10/05/1944,Nam,,99101,,",
+    )
     out = await imported(http, minter, body)
     assert (out["imported"], out["duplicates"], out["possible_duplicates"]) == (2, 0, 1)
     [pair] = [p for p in await pairs(http, minter) if existing["id"] in ids_of(p)]
@@ -225,14 +279,18 @@ async def test_an_import_in_chunks_flags_pairs_across_chunks_and_counts_both_rec
 
     monkeypatch.setattr(imports_service, "CHUNK", 2)
     tag = uuid.uuid4().hex[:6]
-    body = csv_file(VI_HEADER, f"1,Lâm Văn Tư {tag},10/05/1944,Nam,,99101,,",
-                    f"2,Người Khác {tag},11/05/1950,Nữ,,99101,,",
-                    f"3,Một Người {tag},12/05/1951,Nữ,,99101,,",
-                    f"4,Lam Van Tu {tag},10/05/1944,Nam,{nid(date(1944, 5, 10), 'male')},99101,,",
-                    f"5,Lâm Văn Tư {tag},10/05/1944,Nam,,99101,,")  # the same key as line 1: rejected
+    body = csv_file(
+        VI_HEADER,
+        f"1,Lâm Văn Tư {tag},10/05/1944,Nam,,99101,,",
+        f"2,Người Khác {tag},11/05/1950,Nữ,,99101,,",
+        f"3,Một Người {tag},12/05/1951,Nữ,,99101,,",
+        f"4,Lam Van Tu {tag},10/05/1944,Nam,{nid(date(1944, 5, 10), 'male')},99101,,",
+        f"5,Lâm Văn Tư {tag},10/05/1944,Nam,,99101,,",
+    )  # the same key as line 1: rejected
     out = await imported(http, minter, body)
     assert (out["imported"], out["duplicates"], out["rejected"], out["possible_duplicates"]) == (4, 0, 1, 2)
     assert [(p["line"], p["reason"]) for p in out["problems"]] == [
-        (6, "the same person as line 2 (same name, date of birth and commune (no national ID))")]
+        (6, "the same person as line 2 (same name, date of birth and commune (no national ID))")
+    ]
     [pair] = [p for p in await pairs(http, minter) if all(tag in r["full_name"] for r in p["persons"])]
     assert sorted(r["full_name"] for r in pair["persons"]) == [f"Lam Van Tu {tag}", f"Lâm Văn Tư {tag}"]

@@ -32,8 +32,7 @@ async def test_a_retried_registration_replays_the_first_response(app, http, mint
 async def test_the_same_key_with_another_body_is_422(http, minter):
     auth = {**minter.headers(*WRITE, client_id="field-app", areas=("991",)), "Idempotency-Key": "reg-0002"}
     assert (await http.post("/persons", json=person(), headers=auth)).status_code == 201
-    r = await http.post("/persons", json=person(full_name="Trần Văn Bình", sex="male", national_id=...),
-                        headers=auth)
+    r = await http.post("/persons", json=person(full_name="Trần Văn Bình", sex="male", national_id=...), headers=auth)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "header.idempotency-key"
 
 

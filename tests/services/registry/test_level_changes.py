@@ -33,14 +33,29 @@ JOB = "/jobs/level-changes"
 
 
 async def beneficiary(http, minter, dob: date, categories=("5.1",), effective_month="2021-01") -> dict:
-    r = await http.post("/persons", json={"full_name": "Phạm Thị Năm", "date_of_birth": dob.isoformat(),
-                                          "sex": "female", "national_id": national_id(dob, "female"),
-                                          "commune_code": "99101"}, headers=h(minter, MAKER))
+    r = await http.post(
+        "/persons",
+        json={
+            "full_name": "Phạm Thị Năm",
+            "date_of_birth": dob.isoformat(),
+            "sex": "female",
+            "national_id": national_id(dob, "female"),
+            "commune_code": "99101",
+        },
+        headers=h(minter, MAKER),
+    )
     assert r.status_code == 201, r.text
     application_id = await apply(http, minter, r.json()["id"], categories)
-    r = await http.post(f"/applications/{application_id}/approve", headers=h(minter, CHECKER), json={
-        "number": "7/QĐ-UBND", "signed_on": f"{effective_month}-05", "authority": "Chủ tịch UBND huyện Thử",
-        "effective_month": effective_month})
+    r = await http.post(
+        f"/applications/{application_id}/approve",
+        headers=h(minter, CHECKER),
+        json={
+            "number": "7/QĐ-UBND",
+            "signed_on": f"{effective_month}-05",
+            "authority": "Chủ tịch UBND huyện Thử",
+            "effective_month": effective_month,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -58,12 +73,24 @@ async def test_turning_80_publishes_one_event_in_the_birthday_month(app, http, m
     assert r.status_code == 200, r.text
     assert r.json()["on"] == "2024-05-01" and r.json()["effective_month"] == "2024-05"
     [published] = mine(r.json(), elderly["id"])
-    expected = {"beneficiary_id": elderly["id"], "person_id": elderly["person_id"], "effective_month": "2024-05",
-                "date_of_birth": "1944-05-10", "age": 80, "category": "5.5a", "coefficient": "2.0",
-                "previous_category": "5.5a", "previous_coefficient": "1.5",
-                "lines": [{"category": "5.5a", "coefficient": "2.0"}],
-                "previous_lines": [{"category": "5.5a", "coefficient": "1.5"}], "reason": None,
-                "poverty_status": None, "commune_code": "99101", "district_code": "991", "province_code": "99"}
+    expected = {
+        "beneficiary_id": elderly["id"],
+        "person_id": elderly["person_id"],
+        "effective_month": "2024-05",
+        "date_of_birth": "1944-05-10",
+        "age": 80,
+        "category": "5.5a",
+        "coefficient": "2.0",
+        "previous_category": "5.5a",
+        "previous_coefficient": "1.5",
+        "lines": [{"category": "5.5a", "coefficient": "2.0"}],
+        "previous_lines": [{"category": "5.5a", "coefficient": "1.5"}],
+        "reason": None,
+        "poverty_status": None,
+        "commune_code": "99101",
+        "district_code": "991",
+        "province_code": "99",
+    }
     assert {k: v for k, v in published.items() if k != "event_id"} == expected
 
     events = [e for e in await outbox(app, elderly["id"]) if e["type"] == "registry.beneficiary.level_changed.v1"]
@@ -79,16 +106,25 @@ async def test_turning_80_publishes_one_event_in_the_birthday_month(app, http, m
 
 async def test_child_turning_4_and_16_and_the_household_status(http, minter, admin):
     child = await beneficiary(http, minter, date(2010, 3, 15), effective_month="2013-01")
-    r = await http.post("/households", headers=minter.headers("registry:read", "registry:write", areas=("99",)),
-                        json={"commune_code": "99101", "members": [{"person_id": child["person_id"],
-                                                                    "relationship": "head"}],
-                              "poverty": {"status": "poor", "valid_from": "2014-01-01", "document": "QĐ 1/QĐ-UBND"}})
+    r = await http.post(
+        "/households",
+        headers=minter.headers("registry:read", "registry:write", areas=("99",)),
+        json={
+            "commune_code": "99101",
+            "members": [{"person_id": child["person_id"], "relationship": "head"}],
+            "poverty": {"status": "poor", "valid_from": "2014-01-01", "document": "QĐ 1/QĐ-UBND"},
+        },
+    )
     assert r.status_code == 201, r.text
 
     r = await http.post(JOB, params={"on": "2014-03-20"}, headers=admin)
     [four] = mine(r.json(), child["id"])
-    assert (four["previous_coefficient"], four["coefficient"], four["age"], four["poverty_status"]) == \
-        ("2.5", "1.5", 4, "poor")
+    assert (four["previous_coefficient"], four["coefficient"], four["age"], four["poverty_status"]) == (
+        "2.5",
+        "1.5",
+        4,
+        "poor",
+    )
 
     # Turning 16 in 2026-03: paid that month; not studying, so nothing from 2026-04.
     r = await http.post(JOB, params={"on": "2026-03-01"}, headers=admin)
@@ -96,8 +132,12 @@ async def test_child_turning_4_and_16_and_the_household_status(http, minter, adm
     r = await http.post(JOB, params={"on": "2026-04-01"}, headers=admin)
     [sixteen] = mine(r.json(), child["id"])
     assert sixteen["effective_month"] == "2026-04"
-    assert (sixteen["previous_category"], sixteen["category"], sixteen["coefficient"], sixteen["reason"]) == \
-        ("5.1", None, None, "not_studying")
+    assert (sixteen["previous_category"], sixteen["category"], sixteen["coefficient"], sixteen["reason"]) == (
+        "5.1",
+        None,
+        None,
+        "not_studying",
+    )
 
 
 async def test_the_job_needs_admin_and_a_day_not_in_the_future(http, minter, admin):
@@ -119,37 +159,75 @@ async def test_concurrent_runs_publish_each_change_once(test_db):
     person_id, application_id, beneficiary_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     try:
         async with maker() as s, s.begin():
-            commune = (await s.execute(select(AdminUnit.code, AdminUnit.parent_code, AdminUnit.province_code)
-                                       .where(AdminUnit.level == "commune").limit(1))).one()
-            s.add(Person(id=person_id, full_name="Võ Văn Sáu", name_key="vo van sau", date_of_birth=date(1944, 5, 10),
-                         sex="male", commune_code=commune[0], district_code=commune[1] or "",
-                         province_code=commune[2], created_by="test", updated_by="test"))
+            commune = (
+                await s.execute(
+                    select(AdminUnit.code, AdminUnit.parent_code, AdminUnit.province_code)
+                    .where(AdminUnit.level == "commune")
+                    .limit(1)
+                )
+            ).one()
+            s.add(
+                Person(
+                    id=person_id,
+                    full_name="Võ Văn Sáu",
+                    name_key="vo van sau",
+                    date_of_birth=date(1944, 5, 10),
+                    sex="male",
+                    commune_code=commune[0],
+                    district_code=commune[1] or "",
+                    province_code=commune[2],
+                    created_by="test",
+                    updated_by="test",
+                )
+            )
             await s.flush()
-            s.add(Application(id=application_id, person_id=person_id, categories=["5.5a"], status="approved",
-                              submitted_by="test"))
+            s.add(
+                Application(
+                    id=application_id, person_id=person_id, categories=["5.5a"], status="approved", submitted_by="test"
+                )
+            )
             await s.flush()
             s.add(BeneficiaryRow(id=beneficiary_id, person_id=person_id, application_id=application_id))
             await s.flush()
-            s.add(Decision(beneficiary_id=beneficiary_id, kind="approve", effective_month=date(2021, 1, 1),
-                           categories=["5.5a"], decided_by="test"))
+            s.add(
+                Decision(
+                    beneficiary_id=beneficiary_id,
+                    kind="approve",
+                    effective_month=date(2021, 1, 1),
+                    categories=["5.5a"],
+                    decided_by="test",
+                )
+            )
 
         counts = await asyncio.gather(*(daily.run_once(maker, date(2024, 5, 20)) for _ in range(3)))
         assert sum(counts) >= 1 and sorted(counts)[:2] == [0, 0]  # one run published, the others found it done
 
         async with maker() as s:
-            events = (await s.execute(select(EVENT_TABLES.outbox.c.envelope).where(
-                EVENT_TABLES.outbox.c.subject == str(beneficiary_id)))).scalars().all()
-            recorded = await s.scalar(select(func.count()).select_from(LevelChange).where(
-                LevelChange.beneficiary_id == beneficiary_id))
-        assert [(e["type"], e["data"]["effective_month"], e["data"]["coefficient"]) for e in events] == \
-            [("registry.beneficiary.level_changed.v1", "2024-05", "2.0")]
+            events = (
+                (
+                    await s.execute(
+                        select(EVENT_TABLES.outbox.c.envelope).where(
+                            EVENT_TABLES.outbox.c.subject == str(beneficiary_id)
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            recorded = await s.scalar(
+                select(func.count()).select_from(LevelChange).where(LevelChange.beneficiary_id == beneficiary_id)
+            )
+        assert [(e["type"], e["data"]["effective_month"], e["data"]["coefficient"]) for e in events] == [
+            ("registry.beneficiary.level_changed.v1", "2024-05", "2.0")
+        ]
         assert recorded == 1
         assert await daily.run_once(maker, date(2024, 5, 21)) == 0
     finally:
         async with maker() as s, s.begin():
             await s.execute(delete(EVENT_TABLES.outbox).where(EVENT_TABLES.outbox.c.subject == str(beneficiary_id)))
-            await s.execute(delete(EVENT_TABLES.sequences).where(
-                EVENT_TABLES.sequences.c.subject == str(beneficiary_id)))
+            await s.execute(
+                delete(EVENT_TABLES.sequences).where(EVENT_TABLES.sequences.c.subject == str(beneficiary_id))
+            )
             await s.execute(delete(LevelChange).where(LevelChange.beneficiary_id == beneficiary_id))
             await s.execute(delete(Decision).where(Decision.beneficiary_id == beneficiary_id))
             await s.execute(delete(BeneficiaryRow).where(BeneficiaryRow.id == beneficiary_id))
@@ -182,16 +260,21 @@ async def test_the_issue_case_study_started_two_months_after_turning_16_publishe
     """Born 1998-11-01, 5.1 from 2014-01, no study when turning 16 (2014-11), studying from 2015-01: one change in
     2014-12 (nothing paid from then), none in 2015-01 — the late study revives nothing (docs/rules.md §2)."""
     child = await beneficiary(http, minter, date(1998, 11, 1), effective_month="2014-01")
-    r = await http.post(f"/persons/{child['person_id']}/study-periods", headers=h(minter, MAKER), json={
-        "kind": "school", "from": "2015-01", "document": "Giấy xác nhận học sinh 2015"})
+    r = await http.post(
+        f"/persons/{child['person_id']}/study-periods",
+        headers=h(minter, MAKER),
+        json={"kind": "school", "from": "2015-01", "document": "Giấy xác nhận học sinh 2015"},
+    )
     assert r.status_code == 201, r.text
     r = await http.post(JOB, params={"on": "2014-12-01"}, headers=admin)
     [published] = mine(r.json(), child["id"])
-    assert (published["previous_category"], published["category"], published["reason"]) == (
-        "5.1", None, "not_studying")
+    assert (published["previous_category"], published["category"], published["reason"]) == ("5.1", None, "not_studying")
     for on in ("2015-01-01", "2015-02-01"):
         r = await http.post(JOB, params={"on": on}, headers=admin)
         assert r.status_code == 200 and mine(r.json(), child["id"]) == []
-    r = await http.get(f"/beneficiaries/{child['id']}/entitlements", params={"from": "2015-01", "to": "2015-01"},
-                       headers=minter.headers("registry:read", **CHECKER))
+    r = await http.get(
+        f"/beneficiaries/{child['id']}/entitlements",
+        params={"from": "2015-01", "to": "2015-01"},
+        headers=minter.headers("registry:read", **CHECKER),
+    )
     assert r.json()["months"][0]["amount"] == 0  # the engine agrees: nothing is paid

@@ -31,10 +31,17 @@ async def test_loaded_parameters_equal_the_seed_defaults(app, client):
         params = await load_parameters(session)
     assert params.standard_levels == DEFAULT_STANDARD_LEVELS
     assert sorted(params.category_rules, key=lambda r: (r.code, r.valid_from)) == sorted(
-        DEFAULT_CATEGORY_RULES, key=lambda r: (r.code, r.valid_from))
+        DEFAULT_CATEGORY_RULES, key=lambda r: (r.code, r.valid_from)
+    )
     defaults = Parameters(DEFAULT_STANDARD_LEVELS, DEFAULT_CATEGORY_RULES)
-    for month, amount in [("2014-01", 270_000), ("2021-06", 270_000), ("2021-07", 360_000),
-                          ("2024-06", 360_000), ("2024-07", 500_000), ("2026-07", 540_000)]:
+    for month, amount in [
+        ("2014-01", 270_000),
+        ("2021-06", 270_000),
+        ("2021-07", 360_000),
+        ("2024-06", 360_000),
+        ("2024-07", 500_000),
+        ("2026-07", 540_000),
+    ]:
         level = params.standard_level(Month.parse(month))
         assert level is not None and level.amount == amount == defaults.standard_level(Month.parse(month)).amount
     assert params.standard_level(Month(2013, 12)) is None
@@ -59,12 +66,12 @@ async def test_admin_adds_a_standard_level(app, client, read, admin):
 
 
 async def test_invalid_standard_level_is_422_with_fields(client, admin):
-    r = await client.post("/parameters/standard-levels", json={"valid_from": "2027-13", "amount": 0,
-                                                                "legal_basis": "  "}, headers=admin)
+    r = await client.post(
+        "/parameters/standard-levels", json={"valid_from": "2027-13", "amount": 0, "legal_basis": "  "}, headers=admin
+    )
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"body.valid_from", "body.amount", "body.legal_basis"}
-    r = await client.post("/parameters/standard-levels", json={"valid_from": "2027-01", "amount": 1.5},
-                          headers=admin)
+    r = await client.post("/parameters/standard-levels", json={"valid_from": "2027-01", "amount": 1.5}, headers=admin)
     assert {e["field"] for e in r.json()["errors"]} == {"body.amount", "body.legal_basis"}
 
 
@@ -75,9 +82,13 @@ async def test_only_admin_records_parameters(client, read):
 
 
 async def test_admin_adds_a_category_rule_the_loader_reads(app, client, admin):
-    body = {"code": "5.8", "valid_from": "2027-01", "name": "person with HIV of a poor household",
-            "bands": [{"coefficient": "1.5", "below_age": 16}, {"coefficient": "2.0", "min_age": 16}],
-            "legal_basis": "Decree 1/2027/NĐ-CP Art 5.8"}
+    body = {
+        "code": "5.8",
+        "valid_from": "2027-01",
+        "name": "person with HIV of a poor household",
+        "bands": [{"coefficient": "1.5", "below_age": 16}, {"coefficient": "2.0", "min_age": 16}],
+        "legal_basis": "Decree 1/2027/NĐ-CP Art 5.8",
+    }
     r = await client.post("/parameters/category-rules", json=body, headers=admin)
     assert r.status_code == 201, r.text
     assert (await client.post("/parameters/category-rules", json=body, headers=admin)).status_code == 409

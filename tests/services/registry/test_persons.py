@@ -34,9 +34,16 @@ def national_id(dob: date, sex: str, province: str = "084") -> str:
 
 def person(**overrides) -> dict:
     dob = date(1950, 3, 2)
-    body = {"full_name": "Nguyễn Thị Lan", "date_of_birth": dob.isoformat(), "sex": "female",
-            "national_id": national_id(dob, "female"), "commune_code": "99101", "address_line": "Khóm 2",
-            "phone": "0912 345 678", "ethnicity": "Kinh"}
+    body = {
+        "full_name": "Nguyễn Thị Lan",
+        "date_of_birth": dob.isoformat(),
+        "sex": "female",
+        "national_id": national_id(dob, "female"),
+        "commune_code": "99101",
+        "address_line": "Khóm 2",
+        "phone": "0912 345 678",
+        "ethnicity": "Kinh",
+    }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
 
@@ -60,14 +67,23 @@ async def test_register_returns_the_person_with_etag_location_history_and_event(
     async with app.state.sessionmaker() as s:
         stored = await s.get(Person, uuid.UUID(body["id"]))
         assert stored.name_key == "nguyen thi lan" and stored.created_by == "test-client"
-        outbox = (await s.execute(select(EVENT_TABLES.outbox).where(
-            EVENT_TABLES.outbox.c.subject == body["id"]))).mappings().all()
+        outbox = (
+            (await s.execute(select(EVENT_TABLES.outbox).where(EVENT_TABLES.outbox.c.subject == body["id"])))
+            .mappings()
+            .all()
+        )
         history = list(await s.scalars(select(ChangeRecord).where(ChangeRecord.record_id == stored.id)))
     assert len(outbox) == 1
     event = outbox[0]["envelope"] if "envelope" in outbox[0] else dict(outbox[0])
     assert event["type"] == "registry.person.registered.v1"
-    assert event["data"] == {"person_id": body["id"], "date_of_birth": "1950-03-02", "sex": "female",
-                             "commune_code": "99101", "district_code": "991", "province_code": "99"}
+    assert event["data"] == {
+        "person_id": body["id"],
+        "date_of_birth": "1950-03-02",
+        "sex": "female",
+        "commune_code": "99101",
+        "district_code": "991",
+        "province_code": "99",
+    }
     assert len(history) == 1 and history[0].before is None and history[0].version == 1
     assert history[0].after["national_id"] == body["national_id"] and "hiv_status" not in history[0].after
 
@@ -77,15 +93,18 @@ async def test_a_person_without_national_id_is_allowed(http, minter):
     assert body["national_id"] is None and body["phone"] is None
 
 
-@pytest.mark.parametrize(("nid", "code", "related"), [
-    ("084050123456", "sex_mismatch", "body.sex"),  # digit 0 = male, recorded female
-    ("084351123456", "century_mismatch", "body.date_of_birth"),  # 3 = female born 2000-2099
-    ("084151123456", "birth_year_mismatch", "body.date_of_birth"),  # 51, born 1950
-    ("999150123456", "unknown_province", None),
-    ("08415012345", "wrong_length", None),
-    ("0841501234a6", "not_digits", None),
-    ("084950123456", "unassigned_century_digit", None),
-])
+@pytest.mark.parametrize(
+    ("nid", "code", "related"),
+    [
+        ("084050123456", "sex_mismatch", "body.sex"),  # digit 0 = male, recorded female
+        ("084351123456", "century_mismatch", "body.date_of_birth"),  # 3 = female born 2000-2099
+        ("084151123456", "birth_year_mismatch", "body.date_of_birth"),  # 51, born 1950
+        ("999150123456", "unknown_province", None),
+        ("08415012345", "wrong_length", None),
+        ("0841501234a6", "not_digits", None),
+        ("084950123456", "unassigned_century_digit", None),
+    ],
+)
 async def test_an_invalid_national_id_is_reported_with_the_contradicted_field(http, minter, nid, code, related):
     r = await http.post("/persons", json=person(national_id=nid), headers=minter.headers(*WRITE, areas=("991",)))
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
@@ -98,17 +117,26 @@ async def test_an_invalid_national_id_is_reported_with_the_contradicted_field(ht
 
 
 async def test_every_national_id_problem_is_reported_at_once(http, minter):
-    r = await http.post("/persons", json=person(national_id="999351123456"),
-                        headers=minter.headers(*WRITE, areas=("991",)))
+    r = await http.post(
+        "/persons", json=person(national_id="999351123456"), headers=minter.headers(*WRITE, areas=("991",))
+    )
     codes = {e["code"] for e in r.json()["errors"]}
     assert codes == {"unknown_province", "century_mismatch", "birth_year_mismatch"}
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("full_name", ""), ("full_name", "x" * 201), ("full_name", "123"),
-    ("date_of_birth", (clock.today() + timedelta(days=1)).isoformat()), ("date_of_birth", "1899-12-31"),
-    ("sex", "other"), ("phone", "12345"), ("disability_level", "mild"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("full_name", ""),
+        ("full_name", "x" * 201),
+        ("full_name", "123"),
+        ("date_of_birth", (clock.today() + timedelta(days=1)).isoformat()),
+        ("date_of_birth", "1899-12-31"),
+        ("sex", "other"),
+        ("phone", "12345"),
+        ("disability_level", "mild"),
+    ],
+)
 async def test_invalid_fields_are_422_naming_the_field(http, minter, field, value):
     r = await http.post("/persons", json=person(**{field: value}), headers=minter.headers(*WRITE, areas=("991",)))
     assert r.status_code == 422
@@ -135,8 +163,11 @@ async def test_communes_of_the_2025_reorganisation(http, minter):
 async def test_a_duplicate_national_id_is_409_naming_the_existing_record(http, minter):
     body = person()
     first = (await create(http, minter, body)).json()
-    r = await http.post("/persons", json=person(national_id=body["national_id"], full_name="Trần Văn Ba"),
-                        headers=minter.headers(*WRITE))
+    r = await http.post(
+        "/persons",
+        json=person(national_id=body["national_id"], full_name="Trần Văn Ba"),
+        headers=minter.headers(*WRITE),
+    )
     assert r.status_code == 409
     assert r.json()["existing"] == f"/registry/persons/{first['id']}"
     assert r.json()["type"].endswith("/duplicate-national-id")
@@ -149,8 +180,9 @@ async def test_concurrent_registrations_of_one_national_id_give_one_201_and_one_
         await insert_units(conn)
     body = person()
     async with app_client(app, keys=minter, rollback=False) as http:
-        results = await asyncio.gather(*(http.post("/persons", json=body, headers=minter.headers(*WRITE))
-                                         for _ in range(4)))
+        results = await asyncio.gather(
+            *(http.post("/persons", json=body, headers=minter.headers(*WRITE)) for _ in range(4))
+        )
     statuses = sorted(r.status_code for r in results)
     created = [r.json()["id"] for r in results if r.status_code == 201]
     try:
@@ -164,8 +196,9 @@ async def test_concurrent_registrations_of_one_national_id_give_one_201_and_one_
             await conn.execute(delete(ChangeRecord).where(ChangeRecord.record_id.in_(ids)))
             await conn.execute(delete(Person).where(Person.id.in_(ids)))
             for level in ("commune", "district", "province"):  # children before parents
-                await conn.execute(text("DELETE FROM registry.admin_units WHERE province_code = '99' AND level = :l"),
-                                   {"l": level})
+                await conn.execute(
+                    text("DELETE FROM registry.admin_units WHERE province_code = '99' AND level = :l"), {"l": level}
+                )
         await engine.dispose()
 
 
@@ -173,15 +206,20 @@ async def test_areas_restrict_writes_with_403_and_reads_with_404(http, minter):
     r = await http.post("/persons", json=person(commune_code="99201"), headers=minter.headers(*WRITE, areas=("991",)))
     assert r.status_code == 403
     created = (await create(http, minter, person(commune_code="99201"), areas=("992",))).json()
-    for areas, status in [(("991",), 404), (("99101",), 404), (("992",), 200), (("99",), 200), (("99201",), 200),
-                          ((), 200)]:
+    for areas, status in [
+        (("991",), 404),
+        (("99101",), 404),
+        (("992",), 200),
+        (("99",), 200),
+        (("99201",), 200),
+        ((), 200),
+    ]:
         r = await http.get(f"/persons/{created['id']}", headers=minter.headers("registry:read", areas=areas))
         assert r.status_code == status, areas
     missing = await http.get(f"/persons/{uuid.uuid4()}", headers=minter.headers("registry:read"))
     assert missing.status_code == 404
     outside = await http.get(f"/persons/{created['id']}", headers=minter.headers("registry:read", areas=("991",)))
-    assert outside.json()["detail"] == missing.json()["detail"].replace(missing.url.path.split("/")[-1],
-                                                                       created["id"])
+    assert outside.json()["detail"] == missing.json()["detail"].replace(missing.url.path.split("/")[-1], created["id"])
 
 
 async def test_a_client_with_pre_2025_areas_registers_in_the_new_communes_of_its_ground(http, minter):
@@ -205,13 +243,28 @@ async def test_areas_mean_the_same_ground_before_and_after_2025(http, minter):
     seen by clients given the old codes and by clients given the new one; a neighbouring commune's are not."""
     tag = uuid.uuid4().hex[:8]
     with clock.frozen(date(2025, 3, 1)):  # registered before the reorganisation, in old Phường 1
-        old = (await create(http, minter, person(full_name=f"Lê Văn Cũ {tag}", commune_code="29239",
-                                                 national_id=None), areas=("84",))).json()
-        next_door = (await create(http, minter, person(full_name=f"Lê Văn Bên {tag}", commune_code="29236",
-                                                       national_id=None), areas=("84",))).json()
+        old = (
+            await create(
+                http,
+                minter,
+                person(full_name=f"Lê Văn Cũ {tag}", commune_code="29239", national_id=None),
+                areas=("84",),
+            )
+        ).json()
+        next_door = (
+            await create(
+                http,
+                minter,
+                person(full_name=f"Lê Văn Bên {tag}", commune_code="29236", national_id=None),
+                areas=("84",),
+            )
+        ).json()
     assert (old["province_code"], old["district_code"]) == ("84", "842")
-    new = (await create(http, minter, person(full_name=f"Lê Văn Mới {tag}", commune_code="29242",
-                                             national_id=None), areas=("86",))).json()
+    new = (
+        await create(
+            http, minter, person(full_name=f"Lê Văn Mới {tag}", commune_code="29242", national_id=None), areas=("86",)
+        )
+    ).json()
 
     async def seen(*areas: str) -> set[str]:
         r = await http.get("/persons", params={"q": tag}, headers=minter.headers("registry:read", areas=areas))
@@ -229,9 +282,17 @@ async def test_areas_mean_the_same_ground_before_and_after_2025(http, minter):
 
 
 async def test_a_mapped_code_without_a_unit_row_is_an_unknown_commune_not_a_500(http, minter):
-    r = await http.post("/units/mappings", headers=minter.headers("admin"), json={
-        "old_code": "29236", "new_code": "29998", "new_name": "Phường Chưa Có", "new_province_code": "86",
-        "effective_from": "2025-07-01"})
+    r = await http.post(
+        "/units/mappings",
+        headers=minter.headers("admin"),
+        json={
+            "old_code": "29236",
+            "new_code": "29998",
+            "new_name": "Phường Chưa Có",
+            "new_province_code": "86",
+            "effective_from": "2025-07-01",
+        },
+    )
     assert r.status_code == 201, r.text
     r = await http.post("/persons", json=person(commune_code="29998", national_id=None), headers=minter.headers(*WRITE))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.commune_code"
@@ -252,13 +313,17 @@ async def test_hiv_status_needs_the_sensitive_scope_to_set_and_to_read_and_reads
     r = await http.get(url, params={"include": "sensitive"}, headers=minter.headers(*sensitive))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "header.x-purpose"
 
-    r = await http.get(url, params={"include": "sensitive"},
-                       headers={**minter.headers(*sensitive, client_id="clinic"), "X-Purpose": "ARV follow-up"})
+    r = await http.get(
+        url,
+        params={"include": "sensitive"},
+        headers={**minter.headers(*sensitive, client_id="clinic"), "X-Purpose": "ARV follow-up"},
+    )
     assert r.status_code == 200 and r.json()["hiv_status"] == "positive" and r.headers["etag"] == '"1"'
     async with app.state.sessionmaker() as s:
         reads = list(await s.scalars(select(SensitiveRead).where(SensitiveRead.record_id == uuid.UUID(created["id"]))))
     assert [(a.client_id, a.record_type, a.fields, a.purpose) for a in reads] == [
-        ("clinic", "person", ["hiv_status"], "ARV follow-up")]
+        ("clinic", "person", ["hiv_status"], "ARV follow-up")
+    ]
     assert reads[0].request_id
 
 
@@ -267,8 +332,9 @@ async def test_patch_needs_if_match_and_refuses_a_stale_one(http, minter):
     url, headers = f"/persons/{created['id']}", minter.headers(*WRITE)
     r = await http.patch(url, json={"address_line": "Khóm 3"}, headers=headers)
     assert r.status_code == 428 and r.json()["type"].endswith("/precondition-required")
-    r = await http.patch(url, json={"address_line": "Khóm 3", "reason": "moved"},
-                         headers={**headers, "If-Match": '"1"'})
+    r = await http.patch(
+        url, json={"address_line": "Khóm 3", "reason": "moved"}, headers={**headers, "If-Match": '"1"'}
+    )
     assert r.status_code == 200 and r.headers["etag"] == '"2"' and r.json()["address_line"] == "Khóm 3"
     r = await http.patch(url, json={"address_line": "Khóm 4"}, headers={**headers, "If-Match": '"1"'})
     assert r.status_code == 412 and r.json()["current_version"] == 2 and r.headers["etag"] == '"2"'
@@ -285,8 +351,11 @@ async def test_possible_duplicates_is_not_a_person_id(http, minter):
 async def test_an_explicit_null_ethnicity_is_no_ethnicity_not_a_500(http, minter):
     body = (await create(http, minter, person(ethnicity=None))).json()
     assert body["ethnicity"] is None
-    r = await http.patch(f"/persons/{body['id']}", json={"ethnicity": None},
-                         headers={**minter.headers(*WRITE, areas=("991",)), "If-Match": '"1"'})
+    r = await http.patch(
+        f"/persons/{body['id']}",
+        json={"ethnicity": None},
+        headers={**minter.headers(*WRITE, areas=("991",)), "If-Match": '"1"'},
+    )
     assert r.status_code == 200 and r.json()["ethnicity"] is None
     r = await http.post("/persons", json=person(ethnicity="x" * 101), headers=minter.headers(*WRITE, areas=("991",)))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.ethnicity"
@@ -308,10 +377,16 @@ async def test_history_newest_first_with_sensitive_values_redacted(app, http, mi
     sensitive = (*WRITE, "registry:sensitive")
     created = (await create(http, minter, person(), *sensitive)).json()
     url = f"/persons/{created['id']}"
-    await http.patch(url, json={"full_name": "Nguyễn Thị Lành", "reason": "typo"},
-                     headers={**minter.headers(*WRITE, client_id="officer"), "If-Match": '"1"'})
-    await http.patch(url, json={"hiv_status": "positive", "reason": "clinic report"},
-                     headers={**minter.headers(*sensitive), "If-Match": '"2"'})
+    await http.patch(
+        url,
+        json={"full_name": "Nguyễn Thị Lành", "reason": "typo"},
+        headers={**minter.headers(*WRITE, client_id="officer"), "If-Match": '"1"'},
+    )
+    await http.patch(
+        url,
+        json={"hiv_status": "positive", "reason": "clinic report"},
+        headers={**minter.headers(*sensitive), "If-Match": '"2"'},
+    )
 
     r = await http.get(f"{url}/history", headers=minter.headers("registry:read"))
     items = r.json()["items"]
@@ -322,18 +397,32 @@ async def test_history_newest_first_with_sensitive_values_redacted(app, http, mi
     assert items[1]["changed_by"] == "officer" and items[1]["reason"] == "typo"
     assert items[2]["before"] is None
 
-    r = await http.get(f"{url}/history", params={"include": "sensitive", "limit": 1},
-                       headers={**minter.headers("registry:read", "registry:sensitive"), "X-Purpose": "audit"})
+    r = await http.get(
+        f"{url}/history",
+        params={"include": "sensitive", "limit": 1},
+        headers={**minter.headers("registry:read", "registry:sensitive"), "X-Purpose": "audit"},
+    )
     assert r.json()["items"][0]["after"] == {"hiv_status": "positive"}
-    rest = await http.get(f"{url}/history", params={"cursor": r.json()["next_cursor"]},
-                          headers=minter.headers("registry:read"))
+    rest = await http.get(
+        f"{url}/history", params={"cursor": r.json()["next_cursor"]}, headers=minter.headers("registry:read")
+    )
     assert [i["version"] for i in rest.json()["items"]] == [2, 1] and rest.json()["next_cursor"] is None
 
     async with app.state.sessionmaker() as s:
-        audited = await s.scalar(select(func.count()).select_from(SensitiveRead)
-                                 .where(SensitiveRead.record_id == uuid.UUID(created["id"])))
-        events = (await s.execute(select(EVENT_TABLES.outbox.c.type).where(
-            EVENT_TABLES.outbox.c.subject == created["id"]).order_by(EVENT_TABLES.outbox.c.id))).scalars().all()
+        audited = await s.scalar(
+            select(func.count()).select_from(SensitiveRead).where(SensitiveRead.record_id == uuid.UUID(created["id"]))
+        )
+        events = (
+            (
+                await s.execute(
+                    select(EVENT_TABLES.outbox.c.type)
+                    .where(EVENT_TABLES.outbox.c.subject == created["id"])
+                    .order_by(EVENT_TABLES.outbox.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert audited == 1
     # The HIV-status change published nothing: the event would reveal it.
     assert events == ["registry.person.registered.v1", "registry.person.updated.v1"]
@@ -344,8 +433,9 @@ async def test_search_without_diacritics_within_areas_and_by_pages(http, minter)
     names = [f"Nguyễn Thị Lan {tag}", f"Nguyễn Thị Lành {tag}", f"Đỗ Văn Đức {tag}", f"NGUYỄN THỊ LAN {tag} B"]
     for name in names:
         await create(http, minter, person(full_name=name, national_id=...))
-    await create(http, minter, person(full_name=f"Nguyễn Thị Lan {tag} C", commune_code="99201", national_id=...),
-                 areas=("992",))
+    await create(
+        http, minter, person(full_name=f"Nguyễn Thị Lan {tag} C", commune_code="99201", national_id=...), areas=("992",)
+    )
     read_842 = minter.headers("registry:read", areas=("991",))
 
     r = await http.get("/persons", params={"q": f"nguyen thi lan {tag}"}, headers=read_842)
@@ -356,8 +446,16 @@ async def test_search_without_diacritics_within_areas_and_by_pages(http, minter)
     assert len(r.json()["items"]) == 1
     everywhere = await http.get("/persons", params={"q": f"lan {tag}"}, headers=minter.headers("registry:read"))
     assert len(everywhere.json()["items"]) == 3
-    assert len((await http.get("/persons", params={"q": tag, "district_code": "992"},
-                               headers=minter.headers("registry:read"))).json()["items"]) == 1
+    assert (
+        len(
+            (
+                await http.get(
+                    "/persons", params={"q": tag, "district_code": "992"}, headers=minter.headers("registry:read")
+                )
+            ).json()["items"]
+        )
+        == 1
+    )
 
     seen, cursor = [], None
     while True:
@@ -375,8 +473,11 @@ async def test_search_by_birth_dates(http, minter):
     tag = uuid.uuid4().hex[:6]
     for year in (1940, 1950, 1960):
         await create(http, minter, person(full_name=f"Lê Văn {tag}", date_of_birth=f"{year}-06-01", national_id=...))
-    r = await http.get("/persons", params={"q": tag, "born_from": "1945-01-01", "born_to": "1960-06-01"},
-                       headers=minter.headers("registry:read"))
+    r = await http.get(
+        "/persons",
+        params={"q": tag, "born_from": "1945-01-01", "born_to": "1960-06-01"},
+        headers=minter.headers("registry:read"),
+    )
     assert sorted(p["date_of_birth"] for p in r.json()["items"]) == ["1950-06-01", "1960-06-01"]
 
 
@@ -388,19 +489,26 @@ async def test_routes_need_their_scopes(http, minter):
 # --- name_key: pure rule -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    ("Nguyễn Thị Lan", "nguyen thi lan"),
-    (unicodedata.normalize("NFD", "Nguyễn Thị Lan"), "nguyen thi lan"),
-    ("  ĐỖ   Văn\tđức ", "do van duc"),
-    ("Trần Thị Bích Ngọc", "tran thi bich ngoc"),
-    ("Lâm Sà Rươne", "lam sa ruone"),
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Nguyễn Thị Lan", "nguyen thi lan"),
+        (unicodedata.normalize("NFD", "Nguyễn Thị Lan"), "nguyen thi lan"),
+        ("  ĐỖ   Văn\tđức ", "do van duc"),
+        ("Trần Thị Bích Ngọc", "tran thi bich ngoc"),
+        ("Lâm Sà Rươne", "lam sa ruone"),
+    ],
+)
 def test_name_key(name, key):
     assert name_key(name) == key
 
 
-vietnamese = st.text(st.sampled_from("aàáảãạăằắẳẵặâầấẩẫậđĐeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữự"
-                                     "yỳýỷỹỵAÀÁĂÂĐÊÔƠƯ bcdghklmnpqrstvx \t"), max_size=60)
+vietnamese = st.text(
+    st.sampled_from(
+        "aàáảãạăằắẳẵặâầấẩẫậđĐeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵAÀÁĂÂĐÊÔƠƯ bcdghklmnpqrstvx \t"
+    ),
+    max_size=60,
+)
 
 
 @given(st.one_of(vietnamese, st.text(max_size=60)))
@@ -420,16 +528,25 @@ async def test_identities_of_many_persons_need_a_purpose_and_stay_in_the_clients
     writer = minter.headers("registry:write", "registry:read", "registry:sensitive")
     ids = []
     for i in range(3):
-        r = await http.post("/persons", headers=writer, json={
-            "full_name": f"Lê Văn Tư {i}", "date_of_birth": "1960-01-01", "sex": "male", "commune_code": "99101",
-            "hiv_status": "positive"})
+        r = await http.post(
+            "/persons",
+            headers=writer,
+            json={
+                "full_name": f"Lê Văn Tư {i}",
+                "date_of_birth": "1960-01-01",
+                "sex": "male",
+                "commune_code": "99101",
+                "hiv_status": "positive",
+            },
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     url = "/persons/identities"
     reader = minter.headers("registry:read")
     assert (await http.post(url, headers=reader, json={"ids": ids})).status_code == 422  # no X-Purpose
-    r = await http.post(url, headers={**reader, "X-Purpose": "BHXH enrolment list 2026-07"},
-                        json={"ids": [*ids, str(uuid.uuid4())]})
+    r = await http.post(
+        url, headers={**reader, "X-Purpose": "BHXH enrolment list 2026-07"}, json={"ids": [*ids, str(uuid.uuid4())]}
+    )
     assert r.status_code == 200, r.text
     items = r.json()["items"]
     assert sorted(i["id"] for i in items) == sorted(ids)

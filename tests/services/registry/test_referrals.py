@@ -17,13 +17,23 @@ from .test_persons import national_id
 _seq = itertools.count(1)
 
 
-def referral(person_id: str, category: str = "5.1", case_id: uuid.UUID | None = None,
-             case_number: str = "CP-000042") -> Event:
-    data = cp.AllowanceReferred(child_id=uuid.uuid4(), person_id=uuid.UUID(person_id), case_id=case_id or uuid.uuid4(),
-                                case_number=case_number, category=category, referred_by="commune-cp-officer",
-                                commune_code="99101", district_code="991", province_code="99")
-    return Event.model_validate({**new_event("/ansinh/child_protection", cp.ALLOWANCE_REFERRED, person_id, data),
-                                 "sequence": next(_seq)})
+def referral(
+    person_id: str, category: str = "5.1", case_id: uuid.UUID | None = None, case_number: str = "CP-000042"
+) -> Event:
+    data = cp.AllowanceReferred(
+        child_id=uuid.uuid4(),
+        person_id=uuid.UUID(person_id),
+        case_id=case_id or uuid.uuid4(),
+        case_number=case_number,
+        category=category,
+        referred_by="commune-cp-officer",
+        commune_code="99101",
+        district_code="991",
+        province_code="99",
+    )
+    return Event.model_validate(
+        {**new_event("/ansinh/child_protection", cp.ALLOWANCE_REFERRED, person_id, data), "sequence": next(_seq)}
+    )
 
 
 async def feed(app, *events: Event) -> list[bool]:
@@ -35,9 +45,17 @@ async def feed(app, *events: Event) -> list[bool]:
 
 async def child(http, minter, commune: str = "99101") -> str:
     dob = date(2016, 4, 2)
-    r = await http.post("/persons", headers=h(minter, MAKER), json={
-        "full_name": "Thạch Thị Sa", "date_of_birth": dob.isoformat(), "sex": "female",
-        "national_id": national_id(dob, "female"), "commune_code": commune})
+    r = await http.post(
+        "/persons",
+        headers=h(minter, MAKER),
+        json={
+            "full_name": "Thạch Thị Sa",
+            "date_of_birth": dob.isoformat(),
+            "sex": "female",
+            "national_id": national_id(dob, "female"),
+            "commune_code": commune,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -55,16 +73,24 @@ async def test_a_referral_becomes_one_draft_that_an_officer_submits_and_another_
     assert await feed(app, event, event, referral(person, case_id=case)) == [True, False, True]
     [draft] = await drafts(http, minter, status="draft")
     assert (draft["person_id"], draft["category"], draft["source"], draft["status"]) == (
-        person, "5.1", "CP-000042", "draft")
+        person,
+        "5.1",
+        "CP-000042",
+        "draft",
+    )
     r = await http.get(f"/application-drafts/{draft['id']}", headers=h(minter, MAKER))
     assert r.status_code == 200 and r.json() == draft
 
-    r = await http.post(f"/application-drafts/{draft['id']}/submit", json={"note": "đủ điều kiện"},
-                        headers=h(minter, MAKER))
+    r = await http.post(
+        f"/application-drafts/{draft['id']}/submit", json={"note": "đủ điều kiện"}, headers=h(minter, MAKER)
+    )
     assert r.status_code == 201, r.text
     application = r.json()["application"]
     assert (application["status"], application["categories"], application["submitted_by"]) == (
-        "submitted", ["5.1"], MAKER["client_id"])
+        "submitted",
+        ["5.1"],
+        MAKER["client_id"],
+    )
     assert "CP-000042" in application["note"] and r.headers["location"].endswith(application["id"])
     assert r.json()["draft"]["status"] == "submitted"
     assert r.json()["draft"]["application_id"] == application["id"]
@@ -94,11 +120,15 @@ async def test_a_draft_is_dismissed_with_a_reason_and_stays_within_the_officer_s
     assert r.status_code == 422 and "reason" in r.text
     r = await http.get(f"/application-drafts/{draft['id']}", headers=minter.headers("payments:read"))
     assert r.status_code == 403
-    r = await http.post(f"/application-drafts/{draft['id']}/dismiss", json={"reason": "đã hưởng chế độ khác"},
-                        headers=h(minter, MAKER))
+    r = await http.post(
+        f"/application-drafts/{draft['id']}/dismiss", json={"reason": "đã hưởng chế độ khác"}, headers=h(minter, MAKER)
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["dismiss_reason"], r.json()["application_id"]) == (
-        "dismissed", "đã hưởng chế độ khác", None)
+        "dismissed",
+        "đã hưởng chế độ khác",
+        None,
+    )
     r = await http.post(f"/application-drafts/{draft['id']}/submit", json={}, headers=h(minter, MAKER))
     assert r.status_code == 409
 
@@ -116,7 +146,8 @@ async def test_pages_follow_the_cursor(app, http, minter):
     r = await http.get("/application-drafts", params={"limit": 2}, headers=h(minter, MAKER))
     first = r.json()
     assert len(first["items"]) == 2 and first["next_cursor"]
-    r = await http.get("/application-drafts", params={"limit": 2, "cursor": first["next_cursor"]},
-                       headers=h(minter, MAKER))
+    r = await http.get(
+        "/application-drafts", params={"limit": 2, "cursor": first["next_cursor"]}, headers=h(minter, MAKER)
+    )
     assert len(r.json()["items"]) == 1 and r.json()["next_cursor"] is None
     assert len({d["id"] for d in first["items"] + r.json()["items"]}) == 3

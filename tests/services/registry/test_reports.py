@@ -16,15 +16,21 @@ EVERYWHERE = {"client_id": "province-officer", "areas": ("842", "86", "99")}
 async def move(app, person_id: str, province: str, district: str, commune: str) -> None:
     """Give a person the codes of a record made elsewhere (pre-2025 units cannot be registered today)."""
     async with app.state.sessionmaker() as s:
-        await s.execute(text("UPDATE registry.persons SET province_code = :p, district_code = :d, "
-                             "commune_code = :c WHERE id = :id"),
-                        {"p": province, "d": district, "c": commune, "id": person_id})
+        await s.execute(
+            text(
+                "UPDATE registry.persons SET province_code = :p, district_code = :d, commune_code = :c WHERE id = :id"
+            ),
+            {"p": province, "d": district, "c": commune, "id": person_id},
+        )
         await s.commit()
 
 
 async def entitled(http, minter, beneficiary_id: str) -> int:
-    r = await http.get(f"/beneficiaries/{beneficiary_id}/entitlements", params={"from": MONTH, "to": MONTH},
-                       headers=h(minter, EVERYWHERE))
+    r = await http.get(
+        f"/beneficiaries/{beneficiary_id}/entitlements",
+        params={"from": MONTH, "to": MONTH},
+        headers=h(minter, EVERYWHERE),
+    )
     assert r.status_code == 200, r.text
     return r.json()["months"][0]["amount"]
 
@@ -36,9 +42,11 @@ async def three_beneficiaries(app, http, minter) -> list[dict]:
     await move(app, found[0]["person_id"], "84", "842", "29239")
     await move(app, found[1]["person_id"], "84", "842", "29242")
     await move(app, found[2]["person_id"], "86", "", "29242")
-    r = await http.post(f"/beneficiaries/{found[2]['id']}/decisions",
-                        json={"kind": "suspend", "effective_month": "2025-12", "reason": "không nhận 3 tháng"},
-                        headers={**h(minter, {**CHECKER, "areas": ("86",)}), "If-Match": '"1"'})
+    r = await http.post(
+        f"/beneficiaries/{found[2]['id']}/decisions",
+        json={"kind": "suspend", "effective_month": "2025-12", "reason": "không nhận 3 tháng"},
+        headers={**h(minter, {**CHECKER, "areas": ("86",)}), "If-Match": '"1"'},
+    )
     assert r.status_code == 201, r.text
     return found
 
@@ -60,8 +68,16 @@ async def test_recorded_units_keep_old_and_new_communes_apart(app, http, minter)
 
     rows = rows_of(await report(http, minter))
     assert rows["84", "29239"] | {"categories": None} == {
-        "province_code": "84", "code": "29239", "name": "Phường 1", "beneficiaries": 1, "amount": amount,
-        "suspended": 0, "categories": None, "recorded_codes": ["29239"], "note": ""}
+        "province_code": "84",
+        "code": "29239",
+        "name": "Phường 1",
+        "beneficiaries": 1,
+        "amount": amount,
+        "suspended": 0,
+        "categories": None,
+        "recorded_codes": ["29239"],
+        "note": "",
+    }
     assert rows["84", "29239"]["categories"] == {"5.5a": 1}
     assert (rows["84", "29242"]["name"], rows["84", "29242"]["beneficiaries"]) == ("Phường 3", 1)
     new = rows["86", "29242"]
@@ -94,8 +110,11 @@ async def test_reports_stay_within_the_clients_areas(app, http, minter):
     await three_beneficiaries(app, http, minter)
 
     async def rows(*areas: str) -> set[tuple[str, str]]:
-        r = await http.get("/reports/beneficiaries", params={"month": MONTH},
-                           headers=h(minter, {"client_id": "reader", "areas": areas}))
+        r = await http.get(
+            "/reports/beneficiaries",
+            params={"month": MONTH},
+            headers=h(minter, {"client_id": "reader", "areas": areas}),
+        )
         assert r.status_code == 200, r.text
         return {(row["province_code"], row["code"]) for row in r.json()["rows"]}
 
@@ -109,8 +128,11 @@ async def test_reports_stay_within_the_clients_areas(app, http, minter):
 async def test_csv_report_has_vietnamese_headers_and_a_total_line(app, http, minter):
     found = await three_beneficiaries(app, http, minter)
     amount = await entitled(http, minter, found[0]["id"])
-    r = await http.get("/reports/beneficiaries", params={"month": MONTH, "units": "2025", "format": "csv"},
-                       headers=h(minter, {"client_id": "x", "areas": ("842",)}))
+    r = await http.get(
+        "/reports/beneficiaries",
+        params={"month": MONTH, "units": "2025", "format": "csv"},
+        headers=h(minter, {"client_id": "x", "areas": ("842",)}),
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     assert r.content.startswith("\ufeff".encode())
@@ -124,8 +146,9 @@ async def test_bad_report_requests_get_problems(http, minter):
     headers = h(minter, EVERYWHERE)
     r = await http.get("/reports/beneficiaries", params={"month": "2026-13"}, headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.month"
-    r = await http.get("/reports/beneficiaries", params={"month": MONTH, "by": "district", "units": "2025"},
-                       headers=headers)
+    r = await http.get(
+        "/reports/beneficiaries", params={"month": MONTH, "by": "district", "units": "2025"}, headers=headers
+    )
     assert r.status_code == 422 and "abolished" in r.json()["errors"][0]["reason"]
     r = await http.get("/reports/beneficiaries", params={"month": MONTH, "units": "2030"}, headers=headers)
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"

@@ -83,9 +83,7 @@ def test_child_5_1_stops_the_month_after_turning_16_when_not_studying():
 
 
 def test_child_studying_continues_as_5_2_without_gap_until_22():
-    student = Beneficiary(
-        CHILD.date_of_birth, CHILD.sex, CHILD.grants, studying=[Period(M("2034-09"), M("2045-06"))]
-    )
+    student = Beneficiary(CHILD.date_of_birth, CHILD.sex, CHILD.grants, studying=[Period(M("2034-09"), M("2045-06"))])
     assert at(student, "2036-03").categories == ("5.1",)
     entry = at(student, "2036-04")
     assert entry.categories == ("5.2",) and entry.amount == 810_000  # 1.5 × 540,000
@@ -95,11 +93,19 @@ def test_child_studying_continues_as_5_2_without_gap_until_22():
 
 def test_5_2_ends_at_the_first_month_without_study():
     student = Beneficiary(
-        CHILD.date_of_birth, CHILD.sex, CHILD.grants,
+        CHILD.date_of_birth,
+        CHILD.sex,
+        CHILD.grants,
         studying=[Period(M("2035-09"), M("2036-05")), Period(M("2036-09"), M("2040-06"))],
     )
     assert table(student, "2036-04", "2036-10") == {
-        "2036-04": 810_000, "2036-05": 810_000, "2036-06": 0, "2036-07": 0, "2036-08": 0, "2036-09": 0, "2036-10": 0,
+        "2036-04": 810_000,
+        "2036-05": 810_000,
+        "2036-06": 0,
+        "2036-07": 0,
+        "2036-08": 0,
+        "2036-09": 0,
+        "2036-10": 0,
     }
 
 
@@ -117,9 +123,7 @@ def test_explicit_5_2_grant_from_its_decision_month():
 
 # --- elderly: level change at 80, death ---------------------------------------------------------------
 
-ELDER = Beneficiary(
-    date(1944, 5, 20), Sex.MALE, [CategoryGrant("5.5a", M("2023-01"))], death_date=date(2025, 2, 10)
-)
+ELDER = Beneficiary(date(1944, 5, 20), Sex.MALE, [CategoryGrant("5.5a", M("2023-01"))], death_date=date(2025, 2, 10))
 
 
 def test_elderly_turning_80_gets_the_higher_coefficient_from_the_birthday_month():
@@ -135,7 +139,10 @@ def test_elderly_turning_80_gets_the_higher_coefficient_from_the_birthday_month(
 
 def test_death_stops_payment_from_the_next_month():
     assert table(ELDER, "2025-01", "2025-04") == {
-        "2025-01": 1_000_000, "2025-02": 1_000_000, "2025-03": 0, "2025-04": 0,
+        "2025-01": 1_000_000,
+        "2025-02": 1_000_000,
+        "2025-03": 0,
+        "2025-04": 0,
     }
     assert at(ELDER, "2025-03").reason == Reason.DECEASED
 
@@ -154,7 +161,8 @@ def test_loss_of_eligibility_of_a_grant_and_of_the_person():
 
 def test_5_5b_starts_the_month_of_turning_75_and_hands_over_to_5_5c_at_80():
     person = Beneficiary(
-        date(1948, 9, 10), Sex.FEMALE,
+        date(1948, 9, 10),
+        Sex.FEMALE,
         [CategoryGrant("5.5b", M("2023-11")), CategoryGrant("5.5c", M("2028-06"))],
     )
     got = table(person, "2023-08", "2023-11")
@@ -171,9 +179,7 @@ def test_5_5c_decided_before_80_starts_at_80():
 
 
 def test_entitlement_date_written_in_the_decision_overrides_the_computed_start():
-    person = Beneficiary(
-        date(1940, 2, 1), Sex.MALE, [CategoryGrant("5.5c", M("2024-10"), entitled_from=M("2024-09"))]
-    )
+    person = Beneficiary(date(1940, 2, 1), Sex.MALE, [CategoryGrant("5.5c", M("2024-10"), entitled_from=M("2024-09"))])
     assert table(person, "2024-08", "2024-09") == {"2024-08": 0, "2024-09": 500_000}
 
 
@@ -182,7 +188,8 @@ def test_entitlement_date_written_in_the_decision_overrides_the_computed_start()
 
 def test_disability_starts_in_the_certificate_month_and_follows_age():
     child = Beneficiary(
-        date(2015, 6, 1), Sex.MALE,
+        date(2015, 6, 1),
+        Sex.MALE,
         [CategoryGrant("5.6", M("2023-05"), disability_level=EXTREME, certificate_month=M("2023-03"))],
     )
     assert table(child, "2023-02", "2023-03") == {"2023-02": 0, "2023-03": 900_000}  # 2.5 × 360,000
@@ -206,7 +213,8 @@ def test_disability_without_level_is_not_payable():
 
 def test_single_parent_5_4_is_paid_together_with_disability_5_6():
     mother = Beneficiary(
-        date(1990, 1, 1), Sex.FEMALE,
+        date(1990, 1, 1),
+        Sex.FEMALE,
         [
             CategoryGrant("5.4", M("2024-09")),
             CategoryGrant("5.6", M("2024-09"), disability_level=SEVERE, certificate_month=M("2024-05")),
@@ -214,23 +222,32 @@ def test_single_parent_5_4_is_paid_together_with_disability_5_6():
         children=kids(2),
     )
     assert table(mother, "2024-04", "2024-09") == {
-        "2024-04": 0, "2024-05": 540_000, "2024-06": 540_000,  # 5.6 from the certificate: 1.5 × 360,000
-        "2024-07": 750_000, "2024-08": 750_000,  # 1.5 × 500,000
+        "2024-04": 0,
+        "2024-05": 540_000,
+        "2024-06": 540_000,  # 5.6 from the certificate: 1.5 × 360,000
+        "2024-07": 750_000,
+        "2024-08": 750_000,  # 1.5 × 500,000
         "2024-09": 1_750_000,  # 5.4: 2 children × 1.0 × 500,000 + 5.6: 1.5 × 500,000
     }
     entry = at(mother, "2026-07")
     assert entry.categories == ("5.4", "5.6")
     assert [(line.coefficient, line.amount, line.children) for line in entry.lines] == [
-        (Decimal("2.0"), 1_080_000, 2), (Decimal("1.5"), 810_000, None)
+        (Decimal("2.0"), 1_080_000, 2),
+        (Decimal("1.5"), 810_000, None),
     ]
     assert entry.amount == 1_890_000
 
 
 def test_5_4_takes_only_the_highest_of_its_partners():
     father = Beneficiary(
-        date(1960, 1, 1), Sex.MALE,
-        [CategoryGrant("5.4", M("2024-07")), CategoryGrant("5.5a", M("2024-07")), CategoryGrant("5.8", M("2024-07")),
-         CategoryGrant("5.6", M("2024-07"), disability_level=EXTREME)],
+        date(1960, 1, 1),
+        Sex.MALE,
+        [
+            CategoryGrant("5.4", M("2024-07")),
+            CategoryGrant("5.5a", M("2024-07")),
+            CategoryGrant("5.8", M("2024-07")),
+            CategoryGrant("5.6", M("2024-07"), disability_level=EXTREME),
+        ],
         children=kids(1),
     )
     entry = at(father, "2024-07")
@@ -240,9 +257,13 @@ def test_5_4_takes_only_the_highest_of_its_partners():
 
 def test_otherwise_only_the_highest_category():
     person = Beneficiary(
-        date(1950, 6, 1), Sex.FEMALE,
-        [CategoryGrant("5.5a", M("2024-07")), CategoryGrant("5.8", M("2024-07")),
-         CategoryGrant("5.6", M("2024-07"), disability_level=EXTREME)],
+        date(1950, 6, 1),
+        Sex.FEMALE,
+        [
+            CategoryGrant("5.5a", M("2024-07")),
+            CategoryGrant("5.8", M("2024-07")),
+            CategoryGrant("5.6", M("2024-07"), disability_level=EXTREME),
+        ],
     )
     entry = at(person, "2024-07")
     assert entry.categories == ("5.6",) and entry.amount == 1_250_000
@@ -259,9 +280,11 @@ def test_ties_keep_the_grant_listed_first():
 def test_5_4_is_not_cumulative_with_other_categories(children, expected):
     # A 19-year-old single parent still studying (5.2, 1.5) — 5.2 is not one of 5.5/5.6/5.8.
     student_parent = Beneficiary(
-        date(2005, 1, 1), Sex.FEMALE,
+        date(2005, 1, 1),
+        Sex.FEMALE,
         [CategoryGrant("5.2", M("2024-07")), CategoryGrant("5.4", M("2024-07"))],
-        studying=[Period(M("2023-09"), M("2027-06"))], children=kids(children, born=date(2023, 1, 1)),
+        studying=[Period(M("2023-09"), M("2027-06"))],
+        children=kids(children, born=date(2023, 1, 1)),
     )
     assert at(student_parent, "2024-08").categories == expected
 
@@ -271,7 +294,9 @@ def test_5_4_is_not_cumulative_with_other_categories(children, expected):
 
 def test_residential_coefficient_replaces_the_category():
     orphan = Beneficiary(
-        date(2020, 10, 1), Sex.MALE, [CategoryGrant("5.1", M("2023-01"))],
+        date(2020, 10, 1),
+        Sex.MALE,
+        [CategoryGrant("5.1", M("2023-01"))],
         residential=[Period(M("2024-01"), M("2025-12"))],
     )
     assert at(orphan, "2023-12").amount == 900_000  # community: 2.5 × 360,000
@@ -284,9 +309,11 @@ def test_residential_coefficient_replaces_the_category():
 
 def test_residential_replaces_even_the_5_4_combination():
     mother = Beneficiary(
-        date(1990, 1, 1), Sex.FEMALE,
+        date(1990, 1, 1),
+        Sex.FEMALE,
         [CategoryGrant("5.4", M("2024-07")), CategoryGrant("5.6", M("2024-07"), disability_level=SEVERE)],
-        residential=[Period(M("2024-08"), None)], children=kids(2),
+        residential=[Period(M("2024-08"), None)],
+        children=kids(2),
     )
     assert at(mother, "2024-07").amount == 1_750_000
     assert at(mother, "2024-08").amount == 2_000_000  # 4.0 × 500,000, instead of both
@@ -302,11 +329,17 @@ def test_residence_alone_grants_nothing():
 
 def test_suspended_months_are_not_payable():
     person = Beneficiary(
-        date(1950, 1, 1), Sex.FEMALE, [CategoryGrant("5.5a", M("2024-07"))],
+        date(1950, 1, 1),
+        Sex.FEMALE,
+        [CategoryGrant("5.5a", M("2024-07"))],
         suspensions=[Period(M("2024-09"), M("2024-11"))],
     )
     assert table(person, "2024-08", "2024-12") == {
-        "2024-08": 750_000, "2024-09": 0, "2024-10": 0, "2024-11": 0, "2024-12": 750_000,
+        "2024-08": 750_000,
+        "2024-09": 0,
+        "2024-10": 0,
+        "2024-11": 0,
+        "2024-12": 750_000,
     }
     assert at(person, "2024-10").reason == Reason.SUSPENDED
 
@@ -343,7 +376,8 @@ def test_rounding_is_half_up_to_the_whole_vnd():
 
 def test_the_issue_case_a_poor_single_mother_of_two_severely_disabled_is_paid_for_both_children():
     mother = Beneficiary(
-        date(1985, 3, 1), Sex.FEMALE,
+        date(1985, 3, 1),
+        Sex.FEMALE,
         [CategoryGrant("5.4", M("2021-07")), CategoryGrant("5.6", M("2021-07"), disability_level=SEVERE)],
         children=kids(2),
     )
@@ -352,12 +386,18 @@ def test_the_issue_case_a_poor_single_mother_of_two_severely_disabled_is_paid_fo
     single = entry.lines[0]
     assert (single.category, single.children, single.coefficient) == ("5.4", 2, Decimal("2.0"))
     assert [(c.person_id, c.name, c.basis) for c in single.counted] == [
-        ("child-0", "Con 0", "child"), ("child-1", "Con 1", "child")]
+        ("child-0", "Con 0", "child"),
+        ("child-1", "Con 1", "child"),
+    ]
 
 
 def test_a_child_counts_through_the_16th_birthday_month_then_only_in_months_of_study_until_22():
-    child = Child("c", date(2008, 5, 20), (Period(M("2008-05")),),
-                  studying=(Period(M("2024-09"), M("2025-05")), Period(M("2026-09"), M("2030-06"))))
+    child = Child(
+        "c",
+        date(2008, 5, 20),
+        (Period(M("2008-05")),),
+        studying=(Period(M("2024-09"), M("2025-05")), Period(M("2026-09"), M("2030-06"))),
+    )
     mother = Beneficiary(date(1980, 1, 1), Sex.FEMALE, [CategoryGrant("5.4", M("2021-07"))], children=(child,))
     assert at(mother, "2024-05").lines[0].counted[0].basis == "child"  # turns 16 this month: still a child
     assert at(mother, "2024-06").reason == Reason.NO_CHILD  # summer before school: no line, with the reason
@@ -389,32 +429,42 @@ def test_an_unborn_child_is_not_counted():
 
 
 def test_a_5_1_decision_at_16_or_more_pays_nothing_even_while_studying():
-    late = Beneficiary(date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.1", M("2024-05"))],
-                       studying=[Period(M("2023-09"))])
+    late = Beneficiary(
+        date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.1", M("2024-05"))], studying=[Period(M("2023-09"))]
+    )
     assert table(late, "2024-05", "2024-07") == {"2024-05": 0, "2024-06": 0, "2024-07": 0}
     assert at(late, "2024-06").reason == Reason.AGED_OUT
-    direct = Beneficiary(date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.2", M("2024-06"))],
-                         studying=[Period(M("2023-09"))])
+    direct = Beneficiary(
+        date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.2", M("2024-06"))], studying=[Period(M("2023-09"))]
+    )
     assert at(direct, "2024-06").amount == 540_000  # 5.2 granted directly: 1.5 × 360,000
-    in_time = Beneficiary(date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.1", M("2024-04"))],
-                          studying=[Period(M("2023-09"))])
+    in_time = Beneficiary(
+        date(2008, 5, 1), Sex.MALE, [CategoryGrant("5.1", M("2024-04"))], studying=[Period(M("2023-09"))]
+    )
     assert at(in_time, "2024-06").categories == ("5.2",)
 
 
 def test_a_decision_signed_after_the_death_pays_nothing_not_even_5_5c_arrears():
-    person = Beneficiary(date(1943, 2, 1), Sex.FEMALE, [CategoryGrant("5.5c", M("2024-05"))],
-                         death_date=date(2024, 3, 10))
+    person = Beneficiary(
+        date(1943, 2, 1), Sex.FEMALE, [CategoryGrant("5.5c", M("2024-05"))], death_date=date(2024, 3, 10)
+    )
     assert table(person, "2023-01", "2024-05") == dict.fromkeys(
-        (str(m) for m in M("2023-01").range_to(M("2024-05"))), 0)
+        (str(m) for m in M("2023-01").range_to(M("2024-05"))), 0
+    )
     assert at(person, "2023-02").reason == Reason.DECEASED
-    alive = Beneficiary(date(1943, 2, 1), Sex.FEMALE, [CategoryGrant("5.5c", M("2024-03"))],
-                        death_date=date(2024, 3, 10))
+    alive = Beneficiary(
+        date(1943, 2, 1), Sex.FEMALE, [CategoryGrant("5.5c", M("2024-03"))], death_date=date(2024, 3, 10)
+    )
     assert at(alive, "2023-02").amount == 360_000  # decided in the month of death: arrears back to 80 stand
 
 
 def test_art25_is_never_a_category_of_its_own():
-    discharged = Beneficiary(date(2000, 1, 1), Sex.MALE, [CategoryGrant(RESIDENTIAL, M("2024-01"))],
-                             residential=[Period(M("2024-01"), M("2024-06"))])
+    discharged = Beneficiary(
+        date(2000, 1, 1),
+        Sex.MALE,
+        [CategoryGrant(RESIDENTIAL, M("2024-01"))],
+        residential=[Period(M("2024-01"), M("2024-06"))],
+    )
     assert at(discharged, "2024-07").reason == Reason.NOT_A_CATEGORY  # after discharge
     assert at(discharged, "2024-03").reason == Reason.NOT_A_CATEGORY  # residence alone pays nothing either
 

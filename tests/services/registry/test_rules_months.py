@@ -64,13 +64,15 @@ def test_period_contains_and_open_end():
 
 
 def test_merge_joins_overlapping_and_adjacent_periods():
-    merged = merge_periods([
-        Period(Month(2024, 5), Month(2024, 8)),
-        Period(Month(2024, 1), Month(2024, 3)),
-        Period(Month(2024, 4), Month(2024, 4)),  # adjacent on both sides
-        Period(Month(2025, 1), None),
-        Period(Month(2025, 6), Month(2025, 7)),  # inside the open one
-    ])
+    merged = merge_periods(
+        [
+            Period(Month(2024, 5), Month(2024, 8)),
+            Period(Month(2024, 1), Month(2024, 3)),
+            Period(Month(2024, 4), Month(2024, 4)),  # adjacent on both sides
+            Period(Month(2025, 1), None),
+            Period(Month(2025, 6), Month(2025, 7)),  # inside the open one
+        ]
+    )
     assert merged == [Period(Month(2024, 1), Month(2024, 8)), Period(Month(2025, 1), None)]
 
 

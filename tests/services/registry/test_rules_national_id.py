@@ -34,8 +34,14 @@ def test_parts():
 
 @pytest.mark.parametrize(
     ("year", "sex", "digit"),
-    [(1900, Sex.MALE, 0), (1999, Sex.FEMALE, 1), (2000, Sex.MALE, 2), (2024, Sex.FEMALE, 3),
-     (2100, Sex.MALE, 4), (2199, Sex.FEMALE, 5)],
+    [
+        (1900, Sex.MALE, 0),
+        (1999, Sex.FEMALE, 1),
+        (2000, Sex.MALE, 2),
+        (2024, Sex.FEMALE, 3),
+        (2100, Sex.MALE, 4),
+        (2199, Sex.FEMALE, 5),
+    ],
 )
 def test_century_sex_digit(year, sex, digit):
     assert century_sex_digit(year, sex) == digit
@@ -104,7 +110,10 @@ def test_unassigned_century_digit():
 def test_every_contradiction_at_once():
     # province 000, digit 3 (female, 2000s), year 99 — against a man born 1985.
     assert codes(validate_national_id("000399000123", MAN_1985, Sex.MALE)) == [
-        "unknown_province", "century_mismatch", "sex_mismatch", "birth_year_mismatch",
+        "unknown_province",
+        "century_mismatch",
+        "sex_mismatch",
+        "birth_year_mismatch",
     ]
 
 

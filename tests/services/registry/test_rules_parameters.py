@@ -29,8 +29,17 @@ def test_seed_standard_levels_follow_domain():
 
 @pytest.mark.parametrize(
     ("month", "amount"),
-    [("2013-12", None), ("2014-01", 270_000), ("2021-06", 270_000), ("2021-07", 360_000), ("2024-06", 360_000),
-     ("2024-07", 500_000), ("2026-06", 500_000), ("2026-07", 540_000), ("2040-01", 540_000)],
+    [
+        ("2013-12", None),
+        ("2014-01", 270_000),
+        ("2021-06", 270_000),
+        ("2021-07", 360_000),
+        ("2024-06", 360_000),
+        ("2024-07", 500_000),
+        ("2026-06", 500_000),
+        ("2026-07", 540_000),
+        ("2040-01", 540_000),
+    ],
 )
 def test_standard_level_lookup(month, amount):
     level = PARAMS.standard_level(Month.parse(month))
@@ -49,12 +58,23 @@ def test_seed_categories():
 
 @pytest.mark.parametrize(
     ("code", "age", "level", "coefficient"),
-    [("5.1", 3, None, "2.5"), ("5.1", 4, None, "1.5"), ("5.3", 3, None, "2.5"), ("5.3", 4, None, "2.0"),
-     ("5.5a", 79, None, "1.5"), ("5.5a", 80, None, "2.0"), ("5.5d", 70, None, "3.0"),
-     ("5.6", 15, DisabilityLevel.EXTREMELY_SEVERE, "2.5"), ("5.6", 16, DisabilityLevel.EXTREMELY_SEVERE, "2.0"),
-     ("5.6", 60, DisabilityLevel.EXTREMELY_SEVERE, "2.5"), ("5.6", 15, DisabilityLevel.SEVERE, "2.0"),
-     ("5.6", 30, DisabilityLevel.SEVERE, "1.5"), ("5.6", 60, DisabilityLevel.SEVERE, "2.0"),
-     (RESIDENTIAL, 3, None, "5.0"), (RESIDENTIAL, 4, None, "4.0")],
+    [
+        ("5.1", 3, None, "2.5"),
+        ("5.1", 4, None, "1.5"),
+        ("5.3", 3, None, "2.5"),
+        ("5.3", 4, None, "2.0"),
+        ("5.5a", 79, None, "1.5"),
+        ("5.5a", 80, None, "2.0"),
+        ("5.5d", 70, None, "3.0"),
+        ("5.6", 15, DisabilityLevel.EXTREMELY_SEVERE, "2.5"),
+        ("5.6", 16, DisabilityLevel.EXTREMELY_SEVERE, "2.0"),
+        ("5.6", 60, DisabilityLevel.EXTREMELY_SEVERE, "2.5"),
+        ("5.6", 15, DisabilityLevel.SEVERE, "2.0"),
+        ("5.6", 30, DisabilityLevel.SEVERE, "1.5"),
+        ("5.6", 60, DisabilityLevel.SEVERE, "2.0"),
+        (RESIDENTIAL, 3, None, "5.0"),
+        (RESIDENTIAL, 4, None, "4.0"),
+    ],
 )
 def test_seed_coefficients(code, age, level, coefficient):
     band = PARAMS.category_rule(code, Month(2024, 1)).band_for(age, level)

@@ -54,28 +54,40 @@ def beneficiaries(draw, decided):
     def near(months_before, months_after):
         return st.integers(-months_before, months_after).map(lambda k: decided + k)
 
-    grants = draw(st.lists(
-        st.builds(
-            CategoryGrant,
-            category=st.sampled_from(POOLS[kind]),
-            decision_month=near(12, 24),
-            entitled_from=sometimes(near(24, 24), 1),
-            lost_eligibility_month=sometimes(near(0, 120)),
-            disability_level=sometimes(st.sampled_from(list(DisabilityLevel)), 8),
-            certificate_month=sometimes(near(36, 6), 5),
-        ),
-        max_size=4,
-    ))
-    children = draw(st.lists(st.builds(
-        Child,
-        person_id=st.uuids().map(str),
-        date_of_birth=st.builds(date, st.integers(decided.year - 25, decided.year + 2), st.integers(1, 12),
-                                st.integers(1, 28)),
-        raised=st.lists(periods(), min_size=1, max_size=2),
-        studying=st.lists(periods(), max_size=2),
-        death_date=sometimes(st.builds(date, st.integers(decided.year - 2, decided.year + 10), st.integers(1, 12),
-                                       st.integers(1, 28)), 1),
-    ), max_size=3))
+    grants = draw(
+        st.lists(
+            st.builds(
+                CategoryGrant,
+                category=st.sampled_from(POOLS[kind]),
+                decision_month=near(12, 24),
+                entitled_from=sometimes(near(24, 24), 1),
+                lost_eligibility_month=sometimes(near(0, 120)),
+                disability_level=sometimes(st.sampled_from(list(DisabilityLevel)), 8),
+                certificate_month=sometimes(near(36, 6), 5),
+            ),
+            max_size=4,
+        )
+    )
+    children = draw(
+        st.lists(
+            st.builds(
+                Child,
+                person_id=st.uuids().map(str),
+                date_of_birth=st.builds(
+                    date, st.integers(decided.year - 25, decided.year + 2), st.integers(1, 12), st.integers(1, 28)
+                ),
+                raised=st.lists(periods(), min_size=1, max_size=2),
+                studying=st.lists(periods(), max_size=2),
+                death_date=sometimes(
+                    st.builds(
+                        date, st.integers(decided.year - 2, decided.year + 10), st.integers(1, 12), st.integers(1, 28)
+                    ),
+                    1,
+                ),
+            ),
+            max_size=3,
+        )
+    )
     death = draw(sometimes(near(0, 120)))
     return Beneficiary(
         date_of_birth=dob,
@@ -199,8 +211,15 @@ def test_the_order_of_grants_never_changes_a_month_total(case, rng):
     shuffled = list(person.grants)
     rng.shuffle(shuffled)
     reordered = Beneficiary(
-        person.date_of_birth, person.sex, shuffled, person.death_date, person.lost_eligibility_month,
-        person.residential, person.studying, person.suspensions, person.children,
+        person.date_of_birth,
+        person.sex,
+        shuffled,
+        person.death_date,
+        person.lost_eligibility_month,
+        person.residential,
+        person.studying,
+        person.suspensions,
+        person.children,
     )
     params = parameters(levels)
     assert amounts(entitlements(person, params, *span)) == amounts(entitlements(reordered, params, *span))
@@ -234,9 +253,17 @@ def test_a_5_4_line_counts_exactly_the_children_raised_and_is_never_a_zero_child
 
 
 def _without(person: Beneficiary, void) -> Beneficiary:
-    return Beneficiary(person.date_of_birth, person.sex, [g for g in person.grants if not void(person, g)],
-                       person.death_date, person.lost_eligibility_month, person.residential, person.studying,
-                       person.suspensions, person.children)
+    return Beneficiary(
+        person.date_of_birth,
+        person.sex,
+        [g for g in person.grants if not void(person, g)],
+        person.death_date,
+        person.lost_eligibility_month,
+        person.residential,
+        person.studying,
+        person.suspensions,
+        person.children,
+    )
 
 
 def _void(person: Beneficiary, grant: CategoryGrant) -> bool:

@@ -15,8 +15,11 @@ from .test_rules_properties import cases, parameters
 
 PARAMETERS = Parameters(DEFAULT_STANDARD_LEVELS, DEFAULT_CATEGORY_RULES)
 
-ELDERLY = Beneficiary(date_of_birth=date(1944, 5, 10), sex=Sex.MALE,
-                      grants=(CategoryGrant(category="5.5a", decision_month=Month(2021, 1)),))
+ELDERLY = Beneficiary(
+    date_of_birth=date(1944, 5, 10),
+    sex=Sex.MALE,
+    grants=(CategoryGrant(category="5.5a", decision_month=Month(2021, 1)),),
+)
 
 
 def test_the_documented_elderly_case_becomes_five_periods_the_last_open_ended():
@@ -29,8 +32,15 @@ def test_the_documented_elderly_case_becomes_five_periods_the_last_open_ended():
         ("2024-07", "2026-06", 1_000_000, Decimal("2.0")),
         ("2026-07", None, 1_080_000, Decimal("2.0")),  # the retroactive 2026 level, still paid at the horizon
     ]
-    assert periods[0].as_json() == {"from": "2021-01", "to": "2021-06", "amount": 405_000, "category": "5.5a",
-                                    "coefficient": "1.5", "standard_level": 270_000, "categories": ["5.5a"]}
+    assert periods[0].as_json() == {
+        "from": "2021-01",
+        "to": "2021-06",
+        "amount": 405_000,
+        "category": "5.5a",
+        "coefficient": "1.5",
+        "standard_level": 270_000,
+        "categories": ["5.5a"],
+    }
 
 
 @given(cases())

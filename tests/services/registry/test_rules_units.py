@@ -12,16 +12,23 @@ ENDED = date(2025, 7, 1)
 # 29242 is both an old ward (province 84, ended) and, reused, the new ward of province 86 it merged into.
 UNITS = Units(
     [
-        Unit("84", "Tỉnh Trà Vinh", "84", ENDED), Unit("86", "Tỉnh Vĩnh Long", "86"),
+        Unit("84", "Tỉnh Trà Vinh", "84", ENDED),
+        Unit("86", "Tỉnh Vĩnh Long", "86"),
         Unit("842", "Thành phố Trà Vinh", "84", ENDED),
-        Unit("29239", "Phường 1", "84", ENDED), Unit("29242", "Phường 3", "84", ENDED),
-        Unit("29300", "Xã Tách", "84", ENDED), Unit("29301", "Xã Không Ánh Xạ", "84", ENDED),
-        Unit("29400", "Xã Mới A", "86"), Unit("29401", "Xã Mới B", "86"),
-        Unit("99", "Tỉnh Thử", "99"), Unit("99101", "Phường Thử", "99"),
+        Unit("29239", "Phường 1", "84", ENDED),
+        Unit("29242", "Phường 3", "84", ENDED),
+        Unit("29300", "Xã Tách", "84", ENDED),
+        Unit("29301", "Xã Không Ánh Xạ", "84", ENDED),
+        Unit("29400", "Xã Mới A", "86"),
+        Unit("29401", "Xã Mới B", "86"),
+        Unit("99", "Tỉnh Thử", "99"),
+        Unit("99101", "Phường Thử", "99"),
     ],
     [
-        Mapping("29239", "29242", "Phường Trà Vinh", "86"), Mapping("29242", "29242", "Phường Trà Vinh", "86"),
-        Mapping("29300", "29401", "Xã Mới B", "86"), Mapping("29300", "29400", "Xã Mới A", "86"),
+        Mapping("29239", "29242", "Phường Trà Vinh", "86"),
+        Mapping("29242", "29242", "Phường Trà Vinh", "86"),
+        Mapping("29300", "29401", "Xã Mới B", "86"),
+        Mapping("29300", "29400", "Xã Mới A", "86"),
     ],
 )
 R, N = Scheme.RECORDED, Scheme.UNITS_2025

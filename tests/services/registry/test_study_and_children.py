@@ -18,8 +18,14 @@ STUDY_CHANGED = "registry.person.study_changed.v1"
 
 
 async def person(http, minter, name: str, dob: date, sex: str = "female", **extra) -> str:
-    body = {"full_name": name, "date_of_birth": dob.isoformat(), "sex": sex, "national_id": national_id(dob, sex),
-            "commune_code": "99101", **extra}
+    body = {
+        "full_name": name,
+        "date_of_birth": dob.isoformat(),
+        "sex": sex,
+        "national_id": national_id(dob, sex),
+        "commune_code": "99101",
+        **extra,
+    }
     r = await http.post("/persons", json=body, headers=h(minter, MAKER))
     assert r.status_code == 201, r.text
     return r.json()["id"]
@@ -27,31 +33,57 @@ async def person(http, minter, name: str, dob: date, sex: str = "female", **extr
 
 async def approve(http, minter, person_id: str, categories, effective: str) -> str:
     application_id = await apply(http, minter, person_id, categories)
-    r = await http.post(f"/applications/{application_id}/approve", headers=h(minter, CHECKER), json={
-        "number": "7/QĐ-UBND", "signed_on": f"{effective}-05", "authority": "Chủ tịch UBND huyện Thử",
-        "effective_month": effective})
+    r = await http.post(
+        f"/applications/{application_id}/approve",
+        headers=h(minter, CHECKER),
+        json={
+            "number": "7/QĐ-UBND",
+            "signed_on": f"{effective}-05",
+            "authority": "Chủ tịch UBND huyện Thử",
+            "effective_month": effective,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
 
 async def months(http, minter, beneficiary_id: str, first: str, last: str) -> dict[str, dict]:
-    r = await http.get(f"/beneficiaries/{beneficiary_id}/entitlements", params={"from": first, "to": last},
-                       headers=minter.headers(*READ, **CHECKER))
+    r = await http.get(
+        f"/beneficiaries/{beneficiary_id}/entitlements",
+        params={"from": first, "to": last},
+        headers=minter.headers(*READ, **CHECKER),
+    )
     assert r.status_code == 200, r.text
     return by_month(r.json())
 
 
 async def study(http, minter, person_id: str, start: str, end: str | None = None, kind: str = "school"):
-    return await http.post(f"/persons/{person_id}/study-periods", headers=h(minter, MAKER), json={
-        "kind": kind, "from": start, "to": end, "institution": "Trường THPT Thử",
-        "document": f"Giấy xác nhận học sinh {start}"})
+    return await http.post(
+        f"/persons/{person_id}/study-periods",
+        headers=h(minter, MAKER),
+        json={
+            "kind": kind,
+            "from": start,
+            "to": end,
+            "institution": "Trường THPT Thử",
+            "document": f"Giấy xác nhận học sinh {start}",
+        },
+    )
 
 
 async def events(app, type_: str, subject: str) -> list[dict]:
     async with app.state.sessionmaker() as s:
-        rows = (await s.execute(select(EVENT_TABLES.outbox.c.envelope).where(
-            EVENT_TABLES.outbox.c.subject == subject, EVENT_TABLES.outbox.c.type == type_)
-            .order_by(EVENT_TABLES.outbox.c.sequence))).scalars().all()
+        rows = (
+            (
+                await s.execute(
+                    select(EVENT_TABLES.outbox.c.envelope)
+                    .where(EVENT_TABLES.outbox.c.subject == subject, EVENT_TABLES.outbox.c.type == type_)
+                    .order_by(EVENT_TABLES.outbox.c.sequence)
+                )
+            )
+            .scalars()
+            .all()
+        )
     return [r["data"] for r in rows]
 
 
@@ -64,7 +96,12 @@ async def test_record_list_correct_withdraw_a_study_period_with_history_and_even
     assert r.status_code == 201, r.text
     period = r.json()
     assert (period["kind"], period["from"], period["to"], period["version"], period["withdrawn"]) == (
-        "school", "2023-09", "2026-05", 1, False)
+        "school",
+        "2023-09",
+        "2026-05",
+        1,
+        False,
+    )
     assert r.headers["etag"] == '"1"' and r.headers["location"] == f"/registry/study-periods/{period['id']}"
 
     r = await study(http, minter, pupil, "2026-01")
@@ -86,19 +123,37 @@ async def test_record_list_correct_withdraw_a_study_period_with_history_and_even
 
     r = await http.get(f"/persons/{pupil}/study-periods", headers=minter.headers(*READ, **CHECKER))
     assert [(p["kind"], p["from"], p["withdrawn"]) for p in r.json()["items"]] == [
-        ("school", "2023-09", True), ("vocational", "2026-01", False)]
+        ("school", "2023-09", True),
+        ("vocational", "2026-01", False),
+    ]
     r = await http.get(f"{url}/history", headers=minter.headers(*READ, **CHECKER))
     assert [(c["version"], c["reason"]) for c in r.json()["items"]] == [
-        (3, "ghi nhầm"), (2, "thôi học từ tháng 01/2026"), (1, "Giấy xác nhận học sinh 2023-09")]
+        (3, "ghi nhầm"),
+        (2, "thôi học từ tháng 01/2026"),
+        (1, "Giấy xác nhận học sinh 2023-09"),
+    ]
     assert r.json()["items"][1]["before"]["to"] == "2026-05" and r.json()["items"][1]["after"]["to"] == "2025-12"
 
     published = await events(app, STUDY_CHANGED, pupil)
     assert [(e["change"], e["version"]) for e in published] == [
-        ("recorded", 1), ("corrected", 2), ("recorded", 1), ("withdrawn", 3)]
+        ("recorded", 1),
+        ("corrected", 2),
+        ("recorded", 1),
+        ("withdrawn", 3),
+    ]
     assert published[0] | {"study_period_id": None} == {
-        "person_id": pupil, "study_period_id": None, "change": "recorded", "version": 1, "kind": "school",
-        "from_month": "2023-09", "to_month": "2026-05", "withdrawn": False, "commune_code": "99101",
-        "district_code": "991", "province_code": "99"}  # no name, institution or document
+        "person_id": pupil,
+        "study_period_id": None,
+        "change": "recorded",
+        "version": 1,
+        "kind": "school",
+        "from_month": "2023-09",
+        "to_month": "2026-05",
+        "withdrawn": False,
+        "commune_code": "99101",
+        "district_code": "991",
+        "province_code": "99",
+    }  # no name, institution or document
 
 
 async def test_bad_study_periods_are_422_naming_the_field_and_outside_areas_404(http, minter):
@@ -109,11 +164,17 @@ async def test_bad_study_periods_are_422_naming_the_field_and_outside_areas_404(
     assert r.status_code == 422 and "current month" in r.json()["errors"][0]["reason"]
     r = await study(http, minter, pupil, "2024-09", "2024-08")
     assert r.status_code == 422
-    r = await http.post(f"/persons/{pupil}/study-periods", headers=h(minter, MAKER),
-                        json={"kind": "kindergarten", "from": "2024-09", "document": "x"})
+    r = await http.post(
+        f"/persons/{pupil}/study-periods",
+        headers=h(minter, MAKER),
+        json={"kind": "kindergarten", "from": "2024-09", "document": "x"},
+    )
     assert r.status_code == 422
-    r = await http.post(f"/persons/{pupil}/study-periods", json={"kind": "school", "from": "2024-09", "document": "x"},
-                        headers=minter.headers("registry:read", "registry:write", areas=("992",)))
+    r = await http.post(
+        f"/persons/{pupil}/study-periods",
+        json={"kind": "school", "from": "2024-09", "document": "x"},
+        headers=minter.headers("registry:read", "registry:write", areas=("992",)),
+    )
     assert r.status_code == 404
 
 
@@ -133,7 +194,10 @@ async def test_a_study_period_recorded_late_continues_5_1_as_5_2_and_resends_the
     *_, second = await schedules(app, beneficiary)
     assert second["version"] == 2  # payments pays the arrears from 2024-04
     assert [(p["from"], p["to"], p["category"]) for p in second["periods"]][-3:] == [
-        ("2024-04", "2024-06", "5.2"), ("2024-07", "2026-06", "5.2"), ("2026-07", None, "5.2")]  # to the horizon
+        ("2024-04", "2024-06", "5.2"),
+        ("2024-07", "2026-06", "5.2"),
+        ("2026-07", None, "5.2"),
+    ]  # to the horizon
 
 
 async def test_study_starting_later_than_the_month_after_the_16th_birthday_revives_nothing(http, minter):
@@ -157,16 +221,24 @@ async def test_a_change_to_5_2_pays_once_study_is_recorded(http, minter):
 
 async def single_mother(http, minter) -> tuple[str, str, str, str]:
     """A poor single mother (severe disability certified 2020) heading a household with two children."""
-    mother = await person(http, minter, "Phạm Thị Mẹ", date(1985, 3, 1), disability_level="severe",
-                          disability_certified_on="2020-06-10")
+    mother = await person(
+        http, minter, "Phạm Thị Mẹ", date(1985, 3, 1), disability_level="severe", disability_certified_on="2020-06-10"
+    )
     first = await person(http, minter, "Phạm Văn Anh", date(2012, 4, 2), "male")
     second = await person(http, minter, "Phạm Thị Em", date(2015, 8, 20))
-    r = await http.post("/households", headers=h(minter, MAKER), json={
-        "commune_code": "99101", "members": [
-            {"person_id": mother, "relationship": "head", "joined_on": "2012-01-01"},
-            {"person_id": first, "relationship": "child", "joined_on": "2012-04-02"},
-            {"person_id": second, "relationship": "child", "joined_on": "2015-08-20"}],
-        "poverty": {"status": "poor", "valid_from": "2021-01-01", "document": "QĐ 3/QĐ-UBND"}})
+    r = await http.post(
+        "/households",
+        headers=h(minter, MAKER),
+        json={
+            "commune_code": "99101",
+            "members": [
+                {"person_id": mother, "relationship": "head", "joined_on": "2012-01-01"},
+                {"person_id": first, "relationship": "child", "joined_on": "2012-04-02"},
+                {"person_id": second, "relationship": "child", "joined_on": "2015-08-20"},
+            ],
+            "poverty": {"status": "poor", "valid_from": "2021-01-01", "document": "QĐ 3/QĐ-UBND"},
+        },
+    )
     assert r.status_code == 201, r.text
     return mother, first, second, r.json()["id"]
 
@@ -178,26 +250,38 @@ async def test_a_poor_single_mother_of_two_with_a_disability_is_paid_for_both_ch
     assert month["amount"] == 2 * 360_000 + 540_000
     single, disability = month["lines"]
     assert (single["category"], single["coefficient"], single["children"], single["amount"]) == (
-        "5.4", "2.0", 2, 720_000)
+        "5.4",
+        "2.0",
+        2,
+        720_000,
+    )
     assert [(c["person_id"], c["full_name"], c["basis"]) for c in single["children_counted"]] == [
-        (first, "Phạm Văn Anh", "child"), (second, "Phạm Thị Em", "child")]
+        (first, "Phạm Văn Anh", "child"),
+        (second, "Phạm Thị Em", "child"),
+    ]
     assert (disability["category"], disability["amount"]) == ("5.6", 540_000)
 
 
 async def test_5_4_follows_members_joining_leaving_turning_16_and_studying(app, http, minter):
     mother, first, second, household = await single_mother(http, minter)
     beneficiary = await approve(http, minter, mother, ["5.4"], "2021-07")
-    count = {m: v["lines"][0]["children"] if v["lines"] else 0
-             for m, v in (await months(http, minter, beneficiary, "2028-04", "2028-05")).items()}
+    count = {
+        m: v["lines"][0]["children"] if v["lines"] else 0
+        for m, v in (await months(http, minter, beneficiary, "2028-04", "2028-05")).items()
+    }
     assert count == {"2028-04": 2, "2028-05": 1}  # the first child turns 16 in 2028-04
 
     # A nephew taken in as a child of the household in 2024-08, who leaves in 2025-02.
     nephew = await person(http, minter, "Phạm Văn Cháu", date(2019, 1, 5), "male")
-    r = await http.post(f"/households/{household}/members", headers=h(minter, MAKER),
-                        json={"person_id": nephew, "relationship": "child", "joined_on": "2024-08-10"})
+    r = await http.post(
+        f"/households/{household}/members",
+        headers=h(minter, MAKER),
+        json={"person_id": nephew, "relationship": "child", "joined_on": "2024-08-10"},
+    )
     assert r.status_code == 200, r.text
-    r = await http.delete(f"/households/{household}/members/{nephew}", params={"left_on": "2025-02-03"},
-                          headers=h(minter, MAKER))
+    r = await http.delete(
+        f"/households/{household}/members/{nephew}", params={"left_on": "2025-02-03"}, headers=h(minter, MAKER)
+    )
     assert r.status_code == 200, r.text
     found = await months(http, minter, beneficiary, "2024-07", "2025-03")
     assert [found[m]["lines"][0]["children"] for m in ("2024-07", "2024-08", "2025-02", "2025-03")] == [2, 3, 3, 2]
@@ -210,6 +294,7 @@ async def test_5_4_follows_members_joining_leaving_turning_16_and_studying(app, 
     assert found["2034-04"]["lines"][0]["children"] == 1  # 22 in 2034-04: still counted; the second is 18
     schedule = (await schedules(app, beneficiary))[-1]  # to the horizon (24 months ahead): still 2 children
     assert [(p["from"], p["to"], p["amount"]) for p in schedule["periods"]][-1] == ("2026-07", None, 1_080_000)
+
 
 async def test_5_4_with_no_child_counted_gives_no_line_and_says_why(http, minter):
     father = await person(http, minter, "Lâm Văn Cha", date(1980, 1, 1), "male")
@@ -224,8 +309,11 @@ async def test_5_4_with_no_child_counted_gives_no_line_and_says_why(http, minter
 async def test_a_5_1_decision_for_a_person_of_16_or_more_is_refused_5_2_is_granted_directly(http, minter):
     teenager = await person(http, minter, "Võ Văn Lớn", date(2007, 5, 1), "male")
     application_id = await apply(http, minter, teenager, ["5.1"])
-    r = await http.post(f"/applications/{application_id}/approve", headers=h(minter, CHECKER), json={
-        "number": "9/QĐ-UBND", "signed_on": "2024-06-03", "authority": "UBND", "effective_month": "2024-06"})
+    r = await http.post(
+        f"/applications/{application_id}/approve",
+        headers=h(minter, CHECKER),
+        json={"number": "9/QĐ-UBND", "signed_on": "2024-06-03", "authority": "UBND", "effective_month": "2024-06"},
+    )
     assert r.status_code == 422, r.text
     [error] = r.json()["errors"]
     assert (error["field"], error["code"]) == ("body.categories.0", "aged-out") and "5.2" in error["reason"]
@@ -237,17 +325,28 @@ async def test_5_5b_and_5_7_cannot_be_granted_before_2021_07(http, minter):
     decision = {"number": "1/QĐ", "signed_on": "2021-06-10", "authority": "UBND", "effective_month": "2021-06"}
     r = await http.post(f"/applications/{application_id}/approve", headers=h(minter, CHECKER), json=decision)
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "category-not-in-force"
-    r = await http.post(f"/applications/{application_id}/approve", headers=h(minter, CHECKER),
-                        json={**decision, "signed_on": "2021-07-10", "effective_month": "2021-07"})
+    r = await http.post(
+        f"/applications/{application_id}/approve",
+        headers=h(minter, CHECKER),
+        json={**decision, "signed_on": "2021-07-10", "effective_month": "2021-07"},
+    )
     assert r.status_code == 201, r.text
 
 
 async def test_a_category_change_to_5_1_at_16_is_refused(http, minter):
     child = await person(http, minter, "Võ Thị Nhỏ", date(2010, 5, 1))
     beneficiary = await approve(http, minter, child, ["5.3"], "2021-01")
-    r = await http.post(f"/beneficiaries/{beneficiary}/decisions", headers={**h(minter, CHECKER), "If-Match": '"1"'},
-                        json={"kind": "change_category", "categories": ["5.1"], "effective_month": "2026-06",
-                              "number": "2/QĐ", "signed_on": "2026-06-02"})
+    r = await http.post(
+        f"/beneficiaries/{beneficiary}/decisions",
+        headers={**h(minter, CHECKER), "If-Match": '"1"'},
+        json={
+            "kind": "change_category",
+            "categories": ["5.1"],
+            "effective_month": "2026-06",
+            "number": "2/QĐ",
+            "signed_on": "2026-06-02",
+        },
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "aged-out"
 
 
@@ -255,8 +354,11 @@ async def test_a_decision_signed_after_the_recorded_death_pays_no_arrears(http, 
     elder = await person(http, minter, "Kim Thị Thọ", date(1943, 2, 1))
     beneficiary = await approve(http, minter, elder, ["5.5c"], "2024-05")
     assert (await months(http, minter, beneficiary, "2023-02", "2023-02"))["2023-02"]["amount"] == 360_000
-    r = await http.post(f"/persons/{elder}/death", headers=h(minter, CHECKER),
-                        json={"death_date": "2024-03-10", "document": "Trích lục khai tử 4/2024"})
+    r = await http.post(
+        f"/persons/{elder}/death",
+        headers=h(minter, CHECKER),
+        json={"death_date": "2024-03-10", "document": "Trích lục khai tử 4/2024"},
+    )
     assert r.status_code == 201, r.text
     found = await months(http, minter, beneficiary, "2023-02", "2024-06")
     assert {m["amount"] for m in found.values()} == {0}  # the decision came after the death: nothing is owed
@@ -267,8 +369,11 @@ async def test_a_childs_death_recorded_later_lowers_the_parents_schedule(app, ht
     mother, _, second, _ = await single_mother(http, minter)
     beneficiary = await approve(http, minter, mother, ["5.4"], "2021-07")
     versions = len(await schedules(app, beneficiary))
-    r = await http.post(f"/persons/{second}/death", headers=h(minter, CHECKER),
-                        json={"death_date": "2025-05-10", "document": "Trích lục khai tử 9/2025"})
+    r = await http.post(
+        f"/persons/{second}/death",
+        headers=h(minter, CHECKER),
+        json={"death_date": "2025-05-10", "document": "Trích lục khai tử 9/2025"},
+    )
     assert r.status_code == 201, r.text
     found = await months(http, minter, beneficiary, "2025-05", "2025-06")
     assert (found["2025-05"]["lines"][0]["children"], found["2025-06"]["lines"][0]["children"]) == (2, 1)

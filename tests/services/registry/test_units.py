@@ -34,7 +34,8 @@ async def test_mapping_of_an_old_commune(client, read):
     r = await client.get("/units/29236/successors", headers=read)
     assert r.status_code == 200
     assert [(m["new_code"], m["new_name"], m["new_province_code"], m["effective_from"]) for m in r.json()] == [
-        ("29263", "Phường Long Đức", "86", "2025-07-01")]
+        ("29263", "Phường Long Đức", "86", "2025-07-01")
+    ]
     # 29242 is both an old ward (Phường 3) and the code of the new Phường Trà Vinh: the row keeps the old unit.
     detail = (await client.get("/units/29242", headers=read)).json()
     assert detail["name"] == "Phường 3" and detail["valid_to"] == "2025-07-01"
@@ -57,16 +58,27 @@ async def test_list_filters(client, read):
 
 
 async def test_admin_adds_a_unit_and_splits_a_mapping(client, read, admin):
-    unit = {"code": "29990", "name": "Xã Thử Nghiệm", "level": "commune", "kind": "Xã", "province_code": "86",
-            "valid_from": "2025-07-01"}
+    unit = {
+        "code": "29990",
+        "name": "Xã Thử Nghiệm",
+        "level": "commune",
+        "kind": "Xã",
+        "province_code": "86",
+        "valid_from": "2025-07-01",
+    }
     r = await client.post("/units", json=unit, headers=admin)
     assert r.status_code == 201, r.text
     assert r.json()["province_code"] == "86" and r.json()["parent_code"] is None
     assert (await client.post("/units", json=unit, headers=admin)).status_code == 409
 
     # The CSV has no split: an administrator records one (29236 became 29263 and, partly, 29990).
-    mapping = {"old_code": "29236", "new_code": "29990", "new_name": "Xã Thử Nghiệm", "new_province_code": "86",
-               "effective_from": "2025-07-01"}
+    mapping = {
+        "old_code": "29236",
+        "new_code": "29990",
+        "new_name": "Xã Thử Nghiệm",
+        "new_province_code": "86",
+        "effective_from": "2025-07-01",
+    }
     r = await client.post("/units/mappings", json=mapping, headers=admin)
     assert r.status_code == 201, r.text
     assert r.json()["old_name"] == "Phường 4"
@@ -78,9 +90,19 @@ async def test_admin_adds_a_unit_and_splits_a_mapping(client, read, admin):
 
 
 async def test_admin_adds_a_district_under_its_province(client, admin):
-    r = await client.post("/units", json={"code": "852", "name": "Huyện Thử", "level": "district", "kind": "Huyện",
-                                          "parent_code": "84", "valid_from": "2010-01-01",
-                                          "valid_to": "2025-07-01"}, headers=admin)
+    r = await client.post(
+        "/units",
+        json={
+            "code": "852",
+            "name": "Huyện Thử",
+            "level": "district",
+            "kind": "Huyện",
+            "parent_code": "84",
+            "valid_from": "2010-01-01",
+            "valid_to": "2025-07-01",
+        },
+        headers=admin,
+    )
     assert r.status_code == 201, r.text
     assert r.json()["province_code"] == "84"
 
@@ -90,9 +112,17 @@ async def test_only_admin_may_write(client, read):
     r = await client.post("/units", json=unit, headers=read)
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("application/problem+json")
-    r = await client.post("/units/mappings", json={"old_code": "29236", "new_code": "29263", "new_name": "x",
-                                                   "new_province_code": "86", "effective_from": "2025-07-01"},
-                          headers=read)
+    r = await client.post(
+        "/units/mappings",
+        json={
+            "old_code": "29236",
+            "new_code": "29263",
+            "new_name": "x",
+            "new_province_code": "86",
+            "effective_from": "2025-07-01",
+        },
+        headers=read,
+    )
     assert r.status_code == 403
     assert (await client.get("/units")).status_code == 401
 
@@ -103,21 +133,44 @@ async def test_invalid_units_and_mappings_are_422_with_fields(client, admin):
         assert r.status_code == 422, r.text
         return {e["field"] for e in r.json()["errors"]}
 
-    assert await fields("/units", {"code": "29992", "name": "Xã Y", "level": "commune", "parent_code": "99999",
-                                   "valid_from": "2025-07-01"}) == {"body.parent_code"}
-    assert await fields("/units", {"code": "29992", "name": "Xã Y", "level": "commune", "parent_code": "842",
-                                   "valid_from": "2025-08-01", "valid_to": "2025-01-01"}) == {
-        "body.valid_to", "body.valid_from"}  # valid_to before valid_from; district 842 gone by 2025-08
-    assert await fields("/units", {"code": "853", "name": "Huyện Z", "level": "district", "parent_code": "842",
-                                   "valid_from": "2010-01-01"}) == {"body.parent_code"}  # a district in a district
-    assert await fields("/units", {"code": "29992", "name": "Xã Y", "level": "commune",
-                                   "valid_from": "2025-07-01"}) == {"body.province_code"}
-    assert await fields("/units", {"code": "abc", "name": "", "level": "hamlet",
-                                   "valid_from": "soon"}) == {"body.code", "body.name", "body.level",
-                                                              "body.valid_from"}
-    assert await fields("/units/mappings", {"old_code": "11111", "new_code": "29263", "new_name": "x",
-                                            "new_province_code": "99", "effective_from": "2025-07-01"}) == {
-        "body.old_code", "body.new_province_code"}
+    assert await fields(
+        "/units",
+        {"code": "29992", "name": "Xã Y", "level": "commune", "parent_code": "99999", "valid_from": "2025-07-01"},
+    ) == {"body.parent_code"}
+    assert await fields(
+        "/units",
+        {
+            "code": "29992",
+            "name": "Xã Y",
+            "level": "commune",
+            "parent_code": "842",
+            "valid_from": "2025-08-01",
+            "valid_to": "2025-01-01",
+        },
+    ) == {"body.valid_to", "body.valid_from"}  # valid_to before valid_from; district 842 gone by 2025-08
+    assert await fields(
+        "/units",
+        {"code": "853", "name": "Huyện Z", "level": "district", "parent_code": "842", "valid_from": "2010-01-01"},
+    ) == {"body.parent_code"}  # a district in a district
+    assert await fields(
+        "/units", {"code": "29992", "name": "Xã Y", "level": "commune", "valid_from": "2025-07-01"}
+    ) == {"body.province_code"}
+    assert await fields("/units", {"code": "abc", "name": "", "level": "hamlet", "valid_from": "soon"}) == {
+        "body.code",
+        "body.name",
+        "body.level",
+        "body.valid_from",
+    }
+    assert await fields(
+        "/units/mappings",
+        {
+            "old_code": "11111",
+            "new_code": "29263",
+            "new_name": "x",
+            "new_province_code": "99",
+            "effective_from": "2025-07-01",
+        },
+    ) == {"body.old_code", "body.new_province_code"}
 
 
 async def test_unknown_unit_is_404(client, read):

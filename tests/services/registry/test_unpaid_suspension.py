@@ -14,12 +14,20 @@ from .test_death import outbox
 
 
 def unpaid_3_months(beneficiary: dict, suspend_from: str = "2026-04") -> Event:
-    data = {"beneficiary_id": beneficiary["id"], "person_id": beneficiary["person_id"],
-            "programme": "monthly_allowance", "periods": ["2026-01", "2026-02", "2026-03"],
-            "suspend_from": suspend_from, "amount_not_received": 4_500_000, "commune_code": "99102",
-            "district_code": "", "province_code": "99"}
-    return Event.model_validate({**new_event("/ansinh/payments", PAYMENTS_UNPAID_3_MONTHS, beneficiary["id"], data),
-                                 "sequence": 1})
+    data = {
+        "beneficiary_id": beneficiary["id"],
+        "person_id": beneficiary["person_id"],
+        "programme": "monthly_allowance",
+        "periods": ["2026-01", "2026-02", "2026-03"],
+        "suspend_from": suspend_from,
+        "amount_not_received": 4_500_000,
+        "commune_code": "99102",
+        "district_code": "",
+        "province_code": "99",
+    }
+    return Event.model_validate(
+        {**new_event("/ansinh/payments", PAYMENTS_UNPAID_3_MONTHS, beneficiary["id"], data), "sequence": 1}
+    )
 
 
 async def deliver(app, event: Event) -> bool:
@@ -38,11 +46,16 @@ async def test_three_unpaid_months_suspend_an_active_beneficiary_once(app, http,
     assert r.json()["status"] == "suspended"
     decision = r.json()["decisions"][-1]
     assert (decision["kind"], decision["effective_month"], decision["reason"], decision["decided_by"]) == (
-        "suspend", "2026-04", UNPAID_3_MONTHS_REASON, "payments")
+        "suspend",
+        "2026-04",
+        UNPAID_3_MONTHS_REASON,
+        "payments",
+    )
     events = [e["type"] for e in await outbox(app, beneficiary["id"])]
     assert "registry.beneficiary.suspended.v1" in events
-    schedule = [e for e in await outbox(app, beneficiary["id"])
-                if e["type"] == "registry.beneficiary.entitlements_changed.v1"][-1]["data"]
+    schedule = [
+        e for e in await outbox(app, beneficiary["id"]) if e["type"] == "registry.beneficiary.entitlements_changed.v1"
+    ][-1]["data"]
     assert all(p["to"] is not None and p["to"] < "2026-04" for p in schedule["periods"])
     # Another run of three months while suspended changes nothing.
     assert await deliver(app, unpaid_3_months(beneficiary, "2026-07")) is True

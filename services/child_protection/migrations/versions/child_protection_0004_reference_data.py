@@ -33,25 +33,53 @@ GROUPS = [
     ("hiv", "đ", "Trẻ em nhiễm HIV/AIDS", "Living with HIV/AIDS"),
     ("in_conflict_with_law", "e", "Trẻ em vi phạm pháp luật", "In conflict with the law"),
     ("drug_addicted", "g", "Trẻ em nghiện ma túy", "Drug-addicted"),
-    ("dropped_out_to_work", "h", "Trẻ em phải bỏ học kiếm sống chưa hoàn thành phổ cập giáo dục trung học cơ sở",
-     "Dropped out of school to earn a living before completing lower secondary education"),
-    ("harmed_by_violence", "i", "Trẻ em bị tổn hại nghiêm trọng về thể chất và tinh thần do bị bạo lực",
-     "Seriously harmed physically or mentally by violence"),
+    (
+        "dropped_out_to_work",
+        "h",
+        "Trẻ em phải bỏ học kiếm sống chưa hoàn thành phổ cập giáo dục trung học cơ sở",
+        "Dropped out of school to earn a living before completing lower secondary education",
+    ),
+    (
+        "harmed_by_violence",
+        "i",
+        "Trẻ em bị tổn hại nghiêm trọng về thể chất và tinh thần do bị bạo lực",
+        "Seriously harmed physically or mentally by violence",
+    ),
     ("exploited", "k", "Trẻ em bị bóc lột", "Exploited"),
     ("sexually_abused", "l", "Trẻ em bị xâm hại tình dục", "Sexually abused"),
     ("trafficked", "m", "Trẻ em bị mua bán", "Trafficked"),
-    ("serious_illness_poor", "n",
-     "Trẻ em mắc bệnh hiểm nghèo hoặc bệnh phải điều trị dài ngày thuộc hộ nghèo hoặc hộ cận nghèo",
-     "With a dangerous or long-term illness, in a poor or near-poor household"),
-    ("migrant_refugee", "o",
-     "Trẻ em di cư, trẻ em lánh nạn, tị nạn chưa xác định được cha mẹ hoặc không có người chăm sóc",
-     "Migrant or refugee child whose parents are unknown or who has no carer"),
+    (
+        "serious_illness_poor",
+        "n",
+        "Trẻ em mắc bệnh hiểm nghèo hoặc bệnh phải điều trị dài ngày thuộc hộ nghèo hoặc hộ cận nghèo",
+        "With a dangerous or long-term illness, in a poor or near-poor household",
+    ),
+    (
+        "migrant_refugee",
+        "o",
+        "Trẻ em di cư, trẻ em lánh nạn, tị nạn chưa xác định được cha mẹ hoặc không có người chăm sóc",
+        "Migrant or refugee child whose parents are unknown or who has no carer",
+    ),
 ]
 
-groups = sa.table("circumstance_groups", sa.column("code"), sa.column("ordinal"), sa.column("name_vi"),
-                  sa.column("name_en"), sa.column("legal_basis"), schema="child_protection")
-units = sa.table("units", sa.column("commune_code"), sa.column("name"), sa.column("district_code"),
-                 sa.column("province_code"), sa.column("old_district_codes"), schema="child_protection")
+groups = sa.table(
+    "circumstance_groups",
+    sa.column("code"),
+    sa.column("ordinal"),
+    sa.column("name_vi"),
+    sa.column("name_en"),
+    sa.column("legal_basis"),
+    schema="child_protection",
+)
+units = sa.table(
+    "units",
+    sa.column("commune_code"),
+    sa.column("name"),
+    sa.column("district_code"),
+    sa.column("province_code"),
+    sa.column("old_district_codes"),
+    schema="child_protection",
+)
 
 
 def _seed_path() -> Path:
@@ -66,15 +94,26 @@ def unit_rows() -> list[dict[str, Any]]:
         records = list(csv.DictReader(f))
     rows: dict[str, dict[str, Any]] = {}
     for r in records:
-        rows[r["commune_code"]] = {"commune_code": r["commune_code"], "name": r["commune_name"],
-                                   "district_code": r["district_code"], "province_code": r["province_code"],
-                                   "old_district_codes": [r["district_code"]]}
+        rows[r["commune_code"]] = {
+            "commune_code": r["commune_code"],
+            "name": r["commune_name"],
+            "district_code": r["district_code"],
+            "province_code": r["province_code"],
+            "old_district_codes": [r["district_code"]],
+        }
     new: dict[str, dict[str, Any]] = {}
     for r in records:
         for code, name in zip(r["new_commune_codes"].split(";"), r["new_commune_names"].split(";"), strict=True):
-            row = new.setdefault(code.strip(), {"commune_code": code.strip(), "name": name.strip(),
-                                                "district_code": "", "province_code": r["new_province_code"],
-                                                "old_district_codes": []})
+            row = new.setdefault(
+                code.strip(),
+                {
+                    "commune_code": code.strip(),
+                    "name": name.strip(),
+                    "district_code": "",
+                    "province_code": r["new_province_code"],
+                    "old_district_codes": [],
+                },
+            )
             if r["district_code"] not in row["old_district_codes"]:
                 row["old_district_codes"].append(r["district_code"])
     for code, row in new.items():
@@ -83,9 +122,13 @@ def unit_rows() -> list[dict[str, Any]]:
 
 
 def upgrade() -> None:
-    op.bulk_insert(groups, [{"code": code, "ordinal": i + 1, "name_vi": vi, "name_en": en,
-                             "legal_basis": BASIS.format(point)}
-                            for i, (code, point, vi, en) in enumerate(GROUPS)])
+    op.bulk_insert(
+        groups,
+        [
+            {"code": code, "ordinal": i + 1, "name_vi": vi, "name_en": en, "legal_basis": BASIS.format(point)}
+            for i, (code, point, vi, en) in enumerate(GROUPS)
+        ],
+    )
     op.bulk_insert(units, unit_rows())
 
 

@@ -24,8 +24,15 @@ depends_on = None
 
 SEED_FILE = Path("seed") / "tra_vinh_admin_units.csv"
 
-units = sa.table("units", sa.column("commune_code"), sa.column("name"), sa.column("district_code"),
-                 sa.column("province_code"), sa.column("old_district_codes"), schema="child_protection")
+units = sa.table(
+    "units",
+    sa.column("commune_code"),
+    sa.column("name"),
+    sa.column("district_code"),
+    sa.column("province_code"),
+    sa.column("old_district_codes"),
+    schema="child_protection",
+)
 
 
 def _seed_path() -> Path:
@@ -43,9 +50,16 @@ def reused_rows() -> list[dict[str, Any]]:
     new: dict[str, dict[str, Any]] = {}
     for r in records:
         for code, name in zip(r["new_commune_codes"].split(";"), r["new_commune_names"].split(";"), strict=True):
-            row = new.setdefault(code.strip(), {"commune_code": code.strip(), "name": name.strip(),
-                                                "district_code": "", "province_code": r["new_province_code"],
-                                                "old_district_codes": []})
+            row = new.setdefault(
+                code.strip(),
+                {
+                    "commune_code": code.strip(),
+                    "name": name.strip(),
+                    "district_code": "",
+                    "province_code": r["new_province_code"],
+                    "old_district_codes": [],
+                },
+            )
             if r["district_code"] not in row["old_district_codes"]:
                 row["old_district_codes"].append(r["district_code"])
     return [row for code, row in sorted(new.items()) if code in old]
@@ -58,7 +72,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM child_protection.units u WHERE u.district_code = '' AND EXISTS ("
-               "SELECT 1 FROM child_protection.units o WHERE o.commune_code = u.commune_code AND o.district_code <> '')")
+    op.execute(
+        "DELETE FROM child_protection.units u WHERE u.district_code = '' AND EXISTS ("
+        "SELECT 1 FROM child_protection.units o WHERE o.commune_code = u.commune_code AND o.district_code <> '')"
+    )
     op.drop_constraint("pk_units", "units", schema="child_protection", type_="primary")
     op.create_primary_key("pk_units", "units", ["commune_code"], schema="child_protection")

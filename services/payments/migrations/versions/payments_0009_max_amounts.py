@@ -26,22 +26,34 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'payments_0009'
-down_revision = 'payments_0008'
+revision = "payments_0009"
+down_revision = "payments_0008"
 branch_labels = None
 depends_on = None
 
 RECORDED_BY = "migration"
-STANDARD_LEVELS = [(date(2014, 1, 1), 270_000, "Decree 136/2013/NĐ-CP"), (date(2021, 7, 1), 360_000,
-                   "Decree 20/2021/NĐ-CP"), (date(2024, 7, 1), 500_000, "Decree 76/2024/NĐ-CP"),
-                   (date(2026, 7, 1), 540_000, "Decree 335/2026 (verify)")]
+STANDARD_LEVELS = [
+    (date(2014, 1, 1), 270_000, "Decree 136/2013/NĐ-CP"),
+    (date(2021, 7, 1), 360_000, "Decree 20/2021/NĐ-CP"),
+    (date(2024, 7, 1), 500_000, "Decree 76/2024/NĐ-CP"),
+    (date(2026, 7, 1), 540_000, "Decree 335/2026 (verify)"),
+]
 _SANITY = "sanity ceiling set at deployment (verify with the department)"
 
 ROWS: list[tuple[str, date, int, str]] = [
-    *[("funeral", d, 20 * level, f"20 × standard level {level:,} VND ({basis}; funeral support of Decree 20/2021/NĐ-CP)")
-      for d, level, basis in STANDARD_LEVELS],
-    *[("monthly_allowance", d, 10 * level, f"10 × standard level {level:,} VND per month ({basis}); {_SANITY}")
-      for d, level, basis in STANDARD_LEVELS],
+    *[
+        (
+            "funeral",
+            d,
+            20 * level,
+            f"20 × standard level {level:,} VND ({basis}; funeral support of Decree 20/2021/NĐ-CP)",
+        )
+        for d, level, basis in STANDARD_LEVELS
+    ],
+    *[
+        ("monthly_allowance", d, 10 * level, f"10 × standard level {level:,} VND per month ({basis}); {_SANITY}")
+        for d, level, basis in STANDARD_LEVELS
+    ],
     ("electricity", date(2014, 6, 1), 200_000, f"per household and month; {_SANITY}"),
     ("artisans", date(2015, 1, 1), 1_000_000, "Decree 109/2015/NĐ-CP: the highest monthly amount"),
     ("longevity", date(2014, 1, 1), 2_000_000, f"Law on the Elderly Art 21, Circular 96/2018/TT-BTC; {_SANITY}"),
@@ -50,15 +62,32 @@ ROWS: list[tuple[str, date, int, str]] = [
 ]
 
 parameters = sa.table(
-    "programme_parameters", sa.column("programme", sa.Text), sa.column("name", sa.Text),
-    sa.column("valid_from", sa.Date), sa.column("value", sa.Numeric), sa.column("legal_basis", sa.Text),
-    sa.column("recorded_by", sa.Text), schema="payments")
+    "programme_parameters",
+    sa.column("programme", sa.Text),
+    sa.column("name", sa.Text),
+    sa.column("valid_from", sa.Date),
+    sa.column("value", sa.Numeric),
+    sa.column("legal_basis", sa.Text),
+    sa.column("recorded_by", sa.Text),
+    schema="payments",
+)
 
 
 def upgrade() -> None:
-    op.bulk_insert(parameters, [
-        {"programme": p, "name": "max_amount", "valid_from": d, "value": Decimal(v), "legal_basis": basis,
-         "recorded_by": RECORDED_BY} for p, d, v, basis in ROWS])
+    op.bulk_insert(
+        parameters,
+        [
+            {
+                "programme": p,
+                "name": "max_amount",
+                "valid_from": d,
+                "value": Decimal(v),
+                "legal_basis": basis,
+                "recorded_by": RECORDED_BY,
+            }
+            for p, d, v, basis in ROWS
+        ],
+    )
 
 
 def downgrade() -> None:
