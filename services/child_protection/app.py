@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 
+from . import consumers  # noqa: F401  (registers the inbox handlers)
 from .access.router import router as audit_router
 from .attachments.router import router as attachments_router
 from .cases.router import router as cases_router

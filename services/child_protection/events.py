@@ -1,4 +1,4 @@
-"""Events the child protection service publishes (its catalogue) and consumes (its inbox handlers).
+"""Events the child protection service publishes (its catalogue); what it consumes is in ``consumers.py``.
 
 Case data is the most sensitive data of the platform: these events carry identifiers, codes, statuses, amounts
 and counts — never a name, a narrative or where a child lives.
@@ -8,14 +8,10 @@ import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.events.envelope import Event
 from common.events.service import ServiceEvents
 
 from .models import EVENT_TABLES
-from .support import service as support
-from .support.schemas import LineResultIn
 
 EVENTS = ServiceEvents("child_protection", EVENT_TABLES)
 
@@ -161,24 +157,3 @@ class PlacementEnded(_Area):
     child_id: uuid.UUID
     kind: str
     ends_on: date
-
-
-# --- consumed ----------------------------------------------------------------------------------------------
-
-LINE_PAID = "payments.line.paid.v1"
-LINE_UNPAID = "payments.line.unpaid.v1"
-
-
-@EVENTS.inbox.handler(LINE_PAID)
-async def line_paid(session: AsyncSession, event: Event) -> None:
-    """A support item paid by the post office: its status becomes ``paid`` (lines of other programmes are
-    ignored)."""
-    data = LineResultIn.model_validate(event.data)
-    await support.apply_outcome(session, data, "paid", data.paid_on)
-
-
-@EVENTS.inbox.handler(LINE_UNPAID)
-async def line_unpaid(session: AsyncSession, event: Event) -> None:
-    """A support item not paid: ``unpaid`` (payments carries it to the next payroll) or ``returned``."""
-    data = LineResultIn.model_validate(event.data)
-    await support.apply_outcome(session, data, data.outcome or "unpaid", None)
