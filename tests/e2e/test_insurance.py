@@ -27,7 +27,7 @@ from .test_registry import client, national_id
 
 pytestmark = pytest.mark.e2e
 
-COMMUNE = "29242"  # Phường Trà Vinh since 2025-07-01; the other e2e tests use other communes
+COMMUNE = "29308"  # Xã Cầu Kè since 2025-07-01 (old district 845): no other e2e test registers anyone there
 PERIOD = "2026-12"
 
 
@@ -90,7 +90,7 @@ async def test_a_child_and_a_beneficiary_get_cards_from_bhxh_and_the_partner_is_
             json={
                 "number": "12/QĐ-UBND",
                 "signed_on": "2026-11-20",
-                "authority": "Chủ tịch UBND phường Trà Vinh",
+                "authority": "Chủ tịch UBND xã Cầu Kè",
                 "effective_month": "2026-12",
             },
         )
