@@ -15,6 +15,7 @@ from common.territory import unit_map
 
 from ..contributions import service as contributions
 from ..parameters import service as parameters
+from ..rules import districts
 from ..rules.report_units import ReportUnit, Scheme, report_unit
 from . import repository
 from .schemas import CardsReport, Figures, GroupRow, UnitRow
@@ -43,6 +44,10 @@ async def cards(session: AsyncSession, principal: Principal, year: int, units: S
     costed = await contributions.report(session, principal, first, last, ["group", "district", "commune"])
     for t in costed.totals:
         district, commune = t.district_code or "", t.commune_code or ""
+        if districts.JOIN in district:
+            # A 2025 commune formed across two old districts (contributions names both, ``842+847``): the report
+            # keeps it apart under its own code, with its note, as it does for the card counts.
+            district = ""
         # Records made before 2025-07-01 carry their old district; later ones none (province 86, a new commune).
         province = umap.old_province if district else ""
         unit = report_unit(umap, units, province, district, commune)
