@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import Row, Select, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import in_areas
@@ -130,20 +130,27 @@ async def items(
     """Items in id order (keyset), with the code of the card they change or end."""
     from ..models import Card
 
-    query = (
-        select(ExchangeItem, Card.code.label("current_card"))
-        .outerjoin(Card, Card.id == ExchangeItem.card_id)
-        .where(ExchangeItem.list_id == list_id)
-        .order_by(ExchangeItem.id)
-        .limit(limit)
-    )
+    query = select(ExchangeItem, Card.code.label("current_card")).outerjoin(Card, Card.id == ExchangeItem.card_id)
+    return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
+
+
+def _page_of_items(
+    query: Select[Any],
+    list_id: uuid.UUID,
+    areas: Sequence[str] | None,
+    action: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Select[Any]:
+    """A list's items in id order after ``after``, within ``areas``, of one ``action`` if given."""
+    query = query.where(ExchangeItem.list_id == list_id).order_by(ExchangeItem.id).limit(limit)
     if areas is not None:
         query = query.where(in_areas(ExchangeItem, areas))
     if action is not None:
         query = query.where(ExchangeItem.action == action)
     if after is not None:
         query = query.where(ExchangeItem.id > after)
-    return list((await session.execute(query)).all())
+    return query
 
 
 async def item_rows(
@@ -173,18 +180,8 @@ async def item_rows(
             i.result_reason,
             Card.code.label("current_card"),
         )
-        .outerjoin(Card, Card.id == i.card_id)
-        .where(i.list_id == list_id)
-        .order_by(i.id)
-        .limit(limit)
-    )
-    if areas is not None:
-        query = query.where(in_areas(i, areas))
-    if action is not None:
-        query = query.where(i.action == action)
-    if after is not None:
-        query = query.where(i.id > after)
-    return list((await session.execute(query)).all())
+    ).outerjoin(Card, Card.id == i.card_id)
+    return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
 
 
 async def items_of_persons(
