@@ -324,6 +324,7 @@ OWNERS: dict[str, dict[str, str]] = {
         "card_groups": "parameters",
         "te_proposals": "proposals",
         "recorded_groups": "recorded",
+        "person_merges": "projection",
     },
     "child_protection": {
         "children": "children",

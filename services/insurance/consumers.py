@@ -7,7 +7,9 @@ from common.events.envelope import Event
 from common.events.inbox import BatchHandler
 
 from .events import EVENTS
+from .merges import service as merges
 from .projection import service as projection
+from .projection.schemas import PersonMergedIn
 from .proposals import service as proposals
 from .proposals.schemas import ProposalIn
 
@@ -18,6 +20,7 @@ BENEFICIARY = {f"registry.beneficiary.{kind}.v1": kind for kind in projection.ST
 POVERTY_STATUS_CHANGED = "registry.household.poverty_status_changed.v1"
 MEMBER_JOINED = "registry.household.member_joined.v1"
 MEMBER_LEFT = "registry.household.member_left.v1"
+PERSON_MERGED = "registry.person.merged.v1"
 CONSUMED = [
     PERSON_REGISTERED,
     PERSON_UPDATED,
@@ -26,6 +29,7 @@ CONSUMED = [
     POVERTY_STATUS_CHANGED,
     MEMBER_JOINED,
     MEMBER_LEFT,
+    PERSON_MERGED,
 ]
 """The registry events insurance's projection is built from."""
 
@@ -64,6 +68,13 @@ async def member_joined(session: AsyncSession, event: Event) -> None:
 @EVENTS.inbox.handler(MEMBER_LEFT)
 async def member_left(session: AsyncSession, event: Event) -> None:
     await projection.member_left(session, event)
+
+
+@EVENTS.inbox.handler(PERSON_MERGED)
+async def person_merged(session: AsyncSession, event: Event) -> None:
+    """Two registry records of one person became one: the merged record's facts, proposals and pupil records move to
+    the survivor, the cards settle to one (history kept), and both are decided again."""
+    await merges.person_merged(session, PersonMergedIn.model_validate(event.data))
 
 
 TE_PROPOSED = "child_protection.child.insurance_proposed.v1"

@@ -118,6 +118,17 @@ class Person(AreaColumns, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class PersonMerge(Base):
+    """A registry record merged into another (``registry.person.merged.v1``): every fact that still arrives for
+    ``person_id`` belongs to ``survivor_id``, and ``person_id`` is never decided again (no entitlement, no card)."""
+
+    __tablename__ = "person_merges"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    survivor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class BeneficiaryStep(Base):
     """A decision on a beneficiary of the monthly allowance (approved, suspended, reinstated, terminated, changed)
     from ``effective`` (first day of the decision's month), in the registry's per-beneficiary ``sequence``."""

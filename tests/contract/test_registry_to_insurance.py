@@ -87,6 +87,10 @@ PAYLOADS = {
         registry.HouseholdMemberLeft(household_id=H, person_id=P, left_on=date(2026, 2, 1), **AREAS),
         insurance.MemberLeftIn,
     ),
+    registry.PERSON_MERGED: (
+        registry.PersonMerged(person_id=P, survivor_id=uuid.uuid4(), beneficiary_id=B, **AREAS),
+        insurance.PersonMergedIn,
+    ),
 }
 
 

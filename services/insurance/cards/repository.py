@@ -108,3 +108,9 @@ async def covering(session: AsyncSession, person_id: uuid.UUID, day: date) -> Ca
         .order_by(Card.valid_from.desc())
         .limit(1)
     )
+
+
+async def carry(session: AsyncSession, card: Card, survivor: uuid.UUID) -> None:
+    """A card in force of a record merged away becomes the survivor's (the survivor had none)."""
+    await session.execute(update(Card).where(Card.id == card.id).values(person_id=survivor))
+    card.person_id = survivor

@@ -165,3 +165,36 @@ async def of_person(
             for h in history
         ],
     )
+
+
+MERGED = "merged"
+
+
+async def merge(
+    session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, today: date, groups: dict[str, Group]
+) -> str | None:
+    """One card per person after a merge of two registry records (history is never rewritten):
+
+    - the survivor holds a card in force: the merged record's card in force ends (reason ``merged``) the day before
+      the merge (void, the day before it starts, if it starts later); the next BHXH list asks to end it;
+    - the survivor holds none: the merged record's card is carried to the survivor (history ``carried``) and the
+      survivor's next decision follows it (a ``change`` on the next list if the survivor's group differs).
+
+    Returns what happened to the merged record's card: ``ended``, ``carried`` or None (it had no card in force)."""
+    cards = {c.person_id: c for c in await repository.in_force(session, [merged, survivor], for_update=True)}
+    card = cards.get(merged)
+    if card is None:
+        return None
+    if survivor in cards:
+        last = max(card.valid_from - timedelta(days=1), today - timedelta(days=1))
+        if card.valid_to is not None:
+            last = min(last, card.valid_to)
+        await end(session, card, last, MERGED, groups)
+        return "ended"
+    await repository.carry(session, card, survivor)
+    repository.record(session, card, "carried", f"merged: carried from record {merged}", SYSTEM)
+    return "carried"
+
+
+async def holds_card(session: AsyncSession, person_id: uuid.UUID) -> bool:
+    return bool(await repository.in_force(session, [person_id]))

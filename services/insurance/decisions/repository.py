@@ -103,6 +103,15 @@ async def facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UU
     return out
 
 
+async def merged_among(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are records merged away (``insurance.person_merges``, the projection's)."""
+    rows = await session.scalars(
+        text("SELECT person_id FROM insurance.person_merges WHERE person_id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": list(ids)},
+    )
+    return set(rows)
+
+
 async def replace(session: AsyncSession, decided: dict[uuid.UUID, list[Segment]]) -> None:
     """The persons' entitlements become exactly ``decided`` (two statements)."""
     ids = list(decided)

@@ -20,7 +20,12 @@ CHUNK = 2000
 async def decide_persons(session: AsyncSession, ids: list[uuid.UUID], reasons: dict[uuid.UUID, str]) -> int:
     params = await parameters.load(session)
     facts = await repository.facts(session, ids)
-    decided: dict[uuid.UUID, list[Segment]] = {p: decide(f, params.groups) for p, f in facts.items()}
+    # A record merged away is decided as holding nothing (its facts moved to the survivor): whatever still queues it
+    # (its own registration arriving late, a proposal naming it) never gives it an entitlement or a card.
+    merged = await repository.merged_among(session, list(facts))
+    decided: dict[uuid.UUID, list[Segment]] = {
+        p: [] if p in merged else decide(f, params.groups) for p, f in facts.items()
+    }
     await repository.replace(session, decided)
     await cards.follow(session, decided, reasons, params.groups)
     return len(decided)

@@ -218,3 +218,24 @@ async def exceptions(session: AsyncSession, list_id: uuid.UUID) -> Sequence[Exch
 
 async def exception(session: AsyncSession, exception_id: uuid.UUID) -> ExchangeException | None:
     return await session.scalar(select(ExchangeException).where(ExchangeException.id == exception_id).with_for_update())
+
+
+async def withdraw_pending(session: AsyncSession, person_id: uuid.UUID, reason: str, action: str | None = None) -> int:
+    """Items of ``person_id`` BHXH has not answered yet (but an ``end``; only ``action`` if given) become
+    ``withdrawn`` (a later answer is an exception)."""
+    stmt = update(ExchangeItem).where(
+        ExchangeItem.person_id == person_id, ExchangeItem.result == "pending", ExchangeItem.action != "end"
+    )
+    if action is not None:
+        stmt = stmt.where(ExchangeItem.action == action)
+    result = await session.execute(stmt.values(result="withdrawn", result_reason=reason))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def has_pending(session: AsyncSession, person_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(ExchangeItem.id)
+        .where(ExchangeItem.person_id == person_id, ExchangeItem.result == "pending", ExchangeItem.action != "end")
+        .limit(1)
+    )
+    return found is not None

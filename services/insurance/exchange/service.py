@@ -281,7 +281,9 @@ async def _issue(
     wrong = card_code.problems(code, group, issuing)
     if wrong:
         return _exception(row.id, item.person_id, "wrong_code", card_code=code, group=item.group_code, problems=wrong)
-    in_force = await cards_repository.in_force(session, [item.person_id], for_update=True)
+    # The item of a record merged away after the list was built gives its card to the survivor (one card per person).
+    owner = await projection.survivor_of(session, item.person_id)
+    in_force = await cards_repository.in_force(session, [owner], for_update=True)
     replaced = next((c for c in in_force if c.id == item.card_id), None)
     if any(c.id != item.card_id for c in in_force):
         return _exception(
@@ -302,7 +304,7 @@ async def _issue(
     assert parsed is not None
     card = Card(
         id=uuid.uuid4(),
-        person_id=item.person_id,
+        person_id=owner,
         group_code=item.group_code,
         code=code,
         number=parsed.number,
@@ -343,3 +345,27 @@ async def resolve(session: AsyncSession, exception_id: uuid.UUID, resolution: st
     e.status, e.resolution, e.resolved_by = "resolved", resolution, client_id
     await session.flush()
     return _exception_out(e)
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, card: str | None) -> int:
+    """A merge, for the items BHXH has not answered yet (an ``end`` always stands). They become ``withdrawn`` (reason
+    ``merged into …`` or ``carried from …``) where an answer would give the person a second card:
+
+    - the merged record's items, when the survivor holds a card (its own, or the merged record's card carried to
+      it) or is on a list itself;
+    - the survivor's enrolment, when the merged record's card was carried to it.
+
+    Otherwise the merged record's item stands, and BHXH's answer for its id gives the survivor the card. Returns how
+    many items were withdrawn."""
+    withdrawn = 0
+    if card == "carried":
+        withdrawn += await repository.withdraw_pending(
+            session, survivor, f"holds the card carried from record {merged}", action="enrol"
+        )
+    if await repository.has_pending(session, merged) and (
+        card is not None
+        or await cards.holds_card(session, survivor)
+        or await repository.has_pending(session, survivor)
+    ):
+        withdrawn += await repository.withdraw_pending(session, merged, f"merged into {survivor}")
+    return withdrawn

@@ -13,9 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .schemas import Areas
 
+_ID = "CAST(:person_id AS uuid)"
+
 _QUEUE = """INSERT INTO insurance.pending_decisions (person_id, reason) SELECT id, :reason FROM p
     ON CONFLICT (person_id) DO UPDATE SET reason = CASE WHEN EXCLUDED.reason = '' THEN pending_decisions.reason
         ELSE EXCLUDED.reason END"""
+
+# A fact about a record merged away that arrives after the merge (another aggregate's event, e.g. a beneficiary
+# decision published before the merge and delivered after it) belongs to the survivor.
+_SURVIVOR = f"COALESCE((SELECT m.survivor_id FROM insurance.person_merges m WHERE m.person_id = {_ID}), {_ID})"
 
 _REGISTERED = text(f"""
     WITH p AS (
@@ -53,7 +59,7 @@ _KNOWN = text("""
 _STEP = text(f"""
     WITH s AS (
         INSERT INTO insurance.beneficiary_steps (beneficiary_id, person_id, kind, effective, sequence)
-        VALUES (:beneficiary_id, :person_id, :kind, :effective, :sequence)
+        VALUES (:beneficiary_id, {_SURVIVOR}, :kind, :effective, :sequence)
         ON CONFLICT (beneficiary_id, sequence) DO NOTHING RETURNING person_id
     ), p AS (SELECT person_id AS id FROM s) {_QUEUE}""")
 
@@ -70,7 +76,7 @@ _STATUS = text(f"""
 _JOINED = text(f"""
     WITH m AS (
         INSERT INTO insurance.household_members (household_id, person_id, joined_on)
-        VALUES (:household_id, :person_id, :joined_on) ON CONFLICT DO NOTHING RETURNING person_id
+        VALUES (:household_id, {_SURVIVOR}, :joined_on) ON CONFLICT DO NOTHING RETURNING person_id
     ), p AS (SELECT person_id AS id FROM m) {_QUEUE}""")
 
 _LEFT = text(f"""
@@ -78,7 +84,7 @@ _LEFT = text(f"""
         UPDATE insurance.household_members SET left_on = :left_on
         WHERE (household_id, person_id, joined_on) = (
             SELECT household_id, person_id, joined_on FROM insurance.household_members
-            WHERE household_id = :household_id AND person_id = :person_id AND joined_on <= :left_on
+            WHERE household_id = :household_id AND person_id = {_SURVIVOR} AND joined_on <= :left_on
             ORDER BY joined_on DESC LIMIT 1)
         RETURNING person_id
     ), p AS (SELECT person_id AS id FROM m) {_QUEUE}""")
@@ -195,8 +201,10 @@ _KNOWN_MANY = text("""
 _STEPS_MANY = text(f"""
     WITH s AS (
         INSERT INTO insurance.beneficiary_steps (beneficiary_id, person_id, kind, effective, sequence)
-        SELECT b, p, :kind, e, q FROM unnest(CAST(:beneficiary_id AS uuid[]), CAST(:person_id AS uuid[]),
-                                             CAST(:effective AS date[]), CAST(:sequence AS int[])) AS v(b, p, e, q)
+        SELECT b, COALESCE(m.survivor_id, p), :kind, e, q
+        FROM unnest(CAST(:beneficiary_id AS uuid[]), CAST(:person_id AS uuid[]), CAST(:effective AS date[]),
+                    CAST(:sequence AS int[])) AS v(b, p, e, q)
+        LEFT JOIN insurance.person_merges m ON m.person_id = v.p
         ON CONFLICT (beneficiary_id, sequence) DO NOTHING RETURNING person_id
     ), p AS (SELECT person_id AS id FROM s) {_QUEUE}""")
 
@@ -268,3 +276,60 @@ async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) ->
         WHERE p.id = d.id AND p.national_id_digest IS DISTINCT FROM d.digest"""),
         {"ids": list(digests), "digests": list(digests.values())},
     )
+
+
+# --- merges (``registry.person.merged.v1``) ----------------------------------------------------------------------
+
+_MERGE = text("""
+    WITH chained AS (  -- a record merged earlier into the one now merged away follows it to the survivor
+        UPDATE insurance.person_merges SET survivor_id = :survivor WHERE survivor_id = :merged
+    )
+    INSERT INTO insurance.person_merges (person_id, survivor_id) VALUES (:merged, :survivor)
+    ON CONFLICT (person_id) DO NOTHING RETURNING person_id""")
+
+# The survivor known only through the record merged away (its registration not received yet): the same person, so
+# the same birth date, sex and registration day.
+_SURVIVOR_ROW = text("""
+    INSERT INTO insurance.persons (id, date_of_birth, sex, commune_code, district_code, province_code, registered_on,
+                                   death_date)
+    SELECT :survivor, date_of_birth, sex, :commune, :district, :province, registered_on, death_date
+    FROM insurance.persons WHERE id = :merged
+    ON CONFLICT (id) DO UPDATE SET registered_on = LEAST(insurance.persons.registered_on, EXCLUDED.registered_on)""")
+
+_MOVE_STEPS = text("UPDATE insurance.beneficiary_steps SET person_id = :survivor WHERE person_id = :merged")
+
+_MOVE_MEMBERS = text("""
+    WITH gone AS (
+        DELETE FROM insurance.household_members WHERE person_id = :merged
+        RETURNING household_id, joined_on, left_on
+    )
+    INSERT INTO insurance.household_members (household_id, person_id, joined_on, left_on)
+    SELECT household_id, :survivor, joined_on, left_on FROM gone
+    ON CONFLICT DO NOTHING""")
+
+_QUEUE_SURVIVOR = text("""
+    INSERT INTO insurance.pending_decisions (person_id, reason) VALUES (:survivor, '')
+    ON CONFLICT (person_id) DO NOTHING""")
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, areas: dict[str, object]) -> bool:
+    """Record that ``merged`` is ``survivor`` and move its facts (decisions on its beneficiary, household
+    memberships) to the survivor, queued for a new decision. False (nothing written) when already recorded."""
+    new = await session.scalar(_MERGE, {"merged": merged, "survivor": survivor})
+    if new is None:
+        return False
+    params = {"merged": merged, "survivor": survivor}
+    await session.execute(_SURVIVOR_ROW, {**params, **areas})
+    await session.execute(_MOVE_STEPS, params)
+    await session.execute(_MOVE_MEMBERS, params)
+    await session.execute(_QUEUE_SURVIVOR, params)
+    return True
+
+
+async def survivor_of(session: AsyncSession, person_id: uuid.UUID) -> uuid.UUID:
+    """The record ``person_id`` now is (itself unless it was merged away)."""
+    found = await session.scalar(
+        text("SELECT survivor_id FROM insurance.person_merges WHERE person_id = :id"), {"id": person_id}
+    )
+    return found if found is not None else person_id
+

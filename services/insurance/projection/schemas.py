@@ -62,3 +62,10 @@ class MemberLeftIn(Areas):
     household_id: uuid.UUID
     person_id: uuid.UUID
     left_on: date
+
+
+class PersonMergedIn(Areas):
+    """``registry.person.merged.v1``: the record ``person_id`` was merged into ``survivor_id`` (the survivor's areas)."""
+
+    person_id: uuid.UUID
+    survivor_id: uuid.UUID

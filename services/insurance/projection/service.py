@@ -131,3 +131,14 @@ async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) ->
     """The exchange's national-ID digests (learned from the registry for a list): each moves to the person who holds
     the national ID now."""
     await repository.store_digests(session, digests)
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, areas: Areas) -> bool:
+    """The registry merged ``merged`` into ``survivor``: remembered (later facts about ``merged`` go to the
+    survivor), and its facts moved. False when this merge was already applied."""
+    return await repository.merge(session, merged, survivor, repository.areas(areas))
+
+
+async def survivor_of(session: AsyncSession, person_id: uuid.UUID) -> uuid.UUID:
+    """The record ``person_id`` is now (itself unless it was merged away)."""
+    return await repository.survivor_of(session, person_id)

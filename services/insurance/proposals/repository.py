@@ -59,3 +59,16 @@ async def page(
             )
         ).all()
     )
+
+
+_MOVE = text("""
+    WITH gone AS (DELETE FROM insurance.te_proposals WHERE person_id = :merged RETURNING *)
+    INSERT INTO insurance.te_proposals AS x (person_id, date_of_birth, proposed_at, proposals, commune_code,
+                                             district_code, province_code)
+    SELECT :survivor, date_of_birth, proposed_at, proposals, commune_code, district_code, province_code FROM gone
+    ON CONFLICT (person_id) DO UPDATE SET proposals = x.proposals + EXCLUDED.proposals,
+        proposed_at = LEAST(x.proposed_at, EXCLUDED.proposed_at)""")
+
+
+async def move(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
+    await session.execute(_MOVE, {"merged": merged, "survivor": survivor})

@@ -17,6 +17,8 @@ from .schemas import ProposalIn, ProposalOut, ProposalPage
 
 
 async def propose(session: AsyncSession, data: ProposalIn) -> None:
+    # A proposal naming a record merged away is the survivor's.
+    data = data.model_copy(update={"person_id": await projection.survivor_of(session, data.person_id)})
     # Known to the projection if it was not (birth date and areas; TE still waits for the registry's birth
     # registration), then the proposal.
     await projection.ensure_person(
@@ -44,3 +46,8 @@ async def page(session: AsyncSession, principal: Principal, after: uuid.UUID | N
     rows = await repository.page(session, sorted(areas) if areas is not None else None, after, limit + 1, clock.today())
     items = [ProposalOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
     return ProposalPage(items=items, next_cursor=str(rows[limit - 1].person_id) if len(rows) > limit else None)
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
+    """A merge: the merged record's proposal becomes the survivor's (counted with the survivor's own, if any)."""
+    await repository.move(session, merged, survivor)

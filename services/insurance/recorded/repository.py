@@ -84,3 +84,24 @@ async def exists(session: AsyncSession, person_id: uuid.UUID, record_id: uuid.UU
             {"id": record_id, "p": person_id},
         )
     )
+
+
+_MOVE = text("""
+    WITH moved AS (
+        UPDATE insurance.recorded_groups r SET person_id = :survivor
+        WHERE r.person_id = :merged AND (r.withdrawn_at IS NOT NULL OR NOT EXISTS (
+            SELECT 1 FROM insurance.recorded_groups s WHERE s.person_id = :survivor AND s.withdrawn_at IS NULL
+              AND s.group_code = r.group_code AND s.valid_from = r.valid_from))
+        RETURNING r.id
+    )
+    UPDATE insurance.recorded_groups SET withdrawn_by = :by, withdrawn_at = now(), withdraw_reason = :reason
+    WHERE person_id = :merged AND withdrawn_at IS NULL AND id NOT IN (SELECT id FROM moved)""")
+
+
+async def move(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, by: str) -> None:
+    """A merge: the records of ``merged`` become the survivor's; one the survivor already holds (same group, same
+    first day) is withdrawn on ``merged`` instead, with the reason."""
+    await session.execute(
+        _MOVE,
+        {"merged": merged, "survivor": survivor, "by": by, "reason": f"merged into {survivor}: the survivor holds it"},
+    )

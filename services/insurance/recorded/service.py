@@ -83,3 +83,8 @@ async def withdraw(
 async def of_person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> RecordedListOut:
     await _visible(session, principal, person_id)
     return RecordedListOut(person_id=person_id, items=[_out(r) for r in await repository.of_person(session, person_id)])
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
+    """A merge: the merged record's pupil/student records move to the survivor (one it already holds is withdrawn)."""
+    await repository.move(session, merged, survivor, "insurance")
