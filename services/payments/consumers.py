@@ -8,6 +8,7 @@ from common.events.envelope import Event
 from .events import EVENTS
 from .foster import service as foster
 from .foster.schemas import PlacementEndedIn, PlacementRecordedIn
+from .merges import service as merges
 from .one_off import service as one_off
 from .one_off.schemas import SupportRequestIn
 from .projection import service as projection
@@ -44,9 +45,11 @@ PERSON_MERGED = "registry.person.merged.v1"
 
 @EVENTS.inbox.handler(PERSON_MERGED)
 async def person_merged(session: AsyncSession, event: Event) -> None:
-    """Beneficiaries of the record merged away are re-keyed to the survivor. Payroll lines and ledger entries already
-    written keep the person id they were made with (they are history)."""
-    await projection.apply_person_merged(session, PersonMergedIn.model_validate(event.data))
+    """What is current of the record merged away follows the survivor (beneficiaries, artisan enrolments still
+    paying, unissued gifts and one-off payments, unpaid reliefs, current foster placements), never paying one person
+    twice for a month or a year; payroll lines and ledger entries already written keep the person id they were made
+    with (they are history). See ``merges.service``."""
+    await merges.person_merged(session, PersonMergedIn.model_validate(event.data))
 
 
 PLACEMENT_RECORDED = "child_protection.placement.recorded.v1"

@@ -62,3 +62,34 @@ async def search(
     if after is not None:
         stmt = stmt.where(tuple_(e.commune_code, e.id) > tuple_(literal(after[0]), literal(after[1])))
     return (await session.scalars(stmt.order_by(e.commune_code, e.id).limit(limit))).all()
+
+
+# A merge (``registry.person.merged.v1``): the merged record's enrolments still paying from ``:month`` on follow
+# the person; where the survivor has an enrolment of its own still paying, the merged record's ends instead (its last
+# month the one before ``:month``, or its first), so one artisan is never paid twice for a month from now on.
+_MERGE = text("""
+    WITH survivor AS (
+        SELECT 1 FROM payments.artisan_enrolments
+        WHERE person_id = :survivor AND (to_month IS NULL OR to_month >= :month) LIMIT 1
+    ), ended AS (
+        UPDATE payments.artisan_enrolments
+        SET to_month = GREATEST(from_month, CAST(:month AS date) - interval '1 month')::date, version = version + 1,
+            ended_at = now(), ended_by = :by, end_basis = :basis
+        WHERE person_id = :merged AND (to_month IS NULL OR to_month >= :month) AND EXISTS (SELECT 1 FROM survivor)
+        RETURNING id
+    )
+    UPDATE payments.artisan_enrolments SET person_id = :survivor
+    WHERE person_id = :merged AND (to_month IS NULL OR to_month >= :month) AND NOT EXISTS (SELECT 1 FROM survivor)""")
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, month: date, by: str) -> None:
+    await session.execute(
+        _MERGE,
+        {
+            "merged": merged,
+            "survivor": survivor,
+            "month": month,
+            "by": by,
+            "basis": f"record {merged} merged into {survivor}, whose enrolment continues",
+        },
+    )

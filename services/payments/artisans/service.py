@@ -9,7 +9,7 @@ month; a change of amount is an end and a new enrolment from the next month.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -168,3 +168,9 @@ async def search(
         )
     )
     return rows, cursor_if_full(rows, limit, lambda e: [e.commune_code, str(e.id)])
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, month: date) -> None:
+    """A merge of two registry records: the merged record's enrolments still paying from ``month`` move to the
+    survivor, or end the month before (at the earliest their first) when the survivor has one of its own."""
+    await repository.merge(session, merged, survivor, month, "payments")

@@ -78,3 +78,14 @@ async def totals(session: AsyncSession, year: int, areas: Sequence[str] | None) 
         where = "AND (e.province_code = ANY(:areas) OR e.district_code = ANY(:areas) OR e.commune_code = ANY(:areas))"
         params["areas"] = list(areas)
     return [dict(r._mapping) for r in await session.execute(text(_TOTALS.format(areas=where)), params)]
+
+
+async def rekey_current(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
+    """Reliefs of ``merged`` not yet approved, or approved but not yet issued by a payroll, name ``survivor``."""
+    await session.execute(
+        text("""
+        UPDATE payments.emergency_reliefs e SET person_id = :survivor, version = e.version + 1
+        WHERE e.person_id = :merged AND (e.status = 'decided' OR EXISTS (
+            SELECT 1 FROM payments.one_off_payments o WHERE o.id = e.one_off_payment_id AND o.payroll_id IS NULL))"""),
+        {"merged": merged, "survivor": survivor},
+    )

@@ -222,3 +222,8 @@ async def report(session: AsyncSession, principal: Principal, year: int) -> Emer
     rows = {r["kind"]: r for r in await repository.totals(session, year, principal.limited_to)}
     zero = dict.fromkeys(KindTotals.model_fields, 0)
     return EmergencyReport(year=year, kinds=[KindTotals(**{**zero, **rows.get(k, {}), "kind": k}) for k in KINDS])
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
+    """A merge of two registry records: the merged record's reliefs not yet paid name the survivor."""
+    await repository.rekey_current(session, merged, survivor)

@@ -104,3 +104,13 @@ async def search(
 
 async def get(session: AsyncSession, placement_id: uuid.UUID) -> FosterPlacement | None:
     return await session.get(FosterPlacement, placement_id)
+
+
+async def rekey_current(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, today: date) -> None:
+    """Placements of the child ``merged`` not ended before ``today`` name the child's surviving record."""
+    await session.execute(
+        text("""
+        UPDATE payments.foster_placements SET person_id = :survivor
+        WHERE person_id = :merged AND (ends_on IS NULL OR ends_on >= :today)"""),
+        {"merged": merged, "survivor": survivor, "today": today},
+    )

@@ -131,3 +131,8 @@ async def search(
 
 async def get(session: AsyncSession, principal: Principal, placement_id: uuid.UUID) -> FosterPlacement:
     return visible_or_404(principal, await repository.get(session, placement_id), f"foster placement {placement_id}")
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, today: date) -> None:
+    """A merge of two registry records: the child's current placements name the surviving record."""
+    await repository.rekey_current(session, merged, survivor, today)

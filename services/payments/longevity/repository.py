@@ -89,3 +89,27 @@ async def totals(session: AsyncSession, year: int, areas: Sequence[str] | None) 
         params["areas"] = list(areas)
     rows = await session.execute(text(_TOTALS.format(areas=where)), params)
     return [dict(r._mapping) for r in rows]
+
+
+# The merged record's gifts whose cash no payroll issued yet, in a year the survivor has a gift of its own: the same
+# person would get two gifts. They go (with their unissued payments, returned), never paid.
+_DUPLICATES = text("""
+    DELETE FROM payments.longevity_gifts g
+    WHERE g.person_id = :merged
+      AND EXISTS (SELECT 1 FROM payments.longevity_gifts s WHERE s.person_id = :survivor AND s.year = g.year)
+      AND EXISTS (SELECT 1 FROM payments.one_off_payments o WHERE o.id = g.one_off_payment_id AND o.payroll_id IS NULL)
+    RETURNING g.one_off_payment_id""")
+
+# The merged record's other gifts not yet issued become the survivor's (issued or in-kind ones stay as given).
+_REKEY = text("""
+    UPDATE payments.longevity_gifts g SET person_id = :survivor
+    WHERE g.person_id = :merged
+      AND NOT EXISTS (SELECT 1 FROM payments.longevity_gifts s WHERE s.person_id = :survivor AND s.year = g.year)
+      AND EXISTS (SELECT 1 FROM payments.one_off_payments o WHERE o.id = g.one_off_payment_id AND o.payroll_id IS NULL)""")
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> list[uuid.UUID]:
+    params = {"merged": merged, "survivor": survivor}
+    dropped = [r for r in (await session.scalars(_DUPLICATES, params)) if r is not None]
+    await session.execute(_REKEY, params)
+    return dropped

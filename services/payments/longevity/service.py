@@ -170,3 +170,10 @@ async def report(session: AsyncSession, principal: Principal, year: int) -> Long
     rows = {r["age"]: r for r in await repository.totals(session, year, principal.limited_to)}
     zero = dict.fromkeys(AgeTotals.model_fields, 0)
     return LongevityReport(year=year, ages=[AgeTotals(**{**zero, **rows.get(age, {}), "age": age}) for age in AGES])
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> list[uuid.UUID]:
+    """A merge of two registry records: the merged record's unissued gifts move to the survivor, except one in a year
+    the survivor has a gift already (one per person and year): that one is dropped. Returns the dropped gifts'
+    payments (for the one-off feature to drop)."""
+    return await repository.merge(session, merged, survivor)

@@ -117,3 +117,10 @@ async def from_support_request(session: AsyncSession, data: SupportRequestIn) ->
         .on_conflict_do_nothing(index_elements=[OneOffPayment.id])
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, duplicates: list[uuid.UUID]) -> None:
+    """A merge of two registry records: ``duplicates`` (unissued payments of a gift the survivor also has) are dropped;
+    the merged record's other unissued payments name the survivor. Issued payments (and their lines) stay as paid."""
+    await repository.discard_pending(session, duplicates)
+    await repository.rekey_pending(session, merged, survivor)
