@@ -24,6 +24,7 @@ from ..models import Person, PossibleDuplicate
 from ..persons import repository as persons_repository
 from ..persons import service as persons_service
 from ..persons.schemas import PersonOut
+from ..referrals import service as referrals
 from ..residential import service as residential
 from ..schedules import service as schedules_service
 from ..study import service as study
@@ -144,7 +145,7 @@ def _merge_conflicts(survivor: Person, merged: Person, facts: dict[uuid.UUID, di
 
 async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID, body: Merge) -> dict[str, Any]:
     """Merge the pair into ``body.survivor_id``: the other record's applications, beneficiary (with its decisions),
-    household memberships, residencies and study periods move to the survivor; the other record stays, with its
+    household memberships, residencies, study periods and open application drafts move to the survivor; the other record stays, with its
     history, marked ``merged_into``; ``registry.person.merged.v1`` tells consumers to re-key."""
     pair = await _open_pair(session, principal, flag_id)
     d = pair.flag
@@ -176,6 +177,9 @@ async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID,
     )
     moved["residencies"] = await residential.rekey_person(session, merged.id, survivor.id)
     moved["study_periods"] = await study.rekey_person(session, merged.id, survivor.id)
+    moved["application_drafts"] = await referrals.rekey_person(
+        session, merged.id, survivor.id, principal.client_id, now
+    )
     moved["decisions"] = await repository.decisions_of(session, survivor.id) if moved["beneficiaries"] else 0
 
     await persons_service.merge_into(session, principal, merged, survivor, reason=body.reason, moved=moved, at=now)

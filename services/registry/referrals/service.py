@@ -51,14 +51,16 @@ def out(d: ApplicationDraft) -> DraftOut:
 async def receive(session: AsyncSession, data: ReferralIn) -> bool:
     """A draft for the referral (True), or nothing when the same case already referred the person for the category
     or the person is not in the registry (logged: identifiers only)."""
-    if not await repository.person_exists(session, data.person_id):
+    # A referral naming a record merged away (sent before child protection learnt of the merge) is the survivor's.
+    person_id = await repository.current_record(session, data.person_id)
+    if person_id is None:
         log.warning("referral_for_unknown_person", person_id=str(data.person_id), case_id=str(data.case_id))
         return False
     return await repository.add(
         session,
         {
             "id": uuid.uuid4(),
-            "person_id": data.person_id,
+            "person_id": person_id,
             "category": data.category,
             "case_id": data.case_id,
             "case_number": data.case_number,
@@ -136,3 +138,9 @@ async def dismiss(session: AsyncSession, principal: Principal, draft_id: uuid.UU
         after={"status": "dismissed"},
     )
     return out(draft)
+
+
+async def rekey_person(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, by: str, at: datetime) -> int:
+    """A merge: the merged record's open drafts move to the survivor (a draft the survivor already has for the same
+    case and category is dismissed instead). Drafts moved."""
+    return await repository.rekey_open(session, merged, survivor, by, at)

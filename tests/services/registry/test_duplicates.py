@@ -13,6 +13,7 @@ from services.registry.models import EVENT_TABLES
 
 from .test_beneficiaries import APPROVAL, CHECKER, MAKER, apply, h
 from .test_imports import VI_HEADER, csv_file, imported, nid
+from .test_referrals import drafts, feed, referral
 
 WRITE = ("registry:read", "registry:write")
 URL = "/persons/possible-duplicates"
@@ -176,6 +177,14 @@ async def test_merging_moves_the_beneficiary_its_decisions_and_the_household_to_
     )
     assert r.status_code == 201, r.text
     household_id = r.json()["id"]
+    # Child protection referred the person under both records, once for the same case.
+    both = uuid.uuid4()
+    assert await feed(
+        app,
+        referral(duplicate["id"], case_number="CP-000100"),
+        referral(duplicate["id"], case_id=both, case_number="CP-000101"),
+        referral(survivor["id"], case_id=both, case_number="CP-000101"),
+    ) == [True, True, True]
     [pair] = [p for p in await pairs(http, minter) if ids_of(p) == {survivor["id"], duplicate["id"]}]
 
     officer = h(minter, MAKER)
@@ -199,7 +208,19 @@ async def test_merging_moves_the_beneficiary_its_decisions_and_the_household_to_
         "household_memberships": 1,
         "residencies": 0,
         "study_periods": 0,
+        "application_drafts": 1,
     }
+    # One open draft per case for the survivor; the merged record's copy of the shared case is dismissed, saying why;
+    # a referral still naming the merged record is the survivor's.
+    assert await feed(app, referral(duplicate["id"], case_number="CP-000102")) == [True]
+    found = await drafts(http, minter, who=MAKER)
+    mine = sorted((d["source"], d["person_id"], d["status"]) for d in found)
+    assert mine == [
+        ("CP-000100", survivor["id"], "draft"),
+        ("CP-000101", duplicate["id"], "dismissed"),
+        ("CP-000101", survivor["id"], "draft"),
+        ("CP-000102", survivor["id"], "draft"),
+    ]
 
     got = (await http.get(f"/beneficiaries/{beneficiary['id']}", headers=officer)).json()
     assert got["person_id"] == survivor["id"] and [d["kind"] for d in got["decisions"]] == ["approve"]
