@@ -5,6 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.envelope import Event
 
+from .children import service as children
+from .children.schemas import PersonMergedIn
 from .events import EVENTS
 from .support import service as support
 from .support.schemas import LineResultIn
@@ -26,3 +28,13 @@ async def line_unpaid(session: AsyncSession, event: Event) -> None:
     """A support item not paid: ``unpaid`` (payments carries it to the next payroll) or ``returned``."""
     data = LineResultIn.model_validate(event.data)
     await support.apply_outcome(session, data, data.outcome or "unpaid", None)
+
+
+PERSON_MERGED = "registry.person.merged.v1"
+
+
+@EVENTS.inbox.handler(PERSON_MERGED)
+async def person_merged(session: AsyncSession, event: Event) -> None:
+    """A child identified as a registry record that was merged away names the survivor (cases and placements follow
+    the child, not the registry record)."""
+    await children.person_merged(session, PersonMergedIn.model_validate(event.data))

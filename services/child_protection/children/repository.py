@@ -18,8 +18,11 @@ async def get(session: AsyncSession, child_id: uuid.UUID, *, for_update: bool = 
     return await session.scalar(stmt)
 
 
-async def by_person(session: AsyncSession, person_id: uuid.UUID) -> Child | None:
-    return await session.scalar(select(Child).where(Child.person_id == person_id))
+async def by_person(session: AsyncSession, person_id: uuid.UUID, *, for_update: bool = False) -> Child | None:
+    stmt = select(Child).where(Child.person_id == person_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
 
 
 async def add(session: AsyncSession, child: Child) -> None:

@@ -95,3 +95,11 @@ class ChildOut(BaseModel):
     created_by: str
     updated_at: datetime
     updated_by: str
+
+
+class PersonMergedIn(BaseModel):
+    """``registry.person.merged.v1`` as child protection reads it: the record ``person_id`` was merged into
+    ``survivor_id`` (the areas and the beneficiary are not needed here)."""
+
+    person_id: uuid.UUID
+    survivor_id: uuid.UUID

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
@@ -25,11 +26,14 @@ from ..reference import service as reference
 from ..rules.placement import age_on
 from . import repository
 from .exceptions import ChildExists, MembershipEnded, MembershipOverlaps
-from .schemas import ChildIn, ChildOut, ChildPatch, MembershipEndIn, MembershipIn, MembershipOut
+from .schemas import ChildIn, ChildOut, ChildPatch, MembershipEndIn, MembershipIn, MembershipOut, PersonMergedIn
 
 CHILD_UNDER = 16
 TE_UNDER = 6
 WHEREABOUTS = "children.whereabouts"
+
+
+log = structlog.get_logger("child_protection.children")
 
 
 def location(child_id: uuid.UUID) -> str:
@@ -282,3 +286,29 @@ async def get_visible_unchecked(session: AsyncSession, child_id: uuid.UUID) -> C
     if child is None:
         raise NotFound(f"no child {child_id}")
     return child
+
+
+async def person_merged(session: AsyncSession, data: PersonMergedIn) -> bool:
+    """The registry merged two records of one person: a child identified as the record merged away now names the
+    survivor (a new version, on the devices' feed). A child already identified as the survivor is a second child
+    record of the same person: both stay as they are (an officer reconciles them; logged, identifiers only). True
+    when a child was re-keyed."""
+    child = await repository.by_person(session, data.person_id, for_update=True)
+    if child is None or data.person_id == data.survivor_id:
+        return False
+    other = await repository.by_person(session, data.survivor_id)
+    if other is not None:
+        log.warning(
+            "merged_person_has_two_child_records",
+            person_id=str(data.person_id),
+            survivor_id=str(data.survivor_id),
+            children=[str(child.id), str(other.id)],
+        )
+        return False
+    child.person_id = data.survivor_id
+    child.version += 1
+    child.updated_by = "registry"
+    child.updated_at = clock.now()
+    await session.flush()
+    await changes.record(session, "child", child, child_id=child.id)
+    return True
