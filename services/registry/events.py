@@ -51,9 +51,22 @@ PERSON_MERGED = "registry.person.merged.v1"
 class PersonMerged(BaseModel):
     """An officer merged two records of one person: `person_id` (the duplicate, kept with its history, marked
     `merged_into`) into `survivor_id`. The duplicate's applications, beneficiary (with its decisions), household
-    memberships and residencies now belong to the survivor: consumers that key anything by person id re-key
-    `person_id` → `survivor_id`. `beneficiary_id` names the beneficiary that moved (null if none); its schedule is
-    published again under the survivor. Carries the survivor's areas; no name or national ID."""
+    memberships, residencies, study periods and open application drafts now belong to the survivor: consumers that
+    key anything by person id re-key `person_id` → `survivor_id`. `beneficiary_id` names the beneficiary that moved
+    (null if none); its schedule is published again under the survivor. Carries the survivor's areas; no name or
+    national ID.
+
+    What the consumers do (each once per event, whatever order it arrives in relative to other events):
+    **payments** re-keys what is current (the projection's beneficiaries, artisan enrolments still paying, gifts and
+    one-off payments no payroll issued yet, reliefs not yet paid, current foster placements); a second enrolment or a
+    second longevity gift of the year for the same person ends (the month before the merge) or is dropped, so nobody
+    is paid twice; payroll lines, results and the ledger keep the id they were made with. **insurance** remembers the
+    merge (facts still arriving for `person_id` go to the survivor; `person_id` is never decided again), moves its
+    facts, pupil/student records and TE proposals to the survivor and decides it again: one card per person, history
+    kept: the duplicate's card in force ends with reason `merged` when the survivor holds one (the next BHXH list
+    asks to end it), otherwise it is carried to the survivor (history `carried`); list items BHXH has not answered
+    that would give a second card become `withdrawn`. **child protection**: a child identified as `person_id` names
+    the survivor (a second child record of the same person is left for an officer)."""
 
     person_id: uuid.UUID
     survivor_id: uuid.UUID
