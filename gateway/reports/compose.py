@@ -8,6 +8,7 @@ not offer a section yet gives a section marked not available, never invented fig
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections import Counter
@@ -203,13 +204,51 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# Notes that reach the report in English (the insurance report's unit notes, the children table's split communes)
+# and their Vietnamese wording: the Vietnamese rendering is Vietnamese throughout; ``?lang=en`` keeps them as they are.
+_NOTES_VI = [
+    (re.compile(r"2025 commune across old districts (.+)"), "Xã, phường từ 01/7/2025 gồm địa bàn các huyện cũ {0}"),
+    (
+        re.compile(r"no district recorded and none in the 2025 mapping"),
+        "Không ghi huyện và không có trong bảng chuyển đổi đơn vị năm 2025",
+    ),
+    (re.compile(r"split into (.+): counted under its recorded code"), "Đã tách thành {0}: tính theo mã đã ghi"),
+]
+
+# Who did not answer, in Vietnamese (a section the report could not fill says so).
+_SERVICES_VI = {
+    "payments": "Hệ thống chi trả",
+    "the registry": "Hệ thống quản lý đối tượng",
+    "insurance": "Hệ thống bảo hiểm y tế",
+    "child protection": "Hệ thống bảo vệ trẻ em",
+}
+
+
+def _note_vi(text: str) -> str | None:
+    for pattern, wording in _NOTES_VI:
+        if found := pattern.fullmatch(text):
+            return wording.format(*found.groups())
+    return None
+
+
 def label(key: str, lang: str) -> str:
     pair = LABELS.get(key)
-    return key if pair is None else pair[1 if lang == "en" else 0]
+    if pair is not None:
+        return pair[1 if lang == "en" else 0]
+    if lang != "en" and (vi := _note_vi(key)) is not None:
+        return vi
+    return key
 
 
-def not_available(key: str, why: str, *sources: str) -> Section:
-    return Section(key, False, note=why, sources=list(sources))
+def silent(who: str) -> tuple[str, str]:
+    """(Vietnamese, English) for ``who`` (a key of :data:`_SERVICES_VI`) not answering."""
+    return f"{_SERVICES_VI[who]} không trả lời", f"{who} did not answer"
+
+
+def not_available(key: str, who: str, *sources: str) -> Section:
+    """A section the report could not fill because ``who`` did not answer."""
+    vi, en = silent(who)
+    return Section(key, False, note=vi, note_en=en, sources=list(sources))
 
 
 LEDGER_COLUMNS = ["regular", "arrears", "recovery", "issued", "paid", "carried", "held", "returned", "to_recover"]
@@ -218,7 +257,7 @@ LEDGER_COLUMNS = ["regular", "arrears", "recovery", "issued", "paid", "carried",
 def _ledger_section(key: str, ledger: dict[str, Any] | None) -> Section:
     source = f"payments GET /ledger/totals?by=programme (programme {key})"
     if ledger is None:
-        return not_available(key, "payments did not answer", source)
+        return not_available(key, "payments", source)
     row = next((r for r in ledger["rows"] if r["key"] == key), None)
     amounts = {c: (row or {}).get(c, 0) for c in LEDGER_COLUMNS}
     return Section(
@@ -237,7 +276,7 @@ def monthly_allowance(
     source = "registry GET /reports/beneficiaries"
     cumulative_source = "payments GET /ledger/totals?since=2000&programme=monthly_allowance"
     if beneficiaries is None:
-        return not_available("monthly_allowance", "the registry did not answer", source, *section.sources)
+        return not_available("monthly_allowance", "the registry", source, *section.sources)
     if section.available and cumulative is not None:
         row = next((r for r in cumulative["rows"] if r["key"] == "monthly_allowance"), None)
         summed = {c: (row or {}).get(c, 0) for c in LEDGER_COLUMNS}
@@ -281,7 +320,7 @@ def monthly_allowance(
     section.note = (
         f"Đối tượng có tiền chi trả tháng {beneficiaries['month']}; số tiền trong năm theo sổ cái "
         "(các kỳ chi trả trong năm). Lũy kế: mọi kỳ chi trả từ khi có số liệu trên hệ thống đến hết "
-        "tháng 12 của năm báo cáo." + ("" if summed is not None else " Lũy kế: payments did not answer.")
+        "tháng 12 của năm báo cáo." + ("" if summed is not None else f" Lũy kế: {silent('payments')[0]}.")
     )
     section.note_en = (
         f"Beneficiaries with an amount payable in {beneficiaries['month']}; the year's amounts from the "
@@ -295,7 +334,7 @@ def monthly_allowance(
 def longevity(report: dict[str, Any] | None) -> Section:
     source = "payments GET /reports/longevity"
     if report is None:
-        return not_available("longevity", "payments did not answer", source)
+        return not_available("longevity", "payments", source)
     columns = ["age", "gifts", "by_post", "in_kind", "cash_issued", "cash_paid", "cash_in_kind", "in_kind_value"]
     rows = [[a[c] for c in columns] for a in report["ages"]]
     return Section(
@@ -306,7 +345,7 @@ def longevity(report: dict[str, Any] | None) -> Section:
 def emergency(report: dict[str, Any] | None) -> Section:
     source = "payments GET /reports/emergency"
     if report is None:
-        return not_available("emergency", "payments did not answer", source)
+        return not_available("emergency", "payments", source)
     columns = ["kind", "decided", "approved", "amount_approved", "cash_issued", "cash_paid", "rice_kg"]
     rows = [[k[c] for c in columns] for k in report["kinds"]]
     return Section(
@@ -321,7 +360,7 @@ def emergency(report: dict[str, Any] | None) -> Section:
 def residential(report: dict[str, Any] | None) -> Section:
     source = "registry GET /reports/facilities"
     if report is None:
-        return not_available("residential", "the registry did not answer", source)
+        return not_available("residential", "the registry", source)
     groups = ["elderly", "severe_mental_illness", "orphan", "disability", "other"]
     columns = ["name", "residents", *groups, "donations", "donors", "cash", "in_kind_value", "total"]
     rows = [
@@ -370,7 +409,7 @@ INSURANCE_COLUMNS = ["cards_in_force", "cards_valid", "card_months", "cost", "st
 def health_insurance(report: dict[str, Any] | None, units: str) -> Section:
     source = f"insurance GET /reports/cards?units={units}"
     if report is None:
-        return not_available("health_insurance", "insurance did not answer", source)
+        return not_available("health_insurance", "insurance", source)
     total = report["total"]
     by_group = [[g["group"], *(g[c] for c in INSURANCE_COLUMNS)] for g in report["groups"]]
     by_unit = [[u["code"], u["name"], *(u[c] for c in INSURANCE_COLUMNS), u["note"]] for u in report["rows"]]
@@ -416,7 +455,7 @@ def children(
         "child_protection GET /reports/given",
     ]
     if groups is None or support is None or given is None:
-        return not_available("children", "child protection did not answer", *sources)
+        return not_available("children", "child protection", *sources)
     by_group: Counter[str] = Counter()
     for r in groups["rows"]:
         by_group[r["group"]] += r["children"]
@@ -485,7 +524,7 @@ def children(
 def postal(ledger: dict[str, Any] | None) -> Section:
     source = "payments GET /ledger/totals?by=programme"
     if ledger is None:
-        return not_available("postal", "payments did not answer", source)
+        return not_available("postal", "payments", source)
     columns = ["programme", "issued", "paid", "carried", "held", "returned"]
     ordered = sorted(
         ledger["rows"], key=lambda r: (PROGRAMME_ORDER.index(r["key"]) if r["key"] in PROGRAMME_ORDER else 99, r["key"])

@@ -77,7 +77,7 @@ td.n {{ text-align: right; }}
     for i, s in enumerate(sections, 1):
         parts.append(f"<h2>{i}. {html.escape(label(s.key, lang))}</h2>")
         if not s.available:
-            parts.append(f"<p><b>{t['na']}</b>: {html.escape(s.note)}</p>")
+            parts.append(f"<p><b>{t['na']}</b>: {html.escape(s.note_in(lang))}</p>")
             continue
         if s.note_in(lang):
             parts.append(f'<p class="note">{html.escape(s.note_in(lang))}</p>')
@@ -110,7 +110,7 @@ def as_xlsx(year: int, sections: list[Section], lang: str) -> bytes:
         sheet = workbook.create_sheet(f"{i} {s.key}"[:31])
         sheet.append(xlsx_row(sheet, [label(s.key, lang), year]))
         if not s.available:
-            sheet.append(xlsx_row(sheet, [TEXT[lang]["na"], s.note]))
+            sheet.append(xlsx_row(sheet, [TEXT[lang]["na"], s.note_in(lang)]))
             continue
         for table in s.tables:
             sheet.append(xlsx_row(sheet, []))
@@ -233,7 +233,7 @@ def as_pdf(year: int, sections: list[Section], lang: str, day: str) -> bytes:
         pdf.ln(2)
         line(f"{i}. {label(s.key, lang)}", 6, "B", 11)
         if not s.available:
-            line(f"{t['na']}: {s.note}", 5)
+            line(f"{t['na']}: {s.note_in(lang)}", 5)
             continue
         if s.note_in(lang):
             line(s.note_in(lang), 4, "I", 8)

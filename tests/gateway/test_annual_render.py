@@ -269,3 +269,36 @@ async def test_insurance_children_and_the_cumulative_allowance_in_every_format()
     cells = [c for row in book["8 children"].iter_rows(values_only=True) for c in row if c is not None]
     assert 2_950_000_000 in cells and "Khuyết tật" in cells
     assert render.as_pdf(2026, sections, "vi", "2026-12-04").startswith(b"%PDF-")
+
+
+ENGLISH_NOTES = (
+    "2025 commune across old districts 842, 847",
+    "no district recorded and none in the 2025 mapping",
+    "split into 29263, 29264: counted under its recorded code",
+)
+
+
+async def fetch_with_english_notes(service, path, query):
+    """Insurance's by-unit rows carry its notes (in English); the registry does not answer."""
+    if (service, path) == ("insurance", "/reports/cards"):
+        row = CARDS["rows"][0]
+        rows = [{**row, "code": f"2924{i}", "note": note} for i, note in enumerate(ENGLISH_NOTES)]
+        return {**CARDS, "rows": [row, *rows]}
+    if service == "registry":
+        return None
+    return await fetch_all(service, path, query)
+
+
+async def test_the_vietnamese_rendering_has_no_english_notes_and_the_english_one_keeps_them():
+    sections = await compose.annual(fetch_with_english_notes, 2026, "recorded")
+    english_phrases = ("across old districts", "no district recorded", "split into", "counted under", "did not answer")
+    page = render.as_html(2026, sections, "vi", "2026-12-04")
+    book = openpyxl.load_workbook(io.BytesIO(render.as_xlsx(2026, sections, "vi")))
+    cells = " ".join(str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c)
+    for text in (page, cells):
+        assert not [p for p in english_phrases if p in text]
+        assert "Xã, phường từ 01/7/2025 gồm địa bàn các huyện cũ 842, 847" in text
+        assert "Đã tách thành 29263, 29264: tính theo mã đã ghi" in text
+        assert "Hệ thống quản lý đối tượng không trả lời" in text
+    english = render.as_html(2026, sections, "en", "2026-12-04")
+    assert all(note in english for note in ENGLISH_NOTES) and "the registry did not answer" in english
