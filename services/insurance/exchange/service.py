@@ -363,9 +363,7 @@ async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID, c
             session, survivor, f"holds the card carried from record {merged}", action="enrol"
         )
     if await repository.has_pending(session, merged) and (
-        card is not None
-        or await cards.holds_card(session, survivor)
-        or await repository.has_pending(session, survivor)
+        card is not None or await cards.holds_card(session, survivor) or await repository.has_pending(session, survivor)
     ):
         withdrawn += await repository.withdraw_pending(session, merged, f"merged into {survivor}")
     return withdrawn

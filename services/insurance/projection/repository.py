@@ -332,4 +332,3 @@ async def survivor_of(session: AsyncSession, person_id: uuid.UUID) -> uuid.UUID:
         text("SELECT survivor_id FROM insurance.person_merges WHERE person_id = :id"), {"id": person_id}
     )
     return found if found is not None else person_id
-

@@ -65,7 +65,8 @@ class MemberLeftIn(Areas):
 
 
 class PersonMergedIn(Areas):
-    """``registry.person.merged.v1``: the record ``person_id`` was merged into ``survivor_id`` (the survivor's areas)."""
+    """``registry.person.merged.v1``: the record ``person_id`` was merged into ``survivor_id`` (with the survivor's
+    areas)."""
 
     person_id: uuid.UUID
     survivor_id: uuid.UUID

@@ -105,7 +105,8 @@ _REKEY = text("""
     UPDATE payments.longevity_gifts g SET person_id = :survivor
     WHERE g.person_id = :merged
       AND NOT EXISTS (SELECT 1 FROM payments.longevity_gifts s WHERE s.person_id = :survivor AND s.year = g.year)
-      AND EXISTS (SELECT 1 FROM payments.one_off_payments o WHERE o.id = g.one_off_payment_id AND o.payroll_id IS NULL)""")
+      AND EXISTS (SELECT 1 FROM payments.one_off_payments o
+                  WHERE o.id = g.one_off_payment_id AND o.payroll_id IS NULL)""")
 
 
 async def merge(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> list[uuid.UUID]:

@@ -29,7 +29,10 @@ async def mark_issued(session: AsyncSession, payroll_id: uuid.UUID) -> None:
 async def rekey_pending(session: AsyncSession, merged: uuid.UUID, survivor: uuid.UUID) -> None:
     """One-off payments of ``merged`` no payroll has issued yet now name ``survivor`` (issued ones stay as paid)."""
     await session.execute(
-        text("UPDATE payments.one_off_payments SET person_id = :survivor WHERE person_id = :merged AND payroll_id IS NULL"),
+        text(
+            "UPDATE payments.one_off_payments SET person_id = :survivor "
+            "WHERE person_id = :merged AND payroll_id IS NULL"
+        ),
         {"merged": merged, "survivor": survivor},
     )
 

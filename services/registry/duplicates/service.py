@@ -145,8 +145,8 @@ def _merge_conflicts(survivor: Person, merged: Person, facts: dict[uuid.UUID, di
 
 async def merge(session: AsyncSession, principal: Principal, flag_id: uuid.UUID, body: Merge) -> dict[str, Any]:
     """Merge the pair into ``body.survivor_id``: the other record's applications, beneficiary (with its decisions),
-    household memberships, residencies, study periods and open application drafts move to the survivor; the other record stays, with its
-    history, marked ``merged_into``; ``registry.person.merged.v1`` tells consumers to re-key."""
+    household memberships, residencies, study periods and open application drafts move to the survivor; the other
+    record stays, with its history, marked ``merged_into``; ``registry.person.merged.v1`` tells consumers to re-key."""
     pair = await _open_pair(session, principal, flag_id)
     d = pair.flag
     if body.survivor_id not in pair.persons:

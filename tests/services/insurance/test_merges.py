@@ -28,7 +28,11 @@ async def two_records(registry_http, exchange, minter):
     """One child registered twice (two records), both decided TE."""
     a = await person(registry_http, minter, "Nguyễn Thị Bé", "2026-01-10", "female", "084326000111")
     b = await person(registry_http, minter, "Nguyen Thi Be", "2026-01-10", "female", "084326000112")
-    await feed(exchange.app, registered(a, BORN, on=date(2026, 2, 1), **PLACE), registered(b, BORN, on=date(2026, 3, 1), **PLACE))
+    await feed(
+        exchange.app,
+        registered(a, BORN, on=date(2026, 2, 1), **PLACE),
+        registered(b, BORN, on=date(2026, 3, 1), **PLACE),
+    )
     return a, b
 
 
@@ -67,9 +71,7 @@ async def test_two_cards_of_one_child_become_one_and_bhxh_is_told_to_end_the_oth
     with clock.frozen(date(2026, 7, 5)):
         lst = await build(exchange, minter, "2026-07")
     assert lst["counts"]["enrol"] == 2  # the duplicate is not known yet: two enrolments, two cards
-    await issue(
-        exchange, minter, lst["id"], (a, "TE1860000000111", "2026-02-01"), (b, "TE1860000000112", "2026-03-01")
-    )
+    await issue(exchange, minter, lst["id"], (a, "TE1860000000111", "2026-02-01"), (b, "TE1860000000112", "2026-03-01"))
 
     with clock.frozen(date(2026, 8, 10)):
         merge = merged(b, a)
