@@ -161,3 +161,30 @@ async def test_a_child_and_a_beneficiary_get_cards_from_bhxh_and_the_partner_is_
         )
         assert r.status_code == 200, r.text
         assert (r.json()["covered"], r.json()["group"], r.json()["benefit_level"]) == (True, "BT", 2)
+
+        # The child registered a second time (another record, no national ID): insurance decides it TE too, until an
+        # officer merges the two records; then it is one person with one card, the child's.
+        r = await gw.post(
+            "/registry/persons",
+            headers=officer,
+            json={"full_name": "Thạch Thị Sa", "date_of_birth": "2026-09-01", "sex": "female", "commune_code": COMMUNE},
+        )
+        assert r.status_code == 201, r.text
+        twin = r.json()["id"]
+
+        async def entitled(person: str, expected: bool) -> bool | None:
+            r = await gw.get(f"/insurance/persons/{person}/cards", headers=officer)
+            return True if r.status_code == 200 and bool(r.json()["entitlements"]) == expected else None
+
+        await eventually(lambda: entitled(twin, True), "insurance deciding the second record", within=60)
+        found = (await gw.get("/registry/persons/possible-duplicates", headers=officer)).json()["items"]
+        [pair] = [p for p in found if {x["id"] for x in p["persons"]} == {child, twin}]
+        r = await gw.post(
+            f"/registry/persons/possible-duplicates/{pair['id']}/merge",
+            headers=officer,
+            json={"survivor_id": child, "reason": "Cùng một trẻ: đăng ký hai lần"},
+        )
+        assert r.status_code == 200, r.text
+        await eventually(lambda: entitled(twin, False), "insurance applying the merge", within=60)
+        cards = (await gw.get(f"/insurance/persons/{child}/cards", headers=officer)).json()
+        assert [(c["code"], c["ended_on"]) for c in cards["cards"]] == [("TE1860000004401", None)]
