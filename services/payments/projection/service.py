@@ -15,7 +15,14 @@ from common.events.inbox import Inbox
 
 from ..rules.periods import month_text
 from . import repository
-from .schemas import BeneficiaryCounts, BeneficiaryOut, EntitlementsChangedIn, PeriodOut, PersonMergedIn, PovertyStatusChangedIn
+from .schemas import (
+    BeneficiaryCounts,
+    BeneficiaryOut,
+    EntitlementsChangedIn,
+    PeriodOut,
+    PersonMergedIn,
+    PovertyStatusChangedIn,
+)
 
 
 async def beneficiary(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID) -> BeneficiaryOut:

@@ -44,7 +44,9 @@ async def application(
     return await session.scalar(stmt)
 
 
-async def submitted_applications_of(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+async def submitted_applications_of(
+    session: AsyncSession, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
     """person id → ids of that person's applications still ``submitted`` (oldest first)."""
     if not person_ids:
         return {}

@@ -337,7 +337,9 @@ def _item_error(error: AnSinhError, index: int) -> AnSinhError:
     return error
 
 
-async def approve_many(session: AsyncSession, principal: Principal, items: Sequence[BulkApprovalItem]) -> list[BulkOutcome]:
+async def approve_many(
+    session: AsyncSession, principal: Principal, items: Sequence[BulkApprovalItem]
+) -> list[BulkOutcome]:
     """Approve each item's application as ``POST /applications/{id}/approve`` would (maker-checker and every check
     per item); an item refused changes nothing (its own savepoint) and does not stop the others. The approved
     beneficiaries' schedules are computed together at the end, once."""
@@ -364,7 +366,9 @@ async def approve_many(session: AsyncSession, principal: Principal, items: Seque
                     if not pending:
                         existing = await repository.beneficiary_of_person(session, item.person_id)
                         if existing is not None:
-                            raise AlreadyBeneficiary("this person is already a beneficiary", existing=location(existing))
+                            raise AlreadyBeneficiary(
+                                "this person is already a beneficiary", existing=location(existing)
+                            )
                         raise NotFound(
                             "no submitted application of this person within the areas of this client",
                             field=f"body.items.{index}.person_id",
