@@ -120,7 +120,12 @@ async def _check_categories(session: AsyncSession, categories: list[str], field:
 
 
 async def _check_rulings(
-    session: AsyncSession, person: Person, categories: Sequence[str], effective: Month, signed_on: date | None
+    session: AsyncSession,
+    person: Person,
+    categories: Sequence[str],
+    effective: Month,
+    signed_on: date | None,
+    parameters: Parameters | None = None,
 ) -> None:
     """The rulings of docs/rules.md §2 on decisions granting categories (approve, change_category), every problem at
     once: no decision signed (or effective) after the person's recorded death; no category before the law that
@@ -145,7 +150,7 @@ async def _check_rulings(
                     "reason": f"after the month of the person's recorded death ({death_month})",
                 }
             )
-    parameters = await load_parameters(session)
+    parameters = parameters or await load_parameters(session)
     for i, code in enumerate(categories):
         first = parameters.first_rule(code)
         if first is not None and first.introduced and effective < first.valid_from:
@@ -245,7 +250,12 @@ async def approve(
 
 
 async def _approve(
-    session: AsyncSession, principal: Principal, app: Application, person: Person, body: Approval
+    session: AsyncSession,
+    principal: Principal,
+    app: Application,
+    person: Person,
+    body: Approval,
+    parameters: Parameters | None = None,
 ) -> BeneficiaryView:
     """Approve ``app`` (locked): checks, the beneficiary, its decision, history and event; not its schedule."""
     if app.submitted_by == principal.client_id:
@@ -255,7 +265,7 @@ async def _approve(
     if app.status != "submitted":
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
     _refuse_deceased(person)
-    await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on)
+    await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on, parameters)
     existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
         raise AlreadyBeneficiary("this person is already a beneficiary", existing=location(existing))
@@ -346,6 +356,7 @@ async def approve_many(
     by_person = await repository.submitted_applications_of(
         session, list({i.person_id for i in items if i.person_id is not None})
     )
+    parameters = await load_parameters(session)
     out: list[BulkOutcome] = []
     approved: list[uuid.UUID] = []
     for index, item in enumerate(items):
@@ -356,14 +367,14 @@ async def approve_many(
                 application_id = item.application_id
                 if application_id is None:
                     assert item.person_id is not None
-                    try:
-                        await persons_service.get_visible(session, principal, item.person_id)
-                    except NotFound:
-                        raise NotFound(
-                            "no such person within the areas of this client", field=f"body.items.{index}.person_id"
-                        ) from None
                     pending = by_person.get(item.person_id, [])
-                    if not pending:
+                    if not pending:  # (with one: its application's person is checked as any application's)
+                        try:
+                            await persons_service.get_visible(session, principal, item.person_id)
+                        except NotFound:
+                            raise NotFound(
+                                "no such person within the areas of this client", field=f"body.items.{index}.person_id"
+                            ) from None
                         existing = await repository.beneficiary_of_person(session, item.person_id)
                         if existing is not None:
                             raise AlreadyBeneficiary(
@@ -379,16 +390,20 @@ async def approve_many(
                             field=f"body.items.{index}.person_id",
                             applications=[application_location(a) for a in pending],
                         )
-                    application_id = pending[0]
-                    result.application_id = application_id
-                app, person = await get_application(session, principal, application_id, for_update=True)
-                if result.person_id is None:
-                    result.person_id = app.person_id
+                    try:
+                        app, person = await get_application(session, principal, pending[0], for_update=True)
+                    except NotFound:
+                        raise NotFound(
+                            "no such person within the areas of this client", field=f"body.items.{index}.person_id"
+                        ) from None
+                else:
+                    app, person = await get_application(session, principal, application_id, for_update=True)
+                result.application_id, result.person_id = app.id, app.person_id
                 if app.status == "approved":
                     existing = await repository.beneficiary_of_person(session, app.person_id)
                     extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
                     raise Conflict("the application is already approved", current_status=app.status, **extra)
-                view = await _approve(session, principal, app, person, item)
+                view = await _approve(session, principal, app, person, item, parameters)
         except AnSinhError as error:
             if error.status >= 500:
                 raise
@@ -396,7 +411,7 @@ async def approve_many(
             continue
         result.beneficiary_id = view.row.id
         approved.append(view.row.id)
-    await schedules_service.refresh(session, approved)
+    await schedules_service.refresh(session, approved, parameters=parameters)
     return out
 
 
