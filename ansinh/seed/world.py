@@ -44,7 +44,7 @@ CATEGORY_MIX = (
     ("5.8", 0.01),
     ("5.3", 0.005),
 )
-"""The allowance's category mix (DOMAIN §2, Decree 20/2021 Art 5): elderly of 80 or more without a pension, persons
+"""The allowance's category mix (Decree 20/2021 Art 5): elderly of 80 or more without a pension, persons
 with a disability, poor elderly with nobody to support them, children without support, single parents of poor
 households (paid per child of the household), poor elderly of 75-79 in extremely difficult areas, poor children under
 3 there, young people of 16-22 still studying, persons with HIV of poor households, children with HIV (the

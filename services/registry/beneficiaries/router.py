@@ -131,7 +131,7 @@ async def submit_application(
 
 
 @router.post("/applications/approvals", response_model=BulkApprovalOut)
-async def approve_applications(
+async def bulk_approve_applications(
     body: BulkApproval, request: Request, response: Response, session: SessionDep, principal: Writer
 ) -> BulkApprovalOut | JSONResponse:
     """Approve many submitted applications in one request (up to 1,000 items), each item as
