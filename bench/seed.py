@@ -42,11 +42,13 @@ UNIT = {
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
+    """CPU time of ``procs`` and their children, living or ended: PostgreSQL's backends come and go, and a backend
+    that ended is counted in its postmaster's ``children_*`` times (else a stage would lose what it ran)."""
     total = 0.0
     for p in procs:
         try:
             t = p.cpu_times()
-            total += t.user + t.system
+            total += t.user + t.system + t.children_user + t.children_system
             for c in p.children(recursive=True):
                 ct = c.cpu_times()
                 total += ct.user + ct.system
