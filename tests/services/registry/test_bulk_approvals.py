@@ -91,3 +91,39 @@ async def test_bulk_approval_replays_with_an_idempotency_key_and_rejects_a_malfo
     )
     assert r.status_code == 200 and r.json()["items"][0]["status"] == 404
     assert r.json()["items"][0]["problem"]["field"] == "body.items.0.person_id"
+
+
+async def test_an_application_outside_the_checkers_areas_reads_as_no_such_person(http, minter):
+    from datetime import date
+
+    from .test_persons import national_id
+
+    far = {"client_id": "officer-992", "areas": ("992",)}
+    dob = date(1940, 2, 2)
+    r = await http.post(
+        "/persons",
+        json={
+            "full_name": "Lê Văn Xa",
+            "date_of_birth": dob.isoformat(),
+            "sex": "male",
+            "national_id": national_id(dob, "male"),
+            "commune_code": "99201",
+        },
+        headers=h(minter, far),
+    )
+    assert r.status_code == 201, r.text
+    person = r.json()["id"]
+    r = await http.post("/applications", json={"person_id": person, "categories": ["5.5c"]}, headers=h(minter, far))
+    assert r.status_code == 201, r.text
+    application = r.json()["id"]
+    r = await http.post(  # the checker of district 991 sees neither the person nor the application
+        "/applications/approvals",
+        json={"items": [{**APPROVAL, "person_id": person}, {**APPROVAL, "application_id": application}]},
+        headers=h(minter, CHECKER),
+    )
+    assert r.status_code == 200
+    items = r.json()["items"]
+    assert [i["status"] for i in items] == [404, 404]
+    assert items[0]["application_id"] is None and items[0]["problem"]["field"] == "body.items.0.person_id"
+    r = await http.get(f"/applications/{application}", headers=h(minter, far))
+    assert r.json()["status"] == "submitted"
