@@ -180,10 +180,11 @@ class Seeder:
         body = (await self.api.call("officer", "GET", "/payments/beneficiaries/counts")).json()
         return {"total": int(body["total"]), "deceased": int(body["by_status"].get("deceased", 0))}
 
-    async def wait_projected(self, within: float = 600) -> None:
+    async def wait_projected(self, within: float = 900) -> None:
         """Until payments' copy counts every beneficiary the seed approved and every death it recorded (the
         registry's events reach payments through the hub, a little later): one count a second, not a read per
-        beneficiary. The counts are over what payments held before the seed began (``baseline``)."""
+        beneficiary. The counts are over what payments held before the seed began (``baseline``). Gives up when the
+        count has not moved for ``within`` seconds (the hub may be delivering the persons' events first)."""
         baseline = self.state.data["baseline"]
         want = {
             "total": baseline["total"] + len(self.state.data["beneficiaries"]),
@@ -192,15 +193,18 @@ class Seeder:
         advance = self.progress.stage("  projection", want["total"] - baseline["total"])
         seen = 0
         deadline = time.monotonic() + within
+        before: dict[str, int] = {}
         while True:
             now = await self.projected()
             advance(max(0, min(now["total"], want["total"]) - baseline["total"] - seen))
             seen = max(seen, min(now["total"], want["total"]) - baseline["total"])
             if now["total"] >= want["total"] and now["deceased"] >= want["deceased"]:
                 return
-            if time.monotonic() > deadline:
+            if now != before:
+                before, deadline = now, time.monotonic() + within
+            elif time.monotonic() > deadline:
                 raise SeedError(
-                    f"payments' copy holds {now} beneficiaries, {want} expected after {within:.0f} s: "
+                    f"payments' copy holds {now} beneficiaries, {want} expected, unchanged for {within:.0f} s: "
                     "is the event hub delivering? (ansinh events status)"
                 )
             await asyncio.sleep(1)
