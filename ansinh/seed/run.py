@@ -185,7 +185,7 @@ class Seeder:
         registry's events reach payments through the hub, a little later): one count a second, not a read per
         beneficiary. The counts are over what payments held before the seed began (``baseline``). Gives up when the
         count has not moved for ``within`` seconds (the hub may be delivering the persons' events first)."""
-        baseline = self.state.data["baseline"]
+        baseline = self.state.data.get("baseline", {"total": 0, "deceased": 0})  # (a state file of an older seed)
         want = {
             "total": baseline["total"] + len(self.state.data["beneficiaries"]),
             "deceased": baseline["deceased"] + len(self.state.data.get("dead", [])),
