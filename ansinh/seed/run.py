@@ -46,6 +46,10 @@ ROLES = {
 PURPOSE = {"X-Purpose": "seed demo province"}
 PERSONS_FILE = 5_000
 """Rows per persons file: a file is answered within the gateway's 30-s limit even on a loaded machine."""
+APPROVALS = 500
+"""Applications per import file and bulk approval (the approval allows 1,000 items a request)."""
+INSURANCE_FILE = 500
+"""Rows per results file sent back to insurance: 2,000 outran the gateway's 30-s limit on a loaded machine."""
 HOUSEHOLDS_FILE = 1_000
 """Member rows per households file (a household is never split): the households import is the slower one."""
 
@@ -172,28 +176,38 @@ class Seeder:
                 f"person {p.key} ({p.national_id}) is not in the registry: the persons stage did not import it"
             ) from exc
 
-    async def wait_projected(self, ids: list[str], status: str | None = None, within: float = 300) -> None:
-        """Until payments' copy holds every beneficiary of ``ids`` (with ``status`` if given): the registry's
-        events reach payments through the hub, a little later."""
-        waiting = list(ids)
+    async def projected(self) -> dict[str, int]:
+        body = (await self.api.call("officer", "GET", "/payments/beneficiaries/counts")).json()
+        return {"total": int(body["total"]), "deceased": int(body["by_status"].get("deceased", 0))}
+
+    async def wait_projected(self, within: float = 900) -> None:
+        """Until payments' copy counts every beneficiary the seed approved and every death it recorded (the
+        registry's events reach payments through the hub, a little later): one count a second, not a read per
+        beneficiary. The counts are over what payments held before the seed began (``baseline``). Gives up when the
+        count has not moved for ``within`` seconds (the hub may be delivering the persons' events first)."""
+        baseline = self.state.data.get("baseline", {"total": 0, "deceased": 0})  # (a state file of an older seed)
+        want = {
+            "total": baseline["total"] + len(self.state.data["beneficiaries"]),
+            "deceased": baseline["deceased"] + len(self.state.data.get("dead", [])),
+        }
+        advance = self.progress.stage("  projection", want["total"] - baseline["total"])
+        seen = 0
         deadline = time.monotonic() + within
-        advance = self.progress.stage(f"  projection ({status or 'new'})", len(waiting))
-        while waiting:
-
-            async def seen(b: str) -> bool:
-                r = await self.api.call("officer", "GET", f"/payments/beneficiaries/{b}", ok=(200, 404))
-                return r.status_code == 200 and (status is None or r.json()["status"] == status)
-
-            found = await each(waiting, seen, limit=self.options.concurrency * 2)
-            advance(sum(found))
-            waiting = [b for b, f in zip(waiting, found, strict=True) if not f]
-            if waiting:
-                if time.monotonic() > deadline:
-                    raise SeedError(
-                        f"{len(waiting)} beneficiaries not in payments' copy after {within:.0f} s: "
-                        "is the event hub delivering? (ansinh events status)"
-                    )
-                await asyncio.sleep(1)
+        before: dict[str, int] = {}
+        while True:
+            now = await self.projected()
+            advance(max(0, min(now["total"], want["total"]) - baseline["total"] - seen))
+            seen = max(seen, min(now["total"], want["total"]) - baseline["total"])
+            if now["total"] >= want["total"] and now["deceased"] >= want["deceased"]:
+                return
+            if now != before:
+                before, deadline = now, time.monotonic() + within
+            elif time.monotonic() > deadline:
+                raise SeedError(
+                    f"payments' copy holds {now} beneficiaries, {want} expected, unchanged for {within:.0f} s: "
+                    "is the event hub delivering? (ansinh events status)"
+                )
+            await asyncio.sleep(1)
 
     # --- stages -----------------------------------------------------------------------------------------------
 
@@ -268,60 +282,96 @@ class Seeder:
             start, n = end, n + 1
 
     async def approve(self, grants: list[Grant], label: str) -> list[str]:
-        """An application per grant (the officer) approved by the checker; the beneficiary ids."""
+        """The applications of ``grants`` imported as a file (the officer), then approved by the checker in bulk
+        (``POST /registry/applications/approvals``), a chunk at a time; the beneficiary ids, in the order of
+        ``grants``."""
         await self.load_person_ids()
         known: dict[str, str] = self.state.data["beneficiaries"]
         advance = self.progress.stage(label, len(grants))
-        counter = {"n": 0}
+        todo = [g for g in grants if g.person.key not in known]
+        advance(len(grants) - len(todo))
+        chunks = [todo[i : i + APPROVALS] for i in range(0, len(todo), APPROVALS)]
 
-        async def one(g: Grant) -> str:
-            if g.person.key in known:
-                return known[g.person.key]
-            person_id = self.pid(g.person)
+        async def chunk(part: list[Grant]) -> None:
+            # Keys name the chunk's first and last person: a resumed run sends the same chunk with the same keys.
+            tag = f"{part[0].person.key}-{part[-1].person.key}-{len(part)}"
             r = await self.api.call(
                 "officer",
                 "POST",
-                "/registry/applications",
-                key=f"{self.key}-app-{g.person.key}",
-                json={"person_id": person_id, "categories": [g.category], "note": "hồ sơ khởi tạo (seed)"},
+                "/registry/imports",
+                params={"kind": "applications"},
+                content=tabular.write_csv(
+                    ["Số CCCD", "Diện hưởng", "Ghi chú"],
+                    [[g.person.national_id, g.category, "hồ sơ khởi tạo (seed)"] for g in part],
+                ),
+                key=f"{self.key}-apps-{tag}",
+                headers={"Content-Type": "text/csv"},
             )
-            application = r.json()["id"]
-            signed = min(g.signed, self.today)
+            if r.json()["rejected"]:
+                raise SeedError(f"applications import rejected {r.json()['rejected']} rows: {r.json()['problems'][:3]}")
+            items = [
+                {
+                    "person_id": self.pid(g.person),
+                    "number": f"{1000 + int(g.person.key[1:]) % 9000}/QĐ-UBND",
+                    "signed_on": min(g.signed, self.today).isoformat(),
+                    "authority": "Chủ tịch UBND cấp xã",
+                    "effective_month": month_text(g.effective),
+                }
+                for g in part
+            ]
             r = await self.api.call(
                 "checker",
                 "POST",
-                f"/registry/applications/{application}/approve",
-                ok=(201, 409),
-                json={
-                    "number": f"{1000 + int(g.person.key[1:]) % 9000}/QĐ-UBND",
-                    "signed_on": signed.isoformat(),
-                    "authority": "Chủ tịch UBND cấp xã",
-                    "effective_month": month_text(g.effective),
-                },
+                "/registry/applications/approvals",
+                key=f"{self.key}-approve-{tag}",
+                json={"items": items},
             )
-            if r.status_code == 201:
-                beneficiary = str(r.json()["id"])
-            else:  # approved by an earlier run that stopped before recording it
-                found = await self.api.pages(
-                    "officer",
-                    "/registry/beneficiaries",
-                    {"commune_code": g.person.commune, "q": g.person.full_name, "limit": 100},
-                )
-                match = [b for b in found if b.get("person_id") == person_id]
-                if not match:
-                    raise SeedError(f"application {application}: {r.text[:300]}")
-                beneficiary = str(match[0]["id"])
-            known[g.person.key] = beneficiary
-            counter["n"] += 1
-            if counter["n"] % 500 == 0:
-                self.state.save()
-            return beneficiary
+            for g, result in zip(part, r.json()["items"], strict=True):
+                if result["status"] == 201:
+                    known[g.person.key] = str(result["beneficiary_id"])
+                elif result["status"] == 409 and (result["problem"] or {}).get("existing"):
+                    # approved by an earlier run that stopped before recording it
+                    known[g.person.key] = str(result["problem"]["existing"]).rsplit("/", 1)[-1]
+                else:
+                    raise SeedError(f"approval of {g.person.key} refused: {result['problem']}")
+            self.state.save()
+            advance(len(part))
 
-        ids = await each(grants, one, limit=self.options.concurrency, advance=advance)
+        await each(chunks, chunk, limit=2)
         self.state.save()
-        return ids
+        return [known[g.person.key] for g in grants]
 
     async def beneficiaries(self) -> None:
+        if "baseline" not in self.state.data:
+            self.state.data["baseline"] = await self.projected()
+            self.state.save()
+        if self.world.study:  # 5.2: the school's certificate first (the year's new ones too)
+            r = await self.api.call(
+                "officer",
+                "POST",
+                "/registry/imports",
+                params={"kind": "study_periods"},
+                content=tabular.write_csv(
+                    ["Số CCCD", "Loại hình", "Từ tháng", "Đến tháng", "Trường", "Giấy xác nhận"],
+                    [
+                        [
+                            p.national_id,
+                            "Học nghề" if int(p.key[1:]) % 3 == 0 else "Phổ thông",
+                            month_text(first),
+                            month_text(last),
+                            "Trường THPT / Trường Cao đẳng nghề tỉnh (seed)",
+                            f"Giấy xác nhận số {int(p.key[1:]) % 900 + 100}/XN",
+                        ]
+                        for p, first, last in self.world.study
+                    ],
+                ),
+                key=f"{self.key}-study",
+                headers={"Content-Type": "text/csv"},
+            )
+            if r.json()["rejected"]:
+                raise SeedError(
+                    f"study periods import rejected {r.json()['rejected']} rows: {r.json()['problems'][:3]}"
+                )
         await self.approve(self.world.grants, "beneficiaries (approvals)")
 
     async def centre(self) -> None:
@@ -398,8 +448,7 @@ class Seeder:
         await each(self.world.artisans, enrol, limit=self.options.concurrency, advance=advance)
 
     async def projection(self) -> None:
-        ids = list(self.state.data["beneficiaries"].values())
-        await self.wait_projected(ids)
+        await self.wait_projected()
 
     # --- payrolls and the post office ----------------------------------------------------------------------
 
@@ -502,8 +551,8 @@ class Seeder:
             started = time.monotonic()
             # Who became a beneficiary this month, and the deaths that reach the registry late.
             new = [g for g in self.world.new_grants if g.effective == month or (month == first and g.effective < first)]
-            new_ids = await self.approve(new, f"  new beneficiaries {month_text(month)}") if new else []
-            dead_ids = []
+            if new:
+                await self.approve(new, f"  new beneficiaries {month_text(month)}")
             for person, died in deaths.get(month, []):
                 await self.load_person_ids()
                 await self.api.call(
@@ -517,12 +566,12 @@ class Seeder:
                         "document": f"Trích lục khai tử số {died.day}/{died.year}/TLKT",
                     },
                 )
-                if person.key in self.state.data["beneficiaries"]:
-                    dead_ids.append(self.state.data["beneficiaries"][person.key])
-            if new_ids:
-                await self.wait_projected(new_ids)
-            if dead_ids:
-                await self.wait_projected(dead_ids, status="deceased")
+                beneficiary = self.state.data["beneficiaries"].get(person.key)
+                dead = self.state.data.setdefault("dead", [])
+                if beneficiary and beneficiary not in dead:
+                    dead.append(beneficiary)
+                    self.state.save()
+            await self.wait_projected()  # one count when nothing is on its way
             await self.payroll("monthly_allowance", month_text(month), unpaid_share=0.03)
             if self.world.artisans:
                 await self.payroll("artisans", month_text(month), unpaid_share=0.0)
@@ -598,44 +647,62 @@ class Seeder:
                 if time.monotonic() > deadline:
                     raise SeedError(f"the insurance list of {period} was refused as existing but is not listed")
                 await asyncio.sleep(2)
-        items = await self.api.pages("bhxh", f"/insurance/lists/{listing['id']}/items", {"limit": 100})
-        advance = self.progress.stage("health-insurance cards", len(items))
+        # BHXH works by file: the list downloaded as CSV, the result columns filled in, the file uploaded back.
+        r = await self.api.call(
+            "bhxh", "GET", f"/insurance/lists/{listing['id']}/download", params={"format": "csv"}, timeout=600
+        )
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        header, body = rows[0], [row + [""] * (len(rows[0]) - len(row)) for row in rows[1:] if row]
+        col = {h: i for i, h in enumerate(header)}
+        advance = self.progress.stage("health-insurance cards", len(body))
         prefix = f"{self.world.seed % 1000:03d}"
-        results = []
-        for n, item in enumerate(items):
-            if item["result"] != "pending":
-                continue
-            if item["action"] == "end":
-                results.append({"person_id": item["person_id"], "outcome": "ended"})
+        filled: list[list[str]] = []
+        for n, row in enumerate(body):
+            if row[col["Kết quả"]]:
+                continue  # answered by an earlier run
+            if row[col["Nghiệp vụ"]] == "Báo giảm":
+                row[col["Kết quả"]] = "Đã báo giảm"
             elif n % 97 == 13:
-                results.append({"person_id": item["person_id"], "outcome": "rejected", "reason": "Sai ngày sinh"})
+                row[col["Kết quả"]], row[col["Lý do"]] = "Từ chối", "Sai ngày sinh"
             else:
-                code = f"{item['group']}{item['benefit_level']}86{prefix}{n:07d}"
-                result = {
-                    "person_id": item["person_id"],
-                    "outcome": "issued",
-                    "card_code": code,
-                    "valid_from": item["valid_from"],
-                }
-                if item.get("valid_to"):
-                    result["valid_to"] = item["valid_to"]
-                results.append(result)
-        for i in range(0, len(results), 500):  # well within the gateway's 30-s limit per request
-            part = results[i : i + 500]
+                row[col["Kết quả"]] = "Đã cấp thẻ"
+                row[col["Mã thẻ"]] = f"{row[col['Đối tượng']]}{row[col['Mức hưởng']]}86{prefix}{n:07d}"
+                row[col["Thẻ có giá trị từ"]] = row[col["Hiệu lực từ"]]
+                row[col["Thẻ có giá trị đến"]] = row[col["Hiệu lực đến"]]
+            filled.append(row)
+        advance(len(body) - len(filled))
+        for i in range(0, len(filled), INSURANCE_FILE):
+            part = filled[i : i + INSURANCE_FILE]
             await self.api.call(
                 "bhxh",
                 "POST",
-                f"/insurance/lists/{listing['id']}/results",
-                key=f"{self.key}-bhxh-{listing['id']}-{i}",
-                json={"results": part},
+                f"/insurance/lists/{listing['id']}/results/file",
+                content=tabular.write_csv(header, part),
+                key=f"{self.key}-bhxh-{listing['id']}-file-{part[0][col['Mã người']]}-{len(part)}",
+                headers={"Content-Type": "text/csv"},
             )
             advance(len(part))
 
     async def child_protection(self) -> None:
+        """Cases reported in the year, each taken as far as the world says: the initial assessment; the detailed
+        assessment, a plan with money support (drafted by the officer, approved by the checker) carried out; for
+        some a placement with relatives (alternative care); for some a review and closure. A resumed run reads
+        the case and goes on from where it is."""
         advance = self.progress.stage("child-protection cases", len(self.world.cases))
+        supports: list[str] = []
+        then = {
+            "reported": "initial_assessment",
+            "initially_assessed": "detailed_assessment",
+            "assessed": "draft_plan",
+            "plan_drafted": "approve_plan",
+            "plan_approved": "start_support",
+            "in_support": "review",
+            "in_review": "close",
+        }
+        last = {"assessed": "initially_assessed", "support": "in_support", "care": "in_support", "closed": "closed"}
 
         async def case(item: dict[str, Any]) -> None:
-            body = {k: v for k, v in item.items() if k not in ("key", "risk_level")}
+            body = {k: v for k, v in item.items() if k not in ("key", "risk_level", "depth", "support", "carer")}
             r = await self.api.call(
                 "officer",
                 "POST",
@@ -644,22 +711,80 @@ class Seeder:
                 json=body,
                 headers=PURPOSE,
             )
-            if r.json()["status"] == "reported":
-                await self.api.call(
-                    "officer",
+            case_id, child_id = r.json()["id"], r.json()["child_id"]
+            r = await self.api.call("officer", "GET", f"/child-protection/cases/{case_id}", headers=PURPOSE)
+            current, goal = r.json()["status"], last[str(item["depth"])]
+            day = str(item["reported_at"])[:10]
+            while current != goal and current in then:
+                action = then[current]
+                step: dict[str, Any] = {"action": action, "note": STEP_NOTES[action]}
+                if action == "initial_assessment":
+                    step["risk_level"] = item["risk_level"]
+                elif action == "draft_plan":
+                    services = ["counselling", "education"] + (["alternative_care"] if item["depth"] == "care" else [])
+                    step["plan"] = {
+                        "content": "Hỗ trợ tâm lý, đi học lại, chăm sóc tại gia đình người thân",
+                        "services": services,
+                        "support": [
+                            {
+                                "kind": "gift",
+                                "funding": "charity",
+                                "sponsor": "Quỹ Bảo trợ trẻ em tỉnh",
+                                "amount": item["support"],
+                            }
+                        ],
+                    }
+                elif action == "start_support" and item["depth"] == "care":
+                    await self.api.call(
+                        "officer",
+                        "POST",
+                        "/child-protection/placements",
+                        ok=(201, 409),
+                        key=f"{self.key}-{item['key']}-placement",
+                        headers=PURPOSE,
+                        json={
+                            "child_id": child_id,
+                            "case_id": case_id,
+                            "kind": "kinship",
+                            "carer": item["carer"],
+                            "child_consulted": True,
+                            "starts_on": min(self.today, date.fromisoformat(day) + timedelta(days=20)).isoformat(),
+                        },
+                    )
+                r = await self.api.call(
+                    "checker" if action == "approve_plan" else "officer",
                     "POST",
-                    f"/child-protection/cases/{r.json()['id']}/steps",
-                    ok=(200, 409, 412),
+                    f"/child-protection/cases/{case_id}/steps",
                     headers={**PURPOSE, "If-Match": r.headers["ETag"]},
-                    json={
-                        "action": "initial_assessment",
-                        "risk_level": item["risk_level"],
-                        "note": "Đã gặp trẻ và gia đình",
-                    },
+                    json=step,
                 )
+                current = r.json()["status"]
+            supports.extend(s["id"] for s in r.json().get("support", []) if s["status"] != "cancelled")
 
         await each(self.world.cases, case, limit=self.options.concurrency, advance=advance)
+        if not supports:
+            return
+        # The approved plans' money reaches payments as one-off payments (by the hub); then the post office pays them.
+        deadline = time.monotonic() + 300
+        for support in supports:
+            while (
+                await self.api.call("officer", "GET", f"/payments/one-off-payments/{support}", ok=(200, 404))
+            ).status_code == 404:
+                if time.monotonic() > deadline:
+                    raise SeedError(f"child-protection support {support} has not reached payments")
+                await asyncio.sleep(1)
+        await self.payroll("service_request", month_text(self.through))
 
+
+STEP_NOTES = {
+    "initial_assessment": "Đã gặp trẻ và gia đình",
+    "detailed_assessment": "Đánh giá chi tiết: hoàn cảnh gia đình, sức khỏe, học tập của trẻ",
+    "draft_plan": "Kế hoạch hỗ trợ, can thiệp",
+    "approve_plan": "Phê duyệt kế hoạch",
+    "start_support": "Bắt đầu thực hiện kế hoạch",
+    "review": "Rà soát: trẻ ổn định, đi học đều",
+    "close": "Đóng hồ sơ: mục tiêu của kế hoạch đã đạt",
+}
 
 STAGES = (
     "persons",

@@ -32,9 +32,26 @@ TRA_VINH = {
 }
 """Counts at scale 1.0."""
 
-CATEGORY_MIX = (("5.5c", 0.42), ("5.6", 0.40), ("5.5a", 0.13), ("5.1", 0.05))
-"""The allowance's category mix: elderly of 80 or more without a pension, persons with a disability, poor elderly
-with nobody to support them, children without support (the department's usual proportions)."""
+CATEGORY_MIX = (
+    ("5.5c", 0.40),
+    ("5.6", 0.38),
+    ("5.5a", 0.09),
+    ("5.1", 0.04),
+    ("5.4", 0.03),
+    ("5.5b", 0.02),
+    ("5.7", 0.015),
+    ("5.2", 0.01),
+    ("5.8", 0.01),
+    ("5.3", 0.005),
+)
+"""The allowance's category mix (Decree 20/2021 Art 5): elderly of 80 or more without a pension, persons
+with a disability, poor elderly with nobody to support them, children without support, single parents of poor
+households (paid per child of the household), poor elderly of 75-79 in extremely difficult areas, poor children under
+3 there, young people of 16-22 still studying, persons with HIV of poor households, children with HIV (the
+department's usual proportions: the first two are four fifths)."""
+
+IN_HOUSEHOLD = {"5.3": "Nghèo", "5.4": "Nghèo", "5.5a": "Nghèo", "5.5b": "Cận nghèo", "5.7": "Nghèo", "5.8": "Nghèo"}
+"""Categories whose beneficiary lives in a poor (or near-poor) household, with that status recorded."""
 
 POVERTY_MIX = (("Nghèo", 0.04), ("Cận nghèo", 0.05), ("Mức sống trung bình", 0.06))
 """Poverty status of the households of young children (the rest: none recorded)."""
@@ -42,7 +59,7 @@ POVERTY_MIX = (("Nghèo", 0.04), ("Cận nghèo", 0.05), ("Mức sống trung b�
 RESIDENT_GROUPS = (("elderly", 0.36), ("orphan", 0.26), ("disability", 0.22), ("severe_mental_illness", 0.16))
 
 CENTRE_CASH = 905_045_613
-"""Cash the residential centre received in the year (the department's year-end report)."""
+"""Cash and goods (valued) the residential centre received in the year (the department's year-end report)."""
 RAISED_FOR_ONE_CHILD = 2_950_000_000
 """Raised for one resident child's heart surgery."""
 
@@ -135,6 +152,7 @@ class World:
     persons: list[Person] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)  # approved before the year
+    study: list[tuple[Person, date, date]] = field(default_factory=list)  # (person, first month, last month)
     new_grants: list[Grant] = field(default_factory=list)  # approved during the year (effective that month)
     residents: list[tuple[Person, str]] = field(default_factory=list)
     artisans: list[tuple[Person, str, int]] = field(default_factory=list)
@@ -231,40 +249,80 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
             born = born_between(date(year - 98, 1, 1), date(year - 81, 12, 31))
         elif category == "5.5a":
             born = born_between(date(year - 79, 1, 1), date(year - 61, 12, 31))
-        elif category == "5.1":
-            born = born_between(date(year - 14, 1, 1), date(year - 1, 12, 31))
+        elif category == "5.5b":
+            born = born_between(date(year - 79, 1, 1), date(year - 76, 12, 31))
+        elif category in ("5.1", "5.3"):
+            born = born_between(date(year - 14, 1, 1), date(year - 2, 12, 31))
+        elif category == "5.2":
+            born = born_between(date(year - 21, 1, 1), date(year - 18, 12, 31))
+        elif category == "5.7":
+            born = born_between(date(year - 2, 1, 1), date(year - 2, 10, 31))
+        elif category == "5.4":
+            born = born_between(date(year - 45, 1, 1), date(year - 22, 12, 31))
+        elif category == "5.8":
+            born = born_between(date(year - 60, 1, 1), date(year - 25, 12, 31))
         else:
             born = born_between(date(year - 85, 1, 1), date(year - 17, 12, 31))
-        p = person(f"b{i:06d}", born)
+        p = person(f"b{i:06d}", born, "female" if category == "5.4" and rng.random() < 0.85 else None)
         if category == "5.6":
             p.disability = rng.choice(("Nặng", "Nặng", "Đặc biệt nặng"))
             p.disability_on = born_between(max(born + timedelta(days=400), date(2015, 1, 1)), date(year - 1, 6, 30))
+        # 5.2: from the month after the 16th birthday (not before the decree), the single parent from last year (her
+        # household is recorded from then), the others from two months after birth or the decree.
+        if category == "5.2":
+            earliest = max(date(2021, 7, 1), born.replace(year=born.year + 16, day=1) + timedelta(days=32))
+        elif category == "5.4":
+            earliest = date(year - 1, 1, 1)
+        else:
+            earliest = max(date(2021, 7, 1), born + timedelta(days=62))
         if i < new_in_year:
             month = date(year, 1 + i % months_in_year, 1)
             grant = Grant(p, category, month, month + timedelta(days=rng.randrange(0, 10)))
             world.new_grants.append(grant)
         else:
-            earliest = max(date(2021, 7, 1), born + timedelta(days=62))
             start = (
                 born_between(earliest, date(year - 1, 12, 1))
                 if earliest < date(year - 1, 12, 1)
                 else date(year - 1, 12, 1)
             )
             month = start.replace(day=1)
-            world.grants.append(Grant(p, category, month, month + timedelta(days=rng.randrange(0, 10))))
-    # The poor elderly (5.5a) live alone in a poor household.
-    for g in [*world.grants, *world.new_grants]:
-        if g.category == "5.5a":
-            world.households.append(
-                Household(
-                    code=f"HGD-S{seed}-{g.person.key}",
-                    commune=g.person.commune,
-                    address=g.person.address,
-                    members=[(g.person, "Chủ hộ")],
-                    poverty="Nghèo",
-                    poverty_from=date(year - 1, 1, 1),
-                )
+            grant = Grant(p, category, month, month + timedelta(days=rng.randrange(0, 10)))
+            world.grants.append(grant)
+        if category == "5.2":  # studying from the grant's month to the end of next school year
+            world.study.append((p, grant.effective, date(year + 1, 6, 1)))
+    # Those of poor households live in one: alone (elderly, HIV), with a parent (children), or raising their
+    # children (the single parent of 5.4, paid per child counted from the household).
+    for n, g in enumerate([*world.grants, *world.new_grants]):
+        status = IN_HOUSEHOLD.get(g.category)
+        if status is None:
+            continue
+        members = [(g.person, "Chủ hộ")]
+        if g.category in ("5.3", "5.7"):
+            parent = person(
+                f"m{n:06d}-0", born_between(date(year - 45, 1, 1), date(year - 22, 12, 31)), None, g.person.commune
             )
+            parent.address = g.person.address
+            members = [(parent, "Chủ hộ"), (g.person, "Con")]
+        elif g.category == "5.4":
+            for j in range(rng.choice((1, 1, 2, 2, 3))):
+                first_born = max(
+                    g.person.date_of_birth.replace(day=1) + timedelta(days=18 * 366), date(year - 14, 1, 1)
+                )
+                child = person(
+                    f"m{n:06d}-{j + 1}", born_between(first_born, date(year - 1, 12, 31)), None, g.person.commune
+                )
+                child.address = g.person.address
+                members.append((child, "Con"))
+        world.households.append(
+            Household(
+                code=f"HGD-S{seed}-{g.person.key}",
+                commune=g.person.commune,
+                address=g.person.address,
+                members=members,
+                poverty=status,
+                poverty_from=date(year - 1, 1, 1),
+            )
+        )
 
     # A few die and the death reaches the registry two or three months later: the months paid become recoveries.
     late = min(scaled("late_deaths", scale, floor=1), len(world.grants))
@@ -358,16 +416,25 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
 
     # The centre's donations: the year's cash to the centre, and the money raised for one child's surgery.
     donors = scaled("donors", scale, floor=3)
+    goods = (
+        "Gạo, sữa và nhu yếu phẩm",
+        "50 thùng sữa, 200 kg gạo",
+        "Quần áo, chăn màn cho người cao tuổi",
+        "Tập vở, đồ dùng học tập cho các em",
+        "Xe lăn và dụng cụ tập vật lý trị liệu",
+    )
     for i, value in enumerate(_split(CENTRE_CASH, donors, rng)):
         day = past(date(year, 1 + i % through.month, 1 + rng.randrange(0, 27)))
+        in_kind = i % 3 == 1  # about a third in goods, valued on the receipt
         world.donations.append(
             {
                 "key": f"d{i:04d}",
-                "donor": fake.company(),
+                "donor": fake.company() if i % 4 else f"Nhà hảo tâm {full_name(rng.choice(('male', 'female')))}",
                 "received_on": day.isoformat(),
-                "form": "cash",
+                "form": "in_kind" if in_kind else "cash",
                 "value": value,
-                "description": "Ủng hộ Trung tâm",
+                "description": rng.choice(goods) if in_kind else "Ủng hộ Trung tâm",
+                "document": f"{'BBGN' if in_kind else 'PT'} {i + 1:03d}/{year}",
             }
         )
     for i, value in enumerate(_split(RAISED_FOR_ONE_CHILD, 3, rng)):
@@ -385,7 +452,7 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
 
     # Child-protection cases reported in the year.
     sources = ("hotline_111", "police", "school", "community")
-    for i in range(scaled("cp_cases", scale)):
+    for i in range(scaled("cp_cases", scale, floor=4)):
         reported = past(date(year, rng.randrange(1, through.month + 1), rng.randrange(1, 28)))
         sex = rng.choice(("male", "female"))
         world.cases.append(
@@ -401,6 +468,11 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
                     "date_of_birth": born_between(date(year - 14, 1, 1), date(year - 1, 12, 31)).isoformat(),
                 },
                 "risk_level": rng.choice(("low", "medium", "high")),
+                # How far the case went in the year: assessed only, a plan carried out (support given, some
+                # children in alternative care with relatives), or reviewed and closed.
+                "depth": ("care", "closed", "support", "assessed")[i % 4] if reported < today else "assessed",
+                "support": rng.choice((1_000_000, 2_000_000, 3_000_000, 5_000_000)),
+                "carer": f"{full_name('female')}, bà ngoại của trẻ",
             }
         )
     return world

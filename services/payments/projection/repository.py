@@ -6,8 +6,10 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import in_areas
 
 from ..models import Beneficiary, EntitlementPeriod
 from ..rules.periods import parse_month
@@ -157,3 +159,11 @@ async def apply_person_merged(session: AsyncSession, data: PersonMergedIn) -> No
         text("UPDATE payments.beneficiaries SET person_id = :survivor WHERE person_id = :merged"),
         {"survivor": data.survivor_id, "merged": data.person_id},
     )
+
+
+async def counts(session: AsyncSession, areas: Sequence[str] | None) -> dict[str, int]:
+    """Beneficiaries of the copy by status, within ``areas`` (None: all)."""
+    stmt = select(Beneficiary.status, func.count()).group_by(Beneficiary.status)
+    if areas is not None:
+        stmt = stmt.where(in_areas(Beneficiary, areas))
+    return {status: int(n) for status, n in (await session.execute(stmt)).all()}

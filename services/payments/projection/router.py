@@ -11,9 +11,19 @@ from common.auth import Principal, require
 from common.db import SessionDep
 
 from . import service
-from .schemas import BeneficiaryOut
+from .schemas import BeneficiaryCounts, BeneficiaryOut
 
 router = APIRouter(prefix="/beneficiaries", tags=["projection"])
+
+
+@router.get("/counts", summary="How many beneficiaries payments' copy holds", response_model=BeneficiaryCounts)
+async def beneficiary_counts(
+    session: SessionDep, principal: Annotated[Principal, require("payments:read")]
+) -> BeneficiaryCounts:
+    """The beneficiaries of payments' copy within the client's areas, in all and by status: compared with the
+    registry's, whether the registry's approvals, deaths and decisions have all reached payments (the hub delivers
+    them a little later) before a payroll is generated."""
+    return await service.counts(session, principal)
 
 
 @router.get("/{beneficiary_id}", summary="Payments' copy of a beneficiary", response_model=BeneficiaryOut)

@@ -93,3 +93,8 @@ class PersonMergedIn(BaseModel):
 
     person_id: uuid.UUID
     survivor_id: uuid.UUID
+
+
+class BeneficiaryCounts(BaseModel):
+    total: int = Field(description="Beneficiaries in payments' copy, within the client's areas")
+    by_status: dict[str, int] = Field(description="The same by status (`active`, `suspended`, `deceased`, …)")

@@ -15,7 +15,14 @@ from common.events.inbox import Inbox
 
 from ..rules.periods import month_text
 from . import repository
-from .schemas import BeneficiaryOut, EntitlementsChangedIn, PeriodOut, PersonMergedIn, PovertyStatusChangedIn
+from .schemas import (
+    BeneficiaryCounts,
+    BeneficiaryOut,
+    EntitlementsChangedIn,
+    PeriodOut,
+    PersonMergedIn,
+    PovertyStatusChangedIn,
+)
 
 
 async def beneficiary(session: AsyncSession, principal: Principal, beneficiary_id: uuid.UUID) -> BeneficiaryOut:
@@ -49,6 +56,11 @@ async def beneficiary(session: AsyncSession, principal: Principal, beneficiary_i
             for p in periods
         ],
     )
+
+
+async def counts(session: AsyncSession, principal: Principal) -> BeneficiaryCounts:
+    by_status = await repository.counts(session, principal.limited_to)
+    return BeneficiaryCounts(total=sum(by_status.values()), by_status=by_status)
 
 
 async def apply_entitlements(session: AsyncSession, data: EntitlementsChangedIn) -> bool:

@@ -44,6 +44,23 @@ async def application(
     return await session.scalar(stmt)
 
 
+async def submitted_applications_of(
+    session: AsyncSession, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """person id → ids of that person's applications still ``submitted`` (oldest first)."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(Application.person_id, Application.id)
+        .where(Application.person_id.in_(person_ids), Application.status == "submitted")
+        .order_by(Application.submitted_at, Application.id)
+    )
+    out: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for person_id, application_id in rows:
+        out.setdefault(person_id, []).append(application_id)
+    return out
+
+
 async def beneficiary(
     session: AsyncSession, beneficiary_id: uuid.UUID, *, for_update: bool = False
 ) -> BeneficiaryRow | None:

@@ -29,6 +29,9 @@ from .schemas import (
     BeneficiaryOut,
     BeneficiaryPage,
     BeneficiarySummary,
+    BulkApproval,
+    BulkApprovalOut,
+    BulkApprovalResult,
     CountedChildOut,
     DecisionIn,
     DecisionOut,
@@ -125,6 +128,44 @@ async def submit_application(
         return _application(app), {"Location": service.application_location(app.id)}
 
     return await IDEMPOTENCY.respond(session, principal, request, response, work)
+
+
+@router.post("/applications/approvals", response_model=BulkApprovalOut)
+async def bulk_approve_applications(
+    body: BulkApproval, request: Request, response: Response, session: SessionDep, principal: Writer
+) -> BulkApprovalOut | JSONResponse:
+    """Approve many submitted applications in one request (up to 1,000 items), each item as
+    `POST /applications/{id}/approve` would: its own decision (number, signing date, authority, effective month),
+    maker-checker (an application this client submitted is refused), every check of the single approval.
+
+    Each item names the application (`application_id`) or the person whose one submitted application it is
+    (`person_id`, e.g. after `POST /imports?kind=applications`). Items are independent: a refused item changes
+    nothing and the others go on. The answer (`200`) lists every item by `index` (its position in the request)
+    with `status` `201` and `beneficiary_id`, or the item's RFC 9457 `problem` (`403` maker-checker, `404` no
+    such application or person within the client's areas, `409` already decided / already a beneficiary with
+    `existing`, `422` with `errors` naming `body.items.<index>.<field>`). A malformed body is a `422` for the
+    whole request. Events as for single approvals; the schedules of the approved beneficiaries are computed
+    together. An `Idempotency-Key` header replays the first answer to a retry; sent again without one, items
+    already approved answer `409` with `existing` (the beneficiary) and approve nothing twice.
+    """
+
+    async def work() -> tuple[BulkApprovalOut, dict[str, str]]:
+        outcomes = await service.approve_many(session, principal, body.items)
+        items = [
+            BulkApprovalResult(
+                index=o.index,
+                status=o.error.status if o.error else 201,
+                application_id=o.application_id,
+                person_id=o.person_id,
+                beneficiary_id=o.beneficiary_id,
+                problem=o.error.to_problem() if o.error else None,
+            )
+            for o in outcomes
+        ]
+        approved = sum(1 for i in items if i.status == 201)
+        return BulkApprovalOut(approved=approved, refused=len(items) - approved, items=items), {}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)

@@ -51,6 +51,46 @@ class Approval(BaseModel):
     effective_month: Month = Field(description="YYYY-MM: the month the allowance starts (normally the month signed)")
 
 
+MAX_BULK_APPROVALS = 1000
+"""Items of one bulk approval request."""
+
+
+class BulkApprovalItem(Approval):
+    application_id: uuid.UUID | None = Field(default=None, description="The submitted application to approve")
+    person_id: uuid.UUID | None = Field(
+        default=None, description="Or the person whose single submitted application to approve (after an import)"
+    )
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> BulkApprovalItem:
+        if (self.application_id is None) == (self.person_id is None):
+            raise ValueError("give exactly one of application_id and person_id")
+        return self
+
+
+class BulkApproval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BulkApprovalItem] = Field(min_length=1, max_length=MAX_BULK_APPROVALS)
+
+
+class BulkApprovalResult(BaseModel):
+    index: int = Field(description="Position of the item in the request (from 0)")
+    status: int = Field(description="201 when approved, else the status of the item's problem")
+    application_id: uuid.UUID | None
+    person_id: uuid.UUID | None
+    beneficiary_id: uuid.UUID | None = None
+    problem: dict[str, object] | None = Field(
+        default=None, description="RFC 9457 problem of a refused item (fields named `body.items.<index>.<field>`)"
+    )
+
+
+class BulkApprovalOut(BaseModel):
+    approved: int
+    refused: int
+    items: list[BulkApprovalResult]
+
+
 class Rejection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
 from common.auth import Principal
-from common.errors import Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
+from common.errors import AnSinhError, Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
 from common.pagination import KEYSET_INT, keyset, page_of
 
 from .. import facts
@@ -60,7 +60,7 @@ from ..rules.person import age_in_month
 from ..schedules import service as schedules_service
 from . import repository
 from .exceptions import AlreadyBeneficiary, PersonDeceased
-from .schemas import ApplicationCreate, Approval, ArrearsIn, DecisionIn, Rejection
+from .schemas import ApplicationCreate, Approval, ArrearsIn, BulkApprovalItem, DecisionIn, Rejection
 
 MAX_MONTHS = 120
 """Longest range of months one entitlements request may ask for."""
@@ -120,7 +120,12 @@ async def _check_categories(session: AsyncSession, categories: list[str], field:
 
 
 async def _check_rulings(
-    session: AsyncSession, person: Person, categories: Sequence[str], effective: Month, signed_on: date | None
+    session: AsyncSession,
+    person: Person,
+    categories: Sequence[str],
+    effective: Month,
+    signed_on: date | None,
+    parameters: Parameters | None = None,
 ) -> None:
     """The rulings of docs/rules.md §2 on decisions granting categories (approve, change_category), every problem at
     once: no decision signed (or effective) after the person's recorded death; no category before the law that
@@ -145,7 +150,7 @@ async def _check_rulings(
                     "reason": f"after the month of the person's recorded death ({death_month})",
                 }
             )
-    parameters = await load_parameters(session)
+    parameters = parameters or await load_parameters(session)
     for i, code in enumerate(categories):
         first = parameters.first_rule(code)
         if first is not None and first.introduced and effective < first.valid_from:
@@ -239,6 +244,20 @@ async def approve(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID, body: Approval
 ) -> BeneficiaryView:
     app, person = await get_application(session, principal, application_id, for_update=True)
+    view = await _approve(session, principal, app, person, body)
+    await schedules_service.refresh(session, [view.row.id])
+    return view
+
+
+async def _approve(
+    session: AsyncSession,
+    principal: Principal,
+    app: Application,
+    person: Person,
+    body: Approval,
+    parameters: Parameters | None = None,
+) -> BeneficiaryView:
+    """Approve ``app`` (locked): checks, the beneficiary, its decision, history and event; not its schedule."""
     if app.submitted_by == principal.client_id:
         raise MakerChecker(
             "maker-checker: the client that submitted an application cannot approve it; another client must decide"
@@ -246,7 +265,7 @@ async def approve(
     if app.status != "submitted":
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
     _refuse_deceased(person)
-    await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on)
+    await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on, parameters)
     existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
         raise AlreadyBeneficiary("this person is already a beneficiary", existing=location(existing))
@@ -305,8 +324,95 @@ async def approve(
             province_code=person.province_code,
         ),
     )
-    await schedules_service.refresh(session, [row.id])
     return BeneficiaryView(row, person, [decision])
+
+
+@dataclass
+class BulkOutcome:
+    index: int
+    application_id: uuid.UUID | None
+    person_id: uuid.UUID | None
+    beneficiary_id: uuid.UUID | None = None
+    error: AnSinhError | None = None
+
+
+def _item_error(error: AnSinhError, index: int) -> AnSinhError:
+    """The item's fields named in the request: ``body.x`` becomes ``body.items.<index>.x``."""
+    if isinstance(error, ValidationFailed):
+        errors = [
+            {**e, "field": f"body.items.{index}." + str(e.get("field", "")).removeprefix("body.")}
+            for e in error.extensions.get("errors", [])
+        ]
+        return ValidationFailed(errors)
+    return error
+
+
+async def approve_many(
+    session: AsyncSession, principal: Principal, items: Sequence[BulkApprovalItem]
+) -> list[BulkOutcome]:
+    """Approve each item's application as ``POST /applications/{id}/approve`` would (maker-checker and every check
+    per item); an item refused changes nothing (its own savepoint) and does not stop the others. The approved
+    beneficiaries' schedules are computed together at the end, once."""
+    by_person = await repository.submitted_applications_of(
+        session, list({i.person_id for i in items if i.person_id is not None})
+    )
+    parameters = await load_parameters(session)
+    out: list[BulkOutcome] = []
+    approved: list[uuid.UUID] = []
+    for index, item in enumerate(items):
+        result = BulkOutcome(index, item.application_id, item.person_id)
+        out.append(result)
+        try:
+            async with session.begin_nested():
+                application_id = item.application_id
+                if application_id is None:
+                    assert item.person_id is not None
+                    pending = by_person.get(item.person_id, [])
+                    if not pending:  # (with one: its application's person is checked as any application's)
+                        try:
+                            await persons_service.get_visible(session, principal, item.person_id)
+                        except NotFound:
+                            raise NotFound(
+                                "no such person within the areas of this client", field=f"body.items.{index}.person_id"
+                            ) from None
+                        existing = await repository.beneficiary_of_person(session, item.person_id)
+                        if existing is not None:
+                            raise AlreadyBeneficiary(
+                                "this person is already a beneficiary", existing=location(existing)
+                            )
+                        raise NotFound(
+                            "no submitted application of this person within the areas of this client",
+                            field=f"body.items.{index}.person_id",
+                        )
+                    if len(pending) > 1:
+                        raise Conflict(
+                            f"the person has {len(pending)} submitted applications: approve by application_id",
+                            field=f"body.items.{index}.person_id",
+                            applications=[application_location(a) for a in pending],
+                        )
+                    try:
+                        app, person = await get_application(session, principal, pending[0], for_update=True)
+                    except NotFound:
+                        raise NotFound(
+                            "no such person within the areas of this client", field=f"body.items.{index}.person_id"
+                        ) from None
+                else:
+                    app, person = await get_application(session, principal, application_id, for_update=True)
+                result.application_id, result.person_id = app.id, app.person_id
+                if app.status == "approved":
+                    existing = await repository.beneficiary_of_person(session, app.person_id)
+                    extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
+                    raise Conflict("the application is already approved", current_status=app.status, **extra)
+                view = await _approve(session, principal, app, person, item, parameters)
+        except AnSinhError as error:
+            if error.status >= 500:
+                raise
+            result.error = _item_error(error, index)
+            continue
+        result.beneficiary_id = view.row.id
+        approved.append(view.row.id)
+    await schedules_service.refresh(session, approved, parameters=parameters)
+    return out
 
 
 async def reject(

@@ -94,3 +94,18 @@ async def test_a_person_merged_in_the_registry_re_keys_the_beneficiary_to_the_su
     assert await feed(app, event) == [True]
     body = (await read(http, minter, b)).json()
     assert body["person_id"] == str(survivor) and body["version"] == 1  # the schedule itself is unchanged
+
+
+async def test_counts_by_status_within_the_clients_areas(app, http, minter):
+    place = {"commune": "84997", "district": "849"}
+    active = [schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], **place) for _ in range(2)]
+    dead = schedule(
+        uuid.uuid4(), 2, [period("2024-07", "2026-01", 750_000)], status="deceased", death_date="2026-01-09", **place
+    )
+    elsewhere = schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)], commune="84996", district="848")
+    await feed(app, *active, dead, elsewhere)
+    r = await http.get("/beneficiaries/counts", headers=maker(minter, areas=("84997",)))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"total": 3, "by_status": {"active": 2, "deceased": 1}}
+    r = await http.get("/beneficiaries/counts", headers=minter.headers("payments:disburse", areas=("84997",)))
+    assert r.status_code == 403
