@@ -36,6 +36,7 @@ from common import clock, tabular
 from common.areas import sees
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.ids import uuid7
 from common.pagination import keyset, page_of
 
 from ..beneficiaries import repository as beneficiaries_repository
@@ -285,7 +286,7 @@ async def _persons(
                 commune = communes[b.commune_code]
                 new.append(
                     persons_service.NewPerson(
-                        id=uuid.uuid4(),
+                        id=uuid7(),
                         full_name=b.full_name,
                         name_key=key_name,
                         date_of_birth=b.date_of_birth,
@@ -502,7 +503,7 @@ async def _households(
                 code,
                 lines,
                 households_service.NewHousehold(
-                    id=uuid.uuid4(),
+                    id=uuid7(),
                     code=code,
                     commune_code=commune.code,
                     district_code=commune.district_code,

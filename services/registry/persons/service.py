@@ -16,6 +16,7 @@ from common import clock
 from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed
+from common.ids import uuid7
 from common.pagination import keyset, page_of
 
 from ..duplicates import flagging as duplicates
@@ -140,7 +141,7 @@ async def register(
             raise _duplicate(existing)
     now = datetime.now(UTC)
     person = Person(
-        id=uuid.uuid4(),
+        id=uuid7(),
         name_key=name_key(body.full_name),
         district_code=district_code,
         province_code=province_code,
