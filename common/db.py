@@ -78,8 +78,9 @@ async def autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIte
     if isinstance(bind, AsyncConnection):
         yield bind
         return
-    engine: AsyncEngine = bind
-    async with engine.connect() as conn:
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("autocommit needs a sessionmaker bound to an engine or a connection")
+    async with bind.connect() as conn:
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 

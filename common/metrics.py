@@ -24,7 +24,9 @@ def request_metrics(registry: CollectorRegistry, excluded: frozenset[str]) -> di
     """The options of :class:`RequestMetrics` (``app.add_middleware(RequestMetrics, **options)``): the metrics are
     registered here, once, whenever Starlette builds its middleware stack."""
     total = Counter(
-        "http_requests_total", "HTTP requests by method, route and status", ("method", "handler", "status"),
+        "http_requests_total",
+        "HTTP requests by method, route and status",
+        ("method", "handler", "status"),
         registry=registry,
     )
     duration = Histogram(

@@ -53,7 +53,6 @@ async def test_the_commit_happens_before_the_response_is_sent(app_and_log):
         assert log == ["rollback", "response 409"]
 
 
-
 async def test_an_autocommit_statement_is_durable_when_it_returns(test_db):
     """The coverage check's path: one statement, no transaction around it, seen by another connection at once."""
     import uuid

@@ -8,8 +8,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, text
-from common.db import autocommit
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from common.db import autocommit
 
 _FIND_AND_AUDIT = text("""
     WITH found AS (

@@ -14,12 +14,17 @@ from .schemas import CoverageOut
 
 
 async def check(
-    sessionmaker: async_sessionmaker[AsyncSession], principal: Principal, national_id: str, on: date, purpose: str, key: str
+    sessionmaker: async_sessionmaker[AsyncSession],
+    principal: Principal,
+    national_id: str,
+    on: date,
+    purpose: str,
+    key: str,
 ) -> CoverageOut:
     """The card valid on ``on`` for the person with ``national_id`` (found by its keyed digest, learnt when the
-    person was on a BHXH list). Every call is audited, covered or not, with the caller and the purpose: the lookup and
-the audit row are one statement, run in autocommit (it is atomic by itself; no BEGIN and COMMIT round trips), so
-the audit row is durable before the answer is sent."""
+    person was on a BHXH list). Every call is audited, covered or not, with the caller and the purpose: the lookup
+    and the audit row are one statement, run in autocommit (atomic by itself; no BEGIN and COMMIT round trips), so
+    the audit row is durable before the answer is sent."""
     d = digest(key, national_id)
     row = await repository.card_on_audited(sessionmaker, d, on, principal.client_id, purpose)
     if row is None:
