@@ -11,7 +11,6 @@ import httpx
 import structlog
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -26,6 +25,7 @@ from .events.service import ServiceEvents
 from .events.watch import SubscriptionWatch
 from .input_guard import InputGuard
 from .logging import RequestIdMiddleware, configure_logging
+from .metrics import RequestMetrics, request_metrics
 from .settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -243,4 +243,5 @@ def add_operational_routes(
 
     app.include_router(ops)
     # A registry per app keeps several apps in one process (tests) from clashing on metric names.
-    Instrumentator(registry=registry, excluded_handlers=["/metrics"]).instrument(app)
+    # Innermost: the router has set the scope's route (the handler label) when it returns.
+    app.add_middleware(RequestMetrics, **request_metrics(registry, frozenset({"/metrics"})))

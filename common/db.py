@@ -7,11 +7,12 @@ handler returns (rolls back on error), so a state change and its outbox event sh
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, MetaData, or_, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from .settings import ServiceSettings
 
@@ -65,6 +66,22 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+
+
+@asynccontextmanager
+async def autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncConnection]:
+    """A connection whose statements commit one by one (no BEGIN, no COMMIT: one round trip a statement), for a
+    request whose only write is one statement, atomic by itself (a lookup and its audit row in one ``WITH``). When
+    ``sessionmaker`` is bound to a connection (tests: every request inside one outer transaction, rolled back at
+    the end), that connection is used as it is."""
+    bind = sessionmaker.kw.get("bind")
+    if isinstance(bind, AsyncConnection):
+        yield bind
+        return
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("autocommit needs a sessionmaker bound to an engine or a connection")
+    async with bind.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

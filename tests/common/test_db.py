@@ -51,3 +51,22 @@ async def test_the_commit_happens_before_the_response_is_sent(app_and_log):
         log.clear()
         assert (await http.post("/write", params={"fail": True})).status_code == 409
         assert log == ["rollback", "response 409"]
+
+
+async def test_an_autocommit_statement_is_durable_when_it_returns(test_db):
+    """The coverage check's path: one statement, no transaction around it, seen by another connection at once."""
+    import uuid
+
+    from common.db import autocommit
+
+    table = f"registry.autocommit_probe_{uuid.uuid4().hex}"
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
+    try:
+        async with autocommit(make_sessionmaker(engine)) as conn:
+            await conn.execute(text(f"CREATE TABLE {table} (x int)"))
+            await conn.execute(text(f"INSERT INTO {table} VALUES (1)"))
+            async with engine.connect() as other:
+                assert (await other.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 1
+            await conn.execute(text(f"DROP TABLE {table}"))
+    finally:
+        await engine.dispose()

@@ -94,3 +94,28 @@ def test_the_registry_report_csv_escapes_names_and_notes():
     )
     rows = list(csv.reader(io.StringIO(report_service.as_csv(report).lstrip("\ufeff"))))
     assert (rows[1][2], rows[1][7], rows[1][4]) == ("'-Xã A", "'=HYPERLINK(1)", "750000")
+
+
+async def _chunks(*chunks):
+    for chunk in chunks:
+        yield chunk
+
+
+async def test_the_streamed_csv_escapes_text_leaves_numbers_and_writes_none_empty():
+    parts = [
+        p
+        async for p in tabular.csv_stream(
+            ["Họ và tên", "Số tiền", "Ghi chú"], _chunks([[ATTACK, -750_000, None]], [["", 5, "-5"]])
+        )
+    ]
+    text = b"".join(parts).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows == [["Họ và tên", "Số tiền", "Ghi chú"], ["'" + ATTACK, "-750000", ""], ["", "5", "'-5"]]
+
+
+async def test_the_streamed_xlsx_writes_dangerous_text_as_text():
+    body = b"".join([p async for p in tabular.xlsx_stream("Danh sách", ["Tên", "Số"], _chunks([[ATTACK, -5]]))])
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    assert [c.value for c in sheet[2]] == ["'" + ATTACK, -5]
+    assert sheet["A2"].data_type == "s"

@@ -8,7 +8,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from common.db import autocommit
 
 _FIND_AND_AUDIT = text("""
     WITH found AS (
@@ -27,9 +29,11 @@ _FIND_AND_AUDIT = text("""
 
 
 async def card_on_audited(
-    session: AsyncSession, digest: str, on: date, client_id: str, purpose: str
+    sessionmaker: async_sessionmaker[AsyncSession], digest: str, on: date, client_id: str, purpose: str
 ) -> Row[Any] | None:
-    """The card valid on ``on`` (None: none), the call recorded in ``coverage_reads`` whatever the answer."""
-    return (
-        await session.execute(_FIND_AND_AUDIT, {"digest": digest, "on": on, "client": client_id, "purpose": purpose})
-    ).first()
+    """The card valid on ``on`` (None: none), the call recorded in ``coverage_reads`` whatever the answer. One
+    statement in autocommit: one round trip (no BEGIN, no COMMIT), committed when it returns; asyncpg keeps it
+    prepared on the connection."""
+    params = {"digest": digest, "on": on, "client": client_id, "purpose": purpose}
+    async with autocommit(sessionmaker) as conn:
+        return (await conn.execute(_FIND_AND_AUDIT, params)).first()

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 
 from common import clock
 from common.auth import Principal, purpose_header, require, stated_purpose
-from common.db import SessionDep
 from common.errors import RateLimited
 from common.ratelimit import retry_after_seconds
 
@@ -22,7 +21,6 @@ router = APIRouter(tags=["coverage"])
 @router.get("/coverage", summary="Is a health-insurance card valid on a day?", response_model=CoverageOut)
 async def coverage(
     request: Request,
-    session: SessionDep,
     principal: Annotated[Principal, require("insurance:coverage")],
     national_id: Annotated[str, Query(pattern=r"^\d{12}$", description="The 12-digit national ID")],
     on: Annotated[date | None, Query(description="The day (default: today, Viet Nam time)")] = None,
@@ -43,5 +41,10 @@ async def coverage(
             retry_after_seconds(wait), f"at most {settings.coverage_rate:g} coverage checks a second per client"
         )
     return await service.check(
-        session, principal, national_id, on or clock.today(), purpose, settings.identity_key.get_secret_value()
+        request.app.state.sessionmaker,
+        principal,
+        national_id,
+        on or clock.today(),
+        purpose,
+        settings.identity_key.get_secret_value(),
     )

@@ -76,13 +76,18 @@ class RegistryIdentities:
         return self._token[0]
 
     async def _chunk(self, ids: list[uuid.UUID], purpose: str) -> list[dict[str, Any]]:
-        headers = {"Authorization": f"Bearer {await self._bearer()}", "X-Purpose": purpose}
+        headers = {
+            "Authorization": f"Bearer {await self._bearer()}",
+            "X-Purpose": purpose,
+            "Content-Type": "application/json",
+        }
+        body = orjson.dumps({"ids": [str(i) for i in ids]})  # asyncpg UUIDs are not orjson UUIDs
         for attempt in (1, 2):  # one retry: a busy registry or gateway is not yet a failed list
             try:
                 resp = await self.http.post(
                     f"{self.registry_url}/persons/identities",
                     headers=headers,
-                    json={"ids": [str(i) for i in ids]},
+                    content=body,
                     timeout=TIMEOUT,
                 )
                 break
