@@ -117,7 +117,7 @@ def render_catalogue() -> str:
         "delivers in batches: one signed `POST /events/inbox/batch` carries up to 1000 events, each subject's in",
         "order, and the service applies the batch in one transaction (all or nothing; events it applied before are",
         "skipped). A batch that fails is sent again event by event, so one event that cannot be applied is retried",
-        "and dead-lettered on its own (docs/architecture.md, \"Dispatcher\").",
+        'and dead-lettered on its own (docs/architecture.md, "Dispatcher").',
         "",
     ]
     for service in SERVICES:
