@@ -113,6 +113,12 @@ def render_catalogue() -> str:
         "`source` (`/ansinh/<service>`), `type`, `subject` (the aggregate), `time`, `datacontenttype`,",
         "`sequence` (1, 2, … per source and subject; deliveries keep this order per subject) and `data`.",
         "",
+        "The hub delivers to partners' webhooks one event per signed request. To the services' own inboxes it",
+        "delivers in batches: one signed `POST /events/inbox/batch` carries up to 1000 events, each subject's in",
+        "order, and the service applies the batch in one transaction (all or nothing; events it applied before are",
+        "skipped). A batch that fails is sent again event by event, so one event that cannot be applied is retried",
+        'and dead-lettered on its own (docs/architecture.md, "Dispatcher").',
+        "",
     ]
     for service in SERVICES:
         events = _events(service)

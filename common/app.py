@@ -19,7 +19,7 @@ from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVe
 from .daily import DailyJob, in_transaction
 from .errors import ServiceUnavailable, install_error_handlers
 from .events import retention
-from .events.inbox import INBOX_PATH
+from .events.inbox import INBOX_BATCH_PATH, INBOX_PATH
 from .events.relay import Relay
 from .events.service import ServiceEvents
 from .events.watch import SubscriptionWatch
@@ -112,7 +112,7 @@ def create_service_app(
         secret = settings.events_inbox_secret
         app.include_router(events.inbox.router(secret.get_secret_value() if secret else None))
         app.include_router(events.canary_router)
-        public_paths = public_paths | {INBOX_PATH}  # signed by the hub instead of a bearer token
+        public_paths = public_paths | {INBOX_PATH, INBOX_BATCH_PATH}  # signed by the hub instead of a bearer token
     openapi.install(app, public_paths)
     app.add_middleware(InputGuard)  # inside the token check: anonymous requests are never parsed
     app.add_middleware(AuthMiddleware, verifier=verifier, public_paths=public_paths)

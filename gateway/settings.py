@@ -64,6 +64,12 @@ class GatewaySettings(ServiceSettings):
     delivery_timeout_seconds: float = 10.0
     delivery_concurrency: int = 50
     """Deliveries sent at once (each to a different subscription or subject)."""
+    delivery_batch_subjects: int = 1000
+    """Subjects taken per dispatch round: their events go to a service's inbox in batched deliveries."""
+    delivery_batch_events: int = 1000
+    """Most events in one batched delivery to a service's inbox (``POST …/events/inbox/batch``)."""
+    delivery_batch_timeout_seconds: float = 60.0
+    """A batched delivery applies all its events in one transaction: it may take longer than one event."""
     delivery_max_attempts: int = 15
     """With the defaults below, the last attempt comes 1.6–3.1 hours after the first (a partner may be down so long)."""
     delivery_retry_base_seconds: float = 1.0

@@ -5,6 +5,13 @@ subscription), records the event id in the inbox in the same transaction as the 
 and answers 200. A second delivery of the same id is acknowledged without effect. A handler that
 fails rolls everything back and answers 500 with the error, so the hub retries and, after its last
 attempt, shows the error on the dead letter.
+
+``POST /events/inbox/batch`` is the same for many events at once (the hub's batched delivery to services):
+``{"events": [envelope, …]}``, signed the same way (the ``webhook-id`` names the batch). The events are applied
+in the order given (the hub keeps each subject's events in order within it) with :meth:`Inbox.apply_many`, all in
+one transaction: either every new event is applied, or none is (any handler failing rolls the whole batch back and
+answers 500, and the hub then delivers those events one by one, so a poison event is isolated, retried and
+dead-lettered on its own). The answer names the ids applied now and those applied before (duplicates).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -30,6 +37,9 @@ Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 BatchKey = Callable[[Event], Any]
 INBOX_PATH = "/events/inbox"
+INBOX_BATCH_PATH = "/events/inbox/batch"
+MAX_BATCH = 5000
+"""Most events in one batched delivery (the hub sends fewer)."""
 
 
 class HandlerFailed(AnSinhError):
@@ -101,12 +111,16 @@ class Inbox:
         return True
 
     async def apply_many(self, session: AsyncSession, events: list[Event]) -> int:
+        """Apply ``events`` (in order) once each; returns how many were new (see :meth:`apply_new`)."""
+        return len(await self.apply_new(session, events))
+
+    async def apply_new(self, session: AsyncSession, events: list[Event]) -> list[Event]:
         """Apply ``events`` (in order) once each, in the caller's transaction, with what :meth:`apply` does one by
         one: the ids are recorded in one statement, and each run of consecutive new events of one type with a batch
         handler goes to it in one call (else event by event). For a consumer catching up on many events (the feed,
-        a rebuild, a bulk load); returns how many were new."""
+        a rebuild, a bulk load, the hub's batched delivery); returns the events that were new, in order."""
         if not events:
-            return 0
+            return []
         ids = await session.scalars(
             self._record_many,
             {
@@ -146,7 +160,7 @@ class Inbox:
             run.append(event)
             keys.add(key)
         await flush()
-        return len(fresh)
+        return fresh
 
     def router(self, secret: str | None) -> APIRouter:
         router = APIRouter(tags=["events"])
@@ -177,4 +191,39 @@ class Inbox:
                 raise HandlerFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
             return {"status": "applied" if applied else "duplicate", "event_id": str(event.id)}
 
+        @router.post(INBOX_BATCH_PATH, summary="Receive many events from the hub (internal)", include_in_schema=False)
+        async def receive_batch(request: Request, session: SessionDep) -> dict[str, Any]:
+            """Signed by the hub per Standard Webhooks; applied all or nothing, in one transaction."""
+            if webhook is None:
+                raise Unauthorized("this service has no inbox secret configured")
+            body = await request.body()
+            try:
+                webhook.verify(body, dict(request.headers), json_parse=False)
+            except WebhookVerificationError as exc:
+                raise Unauthorized(f"bad webhook signature: {exc}") from exc
+            try:
+                batch = EventBatch.model_validate_json(body)
+            except ValidationError as exc:
+                raise ValidationFailed(
+                    [{"field": ".".join(map(str, e["loc"])) or "body", "reason": e["msg"]} for e in exc.errors()]
+                ) from exc
+            try:
+                fresh = await self.apply_new(session, batch.events)
+            except AnSinhError:
+                raise
+            except Exception as exc:
+                log.warning("event_batch_failed", events=len(batch.events), error=type(exc).__name__)
+                raise HandlerFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
+            applied = {e.id for e in fresh}
+            return {
+                "applied": [str(e.id) for e in fresh],
+                "duplicates": sorted({str(e.id) for e in batch.events if e.id not in applied}),
+            }
+
         return router
+
+
+class EventBatch(BaseModel):
+    """The body of a batched delivery: events in the order to apply them."""
+
+    events: list[Event] = Field(min_length=1, max_length=MAX_BATCH)

@@ -6,6 +6,15 @@ the hub received them, while different subjects and subscribers do not wait for 
 is retried with exponential backoff and jitter (or after the receiver's ``Retry-After``); after the
 last attempt the delivery is dead, visible with its error, and the subject moves on. Only one gateway
 replica dispatches at a time (a PostgreSQL advisory lock held by the leader).
+
+Batched delivery to the services' inboxes (internal subscriptions): the chains of a round that go to one
+service are sent together, whole chains in order, as one signed ``POST <inbox url>/batch`` of up to
+``delivery_batch_events`` events, one batch after another per service. The service applies a batch in one
+transaction (all or nothing) and its inbox ignores events it applied before. A batch that fails (an error, a
+timeout, a service without the batch route) is not retried as a batch: its chains are delivered one event at a
+time in the same round, as for partners, so a poison event fails alone, is retried with backoff and dead-lettered,
+and holds back only its own subject. A chain whose head failed before (attempts > 0) is always sent event by
+event. Partners' webhooks are always one event per request (Standard Webhooks signs one message).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -66,6 +76,7 @@ class Dispatcher:
         self._conn: asyncpg.Connection | None = None
         self._http: aiohttp.ClientSession | None = None
         self._since_vacuum = 0
+        self._slots = asyncio.Semaphore(settings.delivery_concurrency)
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.delivery_timeout_seconds))
@@ -121,10 +132,20 @@ class Dispatcher:
 
     async def dispatch_once(self) -> int:
         async with self.sessionmaker() as session:
-            chains = await repository.due_chains(session, self.settings.delivery_concurrency, PER_SUBJECT)
+            chains = await repository.due_chains(session, self.settings.delivery_batch_subjects, PER_SUBJECT)
         if not chains:
             return 0
-        results = [r for chain in await asyncio.gather(*(self._deliver_chain(c) for c in chains)) for r in chain]
+        batched: dict[Any, list[list[dict[str, Any]]]] = {}
+        single: list[list[dict[str, Any]]] = []
+        for chain in chains:
+            if chain[0]["owner"] is None and chain[0]["attempts"] == 0:
+                batched.setdefault(chain[0]["sub_id"], []).append(chain)
+            else:
+                single.append(chain)
+        # Chains sent event by event: as many as before batching (the rest stay due for the next round).
+        single = single[: self.settings.delivery_concurrency]
+        jobs = [self._deliver_chain(c) for c in single] + [self._deliver_batches(cs) for cs in batched.values()]
+        results = [r for done in await asyncio.gather(*jobs) for r in done]
         async with self.sessionmaker() as session, session.begin():
             await repository.record_results(session, results)
         await self._vacuum_if_due(len(results))
@@ -146,12 +167,76 @@ class Dispatcher:
     async def _deliver_chain(self, chain: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One subject's pending deliveries to one subscriber, in order; stop at the first failure."""
         results = []
-        for head in chain:
-            result = await self._deliver(head)
-            results.append(result)
-            if result["values"].get("status") != "delivered":
-                break
+        async with self._slots:
+            for head in chain:
+                result = await self._deliver(head)
+                results.append(result)
+                if result["values"].get("status") != "delivered":
+                    break
         return results
+
+    async def _deliver_batches(self, chains: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """One service's chains in batches of whole chains, one batch after another; the chains of a batch that
+        failed are then delivered event by event."""
+        results: list[dict[str, Any]] = []
+        limit = self.settings.delivery_batch_events
+        groups: list[list[list[dict[str, Any]]]] = [[]]
+        size = 0
+        for chain in chains:
+            if groups[-1] and size + len(chain) > limit:
+                groups.append([])
+                size = 0
+            groups[-1].append(chain)
+            size += len(chain)
+        for group in groups:
+            heads = [h for chain in group for h in chain]
+            if await self._post_batch(heads):
+                now = datetime.now(UTC)
+                self.metrics.outcomes.labels("delivered").inc(len(heads))
+                for h in heads:
+                    self.metrics.latency.observe((now - h["received_at"]).total_seconds())
+                    results.append(
+                        {
+                            "id": h["id"],
+                            "values": {
+                                "status": "delivered",
+                                "attempts": h["attempts"] + 1,
+                                "last_status": 200,
+                                "last_error": None,
+                                "delivered_at": now,
+                            },
+                        }
+                    )
+                continue
+            self.metrics.outcomes.labels("batch_failed").inc()
+            for done in await asyncio.gather(*(self._deliver_chain(c) for c in group)):
+                results.extend(done)
+        return results
+
+    async def _post_batch(self, heads: list[dict[str, Any]]) -> bool:
+        """One signed POST of these deliveries' events to the service's batch route; True when it answered 2xx."""
+        body = b'{"events":[' + b",".join(orjson.dumps(h["envelope"]) for h in heads) + b"]}"
+        msg_id = f"batch_{uuid.uuid4()}"
+        now = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": _signer(heads[0]["secret"]).sign(msg_id, now, body.decode()),
+            "user-agent": "AnSinh-Hub/1",
+        }
+        try:
+            assert self._http is not None
+            timeout = aiohttp.ClientTimeout(total=self.settings.delivery_batch_timeout_seconds)
+            url = heads[0]["url"].rstrip("/") + "/batch"
+            async with self._http.post(url, data=body, headers=headers, allow_redirects=False, timeout=timeout) as resp:
+                if resp.status < 300:
+                    return True
+                sub, detail = str(heads[0]["sub_id"]), (await resp.text())[:300]
+                log.info("batch_delivery_failed", subscription=sub, status=resp.status, detail=detail)
+        except Exception as exc:  # unreachable, timeout: the events go one by one
+            log.info("batch_delivery_failed", subscription=str(heads[0]["sub_id"]), error=type(exc).__name__)
+        return False
 
     async def _deliver(self, head: dict[str, Any]) -> dict[str, Any]:
         body = orjson.dumps(head["envelope"]).decode()

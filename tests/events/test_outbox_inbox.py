@@ -152,3 +152,47 @@ async def test_a_failing_handler_rolls_back_and_reports_so_the_hub_retries(inbox
     assert (await client.post("/events/inbox", content=body, headers=headers)).json()["status"] == "applied"
     assert (await client.post("/events/inbox", content=body, headers=headers)).json()["status"] == "duplicate"
     assert calls["applied"] == 1
+
+
+def signed_batch(webhook: Webhook, envelopes: list[dict]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps({"events": envelopes})
+    now, msg_id = datetime.now(UTC), f"batch_{uuid.uuid4()}"
+    return body.encode(), {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": webhook.sign(msg_id, now, body),
+    }
+
+
+async def test_a_batch_is_applied_all_or_nothing_and_names_its_duplicates(inbox_app, minter):
+    client, webhook, calls = inbox_app
+    prefix = f"batch-{uuid.uuid4().hex[:6]}"
+    first, second = canary(f"{prefix}-a"), canary(f"{prefix}-b")
+    bad = {**new_event("/ansinh/payments", "payments.poison.v1", f"{prefix}-p", {"amount": -5}), "sequence": 1}
+
+    async def receipts() -> list[str]:
+        got = (await client.get("/events/canaries", headers=minter.headers("admin"))).json()["receipts"]
+        return sorted(r["subject"] for r in got if r["subject"].startswith(prefix))
+
+    body, headers = signed_batch(webhook, [first, bad, second])
+    r = await client.post("/events/inbox/batch", content=body, headers=headers)
+    assert r.status_code == 500 and "amount must be positive" in r.json()["detail"]
+    assert await receipts() == []  # the failing event rolled back the events before it too
+    calls["fail"] = False
+    r = await client.post("/events/inbox/batch", content=body, headers=headers)
+    assert r.status_code == 200 and r.json()["applied"] == [first["id"], bad["id"], second["id"]]
+    third = canary(f"{prefix}-c")
+    body, headers = signed_batch(webhook, [second, third])
+    r = await client.post("/events/inbox/batch", content=body, headers=headers)
+    assert r.json() == {"applied": [third["id"]], "duplicates": [second["id"]]}
+    assert await receipts() == [f"{prefix}-a", f"{prefix}-b", f"{prefix}-c"] and calls["applied"] == 1
+
+
+async def test_a_batch_must_be_signed_and_well_formed(inbox_app):
+    client, webhook, _ = inbox_app
+    body, headers = signed_batch(webhook, [canary("batch-unsigned")])
+    assert (await client.post("/events/inbox/batch", content=body)).status_code == 401
+    body, headers = signed_batch(webhook, [])
+    r = await client.post("/events/inbox/batch", content=body, headers=headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "events"
