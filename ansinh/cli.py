@@ -198,8 +198,6 @@ def serve(
     """Run one component with settings from its prefixed environment variables."""
     import uvicorn
 
-    from common.http_server import CoalescingHttpToolsProtocol
-
     if component not in APP_FACTORIES:
         raise typer.BadParameter(f"unknown component {component!r}; choose from {', '.join(APP_FACTORIES)}")
     module = importlib.import_module(APP_FACTORIES[component])
@@ -212,7 +210,7 @@ def serve(
         log_config=None,
         access_log=False,
         loop="uvloop",
-        http=CoalescingHttpToolsProtocol,  # httptools, each answer in one write (common/http_server.py)
+        http="httptools",
         proxy_headers=False,
         server_header=False,
     )

@@ -58,15 +58,10 @@ def free_port() -> int:
 @asynccontextmanager
 async def serve_in_background(app: Any, port: int, **config: Any) -> AsyncIterator[str]:
     """Serve an ASGI app over real TCP on 127.0.0.1:``port`` inside the running event loop (``config``: more
-    ``uvicorn.Config`` options, e.g. ``ssl_certfile``/``ssl_keyfile`` to serve https). The HTTP protocol is the one
-    ``ansinh serve`` runs (:class:`common.http_server.CoalescingHttpToolsProtocol`) unless ``http`` says otherwise."""
+    ``uvicorn.Config`` options, e.g. ``ssl_certfile``/``ssl_keyfile`` to serve https)."""
     import asyncio
 
     import uvicorn
-
-    from .http_server import CoalescingHttpToolsProtocol
-
-    config.setdefault("http", CoalescingHttpToolsProtocol)
 
     server = uvicorn.Server(
         uvicorn.Config(
