@@ -168,7 +168,7 @@ async def bulk_approve_applications(
     return await IDEMPOTENCY.respond(session, principal, request, response, work, status=200)
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationOut)
+@router.get("/applications/{application_id:uuid}", response_model=ApplicationOut)
 async def read_application(application_id: uuid.UUID, session: SessionDep, principal: Reader) -> ApplicationOut:
     """Read an application (`404` when missing or outside the client's areas)."""
     app, _ = await service.get_application(session, principal, application_id)

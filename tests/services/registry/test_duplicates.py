@@ -215,12 +215,14 @@ async def test_merging_moves_the_beneficiary_its_decisions_and_the_household_to_
     assert await feed(app, referral(duplicate["id"], case_number="CP-000102")) == [True]
     found = await drafts(http, minter, who=MAKER)
     mine = sorted((d["source"], d["person_id"], d["status"]) for d in found)
-    assert mine == [
-        ("CP-000100", survivor["id"], "draft"),
-        ("CP-000101", duplicate["id"], "dismissed"),
-        ("CP-000101", survivor["id"], "draft"),
-        ("CP-000102", survivor["id"], "draft"),
-    ]
+    assert mine == sorted(
+        [
+            ("CP-000100", survivor["id"], "draft"),
+            ("CP-000101", duplicate["id"], "dismissed"),
+            ("CP-000101", survivor["id"], "draft"),
+            ("CP-000102", survivor["id"], "draft"),
+        ]
+    )
 
     got = (await http.get(f"/beneficiaries/{beneficiary['id']}", headers=officer)).json()
     assert got["person_id"] == survivor["id"] and [d["kind"] for d in got["decisions"]] == ["approve"]
