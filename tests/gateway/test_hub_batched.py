@@ -155,7 +155,9 @@ async def test_events_reach_a_service_in_batches_in_order_and_a_poison_event_fai
     assert [seq for subject, seq, _ in service.committed if subject == bad] == [1, 3]
     async with door.gateway.state.sessionmaker() as s:
         error = await s.scalar(
-            text("SELECT last_error FROM gateway.deliveries WHERE event_id = :id"), {"id": uuid.UUID(poison[1]["id"])}
+            # This service's delivery of it (another test's subscription may match the event too).
+            text("SELECT last_error FROM gateway.deliveries WHERE event_id = :id AND subscription_id = :sub"),
+            {"id": uuid.UUID(poison[1]["id"]), "sub": service.sub_id},
         )
     assert "amount must be positive" in error
 
