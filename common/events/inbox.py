@@ -17,7 +17,7 @@ dead-lettered on its own). The answer names the ids applied now and those applie
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, Request
@@ -31,6 +31,7 @@ from ..errors import AnSinhError, Unauthorized, ValidationFailed
 from .envelope import Event, matches
 from .tables import EventTables
 
+_M = TypeVar("_M", bound=BaseModel)
 log = structlog.get_logger("events.inbox")
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
@@ -166,9 +167,8 @@ class Inbox:
         router = APIRouter(tags=["events"])
         webhook = Webhook(secret) if secret else None
 
-        @router.post(INBOX_PATH, summary="Receive an event from the hub (internal)", include_in_schema=False)
-        async def receive(request: Request, session: SessionDep) -> dict[str, Any]:
-            """Signed by the hub per Standard Webhooks; not for partners."""
+        async def signed(request: Request, model: type[_M]) -> _M:
+            """The body of a request from the hub, its signature verified (Standard Webhooks), parsed as ``model``."""
             if webhook is None:
                 raise Unauthorized("this service has no inbox secret configured")
             body = await request.body()
@@ -177,11 +177,16 @@ class Inbox:
             except WebhookVerificationError as exc:
                 raise Unauthorized(f"bad webhook signature: {exc}") from exc
             try:
-                event = Event.model_validate_json(body)
+                return model.model_validate_json(body)
             except ValidationError as exc:
                 raise ValidationFailed(
                     [{"field": ".".join(map(str, e["loc"])) or "body", "reason": e["msg"]} for e in exc.errors()]
                 ) from exc
+
+        @router.post(INBOX_PATH, summary="Receive an event from the hub (internal)", include_in_schema=False)
+        async def receive(request: Request, session: SessionDep) -> dict[str, Any]:
+            """Signed by the hub per Standard Webhooks; not for partners."""
+            event = await signed(request, Event)
             try:
                 applied = await self.apply(session, event)
             except AnSinhError:
@@ -194,19 +199,7 @@ class Inbox:
         @router.post(INBOX_BATCH_PATH, summary="Receive many events from the hub (internal)", include_in_schema=False)
         async def receive_batch(request: Request, session: SessionDep) -> dict[str, Any]:
             """Signed by the hub per Standard Webhooks; applied all or nothing, in one transaction."""
-            if webhook is None:
-                raise Unauthorized("this service has no inbox secret configured")
-            body = await request.body()
-            try:
-                webhook.verify(body, dict(request.headers), json_parse=False)
-            except WebhookVerificationError as exc:
-                raise Unauthorized(f"bad webhook signature: {exc}") from exc
-            try:
-                batch = EventBatch.model_validate_json(body)
-            except ValidationError as exc:
-                raise ValidationFailed(
-                    [{"field": ".".join(map(str, e["loc"])) or "body", "reason": e["msg"]} for e in exc.errors()]
-                ) from exc
+            batch = await signed(request, EventBatch)
             try:
                 fresh = await self.apply_new(session, batch.events)
             except AnSinhError:
