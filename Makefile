@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The files holding hypothesis property tests (what `make test-deep` runs unless PYTEST_ARGS names others).
 PROPERTY_TESTS = $(shell grep -rl --include='test_*.py' '^from hypothesis import' tests)
 
-.PHONY: run demo test test-fast test-deep e2e fuzz lint bench bench-quick migrate clean setup lock
+.PHONY: run demo test test-fast test-deep test-repeat e2e fuzz lint bench bench-quick migrate clean setup lock
 
 setup: $(STAMP)
 
@@ -41,6 +41,11 @@ test-fast: $(STAMP)  ## everything but the end-to-end tests that start real proc
 
 test-deep: $(STAMP)  ## the property tests with many more random examples (hypothesis profile "deep")
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -m 'not e2e' $(or $(PYTEST_ARGS),$(PROPERTY_TESTS))
+
+# N runs of `make test` in a row (20 unless `N=3 make test-repeat`) on a fresh clone of HEAD, with a setup of its own;
+# stops at the first failure. One line per run in var/test-repeat-<time>.log (docs/operations.md).
+test-repeat:  ## does the suite pass N times in a row on a fresh clone? (N=20 by default)
+	@bash .ci/test-repeat
 
 e2e: $(STAMP)  ## only the end-to-end tests (real processes)
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)

@@ -83,13 +83,18 @@ def today_in_vietnam(now: datetime | None = None) -> date:
     return clock.to_vietnam_date(now) if now is not None else clock.today()
 
 
-def seconds_until(now: datetime, at: time) -> float:
-    """Seconds from ``now`` (aware) to the next ``at`` in Viet Nam time (a full day when it is exactly ``at``)."""
+def next_run(now: datetime, at: time) -> datetime:
+    """The next ``at`` in Viet Nam time after ``now`` (aware): tomorrow's when it is exactly ``at`` or later."""
     local = now.astimezone(VIETNAM_TZ)
     target = datetime.combine(local.date(), at, tzinfo=VIETNAM_TZ)
     if target <= local:
         target += timedelta(days=1)
-    return (target - local).total_seconds()
+    return target
+
+
+def seconds_until(now: datetime, at: time) -> float:
+    """Seconds from ``now`` (aware) to the next ``at`` in Viet Nam time (a full day when it is exactly ``at``)."""
+    return (next_run(now, at) - now).total_seconds()
 
 
 def in_transaction(use_case: Callable[[AsyncSession, date], Awaitable[Any]]) -> Run:
@@ -106,8 +111,9 @@ def in_transaction(use_case: Callable[[AsyncSession, date], Awaitable[Any]]) -> 
 class DailyJob:
     """``run(maker, day)`` every day at ``at`` (Viet Nam time) while the app runs, if ``enabled``.
 
-    The task is kept in ``app.state.<name>_task`` (None when disabled). Log lines: ``<name>_done`` (info, ``on``,
-    ``result``: what ``run`` returned, unless None) and ``<name>_failed`` (warning, ``error``, ``detail``)."""
+    The task is kept in ``app.state.<name>_task`` (None when disabled). Log lines: ``<name>_scheduled`` (info, ``at``:
+    the next run's instant in Viet Nam time, when the process starts and after each run), ``<name>_done`` (info,
+    ``on``, ``result``: what ``run`` returned, unless None) and ``<name>_failed`` (warning, ``error``, ``detail``)."""
 
     name: str
     at: time
@@ -157,7 +163,10 @@ class DailyJob:
 
     async def _loop(self, maker: Maker) -> None:
         while True:
-            await asyncio.sleep(seconds_until(datetime.now(UTC), self.at))
+            now = datetime.now(UTC)
+            due = next_run(now, self.at)
+            log.info(f"{self.name}_scheduled", at=due.isoformat())
+            await asyncio.sleep((due - now).total_seconds())
             await self.run_once(maker, today_in_vietnam())
 
     async def start(self, app: FastAPI) -> None:

@@ -138,16 +138,47 @@ async def test_two_gateways_share_a_client_rate_limit_through_redis(stack):
         await probe.aclose()
 
 
-def soon_in_vietnam(seconds: int) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(VIETNAM_TZ).strftime("%H:%M:%S")
+def scheduled(logs: Tee, job: str) -> list[datetime]:
+    """The next runs of ``job`` the replicas logged at start (``<job>_scheduled``, common/daily.py)."""
+    found = []
+    for line in logs.lines:
+        body = line.split(" | ", 1)[-1]
+        if f'"{job}_scheduled"' in body:
+            found.append(datetime.fromisoformat(json.loads(body)["at"]))
+    return found
+
+
+@contextmanager
+def payments_replicas_with_the_reconciliation_due_soon(stack) -> Iterator[tuple[Stack, Stack, datetime]]:
+    """Two payments replicas whose daily reconciliation is due at the same second, a few seconds after both are up.
+
+    The time of a daily job is read once, at start (``PAYMENTS_RECONCILIATION_AT``, to the second), so it is chosen
+    before the processes start: ``margin`` seconds ahead. Once both are ready their ``reconciliation_scheduled`` lines
+    tell whether both still saw it ahead (today); if one started too late on a loaded machine (it would run tomorrow),
+    both are stopped and started again with twice the margin. No fixed wait: the test then waits for the run itself.
+    """
+    margin = 20
+    for _attempt in range(4):
+        due = (datetime.now(UTC) + timedelta(seconds=margin)).astimezone(VIETNAM_TZ).replace(microsecond=0)
+        with replicas(stack, "payments", 2, PAYMENTS_RECONCILIATION_AT=due.strftime("%H:%M:%S")) as (a, b):
+            logs: Tee = a.logs  # type: ignore[attr-defined]
+            deadline = time.monotonic() + 60  # the lines are logged before /ready answers, and read by another thread
+            while len(seen := scheduled(logs, "reconciliation")) < 2:
+                assert time.monotonic() < deadline, f"the replicas logged no reconciliation_scheduled: {seen}"
+                time.sleep(0.1)
+            if seen == [due, due]:
+                yield a, b, due
+                return
+            print(f"reconciliation due at {due} was not ahead of both replicas once started: {seen}; again")
+        margin *= 2
+    pytest.fail(f"the payments replicas never started within {margin // 2} s")
 
 
 async def test_two_payments_processes_generate_a_payroll_once_apply_an_event_once_run_a_day_once(stack):
     maker = await client(stack, ["payments:read", "payments:write"])
     admin = await client(stack, ["admin"])
-    # The daily reconciliation is due in both replicas at the same second, a minute from now (time to start).
-    at = soon_in_vietnam(75)
-    with replicas(stack, "payments", 2, PAYMENTS_RECONCILIATION_AT=at) as (a, b):
+    # The daily reconciliation is due in both replicas at the same second, a few seconds after both are up.
+    with payments_replicas_with_the_reconciliation_due_soon(stack) as (a, b, at):
         async with httpx.AsyncClient(timeout=60) as http:
             # 1. The same payroll asked of both at once: one is generated, the other is told it exists.
             period = "2031-01"
@@ -231,7 +262,7 @@ async def test_two_payments_processes_generate_a_payroll_once_apply_an_event_onc
             assert sorted(x["event_id"] for x in r.json()["receipts"]) == sorted(e["id"] for e in events)
 
             # 3. The daily job due in both at the same time runs once: one claim row, one run, one skip.
-            today = datetime.now(UTC).astimezone(VIETNAM_TZ).date()
+            today = at.date()
             deadline = time.monotonic() + 240
             while True:
                 runs = await sql(
