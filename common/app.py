@@ -147,6 +147,7 @@ def _make_relay(
         client_secret=settings.events_client_secret.get_secret_value(),
         batch_size=settings.events_batch_size,
         poll_seconds=settings.events_poll_seconds,
+        max_backoff=settings.events_retry_max_seconds,
         registry=registry,
     )
 

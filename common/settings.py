@@ -58,6 +58,9 @@ class ServiceSettings(BaseSettings):
     events_poll_seconds: float = 10.0
     """The relay's fallback poll; LISTEN/NOTIFY normally wakes it at once (it polls every second while its
     listening connection is down)."""
+    events_retry_max_seconds: float = 30.0
+    """Longest wait of the relay between two tries while the gateway is unreachable (it starts at half a second
+    and doubles, times a random factor between 0.5 and 1)."""
 
     events_subscription_check_seconds: float = 60.0
     """How often the service asks the hub whether its inbox subscription is active (``/ready`` is 503 while

@@ -81,13 +81,21 @@ async def stack(test_db, tmp_path_factory):
     }
     # A module's tokens are taken once; on a busy machine a module outlasts the default 5-minute lifetime.
     pools["GATEWAY_TOKEN_TTL_SECONDS"] = "3600"
+    # Prompt redelivery: the tests stop a consumer or the gateway and wait for the events to flow again as soon
+    # as it is back, not for a backoff of 16 or 30 s. A retry every second or two, for as many attempts as a
+    # production delivery gets in hours (a consumer restarted on a loaded machine is not dead-lettered meanwhile).
+    prompt = {
+        "GATEWAY_DELIVERY_RETRY_MAX_SECONDS": "2",
+        "GATEWAY_DELIVERY_MAX_ATTEMPTS": "200",
+        **{f"{env_prefix(s)}EVENTS_RETRY_MAX_SECONDS": "1" for s in COMPONENTS if s != "gateway"},
+    }
     config = StackConfig(
         admin_url=test_db.admin_url,
         database=E2E_DB,
         passwords=test_db.passwords,
         ports=ports,
         environment="test",
-        extra_env={**pools, **secrets_},
+        extra_env={**pools, **secrets_, **prompt},
     )
     await prepare_database(config)
     logs = Tee()
