@@ -1,6 +1,10 @@
 """Payrolls per programme and period: regular amounts, arrears, recoveries, maker-checker, immutability."""
 
+import importlib.util
 import uuid
+from pathlib import Path
+
+from sqlalchemy import text
 
 from services.payments.events import PAYROLL_APPROVED
 from services.payments.models import EVENT_TABLES
@@ -22,6 +26,9 @@ from .helpers import (
 )
 
 ALLOWANCE = "monthly_allowance"
+MIGRATION_0014 = (
+    Path(__file__).parents[3] / "services/payments/migrations/versions/payments_0014_plain_line_months.py"
+)
 
 
 async def test_regular_amounts_come_from_each_schedule_and_control_totals_are_the_sum_of_lines(app, http, minter):
@@ -51,6 +58,82 @@ async def test_regular_amounts_come_from_each_schedule_and_control_totals_are_th
     assert totals["line_count"] == len(got) == 2
     assert totals["amount"] == sum(x["total"] for x in got.values()) == 1_750_000
     assert totals["regular"] == 1_750_000 and totals["arrears"] == totals["recovery"] == 0
+
+
+async def _months(http, minter, payroll):
+    return {
+        x["recipient_id"]: [(m["month"], m["kind"], m["entitled"], m["allocated"], m["amount"]) for m in x["months"]]
+        for x in await lines(http, minter, payroll)
+    }
+
+
+async def _stored(app, payroll) -> int:
+    async with app.state.sessionmaker() as s:
+        return int(
+            await s.scalar(
+                text("SELECT count(*) FROM payments.payroll_line_months WHERE payroll_id = :p"), {"p": payroll["id"]}
+            )
+        )
+
+
+async def test_a_plain_month_is_read_from_its_line_and_reaches_the_ledger_and_migration_0014_converts_both_ways(
+    app, http, minter
+):
+    """A line's single regular month of the period with nothing allocated is not stored: the lines, the ledger and
+    the max_amount check read it from the line, and payments_0014 deletes (upgrade) or writes back (downgrade) such
+    rows without changing what is read."""
+    await account_from(http, minter, ALLOWANCE, "2026-01")
+    plain, late = uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(plain, 1, [period("2024-07", None, 750_000)]))
+    await run(http, minter, ALLOWANCE, "2026-01")
+    await feed(app, schedule(late, 1, [period("2026-01", None, 500_000)], computed_from="2026-01"))
+    february = await generate(http, minter, ALLOWANCE, "2026-02")
+    expected = {
+        str(plain): [("2026-02", "regular", 750_000, 0, 750_000)],
+        str(late): [("2026-01", "arrears", 500_000, 0, 500_000), ("2026-02", "regular", 500_000, 0, 500_000)],
+    }
+    assert await _months(http, minter, february) == expected
+    assert await _stored(app, february) == 2  # the late decision's two months; the plain one is read from its line
+    assert (february["totals"]["line_count"], february["totals"]["amount"]) == (2, 1_750_000)
+
+    spec = importlib.util.spec_from_file_location("payments_0014", MIGRATION_0014)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    async with app.state.sessionmaker() as s:  # downgrade: the plain month written back, as the old code stored it
+        await s.execute(text(migration.INSERT_PLAIN))
+        await s.commit()
+    assert await _stored(app, february) == 3
+    assert await _months(http, minter, february) == expected
+    async with app.state.sessionmaker() as s:  # upgrade: only the plain month goes
+        await s.execute(text(migration.DELETE_PLAIN))
+        await s.commit()
+    assert await _stored(app, february) == 2
+    assert await _months(http, minter, february) == expected
+
+    await approve(http, minter, february)
+    async with app.state.sessionmaker() as s:
+        entries = (
+            await s.execute(
+                text("""SELECT recipient_id, to_char(service_month, 'YYYY-MM'), kind, amount
+                        FROM payments.ledger_entries WHERE payroll_id = :p ORDER BY 1, 2"""),
+                {"p": february["id"]},
+            )
+        ).all()
+    assert sorted((str(r), m, k, a) for r, m, k, a in entries) == sorted(
+        [
+            (str(plain), "2026-02", "regular", 750_000),
+            (str(late), "2026-01", "arrears", 500_000),
+            (str(late), "2026-02", "regular", 500_000),
+        ]
+    )
+    # March: the plain month was allocated by the ledger, so nothing is owed twice; the late one is plain now.
+    march = await generate(http, minter, ALLOWANCE, "2026-03")
+    assert await _months(http, minter, march) == {
+        str(plain): [("2026-03", "regular", 750_000, 0, 750_000)],
+        str(late): [("2026-03", "regular", 500_000, 0, 500_000)],
+    }
+    assert await _stored(app, march) == 0
 
 
 async def test_a_late_decision_pays_the_months_before_it_as_arrears(app, http, minter):
