@@ -4,7 +4,9 @@ import importlib.util
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.payments.events import PAYROLL_APPROVED
 from services.payments.models import EVENT_TABLES
@@ -27,7 +29,7 @@ from .helpers import (
 
 ALLOWANCE = "monthly_allowance"
 MIGRATION_0014 = (
-    Path(__file__).parents[3] / "services/payments/migrations/versions/payments_0014_plain_line_months.py"
+    Path(__file__).parents[3] / "services/payments/migrations/versions/payments_0014_payroll_storage.py"
 )
 
 
@@ -134,6 +136,35 @@ async def test_a_plain_month_is_read_from_its_line_and_reaches_the_ledger_and_mi
         str(late): [("2026-03", "regular", 500_000, 0, 500_000)],
     }
     assert await _stored(app, march) == 0
+
+
+async def test_every_line_names_a_payroll_and_goes_with_it(app, http, minter):
+    """The database keeps payroll_lines.payroll_id pointing at a payroll (triggers checking each statement's rows, in
+    place of a foreign key checked row by row): a line naming no payroll is refused, deleting a payroll deletes its
+    lines."""
+    await feed(app, schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)]))
+    payroll = await generate(http, minter, ALLOWANCE, "2026-01")
+    stray = """
+        INSERT INTO payments.payroll_lines (payroll_id, recipient_id, commune_code, district_code, province_code,
+                                            regular, arrears, recovery, carried, total, to_recover)
+        SELECT CAST(:p AS uuid), gen_random_uuid(), '84101', '841', '84', 1, 0, 0, 0, 1, 0
+    """
+    async with app.state.sessionmaker() as s:
+        with pytest.raises(DBAPIError, match="names a payroll that does not exist"):
+            async with s.begin_nested():
+                await s.execute(text(stray), {"p": uuid.uuid4()})
+        with pytest.raises(DBAPIError, match="names a payroll that does not exist"):
+            async with s.begin_nested():
+                await s.execute(
+                    text("UPDATE payments.payroll_lines SET payroll_id = gen_random_uuid() WHERE payroll_id = :p"),
+                    {"p": payroll["id"]},
+                )
+        await s.execute(text(stray), {"p": payroll["id"]})  # a second line of an existing payroll is fine
+        count = text("SELECT count(*) FROM payments.payroll_lines WHERE payroll_id = :p")
+        assert await s.scalar(count, {"p": payroll["id"]}) == 2
+        await s.execute(text("DELETE FROM payments.payrolls WHERE id = :p"), {"p": payroll["id"]})
+        assert await s.scalar(count, {"p": payroll["id"]}) == 0
+        await s.commit()
 
 
 async def test_a_late_decision_pays_the_months_before_it_as_arrears(app, http, minter):
