@@ -179,8 +179,10 @@ _RELEASE = text(
         SELECT r.line_id, r.recipient_id, r.line_total
         FROM payments.payroll_carries c
         JOIN payments.line_results r ON r.line_id = c.from_line_id AND r.held_payroll_id IS NOT NULL
-        JOIN payments.payroll_lines l ON l.payroll_id = c.payroll_id AND l.recipient_id = c.recipient_id
-        WHERE c.payroll_id = :id
+        WHERE c.payroll_id = :id  -- the carries drive (few): a probe each, not a scan of the payroll's every line
+          -- (OFFSET 0 keeps the EXISTS a subplan: the planner's statistics do not know the payroll's new lines yet)
+          AND EXISTS (SELECT 1 FROM payments.payroll_lines l WHERE l.payroll_id = c.payroll_id
+                                                             AND l.recipient_id = c.recipient_id OFFSET 0)
     )"""
     + _MOVE
 )

@@ -138,6 +138,20 @@ async def test_a_plain_month_is_read_from_its_line_and_reaches_the_ledger_and_mi
     assert await _stored(app, march) == 0
 
 
+async def test_line_ids_are_uuidv7_increasing_in_recipient_order_and_new_each_payroll(app, http, minter):
+    recipients = [uuid.uuid4() for _ in range(5)]
+    await feed(app, *(schedule(r, 1, [period("2024-07", None, 750_000)]) for r in recipients))
+    january = await run(http, minter, ALLOWANCE, "2026-01")
+    february = await generate(http, minter, ALLOWANCE, "2026-02")
+    first, second = await lines(http, minter, january), await lines(http, minter, february)
+    for got in (first, second):
+        assert {uuid.UUID(x["id"]).version for x in got} == {7}
+        by_recipient = sorted(got, key=lambda x: uuid.UUID(x["recipient_id"]))
+        ids = [uuid.UUID(x["id"]) for x in by_recipient]
+        assert ids == sorted(ids) and len(set(ids)) == 5
+    assert max(uuid.UUID(x["id"]) for x in first) < min(uuid.UUID(x["id"]) for x in second)
+
+
 async def test_every_line_names_a_payroll_and_goes_with_it(app, http, minter):
     """The database keeps payroll_lines.payroll_id pointing at a payroll (triggers checking each statement's rows, in
     place of a foreign key checked row by row): a line naming no payroll is refused, deleting a payroll deletes its
