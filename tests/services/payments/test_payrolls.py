@@ -28,9 +28,7 @@ from .helpers import (
 )
 
 ALLOWANCE = "monthly_allowance"
-MIGRATION_0014 = (
-    Path(__file__).parents[3] / "services/payments/migrations/versions/payments_0014_payroll_storage.py"
-)
+MIGRATION_0014 = Path(__file__).parents[3] / "services/payments/migrations/versions/payments_0014_payroll_storage.py"
 
 
 async def test_regular_amounts_come_from_each_schedule_and_control_totals_are_the_sum_of_lines(app, http, minter):
