@@ -324,17 +324,16 @@ and draws per call too. Two statements collide only within the same millisecond 
 
 
 def months_sql(recipients: bool = False) -> str:
-    """The months of payroll ``:id``'s lines, stored and plain: ``(line_id, recipient_id, service_month, kind,
-    entitled, allocated, amount)``; only those of ``:recipients`` (a uuid array) with ``recipients``."""
+    """The months of payroll ``:id``'s lines, stored and plain: ``(recipient_id, service_month, kind, entitled,
+    allocated, amount)``; only those of ``:recipients`` (a uuid array) with ``recipients``."""
     stored = "AND m.recipient_id = ANY(CAST(:recipients AS uuid[]))" if recipients else ""
     plain = "AND l.recipient_id = ANY(CAST(:recipients AS uuid[]))" if recipients else ""
     return f"""
-    SELECT l.id AS line_id, m.recipient_id, m.service_month, m.kind, m.entitled, m.allocated, m.amount
+    SELECT m.recipient_id, m.service_month, m.kind, m.entitled, m.allocated, m.amount
     FROM payments.payroll_line_months m
-    JOIN payments.payroll_lines l ON l.payroll_id = m.payroll_id AND l.recipient_id = m.recipient_id
     WHERE m.payroll_id = :id {stored}
     UNION ALL
-    SELECT l.id, l.recipient_id, p.period_first, 'regular', l.regular, 0, l.regular
+    SELECT l.recipient_id, p.period_first, 'regular', l.regular, 0, l.regular
     FROM payments.payroll_lines l JOIN payments.payrolls p ON p.id = l.payroll_id
     WHERE l.payroll_id = :id AND l.regular <> 0 {plain}
       AND NOT EXISTS (SELECT 1 FROM payments.payroll_line_months s
