@@ -316,11 +316,12 @@ on the embedded server (a million lines: ~4 s). ``uuidv7()`` is built in only fr
 and draws per call too. Two statements collide only within the same millisecond and the same 42 random bits."""
 
 # A **plain month** is not stored: when a line settles exactly one month, the first of its period, as a regular month
-# with nothing allocated before (an unchanged recipient's month: ~97 % of the lines), payroll_line_months has no row
-# for it and the month is read from the line: service month = the period's first, kind regular, entitled = amount =
-# the line's regular, allocated 0. So a line without stored months and with regular <> 0 has exactly that month; a
-# line without stored months and regular = 0 has none (it only carries unpaid amounts). One-off payments store their
-# month. Every reader of a payroll's months goes through months_sql() (the API, the max_amount check, the ledger).
+# with nothing allocated before (an unchanged recipient's month: ~96 % of the benchmark month's lines),
+# payroll_line_months has no row for it and the month is read from the line: service month = the period's first, kind
+# regular, entitled = amount = the line's regular, allocated 0. So a line without stored months and with regular <> 0
+# has exactly that month; a line without stored months and regular = 0 has none (it only carries unpaid amounts).
+# One-off payments store their month. Every reader of a payroll's months goes through months_sql() (the API, the
+# max_amount check) or its one-pass equivalent in ledger.repository._ISSUE.
 
 
 def months_sql(recipients: bool = False) -> str:

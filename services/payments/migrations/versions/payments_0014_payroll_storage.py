@@ -8,10 +8,10 @@ Three changes that make a payroll cheaper to generate and approve (docs/benchmar
 
 **Plain line months.** ``payments.payroll_line_months`` no longer holds the **plain month** of a line: the only
 month the line settles, the first of its period, kind ``regular``, nothing allocated before, entitled = amount = the
-line's ``regular`` (an unchanged recipient's month: ~97 % of a payroll's lines). Readers derive it from the line (a line
-without stored months and with ``regular`` ≠ 0; ``services/payments/payrolls/repository.py``, ``months_sql``). The
-upgrade deletes the plain months of existing payrolls, so every payroll is stored one way; the downgrade writes them
-back from the lines (the code before this revision reads only stored months).
+line's ``regular`` (an unchanged recipient's month: ~96 % of the benchmark month's lines). Readers derive it from the
+line (a line without stored months and with ``regular`` ≠ 0; ``services/payments/payrolls/repository.py``,
+``months_sql``). The upgrade deletes the plain months of existing payrolls, so every payroll is stored one way; the
+downgrade writes them back from the lines (the code before this revision reads only stored months).
 
 **The payroll of a line** is checked once per statement instead of once per row: the foreign key from
 ``payroll_lines.payroll_id`` to ``payrolls`` (a lookup and a row lock per line: ~30 % of a payroll's generation CPU)
