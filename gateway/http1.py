@@ -194,6 +194,7 @@ class Connection(asyncio.Protocol):
             self.close()
 
     def eof_received(self) -> bool:
+        self.closed = True  # never handed out again; connection_lost follows
         if self.busy and self._until_eof and self.head_done and not self.complete:
             self.complete = True  # an answer without length ends with the connection
             self.keep_alive = False

@@ -633,7 +633,10 @@ async def _send_request(conn: http1.Connection, head: bytes, body: _RequestBody 
             pending.append(b"0\r\n\r\n")
         if pending:
             await conn.write(b"".join(pending) if len(pending) > 1 else pending[0])
-        if body.done or conn.head_done:  # all sent, or the service answered without waiting for the rest
+        if body.done:
+            return
+        if conn.head_done:  # the service answered without waiting for the rest: the connection cannot carry another
+            conn.keep_alive = False
             return
         queue = [await body.read()]
         pending = []
