@@ -242,3 +242,19 @@ async def test_a_small_chunked_upload_arrives_whole(scripted):
     async with httpx.AsyncClient(base_url=door.url, timeout=10) as http:
         r = await http.put("/registry/upload", content=body(), headers=auth)
     assert r.json() == {"size": 9, "sha256": hashlib.sha256(b"one piece").hexdigest()}
+
+
+async def test_a_slow_upload_the_service_keeps_reading_is_not_a_timeout(scripted):
+    # The read timeout is 1 s here; the client pauses longer than that between pieces. Only silence while the
+    # gateway waits on the service counts (it used to be counted from the request headers, upload included: a 504).
+    door, _, auth = scripted
+
+    async def body() -> AsyncIterator[bytes]:
+        for piece in (b"slow ", b"but ", b"steady"):
+            yield piece
+            await asyncio.sleep(1.3)
+
+    async with httpx.AsyncClient(base_url=door.url, timeout=30) as http:
+        r = await http.post("/registry/upload", content=body(), headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"size": 15, "sha256": hashlib.sha256(b"slow but steady").hexdigest()}
