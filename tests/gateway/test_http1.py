@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from common.testing import free_port, serve_in_background
+from gateway import http1
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import Door
@@ -96,6 +97,12 @@ class ScriptedUpstream:
             w(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end")
             await writer.drain()
             return False
+        elif path == "/hang-up":  # a keep-alive answer, then the service closes the idle connection
+            w(_answer(b'{"bye": true}'))
+            await writer.drain()
+            return False
+        elif path == "/garbage":
+            w(b"NOT HTTP AT ALL\r\n\r\n")
         elif path == "/continue":
             w(b"HTTP/1.1 100 Continue\r\n\r\n")
             await writer.drain()
@@ -258,3 +265,56 @@ async def test_a_slow_upload_the_service_keeps_reading_is_not_a_timeout(scripted
         r = await http.post("/registry/upload", content=body(), headers=auth)
     assert r.status_code == 200, r.text
     assert r.json() == {"size": 15, "sha256": hashlib.sha256(b"slow but steady").hexdigest()}
+
+
+@pytest.fixture
+async def raw_pool() -> AsyncIterator[tuple[http1.Pool, ScriptedUpstream]]:
+    upstream = ScriptedUpstream()
+    server = await asyncio.start_server(upstream.handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    pool = http1.Pool(url, limit=1, keepalive=4.0, connect_timeout=2.0, read_timeout=5.0)
+    try:
+        yield pool, upstream
+    finally:
+        pool.close()
+        server.close()
+
+
+async def _get(pool: http1.Pool, path: str) -> tuple[int, bytes, http1.Connection]:
+    conn = await pool.acquire()
+    try:
+        conn.begin()
+        await conn.write(b"GET %b HTTP/1.1\r\nhost: test\r\n\r\n" % path.encode())
+        await conn.read_head()
+        return conn.status, await conn.read_all(), conn
+    finally:
+        pool.release(conn, reuse=True)
+
+
+async def test_at_its_limit_the_pool_makes_requests_wait_for_a_connection(raw_pool):
+    pool, upstream = raw_pool
+    answers = await asyncio.gather(*(_get(pool, f"/n/{i}") for i in range(5)))
+    assert [status for status, _, _ in answers] == [200] * 5
+    assert [orjson.loads(body)["path"] for _, body, _ in answers] == [f"/n/{i}" for i in range(5)]
+    assert len({conn for conn, _, _ in upstream.served}) == 1  # limit 1: one connection, five requests in turn
+    assert pool.stats() == {"idle": 1, "in_use": 0, "waiting": 0}
+
+
+async def test_a_connection_the_service_closed_while_idle_is_not_handed_out(raw_pool):
+    pool, upstream = raw_pool
+    status, _, first = await _get(pool, "/hang-up")
+    assert status == 200
+    async with asyncio.timeout(10):
+        while not first.closed:  # noqa: ASYNC110 - the protocol has no event to wait on; bounded by the timeout
+            await asyncio.sleep(0.01)
+    status, body, second = await _get(pool, "/next")
+    assert status == 200 and second is not first
+    assert orjson.loads(body)["connection"] != upstream.served[0][0]
+
+
+async def test_an_answer_that_is_not_http_is_an_error_not_a_hang(raw_pool):
+    pool, _ = raw_pool
+    with pytest.raises(http1.BadResponse):
+        await _get(pool, "/garbage")
+    status, _, _ = await _get(pool, "/after")  # the broken connection was not kept
+    assert status == 200
