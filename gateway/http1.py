@@ -89,6 +89,7 @@ class Connection(asyncio.Protocol):
         self._head_only = False
         self._read_paused = False
         self._write_paused = False
+        self._sent = False
         self._waiter: asyncio.Future[None] | None = None
 
     # --- exchange, used by the proxy ---------------------------------------------------------------------------
@@ -104,6 +105,7 @@ class Connection(asyncio.Protocol):
         self.buffered = 0
         self._until_eof = False
         self._head_only = head_only
+        self._sent = False
 
     async def write(self, data: bytes) -> None:
         """Send bytes; wait while the kernel's buffer is full. Stops (without error) once the service has answered:
@@ -113,8 +115,13 @@ class Connection(asyncio.Protocol):
         if self.head_done:
             self.keep_alive = False
             return
-        assert self.transport is not None
-        self.transport.write(data)
+        transport = self.transport
+        if transport is None or self.closed or transport.is_closing():
+            # Closed under us before the loop told connection_lost: if nothing of this request went out, the service
+            # cannot have read it.
+            raise ConnectionLost(reset=not self._sent, answered=self.answered)
+        transport.write(data)
+        self._sent = True
         while self._write_paused and self.error is None and not self.head_done:
             await self._wait()
         if self.error is not None:
