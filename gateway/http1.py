@@ -292,6 +292,7 @@ class Pool:
         self.idle: list[Connection] = []
         self.in_use = 0
         self._queue: deque[asyncio.Future[None]] = deque()
+        self._closed = False
 
     async def acquire(self, fresh: bool = False) -> Connection:
         """A pooled connection, or a new one (always new with ``fresh``)."""
@@ -328,7 +329,7 @@ class Pool:
         """The exchange is over: the connection goes back to the pool (``reuse``, when it may) or is closed."""
         self.in_use -= 1
         conn.busy = False
-        if reuse and conn.reusable() and len(self.idle) < self.limit:
+        if reuse and conn.reusable() and len(self.idle) < self.limit and not self._closed:
             conn.idle_since = self.loop.time()
             conn.error = None
             self.idle.append(conn)
@@ -360,6 +361,8 @@ class Pool:
         return conn
 
     def close(self) -> None:
+        """Close the idle connections; those in use close when their exchange ends."""
+        self._closed = True
         for conn in self.idle:
             conn.close()
         self.idle.clear()
