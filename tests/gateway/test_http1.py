@@ -323,3 +323,32 @@ async def test_an_answer_that_is_not_http_is_an_error_not_a_hang(raw_pool):
         await _get(pool, "/garbage")
     status, _, _ = await _get(pool, "/after")  # the broken connection was not kept
     assert status == 200
+
+
+def test_the_client_works_on_uvloop_the_loop_the_gateway_runs_on():
+    # The tests above run on asyncio's own loop; `ansinh serve` runs uvloop, whose transports differ (they are not
+    # asyncio.Transport instances, for one).
+    import uvloop
+
+    async def scenario() -> None:
+        upstream = ScriptedUpstream()
+        server = await asyncio.start_server(upstream.handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        pool = http1.Pool(url, limit=2, keepalive=4.0, connect_timeout=2.0, read_timeout=5.0)
+        try:
+            answers = [await _get(pool, f"/n/{i}") for i in range(3)]
+            assert [status for status, _, _ in answers] == [200] * 3
+            assert len({id(conn) for _, _, conn in answers}) == 1  # reused
+            status, _, first = await _get(pool, "/hang-up")
+            async with asyncio.timeout(10):
+                while not first.closed:  # noqa: ASYNC110 - the protocol has no event to wait on; bounded
+                    await asyncio.sleep(0.01)
+            assert (await _get(pool, "/after"))[0] == 200
+            with pytest.raises(http1.BadResponse):
+                await _get(pool, "/garbage")
+        finally:
+            pool.close()
+            server.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(scenario())
