@@ -220,7 +220,12 @@ Announce = Callable[[str], tuple[str, dict[str, Any]]]
 
 
 async def insert_many(
-    session: AsyncSession, rows: Sequence[NewPerson], *, by: str, announce: Announce | None = None
+    session: AsyncSession,
+    rows: Sequence[NewPerson],
+    *,
+    by: str,
+    announce: Announce | None = None,
+    history: Announce | None = None,
 ) -> set[uuid.UUID]:
     """Insert the persons not registered yet (a bulk import); returns the ids inserted.
 
@@ -228,7 +233,8 @@ async def insert_many(
     writers), or, without national ID, a person with the same name key, date of birth and commune.
 
     With ``announce``, the same statement publishes ``registry.person.registered.v1`` for each person inserted, its
-    envelope built by PostgreSQL from the inserted row (the data of ``PersonRegistered``).
+    envelope built by PostgreSQL from the inserted row (the data of ``PersonRegistered``). With ``history``, the same
+    statement writes each inserted person's first change record (``history.service.created_sql``).
     """
     if not rows:
         return set()
@@ -262,4 +268,8 @@ async def insert_many(
             + publish
         )
         params.update(publish_params)
+    if history is not None:
+        recorded, recorded_params = history("added")
+        statement += recorded
+        params.update(recorded_params)
     return set((await session.execute(text(statement + " SELECT id FROM added"), params)).scalars())

@@ -214,7 +214,11 @@ def accept_new_person(values: dict[str, Any], today: date, province_codes: Conta
         return None
     national_id = values.get("national_id")
     if national_id is not None:
-        if type(national_id) is not str or len(national_id) != 12 or not (national_id.isascii() and national_id.isdigit()):
+        if (
+            type(national_id) is not str
+            or len(national_id) != 12
+            or not (national_id.isascii() and national_id.isdigit())
+        ):
             return None
         century, id_sex = _ID_DIGIT.get(national_id[3], (0, ""))
         if (

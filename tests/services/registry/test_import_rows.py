@@ -52,7 +52,8 @@ def national_ids(draw: st.DrawFn, born: date, sex: str) -> str | None:
         return None
     if kind <= 2:  # mostly one that agrees, sometimes with one digit changed
         digit = (0 if sex == "male" else 1) + 2 * ((born.year - 1900) // 100)
-        value = f"{draw(st.sampled_from(['084', '079', '000', '099']))}{digit}{born.year % 100:02d}{draw(st.integers(0, 999_999)):06d}"
+        province = draw(st.sampled_from(["084", "079", "000", "099"]))
+        value = f"{province}{digit}{born.year % 100:02d}{draw(st.integers(0, 999_999)):06d}"
         if kind == 2:
             at = draw(st.integers(0, 11))
             value = value[:at] + draw(st.sampled_from("0123456789٣x ")) + value[at + 1 :]
