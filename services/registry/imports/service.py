@@ -233,7 +233,8 @@ async def _persons(
     successors: dict[str, list[str]] = {}
     looked_up: set[str] = set()
     first_line: dict[Any, int] = {}
-    announce = partial(EVENTS.publish_sql, PERSON_REGISTERED)  # envelopes built by PostgreSQL, same statement
+    # Envelopes built by PostgreSQL in the insert statement; each inserted person is a new subject with one event.
+    announce = partial(EVENTS.publish_sql, PERSON_REGISTERED, one_per_subject=True)
     inserted: list[uuid.UUID] = []
     written = 0
     in_flight: asyncio.Task[list[uuid.UUID]] | None = None
