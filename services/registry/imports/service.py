@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common import clock, tabular
+from common import clock, gcpause, tabular
 from common.areas import sees
 from common.auth import Principal
 from common.errors import Conflict, NotFound, ValidationFailed
@@ -814,12 +814,14 @@ async def run(
     header, header_problems = rules.match_header(kind, sheet.header)
     if header_problems:
         raise _header_failed(kind, header_problems)
-    rows = list(sheet.rows)
-    if not rows:
-        raise ValidationFailed([{"field": "body", "reason": "the file has a header but no data rows"}])
-    import_id = uuid.uuid4()
-    await repository.lock(session, kind)
-    out = await IMPORTERS[kind](session, principal, header, rows, import_id)
+    # The rows make no reference cycles; the collector's passes over them were a quarter of the import's CPU.
+    with gcpause.paused():
+        rows = list(sheet.rows)
+        if not rows:
+            raise ValidationFailed([{"field": "body", "reason": "the file has a header but no data rows"}])
+        import_id = uuid.uuid4()
+        await repository.lock(session, kind)
+        out = await IMPORTERS[kind](session, principal, header, rows, import_id)
     problems = sorted(out.problems, key=lambda p: p.line)
     record = ImportRecord(
         id=import_id,
