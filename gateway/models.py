@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Identity, Index, Integer, Text, UniqueConstraint, func
+from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Identity, Index, Integer, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -109,8 +109,15 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
-        Index("ix_deliveries_order", "subscription_id", "subject", "position"),
+        # Only the pending rows (the dispatcher's round, repository.due_chains): delivered and dead ones are not in them.
+        Index("ix_deliveries_pending_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+        Index(
+            "ix_deliveries_pending_order",
+            "subscription_id",
+            "subject",
+            "position",
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)

@@ -215,7 +215,8 @@ class Dispatcher:
 
     async def _post_batch(self, heads: list[dict[str, Any]]) -> bool:
         """One signed POST of these deliveries' events to the service's batch route; True when it answered 2xx."""
-        body = b'{"events":[' + b",".join(orjson.dumps(h["envelope"]) for h in heads) + b"]}"
+        # The envelopes as stored (JSON text from the database), not decoded and encoded again.
+        body = b'{"events":[' + ",".join(h["envelope"] for h in heads).encode() + b"]}"
         msg_id = f"batch_{uuid.uuid4()}"
         now = datetime.now(UTC)
         headers = {
@@ -239,7 +240,7 @@ class Dispatcher:
         return False
 
     async def _deliver(self, head: dict[str, Any]) -> dict[str, Any]:
-        body = orjson.dumps(head["envelope"]).decode()
+        body = orjson.dumps(orjson.loads(head["envelope"])).decode()  # compact, as partners always received it
         msg_id = str(head["event_id"])
         now = datetime.now(UTC)
         headers = {
