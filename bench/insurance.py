@@ -287,7 +287,7 @@ async def _decided(insurance_url: str) -> None:
     conn = await asyncpg.connect(to_asyncpg_url(insurance_url).replace("postgresql+asyncpg", "postgresql"))
     try:
         while True:
-            if not await conn.fetchval("SELECT count(*) FROM insurance.pending_decisions"):
+            if not await conn.fetchval("SELECT EXISTS (SELECT FROM insurance.pending_decisions)"):
                 break
             await asyncio.sleep(0.2)
     finally:
