@@ -48,9 +48,15 @@ from .harness import BENCH_DB, LoadResult, admin_url, ensure_wrk, machine, recor
 CONNECTIONS = (32, 128)
 ROUTE = "/me"
 ROUNDS, ROUNDS_QUICK = 5, 2
+PAIRS, PAIRS_QUICK = 8, 4
+"""Rounds of plain nginx against the data plane (cached), 3 s each, alternating which goes first: the ratio that
+decides the data plane's target, measured so that the neighbours' drift hits both alike."""
 CACHE_MIN_RATE = 500_000
 """The bench gateway caches passes for clients at or above this rate: ``cached`` has 1,000,000/s, ``checked``
 400,000/s (both far above what wrk reaches here, so neither is ever limited)."""
+
+_TMPFS = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+"""Where nginx's cache of passes goes: tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml)."""
 
 
 @dataclass
@@ -223,8 +229,13 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     ensure_nginx()
     results: dict[int, list[Row]] = {}
     rounds: dict[str, list[float]] = {}
+    pairs: dict[str, list[Row]] = {}
     load_before = os.getloadavg()
-    with admin_url() as admin, tempfile.TemporaryDirectory(prefix="ansinh-bench-nginx-") as workdir:
+    with (
+        admin_url() as admin,
+        tempfile.TemporaryDirectory(prefix="ansinh-bench-nginx-") as workdir,
+        tempfile.TemporaryDirectory(prefix="ansinh-bench-nginx-", dir=_TMPFS) as cache_dir,
+    ):
         up_port, plain_port, edge_port = free_port(), free_port(), free_port()
         ports = {c: free_port() for c in database.COMPONENTS}
         passwords = {c: secrets.token_urlsafe(16) for c in database.COMPONENTS}
@@ -272,7 +283,15 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
             listen=f"127.0.0.1:{edge_port}",
             main=nginx.foreground(f"{workdir}/edge"),
             temp_dir=f"{workdir}/edge",
-            cache_path=f"{workdir}/edge/cache",
+            # On tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml): a hit reads the entry's file.
+            cache_path=f"{cache_dir}/edge",
+        )
+        before_port = free_port()
+        os.makedirs(f"{workdir}/before", exist_ok=True)
+        before_conf = _before(
+            edge_conf.replace(f"127.0.0.1:{edge_port};", f"127.0.0.1:{before_port};")
+            .replace(f"{workdir}/edge", f"{workdir}/before")
+            .replace(f"{cache_dir}/edge", f"{workdir}/before/cache")
         )
         with open(local.VAR / "bench-stack.log", "w") as log, _process(up_cmd) as up:
             _wait(f"http://{upstream}/openapi.json", up)
@@ -288,6 +307,7 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                 with (
                     _nginx(_plain_nginx(upstream, plain_port, f"{workdir}/plain"), f"{workdir}/plain") as plain,
                     _nginx(edge_conf, f"{workdir}/edge") as edge,
+                    _nginx(before_conf, f"{workdir}/before") as before,
                 ):
                     _wait(f"http://127.0.0.1:{plain_port}{ROUTE}", plain)
                     _wait(f"http://127.0.0.1:{edge_port}/health", edge)
@@ -324,6 +344,14 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         results[conns] = [
                             _measure(name, url, conns, seconds, headers, pids) for name, url, headers, pids in targets
                         ]
+                    pair = [t for t in targets if t[0] in ("nginx", "nginx + gateway, cached")]
+                    pair.append(
+                        (BEFORE, f"http://127.0.0.1:{before_port}/registry{ROUTE}", cached, [before.pid, gw_pid])
+                    )
+                    assert httpx.get(pair[-1][1], headers=cached).status_code == 200
+                    for i in range(PAIRS_QUICK if quick else PAIRS):
+                        for name, url, headers, pids in pair if i % 2 == 0 else pair[::-1]:
+                            pairs.setdefault(name, []).append(_measure(name, url, CONNECTIONS[0], 3, headers, pids))
                     if bases:  # the gateways alone, interleaved round by round: the machine's drift hits all alike
                         gateways = [t for t in targets if t[3] == [gw_pid] or t[0] in {b[0] for b in bases}]
                         for _ in range(ROUNDS_QUICK if quick else ROUNDS):
@@ -339,9 +367,48 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     load_after = os.getloadavg()
     load = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
     print(load)
+    paired = _paired(pairs)
+    print(paired)
     if write and not quick:
-        record("gateway", _report(results, seconds, load) + _attribution(rounds))
+        record("gateway", _report(results, seconds, load) + paired + _attribution(rounds))
     return results
+
+
+BEFORE = "data plane before (cache on disk, no open_file_cache, no pcre_jit)"
+
+
+def _before(conf: str) -> str:
+    """The data plane as it was before the cache of passes moved to tmpfs with ``open_file_cache`` (same run)."""
+    lines = [
+        line
+        for line in conf.splitlines()
+        if not line.strip().startswith(("open_file_cache", "pcre_jit", "# A hit reuses", "# was replaced"))
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _paired(pairs: dict[str, list[Row]]) -> str:
+    plain = pairs.get("nginx", [])
+    if not plain:
+        return ""
+    lines = []
+    for name in ("nginx + gateway, cached", BEFORE):
+        rows = pairs[name]
+        ratios = [e.load.requests_per_s / p.load.requests_per_s for p, e in zip(plain, rows, strict=True)]
+        lines.append(
+            f"| {name} | **{statistics.median(ratios):.2f}** | **{min(ratios):.2f}** | "
+            f"{', '.join(f'{r:.2f}' for r in ratios)} | {statistics.median(r.cpu_us for r in rows):,.0f} |"
+        )
+    table = "\n".join(lines)
+    return f"""
+Plain nginx and the data plane (cached client) alternated round by round, {len(plain)} rounds of 3 s at
+{CONNECTIONS[0]} connections, the order reversed every other round, so that the neighbours' load hits all alike.
+Plain nginx's proxy CPU in these rounds, median: {statistics.median(r.cpu_us for r in plain):,.0f} µs per request.
+
+| path | ÷ nginx, median | ÷ nginx, lowest round | every round | proxy CPU µs/request (median) |
+|---|---|---|---|---|
+{table}
+"""
 
 
 def _attribution(rounds: dict[str, list[float]]) -> str:
