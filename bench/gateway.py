@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import psutil
@@ -67,6 +67,8 @@ class Row:
     cpu_us: float
     """Proxy CPU per request, µs (nginx + gateway for the data plane)."""
     detail: str = ""
+    split: list[float] = field(default_factory=list)
+    """The same per process, in the order of the pids measured (data plane: nginx, then the gateway)."""
 
 
 def ensure_nginx() -> str:
@@ -178,16 +180,18 @@ def _measure(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-    before = _cpu(pids)
+    before = [_cpu([pid]) for pid in pids]
     load = wrk(url, conns, seconds, headers, watch_pid=pids[-1])
-    used = _cpu(pids) - before
+    used = [_cpu([pid]) - b for pid, b in zip(pids, before, strict=True)]
     if profiler is not None:
         profiler.wait(30)
     requests = round(load.requests_per_s * seconds)  # wrk's own count is printed with a unit; this is close enough
-    row = Row(name, load, requests, used / max(requests, 1) * 1e6, detail)
+    row = Row(name, load, requests, sum(used) / max(requests, 1) * 1e6, detail)
+    row.split = [u / max(requests, 1) * 1e6 for u in used]
+    split = f" ({' + '.join(f'{u:.0f}' for u in row.split)})" if len(pids) > 1 else ""
     print(
         f"{conns:>4} conns  {name:<22} {load.requests_per_s:8.0f} req/s  p50 {load.p50_ms:6.2f} ms  "
-        f"p99 {load.p99_ms:6.2f} ms  proxy CPU {row.cpu_us:6.0f} µs/req  errors {load.errors}"
+        f"p99 {load.p99_ms:6.2f} ms  proxy CPU {row.cpu_us:6.0f}{split} µs/req  errors {load.errors}"
     )
     return row
 
@@ -395,9 +399,12 @@ def _paired(pairs: dict[str, list[Row]]) -> str:
     for name in ("nginx + gateway, cached", BEFORE):
         rows = pairs[name]
         ratios = [e.load.requests_per_s / p.load.requests_per_s for p, e in zip(plain, rows, strict=True)]
+        nginx_us = statistics.median(r.split[0] for r in rows)
+        gateway_us = statistics.median(r.split[1] for r in rows)
         lines.append(
             f"| {name} | **{statistics.median(ratios):.2f}** | **{min(ratios):.2f}** | "
-            f"{', '.join(f'{r:.2f}' for r in ratios)} | {statistics.median(r.cpu_us for r in rows):,.0f} |"
+            f"{', '.join(f'{r:.2f}' for r in ratios)} | {statistics.median(r.cpu_us for r in rows):,.0f} "
+            f"(nginx {nginx_us:,.0f} + gateway {gateway_us:,.0f}) |"
         )
     table = "\n".join(lines)
     return f"""
@@ -405,7 +412,7 @@ Plain nginx and the data plane (cached client) alternated round by round, {len(p
 {CONNECTIONS[0]} connections, the order reversed every other round, so that the neighbours' load hits all alike.
 Plain nginx's proxy CPU in these rounds, median: {statistics.median(r.cpu_us for r in plain):,.0f} µs per request.
 
-| path | ÷ nginx, median | ÷ nginx, lowest round | every round | proxy CPU µs/request (median) |
+| path | ÷ nginx, median | ÷ nginx, lowest round | every round | proxy CPU µs/request, median |
 |---|---|---|---|---|
 {table}
 """
