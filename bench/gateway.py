@@ -84,9 +84,10 @@ def ensure_nginx() -> str:
     return str(found)
 
 
-def _plain_nginx(upstream: str, listen: int, workdir: str) -> str:
+def _plain_nginx(upstream: str, listen: int, workdir: str, workers: str = "1") -> str:
+    os.makedirs(workdir, exist_ok=True)
     temps = "".join(f"    {k}_temp_path {workdir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""{nginx.foreground(workdir)}
+    return f"""{nginx.foreground(workdir, workers)}
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
@@ -147,10 +148,13 @@ def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> Non
 
 
 def _cpu(pids: list[int]) -> float:
+    """CPU seconds of these processes and their children (nginx's workers under a master)."""
     total = 0.0
     for pid in pids:
-        t = psutil.Process(pid).cpu_times()
-        total += t.user + t.system
+        process = psutil.Process(pid)
+        for p in (process, *process.children(recursive=True)):
+            t = p.cpu_times()
+            total += t.user + t.system
     return total
 
 
@@ -229,6 +233,7 @@ def _baseline(config: StackConfig, source: str, port: int) -> subprocess.Popen[b
 
 def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     seconds = 3 if quick else 10
+    pair_seconds = 3 if quick else 5
     ensure_wrk()
     ensure_nginx()
     results: dict[int, list[Row]] = {}
@@ -276,27 +281,25 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
             "--log-level",
             "warning",
         ]
-        os.makedirs(f"{workdir}/plain", exist_ok=True)
-        os.makedirs(f"{workdir}/edge", exist_ok=True)
-        edge_conf = nginx.render(
-            gateway=f"127.0.0.1:{ports['gateway']}",
-            services={
-                name: (upstream if name == "registry" else f"127.0.0.1:{free_port()}")
-                for name in ("registry", "payments", "insurance", "child_protection")
-            },
-            listen=f"127.0.0.1:{edge_port}",
-            main=nginx.foreground(f"{workdir}/edge"),
-            temp_dir=f"{workdir}/edge",
-            # On tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml): a hit reads the entry's file.
-            cache_path=f"{cache_dir}/edge",
-        )
-        before_port = free_port()
-        os.makedirs(f"{workdir}/before", exist_ok=True)
-        before_conf = _before(
-            edge_conf.replace(f"127.0.0.1:{edge_port};", f"127.0.0.1:{before_port};")
-            .replace(f"{workdir}/edge", f"{workdir}/before")
-            .replace(f"{cache_dir}/edge", f"{workdir}/before/cache")
-        )
+        services = {
+            name: (upstream if name == "registry" else f"127.0.0.1:{free_port()}")
+            for name in ("registry", "payments", "insurance", "child_protection")
+        }
+
+        def edge_conf(port: int, name: str, workers: str = "1", cache: str = cache_dir) -> str:
+            os.makedirs(f"{workdir}/{name}", exist_ok=True)
+            os.makedirs(cache, exist_ok=True)
+            return nginx.render(
+                gateway=f"127.0.0.1:{ports['gateway']}",
+                services=services,
+                listen=f"127.0.0.1:{port}",
+                main=nginx.foreground(f"{workdir}/{name}", workers),
+                temp_dir=f"{workdir}/{name}",
+                # On tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml): a hit reads the entry's file.
+                cache_path=f"{cache}/{name}",
+            )
+
+        before_port, plain_auto_port, edge_auto_port = free_port(), free_port(), free_port()
         with open(local.VAR / "bench-stack.log", "w") as log, _process(up_cmd) as up:
             _wait(f"http://{upstream}/openapi.json", up)
             stack = Stack(config, out=log)
@@ -310,8 +313,15 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                 checked = _token(gateway, asyncio.run(_client(gateway_db, "bench-checked", 400_000)))
                 with (
                     _nginx(_plain_nginx(upstream, plain_port, f"{workdir}/plain"), f"{workdir}/plain") as plain,
-                    _nginx(edge_conf, f"{workdir}/edge") as edge,
-                    _nginx(before_conf, f"{workdir}/before") as before,
+                    _nginx(edge_conf(edge_port, "edge"), f"{workdir}/edge") as edge,
+                    _nginx(
+                        _before(edge_conf(before_port, "before", cache=f"{workdir}/disk-cache")), f"{workdir}/before"
+                    ) as before,
+                    _nginx(
+                        _plain_nginx(upstream, plain_auto_port, f"{workdir}/plain-auto", "auto"),
+                        f"{workdir}/plain-auto",
+                    ) as plain_auto,
+                    _nginx(edge_conf(edge_auto_port, "edge-auto", "auto"), f"{workdir}/edge-auto") as edge_auto,
                 ):
                     _wait(f"http://127.0.0.1:{plain_port}{ROUTE}", plain)
                     _wait(f"http://127.0.0.1:{edge_port}/health", edge)
@@ -348,14 +358,25 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         results[conns] = [
                             _measure(name, url, conns, seconds, headers, pids) for name, url, headers, pids in targets
                         ]
-                    pair = [t for t in targets if t[0] in ("nginx", "nginx + gateway, cached")]
-                    pair.append(
-                        (BEFORE, f"http://127.0.0.1:{before_port}/registry{ROUTE}", cached, [before.pid, gw_pid])
-                    )
-                    assert httpx.get(pair[-1][1], headers=cached).status_code == 200
+                    edge_url = f"http://127.0.0.1:{{}}/registry{ROUTE}"
+                    contest = [
+                        (PLAIN, f"http://127.0.0.1:{plain_port}{ROUTE}", [plain.pid]),
+                        (EDGE, edge_url.format(edge_port), [edge.pid, gw_pid]),
+                        (BEFORE, edge_url.format(before_port), [before.pid, gw_pid]),
+                        (PLAIN_AUTO, f"http://127.0.0.1:{plain_auto_port}{ROUTE}", [plain_auto.pid]),
+                        (EDGE_AUTO, edge_url.format(edge_auto_port), [edge_auto.pid, gw_pid]),
+                    ]
+                    _wait(f"http://127.0.0.1:{before_port}/health", before)
+                    _wait(f"http://127.0.0.1:{plain_auto_port}{ROUTE}", plain_auto)
+                    _wait(f"http://127.0.0.1:{edge_auto_port}/health", edge_auto)
+                    for _, url, _ in contest[2:]:
+                        assert httpx.get(url, headers=cached).status_code == 200, url
+                        wrk(url, 16, 1, cached)
                     for i in range(PAIRS_QUICK if quick else PAIRS):
-                        for name, url, headers, pids in pair if i % 2 == 0 else pair[::-1]:
-                            pairs.setdefault(name, []).append(_measure(name, url, CONNECTIONS[0], 3, headers, pids))
+                        for name, url, pids in contest if i % 2 == 0 else contest[::-1]:
+                            pairs.setdefault(name, []).append(
+                                _measure(name, url, CONNECTIONS[0], pair_seconds, cached, pids)
+                            )
                     if bases:  # the gateways alone, interleaved round by round: the machine's drift hits all alike
                         gateways = [t for t in targets if t[3] == [gw_pid] or t[0] in {b[0] for b in bases}]
                         for _ in range(ROUNDS_QUICK if quick else ROUNDS):
@@ -371,14 +392,16 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     load_after = os.getloadavg()
     load = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
     print(load)
-    paired = _paired(pairs)
+    paired = _paired(pairs, pair_seconds)
     print(paired)
     if write and not quick:
         record("gateway", _report(results, seconds, load) + paired + _attribution(rounds))
     return results
 
 
-BEFORE = "data plane before (cache on disk, no open_file_cache, no pcre_jit)"
+PLAIN, EDGE = "nginx", "nginx + gateway, cached"
+BEFORE = "nginx + gateway, cached, before (cache on disk, no open_file_cache, no pcre_jit)"
+PLAIN_AUTO, EDGE_AUTO = "nginx, worker_processes auto", "nginx + gateway, cached, worker_processes auto"
 
 
 def _before(conf: str) -> str:
@@ -391,28 +414,32 @@ def _before(conf: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _paired(pairs: dict[str, list[Row]]) -> str:
-    plain = pairs.get("nginx", [])
-    if not plain:
+def _paired(pairs: dict[str, list[Row]], seconds: int) -> str:
+    if not pairs:
         return ""
     lines = []
-    for name in ("nginx + gateway, cached", BEFORE):
+    for name, reference in ((PLAIN, None), (EDGE, PLAIN), (BEFORE, PLAIN), (PLAIN_AUTO, None), (EDGE_AUTO, PLAIN_AUTO)):
         rows = pairs[name]
-        ratios = [e.load.requests_per_s / p.load.requests_per_s for p, e in zip(plain, rows, strict=True)]
+        cpu = f"{statistics.median(r.cpu_us for r in rows):,.0f}"
+        if reference is None:
+            lines.append(f"| {name} | 1 | 1 | | {cpu} |")
+            continue
+        ratios = [e.load.requests_per_s / p.load.requests_per_s for p, e in zip(pairs[reference], rows, strict=True)]
         nginx_us = statistics.median(r.split[0] for r in rows)
         gateway_us = statistics.median(r.split[1] for r in rows)
         lines.append(
-            f"| {name} | **{statistics.median(ratios):.2f}** | **{min(ratios):.2f}** | "
-            f"{', '.join(f'{r:.2f}' for r in ratios)} | {statistics.median(r.cpu_us for r in rows):,.0f} "
-            f"(nginx {nginx_us:,.0f} + gateway {gateway_us:,.0f}) |"
+            f"| {name} | **{statistics.median(ratios):.2f}** | {min(ratios):.2f} | "
+            f"{', '.join(f'{r:.2f}' for r in ratios)} | {cpu} (nginx {nginx_us:,.0f} + gateway {gateway_us:,.0f}) |"
         )
     table = "\n".join(lines)
     return f"""
-Plain nginx and the data plane (cached client) alternated round by round, {len(plain)} rounds of 3 s at
-{CONNECTIONS[0]} connections, the order reversed every other round, so that the neighbours' load hits all alike.
-Plain nginx's proxy CPU in these rounds, median: {statistics.median(r.cpu_us for r in plain):,.0f} µs per request.
+**The data plane against plain nginx, alternated**: {len(pairs[PLAIN])} rounds, each running every path below
+{seconds} s at {CONNECTIONS[0]} connections (cached client), the order reversed every other round, so that the
+neighbours' load hits all alike; each ratio is the data plane's req/s over the plain nginx's of the same round and the
+same worker setting (one worker process, as in the table above, or `worker_processes auto` with a master, as
+deployed). CPU includes the workers.
 
-| path | ÷ nginx, median | ÷ nginx, lowest round | every round | proxy CPU µs/request, median |
+| path | ÷ nginx, median | lowest round | every round | proxy CPU µs/request, median |
 |---|---|---|---|---|
 {table}
 """

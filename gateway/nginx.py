@@ -15,6 +15,7 @@ rendering of it (``tests/gateway/conftest.py``), so both arrangements give the s
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -279,9 +280,10 @@ def start(conf: str, workdir: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([binary, "-p", workdir, "-c", str(path)], stdin=subprocess.DEVNULL)
 
 
-def foreground(workdir: str) -> str:
-    """Main-context lines for :func:`start`."""
-    return (
-        f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {workdir}/nginx.pid;\n"
-        f"error_log {workdir}/error.log warn;"
-    )
+def foreground(workdir: str, workers: str = "1") -> str:
+    """Main-context lines for :func:`start`: one process (no master) by default; with ``workers`` (e.g. ``"auto"``,
+    as deployed) a master and that many worker processes."""
+    processes = "master_process off;\nworker_processes 1;" if workers == "1" else f"worker_processes {workers};"
+    if workers != "1" and os.geteuid() == 0:  # else the workers run as nobody, locked out of workdir
+        processes += "\nuser root;"
+    return f"daemon off;\n{processes}\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log warn;"
