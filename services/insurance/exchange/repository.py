@@ -239,3 +239,171 @@ async def has_pending(session: AsyncSession, person_id: uuid.UUID) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+# --- results, set-wise ------------------------------------------------------------------------------------------
+# A results report of 10,000 persons is read with four statements and written with a handful, whatever its size.
+
+
+async def item_states(session: AsyncSession, list_id: uuid.UUID, person_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    """The list's items of ``person_ids`` as plain rows, locked (results for one person are recorded one at a time)."""
+    return list(
+        (
+            await session.execute(
+                text("""
+                SELECT id, person_id, action, group_code, card_id, result, commune_code, district_code, province_code
+                FROM insurance.exchange_items
+                WHERE list_id = :list AND person_id = ANY(CAST(:persons AS uuid[]))
+                ORDER BY id FOR UPDATE"""),
+                {"list": list_id, "persons": list(person_ids)},
+            )
+        ).all()
+    )
+
+
+async def cards_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, uuid.UUID | None]:
+    """Card code → the list item it was issued for, for the codes that exist."""
+    if not codes:
+        return {}
+    rows = await session.execute(
+        text("SELECT code, list_item_id FROM insurance.cards WHERE code = ANY(CAST(:codes AS text[]))"),
+        {"codes": list(codes)},
+    )
+    return {r.code: r.list_item_id for r in rows}
+
+
+async def survivors(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Person → the record it was merged into, for those of ``person_ids`` merged away."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        text("""SELECT person_id, survivor_id FROM insurance.person_merges
+                WHERE person_id = ANY(CAST(:ids AS uuid[]))"""),
+        {"ids": list(person_ids)},
+    )
+    return {r.person_id: r.survivor_id for r in rows}
+
+
+async def cards_in_force(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    """The cards in force of ``person_ids`` as plain rows, locked (as :func:`..cards.repository.in_force`)."""
+    if not person_ids:
+        return []
+    return list(
+        (
+            await session.execute(
+                text("""
+                SELECT id, person_id, group_code, code, number, valid_from, valid_to, commune_code, district_code,
+                       province_code
+                FROM insurance.cards WHERE person_id = ANY(CAST(:ids AS uuid[])) AND ended_on IS NULL
+                ORDER BY id FOR UPDATE"""),
+                {"ids": list(person_ids)},
+            )
+        ).all()
+    )
+
+
+async def end_cards(session: AsyncSession, ends: Sequence[tuple[uuid.UUID, date, str]]) -> None:
+    """``(card id, last day, reason)``: the cards end (as :func:`..cards.repository.end`), each with its history line
+    (``ended``, by the insurance service)."""
+    if not ends:
+        return
+    await session.execute(
+        text("""
+        WITH ended AS (
+            UPDATE insurance.cards c SET valid_to = d.last_day, ended_on = d.last_day, end_reason = d.reason
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:days AS date[]), CAST(:reasons AS text[]))
+                 AS d(id, last_day, reason)
+            WHERE c.id = d.id
+            RETURNING c.id, c.person_id, c.group_code, c.code, c.valid_from, c.valid_to, c.end_reason
+        )
+        INSERT INTO insurance.card_history (person_id, card_id, kind, group_code, code, valid_from, valid_to, reason,
+                                            recorded_by)
+        SELECT person_id, id, 'ended', group_code, code, valid_from, valid_to, end_reason, 'insurance' FROM ended"""),
+        {"ids": [e[0] for e in ends], "days": [e[1] for e in ends], "reasons": [e[2] for e in ends]},
+    )
+
+
+_NEW_CARDS = text("""
+    WITH new AS (
+        INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province, valid_from, valid_to,
+                                     paid_on, ended_on, end_reason, commune_code, district_code, province_code,
+                                     list_item_id, issued_at)
+        SELECT d.id, d.person_id, d.group_code, d.code, d.number, d.province, d.valid_from, d.valid_to, d.paid_on, NULL,
+               '', d.commune_code, d.district_code, d.province_code, d.item_id, now()
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:persons AS uuid[]), CAST(:groups AS text[]), CAST(:codes AS text[]),
+                    CAST(:numbers AS text[]), CAST(:provinces AS text[]), CAST(:valid_from AS date[]),
+                    CAST(:valid_to AS date[]), CAST(:paid_on AS date[]), CAST(:communes AS text[]),
+                    CAST(:districts AS text[]), CAST(:province_codes AS text[]), CAST(:items AS uuid[]))
+             AS d(id, person_id, group_code, code, number, province, valid_from, valid_to, paid_on, commune_code,
+                  district_code, province_code, item_id)
+        ON CONFLICT DO NOTHING
+        RETURNING id, person_id, group_code, code, valid_from, valid_to
+    ), history AS (
+        INSERT INTO insurance.card_history (person_id, card_id, kind, group_code, code, valid_from, valid_to, reason,
+                                            recorded_by)
+        SELECT new.person_id, new.id, k.kind, new.group_code, new.code, new.valid_from, new.valid_to, :reason, :by
+        FROM new JOIN unnest(CAST(:ids AS uuid[]), CAST(:kinds AS text[])) AS k(id, kind) ON k.id = new.id
+    )
+    SELECT count(*) FROM new""")
+
+
+async def add_cards(session: AsyncSession, cards: Sequence[dict[str, Any]], reason: str, by: str) -> int:
+    """Insert the cards (dicts of :data:`_NEW_CARDS`' columns, with ``kind``: issued, renewed or changed_group) and
+    their history lines, skipping any that would break a unique rule (a code that exists, a second card in force for
+    a person): returns how many were written, so the caller sees a concurrent writer's win."""
+    if not cards:
+        return 0
+    column = {
+        "ids": "id",
+        "persons": "person_id",
+        "groups": "group_code",
+        "codes": "code",
+        "numbers": "number",
+        "provinces": "issuing_province",
+        "valid_from": "valid_from",
+        "valid_to": "valid_to",
+        "paid_on": "paid_on",
+        "communes": "commune_code",
+        "districts": "district_code",
+        "province_codes": "province_code",
+        "items": "list_item_id",
+        "kinds": "kind",
+    }
+    params: dict[str, Any] = {p: [c[k] for c in cards] for p, k in column.items()}
+    return int(await session.scalar(_NEW_CARDS, {**params, "reason": reason, "by": by}) or 0)
+
+
+async def set_results(session: AsyncSession, results: Sequence[tuple[uuid.UUID, str, str]]) -> None:
+    """``(item id, result, reason)`` for many items in one statement."""
+    if not results:
+        return
+    await session.execute(
+        text("""
+        UPDATE insurance.exchange_items i SET result = d.result, result_reason = d.reason
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:results AS text[]), CAST(:reasons AS text[])) AS d(id, result, reason)
+        WHERE i.id = d.id"""),
+        {"ids": [r[0] for r in results], "results": [r[1] for r in results], "reasons": [r[2] for r in results]},
+    )
+
+
+async def add_exceptions(session: AsyncSession, rows: Sequence[ExchangeException]) -> None:
+    """Exceptions in one statement (the objects are not added to the session)."""
+    if not rows:
+        return
+    table = ExchangeException.__table__
+    await session.execute(
+        table.insert(),  # type: ignore[attr-defined]
+        [
+            {
+                "id": e.id,
+                "list_id": e.list_id,
+                "person_id": e.person_id,
+                "kind": e.kind,
+                "detail": e.detail,
+                "status": e.status,
+                "resolution": e.resolution,
+                "created_at": e.created_at,
+            }
+            for e in rows
+        ],
+    )
