@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, select, text, update
+from sqlalchemy import Row, Select, Text, case, cast, func, literal, null, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import in_areas
 
 from ..models import ExchangeException, ExchangeItem, ExchangeList
+from ..rules import exchange_file as spec
 
 _NOT_PENDING = """NOT EXISTS (SELECT 1 FROM insurance.exchange_items i
                                WHERE i.person_id = {p} AND i.result = 'pending')"""
@@ -153,6 +154,15 @@ def _page_of_items(
     return query
 
 
+async def person_ids(session: AsyncSession, list_id: uuid.UUID) -> list[str]:
+    """The persons on a list, as text (what the registry's identity read takes and answers with)."""
+    rows = await session.execute(
+        text("SELECT person_id::text FROM insurance.exchange_items WHERE list_id = :list ORDER BY id"),
+        {"list": list_id},
+    )
+    return list(rows.scalars())
+
+
 async def item_rows(
     session: AsyncSession,
     list_id: uuid.UUID,
@@ -180,6 +190,49 @@ async def item_rows(
             i.result_reason,
             Card.code.label("current_card"),
         )
+    ).outerjoin(Card, Card.id == i.card_id)
+    return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
+
+
+def _safe(column: Any) -> Any:
+    """A text cell made formula-safe by PostgreSQL, as :func:`common.tabular.safe_cell` does."""
+    return case((column.regexp_match("^[-=+@\t\r]"), literal("'") + column), else_=column)
+
+
+async def csv_rows(
+    session: AsyncSession,
+    list_id: uuid.UUID,
+    areas: Sequence[str] | None,
+    action: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """:func:`item_rows` as a list file's cells, made by PostgreSQL: ``(id, person id as text, the cells from
+    `Mã xã` to the end)`` with the Vietnamese labels, dates as DD/MM/YYYY and formula-safe text (the download's
+    Python then only adds the identity cells)."""
+    from ..models import Card
+
+    i = ExchangeItem
+
+    def dmy(column: Any) -> Any:
+        return func.to_char(column, "DD/MM/YYYY")
+
+    query = select(
+        i.id,
+        cast(i.person_id, Text),
+        _safe(i.commune_code),
+        _safe(i.district_code),
+        case(spec.ACTION_LABELS, value=i.action, else_=i.action),
+        _safe(i.group_code),
+        i.benefit_level,
+        dmy(i.valid_from),
+        dmy(i.valid_to),
+        _safe(Card.code),
+        case(spec.OUTCOME_LABELS, value=i.result, else_=""),
+        null(),
+        null(),
+        null(),
+        _safe(func.nullif(i.result_reason, "")),
     ).outerjoin(Card, Card.id == i.card_id)
     return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
 

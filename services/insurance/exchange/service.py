@@ -3,6 +3,8 @@ for each answer, never stored), record BHXH's results, resolve exceptions. Nothi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +30,7 @@ from ..rules import card_code
 from ..rules.validity import month_end
 from . import repository
 from .exceptions import ListExists, ListNotFound
-from .identities import Identities, digest
+from .identities import Identities, digester
 from .schemas import ExceptionOut, ItemOut, ListOut, ResultIn, ResultsOut
 
 PURPOSE = "BHXH health-insurance list {period} (insurance service)"
@@ -100,19 +102,36 @@ async def build(
     return out(row)
 
 
+DIGEST_BATCH = 20_000
+"""Persons whose identities are read per step when a list is built (the next step's are read while this one's
+digests are stored)."""
+
+
 async def learn_digests(
     session: AsyncSession, list_id: uuid.UUID, identities: Identities, key: str, period: str
 ) -> None:
-    after: uuid.UUID | None = None
-    while True:
-        rows = await repository.item_rows(session, list_id, None, None, after, 10_000)
-        if not rows:
-            return
-        found = await identities.fetch([r.person_id for r in rows], PURPOSE.format(period=period))
-        await projection.store_digests(
-            session, {pid: digest(key, p["national_id"]) for pid, p in found.items() if p.get("national_id")}
-        )
-        after = rows[-1].id
+    ids = await repository.person_ids(session, list_id)
+    if not ids:
+        return
+    purpose = PURPOSE.format(period=period)
+    keyed = digester(key)
+    batches = [ids[i : i + DIGEST_BATCH] for i in range(0, len(ids), DIGEST_BATCH)]
+    pending: asyncio.Future[dict[str, dict[str, Any]]] | None = asyncio.ensure_future(
+        identities.fetch(batches[0], purpose)
+    )
+    try:
+        for k in range(len(batches)):
+            assert pending is not None
+            found = await pending
+            pending = asyncio.ensure_future(identities.fetch(batches[k + 1], purpose)) if k + 1 < len(batches) else None
+            await projection.store_digests(
+                session, {pid: keyed(p["national_id"]) for pid, p in found.items() if p.get("national_id")}
+            )
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
 
 
 async def get(session: AsyncSession, list_id: uuid.UUID) -> ExchangeList:
@@ -163,7 +182,7 @@ async def page(
     after = keyset(cursor, uuid.UUID)
     rows = await repository.items(session, row.id, principal.limited_to, action, after[0] if after else None, limit)
     found = await identities.fetch([r[0].person_id for r in rows], PURPOSE.format(period=row.period)) if rows else {}
-    items = [item_out(r, found.get(r[0].person_id)) for r in rows]
+    items = [item_out(r, found.get(str(r[0].person_id))) for r in rows]
     return items, cursor_if_full(rows, limit, lambda r: [str(r[0].id)])
 
 
@@ -504,6 +523,8 @@ async def _issue(
             card_code=code,
             card_in_force=next(c.code for c in in_force if c.id != item.card_id),
         )
+    if await cards_repository.by_code(session, code) is not None:  # before the card it replaces is ended
+        return _exception(row.id, item.person_id, "duplicate_code", card_code=code)
     if replaced is not None:
         kind, reason = ("renewed", "renewed") if item.action == "renew" else ("changed_group", "changed_group")
         await cards.end(
