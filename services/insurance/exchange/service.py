@@ -368,8 +368,8 @@ async def _record_set(
         answered.append((item.id, "issued", ""))
         applied += 1
 
-    await repository.end_cards(session, ends)
-    if await repository.add_cards(session, new_cards, f"list {row.period}", "bhxh") != len(new_cards):
+    await cards.end_replaced(session, ends)
+    if await cards.issue_many(session, new_cards, f"list {row.period}", "bhxh") != len(new_cards):
         raise _Raced
     await repository.set_results(session, answered)
     await EVENTS.publish_many(session, CARD_ENDED, ended_events)
