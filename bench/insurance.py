@@ -287,13 +287,22 @@ async def _enrol_through_hub(stack: Stack, insurance_url: str, events: list[Even
         await conn.close()
 
 
+STALLED_SECONDS = 300
+
+
 async def _decided(insurance_url: str) -> None:
-    """Until the running insurance process's decision worker has decided everyone queued."""
+    """Until the running insurance process's decision worker has decided everyone queued; an error when the queue
+    has not shrunk for ``STALLED_SECONDS`` (no worker running, e.g. the process did not start)."""
     conn = await asyncpg.connect(to_asyncpg_url(insurance_url).replace("postgresql+asyncpg", "postgresql"))
     try:
-        while True:
-            if not await conn.fetchval("SELECT EXISTS (SELECT FROM insurance.pending_decisions)"):
-                break
+        count = "SELECT count(*) FROM insurance.pending_decisions"
+        smallest, since = await conn.fetchval(count), time.monotonic()
+        while await conn.fetchval("SELECT EXISTS (SELECT FROM insurance.pending_decisions)"):
+            if time.monotonic() - since > STALLED_SECONDS:
+                left = await conn.fetchval(count)
+                if left >= smallest:
+                    raise RuntimeError(f"the decision worker made no progress for {STALLED_SECONDS} s ({left} queued)")
+                smallest, since = left, time.monotonic()
             await asyncio.sleep(0.2)
     finally:
         await conn.close()
