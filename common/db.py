@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import ColumnElement, MetaData, or_, text
+from sqlalchemy import ColumnElement, MetaData, make_url, or_, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from .settings import ServiceSettings
@@ -82,6 +83,41 @@ async def autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIte
         raise TypeError("autocommit needs a sessionmaker bound to an engine or a connection")
     async with bind.connect() as conn:
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
+    """The pool's own reset (``RESET ALL``, ``UNLISTEN *``, … : one round trip on every release) is for connections
+    whose users may change session state; :func:`driver_pool`'s users run single statements and change none."""
+
+
+async def driver_pool(settings: ServiceSettings, size: int) -> asyncpg.Pool:
+    """A small asyncpg pool beside the engine's, for a hot path that runs one prepared statement a request without
+    SQLAlchemy in between (no greenlet hand-off, no checkout events, no compiled-cache lookup). Its statements run
+    in autocommit (asyncpg opens no transaction unless asked): each commits when it returns. Released connections
+    are not reset (see :func:`_nothing_to_reset`); an open transaction would still be rolled back by asyncpg."""
+    dsn = make_url(settings.sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_nothing_to_reset)
+
+
+@asynccontextmanager
+async def driver_connection(
+    sessionmaker: async_sessionmaker[AsyncSession], pool: asyncpg.Pool | None
+) -> AsyncIterator[asyncpg.Connection]:
+    """An asyncpg connection from ``pool`` (statements in autocommit, as :func:`autocommit`). When ``sessionmaker``
+    is bound to a connection (tests: every request inside one outer transaction, rolled back at the end), that
+    connection's own asyncpg connection, inside the outer transaction."""
+    bind = sessionmaker.kw.get("bind")
+    if isinstance(bind, AsyncConnection):
+        # SQLAlchemy begins the transaction at the server with its first statement: make sure it has, so that what
+        # runs on the driver's connection stays inside it (and is rolled back with it).
+        await bind.execute(text("SELECT 1"))
+        raw = await bind.get_raw_connection()
+        yield raw.driver_connection
+        return
+    if pool is None:
+        raise RuntimeError("driver_connection needs the pool made by driver_pool (created at start-up)")
+    async with pool.acquire() as conn:
+        yield conn
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

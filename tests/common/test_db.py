@@ -70,3 +70,53 @@ async def test_an_autocommit_statement_is_durable_when_it_returns(test_db):
             await conn.execute(text(f"DROP TABLE {table}"))
     finally:
         await engine.dispose()
+
+
+async def test_a_driver_pool_statement_is_durable_when_it_returns(test_db):
+    """The coverage check's path since it left SQLAlchemy: asyncpg's own pool, one statement, committed on return; a
+    released connection is handed out again as it was (no reset round trip), outside any transaction."""
+    import uuid
+
+    from common.db import driver_connection, driver_pool
+    from common.settings import ServiceSettings
+
+    table = f"registry.driver_probe_{uuid.uuid4().hex}"
+    settings = ServiceSettings(database_url=test_db.urls["registry"])
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
+    pool = await driver_pool(settings, 1)
+    try:
+        maker = make_sessionmaker(engine)
+        async with driver_connection(maker, pool) as conn:
+            await conn.execute(f"CREATE TABLE {table} (x int)")
+            await conn.execute(f"INSERT INTO {table} VALUES (1)")
+            async with engine.connect() as other:
+                assert (await other.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 1
+            first = conn.get_server_pid()
+        async with driver_connection(maker, pool) as conn:
+            assert conn.get_server_pid() == first and not conn.is_in_transaction()
+            await conn.execute(f"DROP TABLE {table}")
+    finally:
+        await pool.close()
+        await engine.dispose()
+
+
+async def test_a_driver_connection_stays_inside_the_test_transaction(test_db):
+    """Bound to a connection (tests), the driver connection is that one, inside its transaction: rolled back with it."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from common.db import driver_connection
+
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
+    try:
+        async with engine.connect() as conn:
+            outer = await conn.begin()
+            maker = async_sessionmaker(bind=conn)
+            async with driver_connection(maker, None) as raw:
+                assert raw.is_in_transaction()
+                await raw.execute("CREATE TABLE registry.driver_probe_rolled_back (x int)")
+            await outer.rollback()
+        async with engine.connect() as other:
+            found = await other.execute(text("SELECT to_regclass('registry.driver_probe_rolled_back')"))
+            assert found.scalar() is None
+    finally:
+        await engine.dispose()
