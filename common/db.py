@@ -6,6 +6,7 @@ handler returns (rolls back on error), so a state change and its outbox event sh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -85,23 +86,54 @@ async def autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIte
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
-    """The pool's own reset (``RESET ALL``, ``UNLISTEN *``, … : one round trip on every release) is for connections
-    whose users may change session state; :func:`driver_pool`'s users run single statements and change none."""
+class DriverPool:
+    """A few asyncpg connections handed out in turn, for a hot path that runs one prepared statement a request
+    without SQLAlchemy in between (no greenlet hand-off, no checkout events, no compiled-cache lookup). Statements run
+    in autocommit (asyncpg opens no transaction unless asked): each commits when it returns.
+
+    Leaner than ``asyncpg.create_pool``, whose release resets the session (``RESET ALL``, ``UNLISTEN *``…: a round
+    trip) and runs in a task of its own: these connections carry no session state to reset. A connection is opened
+    when first needed; one that failed or was interrupted mid-statement (an error, a cancellation) is closed and
+    replaced by a new one at its next turn, so a database restart fails the calls in flight, not the ones after."""
+
+    def __init__(self, dsn: str, size: int) -> None:
+        self.dsn = dsn
+        self._slots: asyncio.Queue[asyncpg.Connection | None] = asyncio.Queue()
+        for _ in range(size):
+            self._slots.put_nowait(None)
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        conn = await self._slots.get()
+        try:
+            if conn is None or conn.is_closed():
+                conn = await asyncpg.connect(self.dsn)
+            yield conn
+        except BaseException:
+            if conn is not None:
+                conn.terminate()
+            self._slots.put_nowait(None)
+            raise
+        if conn.is_in_transaction():  # left open by its user: not fit to hand out again
+            conn.terminate()
+            conn = None
+        self._slots.put_nowait(conn)
+
+    async def close(self) -> None:
+        while not self._slots.empty():
+            conn = self._slots.get_nowait()
+            if conn is not None:
+                await conn.close()
 
 
-async def driver_pool(settings: ServiceSettings, size: int) -> asyncpg.Pool:
-    """A small asyncpg pool beside the engine's, for a hot path that runs one prepared statement a request without
-    SQLAlchemy in between (no greenlet hand-off, no checkout events, no compiled-cache lookup). Its statements run
-    in autocommit (asyncpg opens no transaction unless asked): each commits when it returns. Released connections
-    are not reset (see :func:`_nothing_to_reset`); an open transaction would still be rolled back by asyncpg."""
-    dsn = make_url(settings.sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_nothing_to_reset)
+def driver_pool(settings: ServiceSettings, size: int) -> DriverPool:
+    """A :class:`DriverPool` of ``size`` connections to the service's database (its own role and URL)."""
+    return DriverPool(make_url(settings.sqlalchemy_url).set(drivername="postgresql").render_as_string(False), size)
 
 
 @asynccontextmanager
 async def driver_connection(
-    sessionmaker: async_sessionmaker[AsyncSession], pool: asyncpg.Pool | None
+    sessionmaker: async_sessionmaker[AsyncSession], pool: DriverPool | None
 ) -> AsyncIterator[asyncpg.Connection]:
     """An asyncpg connection from ``pool`` (statements in autocommit, as :func:`autocommit`). When ``sessionmaker``
     is bound to a connection (tests: every request inside one outer transaction, rolled back at the end), that

@@ -45,7 +45,7 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
             )
 
     async def coverage_pool(app: FastAPI) -> None:
-        app.state.coverage_pool = await driver_pool(settings, settings.coverage_pool_size)
+        app.state.coverage_pool = driver_pool(settings, settings.coverage_pool_size)
 
     async def close_coverage_pool(app: FastAPI) -> None:
         pool, app.state.coverage_pool = app.state.coverage_pool, None

@@ -83,7 +83,7 @@ async def test_a_driver_pool_statement_is_durable_when_it_returns(test_db):
     table = f"registry.driver_probe_{uuid.uuid4().hex}"
     settings = ServiceSettings(database_url=test_db.urls["registry"])
     engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
-    pool = await driver_pool(settings, 1)
+    pool = driver_pool(settings, 1)
     try:
         maker = make_sessionmaker(engine)
         async with driver_connection(maker, pool) as conn:
@@ -120,3 +120,41 @@ async def test_a_driver_connection_stays_inside_the_test_transaction(test_db):
             assert found.scalar() is None
     finally:
         await engine.dispose()
+
+
+async def test_a_driver_pool_replaces_a_connection_that_broke(test_db):
+    """A connection whose use failed is closed and replaced; one whose backend went away (a database restart) is
+    replaced at the latest after the call that finds it gone: the calls after it work."""
+
+    import asyncpg
+
+    from common.db import driver_pool
+    from common.settings import ServiceSettings
+
+    settings = ServiceSettings(database_url=test_db.urls["registry"])
+    pool = driver_pool(settings, 1)
+    try:
+        async with pool.acquire() as conn:
+            first = conn.get_server_pid()
+        with pytest.raises(ZeroDivisionError):
+            async with pool.acquire() as conn:
+                assert conn.get_server_pid() == first
+                1 / 0  # noqa: B018 - the user's code fails mid-use
+        async with pool.acquire() as conn:
+            second = conn.get_server_pid()
+        assert second != first
+        killer = await asyncpg.connect(pool.dsn)
+        try:
+            # With a timeout, PostgreSQL answers once the backend has gone.
+            assert await killer.fetchval("SELECT pg_terminate_backend($1, 30000)", second)
+        finally:
+            await killer.close()
+        try:
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            pass  # the call that found the connection dead (unless asyncpg had already seen it close)
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT 1") == 1 and conn.get_server_pid() not in (first, second)
+    finally:
+        await pool.close()

@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common.db import driver_connection
+from common.db import DriverPool, driver_connection
 
 FIND_AND_AUDIT = """
     WITH found AS (
@@ -35,7 +34,7 @@ FIND_AND_AUDIT = """
 
 async def card_on_audited(
     sessionmaker: async_sessionmaker[AsyncSession],
-    pool: asyncpg.Pool | None,
+    pool: DriverPool | None,
     digest: str,
     on: date,
     client_id: str,

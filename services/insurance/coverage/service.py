@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.auth import Principal
+from common.db import DriverPool
 
 from ..exchange.identities import digest
 from . import repository
@@ -16,7 +16,7 @@ from . import repository
 
 async def check(
     sessionmaker: async_sessionmaker[AsyncSession],
-    pool: asyncpg.Pool | None,
+    pool: DriverPool | None,
     principal: Principal,
     national_id: str,
     on: date,
