@@ -56,6 +56,7 @@ HUB_BATCH = 1000  # events per POST /events (the hub's limit)
 PATH = os.environ.get("BENCH_INSURANCE_PATH", "hub")  # or "in-process"
 OPEN_RATES = tuple(int(r) for r in os.environ.get("BENCH_COVERAGE_RATES", "200,500,1000").split(","))
 """Arrival rates (calls/s) of the coverage check's open-loop runs, after the closed-loop wrk run."""
+IDLE_SECONDS = 5
 
 
 @dataclass
@@ -87,6 +88,8 @@ class CoverageRun:
 class Coverage:
     closed: LoadResult
     runs: list[CoverageRun]
+    idle: dict[str, float] = field(default_factory=dict)
+    """process → CPU seconds a second with no call (background tasks: key refresh, relay, workers)"""
 
 
 @dataclass
@@ -382,6 +385,10 @@ def _coverage(stack: Stack, cpu: Cpu, nid: str, seconds: int, rates: tuple[int, 
         r = http.get(url, headers=headers)
         assert r.status_code == 200 and r.json()["covered"], r.text
     wrk(url, 32, 1, headers)  # warm-up: every pooled connection has been used (and its statement prepared)
+    cpu.mark()
+    time.sleep(IDLE_SECONDS)
+    idle = {k: v / IDLE_SECONDS for k, v in cpu.mark().items() if k != "bench (inbox)"}
+    print("idle CPU seconds a second: " + ", ".join(f"{k} {v:.3f}" for k, v in idle.items()))
     runs: list[CoverageRun] = []
 
     def measured(label: str, load: Callable[[], tuple[float, float, float, int]]) -> CoverageRun:
@@ -410,7 +417,7 @@ def _coverage(stack: Stack, cpu: Cpu, nid: str, seconds: int, rates: tuple[int, 
             return res.p50_ms, res.p99_ms, res.achieved_per_s, res.errors + (res.sent - res.completed)
 
         measured(f"open loop, {rate:,}/s over 32 connections, {seconds} s", opened)
-    return Coverage(closed[0], runs)
+    return Coverage(closed[0], runs, idle)
 
 
 async def _coverage_cards(insurance_url: str, key: str, persons: int) -> str:
@@ -465,11 +472,13 @@ def run_coverage(quick: bool = False, write: bool = True) -> list[CoverageRun]:
                 p.send_signal(2)
                 p.wait(timeout=60)
     if write and not quick:
-        record("insurance-coverage", _coverage_report(cov.runs, persons, started))
+        record("insurance-coverage", _coverage_report(cov, persons, started))
     return cov.runs
 
 
-def _coverage_report(runs: list[CoverageRun], persons: int, started: str) -> str:
+def _coverage_report(cov: Coverage, persons: int, started: str) -> str:
+    runs = cov.runs
+    idle = ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in cov.idle.items())
     rows = "\n".join(
         f"| {r.label} | {r.per_s:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
         f"{sum(r.cpu_per_call_ms().values()):.2f}: "
@@ -485,8 +494,8 @@ hospital client; `GET /insurance/coverage` through the gateway, every call audit
 each sends its next call when the previous answer arrives. Open loop (`bench/openloop.py`): calls due at a fixed
 rate, sent over 32 keep-alive connections; a call's latency runs from the time it was due, so time spent queued
 behind busy connections counts. CPU per call: each process's CPU seconds during the run ÷ the audit rows written
-(one per call answered); "loader" is the open-loop generator (wrk's own CPU is not counted). Load average at the
-start: {started}.
+(one per call answered), background work included (with no call, a second costs: {idle}); "loader" is the
+open-loop generator (wrk's own CPU is not counted). Load average at the start: {started}.
 
 | load | calls/s | p50 ms | p99 ms | errors | CPU ms per call (total: process) | load average after |
 |---|---|---|---|---|---|---|
