@@ -144,7 +144,7 @@ class Cpu:
 
     def mark(self) -> dict[str, float]:
         now = self._now()
-        spent = {k: round(now[k] - self.last[k], 1) for k in now}
+        spent = {k: round(now[k] - self.last[k], 3) for k in now}
         self.last = now
         return spent
 
@@ -481,7 +481,7 @@ def _coverage_report(cov: Coverage, persons: int, started: str) -> str:
     idle = ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in cov.idle.items())
     rows = "\n".join(
         f"| {r.label} | {r.per_s:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-        f"{sum(r.cpu_per_call_ms().values()):.2f}: "
+        f"{sum(v for k, v in r.cpu_per_call_ms().items() if k != 'loader'):.2f}: "
         + ", ".join(f"{k} {v:.2f}" for k, v in r.cpu_per_call_ms().items() if v >= 0.005)
         + f" | {r.load} |"
         for r in runs
@@ -497,7 +497,7 @@ behind busy connections counts. CPU per call: each process's CPU seconds during 
 (one per call answered), background work included (with no call, a second costs: {idle}); "loader" is the
 open-loop generator (wrk's own CPU is not counted). Load average at the start: {started}.
 
-| load | calls/s | p50 ms | p99 ms | errors | CPU ms per call (total: process) | load average after |
+| load | calls/s | p50 ms | p99 ms | errors | CPU ms per call (service total, loader excluded: process) | load average after |
 |---|---|---|---|---|---|---|
 {rows}
 

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.asgi import ASGIApp, Receive, Scope, Send, get_header, send_bytes
-from common.auth import PURPOSE_HEADER, Principal
+from common.auth import PURPOSE_HEADER, Principal, stated_purpose
 from common.errors import AnSinhError, Forbidden, Unauthorized, ValidationFailed, send_problem
 
 from .router import PURPOSE_REQUIRED, answer, rate_limited
@@ -120,9 +120,7 @@ class CoverageFastPath:
         if not principal.has(SCOPE):
             raise Forbidden(f"this route needs the scope(s) {SCOPE}", required_scopes=[SCOPE])
         params = _params(scope)
-        purpose = (params.purpose or "").strip()
-        if not purpose:
-            raise ValidationFailed([{"field": "header.x-purpose", "reason": PURPOSE_REQUIRED}])
+        purpose = stated_purpose(params.purpose, PURPOSE_REQUIRED)
         refused = await rate_limited(state, principal)
         if refused is not None:
             raise refused
