@@ -23,13 +23,24 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.asgi import ASGIApp, Receive, Scope, Send, get_header, send_bytes
 from common.auth import PURPOSE_HEADER, Principal, stated_purpose
-from common.errors import AnSinhError, Forbidden, Unauthorized, ValidationFailed, send_problem
+from common.errors import (
+    AnSinhError,
+    DatabaseUnavailable,
+    Forbidden,
+    Unauthorized,
+    ValidationFailed,
+    database_unavailable,
+    send_problem,
+)
 
 from .router import PURPOSE_REQUIRED, answer, rate_limited
+
+log = structlog.get_logger("coverage")
 
 PATH = "/coverage"
 SCOPE = "insurance:coverage"
@@ -109,6 +120,13 @@ class CoverageFastPath:
             body = await self._check(scope, fastapi_app.state)
         except AnSinhError as exc:
             await send_problem(scope, send, exc)
+            return
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise  # a bug: the app's generic 500, the traceback in the log
+            # As the app's handler answers it for a route: 503 with Retry-After (the pool reconnects next time).
+            log.warning("database_unavailable", path=PATH, error_type=type(exc).__name__, error=str(exc)[:200])
+            await send_problem(scope, send, DatabaseUnavailable())
             return
         await send_bytes(send, 200, body, _JSON)
 

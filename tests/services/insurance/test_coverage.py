@@ -188,3 +188,17 @@ async def test_the_fast_path_and_the_route_give_the_same_answers(test_db, minter
                 answers[fast].append((r.status_code, r.headers["content-type"], body))
     assert [a[0] for a in answers[True]] == [200, 200, 422, 422, 422, 422, 403, 405]
     assert answers[True] == answers[False]
+
+
+async def test_a_database_outage_is_a_503_to_retry(exchange, minter, monkeypatch):
+    """The database gone (restart, failover) while checking: 503 with Retry-After, never a 500."""
+    from services.insurance.coverage import repository
+
+    async def unreachable(*_args, **_kw):
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr(repository, "card_on_audited", unreachable)
+    hospital = {**minter.headers("insurance:coverage"), "X-Purpose": "x"}
+    r = await exchange.get("/coverage?national_id=084050000222", headers=hospital)
+    assert r.status_code == 503 and r.json()["type"].endswith("database-unavailable")
+    assert int(r.headers["retry-after"]) >= 1
