@@ -70,22 +70,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-@asynccontextmanager
-async def autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncConnection]:
-    """A connection whose statements commit one by one (no BEGIN, no COMMIT: one round trip a statement), for a
-    request whose only write is one statement, atomic by itself (a lookup and its audit row in one ``WITH``). When
-    ``sessionmaker`` is bound to a connection (tests: every request inside one outer transaction, rolled back at
-    the end), that connection is used as it is."""
-    bind = sessionmaker.kw.get("bind")
-    if isinstance(bind, AsyncConnection):
-        yield bind
-        return
-    if not isinstance(bind, AsyncEngine):
-        raise TypeError("autocommit needs a sessionmaker bound to an engine or a connection")
-    async with bind.connect() as conn:
-        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
-
-
 class DriverPool:
     """A few asyncpg connections handed out in turn, for a hot path that runs one prepared statement a request
     without SQLAlchemy in between (no greenlet hand-off, no checkout events, no compiled-cache lookup). Statements run
@@ -135,9 +119,9 @@ def driver_pool(settings: ServiceSettings, size: int) -> DriverPool:
 async def driver_connection(
     sessionmaker: async_sessionmaker[AsyncSession], pool: DriverPool | None
 ) -> AsyncIterator[asyncpg.Connection]:
-    """An asyncpg connection from ``pool`` (statements in autocommit, as :func:`autocommit`). When ``sessionmaker``
-    is bound to a connection (tests: every request inside one outer transaction, rolled back at the end), that
-    connection's own asyncpg connection, inside the outer transaction."""
+    """An asyncpg connection from ``pool`` (statements in autocommit: each commits when it returns). When
+    ``sessionmaker`` is bound to a connection (tests: every request inside one outer transaction, rolled back at the
+    end), that connection's own asyncpg connection, inside the outer transaction."""
     bind = sessionmaker.kw.get("bind")
     if isinstance(bind, AsyncConnection):
         # SQLAlchemy begins the transaction at the server with its first statement: make sure it has, so that what

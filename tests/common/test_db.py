@@ -53,27 +53,8 @@ async def test_the_commit_happens_before_the_response_is_sent(app_and_log):
         assert log == ["rollback", "response 409"]
 
 
-async def test_an_autocommit_statement_is_durable_when_it_returns(test_db):
-    """The coverage check's path: one statement, no transaction around it, seen by another connection at once."""
-    import uuid
-
-    from common.db import autocommit
-
-    table = f"registry.autocommit_probe_{uuid.uuid4().hex}"
-    engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
-    try:
-        async with autocommit(make_sessionmaker(engine)) as conn:
-            await conn.execute(text(f"CREATE TABLE {table} (x int)"))
-            await conn.execute(text(f"INSERT INTO {table} VALUES (1)"))
-            async with engine.connect() as other:
-                assert (await other.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 1
-            await conn.execute(text(f"DROP TABLE {table}"))
-    finally:
-        await engine.dispose()
-
-
 async def test_a_driver_pool_statement_is_durable_when_it_returns(test_db):
-    """The coverage check's path since it left SQLAlchemy: asyncpg's own pool, one statement, committed on return; a
+    """The coverage check's path: a pool of asyncpg connections, one statement, committed on return; a
     released connection is handed out again as it was (no reset round trip), outside any transaction."""
     import uuid
 
