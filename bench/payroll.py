@@ -685,8 +685,9 @@ For {big.size:,}: {big.changes.get("upgraded", 0):,} raised schedules, {big.chan
 {big.changes.get("late", 0):,} late decisions → arrears {big.arrears:,} VND, recoveries {big.recovery:,} VND
 ({big.to_recover:,} VND left to recover outside the payroll), amount {big.amount:,} VND.
 
-**Reading it.** A payroll line costs about five written rows with their indexes (line months, line, ledger
-entry, settlement upsert, plus reading them back for the split), so lines/s ÷ COPY (same indexes) of
+**Reading it.** A payroll line costs about three written rows with their indexes (the line, its ledger entry, the
+settlement's HOT update; line months only for the ~3 % of lines that are not plain), plus reading the lines back for
+the split, so lines/s ÷ COPY (same indexes) of
 {big.per_s / big.copy_per_s:.2f} is what set-based SQL gives here; COPY itself did {big.copy_per_s:,.0f} rows/s into
 a table with `payroll_lines`' three indexes (two of them on random UUIDs) and {big.copy_bare_per_s:,.0f} rows/s
 without — the ~0.9 M rows/s quoted at design time is a narrow table without indexes on a quiet machine. The service holds no

@@ -398,7 +398,9 @@ class PayrollLine(AreaColumns, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())
-    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("payrolls.id", ondelete="CASCADE"))
+    payroll_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    """Always a payroll's: checked once per statement by triggers (payments_0014), not a foreign key checked row by
+    row; deleting a payroll deletes its lines."""
     recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     """The beneficiary, the household (electricity) or the one-off payment the line pays."""
     beneficiary_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -470,7 +472,10 @@ class LedgerEntry(AreaColumns, Base):
 class Settlement(Base):
     """Per programme and recipient: every month up to ``settled_through`` is settled against the schedule of
     ``settled_version``. While the projection still has that version, the next payroll looks only at later
-    months; when it moved, every month from the programme's accounting month is compared again."""
+    months; when it moved, every month from the programme's accounting month is compared again.
+
+    Every approval updates each recipient's row: pages are half filled (``fillfactor`` 50) so the new version fits on
+    the same page and the primary key is not touched (a HOT update; set by payments_0014)."""
 
     __tablename__ = "settlements"
 

@@ -25,8 +25,11 @@ from ..models import Batch, LineResult
 _MARK_CARRIED = text("""
     UPDATE payments.line_results r SET carried_payroll_id = c.payroll_id
     FROM payments.payroll_carries c
-    JOIN payments.payroll_lines l ON l.payroll_id = c.payroll_id AND l.recipient_id = c.recipient_id
     WHERE c.payroll_id = :id AND r.line_id = c.from_line_id
+      -- A probe per carry (few), not a scan of the payroll's every line: the planner, whose statistics do not know
+      -- the payroll's new lines yet, would drive a join from them. OFFSET 0 keeps the EXISTS a subplan run per carry.
+      AND EXISTS (SELECT 1 FROM payments.payroll_lines l WHERE l.payroll_id = c.payroll_id
+                                                         AND l.recipient_id = c.recipient_id OFFSET 0)
 """)
 
 CARRYABLE = """

@@ -61,12 +61,15 @@ _ENTRY_COLUMNS = """programme, payroll_id, period, period_first, line_id, recipi
 
 _ISSUE = text(f"""
     INSERT INTO payments.ledger_entries ({_ENTRY_COLUMNS})
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, m.service_month, m.kind, m.amount,
+    -- The lines' months: those stored, and the plain month of a line without stored months (payrolls.repository,
+    -- months_sql: the period's first month, regular, the line's regular amount). One pass over the lines.
+    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id,
+           COALESCE(m.service_month, p.period_first), COALESCE(m.kind, 'regular'), COALESCE(m.amount, l.regular),
            l.commune_code, l.district_code, l.province_code
     FROM payments.payrolls p
     JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    JOIN payments.payroll_line_months m ON m.payroll_id = l.payroll_id AND m.recipient_id = l.recipient_id
-    WHERE p.id = :id
+    LEFT JOIN payments.payroll_line_months m ON m.payroll_id = l.payroll_id AND m.recipient_id = l.recipient_id
+    WHERE p.id = :id AND (m.payroll_id IS NOT NULL OR l.regular <> 0)
     UNION ALL  -- to_recover: what the line could not recover; to_recover_offset: what it withheld against the open
                -- to_recover balance (the claim shrinks by exactly that). One pass over the few lines with either.
     SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, e.kind, e.amount,
@@ -176,8 +179,10 @@ _RELEASE = text(
         SELECT r.line_id, r.recipient_id, r.line_total
         FROM payments.payroll_carries c
         JOIN payments.line_results r ON r.line_id = c.from_line_id AND r.held_payroll_id IS NOT NULL
-        JOIN payments.payroll_lines l ON l.payroll_id = c.payroll_id AND l.recipient_id = c.recipient_id
-        WHERE c.payroll_id = :id
+        WHERE c.payroll_id = :id  -- the carries drive (few): a probe each, not a scan of the payroll's every line
+          -- (OFFSET 0 keeps the EXISTS a subplan: the planner's statistics do not know the payroll's new lines yet)
+          AND EXISTS (SELECT 1 FROM payments.payroll_lines l WHERE l.payroll_id = c.payroll_id
+                                                             AND l.recipient_id = c.recipient_id OFFSET 0)
     )"""
     + _MOVE
 )

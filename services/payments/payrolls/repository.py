@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db import flush_in_savepoint, in_areas
 
 from ..disbursement.repository import CARRYABLE
-from ..models import LedgerEntry, Payroll, PayrollLine, PayrollLineMonth
+from ..models import LedgerEntry, Payroll, PayrollLine
 from ..rules import foster
 
 # --- generation ----------------------------------------------------------------------------------------------
@@ -177,12 +177,12 @@ _AMOUNTS = (
 
 _LINES = """
     , settled AS (
-        SELECT recipient_id AS rid,
+        SELECT rid,
                COALESCE(sum(amount) FILTER (WHERE kind = 'regular'), 0) AS regular,
                COALESCE(sum(amount) FILTER (WHERE kind = 'arrears'), 0) AS arrears,
                COALESCE(sum(amount) FILTER (WHERE kind = 'recovery'), 0) AS recovery,
                sum(amount) AS net
-        FROM ins GROUP BY recipient_id
+        FROM mo GROUP BY rid
     ),
     carried AS (  -- unpaid amounts of earlier payrolls (written by carry() just before): a line even without months
         SELECT recipient_id AS rid, sum(amount) AS amount FROM payments.payroll_carries
@@ -204,9 +204,26 @@ _LINES = """
         SELECT n.*, LEAST(COALESCE(o.amount, 0), GREATEST(0, n.net)) AS absorbed
         FROM n LEFT JOIN owed o ON o.rid = n.rid
     )
+    , li AS (
     INSERT INTO payments.payroll_lines (payroll_id, recipient_id, beneficiary_id, person_id, household_id,
         one_off_payment_id, recipient_name, national_id, commune_code, district_code, province_code, schedule_version,
         regular, arrears, recovery, carried, total, to_recover, to_recover_offset, id)
+    {lines}
+    RETURNING regular, arrears, recovery, carried, total, to_recover, to_recover_offset
+    ),
+    totals AS (  -- the control totals from the lines just written (not a second scan of payroll_lines)
+        UPDATE payments.payrolls p SET line_count = t.n, amount = t.total, regular = t.regular, arrears = t.arrears,
+               recovery = t.recovery, carried = t.carried, to_recover = t.to_recover,
+               to_recover_offset = t.to_recover_offset
+        FROM (SELECT count(*) AS n, COALESCE(sum(total), 0) AS total, COALESCE(sum(regular), 0) AS regular,
+                     COALESCE(sum(arrears), 0) AS arrears, COALESCE(sum(recovery), 0) AS recovery,
+                     COALESCE(sum(carried), 0) AS carried, COALESCE(sum(to_recover), 0) AS to_recover,
+                     COALESCE(sum(to_recover_offset), 0) AS to_recover_offset
+              FROM li) t
+        WHERE p.id = CAST(:payroll_id AS uuid)
+    )
+    -- The largest entitled amount per service month, for the max_amount check (no second scan of the months).
+    SELECT m AS service_month, max(entitled) AS entitled FROM mo GROUP BY m
 """
 
 _SETTLE = """
@@ -226,28 +243,33 @@ _SETTLE = """
                COALESCE(e.amount, 0) AS entitled, COALESCE(a.amount, 0) AS allocated
         FROM entitled e FULL JOIN allocated a ON a.rid = e.rid AND a.m = e.m
     ),
-    ins AS (
+    mo AS (  -- the months the lines settle, with how many each recipient has
+        SELECT rid, m, CASE WHEN entitled < allocated THEN 'recovery'
+                            WHEN m >= CAST(:first AS date) THEN 'regular' ELSE 'arrears' END AS kind,
+               entitled, allocated, entitled - allocated AS amount, count(*) OVER (PARTITION BY rid) AS n
+        FROM deltas WHERE entitled <> allocated
+    ),
+    ins AS (  -- every month but a plain one (see months_sql)
         INSERT INTO payments.payroll_line_months (payroll_id, recipient_id, service_month, kind, entitled, allocated,
                                                   amount)
-        SELECT CAST(:payroll_id AS uuid), rid, m,
-               CASE WHEN entitled < allocated THEN 'recovery'
-                    WHEN m >= CAST(:first AS date) THEN 'regular' ELSE 'arrears' END,
-               entitled, allocated, entitled - allocated
-        FROM deltas WHERE entitled <> allocated
+        SELECT CAST(:payroll_id AS uuid), rid, m, kind, entitled, allocated, amount
+        FROM mo WHERE NOT (n = 1 AND kind = 'regular' AND allocated = 0 AND m = CAST(:first AS date))
         ORDER BY rid, m  -- index order: the primary key grows in one place, not at random pages
-        RETURNING recipient_id, kind, amount
     )
 """
 
 _ONE_OFF = """
-    WITH ins AS (
-        INSERT INTO payments.payroll_line_months (payroll_id, recipient_id, service_month, kind, entitled, allocated,
-                                                  amount)
-        SELECT CAST(:payroll_id AS uuid), o.id, CAST(:first AS date), 'regular', o.amount, 0, o.amount
+    WITH mo AS (
+        SELECT o.id AS rid, CAST(:first AS date) AS m, 'regular' AS kind, o.amount AS entitled, 0::bigint AS allocated,
+               o.amount AS amount
         FROM payments.one_off_payments o
         WHERE o.programme = :programme AND o.payroll_id IS NULL
           AND (o.period_from IS NULL OR o.period_from <= CAST(:last AS date))
-        RETURNING recipient_id, kind, amount
+    ),
+    ins AS (  -- one row per payment, stored (few, and its month is never derived)
+        INSERT INTO payments.payroll_line_months (payroll_id, recipient_id, service_month, kind, entitled, allocated,
+                                                  amount)
+        SELECT CAST(:payroll_id AS uuid), rid, m, kind, entitled, allocated, amount FROM mo
     )
 """
 
@@ -273,54 +295,76 @@ def generation_sql(kind: str) -> str:
         head = _ONE_OFF
     else:
         head = _SETTLE.format(scan=_SCAN.format(source=_SOURCE[kind]), entitled=_ENTITLED[kind])
-    # Lines in recipient order with time-ordered ids (UUIDv7): each index of payroll_lines grows in a few places
-    # instead of at random pages (a million lines: ~50 s → ~35 s on this machine).
-    return head + _LINES + _LINE_FROM[kind].format(amounts=_AMOUNTS + ", " + UUIDV7) + "ORDER BY 2"
+    # Lines in recipient order with time-ordered ids: each index of payroll_lines grows in a few places instead of at
+    # random pages (a million lines: ~50 s → ~35 s on this machine).
+    return head + _LINES.replace("{lines}", _LINE_FROM[kind].format(amounts=_AMOUNTS + ", " + LINE_ID) + "ORDER BY 2")
 
 
-UUIDV7 = (
-    "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing "
-    "substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), "
-    "52, 1), 53, 1), 'hex')::uuid"
+UUIDV7_PREFIX = (
+    "set_bit(set_bit(substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) "
+    "|| substring(uuid_send(gen_random_uuid()) FROM 7 FOR 6), 52, 1), 53, 1)"
 )
-"""A UUIDv7 (48-bit Unix milliseconds, then random bits) in SQL any PostgreSQL from 13 runs: ``uuidv7()`` is
-built in only from PostgreSQL 18, and CI's server is 15."""
+"""12 bytes, once per statement: 48-bit Unix milliseconds, the version (7) and 42 random bits with the variant."""
+
+LINE_ID = (
+    "encode((SELECT " + UUIDV7_PREFIX + ") || int4send(CAST(row_number() OVER (ORDER BY m.rid) AS int)), 'hex')::uuid"
+)
+"""A line's id: a UUIDv7 (RFC 9562: milliseconds, then bits that make it unique) whose first 12 bytes are drawn once
+per statement and whose last 4 count the lines in recipient order — ids increase with the lines, and a payroll's ids
+follow the earlier ones. One random draw per statement, not per line: ``gen_random_uuid()`` costs ~4 µs of CPU a call
+on the embedded server (a million lines: ~4 s). ``uuidv7()`` is built in only from PostgreSQL 18 (CI's server is 15)
+and draws per call too. Two statements collide only within the same millisecond and the same 42 random bits."""
+
+# A **plain month** is not stored: when a line settles exactly one month, the first of its period, as a regular month
+# with nothing allocated before (an unchanged recipient's month: ~96 % of the benchmark month's lines),
+# payroll_line_months has no row for it and the month is read from the line: service month = the period's first, kind
+# regular, entitled = amount = the line's regular, allocated 0. So a line without stored months and with regular <> 0
+# has exactly that month; a line without stored months and regular = 0 has none (it only carries unpaid amounts).
+# One-off payments store their month. Every reader of a payroll's months goes through months_sql() (the API, the
+# max_amount check) or its one-pass equivalent in ledger.repository._ISSUE.
 
 
-async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full: bool) -> None:
-    """Compute the payroll's lines from the projection and the ledger (plus the unpaid amounts it carries), then its
-    control totals."""
+def months_sql(recipients: bool = False) -> str:
+    """The months of payroll ``:id``'s lines, stored and plain: ``(recipient_id, service_month, kind, entitled,
+    allocated, amount)``; only those of ``:recipients`` (a uuid array) with ``recipients``."""
+    stored = "AND m.recipient_id = ANY(CAST(:recipients AS uuid[]))" if recipients else ""
+    plain = "AND l.recipient_id = ANY(CAST(:recipients AS uuid[]))" if recipients else ""
+    return f"""
+    SELECT m.recipient_id, m.service_month, m.kind, m.entitled, m.allocated, m.amount
+    FROM payments.payroll_line_months m
+    WHERE m.payroll_id = :id {stored}
+    UNION ALL
+    SELECT l.recipient_id, p.period_first, 'regular', l.regular, 0, l.regular
+    FROM payments.payroll_lines l JOIN payments.payrolls p ON p.id = l.payroll_id
+    WHERE l.payroll_id = :id AND l.regular <> 0 {plain}
+      AND NOT EXISTS (SELECT 1 FROM payments.payroll_line_months s
+                      WHERE s.payroll_id = l.payroll_id AND s.recipient_id = l.recipient_id)
+"""
+
+
+async def fill(session: AsyncSession, payroll: Payroll, kind: str, *, force_full: bool) -> Sequence[Row[Any]]:
+    """Compute the payroll's lines from the projection and the ledger (plus the unpaid amounts it carries), and its
+    control totals; the largest entitled amount per service month ``(service_month, entitled)``."""
     await session.execute(
         _CARRY, {"payroll_id": payroll.id, "programme": payroll.programme, "first": payroll.period_first}
     )
     # Sorts and hashes of a large payroll stay in memory (the default 4 MB spills a million rows to disk).
     await session.execute(text("SET LOCAL work_mem = '128MB'"))
-    await session.execute(
-        text(generation_sql(kind)),
-        {
-            "payroll_id": payroll.id,
-            "programme": payroll.programme,
-            "first": payroll.period_first,
-            "last": payroll.period_last,
-            "acc": payroll.accounting_from,
-            "force_full": force_full,
-        },
-    )
+    tops = (
+        await session.execute(
+            text(generation_sql(kind)),
+            {
+                "payroll_id": payroll.id,
+                "programme": payroll.programme,
+                "first": payroll.period_first,
+                "last": payroll.period_last,
+                "acc": payroll.accounting_from,
+                "force_full": force_full,
+            },
+        )
+    ).all()
     await session.execute(text("RESET work_mem"))
-    await session.execute(
-        text("""
-        UPDATE payments.payrolls p SET line_count = t.n, amount = t.total, regular = t.regular, arrears = t.arrears,
-               recovery = t.recovery, carried = t.carried, to_recover = t.to_recover,
-               to_recover_offset = t.to_recover_offset
-        FROM (SELECT count(*) AS n, COALESCE(sum(total), 0) AS total, COALESCE(sum(regular), 0) AS regular,
-                     COALESCE(sum(arrears), 0) AS arrears, COALESCE(sum(recovery), 0) AS recovery,
-                     COALESCE(sum(carried), 0) AS carried, COALESCE(sum(to_recover), 0) AS to_recover,
-                     COALESCE(sum(to_recover_offset), 0) AS to_recover_offset
-              FROM payments.payroll_lines WHERE payroll_id = :id) t
-        WHERE p.id = :id
-    """),
-        {"id": payroll.id},
-    )
+    return tops
 
 
 _LIMITS = """
@@ -331,41 +375,47 @@ _LIMITS = """
 """
 
 
-async def over_limit(session: AsyncSession, payroll: Payroll, limit: int) -> Sequence[Row[Any]]:
+async def over_limit(
+    session: AsyncSession, payroll: Payroll, tops: Sequence[Row[Any]], limit: int
+) -> Sequence[Row[Any]]:
     """Up to ``limit`` line months of the payroll whose entitled amount is above the programme's ``max_amount`` in
     force in that service month: ``(recipient_id, service_month, entitled, max_amount)``.
 
-    First the largest amount per service month (one bitmap scan and a hash aggregate: ~0.8 s for a million months
-    here, where a scan in recipient order cost ~4–6 s), joined to the few ranges of the parameter; only when a month
-    is over its limit are its line months looked at one by one."""
+    ``tops`` is the largest entitled amount per service month (the generation statement returns it), joined here to
+    the few ranges of the parameter; only when a month is over its limit are its line months looked at one by one."""
+    if not tops:
+        return []
     params = {"programme": payroll.programme, "id": payroll.id}
     months = (
         await session.execute(
             text(
                 _LIMITS
-                + """,
-        top AS (SELECT service_month, max(entitled) AS entitled FROM payments.payroll_line_months
-                WHERE payroll_id = :id GROUP BY 1)
-        SELECT top.service_month, lim.value FROM top
+                + """
+        SELECT top.service_month, lim.value
+        FROM unnest(CAST(:months AS date[]), CAST(:tops AS bigint[])) AS top(service_month, entitled)
         JOIN lim ON top.service_month >= lim.valid_from AND (lim.valid_to IS NULL OR top.service_month < lim.valid_to)
         WHERE top.entitled > lim.value
     """
             ),
-            params,
+            {**params, "months": [t.service_month for t in tops], "tops": [t.entitled for t in tops]},
         )
     ).all()
     if not months:
         return []
     return (
         await session.execute(
-            text("""
+            text(
+                "WITH m AS ("
+                + months_sql()
+                + """)
         SELECT m.recipient_id, m.service_month, m.entitled, t.max_amount
-        FROM payments.payroll_line_months m
+        FROM m
         JOIN unnest(CAST(:months AS date[]), CAST(:limits AS numeric[])) AS t(service_month, max_amount)
              ON t.service_month = m.service_month
-        WHERE m.payroll_id = :id AND m.entitled > t.max_amount
+        WHERE m.entitled > t.max_amount
         ORDER BY m.recipient_id, m.service_month LIMIT :limit
-    """),
+    """
+            ),
             {**params, "months": [m for m, _ in months], "limits": [v for _, v in months], "limit": limit},
         )
     ).all()
@@ -491,12 +541,20 @@ async def lines(
 
 async def line_months(
     session: AsyncSession, payroll_id: uuid.UUID, recipients: Sequence[uuid.UUID]
-) -> Sequence[PayrollLineMonth]:
+) -> Sequence[Row[Any]]:
+    """The months of the lines of ``recipients``, stored or plain (see ``months_sql``), in recipient and month order:
+    ``(recipient_id, service_month, kind, entitled, allocated, amount)``."""
     return (
-        await session.scalars(
-            select(PayrollLineMonth)
-            .where(PayrollLineMonth.payroll_id == payroll_id, PayrollLineMonth.recipient_id.in_(recipients))
-            .order_by(PayrollLineMonth.recipient_id, PayrollLineMonth.service_month)
+        await session.execute(
+            text(
+                "WITH m AS ("
+                + months_sql(recipients=True)
+                + """)
+        SELECT m.recipient_id, m.service_month, m.kind, m.entitled, m.allocated, m.amount FROM m
+        ORDER BY m.recipient_id, m.service_month
+    """
+            ),
+            {"id": payroll_id, "recipients": list(recipients)},
         )
     ).all()
 

@@ -10,8 +10,11 @@ programme could both pay the same arrears.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
@@ -85,10 +88,11 @@ def _exists(p: Payroll) -> Conflict:
     )
 
 
-async def _within_limits(session: AsyncSession, payroll: Payroll) -> None:
+async def _within_limits(session: AsyncSession, payroll: Payroll, tops: Sequence[Row[Any]]) -> None:
     """409 ``amount-over-limit`` (and nothing generated) when a recipient is entitled, for one service month, to more
-    than the programme's ``max_amount`` in force that month: a wrong amount is found before anyone is paid it."""
-    found = await repository.over_limit(session, payroll, 20)
+    than the programme's ``max_amount`` in force that month: a wrong amount is found before anyone is paid it.
+    ``tops``: the largest entitled amount per service month of the payroll."""
+    found = await repository.over_limit(session, payroll, tops, 20)
     if found:
         raise AmountOverLimit(
             f"{len(found)}{'+' if len(found) == 20 else ''} service month(s) above the {payroll.programme} programme's "
@@ -110,9 +114,9 @@ async def _fill(session: AsyncSession, payroll: Payroll, programme: Programme) -
     await session.flush()
     latest = await repository.latest_approved(session, programme.code)
     force_full = latest is None or latest.parameters_version != programme.parameters_version
-    await repository.fill(session, payroll, programme.kind, force_full=force_full)
+    tops = await repository.fill(session, payroll, programme.kind, force_full=force_full)
     if programme.kind != "one_off":  # one-off payments are bounded when they are created
-        await _within_limits(session, payroll)
+        await _within_limits(session, payroll, tops)
     refreshed = await repository.get(session, payroll.id)
     assert refreshed is not None
     return refreshed

@@ -1,6 +1,12 @@
 """Payrolls per programme and period: regular amounts, arrears, recoveries, maker-checker, immutability."""
 
+import importlib.util
 import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.payments.events import PAYROLL_APPROVED
 from services.payments.models import EVENT_TABLES
@@ -22,6 +28,7 @@ from .helpers import (
 )
 
 ALLOWANCE = "monthly_allowance"
+MIGRATION_0014 = Path(__file__).parents[3] / "services/payments/migrations/versions/payments_0014_payroll_storage.py"
 
 
 async def test_regular_amounts_come_from_each_schedule_and_control_totals_are_the_sum_of_lines(app, http, minter):
@@ -51,6 +58,125 @@ async def test_regular_amounts_come_from_each_schedule_and_control_totals_are_th
     assert totals["line_count"] == len(got) == 2
     assert totals["amount"] == sum(x["total"] for x in got.values()) == 1_750_000
     assert totals["regular"] == 1_750_000 and totals["arrears"] == totals["recovery"] == 0
+
+
+async def _months(http, minter, payroll):
+    return {
+        x["recipient_id"]: [(m["month"], m["kind"], m["entitled"], m["allocated"], m["amount"]) for m in x["months"]]
+        for x in await lines(http, minter, payroll)
+    }
+
+
+async def _stored(app, payroll) -> int:
+    async with app.state.sessionmaker() as s:
+        return int(
+            await s.scalar(
+                text("SELECT count(*) FROM payments.payroll_line_months WHERE payroll_id = :p"), {"p": payroll["id"]}
+            )
+        )
+
+
+async def test_a_plain_month_is_read_from_its_line_and_reaches_the_ledger_and_migration_0014_converts_both_ways(
+    app, http, minter
+):
+    """A line's single regular month of the period with nothing allocated is not stored: the lines, the ledger and
+    the max_amount check read it from the line, and payments_0014 deletes (upgrade) or writes back (downgrade) such
+    rows without changing what is read."""
+    await account_from(http, minter, ALLOWANCE, "2026-01")
+    plain, late = uuid.uuid4(), uuid.uuid4()
+    await feed(app, schedule(plain, 1, [period("2024-07", None, 750_000)]))
+    await run(http, minter, ALLOWANCE, "2026-01")
+    await feed(app, schedule(late, 1, [period("2026-01", None, 500_000)], computed_from="2026-01"))
+    february = await generate(http, minter, ALLOWANCE, "2026-02")
+    expected = {
+        str(plain): [("2026-02", "regular", 750_000, 0, 750_000)],
+        str(late): [("2026-01", "arrears", 500_000, 0, 500_000), ("2026-02", "regular", 500_000, 0, 500_000)],
+    }
+    assert await _months(http, minter, february) == expected
+    assert await _stored(app, february) == 2  # the late decision's two months; the plain one is read from its line
+    assert (february["totals"]["line_count"], february["totals"]["amount"]) == (2, 1_750_000)
+
+    spec = importlib.util.spec_from_file_location("payments_0014", MIGRATION_0014)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    async with app.state.sessionmaker() as s:  # downgrade: the plain month written back, as the old code stored it
+        await s.execute(text(migration.INSERT_PLAIN))
+        await s.commit()
+    assert await _stored(app, february) == 3
+    assert await _months(http, minter, february) == expected
+    async with app.state.sessionmaker() as s:  # upgrade: only the plain month goes
+        await s.execute(text(migration.DELETE_PLAIN))
+        await s.commit()
+    assert await _stored(app, february) == 2
+    assert await _months(http, minter, february) == expected
+
+    await approve(http, minter, february)
+    async with app.state.sessionmaker() as s:
+        entries = (
+            await s.execute(
+                text("""SELECT recipient_id, to_char(service_month, 'YYYY-MM'), kind, amount
+                        FROM payments.ledger_entries WHERE payroll_id = :p ORDER BY 1, 2"""),
+                {"p": february["id"]},
+            )
+        ).all()
+    assert sorted((str(r), m, k, a) for r, m, k, a in entries) == sorted(
+        [
+            (str(plain), "2026-02", "regular", 750_000),
+            (str(late), "2026-01", "arrears", 500_000),
+            (str(late), "2026-02", "regular", 500_000),
+        ]
+    )
+    # March: the plain month was allocated by the ledger, so nothing is owed twice; the late one is plain now.
+    march = await generate(http, minter, ALLOWANCE, "2026-03")
+    assert await _months(http, minter, march) == {
+        str(plain): [("2026-03", "regular", 750_000, 0, 750_000)],
+        str(late): [("2026-03", "regular", 500_000, 0, 500_000)],
+    }
+    assert await _stored(app, march) == 0
+
+
+async def test_line_ids_are_uuidv7_increasing_in_recipient_order_and_new_each_payroll(app, http, minter):
+    recipients = [uuid.uuid4() for _ in range(5)]
+    await feed(app, *(schedule(r, 1, [period("2024-07", None, 750_000)]) for r in recipients))
+    january = await run(http, minter, ALLOWANCE, "2026-01")
+    february = await generate(http, minter, ALLOWANCE, "2026-02")
+    first, second = await lines(http, minter, january), await lines(http, minter, february)
+    for got in (first, second):
+        assert {uuid.UUID(x["id"]).version for x in got} == {7}
+        by_recipient = sorted(got, key=lambda x: uuid.UUID(x["recipient_id"]))
+        ids = [uuid.UUID(x["id"]) for x in by_recipient]
+        assert ids == sorted(ids) and len(set(ids)) == 5
+    assert max(uuid.UUID(x["id"]) for x in first) < min(uuid.UUID(x["id"]) for x in second)
+
+
+async def test_every_line_names_a_payroll_and_goes_with_it(app, http, minter):
+    """The database keeps payroll_lines.payroll_id pointing at a payroll (triggers checking each statement's rows, in
+    place of a foreign key checked row by row): a line naming no payroll is refused, deleting a payroll deletes its
+    lines."""
+    await feed(app, schedule(uuid.uuid4(), 1, [period("2024-07", None, 750_000)]))
+    payroll = await generate(http, minter, ALLOWANCE, "2026-01")
+    stray = """
+        INSERT INTO payments.payroll_lines (payroll_id, recipient_id, commune_code, district_code, province_code,
+                                            regular, arrears, recovery, carried, total, to_recover)
+        SELECT CAST(:p AS uuid), gen_random_uuid(), '84101', '841', '84', 1, 0, 0, 0, 1, 0
+    """
+    async with app.state.sessionmaker() as s:
+        with pytest.raises(DBAPIError, match="names a payroll that does not exist"):
+            async with s.begin_nested():
+                await s.execute(text(stray), {"p": uuid.uuid4()})
+        with pytest.raises(DBAPIError, match="names a payroll that does not exist"):
+            async with s.begin_nested():
+                await s.execute(
+                    text("UPDATE payments.payroll_lines SET payroll_id = gen_random_uuid() WHERE payroll_id = :p"),
+                    {"p": payroll["id"]},
+                )
+        await s.execute(text(stray), {"p": payroll["id"]})  # a second line of an existing payroll is fine
+        count = text("SELECT count(*) FROM payments.payroll_lines WHERE payroll_id = :p")
+        assert await s.scalar(count, {"p": payroll["id"]}) == 2
+        await s.execute(text("DELETE FROM payments.payrolls WHERE id = :p"), {"p": payroll["id"]})
+        assert await s.scalar(count, {"p": payroll["id"]}) == 0
+        await s.commit()
 
 
 async def test_a_late_decision_pays_the_months_before_it_as_arrears(app, http, minter):
