@@ -4,7 +4,7 @@ plane (nginx carrying the traffic, the gateway deciding through ``auth_request``
 The upstream (``bench/upstream.py``, uvicorn, one worker) answers a small JSON document in well under a millisecond,
 so what differs between the rows is the proxy. Every row is authenticated the same way (the upstream ignores the
 token); the gateway verifies it (cached), checks the route's scope from the upstream's OpenAPI, applies the client's
-rate limit (in memory) and proxies over its pooled aiohttp session. Load: wrk, one thread, on the same machine.
+rate limit (in memory) and proxies over its pooled keep-alive client (gateway/http1.py). Load: wrk, one thread, on the same machine.
 
 Besides requests/s — which on a shared machine moves with the neighbours' load — each row records the **CPU time per
 request of the proxy process(es)**: their own CPU seconds (user + system, from /proc) during the run ÷ the requests
@@ -378,7 +378,7 @@ def _report(results: dict[int, list[Row]], seconds: int, load: str) -> str:
 Measured {dt.date.today().isoformat()} on {machine()} ({load}); wrk (1 thread) on the same machine, {seconds} s per
 run, `GET /me` of a trivial upstream (`bench/upstream.py`: uvicorn, one worker, a small JSON document), authenticated
 with a client holding `registry:read`. Rows: the upstream directly; nginx as a keep-alive proxy; the gateway (token
-verified from its cache, route scope checked, rate limit in memory, aiohttp pooled proxy); the nginx data plane
+verified from its cache, route scope checked, rate limit in memory, pooled keep-alive client `gateway/http1.py`); the nginx data plane
 (`deploy/nginx`: nginx forwards to the upstream after `auth_request` to the gateway's `/auth/check`), for a client
 whose passes nginx may cache (`cached`) and one checked on every request (`checked`). **Proxy CPU** is the proxy
 process's own CPU time (user + system, /proc) ÷ requests: nginx's, the gateway's, or both for the data plane.

@@ -1,24 +1,24 @@
-"""The proxy path: pure ASGI in front of the gateway's own routes, aiohttp to the services.
+"""The proxy path: pure ASGI in front of the gateway's own routes, a lean HTTP/1.1 client to the services.
 
 ``/registry/*``, ``/payments/*``, ``/insurance/*`` and ``/child-protection/*`` go to the services over
-one pooled, long-lived aiohttp session per upstream; everything else falls through to the gateway's
-FastAPI routes. On the way: the bearer token is verified (cached until expiry), the route's scopes
+a pool of long-lived keep-alive connections per upstream (:mod:`gateway.http1`); everything else falls through to the
+gateway's FastAPI routes. On the way: the bearer token is verified (cached until expiry), the route's scopes
 checked against the service's OpenAPI, the client's rate limit applied, and the service's circuit
 breaker consulted. Bodies are streamed both ways (never buffered whole), hop-by-hop headers dropped,
 ``X-Forwarded-*`` set, ``X-Request-ID`` and ``traceparent`` passed on. A service that cannot be reached
 gives a 502 problem, one that stops answering a 504 problem — never a hang or a 500.
 
-aiohttp rather than httpx here: measured on this machine a FastAPI + httpx proxy reached 436 req/s where
-the same proxy on aiohttp did ~5,000 (docs/benchmarks.md; ``bench/gateway.py`` measures ours).
+Not a general HTTP client: httpx reached 436 req/s where aiohttp did ~5,000 on this machine, and aiohttp's
+``ClientSession`` was still about half of the gateway's CPU per proxied request; :mod:`gateway.http1` writes the bytes
+the proxy built and parses the answer with httptools (docs/benchmarks.md; ``bench/gateway.py`` measures it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
+import re
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -33,6 +33,7 @@ from common.errors import PROBLEM_CONTENT_TYPE, problem_bytes
 from common.logging import ensure_request_id
 from common.settings import public_prefix
 
+from . import http1
 from .breaker import CircuitBreaker
 from .ratelimit import Limiter, retry_after_seconds
 from .routes import RouteTable
@@ -62,6 +63,7 @@ _DROP_REQUEST = HOP_BY_HOP | {
     b"x-forwarded-prefix",
     b"x-request-id",
     b"content-length",
+    b"expect",  # the gateway's server has answered the client's 100-continue; the service is sent the body anyway
 }
 # uvicorn sets its own date and server headers; the request id is the gateway's.
 _DROP_RESPONSE = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
@@ -69,6 +71,7 @@ CHUNK = 64 * 1024
 REPLAY_BYTES = 1024 * 1024
 """Request bytes kept to send a request again when the service never read it (a stale pooled connection)."""
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORWARDED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 """Methods the services may answer; any other is refused at the gateway (405, with the path's ``Allow``)."""
 AUTH_CHECK_PATH = "/auth/check"
@@ -92,7 +95,8 @@ class BodyTooLarge(Exception):
 
 
 class Upstreams:
-    """One long-lived aiohttp session, route table and circuit breaker per service."""
+    """Per service: a pool of keep-alive connections for the proxy path (:mod:`gateway.http1`), an aiohttp session
+    for the gateway's own calls (OpenAPI documents, the annual report), a route table and a circuit breaker."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
@@ -100,10 +104,8 @@ class Upstreams:
         self.routes: list[tuple[bytes, str]] = sorted(
             ((public_prefix(name).encode(), name) for name in self.base_urls), key=lambda r: -len(r[0])
         )
+        self.pools: dict[str, http1.Pool] = {}
         self.sessions: dict[str, aiohttp.ClientSession] = {}
-        self.fresh: dict[str, aiohttp.ClientSession] = {}
-        """Per service, a session whose every request opens a new connection: for the one retry of a request the
-        service never read (its pooled connection had been closed)."""
         self.tables: dict[str, RouteTable] = {}
         self.openapi: dict[str, dict[str, Any]] = {}
         self.breakers = {
@@ -116,34 +118,31 @@ class Upstreams:
 
     async def start(self) -> None:
         for name, base in self.base_urls.items():
-            connector = aiohttp.TCPConnector(
+            self.pools[name] = http1.Pool(
+                base,
                 limit=self.settings.upstream_pool_size,
-                keepalive_timeout=self.settings.upstream_keepalive_seconds,
-                ttl_dns_cache=300,
+                keepalive=self.settings.upstream_keepalive_seconds,
+                connect_timeout=self.settings.upstream_connect_timeout,
+                read_timeout=self.settings.upstream_read_timeout,
             )
-            self.sessions[name] = self._session(base, connector)
-            self.fresh[name] = self._session(base, aiohttp.TCPConnector(force_close=True, ttl_dns_cache=300))
+            # No cookie jar: a service's Set-Cookie is never to be kept and sent on behalf of the next caller.
+            self.sessions[name] = aiohttp.ClientSession(
+                base_url=base,
+                connector=aiohttp.TCPConnector(limit=10, keepalive_timeout=self.settings.upstream_keepalive_seconds),
+                timeout=self.timeout,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
         await self.load_openapi()
         self._refresh_task = asyncio.create_task(self._refresh_loop())
-
-    def _session(self, base: str, connector: aiohttp.TCPConnector) -> aiohttp.ClientSession:
-        # No cookie jar: a service's Set-Cookie is the client's business, never to be kept and sent on behalf of
-        # the next partner (and the jar's per-request filtering cost CPU).
-        return aiohttp.ClientSession(
-            base_url=base,
-            connector=connector,
-            timeout=self.timeout,
-            auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-            cookie_jar=aiohttp.DummyCookieJar(),
-        )
 
     async def close(self) -> None:
         if self._refresh_task:
             self._refresh_task.cancel()
-        await asyncio.gather(*(s.close() for s in (*self.sessions.values(), *self.fresh.values())))
+        for pool in self.pools.values():
+            pool.close()
+        self.pools.clear()
+        await asyncio.gather(*(s.close() for s in self.sessions.values()))
         self.sessions.clear()
-        self.fresh.clear()
 
     async def load_openapi(self) -> None:
         """Read each service's OpenAPI (route scopes, merged document); keep the last good copy."""
@@ -405,6 +404,7 @@ class ProxyMiddleware:
         return max(0, min(self.cache_seconds, int(principal.expires_at - time.time())))
 
     async def forward(self, scope: Scope, receive: Receive, send: Send, service: str, path: str) -> None:
+        method: str = scope["method"]
         length = get_header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             await _problem(
@@ -416,8 +416,8 @@ class ProxyMiddleware:
                 f"the body is {int(length)} bytes; the limit is {self.max_body}",
             )
             return
-        session = self.upstreams.sessions.get(service)
-        if session is None:  # lifespan not run (or shutting down)
+        pool = self.upstreams.pools.get(service)
+        if pool is None:  # lifespan not run (or shutting down)
             await _problem(scope, send, 503, "service-unavailable", "Service unavailable", "gateway is not ready")
             return
         breaker = self.upstreams.breakers[service]
@@ -435,89 +435,93 @@ class ProxyMiddleware:
             )
             return
 
-        headers = self._request_headers(scope)
-        query = scope.get("query_string", b"")
-        url = _upstream_path(scope, service, path) + ("?" + query.decode("latin-1") if query else "")
+        head = self._request_head(scope, method, _upstream_target(scope, service, path), pool.host_header)
         body = None
-        if scope["method"] not in _NO_BODY_METHODS or length not in (None, b"0"):
-            body = _RequestBody(receive, self.max_body)
+        if method not in _NO_BODY_METHODS or length not in (None, b"0"):
+            body = _RequestBody(receive, self.max_body, length if length is not None and length.isdigit() else None)
 
         started = time.perf_counter()
-        response_started = False
-        client = session
+        retry = False
         while True:
+            conn: http1.Connection | None = None
             try:
-                async with client.request(
-                    scope["method"],
-                    url,
-                    headers=headers,
-                    data=body.stream() if body else None,
-                    allow_redirects=False,
-                    compress=None,
-                ) as resp:
-                    breaker.success()
-                    if resp.status >= 500 and resp.connection is not None and resp.connection.protocol is not None:
-                        # A service that failed may close this connection a moment after its answer (uvicorn
-                        # does, after logging the exception): never hand it to the next request.
-                        resp.connection.protocol.force_close()
-                    self._latency(service).observe(time.perf_counter() - started)
-                    self._responses(service, resp.status).inc()
-                    out = [
-                        (name, value)
-                        for name, value in ((k.lower(), v) for k, v in resp.raw_headers)
-                        if name not in _DROP_RESPONSE
-                    ]
-                    out.append((b"x-request-id", scope["request_id"].encode()))
-                    size = resp.content_length
-                    if size is not None and size <= CHUNK and scope["method"] != "HEAD":
-                        # A small answer whole: one body message instead of a chunk and an end (a write less).
-                        content = await resp.read()
-                        await send({"type": "http.response.start", "status": resp.status, "headers": out})
-                        response_started = True
-                        await send({"type": "http.response.body", "body": content})
-                        return
-                    await send({"type": "http.response.start", "status": resp.status, "headers": out})
-                    response_started = True
-                    if scope["method"] == "HEAD":
-                        await send({"type": "http.response.body", "body": b""})
-                        return
-                    async for chunk in resp.content.iter_chunked(CHUNK):
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    await send({"type": "http.response.body", "body": b""})
-                return
-            except (BodyTooLarge, aiohttp.ClientError, TimeoutError) as exc:
-                if body is not None and body.too_large:
-                    if not response_started:
-                        await _problem(
-                            scope,
-                            send,
-                            413,
-                            "payload-too-large",
-                            "Request body too large",
-                            f"the body exceeds the limit of {self.max_body} bytes",
-                        )
+                conn = await pool.acquire(fresh=retry)
+                conn.begin(head_only=method == "HEAD")
+                await _send_request(conn, head, body, retry)
+                await conn.read_head()
+                break
+            except (BodyTooLarge, ClientGone, http1.UpstreamError) as exc:
+                if conn is not None:
+                    pool.release(conn, reuse=False)
+                if isinstance(exc, ClientGone):
+                    return  # no one to answer; the service saw an unfinished request on a closed connection
+                if isinstance(exc, BodyTooLarge):
+                    await _problem(
+                        scope,
+                        send,
+                        413,
+                        "payload-too-large",
+                        "Request body too large",
+                        f"the body exceeds the limit of {self.max_body} bytes",
+                    )
                     return
-                if client is session and not response_started and never_read(exc) and (body is None or body.replayable):
-                    # The service never read this request: safe to send again, whatever the method, on a new
-                    # connection. A stale connection says nothing about the service's health: not a breaker failure.
+                if not retry and conn is not None and conn.reused and _never_applied(method, exc, body):
+                    # A stale pooled connection (the service closed it as the request went out): sent again, once, on
+                    # a new connection. It says nothing about the service's health: not a breaker failure.
                     self.metrics.retried.labels(service).inc()
                     log.info(
                         "upstream_connection_reset_retried",
                         service=service,
-                        error=type(exc).__name__,
+                        error=str(exc),
                         request_id=scope.get("request_id"),
                     )
-                    client = self.upstreams.fresh[service]
+                    retry = True
                     continue
-                if not response_started:
-                    breaker.failure()
-                await self._upstream_failed(scope, send, service, exc, response_started)
+                breaker.failure()
+                await self._upstream_failed(scope, send, service, exc, False)
                 return
+            except BaseException:
+                if conn is not None:
+                    pool.release(conn, reuse=False)
+                raise
+
+        status = conn.status
+        breaker.success()
+        self._latency(service).observe(time.perf_counter() - started)
+        self._responses(service, status).inc()
+        out = [(name, value) for name, value in conn.headers if name not in _DROP_RESPONSE]
+        out.append((b"x-request-id", scope["request_id"].encode()))
+        response_started = False
+        try:
+            if method == "HEAD":
+                await send({"type": "http.response.start", "status": status, "headers": out})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            if conn.complete or _small(conn.headers):
+                # A small answer whole: one body message instead of a chunk and an end (a write less).
+                content = await conn.read_all()
+                await send({"type": "http.response.start", "status": status, "headers": out})
+                response_started = True
+                await send({"type": "http.response.body", "body": content})
+                return
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            response_started = True
+            while chunk := await conn.read():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        except http1.UpstreamError as exc:
+            if not response_started:
+                breaker.failure()
+            await self._upstream_failed(scope, send, service, exc, response_started)
+        finally:
+            # A service that failed may close this connection a moment after its answer (uvicorn does, after logging
+            # the exception): never handed to the next request.
+            pool.release(conn, reuse=status < 500)
 
     async def _upstream_failed(
         self, scope: Scope, send: Send, service: str, exc: BaseException, response_started: bool
     ) -> None:
-        timed_out = isinstance(exc, TimeoutError)  # aiohttp's ServerTimeoutError is one too
+        timed_out = isinstance(exc, TimeoutError)  # http1.ConnectTimeout and http1.ReadTimeout
         status = 504 if timed_out else 502
         self._responses(service, status).inc()
         log.warning(
@@ -543,116 +547,159 @@ class ProxyMiddleware:
                 scope, send, 502, "bad-gateway", "Upstream service unavailable", f"the {service} service is unreachable"
             )
 
-    def _request_headers(self, scope: Scope) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        client_ip = ""
-        host = ""
-        for raw_key, raw_value in scope["headers"]:
-            if raw_key == b"host":
-                host = raw_value.decode("latin-1")
-            if raw_key == b"x-forwarded-for":
-                client_ip = raw_value.decode("latin-1") + ", "
-            if raw_key in _DROP_REQUEST:
+    def _request_head(self, scope: Scope, method: str, target: bytes, host: bytes) -> bytes:
+        """Request line and headers, up to (not including) the body's framing header and the blank line.
+
+        The client's headers pass as they came (repeated ones joined with ", "), less the hop-by-hop ones and those
+        the gateway sets: ``Host`` (the service's), ``X-Forwarded-For/-Proto/-Host``, ``X-Request-ID``."""
+        headers: dict[bytes, bytes] = {}
+        client_ip = b""
+        forwarded_host = b""
+        for key, value in scope["headers"]:
+            if key in _DROP_REQUEST:
+                if key == b"host":
+                    forwarded_host = value
+                elif key == b"x-forwarded-for":
+                    client_ip = value + b", "
                 continue
-            key = raw_key.decode("latin-1")
-            value = raw_value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+            headers[key] = headers[key] + b", " + value if key in headers else value
         client = scope.get("client")
-        headers["x-forwarded-for"] = client_ip + (client[0] if client else "unknown")
-        headers["x-forwarded-proto"] = scope.get("scheme", "http")
-        if host:
-            headers["x-forwarded-host"] = host
-        headers["x-request-id"] = ensure_request_id(scope)
-        length = get_header(scope, b"content-length")
-        if length is not None:
-            headers["content-length"] = length.decode()
-        return headers
+        parts = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\nhost: ", host, b"\r\n"]
+        for key, value in headers.items():
+            parts += (key, b": ", value, b"\r\n")
+        parts += (
+            b"x-forwarded-for: ",
+            client_ip + (client[0].encode("latin-1") if client else b"unknown"),
+            b"\r\nx-forwarded-proto: ",
+            scope.get("scheme", "http").encode("latin-1"),
+            b"\r\n",
+        )
+        if forwarded_host:
+            parts += (b"x-forwarded-host: ", forwarded_host, b"\r\n")
+        parts += (b"x-request-id: ", ensure_request_id(scope).encode("latin-1"), b"\r\n")
+        return b"".join(parts)
 
 
-def never_read(exc: BaseException) -> bool:
-    """True when the failure proves the service never read the request, so sending it again cannot apply it twice.
+class ClientGone(Exception):
+    """The client disconnected before its request body ended: nothing may be sent as if it were whole."""
 
-    A connection reset (or a write refused because the connection was already closing) before any answer means the
-    service closed the connection with our bytes unread: the kernel resets a connection closed with unread data,
-    and a write to a closing connection sends nothing. That is a stale pooled connection — typically one the service
-    closed just as the gateway reused it. A clean close after the request went out (``ServerDisconnectedError``)
-    proves nothing (the service may have read and applied it, then died), nor does a refused connection (the
-    service is down: the breaker's business)."""
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ServerDisconnectedError):
+
+def _never_applied(method: str, exc: http1.UpstreamError, body: _RequestBody | None) -> bool:
+    """True when a request that failed on a reused pooled connection can be sent again without being applied twice.
+
+    Only if no byte of an answer came back, the whole body is still at hand, and either the connection was reset (the
+    kernel resets a connection closed with unread data, and a write to a closed one fails: the service closed it with
+    our bytes unread — typically a keep-alive connection it closed just as the gateway reused it) or the method is
+    safe (RFC 9110 §9.2.1: a clean close after the request went out may mean the service read it, acted, then died;
+    sending a GET again is harmless, a POST is not)."""
+    if not isinstance(exc, http1.ConnectionLost) or exc.answered:
         return False
-    if isinstance(exc, ConnectionResetError):  # aiohttp.ClientConnectionResetError: nothing was written
-        return True
-    return isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE)
+    if body is not None and not body.replayable:
+        return False
+    return exc.reset or method in _SAFE_METHODS
+
+
+def _small(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"content-length":
+            return value.isdigit() and int(value) <= CHUNK
+    return False
+
+
+async def _send_request(conn: http1.Connection, head: bytes, body: _RequestBody | None, retry: bool) -> None:
+    """Write the request: headers and the first part of the body in one write, the rest as the client sends it
+    (with backpressure), framed by the client's ``Content-Length``, else by the whole body's length when it came
+    in one piece, else chunked. On a retry the kept start of the body is sent again first."""
+    if body is None:
+        await conn.write(head + b"\r\n")
+        return
+    queue = list(body.kept) if retry else []
+    if not queue and not body.done:
+        queue.append(await body.read())
+    chunked = False
+    if body.length is not None:
+        framing = b"content-length: " + body.length
+    elif body.done:
+        framing = b"content-length: %d" % sum(map(len, queue))
+    else:
+        framing = b"transfer-encoding: chunked"
+        chunked = True
+    pending = [head, framing, b"\r\n\r\n"]
+    while True:
+        for chunk in queue:
+            if chunk:
+                pending.append(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+        if body.done and chunked:
+            pending.append(b"0\r\n\r\n")
+        if pending:
+            await conn.write(b"".join(pending) if len(pending) > 1 else pending[0])
+        if body.done:
+            return
+        if conn.head_done:  # the service answered without waiting for the rest: the connection cannot carry another
+            conn.keep_alive = False
+            return
+        queue = [await body.read()]
+        pending = []
 
 
 class _RequestBody:
-    """Streams the client's body to aiohttp, stopping once it passes the size limit.
-
-    aiohttp wraps an exception raised inside the body generator in a connection error, so the
-    overflow is remembered here and checked first when the upstream call fails.
+    """The client's body, read as the service's connection takes it, stopping once it passes the size limit.
 
     The first ``REPLAY_BYTES`` are kept, so that a request the service never read can be sent again on a new
-    connection (:func:`never_read`): every :meth:`stream` starts from the first byte. Past that, nothing is kept and
-    the request is not ``replayable``.
+    connection (:func:`_never_applied`). Past that, nothing is kept and the request is not ``replayable``.
     """
 
-    def __init__(self, receive: Receive, limit: int) -> None:
+    def __init__(self, receive: Receive, limit: int, length: bytes | None) -> None:
         self.receive = receive
         self.limit = limit
-        self.too_large = False
+        self.length = length
         self.replayable = True
-        self.chunks: list[bytes] = []
+        self.kept: list[bytes] = []
+        self.done = False
         self._seen = 0
-        self._done = False
-        self._lock = asyncio.Lock()
 
-    async def _read(self) -> bytes:
-        """The client's next chunk (kept while replayable); b"" once the body has ended."""
+    async def read(self) -> bytes:
+        """The client's next chunk (kept while replayable)."""
         message = await self.receive()
-        if message["type"] == "http.disconnect" or not message.get("more_body", False):
-            self._done = True
-        chunk: bytes = message.get("body", b"") if message["type"] != "http.disconnect" else b""
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        if not message.get("more_body", False):
+            self.done = True
+        chunk: bytes = message.get("body", b"")
         if chunk:
             self._seen += len(chunk)
             if self._seen > self.limit:
-                self.too_large = True
                 raise BodyTooLarge
             if self.replayable and self._seen <= REPLAY_BYTES:
-                self.chunks.append(chunk)
+                self.kept.append(chunk)
             else:
                 self.replayable = False
-                self.chunks.clear()
+                self.kept = []
         return chunk
 
-    async def stream(self) -> AsyncIterator[bytes]:
-        kept = 0
-        while True:
-            while self.replayable and kept < len(self.chunks):
-                kept += 1
-                yield self.chunks[kept - 1]
-            if self._done:
-                return
-            async with self._lock:  # an abandoned attempt's writer may still be reading: one reader at a time
-                if self._done or (self.replayable and kept < len(self.chunks)):
-                    continue
-                chunk = await self._read()
-            if self.replayable:
-                continue  # kept: yielded from the list above
-            if chunk:
-                yield chunk
+
+_UNSAFE_TARGET = re.compile(rb"[^\x21-\x7e]")
 
 
-def _upstream_path(scope: Scope, service: str, path: str) -> str:
-    """The path to send the service, still percent-encoded as the client sent it.
+def _upstream_target(scope: Scope, service: str, path: str) -> bytes:
+    """The request target to send the service: the path still percent-encoded as the client sent it, and the query.
 
     ``scope["path"]`` is decoded: ``/persons/a%3Fb`` would reach the service as ``/persons/a?b``, a
-    different path with a query. The raw path keeps ``%3F``, ``%23`` and ``%2F`` as they were.
+    different path with a query. The raw path keeps ``%3F``, ``%23`` and ``%2F`` as they were. A byte that may not
+    appear in a request line (space, control, non-ASCII) is percent-encoded.
     """
     raw = scope.get("raw_path")
     prefix = public_prefix(service).encode()
     if raw and raw.startswith(prefix) and raw.isascii():
-        return raw[len(prefix) :].decode("ascii") or "/"
-    return quote(path, safe="/:@!$&'()*+,;=-._~")
+        target = raw[len(prefix) :] or b"/"
+    else:
+        target = quote(path, safe="/:@!$&'()*+,;=-._~").encode("ascii")
+    query = scope.get("query_string", b"")
+    if query:
+        target = target + b"?" + query
+    if _UNSAFE_TARGET.search(target):
+        target = _UNSAFE_TARGET.sub(lambda m: b"%%%02X" % m[0][0], target)
+    return target
 
 
 def _refusal(

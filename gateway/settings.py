@@ -24,11 +24,12 @@ class GatewaySettings(ServiceSettings):
     child_protection_url: AnyHttpUrl = AnyHttpUrl(f"http://127.0.0.1:{SERVICES['child_protection']}")
 
     upstream_connect_timeout: float = 2.0
-    """Seconds to open a connection to a service before answering 502."""
+    """Seconds to open a connection to a service before answering 504 (a refused connection is a 502 at once)."""
     upstream_read_timeout: float = 30.0
-    """Seconds of silence from a service (between bytes) before answering 504."""
+    """Seconds of silence from a service while waiting on it (its answer, the answer's next bytes, room to send more of
+    the request body) before answering 504."""
     upstream_pool_size: int = 200
-    """Keep-alive connections per service."""
+    """Connections per service in use at once (further requests wait) and most kept idle for reuse."""
     upstream_keepalive_seconds: float = 4.0
     """An idle pooled connection is closed after this. Keep it below the services' own keep-alive (uvicorn's 5 s),
     so the gateway never reuses a connection the service is closing at that very moment."""
