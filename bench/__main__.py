@@ -12,6 +12,7 @@ BENCHMARKS = {
     "payroll": payroll.run,
     "child-protection": child_protection.run,
     "insurance": insurance.run,
+    "insurance-coverage": insurance.run_coverage,
     "seed": seed.run,
 }
 

@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import psutil
@@ -48,9 +48,15 @@ from .harness import BENCH_DB, LoadResult, admin_url, ensure_wrk, machine, recor
 CONNECTIONS = (32, 128)
 ROUTE = "/me"
 ROUNDS, ROUNDS_QUICK = 5, 2
+PAIRS, PAIRS_QUICK = 6, 3
+"""Rounds of plain nginx against the data plane (cached), 3 s each, alternating which goes first: the ratio that
+decides the data plane's target, measured so that the neighbours' drift hits both alike."""
 CACHE_MIN_RATE = 500_000
 """The bench gateway caches passes for clients at or above this rate: ``cached`` has 1,000,000/s, ``checked``
 400,000/s (both far above what wrk reaches here, so neither is ever limited)."""
+
+_TMPFS = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+"""Where nginx's cache of passes goes: tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml)."""
 
 
 @dataclass
@@ -61,6 +67,8 @@ class Row:
     cpu_us: float
     """Proxy CPU per request, µs (nginx + gateway for the data plane)."""
     detail: str = ""
+    split: list[float] = field(default_factory=list)
+    """The same per process, in the order of the pids measured (data plane: nginx, then the gateway)."""
 
 
 def ensure_nginx() -> str:
@@ -76,9 +84,10 @@ def ensure_nginx() -> str:
     return str(found)
 
 
-def _plain_nginx(upstream: str, listen: int, workdir: str) -> str:
+def _plain_nginx(upstream: str, listen: int, workdir: str, workers: str = "1") -> str:
+    os.makedirs(workdir, exist_ok=True)
     temps = "".join(f"    {k}_temp_path {workdir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""{nginx.foreground(workdir)}
+    return f"""{nginx.foreground(workdir, workers)}
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
@@ -139,10 +148,13 @@ def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> Non
 
 
 def _cpu(pids: list[int]) -> float:
+    """CPU seconds of these processes and their children (nginx's workers under a master)."""
     total = 0.0
     for pid in pids:
-        t = psutil.Process(pid).cpu_times()
-        total += t.user + t.system
+        process = psutil.Process(pid)
+        for p in (process, *process.children(recursive=True)):
+            t = p.cpu_times()
+            total += t.user + t.system
     return total
 
 
@@ -172,16 +184,18 @@ def _measure(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-    before = _cpu(pids)
+    before = [_cpu([pid]) for pid in pids]
     load = wrk(url, conns, seconds, headers, watch_pid=pids[-1])
-    used = _cpu(pids) - before
+    used = [_cpu([pid]) - b for pid, b in zip(pids, before, strict=True)]
     if profiler is not None:
         profiler.wait(30)
     requests = round(load.requests_per_s * seconds)  # wrk's own count is printed with a unit; this is close enough
-    row = Row(name, load, requests, used / max(requests, 1) * 1e6, detail)
+    row = Row(name, load, requests, sum(used) / max(requests, 1) * 1e6, detail)
+    row.split = [u / max(requests, 1) * 1e6 for u in used]
+    split = f" ({' + '.join(f'{u:.0f}' for u in row.split)})" if len(pids) > 1 else ""
     print(
         f"{conns:>4} conns  {name:<22} {load.requests_per_s:8.0f} req/s  p50 {load.p50_ms:6.2f} ms  "
-        f"p99 {load.p99_ms:6.2f} ms  proxy CPU {row.cpu_us:6.0f} µs/req  errors {load.errors}"
+        f"p99 {load.p99_ms:6.2f} ms  proxy CPU {row.cpu_us:6.0f}{split} µs/req  errors {load.errors}"
     )
     return row
 
@@ -219,12 +233,18 @@ def _baseline(config: StackConfig, source: str, port: int) -> subprocess.Popen[b
 
 def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     seconds = 3 if quick else 10
+    pair_seconds = 3 if quick else 5
     ensure_wrk()
     ensure_nginx()
     results: dict[int, list[Row]] = {}
     rounds: dict[str, list[float]] = {}
+    pairs: dict[str, list[Row]] = {}
     load_before = os.getloadavg()
-    with admin_url() as admin, tempfile.TemporaryDirectory(prefix="ansinh-bench-nginx-") as workdir:
+    with (
+        admin_url() as admin,
+        tempfile.TemporaryDirectory(prefix="ansinh-bench-nginx-") as workdir,
+        tempfile.TemporaryDirectory(prefix="ansinh-bench-nginx-", dir=_TMPFS) as cache_dir,
+    ):
         up_port, plain_port, edge_port = free_port(), free_port(), free_port()
         ports = {c: free_port() for c in database.COMPONENTS}
         passwords = {c: secrets.token_urlsafe(16) for c in database.COMPONENTS}
@@ -239,6 +259,8 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                 "GATEWAY_LOG_LEVEL": "WARNING",
                 "GATEWAY_REGISTRY_URL": f"http://{upstream}",
                 "GATEWAY_AUTH_CACHE_MIN_RATE": str(CACHE_MIN_RATE),
+                # The run outlasts the default 5 minutes; near its expiry a token's passes are no longer cached.
+                "GATEWAY_TOKEN_TTL_SECONDS": "3600",
             },
         )
         asyncio.run(database.drop_database(admin, BENCH_DB))
@@ -261,19 +283,25 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
             "--log-level",
             "warning",
         ]
-        os.makedirs(f"{workdir}/plain", exist_ok=True)
-        os.makedirs(f"{workdir}/edge", exist_ok=True)
-        edge_conf = nginx.render(
-            gateway=f"127.0.0.1:{ports['gateway']}",
-            services={
-                name: (upstream if name == "registry" else f"127.0.0.1:{free_port()}")
-                for name in ("registry", "payments", "insurance", "child_protection")
-            },
-            listen=f"127.0.0.1:{edge_port}",
-            main=nginx.foreground(f"{workdir}/edge"),
-            temp_dir=f"{workdir}/edge",
-            cache_path=f"{workdir}/edge/cache",
-        )
+        services = {
+            name: (upstream if name == "registry" else f"127.0.0.1:{free_port()}")
+            for name in ("registry", "payments", "insurance", "child_protection")
+        }
+
+        def edge_conf(port: int, name: str, workers: str = "1", cache: str = cache_dir) -> str:
+            os.makedirs(f"{workdir}/{name}", exist_ok=True)
+            os.makedirs(cache, exist_ok=True)
+            return nginx.render(
+                gateway=f"127.0.0.1:{ports['gateway']}",
+                services=services,
+                listen=f"127.0.0.1:{port}",
+                main=nginx.foreground(f"{workdir}/{name}", workers),
+                temp_dir=f"{workdir}/{name}",
+                # On tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml): a hit reads the entry's file.
+                cache_path=f"{cache}/{name}",
+            )
+
+        before_port, plain_auto_port, edge_auto_port = free_port(), free_port(), free_port()
         with open(local.VAR / "bench-stack.log", "w") as log, _process(up_cmd) as up:
             _wait(f"http://{upstream}/openapi.json", up)
             stack = Stack(config, out=log)
@@ -287,7 +315,15 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                 checked = _token(gateway, asyncio.run(_client(gateway_db, "bench-checked", 400_000)))
                 with (
                     _nginx(_plain_nginx(upstream, plain_port, f"{workdir}/plain"), f"{workdir}/plain") as plain,
-                    _nginx(edge_conf, f"{workdir}/edge") as edge,
+                    _nginx(edge_conf(edge_port, "edge"), f"{workdir}/edge") as edge,
+                    _nginx(
+                        _before(edge_conf(before_port, "before", cache=f"{workdir}/disk-cache")), f"{workdir}/before"
+                    ) as before,
+                    _nginx(
+                        _plain_nginx(upstream, plain_auto_port, f"{workdir}/plain-auto", "auto"),
+                        f"{workdir}/plain-auto",
+                    ) as plain_auto,
+                    _nginx(edge_conf(edge_auto_port, "edge-auto", "auto"), f"{workdir}/edge-auto") as edge_auto,
                 ):
                     _wait(f"http://127.0.0.1:{plain_port}{ROUTE}", plain)
                     _wait(f"http://127.0.0.1:{edge_port}/health", edge)
@@ -324,6 +360,25 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         results[conns] = [
                             _measure(name, url, conns, seconds, headers, pids) for name, url, headers, pids in targets
                         ]
+                    edge_url = f"http://127.0.0.1:{{}}/registry{ROUTE}"
+                    contest = [
+                        (PLAIN, f"http://127.0.0.1:{plain_port}{ROUTE}", [plain.pid]),
+                        (EDGE, edge_url.format(edge_port), [edge.pid, gw_pid]),
+                        (BEFORE, edge_url.format(before_port), [before.pid, gw_pid]),
+                        (PLAIN_AUTO, f"http://127.0.0.1:{plain_auto_port}{ROUTE}", [plain_auto.pid]),
+                        (EDGE_AUTO, edge_url.format(edge_auto_port), [edge_auto.pid, gw_pid]),
+                    ]
+                    _wait(f"http://127.0.0.1:{before_port}/health", before)
+                    _wait(f"http://127.0.0.1:{plain_auto_port}{ROUTE}", plain_auto)
+                    _wait(f"http://127.0.0.1:{edge_auto_port}/health", edge_auto)
+                    for _, url, _ in contest[2:]:
+                        assert httpx.get(url, headers=cached).status_code == 200, url
+                        wrk(url, 16, 1, cached)
+                    for i in range(PAIRS_QUICK if quick else PAIRS):
+                        for name, url, pids in contest if i % 2 == 0 else contest[::-1]:
+                            pairs.setdefault(name, []).append(
+                                _measure(name, url, CONNECTIONS[0], pair_seconds, cached, pids)
+                            )
                     if bases:  # the gateways alone, interleaved round by round: the machine's drift hits all alike
                         gateways = [t for t in targets if t[3] == [gw_pid] or t[0] in {b[0] for b in bases}]
                         for _ in range(ROUNDS_QUICK if quick else ROUNDS):
@@ -339,9 +394,57 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     load_after = os.getloadavg()
     load = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
     print(load)
+    paired = _paired(pairs, pair_seconds)
+    print(paired)
     if write and not quick:
-        record("gateway", _report(results, seconds, load) + _attribution(rounds))
+        record("gateway", _report(results, seconds, load) + paired + _attribution(rounds))
     return results
+
+
+PLAIN, EDGE = "nginx", "nginx + gateway, cached"
+BEFORE = "nginx + gateway, cached, before (cache on disk, no open_file_cache, no pcre_jit)"
+PLAIN_AUTO, EDGE_AUTO = "nginx, worker_processes auto", "nginx + gateway, cached, worker_processes auto"
+
+
+def _before(conf: str) -> str:
+    """The data plane as it was before the cache of passes moved to tmpfs with ``open_file_cache`` (same run)."""
+    lines = [
+        line
+        for line in conf.splitlines()
+        if not line.strip().startswith(("open_file_cache", "pcre_jit", "# A hit reuses", "# was replaced"))
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _paired(pairs: dict[str, list[Row]], seconds: int) -> str:
+    if not pairs:
+        return ""
+    lines = []
+    for name, reference in ((PLAIN, None), (EDGE, PLAIN), (BEFORE, PLAIN), (PLAIN_AUTO, None), (EDGE_AUTO, PLAIN_AUTO)):
+        rows = pairs[name]
+        cpu = f"{statistics.median(r.cpu_us for r in rows):,.0f}"
+        if reference is None:
+            lines.append(f"| {name} | 1 | 1 | | {cpu} |")
+            continue
+        ratios = [e.load.requests_per_s / p.load.requests_per_s for p, e in zip(pairs[reference], rows, strict=True)]
+        nginx_us = statistics.median(r.split[0] for r in rows)
+        gateway_us = statistics.median(r.split[1] for r in rows)
+        lines.append(
+            f"| {name} | **{statistics.median(ratios):.2f}** | {min(ratios):.2f} | "
+            f"{', '.join(f'{r:.2f}' for r in ratios)} | {cpu} (nginx {nginx_us:,.0f} + gateway {gateway_us:,.0f}) |"
+        )
+    table = "\n".join(lines)
+    return f"""
+**The data plane against plain nginx, alternated**: {len(pairs[PLAIN])} rounds, each running every path below
+{seconds} s at {CONNECTIONS[0]} connections (cached client), the order reversed every other round, so that the
+neighbours' load hits all alike; each ratio is the data plane's req/s over the plain nginx's of the same round and the
+same worker setting (one worker process, as in the table above, or `worker_processes auto` with a master, as
+deployed). CPU includes the workers.
+
+| path | ÷ nginx, median | lowest round | every round | proxy CPU µs/request, median |
+|---|---|---|---|---|
+{table}
+"""
 
 
 def _attribution(rounds: dict[str, list[float]]) -> str:

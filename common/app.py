@@ -43,6 +43,7 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
+    inner_middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
     metrics_registry: CollectorRegistry | None = None,
     public_paths: frozenset[str] = PUBLIC_PATHS,
     key_loader: Callable[[FastAPI], KeyLoader] | None = None,
@@ -55,6 +56,8 @@ def create_service_app(
     Every route but ``public_paths`` needs a valid gateway token. Keys and revocations come from
     ``key_loader(app)`` — by default over HTTP from the gateway at ``settings.gateway_url``. ``app_class`` is a
     subclass of FastAPI for an app that serves some requests ahead of its middleware (the gateway's proxy).
+    ``inner_middleware`` runs inside the token check, the input guard and the request metrics, right before the
+    router: a lean endpoint that answers a hot path without FastAPI's routing (insurance's coverage check).
     """
     configure_logging(settings.log_level, settings.log_json, service=name)
     verifier = verifier or TokenVerifier()
@@ -105,6 +108,8 @@ def create_service_app(
     app.state.verifier = verifier
     install_error_handlers(app)
     registry = metrics_registry or CollectorRegistry()
+    for cls, options in inner_middleware:  # added first: innermost, under the metrics added next
+        app.add_middleware(cls, **options)
     add_operational_routes(app, _ready, registry)
     for router in routers:
         app.include_router(router)

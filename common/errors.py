@@ -44,6 +44,8 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import compile_path
 
+from .asgi import Scope, Send, send_bytes
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://ansinh.gov.vn/problems/"
 
@@ -236,6 +238,18 @@ def problem_body(
 def problem_bytes(status: int, code: str, title: str, detail: str | None = None, **ext: Any) -> bytes:
     """Serialised problem body, for pure-ASGI code paths (the gateway proxy) that bypass FastAPI."""
     return orjson.dumps(problem_body(status, code, title, detail, **ext))
+
+
+async def send_problem(scope: Scope, send: Send, exc: AnSinhError) -> None:
+    """Answer ``exc`` from pure-ASGI code (a lean endpoint ahead of FastAPI's router) exactly as the app's error
+    handler would: the same problem body (``instance``, ``request_id``) and headers."""
+    body = exc.to_problem(instance=scope.get("path"))
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+    rid = scope.get("request_id")
+    if rid:
+        body["request_id"] = rid
+        headers.append((b"x-request-id", str(rid).encode("latin-1")))
+    await send_bytes(send, exc.status, orjson.dumps(body), PROBLEM_CONTENT_TYPE.encode(), headers)
 
 
 class ProblemResponse(Response):

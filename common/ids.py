@@ -23,3 +23,17 @@ def uuid7(ms: int | None = None) -> uuid.UUID:
     rand_b = rand & ((1 << 62) - 1)  # 62 bits
     value = (when & _MS) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
     return uuid.UUID(int=value)
+
+
+def uuid7_many(count: int) -> list[uuid.UUID]:
+    """``count`` new version 7 UUIDs for the current time (bulk imports): one clock reading and one read of the
+    random source for all, half the cost of as many :func:`uuid7` calls. They share the millisecond and differ in
+    their 74 random bits."""
+    head = (time.time_ns() // 1_000_000 & _MS) << 80 | 0x7 << 76 | 0b10 << 62
+    random = os.urandom(10 * count)
+    low = (1 << 62) - 1
+    out = []
+    for i in range(0, 10 * count, 10):
+        rand = int.from_bytes(random[i : i + 10], "big")
+        out.append(uuid.UUID(int=head | (rand >> 68) << 64 | rand & low))
+    return out

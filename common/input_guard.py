@@ -24,7 +24,9 @@ from .asgi import ASGIApp, Message, Receive, Scope, Send, get_header, send_bytes
 from .errors import PROBLEM_CONTENT_TYPE, problem_bytes
 from .types import int64_problem, text_problem
 
-_SUSPICIOUS_BODY = re.compile(rb"\\u0000|\x00|\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\d{19,}")
+_SUSPICIOUS_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_DIGITS_AS_ZERO = bytes(ord("0") if chr(b).isdigit() and b < 128 else ord("x") for b in range(256))
+_NINETEEN_DIGITS = b"0" * 19
 _SUSPICIOUS_QUERY = re.compile(rb"%00|\d{19,}")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -56,10 +58,22 @@ def _walk(value: Any, path: str, errors: list[dict[str, str]]) -> None:
             _walk(item, f"{path}.{i}", errors)
 
 
+def _suspicious_body(body: bytes) -> bool:
+    """``\\u0000``, a raw NUL, ``\\ud8..``–``\\udf..`` or 19+ ASCII digits in a row. Byte searches, not one regex
+    with these four alternatives: on a hub batch of 1,000 events (~0.5 MB, full of digits) the regex took ~16 ms of
+    the gateway's CPU, these ~1.5 ms (the digits: every digit turned into ``0`` and everything else into ``x`` by
+    ``bytes.translate``, then one ``find`` of 19 zeros)."""
+    return (
+        b"\x00" in body
+        or (b"\\u" in body and _SUSPICIOUS_ESCAPE.search(body) is not None)
+        or _NINETEEN_DIGITS in body.translate(_DIGITS_AS_ZERO)
+    )
+
+
 def json_problems(body: bytes) -> list[dict[str, str]]:
     """The fields of a JSON body that no route can take (empty when there are none, or the body is not JSON: the
     route's own validation says so)."""
-    if not _SUSPICIOUS_BODY.search(body):
+    if not _suspicious_body(body):
         return []
     try:
         document = json.loads(body)

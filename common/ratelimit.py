@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import structlog
@@ -23,12 +24,13 @@ class Limiter(Protocol):
 
 
 class MemoryLimiter:
-    def __init__(self, max_keys: int = 100_000) -> None:
+    def __init__(self, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.buckets: dict[str, list[float]] = {}
         self.max_keys = max_keys
+        self.clock = clock
 
     async def hit(self, key: str, rate: float, burst: int) -> float | None:
-        now = time.monotonic()
+        now = self.clock()
         bucket = self.buckets.get(key)
         if bucket is None:
             if len(self.buckets) >= self.max_keys:
@@ -69,7 +71,13 @@ class RedisLimiter:
     ``retry_after`` seconds, logging ``redis_unavailable`` once per outage and ``redis_back`` when it answers."""
 
     def __init__(
-        self, url: str, prefix: str = "ansinh:rl:", *, timeout: float = 0.25, retry_after: float = 5.0
+        self,
+        url: str,
+        prefix: str = "ansinh:rl:",
+        *,
+        timeout: float = 0.25,
+        retry_after: float = 5.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         import redis.asyncio as redis
         from redis.exceptions import RedisError
@@ -84,6 +92,7 @@ class RedisLimiter:
         self.script = self.redis.register_script(_LUA)
         self.fallback = MemoryLimiter()
         self.retry_after = retry_after
+        self.clock = clock  # wall-clock seconds, shared by the replicas (tests pass their own)
         self.down_until = 0.0
         self.down = False
 
@@ -92,7 +101,7 @@ class RedisLimiter:
             return await self.fallback.hit(key, rate, burst)
         try:
             # Redis' clock (TIME) would cost a second call; replicas' clocks are NTP-synchronised.
-            wait_ms = int(await self.script(keys=[self.prefix + key], args=[rate, burst, time.time()]))
+            wait_ms = int(await self.script(keys=[self.prefix + key], args=[rate, burst, self.clock()]))
         except self.errors as exc:
             self._failed(exc)
             return await self.fallback.hit(key, rate, burst)

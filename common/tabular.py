@@ -493,9 +493,10 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-async def csv_stream(headers: Sequence[str], chunks: Any) -> Any:
+async def csv_stream(headers: Sequence[str], chunks: Any, *, escaped: bool = False) -> Any:
     """UTF-8 with BOM (spreadsheet programs read it): the header, then each chunk of rows (an async iterator of
-    lists of rows) as it comes; every text cell goes through :func:`safe_cell`."""
+    lists of rows) as it comes; every text cell goes through :func:`safe_cell`, unless the caller made every cell
+    safe itself (``escaped``: large downloads whose cells PostgreSQL made safe)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
@@ -503,7 +504,7 @@ async def csv_stream(headers: Sequence[str], chunks: Any) -> Any:
     async for rows in chunks:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(safe_rows(rows))  # None is written as an empty cell by the csv module itself
+        writer.writerows(rows if escaped else safe_rows(rows))  # the csv module writes None as an empty cell
         yield buffer.getvalue().encode()
 
 

@@ -32,7 +32,8 @@ class GatewaySettings(ServiceSettings):
     """Connections per service in use at once (further requests wait) and most kept idle for reuse."""
     upstream_keepalive_seconds: float = 4.0
     """An idle pooled connection is closed after this. Keep it below the services' own keep-alive (uvicorn's 5 s),
-    so the gateway never reuses a connection the service is closing at that very moment."""
+    so the gateway never reuses a connection the service is closing at that very moment. The hub's deliveries (inboxes,
+    webhooks) keep their idle connections as long."""
     max_body_bytes: int = 50 * 1024 * 1024
     """Largest request body accepted (413 above)."""
 

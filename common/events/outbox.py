@@ -95,7 +95,9 @@ async def publish_many(session: AsyncSession, tables: EventTables, envelopes: Se
     return len(events)
 
 
-def publish_sql(tables: EventTables, source: str, type_: str, rows: str) -> tuple[str, dict[str, Any]]:
+def publish_sql(
+    tables: EventTables, source: str, type_: str, rows: str, *, one_per_subject: bool = False
+) -> tuple[str, dict[str, Any]]:
     """The set-based publish of events whose envelopes PostgreSQL builds itself, for bulk paths that write the
     events' records in the same statement (a million ``model_dump_json`` calls cost more than the inserts).
 
@@ -105,6 +107,10 @@ def publish_sql(tables: EventTables, source: str, type_: str, rows: str) -> tupl
     ``_published``, is the outbox insert, which PostgreSQL runs whether or not the final query reads it) and its
     parameters. Same guarantees as :func:`publish_many`: per-subject numbers after those already given, in ``ord``
     order, no gaps; one NOTIFY.
+
+    ``one_per_subject``: the caller guarantees that no subject appears twice in ``rows`` (a bulk insert of new records,
+    one event each; a repeated subject fails the statement). Each subject's number is then its previous one plus one,
+    without counting and numbering events per subject (a third less work for the database on an import).
     """
     # The type and source as the envelope model checks them (the rest PostgreSQL builds in the documented shape).
     Event.model_validate(
@@ -119,6 +125,28 @@ def publish_sql(tables: EventTables, source: str, type_: str, rows: str) -> tupl
         }
     )
     seq, outbox = tables.sequences, tables.outbox
+    if one_per_subject:
+        sql = f"""
+        , _ev AS (
+            SELECT gen_random_uuid() AS event_id, r.subject, r.data, r.ord FROM {rows} r
+        ), _seq AS (
+            INSERT INTO {seq.schema}.{seq.name} (subject, last)
+            SELECT subject, 1 FROM _ev ORDER BY subject
+            ON CONFLICT (subject) DO UPDATE SET last = {seq.name}.last + 1
+            RETURNING subject, last
+        ), _published AS (
+            INSERT INTO {outbox.schema}.{outbox.name} (event_id, type, subject, sequence, envelope)
+            SELECT event_id, CAST(:_ev_type AS text), subject, last, jsonb_build_object(
+                'specversion', '1.0', 'id', event_id, 'source', CAST(:_ev_source AS text),
+                'type', CAST(:_ev_type AS text), 'subject', subject,
+                'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                'datacontenttype', 'application/json', 'sequence', last, 'data', data)
+            FROM _ev JOIN _seq USING (subject) CROSS JOIN (SELECT pg_notify(:_ev_channel, '')) AS wake
+            ORDER BY ord
+            RETURNING subject
+        )
+    """
+        return sql, {"_ev_type": type_, "_ev_source": source, "_ev_channel": notify_channel(outbox.schema or "public")}
     sql = f"""
         , _ev AS (
             SELECT gen_random_uuid() AS event_id, r.subject, r.data, r.ord FROM {rows} r

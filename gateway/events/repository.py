@@ -43,18 +43,37 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
     if not events:
         return []
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": STORE_LOCK})
-    # One statement over arrays (unnest): a multi-row VALUES would be compiled anew for every batch size.
-    # Each event's areas (the non-empty commune, district and province codes of its data) are computed here, once.
+    # One statement for the events and their deliveries, over arrays (unnest: a multi-row VALUES would be compiled
+    # anew for every batch size). Each event's areas (the non-empty commune, district and province codes of its
+    # data) are computed here, once. Which subscriptions take which type is decided once per distinct type of the
+    # batch (a handful), not per event and subscription: a subscription's patterns are turned into LIKE patterns
+    # once. A subscription with areas gets only the events that concern one of them; an event that concerns no area
+    # (a canary) goes only to unrestricted subscriptions (internal ones, admins, clients without areas).
     new_ids = list(
         await session.scalars(
             text(f"""
-        INSERT INTO gateway.events (id, source, type, subject, sequence, envelope, areas)
-        SELECT u.id, u.source, u.type, u.subject, u.sequence, u.envelope, {_areas_of("u.envelope")}
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:sources AS text[]), CAST(:types AS text[]),
-                    CAST(:subjects AS text[]), CAST(:sequences AS int[]), CAST(:envelopes AS jsonb[]))
-             AS u(id, source, type, subject, sequence, envelope)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING id
+        WITH new AS (
+            INSERT INTO gateway.events (id, source, type, subject, sequence, envelope, areas)
+            SELECT u.id, u.source, u.type, u.subject, u.sequence, u.envelope, {_areas_of("u.envelope")}
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:sources AS text[]), CAST(:types AS text[]),
+                        CAST(:subjects AS text[]), CAST(:sequences AS int[]), CAST(:envelopes AS jsonb[]))
+                 AS u(id, source, type, subject, sequence, envelope)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id, type, subject, position, areas
+        ), takers AS (
+            SELECT t.type, s.id, s.territory
+            FROM (SELECT DISTINCT type FROM new) t
+            JOIN (SELECT id, territory, ARRAY(SELECT {_LIKE} FROM unnest(types) t) AS patterns
+                  FROM gateway.subscriptions WHERE deleted_at IS NULL) s
+              ON t.type LIKE ANY (s.patterns)
+        ), queued AS (
+            INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
+            SELECT k.id, n.id, n.subject, n.position
+            FROM new n JOIN takers k ON k.type = n.type AND (cardinality(k.territory) = 0 OR n.areas && k.territory)
+            ORDER BY n.position, k.id
+            ON CONFLICT DO NOTHING
+        )
+        SELECT id FROM new
     """),
             {
                 "ids": [uuid.UUID(str(e["id"])) for e in events],
@@ -67,21 +86,6 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
         )
     )
     if new_ids:
-        # A subscription with areas gets only the events that concern one of them; an event that concerns no
-        # area (a canary) goes only to unrestricted subscriptions (internal ones, admins, clients without areas).
-        await session.execute(
-            text(f"""
-            INSERT INTO gateway.deliveries (subscription_id, event_id, subject, position)
-            SELECT s.id, e.id, e.subject, e.position
-            FROM gateway.events e
-            JOIN gateway.subscriptions s
-              ON s.deleted_at IS NULL AND e.type LIKE ANY (ARRAY(SELECT {_LIKE} FROM unnest(s.types) t))
-                 AND (cardinality(s.territory) = 0 OR e.areas && s.territory)
-            WHERE e.id = ANY(:ids)
-            ON CONFLICT DO NOTHING
-        """),
-            {"ids": new_ids},
-        )
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return new_ids
 
@@ -89,27 +93,37 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
 async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> list[list[dict[str, Any]]]:
     """For up to ``subjects`` (subscription, subject) pairs whose oldest pending delivery is due, that
     delivery and the next pending ones (up to ``per_subject``), in order. A pair's deliveries go one after
-    another; pairs go side by side — so each subject's events reach each subscriber in order."""
+    another; pairs go side by side — so each subject's events reach each subscriber in order.
+
+    Index-ordered and limited, never a pass over every pending row: the heads are read in ``next_attempt_at`` order
+    from the pending rows' index (``ix_deliveries_pending_due``), a row being a head when no pending row of its
+    (subscription, subject) comes before it (one probe of ``ix_deliveries_pending_order``), until ``subjects`` are
+    found; then each head's chain is read from that second index, ``per_subject`` rows at most. A round costs what it
+    sends, whatever the backlog behind it. Each row's envelope comes as JSON text (``envelope``), as stored: the
+    batched delivery puts it into its body as it is, without decoding it."""
     result = await session.execute(
         text("""
-        WITH ranked AS (
-            SELECT d.id, d.subscription_id, d.subject, d.event_id, d.attempts, d.next_attempt_at, d.position,
-                   row_number() OVER (PARTITION BY d.subscription_id, d.subject ORDER BY d.position) AS rn
+        WITH heads AS (
+            SELECT d.subscription_id, d.subject, d.next_attempt_at
             FROM gateway.deliveries d
-            WHERE d.status = 'pending'
-        ), heads AS (
-            SELECT subscription_id, subject FROM ranked
-            WHERE rn = 1 AND next_attempt_at <= clock_timestamp()
-            ORDER BY next_attempt_at LIMIT :subjects
+            WHERE d.status = 'pending' AND d.next_attempt_at <= (SELECT clock_timestamp())
+              AND NOT EXISTS (SELECT 1 FROM gateway.deliveries p
+                              WHERE p.status = 'pending' AND p.subscription_id = d.subscription_id
+                                AND p.subject = d.subject AND p.position < d.position)
+            ORDER BY d.next_attempt_at LIMIT :subjects
         )
-        SELECT r.id, r.attempts, r.event_id, r.subject, r.rn, e.envelope, e.type, e.received_at,
+        SELECT r.id, r.attempts, r.event_id, h.subject, r.rn, e.envelope::text AS envelope, e.type, e.received_at,
                s.url, s.secret, s.owner, s.id AS sub_id
-        FROM ranked r
-        JOIN heads h USING (subscription_id, subject)
+        FROM heads h
+        JOIN gateway.subscriptions s ON s.id = h.subscription_id AND s.deleted_at IS NULL
+        CROSS JOIN LATERAL (
+            SELECT c.id, c.attempts, c.event_id, row_number() OVER (ORDER BY c.position) AS rn
+            FROM (SELECT d.id, d.attempts, d.event_id, d.position FROM gateway.deliveries d
+                  WHERE d.status = 'pending' AND d.subscription_id = h.subscription_id AND d.subject = h.subject
+                  ORDER BY d.position LIMIT :per_subject) c
+        ) r
         JOIN gateway.events e ON e.id = r.event_id
-        JOIN gateway.subscriptions s ON s.id = r.subscription_id AND s.deleted_at IS NULL
-        WHERE r.rn <= :per_subject
-        ORDER BY r.subscription_id, r.subject, r.rn
+        ORDER BY h.next_attempt_at, h.subscription_id, h.subject, r.rn
     """),
         {"subjects": subjects, "per_subject": per_subject},
     )
@@ -136,14 +150,34 @@ async def next_due_in(session: AsyncSession) -> float | None:
     return None if seconds is None else max(0.0, float(seconds))
 
 
+_OUTCOME_TYPES = {
+    "status": "text",
+    "attempts": "int",
+    "last_status": "int",
+    "last_error": "text",
+    "delivered_at": "timestamptz",
+    "next_attempt_at": "timestamptz",
+}
+"""The columns an outcome sets, and their SQL types (for the arrays of :func:`record_results`)."""
+
+
 async def record_results(session: AsyncSession, results: list[dict[str, Any]]) -> None:
-    """Write outcomes in a few statements: one executemany per kind of outcome."""
+    """Write outcomes in a few statements: one ``UPDATE … FROM unnest`` per kind of outcome (the set of columns it
+    sets), whatever the number of deliveries."""
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in results:
         by_columns.setdefault(tuple(sorted(r["values"])), []).append({"id": r["id"], **r["values"]})
     for columns, rows in by_columns.items():
-        assignments = ", ".join(f"{c} = :{c}" for c in columns)
-        await session.execute(text(f"UPDATE gateway.deliveries SET {assignments} WHERE id = :id"), rows)
+        arrays = ", ".join(f"CAST(:{c} AS {_OUTCOME_TYPES[c]}[])" for c in columns)
+        assignments = ", ".join(f"{c} = u.{c}" for c in columns)
+        await session.execute(
+            text(f"""
+            UPDATE gateway.deliveries d SET {assignments}
+            FROM unnest(CAST(:id AS bigint[]), {arrays}) AS u(id, {", ".join(columns)})
+            WHERE d.id = u.id
+        """),
+            {"id": [r["id"] for r in rows], **{c: [r[c] for r in rows] for c in columns}},
+        )
 
 
 @dataclass

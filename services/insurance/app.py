@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from common.db import driver_pool
 from common.ratelimit import MemoryLimiter
 
 from . import consumers  # noqa: F401  (registers the inbox handlers)
 from .cards import daily as cards_daily
 from .cards.router import router as cards_router
 from .contributions.router import router as contributions_router
+from .coverage.fast import CoverageFastPath
 from .coverage.router import router as coverage_router
 from .decisions.worker import Worker
 from .events import EVENTS
@@ -42,8 +44,16 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
                 client_secret=secret.get_secret_value() if secret else None,
             )
 
-    startup = [identities, daily.start] + ([worker.start] if settings.decisions_worker else [])
-    shutdown = [daily.stop, worker.stop]
+    async def coverage_pool(app: FastAPI) -> None:
+        app.state.coverage_pool = driver_pool(settings, settings.coverage_pool_size)
+
+    async def close_coverage_pool(app: FastAPI) -> None:
+        pool, app.state.coverage_pool = app.state.coverage_pool, None
+        if pool is not None:
+            await pool.close()
+
+    startup = [identities, coverage_pool, daily.start] + ([worker.start] if settings.decisions_worker else [])
+    shutdown = [daily.stop, worker.stop, close_coverage_pool]
     app = create_service_app(
         "insurance",
         settings,
@@ -62,8 +72,10 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
         ],
         on_startup=startup,
         on_shutdown=shutdown,
+        inner_middleware=[(CoverageFastPath, {})] if settings.coverage_fast_path else [],
     )
     app.state.decisions = worker
     app.state.identities = None
     app.state.coverage_limiter = MemoryLimiter()
+    app.state.coverage_pool = None
     return app

@@ -204,6 +204,8 @@ class PendingDecision(Base):
     transaction; the decision worker takes them in chunks (``FOR UPDATE SKIP LOCKED``) and decides set-wise."""
 
     __tablename__ = "pending_decisions"
+    # The worker's order (oldest first): a take reads 2,000 entries of it, not the whole queue.
+    __table_args__ = (Index("ix_pending_decisions_queued_at", "queued_at", "person_id"),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     reason: Mapped[str] = mapped_column(Text, server_default="")

@@ -27,3 +27,8 @@ class InsuranceSettings(ServiceSettings):
     coverage_rate: float = 50.0
     """Coverage checks a second per client (token bucket in this process; the gateway limits every route too)."""
     coverage_burst: int = 100
+    coverage_fast_path: bool = True
+    """Answer ``GET /coverage`` ahead of FastAPI's router (``coverage/fast.py``: same rules, a fraction of the CPU);
+    off: the documented FastAPI route serves it."""
+    coverage_pool_size: int = 8
+    """Connections of the coverage check's own asyncpg pool (one short statement a call; beside ``db_pool_size``)."""

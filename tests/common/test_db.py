@@ -53,20 +53,89 @@ async def test_the_commit_happens_before_the_response_is_sent(app_and_log):
         assert log == ["rollback", "response 409"]
 
 
-async def test_an_autocommit_statement_is_durable_when_it_returns(test_db):
-    """The coverage check's path: one statement, no transaction around it, seen by another connection at once."""
+async def test_a_driver_pool_statement_is_durable_when_it_returns(test_db):
+    """The coverage check's path: a pool of asyncpg connections, one statement, committed on return; a
+    released connection is handed out again as it was (no reset round trip), outside any transaction."""
     import uuid
 
-    from common.db import autocommit
+    from common.db import driver_connection, driver_pool
+    from common.settings import ServiceSettings
 
-    table = f"registry.autocommit_probe_{uuid.uuid4().hex}"
+    table = f"registry.driver_probe_{uuid.uuid4().hex}"
+    settings = ServiceSettings(database_url=test_db.urls["registry"])
     engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
+    pool = driver_pool(settings, 1)
     try:
-        async with autocommit(make_sessionmaker(engine)) as conn:
-            await conn.execute(text(f"CREATE TABLE {table} (x int)"))
-            await conn.execute(text(f"INSERT INTO {table} VALUES (1)"))
+        maker = make_sessionmaker(engine)
+        async with driver_connection(maker, pool) as conn:
+            await conn.execute(f"CREATE TABLE {table} (x int)")
+            await conn.execute(f"INSERT INTO {table} VALUES (1)")
             async with engine.connect() as other:
                 assert (await other.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 1
-            await conn.execute(text(f"DROP TABLE {table}"))
+            first = conn.get_server_pid()
+        async with driver_connection(maker, pool) as conn:
+            assert conn.get_server_pid() == first and not conn.is_in_transaction()
+            await conn.execute(f"DROP TABLE {table}")
+    finally:
+        await pool.close()
+        await engine.dispose()
+
+
+async def test_a_driver_connection_stays_inside_the_test_transaction(test_db):
+    """Bound to a connection (tests), the driver connection is that one, inside its transaction: rolled back with it."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from common.db import driver_connection
+
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["registry"]))
+    try:
+        async with engine.connect() as conn:
+            outer = await conn.begin()
+            maker = async_sessionmaker(bind=conn)
+            async with driver_connection(maker, None) as raw:
+                assert raw.is_in_transaction()
+                await raw.execute("CREATE TABLE registry.driver_probe_rolled_back (x int)")
+            await outer.rollback()
+        async with engine.connect() as other:
+            found = await other.execute(text("SELECT to_regclass('registry.driver_probe_rolled_back')"))
+            assert found.scalar() is None
     finally:
         await engine.dispose()
+
+
+async def test_a_driver_pool_replaces_a_connection_that_broke(test_db):
+    """A connection whose use failed is closed and replaced; one whose backend went away (a database restart) is
+    replaced at the latest after the call that finds it gone: the calls after it work."""
+
+    import asyncpg
+
+    from common.db import driver_pool
+    from common.settings import ServiceSettings
+
+    settings = ServiceSettings(database_url=test_db.urls["registry"])
+    pool = driver_pool(settings, 1)
+    try:
+        async with pool.acquire() as conn:
+            first = conn.get_server_pid()
+        with pytest.raises(ZeroDivisionError):
+            async with pool.acquire() as conn:
+                assert conn.get_server_pid() == first
+                1 / 0  # noqa: B018 - the user's code fails mid-use
+        async with pool.acquire() as conn:
+            second = conn.get_server_pid()
+        assert second != first
+        killer = await asyncpg.connect(pool.dsn)
+        try:
+            # With a timeout, PostgreSQL answers once the backend has gone.
+            assert await killer.fetchval("SELECT pg_terminate_backend($1, 30000)", second)
+        finally:
+            await killer.close()
+        try:
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            pass  # the call that found the connection dead (unless asyncpg had already seen it close)
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT 1") == 1 and conn.get_server_pid() not in (first, second)
+    finally:
+        await pool.close()

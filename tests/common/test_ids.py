@@ -1,6 +1,7 @@
+import time
 import uuid
 
-from common.ids import uuid7
+from common.ids import uuid7, uuid7_many
 
 
 def test_uuid7_is_a_version_7_rfc_uuid_carrying_its_time() -> None:
@@ -17,3 +18,13 @@ def test_uuid7_sorts_by_creation_time_and_does_not_repeat() -> None:
     assert earlier == sorted(earlier)
     same_ms = {uuid7(5) for _ in range(10_000)}
     assert len(same_ms) == 10_000
+
+
+def test_uuid7_many_are_version_7_uuids_of_now_all_different() -> None:
+    before = time.time_ns() // 1_000_000
+    many = uuid7_many(10_000)
+    after = time.time_ns() // 1_000_000
+    assert len(set(many)) == 10_000
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in many)
+    assert all(before <= u.int >> 80 <= after for u in many)
+    assert uuid7_many(0) == []

@@ -7,11 +7,12 @@ import uuid
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from common.events.envelope import new_event
-from common.events.outbox import publish, publish_many
+from common.events.envelope import Event, new_event
+from common.events.outbox import publish, publish_many, publish_sql
 from common.settings import to_asyncpg_url
 from services.registry.models import EVENT_TABLES as T
 
@@ -71,4 +72,46 @@ async def test_one_invalid_event_refuses_the_whole_batch(registry_db):
         with pytest.raises(ValidationError):
             async with s.begin():
                 await publish_many(s, T, [env(subject), {**env(subject), "type": "No Such Type"}])
+    assert await numbers(registry_db, subject) == []
+
+
+async def publish_rows(session, rows: list[tuple[str, int]], **kw) -> None:
+    """publish_sql over a VALUES list of (subject, n): the envelopes built by PostgreSQL."""
+    values = ", ".join(f"('{subject}', {n}, {i})" for i, (subject, n) in enumerate(rows))
+    sql, params = publish_sql(T, "/ansinh/registry", "registry.person.registered.v1", "rows", **kw)
+    rows_cte = (
+        "WITH rows AS (SELECT v.s AS subject, jsonb_build_object('n', v.n) AS data, v.o AS ord "
+        f"FROM (VALUES {values}) AS v(s, n, o))"
+    )
+    await session.execute(text(rows_cte + sql + " SELECT count(*) FROM _published"), params)
+
+
+@pytest.mark.parametrize("one_per_subject", [False, True])
+async def test_set_based_envelopes_number_each_subject_after_its_existing_events(registry_db, one_per_subject):
+    old, new, other = (f"sql-{uuid.uuid4().hex}" for _ in range(3))
+    async with registry_db() as s, s.begin():
+        await publish(s, T, env(old, 0))
+    async with registry_db() as s, s.begin():
+        await publish_rows(s, [(new, 1), (old, 2), (other, 3)], one_per_subject=one_per_subject)
+    async with registry_db() as s, s.begin():
+        assert (await publish(s, T, env(old, 4))).sequence == 3
+    assert await numbers(registry_db, old, new, other) == [
+        (old, 1, 0),
+        (new, 1, 1),
+        (old, 2, 2),
+        (other, 1, 3),
+        (old, 3, 4),
+    ]
+    async with registry_db() as s:
+        envelope = await s.scalar(select(T.outbox.c.envelope).where(T.outbox.c.subject == new))
+    event = Event.model_validate(envelope)
+    assert (event.subject, event.sequence, event.data) == (new, 1, {"n": 1})
+
+
+async def test_one_event_per_subject_refuses_a_batch_naming_a_subject_twice(registry_db):
+    subject = f"sql-{uuid.uuid4().hex}"
+    async with registry_db() as s:
+        with pytest.raises(DBAPIError):
+            async with s.begin():
+                await publish_rows(s, [(subject, 1), (subject, 2)], one_per_subject=True)
     assert await numbers(registry_db, subject) == []

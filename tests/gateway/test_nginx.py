@@ -6,6 +6,8 @@ contract between nginx and the gateway: what a pass, a refusal and a cacheable p
 
 import asyncio
 import json
+import math
+import time
 
 import httpx
 import pytest
@@ -76,3 +78,28 @@ async def test_through_nginx_a_revoked_clients_cached_pass_ends_within_the_cache
     await asyncio.sleep(door.gateway.state.settings.auth_cache_seconds + 1.1)
     r = await http.get("/registry/scoped/read", headers=auth)
     assert r.status_code == 401 and r.json()["type"].endswith("/unauthorized")
+
+
+async def test_through_nginx_a_cacheable_clients_pass_is_reused_for_its_token_and_route(
+    door, http, arrangement, monkeypatch
+):
+    from gateway.proxy import ProxyMiddleware
+
+    asked: list[tuple[str, str]] = []
+    decide = ProxyMiddleware.decide
+
+    async def counted(self, scope, method, service, path):  # type: ignore[no-untyped-def]
+        asked.append((method, path))
+        return await decide(self, scope, method, service, path)
+
+    monkeypatch.setattr(ProxyMiddleware, "decide", counted)
+    auth = await door.bearer("registry:read", rate=5000, burst=5000)
+    started = time.monotonic()
+    statuses = [(await http.get(f"/registry/scoped/read?n={i}", headers=auth)).status_code for i in range(20)]
+    elapsed = time.monotonic() - started
+    assert statuses == [200] * 20
+    if arrangement == "python":
+        assert len(asked) == 20  # the gateway's own proxy decides on every request
+    else:  # nginx asks once per cache period (the query is not part of the key), whatever the machine's speed
+        assert 1 <= len(asked) <= math.ceil(elapsed / door.gateway.state.settings.auth_cache_seconds) + 1, asked
+    assert all(method == "GET" and path.endswith("/scoped/read") for method, path in asked), asked

@@ -4,8 +4,10 @@ of the append-only history and an event."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,6 +102,19 @@ async def issue(session: AsyncSession, card: Card, kind: str, reason: str, by: s
     written then)."""
     await repository.add(session, card)
     repository.record(session, card, kind, reason, by)
+
+
+async def end_replaced(session: AsyncSession, ends: Sequence[tuple[uuid.UUID, date, str]]) -> None:
+    """Cards replaced by cards BHXH issued (``(card id, last day, reason)``: renewed, changed_group), each with its
+    history line, in one statement (the caller publishes their ``insurance.card.ended.v1``)."""
+    await repository.end_cards(session, ends)
+
+
+async def issue_many(session: AsyncSession, cards: Sequence[dict[str, Any]], reason: str, by: str) -> int:
+    """Cards BHXH issued, with their history lines (``kind`` in each), in one statement; returns how many were
+    written: fewer than given when a concurrent writer took a code or a person's card-in-force slot (nothing is
+    raised: the caller decides)."""
+    return await repository.add_cards(session, cards, reason, by)
 
 
 async def expire(session: AsyncSession, today: date, groups: dict[str, Group]) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,19 +18,36 @@ from ..rules.entitlement import BeneficiaryStep, Facts, HouseholdStatus, Members
 class Queued:
     person_id: uuid.UUID
     reason: str
+    queued_at: datetime
 
 
-_TAKE = text("""
-    DELETE FROM insurance.pending_decisions WHERE person_id IN (
-        SELECT person_id FROM insurance.pending_decisions ORDER BY queued_at, person_id LIMIT :n
-        FOR UPDATE SKIP LOCKED)
-    RETURNING person_id, reason""")
+Cursor = tuple[datetime, uuid.UUID]
+"""Where a take stopped in the queue's order: (queued_at, person_id) of the last person it took."""
+
+# ``= ANY(ARRAY(…))``, not ``IN (…)``: with ``IN`` the planner deleted through a hash join over a scan of the whole
+# queue (100,000 queued persons: ~70 ms a take); with the array it looks the chunk up in the primary key.
+_TAKE = """
+    DELETE FROM insurance.pending_decisions WHERE person_id = ANY(ARRAY(
+        SELECT person_id FROM insurance.pending_decisions {after}
+        ORDER BY queued_at, person_id LIMIT :n
+        FOR UPDATE SKIP LOCKED))
+    RETURNING person_id, reason, queued_at"""
+_TAKE_FIRST = text(_TAKE.format(after=""))
+_TAKE_AFTER = text(
+    _TAKE.format(after="WHERE (queued_at, person_id) > (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))")
+)
 
 
-async def take(session: AsyncSession, limit: int) -> list[Queued]:
-    """Up to ``limit`` queued persons, removed from the queue in the caller's transaction (a concurrent worker skips
-    them; a rollback puts them back)."""
-    return [Queued(r.person_id, r.reason) for r in await session.execute(_TAKE, {"n": limit})]
+async def take(session: AsyncSession, limit: int, after: Cursor | None = None) -> list[Queued]:
+    """Up to ``limit`` queued persons, oldest first, removed from the queue in the caller's transaction (a concurrent
+    worker skips them; a rollback puts them back). With ``after``, only those queued after that point of the order:
+    the index ``ix_pending_decisions_queued_at`` is entered there, past the entries of the persons taken before
+    (dead until vacuum, which every take from the start walks through again)."""
+    if after is None:
+        rows = await session.execute(_TAKE_FIRST, {"n": limit})
+    else:
+        rows = await session.execute(_TAKE_AFTER, {"n": limit, "after_at": after[0], "after_id": after[1]})
+    return sorted((Queued(r.person_id, r.reason, r.queued_at) for r in rows), key=lambda q: (q.queued_at, q.person_id))
 
 
 async def queue(session: AsyncSession, person_ids: Sequence[uuid.UUID], reason: str = "") -> None:

@@ -33,11 +33,21 @@ async def decide_persons(session: AsyncSession, ids: list[uuid.UUID], reasons: d
 
 async def decide_pending(session: AsyncSession, limit: int = CHUNK) -> int:
     """Decide up to ``limit`` queued persons in the caller's transaction; returns how many were taken."""
-    queued = await repository.take(session, limit)
+    return (await decide_next(session, None, limit))[0]
+
+
+async def decide_next(
+    session: AsyncSession, after: repository.Cursor | None, limit: int = CHUNK
+) -> tuple[int, repository.Cursor | None]:
+    """:func:`decide_pending` for the persons queued after ``after`` in the queue's order (None: from the start);
+    returns how many were taken and where the next chunk starts. A worker draining the queue chunk after chunk
+    passes the cursor on; a person queued meanwhile with an earlier ``queued_at`` (a transaction that began before
+    and committed after) is found by the next pass from the start."""
+    queued = await repository.take(session, limit, after)
     if not queued:
-        return 0
+        return 0, after
     await decide_persons(session, [q.person_id for q in queued], {q.person_id: q.reason for q in queued})
-    return len(queued)
+    return len(queued), (queued[-1].queued_at, queued[-1].person_id)
 
 
 async def decide_all_pending(session: AsyncSession) -> int:

@@ -22,10 +22,13 @@ class Worker:
         self.decided = 0
 
     async def run_once(self, sessionmaker: Any) -> int:
+        """Drain the queue, chunk after chunk, each chunk starting where the previous one stopped (the first from the
+        start of the queue); a chunk short of ``CHUNK`` ends the pass."""
         total = 0
+        after = None
         while True:
             async with sessionmaker() as session:
-                n = await service.decide_pending(session)
+                n, after = await service.decide_next(session, after)
                 await session.commit()
             total += n
             if n < service.CHUNK:

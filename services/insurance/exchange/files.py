@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -42,6 +42,77 @@ def _dmy(day: date | str | None) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
+async def _chunks(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    exchange_list: ExchangeList,
+    identities: Identities,
+    read: Callable[[AsyncSession, uuid.UUID | None], Awaitable[list[Any]]],
+) -> AsyncIterator[tuple[list[Any], dict[str, dict[str, Any]]]]:
+    """The list in chunks of :data:`CHUNK` rows (``read(session, after)``: rows whose ``[0]`` is the item id and
+    ``.person_id``/``[1]`` the person), each with its persons' identities; the next chunk is read, and its identities
+    fetched, while the current one is written."""
+    purpose = PURPOSE.format(period=exchange_list.period)
+
+    def fetch(chunk: list[Any]) -> asyncio.Task[dict[str, dict[str, Any]]]:
+        return asyncio.ensure_future(identities.fetch([r[1] for r in chunk], purpose))
+
+    async with sessionmaker() as session:
+        chunk = await read(session, None)
+        pending = fetch(chunk) if chunk else None
+        try:
+            while chunk and pending is not None:
+                following = await read(session, chunk[-1][0]) if len(chunk) == CHUNK else []
+                found = await pending
+                pending = fetch(following) if following else None  # read while this chunk is written
+                yield chunk, found
+                chunk = following
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+
+
+async def csv_rows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    exchange_list: ExchangeList,
+    areas: Any,
+    action: str | None,
+    identities: Identities,
+) -> AsyncIterator[list[Sequence[Any]]]:
+    """The CSV's rows, every text cell already formula-safe (``tabular.csv_stream(..., escaped=True)``): the list's
+    own cells come made by PostgreSQL (:func:`.repository.csv_rows`), so the per-row Python is the identity cells."""
+    safe, sex_label = tabular.safe_cell, spec.SEX_LABELS
+    n = 0
+
+    def read(session: AsyncSession, after: uuid.UUID | None) -> Awaitable[list[Any]]:
+        return repository.csv_rows(session, exchange_list.id, areas, action, after, CHUNK)
+
+    async for chunk, found in _chunks(sessionmaker, exchange_list, identities, read):
+        out: list[Sequence[Any]] = []
+        for r in chunk:
+            n += 1
+            i = found.get(r[1])
+            if i is None:
+                out.append((n, r[1], None, "", "", None, None, None, *r[2:]))
+                continue
+            born = i.get("date_of_birth") or ""
+            out.append(
+                (
+                    n,
+                    r[1],
+                    safe(i.get("full_name")),
+                    f"{born[8:10]}/{born[5:7]}/{born[:4]}" if born else "",
+                    sex_label.get(i.get("sex") or "", ""),
+                    safe(i.get("national_id")),
+                    safe(i.get("address_line")),
+                    safe(i.get("household_code")),
+                    *r[2:],
+                )
+            )
+        yield out
+
+
 async def rows(
     sessionmaker: async_sessionmaker[AsyncSession],
     exchange_list: ExchangeList,
@@ -51,61 +122,45 @@ async def rows(
     *,
     typed: bool,
 ) -> AsyncIterator[list[list[Any]]]:
+    """The list file's rows as values (dates as ``date`` when ``typed``: XLSX), for ``tabular``'s writers to make
+    safe."""
     day = (lambda d: date.fromisoformat(d) if isinstance(d, str) else d) if typed else _dmy
-    purpose = PURPOSE.format(period=exchange_list.period)
     n = 0
 
-    def fetch(chunk: list[Any]) -> asyncio.Task[dict[uuid.UUID, dict[str, Any]]]:
-        return asyncio.ensure_future(identities.fetch([r.person_id for r in chunk], purpose))
+    def read(session: AsyncSession, after: uuid.UUID | None) -> Awaitable[list[Any]]:
+        return repository.item_rows(session, exchange_list.id, areas, action, after, CHUNK)
 
-    async with sessionmaker() as session:
-        chunk = await repository.item_rows(session, exchange_list.id, areas, action, None, CHUNK)
-        pending = fetch(chunk) if chunk else None
-        try:
-            while chunk and pending is not None:
-                following = (
-                    await repository.item_rows(session, exchange_list.id, areas, action, chunk[-1].id, CHUNK)
-                    if len(chunk) == CHUNK
-                    else []
-                )
-                found = await pending
-                pending = fetch(following) if following else None  # read while this chunk is written
-                out = []
-                for r in chunk:
-                    n += 1
-                    i = found.get(r.person_id) or {}
-                    out.append(
-                        [
-                            n,
-                            str(r.person_id),
-                            i.get("full_name"),
-                            day(i.get("date_of_birth")),
-                            spec.SEX_LABELS.get(i.get("sex") or "", ""),
-                            i.get("national_id"),
-                            i.get("address_line"),
-                            i.get("household_code"),
-                            r.commune_code,
-                            r.district_code,
-                            spec.ACTION_LABELS[r.action],
-                            r.group_code,
-                            r.benefit_level,
-                            day(r.valid_from),
-                            day(r.valid_to),
-                            r.current_card,
-                            spec.OUTCOME_LABELS.get(r.result or "", ""),
-                            None,
-                            None,
-                            None,
-                            r.result_reason or None,
-                        ]
-                    )
-                yield out
-                chunk = following
-        finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
+    async for chunk, found in _chunks(sessionmaker, exchange_list, identities, read):
+        out = []
+        for r in chunk:
+            n += 1
+            i = found.get(str(r.person_id)) or {}
+            out.append(
+                [
+                    n,
+                    str(r.person_id),
+                    i.get("full_name"),
+                    day(i.get("date_of_birth")),
+                    spec.SEX_LABELS.get(i.get("sex") or "", ""),
+                    i.get("national_id"),
+                    i.get("address_line"),
+                    i.get("household_code"),
+                    r.commune_code,
+                    r.district_code,
+                    spec.ACTION_LABELS[r.action],
+                    r.group_code,
+                    r.benefit_level,
+                    day(r.valid_from),
+                    day(r.valid_to),
+                    r.current_card,
+                    spec.OUTCOME_LABELS.get(r.result or "", ""),
+                    None,
+                    None,
+                    None,
+                    r.result_reason or None,
+                ]
+            )
+        yield out
 
 
 # --- uploads -----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -22,11 +23,26 @@ TIMEOUT = 60.0
 
 
 class Identities(Protocol):
-    async def fetch(self, ids: list[uuid.UUID], purpose: str) -> dict[uuid.UUID, dict[str, Any]]: ...
+    async def fetch(self, ids: Sequence[uuid.UUID | str], purpose: str) -> dict[str, dict[str, Any]]:
+        """The identity fields of ``ids`` found, keyed by the person id as text (``str(uuid)``: a dict keyed by
+        ``uuid.UUID`` hashes in Python, a measurable share of a 136,000-row download)."""
+        ...
 
 
 def digest(key: str, national_id: str) -> str:
     return hmac.new(key.encode(), national_id.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def digester(key: str) -> Callable[[str], str]:
+    """:func:`digest` with ``key`` set up once (a list digests 100,000+ national IDs)."""
+    base = hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+    def one(national_id: str) -> str:
+        h = base.copy()
+        h.update(national_id.strip().encode())
+        return h.hexdigest()
+
+    return one
 
 
 class RegistryIdentities:
@@ -75,7 +91,7 @@ class RegistryIdentities:
         self._token = (body["access_token"], time.time() + float(body["expires_in"]))
         return self._token[0]
 
-    async def _chunk(self, ids: list[uuid.UUID], purpose: str) -> list[dict[str, Any]]:
+    async def _chunk(self, ids: Sequence[uuid.UUID | str], purpose: str) -> list[dict[str, Any]]:
         headers = {
             "Authorization": f"Bearer {await self._bearer()}",
             "X-Purpose": purpose,
@@ -99,12 +115,12 @@ class RegistryIdentities:
         items: list[dict[str, Any]] = orjson.loads(resp.content)["items"]
         return items
 
-    async def fetch(self, ids: list[uuid.UUID], purpose: str) -> dict[uuid.UUID, dict[str, Any]]:
+    async def fetch(self, ids: Sequence[uuid.UUID | str], purpose: str) -> dict[str, dict[str, Any]]:
         gate = asyncio.Semaphore(PARALLEL)
 
-        async def one(part: list[uuid.UUID]) -> list[dict[str, Any]]:
+        async def one(part: Sequence[uuid.UUID | str]) -> list[dict[str, Any]]:
             async with gate:
                 return await self._chunk(part, purpose)
 
         parts = await asyncio.gather(*(one(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)))
-        return {uuid.UUID(p["id"]): p for part in parts for p in part}
+        return {p["id"]: p for part in parts for p in part}

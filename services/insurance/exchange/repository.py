@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, select, text, update
+from sqlalchemy import Row, Select, Text, case, cast, func, literal, null, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import in_areas
 
 from ..models import ExchangeException, ExchangeItem, ExchangeList
+from ..rules import exchange_file as spec
 
 _NOT_PENDING = """NOT EXISTS (SELECT 1 FROM insurance.exchange_items i
                                WHERE i.person_id = {p} AND i.result = 'pending')"""
@@ -153,6 +154,15 @@ def _page_of_items(
     return query
 
 
+async def person_ids(session: AsyncSession, list_id: uuid.UUID) -> list[str]:
+    """The persons on a list, as text (what the registry's identity read takes and answers with)."""
+    rows = await session.execute(
+        text("SELECT person_id::text FROM insurance.exchange_items WHERE list_id = :list ORDER BY id"),
+        {"list": list_id},
+    )
+    return list(rows.scalars())
+
+
 async def item_rows(
     session: AsyncSession,
     list_id: uuid.UUID,
@@ -180,6 +190,49 @@ async def item_rows(
             i.result_reason,
             Card.code.label("current_card"),
         )
+    ).outerjoin(Card, Card.id == i.card_id)
+    return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
+
+
+def _safe(column: Any) -> Any:
+    """A text cell made formula-safe by PostgreSQL, as :func:`common.tabular.safe_cell` does."""
+    return case((column.regexp_match("^[-=+@\t\r]"), literal("'") + column), else_=column)
+
+
+async def csv_rows(
+    session: AsyncSession,
+    list_id: uuid.UUID,
+    areas: Sequence[str] | None,
+    action: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """:func:`item_rows` as a list file's cells, made by PostgreSQL: ``(id, person id as text, the cells from
+    `Mã xã` to the end)`` with the Vietnamese labels, dates as DD/MM/YYYY and formula-safe text (the download's
+    Python then only adds the identity cells)."""
+    from ..models import Card
+
+    i = ExchangeItem
+
+    def dmy(column: Any) -> Any:
+        return func.to_char(column, "DD/MM/YYYY")
+
+    query = select(
+        i.id,
+        cast(i.person_id, Text),
+        _safe(i.commune_code),
+        _safe(i.district_code),
+        case(spec.ACTION_LABELS, value=i.action, else_=i.action),
+        _safe(i.group_code),
+        i.benefit_level,
+        dmy(i.valid_from),
+        dmy(i.valid_to),
+        _safe(Card.code),
+        case(spec.OUTCOME_LABELS, value=i.result, else_=""),
+        null(),
+        null(),
+        null(),
+        _safe(func.nullif(i.result_reason, "")),
     ).outerjoin(Card, Card.id == i.card_id)
     return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
 
@@ -239,3 +292,100 @@ async def has_pending(session: AsyncSession, person_id: uuid.UUID) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+# --- results, set-wise ------------------------------------------------------------------------------------------
+# A results report of 10,000 persons is read with four statements and written with a handful, whatever its size.
+
+
+async def item_states(session: AsyncSession, list_id: uuid.UUID, person_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    """The list's items of ``person_ids`` as plain rows, locked (results for one person are recorded one at a time)."""
+    return list(
+        (
+            await session.execute(
+                text("""
+                SELECT id, person_id, action, group_code, card_id, result, commune_code, district_code, province_code
+                FROM insurance.exchange_items
+                WHERE list_id = :list AND person_id = ANY(CAST(:persons AS uuid[]))
+                ORDER BY id FOR UPDATE"""),
+                {"list": list_id, "persons": list(person_ids)},
+            )
+        ).all()
+    )
+
+
+async def cards_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, uuid.UUID | None]:
+    """Card code → the list item it was issued for, for the codes that exist."""
+    if not codes:
+        return {}
+    rows = await session.execute(
+        text("SELECT code, list_item_id FROM insurance.cards WHERE code = ANY(CAST(:codes AS text[]))"),
+        {"codes": list(codes)},
+    )
+    return {r.code: r.list_item_id for r in rows}
+
+
+async def survivors(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Person → the record it was merged into, for those of ``person_ids`` merged away."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        text("""SELECT person_id, survivor_id FROM insurance.person_merges
+                WHERE person_id = ANY(CAST(:ids AS uuid[]))"""),
+        {"ids": list(person_ids)},
+    )
+    return {r.person_id: r.survivor_id for r in rows}
+
+
+async def cards_in_force(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    """The cards in force of ``person_ids`` as plain rows, locked (as :func:`..cards.repository.in_force`)."""
+    if not person_ids:
+        return []
+    return list(
+        (
+            await session.execute(
+                text("""
+                SELECT id, person_id, group_code, code, number, valid_from, valid_to, commune_code, district_code,
+                       province_code
+                FROM insurance.cards WHERE person_id = ANY(CAST(:ids AS uuid[])) AND ended_on IS NULL
+                ORDER BY id FOR UPDATE"""),
+                {"ids": list(person_ids)},
+            )
+        ).all()
+    )
+
+
+async def set_results(session: AsyncSession, results: Sequence[tuple[uuid.UUID, str, str]]) -> None:
+    """``(item id, result, reason)`` for many items in one statement."""
+    if not results:
+        return
+    await session.execute(
+        text("""
+        UPDATE insurance.exchange_items i SET result = d.result, result_reason = d.reason
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:results AS text[]), CAST(:reasons AS text[])) AS d(id, result, reason)
+        WHERE i.id = d.id"""),
+        {"ids": [r[0] for r in results], "results": [r[1] for r in results], "reasons": [r[2] for r in results]},
+    )
+
+
+async def add_exceptions(session: AsyncSession, rows: Sequence[ExchangeException]) -> None:
+    """Exceptions in one statement (the objects are not added to the session)."""
+    if not rows:
+        return
+    table = ExchangeException.__table__
+    await session.execute(
+        table.insert(),  # type: ignore[attr-defined]
+        [
+            {
+                "id": e.id,
+                "list_id": e.list_id,
+                "person_id": e.person_id,
+                "kind": e.kind,
+                "detail": e.detail,
+                "status": e.status,
+                "resolution": e.resolution,
+                "created_at": e.created_at,
+            }
+            for e in rows
+        ],
+    )

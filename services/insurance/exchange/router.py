@@ -115,17 +115,18 @@ async def download_list(
 ) -> StreamingResponse:
     """The list as a file (see the description)."""
     row = await service.get(session, list_id)
-    chunks = files.rows(
-        request.app.state.sessionmaker, row, principal.limited_to, action, identities(request), typed=format == "xlsx"
-    )
+    maker, areas = request.app.state.sessionmaker, principal.limited_to
     name = f"danh-sach-bhyt-{row.period}{'-' + action if action else ''}.{format}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "xlsx":
+        chunks = files.rows(maker, row, areas, action, identities(request), typed=True)
         return StreamingResponse(
             tabular.xlsx_stream(f"BHYT {row.period}", files.HEADERS, chunks), media_type=XLSX_TYPE, headers=disposition
         )
     return StreamingResponse(
-        tabular.csv_stream(files.HEADERS, chunks), media_type="text/csv; charset=utf-8", headers=disposition
+        tabular.csv_stream(files.HEADERS, files.csv_rows(maker, row, areas, action, identities(request)), escaped=True),
+        media_type="text/csv; charset=utf-8",
+        headers=disposition,
     )
 
 

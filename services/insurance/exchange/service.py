@@ -3,7 +3,10 @@ for each answer, never stored), record BHXH's results, resolve exceptions. Nothi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +22,7 @@ from common.pagination import cursor_if_full, keyset
 
 from ..cards import repository as cards_repository
 from ..cards import service as cards
-from ..events import CARD_ISSUED, EVENTS, LIST_READY, CardIssued, ListReady
+from ..events import CARD_ENDED, CARD_ISSUED, EVENTS, LIST_READY, CardEnded, CardIssued, ListReady
 from ..models import Card, ExchangeException, ExchangeItem, ExchangeList
 from ..parameters import service as parameters
 from ..projection import service as projection
@@ -27,7 +30,7 @@ from ..rules import card_code
 from ..rules.validity import month_end
 from . import repository
 from .exceptions import ListExists, ListNotFound
-from .identities import Identities, digest
+from .identities import Identities, digester
 from .schemas import ExceptionOut, ItemOut, ListOut, ResultIn, ResultsOut
 
 PURPOSE = "BHXH health-insurance list {period} (insurance service)"
@@ -99,19 +102,36 @@ async def build(
     return out(row)
 
 
+DIGEST_BATCH = 20_000
+"""Persons whose identities are read per step when a list is built (the next step's are read while this one's
+digests are stored)."""
+
+
 async def learn_digests(
     session: AsyncSession, list_id: uuid.UUID, identities: Identities, key: str, period: str
 ) -> None:
-    after: uuid.UUID | None = None
-    while True:
-        rows = await repository.item_rows(session, list_id, None, None, after, 10_000)
-        if not rows:
-            return
-        found = await identities.fetch([r.person_id for r in rows], PURPOSE.format(period=period))
-        await projection.store_digests(
-            session, {pid: digest(key, p["national_id"]) for pid, p in found.items() if p.get("national_id")}
-        )
-        after = rows[-1].id
+    ids = await repository.person_ids(session, list_id)
+    if not ids:
+        return
+    purpose = PURPOSE.format(period=period)
+    keyed = digester(key)
+    batches = [ids[i : i + DIGEST_BATCH] for i in range(0, len(ids), DIGEST_BATCH)]
+    pending: asyncio.Future[dict[str, dict[str, Any]]] | None = asyncio.ensure_future(
+        identities.fetch(batches[0], purpose)
+    )
+    try:
+        for k in range(len(batches)):
+            assert pending is not None
+            found = await pending
+            pending = asyncio.ensure_future(identities.fetch(batches[k + 1], purpose)) if k + 1 < len(batches) else None
+            await projection.store_digests(
+                session, {pid: keyed(p["national_id"]) for pid, p in found.items() if p.get("national_id")}
+            )
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
 
 
 async def get(session: AsyncSession, list_id: uuid.UUID) -> ExchangeList:
@@ -162,7 +182,7 @@ async def page(
     after = keyset(cursor, uuid.UUID)
     rows = await repository.items(session, row.id, principal.limited_to, action, after[0] if after else None, limit)
     found = await identities.fetch([r[0].person_id for r in rows], PURPOSE.format(period=row.period)) if rows else {}
-    items = [item_out(r, found.get(r[0].person_id)) for r in rows]
+    items = [item_out(r, found.get(str(r[0].person_id))) for r in rows]
     return items, cursor_if_full(rows, limit, lambda r: [str(r[0].id)])
 
 
@@ -199,10 +219,220 @@ def _exception_out(e: ExchangeException) -> ExceptionOut:
 _EXPECTED = {"enrol": "issued", "renew": "issued", "change": "issued", "end": "ended"}
 
 
+class _Raced(Exception):
+    """A concurrent writer took a card code or a person's card-in-force slot between the reads and the writes of the
+    set-wise recording."""
+
+
 async def record(session: AsyncSession, principal: Principal, row: ExchangeList, results: list[ResultIn]) -> ResultsOut:
     """Apply BHXH's results. Never silently: a person not on the list (or outside the client's areas), a card code of
     the wrong group, level or office, a second card for the same person, a code already used, an outcome the item did
-    not ask for, or a different result for an item already answered are kept as exceptions."""
+    not ask for, or a different result for an item already answered are kept as exceptions.
+
+    Set-wise (a handful of statements whatever the size of the report); should a concurrent writer take a code or a
+    person's card slot in between, everything is undone and the report is recorded result by result instead."""
+    try:
+        async with session.begin_nested():
+            return await _record_set(session, principal, row, results)
+    except _Raced:
+        return await _record_each(session, principal, row, results)
+
+
+async def _record_set(
+    session: AsyncSession, principal: Principal, row: ExchangeList, results: list[ResultIn]
+) -> ResultsOut:
+    """:func:`record` with every read and write done for all results at once; the same decisions, in the same order,
+    as :func:`_record_each` (its per-result reference)."""
+    params = await parameters.load(session)
+    groups = params.groups
+    items = {
+        i.person_id: i for i in await repository.item_states(session, row.id, list({r.person_id for r in results}))
+    }
+    issuing = card_code.issuing_province(clock.today())
+    issuing_results = [r for r in results if r.outcome == "issued" and r.card_code]
+    existing = await repository.cards_by_code(
+        session, list({(r.card_code or "").strip().upper() for r in issuing_results})
+    )
+    asked = [r.person_id for r in issuing_results if r.person_id in items]
+    merged = await repository.survivors(session, asked)
+    in_force: dict[uuid.UUID, list[Any]] = {}
+    for c in await repository.cards_in_force(session, list({merged.get(p, p) for p in asked})):
+        in_force.setdefault(c.person_id, []).append(c)
+
+    applied = unchanged = 0
+    problems: list[ExchangeException] = []
+    seen: set[uuid.UUID] = set()
+    answered: list[tuple[uuid.UUID, str, str]] = []
+    ends: list[tuple[uuid.UUID, date, str]] = []
+    ended_events: list[tuple[str, CardEnded]] = []
+    new_cards: list[dict[str, Any]] = []
+    used: set[str] = set(existing)
+    for r in results:
+        item = items.get(r.person_id)
+        if item is None or not sees(principal, item):
+            problems.append(_exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code))
+            continue
+        if r.person_id in seen:
+            problems.append(
+                _exception(
+                    row.id,
+                    r.person_id,
+                    "reported_twice",
+                    outcome=r.outcome,
+                    card_code=r.card_code,
+                    reason="listed twice in one report",
+                )
+            )
+            continue
+        seen.add(r.person_id)
+        if item.result != "pending":
+            same = r.outcome != "issued" or existing.get((r.card_code or "").strip().upper(), False) == item.id
+            if item.result == r.outcome and same:
+                unchanged += 1
+            else:
+                problems.append(
+                    _exception(
+                        row.id,
+                        r.person_id,
+                        "reported_twice",
+                        outcome=r.outcome,
+                        card_code=r.card_code,
+                        recorded=item.result,
+                    )
+                )
+            continue
+        if r.outcome == "rejected":
+            answered.append((item.id, "rejected", (r.reason or "").strip()))
+            applied += 1
+            continue
+        if r.outcome != _EXPECTED[item.action]:
+            problems.append(_exception(row.id, r.person_id, "wrong_outcome", outcome=r.outcome, action=item.action))
+            continue
+        if r.outcome == "ended":
+            answered.append((item.id, "ended", ""))
+            applied += 1
+            continue
+        assert r.card_code is not None and r.valid_from is not None
+        code = r.card_code.strip().upper()
+        group = groups[item.group_code]
+        wrong = card_code.problems(code, group, issuing)
+        if wrong:
+            problems.append(
+                _exception(row.id, item.person_id, "wrong_code", card_code=code, group=item.group_code, problems=wrong)
+            )
+            continue
+        # The item of a record merged away after the list was built gives its card to the survivor (one per person).
+        owner = merged.get(item.person_id, item.person_id)
+        held = in_force.get(owner, [])
+        other = next((c for c in held if c.id != item.card_id), None)
+        if other is not None:
+            problems.append(_exception(row.id, item.person_id, "second_card", card_code=code, card_in_force=other.code))
+            continue
+        if code in used:
+            problems.append(_exception(row.id, item.person_id, "duplicate_code", card_code=code))
+            continue
+        used.add(code)
+        replaced = next((c for c in held if c.id == item.card_id), None)
+        kind = "issued"
+        if replaced is not None:
+            kind = reason = "renewed" if item.action == "renew" else "changed_group"
+            last = min(replaced.valid_to or date.max, r.valid_from - timedelta(days=1))
+            ends.append((replaced.id, last, reason))
+            ended_events.append(
+                (
+                    str(replaced.person_id),
+                    CardEnded(**{**_card_data(replaced, groups), "valid_to": last}, reason=reason),  # type: ignore[arg-type]
+                )
+            )
+        parsed = card_code.parse(code)
+        assert parsed is not None
+        card = {
+            "id": uuid.uuid4(),
+            "person_id": owner,
+            "group_code": item.group_code,
+            "code": code,
+            "number": parsed.number,
+            "issuing_province": parsed.province,
+            "valid_from": r.valid_from,
+            "valid_to": r.valid_to,
+            "paid_on": r.valid_from if not group.fully_state_funded else None,
+            "commune_code": item.commune_code,
+            "district_code": item.district_code,
+            "province_code": item.province_code,
+            "list_item_id": item.id,
+            "kind": kind,
+            "action": item.action,
+        }
+        new_cards.append(card)
+        in_force[owner] = [_Held(card["id"], code)]  # a later result for the same person is a second card
+        answered.append((item.id, "issued", ""))
+        applied += 1
+
+    await cards.end_replaced(session, ends)
+    if await cards.issue_many(session, new_cards, f"list {row.period}", "bhxh") != len(new_cards):
+        raise _Raced
+    await repository.set_results(session, answered)
+    await EVENTS.publish_many(session, CARD_ENDED, ended_events)
+    await EVENTS.publish_many(
+        session,
+        CARD_ISSUED,
+        [
+            (
+                str(c["person_id"]),
+                CardIssued(
+                    card_id=c["id"],
+                    person_id=c["person_id"],
+                    group=c["group_code"],
+                    benefit_level=groups[c["group_code"]].benefit_level,
+                    code=c["code"],
+                    number=c["number"],
+                    valid_from=c["valid_from"],
+                    valid_to=c["valid_to"],
+                    commune_code=c["commune_code"],
+                    district_code=c["district_code"],
+                    province_code=c["province_code"],
+                    action=c["action"],
+                    list_id=row.id,
+                ),
+            )
+            for c in new_cards
+        ],
+    )
+    await repository.add_exceptions(session, problems)
+    return ResultsOut(applied=applied, unchanged=unchanged, exceptions=[_exception_out(p) for p in problems])
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A card issued earlier in the same report (what the second-card check needs of it)."""
+
+    id: uuid.UUID
+    code: str
+
+
+def _card_data(c: Any, groups: dict[str, Any]) -> dict[str, object]:
+    """:func:`..cards.service.card_data` of a plain card row."""
+    group = groups.get(c.group_code)
+    return {
+        "card_id": c.id,
+        "person_id": c.person_id,
+        "group": c.group_code,
+        "benefit_level": group.benefit_level if group else 0,
+        "code": c.code,
+        "number": c.number,
+        "valid_from": c.valid_from,
+        "valid_to": c.valid_to,
+        "commune_code": c.commune_code,
+        "district_code": c.district_code,
+        "province_code": c.province_code,
+    }
+
+
+async def _record_each(
+    session: AsyncSession, principal: Principal, row: ExchangeList, results: list[ResultIn]
+) -> ResultsOut:
+    """:func:`record` result by result (each card in a savepoint of its own): the fallback when a concurrent writer
+    won a race the set-wise recording cannot resolve, and the reference its decisions follow."""
     params = await parameters.load(session)
     items = await repository.items_of_persons(session, row.id, [r.person_id for r in results])
     today = clock.today()
@@ -293,6 +523,8 @@ async def _issue(
             card_code=code,
             card_in_force=next(c.code for c in in_force if c.id != item.card_id),
         )
+    if await cards_repository.by_code(session, code) is not None:  # before the card it replaces is ended
+        return _exception(row.id, item.person_id, "duplicate_code", card_code=code)
     if replaced is not None:
         kind, reason = ("renewed", "renewed") if item.action == "renew" else ("changed_group", "changed_group")
         await cards.end(

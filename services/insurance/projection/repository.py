@@ -6,6 +6,7 @@ through here, one event at a time)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import text
@@ -259,7 +260,7 @@ async def beneficiary_steps(
     )
 
 
-async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
+async def store_digests(session: AsyncSession, digests: Mapping[uuid.UUID | str, str]) -> None:
     if not digests:
         return
     # A national ID corrected in the registry may move: the digest follows it to the person who holds it now.

@@ -4,6 +4,7 @@ decision (``decisions.service.decide_pending``), in the event's transaction."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,7 +128,7 @@ async def ensure_person(
     )
 
 
-async def store_digests(session: AsyncSession, digests: dict[uuid.UUID, str]) -> None:
+async def store_digests(session: AsyncSession, digests: Mapping[uuid.UUID | str, str]) -> None:
     """The exchange's national-ID digests (learned from the registry for a list): each moves to the person who holds
     the national ID now."""
     await repository.store_digests(session, digests)

@@ -66,3 +66,22 @@ async def add_created(
     """),
         {"type": record_type, "by": changed_by, "id": list(ids), "reason": list(reasons), "after": list(afters)},
     )
+
+
+def created_sql(
+    record_type: str, changed_by: str, reason: str, rows: str, fields: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """The first change record of each row of ``rows`` (a CTE of the caller's statement, e.g. the rows a bulk insert
+    returns: an ``id`` and the columns ``fields``), ``after`` built by PostgreSQL from those columns (dates as
+    ``YYYY-MM-DD``, as the JSON of :func:`add_created` has them). SQL to append to the caller's ``WITH`` list (it
+    starts with a comma; PostgreSQL runs the insert whether or not the final query reads it) and its parameters."""
+    pairs = ", ".join(f"'{f}', r.{f}" for f in fields)
+    sql = f"""
+        , _history AS (
+            INSERT INTO {SCHEMA}.change_history (record_type, record_id, version, changed_by, reason, before, after)
+            SELECT CAST(:_h_type AS text), r.id, 1, CAST(:_h_by AS text), CAST(:_h_reason AS text), NULL,
+                   jsonb_build_object({pairs})
+            FROM {rows} r
+            RETURNING 1
+        )"""
+    return sql, {"_h_type": record_type, "_h_by": changed_by, "_h_reason": reason}

@@ -78,3 +78,12 @@ async def record_created(
     await repository.add_created(
         session, record_type, changed_by, [c[0] for c in created], [c[1] for c in created], [c[2] for c in created]
     )
+
+
+def created_sql(
+    record_type: str, changed_by: str, reason: str, rows: str, fields: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """:func:`record_created` inside the caller's insert statement: SQL (and its parameters) that writes the first
+    change record of each row of the CTE ``rows``, ``after`` built by PostgreSQL from its columns ``fields`` (see
+    :func:`.repository.created_sql`). A bulk import no longer builds and sends 50,000 JSON documents."""
+    return repository.created_sql(record_type, changed_by, reason, rows, fields)

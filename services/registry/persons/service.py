@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -384,20 +384,11 @@ async def register_many(
     """A bulk import's persons not registered yet (same national ID, or without one the same name key, date of birth
     and commune), each with its first change record (the stored fields but the sensitive ones); the ids inserted.
     Flagging duplicates is the caller's (it does it set-wise); so is publishing, unless ``announce`` has the insert
-    publish ``registry.person.registered.v1`` in the same statement."""
-    inserted = await repository.insert_many(session, rows, by=by, announce=announce)
+    publish ``registry.person.registered.v1`` in the same statement. The change records are written by the same
+    statement, their ``after`` built by PostgreSQL (before: a JSON document per person built in Python and sent)."""
     snapshot = [f for f in STORED_FIELDS if f not in SENSITIVE_FIELDS]
-
-    def after(row: NewPerson) -> str:
-        values = {f: getattr(row, f) for f in snapshot}
-        return json.dumps(
-            {f: v.isoformat() if isinstance(v, date) else v for f, v in values.items()}, ensure_ascii=False
-        )
-
-    await history_service.record_created(
-        session, repository.RECORD_TYPE, by, [(r.id, reason, after(r)) for r in rows if r.id in inserted]
-    )
-    return inserted
+    history = partial(history_service.created_sql, repository.RECORD_TYPE, by, reason, fields=snapshot)
+    return await repository.insert_many(session, rows, by=by, announce=announce, history=history)
 
 
 async def record_death(

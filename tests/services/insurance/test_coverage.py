@@ -1,10 +1,33 @@
-"""The coverage check for hospitals and field-officer apps: valid or not on a day, nothing else; audited; limited."""
+"""The coverage check for hospitals and field-officer apps: valid or not on a day, nothing else; audited; limited.
+
+Every test runs twice: against the lean endpoint ahead of the router (``coverage/fast.py``, the default) and against the
+documented FastAPI route (``INSURANCE_COVERAGE_FAST_PATH=false``); both must answer alike."""
 
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
+from common.testing import app_client
+from services.insurance.app import create_app
+from services.insurance.settings import InsuranceSettings
+
 from .test_exchange import bhxh, build, setup
+
+
+@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-route"])
+async def exchange(request, test_db, registry, minter):
+    """As the package's ``exchange`` fixture, with the coverage check served by the fast path or by the route."""
+    from services.insurance.exchange.identities import RegistryIdentities
+
+    settings = InsuranceSettings(
+        database_url=test_db.urls["insurance"], decisions_worker=False, daily=False, coverage_fast_path=request.param
+    )
+    app = create_app(settings)
+    app.state.identities = RegistryIdentities(registry, "", bearer=minter.token("registry:read", client_id="insurance"))
+    async with app_client(app, keys=minter) as c:
+        c.app = app
+        yield c
 
 
 async def test_coverage_answers_only_validity_and_audits_every_call(registry, exchange, minter):
@@ -76,3 +99,106 @@ async def test_coverage_is_rate_limited_per_client(exchange, minter):
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     other = {**minter.headers("insurance:coverage", client_id="quiet-app"), "X-Purpose": "x"}
     assert (await exchange.get("/coverage?national_id=084050000222", headers=other)).status_code == 200
+
+
+async def test_bad_input_is_a_problem_naming_the_field(exchange, minter):
+    hospital = {**minter.headers("insurance:coverage", client_id="hospital-2"), "X-Purpose": "kham benh"}
+    cases = {
+        "/coverage?national_id=08405000022x": "query.national_id",
+        "/coverage?national_id=0840500002221": "query.national_id",
+        "/coverage": "query.national_id",
+        "/coverage?national_id=084050000222&on=2026-02-30": "query.on",
+        "/coverage?national_id=084050000222&on=tomorrow": "query.on",
+        "/coverage?national_id=084050000222&on=": "query.on",
+    }
+    for url, field in cases.items():
+        r = await exchange.get(url, headers=hospital)
+        assert r.status_code == 422, (url, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        problem = r.json()
+        assert problem["status"] == 422 and problem["type"].endswith("validation-failed")
+        assert [e["field"] for e in problem["errors"]] == [field], url
+        assert problem["instance"] == "/coverage" and problem["request_id"] == r.headers["x-request-id"]
+    for purpose in ("   ", "x" * 501):
+        headers = {**hospital, "X-Purpose": purpose}
+        r = await exchange.get("/coverage?national_id=084050000222", headers=headers)
+        assert r.status_code == 422 and [e["field"].lower() for e in r.json()["errors"]] == ["header.x-purpose"]
+    # Nothing refused was audited.
+    async with exchange.app.state.sessionmaker() as s:
+        count = await s.execute(text("SELECT count(*) FROM insurance.coverage_reads WHERE client_id = 'hospital-2'"))
+        assert count.scalar() == 0
+
+
+async def test_refusals_answer_alike_on_both_paths(exchange, minter):
+    """No token 401, another scope 403 naming the scope, another method 405 with Allow; the answer's own shape."""
+    r = await exchange.get("/coverage?national_id=084050000222", headers={"X-Purpose": "x"})
+    assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+    other = {**minter.headers("payments:read"), "X-Purpose": "x"}
+    r = await exchange.get("/coverage?national_id=084050000222", headers=other)
+    assert r.status_code == 403 and r.json()["required_scopes"] == ["insurance:coverage"]
+    hospital = {**minter.headers("insurance:coverage"), "X-Purpose": "x"}
+    r = await exchange.post("/coverage?national_id=084050000222", headers=hospital)
+    assert r.status_code == 405 and "GET" in r.headers["allow"]
+    r = await exchange.get("/coverage?national_id=084050000222&on=2026-06-15&extra=1", headers=hospital)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.json() == {
+        "on": "2026-06-15",
+        "covered": False,
+        "group": None,
+        "benefit_level": None,
+        "valid_from": None,
+        "valid_to": None,
+    }
+
+
+async def test_coverage_calls_are_counted_under_their_route(exchange, minter):
+    hospital = {**minter.headers("insurance:coverage"), "X-Purpose": "x"}
+    assert (await exchange.get("/coverage?national_id=084050000222", headers=hospital)).status_code == 200
+    assert (await exchange.get("/coverage?national_id=1", headers=hospital)).status_code == 422
+    metrics = (await exchange.get("/metrics", headers=minter.headers("metrics:read"))).text
+    assert 'http_requests_total{handler="/coverage",method="GET",status="200"} 1.0' in metrics
+    assert 'http_requests_total{handler="/coverage",method="GET",status="422"} 1.0' in metrics
+
+
+async def test_the_fast_path_and_the_route_give_the_same_answers(test_db, minter):
+    """Byte for byte the same bodies (but the request id), statuses and content types, for answers and refusals."""
+    hospital = {**minter.headers("insurance:coverage", client_id="same-app"), "X-Purpose": "kham benh"}
+    requests = [
+        ("GET", "/coverage?national_id=084050000222&on=2026-06-15", hospital),
+        ("GET", "/coverage?national_id=084050000222&on=2026-06-15T00:00:00", hospital),
+        ("GET", "/coverage?national_id=08405000022&on=2026-13-01", hospital),
+        ("GET", "/coverage?on=2026-06-15", {**hospital, "X-Purpose": "y" * 501}),
+        ("GET", "/coverage?national_id=084050000222", {**hospital, "X-Purpose": " "}),
+        ("GET", "/coverage?national_id=084050000222", minter.headers("insurance:coverage")),
+        ("GET", "/coverage?national_id=x", {**minter.headers("registry:read"), "X-Purpose": "x"}),
+        ("DELETE", "/coverage?national_id=084050000222", hospital),
+    ]
+    answers = {}
+    for fast in (True, False):
+        settings = InsuranceSettings(
+            database_url=test_db.urls["insurance"], decisions_worker=False, daily=False, coverage_fast_path=fast
+        )
+        async with app_client(create_app(settings), keys=minter) as c:
+            answers[fast] = []
+            for method, url, headers in requests:
+                r = await c.request(method, url, headers=headers)
+                body = r.json()
+                if isinstance(body, dict):
+                    body.pop("request_id", None)
+                answers[fast].append((r.status_code, r.headers["content-type"], body))
+    assert [a[0] for a in answers[True]] == [200, 200, 422, 422, 422, 422, 403, 405]
+    assert answers[True] == answers[False]
+
+
+async def test_a_database_outage_is_a_503_to_retry(exchange, minter, monkeypatch):
+    """The database gone (restart, failover) while checking: 503 with Retry-After, never a 500."""
+    from services.insurance.coverage import repository
+
+    async def unreachable(*_args, **_kw):
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr(repository, "card_on_audited", unreachable)
+    hospital = {**minter.headers("insurance:coverage"), "X-Purpose": "x"}
+    r = await exchange.get("/coverage?national_id=084050000222", headers=hospital)
+    assert r.status_code == 503 and r.json()["type"].endswith("database-unavailable")
+    assert int(r.headers["retry-after"]) >= 1

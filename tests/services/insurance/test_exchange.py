@@ -334,3 +334,160 @@ async def test_a_download_read_in_many_chunks_is_the_same_file(registry, exchang
     rows = list(csv.reader(io.StringIO(chunked.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["1", "2"]
     assert {r[1]: r[2] for r in rows[1:]} == {str(child): "Nguyễn Thị Bé", str(elder): "Trần Văn Ông"}
+
+
+async def _report(exchange, minter, list_id, *answers):
+    r = await exchange.post(
+        f"/lists/{list_id}/results",
+        headers=bhxh(minter),
+        json={
+            "results": [
+                {"person_id": str(p), "outcome": "issued", "card_code": code, "valid_from": start}
+                for p, code, start in answers
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def _held_elsewhere(exchange, person_id, group, code, valid_from, valid_to):
+    """A card BHXH issued before (not from these lists)."""
+    async with exchange.app.state.sessionmaker() as s:
+        await s.execute(
+            text("""INSERT INTO insurance.cards (id, person_id, group_code, code, number, issuing_province,
+            valid_from, valid_to, commune_code, district_code, province_code) VALUES (gen_random_uuid(), :p, :g, :c,
+            right(:c, 10), '86', :f, :t, '99101', '991', '99')"""),
+            {"p": person_id, "g": group, "c": code, "f": valid_from, "t": valid_to},
+        )
+        await s.commit()
+
+
+async def _events(exchange, type_):
+    async with exchange.app.state.sessionmaker() as s:
+        envelopes = (await s.scalars(select(EVENT_TABLES.outbox.c.envelope).order_by(EVENT_TABLES.outbox.c.id))).all()
+    return [e["data"] for e in envelopes if e["type"] == type_]
+
+
+async def test_one_report_changes_a_group_issues_cards_and_keeps_a_code_sent_twice_aside(registry, exchange, minter):
+    """A report of several persons at once: a change ends the previous card the day before the new one (history and
+    event), every other card is issued, and a code given to two persons in one report is applied once."""
+    child, elder = await setup(registry, exchange, minter)
+    twin = await person(registry, minter, "Nguyễn Văn Em", "2026-01-10", "male", "084226000333")
+    await feed(
+        exchange.app,
+        registered(
+            twin, date(2026, 1, 10), on=date(2026, 2, 1), province_code="99", district_code="991", commune_code="99101"
+        ),
+    )
+    await _held_elsewhere(exchange, elder, "CN", "CN3860000000444", date(2026, 1, 1), date(2026, 12, 31))
+    lst = await build(exchange, minter, "2026-07")
+    assert (lst["counts"]["change"], lst["counts"]["enrol"]) == (1, 2)
+    out = await _report(
+        exchange,
+        minter,
+        lst["id"],
+        (elder, "BT2860000000222", "2026-03-01"),
+        (child, "TE1860000000111", "2026-02-01"),
+        (twin, "te1860000000111", "2026-02-01"),  # the child's code again (read as upper case)
+    )
+    assert out["applied"] == 2
+    assert [(e["kind"], e["person_id"]) for e in out["exceptions"]] == [("duplicate_code", str(twin))]
+    cards = (await exchange.get(f"/persons/{elder}/cards", headers=minter.headers("insurance:read"))).json()
+    assert [(c["code"], c["valid_to"], c["end_reason"]) for c in cards["cards"]] == [
+        ("CN3860000000444", "2026-02-28", "changed_group"),
+        ("BT2860000000222", None, None),
+    ]
+    assert [(h["kind"], h["code"]) for h in cards["history"]] == [
+        ("ended", "CN3860000000444"),
+        ("changed_group", "BT2860000000222"),
+    ]
+    ended = await _events(exchange, "insurance.card.ended.v1")
+    assert [(e["code"], e["valid_to"], e["reason"]) for e in ended] == [
+        ("CN3860000000444", "2026-02-28", "changed_group")
+    ]
+    issued = await _events(exchange, "insurance.card.issued.v1")
+    assert sorted((e["code"], e["action"], e["person_id"]) for e in issued) == [
+        ("BT2860000000222", "change", str(elder)),
+        ("TE1860000000111", "enrol", str(child)),
+    ]
+    # The same report again: nothing new, the code sent twice is still an exception.
+    again = await _report(
+        exchange,
+        minter,
+        lst["id"],
+        (elder, "BT2860000000222", "2026-03-01"),
+        (child, "TE1860000000111", "2026-02-01"),
+        (twin, "TE1860000000111", "2026-02-01"),
+    )
+    assert (again["applied"], again["unchanged"]) == (0, 2)
+    assert [e["kind"] for e in again["exceptions"]] == ["duplicate_code"]
+    assert len(await _events(exchange, "insurance.card.issued.v1")) == 2
+
+
+async def test_a_code_taken_by_a_concurrent_writer_is_recorded_result_by_result(
+    registry, exchange, minter, monkeypatch
+):
+    """Should another writer take a code between the report's reads and its writes, nothing of the set-wise attempt
+    stays: the report is recorded result by result, the taken code becomes an exception, the rest is applied once."""
+    from services.insurance.exchange import repository
+
+    child, elder = await setup(registry, exchange, minter)
+    await _held_elsewhere(exchange, elder, "CN", "CN3860000000444", date(2026, 1, 1), date(2026, 12, 31))
+    lst = await build(exchange, minter, "2026-07")
+    stranger = uuid.uuid4()
+    await _held_elsewhere(exchange, stranger, "TE", "TE1860000000111", date(2026, 1, 1), None)
+    real = repository.cards_by_code
+
+    async def before_the_other_writer(session, codes):  # the read happened before the stranger's card was written
+        return {c: i for c, i in (await real(session, codes)).items() if c != "TE1860000000111"}
+
+    monkeypatch.setattr(repository, "cards_by_code", before_the_other_writer)
+    out = await _report(
+        exchange, minter, lst["id"], (elder, "BT2860000000222", "2026-03-01"), (child, "TE1860000000111", "2026-02-01")
+    )
+    assert out["applied"] == 1
+    assert [(e["kind"], e["person_id"]) for e in out["exceptions"]] == [("duplicate_code", str(child))]
+    cards = (await exchange.get(f"/persons/{elder}/cards", headers=minter.headers("insurance:read"))).json()
+    assert [h["kind"] for h in cards["history"]] == ["ended", "changed_group"]  # once, not twice
+    assert len(await _events(exchange, "insurance.card.ended.v1")) == 1
+    assert [e["code"] for e in await _events(exchange, "insurance.card.issued.v1")] == ["BT2860000000222"]
+    items = (await exchange.get(f"/lists/{lst['id']}/items", headers=bhxh(minter))).json()["items"]
+    assert sorted(i["result"] for i in items) == ["issued", "pending"]
+
+
+async def test_the_csv_made_by_postgresql_is_the_file_of_the_reference_writer(registry, exchange, minter):
+    """The CSV download's cells (labels, dates, formula escaping) come from PostgreSQL; they are exactly those of the
+    generic path (Python values through ``common.tabular``'s escaping), for an enrolment, a change with the card it
+    replaces and a rejection whose reason would run as a formula."""
+    from common import tabular
+    from services.insurance.exchange import files
+    from services.insurance.exchange import service as exchange_service
+
+    child, elder = await setup(registry, exchange, minter)
+    await _held_elsewhere(exchange, elder, "CN", "CN3860000000444", date(2026, 1, 1), date(2026, 12, 31))
+    lst = await build(exchange, minter, "2026-07")
+    r = await exchange.post(
+        f"/lists/{lst['id']}/results",
+        headers=bhxh(minter),
+        json={"results": [{"person_id": str(child), "outcome": "rejected", "reason": '=HYPERLINK("x")'}]},
+    )
+    assert r.json()["applied"] == 1
+    body = (await exchange.get(f"/lists/{lst['id']}/download?format=csv", headers=bhxh(minter))).content
+    async with exchange.app.state.sessionmaker() as s:
+        row = await exchange_service.get(s, uuid.UUID(lst["id"]))
+    reference = b"".join(
+        [
+            part
+            async for part in tabular.csv_stream(
+                files.HEADERS,
+                files.rows(
+                    exchange.app.state.sessionmaker, row, None, None, exchange.app.state.identities, typed=False
+                ),
+            )
+        ]
+    )
+    assert body == reference
+    rows = {r[1]: r for r in csv.reader(io.StringIO(body.decode("utf-8-sig")))}
+    assert rows[str(child)][16:] == ["Từ chối", "", "", "", '\'=HYPERLINK("x")']
+    assert rows[str(elder)][10:16] == ["Thay đổi đối tượng", "BT", "2", "01/03/2026", "", "CN3860000000444"]

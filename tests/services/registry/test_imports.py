@@ -120,6 +120,22 @@ async def test_a_csv_of_persons_is_imported_as_registrations_are(app, http, mint
         )
     assert len(history) == 3 and all(h.reason == f"import {out['id']}" and h.before is None for h in history)
     assert {h.after["national_id"] for h in history} == set(ids) and all("hiv_status" not in h.after for h in history)
+    # ``after`` is built by PostgreSQL from the inserted row: the stored fields but the sensitive ones, dates ISO.
+    assert next(h.after for h in history if h.record_id == uuid.UUID(first["id"])) == {
+        "full_name": f"Nguyễn Thị Lan {tag} 0",
+        "date_of_birth": "1950-03-02",
+        "sex": "female",
+        "national_id": ids[0],
+        "commune_code": "99101",
+        "district_code": "991",
+        "province_code": "99",
+        "address_line": "Khóm 0",
+        "phone": "0912345670",
+        "ethnicity": None,
+        "disability_level": None,
+        "disability_certified_on": None,
+    }
+    assert all((h.version, h.changed_by) == (1, history[0].changed_by) for h in history)
     assert len(events) == 3 and all(seq == 1 for _, seq, _ in events)
     by_subject = {subject: envelope for subject, _, envelope in events}
     assert by_subject[first["id"]]["type"] == "registry.person.registered.v1"

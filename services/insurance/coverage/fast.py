@@ -1,0 +1,145 @@
+"""``GET /coverage`` answered ahead of FastAPI's router: the same rules as the documented route in :mod:`.router`, at
+a fraction of its cost.
+
+The check is the service's hottest path (hospitals and field-officer apps, many calls a second), and on it the
+framework cost more than the work: matching the path against every route, solving the dependencies (the OAuth2
+scheme, the security scopes, three parameters), the response model. This pure ASGI middleware sits inside the token
+check (``scope["principal"]`` is the verified caller), the input guard and the request metrics (it sets the route,
+so the calls are counted under ``/coverage``), and answers with:
+
+1. 403 unless the token has ``insurance:coverage`` (or ``insurance:read``, or ``admin``);
+2. 422 for a bad ``national_id`` (12 digits), ``on`` (a date) or an ``X-Purpose`` over 500 characters — validated by
+   pydantic as FastAPI would, with the same messages — then 422 when ``X-Purpose`` is missing or blank;
+3. 429 with ``Retry-After`` past the client's rate;
+4. the answer, after the lookup and its audit row have committed (one statement, :mod:`.repository`).
+
+Problems are rendered by :func:`common.errors.send_problem`, as the app's error handlers render them. Any other
+method on the path goes on to the router (405 with ``Allow``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from common.asgi import ASGIApp, Receive, Scope, Send, get_header, send_bytes
+from common.auth import PURPOSE_HEADER, Principal, stated_purpose
+from common.errors import (
+    AnSinhError,
+    DatabaseUnavailable,
+    Forbidden,
+    Unauthorized,
+    ValidationFailed,
+    database_unavailable,
+    send_problem,
+)
+
+from .router import PURPOSE_REQUIRED, answer, rate_limited
+
+log = structlog.get_logger("coverage")
+
+PATH = "/coverage"
+SCOPE = "insurance:coverage"
+_JSON = b"application/json"
+_PURPOSE = PURPOSE_HEADER.lower().encode()
+
+
+class _Params(BaseModel):
+    """The route's parameters with the route's constraints (see :func:`.router.coverage`)."""
+
+    model_config = ConfigDict(extra="ignore")
+    national_id: Annotated[str, Field(pattern=r"^\d{12}$")]
+    on: date | None = None
+    purpose: Annotated[str | None, Field(max_length=500)] = None
+
+
+_ROUTE = SimpleNamespace(path=PATH, path_format=PATH)
+# The header as FastAPI names it in its own errors (by the alias).
+_FIELDS = {"national_id": "query.national_id", "on": "query.on", "purpose": "header.X-Purpose"}
+
+
+def _params(scope: Scope) -> _Params:
+    """The query's and header's values, validated; 422 as FastAPI's validation would answer it."""
+    query: bytes = scope.get("query_string", b"")
+    # As Starlette reads a query: latin-1, blank values kept, the last of repeated names wins.
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    raw: dict[str, Any] = {k: v for k, v in pairs if k != "purpose"}
+    header = get_header(scope, _PURPOSE)
+    if header is not None:
+        raw["purpose"] = header.decode("latin-1")
+    quick = _well_formed(raw)
+    if quick is not None:
+        return quick
+    try:
+        return _Params.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {"field": _FIELDS.get(str(e["loc"][0]), str(e["loc"][0])), "reason": e["msg"], "kind": e["type"]}
+            for e in exc.errors()
+        ]
+        raise ValidationFailed(errors) from None
+
+
+def _well_formed(raw: dict[str, Any]) -> _Params | None:
+    """The parameters without pydantic when they are plainly valid (12 ASCII digits, an ISO date, a short purpose),
+    the usual case; None sends anything else through the model, for its answer and its messages."""
+    nid, on, purpose = raw.get("national_id"), raw.get("on"), raw.get("purpose")
+    if not (isinstance(nid, str) and len(nid) == 12 and nid.isascii() and nid.isdigit()):
+        return None
+    if purpose is not None and len(purpose) > 500:
+        return None
+    day = None
+    if on is not None:
+        if len(on) != 10:
+            return None
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            return None
+    return _Params.model_construct(national_id=nid, on=day, purpose=purpose)
+
+
+class CoverageFastPath:
+    """See the module's docstring. Installed by :func:`services.insurance.app.create_app` unless
+    ``INSURANCE_COVERAGE_FAST_PATH=false``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        fastapi_app = scope["app"]
+        scope["route"] = _ROUTE  # the metrics' handler label, as if the router had matched the documented route
+        try:
+            body = await self._check(scope, fastapi_app.state)
+        except AnSinhError as exc:
+            await send_problem(scope, send, exc)
+            return
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise  # a bug: the app's generic 500, the traceback in the log
+            # As the app's handler answers it for a route: 503 with Retry-After (the pool reconnects next time).
+            log.warning("database_unavailable", path=PATH, error_type=type(exc).__name__, error=str(exc)[:200])
+            await send_problem(scope, send, DatabaseUnavailable())
+            return
+        await send_bytes(send, 200, body, _JSON)
+
+    @staticmethod
+    async def _check(scope: Scope, state: Any) -> bytes:
+        principal: Principal | None = scope.get("principal")
+        if principal is None:
+            raise Unauthorized("send an access token: Authorization: Bearer <token>")
+        if not principal.has(SCOPE):
+            raise Forbidden(f"this route needs the scope(s) {SCOPE}", required_scopes=[SCOPE])
+        params = _params(scope)
+        purpose = stated_purpose(params.purpose, PURPOSE_REQUIRED)
+        refused = await rate_limited(state, principal)
+        if refused is not None:
+            raise refused
+        return await answer(state, principal, params.national_id, params.on, purpose)
