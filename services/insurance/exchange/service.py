@@ -202,6 +202,23 @@ def _exception(list_id: uuid.UUID, person_id: uuid.UUID | None, kind: str, **det
     )
 
 
+def _listed_once(
+    principal: Principal, row: ExchangeList, items: dict[uuid.UUID, Any], seen: set[uuid.UUID], r: ResultIn
+) -> tuple[Any, ExchangeException | None]:
+    """The list item a result answers, or the exception when it answers none this caller may see, or repeats one
+    already answered in the same report (``seen`` grows with each result accepted)."""
+    item = items.get(r.person_id)
+    if item is None or not sees(principal, item):
+        return None, _exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code)
+    if r.person_id in seen:
+        reason = "listed twice in one report"
+        return None, _exception(
+            row.id, r.person_id, "reported_twice", outcome=r.outcome, card_code=r.card_code, reason=reason
+        )
+    seen.add(r.person_id)
+    return item, None
+
+
 def _exception_out(e: ExchangeException) -> ExceptionOut:
     return ExceptionOut(
         id=e.id,
@@ -268,23 +285,10 @@ async def _record_set(
     new_cards: list[dict[str, Any]] = []
     used: set[str] = set(existing)
     for r in results:
-        item = items.get(r.person_id)
-        if item is None or not sees(principal, item):
-            problems.append(_exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code))
+        item, problem = _listed_once(principal, row, items, seen, r)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if r.person_id in seen:
-            problems.append(
-                _exception(
-                    row.id,
-                    r.person_id,
-                    "reported_twice",
-                    outcome=r.outcome,
-                    card_code=r.card_code,
-                    reason="listed twice in one report",
-                )
-            )
-            continue
-        seen.add(r.person_id)
         if item.result != "pending":
             same = r.outcome != "issued" or existing.get((r.card_code or "").strip().upper(), False) == item.id
             if item.result == r.outcome and same:
@@ -441,23 +445,10 @@ async def _record_each(
     problems: list[ExchangeException] = []
     seen: set[uuid.UUID] = set()
     for r in results:
-        item = items.get(r.person_id)
-        if item is None or not sees(principal, item):
-            problems.append(_exception(row.id, r.person_id, "not_in_list", outcome=r.outcome, card_code=r.card_code))
+        item, problem = _listed_once(principal, row, items, seen, r)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if r.person_id in seen:
-            problems.append(
-                _exception(
-                    row.id,
-                    r.person_id,
-                    "reported_twice",
-                    outcome=r.outcome,
-                    card_code=r.card_code,
-                    reason="listed twice in one report",
-                )
-            )
-            continue
-        seen.add(r.person_id)
         if item.result != "pending":
             if item.result == r.outcome and await _same_card(session, item, r):
                 unchanged += 1
