@@ -98,3 +98,11 @@ def test_child_protection_cases_go_through_every_stage():
     world = build(2, 0.05, 2026, date(2026, 12, 1), TODAY)
     assert Counter(str(c["depth"]) for c in world.cases).keys() == {"assessed", "support", "care", "closed"}
     assert all(int(c["support"]) > 0 for c in world.cases)  # type: ignore[call-overload]
+
+
+def test_child_protection_cases_are_reported_before_the_day_the_seed_runs():
+    # A case's report time is 09:00 Viet Nam time; one reported "today" would be in the future for the service
+    # when the seed runs before 09:00 (it refused the full-scale seed's case at 00:20). Full scale: 120 cases.
+    world = build(2, 1.0, 2026, date(2026, 12, 1), TODAY)
+    days = [str(c["reported_at"])[:10] for c in world.cases]
+    assert len(days) == 120 and max(days) < TODAY.isoformat() and min(days) >= "2026-01-01"

@@ -453,7 +453,9 @@ def build(seed: int, scale: float, year: int, through: date, today: date) -> Wor
     # Child-protection cases reported in the year.
     sources = ("hotline_111", "police", "school", "community")
     for i in range(scaled("cp_cases", scale, floor=4)):
-        reported = past(date(year, rng.randrange(1, through.month + 1), rng.randrange(1, 28)))
+        # At 09:00 Viet Nam time, so never later than yesterday: today's 09:00 is still ahead before 09:00 (the
+        # service refuses a report from the future).
+        reported = min(date(year, rng.randrange(1, through.month + 1), rng.randrange(1, 28)), today - timedelta(days=1))
         sex = rng.choice(("male", "female"))
         world.cases.append(
             {
