@@ -129,10 +129,21 @@ async def items(
     after: uuid.UUID | None,
     limit: int,
 ) -> list[Row[Any]]:
-    """Items in id order (keyset), with the code of the card they change or end."""
+    """Items in id order (keyset), with the code of the card they change or end and the card issued for them."""
     from ..models import Card
 
-    query = select(ExchangeItem, Card.code.label("current_card")).outerjoin(Card, Card.id == ExchangeItem.card_id)
+    issued = aliased(Card)
+    query = (
+        select(
+            ExchangeItem,
+            Card.code.label("current_card"),
+            issued.code.label("issued_code"),
+            issued.valid_from.label("issued_from"),
+            issued.valid_to.label("issued_to"),
+        )
+        .outerjoin(Card, Card.id == ExchangeItem.card_id)
+        .outerjoin(issued, issued.list_item_id == ExchangeItem.id)
+    )
     return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
 
 

@@ -167,6 +167,9 @@ def item_out(r: Row[Any], identity: dict[str, Any] | None) -> ItemOut:
         district_code=item.district_code,
         result=item.result,
         result_reason=item.result_reason,
+        card_code=r.issued_code,
+        card_valid_from=r.issued_from,
+        card_valid_to=r.issued_to,
     )
 
 

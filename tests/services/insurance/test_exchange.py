@@ -258,6 +258,12 @@ async def test_a_file_downloaded_after_answers_shows_the_cards_and_goes_back_as_
     by_person = {row[1]: row for row in rows[1:]}
     assert by_person[str(child)][16:] == ["Đã cấp thẻ", "TE1860000000111", "01/02/2026", "30/09/2032", ""]
     assert by_person[str(elder)][16:] == ["", "", "", "", ""]
+    items = (await exchange.get(f"/lists/{lst['id']}/items", headers=bhxh(minter))).json()["items"]
+    answers = {i["person_id"]: (i["result"], i["card_code"], i["card_valid_from"], i["card_valid_to"]) for i in items}
+    assert answers == {
+        str(child): ("issued", "TE1860000000111", "2026-02-01", "2032-09-30"),
+        str(elder): ("pending", None, None, None),
+    }
 
     # The file as downloaded, the elder's row filled in: the child's row is unchanged, the elder's card is issued.
     filled = results_file(
