@@ -29,7 +29,7 @@ from ..projection import service as projection
 from ..rules import card_code
 from ..rules.validity import month_end
 from . import repository
-from .exceptions import ListExists, ListNotFound
+from .exceptions import ExceptionResolved, ListExists, ListNotFound
 from .identities import Identities, digester
 from .schemas import ExceptionOut, ItemOut, ListOut, ResultIn, ResultsOut
 
@@ -568,6 +568,10 @@ async def resolve(session: AsyncSession, exception_id: uuid.UUID, resolution: st
     e = await repository.exception(session, exception_id)
     if e is None:
         raise NotFound(f"no exception {exception_id}")
+    if e.status == "resolved":
+        raise ExceptionResolved(
+            f"the exception was resolved by {e.resolved_by}", resolved_by=e.resolved_by, resolution=e.resolution
+        )
     e.status, e.resolution, e.resolved_by = "resolved", resolution, client_id
     await session.flush()
     return _exception_out(e)

@@ -220,6 +220,17 @@ async def test_results_by_file_and_api_issue_cards_and_never_apply_a_wrong_one(r
         json={"resolution": "BHXH re-sent the right code"},
     )
     assert resolved.json()["status"] == "resolved"
+    # Resolved once: a second resolution is refused and the first one stands (who resolved it, and how).
+    again = await exchange.post(
+        f"/exceptions/{listed[0]['id']}/resolve",
+        headers=minter.headers("insurance:write", "insurance:read", client_id="officer-2"),
+        json={"resolution": "something else"},
+    )
+    assert (again.status_code, again.json()["type"].rsplit("/", 1)[1]) == (409, "exception-resolved")
+    assert (again.json()["resolved_by"], again.json()["resolution"]) == ("officer", "BHXH re-sent the right code")
+    listed = (await exchange.get(f"/lists/{lst['id']}/exceptions", headers=bhxh(minter))).json()
+    first = next(e for e in listed if e["id"] == resolved.json()["id"])
+    assert (first["resolution"], first["resolved_by"]) == ("BHXH re-sent the right code", "officer")
 
     cards = (await exchange.get(f"/persons/{elder}/cards", headers=minter.headers("insurance:read"))).json()
     assert [(c["code"], c["number"], c["group"]) for c in cards["cards"]] == [("BT2860000000222", "0000000222", "BT")]
