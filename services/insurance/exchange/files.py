@@ -154,9 +154,9 @@ async def rows(
                     day(r.valid_to),
                     r.current_card,
                     spec.OUTCOME_LABELS.get(r.result or "", ""),
-                    None,
-                    None,
-                    None,
+                    r.issued_code,
+                    day(r.issued_from),
+                    day(r.issued_to),
                     r.result_reason or None,
                 ]
             )

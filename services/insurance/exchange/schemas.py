@@ -49,6 +49,9 @@ class ItemOut(BaseModel):
     district_code: str
     result: str = Field(description="pending, issued, ended or rejected")
     result_reason: str
+    card_code: str | None = Field(None, description="issued: the card BHXH issued for this item")
+    card_valid_from: date | None = Field(None, description="issued: the card's first day")
+    card_valid_to: date | None = Field(None, description="issued: the card's last day (null: open)")
 
 
 class ItemPage(BaseModel):

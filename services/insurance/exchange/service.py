@@ -29,7 +29,7 @@ from ..projection import service as projection
 from ..rules import card_code
 from ..rules.validity import month_end
 from . import repository
-from .exceptions import ListExists, ListNotFound
+from .exceptions import ExceptionResolved, ListExists, ListNotFound
 from .identities import Identities, digester
 from .schemas import ExceptionOut, ItemOut, ListOut, ResultIn, ResultsOut
 
@@ -167,6 +167,9 @@ def item_out(r: Row[Any], identity: dict[str, Any] | None) -> ItemOut:
         district_code=item.district_code,
         result=item.result,
         result_reason=item.result_reason,
+        card_code=r.issued_code,
+        card_valid_from=r.issued_from,
+        card_valid_to=r.issued_to,
     )
 
 
@@ -565,6 +568,10 @@ async def resolve(session: AsyncSession, exception_id: uuid.UUID, resolution: st
     e = await repository.exception(session, exception_id)
     if e is None:
         raise NotFound(f"no exception {exception_id}")
+    if e.status == "resolved":
+        raise ExceptionResolved(
+            f"the exception was resolved by {e.resolved_by}", resolved_by=e.resolved_by, resolution=e.resolution
+        )
     e.status, e.resolution, e.resolved_by = "resolved", resolution, client_id
     await session.flush()
     return _exception_out(e)
