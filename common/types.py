@@ -9,11 +9,14 @@ route runs, so a route that uses a plain ``str`` or ``int`` is protected too.
     Text          str without NUL or lone surrogates
     Int64         an integer within a signed 64-bit BIGINT
     Month         ``YYYY-MM`` with the year within MIN_YEAR..MAX_YEAR (a string)
+    Day           a date within MIN_YEAR..MAX_YEAR (``0001-01-01`` and ``9999-12-31`` are valid ISO dates, but a day
+                  added to or taken from them overflows Python's calendar: a 500, or a poisoned background job)
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -83,6 +86,12 @@ Month = Annotated[
     AfterValidator(_month),
 ]
 """A business month as ``YYYY-MM`` text, with a year the calendar and the payrolls can work with."""
+
+
+FIRST_DAY, LAST_DAY = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
+
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+"""A business day (``YYYY-MM-DD``) within the years MIN_YEAR..MAX_YEAR."""
 
 
 def check_month(value: Any) -> str:

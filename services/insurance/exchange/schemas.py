@@ -8,12 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.types import Day, Month
+
 Action = Literal["enrol", "renew", "change", "end"]
 
 
 class ListIn(BaseModel):
-    period: str = Field(pattern=PERIOD, examples=["2026-07"], description="The month the list is for (YYYY-MM)")
+    period: Month = Field(description="The month the list is for (YYYY-MM)")
 
 
 class ListOut(BaseModel):
@@ -63,8 +64,8 @@ class ResultIn(BaseModel):
     person_id: uuid.UUID
     outcome: Literal["issued", "ended", "rejected"]
     card_code: str | None = Field(None, description="15 characters; required for `issued`")
-    valid_from: date | None = Field(None, description="Required for `issued`")
-    valid_to: date | None = None
+    valid_from: Day | None = Field(None, description="Required for `issued`")
+    valid_to: Day | None = None
     reason: str | None = Field(None, max_length=500, description="Required for `rejected`")
 
     @model_validator(mode="after")

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.types import Day
+
 
 class RecordedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,8 +17,8 @@ class RecordedIn(BaseModel):
         description="A card group recorded as data: HS (pupil) or SV (student); see /parameters (`from_events: false`)",
         examples=["HS"],
     )
-    valid_from: date = Field(description="First day of the status (e.g. the school year's first day)")
-    valid_to: date | None = Field(None, description="Last day of the status (inclusive); null: until withdrawn")
+    valid_from: Day = Field(description="First day of the status (e.g. the school year's first day)")
+    valid_to: Day | None = Field(None, description="Last day of the status (inclusive); null: until withdrawn")
     document: str = Field(
         min_length=1,
         max_length=500,
