@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from common.types import Day, Month
+from common.types import Day, Month, OneLine, Prose
 
 Action = Literal["enrol", "renew", "change", "end"]
 
@@ -63,10 +63,16 @@ class ResultIn(BaseModel):
 
     person_id: uuid.UUID
     outcome: Literal["issued", "ended", "rejected"]
-    card_code: str | None = Field(None, description="15 characters; required for `issued`")
+    card_code: OneLine | None = Field(None, max_length=32, description="15 characters; required for `issued`")
     valid_from: Day | None = Field(None, description="Required for `issued`")
     valid_to: Day | None = None
-    reason: str | None = Field(None, max_length=500, description="Required for `rejected`")
+    reason: OneLine | None = Field(None, max_length=500, description="Required for `rejected`")
+
+    @field_validator("card_code", "reason", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """An empty card code or reason (a cell left empty, ``""`` sent for an outcome that needs none) is none."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _needs(self) -> ResultIn:
@@ -102,4 +108,4 @@ class ResultsOut(BaseModel):
 
 
 class ResolveIn(BaseModel):
-    resolution: str = Field(min_length=3, max_length=1000)
+    resolution: Prose = Field(min_length=3, max_length=1000)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from common.types import Day
+from common.types import Day, OneLine
 
 
 class GroupOut(BaseModel):
@@ -52,7 +52,7 @@ class ProposalIn(BaseModel):
     )
     valid_from: Day = Field(description="First day it applies; may be in the past (decrees are often retroactive)")
     value: Decimal = Field(ge=0, description='Send as a string: "2530000", "0.045", "0.3"')
-    legal_basis: str = Field(min_length=3, max_length=500, examples=["Nghị định 73/2024/NĐ-CP"])
+    legal_basis: OneLine = Field(min_length=3, max_length=500, examples=["Nghị định 73/2024/NĐ-CP"])
 
 
 class DecisionIn(BaseModel):

@@ -49,3 +49,111 @@ async def test_a_membership_id_out_of_range_is_a_422_naming_the_path(http, minte
     )
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["path.membership_id"]
+
+
+async def test_a_conflict_never_names_a_child_record_of_another_area(http, minter, now):
+    """One registry person has one child record. An officer of another district who records the same person learns
+    that much (409), but not which record, where: the id would let it probe the record, and the pairing of a person
+    with a child-protection file is the most sensitive fact the platform holds."""
+    person = str(uuid.uuid4())
+    near = worker(minter)
+    far = worker(minter, client_id="officer-far", areas=("844",))
+    first = await http.post(
+        "/children", json={"full_name": "Trần Bé", "commune_code": COMMUNE, "person_id": person}, headers=near
+    )
+    assert first.status_code == 201, first.text
+    r = await http.post(
+        "/children", json={"full_name": "Trần Bé", "commune_code": OTHER_COMMUNE, "person_id": person}, headers=far
+    )
+    assert r.status_code == 409 and r.json()["type"].endswith("/child-exists"), r.text
+    assert "existing" not in r.json() and first.json()["id"] not in r.text and COMMUNE not in r.text
+    unnamed = (
+        await http.post("/children", json={"full_name": "Bé", "commune_code": OTHER_COMMUNE}, headers=far)
+    ).json()
+    r = await http.patch(f"/children/{unnamed['id']}", json={"person_id": person}, headers={**far, "If-Match": '"1"'})
+    assert r.status_code == 409 and "existing" not in r.json() and first.json()["id"] not in r.text, r.text
+    # Within the officer's own areas the conflict still points at the record.
+    r = await http.post(
+        "/children", json={"full_name": "Trần Bé", "commune_code": COMMUNE, "person_id": person}, headers=near
+    )
+    assert r.status_code == 409 and r.json()["existing"] == f"/child-protection/children/{first.json()['id']}"
+
+
+@pytest.mark.parametrize(
+    "full_name",
+    [
+        "   ",
+        "Nguyễn\x01An",
+        "Nguyễn\x7fAn",
+        "Nguyễn\u0085An",
+        "Nguyễn\tAn",
+        "Nguyễn\nAn",
+        "An\u202egnàoH",
+        "\u2066An\u2069",
+    ],
+)
+async def test_a_name_that_is_blank_or_holds_control_characters_is_refused(http, minter, now, full_name):
+    r = await http.post("/children", json={"full_name": full_name, "commune_code": COMMUNE}, headers=worker(minter))
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.full_name"]
+    case = await http.post(
+        "/cases", json=new_case(child={"full_name": full_name, "commune_code": COMMUNE}), headers=worker(minter)
+    )
+    assert case.status_code == 422 and [e["field"] for e in case.json()["errors"]] == ["body.child.full_name"]
+
+
+async def test_a_name_is_stored_composed_and_trimmed(http, minter, now):
+    """A name typed with combining marks (NFD, as some phones send it) is stored as NFC, as the registry stores it:
+    the same name, the same bytes."""
+    decomposed = "  Nguye\u0302\u0303n Thi\u0323 Lan "
+    r = await http.post("/children", json={"full_name": decomposed, "commune_code": COMMUNE}, headers=worker(minter))
+    assert r.status_code == 201, r.text
+    assert r.json()["full_name"] == "Nguyễn Thị Lan"
+    patched = await http.patch(
+        f"/children/{r.json()['id']}",
+        json={"full_name": " Tra\u0302\u0300n An "},
+        headers={**worker(minter), "If-Match": '"1"'},
+    )
+    assert patched.json()["full_name"] == "Trần An"
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"report": "   \n "}, "body.report"),
+        ({"report": "beaten\x1b[31m at night"}, "body.report"),
+        ({"reporter": "neighbour \u202e876 543 2190"}, "body.reporter"),
+        ({"perpetrator": "the stepfather\x00"}, "body.perpetrator"),
+    ],
+)
+async def test_a_report_that_is_blank_or_holds_control_characters_is_refused(http, minter, now, over, field):
+    r = await http.post("/cases", json=new_case(**over), headers=worker(minter))
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+
+
+async def test_narratives_keep_their_lines_and_a_sponsor_is_one_line(http, minter, now):
+    case = (
+        await http.post("/cases", json=new_case(report="Line one.\r\nLine two:\tbruises."), headers=worker(minter))
+    ).json()
+    assert case["report"] == "Line one.\r\nLine two:\tbruises."
+    for action, body in (("initial_assessment", {"risk_level": "high"}), ("detailed_assessment", {})):
+        case = (
+            await http.post(
+                f"/cases/{case['id']}/steps",
+                json={"action": action, **body},
+                headers={**worker(minter), "If-Match": f'"{case["version"]}"'},
+            )
+        ).json()
+    plan = {
+        "content": "counselling weekly",
+        "services": ["counselling"],
+        "support": [{"kind": "gift", "funding": "charity", "sponsor": '=HYPERLINK("x")\x0bQuỹ', "amount": 500000}],
+    }
+    r = await http.post(
+        f"/cases/{case['id']}/steps",
+        json={"action": "draft_plan", "plan": plan},
+        headers={**worker(minter), "If-Match": f'"{case["version"]}"'},
+    )
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.plan.support.0.sponsor"]

@@ -150,3 +150,58 @@ async def test_a_list_file_opens_whatever_control_characters_the_registry_holds(
     assert cells["Mã người"] == str(child)
     assert cells["Lý do"] == "'@SUM(1+1) sai ngày sinh"
     assert cells["Địa chỉ"] == "Khóm 2, ấp 3\ufffd[0m"
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"document": "   "}, "body.document"),
+        ({"document": "Trường THCS\u202e21/XN"}, "body.document"),
+        ({"document": "xác nhận\x1b[2J số 12"}, "body.document"),
+    ],
+)
+async def test_a_recorded_document_that_is_blank_or_holds_control_characters_is_refused(app, http, minter, over, field):
+    pupil = uuid.uuid4()
+    await feed(app, registered(pupil, date(2012, 3, 1), on=date(2012, 3, 20)))
+    body = {"group": "HS", "valid_from": "2026-09-05", "valid_to": "2027-05-31", "document": "Trường THCS, số 12/XN"}
+    r = await http.post(
+        f"/persons/{pupil}/recorded-groups", headers=minter.headers("insurance:write"), json={**body, **over}
+    )
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+    assert (await http.get(f"/persons/{pupil}/recorded-groups", headers=minter.headers("insurance:read"))).json()[
+        "items"
+    ] == []
+
+
+@pytest.mark.parametrize(
+    ("result", "field"),
+    [
+        ({"outcome": "rejected", "reason": "Sai ngày sinh\x07"}, "body.results.0.reason"),
+        ({"outcome": "rejected", "reason": "\u202eSai ngày sinh"}, "body.results.0.reason"),
+        (
+            {"outcome": "issued", "card_code": "BT286" + "0" * 10_000, "valid_from": "2026-03-01"},
+            "body.results.0.card_code",
+        ),
+    ],
+)
+async def test_a_result_with_a_control_character_or_a_huge_code_is_refused(registry, exchange, minter, result, field):
+    _, elder = await setup(registry, exchange, minter)
+    lst = await build(exchange, minter, "2026-07")
+    r = await exchange.post(
+        f"/lists/{lst['id']}/results", headers=bhxh(minter), json={"results": [{"person_id": str(elder), **result}]}
+    )
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+    assert (await exchange.get(f"/lists/{lst['id']}/exceptions", headers=bhxh(minter))).json() == []
+
+
+async def test_an_empty_reason_or_code_is_no_reason_or_code(registry, exchange, minter):
+    """What partners send for an outcome that needs neither (``""``) still reads as none."""
+    _, elder = await setup(registry, exchange, minter)
+    lst = await build(exchange, minter, "2026-07")
+    result = {"outcome": "issued", "card_code": "BT2860000000222", "valid_from": "2026-03-01", "reason": ""}
+    r = await exchange.post(
+        f"/lists/{lst['id']}/results", headers=bhxh(minter), json={"results": [{"person_id": str(elder), **result}]}
+    )
+    assert (r.status_code, r.json()["applied"]) == (200, 1), r.text
