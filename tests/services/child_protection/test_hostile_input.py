@@ -157,3 +157,22 @@ async def test_narratives_keep_their_lines_and_a_sponsor_is_one_line(http, minte
     )
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["body.plan.support.0.sponsor"]
+
+
+async def test_a_retried_upload_stores_the_file_once(http, minter, now):
+    """A field device on a poor connection sends the photo again after a dropped answer, with the same
+    Idempotency-Key: one attachment, the first answer replayed; the key sent with another file is refused."""
+    case = (await http.post("/cases", json=new_case(), headers=worker(minter))).json()
+    url = f"/cases/{case['id']}/attachments"
+    headers = {**worker(minter), "Content-Type": "image/png", "Idempotency-Key": "device-7-photo-1"}
+    first = await http.post(url, content=PNG, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.headers["location"] == f"/child-protection/attachments/{first.json()['id']}"
+    again = await http.post(url, content=PNG, headers=headers)
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
+    listed = (await http.get(url, headers=supervisor(minter))).json()
+    assert [a["id"] for a in listed] == [first.json()["id"]]
+    other = await http.post(url, content=PNG + b"another photo", headers=headers)
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "header.idempotency-key"
+    assert len((await http.get(url, headers=supervisor(minter))).json()) == 1
