@@ -8,7 +8,6 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import text
 
 from .conftest import COMMUNE, OTHER_COMMUNE, new_case, supervisor, worker
 
