@@ -175,3 +175,23 @@ async def test_a_retried_upload_stores_the_file_once(http, minter, now):
     other = await http.post(url, content=PNG + b"another photo", headers=headers)
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "header.idempotency-key"
     assert len((await http.get(url, headers=supervisor(minter))).json()) == 1
+
+
+async def test_a_supervisor_limited_to_areas_reads_the_audit_of_those_areas_only(http, minter, now):
+    """The trail says who read which child, with the purpose they gave: a district's supervisor must not learn
+    from it which children and cases other districts hold, nor what their officers looked at."""
+    case = (await http.post("/cases", json=new_case(), headers=worker(minter))).json()
+    assert (
+        await http.get(f"/children/{case['child_id']}", headers=worker(minter, purpose="home visit"))
+    ).status_code == 200
+    assert (await http.get("/cases", params={"child_id": case["child_id"]}, headers=worker(minter))).status_code == 200
+    province = supervisor(minter)
+    near = supervisor(minter, client_id="supervisor-842", areas=("842",))
+    far = supervisor(minter, client_id="supervisor-844", areas=("844",))
+    everything = (await http.get("/audit", params={"client_id": "officer-a"}, headers=province)).json()["items"]
+    assert {"case", "child", "case_list"} <= {i["record_type"] for i in everything}
+    own = (await http.get("/audit", params={"client_id": "officer-a"}, headers=near)).json()["items"]
+    assert {(i["record_type"], i["record_id"]) for i in own} == {("case", case["id"]), ("child", case["child_id"])}
+    for params in ({"client_id": "officer-a"}, {"record_id": case["id"]}, {"record_id": case["child_id"]}, {}):
+        seen = (await http.get("/audit", params=params, headers=far)).json()["items"]
+        assert [i for i in seen if i["client_id"] == "officer-a"] == [], params
