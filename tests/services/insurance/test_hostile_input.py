@@ -205,3 +205,19 @@ async def test_an_empty_reason_or_code_is_no_reason_or_code(registry, exchange, 
         f"/lists/{lst['id']}/results", headers=bhxh(minter), json={"results": [{"person_id": str(elder), **result}]}
     )
     assert (r.status_code, r.json()["applied"]) == (200, 1), r.text
+
+
+async def test_a_retried_parameter_proposal_is_made_once(http, minter):
+    """An administrator's retry after a dropped answer, with the same Idempotency-Key, must not leave a second
+    proposal of the same value for the other administrator to approve."""
+    headers = {**minter.headers("admin", client_id="admin-a"), "Idempotency-Key": "base-salary-2026-07"}
+    body = {"name": "base_salary", "valid_from": "2026-07-01", "value": "2530000", "legal_basis": "Nghị định 1/2026"}
+    first = await http.post("/parameters/proposals", headers=headers, json=body)
+    assert first.status_code == 201, first.text
+    again = await http.post("/parameters/proposals", headers=headers, json=body)
+    assert (again.status_code, again.headers.get("idempotent-replayed")) == (201, "true")
+    assert again.json()["id"] == first.json()["id"]
+    other = await http.post("/parameters/proposals", headers=headers, json={**body, "value": "2540000"})
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "header.idempotency-key"
+    proposals = (await http.get("/parameters", headers=minter.headers("insurance:read"))).json()["proposals"]
+    assert [p["id"] for p in proposals] == [first.json()["id"]]
