@@ -221,3 +221,13 @@ async def test_a_retried_parameter_proposal_is_made_once(http, minter):
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "header.idempotency-key"
     proposals = (await http.get("/parameters", headers=minter.headers("insurance:read"))).json()["proposals"]
     assert [p["id"] for p in proposals] == [first.json()["id"]]
+
+
+async def test_a_dimension_named_twice_is_a_422_not_a_file_with_repeated_columns(http, minter):
+    r = await http.get(
+        "/contributions",
+        params=[("first", "2026-01"), ("last", "2026-12"), ("by", "group"), ("by", "group"), ("format", "csv")],
+        headers=minter.headers("insurance:read"),
+    )
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["query.by"]
