@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from common.types import Day, OneLine
+from common.types import Day, OneLine, Prose
 
 
 class GroupOut(BaseModel):
@@ -56,4 +56,4 @@ class ProposalIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    reason: str = Field("", max_length=500)
+    reason: Prose = Field("", max_length=500)

@@ -195,3 +195,12 @@ async def test_a_supervisor_limited_to_areas_reads_the_audit_of_those_areas_only
     for params in ({"client_id": "officer-a"}, {"record_id": case["id"]}, {"record_id": case["child_id"]}, {}):
         seen = (await http.get("/audit", params=params, headers=far)).json()["items"]
         assert [i for i in seen if i["client_id"] == "officer-a"] == [], params
+
+
+@pytest.mark.parametrize("name", ["   ", "Tết\x00", "Tết\u202e", "Tết\nNguyên đán"])
+async def test_a_holiday_name_that_is_blank_or_holds_control_characters_is_refused(http, minter, name):
+    r = await http.put("/holidays/2026-12-31", json={"name": name}, headers=minter.headers("admin"))
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.name"]
+    listed = (await http.get("/holidays", params={"year": 2026}, headers=minter.headers("admin"))).json()
+    assert "2026-12-31" not in [h["day"] for h in listed]
