@@ -231,3 +231,29 @@ async def test_a_dimension_named_twice_is_a_422_not_a_file_with_repeated_columns
     )
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["query.by"]
+
+
+async def test_a_results_file_answering_more_than_10000_persons_is_a_413(registry, exchange, minter):
+    """A request takes at most 10,000 results; a file answering more ran past the gateway's 30 s, leaving BHXH
+    unsure whether it was recorded. Rows left unanswered do not count."""
+    from common import tabular
+    from services.insurance.exchange import files
+
+    _, elder = await setup(registry, exchange, minter)
+    lst = await build(exchange, minter, "2026-07")
+
+    def row(person, outcome):
+        cells = [""] * len(files.HEADERS)
+        cells[1], cells[16], cells[20] = str(person), outcome, "Sai ngày sinh" if outcome else ""
+        return cells
+
+    unanswered = [row(uuid.uuid4(), "") for _ in range(50)]
+    answered = [row(elder, "Từ chối")] + [row(uuid.uuid4(), "Từ chối") for _ in range(10_000)]
+    url, headers = f"/lists/{lst['id']}/results/file", {**bhxh(minter), "Content-Type": "text/csv"}
+    r = await exchange.post(url, headers=headers, content=tabular.write_csv(files.HEADERS, unanswered + answered))
+    assert r.status_code == 413 and r.json()["max_answers"] == 10_000, r.text[:300]
+    assert (await exchange.get(f"/lists/{lst['id']}/exceptions", headers=bhxh(minter))).json() == []
+    items = (await exchange.get(f"/lists/{lst['id']}/items", headers=bhxh(minter))).json()["items"]
+    assert {i["result"] for i in items} == {"pending"}
+    r = await exchange.post(url, headers=headers, content=tabular.write_csv(files.HEADERS, unanswered + answered[:-1]))
+    assert r.status_code == 200 and r.json()["applied"] == 1, r.text[:300]
