@@ -280,18 +280,53 @@ def add_exception(session: AsyncSession, row: ExchangeException) -> None:
     session.add(row)
 
 
-async def exceptions(session: AsyncSession, list_id: uuid.UUID) -> Sequence[ExchangeException]:
-    return (
-        await session.scalars(
-            select(ExchangeException)
-            .where(ExchangeException.list_id == list_id)
-            .order_by(ExchangeException.created_at, ExchangeException.id)
+def _exception_in_areas(query: Select[Any], areas: Sequence[str]) -> Select[Any]:
+    """Exceptions about a person whose item on the exception's list lies within ``areas`` (an exception about a
+    person not on the list is seen by clients of the whole province only)."""
+    return query.where(
+        select(ExchangeItem.id)
+        .where(
+            ExchangeItem.list_id == ExchangeException.list_id,
+            ExchangeItem.person_id == ExchangeException.person_id,
+            in_areas(ExchangeItem, areas),
         )
-    ).all()
+        .exists()
+    )
 
 
-async def exception(session: AsyncSession, exception_id: uuid.UUID) -> ExchangeException | None:
-    return await session.scalar(select(ExchangeException).where(ExchangeException.id == exception_id).with_for_update())
+async def exceptions(
+    session: AsyncSession, list_id: uuid.UUID, areas: Sequence[str] | None = None
+) -> Sequence[ExchangeException]:
+    query = (
+        select(ExchangeException)
+        .where(ExchangeException.list_id == list_id)
+        .order_by(ExchangeException.created_at, ExchangeException.id)
+    )
+    if areas is not None:
+        query = _exception_in_areas(query, areas)
+    return (await session.scalars(query)).all()
+
+
+async def exception(
+    session: AsyncSession, exception_id: uuid.UUID, areas: Sequence[str] | None = None
+) -> ExchangeException | None:
+    query = select(ExchangeException).where(ExchangeException.id == exception_id).with_for_update()
+    if areas is not None:
+        query = _exception_in_areas(query, areas)
+    return await session.scalar(query)
+
+
+async def counts_in_areas(session: AsyncSession, list_ids: Sequence[uuid.UUID], areas: Sequence[str]) -> dict[Any, Any]:
+    """Items per list and action within ``areas``: ``{list_id: {action: n}}`` (lists without any are absent)."""
+    rows = await session.execute(
+        select(ExchangeItem.list_id, ExchangeItem.action, func.count())
+        .where(ExchangeItem.list_id.in_(list_ids), in_areas(ExchangeItem, areas))
+        .group_by(ExchangeItem.list_id, ExchangeItem.action)
+    )
+    out: dict[Any, Any] = {}
+    for list_id, action, n in rows:
+        out.setdefault(list_id, {})[action] = n
+    return out
 
 
 async def withdraw_pending(session: AsyncSession, person_id: uuid.UUID, reason: str, action: str | None = None) -> int:
