@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..rules.months import Month
+from ..rules.text import Line, OneLine, Prose
 
-Text = Annotated[str, Field(min_length=1, max_length=500)]
+Text = Annotated[OneLine, Field(min_length=1, max_length=500)]
 Category = Annotated[str, Field(min_length=1, max_length=20, examples=["5.5a"])]
 
 
@@ -21,7 +22,7 @@ class ApplicationCreate(BaseModel):
     categories: list[Category] = Field(
         min_length=1, max_length=10, description="Category codes, each a code of the category rules"
     )
-    note: Annotated[str, Field(max_length=2000)] = ""
+    note: Annotated[Prose, Field(max_length=2000)] = ""
 
 
 class ApplicationOut(BaseModel):
@@ -104,9 +105,9 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: DecisionKind
-    number: Annotated[str, Field(max_length=200)] = ""
+    number: Annotated[Line, Field(max_length=200)] = ""
     signed_on: date | None = None
-    authority: Annotated[str, Field(max_length=500)] = ""
+    authority: Annotated[Line, Field(max_length=500)] = ""
     effective_month: Month | None = Field(
         None,
         description="YYYY-MM. Suspend/reinstate/change_category: first month "
@@ -114,7 +115,7 @@ class DecisionIn(BaseModel):
         "record_death (nothing is owed from the month after the death).",
     )
     categories: list[Category] | None = Field(None, max_length=10, description="change_category only")
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    reason: Annotated[Prose, Field(max_length=2000)] = ""
     death_date: date | None = Field(None, description="record_death only")
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..rules.months import Month
+from ..rules.text import OneLine
 
 
 class DeathIn(BaseModel):
@@ -16,7 +17,7 @@ class DeathIn(BaseModel):
 
     death_date: date = Field(description="Not in the future (Viet Nam time), not before the date of birth")
     document: Annotated[
-        str, Field(min_length=1, max_length=500, examples=["Trích lục khai tử số 12/2026/TLKT-BS ngày 03/03/2026"])
+        OneLine, Field(min_length=1, max_length=500, examples=["Trích lục khai tử số 12/2026/TLKT-BS ngày 03/03/2026"])
     ] = Field(description="The document reporting the death (death registration extract, number and date)")
 
 

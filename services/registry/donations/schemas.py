@@ -8,20 +8,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..rules.text import Line, NonBlankProse, OneLine
+
 
 class DonationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    donor: str = Field(min_length=1, max_length=300, examples=["Công ty TNHH Mekong Xanh"])
+    donor: OneLine = Field(min_length=1, max_length=300, examples=["Công ty TNHH Mekong Xanh"])
     received_on: date = Field(description="The day it was received (not after today)")
     form: Literal["cash", "in_kind"]
     value: int = Field(gt=0, description="Whole VND; for goods, their value as recorded on the receipt")
-    description: str = Field(min_length=1, max_length=500, examples=["50 thùng sữa, 200 kg gạo"])
+    description: NonBlankProse = Field(min_length=1, max_length=500, examples=["50 thùng sữa, 200 kg gạo"])
     for_person_id: uuid.UUID | None = Field(
         None,
         description="The resident it was raised for (e.g. a child's treatment); must live in the facility that day",
     )
-    document: str = Field("", max_length=200, description="Receipt or minutes number")
+    document: Line = Field("", max_length=200, description="Receipt or minutes number")
 
 
 class DonationOut(BaseModel):

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..persons.schemas import PersonOut
+from ..rules.text import OneLine
 
 Status = Literal["open", "dismissed", "merged", "superseded"]
 Rule = Literal["name_birth_date_commune", "name_birth_year_household"]
@@ -42,7 +43,7 @@ class PossibleDuplicatePage(BaseModel):
 class Dismiss(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(
+    reason: OneLine = Field(
         min_length=1, max_length=500, description="Why these are two different people (kept in the pair's history)"
     )
 
@@ -51,7 +52,7 @@ class Merge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     survivor_id: uuid.UUID = Field(description="The record to keep: one of the pair's two")
-    reason: str = Field(
+    reason: OneLine = Field(
         min_length=1,
         max_length=500,
         description="Why they are one person (kept in the history of the pair and of both records)",

@@ -6,17 +6,16 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..rules.names import normalise_name
+from ..rules.text import Line, OneLine, SpacedLine, SpacedOneLine
 
 Relationship = Literal["head", "spouse", "child", "parent", "grandchild", "sibling", "other"]
 PovertyStatusValue = Literal["poor", "near_poor", "average_living_farming", "none"]
 Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
-AddressLine = Annotated[str, AfterValidator(normalise_name), Field(max_length=300)]
+AddressLine = Annotated[SpacedLine, Field(max_length=300)]
 Document = Annotated[
-    str,
-    AfterValidator(normalise_name),
+    SpacedOneLine,
     Field(
         min_length=1,
         max_length=300,
@@ -45,13 +44,19 @@ class PovertyIn(BaseModel):
 class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, Field(min_length=1, max_length=50)] | None = Field(
-        None, description="The household's code (mã hộ), unique when given"
+    code: Annotated[OneLine, Field(min_length=1, max_length=50)] | None = Field(
+        None, description="The household's code (mã hộ), unique when given; empty is none"
     )
     commune_code: Code
     address_line: AddressLine = ""
     members: list[MemberIn] = Field(min_length=1, max_length=50, description="Exactly one has relationship `head`")
     poverty: PovertyIn | None = None
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """An empty code (``""``, spaces: a field left empty) is no code, as an empty cell of an import is."""
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class MoveIn(BaseModel):
@@ -60,7 +65,7 @@ class MoveIn(BaseModel):
     commune_code: Code
     address_line: AddressLine | None = Field(None, description="The new address line; kept if omitted")
     valid_from: date = Field(description="First day at the new address")
-    reason: str = Field("", max_length=500, description="Why; kept in the household's history")
+    reason: Line = Field("", max_length=500, description="Why; kept in the household's history")
 
 
 class MemberOut(BaseModel):

@@ -361,15 +361,15 @@ async def _flag(session: AsyncSession, principal: Principal, person_ids: list[uu
 # --- households -----------------------------------------------------------------------------------------------
 
 _HOUSEHOLD_CELLS: dict[str, Parser] = {
-    "household_code": rules.text,
+    "household_code": rules.line,
     "commune_code": _code(5),
-    "address_line": rules.text,
+    "address_line": rules.line,
     "national_id": _code(12),
     "relationship": rules.relationship,
     "joined_on": rules.parse_date,
     "poverty_status": rules.poverty_status,
     "poverty_valid_from": rules.parse_date,
-    "poverty_document": rules.text,
+    "poverty_document": rules.line,
 }
 _POVERTY = ("poverty_status", "poverty_valid_from", "poverty_document")
 
@@ -636,7 +636,7 @@ async def _households(
 
 # --- applications ---------------------------------------------------------------------------------------------
 
-_APPLICATION_CELLS: dict[str, Parser] = {"national_id": _code(12), "categories": rules.categories, "note": rules.text}
+_APPLICATION_CELLS: dict[str, Parser] = {"national_id": _code(12), "categories": rules.categories, "note": rules.prose}
 
 
 async def _applications(
@@ -713,8 +713,8 @@ _STUDY_CELLS: dict[str, Parser] = {
     "study_kind": rules.study_kind,
     "from": rules.month,
     "to": rules.month,
-    "institution": rules.text,
-    "document": rules.text,
+    "institution": rules.line,
+    "document": rules.line,
 }
 
 

@@ -3,16 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..rules.months import Month
 from ..rules.parameters import DisabilityLevel
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value.strip()
+from ..rules.text import OneLine
 
 
 class StandardLevelIn(BaseModel):
@@ -25,9 +20,7 @@ class StandardLevelIn(BaseModel):
 
     valid_from: Month = Field(description="First month it applies (YYYY-MM); may be in the past (retroactive)")
     amount: int = Field(gt=0, le=100_000_000, strict=True, description="VND per month")
-    legal_basis: str = Field(min_length=1, max_length=500, description="Decree or decision that sets it")
-
-    _legal_basis = field_validator("legal_basis")(_not_blank)
+    legal_basis: OneLine = Field(min_length=1, max_length=500, description="Decree or decision that sets it")
 
 
 class StandardLevelOut(BaseModel):
@@ -67,11 +60,11 @@ class CategoryRuleIn(BaseModel):
 
     code: str = Field(min_length=1, max_length=20, pattern=r"^[0-9a-z.]+$", examples=["5.5a", "art25"])
     valid_from: Month
-    name: str = Field(min_length=1, max_length=300)
+    name: OneLine = Field(min_length=1, max_length=300)
     bands: list[BandIn] = Field(
         min_length=1, max_length=20, description="First band matching the person's age/disability gives the coefficient"
     )
-    legal_basis: str = Field(min_length=1, max_length=500)
+    legal_basis: OneLine = Field(min_length=1, max_length=500)
     min_age: int | None = Field(None, ge=0, le=150)
     last_birthday: int | None = Field(None, ge=0, le=150)
     starts_at_birthday: int | None = Field(None, ge=0, le=150)
@@ -105,8 +98,6 @@ class CategoryRuleIn(BaseModel):
         description="Birthday starts (5.5c): at most this "
         "many months before the decision month; null = back to the birthday month",
     )
-
-    _legal_basis = field_validator("legal_basis", "name")(_not_blank)
 
 
 class CategoryRuleOut(BaseModel):

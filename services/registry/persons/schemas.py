@@ -14,6 +14,7 @@ from common import clock
 
 from ..rules.names import normalise_name
 from ..rules.person import Sex
+from ..rules.text import HOSTILE, Line, SpacedLine, line
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 _PHONE = re.compile(r"^(?:\+84|84|0)(?:[35789]\d{8}|2\d{9})$")
@@ -51,17 +52,20 @@ def _phone(value: str | None) -> str | None:
     return "0" + compact.removeprefix("+").removeprefix("84") if not compact.startswith("0") else compact
 
 
-def _text(value: str | None) -> str | None:
-    return None if value is None else normalise_name(value)
+def _blank_is_none(value: Any) -> Any:
+    """An optional text sent empty (``""``, spaces) is not given, as an empty cell of an import is."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
-FullName = Annotated[str, AfterValidator(_full_name), Field(examples=["Nguyễn Thị Lan"])]
+# A name is text on one line (no control character, no direction override), NFC, single-spaced.
+FullName = Annotated[str, AfterValidator(line), AfterValidator(_full_name), Field(examples=["Nguyễn Thị Lan"])]
 BirthDate = Annotated[date, AfterValidator(_birth_date)]
 Phone = Annotated[str | None, AfterValidator(_phone), Field(examples=["0912345678"])]
 NationalId = Annotated[str | None, Field(examples=["084190012345"], description="12-digit CCCD number")]
 Code = Annotated[str, Field(min_length=1, max_length=10, examples=["29236"])]
 # The constraint applies to the text; null (not given, or cleared by a patch) is allowed around it.
-ShortText = Annotated[str, AfterValidator(_text), Field(max_length=100)] | None
+ShortText = Annotated[SpacedLine, Field(max_length=100)] | None
+AddressLine = Annotated[SpacedLine, Field(max_length=300)]
 
 
 class PersonCreate(BaseModel):
@@ -72,7 +76,7 @@ class PersonCreate(BaseModel):
     sex: Sex
     national_id: NationalId = None
     commune_code: Code
-    address_line: Annotated[str, AfterValidator(normalise_name), Field(max_length=300)] = ""
+    address_line: AddressLine = ""
     phone: Phone = None
     ethnicity: ShortText = None
     disability_level: DisabilityLevel | None = None
@@ -80,6 +84,8 @@ class PersonCreate(BaseModel):
     hiv_status: HivStatus | None = Field(
         None, description="Sensitive: may be set only by a client holding registry:sensitive"
     )
+
+    _ethnicity = field_validator("ethnicity", mode="before")(_blank_is_none)
 
 
 class PersonPatch(BaseModel):
@@ -92,13 +98,15 @@ class PersonPatch(BaseModel):
     sex: Sex | None = None
     national_id: NationalId = None
     commune_code: Code | None = None
-    address_line: Annotated[str, AfterValidator(normalise_name), Field(max_length=300)] | None = None
+    address_line: AddressLine | None = None
     phone: Phone = None
     ethnicity: ShortText = None
     disability_level: DisabilityLevel | None = None
     disability_certified_on: date | None = None
     hiv_status: HivStatus | None = None
-    reason: str = Field("", max_length=500, description="Why the record changes; kept in its history")
+    reason: Line = Field("", max_length=500, description="Why the record changes; kept in its history")
+
+    _ethnicity = field_validator("ethnicity", mode="before")(_blank_is_none)
 
     @field_validator("full_name", "date_of_birth", "sex", "commune_code", "address_line", mode="before")
     @classmethod
@@ -207,6 +215,8 @@ def accept_new_person(values: dict[str, Any], today: date, province_codes: Conta
     name, born, sex, commune = (values.get(f) for f in ("full_name", "date_of_birth", "sex", "commune_code"))
     if type(name) is not str or type(born) is not date or sex not in ("male", "female") or type(commune) is not str:
         return None
+    if HOSTILE.search(name):  # a control character or direction override: the model words why
+        return None
     name = normalise_name(name)
     if not name or len(name) > 200 or not any(ch.isalpha() for ch in name):
         return None
@@ -243,11 +253,12 @@ def accept_new_person(values: dict[str, Any], today: date, province_codes: Conta
     for field, limit in (("address_line", 300), ("ethnicity", 100)):
         text = values.get(field)
         if text is not None:
-            if type(text) is not str:
+            if type(text) is not str or HOSTILE.search(text):
                 return None
             out[field] = normalise_name(text)
             if len(text) > limit or len(out[field]) > limit:  # the model's limit, on the text before or after
                 return None
+    out["ethnicity"] = out["ethnicity"] or None  # blank is not given
     phone = values.get("phone")
     if phone is not None:
         if type(phone) is not str:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..beneficiaries.schemas import ApplicationOut
+from ..rules.text import NonBlankProse, Prose
 
 REFERRED_CATEGORIES = ("5.1", "5.3")
 
@@ -45,7 +46,7 @@ class DraftPage(BaseModel):
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: Annotated[str, Field(max_length=2000)] = ""
+    note: Annotated[Prose, Field(max_length=2000)] = ""
 
 
 class SubmittedOut(BaseModel):
@@ -56,4 +57,4 @@ class SubmittedOut(BaseModel):
 class DismissIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000, description="Why no application is made")
+    reason: NonBlankProse = Field(min_length=1, max_length=2000, description="Why no application is made")

@@ -6,16 +6,16 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..rules.names import normalise_name
+from ..rules.text import SpacedLine, SpacedOneLine
 
 ResidentCategory = Literal["elderly", "severe_mental_illness", "orphan", "disability", "other"]
 CATEGORIES: tuple[str, ...] = ("elderly", "severe_mental_illness", "orphan", "disability", "other")
 Name = Annotated[
-    str, AfterValidator(normalise_name), Field(min_length=1, max_length=300, examples=["Trung tâm Bảo trợ xã hội tỉnh"])
+    SpacedOneLine, Field(min_length=1, max_length=300, examples=["Trung tâm Bảo trợ xã hội tỉnh"])
 ]
-Reason = Annotated[str, AfterValidator(normalise_name), Field(max_length=300)]
+Reason = Annotated[SpacedLine, Field(max_length=300)]
 
 
 class FacilityCreate(BaseModel):

@@ -13,6 +13,7 @@ Spreadsheets store codes typed as numbers without their leading zeros (``0841900
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from common.tabular import (
@@ -31,6 +32,8 @@ from common.tabular import (
 )
 from common.tabular import match_header as _match_header
 
+from .text import HOSTILE, line_problem, prose_problem
+
 __all__ = [
     "COLUMNS",
     "IGNORED_HEADERS",
@@ -48,10 +51,12 @@ __all__ = [
     "code",
     "disability_level",
     "header_key",
+    "line",
     "match_header",
     "month",
     "parse_date",
     "poverty_status",
+    "prose",
     "relationship",
     "sex",
     "study_kind",
@@ -235,6 +240,24 @@ POVERTY = {
     "none": "none",
     "khong": "none",
 }
+
+
+def line(cell: Cell) -> str | None:
+    """:func:`text` typed on one line (a code, an address, a document), as NFC; a control character (tab and line
+    breaks included) or a direction override is a cell error naming it, as the single-record API refuses them."""
+    value = text(cell)
+    if value is not None and HOSTILE.search(value) and (problem := line_problem(value)):
+        raise CellError(problem)
+    return None if value is None else unicodedata.normalize("NFC", value)
+
+
+def prose(cell: Cell) -> str | None:
+    """:func:`text` that may span lines (a note), as NFC: tab and line breaks are kept; another control character
+    or a direction override is a cell error naming it."""
+    value = text(cell)
+    if value is not None and HOSTILE.search(value) and (problem := prose_problem(value)):
+        raise CellError(problem)
+    return None if value is None else unicodedata.normalize("NFC", value)
 
 
 def sex(cell: Cell) -> str | None:

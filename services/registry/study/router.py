@@ -14,6 +14,7 @@ from common.db import SessionDep
 from ..history.schemas import HistoryPage
 from ..models import IDEMPOTENCY, StudyPeriod
 from ..rules.months import Month
+from ..rules.text import OneLine
 from . import service
 from .schemas import StudyPeriodIn, StudyPeriodList, StudyPeriodOut, StudyPeriodPatch
 
@@ -112,7 +113,7 @@ async def withdraw_study(
     response: Response,
     session: SessionDep,
     principal: Writer,
-    reason: Annotated[str, Query(min_length=1, max_length=500, description="Why it is withdrawn")],
+    reason: Annotated[OneLine, Query(min_length=1, max_length=500, description="Why it is withdrawn")],
     if_match: IfMatch = None,
 ) -> StudyPeriodOut:
     """Withdraw a study period recorded in error: it stays (with its history) but counts no more. Needs

@@ -6,16 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..rules.months import Month
-from ..rules.names import normalise_name
+from ..rules.text import SpacedLine, SpacedOneLine
 
 StudyKind = Literal["school", "vocational", "university"]
-Text = Annotated[str, AfterValidator(normalise_name), Field(max_length=300)]
+Text = Annotated[SpacedLine, Field(max_length=300)]
 Document = Annotated[
-    str,
-    AfterValidator(normalise_name),
+    SpacedOneLine,
     Field(
         min_length=1,
         max_length=300,
@@ -73,8 +72,7 @@ class StudyPeriodPatch(BaseModel):
     institution: Text | None = None
     document: Document | None = None
     reason: Annotated[
-        str,
-        AfterValidator(normalise_name),
+        SpacedOneLine,
         Field(min_length=1, max_length=500, description="Why it is corrected (kept in history)"),
     ]
 

@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..rules.text import Line, OneLine
+
 CODE = r"^[0-9]{2,5}$"
 
 
@@ -34,9 +36,9 @@ class UnitIn(BaseModel):
     )
 
     code: str = Field(pattern=CODE, description="Official GSO code (province 2, district 3, commune 5 digits)")
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine = Field(min_length=1, max_length=200)
     level: Level
-    kind: str = Field("", max_length=50, description="As written officially: Tỉnh, Huyện, Thị xã, Phường, Xã, …")
+    kind: Line = Field("", max_length=50, description="As written officially: Tỉnh, Huyện, Thị xã, Phường, Xã, …")
     parent_code: str | None = Field(
         None, pattern=CODE, description="Province of a district; district (before 2025) or none of a commune"
     )
@@ -78,7 +80,7 @@ class MappingIn(BaseModel):
 
     old_code: str = Field(pattern=CODE)
     new_code: str = Field(pattern=CODE)
-    new_name: str = Field(min_length=1, max_length=200)
+    new_name: OneLine = Field(min_length=1, max_length=200)
     new_province_code: str = Field(pattern=CODE)
     effective_from: date
 
