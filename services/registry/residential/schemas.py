@@ -12,9 +12,7 @@ from ..rules.text import SpacedLine, SpacedOneLine
 
 ResidentCategory = Literal["elderly", "severe_mental_illness", "orphan", "disability", "other"]
 CATEGORIES: tuple[str, ...] = ("elderly", "severe_mental_illness", "orphan", "disability", "other")
-Name = Annotated[
-    SpacedOneLine, Field(min_length=1, max_length=300, examples=["Trung tâm Bảo trợ xã hội tỉnh"])
-]
+Name = Annotated[SpacedOneLine, Field(min_length=1, max_length=300, examples=["Trung tâm Bảo trợ xã hội tỉnh"])]
 Reason = Annotated[SpacedLine, Field(max_length=300)]
 
 

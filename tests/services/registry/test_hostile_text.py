@@ -9,6 +9,12 @@ import unicodedata
 import uuid
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from services.registry.rules.names import name_key
+from services.registry.rules.text import SpacedLine
 
 from .test_imports import VI_HEADER, csv_file, imported
 from .test_persons import WRITE, create, person
@@ -167,10 +173,20 @@ ROUTES = [
         "document",
         (),
     ),
-    ("post", f"/households/{ANY}/move", {"commune_code": "99101", "valid_from": "2026-01-01", "address_line": "Ấp 1"},
-     "address_line", ()),
-    ("post", f"/households/{ANY}/move", {"commune_code": "99101", "valid_from": "2026-01-01", "reason": "chuyển"},
-     "reason", ()),
+    (
+        "post",
+        f"/households/{ANY}/move",
+        {"commune_code": "99101", "valid_from": "2026-01-01", "address_line": "Ấp 1"},
+        "address_line",
+        (),
+    ),
+    (
+        "post",
+        f"/households/{ANY}/move",
+        {"commune_code": "99101", "valid_from": "2026-01-01", "reason": "chuyển"},
+        "reason",
+        (),
+    ),
     ("post", f"/persons/{ANY}/death", {"death_date": "2026-01-01", "document": "Trích lục 12"}, "document", ()),
     ("post", "/applications", {"person_id": ANY, "categories": ["5.5a"], "note": "hồ sơ"}, "note", ()),
     (
@@ -206,8 +222,14 @@ ROUTES = [
         (
             "post",
             f"/facilities/{ANY}/donations",
-            {"donor": "Công ty", "received_on": "2026-01-01", "form": "cash", "value": 1, "description": "tiền",
-             "document": "PT 1"},
+            {
+                "donor": "Công ty",
+                "received_on": "2026-01-01",
+                "form": "cash",
+                "value": 1,
+                "description": "tiền",
+                "document": "PT 1",
+            },
             field,
             (),
         )
@@ -219,24 +241,88 @@ ROUTES = [
     ("patch", f"/study-periods/{ANY}", {"document": "Giấy 46", "reason": "sửa"}, "reason", ()),
     ("post", f"/application-drafts/{ANY}/submit", {"note": "hồ sơ"}, "note", ()),
     ("post", f"/application-drafts/{ANY}/dismiss", {"reason": "đã có"}, "reason", ()),
-    ("post", "/units", {"code": "99999", "name": "Xã Mới", "level": "commune", "kind": "Xã", "province_code": "99",
-                        "valid_from": "2025-07-01"}, "name", ("admin",)),
-    ("post", "/units", {"code": "99999", "name": "Xã Mới", "level": "commune", "kind": "Xã", "province_code": "99",
-                        "valid_from": "2025-07-01"}, "kind", ("admin",)),
-    ("post", "/units/mappings", {"old_code": "99101", "new_code": "99102", "new_name": "Xã Mới",
-                                 "new_province_code": "99", "effective_from": "2025-07-01"}, "new_name", ("admin",)),
-    ("post", "/parameters/standard-levels", {"valid_from": "2099-01", "amount": 1, "legal_basis": "Nghị định 1"},
-     "legal_basis", ("admin",)),
-    ("post", "/parameters/category-rules", {"code": "9.9", "valid_from": "2099-01", "name": "thử",
-                                            "bands": [{"coefficient": "1"}], "legal_basis": "Nghị định 1"},
-     "name", ("admin",)),
-    ("post", "/parameters/category-rules", {"code": "9.9", "valid_from": "2099-01", "name": "thử",
-                                            "bands": [{"coefficient": "1"}], "legal_basis": "Nghị định 1"},
-     "legal_basis", ("admin",)),
+    (
+        "post",
+        "/units",
+        {
+            "code": "99999",
+            "name": "Xã Mới",
+            "level": "commune",
+            "kind": "Xã",
+            "province_code": "99",
+            "valid_from": "2025-07-01",
+        },
+        "name",
+        ("admin",),
+    ),
+    (
+        "post",
+        "/units",
+        {
+            "code": "99999",
+            "name": "Xã Mới",
+            "level": "commune",
+            "kind": "Xã",
+            "province_code": "99",
+            "valid_from": "2025-07-01",
+        },
+        "kind",
+        ("admin",),
+    ),
+    (
+        "post",
+        "/units/mappings",
+        {
+            "old_code": "99101",
+            "new_code": "99102",
+            "new_name": "Xã Mới",
+            "new_province_code": "99",
+            "effective_from": "2025-07-01",
+        },
+        "new_name",
+        ("admin",),
+    ),
+    (
+        "post",
+        "/parameters/standard-levels",
+        {"valid_from": "2099-01", "amount": 1, "legal_basis": "Nghị định 1"},
+        "legal_basis",
+        ("admin",),
+    ),
+    (
+        "post",
+        "/parameters/category-rules",
+        {
+            "code": "9.9",
+            "valid_from": "2099-01",
+            "name": "thử",
+            "bands": [{"coefficient": "1"}],
+            "legal_basis": "Nghị định 1",
+        },
+        "name",
+        ("admin",),
+    ),
+    (
+        "post",
+        "/parameters/category-rules",
+        {
+            "code": "9.9",
+            "valid_from": "2099-01",
+            "name": "thử",
+            "bands": [{"coefficient": "1"}],
+            "legal_basis": "Nghị định 1",
+        },
+        "legal_basis",
+        ("admin",),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "field", "scopes"), ROUTES, ids=lambda v: v if isinstance(v, str) and "/" not in v else None)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "scopes"),
+    ROUTES,
+    ids=[f"{m} {p.replace(ANY, '{id}')} {f}" for m, p, _, f, _ in ROUTES],
+)
 async def test_every_text_field_written_refuses_a_direction_override(http, minter, method, path, body, field, scopes):
     r = await http.request(
         method, path, json={**body, field: hostile(body[field], "\u202e")}, headers=auth(minter, *scopes)
@@ -245,5 +331,40 @@ async def test_every_text_field_written_refuses_a_direction_override(http, minte
 
 
 async def test_a_withdrawal_reason_with_a_control_character_is_a_422(http, minter):
-    r = await http.delete(f"/study-periods/{ANY}", params={"reason": "nhầm\x1b"}, headers=auth(minter) | {"If-Match": '"1"'})
+    headers = auth(minter) | {"If-Match": '"1"'}
+    r = await http.delete(f"/study-periods/{ANY}", params={"reason": "nhầm\x1b"}, headers=headers)
     refused(r, "query.reason")
+
+
+# --- the rules themselves: refused, or stored clean -------------------------------------------------------------
+
+LETTERS = "aàáảãạăằắẳẵặâầấẩẫậđĐeèéẻẽẹêềếểễệoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ NgTh"
+TYPED = st.text(
+    st.one_of(
+        st.sampled_from([*LETTERS, "\u0300", "\u0301", "\u0323", "\u00a0", *HOSTILE.values()]),
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+    ),
+    max_size=40,
+)
+SPACED = TypeAdapter(SpacedLine)
+
+
+OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _controls_or_overrides(value: str) -> set[str]:
+    return {c for c in value if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in OVERRIDES}
+
+
+@given(TYPED)
+@example(unicodedata.normalize("NFD", "  Nguyễn   Thị\u00a0Lan "))
+@example("Lan\u202egnàoH")
+def test_a_name_or_address_is_refused_or_stored_clean_composed_and_folded_alike(value):
+    try:
+        stored = SPACED.validate_python(value)
+    except ValidationError:
+        assert _controls_or_overrides(unicodedata.normalize("NFC", value).strip())
+        return
+    assert not _controls_or_overrides(stored)
+    assert stored == " ".join(unicodedata.normalize("NFC", value).split())  # diacritics kept, composed
+    assert name_key(stored) == name_key(value)  # the folded name searched is the same

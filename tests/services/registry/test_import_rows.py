@@ -27,10 +27,12 @@ def by_the_model(values: dict[str, Any]) -> dict[str, Any] | None:
     return body.model_dump(exclude={"hiv_status"})
 
 
+HOSTILE = ["\n", "\x1b", "\x85", "\u202e", "\u2066"]
+"""Control characters and direction overrides: the model refuses them, so the fast path must not take them."""
 WORDS = ["Nguyễn", "Trần", "Thị", "Văn", "Lan", "Đức", "Hương", "Thạch", "Sơn", "Ánh", "Ngọc", "Phương"]
 names = st.one_of(
     st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join),
-    st.lists(st.sampled_from([*WORDS, " ", "  ", "\t", "\u00a0", "1", "-", "'"]), max_size=8).map("".join),
+    st.lists(st.sampled_from([*WORDS, " ", "  ", "\t", "\u00a0", "1", "-", "'", *HOSTILE]), max_size=8).map("".join),
     st.text(max_size=12),
     st.text(alphabet="aăâđêôơư ", min_size=195, max_size=205),
 )
@@ -40,6 +42,7 @@ texts = st.one_of(
     st.none(),
     st.text(max_size=6),
     st.text(alphabet="ấp 3\u00a0", min_size=95, max_size=305),
+    st.lists(st.sampled_from(["Ấp", "3", " ", *HOSTILE]), max_size=6).map("".join),
     st.sampled_from([98, 99, 100, 101, 102, 298, 299, 300, 301, 302]).map(lambda n: "ấ" * n),
 )
 phones = st.one_of(st.none(), st.sampled_from(["0912345678", "+84 294 3855 123", "84912345678", "123", "09123"]))
