@@ -56,8 +56,8 @@ SCOPES: dict[str, str] = {
     "events:publish": "Services: publish domain events to the hub",
     "events:subscribe": "Subscribe to events (webhooks) and read the event feed",
     "metrics:read": "Scrape Prometheus metrics",
-    "reports:read": "Read the year-end report the gateway composes from each service's reports (within the token's "
-    "areas)",
+    "reports:read": "Read the year-end report the gateway composes from each service's reports, and child "
+    "protection's counts (/child-protection/reports/…), within the token's areas",
     "admin": "Everything, including managing clients and reference data",
 }
 """Every scope a client may hold, with the text partners see in the API document."""
