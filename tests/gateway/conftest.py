@@ -33,6 +33,7 @@ from common.testing import free_port, serve_in_background
 from gateway import nginx
 from gateway.app import create_app
 from gateway.auth import service as auth_service
+from gateway.ratelimit import MemoryLimiter
 from gateway.settings import GatewaySettings
 
 BIG_CHUNKS = 200  # × 64 KiB = 12.5 MiB
@@ -160,6 +161,34 @@ async def door(test_db):
         test_db, delivery_retry_base_seconds=0.05, delivery_max_attempts=3, delivery_poll_seconds=0.1
     ) as d:
         yield d
+
+
+class ManualClock:
+    """A clock the test moves: what the rate-limit buckets see does not depend on how fast this machine runs."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def limiter_clock(door) -> Iterator[ManualClock]:
+    """The package gateway's rate-limit buckets on a clock the test moves (the real one again afterwards).
+
+    A test counting on a bucket not refilling between its requests would fail on a machine slow enough to let a
+    token come back meanwhile; with this clock, time passes for the buckets only when the test says so.
+    """
+    limiter = door.gateway.proxy.limiter
+    assert isinstance(limiter, MemoryLimiter)
+    real = limiter.clock
+    clock = ManualClock(real())
+    limiter.clock = clock
+    try:
+        yield clock
+    finally:
+        limiter.clock = real
 
 
 ARRANGEMENTS = ["python", *(["nginx"] if shutil.which("nginx") else [])]
