@@ -72,7 +72,7 @@ def upstream_router() -> APIRouter:
 
     @router.get("/slow", dependencies=[require()])
     async def slow() -> dict:
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(5.0)  # well past the door's read timeout, however slow the machine
         return {}
 
     @router.get("/big", dependencies=[require()])
@@ -113,7 +113,7 @@ class Door:
 
     async def token(self, client_id: str, secret: str, scope: str | None = None) -> str:
         form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
-        async with httpx.AsyncClient(base_url=self.url) as http:
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
             r = await http.post("/auth/token", data=form, auth=(client_id, secret))
         assert r.status_code == 200, r.text
         return r.json()["access_token"]
@@ -144,7 +144,8 @@ async def running_door(test_db, **overrides) -> Door:
         registry_url=f"http://127.0.0.1:{up_port}",
         payments_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
         insurance_url=f"http://127.0.0.1:{up_port}",
-        upstream_read_timeout=1.0,
+        # Short enough for the 504 tests, long enough that a loaded machine's pause is not taken for a silent service.
+        upstream_read_timeout=2.0,
         max_body_bytes=100_000,
         **overrides,
     )
