@@ -27,7 +27,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from common.app import create_service_app
-from common.auth import Principal, require
+from common.auth import Principal, require, require_any
 from common.settings import ServiceSettings
 from common.testing import free_port, serve_in_background
 from gateway import nginx
@@ -63,6 +63,11 @@ def upstream_router() -> APIRouter:
     @router.get("/scoped/read", dependencies=[require("registry:read")])
     async def scoped_read() -> dict:
         """Needs registry:read."""
+        return {"ok": True}
+
+    @router.get("/scoped/either", dependencies=[require_any("registry:read", "payments:read")])
+    async def scoped_either() -> dict:
+        """Needs registry:read or payments:read."""
         return {"ok": True}
 
     @router.post("/scoped/write", dependencies=[require("registry:write")])

@@ -97,6 +97,26 @@ async def test_valid_token_without_the_route_scope_is_403(door, http):
     assert (await http.get("/registry/scoped/read", headers=await door.bearer("admin"))).status_code == 200
 
 
+async def test_a_route_taking_one_of_several_scopes_is_open_to_each_and_names_them_all_when_refusing(door, http):
+    async with httpx.AsyncClient(base_url=door.upstream_url, timeout=30) as direct:
+        for scopes in (("registry:read",), ("payments:read",), ("admin",)):
+            auth = await door.bearer(*scopes)
+            assert (await http.get("/registry/scoped/either", headers=auth)).status_code == 200, scopes
+            assert (await direct.get("/scoped/either", headers=auth)).status_code == 200, scopes
+        auth = await door.bearer("insurance:read", "registry:write")
+        # Refused alike at the door (gateway or nginx) and by the service itself, naming every scope that would do.
+        for r in (
+            await http.get("/registry/scoped/either", headers=auth),
+            await direct.get("/scoped/either", headers=auth),
+        ):
+            assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+            assert r.json()["required_scopes"] == ["registry:read", "payments:read"]
+            assert r.json()["detail"] == "this route needs one of the scopes registry:read or payments:read"
+    # The API document says so: each scope is an alternative security requirement.
+    op = (await http.get("/openapi.json")).json()["paths"]["/registry/scoped/either"]["get"]
+    assert op["security"] == [{"OAuth2": ["registry:read"]}, {"OAuth2": ["payments:read"]}]
+
+
 @pytest.mark.parametrize("case", ["foreign_key", "wrong_audience", "expired", "garbage", "tampered"])
 async def test_bad_tokens_are_401(door, http, case):
     foreign = TokenMinter()
