@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from services.registry.rules.names import name_key
 from services.registry.rules.text import SpacedLine
 
-from .test_imports import VI_HEADER, csv_file, imported
+from .test_imports import VI_HEADER, XLSX, csv_file, imported, xlsx_file
 from .test_persons import WRITE, create, person
 
 # Mid-text, so trimming cannot remove them: overrides and isolates, C0 controls (tab and line breaks among them),
@@ -120,6 +120,22 @@ async def test_an_imported_row_with_hostile_text_is_a_row_problem_naming_line_co
         assert f"U+{ord(char):04X}" in p["reason"], p
     found = await http.get("/persons", params={"q": tag}, headers=auth(minter))
     assert [p["full_name"] for p in found.json()["items"]] == [f"Võ Thị Sáu {tag}"]
+
+
+async def test_an_xlsx_row_with_a_direction_override_is_a_row_problem_and_the_others_are_imported(http, minter):
+    tag = uuid.uuid4().hex[:8]
+    body = xlsx_file(
+        [
+            ["Họ và tên", "Ngày sinh", "Giới tính", "Mã xã", "Địa chỉ"],
+            [f"Thạch Thị\u202e Sa {tag}", "15/06/1952", "Nữ", 99101, "Ấp 1"],
+            [f"Kim Văn Sóc {tag}", "15/06/1953", "Nam", 99101, "Ấp\u2067 2"],
+            [f"Lâm Sà Rươne {tag}", "15/06/1954", "Nam", 99101, "Ấp 3"],
+        ]
+    )
+    out = await imported(http, minter, body, headers={"Content-Type": XLSX})
+    assert (out["imported"], out["rejected"]) == (1, 2), out
+    assert [(p["line"], p["column"]) for p in out["problems"]] == [(2, "Họ và tên"), (3, "Địa chỉ")]
+    assert "found U+202E" in out["problems"][0]["reason"] and "found U+2067" in out["problems"][1]["reason"]
 
 
 async def test_an_imported_household_or_application_with_hostile_text_is_a_row_problem(http, minter):
