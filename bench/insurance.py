@@ -55,8 +55,11 @@ CONSUMERS = 4
 POOL = os.environ.get("BENCH_INSURANCE_POOL", "34")
 HUB_BATCH = 1000  # events per POST /events (the hub's limit)
 PATH = os.environ.get("BENCH_INSURANCE_PATH", "hub")  # or "in-process"
-OPEN_RATES = tuple(int(r) for r in os.environ.get("BENCH_COVERAGE_RATES", "200,500,1000").split(","))
-"""Arrival rates (calls/s) of the coverage check's open-loop runs, after the closed-loop wrk run."""
+OPEN_RATES = tuple(int(r) for r in os.environ.get("BENCH_COVERAGE_RATES", "200,500,1000").split(",") if r.strip())
+"""Arrival rates (calls/s) of the coverage check's open-loop runs, after the closed-loop wrk run (``BENCH_COVERAGE_RATES=``
+empty: none)."""
+COVERAGE_SECONDS = int(os.environ.get("BENCH_COVERAGE_SECONDS", "0"))
+"""Seconds of each coverage run (0: 15, or 3 with ``--quick``)."""
 IDLE_SECONDS = 5
 
 
@@ -501,6 +504,7 @@ def run_coverage(quick: bool = False, write: bool = True) -> list[CoverageRun]:
     """The coverage check alone (``--only insurance-coverage``): the seed's 136,539 persons with a card written
     directly, then the closed- and open-loop runs of :func:`_coverage`."""
     persons, seconds = (6_600, 3) if quick else (CHILDREN + BENEFICIARIES, 15)
+    seconds = COVERAGE_SECONDS or seconds
     with bench_admin_url() as admin:
         with running_stack(
             admin,
