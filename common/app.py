@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from . import db, openapi
+from . import db, gcpause, openapi
 from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVerifier, require
 from .daily import DailyJob, in_transaction
 from .errors import ServiceUnavailable, install_error_handlers
@@ -84,6 +84,8 @@ def create_service_app(
                 await relay.start()
             if watch is not None:
                 await watch.start()
+            if getattr(app.state, "freeze_startup_heap", False):  # a server process (``ansinh serve``), not a test
+                gcpause.freeze_startup_heap()
             yield
         finally:
             if watch is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ import orjson
 from common.auth import Principal
 from common.batching import GroupCommitter
 
-from ..exchange.identities import digest
+from ..exchange.identities import digester
 from . import repository
 
 Audited = GroupCommitter[repository.Asked, Any]
@@ -32,6 +33,12 @@ BATCH = 128
 """Calls in one statement at most."""
 
 
+@functools.lru_cache(maxsize=4)
+def _digester(key: str) -> Callable[[str], str]:
+    """The national-ID digest with the HMAC key set up once, not on every call."""
+    return digester(key)
+
+
 async def check(
     audit: Audited,
     principal: Principal,
@@ -45,7 +52,7 @@ async def check(
     covered or not, with the caller and the purpose: the lookup and the audit row are one statement, run in autocommit
     (atomic by itself; no BEGIN and COMMIT round trips) together with the other calls of the moment, and the answer
     waits for that statement to return, so the audit row is durable before the answer is sent."""
-    row = await audit.submit(repository.Asked(digest(key, national_id), on, principal.client_id, purpose))
+    row = await audit.submit(repository.Asked(_digester(key)(national_id), on, principal.client_id, purpose))
     if row is None:
         return orjson.dumps(
             {"on": on, "covered": False, "group": None, "benefit_level": None, "valid_from": None, "valid_to": None}
