@@ -104,6 +104,10 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id_function(name),
+        # FastAPI's native OpenTelemetry off: the suite observes through Prometheus (/metrics) and structured logs,
+        # and with it on every request asked OpenTelemetry's global providers (three environment reads) whether
+        # anything was configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.service_name = name
