@@ -45,8 +45,9 @@ SCOPES: dict[str, str] = {
     "payments:write": "Generate payrolls, create one-off payments",
     "payments:approve": "Approve payrolls (maker-checker: not the client that generated them)",
     "payments:disburse": "Postal partner: download pay-point batches and report payment results",
-    "insurance:read": "Read health-insurance enrolments and cards",
-    "insurance:write": "Enrol beneficiaries and children for health insurance",
+    "insurance:read": "Department officers: read entitlements, cards, TE proposals, contributions and parameters",
+    "insurance:write": "Department officers: build the period's BHXH list, resolve its exceptions, record pupils and "
+    "students (HS, SV)",
     "insurance:exchange": "Social Insurance office (BHXH): lists to enrol, renew, change and end; card results",
     "insurance:coverage": "Hospitals and field-officer apps: whether a person's health-insurance card is valid on a "
     "day (nothing else); rate-limited, every call audited",
