@@ -301,11 +301,13 @@ async def test_a_failed_batch_fails_each_of_its_calls_with_a_problem(test_db, mi
     from services.insurance.coverage import repository
 
     real = repository.cards_on_audited
-    release = asyncio.Event()
+    release, all_in = asyncio.Event(), asyncio.Event()
     seen: list[int] = []
 
     async def failing(sessionmaker, pool, calls):
         seen.append(len(calls))
+        if sum(seen) == 12:
+            all_in.set()
         await release.wait()
         raise ConnectionResetError("connection reset by peer")
 
@@ -315,8 +317,7 @@ async def test_a_failed_batch_fails_each_of_its_calls_with_a_problem(test_db, mi
     async with app_client(app, keys=minter, rollback=False) as c:
         monkeypatch.setattr(repository, "cards_on_audited", failing)
         calls = [asyncio.create_task(c.get(f"/coverage?national_id=0840{i:08d}", headers=hospital)) for i in range(12)]
-        while sum(seen) < 12:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(all_in.wait(), 30)  # every call is in a batch, held
         release.set()
         answers = await asyncio.gather(*calls)
         monkeypatch.setattr(repository, "cards_on_audited", real)
