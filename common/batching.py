@@ -38,6 +38,8 @@ class GroupCommitter(Generic[T, R]):
         self.max_batch = max_batch
         self._pending: deque[tuple[T, asyncio.Future[R]]] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._starting = 0
+        """Lanes started that have not yet taken their first batch: they will take what arrives meanwhile too."""
         self.batches = 0
         """Batches run so far (for tests and metrics)."""
 
@@ -45,7 +47,8 @@ class GroupCommitter(Generic[T, R]):
         """``item``'s result, once the batch that carried it has returned (committed)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if len(self._tasks) < self.lanes:
+        if self._starting == 0 and len(self._tasks) < self.lanes:
+            self._starting += 1
             task = asyncio.create_task(self._lane())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -53,6 +56,7 @@ class GroupCommitter(Generic[T, R]):
 
     async def _lane(self) -> None:
         """Runs batches while items wait, then ends (a new call starts a lane again)."""
+        self._starting -= 1
         pending = self._pending
         while pending:
             batch = [pending.popleft() for _ in range(min(len(pending), self.max_batch))]
