@@ -72,7 +72,7 @@ async def test_a_burst_after_a_quiet_time_is_dispatched_by_index_probes(test_db)
             dispatcher._conn = (await conn.get_raw_connection()).driver_connection  # the round's own connection
             chains = await repository.due_chains(_Session(conn), ROUND, 20)  # type: ignore[arg-type]
             assert len(chains) >= BURST
-            await dispatcher._analyse()  # what dispatch_once does with a round of at least BURST chains
+            await dispatcher._analyse(len(chains))  # what dispatch_once does with a round of at least BURST chains
             assert await _buffers_per_chain(conn) < 25  # a few index pages per chain, not the whole pending index
     finally:
         await engine.dispose()
