@@ -317,3 +317,42 @@ async def test_an_import_in_chunks_flags_pairs_across_chunks_and_counts_both_rec
     ]
     [pair] = [p for p in await pairs(http, minter) if all(tag in r["full_name"] for r in p["persons"])]
     assert sorted(r["full_name"] for r in pair["persons"]) == [f"Lam Van Tu {tag}", f"Lâm Văn Tư {tag}"]
+
+
+async def test_a_households_import_looks_for_duplicates_in_the_new_persons_households_only(app, http):
+    """Right after a big households import PostgreSQL's statistics still count the few members there were: the search
+    for the same name and birth year in a household must go from each new person to its household, not join every
+    member of the registry with every other (it grew with the registry: 250 buffers a person at 3,000 members)."""
+    import json
+
+    from sqlalchemy import text
+
+    from services.registry.duplicates import repository as duplicates
+
+    async with app.state.sessionmaker() as s:  # the test's transaction, rolled back
+        await s.execute(text("ANALYZE registry.persons, registry.household_members"))
+        await s.execute(
+            text("""
+            WITH p AS (
+                INSERT INTO registry.persons (id, full_name, name_key, date_of_birth, sex, commune_code, district_code,
+                                              province_code, created_by, updated_by)
+                SELECT gen_random_uuid(), 'Người ' || g, 'nguoi ' || g, DATE '1950-01-01' + g, 'female', '99101',
+                       '991', '99', 'test', 'test'
+                FROM generate_series(1, 3000) g RETURNING id, name_key
+            ), h AS (
+                INSERT INTO registry.households (id, commune_code, district_code, province_code, created_by, updated_by)
+                SELECT gen_random_uuid(), '99101', '991', '99', 'test', 'test' FROM generate_series(1, 1000)
+                RETURNING id
+            ), hn AS (SELECT id, row_number() OVER () AS n FROM h),
+            pn AS (SELECT id, row_number() OVER (ORDER BY name_key) AS n FROM p)
+            INSERT INTO registry.household_members (household_id, person_id, relationship, joined_on)
+            SELECT hn.id, pn.id, 'other', DATE '2020-01-01' FROM pn JOIN hn ON hn.n = (pn.n - 1) / 3 + 1
+            """)
+        )
+        ids = list(
+            (await s.execute(text("SELECT id FROM registry.persons WHERE created_by = 'test' LIMIT 300"))).scalars()
+        )
+        explain = text("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + duplicates._FLAG.text)
+        plan = (await s.execute(explain, {"ids": ids, "by": "test"})).scalar_one()
+    top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+    assert (top["Shared Hit Blocks"] + top["Shared Read Blocks"]) / len(ids) < 40
