@@ -52,7 +52,9 @@ async def applications_for_update(
     if not application_ids:
         return {}
     rows = await session.scalars(
-        select(Application).where(Application.id.in_(sorted(set(application_ids)))).order_by(Application.id)
+        select(Application)
+        .where(Application.id.in_(sorted(set(application_ids))))
+        .order_by(Application.id)
         .with_for_update()
     )
     return {a.id: a for a in rows}
@@ -64,7 +66,9 @@ async def persons_by_id(session: AsyncSession, person_ids: Sequence[uuid.UUID]) 
     return {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(set(person_ids))))}
 
 
-async def beneficiaries_of_persons(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+async def beneficiaries_of_persons(
+    session: AsyncSession, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
     """person id → beneficiary id, for those of ``person_ids`` who are beneficiaries."""
     if not person_ids:
         return {}

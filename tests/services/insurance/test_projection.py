@@ -194,9 +194,10 @@ async def test_members_joined_at_once_are_kept_as_one_at_a_time_and_a_merged_rec
             text("INSERT INTO insurance.person_merges (person_id, survivor_id) VALUES (:m, :s)"),
             {"m": merged, "s": survivor},
         )
-        batch = [
-            registered(p, date(1960, 1, 1), on=date(2020, 1, 1)) for p in (first, survivor)
-        ] + [joined(household, first, date(2021, 3, 1)), joined(household, merged, date(2021, 4, 1))]
+        batch = [registered(p, date(1960, 1, 1), on=date(2020, 1, 1)) for p in (first, survivor)] + [
+            joined(household, first, date(2021, 3, 1)),
+            joined(household, merged, date(2021, 4, 1)),
+        ]
         assert await EVENTS.inbox.apply_many(session, batch) == len(batch)
         members = (
             await session.execute(
@@ -207,8 +208,6 @@ async def test_members_joined_at_once_are_kept_as_one_at_a_time_and_a_merged_rec
                 {"h": household},
             )
         ).all()
-        queued = set(
-            (await session.execute(text("SELECT person_id FROM insurance.pending_decisions"))).scalars().all()
-        )
+        queued = set((await session.execute(text("SELECT person_id FROM insurance.pending_decisions"))).scalars().all())
     assert members == [(first, date(2021, 3, 1)), (survivor, date(2021, 4, 1))]
     assert {first, survivor} <= queued and merged not in queued
