@@ -72,7 +72,8 @@ async def test_moving_a_person_to_an_unknown_commune_is_refused(conn):
     await savepoint.rollback()
     assert refused(exc)[0] == "23503"
     await conn.execute(move, {"c": "99201", "id": ids[0]})
-    assert await conn.scalar(text("SELECT commune_code FROM registry.persons WHERE id = :id"), {"id": ids[0]}) == "99201"
+    where = await conn.scalar(text("SELECT commune_code FROM registry.persons WHERE id = :id"), {"id": ids[0]})
+    assert where == "99201"
 
 
 async def test_a_unit_that_persons_name_cannot_be_deleted_or_recoded(conn):
