@@ -120,7 +120,8 @@ def demo(
         typer.echo(
             f"\nA seeded province at {gw}   API docs: {gw}/docs\n"
             f"  TOKEN=$(.venv/bin/ansinh token)\n"
-            f"  curl -H \"Authorization: Bearer $TOKEN\" '{gw}/registry/reports/beneficiaries?month=…&by=district'\n"
+            f'  curl -H "Authorization: Bearer $TOKEN" '
+            f"'{gw}/registry/reports/beneficiaries?month={clock.today():%Y-%m}&units=2025'\n"
             f"  .venv/bin/ansinh report annual --year {clock.today().year} --format pdf -o bao-cao.pdf\n"
             "Ctrl-C stops everything.\n"
         )

@@ -369,11 +369,12 @@ async def _split_seconds(url: str, payroll_id: str) -> tuple[float, int]:
         await tr.start()
         try:
             row = await conn.fetchrow(
-                "SELECT deadline, fee_percent FROM payments.batches WHERE payroll_id = $1 LIMIT 1",
+                "SELECT deadline, fee_percent, programme, period, period_first FROM payments.batches"
+                " WHERE payroll_id = $1 LIMIT 1",
                 uuid.UUID(payroll_id),
             )
             await conn.execute("DELETE FROM payments.batches WHERE payroll_id = $1", uuid.UUID(payroll_id))
-            args = {"id": uuid.UUID(payroll_id), "deadline": row["deadline"], "fee_percent": row["fee_percent"]}
+            args = {"id": uuid.UUID(payroll_id), "first": row["period_first"], **dict(row)}
             start = time.perf_counter()
             batches = await conn.fetch(sql, *(args[n] for n in names))
             return time.perf_counter() - start, len(batches)

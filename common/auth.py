@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
@@ -45,8 +45,9 @@ SCOPES: dict[str, str] = {
     "payments:write": "Generate payrolls, create one-off payments",
     "payments:approve": "Approve payrolls (maker-checker: not the client that generated them)",
     "payments:disburse": "Postal partner: download pay-point batches and report payment results",
-    "insurance:read": "Read health-insurance enrolments and cards",
-    "insurance:write": "Enrol beneficiaries and children for health insurance",
+    "insurance:read": "Department officers: read entitlements, cards, TE proposals, contributions and parameters",
+    "insurance:write": "Department officers: build the period's BHXH list, resolve its exceptions, record pupils and "
+    "students (HS, SV)",
     "insurance:exchange": "Social Insurance office (BHXH): lists to enrol, renew, change and end; card results",
     "insurance:coverage": "Hospitals and field-officer apps: whether a person's health-insurance card is valid on a "
     "day (nothing else); rate-limited, every call audited",
@@ -55,8 +56,8 @@ SCOPES: dict[str, str] = {
     "events:publish": "Services: publish domain events to the hub",
     "events:subscribe": "Subscribe to events (webhooks) and read the event feed",
     "metrics:read": "Scrape Prometheus metrics",
-    "reports:read": "Read the year-end report the gateway composes from each service's reports (within the token's "
-    "areas)",
+    "reports:read": "Read the year-end report the gateway composes from each service's reports, and child "
+    "protection's counts (/child-protection/reports/…), within the token's areas",
     "admin": "Everything, including managing clients and reference data",
 }
 """Every scope a client may hold, with the text partners see in the API document."""
@@ -302,13 +303,31 @@ def current_principal(request: Request) -> Principal:
     return cast(Principal, principal)
 
 
+def scope_refusal(principal: Principal, alternatives: Sequence[Iterable[str]]) -> tuple[str, list[str]] | None:
+    """Why ``principal`` may not use a route that any one of ``alternatives`` (sets of scopes, each read as
+    :meth:`Principal.has` reads them: ``admin`` and :data:`IMPLIED_BY` count) opens: the 403's detail and its
+    ``required_scopes``; None when one of them will do. No alternatives, or an empty one, needs no scope.
+
+    The services' route checks and the gateway's (which reads the alternatives from the services' OpenAPI
+    ``security``, a list of alternatives) both answer through here, so they refuse alike."""
+    sets = [list(dict.fromkeys(a)) for a in alternatives]
+    if not sets or any(principal.has(*s) for s in sets):
+        return None
+    lacking = [[scope for scope in s if scope not in principal.scopes] for s in sets]
+    named = list(dict.fromkeys(scope for s in lacking for scope in s))
+    if len(lacking) == 1:
+        return f"this route needs the scope(s) {' '.join(sorted(named))}", sorted(named)
+    said = [" ".join(s) for s in lacking]
+    return f"this route needs one of the scopes {', '.join(said[:-1])} or {said[-1]}", named
+
+
 async def _check_scopes(
     security_scopes: SecurityScopes, request: Request, _token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     principal = current_principal(request)
-    if not principal.has(*security_scopes.scopes):
-        missing = sorted(set(security_scopes.scopes) - principal.scopes)
-        raise Forbidden(f"this route needs the scope(s) {' '.join(missing)}", required_scopes=missing)
+    refused = scope_refusal(principal, [security_scopes.scopes])
+    if refused is not None:
+        raise Forbidden(refused[0], required_scopes=refused[1])
     return principal
 
 
@@ -317,6 +336,32 @@ def require(*scopes: str) -> Any:
     from fastapi import Security
 
     return Security(_check_scopes, scopes=list(scopes))
+
+
+ANY_OF = "ansinh_any_of_scopes"
+"""The attribute naming the scopes of a :func:`require_any` check, for the API document (``common.openapi``)."""
+
+
+def require_any(*scopes: str) -> Any:
+    """Route dependency: any ONE of ``scopes`` will do (each as :meth:`Principal.has` reads it, so ``admin`` and
+    :data:`IMPLIED_BY` too): ``p: Annotated[Principal, require_any("reports:read", "child_protection:read")]``.
+
+    The API document lists them as alternative ``security`` requirements (OpenAPI: any one of the list), which the
+    gateway reads (``gateway/routes.py``) to refuse at the door as the service does; a 403 names every one of them.
+    """
+    if not scopes:
+        raise ValueError("require_any needs at least one scope; require() takes any valid token")
+    alternatives = [[s] for s in scopes]
+
+    async def check_any(request: Request, _token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+        principal = current_principal(request)
+        refused = scope_refusal(principal, alternatives)
+        if refused is not None:
+            raise Forbidden(refused[0], required_scopes=refused[1])
+        return principal
+
+    setattr(check_any, ANY_OF, tuple(scopes))
+    return Depends(check_any)
 
 
 class KeyRefresher:

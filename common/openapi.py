@@ -23,8 +23,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+
+from .auth import ANY_OF, oauth2_scheme
 
 PROBLEM = "Problem"
 PROBLEM_FIELD = "ProblemField"
@@ -55,7 +58,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "required_scopes": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "On `forbidden` at the gateway: the scopes the token lacks",
+            "description": "On `forbidden` for a missing scope: the scopes the token lacks (on a route that takes "
+            "any one of several, each of them)",
         },
     },
     "additionalProperties": True,
@@ -192,6 +196,34 @@ def _statuses(path: str, method: str, operation: dict[str, Any], public_paths: f
     return statuses
 
 
+def _any_of(dependant: Dependant) -> tuple[str, ...] | None:
+    """The scopes of a :func:`common.auth.require_any` check among the route's dependencies, if it has one."""
+    found: tuple[str, ...] | None = getattr(dependant.call, ANY_OF, None)
+    for sub in dependant.dependencies:
+        found = found or _any_of(sub)
+    return found
+
+
+def _alternative_security(app: FastAPI, paths: dict[str, Any]) -> None:
+    """A route that takes any one of several scopes (:func:`common.auth.require_any`) lists each as its own
+    ``security`` requirement: OpenAPI reads the list as alternatives (FastAPI would merge them into one requirement,
+    all of them needed), and so does the gateway."""
+    from fastapi import routing
+
+    contexts = (
+        routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else app.routes
+    )  # FastAPI before lazily included routers lists them flat
+    for route in contexts:
+        dependant, path = getattr(route, "dependant", None), getattr(route, "path_format", None)
+        scopes = _any_of(dependant) if isinstance(dependant, Dependant) else None
+        if scopes is None or not path:
+            continue
+        for method in getattr(route, "methods", None) or ():
+            operation = paths.get(path, {}).get(method.lower())
+            if operation is not None:
+                operation["security"] = [{oauth2_scheme.scheme_name: [scope]} for scope in scopes]
+
+
 def document(app: FastAPI, public_paths: frozenset[str]) -> dict[str, Any]:
     """The app's OpenAPI document with problem errors and the statuses each operation can answer."""
     doc = get_openapi(
@@ -204,6 +236,7 @@ def document(app: FastAPI, public_paths: frozenset[str]) -> dict[str, Any]:
         servers=app.servers,
     )
     paths = doc.get("paths", {})
+    _alternative_security(app, paths)
     for path, item in paths.items():
         for method, operation in item.items():
             if method in _METHODS:

@@ -36,7 +36,8 @@ class MemoryLimiter:
             if len(self.buckets) >= self.max_keys:
                 self.buckets.clear()  # a flood of distinct clients: forget rather than grow without bound
             bucket = self.buckets[key] = [float(burst), now]
-        tokens = min(float(burst), bucket[0] + (now - bucket[1]) * rate)
+        # max(0, …): a clock set back (a test's) never takes tokens away, as in the Redis script
+        tokens = min(float(burst), bucket[0] + max(0.0, now - bucket[1]) * rate)
         bucket[1] = now
         if tokens >= 1.0:
             bucket[0] = tokens - 1.0

@@ -15,7 +15,9 @@ text cell can become a live formula in a spreadsheet program (OWASP "CSV injecti
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a single quote in front (:func:`escape`);
 numbers and dates stay numbers and dates. XLSX text cells are written as strings (``t="inlineStr"``), never as
 formulas. Reading undoes exactly that prefix (:func:`unescape`), so a file downloaded and uploaded again reads
-the values that were written.
+the values that were written. XLSX cannot hold the control characters U+0000–U+0008, U+000B, U+000C and
+U+000E–U+001F (openpyxl refuses them, which broke a download mid-stream): the XLSX writers show each as U+FFFD
+(:func:`xlsx_text`); CSV keeps them as they are.
 """
 
 from __future__ import annotations
@@ -104,15 +106,36 @@ def csv_writer(buffer: Any) -> SafeCsvWriter:
     return SafeCsvWriter(buffer)
 
 
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""The characters an XLSX cell cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``)."""
+
+
+def xlsx_text(value: str) -> str:
+    """``value`` as an XLSX cell can hold it: each control character XML 1.0 forbids shown as U+FFFD."""
+    return _XLSX_ILLEGAL.sub("\ufffd", value)
+
+
+def _xlsx_safe(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    """:func:`safe_rows` for XLSX: also without the characters an XLSX cell cannot hold. One search per row over its
+    text cells joined (a row of a 100,000-row list rarely holds any), the cells cleaned only when one is found."""
+    out = safe_rows(rows)
+    search = _XLSX_ILLEGAL.search
+    for row in out:
+        if search("".join(c for c in row if type(c) is str)):
+            row[:] = [xlsx_text(c) if type(c) is str else c for c in row]
+    return out
+
+
 def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
     """A row for an openpyxl write-only ``sheet.append``: text escaped and typed as a string, so that openpyxl never
-    writes it as a formula (``<f>``), whatever it starts with; numbers and dates as they are."""
+    writes it as a formula (``<f>``), whatever it starts with, and without the control characters an XLSX cell cannot
+    hold (:func:`xlsx_text`); numbers and dates as they are."""
     from openpyxl.cell import WriteOnlyCell
 
     out: list[Any] = []
     for value in values:
         if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, escape(value))
+            cell = WriteOnlyCell(sheet, xlsx_text(escape(value)))
             cell.data_type = "s"  # openpyxl would type a text starting with '=' as a formula
             out.append(cell)
         else:
@@ -520,7 +543,7 @@ def safe_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
 
 async def xlsx_stream(title: str, headers: Sequence[str], chunks: Any) -> Any:
     """openpyxl write-only: rows are spooled to a temporary file as they come, the workbook then sent in blocks;
-    every text cell goes through :func:`safe_cell`."""
+    every text cell goes through :func:`safe_cell` and :func:`xlsx_text`."""
     import tempfile
 
     import openpyxl
@@ -529,7 +552,7 @@ async def xlsx_stream(title: str, headers: Sequence[str], chunks: Any) -> Any:
     sheet = workbook.create_sheet(title[:31])
     sheet.append(list(headers))
     async for rows in chunks:
-        for row in safe_rows(rows):
+        for row in _xlsx_safe(rows):
             sheet.append(row)
     with tempfile.TemporaryFile() as out:
         workbook.save(out)
@@ -549,14 +572,14 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Báo cáo") -> bytes:
-    """One sheet, the header row first, every text cell made safe."""
+    """One sheet, the header row first, every text cell made safe (:func:`safe_cell`, :func:`xlsx_text`)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     sheet.append(list(headers))
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+    for row in _xlsx_safe(rows):
+        sheet.append(row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -28,7 +28,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from common.asgi import ASGIApp, Receive, Scope, Send, get_header, send_bytes
-from common.auth import Principal, TokenError, TokenVerifier, bearer_token
+from common.auth import Principal, TokenError, TokenVerifier, bearer_token, scope_refusal
 from common.errors import PROBLEM_CONTENT_TYPE, problem_bytes
 from common.logging import ensure_request_id
 from common.settings import public_prefix
@@ -314,17 +314,13 @@ class ProxyMiddleware:
                 headers=[(b"allow", ", ".join([*allow, "OPTIONS"]).encode())],
             )
         needed = table.required(method, path) if table is not None else None
-        if needed and not principal.has(*needed):
+        # One of the route's scope alternatives will do; the refusal's words only when none does (the hot path).
+        open_to = not needed or any(principal.has(*alternative) for alternative in needed)
+        refused = None if open_to else scope_refusal(principal, [sorted(s) for s in needed or ()])
+        if refused is not None:
             self._refused_scope.inc()
-            missing = sorted(needed - principal.scopes)
-            return _refusal(
-                scope,
-                403,
-                "forbidden",
-                "Forbidden",
-                f"this route needs the scope(s) {' '.join(missing)}",
-                required_scopes=missing,
-            )
+            detail, missing = refused
+            return _refusal(scope, 403, "forbidden", "Forbidden", detail, required_scopes=missing)
         rate, burst = principal.rate_limit or self.default_rate
         wait = await self.limiter.hit(principal.client_id, rate, burst)
         if wait is not None:

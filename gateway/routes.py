@@ -3,7 +3,8 @@
 Scopes are declared next to the routes in each service (``require("registry:read")``), which puts
 them in that service's OpenAPI ``security`` requirements. The gateway loads those documents and
 enforces the same scopes before forwarding, so a partner without the scope is refused at the door —
-and the service checks again for itself.
+and the service checks again for itself. As in OpenAPI, ``security`` is a list of alternatives: a route that
+takes any one of several scopes (``require_any(...)``) lists each as its own requirement, and one of them will do.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ _PARAM = re.compile(r"\{([^}/]+)\}")
 _PATH_PARAM = re.compile(r"\{([^}/]+):path\}")
 
 
+Alternatives = tuple[frozenset[str], ...]
+"""A route's scope sets, any one of which opens it (OpenAPI ``security``); none at all: any valid token."""
+
+
 @dataclass
 class RouteTable:
-    """(method, path) → required scopes for one service; ``None`` when no route matches."""
+    """(method, path) → the route's scope alternatives for one service; ``None`` when no route matches."""
 
-    static: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
-    templated: list[tuple[str, re.Pattern[str], frozenset[str]]] = field(default_factory=list)
+    static: dict[tuple[str, str], Alternatives] = field(default_factory=dict)
+    templated: list[tuple[str, re.Pattern[str], Alternatives]] = field(default_factory=list)
     methods: list[tuple[re.Pattern[str], int, str]] = field(default_factory=list)
     """(path regex, number of path parameters, method) of every operation, for ``Allow``."""
 
@@ -33,28 +38,28 @@ class RouteTable:
             for method, op in item.items():
                 if method.startswith("x-") or not isinstance(op, dict):
                     continue
-                scopes: set[str] = set()
-                for requirement in op.get("security", []) or []:
-                    for needed in requirement.values():
-                        scopes.update(needed)
+                scopes: Alternatives = tuple(
+                    frozenset(scope for needed in requirement.values() for scope in needed)
+                    for requirement in op.get("security", []) or []
+                )
                 key = method.upper()
                 pattern = _PATH_PARAM.sub(r"(?P<\1>.+)", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
                 pattern = _PARAM.sub(r"(?P<\1>[^/]+)", pattern)
                 compiled = re.compile(f"^{pattern}$")
                 table.methods.append((compiled, compiled.groups, key))
                 if "{" in path:
-                    table.templated.append((key, compiled, frozenset(scopes)))
+                    table.templated.append((key, compiled, scopes))
                 else:
-                    table.static[(key, path)] = frozenset(scopes)
+                    table.static[(key, path)] = scopes
         table._lookup = lru_cache(maxsize=4096)(table._find)  # type: ignore[attr-defined]
         return table
 
-    def required(self, method: str, path: str) -> frozenset[str] | None:
+    def required(self, method: str, path: str) -> Alternatives | None:
         if method == "HEAD":
             method = "GET"
         return self._lookup(method, path)  # type: ignore[attr-defined,no-any-return]
 
-    def _find(self, method: str, path: str) -> frozenset[str] | None:
+    def _find(self, method: str, path: str) -> Alternatives | None:
         hit = self.static.get((method, path))
         if hit is not None:
             return hit

@@ -24,8 +24,9 @@ from common.territory import unit_map
 Fetch = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 """(service, path, query) → the JSON answer, or None when the service cannot give it."""
 
-READ_SCOPES = ("registry:read", "payments:read", "insurance:read")
-"""What the gateway's own token for the report may read; the caller's areas limit it as they limit the caller."""
+READ_SCOPES = ("registry:read", "payments:read", "insurance:read", "reports:read")
+"""What the gateway's own token for the report may read; the caller's areas limit it as they limit the caller.
+``reports:read`` opens child protection's counts (never its records: that would take ``child_protection:read``)."""
 
 PROGRAMME_ORDER = (
     "monthly_allowance",

@@ -235,6 +235,7 @@ class Card(AreaColumns, Base):
         Index("uq_cards_person_in_force", "person_id", unique=True, postgresql_where=text("ended_on IS NULL")),
         Index("ix_cards_area", "province_code", "district_code", "commune_code"),
         Index("ix_cards_person_valid_from", "person_id", "valid_from"),
+        Index("ix_cards_list_item", "list_item_id", postgresql_where=text("list_item_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -40,7 +40,7 @@ async def admin(stack):
         ).secret
 
     secret = await in_gateway_db(stack.config.urls()["gateway"], create)
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as http:
         r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 

@@ -41,7 +41,7 @@ async def client(stack, scopes: list[str], areas: list[str]) -> dict[str, str]:
         ).secret
 
     secret = await in_gateway_db(stack.config.urls()["gateway"], create)
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as http:
+    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as http:
         r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
         assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

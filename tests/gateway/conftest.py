@@ -27,12 +27,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from common.app import create_service_app
-from common.auth import Principal, require
+from common.auth import Principal, require, require_any
 from common.settings import ServiceSettings
 from common.testing import free_port, serve_in_background
 from gateway import nginx
 from gateway.app import create_app
 from gateway.auth import service as auth_service
+from gateway.ratelimit import MemoryLimiter
 from gateway.settings import GatewaySettings
 
 BIG_CHUNKS = 200  # × 64 KiB = 12.5 MiB
@@ -64,6 +65,11 @@ def upstream_router() -> APIRouter:
         """Needs registry:read."""
         return {"ok": True}
 
+    @router.get("/scoped/either", dependencies=[require_any("registry:read", "payments:read")])
+    async def scoped_either() -> dict:
+        """Needs registry:read or payments:read."""
+        return {"ok": True}
+
     @router.post("/scoped/write", dependencies=[require("registry:write")])
     async def scoped_write() -> dict:
         """Needs registry:write."""
@@ -71,7 +77,7 @@ def upstream_router() -> APIRouter:
 
     @router.get("/slow", dependencies=[require()])
     async def slow() -> dict:
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(5.0)  # well past the door's read timeout, however slow the machine
         return {}
 
     @router.get("/big", dependencies=[require()])
@@ -112,7 +118,7 @@ class Door:
 
     async def token(self, client_id: str, secret: str, scope: str | None = None) -> str:
         form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
-        async with httpx.AsyncClient(base_url=self.url) as http:
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
             r = await http.post("/auth/token", data=form, auth=(client_id, secret))
         assert r.status_code == 200, r.text
         return r.json()["access_token"]
@@ -143,7 +149,8 @@ async def running_door(test_db, **overrides) -> Door:
         registry_url=f"http://127.0.0.1:{up_port}",
         payments_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
         insurance_url=f"http://127.0.0.1:{up_port}",
-        upstream_read_timeout=1.0,
+        # Short enough for the 504 tests, long enough that a loaded machine's pause is not taken for a silent service.
+        upstream_read_timeout=2.0,
         max_body_bytes=100_000,
         **overrides,
     )
@@ -160,6 +167,34 @@ async def door(test_db):
         test_db, delivery_retry_base_seconds=0.05, delivery_max_attempts=3, delivery_poll_seconds=0.1
     ) as d:
         yield d
+
+
+class ManualClock:
+    """A clock the test moves: what the rate-limit buckets see does not depend on how fast this machine runs."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def limiter_clock(door) -> Iterator[ManualClock]:
+    """The package gateway's rate-limit buckets on a clock the test moves (the real one again afterwards).
+
+    A test counting on a bucket not refilling between its requests would fail on a machine slow enough to let a
+    token come back meanwhile; with this clock, time passes for the buckets only when the test says so.
+    """
+    limiter = door.gateway.proxy.limiter
+    assert isinstance(limiter, MemoryLimiter)
+    real = limiter.clock
+    clock = ManualClock(real())
+    limiter.clock = clock
+    try:
+        yield clock
+    finally:
+        limiter.clock = real
 
 
 ARRANGEMENTS = ["python", *(["nginx"] if shutil.which("nginx") else [])]

@@ -78,7 +78,7 @@ async def test_no_token_is_401_through_the_gateway_and_directly(door, http):
     r = await http.get("/registry/scoped/read")
     assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
     assert r.json()["type"].endswith("/unauthorized")
-    async with httpx.AsyncClient(base_url=door.upstream_url) as direct:
+    async with httpx.AsyncClient(base_url=door.upstream_url, timeout=30) as direct:
         r = await direct.get("/scoped/read")
         assert r.status_code == 401 and r.json()["type"].endswith("/unauthorized")
         # a gateway token works directly too: the service verifies it itself
@@ -92,9 +92,29 @@ async def test_valid_token_without_the_route_scope_is_403(door, http):
     assert r.status_code == 403
     assert r.json()["required_scopes"] == ["registry:read"]
     # The service refuses too when reached directly.
-    async with httpx.AsyncClient(base_url=door.upstream_url) as direct:
+    async with httpx.AsyncClient(base_url=door.upstream_url, timeout=30) as direct:
         assert (await direct.get("/scoped/read", headers=auth)).status_code == 403
     assert (await http.get("/registry/scoped/read", headers=await door.bearer("admin"))).status_code == 200
+
+
+async def test_a_route_taking_one_of_several_scopes_is_open_to_each_and_names_them_all_when_refusing(door, http):
+    async with httpx.AsyncClient(base_url=door.upstream_url, timeout=30) as direct:
+        for scopes in (("registry:read",), ("payments:read",), ("admin",)):
+            auth = await door.bearer(*scopes)
+            assert (await http.get("/registry/scoped/either", headers=auth)).status_code == 200, scopes
+            assert (await direct.get("/scoped/either", headers=auth)).status_code == 200, scopes
+        auth = await door.bearer("insurance:read", "registry:write")
+        # Refused alike at the door (gateway or nginx) and by the service itself, naming every scope that would do.
+        for r in (
+            await http.get("/registry/scoped/either", headers=auth),
+            await direct.get("/scoped/either", headers=auth),
+        ):
+            assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+            assert r.json()["required_scopes"] == ["registry:read", "payments:read"]
+            assert r.json()["detail"] == "this route needs one of the scopes registry:read or payments:read"
+    # The API document says so: each scope is an alternative security requirement.
+    op = (await http.get("/openapi.json")).json()["paths"]["/registry/scoped/either"]["get"]
+    assert op["security"] == [{"OAuth2": ["registry:read"]}, {"OAuth2": ["payments:read"]}]
 
 
 @pytest.mark.parametrize("case", ["foreign_key", "wrong_audience", "expired", "garbage", "tampered"])
@@ -112,7 +132,7 @@ async def test_bad_tokens_are_401(door, http, case):
         "tampered": good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
     }[case]
     for url, client in ((door.url, http), (door.upstream_url, None)):
-        async with httpx.AsyncClient(base_url=url) as c:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as c:
             path = "/registry/scoped/read" if client else "/scoped/read"
             r = await c.get(path, headers={"Authorization": f"Bearer {token}"})
             assert r.status_code == 401, (url, r.text)
@@ -127,7 +147,7 @@ async def test_revoked_client_gets_no_token_and_its_tokens_stop_working(door, ht
     await door.refresh_keys()
     r = await http.get("/registry/scoped/read", headers=auth)
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
-    async with httpx.AsyncClient(base_url=door.upstream_url) as direct:
+    async with httpx.AsyncClient(base_url=door.upstream_url, timeout=30) as direct:
         assert (await direct.get("/scoped/read", headers=auth)).status_code == 401
     r = await http.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
     assert r.status_code == 401
@@ -146,7 +166,7 @@ async def test_the_public_revocation_list_names_no_client_and_still_revokes_ever
     assert client_id not in listed.text and "t-" not in listed.text  # no client id, no client name
     await door.refresh_keys()
     for base, path in ((door.url, "/registry/scoped/read"), (door.upstream_url, "/scoped/read")):
-        async with httpx.AsyncClient(base_url=base) as c:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
             r = await c.get(path, headers=auth)
             assert r.status_code == 401 and "revoked" in r.json()["detail"], (base, r.text)
 
@@ -166,7 +186,7 @@ async def test_a_token_without_a_revocation_id_is_refused(door, http):
         }
     )
     for base, path in ((door.url, "/registry/scoped/read"), (door.upstream_url, "/scoped/read")):
-        async with httpx.AsyncClient(base_url=base) as c:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
             r = await c.get(path, headers={"Authorization": f"Bearer {token}"})
             assert r.status_code == 401 and "rid" in r.json()["detail"], (base, r.text)
 
@@ -197,7 +217,7 @@ async def test_key_rotation_keeps_earlier_tokens_valid(door, http):
     assert {old_kid, new.kid} <= kids
     for auth in (before, after):
         assert (await http.get("/registry/scoped/read", headers=auth)).status_code == 200
-        async with httpx.AsyncClient(base_url=door.upstream_url) as direct:
+        async with httpx.AsyncClient(base_url=door.upstream_url, timeout=30) as direct:
             assert (await direct.get("/scoped/read", headers=auth)).status_code == 200
 
 
@@ -218,7 +238,7 @@ async def test_client_fields_are_validated(door):
             )
 
 
-async def test_rate_limit_gives_429_then_recovers(door, http):
+async def test_rate_limit_gives_429_then_recovers(door, http, limiter_clock):
     auth = await door.bearer("registry:read", rate=2, burst=2)
     statuses = [(await http.get("/registry/scoped/read", headers=auth)).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -227,7 +247,7 @@ async def test_rate_limit_gives_429_then_recovers(door, http):
     assert int(r.headers["retry-after"]) >= 1
     # A different client is not affected.
     assert (await http.get("/registry/scoped/read", headers=await door.bearer("registry:read"))).status_code == 200
-    await __import__("asyncio").sleep(0.6)  # 2 tokens/s: one is back
+    limiter_clock.now += 0.6  # 2 tokens/s: one is back
     assert (await http.get("/registry/scoped/read", headers=auth)).status_code == 200
 
 

@@ -33,7 +33,7 @@ async def test_a_pass_is_cacheable_only_for_clients_whose_limit_nginx_cannot_byp
     assert r.status_code == 200 and "x-accel-expires" not in r.headers  # its rate limit counts every request
 
 
-async def test_a_refusal_is_a_403_carrying_the_proxy_paths_answer(door, direct):
+async def test_a_refusal_is_a_403_carrying_the_proxy_paths_answer(door, direct, limiter_clock):
     reader = await door.bearer("registry:read")
     r = await direct.get("/auth/check", headers=_asked(reader, "POST", "/registry/scoped/write"))
     assert r.status_code == 403 and r.headers["x-ansinh-status"] == "403" and "x-accel-expires" not in r.headers
@@ -60,7 +60,7 @@ async def test_a_route_nginx_sent_to_another_service_than_the_gateway_would_is_r
     assert r.headers["x-ansinh-status"] == "404"
 
 
-async def test_through_nginx_a_low_limit_client_is_counted_on_every_request(door, arrangement, http):
+async def test_through_nginx_a_low_limit_client_is_counted_on_every_request(door, arrangement, http, limiter_clock):
     auth = await door.bearer("registry:read", rate=1, burst=3)
     statuses = [(await http.get("/registry/scoped/read", headers=auth)).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429], arrangement

@@ -80,7 +80,7 @@ async def test_large_response_is_streamed_not_buffered(test_db):
 
     Release.event = asyncio.Event()
     try:
-        async with running_door(test_db) as d, httpx.AsyncClient(base_url=d.url) as http:
+        async with running_door(test_db) as d, httpx.AsyncClient(base_url=d.url, timeout=30) as http:
             await _stream_big(http, await d.bearer("registry:read"))
     finally:
         Release.event = None
@@ -152,7 +152,7 @@ async def test_circuit_opens_after_repeated_failures_and_fails_fast(test_db):
 
     async with running_door(test_db, breaker_threshold=3, breaker_cooldown=30) as d:
         auth = await d.bearer("payments:read")
-        async with httpx.AsyncClient(base_url=d.url) as http:
+        async with httpx.AsyncClient(base_url=d.url, timeout=30) as http:
             details = [(await http.get("/payments/x", headers=auth)).json()["detail"] for _ in range(3)]
             assert all("unreachable" in x for x in details)
             r = await http.get("/payments/x", headers=auth)

@@ -3,9 +3,11 @@ sensitive data of the platform).
 
 * ``child_protection:case`` — case workers: read and write within their token's areas;
 * ``child_protection:read`` — supervisors: read within their areas, and query the audit trail;
-* everyone else, **administrators included**, sees counts only (the reports). The ``admin`` scope opens every
-  other route of the platform but not these: this module checks the scopes a token *names*, never
-  :meth:`Principal.has`, and reads the areas from the token (``admin`` does not widen them).
+* ``reports:read`` (the gateway's year-end report) and ``admin`` see counts only (the reports). The ``admin``
+  scope opens every other route of the platform but not these: this module checks the scopes a token *names*,
+  never :meth:`Principal.has`, and reads the areas from the token (``admin`` does not widen them);
+* everyone else (a hospital's coverage client, the post office …) sees no record and no count, only the reference
+  data (groups, holidays): a count of 1 in a commune can name a child to anyone who knows the place.
 
 Every route that returns a child, case, placement or attachment needs an ``X-Purpose`` header (why the record
 is read) and records who, when, what and why in ``read_audit``.
@@ -19,13 +21,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from common.auth import Principal, current_principal, purpose_header, require, stated_purpose
+from common.auth import Principal, purpose_header, require, require_any, stated_purpose
 from common.errors import Forbidden
 from common.territory import territory
 
 CASE = "child_protection:case"
 READ = "child_protection:read"
 ROLE_SCOPES = (CASE, READ)
+COUNT_SCOPES = ("reports:read", READ, CASE)
+"""Any one of these (or ``admin``) opens the reports: counts only, within the token's areas."""
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,8 @@ def supervisor_access(
     return _reader(request, principal, purpose, (READ,))
 
 
-def counts_access(request: Request) -> Principal:
-    """Any valid token: counts only."""
-    return current_principal(request)
-
-
 ReadAccess = Annotated[Reader, Depends(read_access)]
 WriteAccess = Annotated[Reader, Depends(write_access)]
 SupervisorAccess = Annotated[Reader, Depends(supervisor_access)]
+CountsAccess = Annotated[Principal, require_any(*COUNT_SCOPES)]
+"""Route parameter: a client entitled to the counts (:data:`COUNT_SCOPES` or ``admin``); 403 naming them otherwise."""

@@ -30,9 +30,10 @@ async def audit_trail(
     """Every read of a child, case, placement or attachment, newest first: `at`, `client_id`, `record_type`,
     `record_id`, `purpose` (the `X-Purpose` sent), `request_id`. Filter by record, client and time. Needs the
     `child_protection:read` scope (named in the token; `admin` alone is not enough) and an `X-Purpose` header —
-    reading the trail is itself recorded."""
+    reading the trail is itself recorded. A supervisor limited to areas sees the reads of records within them only
+    (reads of lists and of the change feed, which name no single record, are for supervisors of the province)."""
     page = await service.trail(
-        session, record_id=record_id, client_id=client_id, since=since, until=until, cursor=cursor, limit=limit
+        session, reader, record_id=record_id, client_id=client_id, since=since, until=until, cursor=cursor, limit=limit
     )
     await service.audit(session, reader, "audit_trail", record_id, detail=f"client_id={client_id or ''}")
     return page

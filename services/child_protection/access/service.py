@@ -32,6 +32,7 @@ async def audit(
 
 async def trail(
     session: AsyncSession,
+    reader: Reader,
     *,
     record_id: uuid.UUID | None,
     client_id: str | None,
@@ -43,6 +44,7 @@ async def trail(
     position = keyset(cursor, KEYSET_INT)
     rows = await repository.query(
         session,
+        areas=reader.areas,
         record_id=record_id,
         client_id=client_id,
         since=since,

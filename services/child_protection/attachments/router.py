@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from common.db import SessionDep
 from common.tabular import read_upload
 
+from .. import idempotent
 from ..access import ReadAccess, WriteAccess
 from ..cipher import CipherDep
 from . import service
@@ -35,17 +36,30 @@ router = APIRouter(tags=["attachments"])
     },
 )
 async def upload(
-    case_id: uuid.UUID, request: Request, session: SessionDep, reader: WriteAccess, cipher: CipherDep
-) -> AttachmentOut:
+    case_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    reader: WriteAccess,
+    cipher: CipherDep,
+) -> AttachmentOut | JSONResponse:
     """Send the file as the request body with its `Content-Type`: `image/jpeg`, `image/png` or
     `application/pdf` (`415` otherwise; `422` when the content is not of that type), at most 5 MB by default
     (`413`). Stored encrypted in the service's own database; returns its id, size and SHA-256 for the device to
-    check. Needs `child_protection:case` and `X-Purpose`."""
+    check, and `Location`. `Idempotency-Key` makes a retry after a dropped connection safe: the same key and file
+    answer the attachment stored the first time (`Idempotent-Replayed: true`), the same key with another file
+    `422`. Needs `child_protection:case` and `X-Purpose`."""
     settings = request.app.state.settings
     body = await read_upload(request, settings.attachment_max_bytes)
     media = service.check(request.headers.get("content-type"), body, settings.attachment_types)
-    out = await service.add(session, reader, cipher, case_id, media, body)
-    return out
+
+    async def work() -> tuple[AttachmentOut, uuid.UUID, dict[str, str]]:
+        out = await service.add(session, reader, cipher, case_id, media, body)
+        return out, out.id, {"Location": service.location(out.id)}
+
+    return await idempotent.respond(
+        session, reader, request, response, lambda i: service.described(session, reader, i), work
+    )
 
 
 @router.get("/cases/{case_id}/attachments", summary="A case's attachments", response_model=list[AttachmentOut])

@@ -73,6 +73,20 @@ async def add(
     return _out(row.id, case.id, media, row.size, row.sha256, row.created_by, row.created_at)
 
 
+def location(attachment_id: uuid.UUID) -> str:
+    return f"/child-protection/attachments/{attachment_id}"
+
+
+async def described(session: AsyncSession, reader: Reader, attachment_id: uuid.UUID) -> AttachmentOut:
+    """An attachment's description (no content), audited: what a retried upload answers."""
+    row = await repository.get(session, attachment_id)
+    if row is None:
+        raise NotFound(f"no attachment {attachment_id}")
+    case = await cases.get_visible(session, reader, row.case_id)
+    await audit(session, reader, "attachment", row.id, detail="upload replayed")
+    return _out(row.id, case.id, row.content_type, row.size, row.sha256, row.created_by, row.created_at)
+
+
 async def list_(session: AsyncSession, reader: Reader, case_id: uuid.UUID) -> list[AttachmentOut]:
     case = await cases.get_visible(session, reader, case_id)
     await audit(session, reader, "case", case.id, detail="attachments")

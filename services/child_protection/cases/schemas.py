@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.types import NonBlankProse, OneLine, Prose
+
 from ..children.schemas import ChildIn
 from ..dates import Day, Instant
 from ..rules.cases import Action
@@ -28,17 +30,17 @@ class CaseIn(BaseModel):
     reported_at: Instant | None = Field(
         None, description="When the report was received (default: now); the 12-hour emergency limit runs from it"
     )
-    report: str = Field(min_length=1, max_length=20000, description="What happened (encrypted)")
-    perpetrator: str | None = Field(None, max_length=4000, description="By whom (encrypted)")
-    reporter: str | None = Field(None, max_length=2000, description="Who reported, how to reach them (encrypted)")
+    report: NonBlankProse = Field(min_length=1, max_length=20000, description="What happened (encrypted)")
+    perpetrator: Prose | None = Field(None, max_length=4000, description="By whom (encrypted)")
+    reporter: Prose | None = Field(None, max_length=2000, description="Who reported, how to reach them (encrypted)")
 
 
 class CasePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    report: str | None = Field(None, min_length=1, max_length=20000)
-    perpetrator: str | None = Field(None, max_length=4000)
-    reporter: str | None = Field(None, max_length=2000)
+    report: NonBlankProse | None = Field(None, min_length=1, max_length=20000)
+    perpetrator: Prose | None = Field(None, max_length=4000)
+    reporter: Prose | None = Field(None, max_length=2000)
     risk_level: RiskLevel | None = None
 
     def changes(self) -> dict[str, Any]:
@@ -50,14 +52,14 @@ class SupportIn(BaseModel):
 
     kind: SupportKind
     funding: Funding
-    sponsor: str = Field(min_length=1, max_length=200, examples=["Quỹ Bảo trợ trẻ em tỉnh"])
+    sponsor: OneLine = Field(min_length=1, max_length=200, examples=["Quỹ Bảo trợ trẻ em tỉnh"])
     amount: int = Field(gt=0, le=500_000_000, strict=True, description="Whole VND")
 
 
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content: str = Field(min_length=1, max_length=20000, description="The plan (Forms 04/05; encrypted)")
+    content: NonBlankProse = Field(min_length=1, max_length=20000, description="The plan (Forms 04/05; encrypted)")
     services: list[Service] = Field(min_length=1, max_length=7)
     support: list[SupportIn] = Field(
         default_factory=list,
@@ -73,7 +75,7 @@ class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Action
-    note: str | None = Field(None, max_length=20000, description="Encrypted")
+    note: Prose | None = Field(None, max_length=20000, description="Encrypted")
     risk_level: RiskLevel | None = None
     separation_needed: bool = False
     plan: PlanIn | None = None
@@ -84,7 +86,7 @@ class SeparationIn(BaseModel):
 
     starts_on: Day
     ends_on: Day = Field(description="At most 15 days after `starts_on` (both days counted)")
-    note: str | None = Field(None, max_length=4000, description="Encrypted")
+    note: Prose | None = Field(None, max_length=4000, description="Encrypted")
 
 
 class ReferralIn(BaseModel):

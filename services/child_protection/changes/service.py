@@ -42,7 +42,7 @@ async def record(
 async def feed(
     session: AsyncSession, reader: Reader, after: str | None, commune_code: str | None, limit: int
 ) -> ChangePage:
-    position = keyset(after, KEYSET_INT)
+    position = keyset(after, KEYSET_INT, field="query.after")
     start = position[0] if position else 0
     await repository.number_pending(session)
     rows = await repository.after(session, start, reader.areas, commune_code, limit)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Path, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from common.concurrency import etag
 from common.db import SessionDep
+from common.types import INT64_MAX
 
 from .. import idempotent
 from ..access import ReadAccess, WriteAccess
@@ -90,7 +91,7 @@ async def add_group(
 @router.post("/{child_id}/groups/{membership_id}/end", summary="End a circumstance group", response_model=ChildOut)
 async def end_group(
     child_id: uuid.UUID,
-    membership_id: int,
+    membership_id: Annotated[int, Path(ge=1, le=INT64_MAX, description="The membership's `id`")],
     body: MembershipEndIn,
     response: Response,
     session: SessionDep,

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.types import OneLine, Prose
+
 from ..dates import Day
 
 Sex = Literal["male", "female"]
@@ -16,7 +18,7 @@ class MembershipIn(BaseModel):
 
     group: str = Field(examples=["orphan"], description="A code of `GET /child-protection/groups`")
     valid_from: Day
-    evidence: str = Field(
+    evidence: OneLine = Field(
         min_length=1,
         max_length=500,
         examples=["Death certificates 12/2026/TLKT, 13/2026/TLKT"],
@@ -28,7 +30,7 @@ class MembershipEndIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     valid_to: Day = Field(description="The last day the child was in the group")
-    evidence: str = Field(min_length=1, max_length=500)
+    evidence: OneLine = Field(min_length=1, max_length=500)
 
 
 class MembershipOut(BaseModel):
@@ -45,7 +47,7 @@ class MembershipOut(BaseModel):
 class ChildIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str = Field(
+    full_name: OneLine = Field(
         min_length=1,
         max_length=200,
         examples=["Nguyễn Văn An"],
@@ -54,7 +56,7 @@ class ChildIn(BaseModel):
     date_of_birth: Day | None = Field(None, description="Unknown at first for a child not yet identified")
     sex: Sex | None = None
     commune_code: str = Field(min_length=1, max_length=10, description="Where the child lives or was found")
-    whereabouts: str | None = Field(None, max_length=4000, description="Where the child is now (encrypted)")
+    whereabouts: Prose | None = Field(None, max_length=4000, description="Where the child is now (encrypted)")
     person_id: uuid.UUID | None = Field(None, description="The registry person, once identified")
     has_insurance_card: bool | None = Field(None, description="Whether the child holds a health-insurance card")
     groups: list[MembershipIn] = Field(default_factory=list, max_length=14)
@@ -65,11 +67,11 @@ class ChildPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str | None = Field(None, min_length=1, max_length=200)
+    full_name: OneLine | None = Field(None, min_length=1, max_length=200)
     date_of_birth: Day | None = None
     sex: Sex | None = None
     commune_code: str | None = Field(None, min_length=1, max_length=10)
-    whereabouts: str | None = Field(None, max_length=4000)
+    whereabouts: Prose | None = Field(None, max_length=4000)
     person_id: uuid.UUID | None = Field(None, description="Link the child to the registry person once identified")
     has_insurance_card: bool | None = None
 

@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
-from common.areas import visible_or_404
+from common.areas import sees, visible_or_404
 from common.concurrency import check_if_match
 from common.crypto import FieldCipher
 from common.db import UniqueViolation, flush_in_savepoint
@@ -38,6 +38,16 @@ log = structlog.get_logger("child_protection.children")
 
 def location(child_id: uuid.UUID) -> str:
     return f"/child-protection/children/{child_id}"
+
+
+def _exists(reader: Reader, person_id: uuid.UUID | None, existing: Child | None) -> ChildExists:
+    """409: the registry person already has a child record. Its location only when the reader may see it: a record
+    outside the reader's areas is neither named nor placed (which child, in which commune, stays unknown)."""
+    if existing is not None and sees(reader, existing):
+        return ChildExists(f"registry person {person_id} already has a child record", existing=location(existing.id))
+    return ChildExists(
+        f"registry person {person_id} already has a child record, outside your areas: ask the provincial office"
+    )
 
 
 def _check_birth(born: date | None, field: str = "body.date_of_birth") -> None:
@@ -141,10 +151,7 @@ async def create(
         await flush_in_savepoint(session, child)
     except UniqueViolation as exc:
         existing = await repository.by_person(session, body.person_id) if body.person_id else None
-        raise ChildExists(
-            f"registry person {body.person_id} already has a child record",
-            existing=location(existing.id) if existing else None,
-        ) from exc
+        raise _exists(reader, body.person_id, existing) from exc
     for m in body.groups:
         await repository.add_membership(session, child.id, m.group, m.valid_from, m.evidence, reader.client_id)
     await propose_insurance_if_due(session, child, case_id, case_number)
@@ -218,9 +225,7 @@ async def update(
     if "person_id" in changes_ and changes_["person_id"] != child.person_id:
         other = await repository.by_person(session, changes_["person_id"]) if changes_["person_id"] else None
         if other is not None:
-            raise ChildExists(
-                f"registry person {changes_['person_id']} already has a child record", existing=location(other.id)
-            )
+            raise _exists(reader, changes_["person_id"], other)
         child.person_id = changes_["person_id"]
     for name in ("full_name", "sex", "has_insurance_card"):
         if name in changes_:

@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.types import NonBlankProse, OneLine, Prose
+
 from ..dates import Day
 from ..rules.placement import PlacementKind
 
@@ -15,14 +17,14 @@ class PlacementIn(BaseModel):
     child_id: uuid.UUID
     case_id: uuid.UUID | None = Field(None, description="The case that decided the placement, if any")
     kind: PlacementKind
-    carer: str = Field(
+    carer: NonBlankProse = Field(
         min_length=1, max_length=4000, description="Carer's name, address and contact, or the facility (encrypted)"
     )
     carer_birth_date: Day | None = Field(None, description="Required for foster and adoptive carers")
-    non_kin_reason: str | None = Field(None, max_length=2000, description="Why not with relatives (kin first)")
+    non_kin_reason: Prose | None = Field(None, max_length=2000, description="Why not with relatives (kin first)")
     siblings_in_care: bool = Field(False, description="Brothers or sisters are also in alternative care")
     siblings_together: bool = Field(True, description="Placed with them")
-    siblings_reason: str | None = Field(None, max_length=2000, description="Why siblings are separated")
+    siblings_reason: Prose | None = Field(None, max_length=2000, description="Why siblings are separated")
     child_consulted: bool = Field(False, description="The child's views were heard (required from age 7)")
     starts_on: Day
 
@@ -31,7 +33,7 @@ class PlacementEndIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ends_on: Day = Field(description="The last day of care")
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: OneLine = Field(min_length=1, max_length=1000)
 
 
 class PlacementOut(BaseModel):

@@ -4,6 +4,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.types import OneLine
+
 
 class GroupOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -18,7 +20,7 @@ class GroupOut(BaseModel):
 class HolidayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["Tết Nguyên đán"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Tết Nguyên đán"])
 
 
 class HolidayOut(BaseModel):

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from common import tabular
-from common.auth import Principal, require
 from common.db import SessionDep
 
+from ..access import CountsAccess
 from ..dates import Day
 from . import service
 
@@ -47,7 +47,7 @@ def _respond(name: str, report: dict[str, Any], format: str) -> Any:
 async def report(
     name: Literal["children", "support", "given", "placements", "deadlines"],
     session: SessionDep,
-    principal: Annotated[Principal, require()],
+    principal: CountsAccess,
     format: Format = "json",
     on: Annotated[Day | None, Query(description="The day counted (default today)")] = None,
     since: Annotated[
@@ -61,8 +61,10 @@ async def report(
         Day | None, Query(description="`deadlines`: limits due up to this day; `given`: up to this day (default `on`)")
     ] = None,
 ) -> Any:
-    """Counts (and, for `given`, sums of money) only, never a person, within the client's areas; any valid token
-    (administrators and partners see these and nothing else of child protection).
+    """Counts (and, for `given`, sums of money) only, never a person, within the client's areas. Scope
+    `reports:read` (the year-end report), `child_protection:read` or `child_protection:case` (or `admin`, who sees
+    these and nothing else of child protection); any other client gets 403 naming them — a count of 1 in a commune
+    can name a child to anyone who knows the place.
 
     * `children` — children in special circumstances by group (Law on Children Art 10) and commune, with the
       commune's old district (a 2025 commune is reported under the old district its communes came from);

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query
 from common import clock
 from common.auth import Principal, require
 from common.db import SessionDep
+from common.types import Day
 
 from ..decisions import service as decisions
 from ..projection import repository as projection
@@ -38,7 +38,7 @@ async def person_cards(
 async def run_daily(
     session: SessionDep,
     _: Annotated[Principal, require("admin")],
-    on: Annotated[date | None, Query(description="The day (default: today, Viet Nam time)")] = None,
+    on: Annotated[Day | None, Query(description="The day (default: today, Viet Nam time)")] = None,
 ) -> dict[str, Any]:
     """What the daily job does at `INSURANCE_DAILY_AT`, for a scheduler outside the process: re-decide persons whose
     entitlement changes by date, publish `insurance.card.expiring.v1` for cards ending in 30 days (once per card),

@@ -32,6 +32,8 @@ def month(text_: str) -> date:
 async def report(session: AsyncSession, principal: Principal, first: str, last: str, by: list[str]) -> ReportOut:
     if any(b not in DIMENSIONS for b in by):
         raise ValidationFailed([{"field": "query.by", "reason": f"any of {', '.join(DIMENSIONS)}"}])
+    if len(set(by)) != len(by):
+        raise ValidationFailed([{"field": "query.by", "reason": "each dimension at most once"}])
     start, end = month(first), month_end(month(last))
     if start > end:
         raise ValidationFailed([{"field": "query.last", "reason": "before first"}])

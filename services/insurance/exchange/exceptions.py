@@ -11,6 +11,12 @@ class ListExists(Conflict):
     code = "list-exists"
 
 
+class ExceptionResolved(Conflict):
+    """The exception is already resolved: the first resolution stands (who resolved it and how)."""
+
+    code = "exception-resolved"
+
+
 class IdentitiesUnavailable(ServiceUnavailable):
     code = "registry-unavailable"
     title = "The registry could not be reached for the identity fields"

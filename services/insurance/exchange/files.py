@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common import tabular
+from common.errors import PayloadTooLarge
 from common.tabular import CellError, FileProblems, RowProblem
 
 from ..models import ExchangeList
@@ -30,6 +31,9 @@ from .service import PURPOSE
 
 CHUNK = 4000
 MAX_ROWS = 200_000
+MAX_ANSWERS = 10_000
+"""Answered rows a file may hold, as a request by API (``ResultsIn``): a larger one would outlast the gateway's
+30 s, leaving BHXH unsure whether it was recorded."""
 HEADERS = list(spec.DOWNLOAD) + list(spec.RESULT_HEADERS)
 
 
@@ -154,9 +158,9 @@ async def rows(
                     day(r.valid_to),
                     r.current_card,
                     spec.OUTCOME_LABELS.get(r.result or "", ""),
-                    None,
-                    None,
-                    None,
+                    r.issued_code,
+                    day(r.issued_from),
+                    day(r.issued_to),
                     r.result_reason or None,
                 ]
             )
@@ -186,6 +190,7 @@ def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
     problems: list[RowProblem] = []
     out: list[ResultIn] = []
     seen: dict[uuid.UUID, int] = {}
+    answered = 0
     for line, cells in sheet.rows:
         values = header.values(cells)
         found: dict[str, Any] = {}
@@ -195,6 +200,14 @@ def read_results(body: bytes, content_type: str | None) -> list[ResultIn]:
                 found[name] = read(values.get(name))
             except CellError as exc:
                 problems.append(RowProblem(line, header.column(name), name, str(exc)))
+        if found.get("outcome") is not None:
+            answered += 1
+            if answered > MAX_ANSWERS:
+                raise PayloadTooLarge(
+                    f"the file answers more than {MAX_ANSWERS} persons; send the answers in files of at most "
+                    f"{MAX_ANSWERS} answered rows (rows with an empty Kết quả do not count)",
+                    max_answers=MAX_ANSWERS,
+                )
         if len(problems) > before or found.get("outcome") is None:
             continue
         try:

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, case, cast, func, literal, null, select, text, update
+from sqlalchemy import Row, Select, Text, case, cast, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from common.db import in_areas
 
@@ -128,10 +129,21 @@ async def items(
     after: uuid.UUID | None,
     limit: int,
 ) -> list[Row[Any]]:
-    """Items in id order (keyset), with the code of the card they change or end."""
+    """Items in id order (keyset), with the code of the card they change or end and the card issued for them."""
     from ..models import Card
 
-    query = select(ExchangeItem, Card.code.label("current_card")).outerjoin(Card, Card.id == ExchangeItem.card_id)
+    issued = aliased(Card)
+    query = (
+        select(
+            ExchangeItem,
+            Card.code.label("current_card"),
+            issued.code.label("issued_code"),
+            issued.valid_from.label("issued_from"),
+            issued.valid_to.label("issued_to"),
+        )
+        .outerjoin(Card, Card.id == ExchangeItem.card_id)
+        .outerjoin(issued, issued.list_item_id == ExchangeItem.id)
+    )
     return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
 
 
@@ -171,10 +183,13 @@ async def item_rows(
     after: uuid.UUID | None,
     limit: int,
 ) -> list[Row[Any]]:
-    """:func:`items` as plain rows (the columns a list file needs, no ORM objects): downloads of 100,000+ items."""
+    """:func:`items` as plain rows (the columns a list file needs, no ORM objects): downloads of 100,000+ items. An
+    answered item carries the card BHXH issued for it (``issued_code``, ``issued_from``, ``issued_to``), so that a file
+    downloaded after some answers shows them and can be sent back as it is."""
     from ..models import Card
 
     i = ExchangeItem
+    issued = aliased(Card)
     query = (
         select(
             i.id,
@@ -189,8 +204,12 @@ async def item_rows(
             i.result,
             i.result_reason,
             Card.code.label("current_card"),
+            issued.code.label("issued_code"),
+            issued.valid_from.label("issued_from"),
+            issued.valid_to.label("issued_to"),
         )
     ).outerjoin(Card, Card.id == i.card_id)
+    query = query.outerjoin(issued, issued.list_item_id == i.id)
     return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
 
 
@@ -213,6 +232,7 @@ async def csv_rows(
     from ..models import Card
 
     i = ExchangeItem
+    issued = aliased(Card)
 
     def dmy(column: Any) -> Any:
         return func.to_char(column, "DD/MM/YYYY")
@@ -229,11 +249,12 @@ async def csv_rows(
         dmy(i.valid_to),
         _safe(Card.code),
         case(spec.OUTCOME_LABELS, value=i.result, else_=""),
-        null(),
-        null(),
-        null(),
+        _safe(issued.code),
+        dmy(issued.valid_from),
+        dmy(issued.valid_to),
         _safe(func.nullif(i.result_reason, "")),
     ).outerjoin(Card, Card.id == i.card_id)
+    query = query.outerjoin(issued, issued.list_item_id == i.id)
     return list((await session.execute(_page_of_items(query, list_id, areas, action, after, limit))).all())
 
 
@@ -259,18 +280,53 @@ def add_exception(session: AsyncSession, row: ExchangeException) -> None:
     session.add(row)
 
 
-async def exceptions(session: AsyncSession, list_id: uuid.UUID) -> Sequence[ExchangeException]:
-    return (
-        await session.scalars(
-            select(ExchangeException)
-            .where(ExchangeException.list_id == list_id)
-            .order_by(ExchangeException.created_at, ExchangeException.id)
+def _exception_in_areas(query: Select[Any], areas: Sequence[str]) -> Select[Any]:
+    """Exceptions about a person whose item on the exception's list lies within ``areas`` (an exception about a
+    person not on the list is seen by clients of the whole province only)."""
+    return query.where(
+        select(ExchangeItem.id)
+        .where(
+            ExchangeItem.list_id == ExchangeException.list_id,
+            ExchangeItem.person_id == ExchangeException.person_id,
+            in_areas(ExchangeItem, areas),
         )
-    ).all()
+        .exists()
+    )
 
 
-async def exception(session: AsyncSession, exception_id: uuid.UUID) -> ExchangeException | None:
-    return await session.scalar(select(ExchangeException).where(ExchangeException.id == exception_id).with_for_update())
+async def exceptions(
+    session: AsyncSession, list_id: uuid.UUID, areas: Sequence[str] | None = None
+) -> Sequence[ExchangeException]:
+    query = (
+        select(ExchangeException)
+        .where(ExchangeException.list_id == list_id)
+        .order_by(ExchangeException.created_at, ExchangeException.id)
+    )
+    if areas is not None:
+        query = _exception_in_areas(query, areas)
+    return (await session.scalars(query)).all()
+
+
+async def exception(
+    session: AsyncSession, exception_id: uuid.UUID, areas: Sequence[str] | None = None
+) -> ExchangeException | None:
+    query = select(ExchangeException).where(ExchangeException.id == exception_id).with_for_update()
+    if areas is not None:
+        query = _exception_in_areas(query, areas)
+    return await session.scalar(query)
+
+
+async def counts_in_areas(session: AsyncSession, list_ids: Sequence[uuid.UUID], areas: Sequence[str]) -> dict[Any, Any]:
+    """Items per list and action within ``areas``: ``{list_id: {action: n}}`` (lists without any are absent)."""
+    rows = await session.execute(
+        select(ExchangeItem.list_id, ExchangeItem.action, func.count())
+        .where(ExchangeItem.list_id.in_(list_ids), in_areas(ExchangeItem, areas))
+        .group_by(ExchangeItem.list_id, ExchangeItem.action)
+    )
+    out: dict[Any, Any] = {}
+    for list_id, action, n in rows:
+        out.setdefault(list_id, {})[action] = n
+    return out
 
 
 async def withdraw_pending(session: AsyncSession, person_id: uuid.UUID, reason: str, action: str | None = None) -> int:

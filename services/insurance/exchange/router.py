@@ -62,8 +62,8 @@ async def build_list(body: ListIn, request: Request, session: SessionDep, princi
 
 @router.get("/lists", summary="Lists built so far", response_model=list[ListOut])
 async def list_lists(session: SessionDep, principal: Exchange) -> list[ListOut]:
-    """Every period's list, newest first, with its counts per action."""
-    return await service.lists(session)
+    """Every period's list, newest first, with its counts per action (within the client's areas)."""
+    return await service.lists(session, principal)
 
 
 @router.get("/lists/{list_id}/items", summary="A list's items (JSON, paged)", response_model=ItemPage)
@@ -82,7 +82,7 @@ async def list_items(
     (≤ 100) and `cursor`."""
     row = await service.get(session, list_id)
     items, next_cursor = await service.page(session, principal, row, identities(request), action, cursor, limit)
-    return ItemPage(exchange_list=service.out(row), items=items, next_cursor=next_cursor)
+    return ItemPage(exchange_list=await service.out_for(session, principal, row), items=items, next_cursor=next_cursor)
 
 
 _HEADERS_DOC = ", ".join(f"`{h}`" for h in files.HEADERS)
@@ -197,7 +197,7 @@ async def upload_results(
 @router.get("/lists/{list_id}/exceptions", summary="Results kept aside", response_model=list[ExceptionOut])
 async def list_exceptions(list_id: uuid.UUID, session: SessionDep, principal: Exchange) -> list[ExceptionOut]:
     """BHXH results that were not applied (see `POST /insurance/lists/{id}/results`), oldest first."""
-    return await service.exceptions(session, await service.get(session, list_id))
+    return await service.exceptions(session, principal, await service.get(session, list_id))
 
 
 @router.post(
@@ -208,4 +208,4 @@ async def resolve_exception(
 ) -> ExceptionOut:
     """Record how an officer resolved an exception (e.g. the corrected card was posted again); the exception itself
     applies nothing."""
-    return await service.resolve(session, exception_id, body.resolution, principal.client_id)
+    return await service.resolve(session, principal, exception_id, body.resolution)

@@ -6,14 +6,15 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+from common.types import Day, Month, OneLine, Prose
+
 Action = Literal["enrol", "renew", "change", "end"]
 
 
 class ListIn(BaseModel):
-    period: str = Field(pattern=PERIOD, examples=["2026-07"], description="The month the list is for (YYYY-MM)")
+    period: Month = Field(description="The month the list is for (YYYY-MM)")
 
 
 class ListOut(BaseModel):
@@ -49,6 +50,9 @@ class ItemOut(BaseModel):
     district_code: str
     result: str = Field(description="pending, issued, ended or rejected")
     result_reason: str
+    card_code: str | None = Field(None, description="issued: the card BHXH issued for this item")
+    card_valid_from: date | None = Field(None, description="issued: the card's first day")
+    card_valid_to: date | None = Field(None, description="issued: the card's last day (null: open)")
 
 
 class ItemPage(BaseModel):
@@ -62,10 +66,16 @@ class ResultIn(BaseModel):
 
     person_id: uuid.UUID
     outcome: Literal["issued", "ended", "rejected"]
-    card_code: str | None = Field(None, description="15 characters; required for `issued`")
-    valid_from: date | None = Field(None, description="Required for `issued`")
-    valid_to: date | None = None
-    reason: str | None = Field(None, max_length=500, description="Required for `rejected`")
+    card_code: OneLine | None = Field(None, max_length=32, description="15 characters; required for `issued`")
+    valid_from: Day | None = Field(None, description="Required for `issued`")
+    valid_to: Day | None = None
+    reason: OneLine | None = Field(None, max_length=500, description="Required for `rejected`")
+
+    @field_validator("card_code", "reason", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """An empty card code or reason (a cell left empty, ``""`` sent for an outcome that needs none) is none."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _needs(self) -> ResultIn:
@@ -101,4 +111,4 @@ class ResultsOut(BaseModel):
 
 
 class ResolveIn(BaseModel):
-    resolution: str = Field(min_length=3, max_length=1000)
+    resolution: Prose = Field(min_length=3, max_length=1000)

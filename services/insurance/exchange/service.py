@@ -29,7 +29,7 @@ from ..projection import service as projection
 from ..rules import card_code
 from ..rules.validity import month_end
 from . import repository
-from .exceptions import ListExists, ListNotFound
+from .exceptions import ExceptionResolved, ListExists, ListNotFound
 from .identities import Identities, digester
 from .schemas import ExceptionOut, ItemOut, ListOut, ResultIn, ResultsOut
 
@@ -41,13 +41,17 @@ def period_bounds(period: str) -> tuple[date, date]:
     return first, month_end(first)
 
 
-def out(row: ExchangeList) -> ListOut:
+def out(row: ExchangeList, counts: dict[str, int] | None = None) -> ListOut:
+    """The list as the caller may see it: ``counts`` are the items per action within the caller's areas (None: the
+    whole list's, for a client of the whole province)."""
+    if counts is not None:
+        counts = {action: counts.get(action, 0) for action in row.counts}
     return ListOut(
         id=row.id,
         period=row.period,
         built_on=row.built_on,
-        item_count=row.item_count,
-        counts=row.counts,
+        item_count=row.item_count if counts is None else sum(counts.values()),
+        counts=row.counts if counts is None else counts,
         created_by=row.created_by,
         created_at=row.created_at,
         download=f"/insurance/lists/{row.id}/download",
@@ -141,8 +145,23 @@ async def get(session: AsyncSession, list_id: uuid.UUID) -> ExchangeList:
     return row
 
 
-async def lists(session: AsyncSession) -> list[ListOut]:
-    return [out(r) for r in await repository.lists(session)]
+async def lists(session: AsyncSession, principal: Principal) -> list[ListOut]:
+    """Every list, its counts within the client's areas (an office of one district does not learn how many persons
+    of the others are on it)."""
+    rows = await repository.lists(session)
+    areas = principal.limited_to
+    if areas is None:
+        return [out(r) for r in rows]
+    counts = await repository.counts_in_areas(session, [r.id for r in rows], areas) if rows else {}
+    return [out(r, counts.get(r.id, {})) for r in rows]
+
+
+async def out_for(session: AsyncSession, principal: Principal, row: ExchangeList) -> ListOut:
+    """:func:`out` with the counts within the client's areas."""
+    areas = principal.limited_to
+    if areas is None:
+        return out(row)
+    return out(row, (await repository.counts_in_areas(session, [row.id], areas)).get(row.id, {}))
 
 
 def item_out(r: Row[Any], identity: dict[str, Any] | None) -> ItemOut:
@@ -167,6 +186,9 @@ def item_out(r: Row[Any], identity: dict[str, Any] | None) -> ItemOut:
         district_code=item.district_code,
         result=item.result,
         result_reason=item.result_reason,
+        card_code=r.issued_code,
+        card_valid_from=r.issued_from,
+        card_valid_to=r.issued_to,
     )
 
 
@@ -557,15 +579,22 @@ async def _issue(
     return None
 
 
-async def exceptions(session: AsyncSession, row: ExchangeList) -> list[ExceptionOut]:
-    return [_exception_out(e) for e in await repository.exceptions(session, row.id)]
+async def exceptions(session: AsyncSession, principal: Principal, row: ExchangeList) -> list[ExceptionOut]:
+    """The list's exceptions about persons within the client's areas (all of them for a client of the province)."""
+    return [_exception_out(e) for e in await repository.exceptions(session, row.id, principal.limited_to)]
 
 
-async def resolve(session: AsyncSession, exception_id: uuid.UUID, resolution: str, client_id: str) -> ExceptionOut:
-    e = await repository.exception(session, exception_id)
+async def resolve(
+    session: AsyncSession, principal: Principal, exception_id: uuid.UUID, resolution: str
+) -> ExceptionOut:
+    e = await repository.exception(session, exception_id, principal.limited_to)
     if e is None:
         raise NotFound(f"no exception {exception_id}")
-    e.status, e.resolution, e.resolved_by = "resolved", resolution, client_id
+    if e.status == "resolved":
+        raise ExceptionResolved(
+            f"the exception was resolved by {e.resolved_by}", resolved_by=e.resolved_by, resolution=e.resolution
+        )
+    e.status, e.resolution, e.resolved_by = "resolved", resolution, principal.client_id
     await session.flush()
     return _exception_out(e)
 

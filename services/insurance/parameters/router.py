@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from common.auth import Principal, require
 from common.db import SessionDep
 
+from ..models import IDEMPOTENCY
 from . import service
 from .schemas import DecisionIn, ParametersOut, ProposalIn, ValueOut
 
@@ -33,11 +35,18 @@ async def read_parameters(session: SessionDep) -> ParametersOut:
 
 
 @router.post("/proposals", summary="Propose a parameter value (admin)", status_code=201, response_model=ValueOut)
-async def propose(body: ProposalIn, session: SessionDep, principal: Admin) -> ValueOut:
+async def propose(
+    body: ProposalIn, request: Request, response: Response, session: SessionDep, principal: Admin
+) -> ValueOut | JSONResponse:
     """Propose the value of `name` from `valid_from` with its legal basis (a past date is allowed: contributions
     are then recomputed from it). It applies only once another admin approves it. `422` for an unknown name or an
-    impossible value."""
-    return await service.propose(session, body, principal.client_id)
+    impossible value. `Idempotency-Key` makes a retry safe: the same key and body answer the first proposal
+    (`Idempotent-Replayed: true`) instead of making a second one."""
+
+    async def work() -> tuple[ValueOut, dict[str, str]]:
+        return await service.propose(session, body, principal.client_id), {}
+
+    return await IDEMPOTENCY.respond(session, principal, request, response, work)
 
 
 @router.post(

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from common.types import Day, OneLine, Prose
+
 
 class GroupOut(BaseModel):
     code: str = Field(description="Object code printed at the start of the card code (TE, BT, HN, CN, GB, HS, SV)")
@@ -48,10 +50,10 @@ class ProposalIn(BaseModel):
         max_length=40,
         description="base_salary, contribution_rate, state_share.<group>, household_factor.<1-5>",
     )
-    valid_from: date = Field(description="First day it applies; may be in the past (decrees are often retroactive)")
+    valid_from: Day = Field(description="First day it applies; may be in the past (decrees are often retroactive)")
     value: Decimal = Field(ge=0, description='Send as a string: "2530000", "0.045", "0.3"')
-    legal_basis: str = Field(min_length=3, max_length=500, examples=["Nghị định 73/2024/NĐ-CP"])
+    legal_basis: OneLine = Field(min_length=3, max_length=500, examples=["Nghị định 73/2024/NĐ-CP"])
 
 
 class DecisionIn(BaseModel):
-    reason: str = Field("", max_length=500)
+    reason: Prose = Field("", max_length=500)

@@ -23,6 +23,8 @@ from . import repository
 from .exceptions import ProposalDecided, ProposalNotFound, SameClient, UnknownParameter, ValueExists
 from .schemas import GroupOut, ParametersOut, ProposalIn, ValueOut
 
+MAX_BASE_SALARY = 1_000_000_000
+"""A base salary above this (VND a month; 2,340,000 from 2024-07-01) is a typing error, not a decree."""
 _NAME = re.compile(r"^(base_salary|contribution_rate|state_share\.[A-Z]{2}|household_factor\.[1-9])$")
 
 
@@ -120,6 +122,8 @@ async def propose(session: AsyncSession, body: ProposalIn, client_id: str) -> Va
         raise ValidationFailed([{"field": "body.value", "reason": "a fraction between 0 and 1 (0.045 is 4.5%)"}])
     if body.name == "base_salary" and body.value != body.value.to_integral_value():
         raise ValidationFailed([{"field": "body.value", "reason": "whole VND"}])
+    if body.name == "base_salary" and body.value > MAX_BASE_SALARY:
+        raise ValidationFailed([{"field": "body.value", "reason": f"at most {MAX_BASE_SALARY} VND a month"}])
     row = Parameter(
         id=uuid.uuid4(),
         name=body.name,

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.types import Day, OneLine
+
 
 class RecordedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,9 +17,9 @@ class RecordedIn(BaseModel):
         description="A card group recorded as data: HS (pupil) or SV (student); see /parameters (`from_events: false`)",
         examples=["HS"],
     )
-    valid_from: date = Field(description="First day of the status (e.g. the school year's first day)")
-    valid_to: date | None = Field(None, description="Last day of the status (inclusive); null: until withdrawn")
-    document: str = Field(
+    valid_from: Day = Field(description="First day of the status (e.g. the school year's first day)")
+    valid_to: Day | None = Field(None, description="Last day of the status (inclusive); null: until withdrawn")
+    document: OneLine = Field(
         min_length=1,
         max_length=500,
         description="The supporting document: the school's or university's confirmation (number, date)",
@@ -27,7 +29,7 @@ class RecordedIn(BaseModel):
 class WithdrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500, description="Why the record no longer holds")
+    reason: OneLine = Field(min_length=1, max_length=500, description="Why the record no longer holds")
 
 
 class RecordedOut(BaseModel):

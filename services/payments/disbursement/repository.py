@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import in_areas
 
-from ..models import Batch, LineResult
+from ..models import Batch, LineResult, Payroll
 
 # --- approval: carried amounts and the split into batches --------------------------------------------------------
 
@@ -65,11 +65,11 @@ async def results_since_generation(session: AsyncSession, payroll_id: uuid.UUID,
 _SPLIT = text("""
     INSERT INTO payments.batches (payroll_id, programme, period, period_first, commune_code, district_code,
                                   province_code, deadline, line_count, amount, fee_percent)
-    SELECT p.id, p.programme, p.period, p.period_first, l.commune_code, max(l.district_code), max(l.province_code),
-           :deadline, count(*), sum(l.total), :fee_percent
-    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-    WHERE p.id = :id AND l.total > 0
-    GROUP BY p.id, l.commune_code
+    SELECT l.payroll_id, CAST(:programme AS text), CAST(:period AS text), CAST(:first AS date), l.commune_code,
+           max(l.district_code), max(l.province_code), :deadline, count(*), sum(l.total), :fee_percent
+    FROM payments.payroll_lines l  -- the payroll's columns are parameters: no join to payrolls per line
+    WHERE l.payroll_id = :id AND l.total > 0
+    GROUP BY l.payroll_id, l.commune_code
     RETURNING id, commune_code, district_code, province_code, line_count, amount
 """)
 
@@ -79,11 +79,17 @@ async def mark_carried(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     await session.execute(_MARK_CARRIED, {"id": payroll_id})
 
 
-async def split(
-    session: AsyncSession, payroll_id: uuid.UUID, deadline: date, fee_percent: Decimal
-) -> Sequence[Row[Any]]:
+async def split(session: AsyncSession, payroll: Payroll, deadline: date, fee_percent: Decimal) -> Sequence[Row[Any]]:
     """Split the payroll into batches per commune."""
-    return (await session.execute(_SPLIT, {"id": payroll_id, "deadline": deadline, "fee_percent": fee_percent})).all()
+    params = {
+        "id": payroll.id,
+        "programme": payroll.programme,
+        "period": payroll.period,
+        "first": payroll.period_first,
+        "deadline": deadline,
+        "fee_percent": fee_percent,
+    }
+    return (await session.execute(_SPLIT, params)).all()
 
 
 # --- held amounts (docs/rules.md §2: a suspended beneficiary's unpaid money is held, then paid or returned) ------

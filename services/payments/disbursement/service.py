@@ -88,7 +88,7 @@ async def on_approval(session: AsyncSession, payroll: Payroll) -> None:
     deadline = postal.deadline(payroll.period_first)
     await repository.mark_carried(session, payroll.id)
     await ledger.carried_in(session, payroll.id)
-    rows = await repository.split(session, payroll.id, deadline, fee_percent)
+    rows = await repository.split(session, payroll, deadline, fee_percent)
     await EVENTS.publish_many(
         session,
         BATCH_READY,

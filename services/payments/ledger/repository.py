@@ -62,22 +62,22 @@ _ENTRY_COLUMNS = """programme, payroll_id, period, period_first, line_id, recipi
 _ISSUE = text(f"""
     INSERT INTO payments.ledger_entries ({_ENTRY_COLUMNS})
     -- The lines' months: those stored, and the plain month of a line without stored months (payrolls.repository,
-    -- months_sql: the period's first month, regular, the line's regular amount). One pass over the lines.
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id,
-           COALESCE(m.service_month, p.period_first), COALESCE(m.kind, 'regular'), COALESCE(m.amount, l.regular),
+    -- months_sql: the period's first month, regular, the line's regular amount). One pass over the lines. The
+    -- payroll's own columns are parameters, not a join: a join to payrolls is a nested loop probing it per line.
+    SELECT CAST(:programme AS text), l.payroll_id, CAST(:period AS text), CAST(:first AS date), l.id, l.recipient_id,
+           COALESCE(m.service_month, CAST(:first AS date)), COALESCE(m.kind, 'regular'), COALESCE(m.amount, l.regular),
            l.commune_code, l.district_code, l.province_code
-    FROM payments.payrolls p
-    JOIN payments.payroll_lines l ON l.payroll_id = p.id
+    FROM payments.payroll_lines l
     LEFT JOIN payments.payroll_line_months m ON m.payroll_id = l.payroll_id AND m.recipient_id = l.recipient_id
-    WHERE p.id = :id AND (m.payroll_id IS NOT NULL OR l.regular <> 0)
+    WHERE l.payroll_id = :id AND (m.payroll_id IS NOT NULL OR l.regular <> 0)
     UNION ALL  -- to_recover: what the line could not recover; to_recover_offset: what it withheld against the open
                -- to_recover balance (the claim shrinks by exactly that). One pass over the few lines with either.
-    SELECT p.programme, p.id, p.period, p.period_first, l.id, l.recipient_id, NULL, e.kind, e.amount,
-           l.commune_code, l.district_code, l.province_code
-    FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
+    SELECT CAST(:programme AS text), l.payroll_id, CAST(:period AS text), CAST(:first AS date), l.id, l.recipient_id,
+           NULL, e.kind, e.amount, l.commune_code, l.district_code, l.province_code
+    FROM payments.payroll_lines l
     CROSS JOIN LATERAL (VALUES ('to_recover', l.to_recover),
                                ('to_recover_offset', -l.to_recover_offset)) AS e(kind, amount)
-    WHERE p.id = :id AND (l.to_recover > 0 OR l.to_recover_offset > 0) AND e.amount <> 0
+    WHERE l.payroll_id = :id AND (l.to_recover > 0 OR l.to_recover_offset > 0) AND e.amount <> 0
     ORDER BY 6, 7  -- (recipient, month): the ledger's allocation index is walked once, not probed at random
 """)
 
@@ -92,7 +92,14 @@ async def issue(session: AsyncSession, payroll_id: uuid.UUID) -> None:
     # Its sort stays in memory (the default 4 MB spills to disk).
     await session.execute(text("SET LOCAL enable_nestloop = off"))
     await session.execute(text("SET LOCAL work_mem = '128MB'"))
-    await session.execute(_ISSUE, {"id": payroll_id})
+    p = (
+        await session.execute(
+            text("SELECT programme, period, period_first FROM payments.payrolls WHERE id = :id"), {"id": payroll_id}
+        )
+    ).one()
+    await session.execute(
+        _ISSUE, {"id": payroll_id, "programme": p.programme, "period": p.period, "first": p.period_first}
+    )
     await session.execute(text("RESET enable_nestloop"))
     await session.execute(text("RESET work_mem"))
 

@@ -33,7 +33,7 @@ from ..rules import foster
 # --- generation ----------------------------------------------------------------------------------------------
 
 _SCAN = """
-    SELECT r.id AS rid,
+    SELECT r.id AS rid, {columns},
            (CAST(:force_full AS boolean) OR s.recipient_id IS NULL OR s.settled_version <> r.version) AS full_scan,
            CASE WHEN CAST(:force_full AS boolean) OR s.recipient_id IS NULL OR s.settled_version <> r.version
                 THEN CAST(:acc AS date)
@@ -42,12 +42,15 @@ _SCAN = """
     LEFT JOIN payments.settlements s ON s.programme = :programme AND s.recipient_id = r.id
 """
 
-# Periods of equal payment (a first and an optional last month): the amount for every month a period covers.
+# Periods of equal payment (a first and an optional last month): the amount for every month a period covers. A period
+# that ended before the accounting month is left out as the table is read (no scan starts earlier): most of a long
+# schedule's periods, which the join with the scan would otherwise look up and drop one by one.
 _PERIOD_MONTHS = """
         SELECT sc.rid, gs.m::date AS m, p.amount
         FROM scan sc
         JOIN {table} p ON p.{key} = sc.rid AND p.{first} <= CAST(:last AS date)
              AND (p.{last} IS NULL OR p.{last} >= sc.scan_from)
+             AND (p.{last} IS NULL OR p.{last} >= CAST(:acc AS date))
         CROSS JOIN LATERAL generate_series(GREATEST(p.{first}, sc.scan_from),
                                            LEAST(COALESCE(p.{last}, CAST(:last AS date)), CAST(:last AS date)),
                                            interval '1 month') AS gs(m)
@@ -139,28 +142,38 @@ _SOURCE = {
     "foster": "payments.foster_placements",
 }
 
+# What a line records about its recipient, read by the scan (which reads every recipient anyway) and carried to the
+# line: joining the recipients' table again at the end probed it once per line, at random (a million lines: ~1/5 of
+# the generation's CPU, the table being larger than the buffer cache).
+_SCAN_COLUMNS = {
+    "schedule": "r.person_id, r.household_id, r.full_name, r.national_id, r.commune_code, r.district_code, "
+    "r.province_code, r.version",
+    "electricity": "r.commune_code, r.district_code, r.province_code, r.version",
+    "artisans": "r.person_id, r.recipient_name, r.national_id, r.commune_code, r.district_code, r.province_code, "
+    "r.version",
+    "foster": "r.recipient_name, r.commune_code, r.district_code, r.province_code, r.version",
+}
+
 _LINE_FROM = {
     "schedule": """
-        SELECT CAST(:payroll_id AS uuid), m.rid, r.id, r.person_id, r.household_id, NULL::uuid, r.full_name,
+        SELECT CAST(:payroll_id AS uuid), m.rid, r.rid, r.person_id, r.household_id, NULL::uuid, r.full_name,
                r.national_id, r.commune_code, r.district_code, r.province_code, r.version, {amounts}
-        FROM m JOIN payments.beneficiaries r ON r.id = m.rid
+        FROM m JOIN scan r ON r.rid = m.rid
     """,
     "electricity": """
-        SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, NULL::uuid, r.id, NULL::uuid, NULL, NULL,
+        SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, NULL::uuid, r.rid, NULL::uuid, NULL, NULL,
                r.commune_code, r.district_code, r.province_code, r.version, {amounts}
-        FROM m JOIN """
-    + _ELECTRICITY_HOUSEHOLDS
-    + """ r ON r.id = m.rid
+        FROM m JOIN scan r ON r.rid = m.rid
     """,
     "artisans": """
         SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, r.person_id, NULL::uuid, NULL::uuid, r.recipient_name,
                r.national_id, r.commune_code, r.district_code, r.province_code, r.version, {amounts}
-        FROM m JOIN payments.artisan_enrolments r ON r.id = m.rid
+        FROM m JOIN scan r ON r.rid = m.rid
     """,
     "foster": """
         SELECT CAST(:payroll_id AS uuid), m.rid, NULL::uuid, NULL::uuid, NULL::uuid, NULL::uuid, r.recipient_name,
                NULL, r.commune_code, r.district_code, r.province_code, r.version, {amounts}
-        FROM m JOIN payments.foster_placements r ON r.id = m.rid
+        FROM m JOIN scan r ON r.rid = m.rid
     """,
     "one_off": """
         SELECT CAST(:payroll_id AS uuid), m.rid, r.beneficiary_id, r.person_id, NULL::uuid, r.id, r.recipient_name,
@@ -294,7 +307,9 @@ def generation_sql(kind: str) -> str:
     if kind == "one_off":
         head = _ONE_OFF
     else:
-        head = _SETTLE.format(scan=_SCAN.format(source=_SOURCE[kind]), entitled=_ENTITLED[kind])
+        head = _SETTLE.format(
+            scan=_SCAN.format(source=_SOURCE[kind], columns=_SCAN_COLUMNS[kind]), entitled=_ENTITLED[kind]
+        )
     # Lines in recipient order with time-ordered ids: each index of payroll_lines grows in a few places instead of at
     # random pages (a million lines: ~50 s → ~35 s on this machine).
     return head + _LINES.replace("{lines}", _LINE_FROM[kind].format(amounts=_AMOUNTS + ", " + LINE_ID) + "ORDER BY 2")
@@ -431,25 +446,25 @@ async def clear_lines(session: AsyncSession, payroll_id: uuid.UUID) -> None:
 
 # One MERGE: the payroll's lines joined to the settlements (a hash or merge join), matched rows updated, the few new
 # recipients inserted. An INSERT … ON CONFLICT DO UPDATE of every recipient probes the primary key and inserts
-# speculatively row by row: ~0.55 s of CPU for 33,200 here, against ~0.2 s.
+# speculatively row by row: ~0.55 s of CPU for 33,200 here, against ~0.2 s. The payroll's programme and last month
+# are parameters, not a join to payrolls (a nested loop probing it once per line: ~1 s of CPU for a million).
 _SETTLEMENTS = text("""
     MERGE INTO payments.settlements s
-    USING (SELECT p.programme, l.recipient_id, l.schedule_version, p.period_last, p.id AS payroll_id
-           FROM payments.payrolls p JOIN payments.payroll_lines l ON l.payroll_id = p.id
-           WHERE p.id = :id AND l.schedule_version IS NOT NULL) AS n
-    ON s.programme = n.programme AND s.recipient_id = n.recipient_id
-    WHEN MATCHED THEN UPDATE SET settled_version = n.schedule_version, settled_through = n.period_last,
-                                 payroll_id = n.payroll_id
+    USING (SELECT l.recipient_id, l.schedule_version
+           FROM payments.payroll_lines l
+           WHERE l.payroll_id = :id AND l.schedule_version IS NOT NULL) AS n
+    ON s.programme = :programme AND s.recipient_id = n.recipient_id
+    WHEN MATCHED THEN UPDATE SET settled_version = n.schedule_version, settled_through = :last, payroll_id = :id
     WHEN NOT MATCHED THEN INSERT (programme, recipient_id, settled_version, settled_through, payroll_id)
-                          VALUES (n.programme, n.recipient_id, n.schedule_version, n.period_last, n.payroll_id)
+                          VALUES (:programme, n.recipient_id, n.schedule_version, :last, :id)
 """)
 
 
-async def settle(session: AsyncSession, payroll_id: uuid.UUID) -> None:
+async def settle(session: AsyncSession, payroll: Payroll) -> None:
     """On approval: recipients are settled through the period with the version their line was computed from."""
     # New rows, not yet analyzed: without this the planner joins by nested loop (see ``ledger.repository.issue``).
     await session.execute(text("SET LOCAL enable_nestloop = off"))
-    await session.execute(_SETTLEMENTS, {"id": payroll_id})
+    await session.execute(_SETTLEMENTS, {"id": payroll.id, "programme": payroll.programme, "last": payroll.period_last})
     await session.execute(text("RESET enable_nestloop"))
 
 

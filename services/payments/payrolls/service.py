@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import UniqueViolation
 from common.errors import Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
+from common.ids import uuid7
 from common.pagination import cursor_if_full, keyset
 
 from ..disbursement import service as disbursement
@@ -149,7 +150,7 @@ async def generate(session: AsyncSession, principal: Principal, programme_code: 
     first = await repository.first_period(session, programme.code)
     accounting_from: date = programme.accounting_from or min(first or period.first, period.first)
     payroll = Payroll(
-        id=uuid.uuid4(),
+        id=uuid7(),  # time-ordered: the indexes keyed by payroll (lines, months, batches) grow at their right edge
         programme=programme.code,
         period=period.text,
         period_first=period.first,
@@ -235,7 +236,7 @@ async def approve(session: AsyncSession, principal: Principal, payroll_id: uuid.
             unpaid_results=stale,
         )
     await ledger.issue(session, payroll.id)
-    await repository.settle(session, payroll.id)
+    await repository.settle(session, payroll)
     await one_off.mark_issued(session, payroll.id)
     await disbursement.settle_held(session, payroll)
     await disbursement.on_approval(session, payroll)

@@ -11,6 +11,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from common.auth import Principal, require
 from common.db import SessionDep
+from common.errors import ValidationFailed
 
 from . import repository
 from . import service as units_service
@@ -52,13 +53,20 @@ async def list_units(
     """Provinces, districts and communes/wards/towns with the dates they existed, ordered by code.
 
     Trà Vinh's pre-2025 units (province 84, its districts and communes) end on 2025-07-01, when the
-    province merged into Vĩnh Long (86) and districts were abolished. Records keep the code they were
-    made with; use `GET /units/{code}` or `/successors` to find what an old unit became."""
+    province merged into Vĩnh Long (86) and districts were abolished. The communes in force since then
+    (`valid_on` today, `level=commune`: the codes to register in) have no district (`parent_code` null);
+    a new commune that reuses an old commune's code is listed twice, the old unit and then the new one.
+    Records keep the code they were made with; use `GET /units/{code}` or `/successors` to find what
+    an old unit became."""
+    after = repository.parse_cursor(cursor) if cursor else None
+    if cursor and after is None:
+        raise ValidationFailed([{"field": "query.cursor", "reason": "not a next_cursor of this list"}])
     rows = await repository.list_units(
-        session, level=level.value if level else None, parent=parent, valid_on=valid_on, q=q, after=cursor, limit=limit
+        session, level=level.value if level else None, parent=parent, valid_on=valid_on, q=q, after=after, limit=limit
     )
     return UnitPage(
-        items=[UnitOut.model_validate(r) for r in rows], next_cursor=rows[-1].code if len(rows) == limit else None
+        items=[UnitOut.model_validate(r) for r in rows],
+        next_cursor=repository.cursor_of(rows[-1]) if len(rows) == limit else None,
     )
 
 

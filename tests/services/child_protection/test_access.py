@@ -1,5 +1,5 @@
 """Who sees what: the authorization matrix (case worker, supervisor, admin, postal and insurance clients),
-areas, the X-Purpose header, the audit of every read, and counts only for everyone else."""
+areas, the X-Purpose header, the audit of every read, and counts only for the report readers and admin."""
 
 import pytest
 
@@ -47,7 +47,7 @@ MATRIX = [
     (
         "GET",
         "/reports/children",
-        {"case_worker": 200, "supervisor": 200, "admin": 200, "postal": 200, "insurance": 200},
+        {"case_worker": 200, "supervisor": 200, "admin": 200, "postal": 403, "insurance": 403},
     ),
 ]
 
@@ -75,6 +75,49 @@ async def test_admin_holding_only_admin_sees_counts_not_contents(http, minter, c
     counts = await http.get("/reports/children", headers=admin)
     assert counts.status_code == 200
     assert "Nguyễn" not in counts.text and "beaten" not in counts.text
+
+
+REPORTS = ("children", "support", "given", "placements", "deadlines")
+
+
+@pytest.fixture
+async def orphan(http, minter, now):
+    """A child in special circumstances (an orphan) in COMMUNE: one in the commune's count."""
+    child = {
+        "full_name": "Trần Thị Bình",
+        "commune_code": COMMUNE,
+        "date_of_birth": "2015-01-10",
+        "groups": [{"group": "orphan", "valid_from": "2024-03-01", "evidence": "death certificates 1/2024"}],
+    }
+    r = await http.post("/children", json=child, headers=worker(minter))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize("scope", ["insurance:coverage", "payments:disburse"])
+async def test_reports_refuse_clients_not_entitled_to_the_counts(http, minter, orphan, scope):
+    # A hospital's coverage client or the post office: a count of 1 in a commune can name a child.
+    headers = minter.headers(scope, client_id="partner")
+    for name in REPORTS:
+        for fmt in ("json", "csv"):
+            r = await http.get(f"/reports/{name}", params={"format": fmt}, headers=headers)
+            assert r.status_code == 403, (name, fmt, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+            problem = r.json()
+            assert problem["required_scopes"] == ["reports:read", "child_protection:read", "child_protection:case"]
+            assert "reports:read" in problem["detail"] and "child_protection:read" in problem["detail"]
+            assert COMMUNE not in r.text and "orphan" not in r.text
+
+
+@pytest.mark.parametrize("scope", ["reports:read", "child_protection:read", "child_protection:case", "admin"])
+async def test_reports_serve_the_report_readers_child_protection_and_admin(http, minter, orphan, scope):
+    headers = minter.headers(scope, client_id="entitled")
+    for name in REPORTS:
+        r = await http.get(f"/reports/{name}", headers=headers)
+        assert r.status_code == 200, (name, r.text)
+    children = (await http.get("/reports/children", headers=headers)).json()["rows"]
+    assert [(row["group"], row["children"]) for row in children if row["commune_code"] == COMMUNE] == [("orphan", 1)]
+    assert "Bình" not in str(children)
 
 
 async def test_every_read_needs_a_purpose(http, minter, case):

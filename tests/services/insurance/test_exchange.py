@@ -6,6 +6,7 @@ import io
 import uuid
 from datetime import date
 
+import openpyxl
 from sqlalchemy import select, text
 
 from common import clock
@@ -14,6 +15,7 @@ from services.insurance.models import EVENT_TABLES
 from .helpers import approved, died, feed, registered
 
 BHXH = "bhxh"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def bhxh(minter, **kw):
@@ -218,6 +220,17 @@ async def test_results_by_file_and_api_issue_cards_and_never_apply_a_wrong_one(r
         json={"resolution": "BHXH re-sent the right code"},
     )
     assert resolved.json()["status"] == "resolved"
+    # Resolved once: a second resolution is refused and the first one stands (who resolved it, and how).
+    again = await exchange.post(
+        f"/exceptions/{listed[0]['id']}/resolve",
+        headers=minter.headers("insurance:write", "insurance:read", client_id="officer-2"),
+        json={"resolution": "something else"},
+    )
+    assert (again.status_code, again.json()["type"].rsplit("/", 1)[1]) == (409, "exception-resolved")
+    assert (again.json()["resolved_by"], again.json()["resolution"]) == ("officer", "BHXH re-sent the right code")
+    listed = (await exchange.get(f"/lists/{lst['id']}/exceptions", headers=bhxh(minter))).json()
+    first = next(e for e in listed if e["id"] == resolved.json()["id"])
+    assert (first["resolution"], first["resolved_by"]) == ("BHXH re-sent the right code", "officer")
 
     cards = (await exchange.get(f"/persons/{elder}/cards", headers=minter.headers("insurance:read"))).json()
     assert [(c["code"], c["number"], c["group"]) for c in cards["cards"]] == [("BT2860000000222", "0000000222", "BT")]
@@ -228,6 +241,70 @@ async def test_results_by_file_and_api_issue_cards_and_never_apply_a_wrong_one(r
     assert sorted(e["code"] for e in issued) == ["BT2860000000222", "TE1860000000111"]
     assert all("national_id" not in e and "full_name" not in e for e in issued)
     assert [e["type"] for e in envelopes].count("insurance.list.ready.v1") == 1
+
+
+async def test_a_file_downloaded_after_answers_shows_the_cards_and_goes_back_as_it_is(registry, exchange, minter):
+    """BHXH answers part of a list by API, downloads the file again to fill in the rest and uploads it: the answered
+    rows show the card issued (code and validity), so the file goes back as it is, its answered rows unchanged."""
+    child, elder = await setup(registry, exchange, minter)
+    lst = await build(exchange, minter, "2026-07")
+    r = await exchange.post(
+        f"/lists/{lst['id']}/results",
+        headers=bhxh(minter),
+        json={
+            "results": [
+                {
+                    "person_id": str(child),
+                    "outcome": "issued",
+                    "card_code": "TE1860000000111",
+                    "valid_from": "2026-02-01",
+                    "valid_to": "2032-09-30",
+                }
+            ]
+        },
+    )
+    assert r.json()["applied"] == 1, r.text
+    body = (await exchange.get(f"/lists/{lst['id']}/download?format=csv", headers=bhxh(minter))).content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    by_person = {row[1]: row for row in rows[1:]}
+    assert by_person[str(child)][16:] == ["Đã cấp thẻ", "TE1860000000111", "01/02/2026", "30/09/2032", ""]
+    assert by_person[str(elder)][16:] == ["", "", "", "", ""]
+    items = (await exchange.get(f"/lists/{lst['id']}/items", headers=bhxh(minter))).json()["items"]
+    answers = {i["person_id"]: (i["result"], i["card_code"], i["card_valid_from"], i["card_valid_to"]) for i in items}
+    assert answers == {
+        str(child): ("issued", "TE1860000000111", "2026-02-01", "2032-09-30"),
+        str(elder): ("pending", None, None, None),
+    }
+
+    # The file as downloaded, the elder's row filled in: the child's row is unchanged, the elder's card is issued.
+    filled = results_file(
+        rows,
+        {
+            str(child): by_person[str(child)][16:],
+            str(elder): ["Đã cấp thẻ", "BT2860000000222", "01/03/2026", "", ""],
+        },
+    )
+    r = await exchange.post(
+        f"/lists/{lst['id']}/results/file",
+        headers={**bhxh(minter), "Content-Type": "text/csv", "Idempotency-Key": "rest-1"},
+        content=filled,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["applied"], r.json()["unchanged"], r.json()["exceptions"]) == (1, 1, [])
+
+    # The XLSX download carries the same cards, as dates, and goes back unchanged too.
+    r = await exchange.get(f"/lists/{lst['id']}/download?format=xlsx", headers=bhxh(minter))
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).worksheets[0]
+    cells = {row[1]: row[16:20] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert cells[str(elder)][:2] == ("Đã cấp thẻ", "BT2860000000222")
+    assert cells[str(elder)][2].date() == date(2026, 3, 1) and cells[str(elder)][3] is None
+    r = await exchange.post(
+        f"/lists/{lst['id']}/results/file",
+        headers={**bhxh(minter), "Content-Type": XLSX, "Idempotency-Key": "xlsx-again"},
+        content=r.content,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["applied"], r.json()["unchanged"], r.json()["exceptions"]) == (0, 2, [])
 
 
 async def test_a_second_card_for_the_same_person_is_an_exception(registry, exchange, minter):

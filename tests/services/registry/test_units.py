@@ -57,6 +57,47 @@ async def test_list_filters(client, read):
     assert (await client.get("/units", params={"level": "village"}, headers=read)).status_code == 422
 
 
+async def test_the_communes_in_force_today_are_listed(client, read):
+    """A partner looks for the codes to register in (docs/partners.md, Areas): the 41 communes of Trà Vinh's ground
+    since 2025-07-01, in province 86 with no district, found by name too; a code both old and new is listed twice."""
+    on_page = []
+    cursor = None
+    while True:
+        params = {"level": "commune", "valid_on": "2026-12-01", "limit": 7, **({"cursor": cursor} if cursor else {})}
+        r = await client.get("/units", params=params, headers=read)
+        assert r.status_code == 200, r.text
+        on_page += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert len(on_page) == 41 and len({u["code"] for u in on_page}) == 41
+    assert all(
+        (u["province_code"], u["parent_code"], u["valid_from"], u["valid_to"]) == ("86", None, "2025-07-01", None)
+        for u in on_page
+    )
+    new = {u["code"]: u for u in on_page}
+    assert (new["29266"]["name"], new["29266"]["kind"]) == ("Xã Càng Long", "Xã")
+    assert (new["29242"]["name"], new["29242"]["kind"]) == ("Phường Trà Vinh", "Phường")
+
+    # By name, without diacritics: the old Thị trấn Càng Long and today's Xã Càng Long share the code 29266.
+    r = await client.get("/units", params={"level": "commune", "q": "cang long"}, headers=read)
+    assert [(u["code"], u["name"], u["valid_to"]) for u in r.json()["items"]] == [
+        ("29266", "Thị trấn Càng Long", "2025-07-01"),
+        ("29266", "Xã Càng Long", None),
+    ]
+    # A page that ends between the two rows of one code loses neither.
+    first = (await client.get("/units", params={"q": "cang long", "limit": 1}, headers=read)).json()
+    rest = (
+        await client.get("/units", params={"q": "cang long", "limit": 1, "cursor": first["next_cursor"]}, headers=read)
+    ).json()
+    assert [u["name"] for u in first["items"] + rest["items"]] == ["Thị trấn Càng Long", "Xã Càng Long"]
+    # Before the reorganisation: the old communes only.
+    r = await client.get("/units", params={"level": "commune", "valid_on": "2025-06-30", "limit": 100}, headers=read)
+    assert {u["province_code"] for u in r.json()["items"]} == {"84"}
+    r = await client.get("/units", params={"cursor": "not-a-cursor"}, headers=read)
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "query.cursor")
+
+
 async def test_admin_adds_a_unit_and_splits_a_mapping(client, read, admin):
     unit = {
         "code": "29990",
