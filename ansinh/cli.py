@@ -203,6 +203,7 @@ def serve(
         raise typer.BadParameter(f"unknown component {component!r}; choose from {', '.join(APP_FACTORIES)}")
     module = importlib.import_module(APP_FACTORIES[component])
     fastapi_app: Any = module.create_app()
+    fastapi_app.state.freeze_startup_heap = True  # common.gcpause.freeze_startup_heap, once the lifespan has started
     settings = fastapi_app.state.settings
     uvicorn.run(
         fastapi_app,

@@ -55,8 +55,11 @@ CONSUMERS = 4
 POOL = os.environ.get("BENCH_INSURANCE_POOL", "34")
 HUB_BATCH = 1000  # events per POST /events (the hub's limit)
 PATH = os.environ.get("BENCH_INSURANCE_PATH", "hub")  # or "in-process"
-OPEN_RATES = tuple(int(r) for r in os.environ.get("BENCH_COVERAGE_RATES", "200,500,1000").split(","))
-"""Arrival rates (calls/s) of the coverage check's open-loop runs, after the closed-loop wrk run."""
+OPEN_RATES = tuple(int(r) for r in os.environ.get("BENCH_COVERAGE_RATES", "200,500,1000").split(",") if r.strip())
+"""Arrival rates (calls/s) of the coverage check's open-loop runs, after the closed-loop wrk run (``BENCH_COVERAGE_RATES=``
+empty: none)."""
+COVERAGE_SECONDS = int(os.environ.get("BENCH_COVERAGE_SECONDS", "0"))
+"""Seconds of each coverage run (0: 15, or 3 with ``--quick``)."""
 IDLE_SECONDS = 5
 
 
@@ -73,6 +76,8 @@ class CoverageRun:
     cpu: dict[str, float]
     """process → CPU seconds during the run"""
     load: str = ""
+    commits: int = 0
+    """Statements (commits) that wrote the run's audit rows: calls ÷ commits is the mean batch of the group commit."""
 
     def cpu_per_call_ms(self) -> dict[str, float]:
         return {k: 1000 * v / max(self.calls, 1) for k, v in self.cpu.items()}
@@ -81,7 +86,8 @@ class CoverageRun:
         per = ", ".join(f"{k} {v:.2f}" for k, v in self.cpu_per_call_ms().items() if v >= 0.005)
         return (
             f"{self.label}: {self.per_s:,.0f} calls/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
-            f"{self.errors} errors; CPU ms per call: {per} (load {self.load})"
+            f"{self.errors} errors; {self.calls / max(self.commits, 1):.1f} calls a commit; CPU ms per call: {per} "
+            f"(load {self.load})"
         )
 
 
@@ -411,11 +417,13 @@ async def _cards(insurance_url: str, list_id: str) -> None:
         await conn.close()
 
 
-async def _audited(insurance_url: str) -> int:
-    """Coverage calls answered so far: every call writes one audit row, so the rows count the calls served."""
+async def _audited(insurance_url: str) -> tuple[int, int]:
+    """Coverage calls answered so far and the commits that wrote them: every call writes one audit row, so the rows
+    count the calls served; the rows of one statement share its ``read_at`` (``now()``: the transaction's start)."""
     conn = await asyncpg.connect(to_asyncpg_url(insurance_url).replace("postgresql+asyncpg", "postgresql"))
     try:
-        return int(await conn.fetchval("SELECT count(*) FROM insurance.coverage_reads"))
+        row = await conn.fetchrow("SELECT count(*), count(DISTINCT read_at) FROM insurance.coverage_reads")
+        return int(row[0]), int(row[1])
     finally:
         await conn.close()
 
@@ -443,8 +451,10 @@ def _coverage(stack: Stack, cpu: Cpu, nid: str, seconds: int, rates: tuple[int, 
         before = asyncio.run(_audited(insurance_url))
         p50, p99, per_s, errors = load()
         spent = {("loader" if k == "bench (inbox)" else k): v for k, v in cpu.mark().items()}
-        calls = asyncio.run(_audited(insurance_url)) - before
-        run = CoverageRun(label, calls, p50, p99, per_s, errors, spent, _uptime().split("load average:")[-1].strip())
+        after = asyncio.run(_audited(insurance_url))
+        calls, commits = after[0] - before[0], after[1] - before[1]
+        load_average = _uptime().split("load average:")[-1].strip()
+        run = CoverageRun(label, calls, p50, p99, per_s, errors, spent, load_average, commits)
         print(run)
         runs.append(run)
         return run
@@ -501,6 +511,7 @@ def run_coverage(quick: bool = False, write: bool = True) -> list[CoverageRun]:
     """The coverage check alone (``--only insurance-coverage``): the seed's 136,539 persons with a card written
     directly, then the closed- and open-loop runs of :func:`_coverage`."""
     persons, seconds = (6_600, 3) if quick else (CHILDREN + BENEFICIARIES, 15)
+    seconds = COVERAGE_SECONDS or seconds
     with bench_admin_url() as admin:
         with running_stack(
             admin,
@@ -528,7 +539,7 @@ def _coverage_report(cov: Coverage, persons: int, started: str) -> str:
     idle = ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in cov.idle.items())
     rows = "\n".join(
         f"| {r.label} | {r.per_s:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-        f"{sum(v for k, v in r.cpu_per_call_ms().items() if k != 'loader'):.2f}: "
+        f"{r.calls / max(r.commits, 1):.1f} | {sum(v for k, v in r.cpu_per_call_ms().items() if k != 'loader'):.2f}: "
         + ", ".join(f"{k} {v:.2f}" for k, v in r.cpu_per_call_ms().items() if v >= 0.005)
         + f" | {r.load} |"
         for r in runs
@@ -536,16 +547,18 @@ def _coverage_report(cov: Coverage, persons: int, started: str) -> str:
     return f"""## Insurance: the coverage check under load (`--only insurance-coverage`)
 
 `python -m bench --only insurance-coverage`, {datetime.now(UTC):%Y-%m-%d}, {machine()}; real processes (gateway + four
-services) on an embedded PostgreSQL (insurance's SQLAlchemy pool {POOL}; the check's own pool: 8). {persons:,} persons with a card (written directly), one
-hospital client; `GET /insurance/coverage` through the gateway, every call audited. Closed loop: wrk, 32 connections,
+services) on an embedded PostgreSQL (insurance's SQLAlchemy pool {POOL}; the check's own pool: 8 connections, one batch
+of calls in flight on each). {persons:,} persons with a card (written directly), one
+hospital client; `GET /insurance/coverage` through the gateway, every call audited (calls a commit: the audit rows ÷ the
+statements that wrote them — the group commit's mean batch). Closed loop: wrk, 32 connections,
 each sends its next call when the previous answer arrives. Open loop (`bench/openloop.py`): calls due at a fixed
 rate, sent over 32 keep-alive connections; a call's latency runs from the time it was due, so time spent queued
 behind busy connections counts. CPU per call: each process's CPU seconds during the run ÷ the audit rows written
 (one per call answered), background work included (with no call, a second costs: {idle}); "loader" is the
 open-loop generator (wrk's own CPU is not counted). Load average at the start: {started}.
 
-| load | calls/s | p50 ms | p99 ms | errors | CPU ms per call (service total, loader excluded: process) | load average after |
-|---|---|---|---|---|---|---|
+| load | calls/s | p50 ms | p99 ms | errors | calls a commit | CPU ms per call (service total, loader excluded: process) | load average after |
+|---|---|---|---|---|---|---|---|
 {rows}
 
 Target: p99 < 20 ms at c=32 through the gateway.

@@ -41,20 +41,24 @@ UNIT = {
 }
 
 
-def _cpu(procs: list[psutil.Process]) -> float:
-    """CPU time of ``procs`` and their children, living or ended: PostgreSQL's backends come and go, and a backend
-    that ended is counted in its postmaster's ``children_*`` times (else a stage would lose what it ran)."""
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-            for c in p.children(recursive=True):
-                ct = c.cpu_times()
-                total += ct.user + ct.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+def _cpu(procs: dict[str, list[psutil.Process]]) -> dict[str, float]:
+    """CPU time of each group of ``procs`` (a component, or PostgreSQL) and their children, living or ended:
+    PostgreSQL's backends come and go, and a backend that ended is counted in its postmaster's ``children_*`` times
+    (else a stage would lose what it ran)."""
+    out: dict[str, float] = {}
+    for name, group in procs.items():
+        total = 0.0
+        for p in group:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+                for c in p.children(recursive=True):
+                    ct = c.cpu_times()
+                    total += ct.user + ct.system
+            except psutil.NoSuchProcess:
+                pass
+        out[name] = total
+    return out
 
 
 def _postgres() -> list[psutil.Process]:
@@ -95,7 +99,7 @@ async def _run(stack: Any, scale: float) -> tuple[dict[str, dict[str, float]], d
         "reliefs": len(world.emergencies),
         "cases": len(world.cases),
     }
-    procs = [psutil.Process(p.pid) for p in stack.procs.values()] + _postgres()
+    procs = {name: [psutil.Process(p.pid)] for name, p in stack.procs.items()} | {"postgres": _postgres()}
     me = psutil.Process()
     with tempfile.TemporaryDirectory() as tmp:
         state = State(Path(tmp) / "seed.json", {"bench": scale})
@@ -106,16 +110,18 @@ async def _run(stack: Any, scale: float) -> tuple[dict[str, dict[str, float]], d
             for stage in STAGES:
                 wall, cpu, mine, calls = time.monotonic(), _cpu(procs), me.cpu_times(), api.calls
                 await getattr(seeder, stage)()
-                after = me.cpu_times()
+                after, cpu_after = me.cpu_times(), _cpu(procs)
+                each = {name: cpu_after[name] - cpu[name] for name in procs}
                 out[stage] = {
                     "wall": time.monotonic() - wall,
-                    "cpu": _cpu(procs) - cpu,
+                    "cpu": sum(each.values()),
                     "seed_cpu": after.user + after.system - mine.user - mine.system,
                     "calls": api.calls - calls,
                 }
                 print(
-                    f"  {stage:<18} {out[stage]['wall']:7.1f} s wall  {out[stage]['cpu']:7.1f} s CPU (suite)  "
-                    f"{out[stage]['calls']:6.0f} calls"
+                    f"  {stage:<18} {out[stage]['wall']:7.1f} s wall  {out[stage]['cpu']:7.1f} s CPU (suite: "
+                    + ", ".join(f"{name} {v:.1f}" for name, v in each.items())
+                    + f")  {out[stage]['seed_cpu']:5.1f} s CPU (seed)  {out[stage]['calls']:6.0f} calls"
                 )
         finally:
             await api.close()

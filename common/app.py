@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from . import db, openapi
+from . import db, gcpause, openapi
 from .auth import PUBLIC_PATHS, AuthMiddleware, KeyRefresher, Principal, TokenVerifier, require
 from .daily import DailyJob, in_transaction
 from .errors import ServiceUnavailable, install_error_handlers
@@ -84,6 +84,8 @@ def create_service_app(
                 await relay.start()
             if watch is not None:
                 await watch.start()
+            if getattr(app.state, "freeze_startup_heap", False):  # a server process (``ansinh serve``), not a test
+                gcpause.freeze_startup_heap()
             yield
         finally:
             if watch is not None:
@@ -102,6 +104,10 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id_function(name),
+        # FastAPI's native OpenTelemetry off: the suite observes through Prometheus (/metrics) and structured logs,
+        # and with it on every request asked OpenTelemetry's global providers (three environment reads) whether
+        # anything was configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.service_name = name

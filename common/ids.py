@@ -37,3 +37,20 @@ def uuid7_many(count: int) -> list[uuid.UUID]:
         rand = int.from_bytes(random[i : i + 10], "big")
         out.append(uuid.UUID(int=head | (rand >> 68) << 64 | rand & low))
     return out
+
+
+UUIDV7_SQL_PREFIX = (
+    "set_bit(set_bit(substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) "
+    "|| substring(uuid_send(gen_random_uuid()) FROM 7 FOR 6), 52, 1), 53, 1)"
+)
+"""SQL of 12 bytes for the head of time-ordered ids made in a statement: 48-bit Unix milliseconds, the version (7)
+and 42 random bits with the variant. Drawn once per statement (``(SELECT …)``), followed by 4 bytes that count the
+rows (:func:`uuid7_sql`): the ids increase with the rows, and ``gen_random_uuid()`` (~4 µs of CPU a call) is called
+once, not per row. ``uuidv7()`` is built in only from PostgreSQL 18 (CI's server is 15) and draws per call."""
+
+
+def uuid7_sql(counter: str) -> str:
+    """SQL of a version 7 UUID per row: the statement's :data:`UUIDV7_SQL_PREFIX` then ``counter``, an SQL integer
+    expression distinct for each row of the statement (e.g. a ``row_number()``). Two statements' ids collide only
+    within the same millisecond and the same 42 random bits."""
+    return f"encode((SELECT {UUIDV7_SQL_PREFIX}) || int4send(CAST({counter} AS int)), 'hex')::uuid"

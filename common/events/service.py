@@ -42,12 +42,21 @@ class ServiceEvents:
             ],
         )
 
-    def publish_sql(self, type_: str, rows: str, *, one_per_subject: bool = False) -> tuple[str, dict[str, Any]]:
+    def publish_sql(
+        self, type_: str, rows: str, *, one_per_subject: bool = False, new_subjects: bool = False
+    ) -> tuple[str, dict[str, Any]]:
         """SQL that publishes one catalogued event per row of ``rows`` with envelopes built by PostgreSQL (see
         :func:`.outbox.publish_sql`)."""
         if type_ not in self.catalogue.types:
             raise ValueError(f"{type_!r} is not in the {self.service} catalogue")
-        return publish_sql(self.tables, self.catalogue.source, type_, rows, one_per_subject=one_per_subject)
+        return publish_sql(
+            self.tables,
+            self.catalogue.source,
+            type_,
+            rows,
+            one_per_subject=one_per_subject,
+            new_subjects=new_subjects,
+        )
 
     def describe(self) -> list[dict[str, Any]]:
         """The catalogue as data (for docs/events.md)."""

@@ -23,6 +23,7 @@ import asyncio
 import bisect
 import errno
 import functools
+import json
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,8 @@ log = structlog.get_logger("gateway.events")
 LEADER_LOCK = 0x616E_7369  # "ansi": one dispatcher across gateway replicas
 PER_SUBJECT = 20
 VACUUM_EVERY = 2000  # deliveries of one subject sent one after another in a round
+BURST = 100
+"""A round that finds this many due chains checks the planner's estimate of the pending rows (see ``_analyse``)."""
 
 
 # A kept-alive connection the receiver closed (its idle timeout) just as the hub reused it: nothing was answered,
@@ -149,6 +152,8 @@ class Dispatcher:
             chains = await repository.due_chains(session, self.settings.delivery_batch_subjects, PER_SUBJECT)
         if not chains:
             return 0
+        if len(chains) >= BURST:
+            await self._analyse(len(chains))
         batched: dict[Any, list[list[dict[str, Any]]]] = {}
         single: list[list[dict[str, Any]]] = []
         for chain in chains:
@@ -164,6 +169,27 @@ class Dispatcher:
             await repository.record_results(session, results)
         await self._vacuum_if_due(len(results))
         return len(results)
+
+    async def _analyse(self, pending: int) -> None:
+        """Refresh the planner's statistics of the deliveries table when it believes far fewer rows are pending than
+        the round just found (``pending``, a lower bound). ``due_chains`` reads the pending rows through the two
+        partial indexes; with statistics taken while nothing was pending (the usual state of a hub that keeps up)
+        the planner believes the pending rows are one and scans the whole pending index for every head instead of
+        probing ``ix_deliveries_pending_order`` — a round of 300 chains over a backlog of 30,000 took 0.4–1.5 s and
+        read ~600 buffers a chain instead of a few (the seed's imports). Autovacuum's analyse comes up to a minute
+        later. The estimate is one ``EXPLAIN``; ``ANALYZE`` (a sample of the table, ~0.3 s when it holds 100,000
+        deliveries) runs only when the estimate is off by more than four times."""
+        if self._conn is None:
+            return
+        try:
+            plan = await self._conn.fetchval(
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM gateway.deliveries WHERE status = 'pending'"
+            )
+            estimate = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
+            if estimate * 4 < pending:
+                await self._conn.execute("ANALYZE gateway.deliveries")
+        except asyncpg.PostgresError as exc:
+            log.info("deliveries_analyse_failed", error=type(exc).__name__)
 
     async def _vacuum_if_due(self, recorded: int) -> None:
         """Vacuum the deliveries table every ``VACUUM_EVERY`` outcomes: each outcome updates a row, and

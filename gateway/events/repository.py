@@ -90,19 +90,7 @@ async def store_events(session: AsyncSession, events: list[dict[str, Any]]) -> l
     return new_ids
 
 
-async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> list[list[dict[str, Any]]]:
-    """For up to ``subjects`` (subscription, subject) pairs whose oldest pending delivery is due, that
-    delivery and the next pending ones (up to ``per_subject``), in order. A pair's deliveries go one after
-    another; pairs go side by side — so each subject's events reach each subscriber in order.
-
-    Index-ordered and limited, never a pass over every pending row: the heads are read in ``next_attempt_at`` order
-    from the pending rows' index (``ix_deliveries_pending_due``), a row being a head when no pending row of its
-    (subscription, subject) comes before it (one probe of ``ix_deliveries_pending_order``), until ``subjects`` are
-    found; then each head's chain is read from that second index, ``per_subject`` rows at most. A round costs what it
-    sends, whatever the backlog behind it. Each row's envelope comes as JSON text (``envelope``), as stored: the
-    batched delivery puts it into its body as it is, without decoding it."""
-    result = await session.execute(
-        text("""
+DUE_CHAINS = text("""
         WITH heads AS (
             SELECT d.subscription_id, d.subject, d.next_attempt_at
             FROM gateway.deliveries d
@@ -124,7 +112,22 @@ async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> 
         ) r
         JOIN gateway.events e ON e.id = r.event_id
         ORDER BY h.next_attempt_at, h.subscription_id, h.subject, r.rn
-    """),
+    """)
+
+
+async def due_chains(session: AsyncSession, subjects: int, per_subject: int) -> list[list[dict[str, Any]]]:
+    """For up to ``subjects`` (subscription, subject) pairs whose oldest pending delivery is due, that
+    delivery and the next pending ones (up to ``per_subject``), in order. A pair's deliveries go one after
+    another; pairs go side by side — so each subject's events reach each subscriber in order.
+
+    Index-ordered and limited, never a pass over every pending row: the heads are read in ``next_attempt_at`` order
+    from the pending rows' index (``ix_deliveries_pending_due``), a row being a head when no pending row of its
+    (subscription, subject) comes before it (one probe of ``ix_deliveries_pending_order``), until ``subjects`` are
+    found; then each head's chain is read from that second index, ``per_subject`` rows at most. A round costs what it
+    sends, whatever the backlog behind it. Each row's envelope comes as JSON text (``envelope``), as stored: the
+    batched delivery puts it into its body as it is, without decoding it."""
+    result = await session.execute(
+        DUE_CHAINS,
         {"subjects": subjects, "per_subject": per_subject},
     )
     chains: dict[tuple[Any, str], list[dict[str, Any]]] = {}

@@ -10,6 +10,7 @@ from . import consumers  # noqa: F401  (registers the inbox handlers)
 from .cards import daily as cards_daily
 from .cards.router import router as cards_router
 from .contributions.router import router as contributions_router
+from .coverage import service as coverage_service
 from .coverage.fast import CoverageFastPath
 from .coverage.router import router as coverage_router
 from .decisions.worker import Worker
@@ -46,8 +47,10 @@ def create_app(settings: InsuranceSettings | None = None) -> FastAPI:
 
     async def coverage_pool(app: FastAPI) -> None:
         app.state.coverage_pool = driver_pool(settings, settings.coverage_pool_size)
+        app.state.coverage_audit = coverage_service.audited(app.state, settings.coverage_pool_size)
 
     async def close_coverage_pool(app: FastAPI) -> None:
+        await app.state.coverage_audit.close()
         pool, app.state.coverage_pool = app.state.coverage_pool, None
         if pool is not None:
             await pool.close()

@@ -97,6 +97,11 @@ async def persons_registered(session: AsyncSession, events: list[Event]) -> None
     await projection.persons_registered(session, events)
 
 
+@EVENTS.inbox.batch_handler(MEMBER_JOINED, key=_person)
+async def members_joined(session: AsyncSession, events: list[Event]) -> None:
+    await projection.members_joined(session, events)
+
+
 def _steps(kind: str) -> BatchHandler:
     async def handle(session: AsyncSession, events: list[Event]) -> None:
         await projection.beneficiary_steps(session, events, kind)

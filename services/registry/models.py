@@ -93,6 +93,10 @@ class Person(_Area, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(Text)
+    """A commune of ``admin_units``: checked once per statement by triggers (migration registry_0018), not by a
+    foreign key, whose check of each row was a quarter of the database's work on a bulk import. Same refusal
+    (SQLSTATE 23503, constraint ``fk_persons_commune_code_admin_units``), on the unit's side too."""
     full_name: Mapped[str] = mapped_column(Text)
     name_key: Mapped[str] = mapped_column(Text, index=True)
     """The name without diacritics, lower-case, single-spaced: what searches match."""

@@ -43,3 +43,26 @@ def test_a_collector_turned_off_by_someone_else_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_a_server_freezes_its_start_up_heap_and_a_test_app_does_not(test_db, minter):
+    """``ansinh serve`` sets ``freeze_startup_heap``: once the lifespan has started, what is alive (modules, the app,
+    its routes) is in the collector's permanent generation, which full passes do not walk; apps built by tests (the
+    flag unset) leave the collector as it was."""
+    from common.app import create_service_app
+    from common.settings import ServiceSettings
+    from common.testing import app_client
+
+    settings = ServiceSettings(database_url=test_db.urls["registry"])
+    gc.unfreeze()
+    try:
+        plain = create_service_app("registry", settings, title="t", description="d")
+        async with app_client(plain, keys=minter, rollback=False):
+            assert gc.get_freeze_count() == 0
+        served = create_service_app("registry", settings, title="t", description="d")
+        served.state.freeze_startup_heap = True
+        async with app_client(served, keys=minter, rollback=False):
+            frozen = gc.get_freeze_count()
+            assert frozen > len(gc.get_objects())  # most of the heap (get_objects lists what is not frozen)
+    finally:
+        gc.unfreeze()

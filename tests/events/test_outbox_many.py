@@ -115,3 +115,41 @@ async def test_one_event_per_subject_refuses_a_batch_naming_a_subject_twice(regi
             async with s.begin():
                 await publish_rows(s, [(subject, 1), (subject, 2)], one_per_subject=True)
     assert await numbers(registry_db, subject) == []
+
+
+async def test_events_of_new_subjects_are_number_one_with_time_ordered_ids_and_later_events_follow(registry_db):
+    subjects = [f"new-{uuid.uuid4().hex}" for _ in range(3)]
+    async with registry_db() as s, s.begin():
+        await publish_rows(s, [(x, i) for i, x in enumerate(subjects)], new_subjects=True)
+    async with registry_db() as s, s.begin():
+        assert (await publish(s, T, env(subjects[1], 9))).sequence == 2  # numbering goes on after the bulk event
+    assert await numbers(registry_db, *subjects) == [
+        (subjects[0], 1, 0),
+        (subjects[1], 1, 1),
+        (subjects[2], 1, 2),
+        (subjects[1], 2, 9),
+    ]
+    async with registry_db() as s:
+        rows = (
+            await s.execute(
+                select(T.outbox.c.event_id, T.outbox.c.envelope)
+                .where(T.outbox.c.subject.in_(subjects), T.outbox.c.sequence == 1)
+                .order_by(T.outbox.c.id)
+            )
+        ).all()
+    events = [Event.model_validate(envelope) for _, envelope in rows]
+    assert [e.id for e in events] == [event_id for event_id, _ in rows]
+    assert all(e.id.version == 7 for e in events)
+    assert [e.id for e in events] == sorted(e.id for e in events)  # time-ordered, in the order published
+    assert len({e.id for e in events}) == 3
+
+
+async def test_new_subjects_refuse_a_subject_that_has_events_already(registry_db):
+    old, new = f"sql-{uuid.uuid4().hex}", f"sql-{uuid.uuid4().hex}"
+    async with registry_db() as s, s.begin():
+        await publish(s, T, env(old, 0))
+    async with registry_db() as s:
+        with pytest.raises(DBAPIError):
+            async with s.begin():
+                await publish_rows(s, [(new, 1), (old, 2)], new_subjects=True)
+    assert await numbers(registry_db, old, new) == [(old, 1, 0)]  # nothing of the batch, the old number kept

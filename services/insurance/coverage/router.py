@@ -38,8 +38,7 @@ async def rate_limited(state: Any, principal: Principal) -> RateLimited | None:
 async def answer(state: Any, principal: Principal, national_id: str, on: date | None, purpose: str) -> bytes:
     """The JSON answer, the call audited (``state``: the app's state)."""
     return await service.check(
-        state.sessionmaker,
-        state.coverage_pool,
+        state.coverage_audit,
         principal,
         national_id,
         on or clock.today(),

@@ -210,6 +210,29 @@ _STEPS_MANY = text(f"""
     ), p AS (SELECT person_id AS id FROM s) {_QUEUE}""")
 
 
+_JOINED_MANY = text(f"""
+    WITH m AS (
+        INSERT INTO insurance.household_members (household_id, person_id, joined_on)
+        SELECT h, COALESCE(g.survivor_id, v.p), j
+        FROM unnest(CAST(:household_id AS uuid[]), CAST(:person_id AS uuid[]), CAST(:joined_on AS date[])) AS v(h, p, j)
+        LEFT JOIN insurance.person_merges g ON g.person_id = v.p
+        ON CONFLICT DO NOTHING RETURNING person_id
+    ), p AS (SELECT DISTINCT person_id AS id FROM m) {_QUEUE}""")
+
+
+async def joined_many(session: AsyncSession, rows: list[tuple[uuid.UUID, uuid.UUID, date]]) -> None:
+    """:func:`joined` for many persons (each once): (household, person, day joined)."""
+    await session.execute(
+        _JOINED_MANY,
+        {
+            "household_id": [r[0] for r in rows],
+            "person_id": [r[1] for r in rows],
+            "joined_on": [r[2] for r in rows],
+            "reason": "",
+        },
+    )
+
+
 async def registered_many(session: AsyncSession, rows: list[tuple[uuid.UUID, date, str, Areas, date]]) -> None:
     """:func:`registered` for many persons (each once): (person, birth date, sex, areas, registration day)."""
     await session.execute(

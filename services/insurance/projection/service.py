@@ -81,6 +81,13 @@ async def member_left(session: AsyncSession, event: Event) -> None:
     await repository.left(session, data.household_id, data.person_id, data.left_on)
 
 
+async def members_joined(session: AsyncSession, events: list[Event]) -> None:
+    """:func:`member_joined` for a run of events about distinct persons, in one statement (a households import
+    announces every member: 8,664 single-row statements at the seed's scale 0.05)."""
+    data = [MemberJoinedIn.model_validate(e.data) for e in events]
+    await repository.joined_many(session, [(d.household_id, d.person_id, d.joined_on) for d in data])
+
+
 async def persons_registered(session: AsyncSession, events: list[Event]) -> None:
     """:func:`person_registered` for a run of events about distinct persons, in one statement."""
     rows: list[tuple[uuid.UUID, date, str, Areas, date]] = []

@@ -355,17 +355,50 @@ _STREAKS = text("""
 """)
 
 
-_STREAK_LOCKS = text("""
-    SELECT pg_advisory_xact_lock(hashtext('ansinh.payments.streaks.' || p.programme))
-    FROM (SELECT DISTINCT programme FROM payments.line_results WHERE line_id = ANY(:ids)) p
-    ORDER BY p.programme
+_STREAK_HITS = text("""
+    SELECT DISTINCT r.programme, r.recipient_id
+    FROM payments.line_results r
+    JOIN payments.programmes pr ON pr.code = r.programme AND pr.kind = 'schedule' AND pr.frequency = 'monthly'
+    WHERE r.line_id = ANY(:ids) AND r.outcome IN ('unpaid', 'returned')
+    ORDER BY r.programme, r.recipient_id
 """)
+
+# Locks taken in one statement, in the order of the subquery (an aggregate reads its input in order): the same order
+# in every transaction, so two of them never wait for each other crosswise.
+_PROGRAMME_LOCKS = text("""
+    SELECT count(CASE WHEN :exclusive THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END)
+    FROM (SELECT hashtext('ansinh.payments.streaks.' || p)::bigint AS k
+          FROM unnest(CAST(:programmes AS text[])) AS p ORDER BY 1) s
+""")
+_RECIPIENT_LOCKS = text("""
+    SELECT count(pg_advisory_xact_lock(a, b))
+    FROM (SELECT hashtext('ansinh.payments.streaks.' || p) AS a, hashtext(CAST(r AS text)) AS b
+          FROM unnest(CAST(:programmes AS text[]), CAST(:recipients AS uuid[])) AS x(p, r) ORDER BY 1, 2) s
+""")
+RECIPIENT_LOCKS_MAX = 100
+"""Results of at most this many recipients with a month not received lock each recipient; more lock the programme."""
 
 
 async def unpaid_streaks(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
     """Alert the new runs of three unpaid months. Two transactions recording results for different months of one
-    recipient would each see only their own result and miss the run: a lock per programme (held to commit)
-    serialises the checks, so the second one waits, then reads the first one's committed results (each statement of
-    READ COMMITTED takes a new snapshot)."""
-    await session.execute(_STREAK_LOCKS, {"ids": list(ids)})
+    recipient would each see only their own result and miss the run: the checks of one recipient are serialised by
+    locks held to commit, so the second one waits, then reads the first one's committed results (each statement of
+    READ COMMITTED takes a new snapshot).
+
+    Only results not received (unpaid, returned) of monthly programmes can start a run, so only they lock, and only
+    their recipients: a lock per (programme, recipient) under the programme's lock taken shared — the post office's
+    files of different pay points are recorded side by side (one lock per programme serialised every upload of a
+    payroll's batches, paid or not). A file with more than ``RECIPIENT_LOCKS_MAX`` such recipients takes the
+    programme's lock exclusively instead (bounded lock table), which waits for and excludes the per-recipient ones."""
+    hits = (await session.execute(_STREAK_HITS, {"ids": list(ids)})).all()
+    if not hits:
+        return []
+    programmes = sorted({h.programme for h in hits})
+    exclusive = len(hits) > RECIPIENT_LOCKS_MAX
+    await session.execute(_PROGRAMME_LOCKS, {"programmes": programmes, "exclusive": exclusive})
+    if not exclusive:
+        await session.execute(
+            _RECIPIENT_LOCKS,
+            {"programmes": [h.programme for h in hits], "recipients": [h.recipient_id for h in hits]},
+        )
     return (await session.execute(_STREAKS, {"ids": list(ids)})).all()

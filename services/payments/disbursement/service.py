@@ -198,8 +198,10 @@ async def record(
     batch: Batch,
     results: Sequence[LineResultIn] | Sequence[dict[str, Any]],
     paid_on_field: str = "body.results.{i}.paid_on",
+    known: set[uuid.UUID] | None = None,
 ) -> ResultsOut:
-    """Record results for lines of ``batch`` (already locked by the caller), set-based."""
+    """Record results for lines of ``batch`` (already locked by the caller), set-based. ``known``: which of the
+    lines are the batch's, when the caller has read them already (a file)."""
     items = [r.model_dump() if isinstance(r, LineResultIn) else r for r in results]
     wrong_days = paid_on_problems(batch, items)
     if wrong_days:
@@ -209,13 +211,13 @@ async def record(
         seen: set[uuid.UUID] = set()
         twice = sorted({str(x) for x in lines if x in seen or seen.add(x)})  # type: ignore[func-returns-value]
         raise ValidationFailed([{"field": "body.results", "reason": f"line {x} is listed twice"} for x in twice])
-    known = await repository.known_lines(session, batch, lines)
+    if known is None:
+        known = await repository.known_lines(session, batch, lines)
     recorded = await repository.insert_results(
         session, batch, [i for i in items if i["line_id"] in known], principal.client_id
     )
-    earlier = {
-        r.line_id: r for r in await repository.results(session, [x for x in lines if x in known and x not in recorded])
-    }
+    reported_before = [x for x in lines if x in known and x not in recorded]
+    earlier = {r.line_id: r for r in await repository.results(session, reported_before)} if reported_before else {}
     statuses: list[ItemOut] = []
     raised: list[dict[str, Any]] = []
     for item in items:
@@ -370,4 +372,4 @@ async def record_file(
     known = await repository.known_lines(session, batch, [item["line_id"] for _, item in rows])
     files.unknown_lines(rows, known, header)
     files.wrong_days(rows, paid_on_problems(batch, [item for _, item in rows]), header)
-    return await record(session, principal, batch, [item for _, item in rows])
+    return await record(session, principal, batch, [item for _, item in rows], known=known)

@@ -44,6 +44,40 @@ async def application(
     return await session.scalar(stmt)
 
 
+async def applications_for_update(
+    session: AsyncSession, application_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Application]:
+    """The applications of ``application_ids`` that exist, locked (in id order: two bulk approvals sharing some never
+    wait for each other crosswise)."""
+    if not application_ids:
+        return {}
+    rows = await session.scalars(
+        select(Application)
+        .where(Application.id.in_(sorted(set(application_ids))))
+        .order_by(Application.id)
+        .with_for_update()
+    )
+    return {a.id: a for a in rows}
+
+
+async def persons_by_id(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Person]:
+    if not person_ids:
+        return {}
+    return {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(set(person_ids))))}
+
+
+async def beneficiaries_of_persons(
+    session: AsyncSession, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """person id → beneficiary id, for those of ``person_ids`` who are beneficiaries."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(BeneficiaryRow.person_id, BeneficiaryRow.id).where(BeneficiaryRow.person_id.in_(set(person_ids)))
+    )
+    return {person_id: beneficiary_id for person_id, beneficiary_id in rows}
+
+
 async def submitted_applications_of(
     session: AsyncSession, person_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:

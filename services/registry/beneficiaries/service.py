@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common import clock
+from common.areas import visible_or_404
 from common.auth import Principal
 from common.errors import AnSinhError, Conflict, MakerChecker, NotFound, PreconditionFailed, ValidationFailed
 from common.pagination import KEYSET_INT, keyset, page_of
@@ -256,8 +257,10 @@ async def _approve(
     person: Person,
     body: Approval,
     parameters: Parameters | None = None,
+    beneficiaries: dict[uuid.UUID, uuid.UUID] | None = None,
 ) -> BeneficiaryView:
-    """Approve ``app`` (locked): checks, the beneficiary, its decision, history and event; not its schedule."""
+    """Approve ``app`` (locked): checks, the beneficiary, its decision, history and event; not its schedule.
+    ``beneficiaries``: person id → beneficiary id of the persons concerned, when the caller read them already."""
     if app.submitted_by == principal.client_id:
         raise MakerChecker(
             "maker-checker: the client that submitted an application cannot approve it; another client must decide"
@@ -266,7 +269,10 @@ async def _approve(
         raise Conflict(f"the application is already {app.status}", current_status=app.status)
     _refuse_deceased(person)
     await _check_rulings(session, person, app.categories, body.effective_month, body.signed_on, parameters)
-    existing = await repository.beneficiary_of_person(session, person.id)
+    if beneficiaries is not None:
+        existing = beneficiaries.get(person.id)
+    else:
+        existing = await repository.beneficiary_of_person(session, person.id)
     if existing is not None:
         raise AlreadyBeneficiary("this person is already a beneficiary", existing=location(existing))
     _decide(app, principal, "approved", body.number)
@@ -352,11 +358,30 @@ async def approve_many(
 ) -> list[BulkOutcome]:
     """Approve each item's application as ``POST /applications/{id}/approve`` would (maker-checker and every check
     per item); an item refused changes nothing (its own savepoint) and does not stop the others. The approved
-    beneficiaries' schedules are computed together at the end, once."""
+    beneficiaries' schedules are computed together at the end, once. What the items' checks read is read together
+    first: the applications (locked), their persons, and which of them are beneficiaries already."""
     by_person = await repository.submitted_applications_of(
         session, list({i.person_id for i in items if i.person_id is not None})
     )
     parameters = await load_parameters(session)
+    apps = await repository.applications_for_update(
+        session,
+        [i.application_id for i in items if i.application_id is not None]
+        + [ids[0] for ids in by_person.values() if len(ids) == 1],
+    )
+    persons = await repository.persons_by_id(session, [a.person_id for a in apps.values()])
+    beneficiaries = await repository.beneficiaries_of_persons(session, list(persons))
+
+    async def application_of(application_id: uuid.UUID) -> tuple[Application, Person]:
+        """As ``get_application`` (locked), from what was read together when it is there."""
+        app = apps.get(application_id)
+        if app is None:
+            return await get_application(session, principal, application_id, for_update=True)
+        try:
+            return app, visible_or_404(principal, persons.get(app.person_id), "person")
+        except NotFound:
+            raise NotFound(f"no application {application_id}") from None
+
     out: list[BulkOutcome] = []
     approved: list[uuid.UUID] = []
     for index, item in enumerate(items):
@@ -391,25 +416,29 @@ async def approve_many(
                             applications=[application_location(a) for a in pending],
                         )
                     try:
-                        app, person = await get_application(session, principal, pending[0], for_update=True)
+                        app, person = await application_of(pending[0])
                     except NotFound:
                         raise NotFound(
                             "no such person within the areas of this client", field=f"body.items.{index}.person_id"
                         ) from None
                 else:
-                    app, person = await get_application(session, principal, application_id, for_update=True)
+                    app, person = await application_of(application_id)
                 result.application_id, result.person_id = app.id, app.person_id
                 if app.status == "approved":
                     existing = await repository.beneficiary_of_person(session, app.person_id)
                     extra: dict[str, Any] = {"existing": location(existing)} if existing else {}
                     raise Conflict("the application is already approved", current_status=app.status, **extra)
-                view = await _approve(session, principal, app, person, item, parameters)
+                view = await _approve(session, principal, app, person, item, parameters, beneficiaries)
         except AnSinhError as error:
             if error.status >= 500:
                 raise
             result.error = _item_error(error, index)
+            # Its savepoint rolled back what it changed (the application is expired): read again if listed again.
+            if result.application_id is not None:
+                apps.pop(result.application_id, None)
             continue
         result.beneficiary_id = view.row.id
+        beneficiaries[view.person.id] = view.row.id
         approved.append(view.row.id)
     await schedules_service.refresh(session, approved, parameters=parameters)
     return out

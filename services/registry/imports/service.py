@@ -233,8 +233,9 @@ async def _persons(
     successors: dict[str, list[str]] = {}
     looked_up: set[str] = set()
     first_line: dict[Any, int] = {}
-    # Envelopes built by PostgreSQL in the insert statement; each inserted person is a new subject with one event.
-    announce = partial(EVENTS.publish_sql, PERSON_REGISTERED, one_per_subject=True)
+    # Envelopes built by PostgreSQL in the insert statement; each inserted person is a new subject (its id made here)
+    # with one event: number 1, no lookup of earlier numbers.
+    announce = partial(EVENTS.publish_sql, PERSON_REGISTERED, new_subjects=True)
     inserted: list[uuid.UUID] = []
     written = 0
     in_flight: asyncio.Task[list[uuid.UUID]] | None = None
@@ -821,6 +822,7 @@ async def run(
             raise ValidationFailed([{"field": "body", "reason": "the file has a header but no data rows"}])
         import_id = uuid.uuid4()
         await repository.lock(session, kind)
+        await repository.plan_each_statement(session)
         out = await IMPORTERS[kind](session, principal, header, rows, import_id)
     problems = sorted(out.problems, key=lambda p: p.line)
     record = ImportRecord(

@@ -255,7 +255,7 @@ async def insert_many(
                 SELECT 1 FROM {SCHEMA}.persons p
                 WHERE p.name_key = i.name_key AND p.date_of_birth = i.date_of_birth AND p.commune_code = i.commune_code)
             ON CONFLICT (national_id) DO NOTHING
-            RETURNING *
+            RETURNING {", ".join(names)}
         )"""
     params: dict[str, Any] = {c: [getattr(r, c) for r in rows] for c in names}
     params["by"] = by

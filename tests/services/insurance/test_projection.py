@@ -181,3 +181,33 @@ async def test_many_events_at_once_give_what_one_at_a_time_gives(app, http, mint
     assert spans(await cards(http, minter, one)) == [("TE", "2024-11-20", "2030-11-30")]
     assert spans(await cards(http, minter, two)) == [("BT", "2025-03-01", "2026-01-31")]
     assert spans(await cards(http, minter, three)) == [("HN", "2024-01-01", "2025-04-30"), ("BT", "2025-05-01", None)]
+
+
+async def test_members_joined_at_once_are_kept_as_one_at_a_time_and_a_merged_record_joins_as_its_survivor(app, http):
+    """A households import announces every member: insurance applies a run of them in one statement, with what the
+    one-at-a-time handler does — a record merged away joins as its survivor, and each person is queued once."""
+    from services.insurance.events import EVENTS
+
+    household, first, merged, survivor = (uuid.uuid4() for _ in range(4))
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            text("INSERT INTO insurance.person_merges (person_id, survivor_id) VALUES (:m, :s)"),
+            {"m": merged, "s": survivor},
+        )
+        batch = [registered(p, date(1960, 1, 1), on=date(2020, 1, 1)) for p in (first, survivor)] + [
+            joined(household, first, date(2021, 3, 1)),
+            joined(household, merged, date(2021, 4, 1)),
+        ]
+        assert await EVENTS.inbox.apply_many(session, batch) == len(batch)
+        members = (
+            await session.execute(
+                text(
+                    "SELECT person_id, joined_on FROM insurance.household_members WHERE household_id = :h "
+                    "ORDER BY joined_on"
+                ),
+                {"h": household},
+            )
+        ).all()
+        queued = set((await session.execute(text("SELECT person_id FROM insurance.pending_decisions"))).scalars().all())
+    assert members == [(first, date(2021, 3, 1)), (survivor, date(2021, 4, 1))]
+    assert {first, survivor} <= queued and merged not in queued

@@ -1,8 +1,10 @@
 """Concurrent requests, each in a transaction of its own (committed, then cleaned up)."""
 
 import asyncio
+import uuid
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from common import clock
@@ -140,4 +142,54 @@ async def test_two_identical_result_reports_at_once_have_one_effect(test_db, min
                 {"m": marker},
             )
             await conn.execute(text(f"DELETE FROM payments.payrolls WHERE id IN ({ids})"))
+        await engine.dispose()
+
+
+async def test_a_file_with_a_month_not_received_holds_back_only_uploads_for_the_same_recipients(
+    app, http, minter, test_db
+):
+    """The post office's files of different pay points are recorded side by side: while one file with an unpaid
+    result is being recorded (its transaction still open), another upload of the programme for other recipients takes
+    its locks at once; one for the same recipient waits (its three-month check must see the first one's result)."""
+    from services.payments.disbursement import repository
+
+    from .helpers import feed, line_of, partner, period, run, schedule, unpaid
+
+    away, other = uuid.uuid4(), uuid.uuid4()
+    await feed(
+        app,
+        schedule(away, 1, [period("2024-07", None, 750_000)]),
+        schedule(other, 1, [period("2024-07", None, 750_000)], commune="84102"),
+    )
+    payroll = await run(http, minter, "monthly_allowance", "2026-01")
+    batch = (await http.get("/batches", params={"payroll": payroll["id"]}, headers=partner(minter))).json()["items"]
+    mine = await line_of(http, minter, payroll, away)
+    r = await http.post(
+        f"/batches/{next(b['id'] for b in batch if b['commune_code'] == '84101')}/results",
+        headers=partner(minter),
+        json={"results": [unpaid(mine)]},
+    )
+    assert r.status_code == 200, r.text  # recorded; the test's transaction (the upload's) stays open
+    engine = create_async_engine(to_asyncpg_url(test_db.urls["payments"]))
+
+    async def second_upload_locks(recipient: uuid.UUID) -> bool:
+        """Take the locks an upload of an unpaid result for ``recipient`` takes; False when they are held."""
+        async with engine.connect() as conn, conn.begin():
+            await conn.execute(text("SET LOCAL lock_timeout = '1s'"))
+            try:
+                await conn.execute(
+                    repository._PROGRAMME_LOCKS, {"programmes": ["monthly_allowance"], "exclusive": False}
+                )
+                await conn.execute(
+                    repository._RECIPIENT_LOCKS, {"programmes": ["monthly_allowance"], "recipients": [recipient]}
+                )
+            except DBAPIError as exc:
+                assert "lock timeout" in str(exc)
+                return False
+            return True
+
+    try:
+        assert await second_upload_locks(other)  # another pay point's recipient: not held back
+        assert not await second_upload_locks(away)  # the same recipient: waits for the first upload's commit
+    finally:
         await engine.dispose()

@@ -127,3 +127,24 @@ async def test_an_application_outside_the_checkers_areas_reads_as_no_such_person
     assert items[0]["application_id"] is None and items[0]["problem"]["field"] == "body.items.0.person_id"
     r = await http.get(f"/applications/{application}", headers=h(minter, far))
     assert r.json()["status"] == "submitted"
+
+
+async def test_an_application_listed_twice_in_one_request_is_approved_once(app, http, minter):
+    person, other = await elderly(http, minter), await elderly(http, minter)
+    application = await apply(http, minter, person)
+    refused = await apply(http, minter, other, categories=("5.5b",))  # refused (5.5b exists from 2021-07 only) …
+    items = [
+        {**APPROVAL, "application_id": application},
+        {**APPROVAL, "person_id": other},
+        {**APPROVAL, "application_id": application, "number": "14/QĐ-UBND"},
+        {**APPROVAL, "person_id": other},  # … each time it is listed, and nothing of it is kept
+    ]
+    r = await http.post("/applications/approvals", json={"items": items}, headers=h(minter, CHECKER))
+    assert r.status_code == 200, r.text
+    results = r.json()["items"]
+    assert [i["status"] for i in results] == [201, 422, 409, 422]
+    assert results[2]["problem"]["existing"] == f"/registry/beneficiaries/{results[0]['beneficiary_id']}"
+    b = await http.get(f"/beneficiaries/{results[0]['beneficiary_id']}", headers=h(minter, CHECKER))
+    assert [d["number"] for d in b.json()["decisions"]] == ["12/QĐ-UBND"]
+    r = await http.get(f"/applications/{refused}", headers=h(minter, CHECKER))
+    assert r.json()["status"] == "submitted"
