@@ -96,6 +96,17 @@ async def publish_many(session: AsyncSession, tables: EventTables, envelopes: Se
     return len(events)
 
 
+def _envelope(prefix: str, sequence: str) -> str:
+    """SQL of the CloudEvents envelope of an event row (its ``event_id``, ``subject`` and ``data`` columns under
+    ``prefix``), as every publishing statement of :func:`publish_sql` builds it; ``sequence``: the SQL of its number."""
+    return (
+        f"jsonb_build_object('specversion', '1.0', 'id', {prefix}event_id, 'source', CAST(:_ev_source AS text), "
+        f"'type', CAST(:_ev_type AS text), 'subject', {prefix}subject, "
+        "'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+        f"'datacontenttype', 'application/json', 'sequence', {sequence}, 'data', {prefix}data)"
+    )
+
+
 def publish_sql(
     tables: EventTables,
     source: str,
@@ -148,11 +159,7 @@ def publish_sql(
             RETURNING 1
         ), _published AS (
             INSERT INTO {outbox.schema}.{outbox.name} (event_id, type, subject, sequence, envelope)
-            SELECT e.event_id, CAST(:_ev_type AS text), e.subject, 1, jsonb_build_object(
-                'specversion', '1.0', 'id', e.event_id, 'source', CAST(:_ev_source AS text),
-                'type', CAST(:_ev_type AS text), 'subject', e.subject,
-                'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                'datacontenttype', 'application/json', 'sequence', 1, 'data', e.data)
+            SELECT e.event_id, CAST(:_ev_type AS text), e.subject, 1, {_envelope("e.", "1")}
             FROM (SELECT {uuid7_sql("r.ord")} AS event_id, r.subject, r.data FROM {rows} r) AS e
             CROSS JOIN (SELECT pg_notify(:_ev_channel, '')) AS wake
             RETURNING subject
@@ -170,11 +177,7 @@ def publish_sql(
             RETURNING subject, last
         ), _published AS (
             INSERT INTO {outbox.schema}.{outbox.name} (event_id, type, subject, sequence, envelope)
-            SELECT event_id, CAST(:_ev_type AS text), subject, last, jsonb_build_object(
-                'specversion', '1.0', 'id', event_id, 'source', CAST(:_ev_source AS text),
-                'type', CAST(:_ev_type AS text), 'subject', subject,
-                'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                'datacontenttype', 'application/json', 'sequence', last, 'data', data)
+            SELECT event_id, CAST(:_ev_type AS text), subject, last, {_envelope("", "last")}
             FROM _ev JOIN _seq USING (subject) CROSS JOIN (SELECT pg_notify(:_ev_channel, '')) AS wake
             ORDER BY ord
             RETURNING subject
@@ -197,11 +200,7 @@ def publish_sql(
             FROM _ev JOIN _counts USING (subject) JOIN _seq USING (subject)
         ), _published AS (
             INSERT INTO {outbox.schema}.{outbox.name} (event_id, type, subject, sequence, envelope)
-            SELECT event_id, CAST(:_ev_type AS text), subject, sequence, jsonb_build_object(
-                'specversion', '1.0', 'id', event_id, 'source', CAST(:_ev_source AS text),
-                'type', CAST(:_ev_type AS text), 'subject', subject,
-                'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                'datacontenttype', 'application/json', 'sequence', sequence, 'data', data)
+            SELECT event_id, CAST(:_ev_type AS text), subject, sequence, {_envelope("", "sequence")}
             FROM _numbered CROSS JOIN (SELECT pg_notify(:_ev_channel, '')) AS wake
             ORDER BY ord
             RETURNING subject

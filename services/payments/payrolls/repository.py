@@ -25,6 +25,7 @@ from sqlalchemy import Row, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import flush_in_savepoint, in_areas
+from common.ids import uuid7_sql
 
 from ..disbursement.repository import CARRYABLE
 from ..models import LedgerEntry, Payroll, PayrollLine
@@ -315,15 +316,7 @@ def generation_sql(kind: str) -> str:
     return head + _LINES.replace("{lines}", _LINE_FROM[kind].format(amounts=_AMOUNTS + ", " + LINE_ID) + "ORDER BY 2")
 
 
-UUIDV7_PREFIX = (
-    "set_bit(set_bit(substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) "
-    "|| substring(uuid_send(gen_random_uuid()) FROM 7 FOR 6), 52, 1), 53, 1)"
-)
-"""12 bytes, once per statement: 48-bit Unix milliseconds, the version (7) and 42 random bits with the variant."""
-
-LINE_ID = (
-    "encode((SELECT " + UUIDV7_PREFIX + ") || int4send(CAST(row_number() OVER (ORDER BY m.rid) AS int)), 'hex')::uuid"
-)
+LINE_ID = uuid7_sql("row_number() OVER (ORDER BY m.rid)")
 """A line's id: a UUIDv7 (RFC 9562: milliseconds, then bits that make it unique) whose first 12 bytes are drawn once
 per statement and whose last 4 count the lines in recipient order — ids increase with the lines, and a payroll's ids
 follow the earlier ones. One random draw per statement, not per line: ``gen_random_uuid()`` costs ~4 µs of CPU a call
