@@ -18,6 +18,12 @@ async def flag(session: AsyncSession, person_ids: Sequence[uuid.UUID], by: str) 
     await repository.flag(session, person_ids, by)
 
 
+async def flag_new(session: AsyncSession, persons: Sequence[repository.NewRecord], by: str) -> None:
+    """:func:`flag` for records this transaction has just inserted, none of them in a household yet (a bulk import's
+    persons): the same pairs, found from the records' own keys instead of a lookup of each by id."""
+    await repository.flag_new(session, persons, by)
+
+
 async def open_partners(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
     """For each of ``person_ids``, the other records of its open pairs."""
     return await repository.open_partners(session, person_ids)

@@ -77,6 +77,9 @@ PROBLEMS_KEPT = 1000
 """Problems listed in an import's record; ``problems_total`` counts them all."""
 CHUNK = 10_000
 """Rows per insert statement."""
+FIRST_CHUNK = 2_000
+"""Rows of a persons import's first insert: the database starts on it after 2,000 rows are checked, not 10,000 (it
+waits for Python's checks only until then; every later chunk is checked while the one before is inserted)."""
 
 Rows = Sequence[tuple[int, list[rules.Cell]]]
 
@@ -244,10 +247,10 @@ async def _persons(
         ids = await persons_service.register_many(
             session, chunk, by=principal.client_id, reason=f"import {import_id}", announce=announce
         )
-        added = [p.id for p in chunk if p.id in ids]
+        added = [p for p in chunk if p.id in ids]
         # Pairs among this chunk and everything inserted before it (a later chunk pairs with this one in its turn).
-        await duplicates.flag(session, added, principal.client_id)
-        return added
+        await duplicates.flag_new(session, added, principal.client_id)
+        return [p.id for p in added]
 
     async def landed() -> None:
         nonlocal in_flight
@@ -258,9 +261,9 @@ async def _persons(
     today = clock.today()
     key_of = _name_keys()
     try:
-        for start in range(0, len(rows), CHUNK):
+        for start, end in _chunks(len(rows)):
             valid: list[tuple[int, dict[str, Any]]] = []
-            for i, (line, cells) in enumerate(rows[start : start + CHUNK]):
+            for i, (line, cells) in enumerate(rows[start:end]):
                 body, problems = _person(line, header, cells, today)
                 if body is None:
                     out.reject(*problems)
@@ -320,6 +323,12 @@ async def _persons(
     out.imported, out.duplicates = len(inserted), written - len(inserted)
     out.possible_duplicates = await _open_pairs(session, inserted)
     return out
+
+
+def _chunks(count: int) -> list[tuple[int, int]]:
+    """(start, end) of the chunks of ``count`` rows: :data:`FIRST_CHUNK` rows, then :data:`CHUNK` at a time."""
+    bounds = [0, *range(min(FIRST_CHUNK, count), count, CHUNK), count]
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def _name_keys() -> Callable[[str], str]:

@@ -296,10 +296,12 @@ async def test_an_import_flags_the_records_it_adds_and_imports_them_all_the_same
 
 
 async def test_an_import_in_chunks_flags_pairs_across_chunks_and_counts_both_records(http, minter, monkeypatch):
-    # Chunks of two rows: while the database writes one chunk Python checks the next, and a pair whose records lie
-    # in different chunks is flagged when the later chunk lands; the count covers both records of the pair.
+    # A first chunk of one row, then chunks of two: while the database writes one chunk Python checks the next, and a
+    # pair whose records lie in different chunks is flagged when the later chunk lands; the count covers both records
+    # of the pair.
     from services.registry.imports import service as imports_service
 
+    monkeypatch.setattr(imports_service, "FIRST_CHUNK", 1)
     monkeypatch.setattr(imports_service, "CHUNK", 2)
     tag = uuid.uuid4().hex[:6]
     body = csv_file(
@@ -317,3 +319,40 @@ async def test_an_import_in_chunks_flags_pairs_across_chunks_and_counts_both_rec
     ]
     [pair] = [p for p in await pairs(http, minter) if all(tag in r["full_name"] for r in p["persons"])]
     assert sorted(r["full_name"] for r in pair["persons"]) == [f"Lam Van Tu {tag}", f"Lâm Văn Tư {tag}"]
+
+
+async def test_an_import_flags_the_pairs_registration_would_in_the_file_and_the_registry(http, minter, monkeypatch):
+    # The import flags its new records from their own keys, chunk by chunk (a first chunk of one row, then two):
+    # each pair below is worked out by hand from the rule, with the registry's records and across and within chunks.
+    from services.registry.imports import service as imports_service
+
+    monkeypatch.setattr(imports_service, "FIRST_CHUNK", 1)
+    monkeypatch.setattr(imports_service, "CHUNK", 2)
+    tag = uuid.uuid4().hex[:6]
+    await register(http, minter, ba(tag))  # A: no national ID
+    ba_1944, nam_1960 = date(1944, 5, 10), date(1960, 2, 1)
+    body = csv_file(
+        VI_HEADER,
+        f"1,Tran Van Ba {tag},10/05/1944,Nam,{nid(ba_1944, 'male')},99101,,",  # P (chunk 1): pairs with A
+        f"2,Lê Thị Năm {tag},01/02/1960,Nữ,{nid(nam_1960, 'female')},99101,,",  # Q (chunk 2)
+        f"3,Le Thi Nam {tag},01/02/1960,Nữ,,99101,,",  # R (chunk 2): no national ID, pairs with Q
+        f"4,TRẦN VĂN BA {tag},10/05/1944,Nam,{nid(ba_1944, 'male')},99101,,",  # S (chunk 3): pairs with A, not P
+        f"5,LÊ THỊ NĂM {tag},01/02/1960,Nữ,{nid(nam_1960, 'female')},99101,,",  # T (chunk 3): pairs with R, not Q
+        f"6,Ngô Văn Sáu {tag},03/03/1970,Nam,,99101,,",  # U (chunk 4): no pair
+    )
+    out = await imported(http, minter, body)
+    assert (out["imported"], out["duplicates"], out["rejected"], out["possible_duplicates"]) == (6, 0, 0, 5)
+    found = {
+        frozenset(r["full_name"].removesuffix(f" {tag}") for r in p["persons"])
+        for p in await pairs(http, minter, status="open")
+        if all(tag in r["full_name"] for r in p["persons"])
+    }
+    assert found == {
+        frozenset(names)
+        for names in (
+            ("Trần Văn Ba", "Tran Van Ba"),
+            ("Lê Thị Năm", "Le Thi Nam"),
+            ("Trần Văn Ba", "TRẦN VĂN BA"),
+            ("Le Thi Nam", "LÊ THỊ NĂM"),
+        )
+    }
