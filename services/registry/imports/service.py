@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -81,7 +82,8 @@ FIRST_CHUNK = 2_000
 """Rows of a persons import's first insert: the database starts on it after 2,000 rows are checked, not 10,000 (it
 waits for Python's checks only until then; every later chunk is checked while the one before is inserted)."""
 
-Rows = Sequence[tuple[int, list[rules.Cell]]]
+Rows = Iterable[tuple[int, list[rules.Cell]]]
+"""The file's data rows as they are read: (line, cells)."""
 
 
 def location(import_id: uuid.UUID) -> str:
@@ -231,7 +233,7 @@ async def _persons(
     """Chunk by chunk, the database inserting one chunk while Python checks the next (a pipeline of two stages: on
     two cores each waited for the other before). The session runs one statement at a time: the chunk in flight is
     awaited before any other statement (a commune lookup, the next chunk's insert)."""
-    out = Outcome(rows=len(rows))
+    out = Outcome()
     communes: dict[str, Commune] = {}
     successors: dict[str, list[str]] = {}
     looked_up: set[str] = set()
@@ -261,9 +263,14 @@ async def _persons(
     today = clock.today()
     key_of = _name_keys()
     try:
-        for start, end in _chunks(len(rows)):
+        reading = iter(rows)
+        size = FIRST_CHUNK
+        # The file is read chunk by chunk too: the first insert waits only for the first chunk's reading and checks.
+        while chunk := list(itertools.islice(reading, size)):
+            size = CHUNK
+            out.rows += len(chunk)
             valid: list[tuple[int, dict[str, Any]]] = []
-            for i, (line, cells) in enumerate(rows[start:end]):
+            for i, (line, cells) in enumerate(chunk):
                 body, problems = _person(line, header, cells, today)
                 if body is None:
                     out.reject(*problems)
@@ -323,12 +330,6 @@ async def _persons(
     out.imported, out.duplicates = len(inserted), written - len(inserted)
     out.possible_duplicates = await _open_pairs(session, inserted)
     return out
-
-
-def _chunks(count: int) -> list[tuple[int, int]]:
-    """(start, end) of the chunks of ``count`` rows: :data:`FIRST_CHUNK` rows, then :data:`CHUNK` at a time."""
-    bounds = [0, *range(min(FIRST_CHUNK, count), count, CHUNK), count]
-    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def _name_keys() -> Callable[[str], str]:
@@ -426,10 +427,11 @@ async def _households(
     session: AsyncSession, principal: Principal, header: Header, rows: Rows, import_id: uuid.UUID
 ) -> Outcome:
     """One row per member; the rows sharing a household code are one household, imported whole or not at all."""
-    out = Outcome(rows=len(rows))
+    table = list(rows)
+    out = Outcome(rows=len(table))
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     problems: dict[int, list[RowProblem]] = {}
-    for line, cells in rows:
+    for line, cells in table:
         values, found = _member_row(line, header, cells)
         problems[line] = found
         # A row without a code belongs to no household: it is rejected alone.
@@ -652,10 +654,11 @@ _APPLICATION_CELLS: dict[str, Parser] = {"national_id": _code(12), "categories":
 async def _applications(
     session: AsyncSession, principal: Principal, header: Header, rows: Rows, import_id: uuid.UUID
 ) -> Outcome:
-    out = Outcome(rows=len(rows))
+    table = list(rows)
+    out = Outcome(rows=len(table))
     known = await beneficiaries_repository.category_codes(session) - {RESIDENTIAL}
     parsed: list[tuple[int, dict[str, Any]]] = []
-    for line, cells in rows:
+    for line, cells in table:
         problems: list[RowProblem] = []
         values, bad = _cells(line, header, cells, _APPLICATION_CELLS, problems)
         problems += _required(line, header, values, bad, ("national_id", "categories"))
@@ -734,9 +737,10 @@ async def _study_periods(
     """Study periods row by row through the single-record rules (:func:`..study.service.record`: no overlap, not
     before birth or after death, not starting after the current month); the schedules of everyone concerned are
     refreshed once at the end. The same period already recorded (person, kind, from, to) is a duplicate."""
-    out = Outcome(rows=len(rows))
+    table = list(rows)
+    out = Outcome(rows=len(table))
     parsed: list[tuple[int, dict[str, Any]]] = []
-    for line, cells in rows:
+    for line, cells in table:
         problems: list[RowProblem] = []
         values, bad = _cells(line, header, cells, _STUDY_CELLS, problems)
         problems += _required(line, header, values, bad, ("national_id", "study_kind", "from", "document"))
@@ -826,9 +830,13 @@ async def run(
         raise _header_failed(kind, header_problems)
     # The rows make no reference cycles; the collector's passes over them were a quarter of the import's CPU.
     with gcpause.paused():
-        rows = list(sheet.rows)
-        if not rows:
+        reading = iter(sheet.rows)
+        first = next(reading, None)
+        if first is None:
             raise ValidationFailed([{"field": "body", "reason": "the file has a header but no data rows"}])
+        # Rows are read as the import goes (a persons import checks and inserts its first chunk while the rest of the
+        # file is still unread); a file found faulty further on (too many rows, broken CSV) fails the whole import.
+        rows = itertools.chain([first], reading)
         import_id = uuid.uuid4()
         await repository.lock(session, kind)
         await repository.plan_each_statement(session)
