@@ -41,10 +41,22 @@ class NewRecord(Protocol):
     def national_id(self) -> str | None: ...
 
 
+# ``pairs`` (x < y, their rules) recorded as open pairs; a pair flagged before gains the rules it lacked while open, and
+# a decided pair stays decided.
+_RECORD_PAIRS = f"""
+    INSERT INTO {SCHEMA}.possible_duplicates (id, person_id, other_id, rules, status, created_by)
+    SELECT gen_random_uuid(), x, y, rules, 'open', :by FROM pairs
+    ORDER BY x, y
+    ON CONFLICT (person_id, other_id) DO UPDATE
+        SET rules = ARRAY(SELECT DISTINCT r FROM unnest(possible_duplicates.rules || EXCLUDED.rules) r ORDER BY r)
+        WHERE possible_duplicates.status = 'open'
+"""
+
 # Pairs of live (not merged) records of ``:ids`` and any other record: the same folded name and date of birth in the
 # same commune, or the same folded name and birth year among the current members of one household. Two records
 # with different national IDs are different people and never a pair.
-_FLAG = text(f"""
+_FLAG = text(
+    f"""
     WITH candidates AS (
         SELECT n.id AS a, p.id AS b, '{NAME_BIRTH_DATE_COMMUNE}' AS rule
         FROM {SCHEMA}.persons n
@@ -68,14 +80,9 @@ _FLAG = text(f"""
         WHERE pa.merged_into IS NULL AND pb.merged_into IS NULL
           AND (pa.national_id IS NULL OR pb.national_id IS NULL OR pa.national_id = pb.national_id)
         GROUP BY 1, 2
-    )
-    INSERT INTO {SCHEMA}.possible_duplicates (id, person_id, other_id, rules, status, created_by)
-    SELECT gen_random_uuid(), x, y, rules, 'open', :by FROM pairs
-    ORDER BY x, y
-    ON CONFLICT (person_id, other_id) DO UPDATE
-        SET rules = ARRAY(SELECT DISTINCT r FROM unnest(possible_duplicates.rules || EXCLUDED.rules) r ORDER BY r)
-        WHERE possible_duplicates.status = 'open'
-""")
+    )"""
+    + _RECORD_PAIRS
+)
 
 
 async def flag(session: AsyncSession, person_ids: Sequence[uuid.UUID], by: str) -> None:
@@ -89,26 +96,22 @@ async def flag(session: AsyncSession, person_ids: Sequence[uuid.UUID], by: str) 
 # only the first rule can pair them; the chunk is read from the arrays instead of looked up by id, and joined to
 # ``persons`` on the three keys without sorting the table (the general statement's plan, with statistics taken before
 # the import, sorted the whole table once per chunk, spilling to disk past ~40,000 records).
-_FLAG_NEW = text(f"""
+_FLAG_NEW = text(
+    f"""
     WITH n AS (
         SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:name_keys AS text[]), CAST(:dates AS date[]),
                              CAST(:communes AS text[]), CAST(:national_ids AS text[]))
                       AS n(id, name_key, date_of_birth, commune_code, national_id)
     ), pairs AS (
-        SELECT DISTINCT least(n.id, p.id) AS x, greatest(n.id, p.id) AS y
+        SELECT DISTINCT least(n.id, p.id) AS x, greatest(n.id, p.id) AS y, ARRAY['{NAME_BIRTH_DATE_COMMUNE}'] AS rules
         FROM n
         JOIN {SCHEMA}.persons p ON p.name_key = n.name_key AND p.date_of_birth = n.date_of_birth
              AND p.commune_code = n.commune_code AND p.id <> n.id
         WHERE p.merged_into IS NULL
           AND (n.national_id IS NULL OR p.national_id IS NULL OR n.national_id = p.national_id)
-    )
-    INSERT INTO {SCHEMA}.possible_duplicates (id, person_id, other_id, rules, status, created_by)
-    SELECT gen_random_uuid(), x, y, ARRAY['{NAME_BIRTH_DATE_COMMUNE}'], 'open', :by FROM pairs
-    ORDER BY x, y
-    ON CONFLICT (person_id, other_id) DO UPDATE
-        SET rules = ARRAY(SELECT DISTINCT r FROM unnest(possible_duplicates.rules || EXCLUDED.rules) r ORDER BY r)
-        WHERE possible_duplicates.status = 'open'
-""")
+    )"""
+    + _RECORD_PAIRS
+)
 
 
 async def flag_new(session: AsyncSession, persons: Sequence[NewRecord], by: str) -> None:
