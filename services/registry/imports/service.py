@@ -294,7 +294,8 @@ async def _persons(
                     continue
                 key_name = key_of(b["full_name"])
                 national_id = b["national_id"]
-                key: Any = national_id or (key_name, b["date_of_birth"], code)
+                unnamed = (key_name, b["date_of_birth"], code)
+                key: Any = national_id or unnamed
                 if key in first_line:
                     what = "national ID" if national_id else "name, date of birth and commune (no national ID)"
                     out.reject(
@@ -307,6 +308,10 @@ async def _persons(
                     )
                     continue
                 first_line[key] = line
+                if national_id:
+                    # A later row without national ID is this person too (as it would be once this one is registered):
+                    # decided here, not by where the chunks happen to split the file.
+                    first_line.setdefault(unnamed, line)
                 commune = communes[code]
                 new.append(
                     persons_service.NewPerson(

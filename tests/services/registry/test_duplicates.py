@@ -334,8 +334,9 @@ async def test_an_import_flags_the_pairs_registration_would_in_the_file_and_the_
     body = csv_file(
         VI_HEADER,
         f"1,Tran Van Ba {tag},10/05/1944,Nam,{nid(ba_1944, 'male')},99101,,",  # P (chunk 1): pairs with A
-        f"2,Lê Thị Năm {tag},01/02/1960,Nữ,{nid(nam_1960, 'female')},99101,,",  # Q (chunk 2)
-        f"3,Le Thi Nam {tag},01/02/1960,Nữ,,99101,,",  # R (chunk 2): no national ID, pairs with Q
+        # R before Q: a row without national ID after Q would be Q (test_imports), not a second record.
+        f"2,Le Thi Nam {tag},01/02/1960,Nữ,,99101,,",  # R (chunk 2): no national ID, pairs with Q
+        f"3,Lê Thị Năm {tag},01/02/1960,Nữ,{nid(nam_1960, 'female')},99101,,",  # Q (chunk 2)
         f"4,TRẦN VĂN BA {tag},10/05/1944,Nam,{nid(ba_1944, 'male')},99101,,",  # S (chunk 3): pairs with A, not P
         f"5,LÊ THỊ NĂM {tag},01/02/1960,Nữ,{nid(nam_1960, 'female')},99101,,",  # T (chunk 3): pairs with R, not Q
         f"6,Ngô Văn Sáu {tag},03/03/1970,Nam,,99101,,",  # U (chunk 4): no pair

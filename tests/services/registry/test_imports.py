@@ -228,21 +228,33 @@ async def test_reimporting_a_file_creates_no_duplicates(app, http, minter):
     assert count == 4
 
 
-async def test_a_repeated_person_within_one_file_is_a_problem_naming_the_first_line(http, minter):
+@pytest.mark.parametrize("first_chunk", [1, imports_service.FIRST_CHUNK], ids=["one-row-chunks-first", "one-chunk"])
+async def test_a_repeated_person_within_one_file_is_a_problem_naming_the_first_line(
+    http, minter, monkeypatch, first_chunk
+):
+    """Wherever the chunks split the file: a row without national ID after a row with one, of the same name, date of
+    birth and commune, is that person (as it would be once the first is registered), not a second registration."""
+    monkeypatch.setattr(imports_service, "FIRST_CHUNK", first_chunk)
     tag = uuid.uuid4().hex[:8]
     n = nid(date(1950, 1, 1), "male")
     body = csv_file(
         "full_name,date_of_birth,sex,national_id,commune_code",
+        f"D {tag},1960-01-01,male,{nid(date(1960, 1, 1), 'male')},99101",
+        f"D {tag},1960-01-01,male,,99101",
         f"A {tag},1950-01-01,male,{n},99101",
         f"B {tag},1950-01-01,male,{n},99101",
         f"C {tag},1940-01-01,male,,99101",
         f"C {tag},1940-01-01,male,,99101",
+        f"E {tag},1970-01-01,male,,99101",
+        f"E {tag},1970-01-01,male,{nid(date(1970, 1, 1), 'male')},99101",
     )
     out = await imported(http, minter, body)
-    assert (out["imported"], out["rejected"]) == (2, 2)
+    assert (out["imported"], out["duplicates"], out["rejected"]) == (5, 0, 3)
+    assert out["possible_duplicates"] == 2  # the two rows E: the record without national ID may be the other
     assert [(p["line"], p["reason"]) for p in out["problems"]] == [
-        (3, "the same person as line 2 (same national ID)"),
-        (5, "the same person as line 4 (same name, date of birth and commune (no national ID))"),
+        (3, "the same person as line 2 (same name, date of birth and commune (no national ID))"),
+        (5, "the same person as line 4 (same national ID)"),
+        (7, "the same person as line 6 (same name, date of birth and commune (no national ID))"),
     ]
 
 
