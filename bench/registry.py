@@ -82,14 +82,19 @@ SURNAMES = {
 
 
 def generate(n: int, communes: list[str], seed: int = 2026) -> list[Person]:
-    """``n`` persons named the Vietnamese way (surname, middle name, given name; Faker ``vi_VN`` given names)."""
+    """``n`` persons named the Vietnamese way (surname, middle name, given name; Faker ``vi_VN`` given names), no two
+    of the same name key, date of birth and commune (the import would take the second for the first: every row of the
+    file is a new person)."""
     from faker import Faker
+
+    from services.registry.rules.names import name_key
 
     fake = Faker("vi_VN")
     Faker.seed(seed)
     rng = random.Random(seed)
     surnames, weights = list(SURNAMES), list(SURNAMES.values())
     used: set[str] = set()
+    seen: set[tuple[str, dt.date, str]] = set()
     out = []
     start, span = dt.date(1930, 1, 1).toordinal(), (dt.date(2020, 12, 31) - dt.date(1930, 1, 1)).days
     for _ in range(n):
@@ -105,13 +110,18 @@ def generate(n: int, communes: list[str], seed: int = 2026) -> list[Person]:
                 national_id = f"{rng.choice(PROVINCES)}{digit}{dob.year % 100:02d}{rng.randrange(10**6):06d}"
             used.add(national_id)
         phone = f"09{rng.randrange(10**8):08d}" if rng.random() < 0.6 else ""
+        commune = rng.choice(communes)
+        while (name_key(name), dob, commune) in seen:  # about once in 50,000 persons: another given name
+            given = fake.first_name_male() if sex == "male" else fake.first_name_female()
+            name = f"{name.rsplit(' ', 1)[0]} {given}"
+        seen.add((name_key(name), dob, commune))
         out.append(
             Person(
                 name,
                 dob,
                 sex,
                 national_id,
-                rng.choice(communes),
+                commune,
                 f"Ấp {rng.randrange(1, 12)}",
                 phone,
                 rng.choice(("Kinh", "Kinh", "Kinh", "Khmer", "Hoa")),
