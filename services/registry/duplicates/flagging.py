@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,10 +19,11 @@ async def flag(session: AsyncSession, person_ids: Sequence[uuid.UUID], by: str) 
     await repository.flag(session, person_ids, by)
 
 
-async def flag_new(session: AsyncSession, persons: Sequence[repository.NewRecord], by: str) -> None:
-    """:func:`flag` for records this transaction has just inserted, none of them in a household yet (a bulk import's
-    persons): the same pairs, found from the records' own keys instead of a lookup of each by id."""
-    await repository.flag_new(session, persons, by)
+def flag_new_sql(rows: str) -> tuple[str, dict[str, Any]]:
+    """:func:`flag` for the records a bulk insert writes, none of them in a household yet (a bulk import's persons),
+    as SQL the insert runs in the same statement (``persons.service.register_many``'s ``flag``): the same pairs,
+    found from the records' own keys."""
+    return repository.flag_new_sql(rows)
 
 
 async def open_partners(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:

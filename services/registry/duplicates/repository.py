@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, literal, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,21 +24,6 @@ RECORD_TYPE = "possible_duplicate"
 
 NAME_BIRTH_DATE_COMMUNE = "name_birth_date_commune"
 NAME_BIRTH_YEAR_HOUSEHOLD = "name_birth_year_household"
-
-
-class NewRecord(Protocol):
-    """What :func:`flag_new` reads of a record just inserted (``persons.service.NewPerson``)."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def name_key(self) -> str: ...
-    @property
-    def date_of_birth(self) -> date: ...
-    @property
-    def commune_code(self) -> str: ...
-    @property
-    def national_id(self) -> str | None: ...
 
 
 # ``pairs`` (x < y, their rules) recorded as open pairs; a pair flagged before gains the rules it lacked while open, and
@@ -92,43 +77,33 @@ async def flag(session: AsyncSession, person_ids: Sequence[uuid.UUID], by: str) 
         await session.execute(_FLAG, {"ids": list(person_ids), "by": by})
 
 
-# The same rule for records just inserted (a bulk import's chunk), given with their keys: they have no household yet, so
-# only the first rule can pair them; the chunk is read from the arrays instead of looked up by id, and joined to
-# ``persons`` on the three keys without sorting the table (the general statement's plan, with statistics taken before
-# the import, sorted the whole table once per chunk, spilling to disk past ~40,000 records).
-_FLAG_NEW = text(
-    f"""
-    WITH n AS (
-        SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:name_keys AS text[]), CAST(:dates AS date[]),
-                             CAST(:communes AS text[]), CAST(:national_ids AS text[]))
-                      AS n(id, name_key, date_of_birth, commune_code, national_id)
-    ), pairs AS (
+# The same rule for records a bulk insert has just written, as CTEs appended to that insert's statement: they have no
+# household yet, so only the first rule can pair them. Joined on the three keys to ``persons`` as it was before the
+# statement (the registry and the import's earlier chunks) and to the statement's own new records, whose rows the
+# statement cannot see in ``persons`` yet. (A statement of its own, after the insert, cost a round trip and the
+# keys sent again per chunk; the general statement's plan, with statistics taken before the import, also sorted the
+# whole table once per chunk, spilling to disk past ~40,000 records.)
+_FLAG_NEW = f"""
+    , pairs AS (
         SELECT DISTINCT least(n.id, p.id) AS x, greatest(n.id, p.id) AS y, ARRAY['{NAME_BIRTH_DATE_COMMUNE}'] AS rules
-        FROM n
-        JOIN {SCHEMA}.persons p ON p.name_key = n.name_key AND p.date_of_birth = n.date_of_birth
-             AND p.commune_code = n.commune_code AND p.id <> n.id
+        FROM {{rows}} n
+        JOIN (
+            SELECT id, name_key, date_of_birth, commune_code, national_id, merged_into FROM {SCHEMA}.persons
+            UNION ALL
+            SELECT id, name_key, date_of_birth, commune_code, national_id, CAST(NULL AS uuid) FROM {{rows}}
+        ) p ON p.name_key = n.name_key AND p.date_of_birth = n.date_of_birth AND p.commune_code = n.commune_code
+               AND p.id <> n.id
         WHERE p.merged_into IS NULL
           AND (n.national_id IS NULL OR p.national_id IS NULL OR n.national_id = p.national_id)
-    )"""
-    + _RECORD_PAIRS
-)
+    ), _flagged AS ({_RECORD_PAIRS})
+"""
 
 
-async def flag_new(session: AsyncSession, persons: Sequence[NewRecord], by: str) -> None:
-    """:func:`flag` for records inserted by this transaction that belong to no household yet (a bulk import's
-    persons): the same pairs, found from their keys."""
-    if persons:
-        await session.execute(
-            _FLAG_NEW,
-            {
-                "ids": [p.id for p in persons],
-                "name_keys": [p.name_key for p in persons],
-                "dates": [p.date_of_birth for p in persons],
-                "communes": [p.commune_code for p in persons],
-                "national_ids": [p.national_id for p in persons],
-                "by": by,
-            },
-        )
+def flag_new_sql(rows: str) -> tuple[str, dict[str, Any]]:
+    """SQL to append to a bulk insert's ``WITH`` list (it starts with a comma): flag the pairs of the records that the
+    CTE ``rows`` inserted (columns ``id``, ``name_key``, ``date_of_birth``, ``commune_code``, ``national_id``),
+    recorded as created by the statement's ``:by``. No parameters of its own."""
+    return _FLAG_NEW.replace("{rows}", rows), {}
 
 
 async def open_partners(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:

@@ -78,9 +78,12 @@ PROBLEMS_KEPT = 1000
 """Problems listed in an import's record; ``problems_total`` counts them all."""
 CHUNK = 10_000
 """Rows per insert statement."""
+YIELD_ROWS = 200
+"""A persons import yields to the event loop every so many rows it reads and checks (~4 ms)."""
 FIRST_CHUNK = 2_000
-"""Rows of a persons import's first insert: the database starts on it after 2,000 rows are checked, not 10,000 (it
-waits for Python's checks only until then; every later chunk is checked while the one before is inserted)."""
+"""Rows of a persons import's first insert: the database starts on it after 2,000 rows are checked, not 10,000. Each
+later chunk is twice the one before, up to ``CHUNK``, and is checked while the one before is inserted: Python checks a
+row in about half the time the database takes to insert it, so the database is kept busy from the first chunk on."""
 
 Rows = Iterable[tuple[int, list[rules.Cell]]]
 """The file's data rows as they are read: (line, cells)."""
@@ -245,14 +248,18 @@ async def _persons(
     written = 0
     in_flight: asyncio.Task[list[uuid.UUID]] | None = None
 
-    async def write(chunk: list[persons_service.NewPerson]) -> list[uuid.UUID]:
+    async def write(chunk: persons_service.NewPersons) -> list[uuid.UUID]:
+        # The same statement flags the pairs among this chunk and everything inserted before it (a later chunk pairs
+        # with this one in its turn).
         ids = await persons_service.register_many(
-            session, chunk, by=principal.client_id, reason=f"import {import_id}", announce=announce
+            session,
+            chunk,
+            by=principal.client_id,
+            reason=f"import {import_id}",
+            announce=announce,
+            flag=duplicates.flag_new_sql,
         )
-        added = [p for p in chunk if p.id in ids]
-        # Pairs among this chunk and everything inserted before it (a later chunk pairs with this one in its turn).
-        await duplicates.flag_new(session, added, principal.client_id)
-        return [p.id for p in added]
+        return [i for i in chunk.ids if i in ids]
 
     async def landed() -> None:
         nonlocal in_flight
@@ -266,18 +273,23 @@ async def _persons(
         reading = iter(rows)
         size = FIRST_CHUNK
         # The file is read chunk by chunk too: the first insert waits only for the first chunk's reading and checks.
-        while chunk := list(itertools.islice(reading, size)):
-            size = CHUNK
-            out.rows += len(chunk)
+        while True:
             valid: list[tuple[int, dict[str, Any]]] = []
-            for i, (line, cells) in enumerate(chunk):
+            read = 0
+            # Rows are read as they are checked, and the loop yields every YIELD_ROWS rows: the chunk in flight needs
+            # the event loop for each step of its statements (send, answer, the next statement).
+            for read, (line, cells) in enumerate(itertools.islice(reading, size), start=1):
                 body, problems = _person(line, header, cells, today)
                 if body is None:
                     out.reject(*problems)
                 else:
                     valid.append((line, body))
-                if i % 500 == 499:
-                    await asyncio.sleep(0)  # the chunk in flight reads its answer, sends its next statement
+                if read % YIELD_ROWS == 0:
+                    await asyncio.sleep(0)
+            if not read:
+                break
+            size = min(2 * size, CHUNK)
+            out.rows += read
             unknown = {b["commune_code"] for _, b in valid} - looked_up
             if unknown:  # the first chunk, and rarely another: a file names a few dozen communes
                 await landed()
@@ -322,10 +334,11 @@ async def _persons(
                         **b,
                     )
                 )
-            await landed()
             if new:
+                batch = persons_service.new_persons(new)  # made before the chunk in flight has landed
+                await landed()
                 written += len(new)
-                in_flight = asyncio.create_task(write(new))
+                in_flight = asyncio.create_task(write(batch))
                 await asyncio.sleep(0)  # send it before checking the next chunk
         await landed()
     finally:

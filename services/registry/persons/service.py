@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -371,24 +370,28 @@ async def identities(session: AsyncSession, principal: Principal, ids: list[uuid
 
 
 NewPerson = repository.NewPerson
+NewPersons = repository.NewPersons
+new_persons = repository.new_persons
 
 
 async def register_many(
     session: AsyncSession,
-    rows: Sequence[NewPerson],
+    persons: NewPersons,
     *,
     by: str,
     reason: str,
     announce: repository.Announce | None = None,
+    flag: repository.Announce | None = None,
 ) -> set[uuid.UUID]:
-    """A bulk import's persons not registered yet (same national ID, or without one the same name key, date of birth
-    and commune), each with its first change record (the stored fields but the sensitive ones); the ids inserted.
-    Flagging duplicates is the caller's (it does it set-wise); so is publishing, unless ``announce`` has the insert
-    publish ``registry.person.registered.v1`` in the same statement. The change records are written by the same
-    statement, their ``after`` built by PostgreSQL (before: a JSON document per person built in Python and sent)."""
+    """A bulk import's persons (made by :func:`new_persons`) not registered yet (same national ID, or without one the
+    same name key, date of birth and commune), each with its first change record (the stored fields but the sensitive
+    ones); the ids inserted. Flagging duplicates and publishing are the caller's, in the same statement with ``flag``
+    (the duplicates feature's ``flag_new_sql``) and ``announce`` (``registry.person.registered.v1``). The change
+    records are written by the same statement, their ``after`` built by PostgreSQL (before: a JSON document per
+    person built in Python and sent)."""
     snapshot = [f for f in STORED_FIELDS if f not in SENSITIVE_FIELDS]
     history = partial(history_service.created_sql, repository.RECORD_TYPE, by, reason, fields=snapshot)
-    return await repository.insert_many(session, rows, by=by, announce=announce, history=history)
+    return await repository.insert_many(session, persons, by=by, announce=announce, history=history, flag=flag)
 
 
 async def record_death(
