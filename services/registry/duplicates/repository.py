@@ -95,14 +95,15 @@ _FLAG_NEW = f"""
                AND p.id <> n.id
         WHERE p.merged_into IS NULL
           AND (n.national_id IS NULL OR p.national_id IS NULL OR n.national_id = p.national_id)
-    ), _flagged AS ({_RECORD_PAIRS})
+    ), _flagged AS ({_RECORD_PAIRS}    RETURNING person_id, other_id)
 """
 
 
 def flag_new_sql(rows: str) -> tuple[str, dict[str, Any]]:
     """SQL to append to a bulk insert's ``WITH`` list (it starts with a comma): flag the pairs of the records that the
     CTE ``rows`` inserted (columns ``id``, ``name_key``, ``date_of_birth``, ``commune_code``, ``national_id``),
-    recorded as created by the statement's ``:by``. No parameters of its own."""
+    recorded as created by the statement's ``:by``. Its last CTE, ``_flagged``, returns the pairs it recorded
+    (``person_id``, ``other_id``). No parameters of its own."""
     return _FLAG_NEW.replace("{rows}", rows), {}
 
 

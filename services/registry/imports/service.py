@@ -244,14 +244,14 @@ async def _persons(
     # Envelopes built by PostgreSQL in the insert statement; each inserted person is a new subject (its id made here)
     # with one event: number 1, no lookup of earlier numbers.
     announce = partial(EVENTS.publish_sql, PERSON_REGISTERED, new_subjects=True)
-    inserted: list[uuid.UUID] = []
-    written = 0
-    in_flight: asyncio.Task[list[uuid.UUID]] | None = None
+    written: set[uuid.UUID] = set()
+    paired: set[uuid.UUID] = set()
+    in_flight: asyncio.Task[None] | None = None
 
-    async def write(chunk: persons_service.NewPersons) -> list[uuid.UUID]:
+    async def write(chunk: persons_service.NewPersons) -> None:
         # The same statement flags the pairs among this chunk and everything inserted before it (a later chunk pairs
         # with this one in its turn).
-        ids = await persons_service.register_many(
+        inserted = await persons_service.register_many(
             session,
             chunk,
             by=principal.client_id,
@@ -259,13 +259,14 @@ async def _persons(
             announce=announce,
             flag=duplicates.flag_new_sql,
         )
-        return [i for i in chunk.ids if i in ids]
+        out.imported += inserted.count
+        paired.update(inserted.paired)
 
     async def landed() -> None:
         nonlocal in_flight
         if in_flight is not None:
             task, in_flight = in_flight, None
-            inserted.extend(await task)
+            await task
 
     today = clock.today()
     key_of = _name_keys()
@@ -337,7 +338,7 @@ async def _persons(
             if new:
                 batch = persons_service.new_persons(new)  # made before the chunk in flight has landed
                 await landed()
-                written += len(new)
+                written.update(batch.ids)
                 in_flight = asyncio.create_task(write(batch))
                 await asyncio.sleep(0)  # send it before checking the next chunk
         await landed()
@@ -345,8 +346,9 @@ async def _persons(
         if in_flight is not None:  # a check failed while a chunk was in flight: let it end before the rollback
             with contextlib.suppress(Exception):
                 await in_flight
-    out.imported, out.duplicates = len(inserted), written - len(inserted)
-    out.possible_duplicates = await _open_pairs(session, inserted)
+    out.duplicates = len(written) - out.imported
+    # The imported records in a pair: every pair of a new record was flagged by this import's statements.
+    out.possible_duplicates = len(paired & written)
     return out
 
 
@@ -366,14 +368,6 @@ def _name_keys() -> Callable[[str], str]:
         return " ".join(parts)
 
     return key
-
-
-async def _open_pairs(session: AsyncSession, person_ids: list[uuid.UUID]) -> int:
-    """How many of ``person_ids`` are in an open pair of possible duplicates."""
-    flagged = 0
-    for start in range(0, len(person_ids), CHUNK):
-        flagged += len(await duplicates.open_partners(session, person_ids[start : start + CHUNK]))
-    return flagged
 
 
 async def _flag(session: AsyncSession, principal: Principal, person_ids: list[uuid.UUID]) -> int:

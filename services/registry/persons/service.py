@@ -382,13 +382,13 @@ async def register_many(
     reason: str,
     announce: repository.Announce | None = None,
     flag: repository.Announce | None = None,
-) -> set[uuid.UUID]:
+) -> repository.Inserted:
     """A bulk import's persons (made by :func:`new_persons`) not registered yet (same national ID, or without one the
     same name key, date of birth and commune), each with its first change record (the stored fields but the sensitive
-    ones); the ids inserted. Flagging duplicates and publishing are the caller's, in the same statement with ``flag``
-    (the duplicates feature's ``flag_new_sql``) and ``announce`` (``registry.person.registered.v1``). The change
-    records are written by the same statement, their ``after`` built by PostgreSQL (before: a JSON document per
-    person built in Python and sent)."""
+    ones); how many were inserted. Flagging duplicates and publishing are the caller's, in the same statement with
+    ``flag`` (the duplicates feature's ``flag_new_sql``) and ``announce`` (``registry.person.registered.v1``). The
+    change records are written by the same statement, their ``after`` built by PostgreSQL (before: a JSON document
+    per person built in Python and sent)."""
     snapshot = [f for f in STORED_FIELDS if f not in SENSITIVE_FIELDS]
     history = partial(history_service.created_sql, repository.RECORD_TYPE, by, reason, fields=snapshot)
     return await repository.insert_many(session, persons, by=by, announce=announce, history=history, flag=flag)
