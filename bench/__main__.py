@@ -2,10 +2,11 @@
 
 import argparse
 
-from . import child_protection, events, gateway, insurance, payroll, registry, seed
+from . import child_protection, events, gateway, insurance, nginx_parts, payroll, registry, seed
 
 BENCHMARKS = {
     "gateway": gateway.run,
+    "nginx-parts": nginx_parts.run,
     "events": events.run,
     "registry-import": registry.run_import,
     "registry-search": registry.run_search,

@@ -23,17 +23,21 @@ from .harness import admin_url, bearer, machine, record, running_stack
 SUBJECTS = 50
 
 
-async def _receipts(http: httpx.AsyncClient, url: str, auth: dict[str, str], prefix: str) -> list[dict]:
-    r = await http.get(url + "/events/canaries", params={"limit": 10_000, "subject_prefix": prefix}, headers=auth)
+READ_LIMIT = 10_000
+"""Receipts ``GET /events/canaries`` lists at most: a measurement sends no more events than that."""
+
+
+async def _receipts(http: httpx.AsyncClient, url: str, auth: dict[str, str], prefix: str) -> tuple[list[dict], int]:
+    r = await http.get(url + "/events/canaries", params={"limit": READ_LIMIT, "subject_prefix": prefix}, headers=auth)
     r.raise_for_status()
-    return r.json()["receipts"]
+    return r.json()["receipts"], r.json()["total"]
 
 
 async def _wait(http: httpx.AsyncClient, url: str, auth: dict[str, str], prefix: str, n: int) -> list[dict]:
     deadline = time.monotonic() + 120
     while True:
-        got = await _receipts(http, url, auth, prefix)
-        if len(got) >= n or time.monotonic() > deadline:
+        got, total = await _receipts(http, url, auth, prefix)
+        if total >= n or time.monotonic() > deadline:
             return got
         await asyncio.sleep(0.5)
 
@@ -81,7 +85,9 @@ async def _throughput(stack, auth: dict[str, str], seconds: int, to: str | None)
     sent = 0
     async with httpx.AsyncClient(timeout=60) as http:
         start = time.monotonic()
-        while time.monotonic() - start < seconds:
+        # Until the time is up or the next burst would pass what the receipts listing can return (before: 12,000
+        # sent, 10,000 read, and a 120-s wait for the rest to show).
+        while time.monotonic() - start < seconds and sent + 20 * SUBJECTS <= READ_LIMIT:
             burst = [
                 http.post(
                     stack.url("registry") + "/events/canary",

@@ -202,6 +202,27 @@ async def test_row_problems_name_line_column_and_reason_while_valid_rows_import(
     assert sorted(names) == sorted([f"Trần Văn Ba {tag}", f"Đỗ Thị F {tag}"])
 
 
+async def test_cells_holding_the_packing_separators_are_row_problems_and_the_other_rows_import(http, minter):
+    # The import sends its columns packed, separated by U+001F, NULL as U+001E (common.packed): a cell holding either
+    # is refused by the text rules as a row problem, the same as any control character, never shifting a column.
+    tag = uuid.uuid4().hex[:8]
+    body = csv_file(
+        "full_name,date_of_birth,sex,national_id,commune_code,address_line,ethnicity",
+        f"A\x1fB {tag},1950-01-01,male,,99101,,",
+        f"C {tag},1950-01-01,male,,99101,Ấp\x1e2,",
+        f"D {tag},1950-01-01,male,,99101,,Kinh\x1f",
+        f"E {tag},1950-01-01,male,,99101,Ấp 3,Kinh",
+    )
+    out = await imported(http, minter, body)
+    assert (out["imported"], out["rejected"]) == (2, 2)
+    assert [(p["line"], p["field"]) for p in out["problems"]] == [(2, "full_name"), (3, "address_line")]
+    assert all("U+001" in p["reason"] for p in out["problems"]), out["problems"]
+    r = await http.get("/persons", params={"q": tag}, headers=minter.headers("registry:read"))
+    found = sorted((p["full_name"], p["address_line"], p["ethnicity"]) for p in r.json()["items"])
+    # Around a cell's text, U+001F is trimmed with the spaces (Python counts U+001C-U+001F as white space).
+    assert found == [(f"D {tag}", "", "Kinh"), (f"E {tag}", "Ấp 3", "Kinh")]
+
+
 async def test_every_problem_of_a_row_is_reported_at_once(http, minter):
     body = csv_file(
         "full_name,date_of_birth,sex,national_id,commune_code,phone", "Lan,2999-01-01,female,999351123456,99101,123"

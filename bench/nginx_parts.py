@@ -1,0 +1,243 @@
+"""What each part of the nginx data plane costs nginx per request (issue 16, item 2), nginx alone.
+
+The gateway benchmark (``bench/gateway.py``) puts the data plane at ~0.75-0.8 of plain nginx's throughput. Here the
+parts are added one at a time to a plain keep-alive proxy, in the shape ``gateway/nginx.py`` renders them, in front
+of an upstream that is nginx too (a static answer, and for the pass a static 200 with ``X-Accel-Expires``), so that
+nothing but the proxy's own work differs between rows. Each row: the proxy's CPU time per request (its one process,
+no master, user + system from /proc ÷ requests) and requests/s, wrk with one thread and 32 connections, 5 s a run,
+alternated over rounds (the order reversed every other round), the median kept.
+
+Rows, each adding to the one before:
+
+* ``plain`` — ``proxy_pass`` to a keep-alive upstream;
+* ``+ request id, forwarded headers, path map`` — the maps (request id, the service path) and the ``proxy_set_header``
+  / ``add_header`` lines of every proxied request, unbuffered both ways;
+* ``+ auth_request (answer 204)`` — the subrequest itself, to a location that answers at once;
+* ``+ pass from the cache`` — the subrequest answered from ``proxy_cache`` (tmpfs, ``open_file_cache``), as deployed;
+* ``+ auth_request_set, error pages`` — the five variables a refusal would carry and the error pages: the data plane.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+
+import httpx
+
+from common.testing import free_port
+
+from .gateway import _TMPFS, _cpu, _nginx, ensure_nginx
+from .harness import ensure_wrk, load_average, machine, record
+
+ROUNDS, ROUNDS_QUICK = 5, 2
+TOKEN = {"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl"}
+
+_UPSTREAM = """{main}
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /check {{ add_header X-Accel-Expires 60; return 200 ''; }}
+        location / {{ default_type application/json; return 200 '{{"client_id":"bench","scopes":["registry:read"]}}'; }}
+    }}
+}}
+"""
+
+_MAPS = r"""
+    map $request_id $ansinh_new_rid {
+        "~^(?<ansinh_r1>.{8})(?<ansinh_r2>.{4})(?<ansinh_r3>.{4})(?<ansinh_r4>.{4})(?<ansinh_r5>.{12})$"
+            "$ansinh_r1-$ansinh_r2-$ansinh_r3-$ansinh_r4-$ansinh_r5";
+    }
+    map $http_x_request_id $ansinh_rid {
+        "~^[\x20-\x7e]{1,128}$" $http_x_request_id;
+        default $ansinh_new_rid;
+    }
+    map $request_uri $ansinh_path {
+        "~^/[a-z-]+(?<ansinh_p>/[^?]*)" $ansinh_p;
+        default /;
+    }
+"""
+_HEADERS = """
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $http_host;
+        proxy_set_header X-Forwarded-Prefix "";
+        proxy_set_header X-Request-ID $ansinh_rid;
+        proxy_hide_header X-Request-ID;
+        add_header X-Request-ID $ansinh_rid always;
+        proxy_buffering off;
+        proxy_request_buffering off;
+"""
+_CHECK_204 = """
+        location = /_ansinh/check { internal; return 204; }
+"""
+_CHECK_CACHED = """
+        location = /_ansinh/check {
+            internal;
+            proxy_pass http://up/check;
+            proxy_method GET;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header X-Original-Method $request_method;
+            proxy_set_header X-Original-URI $request_uri;
+            proxy_set_header X-Ansinh-Service $ansinh_service;
+            proxy_set_header X-Ansinh-Error "";
+            proxy_buffering on;
+            proxy_cache ansinh_auth;
+            proxy_cache_key "$http_authorization|$request_method|$ansinh_service|$ansinh_path";
+            open_file_cache max=1000 inactive=30s;
+            open_file_cache_valid 10s;
+        }
+"""
+_REFUSALS = """
+            auth_request_set $ansinh_status $upstream_http_x_ansinh_status;
+            auth_request_set $ansinh_problem $upstream_http_x_ansinh_problem;
+            auth_request_set $ansinh_www_authenticate $upstream_http_x_ansinh_www_authenticate;
+            auth_request_set $ansinh_retry_after $upstream_http_x_ansinh_retry_after;
+            auth_request_set $ansinh_allow $upstream_http_x_ansinh_allow;
+            error_page 401 403 = @refused;
+            error_page 413 502 504 500 = @failed;
+"""
+
+PARTS = [
+    "plain",
+    "+ request id, forwarded headers, path map",
+    "+ auth_request (answer 204)",
+    "+ pass from the cache",
+    "+ auth_request_set, error pages",
+]
+
+
+def _proxy(level: int, upstream: int, listen: int, workdir: str, cache: str) -> str:
+    """The proxy with the first ``level`` parts after ``plain``."""
+    temps = "".join(f"    {k}_temp_path {workdir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    check = _CHECK_204 if level == 2 else _CHECK_CACHED if level >= 3 else ""
+    auth = "auth_request /_ansinh/check;" if level >= 2 else ""
+    target = "http://up$ansinh_path$is_args$args" if level >= 1 else "http://up"
+    return f"""daemon off;
+master_process off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+pcre_jit on;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+{temps}    proxy_cache_path {cache} levels=1:2 keys_zone=ansinh_auth:10m max_size=64m inactive=30s use_temp_path=off;
+    upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; }}
+{_MAPS if level >= 1 else ""}
+    server {{
+        listen 127.0.0.1:{listen};
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+{_HEADERS if level >= 1 else ""}{check}
+        location @refused {{ return 403; }}
+        location @failed {{ return 503; }}
+        location /registry/ {{
+            set $ansinh_service registry;
+            {auth}
+{_REFUSALS if level >= 4 else ""}            proxy_pass {target};
+        }}
+    }}
+}}
+"""
+
+
+def _wrk_run(url: str, seconds: int) -> tuple[int, str]:
+    cmd = [ensure_wrk(), "-t1", "-c32", f"-d{seconds}s"]
+    for k, v in TOKEN.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if bad:
+        raise RuntimeError(f"{bad.group(1)} answers were not 2xx: the configuration under test is broken")
+    return requests, out
+
+
+def run(quick: bool = False, write: bool = True) -> dict[str, list[tuple[float, float]]]:
+    ensure_nginx()
+    seconds = 3 if quick else 5
+    results: dict[str, list[tuple[float, float]]] = {}
+    before = load_average()
+    with tempfile.TemporaryDirectory(prefix="ansinh-nginx-parts-") as work:
+        cache = tempfile.mkdtemp(prefix="ansinh-nginx-parts-", dir=_TMPFS) if _TMPFS else f"{work}/cache"
+        upstream = free_port()
+        os.makedirs(f"{work}/up", exist_ok=True)
+        up_conf = _UPSTREAM.format(
+            main=f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {work}/up/nginx.pid;\n"
+            f"error_log {work}/up/error.log warn;",
+            port=upstream,
+        )
+        try:
+            with _nginx(up_conf, f"{work}/up"):
+                for i in range(ROUNDS_QUICK if quick else ROUNDS):
+                    order = list(enumerate(PARTS)) if i % 2 == 0 else list(enumerate(PARTS))[::-1]
+                    for level, name in order:
+                        listen = free_port()
+                        workdir = f"{work}/p{level}-{i}"
+                        os.makedirs(workdir, exist_ok=True)
+                        with _nginx(_proxy(level, upstream, listen, workdir, cache), workdir) as proc:
+                            url = f"http://127.0.0.1:{listen}/registry/me"
+                            _ready(url)
+                            _wrk_run(url, 1)  # warm-up: connections, the pass cached
+                            cpu0 = _cpu([proc.pid])
+                            requests, _ = _wrk_run(url, seconds)
+                            used = _cpu([proc.pid]) - cpu0
+                        us, rate = used / requests * 1e6, requests / seconds
+                        results.setdefault(name, []).append((us, rate))
+                        print(f"round {i + 1}  {name:<42} {rate:9.0f} req/s  {us:5.1f} µs/request", flush=True)
+        finally:
+            if _TMPFS:
+                subprocess.run(["rm", "-rf", cache], check=False)
+    after = load_average()
+    table = _table(results)
+    print(table)
+    if write and not quick:
+        record(
+            "nginx-parts",
+            f"""## The nginx data plane, part by part (`bench/nginx_parts.py`, `--only nginx-parts`)
+
+Measured {dt.date.today().isoformat()} on {machine()} (load average {before} before, {after} after). nginx alone:
+a plain keep-alive proxy, then the data plane's parts added one at a time in the shape `gateway/nginx.py` renders
+them, in front of an nginx upstream answering a static document (and a static pass with `X-Accel-Expires`), wrk one
+thread, 32 connections, {seconds} s per run, {len(next(iter(results.values())))} alternated rounds, the median of each.
+nginx CPU is the proxy process's own (one process, no master) ÷ requests.
+
+{table}""",
+        )
+    return results
+
+
+def _ready(url: str) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, headers=TOKEN, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer 200")
+
+
+def _table(results: dict[str, list[tuple[float, float]]]) -> str:
+    lines = [
+        "| configuration | nginx CPU µs/request, median | added by this part | req/s, median | ÷ plain |",
+        "|---|---|---|---|---|",
+    ]
+    plain_rate = statistics.median(r for _, r in results[PARTS[0]])
+    previous = None
+    for name in PARTS:
+        us = statistics.median(u for u, _ in results[name])
+        rate = statistics.median(r for _, r in results[name])
+        added = "" if previous is None else f"{us - previous:+.1f}"
+        lines.append(f"| {name} | {us:.1f} | {added} | {rate:,.0f} | {rate / plain_rate:.2f} |")
+        previous = us
+    return "\n".join(lines)
