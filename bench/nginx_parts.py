@@ -1,7 +1,7 @@
 """What each part of the nginx data plane costs nginx per request (issue 16, item 2), nginx alone.
 
 The gateway benchmark (``bench/gateway.py``) puts the data plane at ~0.75-0.8 of plain nginx's throughput. Here the
-parts are added one at a time to a plain keep-alive proxy, in the shape ``gateway/nginx.py`` renders them, in front
+parts are added one at a time to a plain keep-alive proxy, as ``gateway/nginx.py`` renders them, in front
 of an upstream that is nginx too (a static answer, and for the pass a static 200 with ``X-Accel-Expires``), so that
 nothing but the proxy's own work differs between rows. Each row: the proxy's CPU time per request (its one process,
 no master, user + system from /proc ÷ requests) and requests/s, wrk with one thread and 32 connections, 5 s a run,
@@ -14,7 +14,10 @@ Rows, each adding to the one before:
   / ``add_header`` lines of every proxied request, unbuffered both ways;
 * ``+ auth_request (answer 204)`` — the subrequest itself, to a location that answers at once;
 * ``+ pass from the cache`` — the subrequest answered from ``proxy_cache`` (tmpfs, ``open_file_cache``), as deployed;
-* ``+ auth_request_set, error pages`` — the five variables a refusal would carry and the error pages: the data plane.
+* ``+ auth_request_set (a refusal's variables)`` — the five variables a refusal would carry: the data plane.
+
+The parts are ``gateway/nginx.py``'s own (``MAPS``, ``FORWARDING``, ``CHECK_LOCATION``, ``REFUSAL_VARIABLES``); the
+upstream stands in for the gateway (``ansinh_gateway``, the pass at ``/auth/check``) and the services.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import time
 import httpx
 
 from common.testing import free_port
+from gateway.nginx import CHECK_LOCATION, FORWARDING, MAPS, REFUSAL_VARIABLES
 
 from .gateway import _TMPFS, _cpu, _nginx, ensure_nginx
 from .harness import ensure_wrk, load_average, machine, record
@@ -43,66 +47,14 @@ http {{
     access_log off;
     server {{
         listen 127.0.0.1:{port};
-        location = /check {{ add_header X-Accel-Expires 60; return 200 ''; }}
+        location = /auth/check {{ add_header X-Accel-Expires 60; return 200 ''; }}
         location / {{ default_type application/json; return 200 '{{"client_id":"bench","scopes":["registry:read"]}}'; }}
     }}
 }}
 """
 
-_MAPS = r"""
-    map $request_id $ansinh_new_rid {
-        "~^(?<ansinh_r1>.{8})(?<ansinh_r2>.{4})(?<ansinh_r3>.{4})(?<ansinh_r4>.{4})(?<ansinh_r5>.{12})$"
-            "$ansinh_r1-$ansinh_r2-$ansinh_r3-$ansinh_r4-$ansinh_r5";
-    }
-    map $http_x_request_id $ansinh_rid {
-        "~^[\x20-\x7e]{1,128}$" $http_x_request_id;
-        default $ansinh_new_rid;
-    }
-    map $request_uri $ansinh_path {
-        "~^/[a-z-]+(?<ansinh_p>/[^?]*)" $ansinh_p;
-        default /;
-    }
-"""
-_HEADERS = """
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Forwarded-Host $http_host;
-        proxy_set_header X-Forwarded-Prefix "";
-        proxy_set_header X-Request-ID $ansinh_rid;
-        proxy_hide_header X-Request-ID;
-        add_header X-Request-ID $ansinh_rid always;
-        proxy_buffering off;
-        proxy_request_buffering off;
-"""
 _CHECK_204 = """
         location = /_ansinh/check { internal; return 204; }
-"""
-_CHECK_CACHED = """
-        location = /_ansinh/check {
-            internal;
-            proxy_pass http://up/check;
-            proxy_method GET;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header X-Original-Method $request_method;
-            proxy_set_header X-Original-URI $request_uri;
-            proxy_set_header X-Ansinh-Service $ansinh_service;
-            proxy_set_header X-Ansinh-Error "";
-            proxy_buffering on;
-            proxy_cache ansinh_auth;
-            proxy_cache_key "$http_authorization|$request_method|$ansinh_service|$ansinh_path";
-            open_file_cache max=1000 inactive=30s;
-            open_file_cache_valid 10s;
-        }
-"""
-_REFUSALS = """
-            auth_request_set $ansinh_status $upstream_http_x_ansinh_status;
-            auth_request_set $ansinh_problem $upstream_http_x_ansinh_problem;
-            auth_request_set $ansinh_www_authenticate $upstream_http_x_ansinh_www_authenticate;
-            auth_request_set $ansinh_retry_after $upstream_http_x_ansinh_retry_after;
-            auth_request_set $ansinh_allow $upstream_http_x_ansinh_allow;
-            error_page 401 403 = @refused;
-            error_page 413 502 504 500 = @failed;
 """
 
 PARTS = [
@@ -110,16 +62,16 @@ PARTS = [
     "+ request id, forwarded headers, path map",
     "+ auth_request (answer 204)",
     "+ pass from the cache",
-    "+ auth_request_set, error pages",
+    "+ auth_request_set (a refusal's variables)",
 ]
 
 
 def _proxy(level: int, upstream: int, listen: int, workdir: str, cache: str) -> str:
     """The proxy with the first ``level`` parts after ``plain``."""
     temps = "".join(f"    {k}_temp_path {workdir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    check = _CHECK_204 if level == 2 else _CHECK_CACHED if level >= 3 else ""
+    check = _CHECK_204 if level == 2 else CHECK_LOCATION if level >= 3 else ""
     auth = "auth_request /_ansinh/check;" if level >= 2 else ""
-    target = "http://up$ansinh_path$is_args$args" if level >= 1 else "http://up"
+    target = "http://ansinh_gateway$ansinh_path$is_args$args" if level >= 1 else "http://ansinh_gateway"
     return f"""daemon off;
 master_process off;
 worker_processes 1;
@@ -130,19 +82,21 @@ events {{ worker_connections 4096; }}
 http {{
     access_log off;
 {temps}    proxy_cache_path {cache} levels=1:2 keys_zone=ansinh_auth:10m max_size=64m inactive=30s use_temp_path=off;
-    upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; }}
-{_MAPS if level >= 1 else ""}
+    upstream ansinh_gateway {{ server 127.0.0.1:{upstream}; keepalive 64; }}
+{MAPS if level >= 1 else ""}
     server {{
         listen 127.0.0.1:{listen};
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-{_HEADERS if level >= 1 else ""}{check}
+{FORWARDING if level >= 1 else ""}{check}
         location @refused {{ return 403; }}
         location @failed {{ return 503; }}
         location /registry/ {{
             set $ansinh_service registry;
             {auth}
-{_REFUSALS if level >= 4 else ""}            proxy_pass {target};
+{REFUSAL_VARIABLES if level >= 4 else ""}            error_page 401 403 = @refused;
+            error_page 413 502 504 500 = @failed;
+            proxy_pass {target};
         }}
     }}
 }}

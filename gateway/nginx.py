@@ -51,6 +51,70 @@ _GATEWAY_DOWN = (
 )
 
 
+# The parts of every proxied request (``bench/nginx_parts.py`` measures each on its own).
+MAPS = """\
+    # The request id: a sane incoming X-Request-ID (printable ASCII, at most 128 characters), else a new UUID.
+    map $request_id $ansinh_new_rid {
+        "~^(?<ansinh_r1>.{8})(?<ansinh_r2>.{4})(?<ansinh_r3>.{4})(?<ansinh_r4>.{4})(?<ansinh_r5>.{12})$"
+            "$ansinh_r1-$ansinh_r2-$ansinh_r3-$ansinh_r4-$ansinh_r5";
+    }
+    map $http_x_request_id $ansinh_rid {
+        "~^[\\x20-\\x7e]{1,128}$" $http_x_request_id;
+        default $ansinh_new_rid;
+    }
+    # The path the service sees: the raw request path (still percent-encoded) without the service prefix.
+    map $request_uri $ansinh_path {
+        "~^/[a-z-]+(?<ansinh_p>/[^?]*)" $ansinh_p;
+        default /;
+    }
+"""
+"""The request id and the service path (http context)."""
+
+FORWARDING = """        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $http_host;
+        proxy_set_header X-Forwarded-Prefix "";
+        proxy_set_header X-Request-ID $ansinh_rid;
+        proxy_hide_header X-Request-ID;
+        add_header X-Request-ID $ansinh_rid always;
+        # Streams both ways: postal files download as they are produced, uploads are not spooled.
+        proxy_buffering off;
+        proxy_request_buffering off;
+"""
+"""What every request proxied to a service or the gateway carries (server context)."""
+
+CHECK_LOCATION = """        # The decision for a service request, cached per token and route when the gateway allows it.
+        location = /_ansinh/check {
+            internal;
+            proxy_pass http://ansinh_gateway/auth/check;
+            proxy_method GET;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header X-Original-Method $request_method;
+            proxy_set_header X-Original-URI $request_uri;
+            proxy_set_header X-Ansinh-Service $ansinh_service;
+            proxy_set_header X-Ansinh-Error "";
+            proxy_buffering on;
+            proxy_cache ansinh_auth;
+            proxy_cache_key "$http_authorization|$request_method|$ansinh_service|$ansinh_path";
+            # A hit reuses the entry's open file: no open/fstat/close per request. nginx reopens it when the entry
+            # was replaced (it compares the inode the cache index records), so a renewed pass is read, never an old one.
+            open_file_cache max=1000 inactive=30s;
+            open_file_cache_valid 10s;
+        }
+"""
+"""The ``auth_request`` target: the gateway's decision, a pass cached by nginx (server context; upstream
+``ansinh_gateway``, cache zone ``ansinh_auth``)."""
+
+REFUSAL_VARIABLES = """            auth_request_set $ansinh_status $upstream_http_x_ansinh_status;
+            auth_request_set $ansinh_problem $upstream_http_x_ansinh_problem;
+            auth_request_set $ansinh_www_authenticate $upstream_http_x_ansinh_www_authenticate;
+            auth_request_set $ansinh_retry_after $upstream_http_x_ansinh_retry_after;
+            auth_request_set $ansinh_allow $upstream_http_x_ansinh_allow;
+"""
+"""What a refusal carries back from the gateway's answer (a service location, after ``auth_request``)."""
+
+
 def render(
     *,
     gateway: str,
@@ -124,37 +188,13 @@ http {{
 
 {upstreams}
 
-    # The request id: a sane incoming X-Request-ID (printable ASCII, at most 128 characters), else a new UUID.
-    map $request_id $ansinh_new_rid {{
-        "~^(?<ansinh_r1>.{{8}})(?<ansinh_r2>.{{4}})(?<ansinh_r3>.{{4}})(?<ansinh_r4>.{{4}})(?<ansinh_r5>.{{12}})$"
-            "$ansinh_r1-$ansinh_r2-$ansinh_r3-$ansinh_r4-$ansinh_r5";
-    }}
-    map $http_x_request_id $ansinh_rid {{
-        "~^[\\x20-\\x7e]{{1,128}}$" $http_x_request_id;
-        default $ansinh_new_rid;
-    }}
-    # The path the service sees: the raw request path (still percent-encoded) without the service prefix.
-    map $request_uri $ansinh_path {{
-        "~^/[a-z-]+(?<ansinh_p>/[^?]*)" $ansinh_p;
-        default /;
-    }}
-{redirect}
+{MAPS}{redirect}
     server {{
         listen {listen};{tls_lines}
 
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Forwarded-Host $http_host;
-        proxy_set_header X-Forwarded-Prefix "";
-        proxy_set_header X-Request-ID $ansinh_rid;
-        proxy_hide_header X-Request-ID;
-        add_header X-Request-ID $ansinh_rid always;
-        # Streams both ways: postal files download as they are produced, uploads are not spooled.
-        proxy_buffering off;
-        proxy_request_buffering off;
-        proxy_connect_timeout {connect_timeout:g}s;
+{FORWARDING}        proxy_connect_timeout {connect_timeout:g}s;
         proxy_read_timeout {read_timeout:g}s;  # the services'
 
         # nginx refuses TRACE itself, before any location: the gateway words the refusal (401, 404 or 405).
@@ -169,26 +209,7 @@ http {{
             return 404;  # only nginx asks it (below)
         }}
 
-        # The decision for a service request, cached per token and route when the gateway allows it.
-        location = /_ansinh/check {{
-            internal;
-            proxy_pass http://ansinh_gateway/auth/check;
-            proxy_method GET;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header X-Original-Method $request_method;
-            proxy_set_header X-Original-URI $request_uri;
-            proxy_set_header X-Ansinh-Service $ansinh_service;
-            proxy_set_header X-Ansinh-Error "";
-            proxy_buffering on;
-            proxy_cache ansinh_auth;
-            proxy_cache_key "$http_authorization|$request_method|$ansinh_service|$ansinh_path";
-            # A hit reuses the entry's open file: no open/fstat/close per request. nginx reopens it when the entry
-            # was replaced (it compares the inode the cache index records), so a renewed pass is read, never an old one.
-            open_file_cache max=1000 inactive=30s;
-            open_file_cache_valid 10s;
-        }}
-
+{CHECK_LOCATION}
         # A refusal: the gateway's status, problem document and headers, as the gateway's own proxy answers them.
         location @ansinh_refused {{
             default_type application/problem+json;
@@ -254,12 +275,7 @@ def _service_location(name: str) -> str:
     return f"""        location {prefix}/ {{
             set $ansinh_service {name};
             auth_request /_ansinh/check;
-            auth_request_set $ansinh_status $upstream_http_x_ansinh_status;
-            auth_request_set $ansinh_problem $upstream_http_x_ansinh_problem;
-            auth_request_set $ansinh_www_authenticate $upstream_http_x_ansinh_www_authenticate;
-            auth_request_set $ansinh_retry_after $upstream_http_x_ansinh_retry_after;
-            auth_request_set $ansinh_allow $upstream_http_x_ansinh_allow;
-            error_page 401 403 = @ansinh_refused;
+{REFUSAL_VARIABLES}            error_page 401 403 = @ansinh_refused;
             error_page 413 = @ansinh_413;
             error_page 502 = @ansinh_502;
             error_page 504 = @ansinh_504;
