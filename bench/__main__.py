@@ -9,6 +9,7 @@ BENCHMARKS = {
     "nginx-parts": nginx_parts.run,
     "events": events.run,
     "registry-import": registry.run_import,
+    "registry-import-scale": registry.run_import_scale,
     "registry-search": registry.run_search,
     "payroll": payroll.run,
     "child-protection": child_protection.run,

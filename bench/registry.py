@@ -439,3 +439,58 @@ row, repeated. `items` is the size of the first page.
 |---|---|---|---|---|---|
 {rows}
 """
+
+
+# --- import into a growing registry ------------------------------------------------------------------------------
+
+
+async def _persons_stats(admin: str) -> str:
+    conn = await _db(admin)
+    try:
+        row = await conn.fetchrow(
+            "SELECT c.reltuples, s.last_autoanalyze IS NOT NULL OR s.last_analyze IS NOT NULL AS analyzed "
+            "FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
+            "WHERE s.schemaname = 'registry' AND s.relname = 'persons'"
+        )
+        return f"analyzed at {row['reltuples']:,.0f} rows" if row["analyzed"] else "never analyzed"
+    finally:
+        await conn.close()
+
+
+def run_import_scale(quick: bool = False, write: bool = True) -> None:
+    """Files of 50,000 persons one after the other into the same registry (each after the events of the one before
+    were handed to the hub), then one more file: does an import slow down as the registry grows?"""
+    n, files = 50_000, (2 if quick else 6)
+    rows = []
+    with admin_url() as admin, running_stack(admin, GATEWAY_UPSTREAM_READ_TIMEOUT="900") as stack:
+        auth = asyncio.run(bearer(stack, ["registry:read", "registry:write"], name="bench-registry"))
+        communes = asyncio.run(_communes(admin))
+        registered = 0
+        for i, seed in enumerate([*range(100, 100 + files), 2026]):
+            asyncio.run(_outbox_drained(admin))
+            stats = asyncio.run(_persons_stats(admin))
+            out, elapsed = _post(stack, auth, to_csv(generate(n, communes, seed=seed)))
+            assert out["rejected"] == 0, out
+            rate = out["imported"] / elapsed
+            rows.append((i + 1, registered, stats, out["imported"], elapsed, rate))
+            print(f"file {i + 1} into {registered:,} persons ({stats}): {elapsed:.2f} s = {rate:,.0f} persons/s")
+            registered += out["imported"]
+    if write and not quick:
+        table = "\n".join(
+            f"| {i} | {before:,} | {stats} | {imported:,} | {elapsed:.2f} s = **{rate:,.0f} persons/s** |"
+            for i, before, stats, imported, elapsed, rate in rows
+        )
+        record(
+            "registry-import-scale",
+            f"""## Registry bulk import into a growing registry (`--only registry-import-scale`)
+
+Measured {dt.date.today().isoformat()} on {machine()} (load average {load_average()} after); the stack and file of
+the import benchmark above, {files + 1} generated files of {n:,} persons (other seeds) imported one after the other
+into the same registry, each after the events of the one before were handed to the hub. "Statistics": what
+PostgreSQL's planner knew of `registry.persons` when the file was sent (autovacuum analyses it on its own schedule).
+
+| file | persons registered before | statistics | imported | time |
+|---|---|---|---|---|
+{table}
+""",
+        )

@@ -82,6 +82,8 @@ class Person(_Area, Base):
     __tablename__ = "persons"
     __table_args__ = (
         Index("ix_persons_area", "province_code", "district_code", "commune_code"),
+        # The keys of the duplicate rule (registry_0019): one probe per record checked, and name lookups.
+        Index("ix_persons_identity", "name_key", "date_of_birth", "commune_code"),
         # Trigram index (pg_trgm, installed by the bootstrap in schema "extensions"): name searches are
         # LIKE '%…%' on name_key, which no b-tree serves.
         Index(
@@ -98,7 +100,7 @@ class Person(_Area, Base):
     foreign key, whose check of each row was a quarter of the database's work on a bulk import. Same refusal
     (SQLSTATE 23503, constraint ``fk_persons_commune_code_admin_units``), on the unit's side too."""
     full_name: Mapped[str] = mapped_column(Text)
-    name_key: Mapped[str] = mapped_column(Text, index=True)
+    name_key: Mapped[str] = mapped_column(Text)
     """The name without diacritics, lower-case, single-spaced: what searches match."""
     date_of_birth: Mapped[date] = mapped_column(Date, index=True)
     """Indexed for the daily job that looks for birthdays changing a beneficiary's level."""

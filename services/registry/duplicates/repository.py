@@ -78,23 +78,32 @@ async def flag(session: AsyncSession, person_ids: Sequence[uuid.UUID], by: str) 
 
 
 # The same rule for records a bulk insert has just written, as CTEs appended to that insert's statement: they have no
-# household yet, so only the first rule can pair them. Joined on the three keys to ``persons`` as it was before the
-# statement (the registry and the import's earlier chunks) and to the statement's own new records, whose rows the
-# statement cannot see in ``persons`` yet. (A statement of its own, after the insert, cost a round trip and the
-# keys sent again per chunk; the general statement's plan, with statistics taken before the import, also sorted the
-# whole table once per chunk, spilling to disk past ~40,000 records.)
+# household yet, so only the first rule can pair them. Each new record looks ``persons`` up as it was before the
+# statement (the registry and the import's earlier chunks) with one probe of ``ix_persons_identity`` (``OFFSET 0``
+# keeps the lookup per record: joined as a whole, the planner scanned the whole table once per chunk, ~0.5 µs per
+# registered person, so an import slowed as the registry grew); the statement's own new records, which it cannot see
+# in ``persons`` yet, are paired among themselves. (A statement of its own, after the insert, cost a round trip and
+# the keys sent again per chunk; the general statement's plan, with statistics taken before the import, also sorted
+# the whole table once per chunk, spilling to disk past ~40,000 records.)
 _FLAG_NEW = f"""
     , pairs AS (
-        SELECT DISTINCT least(n.id, p.id) AS x, greatest(n.id, p.id) AS y, ARRAY['{NAME_BIRTH_DATE_COMMUNE}'] AS rules
-        FROM {{rows}} n
-        JOIN (
-            SELECT id, name_key, date_of_birth, commune_code, national_id, merged_into FROM {SCHEMA}.persons
+        SELECT DISTINCT least(c.a, c.b) AS x, greatest(c.a, c.b) AS y, ARRAY['{NAME_BIRTH_DATE_COMMUNE}'] AS rules
+        FROM (
+            SELECT n.id AS a, p.id AS b, n.national_id AS na, p.national_id AS nb
+            FROM {{rows}} n
+            CROSS JOIN LATERAL (
+                SELECT p.id, p.national_id FROM {SCHEMA}.persons p
+                WHERE p.name_key = n.name_key AND p.date_of_birth = n.date_of_birth
+                  AND p.commune_code = n.commune_code AND p.merged_into IS NULL
+                OFFSET 0
+            ) p
             UNION ALL
-            SELECT id, name_key, date_of_birth, commune_code, national_id, CAST(NULL AS uuid) FROM {{rows}}
-        ) p ON p.name_key = n.name_key AND p.date_of_birth = n.date_of_birth AND p.commune_code = n.commune_code
-               AND p.id <> n.id
-        WHERE p.merged_into IS NULL
-          AND (n.national_id IS NULL OR p.national_id IS NULL OR n.national_id = p.national_id)
+            SELECT n.id, m.id, n.national_id, m.national_id
+            FROM {{rows}} n
+            JOIN {{rows}} m ON m.name_key = n.name_key AND m.date_of_birth = n.date_of_birth
+                 AND m.commune_code = n.commune_code AND m.id <> n.id
+        ) c
+        WHERE c.na IS NULL OR c.nb IS NULL OR c.na = c.nb
     ), _flagged AS ({_RECORD_PAIRS}    RETURNING person_id, other_id)
 """
 
