@@ -24,19 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import statistics
 import subprocess
 import tempfile
-import time
-
-import httpx
 
 from common.testing import free_port
+from gateway import nginx
 from gateway.nginx import CHECK_LOCATION, FORWARDING, MAPS, REFUSAL_VARIABLES
 
-from .gateway import _TMPFS, _cpu, _nginx, ensure_nginx
-from .harness import ensure_wrk, load_average, machine, record
+from .gateway import _TMPFS, _cpu, _nginx, _wait, ensure_nginx
+from .harness import load_average, machine, record, wrk
 
 ROUNDS, ROUNDS_QUICK = 5, 2
 TOKEN = {"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl"}
@@ -72,11 +69,7 @@ def _proxy(level: int, upstream: int, listen: int, workdir: str, cache: str) -> 
     check = _CHECK_204 if level == 2 else CHECK_LOCATION if level >= 3 else ""
     auth = "auth_request /_ansinh/check;" if level >= 2 else ""
     target = "http://ansinh_gateway$ansinh_path$is_args$args" if level >= 1 else "http://ansinh_gateway"
-    return f"""daemon off;
-master_process off;
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log warn;
+    return f"""{nginx.foreground(workdir)}
 pcre_jit on;
 events {{ worker_connections 4096; }}
 http {{
@@ -103,18 +96,6 @@ http {{
 """
 
 
-def _wrk_run(url: str, seconds: int) -> tuple[int, str]:
-    cmd = [ensure_wrk(), "-t1", "-c32", f"-d{seconds}s"]
-    for k, v in TOKEN.items():
-        cmd += ["-H", f"{k}: {v}"]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    if bad:
-        raise RuntimeError(f"{bad.group(1)} answers were not 2xx: the configuration under test is broken")
-    return requests, out
-
-
 def run(quick: bool = False, write: bool = True) -> dict[str, list[tuple[float, float]]]:
     ensure_nginx()
     seconds = 3 if quick else 5
@@ -124,11 +105,7 @@ def run(quick: bool = False, write: bool = True) -> dict[str, list[tuple[float, 
         cache = tempfile.mkdtemp(prefix="ansinh-nginx-parts-", dir=_TMPFS) if _TMPFS else f"{work}/cache"
         upstream = free_port()
         os.makedirs(f"{work}/up", exist_ok=True)
-        up_conf = _UPSTREAM.format(
-            main=f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {work}/up/nginx.pid;\n"
-            f"error_log {work}/up/error.log warn;",
-            port=upstream,
-        )
+        up_conf = _UPSTREAM.format(main=nginx.foreground(f"{work}/up"), port=upstream)
         try:
             with _nginx(up_conf, f"{work}/up"):
                 for i in range(ROUNDS_QUICK if quick else ROUNDS):
@@ -139,12 +116,15 @@ def run(quick: bool = False, write: bool = True) -> dict[str, list[tuple[float, 
                         os.makedirs(workdir, exist_ok=True)
                         with _nginx(_proxy(level, upstream, listen, workdir, cache), workdir) as proc:
                             url = f"http://127.0.0.1:{listen}/registry/me"
-                            _ready(url)
-                            _wrk_run(url, 1)  # warm-up: connections, the pass cached
+                            _wait(url, proc)
+                            wrk(url, 32, 1, TOKEN)  # warm-up: connections, the pass cached
                             cpu0 = _cpu([proc.pid])
-                            requests, _ = _wrk_run(url, seconds)
+                            load = wrk(url, 32, seconds, TOKEN)
                             used = _cpu([proc.pid]) - cpu0
-                        us, rate = used / requests * 1e6, requests / seconds
+                        if load.errors:
+                            raise RuntimeError(f"{name}: {load.errors} answers were not 2xx (a broken configuration)")
+                        rate = load.requests_per_s
+                        us = used / (rate * seconds) * 1e6
                         results.setdefault(name, []).append((us, rate))
                         print(f"round {i + 1}  {name:<42} {rate:9.0f} req/s  {us:5.1f} µs/request", flush=True)
         finally:
@@ -167,18 +147,6 @@ nginx CPU is the proxy process's own (one process, no master) ÷ requests.
 {table}""",
         )
     return results
-
-
-def _ready(url: str) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, headers=TOKEN, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer 200")
 
 
 def _table(results: dict[str, list[tuple[float, float]]]) -> str:

@@ -111,10 +111,10 @@ def generate(n: int, communes: list[str], seed: int = 2026) -> list[Person]:
             used.add(national_id)
         phone = f"09{rng.randrange(10**8):08d}" if rng.random() < 0.6 else ""
         commune = rng.choice(communes)
-        while (name_key(name), dob, commune) in seen:  # about once in 50,000 persons: another given name
+        while (key := (name_key(name), dob, commune)) in seen:  # about once in 50,000 persons: another given name
             given = fake.first_name_male() if sex == "male" else fake.first_name_female()
             name = f"{name.rsplit(' ', 1)[0]} {given}"
-        seen.add((name_key(name), dob, commune))
+        seen.add(key)
         out.append(
             Person(
                 name,
