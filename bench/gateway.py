@@ -14,6 +14,10 @@ Data plane rows: ``cached`` is a client whose rate limit is at least ``GATEWAY_A
 gateway's pass for 2 s per token and route); ``checked`` is a client below it (the gateway is asked on every request:
 its rate limit counts every request).
 
+The alternated rounds at the end also run a **ceiling**: the data plane with a pass that costs nothing to find (its
+check location answers 204 at once). No design that keeps the decision in the gateway can beat it; the gap between it
+and the cached row is what the pass lookup itself costs.
+
 nginx (Debian's package) and wrk are installed with apt-get when missing and the benchmark runs as root.
 """
 
@@ -42,6 +46,7 @@ from ansinh.stack import Stack, StackConfig, prepare_database
 from common.testing import free_port
 from gateway import nginx
 from gateway.auth import service as auth_service
+from gateway.nginx import CHECK_LOCATION, PASS_ZONE
 
 from .harness import BENCH_DB, LoadResult, admin_url, ensure_wrk, machine, record, wrk
 
@@ -72,16 +77,13 @@ class Row:
 
 
 def ensure_nginx() -> str:
-    found = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
-    if found:
-        return str(found)
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing nginx (Debian package) for the comparison …")
-        subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], check=False, capture_output=True)
-        found = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
-    if not found:
-        raise SystemExit("the gateway benchmark needs nginx: apt-get install nginx")
-    return str(found)
+    """nginx, and the data plane's pass module built for it (nginx-dev): installed with apt-get when missing."""
+    if not nginx.module_buildable() and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing nginx and nginx-dev (Debian packages) for the comparison …")
+        subprocess.run(["apt-get", "install", "-y", "-q", "nginx", "nginx-dev"], check=False, capture_output=True)
+    if not nginx.module_buildable():
+        raise SystemExit("the nginx benchmarks need nginx and nginx-dev: apt-get install nginx nginx-dev")
+    return nginx.ensure_module(local.VAR / "nginx-module")
 
 
 def _plain_nginx(upstream: str, listen: int, workdir: str, workers: str = "1") -> str:
@@ -235,7 +237,7 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
     seconds = 3 if quick else 10
     pair_seconds = 3 if quick else 5
     ensure_wrk()
-    ensure_nginx()
+    module = ensure_nginx()
     results: dict[int, list[Row]] = {}
     rounds: dict[str, list[float]] = {}
     pairs: dict[str, list[Row]] = {}
@@ -288,20 +290,18 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
             for name in ("registry", "payments", "insurance", "child_protection")
         }
 
-        def edge_conf(port: int, name: str, workers: str = "1", cache: str = cache_dir) -> str:
+        def edge_conf(port: int, name: str, workers: str = "1") -> str:
             os.makedirs(f"{workdir}/{name}", exist_ok=True)
-            os.makedirs(cache, exist_ok=True)
             return nginx.render(
                 gateway=f"127.0.0.1:{ports['gateway']}",
                 services=services,
                 listen=f"127.0.0.1:{port}",
                 main=nginx.foreground(f"{workdir}/{name}", workers),
                 temp_dir=f"{workdir}/{name}",
-                # On tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml): a hit reads the entry's file.
-                cache_path=f"{cache}/{name}",
+                module=module,
             )
 
-        before_port, plain_auto_port, edge_auto_port = free_port(), free_port(), free_port()
+        free_port_, before_port, plain_auto_port, edge_auto_port = free_port(), free_port(), free_port(), free_port()
         with open(local.VAR / "bench-stack.log", "w") as log, _process(up_cmd) as up:
             _wait(f"http://{upstream}/openapi.json", up)
             stack = Stack(config, out=log)
@@ -316,8 +316,9 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                 with (
                     _nginx(_plain_nginx(upstream, plain_port, f"{workdir}/plain"), f"{workdir}/plain") as plain,
                     _nginx(edge_conf(edge_port, "edge"), f"{workdir}/edge") as edge,
+                    _nginx(_free_pass(edge_conf(free_port_, "free")), f"{workdir}/free") as free,
                     _nginx(
-                        _before(edge_conf(before_port, "before", cache=f"{workdir}/disk-cache")), f"{workdir}/before"
+                        _proxy_cache(edge_conf(before_port, "before"), f"{cache_dir}/before"), f"{workdir}/before"
                     ) as before,
                     _nginx(
                         _plain_nginx(upstream, plain_auto_port, f"{workdir}/plain-auto", "auto"),
@@ -365,9 +366,11 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
                         (PLAIN, f"http://127.0.0.1:{plain_port}{ROUTE}", [plain.pid]),
                         (EDGE, edge_url.format(edge_port), [edge.pid, gw_pid]),
                         (BEFORE, edge_url.format(before_port), [before.pid, gw_pid]),
+                        (FREE, edge_url.format(free_port_), [free.pid, gw_pid]),
                         (PLAIN_AUTO, f"http://127.0.0.1:{plain_auto_port}{ROUTE}", [plain_auto.pid]),
                         (EDGE_AUTO, edge_url.format(edge_auto_port), [edge_auto.pid, gw_pid]),
                     ]
+                    _wait(f"http://127.0.0.1:{free_port_}/health", free)
                     _wait(f"http://127.0.0.1:{before_port}/health", before)
                     _wait(f"http://127.0.0.1:{plain_auto_port}{ROUTE}", plain_auto)
                     _wait(f"http://127.0.0.1:{edge_auto_port}/health", edge_auto)
@@ -402,25 +405,58 @@ def run(quick: bool = False, write: bool = True) -> dict[int, list[Row]]:
 
 
 PLAIN, EDGE = "nginx", "nginx + gateway, cached"
-BEFORE = "nginx + gateway, cached, before (cache on disk, no open_file_cache, no pcre_jit)"
+BEFORE = "nginx + gateway, cached, before (passes in proxy_cache on tmpfs, open_file_cache)"
+FREE = "ceiling: nginx data plane, the pass found at no cost (check answers 204)"
 PLAIN_AUTO, EDGE_AUTO = "nginx, worker_processes auto", "nginx + gateway, cached, worker_processes auto"
 
 
-def _before(conf: str) -> str:
-    """The data plane as it was before the cache of passes moved to tmpfs with ``open_file_cache`` (same run)."""
-    lines = [
+def _free_pass(conf: str) -> str:
+    """The data plane with a pass that costs nothing to find: the check location answers 204 at once (no cache
+    lookup, no gateway). The ceiling of any design that keeps the pass in nginx (a shared-memory table, a module):
+    the ratio a pass check could reach here if it were free, measured in the same run."""
+    if CHECK_LOCATION not in conf:
+        raise RuntimeError("gateway/nginx.py no longer renders CHECK_LOCATION: update the ceiling row")
+    return conf.replace(CHECK_LOCATION, "        location = /_ansinh/check { internal; return 204; }\n")
+
+
+def _cached_check() -> str:
+    """The check location before the pass module (main until 2026-12-05): the gateway's answer with its passes in
+    ``proxy_cache`` (the entries' files kept open), instead of the module's table."""
+    kept = [
         line
-        for line in conf.splitlines()
-        if not line.strip().startswith(("open_file_cache", "pcre_jit", "# A hit reuses", "# was replaced"))
+        for line in CHECK_LOCATION.splitlines(keepends=True)
+        if "ansinh_pass" not in line and not line.lstrip().startswith("#")
     ]
-    return "\n".join(lines) + "\n"
+    cache = """            proxy_buffering on;
+            proxy_cache ansinh_auth;
+            proxy_cache_key "$http_authorization|$request_method|$ansinh_service|$ansinh_path";
+            open_file_cache max=1000 inactive=30s;
+            open_file_cache_valid 10s;
+"""
+    return "".join(kept[:-1]) + cache + kept[-1]
+
+
+def _proxy_cache(conf: str, cache: str) -> str:
+    """The data plane as it was before the pass module, for the same-run comparison: the passes in nginx's
+    ``proxy_cache`` (``cache``: on tmpfs, as that design was deployed, the entries' files kept open)."""
+    if CHECK_LOCATION not in conf or PASS_ZONE.rstrip() not in conf:
+        raise RuntimeError("gateway/nginx.py no longer renders CHECK_LOCATION / PASS_ZONE: update the before row")
+    zone = f"    proxy_cache_path {cache} levels=1:2 keys_zone=ansinh_auth:10m max_size=64m inactive=30s use_temp_path=off;"
+    return conf.replace(CHECK_LOCATION, _cached_check()).replace(PASS_ZONE.rstrip(), zone)
 
 
 def _paired(pairs: dict[str, list[Row]], seconds: int) -> str:
     if not pairs:
         return ""
     lines = []
-    for name, reference in ((PLAIN, None), (EDGE, PLAIN), (BEFORE, PLAIN), (PLAIN_AUTO, None), (EDGE_AUTO, PLAIN_AUTO)):
+    for name, reference in (
+        (PLAIN, None),
+        (EDGE, PLAIN),
+        (BEFORE, PLAIN),
+        (FREE, PLAIN),
+        (PLAIN_AUTO, None),
+        (EDGE_AUTO, PLAIN_AUTO),
+    ):
         rows = pairs[name]
         cpu = f"{statistics.median(r.cpu_us for r in rows):,.0f}"
         if reference is None:

@@ -10,13 +10,17 @@ alternated over rounds (the order reversed every other round), the median kept.
 Rows, each adding to the one before:
 
 * ``plain`` — ``proxy_pass`` to a keep-alive upstream;
-* ``+ request id, forwarded headers, path map`` — the maps (request id, the service path) and the ``proxy_set_header``
-  / ``add_header`` lines of every proxied request, unbuffered both ways;
+* ``+ forwarded headers, path map`` — the service path taken from the raw request line (a map, a variable
+  ``proxy_pass``) and the ``X-Forwarded-*`` headers of every proxied request, unbuffered both ways;
+* ``+ request id`` — the ``X-Request-ID`` sent on and returned: the client's if sane, else a new UUID (two maps);
 * ``+ auth_request (answer 204)`` — the subrequest itself, to a location that answers at once;
-* ``+ pass from the cache`` — the subrequest answered from ``proxy_cache`` (tmpfs, ``open_file_cache``), as deployed;
-* ``+ auth_request_set (a refusal's variables)`` — the five variables a refusal would carry: the data plane.
+* ``+ pass from shared memory`` — the subrequest answered from the pass module's table (``$ansinh_pass``), as deployed;
+* ``+ auth_request_set (a refusal's variables)`` — the five variables a refusal would carry: the data plane;
+* ``data plane, pass from proxy_cache (before)`` — the same, with the passes in ``proxy_cache`` on tmpfs with
+  ``open_file_cache`` as before the module (not cumulative: compare it with the row above it).
 
-The parts are ``gateway/nginx.py``'s own (``MAPS``, ``FORWARDING``, ``CHECK_LOCATION``, ``REFUSAL_VARIABLES``); the
+The parts are ``gateway/nginx.py``'s own (``MAPS``, ``FORWARDING``, ``PASS_ZONE``, ``CHECK_LOCATION``,
+``REFUSAL_VARIABLES``); the
 upstream stands in for the gateway (``ansinh_gateway``, the pass at ``/auth/check``) and the services.
 """
 
@@ -30,13 +34,43 @@ import tempfile
 
 from common.testing import free_port
 from gateway import nginx
-from gateway.nginx import CHECK_LOCATION, FORWARDING, MAPS, REFUSAL_VARIABLES
+from gateway.nginx import CHECK_LOCATION, FORWARDING, MAPS, PASS_ZONE, REFUSAL_VARIABLES
 
-from .gateway import _TMPFS, _cpu, _nginx, _wait, ensure_nginx
+from .gateway import _TMPFS, _cpu, _nginx, _proxy_cache, _wait, ensure_nginx
 from .harness import load_average, machine, record, wrk
 
 ROUNDS, ROUNDS_QUICK = 5, 2
-TOKEN = {"Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl"}
+
+
+def _token_like() -> str:
+    """A token the length and shape of the gateway's (ES256, the claims of ``issue_token``), not signed: the pass key
+    holds the whole token, so its length is part of what a lookup costs."""
+    import base64
+    import json
+    import uuid
+
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).rstrip(b"=").decode()
+
+    claims = {
+        "iss": "https://ansinh.gov.vn",
+        "aud": "ansinh",
+        "sub": "bench-cached",
+        "client_id": "bench-cached",
+        "rid": uuid.UUID(int=1).hex,
+        "scope": "registry:read",
+        "areas": [],
+        "iat": 1764900000.123,
+        "nbf": 1764900000,
+        "exp": 1764903600,
+        "jti": uuid.UUID(int=2).hex,
+        "rl": [1000000, 1000000],
+    }
+    signature = base64.urlsafe_b64encode(bytes(64)).rstrip(b"=").decode()
+    return f"{part({'alg': 'ES256', 'kid': 'k' * 32, 'typ': 'JWT'})}.{part(claims)}.{signature}"
+
+
+TOKEN = {"Authorization": "Bearer " + _token_like()}
 
 _UPSTREAM = """{main}
 events {{ worker_connections 4096; }}
@@ -56,38 +90,48 @@ _CHECK_204 = """
 
 PARTS = [
     "plain",
-    "+ request id, forwarded headers, path map",
+    "+ forwarded headers, path map",
+    "+ request id",
     "+ auth_request (answer 204)",
-    "+ pass from the cache",
+    "+ pass from shared memory",
     "+ auth_request_set (a refusal's variables)",
+    "data plane, pass from proxy_cache (before)",
 ]
 
 
-def _proxy(level: int, upstream: int, listen: int, workdir: str, cache: str) -> str:
-    """The proxy with the first ``level`` parts after ``plain``."""
+def _proxy(level: int, upstream: int, listen: int, workdir: str, cache: str, module: str) -> str:
+    """The proxy with the first ``level`` parts after ``plain`` (the last level: the data plane as before)."""
+    if level == len(PARTS) - 1:
+        return _proxy_cache(_proxy(level - 1, upstream, listen, workdir, cache, module), cache)
+    forwarding = (
+        FORWARDING
+        if level >= 2
+        else "".join(line for line in FORWARDING.splitlines(keepends=True) if "Request-ID" not in line)
+    )
     temps = "".join(f"    {k}_temp_path {workdir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    check = _CHECK_204 if level == 2 else CHECK_LOCATION if level >= 3 else ""
-    auth = "auth_request /_ansinh/check;" if level >= 2 else ""
+    check = _CHECK_204 if level == 3 else CHECK_LOCATION if level >= 4 else ""
+    auth = "auth_request /_ansinh/check;" if level >= 3 else ""
     target = "http://ansinh_gateway$ansinh_path$is_args$args" if level >= 1 else "http://ansinh_gateway"
-    return f"""{nginx.foreground(workdir)}
+    passes = level >= 4  # the module, its table and its check location
+    return f"""{f"load_module {module};" if passes else ""}
+{nginx.foreground(workdir)}
 pcre_jit on;
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
-{temps}    proxy_cache_path {cache} levels=1:2 keys_zone=ansinh_auth:10m max_size=64m inactive=30s use_temp_path=off;
-    upstream ansinh_gateway {{ server 127.0.0.1:{upstream}; keepalive 64; }}
+{temps}{PASS_ZONE if passes else ""}    upstream ansinh_gateway {{ server 127.0.0.1:{upstream}; keepalive 64; }}
 {MAPS if level >= 1 else ""}
     server {{
         listen 127.0.0.1:{listen};
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-{FORWARDING if level >= 1 else ""}{check}
+{forwarding if level >= 1 else ""}{check}
         location @refused {{ return 403; }}
         location @failed {{ return 503; }}
         location /registry/ {{
             set $ansinh_service registry;
             {auth}
-{REFUSAL_VARIABLES if level >= 4 else ""}            error_page 401 403 = @refused;
+{REFUSAL_VARIABLES if level >= 5 else ""}            error_page 401 403 = @refused;
             error_page 413 502 504 500 = @failed;
             proxy_pass {target};
         }}
@@ -97,7 +141,7 @@ http {{
 
 
 def run(quick: bool = False, write: bool = True) -> dict[str, list[tuple[float, float]]]:
-    ensure_nginx()
+    module = ensure_nginx()
     seconds = 3 if quick else 5
     results: dict[str, list[tuple[float, float]]] = {}
     before = load_average()
@@ -114,7 +158,7 @@ def run(quick: bool = False, write: bool = True) -> dict[str, list[tuple[float, 
                         listen = free_port()
                         workdir = f"{work}/p{level}-{i}"
                         os.makedirs(workdir, exist_ok=True)
-                        with _nginx(_proxy(level, upstream, listen, workdir, cache), workdir) as proc:
+                        with _nginx(_proxy(level, upstream, listen, workdir, cache, module), workdir) as proc:
                             url = f"http://127.0.0.1:{listen}/registry/me"
                             _wait(url, proc)
                             wrk(url, 32, 1, TOKEN)  # warm-up: connections, the pass cached

@@ -2,9 +2,11 @@
 
 ``render`` writes the nginx configuration of that arrangement. Requests under a service prefix go from nginx
 straight to the service, after an ``auth_request`` to the gateway's ``/auth/check`` (token, method, route scopes,
-rate limit: the same code as the gateway's own proxy path). A pass may be cached by nginx for a short time, keyed
+rate limit: the same code as the gateway's own proxy path). A pass may be reused by nginx for a short time, keyed
 by token, method and route, when the gateway says so (``X-Accel-Expires``; only for clients whose rate limit is at
-least ``GATEWAY_AUTH_CACHE_MIN_RATE``). A refusal comes back as a 403 carrying the gateway's answer (status, problem
+least ``GATEWAY_AUTH_CACHE_MIN_RATE``): nginx keeps it in shared memory through the module in
+``deploy/nginx/ansinh_pass`` (built by ``deploy/nginx/build-module.sh``; :func:`ensure_module` for tests and
+benchmarks). A refusal comes back as a 403 carrying the gateway's answer (status, problem
 document, ``WWW-Authenticate`` / ``Retry-After`` / ``Allow``), which nginx returns to the client unchanged. Failures
 nginx meets itself (body too large, service unreachable or silent) are worded by the gateway too. Everything else
 (``/auth/*``, the event hub, reports, ``/metrics``, ``/health``) is proxied to the gateway as before.
@@ -15,6 +17,7 @@ rendering of it (``tests/gateway/conftest.py``), so both arrangements give the s
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -30,7 +33,7 @@ DEPLOY: dict[str, object] = {
     "max_body_bytes": 50 * 1024 * 1024,
     "read_timeout": 60.0,
     "connect_timeout": 2.0,
-    "cache_path": "/var/cache/nginx/ansinh-auth",
+    "module": "/usr/lib/nginx/modules/ngx_http_ansinh_pass_module.so",  # deploy/nginx/Dockerfile puts it there
     "main": "worker_processes auto;\npid /var/run/nginx.pid;",
 }
 """The production arrangement (compose service ``tls``): service host names as in docker-compose.yml."""
@@ -83,9 +86,12 @@ FORWARDING = """        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_
 """
 """What every request proxied to a service or the gateway carries (server context)."""
 
-CHECK_LOCATION = """        # The decision for a service request, cached per token and route when the gateway allows it.
+CHECK_LOCATION = """\
+        # The decision for a service request: a pass the gateway allowed nginx to reuse (kept per token and route
+        # in shared memory, ansinh_pass_zone), else the gateway's answer.
         location = /_ansinh/check {
             internal;
+            if ($ansinh_pass) { return 204; }
             proxy_pass http://ansinh_gateway/auth/check;
             proxy_method GET;
             proxy_pass_request_body off;
@@ -94,17 +100,25 @@ CHECK_LOCATION = """        # The decision for a service request, cached per tok
             proxy_set_header X-Original-URI $request_uri;
             proxy_set_header X-Ansinh-Service $ansinh_service;
             proxy_set_header X-Ansinh-Error "";
-            proxy_buffering on;
-            proxy_cache ansinh_auth;
-            proxy_cache_key "$http_authorization|$request_method|$ansinh_service|$ansinh_path";
-            # A hit reuses the entry's open file: no open/fstat/close per request. nginx reopens it when the entry
-            # was replaced (it compares the inode the cache index records), so a renewed pass is read, never an old one.
-            open_file_cache max=1000 inactive=30s;
-            open_file_cache_valid 10s;
+            # A 200 with X-Accel-Expires: N (1..60) is kept for N seconds; a refusal is never kept.
+            ansinh_pass_store $upstream_http_x_accel_expires;
         }
 """
-"""The ``auth_request`` target: the gateway's decision, a pass cached by nginx (server context; upstream
-``ansinh_gateway``, cache zone ``ansinh_auth``)."""
+"""The ``auth_request`` target: the gateway's decision, or a pass it allowed nginx to reuse (server context; upstream
+``ansinh_gateway``; needs :data:`PASS_ZONE` and the module)."""
+
+PASS_ZONE = """\
+    # Passes of /auth/check (a 200 with X-Accel-Expires), for the seconds the gateway allows, per token and route
+    # (method, service, raw path); a request without a token never has one.
+    ansinh_pass_zone 10m $http_authorization "$request_method|$ansinh_service|$ansinh_path";
+"""
+"""The table of passes (http context): 10 MB holds about 10,000 passes (a 1 KB slab each with the gateway's ~570-byte
+tokens); when it is full, the oldest go."""
+
+MODULE_FILE = "ngx_http_ansinh_pass_module.so"
+_MODULE_SOURCES = Path(__file__).resolve().parent.parent / "deploy" / "nginx"
+_NGINX_DEV = "/usr/share/nginx/src/conf_flags"
+
 
 REFUSAL_VARIABLES = """            auth_request_set $ansinh_status $upstream_http_x_ansinh_status;
             auth_request_set $ansinh_problem $upstream_http_x_ansinh_problem;
@@ -125,13 +139,14 @@ def render(
     read_timeout: float = 30.0,
     connect_timeout: float = 2.0,
     gateway_read_timeout: float = 60.0,
-    cache_path: str = "/var/cache/nginx/ansinh-auth",
+    module: str = DEPLOY["module"],  # type: ignore[assignment]
     main: str = "worker_processes auto;",
     temp_dir: str | None = None,
 ) -> str:
     """The whole ``nginx.conf``. ``gateway`` and ``services`` are ``host:port``; ``main`` goes in the main context;
     ``read_timeout`` is the services' (GATEWAY_UPSTREAM_READ_TIMEOUT), ``gateway_read_timeout`` the gateway's own;
-    ``temp_dir`` (tests, benchmarks) holds nginx's temporary files instead of the packaged defaults."""
+    ``temp_dir`` (tests, benchmarks) holds nginx's temporary files instead of the packaged defaults; ``module`` is the
+    path of the pass module (:func:`ensure_module` builds it for tests and benchmarks)."""
     temps = (
         "".join(
             f"\n    {kind}_temp_path {temp_dir}/{kind};"
@@ -173,6 +188,7 @@ def render(
     )
     return f"""# Generated by gateway/nginx.py (render); edit there, not here. The nginx data plane: nginx carries the
 # traffic and TLS, the gateway decides (token, scopes, rate limit) through auth_request. See docs/operations.md.
+load_module {module};  # the passes in shared memory: deploy/nginx/ansinh_pass
 {main}
 pcre_jit on;  # the request-id and path maps run on every request
 events {{ worker_connections 4096; }}
@@ -181,10 +197,7 @@ http {{
     server_tokens off;
     access_log off;  # the gateway and the services log every request with its request id
     client_max_body_size {max_body_bytes};  # the gateway's GATEWAY_MAX_BODY_BYTES
-    # Passes of /auth/check (an empty 200), for the seconds the gateway allows (X-Accel-Expires), per token and route.
-    # Keep the path on tmpfs (docker-compose.yml, deploy/k8s/edge.yaml): a hit reads the entry's file every request.
-    proxy_cache_path {cache_path} levels=1:2 keys_zone=ansinh_auth:10m max_size=64m inactive=30s
-                     use_temp_path=off;{temps}
+{PASS_ZONE.rstrip()}{temps}
 
 {upstreams}
 
@@ -303,3 +316,28 @@ def foreground(workdir: str, workers: str = "1") -> str:
     if workers != "1" and os.geteuid() == 0:  # else the workers run as nobody, locked out of workdir
         processes += "\nuser root;"
     return f"daemon off;\n{processes}\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log warn;"
+
+
+def module_buildable() -> bool:
+    """Whether :func:`ensure_module` can build the pass module here (nginx and Debian's nginx-dev installed)."""
+    return bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")) and os.path.exists(_NGINX_DEV)
+
+
+def ensure_module(directory: str | Path) -> str:
+    """The pass module for this machine's nginx, built under ``directory`` once per version of its sources and of
+    nginx (~5 s) and reused after: its path, for :func:`render`'s ``module``. Tests and benchmarks; production
+    images build it in deploy/nginx/Dockerfile. Raises ``RuntimeError`` naming what is missing."""
+    if not module_buildable():
+        raise RuntimeError("the nginx pass module needs nginx and nginx-dev: apt-get install nginx nginx-dev")
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    digest = hashlib.sha256(subprocess.run([binary, "-v"], capture_output=True, text=True).stderr.encode())
+    for source in [*sorted((_MODULE_SOURCES / "ansinh_pass").iterdir()), _MODULE_SOURCES / "build-module.sh"]:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    target = Path(directory) / digest.hexdigest()[:16] / MODULE_FILE
+    if not target.exists():
+        build = subprocess.run(
+            ["bash", str(_MODULE_SOURCES / "build-module.sh"), str(target.parent)], capture_output=True, text=True
+        )
+        if build.returncode != 0:
+            raise RuntimeError(f"the nginx pass module did not build:\n{build.stderr.strip()}")
+    return str(target)

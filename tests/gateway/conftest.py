@@ -1,17 +1,17 @@
 """A real gateway on TCP in front of a real service app (built like the four services), both in-process.
 
 Every test of the proxy, token and refusal modules (``BOTH_ARRANGEMENTS``) that talks to the gateway through the
-``http`` fixture runs twice when nginx is installed: against the gateway's own proxy (``python``) and against the nginx
-data plane in front of the same gateway (``nginx``: ``gateway/nginx.py``'s configuration, nginx deciding through the
-gateway's ``/auth/check``), so both arrangements must give the same answers. ``ANSINH_REQUIRE_NGINX=1`` (CI) turns a
-missing nginx into a failure.
+``http`` fixture runs twice when nginx and nginx-dev are installed: against the gateway's own proxy (``python``) and
+against the nginx data plane in front of the same gateway (``nginx``: ``gateway/nginx.py``'s configuration, nginx
+deciding through the gateway's ``/auth/check``, its passes kept by the module built from
+``deploy/nginx/ansinh_pass``), so both arrangements must give the same answers. ``ANSINH_REQUIRE_NGINX=1`` (CI) turns
+a missing nginx or nginx-dev into a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -26,6 +26,7 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
+from ansinh import local
 from common.app import create_service_app
 from common.auth import Principal, require, require_any
 from common.settings import ServiceSettings
@@ -197,9 +198,13 @@ def limiter_clock(door) -> Iterator[ManualClock]:
         limiter.clock = real
 
 
-ARRANGEMENTS = ["python", *(["nginx"] if shutil.which("nginx") else [])]
+ARRANGEMENTS = ["python", *(["nginx"] if nginx.module_buildable() else [])]
+collect_ignore = [] if "nginx" in ARRANGEMENTS else ["test_pass_module.py"]  # nginx alone: nothing to run it on
 if os.environ.get("ANSINH_REQUIRE_NGINX") == "1" and "nginx" not in ARRANGEMENTS:
-    raise RuntimeError("ANSINH_REQUIRE_NGINX=1 but nginx is not installed (apt-get install nginx)")
+    raise RuntimeError(
+        "ANSINH_REQUIRE_NGINX=1 but nginx or nginx-dev is not installed (apt-get install nginx nginx-dev: the data "
+        "plane's pass module is built from nginx-dev)"
+    )
 
 
 def nginx_in_front(settings: GatewaySettings, gateway_url: str, workdir: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -212,7 +217,7 @@ def nginx_in_front(settings: GatewaySettings, gateway_url: str, workdir: str) ->
         max_body_bytes=settings.max_body_bytes,
         read_timeout=settings.upstream_read_timeout,
         connect_timeout=settings.upstream_connect_timeout,
-        cache_path=f"{workdir}/cache",
+        module=nginx.ensure_module(local.VAR / "nginx-module"),
         main=nginx.foreground(workdir),
         temp_dir=workdir,
     )
