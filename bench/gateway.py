@@ -61,7 +61,7 @@ CACHE_MIN_RATE = 500_000
 400,000/s (both far above what wrk reaches here, so neither is ever limited)."""
 
 _TMPFS = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-"""Where nginx's cache of passes goes: tmpfs, as in production (docker-compose.yml, deploy/k8s/edge.yaml)."""
+"""Where the before row's ``proxy_cache`` of passes goes: tmpfs, as that design was deployed."""
 
 
 @dataclass
