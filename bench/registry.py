@@ -17,6 +17,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import os
 import random
 import time
 import uuid
@@ -459,8 +460,9 @@ async def _persons_stats(admin: str) -> str:
 
 def run_import_scale(quick: bool = False, write: bool = True) -> None:
     """Files of 50,000 persons one after the other into the same registry (each after the events of the one before
-    were handed to the hub), then one more file: does an import slow down as the registry grows?"""
-    n, files = 50_000, (2 if quick else 6)
+    were handed to the hub), then one more file: does an import slow down as the registry grows?
+    ``BENCH_IMPORT_FILES`` (default 6, quick 2): how many files before the last (20: a registry of 1,000,000)."""
+    n, files = 50_000, int(os.environ.get("BENCH_IMPORT_FILES", 2 if quick else 6))
     rows = []
     with admin_url() as admin, running_stack(admin, GATEWAY_UPSTREAM_READ_TIMEOUT="900") as stack:
         auth = asyncio.run(bearer(stack, ["registry:read", "registry:write"], name="bench-registry"))
