@@ -151,3 +151,12 @@ def test_a_full_table_drops_its_oldest_passes_and_keeps_answering():
         edge.get("/registry/a", tokens[0])  # the oldest made room long ago: asked again
         assert len(edge.checks()) == len(tokens) + 1
         assert "no room" not in (edge.workdir / "error.log").read_text()
+
+
+def test_a_pass_whose_key_would_pass_8_kb_is_never_kept_and_the_request_is_still_answered(edge):
+    token = "t" * 8000  # near the longest header line nginx accepts (8 KB); the route makes the key longer
+    long_path = "/registry/" + "a" * 300  # token, separator and route: over the module's 8,192 bytes
+    assert [edge.get(long_path, token).text for _ in range(2)] == ["served"] * 2
+    assert len(edge.checks()) == 2
+    assert [edge.get("/registry/a", token).text for _ in range(2)] == ["served"] * 2  # under it: kept
+    assert len(edge.checks()) == 3
