@@ -12,7 +12,8 @@ Rows, each adding to the one before:
 * ``plain`` — ``proxy_pass`` to a keep-alive upstream;
 * ``+ forwarded headers, path map`` — the service path taken from the raw request line (a map, a variable
   ``proxy_pass``) and the ``X-Forwarded-*`` headers of every proxied request, unbuffered both ways;
-* ``+ request id`` — the ``X-Request-ID`` sent on and returned: the client's if sane, else a new UUID (two maps);
+* ``+ request id`` — the ``X-Request-ID`` sent on and returned: the client's if sane (a map), else a new UUID
+  (``$ansinh_request_id``, from the pass module);
 * ``+ auth_request (answer 204)`` — the subrequest itself, to a location that answers at once;
 * ``+ pass from shared memory`` — the subrequest answered from the pass module's table (``$ansinh_pass``), as deployed;
 * ``+ auth_request_set (a refusal's variables)`` — the five variables a refusal would carry: the data plane;
@@ -112,8 +113,8 @@ def _proxy(level: int, upstream: int, listen: int, workdir: str, cache: str, mod
     check = _CHECK_204 if level == 3 else CHECK_LOCATION if level >= 4 else ""
     auth = "auth_request /_ansinh/check;" if level >= 3 else ""
     target = "http://ansinh_gateway$ansinh_path$is_args$args" if level >= 1 else "http://ansinh_gateway"
-    passes = level >= 4  # the module, its table and its check location
-    return f"""{f"load_module {module};" if passes else ""}
+    passes = level >= 4  # the module's table and its check location (its request id from level 1: MAPS)
+    return f"""{f"load_module {module};" if level >= 1 else ""}
 {nginx.foreground(workdir)}
 pcre_jit on;
 events {{ worker_connections 4096; }}

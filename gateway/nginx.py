@@ -56,14 +56,11 @@ _GATEWAY_DOWN = (
 
 # The parts of every proxied request (``bench/nginx_parts.py`` measures each on its own).
 MAPS = """\
-    # The request id: a sane incoming X-Request-ID (printable ASCII, at most 128 characters), else a new UUID.
-    map $request_id $ansinh_new_rid {
-        "~^(?<ansinh_r1>.{8})(?<ansinh_r2>.{4})(?<ansinh_r3>.{4})(?<ansinh_r4>.{4})(?<ansinh_r5>.{12})$"
-            "$ansinh_r1-$ansinh_r2-$ansinh_r3-$ansinh_r4-$ansinh_r5";
-    }
+    # The request id: a sane incoming X-Request-ID (printable ASCII, at most 128 characters), else a new UUID
+    # (version 4, as the gateway makes them: $ansinh_request_id, from the pass module).
     map $http_x_request_id $ansinh_rid {
         "~^[\\x20-\\x7e]{1,128}$" $http_x_request_id;
-        default $ansinh_new_rid;
+        default $ansinh_request_id;
     }
     # The path the service sees: the raw request path (still percent-encoded) without the service prefix.
     map $request_uri $ansinh_path {

@@ -1,6 +1,7 @@
 """The gateway's proxy path: a real gateway on TCP in front of a real service app."""
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -65,7 +66,8 @@ async def test_forwarding_headers_request_id_and_traceparent(http, auth):
 async def test_request_id_generated_when_absent(http, auth):
     r = await http.get("/registry/echo/x", headers=auth)
     rid = r.headers["x-request-id"]
-    assert len(rid) == 36 and r.json()["headers"]["x-request-id"] == rid
+    assert r.json()["headers"]["x-request-id"] == rid
+    assert str(uuid.UUID(rid)) == rid and uuid.UUID(rid).version == 4  # in both arrangements, as partners.md says
 
 
 async def test_hop_by_hop_response_headers_dropped(http, auth):

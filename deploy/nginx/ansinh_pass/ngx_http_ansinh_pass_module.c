@@ -14,6 +14,9 @@
  *   ansinh_pass_store <seconds>;         (location) after a 200 of the gateway, store the key for <seconds>
  *                                        (1..60; anything else, or any other status, stores nothing)
  *
+ *   $ansinh_request_id                   a new random UUID (version 4, as the gateway makes them) for requests
+ *                                        that come without a usable X-Request-ID
+ *
  * Keys (token "|" route) are compared in full, never only a hash. A key longer than 8192 bytes is never stored. When the table is
  * full, the oldest passes go first; a pass that cannot be stored only means the gateway is asked again.
  */
@@ -125,6 +128,7 @@ ngx_module_t  ngx_http_ansinh_pass_module = {
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 static ngx_str_t  ngx_http_ansinh_pass_name = ngx_string("ansinh_pass");
+static ngx_str_t  ngx_http_ansinh_request_id_name = ngx_string("ansinh_request_id");
 
 
 static ngx_rbtree_node_t *
@@ -328,6 +332,52 @@ ngx_http_ansinh_pass_variable(ngx_http_request_t *r, ngx_http_variable_value_t *
         v->len = 1;
         v->data = (u_char *) "1";
     }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ansinh_request_id_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+    u_char       bytes[16];
+
+    static u_char  hex[] = "0123456789abcdef";
+
+#if (NGX_OPENSSL)
+    if (RAND_bytes(bytes, 16) != 1)
+#endif
+    {
+        for (i = 0; i < 16; i++) {
+            bytes[i] = (u_char) ngx_random();
+        }
+    }
+
+    bytes[6] = (u_char) ((bytes[6] & 0x0f) | 0x40);  /* version 4 */
+    bytes[8] = (u_char) ((bytes[8] & 0x3f) | 0x80);  /* the RFC 9562 variant */
+
+    p = ngx_pnalloc(r->pool, 36);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+
+    for (i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            *p++ = '-';
+        }
+
+        *p++ = hex[bytes[i] >> 4];
+        *p++ = hex[bytes[i] & 0x0f];
+    }
+
+    v->len = 36;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
 
     return NGX_OK;
 }
@@ -611,6 +661,13 @@ ngx_http_ansinh_pass_add_variables(ngx_conf_t *cf)
     }
 
     var->get_handler = ngx_http_ansinh_pass_variable;
+
+    var = ngx_http_add_variable(cf, &ngx_http_ansinh_request_id_name, 0);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_ansinh_request_id_variable;
 
     return NGX_OK;
 }
