@@ -25,6 +25,9 @@ from pathlib import Path
 
 from common.settings import SERVICES, public_prefix
 
+INSTALLED_MODULE = "/usr/lib/nginx/modules/ngx_http_ansinh_pass_module.so"
+"""Where deploy/nginx/Dockerfile installs the pass module (Debian's directory of nginx modules)."""
+
 DEPLOY: dict[str, object] = {
     "gateway": "gateway:8000",
     "services": {name: f"{name.replace('_', '-')}:{port}" for name, port in SERVICES.items()},
@@ -33,7 +36,7 @@ DEPLOY: dict[str, object] = {
     "max_body_bytes": 50 * 1024 * 1024,
     "read_timeout": 60.0,
     "connect_timeout": 2.0,
-    "module": "/usr/lib/nginx/modules/ngx_http_ansinh_pass_module.so",  # deploy/nginx/Dockerfile puts it there
+    "module": INSTALLED_MODULE,
     "main": "worker_processes auto;\npid /var/run/nginx.pid;",
 }
 """The production arrangement (compose service ``tls``): service host names as in docker-compose.yml."""
@@ -112,7 +115,7 @@ PASS_ZONE = """\
 """The table of passes (http context): 10 MB holds about 10,000 passes (a 1 KB slab each with the gateway's ~570-byte
 tokens); when it is full, the oldest go."""
 
-MODULE_FILE = "ngx_http_ansinh_pass_module.so"
+MODULE_FILE = Path(INSTALLED_MODULE).name
 _MODULE_SOURCES = Path(__file__).resolve().parent.parent / "deploy" / "nginx"
 _NGINX_DEV = "/usr/share/nginx/src/conf_flags"
 
@@ -136,7 +139,7 @@ def render(
     read_timeout: float = 30.0,
     connect_timeout: float = 2.0,
     gateway_read_timeout: float = 60.0,
-    module: str = DEPLOY["module"],  # type: ignore[assignment]
+    module: str = INSTALLED_MODULE,
     main: str = "worker_processes auto;",
     temp_dir: str | None = None,
 ) -> str:
@@ -297,7 +300,7 @@ def _service_location(name: str) -> str:
 def start(conf: str, workdir: str) -> subprocess.Popen[bytes]:
     """nginx in the foreground, one process (no master), with ``conf`` written in ``workdir``: for tests and
     benchmarks. ``conf`` should come from :func:`render` with ``main=foreground(workdir)`` and ``temp_dir``."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    binary = _binary()
     path = Path(workdir) / "nginx.conf"
     path.write_text(conf)
     check = subprocess.run([binary, "-t", "-q", "-p", workdir, "-c", str(path)], capture_output=True, text=True)
@@ -317,7 +320,7 @@ def foreground(workdir: str, workers: str = "1") -> str:
 
 def module_buildable() -> bool:
     """Whether :func:`ensure_module` can build the pass module here (nginx and Debian's nginx-dev installed)."""
-    return bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")) and os.path.exists(_NGINX_DEV)
+    return os.path.exists(_binary()) and os.path.exists(_NGINX_DEV)
 
 
 def ensure_module(directory: str | Path) -> str:
@@ -326,8 +329,7 @@ def ensure_module(directory: str | Path) -> str:
     images build it in deploy/nginx/Dockerfile. Raises ``RuntimeError`` naming what is missing."""
     if not module_buildable():
         raise RuntimeError("the nginx pass module needs nginx and nginx-dev: apt-get install nginx nginx-dev")
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    digest = hashlib.sha256(subprocess.run([binary, "-v"], capture_output=True, text=True).stderr.encode())
+    digest = hashlib.sha256(subprocess.run([_binary(), "-v"], capture_output=True, text=True).stderr.encode())
     for source in [*sorted((_MODULE_SOURCES / "ansinh_pass").iterdir()), _MODULE_SOURCES / "build-module.sh"]:
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     target = Path(directory) / digest.hexdigest()[:16] / MODULE_FILE
@@ -338,3 +340,8 @@ def ensure_module(directory: str | Path) -> str:
         if build.returncode != 0:
             raise RuntimeError(f"the nginx pass module did not build:\n{build.stderr.strip()}")
     return str(target)
+
+
+def _binary() -> str:
+    """nginx: on the PATH, else where Debian installs it (root's PATH may lack /usr/sbin)."""
+    return shutil.which("nginx") or "/usr/sbin/nginx"

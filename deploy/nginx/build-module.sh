@@ -34,5 +34,6 @@ printf 'load_module %s;\nerror_log stderr;\nevents {}\nhttp { ansinh_pass_zone 1
     "$work/objs/ngx_http_ansinh_pass_module.so" > smoke.conf
 "$binary" -t -q -p "$work" -c "$work/smoke.conf" || { echo "build-module.sh: nginx refused the module" >&2; exit 1; }
 mkdir -p "$out"
-cp objs/ngx_http_ansinh_pass_module.so "$out/ngx_http_ansinh_pass_module.so.tmp"
-mv "$out/ngx_http_ansinh_pass_module.so.tmp" "$out/ngx_http_ansinh_pass_module.so"
+# Copied under a name of this build's own, then renamed: a build beside it never sees a half-written module.
+cp objs/ngx_http_ansinh_pass_module.so "$out/.ngx_http_ansinh_pass_module.so.$$"
+mv "$out/.ngx_http_ansinh_pass_module.so.$$" "$out/ngx_http_ansinh_pass_module.so"
